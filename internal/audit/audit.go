@@ -1,0 +1,380 @@
+// Package audit is the node's append-only, tamper-evident access log. Every
+// entry is a leaf of an RFC 6962 Merkle tree; the node signs checkpoints
+// (tree size + root) with its Ed25519 key, so anyone holding the public key
+// can check that no entry was altered, removed or reordered.
+package audit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Outcomes of an audited action.
+const (
+	OK     = "ok"
+	Denied = "denied"
+	Failed = "failed"
+)
+
+// Entry is one audited event: who did what to which object, why, and when.
+type Entry struct {
+	Index   int64     `json:"index"`
+	At      time.Time `json:"at"`
+	Actor   string    `json:"actor"`
+	Agency  string    `json:"agency"`
+	Action  string    `json:"action"`
+	Object  string    `json:"object"`
+	Purpose string    `json:"purpose"`
+	Outcome string    `json:"outcome"`
+	Detail  string    `json:"detail"`
+}
+
+// Limits keep single entries bounded.
+const maxFieldLen = 4096
+
+// leafData is the canonical byte form of an entry that the tree commits to.
+func leafData(e Entry) []byte {
+	b, _ := json.Marshal(struct {
+		V       int    `json:"v"`
+		Index   int64  `json:"index"`
+		At      string `json:"at"`
+		Actor   string `json:"actor"`
+		Agency  string `json:"agency"`
+		Action  string `json:"action"`
+		Object  string `json:"object"`
+		Purpose string `json:"purpose"`
+		Outcome string `json:"outcome"`
+		Detail  string `json:"detail"`
+	}{1, e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail})
+	return b
+}
+
+// LeafHash is the RFC 6962 leaf hash of an entry.
+func LeafHash(e Entry) []byte { return rfc6962.DefaultHasher.HashLeaf(leafData(e)) }
+
+// Checkpoint is a signed tree head.
+type Checkpoint struct {
+	Size      int64     `json:"tree_size"`
+	Root      []byte    `json:"root_hash"`
+	At        time.Time `json:"at"`
+	NodeID    string    `json:"node_id"`
+	PublicKey string    `json:"public_key"`
+	Signature []byte    `json:"signature"`
+}
+
+// SignedText is the exact text the node signs for a checkpoint.
+func (c Checkpoint) SignedText() []byte {
+	return []byte(fmt.Sprintf("liaison audit checkpoint v1\nnode: %s\nsize: %d\nroot: %s\ntime: %s\n",
+		c.NodeID, c.Size, base64.StdEncoding.EncodeToString(c.Root), store.FormatTime(c.At)))
+}
+
+// VerifySignature checks the checkpoint against pub.
+func (c Checkpoint) VerifySignature(pub ed25519.PublicKey) bool {
+	return ed25519.Verify(pub, c.SignedText(), c.Signature)
+}
+
+// Log appends entries and signs checkpoints. It is safe for concurrent use;
+// appends are serialised because leaf indexes must be dense.
+type Log struct {
+	st     *store.Store
+	node   *identity.Node
+	clock  clock.Clock
+	logger *slog.Logger
+
+	mu   sync.Mutex
+	rng  *compact.Range
+	size int64
+}
+
+var factory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
+
+// Open loads the current tree state from the store.
+func Open(ctx context.Context, st *store.Store, node *identity.Node, clk clock.Clock, logger *slog.Logger) (*Log, error) {
+	const op = "audit.Open"
+	var size int64
+	if err := st.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM audit_log`).Scan(&size); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "cannot read audit log", err)
+	}
+	ids := compact.RangeNodes(0, uint64(size), nil)
+	hashes, err := fetchNodes(ctx, st, ids)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "audit tree is incomplete; run liaison audit verify", err)
+	}
+	rng, err := factory.NewRange(0, uint64(size), hashes)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "audit tree is inconsistent; run liaison audit verify", err)
+	}
+	return &Log{st: st, node: node, clock: clk, logger: logger, rng: rng, size: size}, nil
+}
+
+func fetchNodes(ctx context.Context, q store.Querier, ids []compact.NodeID) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		if err := q.QueryRowContext(ctx, `SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?`, int64(id.Level), int64(id.Index)).Scan(&out[i]); err != nil {
+			return nil, fmt.Errorf("node level %d index %d: %w", id.Level, id.Index, err)
+		}
+	}
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > maxFieldLen {
+		return strings.ToValidUTF8(s[:maxFieldLen], "") + "…"
+	}
+	return s
+}
+
+// Append records entries in one transaction and returns them with index and
+// time set. Audit failures are returned so callers can refuse the action:
+// an access that cannot be logged must not happen.
+func (l *Log) Append(ctx context.Context, entries ...Entry) ([]Entry, error) {
+	const op = "audit.Append"
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rng, err := factory.NewRange(0, uint64(l.size), l.rng.Hashes())
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "audit tree state", err)
+	}
+	now := l.clock.Now()
+	type node struct {
+		id   compact.NodeID
+		hash []byte
+	}
+	var nodes []node
+	visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, node{id, h}) }
+	out := make([]Entry, len(entries))
+	leaves := make([][]byte, len(entries))
+	for i, e := range entries {
+		e.Index = l.size + int64(i)
+		e.At = now
+		e.Actor, e.Agency, e.Action, e.Object = clip(e.Actor), clip(e.Agency), clip(e.Action), clip(e.Object)
+		e.Purpose, e.Detail = clip(e.Purpose), clip(e.Detail)
+		if e.Outcome == "" {
+			e.Outcome = OK
+		}
+		leaves[i] = LeafHash(e)
+		if err := rng.Append(leaves[i], visit); err != nil {
+			return nil, errs.Wrap(errs.Internal, op, "audit tree append", err)
+		}
+		out[i] = e
+	}
+	err = l.st.InTx(ctx, func(tx *store.Tx) error {
+		for i, e := range out {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[i]); err != nil {
+				return err
+			}
+		}
+		// One multi-row insert: appends are on the hot path of every request.
+		args := make([]any, 0, 3*len(nodes))
+		for _, n := range nodes {
+			args = append(args, int64(n.id.Level), int64(n.id.Index), n.hash)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(nodes)), ", "), args...)
+		return err
+	})
+	if err != nil {
+		l.logger.Error("audit append failed", "err", err)
+		return nil, errs.Wrap(errs.Unavailable, op, "the audit log could not be written, so the action was not performed", err)
+	}
+	l.rng = rng
+	l.size += int64(len(out))
+	return out, nil
+}
+
+// Record is Append for a single entry, discarding the stored copy.
+func (l *Log) Record(ctx context.Context, e Entry) error {
+	_, err := l.Append(ctx, e)
+	return err
+}
+
+// Size is the number of entries.
+func (l *Log) Size() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.size
+}
+
+// Checkpoint returns a signed checkpoint for the current tree, signing a new
+// one only when entries were added since the last.
+func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	const op = "audit.Checkpoint"
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	latest, err := LatestCheckpoint(ctx, l.st)
+	if err == nil && latest.Size == l.size {
+		return latest, nil
+	}
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return Checkpoint{}, err
+	}
+	root, rerr := l.rng.GetRootHash(nil)
+	if rerr != nil {
+		return Checkpoint{}, errs.Wrap(errs.Internal, op, "audit tree root", rerr)
+	}
+	if l.size == 0 {
+		root = rfc6962.DefaultHasher.EmptyRoot()
+	}
+	cp := Checkpoint{Size: l.size, Root: root, At: l.clock.Now(), NodeID: l.node.ID, PublicKey: l.node.PublicString()}
+	cp.Signature = l.node.Sign(cp.SignedText())
+	_, err = l.st.ExecContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, at, node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)`,
+		cp.Size, cp.Root, store.FormatTime(cp.At), cp.NodeID, cp.PublicKey, cp.Signature)
+	if err != nil {
+		return Checkpoint{}, errs.Wrap(errs.Unavailable, op, "cannot store checkpoint", err)
+	}
+	return cp, nil
+}
+
+// Run signs a checkpoint every interval while entries keep arriving, and a
+// final one when ctx ends.
+func (l *Log) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if _, err := l.Checkpoint(context.WithoutCancel(ctx)); err != nil {
+				l.logger.Error("final audit checkpoint failed", "err", err)
+			}
+			return
+		case <-t.C:
+			if _, err := l.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				l.logger.Error("audit checkpoint failed", "err", err)
+			}
+		}
+	}
+}
+
+// LatestCheckpoint reads the newest stored checkpoint.
+func LatestCheckpoint(ctx context.Context, q store.Querier) (Checkpoint, error) {
+	row := q.QueryRowContext(ctx, `SELECT tree_size, root_hash, at, node_id, public_key, signature FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1`)
+	cp, err := scanCheckpoint(row)
+	if err != nil {
+		return Checkpoint{}, store.NotFound(err, "audit.LatestCheckpoint", "no checkpoint has been signed yet")
+	}
+	return cp, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanCheckpoint(r scanner) (Checkpoint, error) {
+	var cp Checkpoint
+	var at string
+	if err := r.Scan(&cp.Size, &cp.Root, &at, &cp.NodeID, &cp.PublicKey, &cp.Signature); err != nil {
+		return cp, err
+	}
+	cp.At = store.ParseTime(at)
+	return cp, nil
+}
+
+// Filter selects entries for listing.
+type Filter struct {
+	Actor  string
+	Object string
+	Action string
+	Before int64 // only entries with index < Before; 0 for newest
+	Limit  int
+}
+
+// List returns entries newest first.
+func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	where, args := []string{"1=1"}, []any{}
+	if f.Actor != "" {
+		where, args = append(where, "actor = ?"), append(args, f.Actor)
+	}
+	if f.Object != "" {
+		where, args = append(where, "object = ?"), append(args, f.Object)
+	}
+	if f.Action != "" {
+		where, args = append(where, "action = ?"), append(args, f.Action)
+	}
+	if f.Before > 0 {
+		where, args = append(where, "idx < ?"), append(args, f.Before)
+	}
+	args = append(args, f.Limit)
+	rows, err := q.QueryContext(ctx, `SELECT idx, at, actor, agency, action, object, purpose, outcome, detail FROM audit_log WHERE `+strings.Join(where, " AND ")+` ORDER BY idx DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "audit.List", "cannot read audit log", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var at string
+		if err := rows.Scan(&e.Index, &at, &e.Actor, &e.Agency, &e.Action, &e.Object, &e.Purpose, &e.Outcome, &e.Detail); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, "audit.List", "cannot read audit log", err)
+		}
+		e.At = store.ParseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// InclusionProof proves that entry index is in the tree of the given size.
+type InclusionProof struct {
+	Index    int64    `json:"index"`
+	TreeSize int64    `json:"tree_size"`
+	LeafHash []byte   `json:"leaf_hash"`
+	Hashes   [][]byte `json:"hashes"`
+}
+
+// ProveInclusion builds an inclusion proof for entry index against the tree
+// of size (0 means the latest checkpoint).
+func (l *Log) ProveInclusion(ctx context.Context, index, size int64) (InclusionProof, error) {
+	const op = "audit.ProveInclusion"
+	if size == 0 {
+		cp, err := l.Checkpoint(ctx)
+		if err != nil {
+			return InclusionProof{}, err
+		}
+		size = cp.Size
+	}
+	if index < 0 || index >= size || size > l.Size() {
+		return InclusionProof{}, errs.Newf(errs.NotFound, op, "entry %d is not in a tree of size %d", index, size)
+	}
+	nodes, err := proof.Inclusion(uint64(index), uint64(size))
+	if err != nil {
+		return InclusionProof{}, errs.Wrap(errs.Invalid, op, "cannot build proof", err)
+	}
+	hashes, err := fetchNodes(ctx, l.st, nodes.IDs)
+	if err != nil {
+		return InclusionProof{}, errs.Wrap(errs.Internal, op, "audit tree is incomplete", err)
+	}
+	p, err := nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	if err != nil {
+		return InclusionProof{}, errs.Wrap(errs.Internal, op, "cannot build proof", err)
+	}
+	var leaf []byte
+	if err := l.st.QueryRowContext(ctx, `SELECT leaf_hash FROM audit_log WHERE idx = ?`, index).Scan(&leaf); err != nil {
+		return InclusionProof{}, store.NotFound(err, op, "entry not found")
+	}
+	return InclusionProof{Index: index, TreeSize: size, LeafHash: leaf, Hashes: p}, nil
+}
+
+// VerifyInclusion checks p against a checkpoint root.
+func VerifyInclusion(p InclusionProof, root []byte) error {
+	return proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.Index), uint64(p.TreeSize), p.LeafHash, p.Hashes, root)
+}

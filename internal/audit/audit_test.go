@@ -1,0 +1,184 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+)
+
+func newLog(t testing.TB, st *store.Store) (*audit.Log, *identity.Node) {
+	t.Helper()
+	node, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := audit.Open(context.Background(), st, node, clock.NewFake(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, node
+}
+
+func fill(t testing.TB, l *audit.Log, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		if err := l.Record(context.Background(), audit.Entry{Actor: fmt.Sprintf("officer%d", i%3), Agency: "rs-mup", Action: "case.read", Object: fmt.Sprintf("case/%d", i), Purpose: "investigation KT-12/26"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestVerifyDetectsTampering(t *testing.T) {
+	cases := []struct {
+		name    string
+		tamper  []string
+		wantMsg string
+	}{
+		{"untouched", nil, ""},
+		{"altered actor", []string{`UPDATE audit_log SET actor = 'someone-else' WHERE idx = 4`}, "entry 4 was altered"},
+		{"altered with recomputed-looking hash", []string{`UPDATE audit_log SET purpose = 'x', leaf_hash = (SELECT leaf_hash FROM audit_log WHERE idx = 5) WHERE idx = 4`}, "do not match the checkpoint"},
+		{"last entry removed", []string{`DELETE FROM audit_log WHERE idx = 9`}, "entries were removed"},
+		{"middle entry removed", []string{`DELETE FROM audit_log WHERE idx = 3`}, "entry 3 is missing"},
+		{"two entries reordered", []string{
+			`UPDATE audit_log SET idx = 100 WHERE idx = 2`,
+			`UPDATE audit_log SET idx = 2 WHERE idx = 3`,
+			`UPDATE audit_log SET idx = 3 WHERE idx = 100`,
+		}, "do not match the checkpoint"},
+		{"checkpoint forged", []string{`UPDATE audit_checkpoints SET tree_size = 9`}, "invalid signature"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, st *store.Store) {
+				ctx := context.Background()
+				l, node := newLog(t, st)
+				fill(t, l, 10)
+				if _, err := l.Checkpoint(ctx); err != nil {
+					t.Fatal(err)
+				}
+				for _, q := range tc.tamper {
+					if _, err := st.ExecContext(ctx, q); err != nil {
+						t.Fatalf("tamper %q: %v", q, err)
+					}
+				}
+				rep, err := audit.Verify(ctx, st, node.Public(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.wantMsg == "" {
+					if !rep.OK() || rep.Entries != 10 || rep.Checkpoints != 1 {
+						t.Fatalf("clean log: %+v", rep)
+					}
+					return
+				}
+				if rep.OK() {
+					t.Fatalf("tampering not detected")
+				}
+				if !strings.Contains(strings.Join(rep.Problems, "\n"), tc.wantMsg) {
+					t.Fatalf("problems %q do not mention %q", rep.Problems, tc.wantMsg)
+				}
+			})
+		})
+	}
+}
+
+func TestVerifyRejectsOtherKey(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	l, _ := newLog(t, st)
+	fill(t, l, 3)
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := identity.LoadOrCreate(t.TempDir(), "rs", "")
+	rep, err := audit.Verify(ctx, st, other.Public(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK() {
+		t.Fatal("a checkpoint signed by another key must be reported")
+	}
+}
+
+func TestInclusionProofsAndReopen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		l, node := newLog(t, st)
+		fill(t, l, 7)
+		// Reopen mid-way: the tree state must be rebuilt from stored nodes.
+		l2, err := audit.Open(ctx, st, node, clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill(t, l2, 6)
+		cp, err := l2.Checkpoint(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.Size != 13 || !cp.VerifySignature(node.Public()) {
+			t.Fatalf("checkpoint %+v", cp)
+		}
+		for i := int64(0); i < cp.Size; i++ {
+			p, err := l2.ProveInclusion(ctx, i, 0)
+			if err != nil {
+				t.Fatalf("proof %d: %v", i, err)
+			}
+			if err := audit.VerifyInclusion(p, cp.Root); err != nil {
+				t.Fatalf("proof %d does not verify: %v", i, err)
+			}
+		}
+		p, _ := l2.ProveInclusion(ctx, 2, 0)
+		p.LeafHash[0] ^= 1
+		if audit.VerifyInclusion(p, cp.Root) == nil {
+			t.Fatal("a proof for a changed leaf must fail")
+		}
+		if _, err := l2.ProveInclusion(ctx, 99, 0); err == nil {
+			t.Fatal("proof for a missing entry must fail")
+		}
+		rep, _ := audit.Verify(ctx, st, node.Public(), nil)
+		if !rep.OK() {
+			t.Fatalf("verify after reopen: %v", rep.Problems)
+		}
+	})
+}
+
+func TestListFilters(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	l, _ := newLog(t, st)
+	fill(t, l, 9)
+	got, err := audit.List(ctx, st, audit.Filter{Actor: "officer1", Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Index != 7 || got[1].Index != 4 {
+		t.Fatalf("list = %+v", got)
+	}
+}
+
+func BenchmarkAppend(b *testing.B) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			st := storetest.Open(b, be.Options(b))
+			l, _ := newLog(b, st)
+			ctx := context.Background()
+			e := audit.Entry{Actor: "officer", Agency: "rs-mup", Action: "person.search", Object: "query/1", Purpose: "KT-1/26"}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := l.Record(ctx, e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}

@@ -1,0 +1,293 @@
+// Package config holds a node's typed configuration. Values come from, in
+// order of precedence: command-line flags, LIAISON_* environment variables,
+// an optional config file (KEY=VALUE lines), then defaults. Secrets are
+// marked so they are never printed or logged.
+package config
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/errs"
+)
+
+// Config is everything a node needs to run.
+type Config struct {
+	ConfigFile         string
+	DataDir            string
+	DB                 string
+	Addr               string
+	NodeID             string
+	NodeName           string
+	PublicURL          string
+	AdminPassword      string
+	SecureCookies      bool
+	SessionTTL         time.Duration
+	LogLevel           string
+	LogFormat          string
+	MaxBodyBytes       int64
+	InsecureFederation bool
+	ShutdownTimeout    time.Duration
+}
+
+// Default returns the defaults for a single node.
+func Default() Config {
+	return Config{
+		DataDir:         "./liaison-data",
+		Addr:            "127.0.0.1:8080",
+		NodeID:          "local",
+		NodeName:        "Liaison node",
+		SecureCookies:   true,
+		SessionTTL:      8 * time.Hour,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		MaxBodyBytes:    1 << 20,
+		ShutdownTimeout: 10 * time.Second,
+	}
+}
+
+type setting struct {
+	name   string // flag name; env name is LIAISON_ + upper(name with - → _)
+	help   string
+	secret bool
+	value  flag.Value
+}
+
+func (s setting) env() string {
+	return "LIAISON_" + strings.ToUpper(strings.ReplaceAll(s.name, "-", "_"))
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{name: "config", help: "optional config file with KEY=VALUE lines (flag or LIAISON_* names)", value: (*stringValue)(&c.ConfigFile)},
+		{name: "data", help: "data directory: SQLite database, node keys", value: (*stringValue)(&c.DataDir)},
+		{name: "db", help: "database URL: empty for SQLite in the data directory, or postgres://user@host:5432/db", secret: true, value: (*stringValue)(&c.DB)},
+		{name: "addr", help: "HTTP listen address", value: (*stringValue)(&c.Addr)},
+		{name: "node-id", help: "this node's federation ID, e.g. rs, al, xk, selec", value: (*stringValue)(&c.NodeID)},
+		{name: "node-name", help: "human-readable node name shown in the UI", value: (*stringValue)(&c.NodeName)},
+		{name: "public-url", help: "URL at which users and peers reach this node (default derived from --addr)", value: (*stringValue)(&c.PublicURL)},
+		{name: "admin-password", help: "password for the first admin account, created on first start (default: random, printed once)", secret: true, value: (*stringValue)(&c.AdminPassword)},
+		{name: "secure-cookies", help: "mark session cookies Secure (browsers still accept them on http://localhost)", value: (*boolValue)(&c.SecureCookies)},
+		{name: "session-ttl", help: "idle lifetime of a login session", value: (*durationValue)(&c.SessionTTL)},
+		{name: "log-level", help: "debug, info, warn or error", value: (*stringValue)(&c.LogLevel)},
+		{name: "log-format", help: "text or json", value: (*stringValue)(&c.LogFormat)},
+		{name: "max-body-bytes", help: "largest accepted request body in bytes", value: (*int64Value)(&c.MaxBodyBytes)},
+		{name: "insecure-federation", help: "allow plain-HTTP federation without mutual TLS (local demos only)", value: (*boolValue)(&c.InsecureFederation)},
+		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
+	}
+}
+
+// Register adds every setting as a flag on fs and returns a function that,
+// after fs.Parse, fills unset values from the environment and config file.
+func (c *Config) Register(fs *flag.FlagSet) func(getenv func(string) string) error {
+	set := c.settings()
+	for _, s := range set {
+		fs.Var(s.value, s.name, fmt.Sprintf("%s (env %s)", s.help, s.env()))
+	}
+	return func(getenv func(string) string) error {
+		explicit := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+		fromEnv := map[string]string{}
+		for _, s := range set {
+			if v := getenv(s.env()); v != "" {
+				fromEnv[s.name] = v
+			}
+		}
+		if !explicit["config"] {
+			if v, ok := fromEnv["config"]; ok {
+				c.ConfigFile = v
+			}
+		}
+		fromFile := map[string]string{}
+		if c.ConfigFile != "" {
+			var err error
+			if fromFile, err = readFile(c.ConfigFile, set); err != nil {
+				return err
+			}
+		}
+		for _, s := range set {
+			if explicit[s.name] || s.name == "config" {
+				continue
+			}
+			v, ok := fromEnv[s.name]
+			src := "environment variable " + s.env()
+			if !ok {
+				v, ok = fromFile[s.name]
+				src = "config file " + c.ConfigFile
+			}
+			if !ok {
+				continue
+			}
+			if err := s.value.Set(v); err != nil {
+				return errs.Newf(errs.Invalid, "config", "%s: invalid value for %s: %v", src, s.name, err)
+			}
+		}
+		return c.Validate()
+	}
+}
+
+// Validate checks values that flags cannot.
+func (c *Config) Validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return errs.Newf(errs.Invalid, "config", "log-level must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return errs.Newf(errs.Invalid, "config", "log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.NodeID == "" || strings.ContainsAny(c.NodeID, " /\\:") {
+		return errs.Newf(errs.Invalid, "config", "node-id %q must be a short identifier such as rs or selec", c.NodeID)
+	}
+	if c.MaxBodyBytes < 1024 {
+		return errs.New(errs.Invalid, "config", "max-body-bytes must be at least 1024")
+	}
+	if c.SessionTTL < time.Minute {
+		return errs.New(errs.Invalid, "config", "session-ttl must be at least 1m")
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.HasPrefix(c.DB, "sqlite:") {
+		return errs.New(errs.Invalid, "config", "db must be empty (SQLite in the data directory), sqlite:PATH or a postgres:// URL")
+	}
+	return nil
+}
+
+func readFile(path string, set []setting) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "config", "cannot read config file "+path, err)
+	}
+	defer f.Close()
+	byName := map[string]string{}
+	for _, s := range set {
+		byName[s.name] = s.name
+		byName[s.env()] = s.name
+	}
+	out := map[string]string{}
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(text, "=")
+		if !ok {
+			return nil, errs.Newf(errs.Invalid, "config", "%s line %d: expected KEY=VALUE", path, line)
+		}
+		k = strings.TrimSpace(k)
+		name, known := byName[k]
+		if !known {
+			return nil, errs.Newf(errs.Invalid, "config", "%s line %d: unknown setting %q", path, line, k)
+		}
+		out[name] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, errs.Wrap(errs.Invalid, "config", "cannot read config file "+path, err)
+	}
+	return out, nil
+}
+
+// Redacted lists every setting as name=value with secrets hidden, for logs
+// and `liaison serve --print-config`.
+func (c *Config) Redacted() []string {
+	var out []string
+	for _, s := range c.settings() {
+		v := s.value.String()
+		if s.secret && v != "" {
+			v = redact(s.name, v)
+		}
+		out = append(out, s.name+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func redact(name, v string) string {
+	if name == "db" {
+		// Keep the host visible for operators; drop credentials.
+		if at := strings.LastIndex(v, "@"); at >= 0 {
+			if scheme := strings.Index(v, "://"); scheme >= 0 && scheme < at {
+				return v[:scheme+3] + "[redacted]" + v[at:]
+			}
+		}
+		return v
+	}
+	return "[redacted]"
+}
+
+// UsesPostgres reports whether the configured database is PostgreSQL.
+func (c *Config) UsesPostgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+type stringValue string
+
+func (s *stringValue) Set(v string) error { *s = stringValue(v); return nil }
+func (s *stringValue) String() string {
+	if s == nil {
+		return ""
+	}
+	return string(*s)
+}
+
+type boolValue bool
+
+func (b *boolValue) Set(v string) error {
+	p, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("want true or false")
+	}
+	*b = boolValue(p)
+	return nil
+}
+func (b *boolValue) String() string {
+	if b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(bool(*b))
+}
+func (b *boolValue) IsBoolFlag() bool { return true }
+
+type int64Value int64
+
+func (i *int64Value) Set(v string) error {
+	p, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a whole number")
+	}
+	*i = int64Value(p)
+	return nil
+}
+func (i *int64Value) String() string {
+	if i == nil {
+		return "0"
+	}
+	return strconv.FormatInt(int64(*i), 10)
+}
+
+type durationValue time.Duration
+
+func (d *durationValue) Set(v string) error {
+	p, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 30s, 15m or 8h")
+	}
+	*d = durationValue(p)
+	return nil
+}
+func (d *durationValue) String() string {
+	if d == nil {
+		return "0s"
+	}
+	return time.Duration(*d).String()
+}

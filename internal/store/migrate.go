@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/liaison-wb/liaison/internal/errs"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migration is one numbered schema step.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the embedded migrations in order.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	for _, e := range entries {
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration file %q must be named NNNN_name.sql", e.Name())
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := range out {
+		if out[i].Version != i+1 {
+			return nil, fmt.Errorf("migrations must be numbered 1..n without gaps; found %d at position %d", out[i].Version, i+1)
+		}
+	}
+	return out, nil
+}
+
+// dialectSQL substitutes the few per-dialect type names.
+func (s *Store) dialectSQL(q string) string {
+	blob, serial := "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"
+	if s.Dialect == Postgres {
+		blob, serial = "BYTEA", "BIGSERIAL PRIMARY KEY"
+	}
+	return strings.NewReplacer("{{BLOB}}", blob, "{{SERIAL}}", serial).Replace(q)
+}
+
+// Migrate applies every migration not yet applied, each in its own
+// transaction. It is safe to run on every start.
+func (s *Store) Migrate(ctx context.Context) error {
+	const op = "store.Migrate"
+	ms, err := Migrations()
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, "embedded migrations are broken", err)
+	}
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return errs.Wrap(errs.Unavailable, op, "cannot create migrations table", err)
+	}
+	if s.Dialect == Postgres {
+		// Serialise concurrent starts of several processes on one database.
+		if _, err := s.write.ExecContext(ctx, `SELECT pg_advisory_lock(7341)`); err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot lock for migration", err)
+		}
+		defer s.write.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7341)`)
+	}
+	applied, err := s.AppliedVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if applied > len(ms) {
+		return errs.Newf(errs.Invalid, op, "database schema version %d is newer than this binary (%d); upgrade liaison", applied, len(ms))
+	}
+	for _, m := range ms[applied:] {
+		err := s.InTx(ctx, func(tx *Tx) error {
+			for _, stmt := range splitStatements(s.dialectSQL(m.SQL)) {
+				if _, err := tx.tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %04d_%s: %w\n%s", m.Version, m.Name, err, stmt)
+				}
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, FormatTime(timeNow()))
+			return err
+		})
+		if err != nil {
+			return errs.Wrap(errs.Internal, op, fmt.Sprintf("migration %d (%s) failed", m.Version, m.Name), err)
+		}
+	}
+	return nil
+}
+
+// AppliedVersion is the highest applied migration, 0 for a new database.
+func (s *Store) AppliedVersion(ctx context.Context) (int, error) {
+	var v int
+	if err := s.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, errs.Wrap(errs.Unavailable, "store.AppliedVersion", "cannot read schema version", err)
+	}
+	return v, nil
+}
+
+// splitStatements splits a migration on semicolons at line ends; migrations
+// keep one statement per semicolon-terminated block and no semicolons inside
+// literals.
+func splitStatements(sqlText string) []string {
+	var out []string
+	for _, part := range strings.Split(sqlText, ";\n") {
+		var lines []string
+		for _, l := range strings.Split(part, "\n") {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "--") {
+				lines = append(lines, l)
+			}
+		}
+		if stmt := strings.TrimSuffix(strings.TrimSpace(strings.Join(lines, "\n")), ";"); stmt != "" {
+			out = append(out, stmt)
+		}
+	}
+	return out
+}

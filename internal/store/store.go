@@ -1,0 +1,280 @@
+// Package store opens the node's database (SQLite by default, PostgreSQL for
+// production), runs the embedded migrations and offers the small set of
+// helpers every domain package uses. SQL is written once with ? placeholders
+// and rebound for PostgreSQL, so both databases share one code path.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/liaison-wb/liaison/internal/errs"
+)
+
+// Dialect names the SQL flavour in use.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the node's database. Writes go through a single connection on
+// SQLite (SQLite allows one writer; queuing in Go beats SQLITE_BUSY) and reads
+// through a pool; on PostgreSQL both use the same pool.
+type Store struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	rebinds sync.Map // query text → rebound text (PostgreSQL only)
+}
+
+// Options selects the database.
+type Options struct {
+	// URL is empty (SQLite file in DataDir), "sqlite:PATH" or a postgres:// URL.
+	URL     string
+	DataDir string
+}
+
+// Open connects, checks the connection and runs migrations.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	s, err := connect(ctx, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func connect(ctx context.Context, opt Options) (*Store, error) {
+	const op = "store.Open"
+	switch {
+	case strings.HasPrefix(opt.URL, "postgres://"), strings.HasPrefix(opt.URL, "postgresql://"):
+		db, err := sql.Open("pgx", opt.URL)
+		if err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot open PostgreSQL connection", err)
+		}
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s := &Store{Dialect: Postgres, write: db, read: db}
+		if err := s.ping(ctx); err != nil {
+			db.Close()
+			return nil, errs.Wrap(errs.Unavailable, op, "PostgreSQL is not reachable at "+hostOf(opt.URL), err)
+		}
+		return s, nil
+	default:
+		path := strings.TrimPrefix(opt.URL, "sqlite:")
+		if path == "" {
+			if opt.DataDir == "" {
+				return nil, errs.New(errs.Invalid, op, "no data directory for the SQLite database")
+			}
+			if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
+				return nil, errs.Wrap(errs.Unavailable, op, "cannot create data directory "+opt.DataDir, err)
+			}
+			path = filepath.Join(opt.DataDir, "liaison.db")
+		}
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot open SQLite database "+path, err)
+		}
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxLifetime(0)
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot open SQLite database "+path, err)
+		}
+		r.SetMaxOpenConns(4)
+		s := &Store{Dialect: SQLite, write: w, read: r}
+		if err := s.ping(ctx); err != nil {
+			s.Close()
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot use SQLite database "+path, err)
+		}
+		return s, nil
+	}
+}
+
+func hostOf(url string) string {
+	rest := url[strings.Index(url, "://")+3:]
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
+	if slash := strings.IndexAny(rest, "/?"); slash >= 0 {
+		rest = rest[:slash]
+	}
+	return rest
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return s.read.PingContext(ctx)
+}
+
+// Ping reports whether the database answers; used by /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.ping(ctx); err != nil {
+		return errs.Wrap(errs.Unavailable, "store.Ping", "database unreachable", err)
+	}
+	return nil
+}
+
+// Close releases all connections.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		if rerr := s.read.Close(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
+
+// Stats returns connection pool statistics for metrics.
+func (s *Store) Stats() (write, read sql.DBStats) { return s.write.Stats(), s.read.Stats() }
+
+// Rebind turns ? placeholders into the dialect's form. Question marks inside
+// single-quoted literals are left alone.
+func (s *Store) Rebind(query string) string {
+	if s.Dialect != Postgres {
+		return query
+	}
+	if v, ok := s.rebinds.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n, inQuote := 0, false
+	for _, r := range query {
+		switch {
+		case r == '\'':
+			inQuote = !inQuote
+			b.WriteRune(r)
+		case r == '?' && !inQuote:
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	out := b.String()
+	s.rebinds.Store(query, out)
+	return out
+}
+
+// Querier is what reads and writes need; both *Store and *Tx satisfy it.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// ExecContext runs a write outside an explicit transaction.
+func (s *Store) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return s.write.ExecContext(ctx, s.Rebind(query), args...)
+}
+
+// QueryContext runs a read on the read pool.
+func (s *Store) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.read.QueryContext(ctx, s.Rebind(query), args...)
+}
+
+// QueryRowContext runs a single-row read on the read pool.
+func (s *Store) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.read.QueryRowContext(ctx, s.Rebind(query), args...)
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.s.Rebind(query), args...)
+}
+
+func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.s.Rebind(query), args...)
+}
+
+func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.s.Rebind(query), args...)
+}
+
+// Dialect of the transaction's store.
+func (t *Tx) Dialect() Dialect { return t.s.Dialect }
+
+// InTx runs fn in a write transaction, committing if fn returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
+	}
+	tx := &Tx{s: s, tx: sqlTx}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return errs.Wrap(errs.Unavailable, "store.InTx", "could not save the change", err)
+	}
+	return nil
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either database.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+// NotFound maps sql.ErrNoRows to a NotFound domain error.
+func NotFound(err error, op, msg string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.New(errs.NotFound, op, msg)
+	}
+	return err
+}
+
+// TimeLayout stores times as fixed-width UTC text so they sort and compare
+// the same way on both databases.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// FormatTime renders t for storage.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// ParseTime reads a stored time; the zero time for "".
+func ParseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t.UTC()
+}
+
+// timeNow is only used for migration bookkeeping, which needs no injected clock.
+func timeNow() time.Time { return time.Now().UTC() }

@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+)
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		ms, err := store.Migrations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := s.AppliedVersion(ctx)
+		if err != nil || v != len(ms) {
+			t.Fatalf("applied version = %d, %v; want %d", v, err, len(ms))
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("second migrate: %v", err)
+		}
+		if v2, _ := s.AppliedVersion(ctx); v2 != v {
+			t.Fatalf("version changed on re-run: %d → %d", v, v2)
+		}
+	})
+}
+
+func TestTxCommitAndRollback(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO node_settings (key, value) VALUES (?, ?)`, "a", "1")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		boom := errors.New("boom")
+		err = s.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO node_settings (key, value) VALUES (?, ?)`, "b", "2"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("want boom, got %v", err)
+		}
+		var n int
+		if err := s.QueryRowContext(ctx, `SELECT COUNT(*) FROM node_settings WHERE key IN (?, ?)`, "a", "b").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Fatalf("rows = %d, want 1 (rollback must discard b)", n)
+		}
+		_, err = s.ExecContext(ctx, `INSERT INTO node_settings (key, value) VALUES (?, ?)`, "a", "again")
+		if !store.IsUniqueViolation(err) {
+			t.Fatalf("duplicate key: want unique violation, got %v", err)
+		}
+	})
+}
+
+func TestRebindSkipsLiterals(t *testing.T) {
+	s := &store.Store{Dialect: store.Postgres}
+	got := s.Rebind(`SELECT '?' , x FROM t WHERE a = ? AND b = ?`)
+	want := `SELECT '?' , x FROM t WHERE a = $1 AND b = $2`
+	if got != want {
+		t.Fatalf("Rebind = %q, want %q", got, want)
+	}
+	lite := &store.Store{Dialect: store.SQLite}
+	if q := lite.Rebind("a = ?"); q != "a = ?" {
+		t.Fatalf("sqlite rebind changed query: %q", q)
+	}
+}
+
+func TestUnreachablePostgresIsClearError(t *testing.T) {
+	_, err := store.Open(context.Background(), store.Options{URL: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"})
+	if !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("want Unavailable, got %v", err)
+	}
+	if msg := errs.SafeMessage(err); !strings.Contains(msg, "127.0.0.1:1") || strings.Contains(msg, "nobody") {
+		t.Fatalf("message should name the host but not the user: %q", msg)
+	}
+}
+
+func TestUnusableSQLitePath(t *testing.T) {
+	_, err := store.Open(context.Background(), store.Options{URL: "sqlite:/proc/definitely/not/here.db"})
+	if !errs.Is(err, errs.Unavailable) {
+		t.Fatalf("want Unavailable, got %v", err)
+	}
+}
