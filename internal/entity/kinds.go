@@ -68,14 +68,14 @@ type Person struct {
 
 // Organisation is a company, association or public body.
 type Organisation struct {
-	ID       string
-	Name     string
-	RegNo    string // registration or tax number (NIPT, PIB, JIB, EDB, ...)
-	Country  string
-	Address  Address
-	Extra    map[string]string
-	Aliases  []string
-	Founded  Date
+	ID        string
+	Name      string
+	RegNo     string // registration or tax number (NIPT, PIB, JIB, EDB, ...)
+	Country   string
+	Address   Address
+	Extra     map[string]string
+	Aliases   []string
+	Founded   Date
 	Dissolved Date
 }
 

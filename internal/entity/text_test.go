@@ -16,8 +16,8 @@ func TestNormalize(t *testing.T) {
 		{"Ђорђе Ћосић", "đorđe ćosić"},
 		{"Ѓорѓи Ќосевски Ѕвезда", "gjorgji kjosevski dzvezda"},
 		{"Јована", "jovana"},
-		{"ﬁlip", "filip"},           // NFKC ligature
-		{"Ｍａｒｋｏ", "marko"},         // full width
+		{"ﬁlip", "filip"},            // NFKC ligature
+		{"Ｍａｒｋｏ", "marko"},           // full width
 		{"Straße", "strasse"},        // full case fold
 		{"Arbër Çela", "arbër çela"}, // Albanian kept in display form
 		{"a\tb\nc", "a b c"},
