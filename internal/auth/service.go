@@ -1,0 +1,702 @@
+// Package auth holds accounts, login sessions, API tokens, second factors and
+// the single authorisation policy.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Principal is the authenticated caller of a request.
+type Principal struct {
+	UserID             string
+	Username           string
+	DisplayName        string
+	Agency             string
+	Roles              []Role
+	MustChangePassword bool
+	CSRFToken          string // set for cookie sessions
+	ViaToken           bool   // authenticated by bearer token
+}
+
+// Has reports whether the principal holds role r.
+func (p *Principal) Has(r Role) bool {
+	if p == nil {
+		return false
+	}
+	for _, x := range p.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// User is an account as shown to administrators.
+type User struct {
+	ID                 string    `json:"id"`
+	Username           string    `json:"username"`
+	DisplayName        string    `json:"display_name"`
+	Agency             string    `json:"agency"`
+	Roles              []Role    `json:"roles"`
+	Email              string    `json:"email,omitempty"`
+	TOTPEnabled        bool      `json:"totp_enabled"`
+	Disabled           bool      `json:"disabled"`
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
+}
+
+// Settings tune login behaviour.
+type Settings struct {
+	SessionTTL       time.Duration // idle timeout
+	SessionMax       time.Duration // absolute lifetime
+	MaxFailedLogins  int           // per account before lock-out
+	LockoutDuration  time.Duration
+	MaxFailuresPerIP int // per source address within LockoutDuration
+	TokenTTL         time.Duration
+}
+
+// DefaultSettings are sane for an agency deployment.
+func DefaultSettings() Settings {
+	return Settings{SessionTTL: 8 * time.Hour, SessionMax: 12 * time.Hour, MaxFailedLogins: 5,
+		LockoutDuration: 15 * time.Minute, MaxFailuresPerIP: 30, TokenTTL: 90 * 24 * time.Hour}
+}
+
+// Service manages accounts and authentication.
+type Service struct {
+	st     *store.Store
+	audit  *audit.Log
+	clock  clock.Clock
+	logger *slog.Logger
+	cfg    Settings
+
+	ipMu       sync.Mutex
+	ipFailures map[string][]time.Time
+}
+
+// NewService builds the service.
+func NewService(st *store.Store, al *audit.Log, clk clock.Clock, logger *slog.Logger, cfg Settings) *Service {
+	return &Service{st: st, audit: al, clock: clk, logger: logger, cfg: cfg, ipFailures: map[string][]time.Time{}}
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$`)
+
+// MinPasswordLen is the shortest accepted password.
+const MinPasswordLen = 12
+
+// NewUser is the input for creating an account.
+type NewUser struct {
+	Username           string
+	DisplayName        string
+	Agency             string
+	Roles              []Role
+	Email              string
+	Password           string
+	MustChangePassword bool
+}
+
+// ParseRoles reads a comma- or space-separated role list.
+func ParseRoles(s string) ([]Role, error) {
+	var out []Role
+	seen := map[Role]bool{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		r := Role(strings.ToLower(strings.TrimSpace(f)))
+		if !ValidRole(r) {
+			names := make([]string, len(AllRoles))
+			for i, x := range AllRoles {
+				names[i] = string(x)
+			}
+			return nil, errs.Newf(errs.Invalid, "auth.ParseRoles", "unknown role %q; roles are %s", f, strings.Join(names, ", "))
+		}
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errs.New(errs.Invalid, "auth.ParseRoles", "at least one role is required")
+	}
+	return out, nil
+}
+
+func joinRoles(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	sort.Strings(s)
+	return strings.Join(s, " ")
+}
+
+func splitRoles(s string) []Role {
+	var out []Role
+	for _, f := range strings.Fields(s) {
+		out = append(out, Role(f))
+	}
+	return out
+}
+
+// CreateUser adds an account. actor is the administrator doing it ("" for the system).
+func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) (User, error) {
+	const op = "auth.CreateUser"
+	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	in.Agency = strings.TrimSpace(in.Agency)
+	switch {
+	case !usernameRE.MatchString(in.Username):
+		return User{}, errs.New(errs.Invalid, op, "username must be 3-64 characters: lower-case letters, digits, dot, dash or underscore")
+	case in.DisplayName == "" || len(in.DisplayName) > 200:
+		return User{}, errs.New(errs.Invalid, op, "display name is required (at most 200 characters)")
+	case in.Agency == "" || len(in.Agency) > 100:
+		return User{}, errs.New(errs.Invalid, op, "agency is required (at most 100 characters)")
+	case len(in.Roles) == 0:
+		return User{}, errs.New(errs.Invalid, op, "at least one role is required")
+	}
+	for _, r := range in.Roles {
+		if !ValidRole(r) {
+			return User{}, errs.Newf(errs.Invalid, op, "unknown role %q", r)
+		}
+	}
+	if err := checkPasswordStrength(in.Password); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return User{}, errs.Wrap(errs.Internal, op, "", err)
+	}
+	now := s.clock.Now()
+	u := User{ID: uuid.Must(uuid.NewV7()).String(), Username: in.Username, DisplayName: in.DisplayName, Agency: in.Agency,
+		Roles: in.Roles, Email: strings.TrimSpace(in.Email), MustChangePassword: in.MustChangePassword, CreatedAt: now}
+	_, err = s.st.ExecContext(ctx, `INSERT INTO users (id, username, display_name, agency, roles, email, password_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, boolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))
+	if store.IsUniqueViolation(err) {
+		return User{}, errs.Newf(errs.Conflict, op, "a user named %q already exists", u.Username)
+	}
+	if err != nil {
+		return User{}, errs.Wrap(errs.Unavailable, op, "could not save the user", err)
+	}
+	if err := s.audit.Record(ctx, entry(actor, "user.create", "user/"+u.Username, "roles="+joinRoles(u.Roles)+" agency="+u.Agency)); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+func checkPasswordStrength(pw string) error {
+	if len([]rune(pw)) < MinPasswordLen {
+		return errs.Newf(errs.Invalid, "auth.Password", "password must have at least %d characters", MinPasswordLen)
+	}
+	if len(pw) > 1024 {
+		return errs.New(errs.Invalid, "auth.Password", "password is too long")
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func entry(actor *Principal, action, object, detail string) audit.Entry {
+	e := audit.Entry{Actor: "system", Agency: "", Action: action, Object: object, Detail: detail}
+	if actor != nil {
+		e.Actor, e.Agency = actor.Username, actor.Agency
+	}
+	return e
+}
+
+const userCols = `id, username, display_name, agency, roles, email, totp_enabled, disabled, must_change_password, created_at`
+
+func scanUser(r interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var roles, created string
+	var totp, disabled, must int
+	if err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Agency, &roles, &u.Email, &totp, &disabled, &must, &created); err != nil {
+		return u, err
+	}
+	u.Roles, u.TOTPEnabled, u.Disabled, u.MustChangePassword = splitRoles(roles), totp == 1, disabled == 1, must == 1
+	u.CreatedAt = store.ParseTime(created)
+	return u, nil
+}
+
+// ListUsers returns all accounts ordered by username.
+func (s *Service) ListUsers(ctx context.Context, actor *Principal) ([]User, error) {
+	rows, err := s.st.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "auth.ListUsers", "cannot read users", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, errs.Wrap(errs.Unavailable, "auth.ListUsers", "cannot read users", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "auth.ListUsers", "cannot read users", err)
+	}
+	if err := s.audit.Record(ctx, entry(actor, "user.list", "users", "")); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UserByName looks up one account.
+func (s *Service) UserByName(ctx context.Context, username string) (User, error) {
+	u, err := scanUser(s.st.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, strings.ToLower(username)))
+	if err != nil {
+		return User{}, store.NotFound(err, "auth.UserByName", "no such user: "+username)
+	}
+	return u, nil
+}
+
+// SetDisabled disables or re-enables an account; disabling ends its sessions
+// and revokes its tokens.
+func (s *Service) SetDisabled(ctx context.Context, actor *Principal, username string, disabled bool) error {
+	const op = "auth.SetDisabled"
+	u, err := s.UserByName(ctx, username)
+	if err != nil {
+		return err
+	}
+	if actor != nil && actor.UserID == u.ID && disabled {
+		return errs.New(errs.Conflict, op, "you cannot disable your own account")
+	}
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), store.FormatTime(s.clock.Now()), u.ID); err != nil {
+			return err
+		}
+		if disabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE user_id = ?`, u.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "could not update the user", err)
+	}
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
+	return s.audit.Record(ctx, entry(actor, action, "user/"+u.Username, ""))
+}
+
+// CountUsers returns the number of accounts.
+func (s *Service) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.st.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, errs.Wrap(errs.Unavailable, "auth.CountUsers", "cannot read users", err)
+	}
+	return n, nil
+}
+
+// EnsureAdmin creates the first administrator when the node has no users.
+// With an empty password a random one-time password is generated and must be
+// changed at first login. It returns the password when it created the account.
+func (s *Service) EnsureAdmin(ctx context.Context, agency, password string) (created bool, pw string, err error) {
+	n, err := s.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	oneTime := password == ""
+	if oneTime {
+		password = RandomPassword()
+	}
+	_, err = s.CreateUser(ctx, nil, NewUser{Username: "admin", DisplayName: "Node administrator", Agency: agency,
+		Roles: []Role{RoleAdmin}, Password: password, MustChangePassword: oneTime})
+	if err != nil {
+		return false, "", err
+	}
+	return true, password, nil
+}
+
+// RandomPassword returns a 20-character password from an unambiguous alphabet.
+func RandomPassword() string {
+	const alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 20)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+// LoginInput is what the login form or API sends.
+type LoginInput struct {
+	Username string
+	Password string
+	TOTPCode string
+	RemoteIP string
+}
+
+// Session is a new login.
+type Session struct {
+	Token     string
+	CSRFToken string
+	ExpiresAt time.Time
+	Principal *Principal
+}
+
+var errBadLogin = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Login", Msg: "wrong username or password", Code: "bad-credentials"}
+
+// Login checks credentials (with lock-out and per-address rate limit) and
+// opens a session.
+func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
+	const op = "auth.Login"
+	now := s.clock.Now()
+	username := strings.ToLower(strings.TrimSpace(in.Username))
+	if s.ipLimited(in.RemoteIP, now) {
+		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "rate limited from " + in.RemoteIP})
+		return nil, &errs.E{Kind: errs.RateLimited, Op: op, Msg: "too many failed logins from your address; try again later", Code: "rate-limited"}
+	}
+	var id, hash, totpSecret, lockedUntil string
+	var totpEnabled, disabled, failed, must int
+	var u User
+	err := s.st.QueryRowContext(ctx, `SELECT id, display_name, agency, roles, password_hash, totp_secret, totp_enabled, disabled, failed_logins, locked_until, must_change_password FROM users WHERE username = ?`, username).
+		Scan(&id, &u.DisplayName, &u.Agency, new(string), &hash, &totpSecret, &totpEnabled, &disabled, &failed, &lockedUntil, &must)
+	if errors.Is(err, sql.ErrNoRows) {
+		CheckPassword(dummyHash, in.Password)
+		s.noteIPFailure(in.RemoteIP, now)
+		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "unknown user from " + in.RemoteIP})
+		return nil, errBadLogin
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
+	}
+	if lt := store.ParseTime(lockedUntil); !lt.IsZero() && now.Before(lt) {
+		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Agency: u.Agency, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "account locked"})
+		return nil, &errs.E{Kind: errs.RateLimited, Op: op, Msg: "this account is locked after repeated failed logins; try again in 15 minutes or ask an administrator", Code: "account-locked"}
+	}
+	pwOK := CheckPassword(hash, in.Password)
+	reason := ""
+	switch {
+	case !pwOK:
+		reason = "wrong password"
+	case disabled == 1:
+		reason = "account disabled"
+	case totpEnabled == 1 && strings.TrimSpace(in.TOTPCode) == "":
+		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Agency: u.Agency, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "one-time code missing"})
+		return nil, &errs.E{Kind: errs.Unauthenticated, Op: op, Msg: "enter the one-time code from your authenticator app", Code: "totp-required"}
+	case totpEnabled == 1 && !CheckTOTP(totpSecret, in.TOTPCode, now):
+		reason = "wrong one-time code"
+	}
+	if reason != "" {
+		failed++
+		locked := ""
+		if failed >= s.cfg.MaxFailedLogins {
+			locked = store.FormatTime(now.Add(s.cfg.LockoutDuration))
+			failed = 0
+		}
+		if _, err := s.st.ExecContext(ctx, `UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, locked, id); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
+		}
+		s.noteIPFailure(in.RemoteIP, now)
+		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Agency: u.Agency, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: reason + " from " + in.RemoteIP})
+		if disabled == 1 && pwOK {
+			return nil, &errs.E{Kind: errs.Unauthenticated, Op: op, Msg: "this account is disabled", Code: "account-disabled"}
+		}
+		return nil, errBadLogin
+	}
+	sess := &Session{Token: randomToken(), CSRFToken: randomToken(), ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = '' WHERE id = ?`, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			hashToken(sess.Token), id, sess.CSRFToken, store.FormatTime(now), store.FormatTime(sess.ExpiresAt), store.FormatTime(now.Add(s.cfg.SessionMax)))
+		return err
+	})
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
+	}
+	p, err := s.principalByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p.CSRFToken = sess.CSRFToken
+	sess.Principal = p
+	if err := s.audit.Record(ctx, entry(p, "auth.login", "user/"+username, "from "+in.RemoteIP)); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+func (s *Service) ipLimited(ip string, now time.Time) bool {
+	if ip == "" {
+		return false
+	}
+	s.ipMu.Lock()
+	defer s.ipMu.Unlock()
+	cut := now.Add(-s.cfg.LockoutDuration)
+	kept := s.ipFailures[ip][:0]
+	for _, t := range s.ipFailures[ip] {
+		if t.After(cut) {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 {
+		delete(s.ipFailures, ip)
+		return false
+	}
+	s.ipFailures[ip] = kept
+	return len(kept) >= s.cfg.MaxFailuresPerIP
+}
+
+func (s *Service) noteIPFailure(ip string, now time.Time) {
+	if ip == "" {
+		return
+	}
+	s.ipMu.Lock()
+	s.ipFailures[ip] = append(s.ipFailures[ip], now)
+	s.ipMu.Unlock()
+}
+
+func (s *Service) principalByID(ctx context.Context, id string) (*Principal, error) {
+	var roles string
+	var disabled, must int
+	p := &Principal{UserID: id}
+	err := s.st.QueryRowContext(ctx, `SELECT username, display_name, agency, roles, disabled, must_change_password FROM users WHERE id = ?`, id).
+		Scan(&p.Username, &p.DisplayName, &p.Agency, &roles, &disabled, &must)
+	if err != nil {
+		return nil, store.NotFound(err, "auth.principal", "account not found")
+	}
+	if disabled == 1 {
+		return nil, &errs.E{Kind: errs.Unauthenticated, Op: "auth.principal", Msg: "this account is disabled", Code: "account-disabled"}
+	}
+	p.Roles, p.MustChangePassword = splitRoles(roles), must == 1
+	return p, nil
+}
+
+var errSessionExpired = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Session", Msg: "your session has expired; please log in again", Code: "session-expired"}
+
+// SessionPrincipal resolves a session cookie value, extending the idle timeout.
+func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principal, error) {
+	if token == "" || len(token) > 100 {
+		return nil, errSessionExpired
+	}
+	now := s.clock.Now()
+	var userID, csrf, expires, absolute string
+	err := s.st.QueryRowContext(ctx, `SELECT user_id, csrf_token, expires_at, absolute_expires_at FROM sessions WHERE token_hash = ?`, hashToken(token)).
+		Scan(&userID, &csrf, &expires, &absolute)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errSessionExpired
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "auth.Session", "cannot check your session", err)
+	}
+	exp := store.ParseTime(expires)
+	if now.After(exp) || now.After(store.ParseTime(absolute)) {
+		_, _ = s.st.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+		return nil, errSessionExpired
+	}
+	// Extend the idle timeout at most once a minute to keep reads cheap.
+	if exp.Sub(now) < s.cfg.SessionTTL-time.Minute {
+		_, _ = s.st.ExecContext(ctx, `UPDATE sessions SET expires_at = ? WHERE token_hash = ?`, store.FormatTime(now.Add(s.cfg.SessionTTL)), hashToken(token))
+	}
+	p, err := s.principalByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	p.CSRFToken = csrf
+	return p, nil
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, p *Principal, token string) error {
+	if _, err := s.st.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+		return errs.Wrap(errs.Unavailable, "auth.Logout", "could not end the session", err)
+	}
+	return s.audit.Record(ctx, entry(p, "auth.logout", "user/"+p.Username, ""))
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends the user's other sessions.
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next, keepToken string) error {
+	const op = "auth.ChangePassword"
+	var hash string
+	if err := s.st.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, p.UserID).Scan(&hash); err != nil {
+		return store.NotFound(err, op, "account not found")
+	}
+	if !CheckPassword(hash, current) {
+		return &errs.E{Kind: errs.Invalid, Op: op, Msg: "the current password is wrong", Code: "bad-credentials"}
+	}
+	if err := checkPasswordStrength(next); err != nil {
+		return err
+	}
+	if next == current {
+		return errs.New(errs.Invalid, op, "the new password must differ from the current one")
+	}
+	nh, err := HashPassword(next)
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, "", err)
+	}
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE id = ?`, nh, store.FormatTime(s.clock.Now()), p.UserID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, p.UserID, hashToken(keepToken))
+		return err
+	})
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "could not change the password", err)
+	}
+	return s.audit.Record(ctx, entry(p, "account.password", "user/"+p.Username, ""))
+}
+
+// BeginTOTP stores a new, not yet active, second-factor secret and returns it.
+func (s *Service) BeginTOTP(ctx context.Context, p *Principal) (string, error) {
+	secret := NewTOTPSecret()
+	if _, err := s.st.ExecContext(ctx, `UPDATE users SET totp_secret = ?, totp_enabled = 0 WHERE id = ?`, secret, p.UserID); err != nil {
+		return "", errs.Wrap(errs.Unavailable, "auth.BeginTOTP", "could not start enrolment", err)
+	}
+	return secret, s.audit.Record(ctx, entry(p, "account.totp.begin", "user/"+p.Username, ""))
+}
+
+// ConfirmTOTP activates the second factor once the user proves a code.
+func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) error {
+	var secret string
+	if err := s.st.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, p.UserID).Scan(&secret); err != nil {
+		return store.NotFound(err, "auth.ConfirmTOTP", "account not found")
+	}
+	if secret == "" {
+		return errs.New(errs.Invalid, "auth.ConfirmTOTP", "start enrolment first")
+	}
+	if !CheckTOTP(secret, code, s.clock.Now()) {
+		return &errs.E{Kind: errs.Invalid, Op: "auth.ConfirmTOTP", Msg: "that code is not valid; check your device's clock and try again", Code: "bad-totp"}
+	}
+	if _, err := s.st.ExecContext(ctx, `UPDATE users SET totp_enabled = 1 WHERE id = ?`, p.UserID); err != nil {
+		return errs.Wrap(errs.Unavailable, "auth.ConfirmTOTP", "could not enable the second factor", err)
+	}
+	return s.audit.Record(ctx, entry(p, "account.totp.enable", "user/"+p.Username, ""))
+}
+
+// APIToken describes a bearer token (never its secret after creation).
+type APIToken struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	LastUsed  time.Time `json:"last_used_at,omitzero"`
+	Revoked   bool      `json:"revoked"`
+}
+
+// TokenPrefix marks Liaison bearer tokens so leaked ones are recognisable.
+const TokenPrefix = "lia_"
+
+// CreateToken issues a bearer token for p; the secret is returned only once.
+func (s *Service) CreateToken(ctx context.Context, p *Principal, name string) (APIToken, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return APIToken{}, "", errs.New(errs.Invalid, "auth.CreateToken", "token name is required (at most 100 characters)")
+	}
+	now := s.clock.Now()
+	secret := TokenPrefix + randomToken()
+	t := APIToken{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
+	_, err := s.st.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.ID, p.UserID, t.Name, hashToken(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt))
+	if err != nil {
+		return APIToken{}, "", errs.Wrap(errs.Unavailable, "auth.CreateToken", "could not create the token", err)
+	}
+	return t, secret, s.audit.Record(ctx, entry(p, "token.create", "token/"+t.ID, name))
+}
+
+// ListTokens lists p's tokens.
+func (s *Service) ListTokens(ctx context.Context, p *Principal) ([]APIToken, error) {
+	rows, err := s.st.QueryContext(ctx, `SELECT id, name, created_at, expires_at, last_used_at, revoked FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC`, p.UserID)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "auth.ListTokens", "cannot read tokens", err)
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		var t APIToken
+		var c, e, l string
+		var rev int
+		if err := rows.Scan(&t.ID, &t.Name, &c, &e, &l, &rev); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, "auth.ListTokens", "cannot read tokens", err)
+		}
+		t.CreatedAt, t.ExpiresAt, t.LastUsed, t.Revoked = store.ParseTime(c), store.ParseTime(e), store.ParseTime(l), rev == 1
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// RevokeToken revokes one of p's tokens.
+func (s *Service) RevokeToken(ctx context.Context, p *Principal, id string) error {
+	res, err := s.st.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE id = ? AND user_id = ?`, id, p.UserID)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "auth.RevokeToken", "could not revoke the token", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.NotFound, "auth.RevokeToken", "no such token")
+	}
+	return s.audit.Record(ctx, entry(p, "token.revoke", "token/"+id, ""))
+}
+
+var errBadToken = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Token", Msg: "the API token is invalid, expired or revoked", Code: "bad-token"}
+
+// TokenPrincipal resolves a bearer token.
+func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
+		return nil, errBadToken
+	}
+	var id, userID, expires, lastUsed string
+	var revoked int
+	err := s.st.QueryRowContext(ctx, `SELECT id, user_id, expires_at, last_used_at, revoked FROM api_tokens WHERE token_hash = ?`, hashToken(secret)).
+		Scan(&id, &userID, &expires, &lastUsed, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errBadToken
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "auth.Token", "cannot check the token", err)
+	}
+	now := s.clock.Now()
+	if revoked == 1 || now.After(store.ParseTime(expires)) {
+		return nil, errBadToken
+	}
+	if lu := store.ParseTime(lastUsed); now.Sub(lu) > time.Minute {
+		_, _ = s.st.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.FormatTime(now), id)
+	}
+	p, err := s.principalByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	p.ViaToken = true
+	return p, nil
+}
