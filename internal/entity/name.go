@@ -16,6 +16,9 @@ type Name struct {
 	// FromFull is true when the roles were guessed from a single full-name
 	// string; the matcher then tries other role assignments too.
 	FromFull bool
+	// FatherInferred is true when Father was taken from the middle of a
+	// full name by position rather than marked as such.
+	FatherInferred bool
 }
 
 // IsZero reports whether no name token is known.
@@ -93,6 +96,7 @@ func ParseName(given, family, father, full string) Name {
 		// explicit father this is a double given name instead.
 		if len(n.Father) == 0 {
 			n.Given, n.Father, n.Family = toks[:1], toks[1:len(toks)-1], toks[len(toks)-1:]
+			n.FatherInferred = true
 		} else {
 			n.Given, n.Family = toks[:len(toks)-1], toks[len(toks)-1:]
 		}

@@ -79,7 +79,7 @@ func TestParseName(t *testing.T) {
 		{"father column", "Агрон", "Хоџа", "Илир", "", Name{Given: []string{"agron"}, Family: []string{"hodza"}, Father: []string{"ilir"}}},
 		{"paren father in given", "Petar (Jovan)", "Petrović", "", "", Name{Given: []string{"petar"}, Family: []string{"petrovic"}, Father: []string{"jovan"}}},
 		{"full two", "", "", "", "Marko Petrović", Name{Given: []string{"marko"}, Family: []string{"petrovic"}, FromFull: true}},
-		{"full three is patronymic", "", "", "", "Agron Ilir Hoxha", Name{Given: []string{"agron"}, Father: []string{"ilir"}, Family: []string{"hoxha"}, FromFull: true}},
+		{"full three is patronymic", "", "", "", "Agron Ilir Hoxha", Name{Given: []string{"agron"}, Father: []string{"ilir"}, Family: []string{"hoxha"}, FromFull: true, FatherInferred: true}},
 		{"full paren", "", "", "", "Marko (Jovan) Petrović", Name{Given: []string{"marko"}, Father: []string{"jovan"}, Family: []string{"petrovic"}, FromFull: true}},
 		{"full marker", "", "", "", "Marko sin Jovana Petrović", Name{Given: []string{"marko"}, Father: []string{"jovana"}, Family: []string{"petrovic"}, FromFull: true}},
 		{"albanian marker", "", "", "", "Agron i biri i Ilirit Hoxha", Name{Given: []string{"agron"}, Father: []string{"ilirit"}, Family: []string{"hoxha"}, FromFull: true}},

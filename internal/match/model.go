@@ -1,0 +1,292 @@
+package match
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+)
+
+// Model holds Fellegi–Sunter parameters: for every field and agreement
+// level the probability of that level among true matches (m) and among
+// non-matches (u), and the prior share of matches among compared pairs.
+// Level 0 ("missing") has no parameters and weight 0.
+type Model struct {
+	Prior float64
+	M, U  [NumFields][]float64
+	// Iterations is the number of EM iterations run (0 for fixed weights).
+	Iterations int
+	// weights caches the clamped log2(m/u) per field and level.
+	weights [NumFields][]float64
+}
+
+// initial m per level index (level 1 = best agreement); u starts from the
+// observed level frequencies among candidate pairs.
+var defaultM = [NumFields][]float64{
+	FieldGiven:        {0, 0.80, 0.10, 0.05, 0.03, 0.02},
+	FieldFamily:       {0, 0.80, 0.10, 0.05, 0.03, 0.02},
+	FieldFather:       {0, 0.80, 0.10, 0.05, 0.03, 0.02},
+	FieldDOB:          {0, 0.85, 0.08, 0.04, 0.03},
+	FieldSex:          {0, 0.95, 0.05},
+	FieldID:           {0, 0.85, 0.08, 0.04, 0.03},
+	FieldStreetNumber: {0, 0.90, 0.10},
+	FieldStreet:       {0, 0.80, 0.10, 0.05, 0.05},
+	FieldLine2:        {0, 0.80, 0.10, 0.05, 0.05},
+	FieldCity:         {0, 0.85, 0.10, 0.05},
+	FieldPostcode:     {0, 0.85, 0.10, 0.05},
+	FieldRegion:       {0, 0.90, 0.10},
+	FieldPhone:        {0, 0.85, 0.10, 0.05},
+	FieldNationality:  {0, 0.95, 0.05},
+}
+
+// NewModel returns a model with generic starting parameters: m as above,
+// u uniform over levels, prior 0.1. Use FitEM to learn from data.
+func NewModel() *Model {
+	m := &Model{Prior: 0.1}
+	for f := Field(0); f < NumFields; f++ {
+		m.M[f] = slices.Clone(defaultM[f])
+		n := len(levelNames[f]) - 1
+		m.U[f] = make([]float64, n+1)
+		for l := 1; l <= n; l++ {
+			m.U[f][l] = 1 / float64(n)
+		}
+	}
+	m.computeWeights()
+	return m
+}
+
+// computeWeights derives log2(m/u) and makes it non-increasing from the
+// best to the worst level, so weaker agreement never outweighs stronger
+// agreement (EM can produce such inversions on sparse levels).
+func (m *Model) computeWeights() {
+	for f := Field(0); f < NumFields; f++ {
+		n := len(m.M[f])
+		w := make([]float64, n)
+		for l := 1; l < n; l++ {
+			mu, uu := m.M[f][l], m.U[f][l]
+			w[l] = math.Log2(math.Max(mu, 1e-12) / math.Max(uu, 1e-12))
+			if w[l] > 30 {
+				w[l] = 30
+			} else if w[l] < -30 {
+				w[l] = -30
+			}
+			if l > 1 && w[l] > w[l-1] {
+				w[l] = w[l-1]
+			}
+		}
+		m.weights[f] = w
+	}
+}
+
+// Weight returns the match weight in bits, log2(m/u), of field f at the
+// given level; 0 for the missing level or unknown levels.
+func (m *Model) Weight(f Field, level int) float64 {
+	if f >= NumFields || level <= 0 || level >= len(m.weights[f]) {
+		return 0
+	}
+	return m.weights[f][level]
+}
+
+// Score returns the total match weight (bits) of an agreement pattern and
+// the posterior match probability P(match | pattern) given the prior.
+func (m *Model) Score(p Pattern) (weight, posterior float64) {
+	for f := Field(0); f < NumFields; f++ {
+		weight += m.Weight(f, p.Level(f))
+	}
+	return weight, m.posterior(weight)
+}
+
+func (m *Model) posterior(weight float64) float64 {
+	prior := math.Min(math.Max(m.Prior, 1e-12), 1-1e-12)
+	logOdds := weight + math.Log2(prior/(1-prior))
+	return 1 / (1 + math.Exp2(-logOdds))
+}
+
+// patternCount is one distinct agreement pattern and how often it occurs.
+type patternCount struct {
+	p Pattern
+	n float64
+}
+
+// FitEM estimates m, u and the prior by expectation–maximisation on the
+// observed agreement patterns of candidate pairs (no labels needed).
+// u starts from the level frequencies over all pairs (mostly
+// non-matches), m from generic values. It stops when no parameter moves
+// by more than 1e-6 or after maxIter iterations.
+func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
+	if maxIter <= 0 {
+		maxIter = 200
+	}
+	pcs := make([]patternCount, 0, len(counts))
+	total := 0.0
+	for p, n := range counts {
+		pcs = append(pcs, patternCount{p, float64(n)})
+		total += float64(n)
+	}
+	if total == 0 {
+		return
+	}
+	// Deterministic order keeps float sums reproducible.
+	slices.SortFunc(pcs, func(a, b patternCount) int {
+		switch {
+		case a.p < b.p:
+			return -1
+		case a.p > b.p:
+			return 1
+		}
+		return 0
+	})
+	// u from overall level frequencies.
+	for f := Field(0); f < NumFields; f++ {
+		n := len(m.U[f])
+		freq := make([]float64, n)
+		for _, pc := range pcs {
+			freq[pc.p.Level(f)] += pc.n
+		}
+		obs := 0.0
+		for l := 1; l < n; l++ {
+			obs += freq[l]
+		}
+		for l := 1; l < n; l++ {
+			m.U[f][l] = (freq[l] + 1) / (obs + float64(n-1))
+		}
+	}
+	// Pseudo-counts keep rare levels away from 0 and 1 on small data.
+	const alpha = 0.5
+	logM := make([][]float64, NumFields)
+	logU := make([][]float64, NumFields)
+	sumM := make([][]float64, NumFields)
+	sumU := make([][]float64, NumFields)
+	for f := range NumFields {
+		logM[f] = make([]float64, len(m.M[f]))
+		logU[f] = make([]float64, len(m.U[f]))
+		sumM[f] = make([]float64, len(m.M[f]))
+		sumU[f] = make([]float64, len(m.U[f]))
+	}
+	iter := 0
+	for iter = 1; iter <= maxIter; iter++ {
+		for f := range NumFields {
+			for l := 1; l < len(m.M[f]); l++ {
+				logM[f][l] = math.Log(m.M[f][l])
+				logU[f][l] = math.Log(m.U[f][l])
+				sumM[f][l], sumU[f][l] = 0, 0
+			}
+		}
+		lp, lq := math.Log(m.Prior), math.Log(1-m.Prior)
+		matches := 0.0
+		for _, pc := range pcs {
+			a, b := lp, lq
+			for f := range NumFields {
+				if l := pc.p.Level(f); l > 0 && l < len(logM[f]) {
+					a += logM[f][l]
+					b += logU[f][l]
+				}
+			}
+			g := 1 / (1 + math.Exp(b-a))
+			matches += g * pc.n
+			for f := range NumFields {
+				if l := pc.p.Level(f); l > 0 && l < len(logM[f]) {
+					sumM[f][l] += g * pc.n
+					sumU[f][l] += (1 - g) * pc.n
+				}
+			}
+		}
+		delta := 0.0
+		for f := range NumFields {
+			n := len(m.M[f])
+			tm, tu := 0.0, 0.0
+			for l := 1; l < n; l++ {
+				tm += sumM[f][l]
+				tu += sumU[f][l]
+			}
+			if tm+tu == 0 {
+				continue // field never observed: keep defaults
+			}
+			for l := 1; l < n; l++ {
+				nm := (sumM[f][l] + alpha) / (tm + alpha*float64(n-1))
+				nu := (sumU[f][l] + alpha) / (tu + alpha*float64(n-1))
+				delta = math.Max(delta, math.Max(math.Abs(nm-m.M[f][l]), math.Abs(nu-m.U[f][l])))
+				m.M[f][l], m.U[f][l] = nm, nu
+			}
+		}
+		prior := math.Min(math.Max(matches/total, 1e-9), 1-1e-9)
+		delta = math.Max(delta, math.Abs(prior-m.Prior))
+		m.Prior = prior
+		if delta < 1e-6 {
+			break
+		}
+	}
+	m.Iterations = min(iter, maxIter)
+	m.computeWeights()
+}
+
+// modelJSON is the on-disk form: per field, per level name, m and u.
+type modelJSON struct {
+	Prior  float64                                  `json:"prior"`
+	Fields map[string]map[string]map[string]float64 `json:"fields"`
+}
+
+// WriteJSON writes the model in the format accepted by ReadModel.
+func (m *Model) WriteJSON(w io.Writer) error {
+	out := modelJSON{Prior: m.Prior, Fields: map[string]map[string]map[string]float64{}}
+	for f := Field(0); f < NumFields; f++ {
+		lv := map[string]map[string]float64{}
+		for l := 1; l < len(m.M[f]); l++ {
+			lv[levelNames[f][l]] = map[string]float64{"m": m.M[f][l], "u": m.U[f][l]}
+		}
+		out.Fields[fieldNames[f]] = lv
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// ReadModel reads fixed weights from JSON:
+//
+//	{"prior": 0.01, "fields": {"family_name": {"exact": {"m": 0.9, "u": 0.01}, ...}, ...}}
+//
+// Fields and levels not mentioned keep the generic defaults of NewModel.
+// Probabilities must be in (0, 1].
+func ReadModel(r io.Reader) (*Model, error) {
+	var in modelJSON
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return nil, fmt.Errorf("weights: %w", err)
+	}
+	m := NewModel()
+	if in.Prior != 0 {
+		if in.Prior <= 0 || in.Prior >= 1 {
+			return nil, fmt.Errorf("weights: prior %v must be between 0 and 1", in.Prior)
+		}
+		m.Prior = in.Prior
+	}
+	for name, levels := range in.Fields {
+		f, ok := ParseField(name)
+		if !ok {
+			return nil, fmt.Errorf("weights: unknown field %q", name)
+		}
+		for lname, mu := range levels {
+			l := slices.Index(levelNames[f], lname)
+			if l <= 0 {
+				return nil, fmt.Errorf("weights: field %s has no level %q (have %v)", name, lname, levelNames[f][1:])
+			}
+			for k, v := range mu {
+				if v <= 0 || v > 1 || math.IsNaN(v) {
+					return nil, fmt.Errorf("weights: %s.%s.%s = %v must be in (0, 1]", name, lname, k, v)
+				}
+				switch k {
+				case "m":
+					m.M[f][l] = v
+				case "u":
+					m.U[f][l] = v
+				default:
+					return nil, fmt.Errorf("weights: %s.%s: unknown key %q (want m, u)", name, lname, k)
+				}
+			}
+		}
+	}
+	m.computeWeights()
+	return m, nil
+}
