@@ -58,6 +58,9 @@ const (
 	ActAuditList       Action = "audit.list"
 	ActAuditCheckpoint Action = "audit.checkpoint"
 	ActAuditProof      Action = "audit.proof"
+	ActAuditVerify     Action = "audit.verify"
+	ActLanguage        Action = "language.set"
+	ActNodeInfo        Action = "node.info"
 )
 
 type rule struct {
@@ -74,6 +77,8 @@ var policy = map[Action]rule{
 	ActMetrics:   {public: true},
 	ActLoginView: {public: true},
 	ActLogin:     {public: true},
+	ActLanguage:  {public: true},
+	ActNodeInfo:  {public: true},
 
 	ActLogout:          {authenticated: true},
 	ActDashboard:       {authenticated: true},
@@ -92,7 +97,8 @@ var policy = map[Action]rule{
 	ActUserCreate:  {roles: []Role{RoleAdmin}},
 	ActUserDisable: {roles: []Role{RoleAdmin}},
 	// Auditors read the log; administrators do not (separation of duties).
-	ActAuditList: {roles: []Role{RoleAuditor}},
+	ActAuditList:   {roles: []Role{RoleAuditor}},
+	ActAuditVerify: {roles: []Role{RoleAuditor}},
 }
 
 // Authorize is the one authorisation decision for every request. p is nil

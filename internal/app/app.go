@@ -1,0 +1,158 @@
+// Package app wires configuration, storage and services into a running node.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/buildinfo"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/i18n"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/web"
+)
+
+// Node is one running Liaison node.
+type Node struct {
+	Cfg      config.Config
+	Logger   *slog.Logger
+	Clock    clock.Clock
+	Store    *store.Store
+	Identity *identity.Node
+	Audit    *audit.Log
+	Auth     *auth.Service
+	Web      *web.Server
+
+	httpSrv  *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+// Open builds a node: database (migrated), key, audit log, services. When
+// the node has no users it creates the first administrator and writes the
+// one-time password to out.
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock.Clock, out io.Writer) (*Node, error) {
+	st, err := store.Open(ctx, store.Options{URL: cfg.DB, DataDir: cfg.DataDir})
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Cfg: cfg, Logger: logger, Clock: clk, Store: st}
+	if err := n.init(ctx, out); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) init(ctx context.Context, out io.Writer) error {
+	var err error
+	if n.Identity, err = identity.LoadOrCreate(n.Cfg.DataDir, n.Cfg.NodeID, n.Cfg.NodeName); err != nil {
+		return err
+	}
+	if n.Audit, err = audit.Open(ctx, n.Store, n.Identity, n.Clock, n.Logger); err != nil {
+		return err
+	}
+	settings := auth.DefaultSettings()
+	settings.SessionTTL = n.Cfg.SessionTTL
+	if settings.SessionMax < settings.SessionTTL {
+		settings.SessionMax = settings.SessionTTL
+	}
+	n.Auth = auth.NewService(n.Store, n.Audit, n.Clock, n.Logger, settings)
+	created, pw, err := n.Auth.EnsureAdmin(ctx, n.Cfg.NodeID+"-admin", n.Cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if created && n.Cfg.AdminPassword == "" && out != nil {
+		fmt.Fprintf(out, "\nFirst start: created user \"admin\" with one-time password %s\nLog in and choose a new password.\n\n", pw)
+	}
+	cat, err := i18n.Load()
+	if err != nil {
+		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
+	}
+	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
+		Catalog: cat, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+	if err != nil {
+		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
+	}
+	return nil
+}
+
+// Start listens on the configured address and serves in the background.
+func (n *Node) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", n.Cfg.Addr)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "app.Start", "cannot listen on "+n.Cfg.Addr, err)
+	}
+	n.listener = ln
+	n.httpSrv = &http.Server{Handler: n.Web.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
+	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.cancel = cancel
+	n.wg.Add(2)
+	go func() {
+		defer n.wg.Done()
+		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer n.wg.Done()
+		n.Audit.Run(bg, 10*time.Second)
+	}()
+	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
+	return nil
+}
+
+// URL is where the node can be reached.
+func (n *Node) URL() string {
+	if n.Cfg.PublicURL != "" {
+		return n.Cfg.PublicURL
+	}
+	if n.listener == nil {
+		return ""
+	}
+	addr := n.listener.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "localhost"
+	}
+	if addr.IP.IsLoopback() {
+		host = "localhost"
+	}
+	return fmt.Sprintf("http://%s:%d", host, addr.Port)
+}
+
+// Close stops serving (letting requests finish), signs a final audit
+// checkpoint and closes the database.
+func (n *Node) Close(ctx context.Context) error {
+	var first error
+	if n.httpSrv != nil {
+		sctx, cancel := context.WithTimeout(ctx, n.Cfg.ShutdownTimeout)
+		if err := n.httpSrv.Shutdown(sctx); err != nil {
+			first = err
+		}
+		cancel()
+	}
+	if n.cancel != nil {
+		n.cancel()
+	}
+	n.wg.Wait()
+	if err := n.Store.Close(); err != nil && first == nil {
+		first = err
+	}
+	return first
+}

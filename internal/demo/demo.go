@@ -1,0 +1,152 @@
+// Package demo starts a complete regional federation on loopback: six
+// national nodes and one regional body, each with its own database and key,
+// seeded with synthetic data and demo accounts.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/liaison-wb/liaison/internal/app"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/errs"
+)
+
+// NodeSpec describes one demo node.
+type NodeSpec struct {
+	ID      string
+	Name    string
+	Country string
+	Agency  string // agency code of the demo users
+}
+
+// Region lists the demo federation: the six Western Balkan participants and
+// the SELEC regional centre.
+var Region = []NodeSpec{
+	{"al", "Albania · State Police", "AL", "al-asp"},
+	{"ba", "Bosnia and Herzegovina · Directorate for Coordination of Police Bodies", "BA", "ba-dkpt"},
+	{"me", "Montenegro · Police Directorate", "ME", "me-up"},
+	{"mk", "North Macedonia · Ministry of Interior", "MK", "mk-mvr"},
+	{"rs", "Serbia · Ministry of Interior", "RS", "rs-mup"},
+	{"xk", "Kosovo · Kosovo Police", "XK", "xk-pk"},
+	{"selec", "SELEC · Southeast European Law Enforcement Center", "", "selec"},
+}
+
+// Password is the password of every demo account.
+const Password = "liaison-demo-2026"
+
+// Users are created on every node.
+var Users = []struct {
+	Username, Name string
+	Roles          []auth.Role
+}{
+	{"admin", "Node administrator", []auth.Role{auth.RoleAdmin}},
+	{"ncu", "NCU duty operator", []auth.Role{auth.RoleNCUOperator}},
+	{"officer", "Investigating officer", []auth.Role{auth.RoleOfficer}},
+	{"analyst", "Criminal analyst", []auth.Role{auth.RoleAnalyst}},
+	{"prosecutor", "Public prosecutor", []auth.Role{auth.RoleProsecutor}},
+	{"auditor", "Data protection officer", []auth.Role{auth.RoleAuditor}},
+	{"partner", "Donor coordinator", []auth.Role{auth.RolePartner}},
+}
+
+// Options configure a demo run.
+type Options struct {
+	Dir      string   // parent directory for node data
+	BasePort int      // first port; 0 picks free ports
+	Nodes    []string // subset of node IDs; empty for all
+	Logger   *slog.Logger
+}
+
+// Federation is the running demo.
+type Federation struct {
+	Nodes []*app.Node
+	Specs []NodeSpec
+}
+
+// Start opens, seeds and starts every demo node.
+func Start(ctx context.Context, opt Options) (*Federation, error) {
+	specs, err := selectNodes(opt.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	f := &Federation{}
+	for i, spec := range specs {
+		cfg := config.Default()
+		cfg.NodeID, cfg.NodeName = spec.ID, spec.Name
+		cfg.DataDir = filepath.Join(opt.Dir, spec.ID)
+		cfg.AdminPassword = Password
+		cfg.InsecureFederation = true
+		cfg.Addr = "127.0.0.1:0"
+		if opt.BasePort > 0 {
+			cfg.Addr = fmt.Sprintf("127.0.0.1:%d", opt.BasePort+i)
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			f.Close(ctx)
+			return nil, errs.Wrap(errs.Unavailable, "demo", "cannot create "+cfg.DataDir, err)
+		}
+		n, err := app.Open(ctx, cfg, opt.Logger.With("node", spec.ID), clock.System{}, nil)
+		if err != nil {
+			f.Close(ctx)
+			return nil, err
+		}
+		if err := seedUsers(ctx, n, spec); err != nil {
+			n.Close(ctx)
+			f.Close(ctx)
+			return nil, err
+		}
+		if err := n.Start(ctx); err != nil {
+			n.Close(ctx)
+			f.Close(ctx)
+			return nil, err
+		}
+		f.Nodes = append(f.Nodes, n)
+		f.Specs = append(f.Specs, spec)
+	}
+	return f, nil
+}
+
+func selectNodes(ids []string) ([]NodeSpec, error) {
+	if len(ids) == 0 {
+		return Region, nil
+	}
+	var out []NodeSpec
+	for _, id := range ids {
+		found := false
+		for _, s := range Region {
+			if s.ID == strings.TrimSpace(id) {
+				out = append(out, s)
+				found = true
+			}
+		}
+		if !found {
+			return nil, errs.Newf(errs.Invalid, "demo", "unknown demo node %q; choose from al, ba, me, mk, rs, xk, selec", id)
+		}
+	}
+	return out, nil
+}
+
+func seedUsers(ctx context.Context, n *app.Node, spec NodeSpec) error {
+	for _, u := range Users {
+		if u.Username == "admin" {
+			continue // created by app.Open with the demo password
+		}
+		_, err := n.Auth.CreateUser(ctx, nil, auth.NewUser{Username: u.Username, DisplayName: u.Name, Agency: spec.Agency, Roles: u.Roles, Password: Password})
+		if err != nil && !errs.Is(err, errs.Conflict) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close stops every node.
+func (f *Federation) Close(ctx context.Context) {
+	for _, n := range f.Nodes {
+		_ = n.Close(ctx)
+	}
+}

@@ -1,0 +1,121 @@
+// Package i18n holds the UI message catalogues. English is complete; other
+// languages of the region fall back to English key by key until translated.
+package i18n
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+//go:embed locales/*.json
+var files embed.FS
+
+// Language is one UI language.
+type Language struct {
+	Code string // BCP 47, e.g. sr-Latn
+	Name string // endonym, e.g. Srpski
+}
+
+// Languages in the order shown in the switcher.
+var Languages = []Language{
+	{"en", "English"}, {"sq", "Shqip"}, {"bs", "Bosanski"}, {"mk", "Македонски"},
+	{"sr-Latn", "Srpski"}, {"sr-Cyrl", "Српски"},
+}
+
+// Default is the fallback language.
+const Default = "en"
+
+// Catalog maps language → key → message.
+type Catalog struct {
+	msgs map[string]map[string]string
+}
+
+// Load reads the embedded catalogues and checks that English covers every
+// key used by any other language.
+func Load() (*Catalog, error) {
+	c := &Catalog{msgs: map[string]map[string]string{}}
+	for _, l := range Languages {
+		b, err := files.ReadFile("locales/" + l.Code + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", l.Code, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", l.Code, err)
+		}
+		c.msgs[l.Code] = m
+	}
+	var missing []string
+	for code, m := range c.msgs {
+		for k := range m {
+			if _, ok := c.msgs[Default][k]; !ok {
+				missing = append(missing, code+":"+k)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("keys missing from the English catalogue: %s", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// T translates key into lang, formatting args; unknown keys show the key so
+// gaps are visible rather than blank.
+func (c *Catalog) T(lang, key string, args ...any) string {
+	msg, ok := c.msgs[lang][key]
+	if !ok {
+		msg, ok = c.msgs[Default][key]
+	}
+	if !ok {
+		return key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}
+
+// Has reports whether lang has a catalogue.
+func (c *Catalog) Has(lang string) bool { _, ok := c.msgs[lang]; return ok }
+
+// Keys lists the English keys.
+func (c *Catalog) Keys() []string {
+	var out []string
+	for k := range c.msgs[Default] {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Match picks the best supported language from an Accept-Language header.
+func (c *Catalog) Match(accept string) string {
+	for _, part := range strings.Split(accept, ",") {
+		tag := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		if tag == "" {
+			continue
+		}
+		for _, l := range Languages {
+			if strings.EqualFold(tag, l.Code) {
+				return l.Code
+			}
+		}
+		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
+		switch base {
+		case "sr", "sh":
+			if strings.Contains(strings.ToLower(tag), "cyrl") {
+				return "sr-Cyrl"
+			}
+			return "sr-Latn"
+		case "sq", "mk", "bs", "en":
+			return base
+		case "hr", "cnr":
+			return "bs"
+		}
+	}
+	return Default
+}

@@ -1,0 +1,502 @@
+package web
+
+import (
+	"encoding/base64"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/i18n"
+)
+
+type pages struct {
+	cat   *i18n.Catalog
+	byName map[string]*template.Template
+}
+
+func parsePages(cat *i18n.Catalog) (*pages, error) {
+	funcs := template.FuncMap{
+		"fmtTime": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"short": func(b []byte) string {
+			s := base64.StdEncoding.EncodeToString(b)
+			if len(s) > 12 {
+				return s[:12] + "…"
+			}
+			return s
+		},
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{cat: cat, byName: map[string]*template.Template{}}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, err
+		}
+		p.byName[base] = t
+	}
+	return p, nil
+}
+
+type navItem struct {
+	Key     string
+	Href    string
+	Enabled bool
+	Action  auth.Action
+}
+
+// navigation lists the modules; entries without a route yet are shown as
+// planned so users see the whole tool from the first day.
+var navigation = []navItem{
+	{Key: "nav.dashboard", Href: "/", Enabled: true, Action: auth.ActDashboard},
+	{Key: "nav.directory"}, {Key: "nav.exchange"}, {Key: "nav.cases"}, {Key: "nav.jit"}, {Key: "nav.mla"},
+	{Key: "nav.alerts"}, {Key: "nav.analysis"}, {Key: "nav.activities"}, {Key: "nav.federation"},
+	{Key: "nav.users", Href: "/admin/users", Enabled: true, Action: auth.ActUserList},
+	{Key: "nav.audit", Href: "/audit", Enabled: true, Action: auth.ActAuditList},
+	{Key: "nav.account", Href: "/account", Enabled: true, Action: auth.ActAccountView},
+	{Key: "nav.apidocs", Href: "/api/docs", Enabled: true, Action: auth.ActAPIDocs},
+}
+
+// pageData is what every template sees.
+type pageData struct {
+	Title    string
+	Lang     string
+	Langs    []i18n.Language
+	P        *auth.Principal
+	CSRF     string
+	NodeID   string
+	NodeName string
+	Version  string
+	Flash    string
+	Error    string
+	Active   string
+	Nav      []navItem
+	Data     any
+	cat      *i18n.Catalog
+}
+
+// T translates a catalogue key for the page's language.
+func (d pageData) T(key string, args ...any) string { return d.cat.T(d.Lang, key, args...) }
+
+func (s *Server) lang(r *http.Request) string {
+	if c, err := r.Cookie("liaison_lang"); err == nil && s.d.Catalog.Has(c.Value) {
+		return c.Value
+	}
+	return s.d.Catalog.Match(r.Header.Get("Accept-Language"))
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey, active string, data any, flash, errMsg string) {
+	p := PrincipalFrom(r.Context())
+	d := pageData{Lang: s.lang(r), Langs: i18n.Languages, P: p, NodeID: s.d.Node.ID, NodeName: s.d.Node.Name,
+		Version: s.d.Version, Flash: flash, Error: errMsg, Active: active, Data: data, cat: s.d.Catalog}
+	d.Title = d.T(titleKey)
+	if p != nil {
+		d.CSRF = p.CSRFToken
+		for _, n := range navigation {
+			if !n.Enabled || auth.Can(p, n.Action) {
+				d.Nav = append(d.Nav, n)
+			}
+		}
+	}
+	t, ok := s.pages.byName[name]
+	if !ok {
+		http.Error(w, "template missing", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := t.ExecuteTemplate(w, "layout", d); err != nil {
+		s.d.Logger.Error("render page", "page", name, "err", err)
+	}
+}
+
+// uiError shows err as a page (or problem JSON under /api/), sending
+// anonymous users to the login page.
+func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
+	if isAPI(r) {
+		writeProblem(w, problemFor(s.d.Logger, err, r.URL.Path))
+		return
+	}
+	if errs.Is(err, errs.Unauthenticated) && r.Method == http.MethodGet {
+		q := url.Values{}
+		if r.URL.Path != "/" {
+			q.Set("next", r.URL.RequestURI())
+		}
+		if r.Context().Value(expiredKey) != nil {
+			q.Set("expired", "1")
+		}
+		target := "/login"
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	if errs.CodeOf(err) == "password-change-required" && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+		return
+	}
+	p := problemFor(s.d.Logger, err, r.URL.Path)
+	s.render(w, r, p.Status, "error", "error.title", "", map[string]string{"Message": p.Detail}, "", "")
+}
+
+func (s *Server) registerUI() {
+	s.handle("GET", "/healthz", auth.ActHealth, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.handle("GET", "/readyz", auth.ActHealth, func(w http.ResponseWriter, r *http.Request) {
+		if err := s.d.Store.Ping(r.Context()); err != nil {
+			writeProblem(w, problemFor(s.d.Logger, err, r.URL.Path))
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ready\n"))
+	})
+	s.handle("GET", "/metrics", auth.ActMetrics, s.metricsHandler())
+	assets, _ := fs.Sub(assetFS, "assets")
+	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
+	s.handle("GET", "/assets/", auth.ActAssets, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	})
+	s.handle("GET", "/lang", auth.ActLanguage, s.setLanguage)
+	s.handle("GET", "/login", auth.ActLoginView, s.loginPage)
+	s.handle("POST", "/login", auth.ActLogin, s.loginSubmit)
+	s.handle("POST", "/logout", auth.ActLogout, s.logout)
+	s.handle("GET", "/{$}", auth.ActDashboard, s.dashboard)
+	s.handle("GET", "/account", auth.ActAccountView, s.accountPage)
+	s.handle("POST", "/account/password", auth.ActAccountPassword, s.accountPassword)
+	s.handle("POST", "/account/totp/begin", auth.ActAccountTOTP, s.totpBegin)
+	s.handle("POST", "/account/totp/confirm", auth.ActAccountTOTP, s.totpConfirm)
+	s.handle("POST", "/account/tokens", auth.ActTokenCreate, s.tokenCreate)
+	s.handle("POST", "/account/tokens/{id}/revoke", auth.ActTokenRevoke, s.tokenRevoke)
+	s.handle("GET", "/admin/users", auth.ActUserList, s.usersPage)
+	s.handle("POST", "/admin/users", auth.ActUserCreate, s.userCreate)
+	s.handle("POST", "/admin/users/{username}/disable", auth.ActUserDisable, s.userSetDisabled(true))
+	s.handle("POST", "/admin/users/{username}/enable", auth.ActUserDisable, s.userSetDisabled(false))
+	s.handle("GET", "/audit", auth.ActAuditList, s.auditPage)
+	s.handle("POST", "/audit/verify", auth.ActAuditVerify, s.auditVerify)
+	s.handle("GET", "/api/docs", auth.ActAPIDocs, s.apiDocs)
+	// Everything else is a clear 404, as problem JSON under /api/.
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.uiError(w, r, errs.New(errs.NotFound, "web", "this page does not exist"))
+	})
+}
+
+func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
+	l := r.URL.Query().Get("l")
+	if s.d.Catalog.Has(l) {
+		http.SetCookie(w, &http.Cookie{Name: "liaison_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.d.SecureCookies})
+	}
+	back := "/"
+	if ref := r.Header.Get("Referer"); ref != "" {
+		if u, err := url.Parse(ref); err == nil && u.Path != "" {
+			back = u.Path
+		}
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+type loginForm struct {
+	Username string
+	Next     string
+}
+
+// safeNext keeps redirects on this site.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+		return "/"
+	}
+	return n
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if PrincipalFrom(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	q := r.URL.Query()
+	flash := ""
+	switch {
+	case q.Get("expired") != "":
+		flash = s.d.Catalog.T(s.lang(r), "login.expired")
+	case q.Get("bye") != "":
+		flash = s.d.Catalog.T(s.lang(r), "login.loggedout")
+	}
+	s.render(w, r, http.StatusOK, "login", "login.title", "", loginForm{Next: q.Get("next")}, flash, "")
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	sess, err := s.d.Auth.Login(r.Context(), auth.LoginInput{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
+		TOTPCode: r.PostFormValue("totp"), RemoteIP: remoteIP(r)})
+	if err != nil {
+		p := problemFor(s.d.Logger, err, r.URL.Path)
+		s.render(w, r, p.Status, "login", "login.title", "", loginForm{Username: r.PostFormValue("username"), Next: r.PostFormValue("next")}, "", p.Detail)
+		return
+	}
+	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)
+	next := safeNext(r.PostFormValue("next"))
+	if sess.Principal.MustChangePassword {
+		next = "/account"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	if c, err := r.Cookie(s.cookie); err == nil {
+		if err := s.d.Auth.Logout(r.Context(), p, c.Value); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+	}
+	s.clearCookie(w)
+	http.Redirect(w, r, "/login?bye=1", http.StatusSeeOther)
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	ctx := r.Context()
+	users, err := s.d.Auth.CountUsers(ctx)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	recent, err := audit.List(ctx, s.d.Store, audit.Filter{Actor: p.Username, Limit: 8})
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	data := map[string]any{"Users": users, "AuditSize": s.d.Audit.Size(), "Recent": recent}
+	if cp, err := audit.LatestCheckpoint(ctx, s.d.Store); err == nil {
+		data["Checkpoint"] = &cp
+	}
+	s.render(w, r, http.StatusOK, "dashboard", "dash.title", "nav.dashboard", data, "", "")
+}
+
+func (s *Server) accountData(r *http.Request, extra map[string]any) (map[string]any, error) {
+	p := PrincipalFrom(r.Context())
+	u, err := s.d.Auth.UserByName(r.Context(), p.Username)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"TOTPEnabled": u.TOTPEnabled}
+	if !p.MustChangePassword {
+		toks, err := s.d.Auth.ListTokens(r.Context(), p)
+		if err != nil {
+			return nil, err
+		}
+		data["Tokens"] = toks
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return data, nil
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, extra map[string]any, flash, errMsg string) {
+	data, err := s.accountData(r, extra)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "account", "account.title", "nav.account", data, flash, errMsg)
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
+	flash := ""
+	if r.URL.Query().Get("ok") == "password" {
+		flash = s.d.Catalog.T(s.lang(r), "account.changed")
+	}
+	if r.URL.Query().Get("ok") == "totp" {
+		flash = s.d.Catalog.T(s.lang(r), "account.totp.enabled")
+	}
+	s.renderAccount(w, r, http.StatusOK, nil, flash, "")
+}
+
+func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	c, _ := r.Cookie(s.cookie)
+	keep := ""
+	if c != nil {
+		keep = c.Value
+	}
+	if err := s.d.Auth.ChangePassword(r.Context(), p, r.PostFormValue("current"), r.PostFormValue("new"), keep); err != nil {
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		return
+	}
+	http.Redirect(w, r, "/account?ok=password", http.StatusSeeOther)
+}
+
+func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	secret, err := s.d.Auth.BeginTOTP(r.Context(), p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.renderAccount(w, r, http.StatusOK, map[string]any{"TOTPSecret": secret, "TOTPURI": auth.TOTPURI("Liaison "+s.d.Node.ID, p.Username, secret)}, "", "")
+}
+
+func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
+	if err := s.d.Auth.ConfirmTOTP(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("code")); err != nil {
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		return
+	}
+	http.Redirect(w, r, "/account?ok=totp", http.StatusSeeOther)
+}
+
+func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
+	_, secret, err := s.d.Auth.CreateToken(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("name"))
+	if err != nil {
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		return
+	}
+	s.renderAccount(w, r, http.StatusOK, map[string]any{"NewToken": secret}, "", "")
+}
+
+func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.d.Auth.RevokeToken(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, form map[string]string, flash, errMsg string) {
+	users, err := s.d.Auth.ListUsers(r.Context(), PrincipalFrom(r.Context()))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "users", "users.title", "nav.users", map[string]any{"Users": users, "Roles": auth.AllRoles, "Form": form}, flash, errMsg)
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	flash := ""
+	if u := r.URL.Query().Get("created"); u != "" {
+		flash = s.d.Catalog.T(s.lang(r), "users.created", u)
+	}
+	s.renderUsers(w, r, http.StatusOK, nil, flash, "")
+}
+
+func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
+	form := map[string]string{}
+	for _, k := range []string{"username", "display_name", "agency", "email"} {
+		form[k] = r.PostFormValue(k)
+	}
+	roles, err := auth.ParseRoles(strings.Join(r.PostForm["roles"], ","))
+	if err == nil {
+		_, err = s.d.Auth.CreateUser(r.Context(), PrincipalFrom(r.Context()), auth.NewUser{Username: form["username"], DisplayName: form["display_name"],
+			Agency: form["agency"], Email: form["email"], Roles: roles, Password: r.PostFormValue("password"), MustChangePassword: true})
+	}
+	if err != nil {
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderUsers(w, r, pr.Status, form, "", pr.Detail)
+		return
+	}
+	http.Redirect(w, r, "/admin/users?created="+url.QueryEscape(strings.ToLower(form["username"])), http.StatusSeeOther)
+}
+
+func (s *Server) userSetDisabled(disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.d.Auth.SetDisabled(r.Context(), PrincipalFrom(r.Context()), r.PathValue("username"), disabled); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	}
+}
+
+func (s *Server) auditPageData(r *http.Request) (map[string]any, error) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := audit.Filter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), Limit: 100}
+	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	p := PrincipalFrom(ctx)
+	entries, err := audit.List(ctx, s.d.Store, f)
+	if err != nil {
+		return nil, err
+	}
+	// Reading the audit log is itself audited.
+	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: p.Username, Agency: p.Agency, Action: "audit.list", Object: "audit", Detail: r.URL.RawQuery}); err != nil {
+		return nil, err
+	}
+	data := map[string]any{"Entries": entries, "Filter": f, "PublicKey": s.d.Node.PublicString()}
+	if len(entries) == f.Limit {
+		data["Older"] = entries[len(entries)-1].Index
+	}
+	if cp, err := audit.LatestCheckpoint(ctx, s.d.Store); err == nil {
+		data["Checkpoint"] = &cp
+	}
+	return data, nil
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	data, err := s.auditPageData(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit", "audit.title", "nav.audit", data, "", "")
+}
+
+func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if _, err := s.d.Audit.Checkpoint(ctx); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	rep, err := audit.Verify(ctx, s.d.Store, s.d.Node.Public(), nil)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	p := PrincipalFrom(ctx)
+	outcome := audit.OK
+	if !rep.OK() {
+		outcome = audit.Failed
+	}
+	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: p.Username, Agency: p.Agency, Action: "audit.verify", Object: "audit", Outcome: outcome, Detail: strings.Join(rep.Problems, "; ")}); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	data, err := s.auditPageData(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	data["Report"] = rep
+	s.render(w, r, http.StatusOK, "audit", "audit.title", "nav.audit", data, "", "")
+}
