@@ -11,17 +11,17 @@ import (
 // order, and the set is redundant so that a duplicate with one typo in
 // the name and one in the date of birth still shares at least one key.
 const (
-	keyID        byte = iota + 1 // personal identifier
-	keyIDHead                    // first half of the identifier (typo in the second half)
-	keyIDTail                    // second half
-	keyDOB                       // full date of birth
-	keyNamePair                  // phonetic keys of two name tokens, sorted
-	keyTokYM                     // phonetic name token + birth year and month
-	keyTokYD                     // phonetic name token + birth year and day
-	keyTokMD                     // phonetic name token + month and day, sorted (day/month swap)
-	keyPostStreet                // postcode + street number
-	keyPhone                     // phone number
-	keyNamePrefix                // first three letters of two name tokens, sorted, + birth decade
+	keyID         byte = iota + 1 // personal identifier
+	keyIDHead                     // first half of the identifier (typo in the second half)
+	keyIDTail                     // second half
+	keyDOB                        // full date of birth
+	keyNamePair                   // phonetic keys of two name tokens, sorted
+	keyTokYM                      // phonetic name token + birth year and month
+	keyTokYD                      // phonetic name token + birth year and day
+	keyTokMD                      // phonetic name token + month and day, sorted (day/month swap)
+	keyPostStreet                 // postcode + street number
+	keyPhone                      // phone number
+	keyNamePrefix                 // first three letters of two name tokens, sorted, + birth decade
 )
 
 func hashKey(tag byte, parts ...string) uint64 {

@@ -387,16 +387,8 @@ func (r *prepared) value(f Field) string {
 		return r.sex.String()
 	case FieldID:
 		return r.id
-	case FieldStreetNumber:
-		return r.streetNo
-	case FieldStreet:
-		return joinTokens(r.street)
-	case FieldLine2:
-		return joinTokens(r.line2)
-	case FieldCity:
-		return r.city
-	case FieldPostcode:
-		return r.postcode
+	case FieldAddress:
+		return strings.Join(strings.Fields(strings.Join([]string{r.streetNo, joinTokens(r.street), joinTokens(r.line2), r.postcode, r.city}, " ")), " ")
 	case FieldRegion:
 		return r.region
 	case FieldPhone:

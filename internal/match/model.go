@@ -24,20 +24,16 @@ type Model struct {
 // initial m per level index (level 1 = best agreement); u starts from the
 // observed level frequencies among candidate pairs.
 var defaultM = [NumFields][]float64{
-	FieldGiven:        {0, 0.80, 0.10, 0.05, 0.03, 0.02},
-	FieldFamily:       {0, 0.80, 0.10, 0.05, 0.03, 0.02},
-	FieldFather:       {0, 0.80, 0.10, 0.05, 0.03, 0.02},
-	FieldDOB:          {0, 0.85, 0.08, 0.04, 0.03},
-	FieldSex:          {0, 0.95, 0.05},
-	FieldID:           {0, 0.85, 0.08, 0.04, 0.03},
-	FieldStreetNumber: {0, 0.90, 0.10},
-	FieldStreet:       {0, 0.80, 0.10, 0.05, 0.05},
-	FieldLine2:        {0, 0.80, 0.10, 0.05, 0.05},
-	FieldCity:         {0, 0.85, 0.10, 0.05},
-	FieldPostcode:     {0, 0.85, 0.10, 0.05},
-	FieldRegion:       {0, 0.90, 0.10},
-	FieldPhone:        {0, 0.85, 0.10, 0.05},
-	FieldNationality:  {0, 0.95, 0.05},
+	FieldGiven:       {0, 0.80, 0.10, 0.05, 0.03, 0.02},
+	FieldFamily:      {0, 0.80, 0.10, 0.05, 0.03, 0.02},
+	FieldFather:      {0, 0.80, 0.10, 0.05, 0.03, 0.02},
+	FieldDOB:         {0, 0.85, 0.08, 0.04, 0.03},
+	FieldSex:         {0, 0.95, 0.05},
+	FieldID:          {0, 0.85, 0.08, 0.04, 0.03},
+	FieldAddress:     {0, 0.70, 0.10, 0.10, 0.10},
+	FieldRegion:      {0, 0.90, 0.10},
+	FieldPhone:       {0, 0.85, 0.10, 0.05},
+	FieldNationality: {0, 0.95, 0.05},
 }
 
 // NewModel returns a model with generic starting parameters: m as above,
@@ -109,11 +105,22 @@ type patternCount struct {
 	n float64
 }
 
-// FitEM estimates m, u and the prior by expectation–maximisation on the
-// observed agreement patterns of candidate pairs (no labels needed).
-// u starts from the level frequencies over all pairs (mostly
-// non-matches), m from generic values. It stops when no parameter moves
-// by more than 1e-6 or after maxIter iterations.
+// personalFields describe the person rather than the household: siblings
+// share address, phone, father's name and nationality, so EM run on all
+// fields tends to learn "same household". FitEM therefore learns the
+// match class from these fields first.
+var personalFields = []Field{FieldGiven, FieldFamily, FieldDOB, FieldSex, FieldID}
+
+// FitEM estimates m, u and the prior from the observed agreement patterns
+// of candidate pairs (no labels needed), in two stages:
+//
+//  1. EM on the personal fields (names, date of birth, sex, identifier):
+//     u starts from the level frequencies over all pairs (mostly
+//     non-matches), m from generic values; iterate until no parameter
+//     moves by more than 1e-6 or maxIter.
+//  2. The household fields (father's name, address, state, phone,
+//     nationality) get m and u from one M-step weighted by the stage-1
+//     match probabilities.
 func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 	if maxIter <= 0 {
 		maxIter = 200
@@ -137,7 +144,7 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 		}
 		return 0
 	})
-	// u from overall level frequencies.
+	// u starts from overall level frequencies.
 	for f := Field(0); f < NumFields; f++ {
 		n := len(m.U[f])
 		freq := make([]float64, n)
@@ -152,12 +159,55 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 			m.U[f][l] = (freq[l] + 1) / (obs + float64(n-1))
 		}
 	}
+	stage1 := personalFields
+	observed := 0.0
+	for _, pc := range pcs {
+		for _, f := range stage1 {
+			if pc.p.Level(f) > 0 {
+				observed += pc.n
+				break
+			}
+		}
+	}
+	if observed < total/2 {
+		// Too little personal information: learn from every field.
+		stage1 = make([]Field, NumFields)
+		for f := range NumFields {
+			stage1[f] = f
+		}
+	}
+	m.Iterations = m.em(pcs, total, stage1, maxIter)
+	var rest []Field
+	for f := range NumFields {
+		if !slices.Contains(stage1, f) {
+			rest = append(rest, f)
+		}
+	}
+	if len(rest) > 0 {
+		m.em(pcs, total, rest, -1)
+	}
+	m.computeWeights()
+}
+
+// em runs EM over the given fields. With maxIter < 0 it runs one M-step
+// for these fields using match probabilities from the other fields'
+// current parameters, leaving the prior unchanged.
+func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter int) int {
 	// Pseudo-counts keep rare levels away from 0 and 1 on small data.
 	const alpha = 0.5
-	logM := make([][]float64, NumFields)
-	logU := make([][]float64, NumFields)
-	sumM := make([][]float64, NumFields)
-	sumU := make([][]float64, NumFields)
+	use := [NumFields]bool{}
+	for _, f := range fields {
+		use[f] = true
+	}
+	score := use
+	mstepOnly := maxIter < 0
+	if mstepOnly {
+		for f := range NumFields {
+			score[f] = !use[f]
+		}
+		maxIter = 1
+	}
+	var logM, logU, sumM, sumU [NumFields][]float64
 	for f := range NumFields {
 		logM[f] = make([]float64, len(m.M[f]))
 		logU[f] = make([]float64, len(m.U[f]))
@@ -178,7 +228,7 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 		for _, pc := range pcs {
 			a, b := lp, lq
 			for f := range NumFields {
-				if l := pc.p.Level(f); l > 0 && l < len(logM[f]) {
+				if l := pc.p.Level(f); score[f] && l > 0 && l < len(logM[f]) {
 					a += logM[f][l]
 					b += logU[f][l]
 				}
@@ -186,7 +236,7 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 			g := 1 / (1 + math.Exp(b-a))
 			matches += g * pc.n
 			for f := range NumFields {
-				if l := pc.p.Level(f); l > 0 && l < len(logM[f]) {
+				if l := pc.p.Level(f); use[f] && l > 0 && l < len(logM[f]) {
 					sumM[f][l] += g * pc.n
 					sumU[f][l] += (1 - g) * pc.n
 				}
@@ -194,6 +244,9 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 		}
 		delta := 0.0
 		for f := range NumFields {
+			if !use[f] {
+				continue
+			}
 			n := len(m.M[f])
 			tm, tu := 0.0, 0.0
 			for l := 1; l < n; l++ {
@@ -210,6 +263,9 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 				m.M[f][l], m.U[f][l] = nm, nu
 			}
 		}
+		if mstepOnly {
+			return 1
+		}
 		prior := math.Min(math.Max(matches/total, 1e-9), 1-1e-9)
 		delta = math.Max(delta, math.Abs(prior-m.Prior))
 		m.Prior = prior
@@ -217,8 +273,7 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 			break
 		}
 	}
-	m.Iterations = min(iter, maxIter)
-	m.computeWeights()
+	return min(iter, maxIter)
 }
 
 // modelJSON is the on-disk form: per field, per level name, m and u.

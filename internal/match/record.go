@@ -18,11 +18,7 @@ const (
 	FieldDOB
 	FieldSex
 	FieldID
-	FieldStreetNumber
-	FieldStreet
-	FieldLine2
-	FieldCity
-	FieldPostcode
+	FieldAddress
 	FieldRegion
 	FieldPhone
 	FieldNationality
@@ -31,28 +27,25 @@ const (
 
 var fieldNames = [NumFields]string{
 	"given_name", "family_name", "father_name", "date_of_birth", "sex",
-	"personal_id", "street_number", "address_1", "address_2", "city",
-	"postcode", "state", "phone", "nationality",
+	"personal_id", "address", "state", "phone", "nationality",
 }
 
 // Level 0 is always "missing" (either side empty): it carries no weight.
 var nameLevels = []string{"missing", "exact", "phonetic_or_close", "similar", "weak", "different"}
 
 var levelNames = [NumFields][]string{
-	FieldGiven:        nameLevels,
-	FieldFamily:       nameLevels,
-	FieldFather:       nameLevels,
-	FieldDOB:          {"missing", "exact", "swap_or_typo", "same_year", "different"},
-	FieldSex:          {"missing", "same", "different"},
-	FieldID:           {"missing", "exact", "one_edit", "two_edits", "different"},
-	FieldStreetNumber: {"missing", "exact", "different"},
-	FieldStreet:       {"missing", "exact", "close", "similar", "different"},
-	FieldLine2:        {"missing", "exact", "close", "similar", "different"},
-	FieldCity:         {"missing", "exact", "close", "different"},
-	FieldPostcode:     {"missing", "exact", "one_digit", "different"},
-	FieldRegion:       {"missing", "same", "different"},
-	FieldPhone:        {"missing", "exact", "close", "different"},
-	FieldNationality:  {"missing", "same", "different"},
+	FieldGiven:  nameLevels,
+	FieldFamily: nameLevels,
+	FieldFather: nameLevels,
+	FieldDOB:    {"missing", "exact", "swap_or_typo", "same_year", "different"},
+	FieldSex:    {"missing", "same", "different"},
+	FieldID:     {"missing", "exact", "one_edit", "two_edits", "different"},
+	// The address parts are one field: they are strongly correlated, and
+	// counting them separately lets a shared household outvote the names.
+	FieldAddress:     {"missing", "same_address", "same_street", "same_locality", "different"},
+	FieldRegion:      {"missing", "same", "different"},
+	FieldPhone:       {"missing", "exact", "close", "different"},
+	FieldNationality: {"missing", "same", "different"},
 }
 
 // String returns the field's column-style name ("family_name").
@@ -358,31 +351,7 @@ func compare(a, b *prepared) Pattern {
 		p = p.with(FieldSex, sameDiff(a.sex == b.sex))
 	}
 	p = p.with(FieldID, int(CompareIDs(a.id, b.id)))
-	if a.streetNo != "" && b.streetNo != "" {
-		p = p.with(FieldStreetNumber, sameDiff(a.streetNo == b.streetNo))
-	}
-	p = p.with(FieldStreet, addrLevel(a.street, b.street))
-	p = p.with(FieldLine2, addrLevel(a.line2, b.line2))
-	if a.city != "" && b.city != "" {
-		switch {
-		case a.city == b.city:
-			p = p.with(FieldCity, 1)
-		case JaroWinkler(a.city, b.city) >= 0.9:
-			p = p.with(FieldCity, 2)
-		default:
-			p = p.with(FieldCity, 3)
-		}
-	}
-	if a.postcode != "" && b.postcode != "" {
-		switch d := editDistance(a.postcode, b.postcode, 1); {
-		case d == 0:
-			p = p.with(FieldPostcode, 1)
-		case d == 1:
-			p = p.with(FieldPostcode, 2)
-		default:
-			p = p.with(FieldPostcode, 3)
-		}
-	}
+	p = p.with(FieldAddress, addressLevel(a, b))
 	if a.region != "" && b.region != "" {
 		p = p.with(FieldRegion, sameDiff(a.region == b.region))
 	}
@@ -411,6 +380,42 @@ func sameDiff(same bool) int {
 
 func suffixEq(a, b string, n int) bool {
 	return len(a) >= n && len(b) >= n && a[len(a)-n:] == b[len(b)-n:]
+}
+
+// addressLevel compares street (address lines 1 and 2), house number and
+// locality (city, postcode) as one field.
+func addressLevel(a, b *prepared) int {
+	street := addrLevel(a.street, b.street)
+	if street == 0 {
+		street = addrLevel(a.line2, b.line2)
+	}
+	loc := 0 // 0 unknown, 1 agree, 2 disagree
+	if a.city != "" && b.city != "" {
+		loc = 2
+		if a.city == b.city || JaroWinkler(a.city, b.city) >= 0.9 {
+			loc = 1
+		}
+	}
+	if a.postcode != "" && b.postcode != "" {
+		if a.postcode == b.postcode {
+			loc = 1
+		} else if loc == 0 {
+			loc = 2
+		}
+	}
+	numAgree := a.streetNo != "" && a.streetNo == b.streetNo
+	numDiffer := a.streetNo != "" && b.streetNo != "" && a.streetNo != b.streetNo
+	switch {
+	case street == 0 && loc == 0:
+		return 0
+	case street >= 1 && street <= 2 && !numDiffer && loc != 2 && (numAgree || loc == 1):
+		return 1
+	case street >= 1 && street <= 3 && loc != 2:
+		return 2
+	case loc == 1:
+		return 3
+	}
+	return 4
 }
 
 func addrLevel(a, b []string) int {

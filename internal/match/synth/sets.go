@@ -1,0 +1,131 @@
+package synth
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Record is a generated row with its true entity.
+type Record struct {
+	Row    Row
+	Entity int
+}
+
+// DedupeSet generates one file's worth of records for about n entities:
+// each entity has 0–3 noisy duplicates, and some have relatives (hard
+// non-matches). Records are shuffled; ids do not reveal the truth.
+func DedupeSet(seed uint64, n int) []Record {
+	g := New(seed)
+	var ids []*Identity
+	for len(ids) < n {
+		id := g.Identity()
+		ids = append(ids, id)
+		if g.chance(0.12) && len(ids) < n {
+			ids = append(ids, g.Relative(id))
+		}
+	}
+	var out []Record
+	for _, id := range ids {
+		out = append(out, Record{Row: g.Render(id, "", false), Entity: id.Entity})
+		dups := 0
+		switch u := g.r.Float64(); {
+		case u < 0.5:
+		case u < 0.8:
+			dups = 1
+		case u < 0.95:
+			dups = 2
+		default:
+			dups = 3
+		}
+		for k := 0; k < dups; k++ {
+			out = append(out, Record{Row: g.Render(id, "", true), Entity: id.Entity})
+		}
+	}
+	g.r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	for i := range out {
+		out[i].Row["id"] = fmt.Sprintf("P%07d", i+1)
+	}
+	return out
+}
+
+// LinkSets generates two files of n records each, as kept by two agencies:
+// about 60% of the right-hand people are also on the left (noisy), the
+// rest are other people, including relatives of left-hand people.
+func LinkSets(seed uint64, n int) (left, right []Record) {
+	g := New(seed)
+	ids := make([]*Identity, n)
+	for i := range ids {
+		ids[i] = g.Identity()
+		left = append(left, Record{Row: g.Render(ids[i], "", g.chance(0.5)), Entity: ids[i].Entity})
+	}
+	for len(right) < n {
+		var id *Identity
+		switch u := g.r.Float64(); {
+		case u < 0.6:
+			id = ids[g.r.IntN(n)]
+		case u < 0.7:
+			id = g.Relative(ids[g.r.IntN(n)])
+		default:
+			id = g.Identity()
+		}
+		right = append(right, Record{Row: g.Render(id, "", true), Entity: id.Entity})
+	}
+	// One record per person on each side, as one agency's register would be.
+	right = uniqueEntities(right)
+	g.r.Shuffle(len(right), func(i, j int) { right[i], right[j] = right[j], right[i] })
+	for i := range left {
+		left[i].Row["id"] = "L" + strconv.Itoa(i+1)
+	}
+	for i := range right {
+		right[i].Row["id"] = "R" + strconv.Itoa(i+1)
+	}
+	return left, right
+}
+
+func uniqueEntities(rs []Record) []Record {
+	seen := map[int]bool{}
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r.Entity] {
+			seen[r.Entity] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// AltHeaders renames columns to the alternative names of the CSV contract,
+// so tests exercise header detection on the second file.
+var AltHeaders = map[string]string{
+	"id": "rec_id", "given_name": "first_name", "surname": "last_name", "date_of_birth": "dob",
+	"personal_id": "national_id", "father_name": "Father_Name", "city": "suburb",
+}
+
+// WriteCSV writes records with the standard columns; rename maps column
+// names to the header written (nil keeps them).
+func WriteCSV(w io.Writer, rs []Record, rename map[string]string) error {
+	cw := csv.NewWriter(w)
+	head := make([]string, len(Columns))
+	for i, c := range Columns {
+		head[i] = c
+		if r, ok := rename[c]; ok {
+			head[i] = r
+		}
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	row := make([]string, len(Columns))
+	for _, r := range rs {
+		for i, c := range Columns {
+			row[i] = r.Row[c]
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
