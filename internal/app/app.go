@@ -136,6 +136,14 @@ func (n *Node) URL() string {
 	return fmt.Sprintf("http://%s:%d", host, addr.Port)
 }
 
+// BaseURL is the loopback URL of the listener, for tests and the demo.
+func (n *Node) BaseURL() string {
+	if n.listener == nil {
+		return ""
+	}
+	return "http://" + n.listener.Addr().String()
+}
+
 // Close stops serving (letting requests finish), signs a final audit
 // checkpoint and closes the database.
 func (n *Node) Close(ctx context.Context) error {

@@ -259,7 +259,12 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		TOTPCode: r.PostFormValue("totp"), RemoteIP: remoteIP(r)})
 	if err != nil {
 		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.render(w, r, p.Status, "login", "login.title", "", loginForm{Username: r.PostFormValue("username"), Next: r.PostFormValue("next")}, "", p.Detail)
+		status := p.Status
+		if status == http.StatusUnauthorized {
+			// A failed form is not an HTTP authentication challenge.
+			status = http.StatusUnprocessableEntity
+		}
+		s.render(w, r, status, "login", "login.title", "", loginForm{Username: r.PostFormValue("username"), Next: r.PostFormValue("next")}, "", p.Detail)
 		return
 	}
 	s.setSessionCookie(w, sess.Token, sess.ExpiresAt)

@@ -1,0 +1,78 @@
+// Package browsertest drives Debian's Chromium with chromedp for end-to-end
+// tests of the web UI.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// FindChromium returns the browser binary, or "" if none is installed.
+func FindChromium() string {
+	if p := os.Getenv("LIAISON_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// New starts a headless browser for the test. Without Chromium the test is
+// skipped, except in CI where a missing browser is a failure.
+func New(t *testing.T) context.Context {
+	t.Helper()
+	bin := FindChromium()
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium is required in CI (apt-get install -y chromium)")
+		}
+		t.Skip("no Chromium found; install it with apt-get install -y chromium to run browser tests")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1366, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	// The first action starts the browser; it must not carry the timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return tctx
+}
+
+// Screenshot saves a full-page PNG when LIAISON_SCREENSHOTS names a directory.
+func Screenshot(ctx context.Context, t *testing.T, name string) {
+	dir := os.Getenv("LIAISON_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	_ = os.WriteFile(dir+"/"+name+".png", buf, 0o644)
+}
