@@ -70,7 +70,24 @@ type rule struct {
 }
 
 // policy is deny-by-default: an action missing here is refused to everyone.
-var policy = map[Action]rule{
+// Each module keeps its rules in its own policy_*.go file in this package, so
+// the whole policy stays in one place and is reviewed as one table.
+var policy = mergeRules(coreRules, federationRules, directoryRules)
+
+func mergeRules(parts ...map[Action]rule) map[Action]rule {
+	out := map[Action]rule{}
+	for _, p := range parts {
+		for a, r := range p {
+			if _, dup := out[a]; dup {
+				panic("auth: action " + string(a) + " defined twice")
+			}
+			out[a] = r
+		}
+	}
+	return out
+}
+
+var coreRules = map[Action]rule{
 	ActHealth:    {public: true},
 	ActAssets:    {public: true},
 	ActAPIDocs:   {public: true},

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 	"strings"
 )
@@ -37,16 +38,37 @@ type Catalog struct {
 // key used by any other language.
 func Load() (*Catalog, error) {
 	c := &Catalog{msgs: map[string]map[string]string{}}
+	// Each language has a main file (en.json) and optional module files
+	// (en.directory.json) so modules add their messages without touching
+	// each other's files.
+	names, err := fs.Glob(files, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range Languages {
-		b, err := files.ReadFile("locales/" + l.Code + ".json")
+		c.msgs[l.Code] = map[string]string{}
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "locales/"), ".json")
+		code, _, _ := strings.Cut(base, ".")
+		m, ok := c.msgs[code]
+		if !ok {
+			return nil, fmt.Errorf("catalogue %s: unknown language %q", name, code)
+		}
+		b, err := files.ReadFile(name)
 		if err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", l.Code, err)
+			return nil, fmt.Errorf("catalogue %s: %w", name, err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("catalogue %s: %w", l.Code, err)
+		part := map[string]string{}
+		if err := json.Unmarshal(b, &part); err != nil {
+			return nil, fmt.Errorf("catalogue %s: %w", name, err)
 		}
-		c.msgs[l.Code] = m
+		for k, v := range part {
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("catalogue %s: key %q defined twice", name, k)
+			}
+			m[k] = v
+		}
 	}
 	var missing []string
 	for code, m := range c.msgs {

@@ -105,6 +105,8 @@ func New(d Deps) (*Server, error) {
 		s.routes = append(s.routes, Route{Method: http.MethodGet, Pattern: p, Action: auth.ActAPIDocs, API: true})
 	}
 	s.registerAPI()
+	s.registerFederation()
+	s.registerDirectory()
 	s.registerUI()
 	return s, nil
 }

@@ -1,0 +1,4 @@
+package auth
+
+// Federation actions: peers, the national contact unit queue, node status.
+var federationRules = map[Action]rule{}

@@ -1,0 +1,4 @@
+package web
+
+// registerDirectory adds the directory's UI pages and API operations.
+func (s *Server) registerDirectory() {}
