@@ -36,10 +36,33 @@ var defaultM = [NumFields][]float64{
 	FieldNationality: {0, 0.95, 0.05},
 }
 
-// NewModel returns a model with generic starting parameters: m as above,
-// u uniform over levels, prior 0.1. Use FitEM to learn from data.
+// defaultU holds typical u values among candidate pairs (which share a
+// blocking key, so agreement is commoner than between random records).
+var defaultU = [NumFields][]float64{
+	FieldGiven:       {0, 0.10, 0.05, 0.05, 0.10, 0.70},
+	FieldFamily:      {0, 0.15, 0.05, 0.05, 0.10, 0.65},
+	FieldFather:      {0, 0.10, 0.05, 0.05, 0.10, 0.70},
+	FieldDOB:         {0, 0.20, 0.05, 0.05, 0.70},
+	FieldSex:         {0, 0.50, 0.50},
+	FieldID:          {0, 0.01, 0.01, 0.02, 0.96},
+	FieldAddress:     {0, 0.05, 0.05, 0.20, 0.70},
+	FieldRegion:      {0, 0.50, 0.50},
+	FieldPhone:       {0, 0.01, 0.02, 0.97},
+	FieldNationality: {0, 0.60, 0.40},
+}
+
+// Prior strength, in pairs, of the default parameters in EM: small inputs
+// (an analyst linking a dozen records) are scored mostly by the defaults,
+// large ones by what EM learns from the data.
+const (
+	priorPairs = 20.0
+	prior0     = 0.3
+)
+
+// NewModel returns a model with the generic default parameters (usable as
+// fixed weights). Use FitEM to learn from data.
 func NewModel() *Model {
-	m := &Model{Prior: 0.1}
+	m := &Model{Prior: prior0}
 	for f := Field(0); f < NumFields; f++ {
 		m.M[f] = slices.Clone(defaultM[f])
 		n := len(levelNames[f]) - 1
@@ -156,7 +179,7 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 			obs += freq[l]
 		}
 		for l := 1; l < n; l++ {
-			m.U[f][l] = (freq[l] + 1) / (obs + float64(n-1))
+			m.U[f][l] = (freq[l] + priorPairs*defaultU[f][l]) / (obs + priorPairs)
 		}
 	}
 	stage1 := personalFields
@@ -193,8 +216,6 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 // for these fields using match probabilities from the other fields'
 // current parameters, leaving the prior unchanged.
 func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter int) int {
-	// Pseudo-counts keep rare levels away from 0 and 1 on small data.
-	const alpha = 0.5
 	use := [NumFields]bool{}
 	for _, f := range fields {
 		use[f] = true
@@ -257,8 +278,9 @@ func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter in
 				continue // field never observed: keep defaults
 			}
 			for l := 1; l < n; l++ {
-				nm := (sumM[f][l] + alpha) / (tm + alpha*float64(n-1))
-				nu := (sumU[f][l] + alpha) / (tu + alpha*float64(n-1))
+				// MAP estimate with the defaults as a Dirichlet prior.
+				nm := (sumM[f][l] + priorPairs*defaultM[f][l]) / (tm + priorPairs)
+				nu := (sumU[f][l] + priorPairs*defaultU[f][l]) / (tu + priorPairs)
 				delta = math.Max(delta, math.Max(math.Abs(nm-m.M[f][l]), math.Abs(nu-m.U[f][l])))
 				m.M[f][l], m.U[f][l] = nm, nu
 			}
@@ -266,7 +288,7 @@ func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter in
 		if mstepOnly {
 			return 1
 		}
-		prior := math.Min(math.Max(matches/total, 1e-9), 1-1e-9)
+		prior := math.Min(math.Max((matches+priorPairs*prior0)/(total+priorPairs), 1e-9), 1-1e-9)
 		delta = math.Max(delta, math.Abs(prior-m.Prior))
 		m.Prior = prior
 		if delta < 1e-6 {

@@ -18,17 +18,27 @@ type Record struct {
 // non-matches). Records are shuffled; ids do not reveal the truth.
 func DedupeSet(seed uint64, n int) []Record {
 	g := New(seed)
-	var ids []*Identity
-	for len(ids) < n {
-		id := g.Identity()
-		ids = append(ids, id)
-		if g.chance(0.12) && len(ids) < n {
-			ids = append(ids, g.Relative(id))
-		}
-	}
 	var out []Record
-	for _, id := range ids {
-		out = append(out, Record{Row: g.Render(id, "", false), Entity: id.Entity})
+	g.dedupeEach(n, func(r Record) { out = append(out, r) })
+	g.r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	for i := range out {
+		out[i].Row["id"] = fmt.Sprintf("P%07d", i+1)
+	}
+	return out
+}
+
+// DedupeEach streams the records of a deduplication set for n entities
+// without shuffling (for benchmarks that cannot hold all rows as maps).
+// Ids are "E<entity>-<k>".
+func DedupeEach(seed uint64, n int, fn func(Record)) {
+	New(seed).dedupeEach(n, fn)
+}
+
+func (g *Generator) dedupeEach(n int, fn func(Record)) {
+	made := 0
+	emit := func(id *Identity) {
+		made++
+		fn(Record{Row: g.Render(id, fmt.Sprintf("E%d-0", id.Entity), false), Entity: id.Entity})
 		dups := 0
 		switch u := g.r.Float64(); {
 		case u < 0.5:
@@ -40,14 +50,16 @@ func DedupeSet(seed uint64, n int) []Record {
 			dups = 3
 		}
 		for k := 0; k < dups; k++ {
-			out = append(out, Record{Row: g.Render(id, "", true), Entity: id.Entity})
+			fn(Record{Row: g.Render(id, fmt.Sprintf("E%d-%d", id.Entity, k+1), true), Entity: id.Entity})
 		}
 	}
-	g.r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	for i := range out {
-		out[i].Row["id"] = fmt.Sprintf("P%07d", i+1)
+	for made < n {
+		id := g.Identity()
+		emit(id)
+		if g.chance(0.12) && made < n {
+			emit(g.Relative(id))
+		}
 	}
-	return out
 }
 
 // LinkSets generates two files of n records each, as kept by two agencies:
