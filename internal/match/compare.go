@@ -24,9 +24,43 @@ func JaroWinkler(a, b string) float64 {
 		return 0
 	}
 	if isASCII(a) && isASCII(b) {
-		return jaroWinkler([]byte(a), []byte(b))
+		return jaroWinkler(a, b)
 	}
-	return jaroWinkler([]rune(a), []rune(b))
+	return jaroWinklerRunes([]rune(a), []rune(b))
+}
+
+// jaroWinklerRunes handles non-ASCII input (rare after folding: other
+// scripts).
+func jaroWinklerRunes(a, b []rune) float64 {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	// Map runes to a dense byte alphabet when possible so the byte
+	// implementation can be reused.
+	idx := map[rune]byte{}
+	ab, bb := make([]byte, len(a)), make([]byte, len(b))
+	for i, r := range a {
+		if _, ok := idx[r]; !ok {
+			if len(idx) >= 255 {
+				return 0
+			}
+			idx[r] = byte(len(idx) + 1)
+		}
+		ab[i] = idx[r]
+	}
+	for i, r := range b {
+		v, ok := idx[r]
+		if !ok {
+			v = 0 // matches nothing in a
+		}
+		bb[i] = v
+	}
+	for i := range ab {
+		if ab[i] == 0 {
+			ab[i] = 255
+		}
+	}
+	return jaroWinkler(ab, bb)
 }
 
 func isASCII(s string) bool {
@@ -38,7 +72,7 @@ func isASCII(s string) bool {
 	return true
 }
 
-func jaroWinkler[T byte | rune](a, b []T) float64 {
+func jaroWinkler[S ~string | ~[]byte](a, b S) float64 {
 	if len(a) > len(b) {
 		a, b = b, a
 	}
@@ -128,6 +162,14 @@ func TokenSetSimilarity(a, b []string) float64 {
 // editDistance is the optimal-string-alignment distance (Levenshtein plus
 // adjacent transposition), giving up above max (returns max+1).
 func editDistance(a, b string, max int) int {
+	// Common prefix and suffix never change the distance; stripping them
+	// makes the usual near-identical identifiers cheap.
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		a, b = a[1:], b[1:]
+	}
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
 	la, lb := len(a), len(b)
 	if la-lb > max || lb-la > max {
 		return max + 1

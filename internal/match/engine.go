@@ -160,8 +160,17 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	if split >= 0 {
 		outer = split
 	}
+	// cand is a compared pair, kept small: there are tens of millions at
+	// scale and only the matches become Pairs.
+	type cand struct {
+		i, j int32
+		p    Pattern
+	}
+	// Candidates are stored in fixed-size chunks: appending to one huge
+	// slice would copy it on every growth.
+	const candChunk = 1 << 16
 	type shard struct {
-		pairs  []Pair
+		pairs  [][]cand
 		counts map[Pattern]int64
 		cmp    int64
 	}
@@ -205,7 +214,11 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 							p := compare(&prep[i], &prep[j])
 							sh.cmp++
 							sh.counts[p]++
-							sh.pairs = append(sh.pairs, Pair{Left: i, Right: j, Pattern: p})
+							if len(sh.pairs) == 0 || len(sh.pairs[len(sh.pairs)-1]) == candChunk {
+								sh.pairs = append(sh.pairs, make([]cand, 0, candChunk))
+							}
+							last := &sh.pairs[len(sh.pairs)-1]
+							*last = append(*last, cand{int32(i), int32(j), p})
 						}
 					}
 				}
@@ -244,11 +257,12 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	}
 	var out []Pair
 	for w := range shards {
-		for _, p := range shards[w].pairs {
-			sc := scores[p.Pattern]
-			if sc.s >= opt.Threshold {
-				p.Weight, p.Score = sc.w, sc.s
-				out = append(out, p)
+		for _, chunk := range shards[w].pairs {
+			for _, c := range chunk {
+				sc := scores[c.p]
+				if sc.s >= opt.Threshold {
+					out = append(out, Pair{Left: int(c.i), Right: int(c.j), Weight: sc.w, Score: sc.s, Pattern: c.p})
+				}
 			}
 		}
 		shards[w].pairs = nil
@@ -388,7 +402,7 @@ func (r *prepared) value(f Field) string {
 	case FieldID:
 		return r.id
 	case FieldAddress:
-		return strings.Join(strings.Fields(strings.Join([]string{r.streetNo, joinTokens(r.street), joinTokens(r.line2), r.postcode, r.city}, " ")), " ")
+		return strings.Join(strings.Fields(strings.Join([]string{r.streetNo, r.street.s, r.line2.s, r.postcode, r.city}, " ")), " ")
 	case FieldRegion:
 		return r.region
 	case FieldPhone:

@@ -114,8 +114,8 @@ type prepared struct {
 	sex                   entity.Sex
 	id                    string
 	streetNo              string
-	street                []string
-	line2                 []string
+	street                addrPart
+	line2                 addrPart
 	city                  string
 	postcode              string
 	region                string
@@ -156,8 +156,8 @@ func prepare(p *entity.Person) prepared {
 	r.id = pid.Number
 	a := p.Address
 	r.streetNo = strings.Join(entity.Tokens(a.StreetNumber), "")
-	r.street = AddressTokens(a.Street)
-	r.line2 = AddressTokens(a.Line2)
+	r.street = newAddrPart(AddressTokens(a.Street))
+	r.line2 = newAddrPart(AddressTokens(a.Line2))
 	r.city = joinTokens(entity.Tokens(a.City))
 	r.postcode = strings.Join(entity.Tokens(a.Postcode), "")
 	r.region = joinTokens(entity.Tokens(a.Region))
@@ -385,9 +385,9 @@ func suffixEq(a, b string, n int) bool {
 // addressLevel compares street (address lines 1 and 2), house number and
 // locality (city, postcode) as one field.
 func addressLevel(a, b *prepared) int {
-	street := addrLevel(a.street, b.street)
+	street := addrLevel(&a.street, &b.street)
 	if street == 0 {
-		street = addrLevel(a.line2, b.line2)
+		street = addrLevel(&a.line2, &b.line2)
 	}
 	loc := 0 // 0 unknown, 1 agree, 2 disagree
 	if a.city != "" && b.city != "" {
@@ -418,11 +418,43 @@ func addressLevel(a, b *prepared) int {
 	return 4
 }
 
-func addrLevel(a, b []string) int {
-	if len(a) == 0 || len(b) == 0 {
+// addrPart is an address line in comparison form, precomputed.
+type addrPart struct {
+	toks  []string
+	s     string   // tokens joined
+	core  []string // without street-type words
+	coreS string
+}
+
+func newAddrPart(t []string) addrPart {
+	c := stripStreetWords(t)
+	return addrPart{toks: t, s: joinTokens(t), core: c, coreS: joinTokens(c)}
+}
+
+func addrPartSim(a, b *addrPart) float64 {
+	if len(a.toks) == 0 || len(b.toks) == 0 {
 		return 0
 	}
-	s := addrSim(a, b)
+	if a.s == b.s {
+		return 1
+	}
+	s := JaroWinkler(a.s, b.s)
+	if len(a.core) > 0 && len(b.core) > 0 {
+		if t := TokenSetSimilarity(a.core, b.core); t > s {
+			s = t
+		}
+		if j := JaroWinkler(a.coreS, b.coreS); j > s {
+			s = j
+		}
+	}
+	return s
+}
+
+func addrLevel(a, b *addrPart) int {
+	if len(a.toks) == 0 || len(b.toks) == 0 {
+		return 0
+	}
+	s := addrPartSim(a, b)
 	switch {
 	case s >= 1:
 		return 1

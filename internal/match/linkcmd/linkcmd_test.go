@@ -215,3 +215,16 @@ func TestBenchSmall(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchCommand runs `liaison bench match` with the arguments in
+// LIAISON_BENCH_ARGS (skipped when unset), so the figures in
+// docs/PERFORMANCE.md can be reproduced before the CLI wiring exists.
+func TestBenchCommand(t *testing.T) {
+	args := os.Getenv("LIAISON_BENCH_ARGS")
+	if args == "" {
+		t.Skip("set LIAISON_BENCH_ARGS to run the matching benchmark")
+	}
+	if err := Bench(context.Background(), strings.Fields(args), os.Stdout, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+}
