@@ -3,6 +3,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
@@ -34,9 +36,13 @@ type Node struct {
 	Audit    *audit.Log
 	Auth     *auth.Service
 	Web      *web.Server
+	Fed      *federation.Service
+	FedTLS   tls.Certificate
 
 	httpSrv  *http.Server
+	fedSrv   *http.Server
 	listener net.Listener
+	fedLn    net.Listener
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -78,12 +84,18 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	if created && n.Cfg.AdminPassword == "" && out != nil {
 		fmt.Fprintf(out, "\nFirst start: created user \"admin\" with one-time password %s\nLog in and choose a new password.\n\n", pw)
 	}
+	if n.FedTLS, err = federation.LoadOrCreateTLS(n.Cfg.DataDir, n.Cfg.NodeID); err != nil {
+		return err
+	}
+	fcfg := federation.DefaultConfig()
+	fcfg.Insecure = n.Cfg.InsecureFederation
+	n.Fed = federation.New(federation.Deps{Store: n.Store, Audit: n.Audit, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "federation"), TLS: &n.FedTLS}, fcfg)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
 	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
@@ -100,9 +112,34 @@ func (n *Node) Start(ctx context.Context) error {
 	n.httpSrv = &http.Server{Handler: n.Web.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
+	if n.Cfg.FederationAddr != "" {
+		fln, err := net.Listen("tcp", n.Cfg.FederationAddr)
+		if err != nil {
+			ln.Close()
+			return errs.Wrap(errs.Unavailable, "app.Start", "cannot listen on federation address "+n.Cfg.FederationAddr, err)
+		}
+		n.fedLn = tls.NewListener(fln, federation.ServerTLS(n.FedTLS, n.Fed.KnownCertificate))
+		mux := http.NewServeMux()
+		mux.Handle("POST "+federation.InboxPath, n.Fed.InboxHandler())
+		n.fedSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
+			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
+	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.cancel = cancel
-	n.wg.Add(2)
+	if n.fedSrv != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.fedSrv.Serve(n.fedLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				n.Logger.Error("federation server stopped", "err", err)
+			}
+		}()
+	}
+	n.wg.Add(3)
+	go func() {
+		defer n.wg.Done()
+		n.Fed.Run(bg)
+	}()
 	go func() {
 		defer n.wg.Done()
 		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -144,6 +181,15 @@ func (n *Node) BaseURL() string {
 	return "http://" + n.listener.Addr().String()
 }
 
+// FederationURL is where peers deliver: the mutual-TLS endpoint when
+// configured, else the main server (insecure demos).
+func (n *Node) FederationURL() string {
+	if n.fedLn != nil {
+		return "https://" + n.fedLn.Addr().String()
+	}
+	return n.BaseURL()
+}
+
 // Close stops serving (letting requests finish), signs a final audit
 // checkpoint and closes the database.
 func (n *Node) Close(ctx context.Context) error {
@@ -151,6 +197,13 @@ func (n *Node) Close(ctx context.Context) error {
 	if n.httpSrv != nil {
 		sctx, cancel := context.WithTimeout(ctx, n.Cfg.ShutdownTimeout)
 		if err := n.httpSrv.Shutdown(sctx); err != nil {
+			first = err
+		}
+		cancel()
+	}
+	if n.fedSrv != nil {
+		sctx, cancel := context.WithTimeout(ctx, n.Cfg.ShutdownTimeout)
+		if err := n.fedSrv.Shutdown(sctx); err != nil && first == nil {
 			first = err
 		}
 		cancel()

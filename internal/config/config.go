@@ -34,6 +34,7 @@ type Config struct {
 	LogFormat          string
 	MaxBodyBytes       int64
 	InsecureFederation bool
+	FederationAddr     string
 	ShutdownTimeout    time.Duration
 }
 
@@ -80,6 +81,7 @@ func (c *Config) settings() []setting {
 		{name: "log-format", help: "text or json", value: (*stringValue)(&c.LogFormat)},
 		{name: "max-body-bytes", help: "largest accepted request body in bytes", value: (*int64Value)(&c.MaxBodyBytes)},
 		{name: "insecure-federation", help: "allow plain-HTTP federation without mutual TLS (local demos only)", value: (*boolValue)(&c.InsecureFederation)},
+		{name: "federation-addr", help: "listen address of the mutual-TLS federation endpoint for peers, e.g. :8443 (empty: none)", value: (*stringValue)(&c.FederationAddr)},
 		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
 	}
 }

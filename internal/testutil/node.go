@@ -33,6 +33,12 @@ type Options struct {
 	Store  store.Options // zero for SQLite in a temp dir
 	Clock  clock.Clock
 	Config func(*config.Config)
+	// BeforeStart runs after the node is opened and before it serves, e.g.
+	// to register federation message types.
+	BeforeStart func(*app.Node)
+	// KeepOnCleanup leaves the node running at the end of the test (the
+	// test closes it itself).
+	NoCleanup bool
 }
 
 // Logger returns a logger that writes to the test log only when LIAISON_TEST_LOG is set.
@@ -71,8 +77,14 @@ func Start(t testing.TB, opt Options) *Node {
 	if err != nil {
 		t.Fatalf("open node: %v", err)
 	}
+	if opt.BeforeStart != nil {
+		opt.BeforeStart(n)
+	}
 	if err := n.Start(ctx); err != nil {
 		t.Fatalf("start node: %v", err)
+	}
+	if opt.NoCleanup {
+		return &Node{Node: n, URL: n.BaseURL()}
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
@@ -44,6 +45,7 @@ type Deps struct {
 	Clock         clock.Clock
 	Logger        *slog.Logger
 	Catalog       *i18n.Catalog
+	Federation    *federation.Service
 	Version       string
 	SecureCookies bool
 	MaxBodyBytes  int64
@@ -83,6 +85,9 @@ func New(d Deps) (*Server, error) {
 	huma.NewError = newHumaError
 	s := &Server{d: d, mux: http.NewServeMux(), cookie: "liaison_session_" + d.Node.ID}
 	s.metrics = newMetrics(d.Store)
+	if d.Federation != nil {
+		s.metrics.reg.MustRegister(d.Federation.Collector())
+	}
 	var err error
 	if s.pages, err = parsePages(d.Catalog); err != nil {
 		return nil, err

@@ -29,6 +29,18 @@ func parsePages(cat *i18n.Catalog) (*pages, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"age": func(sec int64) string {
+			d := time.Duration(sec) * time.Second
+			switch {
+			case d < time.Minute:
+				return strconv.FormatInt(sec, 10) + " s"
+			case d < time.Hour:
+				return strconv.Itoa(int(d.Minutes())) + " min"
+			case d < 48*time.Hour:
+				return strconv.Itoa(int(d.Hours())) + " h"
+			}
+			return strconv.Itoa(int(d.Hours()/24)) + " d"
+		},
 		"short": func(b []byte) string {
 			s := base64.StdEncoding.EncodeToString(b)
 			if len(s) > 12 {
@@ -72,7 +84,10 @@ type navItem struct {
 var navigation = []navItem{
 	{Key: "nav.dashboard", Href: "/", Enabled: true, Action: auth.ActDashboard},
 	{Key: "nav.directory"}, {Key: "nav.exchange"}, {Key: "nav.cases"}, {Key: "nav.jit"}, {Key: "nav.mla"},
-	{Key: "nav.alerts"}, {Key: "nav.analysis"}, {Key: "nav.activities"}, {Key: "nav.federation"},
+	{Key: "nav.alerts"}, {Key: "nav.analysis"}, {Key: "nav.activities"},
+	{Key: "nav.notices", Href: "/federation/notices", Enabled: true, Action: auth.ActNoticeRead},
+	{Key: "nav.ncu", Href: "/federation/queue", Enabled: true, Action: auth.ActNCUQueue},
+	{Key: "nav.federation", Href: "/federation", Enabled: true, Action: auth.ActFederationView},
 	{Key: "nav.users", Href: "/admin/users", Enabled: true, Action: auth.ActUserList},
 	{Key: "nav.audit", Href: "/audit", Enabled: true, Action: auth.ActAuditList},
 	{Key: "nav.account", Href: "/account", Enabled: true, Action: auth.ActAccountView},

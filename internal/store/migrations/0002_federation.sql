@@ -44,6 +44,7 @@ CREATE TABLE fed_inbox (
     peer          TEXT NOT NULL,
     type          TEXT NOT NULL,
     conversation  TEXT NOT NULL,
+    seq           BIGINT NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
     received_at   TEXT NOT NULL,
     envelope      TEXT NOT NULL,

@@ -1,0 +1,296 @@
+package federation
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// MaxBatchBytes bounds one delivery request.
+const MaxBatchBytes = 32 << 20
+
+// ProblemPrefix matches the web layer's problem types.
+const ProblemPrefix = "urn:liaison:problem:"
+
+// InboxHandler receives deliveries from peers. It authenticates by
+// signatures (and, over TLS, by the pinned client certificate), not by
+// sessions.
+func (s *Service) InboxHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			writeProblem(w, http.StatusMethodNotAllowed, "method-not-allowed", "use POST")
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBatchBytes+1))
+		if err != nil {
+			writeProblem(w, http.StatusBadRequest, CodeMalformed, "cannot read the request")
+			return
+		}
+		if len(body) > MaxBatchBytes {
+			writeProblem(w, http.StatusRequestEntityTooLarge, CodeTooLarge, "delivery too large")
+			return
+		}
+		var certFP string
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			certFP = Fingerprint(r.TLS.PeerCertificates[0].Raw)
+		} else if !s.cfg.Insecure {
+			writeProblem(w, http.StatusForbidden, CodeCertMismatch, "this node accepts federation traffic only over mutual TLS")
+			return
+		}
+		results, err := s.Receive(r.Context(), r.Header.Get(HeaderNode), r.Header.Get(HeaderSentAt), r.Header.Get(HeaderSignature), certFP, body)
+		if err != nil {
+			var e *errs.E
+			status := http.StatusServiceUnavailable
+			code := "unavailable"
+			msg := "temporarily unavailable"
+			if errors.As(err, &e) {
+				code, msg = errs.CodeOf(err), e.Msg
+				switch e.Kind {
+				case errs.Unauthenticated:
+					status = http.StatusUnauthorized
+				case errs.Forbidden:
+					status = http.StatusForbidden
+				case errs.Invalid:
+					status = http.StatusBadRequest
+				case errs.TooLarge:
+					status = http.StatusRequestEntityTooLarge
+				}
+			}
+			if status >= 500 {
+				s.d.Logger.Error("inbox failed", "err", err)
+			}
+			writeProblem(w, status, code, msg)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(batchResponse{Results: results})
+	})
+}
+
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"type": ProblemPrefix + code, "title": http.StatusText(status), "status": status, "detail": detail})
+}
+
+// Receive authenticates one delivery and stores its envelopes. Errors
+// refuse the whole delivery; per-envelope refusals come back as results.
+func (s *Service) Receive(ctx context.Context, from, sentAt, sig, certFP string, body []byte) ([]Result, error) {
+	now := s.d.Clock.Now()
+	peer, err := s.Peer(ctx, from)
+	if errs.Is(err, errs.NotFound) || from == "" {
+		s.auditRejection(ctx, from, "", CodeUnknownSender)
+		return nil, reject(errs.Unauthenticated, CodeUnknownSender, "sender "+quote(from)+" is not a peer of this node")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if peer.Suspended {
+		s.auditRejection(ctx, from, "", CodeSuspended)
+		return nil, reject(errs.Forbidden, CodeSuspended, "exchange with "+from+" is suspended")
+	}
+	if certFP != "" && certFP != peer.CertSHA256 {
+		s.auditRejection(ctx, from, "", CodeCertMismatch)
+		return nil, reject(errs.Unauthenticated, CodeCertMismatch, "the TLS client certificate is not the one pinned for "+from)
+	}
+	pub, err := s.publicKeyOf(peer)
+	if err != nil {
+		return nil, reject(errs.Unauthenticated, CodeBadSignature, "no valid public key is configured for "+from)
+	}
+	sigBytes, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || !ed25519.Verify(pub, deliveryText(from, s.d.Node.ID, sentAt, body), sigBytes) {
+		s.auditRejection(ctx, from, "", CodeBadSignature)
+		return nil, reject(errs.Unauthenticated, CodeBadSignature, "the delivery signature does not verify with the key of "+from)
+	}
+	sent, err := time.Parse(time.RFC3339Nano, sentAt)
+	if err != nil || absDur(now.Sub(sent)) > s.cfg.MaxSkew {
+		s.auditRejection(ctx, from, "", CodeClockSkew)
+		return nil, reject(errs.Unauthenticated, CodeClockSkew, "the delivery time differs from this node's clock by more than "+s.cfg.MaxSkew.String()+"; check both clocks (NTP), or the request is a replay")
+	}
+	var b batch
+	if err := json.Unmarshal(body, &b); err != nil {
+		return nil, reject(errs.Invalid, CodeMalformed, "the delivery is not a valid batch of envelopes")
+	}
+	results := make([]Result, 0, len(b.Envelopes))
+	var entries []audit.Entry
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		for _, raw := range b.Envelopes {
+			r, entry, err := s.receiveOne(ctx, tx, peer, pub, raw, now)
+			if err != nil {
+				return err
+			}
+			results = append(results, r)
+			entries = append(entries, entry)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "federation.Receive", "could not store the delivery", err)
+	}
+	if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
+		s.d.Logger.Error("audit of receipt failed", "err", err)
+	}
+	_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET last_contact_at = ? WHERE id = ?`, store.FormatTime(now), from)
+	s.metrics.received.WithLabelValues(from).Add(float64(len(results)))
+	wake(s.wakeIn)
+	return results, nil
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func (s *Service) auditRejection(ctx context.Context, from, id, code string) {
+	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "peer:" + from, Action: "federation.receive", Object: "envelope/" + id, Outcome: audit.Denied, Detail: code})
+	s.metrics.rejected.WithLabelValues(code).Inc()
+}
+
+// receiveOne checks and stores one envelope. Returned errors are database
+// failures; refusals are results.
+func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, pub ed25519.PublicKey, raw json.RawMessage, now time.Time) (Result, audit.Entry, error) {
+	var env Envelope
+	refuse := func(code, detail string) (Result, audit.Entry, error) {
+		s.metrics.rejected.WithLabelValues(code).Inc()
+		return Result{ID: env.ID, Status: "rejected", Code: code, Detail: detail},
+			audit.Entry{Actor: "peer:" + peer.ID, Action: "federation.receive", Object: "envelope/" + env.ID, Outcome: audit.Denied, Detail: code + ": " + detail}, nil
+	}
+	if err := json.Unmarshal(raw, &env); err != nil || env.ID == "" {
+		return refuse(CodeMalformed, "not a valid envelope")
+	}
+	if len(env.Payload) > MaxPayloadBytes {
+		return refuse(CodeTooLarge, "payload too large")
+	}
+	if env.From != peer.ID {
+		return refuse(CodeBadSignature, "envelope sender "+quote(env.From)+" does not match the delivering node")
+	}
+	if env.To != s.d.Node.ID {
+		return refuse(CodeWrongNode, "envelope is addressed to "+quote(env.To))
+	}
+	if !env.VerifySignature(pub) {
+		return refuse(CodeBadSignature, "envelope signature does not verify with the key of "+peer.ID)
+	}
+	if env.CreatedAt.Sub(now) > s.cfg.MaxSkew {
+		return refuse(CodeClockSkew, "envelope is dated in the future")
+	}
+	spec, ok := s.spec(env.Type)
+	if !ok {
+		return refuse(CodeUnknownType, "this node does not handle messages of type "+quote(env.Type))
+	}
+	var stored string
+	err := tx.QueryRowContext(ctx, `SELECT envelope FROM fed_inbox WHERE id = ?`, env.ID).Scan(&stored)
+	if err == nil {
+		var prev Envelope
+		if json.Unmarshal([]byte(stored), &prev) == nil && prev.Digest() == env.Digest() {
+			return Result{ID: env.ID, Status: "duplicate"}, audit.Entry{Actor: "peer:" + peer.ID, Action: "federation.receive", Object: "envelope/" + env.ID, Detail: "duplicate delivery acknowledged"}, nil
+		}
+		return refuse(CodeReplay, "an envelope with this id was already received with different content")
+	}
+	if err != nil && !isNoRows(err) {
+		return Result{}, audit.Entry{}, err
+	}
+	state := InReceived
+	if spec.Sensitive {
+		state = InNCUPending
+	}
+	canon, _ := json.Marshal(env)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO fed_inbox (id, peer, type, conversation, seq, created_at, received_at, envelope, state, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		env.ID, peer.ID, env.Type, env.Conversation, env.Seq, store.FormatTime(env.CreatedAt), store.FormatTime(now), string(canon), state, summarise(env)); err != nil {
+		return Result{}, audit.Entry{}, err
+	}
+	return Result{ID: env.ID, Status: "accepted"}, audit.Entry{Actor: "peer:" + peer.ID, Action: "federation.receive", Object: "envelope/" + env.ID, Detail: env.Type}, nil
+}
+
+// summarise gives the NCU routing metadata: a payload may offer a "summary".
+func summarise(env Envelope) string {
+	var s struct {
+		Summary string `json:"summary"`
+	}
+	_ = json.Unmarshal(env.Payload, &s)
+	return clipText(s.Summary, 500)
+}
+
+func (s *Service) runInbox(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		if _, err := s.DispatchOnce(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("inbox dispatch failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wakeIn:
+		}
+	}
+}
+
+// DispatchOnce hands every received envelope to its handler, in arrival
+// order, each in the transaction that marks it handled.
+func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
+	handled := 0
+	for {
+		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, envelope, routed_to FROM fed_inbox WHERE state = ? ORDER BY received_at, conversation, seq LIMIT 200`, InReceived)
+		if err != nil {
+			return handled, err
+		}
+		type item struct{ id, envelope, routed string }
+		var items []item
+		for rows.Next() {
+			var it item
+			if err := rows.Scan(&it.id, &it.envelope, &it.routed); err != nil {
+				rows.Close()
+				return handled, err
+			}
+			items = append(items, it)
+		}
+		rows.Close()
+		if len(items) == 0 {
+			return handled, nil
+		}
+		progressed := false
+		for _, it := range items {
+			var env Envelope
+			if err := json.Unmarshal([]byte(it.envelope), &env); err != nil {
+				return handled, err
+			}
+			spec, ok := s.spec(env.Type)
+			herr := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+				if ok && spec.Handle != nil {
+					if err := spec.Handle(ctx, tx, Incoming{Envelope: env, RoutedTo: it.routed}); err != nil {
+						return err
+					}
+				}
+				_, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, handled_at = ?, last_error = '' WHERE id = ? AND state = ?`, InHandled, store.FormatTime(s.d.Clock.Now()), it.id, InReceived)
+				return err
+			})
+			if herr != nil {
+				s.d.Logger.Error("handler failed", "type", env.Type, "envelope", it.id, "err", herr)
+				_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, clipText(herr.Error(), 500), it.id)
+				_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "federation", Action: "federation.handle", Object: "envelope/" + it.id, Outcome: audit.Failed, Detail: errs.SafeMessage(herr)})
+				continue
+			}
+			handled++
+			progressed = true
+			s.metrics.handled.WithLabelValues(env.From).Inc()
+			s.metrics.latency.Observe(s.d.Clock.Now().Sub(env.CreatedAt).Seconds())
+		}
+		if !progressed {
+			return handled, nil
+		}
+	}
+}

@@ -1,0 +1,545 @@
+package federation
+
+import (
+	"context"
+	"crypto/tls"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Outbox and inbox states.
+const (
+	OutNCUPending = "ncu_pending" // waiting for the national contact unit
+	OutQueued     = "queued"      // approved or not sensitive; the worker sends it
+	OutDelivered  = "delivered"   // the peer acknowledged it
+	OutRejected   = "rejected"    // the NCU refused to let it leave
+	OutFailed     = "failed"      // the peer refused it permanently
+
+	InNCUPending = "ncu_pending" // waiting for the NCU to route it
+	InReceived   = "received"    // ready for its handler
+	InHandled    = "handled"
+	InFailed     = "failed"
+)
+
+// Incoming is a received envelope as its handler sees it.
+type Incoming struct {
+	Envelope
+	RoutedTo string // national agency chosen by the NCU, for sensitive types
+}
+
+// Handler processes one received envelope inside the transaction that marks
+// it handled, so it runs exactly once.
+type Handler func(ctx context.Context, tx *store.Tx, in Incoming) error
+
+// TypeSpec describes a payload type registered by a domain package.
+type TypeSpec struct {
+	// Sensitive types wait for the NCU on the way out and are routed by the
+	// NCU on the way in.
+	Sensitive bool
+	Handle    Handler
+}
+
+// Config tunes delivery.
+type Config struct {
+	// Insecure allows plain-HTTP peers and an inbox without mutual TLS (demos).
+	Insecure  bool
+	MaxSkew   time.Duration
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	BatchSize int
+	Poll      time.Duration
+}
+
+// DefaultConfig is suitable for production.
+func DefaultConfig() Config {
+	return Config{MaxSkew: 5 * time.Minute, RetryBase: 500 * time.Millisecond, RetryMax: 5 * time.Minute, BatchSize: 200, Poll: time.Second}
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store  *store.Store
+	Audit  *audit.Log
+	Node   *identity.Node
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// TLS is the node's federation certificate; nil only when Config.Insecure.
+	TLS *tls.Certificate
+}
+
+// Service is the federation layer of one node.
+type Service struct {
+	d       Deps
+	cfg     Config
+	metrics *metrics
+
+	mu      sync.RWMutex
+	types   map[string]TypeSpec
+	clients map[string]*http.Client // by peer ID
+
+	wakeOut chan struct{}
+	wakeIn  chan struct{}
+}
+
+// New builds the service. Register payload types before Run.
+func New(d Deps, cfg Config) *Service {
+	s := &Service{d: d, cfg: cfg, types: map[string]TypeSpec{}, clients: map[string]*http.Client{},
+		wakeOut: make(chan struct{}, 1), wakeIn: make(chan struct{}, 1)}
+	s.metrics = newMetrics(s)
+	s.registerBuiltins()
+	return s
+}
+
+// NodeID is this node's federation ID.
+func (s *Service) NodeID() string { return s.d.Node.ID }
+
+// Register binds a payload type to its handler. Types are namespaced by
+// module, e.g. "exchange.message", "match.query".
+func (s *Service) Register(typ string, spec TypeSpec) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.types[typ]; dup {
+		panic("federation: type registered twice: " + typ)
+	}
+	s.types[typ] = spec
+}
+
+func (s *Service) spec(typ string) (TypeSpec, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.types[typ]
+	return t, ok
+}
+
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Peer is a configured partner node.
+type Peer struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	URL           string    `json:"url"`
+	PublicKey     string    `json:"public_key"`
+	CertSHA256    string    `json:"tls_cert_sha256,omitempty"`
+	Suspended     bool      `json:"suspended"`
+	LastContactAt time.Time `json:"last_contact_at,omitzero"`
+	LastError     string    `json:"last_error,omitempty"`
+	Failures      int       `json:"failures"`
+	Backlog       int       `json:"backlog" doc:"messages queued for this peer"`
+	AwaitingNCU   int       `json:"awaiting_ncu" doc:"messages waiting for NCU approval"`
+	OldestQueued  time.Time `json:"oldest_queued_at,omitzero"`
+}
+
+// AddPeer registers or updates a peer.
+func (s *Service) AddPeer(ctx context.Context, actor *auth.Principal, p Peer) error {
+	const op = "federation.AddPeer"
+	p.ID = strings.ToLower(strings.TrimSpace(p.ID))
+	p.URL = strings.TrimRight(strings.TrimSpace(p.URL), "/")
+	switch {
+	case !ValidNodeID(p.ID):
+		return errs.Newf(errs.Invalid, op, "peer ID %q must be a short lower-case identifier such as rs, xk or selec", p.ID)
+	case p.ID == s.d.Node.ID:
+		return errs.New(errs.Invalid, op, "a node cannot be its own peer")
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return errs.Newf(errs.Invalid, op, "peer URL %q must be an absolute https:// URL", p.URL)
+	}
+	if u.Scheme == "http" && !s.cfg.Insecure {
+		return errs.New(errs.Invalid, op, "plain http:// peers need --insecure-federation (local demos only); use https://")
+	}
+	if _, err := identity.DecodePublic(p.PublicKey); err != nil {
+		return errs.New(errs.Invalid, op, "public key must be the peer's 32-byte Ed25519 key in base64 (liaison federation init prints it)")
+	}
+	p.CertSHA256 = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(p.CertSHA256), ":", ""))
+	if u.Scheme == "https" && len(p.CertSHA256) != 64 {
+		return errs.New(errs.Invalid, op, "https peers need the SHA-256 fingerprint of their federation certificate (64 hex digits)")
+	}
+	if p.Name == "" {
+		p.Name = p.ID
+	}
+	now := store.FormatTime(s.d.Clock.Now())
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE fed_peers SET name = ?, url = ?, public_key = ?, tls_cert_sha256 = ? WHERE id = ?`, p.Name, p.URL, p.PublicKey, p.CertSHA256, p.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO fed_peers (id, name, url, public_key, tls_cert_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.URL, p.PublicKey, p.CertSHA256, now)
+		return err
+	})
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "could not save the peer", err)
+	}
+	s.mu.Lock()
+	delete(s.clients, p.ID)
+	s.mu.Unlock()
+	return s.d.Audit.Record(ctx, actorEntry(actor, "federation.peer.add", "peer/"+p.ID, p.URL))
+}
+
+// SetSuspended stops or resumes exchange with a peer in both directions.
+func (s *Service) SetSuspended(ctx context.Context, actor *auth.Principal, id string, suspended bool) error {
+	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET suspended = ? WHERE id = ?`, boolInt(suspended), id)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "federation.SetSuspended", "could not update the peer", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.Newf(errs.NotFound, "federation.SetSuspended", "no peer %q", id)
+	}
+	action := "federation.peer.resume"
+	if suspended {
+		action = "federation.peer.suspend"
+	} else {
+		wake(s.wakeOut)
+	}
+	return s.d.Audit.Record(ctx, actorEntry(actor, action, "peer/"+id, ""))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func actorEntry(p *auth.Principal, action, object, detail string) audit.Entry {
+	e := audit.Entry{Actor: "system", Action: action, Object: object, Detail: detail}
+	if p != nil {
+		e.Actor, e.Agency = p.Username, p.Agency
+	}
+	return e
+}
+
+const peerCols = `id, name, url, public_key, tls_cert_sha256, suspended, last_contact_at, last_error, failures`
+
+func scanPeer(r interface{ Scan(...any) error }) (Peer, error) {
+	var p Peer
+	var susp int
+	var last string
+	err := r.Scan(&p.ID, &p.Name, &p.URL, &p.PublicKey, &p.CertSHA256, &susp, &last, &p.LastError, &p.Failures)
+	p.Suspended, p.LastContactAt = susp == 1, store.ParseTime(last)
+	return p, err
+}
+
+// Peer returns one peer.
+func (s *Service) Peer(ctx context.Context, id string) (Peer, error) {
+	p, err := scanPeer(s.d.Store.QueryRowContext(ctx, `SELECT `+peerCols+` FROM fed_peers WHERE id = ?`, id))
+	if err != nil {
+		return Peer{}, store.NotFound(err, "federation.Peer", "no peer "+id)
+	}
+	return p, nil
+}
+
+// Peers lists peers with their delivery status.
+func (s *Service) Peers(ctx context.Context) ([]Peer, error) {
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+peerCols+` FROM fed_peers ORDER BY id`)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read peers", err)
+	}
+	var out []Peer
+	for rows.Next() {
+		p, err := scanPeer(rows)
+		if err != nil {
+			rows.Close()
+			return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read peers", err)
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	idx := map[string]int{}
+	for i, p := range out {
+		idx[p.ID] = i
+	}
+	brows, err := s.d.Store.QueryContext(ctx, `SELECT peer, state, COUNT(*), MIN(created_at) FROM fed_outbox WHERE state IN (?, ?) GROUP BY peer, state`, OutQueued, OutNCUPending)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read the outbox", err)
+	}
+	defer brows.Close()
+	for brows.Next() {
+		var peer, state, oldest string
+		var n int
+		if err := brows.Scan(&peer, &state, &n, &oldest); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read the outbox", err)
+		}
+		i, ok := idx[peer]
+		if !ok {
+			continue
+		}
+		if state == OutQueued {
+			out[i].Backlog, out[i].OldestQueued = n, store.ParseTime(oldest)
+		} else {
+			out[i].AwaitingNCU = n
+		}
+	}
+	return out, brows.Err()
+}
+
+// Outgoing is a message a domain package wants to send.
+type Outgoing struct {
+	To           string
+	Type         string
+	Conversation string // messages in one conversation arrive in order; default: own ID
+	Payload      any
+	Summary      string // routing metadata shown in the NCU queue
+	Actor        *auth.Principal
+}
+
+// Enqueue writes an outgoing envelope inside the caller's transaction, so
+// the domain change and the message commit or fail together.
+func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string, error) {
+	const op = "federation.Enqueue"
+	spec, ok := s.spec(m.Type)
+	if !ok {
+		return "", errs.Newf(errs.Internal, op, "message type %q is not registered", m.Type)
+	}
+	var suspended int
+	if err := tx.QueryRowContext(ctx, `SELECT suspended FROM fed_peers WHERE id = ?`, m.To).Scan(&suspended); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", errs.Newf(errs.Invalid, op, "%q is not a peer of this node", m.To)
+		}
+		return "", errs.Wrap(errs.Unavailable, op, "cannot read peers", err)
+	}
+	if suspended == 1 {
+		return "", errs.Newf(errs.Conflict, op, "exchange with %s is suspended", m.To)
+	}
+	payload, err := json.Marshal(m.Payload)
+	if err != nil {
+		return "", errs.Wrap(errs.Invalid, op, "message content cannot be encoded", err)
+	}
+	if len(payload) > MaxPayloadBytes {
+		return "", errs.New(errs.TooLarge, op, "the message is too large to send")
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	if m.Conversation == "" {
+		m.Conversation = id
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM fed_outbox WHERE peer = ? AND conversation = ?`, m.To, m.Conversation).Scan(&seq); err != nil {
+		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
+	}
+	now := s.d.Clock.Now()
+	env := Envelope{ID: id, From: s.d.Node.ID, To: m.To, Type: m.Type, Conversation: m.Conversation, Seq: seq, CreatedAt: now, Payload: payload}
+	if err := env.Sign(s.d.Node.Key); err != nil {
+		return "", err
+	}
+	raw, _ := json.Marshal(env)
+	state := OutQueued
+	if spec.Sensitive {
+		state = OutNCUPending
+	}
+	by := ""
+	if m.Actor != nil {
+		by = m.Actor.Username
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO fed_outbox (id, peer, type, conversation, seq, created_at, envelope, state, sensitive, summary, created_by, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, boolInt(spec.Sensitive), clipText(m.Summary, 500), by, store.FormatTime(now))
+	if err != nil {
+		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
+	}
+	return id, nil
+}
+
+// Send enqueues one message in its own transaction and audits it.
+func (s *Service) Send(ctx context.Context, m Outgoing) (string, error) {
+	var id string
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.Enqueue(ctx, tx, m)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.d.Audit.Record(ctx, actorEntry(m.Actor, "federation.send", "envelope/"+id, m.Type+" to "+m.To+": "+m.Summary)); err != nil {
+		return "", err
+	}
+	s.Notify()
+	return id, nil
+}
+
+// Notify wakes the delivery worker, e.g. after a transaction that enqueued.
+func (s *Service) Notify() { wake(s.wakeOut) }
+
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}
+
+// QueueItem is one message in the NCU queue.
+type QueueItem struct {
+	ID           string    `json:"id"`
+	Direction    string    `json:"direction" enum:"outgoing,incoming"`
+	Peer         string    `json:"peer"`
+	Type         string    `json:"type"`
+	Summary      string    `json:"summary"`
+	CreatedBy    string    `json:"created_by,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	AgeSeconds   int64     `json:"age_seconds"`
+	Conversation string    `json:"conversation"`
+}
+
+// Queue lists what waits for the national contact unit, oldest first.
+func (s *Service) Queue(ctx context.Context) ([]QueueItem, error) {
+	now := s.d.Clock.Now()
+	var out []QueueItem
+	read := func(q, dir string, args ...any) error {
+		rows, err := s.d.Store.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it := QueueItem{Direction: dir}
+			var at string
+			if err := rows.Scan(&it.ID, &it.Peer, &it.Type, &it.Summary, &it.CreatedBy, &at, &it.Conversation); err != nil {
+				return err
+			}
+			it.CreatedAt = store.ParseTime(at)
+			it.AgeSeconds = int64(now.Sub(it.CreatedAt).Seconds())
+			out = append(out, it)
+		}
+		return rows.Err()
+	}
+	if err := read(`SELECT id, peer, type, summary, created_by, created_at, conversation FROM fed_outbox WHERE state = ? ORDER BY created_at LIMIT 500`, "outgoing", OutNCUPending); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "federation.Queue", "cannot read the queue", err)
+	}
+	if err := read(`SELECT id, peer, type, summary, '', received_at, conversation FROM fed_inbox WHERE state = ? ORDER BY received_at LIMIT 500`, "incoming", InNCUPending); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "federation.Queue", "cannot read the queue", err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// Approve lets an outgoing sensitive message leave the country.
+func (s *Service) Approve(ctx context.Context, actor *auth.Principal, id string) error {
+	return s.decideOutgoing(ctx, actor, id, OutQueued, "")
+}
+
+// Reject stops an outgoing message; the reason is recorded and shown to the author.
+func (s *Service) Reject(ctx context.Context, actor *auth.Principal, id, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return errs.New(errs.Invalid, "federation.Reject", "a reason is required to reject a message")
+	}
+	return s.decideOutgoing(ctx, actor, id, OutRejected, reason)
+}
+
+func (s *Service) decideOutgoing(ctx context.Context, actor *auth.Principal, id, state, reason string) error {
+	const op = "federation.decide"
+	now := store.FormatTime(s.d.Clock.Now())
+	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, decided_by = ?, decided_at = ?, reason = ?, next_attempt_at = ? WHERE id = ? AND state = ?`,
+		state, actor.Username, now, clipText(reason, 1000), now, id, OutNCUPending)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "could not record the decision", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.Conflict, op, "this message is not waiting for a decision (already decided or unknown)")
+	}
+	action := "ncu.approve"
+	if state == OutRejected {
+		action = "ncu.reject"
+	}
+	if err := s.d.Audit.Record(ctx, actorEntry(actor, action, "envelope/"+id, reason)); err != nil {
+		return err
+	}
+	wake(s.wakeOut)
+	return nil
+}
+
+// Route hands an incoming sensitive message to a national agency.
+func (s *Service) Route(ctx context.Context, actor *auth.Principal, id, agency string) error {
+	const op = "federation.Route"
+	agency = strings.TrimSpace(agency)
+	if agency == "" || len(agency) > 100 {
+		return errs.New(errs.Invalid, op, "choose the national agency that should receive the message")
+	}
+	now := store.FormatTime(s.d.Clock.Now())
+	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, routed_to = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?`,
+		InReceived, agency, actor.Username, now, id, InNCUPending)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "could not record the routing", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.Conflict, op, "this message is not waiting for routing (already routed or unknown)")
+	}
+	if err := s.d.Audit.Record(ctx, actorEntry(actor, "ncu.route", "envelope/"+id, "to "+agency)); err != nil {
+		return err
+	}
+	wake(s.wakeIn)
+	return nil
+}
+
+// OutboxEntry describes one sent message for its author and the NCU.
+type OutboxEntry struct {
+	ID          string    `json:"id"`
+	Peer        string    `json:"peer"`
+	Type        string    `json:"type"`
+	State       string    `json:"state"`
+	Summary     string    `json:"summary"`
+	CreatedAt   time.Time `json:"created_at"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+}
+
+// Outbox returns one outgoing message's status.
+func (s *Service) Outbox(ctx context.Context, id string) (OutboxEntry, error) {
+	var e OutboxEntry
+	var c, d string
+	err := s.d.Store.QueryRowContext(ctx, `SELECT id, peer, type, state, summary, created_at, delivered_at, attempts, last_error, reason FROM fed_outbox WHERE id = ?`, id).
+		Scan(&e.ID, &e.Peer, &e.Type, &e.State, &e.Summary, &c, &d, &e.Attempts, &e.LastError, &e.Reason)
+	if err != nil {
+		return e, store.NotFound(err, "federation.Outbox", "no such message")
+	}
+	e.CreatedAt, e.DeliveredAt = store.ParseTime(c), store.ParseTime(d)
+	return e, nil
+}
+
+// KnownCertificate reports whether a TLS client certificate fingerprint is
+// pinned for an active peer; the TLS layer uses it before any HTTP is read.
+func (s *Service) KnownCertificate(fp string) bool {
+	var n int
+	err := s.d.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_peers WHERE tls_cert_sha256 = ? AND suspended = 0`, fp).Scan(&n)
+	return err == nil && n > 0
+}
+
+// RetryNow makes every queued message to peer (all peers when empty) due
+// immediately, e.g. after an operator learns that a peer is back.
+func (s *Service) RetryNow(ctx context.Context, peer string) error {
+	q := `UPDATE fed_outbox SET next_attempt_at = ? WHERE state = ?`
+	args := []any{store.FormatTime(s.d.Clock.Now()), OutQueued}
+	if peer != "" {
+		q += ` AND peer = ?`
+		args = append(args, peer)
+	}
+	if _, err := s.d.Store.ExecContext(ctx, q, args...); err != nil {
+		return errs.Wrap(errs.Unavailable, "federation.RetryNow", "could not reschedule", err)
+	}
+	wake(s.wakeOut)
+	return nil
+}

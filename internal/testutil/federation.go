@@ -1,0 +1,33 @@
+package testutil
+
+import (
+	"context"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/federation"
+)
+
+// Peer makes a and b peers of each other, using each node's federation URL
+// and certificate fingerprint.
+func Peer(t testing.TB, a, b *Node) {
+	t.Helper()
+	ctx := context.Background()
+	for _, pair := range [][2]*Node{{a, b}, {b, a}} {
+		from, to := pair[0], pair[1]
+		err := from.Fed.AddPeer(ctx, nil, federation.Peer{ID: to.Cfg.NodeID, Name: to.Cfg.NodeName, URL: to.FederationURL(),
+			PublicKey: to.Identity.PublicString(), CertSHA256: federation.CertFingerprint(to.FedTLS)})
+		if err != nil {
+			t.Fatalf("peer %s → %s: %v", from.Cfg.NodeID, to.Cfg.NodeID, err)
+		}
+	}
+}
+
+// PeerAll peers every pair of nodes.
+func PeerAll(t testing.TB, nodes ...*Node) {
+	t.Helper()
+	for i := range nodes {
+		for j := i + 1; j < len(nodes); j++ {
+			Peer(t, nodes[i], nodes[j])
+		}
+	}
+}
