@@ -29,7 +29,7 @@ type Options struct {
 	// Model fixes the weights; nil learns them by EM from the data.
 	Model *Model
 	// MaxBlock is the block size above which sorted neighbourhood is used
-	// inside the block (default 100); Window is its half-width (default 20).
+	// inside the block (default 32); Window is its half-width (default 8).
 	MaxBlock, Window int
 	// EMIterations caps EM (default 200).
 	EMIterations int
@@ -76,10 +76,10 @@ func (o *Options) defaults() {
 		o.Threshold = DefaultThreshold
 	}
 	if o.MaxBlock <= 0 {
-		o.MaxBlock = 100
+		o.MaxBlock = 32
 	}
 	if o.Window <= 0 {
-		o.Window = 20
+		o.Window = 8
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)

@@ -17,8 +17,50 @@ type Model struct {
 	M, U  [NumFields][]float64
 	// Iterations is the number of EM iterations run (0 for fixed weights).
 	Iterations int
+	// Mix, when set, models non-matches on the stage-1 (personal) fields as
+	// a mixture of latent classes instead of one u per field: blocking
+	// produces structured non-matches (same name and other birth date,
+	// same birth date and other name) that a single class cannot fit, and
+	// EM would otherwise mistake one of those groups for the matches. U
+	// then holds the marginal non-match probabilities (for explanations).
+	Mix []MixClass `json:"-"`
+	// MatchMix likewise models matches as a mixture (clean and noisy
+	// registrations), so that a file full of heavily corrupted duplicates
+	// does not make the noisy matches look like a class of their own.
+	MatchMix []MixClass `json:"-"`
 	// weights caches the clamped log2(m/u) per field and level.
 	weights [NumFields][]float64
+}
+
+func logSumExp2(v []float64) float64 {
+	mx := math.Inf(-1)
+	for _, x := range v {
+		mx = math.Max(mx, x)
+	}
+	sum := 0.0
+	for _, x := range v {
+		sum += math.Exp2(x - mx)
+	}
+	return mx + math.Log2(sum)
+}
+
+// mixPosterior is the match probability from the mixed fields only.
+func (m *Model) mixPosterior(p Pattern) float64 {
+	var mm Pattern
+	for f := Field(0); f < NumFields; f++ {
+		if m.Mix[0].U[f] != nil {
+			mm = mm.with(f, p.Level(f))
+		}
+	}
+	_, post := m.Score(mm)
+	return post
+}
+
+// MixClass is one latent non-match class: its share of non-matches and its
+// level probabilities on the mixed fields (nil for other fields).
+type MixClass struct {
+	W float64
+	U [NumFields][]float64
 }
 
 // initial m per level index (level 1 = best agreement); u starts from the
@@ -110,9 +152,41 @@ func (m *Model) Weight(f Field, level int) float64 {
 // Score returns the total match weight (bits) of an agreement pattern and
 // the posterior match probability P(match | pattern) given the prior.
 func (m *Model) Score(p Pattern) (weight, posterior float64) {
-	for f := Field(0); f < NumFields; f++ {
-		weight += m.Weight(f, p.Level(f))
+	if len(m.Mix) == 0 {
+		for f := Field(0); f < NumFields; f++ {
+			weight += m.Weight(f, p.Level(f))
+		}
+		return weight, m.posterior(weight)
 	}
+	// Fields outside the mixture contribute their own weights; the mixed
+	// fields contribute log2 P(levels|match) − log2 P(levels|non-match),
+	// the latter summed over the latent classes.
+	logM := make([]float64, len(m.MatchMix))
+	for c, mc := range m.MatchMix {
+		logM[c] = math.Log2(mc.W)
+	}
+	logU := make([]float64, len(m.Mix))
+	for c, mc := range m.Mix {
+		logU[c] = math.Log2(mc.W)
+	}
+	for f := Field(0); f < NumFields; f++ {
+		l := p.Level(f)
+		if l <= 0 || l >= len(m.M[f]) {
+			continue
+		}
+		if m.Mix[0].U[f] == nil {
+			weight += m.Weight(f, l)
+			continue
+		}
+		for c := range m.MatchMix {
+			logM[c] += math.Log2(m.MatchMix[c].U[f][l])
+		}
+		for c := range m.Mix {
+			logU[c] += math.Log2(m.Mix[c].U[f][l])
+		}
+	}
+	weight += logSumExp2(logM) - logSumExp2(logU)
+	weight = math.Max(-60, math.Min(60, weight))
 	return weight, m.posterior(weight)
 }
 
@@ -199,7 +273,11 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 			stage1[f] = f
 		}
 	}
-	m.Iterations = m.em(pcs, total, stage1, maxIter)
+	if len(stage1) < int(NumFields) {
+		m.Iterations = m.emMixture(pcs, total, stage1, 3, maxIter)
+	} else {
+		m.Iterations = m.em(pcs, total, stage1, maxIter)
+	}
 	var rest []Field
 	for f := range NumFields {
 		if !slices.Contains(stage1, f) {
@@ -210,6 +288,186 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 		m.em(pcs, total, rest, -1)
 	}
 	m.computeWeights()
+}
+
+// emMixture runs EM with one match class and k non-match classes over the
+// given fields, then sets M, the marginal U, Mix and Prior. The match
+// class is the one that agrees most (highest mean probability of the best
+// level over the fields); the others form the non-match mixture.
+func (m *Model) emMixture(pcs []patternCount, total float64, fields []Field, k, maxIter int) int {
+	const nm = 1 // classes initialised as matches
+	nc := k + nm
+	type cls struct {
+		w float64
+		p [NumFields][]float64
+	}
+	cs := make([]cls, nc)
+	// Class 0 starts as matches; the non-match classes start from the
+	// observed frequencies in different slices of the data so they can
+	// specialise (e.g. "names agree, date differs" vs "date agrees, names
+	// differ").
+	slice := func(keep func(Pattern) bool) [NumFields][]float64 {
+		var out [NumFields][]float64
+		for _, f := range fields {
+			n := len(m.M[f])
+			freq := make([]float64, n)
+			obs := 0.0
+			for _, pc := range pcs {
+				if l := pc.p.Level(f); l > 0 && keep(pc.p) {
+					freq[l] += pc.n
+					obs += pc.n
+				}
+			}
+			out[f] = make([]float64, n)
+			for l := 1; l < n; l++ {
+				out[f][l] = (freq[l] + priorPairs*defaultU[f][l]) / (obs + priorPairs)
+			}
+		}
+		return out
+	}
+	worst := func(f Field, p Pattern) bool { return p.Level(f) == len(m.M[f])-1 }
+	for _, f := range fields {
+		cs[0].p[f] = slices.Clone(m.M[f])
+	}
+	cs[0].w = 0.1
+	inits := []func(Pattern) bool{
+		func(p Pattern) bool { return worst(FieldDOB, p) },
+		func(p Pattern) bool { return worst(FieldGiven, p) || worst(FieldFamily, p) },
+		func(p Pattern) bool { return true },
+	}
+	for c := nm; c < nc; c++ {
+		cs[c].p = slice(inits[(c-nm)%len(inits)])
+		cs[c].w = 0.9 / float64(k)
+	}
+	var logp [][NumFields][]float64 = make([][NumFields][]float64, nc)
+	var sums [][NumFields][]float64 = make([][NumFields][]float64, nc)
+	for c := range cs {
+		for _, f := range fields {
+			logp[c][f] = make([]float64, len(m.M[f]))
+			sums[c][f] = make([]float64, len(m.M[f]))
+		}
+	}
+	post := make([]float64, nc)
+	cw := make([]float64, nc)
+	iter := 0
+	for iter = 1; iter <= maxIter; iter++ {
+		for c := range cs {
+			cw[c] = 0
+			for _, f := range fields {
+				for l := 1; l < len(cs[c].p[f]); l++ {
+					logp[c][f][l] = math.Log(cs[c].p[f][l])
+					sums[c][f][l] = 0
+				}
+			}
+		}
+		for _, pc := range pcs {
+			mx := math.Inf(-1)
+			for c := range cs {
+				a := math.Log(cs[c].w)
+				for _, f := range fields {
+					if l := pc.p.Level(f); l > 0 {
+						a += logp[c][f][l]
+					}
+				}
+				post[c] = a
+				mx = math.Max(mx, a)
+			}
+			z := 0.0
+			for c := range post {
+				post[c] = math.Exp(post[c] - mx)
+				z += post[c]
+			}
+			for c := range cs {
+				g := post[c] / z * pc.n
+				cw[c] += g
+				for _, f := range fields {
+					if l := pc.p.Level(f); l > 0 {
+						sums[c][f][l] += g
+					}
+				}
+			}
+		}
+		delta := 0.0
+		for c := range cs {
+			prior := defaultU
+			if c < nm {
+				prior = defaultM
+			}
+			for _, f := range fields {
+				n := len(cs[c].p[f])
+				t := 0.0
+				for l := 1; l < n; l++ {
+					t += sums[c][f][l]
+				}
+				for l := 1; l < n; l++ {
+					v := (sums[c][f][l] + priorPairs*prior[f][l]) / (t + priorPairs)
+					delta = math.Max(delta, math.Abs(v-cs[c].p[f][l]))
+					cs[c].p[f][l] = v
+				}
+			}
+			w := (cw[c] + priorPairs/float64(nc)) / (total + priorPairs)
+			delta = math.Max(delta, math.Abs(w-cs[c].w))
+			cs[c].w = w
+		}
+		if delta < 1e-6 {
+			break
+		}
+	}
+	// A class is a match class when, on average, its pairs would score
+	// positively under the generic default weights: the referee that keeps
+	// "same name, other person" groups out and lets a file's noisy
+	// duplicates form a second match class.
+	isMatchClass := make([]bool, nc)
+	bestC, bestE := 0, math.Inf(-1)
+	for c := range cs {
+		e := 0.0
+		for _, f := range fields {
+			for l := 1; l < len(cs[c].p[f]); l++ {
+				e += cs[c].p[f][l] * math.Log2(defaultM[f][l]/defaultU[f][l])
+			}
+		}
+		isMatchClass[c] = e > 0
+		if e > bestE {
+			bestC, bestE = c, e
+		}
+	}
+	isMatchClass[bestC] = true
+	matchW := 0.0
+	for c := range cs {
+		if isMatchClass[c] {
+			matchW += cs[c].w
+		}
+	}
+	m.Prior = math.Min(math.Max(matchW, 1e-9), 1-1e-9)
+	m.Mix, m.MatchMix = m.Mix[:0], m.MatchMix[:0]
+	for _, f := range fields {
+		m.M[f] = make([]float64, len(m.M[f]))
+		m.U[f] = make([]float64, len(m.U[f]))
+	}
+	for c := range cs {
+		isMatch := isMatchClass[c]
+		tot := 1 - matchW
+		if isMatch {
+			tot = matchW
+		}
+		mc := MixClass{W: cs[c].w / tot}
+		for _, f := range fields {
+			mc.U[f] = slices.Clone(cs[c].p[f])
+			for l := 1; l < len(mc.U[f]); l++ {
+				if isMatch {
+					m.M[f][l] += mc.W * mc.U[f][l]
+				} else {
+					m.U[f][l] += mc.W * mc.U[f][l]
+				}
+			}
+		}
+		if isMatch {
+			m.MatchMix = append(m.MatchMix, mc)
+		} else {
+			m.Mix = append(m.Mix, mc)
+		}
+	}
+	return min(iter, maxIter)
 }
 
 // em runs EM over the given fields. With maxIter < 0 it runs one M-step
@@ -255,6 +513,9 @@ func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter in
 				}
 			}
 			g := 1 / (1 + math.Exp(b-a))
+			if mstepOnly && len(m.Mix) > 0 {
+				g = m.mixPosterior(pc.p)
+			}
 			matches += g * pc.n
 			for f := range NumFields {
 				if l := pc.p.Level(f); use[f] && l > 0 && l < len(logM[f]) {
