@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
 )
 
 // NodeSpec describes one demo node.
@@ -108,7 +109,63 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		f.Nodes = append(f.Nodes, n)
 		f.Specs = append(f.Specs, spec)
 	}
+	if err := f.peerAll(ctx); err != nil {
+		f.Close(ctx)
+		return nil, err
+	}
+	if err := f.seedExchange(ctx); err != nil {
+		f.Close(ctx)
+		return nil, err
+	}
 	return f, nil
+}
+
+// peerAll makes every demo node a peer of every other, over plain HTTP on
+// loopback (the demo runs with --insecure-federation).
+func (f *Federation) peerAll(ctx context.Context) error {
+	for _, a := range f.Nodes {
+		for _, b := range f.Nodes {
+			if a == b {
+				continue
+			}
+			err := a.Fed.AddPeer(ctx, nil, federation.Peer{ID: b.Cfg.NodeID, Name: b.Cfg.NodeName, URL: b.FederationURL(),
+				PublicKey: b.Identity.PublicString(), CertSHA256: federation.CertFingerprint(b.FedTLS)})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// seedExchange leaves a few messages in motion so the NCU queues are not empty.
+func (f *Federation) seedExchange(ctx context.Context) error {
+	byID := map[string]*app.Node{}
+	for _, n := range f.Nodes {
+		byID[n.Cfg.NodeID] = n
+	}
+	notices := []struct{ from, to, subject, text string }{
+		{"rs", "me", "Vehicle of interest heading to Bijelo Polje", "Grey Škoda Octavia, BG-1234-XY, two occupants, suspected of transporting undeclared firearms. Please confirm border crossing records for the last 48 hours."},
+		{"al", "xk", "Migrant smuggling route via Vërmica", "Information from a source (B2) about a group organising crossings at night. Requesting a joint assessment with the Kosovo Police border unit."},
+		{"mk", "selec", "Request for regional analysis: drug consignments", "Seizures at Tabanovce show a new concealment method. Proposing a SELEC-coordinated analysis with RS and BA."},
+	}
+	for _, n := range notices {
+		src, ok := byID[n.from]
+		if !ok || byID[n.to] == nil {
+			continue
+		}
+		var agency string
+		for _, s := range f.Specs {
+			if s.ID == n.from {
+				agency = s.Agency
+			}
+		}
+		officer := &auth.Principal{Username: "officer", Agency: agency, Roles: []auth.Role{auth.RoleOfficer}}
+		if _, err := src.Fed.SendNotice(ctx, officer, n.to, n.subject, n.text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func selectNodes(ids []string) ([]NodeSpec, error) {

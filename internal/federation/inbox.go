@@ -248,10 +248,9 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 		if err != nil {
 			return handled, err
 		}
-		type item struct{ id, envelope, routed string }
-		var items []item
+		var items []inboxItem
 		for rows.Next() {
-			var it item
+			var it inboxItem
 			if err := rows.Scan(&it.id, &it.envelope, &it.routed); err != nil {
 				rows.Close()
 				return handled, err
@@ -263,34 +262,82 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 			return handled, nil
 		}
 		progressed := false
-		for _, it := range items {
-			var env Envelope
-			if err := json.Unmarshal([]byte(it.envelope), &env); err != nil {
-				return handled, err
-			}
-			spec, ok := s.spec(env.Type)
-			herr := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-				if ok && spec.Handle != nil {
-					if err := spec.Handle(ctx, tx, Incoming{Envelope: env, RoutedTo: it.routed}); err != nil {
-						return err
-					}
-				}
-				_, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, handled_at = ?, last_error = '' WHERE id = ? AND state = ?`, InHandled, store.FormatTime(s.d.Clock.Now()), it.id, InReceived)
-				return err
-			})
-			if herr != nil {
-				s.d.Logger.Error("handler failed", "type", env.Type, "envelope", it.id, "err", herr)
-				_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, clipText(herr.Error(), 500), it.id)
-				_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "federation", Action: "federation.handle", Object: "envelope/" + it.id, Outcome: audit.Failed, Detail: errs.SafeMessage(herr)})
-				continue
-			}
-			handled++
+		// Handle the batch in one transaction; if any handler fails, redo
+		// the batch one message per transaction so only the failing one is
+		// set aside.
+		n, err := s.dispatchBatch(ctx, items, false)
+		if err != nil {
+			n, _ = s.dispatchBatch(ctx, items, true)
+		}
+		if n > 0 {
+			handled += n
 			progressed = true
-			s.metrics.handled.WithLabelValues(env.From).Inc()
-			s.metrics.latency.Observe(s.d.Clock.Now().Sub(env.CreatedAt).Seconds())
 		}
 		if !progressed {
 			return handled, nil
 		}
 	}
+}
+
+type inboxItem struct{ id, envelope, routed string }
+
+// dispatchBatch runs the handlers of items, all in one transaction or, when
+// one is true, each in its own (marking failures).
+func (s *Service) dispatchBatch(ctx context.Context, items []inboxItem, one bool) (int, error) {
+	handle := func(tx *store.Tx, it inboxItem) (Envelope, error) {
+		var env Envelope
+		if err := json.Unmarshal([]byte(it.envelope), &env); err != nil {
+			return env, err
+		}
+		if spec, ok := s.spec(env.Type); ok && spec.Handle != nil {
+			if err := spec.Handle(ctx, tx, Incoming{Envelope: env, RoutedTo: it.routed}); err != nil {
+				return env, err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, handled_at = ?, last_error = '' WHERE id = ? AND state = ?`, InHandled, store.FormatTime(s.d.Clock.Now()), it.id, InReceived)
+		return env, err
+	}
+	done := func(envs []Envelope) {
+		now := s.d.Clock.Now()
+		for _, env := range envs {
+			s.metrics.handled.WithLabelValues(env.From).Inc()
+			s.metrics.latency.Observe(now.Sub(env.CreatedAt).Seconds())
+		}
+	}
+	if !one {
+		var envs []Envelope
+		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			for _, it := range items {
+				env, err := handle(tx, it)
+				if err != nil {
+					return err
+				}
+				envs = append(envs, env)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		done(envs)
+		return len(envs), nil
+	}
+	handled := 0
+	for _, it := range items {
+		var env Envelope
+		herr := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			env, err = handle(tx, it)
+			return err
+		})
+		if herr != nil {
+			s.d.Logger.Error("handler failed", "type", env.Type, "envelope", it.id, "err", herr)
+			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, clipText(herr.Error(), 500), it.id)
+			_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "federation", Action: "federation.handle", Object: "envelope/" + it.id, Outcome: audit.Failed, Detail: errs.SafeMessage(herr)})
+			continue
+		}
+		handled++
+		done([]Envelope{env})
+	}
+	return handled, nil
 }

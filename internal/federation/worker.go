@@ -95,12 +95,30 @@ type outRow struct {
 // earlier ones, so order is preserved.
 func (s *Service) DeliverOnce(ctx context.Context) (int, error) {
 	now := store.FormatTime(s.d.Clock.Now())
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT o.id, o.peer, o.envelope, o.type, o.attempts, o.created_at FROM fed_outbox o
+	// Conversations blocked by an earlier message that waits for the NCU or
+	// for its next attempt: their later messages must wait too. Computed
+	// once per round rather than per message, so a large backlog stays cheap.
+	type conv struct{ peer, conversation string }
+	blocked := map[conv]int64{}
+	brows, err := s.d.Store.QueryContext(ctx, `SELECT peer, conversation, MIN(seq) FROM fed_outbox
+		WHERE state = ? OR (state = ? AND next_attempt_at > ?) GROUP BY peer, conversation`, OutNCUPending, OutQueued, now)
+	if err != nil {
+		return 0, err
+	}
+	for brows.Next() {
+		var c conv
+		var seq int64
+		if err := brows.Scan(&c.peer, &c.conversation, &seq); err != nil {
+			brows.Close()
+			return 0, err
+		}
+		blocked[c] = seq
+	}
+	brows.Close()
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT o.id, o.peer, o.envelope, o.type, o.attempts, o.created_at, o.conversation, o.seq FROM fed_outbox o
 		JOIN fed_peers p ON p.id = o.peer AND p.suspended = 0
 		WHERE o.state = ? AND o.next_attempt_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM fed_outbox e WHERE e.peer = o.peer AND e.conversation = o.conversation AND e.seq < o.seq
-			AND (e.state = ? OR (e.state = ? AND e.next_attempt_at > ?)))
-		ORDER BY o.peer, o.conversation, o.seq LIMIT ?`, OutQueued, now, OutNCUPending, OutQueued, now, s.cfg.BatchSize*4)
+		ORDER BY o.peer, o.conversation, o.seq LIMIT ?`, OutQueued, now, s.cfg.BatchSize*4)
 	if err != nil {
 		return 0, err
 	}
@@ -108,10 +126,14 @@ func (s *Service) DeliverOnce(ctx context.Context) (int, error) {
 	var order []string
 	for rows.Next() {
 		var r outRow
-		var c string
-		if err := rows.Scan(&r.id, &r.peer, &r.envelope, &r.typ, &r.attempts, &c); err != nil {
+		var c, conversation string
+		var seq int64
+		if err := rows.Scan(&r.id, &r.peer, &r.envelope, &r.typ, &r.attempts, &c, &conversation, &seq); err != nil {
 			rows.Close()
 			return 0, err
+		}
+		if first, ok := blocked[conv{r.peer, conversation}]; ok && first < seq {
+			continue
 		}
 		r.createdAt = store.ParseTime(c)
 		if _, ok := byPeer[r.peer]; !ok {
@@ -186,14 +208,13 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 	}
 	delivered, failedPerm := 0, 0
 	var entries []audit.Entry
+	var deliveredIDs []string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, m := range msgs {
 			r, ok := byID[m.id]
 			switch {
 			case ok && (r.Status == "accepted" || r.Status == "duplicate"):
-				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, OutDelivered, store.FormatTime(now), m.id); err != nil {
-					return err
-				}
+				deliveredIDs = append(deliveredIDs, m.id)
 				delivered++
 				s.metrics.observeDelivered(peerID, now.Sub(m.createdAt))
 				entries = append(entries, audit.Entry{Actor: "federation", Action: "federation.deliver", Object: "envelope/" + m.id, Detail: m.typ + " to " + peerID})
@@ -215,6 +236,16 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, store.FormatTime(next), clipText(msg, 500), m.id); err != nil {
 					return err
 				}
+			}
+		}
+		if len(deliveredIDs) > 0 {
+			args := []any{OutDelivered, store.FormatTime(now)}
+			for _, id := range deliveredIDs {
+				args = append(args, id)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id IN (`+
+				strings.TrimSuffix(strings.Repeat("?,", len(deliveredIDs)), ",")+`)`, args...); err != nil {
+				return err
 			}
 		}
 		if sendErr != nil {

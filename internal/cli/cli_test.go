@@ -1,0 +1,143 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/liaison-wb/liaison/internal/cli"
+)
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string { return env[k] }})
+	return result{code, out.String(), errb.String()}
+}
+
+func TestUsageAndVersion(t *testing.T) {
+	cases := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"version"}, 0, "liaison dev"},
+		{[]string{"help"}, 0, "Commands:"},
+		{nil, 2, "Commands:"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"serve", "--no-such-flag"}, 2, "flag provided but not defined"},
+		{[]string{"serve", "--log-level", "loud"}, 2, "log-level must be"},
+		{[]string{"user"}, 2, "missing subcommand"},
+		{[]string{"user", "add"}, 2, "takes 1 argument"},
+		{[]string{"audit"}, 2, "audit verify"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			r := run(t, nil, "", tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.contains) {
+				t.Fatalf("code %d, output %q %q; want %d containing %q", r.code, r.stdout, r.stderr, tc.code, tc.contains)
+			}
+			if strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 && tc.code != 0 && !strings.Contains(r.stderr, "Usage:") {
+				t.Fatalf("error must be one line: %q", r.stderr)
+			}
+		})
+	}
+}
+
+func TestServeConfigPrecedenceAndRedaction(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "liaison.conf")
+	writeFile(t, file, "# node settings\nnode-id = me\nLIAISON_LOG_LEVEL=debug\nadmin-password = s3cret-from-file\n")
+	env := map[string]string{"LIAISON_CONFIG": file, "LIAISON_NODE_ID": "mk", "LIAISON_DB": "postgres://liaison:topsecret@db.internal:5432/liaison"}
+	r := run(t, env, "", "serve", "--print-config", "--addr", ":9999")
+	if r.code != 0 {
+		t.Fatalf("code %d %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"addr=:9999", "node-id=mk", "log-level=debug", "admin-password=[redacted]", "db=postgres://[redacted]@db.internal:5432/liaison"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "topsecret") || strings.Contains(r.stdout, "s3cret") {
+		t.Fatal("secret printed")
+	}
+	writeFile(t, file, "colour = blue\n")
+	if r := run(t, env, "", "serve", "--print-config"); r.code != 2 || !strings.Contains(r.stderr, `unknown setting "colour"`) {
+		t.Fatalf("unknown setting: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestServeWithUnreachableDatabase(t *testing.T) {
+	r := run(t, nil, "", "serve", "--db", "postgres://x@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--data", t.TempDir())
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	last := lines[len(lines)-1] // earlier lines are the structured start-up log
+	if r.code != 1 || !strings.HasPrefix(last, "liaison serve: PostgreSQL is not reachable at 127.0.0.1:1") {
+		t.Fatalf("code %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestUserCommandsAndAuditVerify(t *testing.T) {
+	data := t.TempDir()
+	r := run(t, nil, "", "user", "add", "ana", "--name", "Ana Kovač", "--agency", "ba-sipa", "--roles", "officer,analyst", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "created user ana") || !strings.Contains(r.stdout, "one-time password:") {
+		t.Fatalf("add: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `First start: created user "admin"`) {
+		t.Fatal("first start must print the admin one-time password")
+	}
+	r = run(t, nil, "long enough password\n", "user", "add", "--password-stdin", "--name", "Dino", "--agency", "ba-sipa", "--roles", "prosecutor", "dino", "--data", data)
+	if r.code != 0 || strings.Contains(r.stdout, "one-time password") {
+		t.Fatalf("add from stdin: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r = run(t, nil, "", "user", "add", "ana", "--name", "A", "--agency", "x", "--roles", "officer", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Fatalf("duplicate: %d %q", r.code, r.stderr)
+	}
+	if r = run(t, nil, "", "user", "add", "eve", "--name", "E", "--agency", "x", "--roles", "chief", "--data", data); r.code != 1 || !strings.Contains(r.stderr, `unknown role "chief"`) {
+		t.Fatalf("bad role: %d %q", r.code, r.stderr)
+	}
+	if r = run(t, nil, "", "user", "disable", "ana", "--data", data); r.code != 0 {
+		t.Fatalf("disable: %d %q", r.code, r.stderr)
+	}
+	r = run(t, nil, "", "user", "list", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "ana") || !strings.Contains(r.stdout, "disabled") || !strings.Contains(r.stdout, "officer,analyst") && !strings.Contains(r.stdout, "analyst,officer") {
+		t.Fatalf("list: %q", r.stdout)
+	}
+	r = run(t, nil, "", "audit", "verify", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "audit log OK") {
+		t.Fatalf("verify: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// Tamper with the database directly: verification must fail.
+	db, err := sql.Open("sqlite", filepath.Join(data, "liaison.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE audit_log SET actor = 'nobody' WHERE idx = 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	r = run(t, nil, "", "audit", "verify", "--data", data)
+	if r.code != 1 || !strings.Contains(r.stdout, "entry 1 was altered") || !strings.Contains(r.stderr, "verification FAILED") {
+		t.Fatalf("tampered verify: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r = run(t, nil, "", "audit", "verify", "--data", t.TempDir()); r.code != 2 {
+		t.Fatalf("verify on empty dir: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	r := run(t, nil, "", "migrate", "--data", t.TempDir())
+	if r.code != 0 || !strings.Contains(r.stdout, "schema version") {
+		t.Fatalf("%d %q %q", r.code, r.stdout, r.stderr)
+	}
+}

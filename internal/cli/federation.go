@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"text/tabwriter"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/app"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/federation"
+)
+
+const federationUsage = "federation init | peer add ID URL PUBKEY [--cert-sha256 FP] [--name NAME] | peer list | peer suspend ID | peer resume ID | status | retry [PEER]"
+
+func runFederation(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return usagef("missing subcommand: %s", federationUsage)
+	}
+	sub, rest := args[0], args[1:]
+	if sub == "peer" {
+		if len(rest) == 0 {
+			return usagef("missing peer subcommand: peer add|list|suspend|resume")
+		}
+		sub, rest = "peer "+rest[0], rest[1:]
+	}
+	want := map[string]int{"init": 0, "peer add": 3, "peer list": 0, "peer suspend": 1, "peer resume": 1, "status": 0, "retry": -1}
+	n, ok := want[sub]
+	if !ok {
+		return usagef("unknown subcommand %q: use %s", sub, federationUsage)
+	}
+	fs := flagSet(env, "federation "+sub, "federation "+sub+" [flags]")
+	cfg, load := nodeConfig(fs)
+	cert := fs.String("cert-sha256", "", "peer add: SHA-256 fingerprint of the peer's federation certificate (required for https peers)")
+	name := fs.String("name", "", "peer add: display name of the peer")
+	pos, err := parseInterspersed(fs, rest)
+	if err != nil {
+		return err
+	}
+	if n >= 0 && len(pos) != n {
+		return usagef("federation %s takes %d argument(s), got %d", sub, n, len(pos))
+	}
+	if err := load(env.Getenv); err != nil {
+		return err
+	}
+	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
+	if err != nil {
+		return err
+	}
+	defer node.Close(context.Background())
+	switch sub {
+	case "init":
+		fp := federation.CertFingerprint(node.FedTLS)
+		fmt.Fprintf(env.Stdout, "node ID:             %s\npublic key:          %s\ncertificate SHA-256: %s\n\n", cfg.NodeID, node.Identity.PublicString(), fp)
+		fmt.Fprintf(env.Stdout, "Give peers this line (with your federation URL):\n  liaison federation peer add %s https://YOUR-HOST:8443 %s --cert-sha256 %s\n", cfg.NodeID, node.Identity.PublicString(), fp)
+	case "peer add":
+		if err := node.Fed.AddPeer(ctx, cliActor, federation.Peer{ID: pos[0], URL: pos[1], PublicKey: pos[2], CertSHA256: *cert, Name: *name}); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "peer %s saved\n", pos[0])
+	case "peer suspend", "peer resume":
+		if err := node.Fed.SetSuspended(ctx, cliActor, pos[0], sub == "peer suspend"); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "peer %s %sd\n", pos[0], sub[len("peer "):])
+	case "peer list", "status":
+		peers, err := node.Fed.Peers(ctx)
+		if err != nil {
+			return err
+		}
+		if len(peers) == 0 {
+			fmt.Fprintln(env.Stdout, "no peers configured; add one with liaison federation peer add")
+			return nil
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PEER\tURL\tSTATE\tLAST CONTACT\tQUEUED\tAWAITING NCU\tFAILURES\tLAST ERROR")
+		for _, p := range peers {
+			state := "active"
+			if p.Suspended {
+				state = "suspended"
+			}
+			last := "never"
+			if !p.LastContactAt.IsZero() {
+				last = time.Since(p.LastContactAt).Round(time.Second).String() + " ago"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.ID, p.URL, state, last, p.Backlog, p.AwaitingNCU, p.Failures, p.LastError)
+		}
+		return tw.Flush()
+	case "retry":
+		peer := ""
+		if len(pos) > 0 {
+			peer = pos[0]
+		}
+		if err := node.Fed.RetryNow(ctx, peer); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, "queued messages are due now; a running node sends them within a second")
+	}
+	return nil
+}
+
+// parseInterspersed allows flags before and after positional arguments.
+func parseInterspersed(fs interface {
+	Parse([]string) error
+	NArg() int
+	Arg(int) string
+	Args() []string
+}, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, &usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

@@ -1,0 +1,64 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/demo"
+)
+
+func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
+	ctx := context.Background()
+	f, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), Nodes: []string{"rs", "me", "selec"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(ctx)
+	if len(f.Nodes) != 3 {
+		t.Fatalf("%d nodes", len(f.Nodes))
+	}
+	for _, n := range f.Nodes {
+		resp, err := http.Get(n.BaseURL() + "/readyz")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s not ready: %v", n.Cfg.NodeID, err)
+		}
+		resp.Body.Close()
+		peers, err := n.Fed.Peers(ctx)
+		if err != nil || len(peers) != 2 {
+			t.Fatalf("%s peers: %v %v", n.Cfg.NodeID, peers, err)
+		}
+		users, _ := n.Auth.CountUsers(ctx)
+		if users != len(demo.Users) {
+			t.Fatalf("%s has %d users", n.Cfg.NodeID, users)
+		}
+	}
+	// The seeded notice from Serbia to Montenegro waits in the Serbian NCU queue.
+	q, _ := f.Nodes[0].Fed.Queue(ctx)
+	if len(q) != 1 || q[0].Peer != "me" {
+		t.Fatalf("rs queue %+v", q)
+	}
+	// A ping between demo nodes makes a round trip.
+	if _, err := f.Nodes[0].Fed.Ping(ctx, nil, "selec"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		p, _ := f.Nodes[0].Fed.Peer(ctx, "selec")
+		if !p.LastContactAt.IsZero() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no contact with selec")
+}
+
+func TestUnknownDemoNode(t *testing.T) {
+	_, err := demo.Start(context.Background(), demo.Options{Dir: t.TempDir(), Nodes: []string{"zz"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		t.Fatal("unknown node must be refused")
+	}
+}
