@@ -17,7 +17,6 @@ import (
 // cliActor is the audit identity of commands run on the node's console.
 var cliActor = &auth.Principal{Username: "cli", Agency: "node-console"}
 
-
 func runUser(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("missing subcommand: user add|list|disable|enable")

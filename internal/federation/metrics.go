@@ -35,7 +35,9 @@ func newMetrics(s *Service) *metrics {
 	}
 }
 
-func (m *metrics) observeDelivered(peer string, _ time.Duration) { m.delivered.WithLabelValues(peer).Inc() }
+func (m *metrics) observeDelivered(peer string, _ time.Duration) {
+	m.delivered.WithLabelValues(peer).Inc()
+}
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {

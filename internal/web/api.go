@@ -115,11 +115,11 @@ type idInput struct {
 }
 
 type auditListInput struct {
-	Actor  string `query:"actor" maxLength:"200"`
-	Action string `query:"action" maxLength:"200"`
-	Object string `query:"object" maxLength:"500"`
-	Before int64  `query:"before" minimum:"0" doc:"only entries with a smaller index (paging)"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"500" default:"100"`
+	Actor   string `query:"actor" maxLength:"200"`
+	Action  string `query:"action" maxLength:"200"`
+	Object  string `query:"object" maxLength:"500"`
+	Before  int64  `query:"before" minimum:"0" doc:"only entries with a smaller index (paging)"`
+	Limit   int    `query:"limit" minimum:"0" maximum:"500" default:"100"`
 	Purpose string `query:"purpose" maxLength:"500" doc:"why the log is being read; recorded in the log itself"`
 }
 

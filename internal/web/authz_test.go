@@ -2,9 +2,9 @@ package web_test
 
 import (
 	"bytes"
-	"io"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"

@@ -11,7 +11,6 @@ import (
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
-
 // TestBrowserLoginDashboardLogout drives a real Chromium: log in, see the
 // dashboard, open and verify the audit log as auditor, log out.
 func TestBrowserLoginDashboardLogout(t *testing.T) {

@@ -7,8 +7,8 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"embed"
+	"encoding/json"
 	"log/slog"
 	"net"
 	"net/http"

@@ -17,7 +17,7 @@ import (
 )
 
 type pages struct {
-	cat   *i18n.Catalog
+	cat    *i18n.Catalog
 	byName map[string]*template.Template
 }
 
