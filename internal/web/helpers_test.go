@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"time"
+
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/web"
 )
@@ -8,3 +10,5 @@ import (
 func verifyInclusion(out web.ProofOutput) error {
 	return audit.VerifyInclusion(out.Proof, out.Checkpoint.Root)
 }
+
+func chromedpSleep() { time.Sleep(100 * time.Millisecond) }
