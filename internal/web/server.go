@@ -112,6 +112,8 @@ func New(d Deps) (*Server, error) {
 	s.registerAPI()
 	s.registerFederation()
 	s.registerDirectory()
+	s.registerExchange()
+	s.registerCases()
 	s.registerUI()
 	return s, nil
 }

@@ -1,0 +1,4 @@
+package auth
+
+// Exchange actions: case threads, messages, markings, deadlines, retention.
+var exchangeRules = map[Action]rule{}
