@@ -97,9 +97,13 @@ type Log struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
-	mu   sync.Mutex
+	mu   sync.Mutex // guards the tree state
 	rng  *compact.Range
 	size int64
+
+	qmu      sync.Mutex // guards the group-commit queue
+	queue    []*appendReq
+	flushing bool
 }
 
 var factory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
@@ -140,14 +144,73 @@ func clip(s string) string {
 	return s
 }
 
-// Append records entries in one transaction and returns them with index and
-// time set. Audit failures are returned so callers can refuse the action:
-// an access that cannot be logged must not happen.
+// Append records entries and returns them with index and time set. Audit
+// failures are returned so callers can refuse the action: an access that
+// cannot be logged must not happen.
+//
+// Concurrent callers are group-committed: whoever finds no commit in
+// progress writes everything queued so far in one transaction, so many
+// requests share one database commit.
 func (l *Log) Append(ctx context.Context, entries ...Entry) ([]Entry, error) {
-	const op = "audit.Append"
 	if len(entries) == 0 {
 		return nil, nil
 	}
+	req := &appendReq{entries: entries, done: make(chan appendRes, 1)}
+	l.qmu.Lock()
+	l.queue = append(l.queue, req)
+	leader := !l.flushing
+	if leader {
+		l.flushing = true
+	}
+	l.qmu.Unlock()
+	if leader {
+		l.flush(context.WithoutCancel(ctx))
+	}
+	res := <-req.done
+	return res.entries, res.err
+}
+
+type appendReq struct {
+	entries []Entry
+	done    chan appendRes
+}
+
+type appendRes struct {
+	entries []Entry
+	err     error
+}
+
+// flush commits queued requests until the queue is empty.
+func (l *Log) flush(ctx context.Context) {
+	for {
+		l.qmu.Lock()
+		batch := l.queue
+		l.queue = nil
+		if len(batch) == 0 {
+			l.flushing = false
+			l.qmu.Unlock()
+			return
+		}
+		l.qmu.Unlock()
+		var all []Entry
+		for _, r := range batch {
+			all = append(all, r.entries...)
+		}
+		out, err := l.commit(ctx, all)
+		for _, r := range batch {
+			if err != nil {
+				r.done <- appendRes{err: err}
+				continue
+			}
+			r.done <- appendRes{entries: out[:len(r.entries):len(r.entries)]}
+			out = out[len(r.entries):]
+		}
+	}
+}
+
+// commit writes entries in one transaction and advances the tree.
+func (l *Log) commit(ctx context.Context, entries []Entry) ([]Entry, error) {
+	const op = "audit.Append"
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rng, err := factory.NewRange(0, uint64(l.size), l.rng.Hashes())
@@ -184,14 +247,21 @@ func (l *Log) Append(ctx context.Context, entries ...Entry) ([]Entry, error) {
 				return err
 			}
 		}
-		// One multi-row insert: appends are on the hot path of every request.
-		args := make([]any, 0, 3*len(nodes))
-		for _, n := range nodes {
-			args = append(args, int64(n.id.Level), int64(n.id.Index), n.hash)
+		// Multi-row inserts (bounded to stay under parameter limits):
+		// appends are on the hot path of every request.
+		for len(nodes) > 0 {
+			chunk := nodes[:min(len(nodes), 500)]
+			nodes = nodes[len(chunk):]
+			args := make([]any, 0, 3*len(chunk))
+			for _, n := range chunk {
+				args = append(args, int64(n.id.Level), int64(n.id.Index), n.hash)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(chunk)), ", "), args...); err != nil {
+				return err
+			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(nodes)), ", "), args...)
-		return err
+		return nil
 	})
 	if err != nil {
 		l.logger.Error("audit append failed", "err", err)
