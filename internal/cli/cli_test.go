@@ -141,3 +141,40 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("%d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestNodeIDIsBoundToTheDatabase(t *testing.T) {
+	data := t.TempDir()
+	if r := run(t, nil, "", "user", "list", "--data", data, "--node-id", "rs"); r.code != 0 {
+		t.Fatalf("%d %q", r.code, r.stderr)
+	}
+	r := run(t, nil, "", "user", "list", "--data", data, "--node-id", "me")
+	if r.code != 2 || !strings.Contains(r.stderr, `belongs to node "rs"`) {
+		t.Fatalf("mismatched node ID: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestLinkAndDedupeCommands(t *testing.T) {
+	dir := t.TempDir()
+	left := filepath.Join(dir, "left.csv")
+	right := filepath.Join(dir, "right.csv")
+	writeFile(t, left, "id,given_name,surname,date_of_birth\nL1,Marko,Petrović,1985-03-14\nL2,Arben,Krasniqi,1990-07-01\n")
+	writeFile(t, right, "rec_id,first_name,last_name,dob\nR1,Марко,Петровић,14.03.1985\nR2,Ana,Kovač,1979-11-30\n")
+	r := run(t, nil, "", "link", left, right)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "left_id,right_id,score\n") || !strings.Contains(r.stdout, "L1,R1,") {
+		t.Fatalf("link: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "L2,") {
+		t.Fatalf("link matched unrelated records: %q", r.stdout)
+	}
+	if r := run(t, nil, "", "link", left); r.code != 2 {
+		t.Fatalf("one file: code %d", r.code)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	writeFile(t, bad, "name,dob\nMarko,1985\n")
+	if r := run(t, nil, "", "dedupe", bad); r.code == 0 || !strings.Contains(r.stderr, "bad.csv") {
+		t.Fatalf("missing id column: %d %q", r.code, r.stderr)
+	}
+	if r := run(t, nil, "", "bench"); r.code != 2 {
+		t.Fatalf("bench without a name: %d", r.code)
+	}
+}
