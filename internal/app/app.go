@@ -4,6 +4,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/buildinfo"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
@@ -37,6 +39,7 @@ type Node struct {
 	Auth     *auth.Service
 	Web      *web.Server
 	Fed      *federation.Service
+	Dir      *directory.Service
 	FedTLS   tls.Certificate
 
 	httpSrv  *http.Server
@@ -64,11 +67,20 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger, clk clock
 }
 
 func (n *Node) init(ctx context.Context, out io.Writer) error {
+	if err := n.checkNodeID(ctx); err != nil {
+		return err
+	}
 	var err error
 	if n.Identity, err = identity.LoadOrCreate(n.Cfg.DataDir, n.Cfg.NodeID, n.Cfg.NodeName); err != nil {
 		return err
 	}
 	if n.Audit, err = audit.Open(ctx, n.Store, n.Identity, n.Clock, n.Logger); err != nil {
+		return err
+	}
+	// Reference data (countries, mechanisms, conventions) is seeded on every
+	// start; seeding is idempotent and never overwrites local edits.
+	n.Dir = directory.New(n.Store, n.Audit, n.Clock, n.Logger.With("component", "directory"), n.Cfg.NodeID)
+	if _, err := n.Dir.Seed(ctx); err != nil {
 		return err
 	}
 	settings := auth.DefaultSettings()
@@ -95,9 +107,28 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
 	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
+	}
+	return nil
+}
+
+// checkNodeID binds the database to one node ID on first start, so a node
+// restarted with another --node-id cannot sign with the wrong identity.
+func (n *Node) checkNodeID(ctx context.Context) error {
+	var stored string
+	err := n.Store.QueryRowContext(ctx, `SELECT value FROM node_settings WHERE key = 'node_id'`).Scan(&stored)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := n.Store.ExecContext(ctx, `INSERT INTO node_settings (key, value) VALUES ('node_id', ?)`, n.Cfg.NodeID); err != nil {
+			return errs.Wrap(errs.Unavailable, "app", "cannot record the node ID", err)
+		}
+		return nil
+	case err != nil:
+		return errs.Wrap(errs.Unavailable, "app", "cannot read node settings", err)
+	case stored != n.Cfg.NodeID:
+		return errs.Newf(errs.Invalid, "config", "this database belongs to node %q but the node was started with --node-id %q", stored, n.Cfg.NodeID)
 	}
 	return nil
 }

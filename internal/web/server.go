@@ -23,6 +23,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
@@ -46,6 +47,7 @@ type Deps struct {
 	Logger        *slog.Logger
 	Catalog       *i18n.Catalog
 	Federation    *federation.Service
+	Directory     *directory.Service
 	Version       string
 	SecureCookies bool
 	MaxBodyBytes  int64
