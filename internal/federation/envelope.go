@@ -43,14 +43,20 @@ func ValidNodeID(id string) bool { return nodeIDRE.MatchString(id) }
 
 // canonical is the byte string the signature covers: every field except the
 // signature, length-prefixed so no two envelopes share an encoding, with the
-// payload in compact JSON form.
+// payload in compact, HTML-escaped JSON form.
 func (e *Envelope) canonical() ([]byte, error) {
-	var payload bytes.Buffer
-	if len(e.Payload) > 0 {
-		if err := json.Compact(&payload, e.Payload); err != nil {
-			return nil, err
-		}
+	// Compact and HTML-escaped, because that is how encoding/json writes a
+	// RawMessage: the form survives any number of JSON round trips. An
+	// absent payload travels as null.
+	raw := []byte(e.Payload)
+	if len(raw) == 0 {
+		raw = []byte("null")
 	}
+	var compact, payload bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return nil, err
+	}
+	json.HTMLEscape(&payload, compact.Bytes())
 	var b bytes.Buffer
 	b.WriteString("liaison-envelope-v1")
 	for _, f := range []string{e.ID, e.From, e.To, e.Type, e.Conversation, e.CreatedAt.UTC().Format(time.RFC3339Nano)} {

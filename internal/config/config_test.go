@@ -1,0 +1,88 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	c := Default()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	apply := c.Register(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	return c, apply(func(k string) string { return env[k] })
+}
+
+func TestPrecedenceFlagEnvFileDefault(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.conf")
+	os.WriteFile(file, []byte("addr=:1111\nnode-id=al\nLIAISON_SESSION_TTL=2h\n"), 0o600)
+	c, err := load(t, []string{"--config", file, "--addr", ":3333"}, map[string]string{"LIAISON_NODE_ID": "xk", "LIAISON_ADDR": ":2222"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":3333" || c.NodeID != "xk" || c.SessionTTL != 2*time.Hour || c.LogLevel != "info" {
+		t.Fatalf("got addr=%s node=%s ttl=%s level=%s", c.Addr, c.NodeID, c.SessionTTL, c.LogLevel)
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--log-format", "xml"}, nil, "log-format"},
+		{[]string{"--node-id", "a b"}, nil, "node-id"},
+		{[]string{"--db", "mysql://x"}, nil, "db must be"},
+		{[]string{"--max-body-bytes", "10"}, nil, "max-body-bytes"},
+		{nil, map[string]string{"LIAISON_SESSION_TTL": "soon"}, "LIAISON_SESSION_TTL"},
+		{nil, map[string]string{"LIAISON_SECURE_COOKIES": "maybe"}, "secure-cookies"},
+		{nil, map[string]string{"LIAISON_CONFIG": "/does/not/exist"}, "cannot read config file"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.want, func(t *testing.T) {
+			_, err := load(t, tc.args, tc.env)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want mention of %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestRedaction(t *testing.T) {
+	c := Default()
+	c.DB = "postgres://liaison:pa55@db:5432/l"
+	c.AdminPassword = "hunter2hunter2"
+	all := strings.Join(c.Redacted(), "\n")
+	if strings.Contains(all, "pa55") || strings.Contains(all, "hunter2") || !strings.Contains(all, "db=postgres://[redacted]@db:5432/l") {
+		t.Fatalf("redaction failed:\n%s", all)
+	}
+}
+
+// FuzzConfigFile: the config file reader never panics and either accepts a
+// line or names it.
+func FuzzConfigFile(f *testing.F) {
+	for _, seed := range []string{"addr=:8080\n", "# comment\n\nnode-id = rs\n", "=\n", "colour=blue", "LIAISON_DB=\"postgres://x\"\n", "a\x00=b"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, content string) {
+		path := filepath.Join(t.TempDir(), "c.conf")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Skip()
+		}
+		c := Default()
+		_, err := readFile(path, c.settings())
+		if err != nil && !strings.Contains(err.Error(), path) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
