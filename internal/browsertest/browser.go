@@ -76,3 +76,40 @@ func Screenshot(ctx context.Context, t *testing.T, name string) {
 	}
 	_ = os.WriteFile(dir+"/"+name+".png", buf, 0o644)
 }
+
+// Do runs actions and fails the test on error.
+func Do(ctx context.Context, t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Text returns the visible text of the first element matching the CSS selector.
+func Text(ctx context.Context, t *testing.T, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// Login signs in through the login form of the node at base.
+func Login(ctx context.Context, t *testing.T, base, user, password string) {
+	t.Helper()
+	Do(ctx, t,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), user),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.side`)),
+	)
+}
+
+// Logout uses the header's log-out button.
+func Logout(ctx context.Context, t *testing.T) {
+	t.Helper()
+	Do(ctx, t, chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`#login-submit`)))
+}

@@ -33,27 +33,9 @@ func TestBrowserNoticeThroughBothNCUs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	textOf := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must(err)
-		return s
-	}
-	login := func(base, user string) {
-		t.Helper()
-		must(chromedp.Do(ctx,
-			chromedp.Navigate(base+"/login"),
-			chromedp.WaitVisible(chromedp.CSS(`#username`)),
-			chromedp.SendKeys(chromedp.CSS(`#username`), user),
-			chromedp.SendKeys(chromedp.CSS(`#password`), testutil.Password),
-			chromedp.Click(chromedp.CSS(`#login-submit`)),
-			chromedp.WaitVisible(chromedp.CSS(`nav.side`)),
-		))
-	}
-	logout := func() {
-		t.Helper()
-		must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`#login-submit`))))
-	}
+	textOf := func(sel string) string { t.Helper(); return browsertest.Text(ctx, t, sel) }
+	login := func(base, user string) { t.Helper(); browsertest.Login(ctx, t, base, user, testutil.Password) }
+	logout := func() { t.Helper(); browsertest.Logout(ctx, t) }
 
 	login(rs.URL, "officer")
 	must(chromedp.Do(ctx,

@@ -23,20 +23,8 @@ func TestBrowserLoginDashboardLogout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	textOf := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must(err)
-		return s
-	}
-	must(chromedp.Do(ctx,
-		chromedp.Navigate(n.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`#username`)),
-		chromedp.SendKeys(chromedp.CSS(`#username`), "dpo"),
-		chromedp.SendKeys(chromedp.CSS(`#password`), testutil.Password),
-		chromedp.Click(chromedp.CSS(`#login-submit`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav.side`)),
-	))
+	textOf := func(sel string) string { t.Helper(); return browsertest.Text(ctx, t, sel) }
+	browsertest.Login(ctx, t, n.URL, "dpo", testutil.Password)
 	browsertest.Screenshot(ctx, t, "dashboard")
 	if h := textOf(`main h1`); !strings.Contains(h, "Welcome, dpo") {
 		t.Fatalf("dashboard heading %q", h)
