@@ -37,7 +37,7 @@ func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
 		}
 	}
 	// The seeded notice from Serbia to Montenegro waits in the Serbian NCU queue.
-	q, _ := f.Nodes[0].Fed.Queue(ctx)
+	q, _ := f.Nodes[0].Fed.Queue(ctx, nil)
 	if len(q) != 1 || q[0].Peer != "me" {
 		t.Fatalf("rs queue %+v", q)
 	}

@@ -179,7 +179,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 		if e, _ := me.Fed.Outbox(ctx, id1); e.State != federation.OutNCUPending {
 			t.Fatalf("sensitive message left without NCU approval: %s", e.State)
 		}
-		q, _ := me.Fed.Queue(ctx)
+		q, _ := me.Fed.Queue(ctx, ncu)
 		if len(q) != 2 || q[0].Direction != "outgoing" || q[0].Summary != "Stolen vehicle PG-123-AB" {
 			t.Fatalf("queue %+v", q)
 		}
@@ -203,7 +203,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 			t.Fatalf("rejected message: %+v", e)
 		}
 		// Receiving NCU routes it to an agency; only then is it handled.
-		mq, _ := mk.Fed.Queue(ctx)
+		mq, _ := mk.Fed.Queue(ctx, ncu)
 		if len(mq) != 1 || mq[0].Direction != "incoming" || mq[0].Summary != "Stolen vehicle PG-123-AB" {
 			t.Fatalf("incoming queue %+v", mq)
 		}

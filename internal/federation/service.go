@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -403,7 +404,8 @@ type QueueItem struct {
 }
 
 // Queue lists what waits for the national contact unit, oldest first.
-func (s *Service) Queue(ctx context.Context) ([]QueueItem, error) {
+// Viewing it is audited: summaries are operational data.
+func (s *Service) Queue(ctx context.Context, actor *auth.Principal) ([]QueueItem, error) {
 	now := s.d.Clock.Now()
 	var out []QueueItem
 	read := func(q, dir string, args ...any) error {
@@ -431,6 +433,9 @@ func (s *Service) Queue(ctx context.Context) ([]QueueItem, error) {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Queue", "cannot read the queue", err)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	if err := s.d.Audit.Record(ctx, actorEntry(actor, "ncu.queue.view", "ncu-queue", fmt.Sprintf("%d items", len(out)))); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

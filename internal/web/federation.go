@@ -66,7 +66,7 @@ func (s *Server) registerFederation() {
 		})
 	register(s, huma.Operation{OperationID: "get-ncu-queue", Method: http.MethodGet, Path: "/api/v1/federation/queue", Summary: "Messages waiting for the national contact unit", Tags: tags},
 		auth.ActNCUQueue, func(ctx context.Context, _ *emptyInput) (*Body[[]federation.QueueItem], error) {
-			q, err := f.Queue(ctx)
+			q, err := f.Queue(ctx, PrincipalFrom(ctx))
 			if q == nil {
 				q = []federation.QueueItem{}
 			}
@@ -194,7 +194,7 @@ func (s *Server) peerPing(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, status int, flash, errMsg string) {
-	q, err := s.d.Federation.Queue(r.Context())
+	q, err := s.d.Federation.Queue(r.Context(), PrincipalFrom(r.Context()))
 	if err != nil {
 		s.uiError(w, r, err)
 		return
