@@ -79,7 +79,7 @@ func scanAgreement(r interface{ Scan(...any) error }) (Agreement, error) {
 // cleaned is an AgreementInput after validation, with typed dates.
 type cleanedAgreement struct {
 	AgreementInput
-	parties                         []Party
+	parties                          []Party
 	signed, ratified, inForce, ended Day
 }
 

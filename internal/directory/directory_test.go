@@ -261,7 +261,9 @@ func TestContactPointsLookupStalenessAndHandover(t *testing.T) {
 		}{
 			{"no holder", func(in *directory.ContactPointInput) { in.HolderName = "" }, "needs a current holder"},
 			{"no channel", func(in *directory.ContactPointInput) { in.Channels = nil }, "at least one channel"},
-			{"bad e-mail", func(in *directory.ContactPointInput) { in.Channels = []directory.Channel{{Kind: "email", Value: "nobody"}} }, "not an e-mail address"},
+			{"bad e-mail", func(in *directory.ContactPointInput) {
+				in.Channels = []directory.Channel{{Kind: "email", Value: "nobody"}}
+			}, "not an e-mail address"},
 			{"no hours", func(in *directory.ContactPointInput) { in.Hours = "" }, "office hours"},
 			{"bad zone", func(in *directory.ContactPointInput) { in.TimeZone = "Mars/Olympus" }, "time zone"},
 			{"unknown role", func(in *directory.ContactPointInput) { in.Role = "astrologer" }, `role "astrologer" is not known`},
@@ -526,7 +528,9 @@ func TestImplementationRecord(t *testing.T) {
 
 type usageFunc func(kind, id string) directory.Usage
 
-func (f usageFunc) Usage(_ context.Context, kind, id string) (directory.Usage, error) { return f(kind, id), nil }
+func (f usageFunc) Usage(_ context.Context, kind, id string) (directory.Usage, error) {
+	return f(kind, id), nil
+}
 
 func TestSearchAcrossScripts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
