@@ -17,10 +17,12 @@ import (
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/buildinfo"
+	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
@@ -40,6 +42,8 @@ type Node struct {
 	Web      *web.Server
 	Fed      *federation.Service
 	Dir      *directory.Service
+	Cases    *cases.Service
+	Exchange *exchange.Service
 	FedTLS   tls.Certificate
 
 	httpSrv  *http.Server
@@ -102,12 +106,20 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	fcfg := federation.DefaultConfig()
 	fcfg.Insecure = n.Cfg.InsecureFederation
 	n.Fed = federation.New(federation.Deps{Store: n.Store, Audit: n.Audit, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "federation"), TLS: &n.FedTLS}, fcfg)
+	n.Exchange = exchange.New(exchange.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "exchange"),
+		Mailer: exchange.NewSMTPMailer(exchange.SMTPConfig{Addr: n.Cfg.SMTPAddr, From: n.Cfg.SMTPFrom, Username: n.Cfg.SMTPUsername, Password: n.Cfg.SMTPPassword})},
+		exchange.Config{UrgentDeadline: n.Cfg.ExchangeUrgentDeadline, DatabaseDeadline: n.Cfg.ExchangeDatabaseDeadline, DefaultDeadline: n.Cfg.ExchangeDefaultDeadline,
+			Retention: n.Cfg.ExchangeRetention, BaseURL: n.Cfg.PublicURL})
+	n.Exchange.Register(n.Fed)
+	n.Cases = cases.New(cases.Deps{Store: n.Store, Audit: n.Audit, Clock: n.Clock, Logger: n.Logger.With("component", "cases"), NodeID: n.Cfg.NodeID,
+		Region: cases.RegionOf(n.Cfg.NodeID)})
+	n.Cases.RegisterFederation(n.Fed)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
 	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Cases: n.Cases, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
@@ -180,6 +192,16 @@ func (n *Node) Start(ctx context.Context) error {
 	go func() {
 		defer n.wg.Done()
 		n.Audit.Run(bg, 10*time.Second)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.Cases.Run(bg)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.Exchange.Run(bg)
 	}()
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil

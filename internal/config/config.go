@@ -36,6 +36,15 @@ type Config struct {
 	InsecureFederation bool
 	FederationAddr     string
 	ShutdownTimeout    time.Duration
+	// Exchange module: response deadlines, retention and e-mail notifications.
+	ExchangeUrgentDeadline   time.Duration
+	ExchangeDatabaseDeadline time.Duration
+	ExchangeDefaultDeadline  time.Duration
+	ExchangeRetention        time.Duration
+	SMTPAddr                 string
+	SMTPFrom                 string
+	SMTPUsername             string
+	SMTPPassword             string
 }
 
 // Default returns the defaults for a single node.
@@ -51,6 +60,11 @@ func Default() Config {
 		LogFormat:       "text",
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 10 * time.Second,
+
+		ExchangeUrgentDeadline:   8 * time.Hour,
+		ExchangeDatabaseDeadline: 3 * 24 * time.Hour,
+		ExchangeDefaultDeadline:  7 * 24 * time.Hour,
+		ExchangeRetention:        3 * 365 * 24 * time.Hour,
 	}
 }
 
@@ -83,6 +97,14 @@ func (c *Config) settings() []setting {
 		{name: "insecure-federation", help: "allow plain-HTTP federation without mutual TLS (local demos only)", value: (*boolValue)(&c.InsecureFederation)},
 		{name: "federation-addr", help: "listen address of the mutual-TLS federation endpoint for peers, e.g. :8443 (empty: none)", value: (*stringValue)(&c.FederationAddr)},
 		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
+		{name: "exchange-urgent-deadline", help: "response deadline of urgent requests", value: (*durationValue)(&c.ExchangeUrgentDeadline)},
+		{name: "exchange-database-deadline", help: "response deadline of requests for standard information available in a database", value: (*durationValue)(&c.ExchangeDatabaseDeadline)},
+		{name: "exchange-default-deadline", help: "response deadline of other requests", value: (*durationValue)(&c.ExchangeDefaultDeadline)},
+		{name: "exchange-retention", help: "review date of exchange threads after creation (deleted then unless a reason to keep is recorded)", value: (*durationValue)(&c.ExchangeRetention)},
+		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
+		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
+		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},
+		{name: "smtp-password", help: "SMTP password", secret: true, value: (*stringValue)(&c.SMTPPassword)},
 	}
 }
 

@@ -22,9 +22,11 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
@@ -47,7 +49,9 @@ type Deps struct {
 	Logger        *slog.Logger
 	Catalog       *i18n.Catalog
 	Federation    *federation.Service
+	Exchange      *exchange.Service
 	Directory     *directory.Service
+	Cases         *cases.Service
 	Version       string
 	SecureCookies bool
 	MaxBodyBytes  int64

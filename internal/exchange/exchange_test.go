@@ -1,0 +1,386 @@
+package exchange_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/exchange"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+	"github.com/liaison-wb/liaison/internal/testutil"
+)
+
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// cluster is a set of nodes sharing one fake clock.
+type cluster struct {
+	clk   *clock.Fake
+	nodes map[string]*testutil.Node
+}
+
+func startCluster(t *testing.T, backend storetest.Backend, ids ...string) *cluster {
+	t.Helper()
+	c := &cluster{clk: clock.NewFake(time.Now().UTC()), nodes: map[string]*testutil.Node{}}
+	var ns []*testutil.Node
+	for _, id := range ids {
+		n := testutil.Start(t, testutil.Options{NodeID: id, Store: backend.Options(t), Clock: c.clk, Config: func(cfg *config.Config) {
+			cfg.InsecureFederation = true
+		}})
+		c.nodes[id] = n
+		ns = append(ns, n)
+	}
+	testutil.PeerAll(t, ns...)
+	return c
+}
+
+// user creates an account and returns its principal.
+func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Role) *auth.Principal {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := n.Auth.CreateUser(ctx, nil, auth.NewUser{Username: name, DisplayName: name, Agency: agency, Roles: roles, Password: testutil.Password, Email: name + "@example.test"}); err != nil {
+		t.Fatalf("add user: %v", err)
+	}
+	sess, err := n.Auth.Login(ctx, auth.LoginInput{Username: name, Password: testutil.Password})
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	return sess.Principal
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// approveAll approves every outgoing message waiting at n's NCU.
+func approveAll(t *testing.T, n *testutil.Node, ncu *auth.Principal) int {
+	t.Helper()
+	q, err := n.Fed.Queue(context.Background(), ncu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for _, it := range q {
+		if it.Direction == "outgoing" {
+			if err := n.Fed.Approve(context.Background(), ncu, it.ID); err != nil {
+				t.Fatal(err)
+			}
+			k++
+		}
+	}
+	return k
+}
+
+// routeIncoming waits for an incoming message at n's NCU and routes it.
+func routeIncoming(t *testing.T, n *testutil.Node, ncu *auth.Principal, agency string) federation.QueueItem {
+	t.Helper()
+	var item federation.QueueItem
+	waitFor(t, "incoming message at "+n.Cfg.NodeID+"'s NCU", func() bool {
+		q, _ := n.Fed.Queue(context.Background(), ncu)
+		for _, it := range q {
+			if it.Direction == "incoming" && it.Type == exchange.TypeMessage {
+				item = it
+				return true
+			}
+		}
+		return false
+	})
+	if err := n.Fed.Route(context.Background(), ncu, item.ID, agency); err != nil {
+		t.Fatal(err)
+	}
+	return item
+}
+
+func marks(class string, onward bool, handling ...string) exchange.Markings {
+	return exchange.Markings{Classification: class, Handling: handling, Reliability: "B", Accuracy: 2, OnwardAllowed: onward}
+}
+
+func thread(t *testing.T, n *testutil.Node, p *auth.Principal, id string) exchange.Thread {
+	t.Helper()
+	th, err := n.Exchange.Thread(context.Background(), p, id)
+	if err != nil {
+		t.Fatalf("thread on %s for %s: %v", n.Cfg.NodeID, p.Username, err)
+	}
+	return th
+}
+
+func delivery(th exchange.Thread, msgID, node string) exchange.Delivery {
+	for _, m := range th.Messages {
+		if m.ID == msgID {
+			for _, d := range m.Deliveries {
+				if d.Node == node {
+					return d
+				}
+			}
+		}
+	}
+	return exchange.Delivery{}
+}
+
+func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
+// TestFullCycle: compose on rs → rs NCU approves → me NCU routes → me
+// officer reads (read ack) and answers → me NCU approves → the answer is
+// auto-routed on rs to the owning agency → status, acks and visibility.
+func TestFullCycle(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := startCluster(t, b, "rs", "me")
+		rs, me := c.nodes["rs"], c.nodes["me"]
+		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
+		rsOther := user(t, rs, "rs-other", "rs-customs", auth.RoleOfficer)
+		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
+		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
+		meOther := user(t, me, "me-other", "me-customs", auth.RoleOfficer)
+		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
+
+		th, err := rs.Exchange.Compose(ctx, rsOff, exchange.NewThread{Subject: "Ђорђе Петровић — drug shipment", CrimeArea: "drugs", Priority: exchange.PriorityUrgent,
+			CaseRefs: []string{"RS-2026-117"}, Parties: []string{"me"}, Body: "Please check the vehicle BG-123-XY and its owner.",
+			Markings:    marks("restricted", false, "H0", "H2"),
+			Entities:    []exchange.Entity{{Kind: "vehicle", Label: "BG-123-XY", Fields: map[string]string{"plate": "BG-123-XY"}}},
+			Attachments: []exchange.AttachmentUpload{{Name: "note.txt", Data: []byte("plate seen at Debeli Brijeg border crossing\n")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.Status != exchange.StatusOpen || !th.DeadlineAt.Equal(th.CreatedAt.Add(8*time.Hour)) {
+			t.Fatalf("urgent request: status %s deadline %v created %v", th.Status, th.DeadlineAt, th.CreatedAt)
+		}
+		req := th.Messages[0]
+		if d := delivery(th, req.ID, "me"); d.State != "awaiting_ncu" {
+			t.Fatalf("before NCU approval the delivery is %q, want awaiting_ncu", d.State)
+		}
+		if !strings.Contains(req.MarkingLabel, "RESTRICTED · H0 H2 · B2 · no onward transmission") {
+			t.Fatalf("marking label %q", req.MarkingLabel)
+		}
+		// Another agency of the same country does not see the thread.
+		if _, err := rs.Exchange.Thread(ctx, rsOther, th.ID); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("other agency reads thread: %v, want not found", err)
+		}
+		if n := approveAll(t, rs, rsNCU); n != 1 {
+			t.Fatalf("approved %d messages, want 1", n)
+		}
+		item := routeIncoming(t, me, meNCU, "me-police")
+		if !strings.Contains(item.Summary, "[URGENT] request") || strings.Contains(item.Summary, "BG-123") {
+			t.Fatalf("NCU summary %q: want routing metadata without content", item.Summary)
+		}
+		waitFor(t, "the thread stored on me", func() bool {
+			_, err := me.Exchange.Thread(ctx, meOff, th.ID)
+			return err == nil
+		})
+		if _, err := me.Exchange.Thread(ctx, meOther, th.ID); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("unrouted agency reads thread: %v", err)
+		}
+		got := thread(t, me, meOff, th.ID)
+		m := got.Messages[0]
+		if got.Subject != th.Subject || got.DeadlineAt.IsZero() || got.OriginNode != "rs" || m.Node != "rs" || m.Markings.Classification != "restricted" ||
+			len(m.Entities) != 1 || len(m.Attachments) != 1 || m.Attachments[0].SHA256 != req.Attachments[0].SHA256 {
+			t.Fatalf("received thread differs: %+v", got)
+		}
+		notes, _ := me.Exchange.Notifications(ctx, meOff, true)
+		if len(notes) == 0 || !strings.Contains(notes[0].Text, "URGENT") {
+			t.Fatalf("no notification for the routed agency: %+v", notes)
+		}
+		// Delivery and read acknowledgements reach rs.
+		waitFor(t, "read acknowledgement on rs", func() bool {
+			return delivery(thread(t, rs, rsOff, th.ID), req.ID, "me").State == "read"
+		})
+		// The NCU sees routing metadata only.
+		ri, err := me.Exchange.Routing(ctx, meNCU)
+		if err != nil || len(ri) != 1 || ri[0].Agency != "me-police" || ri[0].Messages != 1 {
+			t.Fatalf("routing view: %+v %v", ri, err)
+		}
+
+		ans, err := me.Exchange.Reply(ctx, meOff, th.ID, exchange.Reply{Kind: exchange.KindAnswer, Body: "Vehicle registered to Marko Marković, Podgorica.",
+			Markings: marks("restricted", true, "H0")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := approveAll(t, me, meNCU); n != 1 {
+			t.Fatalf("approved %d, want 1", n)
+		}
+		// No manual routing on rs: the answer follows the thread to rs-police.
+		waitFor(t, "answer on rs", func() bool {
+			th2 := thread(t, rs, rsOff, th.ID)
+			return len(th2.Messages) == 2 && th2.Status == exchange.StatusAnswered
+		})
+		waitFor(t, "delivery ack of the answer on me", func() bool {
+			return delivery(thread(t, me, meOff, th.ID), ans.ID, "rs").State != "queued"
+		})
+		var autoroutes int
+		_ = rs.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, "exchange.autoroute").Scan(&autoroutes)
+		if autoroutes != 1 {
+			t.Fatalf("auto-routing audited %d times, want 1", autoroutes)
+		}
+		// Search finds the thread across scripts and diacritics, for its agency only.
+		for _, q := range []string{"djordje petrovic", "ĐORĐE", "Ђорђе", "markovic", "BG-123", "note.txt"} {
+			res, err := rs.Exchange.List(ctx, rsOff, exchange.Filter{Query: q, Purpose: "test"})
+			if err != nil || len(res) != 1 {
+				t.Fatalf("search %q on rs: %d results, %v", q, len(res), err)
+			}
+			if res, _ := rs.Exchange.List(ctx, rsOther, exchange.Filter{Query: q}); len(res) != 0 {
+				t.Fatalf("search %q leaks to another agency", q)
+			}
+		}
+		if res, _ := rs.Exchange.List(ctx, rsOff, exchange.Filter{Country: "me", Status: exchange.StatusAnswered, CrimeArea: "Drugs"}); len(res) != 1 {
+			t.Fatalf("filters: %d results", len(res))
+		}
+		if res, _ := rs.Exchange.List(ctx, rsOff, exchange.Filter{Country: "al"}); len(res) != 0 {
+			t.Fatalf("country filter: %d results", len(res))
+		}
+		// A received entity can be imported into a local case with provenance.
+		if _, err := me.Exchange.ImportEntity(ctx, meOff, th.ID, req.ID, 0, "ME-CASE-9"); err != nil {
+			t.Fatal(err)
+		}
+		ims, _ := me.Exchange.Imports(ctx, meOff, th.ID)
+		if len(ims) != 1 || !strings.Contains(string(ims[0].Provenance), `"node":"rs"`) || ims[0].Entity.Label != "BG-123-XY" {
+			t.Fatalf("imports: %+v", ims)
+		}
+	})
+}
+
+func TestRefusals(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := startCluster(t, b, "rs", "me", "al")
+		rs, me, al := c.nodes["rs"], c.nodes["me"], c.nodes["al"]
+		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
+		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
+		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
+		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
+		alOff := user(t, al, "al-officer", "al-police", auth.RoleOfficer)
+		alNCU := user(t, al, "al-ncu", "al-ncu", auth.RoleNCUOperator)
+
+		// Validation and unauthorised recipients.
+		bad := []struct {
+			name string
+			in   exchange.NewThread
+			kind errs.Kind
+			msg  string
+		}{
+			{"no recipient", exchange.NewThread{Subject: "s", Body: "b", Markings: marks("restricted", true)}, errs.Invalid, "at least one recipient"},
+			{"not a peer", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"xx"}, Markings: marks("restricted", true)}, errs.Invalid, "not a peer"},
+			{"bad classification", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("secret", true)}, errs.Invalid, "classification"},
+			{"H3 without note", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", false, "H3")}, errs.Invalid, "H3"},
+			{"H2 with onward", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true, "H2")}, errs.Invalid, "contradicts"},
+			{"accuracy", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: exchange.Markings{Classification: "restricted", Reliability: "A", Accuracy: 5}}, errs.Invalid, "accuracy"},
+			{"executable attachment", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
+				Attachments: []exchange.AttachmentUpload{{Name: "tool.exe", Data: []byte("MZ\x90\x00")}}}, errs.Invalid, "only PDF"},
+			{"disguised attachment", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
+				Attachments: []exchange.AttachmentUpload{{Name: "scan.pdf", Data: []byte("MZ\x90\x00\x03\x00\x00\x00")}}}, errs.Invalid, "not a pdf"},
+			{"large attachment", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
+				Attachments: []exchange.AttachmentUpload{{Name: "big.txt", Data: []byte(strings.Repeat("a", 2<<20))}}}, errs.TooLarge, "larger than"},
+			{"bad entity", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
+				Entities: []exchange.Entity{{Kind: "spaceship", Label: "x"}}}, errs.Invalid, "kind"},
+		}
+		for _, tc := range bad {
+			_, err := rs.Exchange.Compose(ctx, rsOff, tc.in)
+			if !errs.Is(err, tc.kind) || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("%s: got %v, want %v containing %q", tc.name, err, tc.kind, tc.msg)
+			}
+		}
+
+		th, err := rs.Exchange.Compose(ctx, rsOff, exchange.NewThread{Subject: "Firearms trafficking", Priority: exchange.PriorityNormal, Parties: []string{"me"},
+			Body: "Serial numbers attached.", Markings: marks("confidential", false, "H2")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		approveAll(t, rs, rsNCU)
+		routeIncoming(t, me, meNCU, "me-police")
+		waitFor(t, "thread on me", func() bool { _, err := me.Exchange.Thread(ctx, meOff, th.ID); return err == nil })
+		reqID := th.Messages[0].ID
+
+		// Forwarding an H2 / no-onward message without permission is refused.
+		_, err = me.Exchange.ForwardMessage(ctx, meOff, th.ID, exchange.Forward{MessageID: reqID, To: "al"})
+		if !errs.Is(err, errs.Forbidden) || errs.CodeOf(err) != "no-onward-dissemination" {
+			t.Fatalf("forward without permission: %v", err)
+		}
+		var denied int
+		_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome = ?`, "exchange.message.forward", "denied").Scan(&denied)
+		if denied != 1 {
+			t.Fatalf("refused forward audited %d times", denied)
+		}
+		// With the provider's permission it goes, and the permission is recorded.
+		fwd, err := me.Exchange.ForwardMessage(ctx, meOff, th.ID, exchange.Forward{MessageID: reqID, To: "al", Permission: "RS NCU, phone call 2026-11-23, ref 55/26"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		approveAll(t, me, meNCU)
+		routeIncoming(t, al, alNCU, "al-police")
+		waitFor(t, "forward on al", func() bool { _, err := al.Exchange.Thread(ctx, alOff, th.ID); return err == nil })
+		alTh := thread(t, al, alOff, th.ID)
+		if len(alTh.Messages) != 1 || alTh.Messages[0].Permission == "" || alTh.Messages[0].ForwardedFrom != reqID || alTh.Messages[0].Markings.Classification != "confidential" {
+			t.Fatalf("forward on al: %+v", alTh.Messages)
+		}
+		var permAudit int
+		_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND detail LIKE ?`, "exchange.message.forward", "%permission: RS NCU%").Scan(&permAudit)
+		if permAudit != 1 || fwd.Permission == "" {
+			t.Fatalf("permission not recorded")
+		}
+
+		// al is not a participant of the thread on rs: its message is refused there.
+		err = al.Store.InTx(ctx, func(tx *store.Tx) error {
+			_, err := al.Fed.Enqueue(ctx, tx, federation.Outgoing{To: "rs", Type: exchange.TypeMessage, Conversation: th.ID, Summary: "intrusion",
+				Payload: map[string]any{"summary": "x", "thread": map[string]any{"id": th.ID, "subject": "x", "priority": "normal", "parties": []string{"al"}},
+					"message": map[string]any{"id": "m-intruder", "kind": "answer", "body": "fake", "markings": marks("restricted", true)}}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		approveAll(t, al, alNCU)
+		waitFor(t, "refusal of the intruding message on rs", func() bool {
+			var state, lastErr string
+			_ = rs.Store.QueryRowContext(ctx, `SELECT state, last_error FROM fed_inbox WHERE peer = ? AND type = ?`, "al", exchange.TypeMessage).Scan(&state, &lastErr)
+			return state == federation.InFailed && strings.Contains(lastErr, "not a participant")
+		})
+		if got := thread(t, rs, rsOff, th.ID); len(got.Messages) != 1 {
+			t.Fatalf("intruding message stored: %d messages", len(got.Messages))
+		}
+
+		// Refusing a request needs a reason, which reaches the requester.
+		if _, err := me.Exchange.Reply(ctx, meOff, th.ID, exchange.Reply{Kind: exchange.KindRefusal, Markings: marks("restricted", false)}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("refusal without reason: %v", err)
+		}
+		if _, err := me.Exchange.Reply(ctx, meOff, th.ID, exchange.Reply{Kind: exchange.KindRefusal, Reason: "outside our competence; ask the customs administration", Markings: marks("restricted", false)}); err != nil {
+			t.Fatal(err)
+		}
+		approveAll(t, me, meNCU)
+		waitFor(t, "refusal on rs", func() bool { return thread(t, rs, rsOff, th.ID).Status == exchange.StatusRefused })
+		got := thread(t, rs, rsOff, th.ID)
+		if last := got.Messages[len(got.Messages)-1]; last.Reason == "" || last.Kind != exchange.KindRefusal {
+			t.Fatalf("refusal reason missing: %+v", last)
+		}
+		// A rejected outgoing message shows the NCU's reason to the author.
+		msg, err := rs.Exchange.Reply(ctx, rsOff, th.ID, exchange.Reply{Kind: exchange.KindFollowUp, Body: "Understood.", Markings: marks("unclassified", true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := rs.Fed.Queue(ctx, rsNCU)
+		for _, it := range q {
+			if err := rs.Fed.Reject(ctx, rsNCU, it.ID, "not needed"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := delivery(thread(t, rs, rsOff, th.ID), msg.ID, "me"); d.State != "rejected" || d.Reason != "not needed" {
+			t.Fatalf("rejected delivery: %+v", d)
+		}
+	})
+}

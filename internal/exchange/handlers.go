@@ -1,0 +1,234 @@
+package exchange
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// ack is the payload of exchange.ack.
+type ack struct {
+	Summary string    `json:"summary"`
+	Thread  string    `json:"thread"`
+	Message string    `json:"message"`
+	Kind    string    `json:"kind"` // delivered | read
+	At      time.Time `json:"at"`
+}
+
+// ParseWire decodes and validates the payload of an exchange.message
+// envelope received from node from. It never trusts the sender's
+// attachment hashes or labels: they are recomputed.
+func (s *Service) ParseWire(from string, raw []byte) (wire, error) {
+	const op = "exchange.receive"
+	var w wire
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return w, errs.Wrap(errs.Invalid, op, "malformed exchange message", err)
+	}
+	t, m := &w.Thread, &w.Message
+	if t.ID == "" || len(t.ID) > 64 || m.ID == "" || len(m.ID) > 64 {
+		return w, errs.New(errs.Invalid, op, "exchange message without thread or message ID")
+	}
+	if t.Subject == "" || len(t.Subject) > 1000 || len(t.CrimeArea) > 400 || len(t.CaseRefs) > 50 || len(t.Parties) > 50 {
+		return w, errs.New(errs.Invalid, op, "exchange message with an invalid thread header")
+	}
+	if t.Priority != PriorityUrgent && t.Priority != PriorityNormal {
+		return w, errs.New(errs.Invalid, op, "exchange message with an unknown priority")
+	}
+	switch m.Kind {
+	case KindRequest, KindAnswer, KindFollowUp, KindRefusal, KindDelay, KindForward:
+	default:
+		return w, errs.New(errs.Invalid, op, "exchange message of an unknown kind")
+	}
+	if len(m.Body) > 200000 || len(m.Reason) > 4000 || len(m.Permission) > 2000 || len(m.Author) > 200 || len(m.Agency) > 200 {
+		return w, errs.New(errs.Invalid, op, "exchange message fields exceed their limits")
+	}
+	if err := m.Markings.normalise(op); err != nil {
+		return w, err
+	}
+	es, err := normaliseEntities(op, m.Entities)
+	if err != nil {
+		return w, err
+	}
+	m.Entities = es
+	if len(m.Attachments) > s.cfg.MaxAttachments {
+		return w, errs.New(errs.Invalid, op, "too many attachments")
+	}
+	for i, a := range m.Attachments {
+		chk, err := s.CheckAttachment(op, AttachmentUpload{Name: a.Name, Data: a.Data})
+		if err != nil {
+			return w, err
+		}
+		if a.SHA256 != "" && a.SHA256 != chk.SHA256 {
+			return w, errs.New(errs.Invalid, op, "attachment hash does not match its content")
+		}
+		if a.ID != "" && len(a.ID) <= 64 {
+			chk.ID = a.ID
+		}
+		m.Attachments[i] = chk
+	}
+	m.Node, m.ThreadID, m.MarkingLabel = from, t.ID, m.Markings.Label()
+	t.Parties, t.CaseRefs, m.Recipients = nonNil(t.Parties), nonNil(t.CaseRefs), nonNil(m.Recipients)
+	if !slices.Contains(t.Parties, from) {
+		t.Parties = append(t.Parties, from)
+	}
+	return w, nil
+}
+
+// handleMessage stores a received message in this node's copy of its
+// thread, acknowledges delivery and notifies the owning agency.
+func (s *Service) handleMessage(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	const op = "exchange.receive"
+	w, err := s.ParseWire(in.From, in.Payload)
+	if err != nil {
+		return err
+	}
+	if w.Thread.ID != in.Conversation {
+		return errs.New(errs.Invalid, op, "exchange message outside its thread's conversation")
+	}
+	now := s.d.Clock.Now()
+	t, err := s.scanThread(tx.QueryRowContext(ctx, `SELECT `+threadCols+` FROM ex_threads WHERE id = ?`, w.Thread.ID))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if in.RoutedTo == "" {
+			return errs.New(errs.Invalid, op, "exchange message was not routed to an agency")
+		}
+		wt := w.Thread
+		parties := wt.Parties
+		if !slices.Contains(parties, s.d.NodeID) {
+			parties = append(parties, s.d.NodeID)
+		}
+		t = Thread{ID: wt.ID, Subject: wt.Subject, CrimeArea: wt.CrimeArea, Priority: wt.Priority, DatabaseInfo: wt.DatabaseInfo, CaseRefs: wt.CaseRefs,
+			Parties: parties, OriginNode: wt.OriginNode, OriginAgency: wt.OriginAgency, Agency: in.RoutedTo, Status: StatusOpen,
+			CreatedBy: w.Message.Author, CreatedAt: now, UpdatedAt: now, DeadlineAt: wt.DeadlineAt, ReviewAt: now.Add(s.cfg.Retention)}
+		if w.Message.Kind != KindRequest && w.Message.Kind != KindForward {
+			t.DeadlineAt = time.Time{}
+		}
+		if err := insertThread(ctx, tx, t); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	default:
+		// Only nodes that take part in the thread, or to which this node
+		// forwarded a message of it, may add to it.
+		if !slices.Contains(t.Parties, in.From) {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_deliveries WHERE thread_id = ? AND node = ?`, t.ID, in.From).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-a-participant", Msg: in.From + " is not a participant of thread " + t.ID}
+			}
+		}
+	}
+	m := w.Message
+	m.ReceivedAt = now
+	if err := s.insertMessage(ctx, tx, t, m); err != nil {
+		return err
+	}
+	if err := s.applyKind(ctx, tx, t.ID, m.Kind, w.NewDeadline, now); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ex_deliveries (message_id, thread_id, node, envelope_id, delivered_at) VALUES (?, ?, ?, ?, ?)`,
+		m.ID, t.ID, s.d.NodeID, in.ID, store.FormatTime(now)); err != nil {
+		return err
+	}
+	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: in.From, Type: TypeAck, Conversation: t.ID + "/ack",
+		Payload: ack{Summary: "delivery acknowledgement", Thread: t.ID, Message: m.ID, Kind: "delivered", At: now}, Summary: "delivery acknowledgement"}); err != nil {
+		return err
+	}
+	defer s.d.Fed.Notify()
+	text := "New " + m.Kind + " from " + in.From
+	if m.Kind == KindRequest && t.Priority == PriorityUrgent {
+		text = "New URGENT request from " + in.From
+	}
+	return s.notify(ctx, tx, t.Agency, "", t.ID, "message", text)
+}
+
+// handleAck records a delivery or read acknowledgement from a recipient node.
+func (s *Service) handleAck(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	var a ack
+	if err := json.Unmarshal(in.Payload, &a); err != nil || a.Message == "" {
+		return errs.New(errs.Invalid, "exchange.ack", "malformed acknowledgement")
+	}
+	col := "delivered_at"
+	switch a.Kind {
+	case "delivered":
+	case "read":
+		col = "read_at"
+	default:
+		return errs.New(errs.Invalid, "exchange.ack", "unknown acknowledgement kind")
+	}
+	at := a.At
+	if at.IsZero() || at.After(s.d.Clock.Now().Add(5*time.Minute)) {
+		at = s.d.Clock.Now()
+	}
+	// An acknowledgement for a thread deleted by retention finds nothing: fine.
+	_, err := tx.ExecContext(ctx, `UPDATE ex_deliveries SET `+col+` = ? WHERE message_id = ? AND node = ? AND `+col+` = ''`, store.FormatTime(at), a.Message, in.From)
+	if err == nil && a.Kind == "read" {
+		_, err = tx.ExecContext(ctx, `UPDATE ex_deliveries SET delivered_at = ? WHERE message_id = ? AND node = ? AND delivered_at = ''`, store.FormatTime(at), a.Message, in.From)
+	}
+	return err
+}
+
+// systemPrincipal acts for automatic routing.
+func (s *Service) systemPrincipal() *auth.Principal {
+	return &auth.Principal{Username: "system:exchange", Agency: s.d.NodeID, Roles: []auth.Role{auth.RoleNCUOperator}}
+}
+
+// AutoRoute routes later messages of threads already routed on this node
+// to the agency that holds the thread, so a conversation stays with the
+// agency the NCU chose for its first message. Each routing is audited as
+// done by "system:exchange". It returns how many messages it routed.
+func (s *Service) AutoRoute(ctx context.Context) (int, error) {
+	if s.d.Fed == nil {
+		return 0, nil
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT i.id, i.peer, t.id, t.agency FROM fed_inbox i JOIN ex_threads t ON t.id = i.conversation
+		WHERE i.state = ? AND i.type = ? ORDER BY i.received_at LIMIT 500`, federation.InNCUPending, TypeMessage)
+	if err != nil {
+		return 0, err
+	}
+	type item struct{ id, peer, thread, agency string }
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.peer, &it.thread, &it.agency); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	n := 0
+	for _, it := range items {
+		if err := s.d.Fed.Route(ctx, s.systemPrincipal(), it.id, it.agency); err != nil {
+			if errs.Is(err, errs.Conflict) { // routed by an operator meanwhile
+				continue
+			}
+			return n, err
+		}
+		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.autoroute", Object: "thread/" + it.thread,
+			Detail: "envelope " + it.id + " from " + it.peer + " routed to " + it.agency + ", the agency holding the thread"}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}

@@ -1,0 +1,312 @@
+package exchange
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Run auto-routes later messages of routed threads, and periodically sends
+// deadline reminders and escalations, applies retention and mails
+// notifications, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	route := time.NewTicker(s.cfg.RoutePoll)
+	defer route.Stop()
+	tick := time.NewTicker(s.cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-route.C:
+			if _, err := s.AutoRoute(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("exchange auto-routing failed", "err", err)
+			}
+		case <-tick.C:
+			if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("exchange job failed", "err", err)
+			}
+		}
+	}
+}
+
+// Tick runs one round of the periodic job: deadlines, retention, e-mail.
+func (s *Service) Tick(ctx context.Context) error {
+	if _, err := s.AutoRoute(ctx); err != nil {
+		return err
+	}
+	if err := s.Deadlines(ctx); err != nil {
+		return err
+	}
+	if err := s.Retention(ctx); err != nil {
+		return err
+	}
+	return s.MailPending(ctx)
+}
+
+// Deadlines sends reminders before expiry to the agency that owes an
+// answer, and at expiry notifies both sides and escalates to the NCU
+// supervisor of the node that owes the answer.
+func (s *Service) Deadlines(ctx context.Context) error {
+	now := s.d.Clock.Now()
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, origin_node, agency, created_at, deadline_at, reminded, expired FROM ex_threads
+		WHERE status = ? AND deadline_at != '' AND expired = 0 AND deadline_at <= ?`, StatusOpen, store.FormatTime(now.Add(s.cfg.DefaultDeadline)))
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "exchange.Deadlines", "cannot read deadlines", err)
+	}
+	type th struct {
+		id, origin, agency string
+		created, deadline  time.Time
+		reminded           bool
+	}
+	var due []th
+	for rows.Next() {
+		var t th
+		var c, d string
+		var rem, exp int
+		if err := rows.Scan(&t.id, &t.origin, &t.agency, &c, &d, &rem, &exp); err != nil {
+			rows.Close()
+			return err
+		}
+		t.created, t.deadline, t.reminded = store.ParseTime(c), store.ParseTime(d), rem == 1
+		due = append(due, t)
+	}
+	rows.Close()
+	for _, t := range due {
+		owe := t.origin != s.d.NodeID // we received the request and owe the answer
+		remindAt := t.deadline.Add(-time.Duration(float64(t.deadline.Sub(t.created)) * s.cfg.RemindFraction))
+		var entries []audit.Entry
+		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			entries = nil
+			if !now.Before(t.deadline) {
+				if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET expired = 1, reminded = 1 WHERE id = ?`, t.id); err != nil {
+					return err
+				}
+				if owe {
+					if err := s.notify(ctx, tx, t.agency, "", t.id, "deadline", "The response deadline has expired ("+fmtTime(t.deadline)+"); give the answer or the reason for the delay"); err != nil {
+						return err
+					}
+					if err := s.notify(ctx, tx, "", string(auth.RoleNCUOperator), t.id, "escalation", "Escalation: a request to "+t.agency+" is unanswered past its deadline ("+fmtTime(t.deadline)+")"); err != nil {
+						return err
+					}
+					entries = append(entries, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.deadline.escalate", Object: "thread/" + t.id, Detail: "deadline " + fmtTime(t.deadline) + " expired; escalated to the NCU supervisor"})
+				} else {
+					if err := s.notify(ctx, tx, t.agency, "", t.id, "deadline", "No answer yet: the response deadline expired ("+fmtTime(t.deadline)+")"); err != nil {
+						return err
+					}
+					entries = append(entries, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.deadline.expired", Object: "thread/" + t.id, Detail: "deadline " + fmtTime(t.deadline)})
+				}
+				return nil
+			}
+			if !t.reminded && !now.Before(remindAt) {
+				if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET reminded = 1 WHERE id = ?`, t.id); err != nil {
+					return err
+				}
+				if owe {
+					if err := s.notify(ctx, tx, t.agency, "", t.id, "reminder", "Reminder: an answer is due by "+fmtTime(t.deadline)); err != nil {
+						return err
+					}
+					entries = append(entries, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.deadline.reminder", Object: "thread/" + t.id, Detail: "due " + fmtTime(t.deadline)})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, "exchange.Deadlines", "cannot record reminders", err)
+		}
+		if len(entries) > 0 {
+			if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// Retention warns owners ahead of a thread's review date and, at the
+// review date, deletes the thread and everything it holds (messages,
+// attachments, entities, acknowledgements, notifications, search terms and
+// the federation envelopes that carried it) unless a reason to keep it is
+// recorded; a recorded reason moves the review date by KeepExtension and
+// must be given again at the next review. Deletion is audited by thread ID
+// only: the content is gone.
+func (s *Service) Retention(ctx context.Context) error {
+	const op = "exchange.Retention"
+	now := s.d.Clock.Now()
+	// Warnings.
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, agency, review_at FROM ex_threads WHERE review_warned = 0 AND review_at <= ?`, store.FormatTime(now.Add(s.cfg.RetentionWarning)))
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "cannot read review dates", err)
+	}
+	type th struct{ id, agency, reason, review string }
+	var warn []th
+	for rows.Next() {
+		var t th
+		if err := rows.Scan(&t.id, &t.agency, &t.review); err != nil {
+			rows.Close()
+			return err
+		}
+		warn = append(warn, t)
+	}
+	rows.Close()
+	for _, t := range warn {
+		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET review_warned = 1 WHERE id = ?`, t.id); err != nil {
+				return err
+			}
+			return s.notify(ctx, tx, t.agency, "", t.id, "retention", "Retention review on "+fmtTime(store.ParseTime(t.review))+": the thread will be deleted unless a reason to keep it is recorded")
+		})
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot record the warning", err)
+		}
+		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.warn", Object: "thread/" + t.id, Detail: "review " + t.review}); err != nil {
+			return err
+		}
+	}
+	// Expiry.
+	rows, err = s.d.Store.QueryContext(ctx, `SELECT id, agency, keep_reason, review_at FROM ex_threads WHERE review_at <= ? LIMIT 500`, store.FormatTime(now))
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, op, "cannot read review dates", err)
+	}
+	var due []th
+	for rows.Next() {
+		var t th
+		if err := rows.Scan(&t.id, &t.agency, &t.reason, &t.review); err != nil {
+			rows.Close()
+			return err
+		}
+		due = append(due, t)
+	}
+	rows.Close()
+	for _, t := range due {
+		if t.reason != "" {
+			next := now.Add(s.cfg.KeepExtension)
+			if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_threads SET review_at = ?, keep_reason = '', review_warned = 0 WHERE id = ?`, store.FormatTime(next), t.id); err != nil {
+				return errs.Wrap(errs.Unavailable, op, "cannot extend the review date", err)
+			}
+			if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.keep", Object: "thread/" + t.id,
+				Detail: "kept at review; reason: " + t.reason + "; next review " + store.FormatTime(next)}); err != nil {
+				return err
+			}
+			continue
+		}
+		n, err := s.deleteThread(ctx, t.id)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot delete an expired thread", err)
+		}
+		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.delete", Object: "thread/" + t.id,
+			Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages and their content deleted"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteThread removes a thread and every trace of its content.
+func (s *Service) deleteThread(ctx context.Context, id string) (int, error) {
+	var n int
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_messages WHERE thread_id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM ex_terms WHERE thread_id = ?`,
+			`DELETE FROM ex_attachments WHERE thread_id = ?`,
+			`DELETE FROM ex_deliveries WHERE thread_id = ?`,
+			`DELETE FROM ex_imports WHERE thread_id = ?`,
+			`DELETE FROM ex_notifications WHERE thread_id = ?`,
+			`DELETE FROM ex_shares WHERE thread_id = ?`,
+			`DELETE FROM ex_messages WHERE thread_id = ?`,
+			`DELETE FROM ex_threads WHERE id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		// The envelopes that carried the thread hold its content too.
+		convs := []any{id, id + "/ack", TypeMessage, TypeAck}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM fed_inbox WHERE conversation IN (?, ?) AND type IN (?, ?) AND state IN (?, ?)`,
+			append(convs, federation.InHandled, federation.InFailed)...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM fed_outbox WHERE conversation IN (?, ?) AND type IN (?, ?) AND state IN (?, ?, ?)`,
+			append(convs, federation.OutDelivered, federation.OutRejected, federation.OutFailed)...)
+		return err
+	})
+	return n, err
+}
+
+// Notification is an in-app notification. Texts never carry message content.
+type Notification struct {
+	ID        string    `json:"id"`
+	ThreadID  string    `json:"thread_id,omitempty"`
+	Kind      string    `json:"kind" enum:"message,shared,reminder,deadline,escalation,retention"`
+	Text      string    `json:"text"`
+	CreatedAt time.Time `json:"created_at"`
+	Read      bool      `json:"read"`
+}
+
+// notify records a notification for an agency (every user of it), for the
+// holders of a role (at any agency when agency is empty), or both.
+func (s *Service) notify(ctx context.Context, tx *store.Tx, agency, role, threadID, kind, text string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO ex_notifications (id, agency, role, thread_id, kind, text, created_at, mailed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		newID(), agency, role, threadID, kind, text, store.FormatTime(s.d.Clock.Now()), boolInt(s.d.Mailer == nil))
+	return err
+}
+
+func notificationScope(actor *auth.Principal) (string, []any) {
+	roles := make([]string, 0, len(actor.Roles))
+	args := []any{actor.Agency}
+	for _, r := range actor.Roles {
+		roles = append(roles, "?")
+		args = append(args, string(r))
+	}
+	inRoles := "(''" + strings.Repeat(", ?", len(roles)) + ")"
+	if len(roles) > 0 {
+		inRoles = "(" + strings.Join(roles, ", ") + ")"
+	}
+	q := `((agency = ? AND role = '') OR (role IN ` + inRoles + ` AND (agency = '' OR agency = ?)))`
+	return q, append(args, actor.Agency)
+}
+
+// Notifications lists the caller's notifications, newest first.
+func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unreadOnly bool) ([]Notification, error) {
+	where, args := notificationScope(actor)
+	if unreadOnly {
+		where += ` AND read_at = ''`
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, thread_id, kind, text, created_at, read_at FROM ex_notifications WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT 200`, args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "exchange.Notifications", "cannot read notifications", err)
+	}
+	defer rows.Close()
+	out := []Notification{}
+	for rows.Next() {
+		var n Notification
+		var c, r string
+		if err := rows.Scan(&n.ID, &n.ThreadID, &n.Kind, &n.Text, &c, &r); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, "exchange.Notifications", "cannot read notifications", err)
+		}
+		n.CreatedAt, n.Read = store.ParseTime(c), r != ""
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// MarkNotificationsRead marks every notification of the caller read.
+func (s *Service) MarkNotificationsRead(ctx context.Context, actor *auth.Principal) error {
+	where, args := notificationScope(actor)
+	_, err := s.d.Store.ExecContext(ctx, `UPDATE ex_notifications SET read_at = ? WHERE read_at = '' AND `+where, append([]any{store.FormatTime(s.d.Clock.Now())}, args...)...)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "exchange.MarkNotificationsRead", "cannot update notifications", err)
+	}
+	return nil
+}

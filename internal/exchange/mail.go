@@ -1,0 +1,179 @@
+package exchange
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/errs"
+)
+
+// Mailer sends one e-mail. The exchange module only ever sends a fixed,
+// content-free text: that there is something to look at, and where.
+type Mailer interface {
+	Send(ctx context.Context, to []string, subject, body string) error
+}
+
+// SMTPConfig configures e-mail notifications.
+type SMTPConfig struct {
+	Addr     string // host:port; empty disables e-mail
+	From     string
+	Username string
+	Password string
+}
+
+// SMTPMailer sends through an SMTP relay, with STARTTLS when offered.
+type SMTPMailer struct{ cfg SMTPConfig }
+
+// NewSMTPMailer returns a mailer, or nil when cfg.Addr is empty.
+func NewSMTPMailer(cfg SMTPConfig) Mailer {
+	if strings.TrimSpace(cfg.Addr) == "" {
+		return nil
+	}
+	if cfg.From == "" {
+		cfg.From = "liaison@localhost"
+	}
+	return &SMTPMailer{cfg: cfg}
+}
+
+// Send delivers one message.
+func (m *SMTPMailer) Send(ctx context.Context, to []string, subject, body string) error {
+	for _, a := range append([]string{m.cfg.From}, to...) {
+		if strings.ContainsAny(a, "\r\n<>") {
+			return errs.New(errs.Invalid, "exchange.mail", "invalid e-mail address")
+		}
+	}
+	host, _, err := net.SplitHostPort(m.cfg.Addr)
+	if err != nil {
+		return errs.Wrap(errs.Invalid, "exchange.mail", "SMTP address must be host:port", err)
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", m.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(tlsConfig(host)); err != nil {
+			return err
+		}
+	}
+	if m.cfg.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", m.cfg.Username, m.cfg.Password, host)); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(m.cfg.From); err != nil {
+		return err
+	}
+	for _, r := range to {
+		if err := c.Rcpt(r); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n",
+		m.cfg.From, strings.Join(to, ", "), subject, time.Now().UTC().Format(time.RFC1123Z), strings.ReplaceAll(body, "\n", "\r\n"))
+	if _, err := w.Write([]byte(msg)); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// mailText is the whole e-mail: no subject line, parties, names or content
+// of the thread, only the kind of event and where to look.
+func mailText(kind, baseURL string) (string, string) {
+	subject := "Liaison: new notification"
+	what := map[string]string{"message": "a new message", "shared": "a thread shared with your agency", "reminder": "a deadline reminder",
+		"deadline": "an expired deadline", "escalation": "an escalated request", "retention": "a retention review"}[kind]
+	if what == "" {
+		what = "a new notification"
+	}
+	body := "You have " + what + " in Liaison.\n\nLog in to read it"
+	if baseURL != "" {
+		body += ": " + strings.TrimRight(baseURL, "/") + "/exchange/notifications"
+	}
+	return subject, body + ".\n\nThis e-mail contains no case information by design.\n"
+}
+
+// MailPending e-mails users about notifications not mailed yet: every
+// active user of the notified agency (holding the role, when one is set)
+// who has an e-mail address.
+func (s *Service) MailPending(ctx context.Context) error {
+	if s.d.Mailer == nil {
+		return nil
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, agency, role, kind FROM ex_notifications WHERE mailed = 0 ORDER BY created_at LIMIT 200`)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "exchange.MailPending", "cannot read notifications", err)
+	}
+	type item struct{ id, agency, role, kind string }
+	var items []item
+	for rows.Next() {
+		var it item
+		if err := rows.Scan(&it.id, &it.agency, &it.role, &it.kind); err != nil {
+			rows.Close()
+			return err
+		}
+		items = append(items, it)
+	}
+	rows.Close()
+	for _, it := range items {
+		q := `SELECT email, roles FROM users WHERE disabled = 0 AND email != ''`
+		var args []any
+		if it.agency != "" {
+			q += ` AND agency = ?`
+			args = append(args, it.agency)
+		}
+		urows, err := s.d.Store.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		var to []string
+		for urows.Next() {
+			var email, roles string
+			if err := urows.Scan(&email, &roles); err != nil {
+				urows.Close()
+				return err
+			}
+			if it.role == "" || containsField(roles, it.role) {
+				to = append(to, email)
+			}
+		}
+		urows.Close()
+		if len(to) > 0 {
+			subject, body := mailText(it.kind, s.cfg.BaseURL)
+			if err := s.d.Mailer.Send(ctx, to, subject, body); err != nil {
+				return errs.Wrap(errs.Unavailable, "exchange.MailPending", "cannot send e-mail", err)
+			}
+		}
+		if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_notifications SET mailed = 1 WHERE id = ?`, it.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func containsField(s, f string) bool {
+	for _, x := range strings.Fields(s) {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}

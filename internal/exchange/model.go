@@ -1,0 +1,253 @@
+// Package exchange carries requests and answers between agencies, within a
+// country and across borders through the national contact units: case
+// threads, messages with protective markings, deadlines and
+// acknowledgements, structured entities, retention, search and
+// notifications. Cross-border messages travel as federation envelopes of
+// the sensitive type exchange.message, with the thread ID as conversation.
+package exchange
+
+import (
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+)
+
+// Priorities.
+const (
+	PriorityUrgent = "urgent"
+	PriorityNormal = "normal"
+)
+
+// Thread states.
+const (
+	StatusOpen     = "open"     // a request waits for an answer
+	StatusAnswered = "answered" // the request was answered
+	StatusRefused  = "refused"  // the request was refused with a reason
+	StatusClosed   = "closed"
+)
+
+// Message kinds.
+const (
+	KindRequest  = "request"
+	KindAnswer   = "answer"
+	KindFollowUp = "followup"
+	KindRefusal  = "refusal"
+	KindDelay    = "delay"
+	KindForward  = "forward"
+)
+
+// Classifications, lowest first.
+var classifications = []string{"unclassified", "restricted", "confidential"}
+
+// Handling codes.
+var handlingCodes = []string{"H0", "H1", "H2", "H3"}
+
+var reliabilities = []string{"A", "B", "C", "X"}
+
+// Markings are the protective markings every message carries.
+type Markings struct {
+	Classification string   `json:"classification" enum:"unclassified,restricted,confidential"`
+	Handling       []string `json:"handling" doc:"H0 law enforcement purposes only; H1 not usable in judicial proceedings without the provider's permission; H2 not to be disseminated without permission; H3 other restrictions (see handling_note)"`
+	HandlingNote   string   `json:"handling_note,omitempty" maxLength:"1000" doc:"the restriction when H3 is set"`
+	Reliability    string   `json:"reliability" enum:"A,B,C,X" doc:"source reliability"`
+	Accuracy       int      `json:"accuracy" minimum:"1" maximum:"4" doc:"information accuracy"`
+	OnwardAllowed  bool     `json:"onward_allowed" doc:"may be transmitted to another country or body without asking the provider"`
+}
+
+// Has reports whether a handling code is set.
+func (m Markings) Has(code string) bool { return slices.Contains(m.Handling, code) }
+
+// Label is the one-line form shown on every view, e.g.
+// "RESTRICTED · H0 H2 · B2 · no onward transmission".
+func (m Markings) Label() string {
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(m.Classification))
+	if len(m.Handling) > 0 {
+		b.WriteString(" · " + strings.Join(m.Handling, " "))
+	}
+	b.WriteString(" · " + m.Reliability + string(rune('0'+m.Accuracy)))
+	if m.OnwardAllowed {
+		b.WriteString(" · onward transmission allowed")
+	} else {
+		b.WriteString(" · no onward transmission")
+	}
+	if m.HandlingNote != "" {
+		b.WriteString(" · " + m.HandlingNote)
+	}
+	return b.String()
+}
+
+func (m *Markings) normalise(op string) error {
+	m.Classification = strings.ToLower(strings.TrimSpace(m.Classification))
+	if !slices.Contains(classifications, m.Classification) {
+		return errs.New(errs.Invalid, op, "classification must be unclassified, restricted or confidential")
+	}
+	seen := map[string]bool{}
+	var hs []string
+	for _, h := range m.Handling {
+		h = strings.ToUpper(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if !slices.Contains(handlingCodes, h) {
+			return errs.Newf(errs.Invalid, op, "handling code %q is not one of H0, H1, H2, H3", h)
+		}
+		if !seen[h] {
+			seen[h] = true
+			hs = append(hs, h)
+		}
+	}
+	slices.Sort(hs)
+	m.Handling = hs
+	m.HandlingNote = strings.TrimSpace(m.HandlingNote)
+	if m.Has("H3") && m.HandlingNote == "" {
+		return errs.New(errs.Invalid, op, "handling code H3 needs the restriction written in the handling note")
+	}
+	if len(m.HandlingNote) > 1000 {
+		return errs.New(errs.Invalid, op, "the handling note is limited to 1,000 characters")
+	}
+	if m.Has("H2") && m.OnwardAllowed {
+		return errs.New(errs.Invalid, op, "H2 (no dissemination without permission) contradicts allowing onward transmission")
+	}
+	m.Reliability = strings.ToUpper(strings.TrimSpace(m.Reliability))
+	if !slices.Contains(reliabilities, m.Reliability) {
+		return errs.New(errs.Invalid, op, "source reliability must be A, B, C or X")
+	}
+	if m.Accuracy < 1 || m.Accuracy > 4 {
+		return errs.New(errs.Invalid, op, "information accuracy must be 1, 2, 3 or 4")
+	}
+	return nil
+}
+
+// Entity is a structured entity carried by a message: a person,
+// organisation, vehicle, phone, account, document, weapon or address. The
+// fields are the kind's attributes as written by the sender (e.g. for a
+// person: given_name, surname, date_of_birth, personal_id).
+type Entity struct {
+	Kind   string            `json:"kind" enum:"person,organisation,vehicle,phone,account,document,weapon,address"`
+	Label  string            `json:"label" maxLength:"200" doc:"how the entity is shown, e.g. the person's name"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+const (
+	maxEntities     = 200
+	maxEntityFields = 40
+)
+
+func normaliseEntities(op string, es []Entity) ([]Entity, error) {
+	if len(es) > maxEntities {
+		return nil, errs.Newf(errs.Invalid, op, "at most %d entities per message", maxEntities)
+	}
+	out := make([]Entity, 0, len(es))
+	for i, e := range es {
+		k, ok := entity.ParseKind(strings.TrimSpace(e.Kind))
+		if !ok {
+			return nil, errs.Newf(errs.Invalid, op, "entity %d: kind %q is not one of person, organisation, vehicle, phone, account, document, weapon, address", i+1, e.Kind)
+		}
+		e.Kind = string(k)
+		e.Label = strings.TrimSpace(e.Label)
+		if e.Label == "" || utf8.RuneCountInString(e.Label) > 200 {
+			return nil, errs.Newf(errs.Invalid, op, "entity %d: a label of at most 200 characters is required", i+1)
+		}
+		if len(e.Fields) > maxEntityFields {
+			return nil, errs.Newf(errs.Invalid, op, "entity %d: at most %d fields", i+1, maxEntityFields)
+		}
+		f := map[string]string{}
+		for key, v := range e.Fields {
+			key, v = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(v)
+			if key == "" || len(key) > 64 || len(v) > 1000 {
+				return nil, errs.Newf(errs.Invalid, op, "entity %d: field names are 1–64 characters and values at most 1,000", i+1)
+			}
+			if v != "" {
+				f[key] = v
+			}
+		}
+		e.Fields = f
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Attachment is a file attached to a message. Data is carried on the wire
+// and stored; listings leave it out.
+type Attachment struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
+	Data        []byte `json:"data,omitempty"`
+}
+
+// Delivery is the acknowledgement state of a message at one recipient node.
+type Delivery struct {
+	Node        string    `json:"node"`
+	EnvelopeID  string    `json:"envelope_id,omitempty"`
+	State       string    `json:"state" enum:"awaiting_ncu,queued,delivered,read,rejected,failed" doc:"awaiting_ncu until this node's NCU approves; rejected with the NCU's reason"`
+	Reason      string    `json:"reason,omitempty"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	ReadAt      time.Time `json:"read_at,omitzero"`
+}
+
+// Message is one request, answer, follow-up, refusal, delay notice or forward.
+type Message struct {
+	ID            string       `json:"id"`
+	ThreadID      string       `json:"thread_id"`
+	Kind          string       `json:"kind" enum:"request,answer,followup,refusal,delay,forward"`
+	Node          string       `json:"node" doc:"node of the author"`
+	Author        string       `json:"author"`
+	Agency        string       `json:"agency"`
+	Body          string       `json:"body"`
+	Markings      Markings     `json:"markings"`
+	MarkingLabel  string       `json:"marking_label" doc:"the markings in one line, as shown in the UI"`
+	Entities      []Entity     `json:"entities"`
+	Attachments   []Attachment `json:"attachments"`
+	ForwardedFrom string       `json:"forwarded_from,omitempty" doc:"ID of the forwarded message"`
+	Permission    string       `json:"permission,omitempty" doc:"the provider's permission recorded for a forward"`
+	Reason        string       `json:"reason,omitempty" doc:"why a request is refused or delayed"`
+	Recipients    []string     `json:"recipients" doc:"nodes the message was sent to"`
+	CreatedAt     time.Time    `json:"created_at"`
+	ReceivedAt    time.Time    `json:"received_at,omitzero"`
+	Deliveries    []Delivery   `json:"deliveries,omitempty"`
+}
+
+// Thread is a case thread as this node stores it.
+type Thread struct {
+	ID           string    `json:"id" doc:"global thread ID shared by all participating nodes"`
+	Subject      string    `json:"subject"`
+	CrimeArea    string    `json:"crime_area"`
+	Priority     string    `json:"priority" enum:"urgent,normal"`
+	DatabaseInfo bool      `json:"database_info" doc:"the request asks for standard information available in a database (3-day deadline)"`
+	CaseRefs     []string  `json:"case_refs"`
+	Parties      []string  `json:"parties" doc:"participating nodes (countries and regional bodies)"`
+	OriginNode   string    `json:"origin_node"`
+	OriginAgency string    `json:"origin_agency"`
+	Agency       string    `json:"agency" doc:"local agency that owns the thread"`
+	Status       string    `json:"status" enum:"open,answered,refused,closed"`
+	CreatedBy    string    `json:"created_by"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	DeadlineAt   time.Time `json:"deadline_at,omitzero"`
+	Overdue      bool      `json:"overdue"`
+	ReviewAt     time.Time `json:"review_at" doc:"retention review date"`
+	KeepReason   string    `json:"keep_reason,omitempty"`
+	Messages     []Message `json:"messages,omitempty"`
+}
+
+// RoutingInfo is what the national contact unit sees of a thread: routing
+// metadata, no content.
+type RoutingInfo struct {
+	ID         string    `json:"id"`
+	Priority   string    `json:"priority"`
+	Parties    []string  `json:"parties"`
+	OriginNode string    `json:"origin_node"`
+	Agency     string    `json:"agency"`
+	Status     string    `json:"status"`
+	Messages   int       `json:"messages"`
+	CreatedAt  time.Time `json:"created_at"`
+	DeadlineAt time.Time `json:"deadline_at,omitzero"`
+}

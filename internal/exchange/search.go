@@ -1,0 +1,214 @@
+package exchange
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Filter selects threads.
+type Filter struct {
+	Query          string    `query:"q" maxLength:"200" doc:"words to find in subjects, texts, entities and attachment names (Cyrillic or Latin, with or without diacritics)"`
+	Country        string    `query:"country" maxLength:"32" doc:"participating node, e.g. me"`
+	CrimeArea      string    `query:"crime_area" maxLength:"100"`
+	Status         string    `query:"status" enum:"open,answered,refused,closed," doc:"thread status"`
+	DeadlineBefore time.Time `query:"deadline_before" doc:"open requests due before this time"`
+	Overdue        bool      `query:"overdue" doc:"only open requests past their deadline"`
+	Purpose        string    `query:"purpose" maxLength:"200" doc:"why you search (recorded in the audit log)"`
+	Limit          int       `query:"limit" minimum:"0" maximum:"500" doc:"default 100"`
+}
+
+// queryTerms folds a query into search terms; the last one matches as a prefix.
+func queryTerms(q string) []string {
+	return terms(entity.Fold(q))
+}
+
+// List returns the threads the caller may see that match f, most recently
+// updated first. The search is audited with its purpose.
+func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]Thread, error) {
+	const op = "exchange.List"
+	where := []string{visibleSQL}
+	args := []any{actor.Agency, actor.Agency}
+	if f.Country != "" {
+		where = append(where, `t.parties LIKE ?`)
+		args = append(args, `%"`+strings.ToLower(strings.Trim(f.Country, `"% `))+`"%`)
+	}
+	if f.CrimeArea != "" {
+		where = append(where, `t.search LIKE ?`)
+		args = append(args, "%"+entity.Fold(f.CrimeArea)+"%")
+	}
+	if f.Status != "" {
+		if !slices.Contains([]string{StatusOpen, StatusAnswered, StatusRefused, StatusClosed}, f.Status) {
+			return nil, errs.New(errs.Invalid, op, "status must be open, answered, refused or closed")
+		}
+		where = append(where, `t.status = ?`)
+		args = append(args, f.Status)
+	}
+	if !f.DeadlineBefore.IsZero() {
+		where = append(where, `t.status = ? AND t.deadline_at != '' AND t.deadline_at <= ?`)
+		args = append(args, StatusOpen, store.FormatTime(f.DeadlineBefore))
+	}
+	if f.Overdue {
+		where = append(where, `t.status = ? AND t.deadline_at != '' AND t.deadline_at < ?`)
+		args = append(args, StatusOpen, store.FormatTime(s.d.Clock.Now()))
+	}
+	ts := queryTerms(f.Query)
+	if len(ts) > 8 {
+		ts = ts[:8]
+	}
+	if strings.TrimSpace(f.Query) != "" && len(ts) == 0 {
+		return nil, errs.New(errs.Invalid, op, "search for words of at least two letters or digits")
+	}
+	for i, term := range ts {
+		if i == len(ts)-1 && len(term) >= 3 {
+			lo, hi := prefixRange(term)
+			where = append(where, `t.id IN (SELECT thread_id FROM ex_terms WHERE term >= ? AND term < ?)`)
+			args = append(args, lo, hi)
+			continue
+		}
+		where = append(where, `t.id IN (SELECT thread_id FROM ex_terms WHERE term = ?)`)
+		args = append(args, term)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+threadCols+` FROM ex_threads t WHERE `+strings.Join(where, " AND ")+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+itoa(int64(limit)), args...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+	}
+	defer rows.Close()
+	out := []Thread{}
+	for rows.Next() {
+		t, err := s.scanThread(rows)
+		if err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+	}
+	fj, _ := json.Marshal(struct {
+		Q, Country, CrimeArea, Status string
+		Overdue                       bool
+	}{f.Query, f.Country, f.CrimeArea, f.Status, f.Overdue})
+	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.search", Object: "threads",
+		Purpose: f.Purpose, Detail: string(fj) + " → " + itoa(int64(len(out))) + " threads"}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// prefixRange gives the half-open range of terms starting with p. Terms
+// are folded lower-case letters and digits, so incrementing the last byte
+// bounds the range on both databases.
+func prefixRange(p string) (string, string) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0x7f {
+			b[i]++
+			return p, string(b[:i+1])
+		}
+	}
+	return p, p + "\U0010FFFF"
+}
+
+// DashboardRow counts open requests with one counterpart by age.
+type DashboardRow struct {
+	Country  string `json:"country" doc:"the other node of the thread"`
+	Under1d  int    `json:"under_1d"`
+	Days1to3 int    `json:"days_1_3"`
+	Days3to7 int    `json:"days_3_7"`
+	Over7d   int    `json:"over_7d"`
+	Overdue  int    `json:"overdue"`
+	Total    int    `json:"total"`
+}
+
+// Dashboard counts the caller's open requests by counterpart country and age.
+func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]DashboardRow, error) {
+	const op = "exchange.Dashboard"
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT t.parties, t.created_at, t.deadline_at FROM ex_threads t WHERE t.status = ? AND `+visibleSQL, StatusOpen, actor.Agency, actor.Agency)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "cannot read open requests", err)
+	}
+	defer rows.Close()
+	now := s.d.Clock.Now()
+	by := map[string]*DashboardRow{}
+	for rows.Next() {
+		var parties, c, d string
+		if err := rows.Scan(&parties, &c, &d); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot read open requests", err)
+		}
+		var ps []string
+		_ = json.Unmarshal([]byte(parties), &ps)
+		age := now.Sub(store.ParseTime(c))
+		dl := store.ParseTime(d)
+		others := slices.DeleteFunc(ps, func(p string) bool { return p == s.d.NodeID })
+		if len(others) == 0 {
+			others = []string{s.d.NodeID}
+		}
+		for _, p := range others {
+			r := by[p]
+			if r == nil {
+				r = &DashboardRow{Country: p}
+				by[p] = r
+			}
+			switch {
+			case age < 24*time.Hour:
+				r.Under1d++
+			case age < 72*time.Hour:
+				r.Days1to3++
+			case age < 7*24*time.Hour:
+				r.Days3to7++
+			default:
+				r.Over7d++
+			}
+			if !dl.IsZero() && now.After(dl) {
+				r.Overdue++
+			}
+			r.Total++
+		}
+	}
+	out := []DashboardRow{}
+	for _, r := range by {
+		out = append(out, *r)
+	}
+	slices.SortFunc(out, func(a, b DashboardRow) int { return strings.Compare(a.Country, b.Country) })
+	return out, rows.Err()
+}
+
+// Routing lists every thread of the node with routing metadata only, for
+// the national contact unit: no subjects, texts or entities.
+func (s *Service) Routing(ctx context.Context, actor *auth.Principal) ([]RoutingInfo, error) {
+	const op = "exchange.Routing"
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT t.id, t.priority, t.parties, t.origin_node, t.agency, t.status, t.created_at, t.deadline_at,
+		(SELECT COUNT(*) FROM ex_messages m WHERE m.thread_id = t.id) FROM ex_threads t ORDER BY t.updated_at DESC LIMIT 500`)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "cannot read threads", err)
+	}
+	defer rows.Close()
+	out := []RoutingInfo{}
+	for rows.Next() {
+		var r RoutingInfo
+		var parties, c, d string
+		if err := rows.Scan(&r.ID, &r.Priority, &parties, &r.OriginNode, &r.Agency, &r.Status, &c, &d, &r.Messages); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot read threads", err)
+		}
+		_ = json.Unmarshal([]byte(parties), &r.Parties)
+		r.CreatedAt, r.DeadlineAt = store.ParseTime(c), store.ParseTime(d)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.routing.read", Object: "threads", Detail: itoa(int64(len(out))) + " threads"})
+}
