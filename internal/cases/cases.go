@@ -1,0 +1,181 @@
+// Package cases is the joint operational database: each node keeps its own
+// cases and entities (persons, organisations, vehicles, phones, accounts,
+// documents, weapons, addresses) with typed relations, searches them with
+// the matching engine through a persistent candidate index, and answers
+// other nodes' hit/no-hit queries with nothing but "hit", an opaque
+// reference and a score band. Details leave the owner only when an
+// authorised officer releases them and both NCUs let the release pass.
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store  *store.Store
+	Audit  *audit.Log
+	Clock  clock.Clock
+	Logger *slog.Logger
+	NodeID string
+	// Region is the ISO country of this node, used for phone numbers
+	// written without a country code ("RS").
+	Region string
+}
+
+// Service is the case database of one node.
+type Service struct {
+	d   Deps
+	fed *federation.Service
+
+	mu    sync.RWMutex
+	model *match.Model
+
+	wake chan struct{}
+}
+
+// New builds the service. Call RegisterFederation before the federation
+// service starts, and Run in the background.
+func New(d Deps) *Service {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
+	return &Service{d: d, wake: make(chan struct{}, 1)}
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func (s *Service) now() time.Time { return s.d.Clock.Now() }
+
+func (s *Service) notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run answers received queries and flushes queued audit entries until ctx
+// ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if err := s.flushAudit(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("cases: audit flush failed", "err", err)
+		}
+		if _, err := s.AnswerPending(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("cases: answering queries failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// queueAudit stores an audit entry inside a handler's transaction; the
+// worker appends it to the audit log after commit (the audit log writes
+// through its own transaction, which cannot nest in the handler's).
+func queueAudit(ctx context.Context, tx *store.Tx, e audit.Entry) error {
+	raw, _ := json.Marshal(e)
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_audit_queue (entry) VALUES (?)`, string(raw))
+	return err
+}
+
+func (s *Service) flushAudit(ctx context.Context) error {
+	for {
+		rows, err := s.d.Store.QueryContext(ctx, `SELECT seq, entry FROM cases_audit_queue ORDER BY seq LIMIT 500`)
+		if err != nil {
+			return err
+		}
+		var seqs []int64
+		var entries []audit.Entry
+		for rows.Next() {
+			var seq int64
+			var raw string
+			if err := rows.Scan(&seq, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			var e audit.Entry
+			_ = json.Unmarshal([]byte(raw), &e)
+			seqs = append(seqs, seq)
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if len(seqs) == 0 {
+			return nil
+		}
+		if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
+			return err
+		}
+		if _, err := s.d.Store.ExecContext(ctx, `DELETE FROM cases_audit_queue WHERE seq <= ?`, seqs[len(seqs)-1]); err != nil {
+			return err
+		}
+	}
+}
+
+// FlushAudit appends queued audit entries now (tests, shutdown).
+func (s *Service) FlushAudit(ctx context.Context) error { return s.flushAudit(ctx) }
+
+func entry(p *auth.Principal, action, object, purpose, detail string) audit.Entry {
+	e := audit.Entry{Actor: "system", Action: action, Object: object, Purpose: purpose, Detail: detail}
+	if p != nil {
+		e.Actor, e.Agency = p.Username, p.Agency
+	}
+	return e
+}
+
+func (s *Service) record(ctx context.Context, e audit.Entry) error { return s.d.Audit.Record(ctx, e) }
+
+func unavailable(op string, err error) error {
+	if _, ok := err.(*errs.E); ok {
+		return err
+	}
+	return errs.Wrap(errs.Unavailable, op, "the case database is unavailable", err)
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// RegionOf returns the ISO country of a national node ID ("rs" → "RS"),
+// or "" for regional bodies.
+func RegionOf(nodeID string) string {
+	switch nodeID {
+	case "al", "ba", "me", "mk", "rs", "xk", "hr", "si", "bg", "ro", "gr", "tr", "md", "hu", "at", "it", "de":
+		return strings.ToUpper(nodeID)
+	}
+	return ""
+}

@@ -1,0 +1,846 @@
+package cases
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Case statuses.
+var Statuses = []string{"open", "suspended", "closed"}
+
+// CrimeAreas are the crime areas cases are filed under (EMPACT-like).
+var CrimeAreas = []string{"drugs", "firearms", "migrant_smuggling", "trafficking_human_beings", "organised_property_crime",
+	"money_laundering", "corruption", "cybercrime", "terrorism", "excise_fraud", "environmental_crime", "other"}
+
+// RelationTypes are the typed links between entities.
+var RelationTypes = []string{"member_of", "owns", "uses", "called", "paid", "travelled_with", "related_to"}
+
+// Roles of an entity in a case.
+var Roles = []string{"suspect", "victim", "witness", "associate", "object", ""}
+
+// kindFields lists the fields each kind may carry; person fields are the
+// matching engine's column kinds.
+var kindFields = map[entity.Kind][]string{
+	entity.KindPerson: {match.ColGiven, match.ColFamily, match.ColFull, match.ColFather, match.ColDOB, match.ColSex, match.ColPersonalID,
+		match.ColNationality, match.ColPhone, match.ColAddress1, match.ColStreetNumber, match.ColCity, match.ColPostcode, match.ColCountry},
+	entity.KindOrganisation: {"name", "reg_no", "country"},
+	entity.KindVehicle:      {"plate", "vin", "make", "model", "colour", "country"},
+	entity.KindPhone:        {"number", "imei"},
+	entity.KindAccount:      {"iban", "number", "bank", "holder"},
+	entity.KindDocument:     {"doc_type", "number", "country", "issued", "expires"},
+	entity.KindWeapon:       {"type", "make", "model", "serial", "calibre"},
+	entity.KindAddress:      {match.ColAddress1, match.ColStreetNumber, match.ColCity, match.ColPostcode, match.ColCountry},
+}
+
+// KindFields returns the allowed field names of a kind.
+func KindFields(k entity.Kind) []string { return kindFields[k] }
+
+// Case is one investigation file.
+type Case struct {
+	ID            string    `json:"id"`
+	Reference     string    `json:"reference" doc:"the node's own case reference"`
+	Title         string    `json:"title"`
+	CrimeArea     string    `json:"crime_area"`
+	Status        string    `json:"status" enum:"open,suspended,closed"`
+	OpenedOn      string    `json:"opened_on,omitempty" doc:"YYYY-MM-DD"`
+	ClosedOn      string    `json:"closed_on,omitempty" doc:"YYYY-MM-DD"`
+	Places        []string  `json:"places"`
+	ModusOperandi string    `json:"modus_operandi,omitempty"`
+	Route         []string  `json:"route" doc:"countries crossed, in order (ISO 3166-1 alpha-2)"`
+	Links         []string  `json:"links" doc:"references of exchange threads and JITs"`
+	CreatedBy     string    `json:"created_by,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// CaseInput creates a case.
+type CaseInput struct {
+	Reference     string   `json:"reference" minLength:"1" maxLength:"100"`
+	Title         string   `json:"title" minLength:"1" maxLength:"300"`
+	CrimeArea     string   `json:"crime_area" maxLength:"64"`
+	Status        string   `json:"status,omitempty" maxLength:"20"`
+	OpenedOn      string   `json:"opened_on,omitempty" maxLength:"10"`
+	ClosedOn      string   `json:"closed_on,omitempty" maxLength:"10"`
+	Places        []string `json:"places,omitempty" maxItems:"50"`
+	ModusOperandi string   `json:"modus_operandi,omitempty" maxLength:"5000"`
+	Route         []string `json:"route,omitempty" maxItems:"50"`
+	Links         []string `json:"links,omitempty" maxItems:"50"`
+}
+
+func normDay(op, field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	d, err := entity.ParseDate(v)
+	if err != nil || !d.Full() {
+		return "", errs.Newf(errs.Invalid, op, "%s %q is not a date (use YYYY-MM-DD)", field, v)
+	}
+	return d.String(), nil
+}
+
+func (in *CaseInput) normalise() error {
+	const op = "cases.CreateCase"
+	in.Reference, in.Title = clip(in.Reference, 100), clip(in.Title, 300)
+	if in.Reference == "" {
+		return errs.New(errs.Invalid, op, "reference is required")
+	}
+	if in.Title == "" {
+		return errs.New(errs.Invalid, op, "title is required")
+	}
+	in.CrimeArea = strings.ToLower(strings.TrimSpace(in.CrimeArea))
+	if in.CrimeArea == "" {
+		in.CrimeArea = "other"
+	}
+	if !slices.Contains(CrimeAreas, in.CrimeArea) {
+		return errs.Newf(errs.Invalid, op, "crime_area %q is unknown; use one of %s", in.CrimeArea, strings.Join(CrimeAreas, ", "))
+	}
+	in.Status = strings.ToLower(strings.TrimSpace(in.Status))
+	if in.Status == "" {
+		in.Status = "open"
+	}
+	if !slices.Contains(Statuses, in.Status) {
+		return errs.Newf(errs.Invalid, op, "status %q is unknown; use open, suspended or closed", in.Status)
+	}
+	var err error
+	if in.OpenedOn, err = normDay(op, "opened_on", in.OpenedOn); err != nil {
+		return err
+	}
+	if in.ClosedOn, err = normDay(op, "closed_on", in.ClosedOn); err != nil {
+		return err
+	}
+	for i, c := range in.Route {
+		cc := entity.ParseCountry(c)
+		if len(cc) != 2 {
+			return errs.Newf(errs.Invalid, op, "route[%d] %q is not a known country", i, c)
+		}
+		in.Route[i] = cc
+	}
+	in.Places = cleanList(in.Places, 200)
+	in.Links = cleanList(in.Links, 200)
+	in.ModusOperandi = clip(in.ModusOperandi, 5000)
+	return nil
+}
+
+func cleanList(in []string, n int) []string {
+	out := []string{}
+	for _, v := range in {
+		if v = clip(v, n); v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// CreateCase files a new case. A case reference already present returns
+// the existing case unchanged (idempotent imports).
+func (s *Service) CreateCase(ctx context.Context, p *auth.Principal, in CaseInput) (Case, error) {
+	if err := in.normalise(); err != nil {
+		return Case{}, err
+	}
+	var c Case
+	created := false
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		c, created, err = s.createCase(ctx, tx, p, in)
+		return err
+	})
+	if err != nil {
+		return Case{}, unavailable("cases.CreateCase", err)
+	}
+	if created {
+		if err := s.record(ctx, entry(p, "cases.case.create", "case/"+c.ID, "", c.Reference)); err != nil {
+			return Case{}, err
+		}
+	}
+	return c, nil
+}
+
+func (s *Service) createCase(ctx context.Context, tx *store.Tx, p *auth.Principal, in CaseInput) (Case, bool, error) {
+	if c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases_cases WHERE reference = ?`, in.Reference)); err == nil {
+		return c, false, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return Case{}, false, err
+	}
+	now := s.now()
+	by := ""
+	if p != nil {
+		by = p.Username
+	}
+	c := Case{ID: newID(), Reference: in.Reference, Title: in.Title, CrimeArea: in.CrimeArea, Status: in.Status, OpenedOn: in.OpenedOn,
+		ClosedOn: in.ClosedOn, Places: nz(in.Places), ModusOperandi: in.ModusOperandi, Route: nz(in.Route), Links: nz(in.Links), CreatedBy: by,
+		CreatedAt: now, UpdatedAt: now}
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_cases (id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Reference, c.Title, c.CrimeArea, c.Status, c.OpenedOn, c.ClosedOn, jsonText(c.Places),
+		c.ModusOperandi, jsonText(c.Route), jsonText(c.Links), by, store.FormatTime(now), store.FormatTime(now))
+	return c, true, err
+}
+
+func nz(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const caseCols = `id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at`
+
+func scanCase(r interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var places, route, links, ca, ua string
+	err := r.Scan(&c.ID, &c.Reference, &c.Title, &c.CrimeArea, &c.Status, &c.OpenedOn, &c.ClosedOn, &places, &c.ModusOperandi, &route, &links, &c.CreatedBy, &ca, &ua)
+	_ = json.Unmarshal([]byte(places), &c.Places)
+	_ = json.Unmarshal([]byte(route), &c.Route)
+	_ = json.Unmarshal([]byte(links), &c.Links)
+	c.Places, c.Route, c.Links = nz(c.Places), nz(c.Route), nz(c.Links)
+	c.CreatedAt, c.UpdatedAt = store.ParseTime(ca), store.ParseTime(ua)
+	return c, err
+}
+
+// Cases lists cases, newest first. Reading is audited.
+func (s *Service) Cases(ctx context.Context, p *auth.Principal, crimeArea string) ([]Case, error) {
+	q := `SELECT ` + caseCols + ` FROM cases_cases`
+	var args []any
+	if crimeArea != "" {
+		q += ` WHERE crime_area = ?`
+		args = append(args, crimeArea)
+	}
+	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY created_at DESC LIMIT 500`, args...)
+	if err != nil {
+		return nil, unavailable("cases.Cases", err)
+	}
+	defer rows.Close()
+	out := []Case{}
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, unavailable("cases.Cases", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("cases.Cases", err)
+	}
+	return out, s.record(ctx, entry(p, "cases.case.list", "cases", "", crimeArea))
+}
+
+// CaseDetail is a case with its entities.
+type CaseDetail struct {
+	Case     Case          `json:"case"`
+	Entities []CaseMember  `json:"entities"`
+	Graph    []Relation    `json:"relations"`
+}
+
+// CaseMember is an entity in a case with its role.
+type CaseMember struct {
+	Entity EntitySlim `json:"entity"`
+	Role   string     `json:"role"`
+}
+
+// EntitySlim is an entity without its fields, for lists.
+type EntitySlim struct {
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
+	Label string `json:"label"`
+}
+
+// GetCase returns one case by ID or reference with its entities and the
+// relations between them. Reading is audited.
+func (s *Service) GetCase(ctx context.Context, p *auth.Principal, idOrRef string) (CaseDetail, error) {
+	c, err := scanCase(s.d.Store.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases_cases WHERE id = ? OR reference = ?`, idOrRef, idOrRef))
+	if err != nil {
+		return CaseDetail{}, store.NotFound(err, "cases.GetCase", "no such case")
+	}
+	d := CaseDetail{Case: c, Entities: []CaseMember{}, Graph: []Relation{}}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT e.id, e.kind, e.label, ce.role FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id WHERE ce.case_id = ? ORDER BY e.kind, e.label`, c.ID)
+	if err != nil {
+		return CaseDetail{}, unavailable("cases.GetCase", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var m CaseMember
+		if err := rows.Scan(&m.Entity.ID, &m.Entity.Kind, &m.Entity.Label, &m.Role); err != nil {
+			rows.Close()
+			return CaseDetail{}, unavailable("cases.GetCase", err)
+		}
+		d.Entities = append(d.Entities, m)
+		ids = append(ids, m.Entity.ID)
+	}
+	rows.Close()
+	if d.Graph, err = s.relationsAmong(ctx, ids); err != nil {
+		return CaseDetail{}, err
+	}
+	return d, s.record(ctx, entry(p, "cases.case.read", "case/"+c.ID, "", c.Reference))
+}
+
+// Entity is a stored entity of any kind.
+type Entity struct {
+	ID         string            `json:"id"`
+	Kind       string            `json:"kind"`
+	Label      string            `json:"label"`
+	Fields     map[string]string `json:"fields"`
+	Aliases    []string          `json:"aliases"`
+	Source     string            `json:"source,omitempty" doc:"provenance: import file, user or merge"`
+	MergedInto string            `json:"merged_into,omitempty"`
+	CreatedBy  string            `json:"created_by,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+	pk         int64
+}
+
+// EntityInput creates an entity, optionally linked to a case.
+type EntityInput struct {
+	Kind    string            `json:"kind" doc:"person, organisation, vehicle, phone, account, document, weapon or address"`
+	Fields  map[string]string `json:"fields" doc:"kind-specific fields; persons use the matching column names (given_name, family_name, date_of_birth, personal_id, ...)"`
+	Aliases []string          `json:"aliases,omitempty" maxItems:"20" doc:"other names the person or organisation is known by"`
+	Case    string            `json:"case,omitempty" maxLength:"100" doc:"case reference to link the entity to"`
+	Role    string            `json:"role,omitempty" maxLength:"20" doc:"suspect, victim, witness, associate or object"`
+	Source  string            `json:"-"`
+}
+
+// FieldError is a validation problem in one field.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// normaliseEntity validates and normalises an entity. Errors name the field.
+func (s *Service) normaliseEntity(in *EntityInput) (entity.Kind, error) {
+	kind, ok := entity.ParseKind(in.Kind)
+	if !ok {
+		return "", &FieldError{"kind", fmt.Sprintf("%q is not an entity kind (person, organisation, vehicle, phone, account, document, weapon, address)", in.Kind)}
+	}
+	allowed := kindFields[kind]
+	out := map[string]string{}
+	for k, v := range in.Fields {
+		k = strings.ToLower(strings.TrimSpace(k))
+		v = clip(v, 300)
+		if v == "" {
+			continue
+		}
+		if !slices.Contains(allowed, k) {
+			return "", &FieldError{k, fmt.Sprintf("is not a field of a %s (use %s)", kind, strings.Join(allowed, ", "))}
+		}
+		out[k] = v
+	}
+	fe := func(f, msg string) error { return &FieldError{f, msg} }
+	switch kind {
+	case entity.KindPerson:
+		if out[match.ColGiven] == "" && out[match.ColFamily] == "" && out[match.ColFull] == "" {
+			return "", fe(match.ColFamily, "a person needs a name (given_name and family_name, or full_name)")
+		}
+		if v := out[match.ColDOB]; v != "" {
+			d, err := entity.ParseDate(v)
+			if err != nil && d.Year == 0 {
+				return "", fe(match.ColDOB, fmt.Sprintf("%q is not a date (YYYY-MM-DD, DD.MM.YYYY or YYYYMMDD)", v))
+			}
+		}
+		if v := out[match.ColSex]; v != "" && entity.ParseSex(v) == entity.SexUnknown {
+			return "", fe(match.ColSex, fmt.Sprintf("%q is not a sex (m/f)", v))
+		}
+	case entity.KindOrganisation:
+		if out["name"] == "" && out["reg_no"] == "" {
+			return "", fe("name", "an organisation needs a name or a registration number")
+		}
+	case entity.KindVehicle:
+		if out["plate"] == "" && out["vin"] == "" {
+			return "", fe("plate", "a vehicle needs a plate or a VIN")
+		}
+		if v := out["plate"]; v != "" {
+			n, err := entity.NormalizePlate(v)
+			if err != nil || n == "" {
+				return "", fe("plate", fmt.Sprintf("%q is not a registration plate", v))
+			}
+			out["plate"] = n
+		}
+		if v := out["vin"]; v != "" {
+			n, err := entity.NormalizeVIN(v)
+			if err != nil && !errors.Is(err, entity.ErrChecksum) {
+				return "", fe("vin", fmt.Sprintf("%q is not a VIN (17 characters, no I, O or Q)", v))
+			}
+			out["vin"] = n
+		}
+	case entity.KindPhone:
+		v := out["number"]
+		if v == "" {
+			return "", fe("number", "a phone needs a number")
+		}
+		n, err := entity.NormalizePhone(v, s.d.Region)
+		if err != nil {
+			return "", fe("number", fmt.Sprintf("%q is not a phone number (use +CC… or a national number)", v))
+		}
+		out["number"] = n
+	case entity.KindAccount:
+		if out["iban"] == "" && out["number"] == "" {
+			return "", fe("iban", "an account needs an IBAN or an account number")
+		}
+		if v := out["iban"]; v != "" {
+			n, err := entity.NormalizeIBAN(v)
+			if err != nil {
+				return "", fe("iban", fmt.Sprintf("%q is not a valid IBAN (%v)", v, err))
+			}
+			out["iban"] = n
+		}
+	case entity.KindDocument:
+		if out["number"] == "" {
+			return "", fe("number", "a document needs a number")
+		}
+		out["number"] = alnumUpper(out["number"])
+	case entity.KindWeapon:
+		if out["serial"] == "" {
+			return "", fe("serial", "a weapon needs a serial number")
+		}
+		out["serial"] = alnumUpper(out["serial"])
+	case entity.KindAddress:
+		if out[match.ColAddress1] == "" && out[match.ColCity] == "" {
+			return "", fe(match.ColAddress1, "an address needs a street or a city")
+		}
+	}
+	in.Fields = out
+	in.Aliases = cleanList(in.Aliases, 300)
+	in.Role = strings.ToLower(strings.TrimSpace(in.Role))
+	if !slices.Contains(Roles, in.Role) {
+		return "", fe("role", fmt.Sprintf("%q is not a role (suspect, victim, witness, associate, object)", in.Role))
+	}
+	return kind, nil
+}
+
+func alnumUpper(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func label(kind entity.Kind, f map[string]string) string {
+	join := func(parts ...string) string {
+		var out []string
+		for _, p := range parts {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	switch kind {
+	case entity.KindPerson:
+		n := join(f[match.ColGiven], f[match.ColFamily])
+		if n == "" {
+			n = f[match.ColFull]
+		}
+		if d := f[match.ColDOB]; d != "" {
+			n += " (" + d + ")"
+		}
+		return n
+	case entity.KindOrganisation:
+		return join(f["name"], f["reg_no"])
+	case entity.KindVehicle:
+		return join(f["plate"], f["vin"], f["make"], f["model"])
+	case entity.KindPhone:
+		return f["number"]
+	case entity.KindAccount:
+		return join(f["iban"], f["number"], f["bank"])
+	case entity.KindDocument:
+		return join(f["doc_type"], f["number"], f["country"])
+	case entity.KindWeapon:
+		return join(f["type"], f["make"], f["model"], f["serial"])
+	case entity.KindAddress:
+		return join(f[match.ColAddress1], f[match.ColStreetNumber], f[match.ColCity], f[match.ColCountry])
+	}
+	return ""
+}
+
+func fingerprint(kind entity.Kind, f map[string]string, aliases []string) string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%s=%s", k, entity.Fold(f[k]))
+	}
+	for _, a := range aliases {
+		fmt.Fprintf(h, "\x01%s", entity.Fold(a))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CreateEntity stores an entity (or finds the identical one already
+// stored) and links it to a case when one is named. It reports whether a
+// new entity was created.
+func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in EntityInput) (Entity, bool, error) {
+	const op = "cases.CreateEntity"
+	kind, err := s.normaliseEntity(&in)
+	if err != nil {
+		return Entity{}, false, errs.Newf(errs.Invalid, op, "%v", err)
+	}
+	var e Entity
+	var created bool
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		e, created, err = s.storeEntity(ctx, tx, p, kind, in)
+		return err
+	})
+	if err != nil {
+		return Entity{}, false, unavailable(op, err)
+	}
+	if created {
+		if err := s.record(ctx, entry(p, "cases.entity.create", "entity/"+e.ID, "", e.Kind)); err != nil {
+			return Entity{}, false, err
+		}
+	}
+	return e, created, nil
+}
+
+// storeEntity inserts a normalised entity with its index keys inside tx.
+func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Principal, kind entity.Kind, in EntityInput) (Entity, bool, error) {
+	fp := fingerprint(kind, in.Fields, in.Aliases)
+	by := ""
+	if p != nil {
+		by = p.Username
+	}
+	e := Entity{ID: newID(), Kind: string(kind), Label: label(kind, in.Fields), Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+	if e.Source == "" {
+		e.Source = "user:" + by
+	}
+	created := true
+	err := tx.QueryRowContext(ctx, `INSERT INTO cases_entities (id, kind, label, fields, aliases, fingerprint, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`, e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), fp, e.Source, by, store.FormatTime(e.CreatedAt)).Scan(&e.pk)
+	if errors.Is(err, sql.ErrNoRows) {
+		created = false
+		var err2 error
+		e, err2 = scanEntity(tx.QueryRowContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE fingerprint = ?`, fp))
+		if err2 != nil {
+			return Entity{}, false, err2
+		}
+	} else if err != nil {
+		return Entity{}, false, err
+	} else if err := s.insertKeys(ctx, tx, e.pk, entityKeys(kind, e.Fields, e.Aliases, s.d.Region)); err != nil {
+		return Entity{}, false, err
+	}
+	if in.Case != "" {
+		var caseID string
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&caseID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return Entity{}, false, &FieldError{"case", fmt.Sprintf("no case with reference %q", in.Case)}
+			}
+			return Entity{}, false, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_case_entities (case_id, entity_id, role) VALUES (?, ?, ?) ON CONFLICT (case_id, entity_id) DO NOTHING`, caseID, e.ID, in.Role); err != nil {
+			return Entity{}, false, err
+		}
+	}
+	return e, created, nil
+}
+
+func (s *Service) insertKeys(ctx context.Context, tx *store.Tx, pk int64, keys []int64) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 200)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO cases_keys (k, ent) VALUES `)
+		args := make([]any, 0, 2*n)
+		for i, k := range keys[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?)")
+			args = append(args, k, pk)
+		}
+		b.WriteString(` ON CONFLICT (k, ent) DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+const entityCols = `pk, id, kind, label, fields, aliases, source, merged_into, created_by, created_at`
+
+func scanEntity(r interface{ Scan(...any) error }) (Entity, error) {
+	var e Entity
+	var f, a, at string
+	err := r.Scan(&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &at)
+	_ = json.Unmarshal([]byte(f), &e.Fields)
+	_ = json.Unmarshal([]byte(a), &e.Aliases)
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	e.Aliases = nz(e.Aliases)
+	e.CreatedAt = store.ParseTime(at)
+	return e, err
+}
+
+// EntityDetail is an entity with its cases and relations.
+type EntityDetail struct {
+	Entity    Entity        `json:"entity"`
+	Cases     []CaseRole    `json:"cases"`
+	Relations []Relation    `json:"relations"`
+	Neighbors []EntitySlim  `json:"neighbours" doc:"entities at the other end of the relations"`
+	Merged    []EntitySlim  `json:"merged" doc:"duplicates merged into this entity"`
+}
+
+// CaseRole is a case an entity appears in.
+type CaseRole struct {
+	CaseID    string `json:"case_id"`
+	Reference string `json:"reference"`
+	Title     string `json:"title"`
+	Role      string `json:"role"`
+}
+
+// GetEntity returns one entity with its cases and relations; audited.
+func (s *Service) GetEntity(ctx context.Context, p *auth.Principal, id string) (EntityDetail, error) {
+	e, err := scanEntity(s.d.Store.QueryRowContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE id = ?`, id))
+	if err != nil {
+		return EntityDetail{}, store.NotFound(err, "cases.GetEntity", "no such entity")
+	}
+	d := EntityDetail{Entity: e, Cases: []CaseRole{}, Neighbors: []EntitySlim{}, Merged: []EntitySlim{}}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT c.id, c.reference, c.title, ce.role FROM cases_case_entities ce JOIN cases_cases c ON c.id = ce.case_id WHERE ce.entity_id = ? ORDER BY c.reference`, id)
+	if err != nil {
+		return d, unavailable("cases.GetEntity", err)
+	}
+	for rows.Next() {
+		var c CaseRole
+		if err := rows.Scan(&c.CaseID, &c.Reference, &c.Title, &c.Role); err != nil {
+			rows.Close()
+			return d, unavailable("cases.GetEntity", err)
+		}
+		d.Cases = append(d.Cases, c)
+	}
+	rows.Close()
+	if d.Relations, err = s.relationsOf(ctx, id); err != nil {
+		return d, err
+	}
+	seen := map[string]bool{id: true}
+	var nids []string
+	for _, r := range d.Relations {
+		for _, x := range []string{r.From, r.To} {
+			if !seen[x] {
+				seen[x] = true
+				nids = append(nids, x)
+			}
+		}
+	}
+	if d.Neighbors, err = s.slims(ctx, `id`, nids); err != nil {
+		return d, err
+	}
+	mrows, err := s.d.Store.QueryContext(ctx, `SELECT id, kind, label FROM cases_entities WHERE merged_into = ? ORDER BY id`, id)
+	if err != nil {
+		return d, unavailable("cases.GetEntity", err)
+	}
+	for mrows.Next() {
+		var m EntitySlim
+		if err := mrows.Scan(&m.ID, &m.Kind, &m.Label); err != nil {
+			mrows.Close()
+			return d, unavailable("cases.GetEntity", err)
+		}
+		d.Merged = append(d.Merged, m)
+	}
+	mrows.Close()
+	return d, s.record(ctx, entry(p, "cases.entity.read", "entity/"+id, "", e.Kind))
+}
+
+func (s *Service) slims(ctx context.Context, col string, ids []string) ([]EntitySlim, error) {
+	out := []EntitySlim{}
+	for len(ids) > 0 {
+		n := min(len(ids), 200)
+		q := `SELECT id, kind, label FROM cases_entities WHERE ` + col + ` IN (` + placeholders(n) + `)`
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.d.Store.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, unavailable("cases.slims", err)
+		}
+		for rows.Next() {
+			var m EntitySlim
+			if err := rows.Scan(&m.ID, &m.Kind, &m.Label); err != nil {
+				rows.Close()
+				return nil, unavailable("cases.slims", err)
+			}
+			out = append(out, m)
+		}
+		rows.Close()
+		ids = ids[n:]
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// Relation is a typed link between two entities.
+type Relation struct {
+	ID        string    `json:"id"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	Type      string    `json:"type"`
+	Note      string    `json:"note,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// RelationInput creates a relation.
+type RelationInput struct {
+	From string `json:"from" maxLength:"64"`
+	To   string `json:"to" maxLength:"64"`
+	Type string `json:"type" doc:"member_of, owns, uses, called, paid, travelled_with or related_to"`
+	Note string `json:"note,omitempty" maxLength:"1000"`
+}
+
+// Relate links two entities; an identical relation is not duplicated.
+func (s *Service) Relate(ctx context.Context, p *auth.Principal, in RelationInput) (Relation, error) {
+	const op = "cases.Relate"
+	in.Type = strings.ToLower(strings.TrimSpace(in.Type))
+	if !slices.Contains(RelationTypes, in.Type) {
+		return Relation{}, errs.Newf(errs.Invalid, op, "type %q is not a relation type (%s)", in.Type, strings.Join(RelationTypes, ", "))
+	}
+	if in.From == in.To {
+		return Relation{}, errs.New(errs.Invalid, op, "an entity cannot be related to itself")
+	}
+	r := Relation{ID: newID(), From: in.From, To: in.To, Type: in.Type, Note: clip(in.Note, 1000), CreatedAt: s.now()}
+	created := false
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		created, err = s.relate(ctx, tx, &r)
+		return err
+	})
+	if err != nil {
+		return Relation{}, unavailable(op, err)
+	}
+	if created {
+		return r, s.record(ctx, entry(p, "cases.relation.create", "entity/"+r.From, "", r.Type+" entity/"+r.To))
+	}
+	return r, nil
+}
+
+func (s *Service) relate(ctx context.Context, tx *store.Tx, r *Relation) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_entities WHERE id IN (?, ?)`, r.From, r.To).Scan(&n); err != nil {
+		return false, err
+	}
+	if n != 2 {
+		return false, errs.New(errs.NotFound, "cases.Relate", "both entities must exist")
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO cases_relations (id, from_id, to_id, type, note, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (from_id, to_id, type) DO NOTHING`,
+		r.ID, r.From, r.To, r.Type, r.Note, store.FormatTime(r.CreatedAt))
+	if err != nil {
+		return false, err
+	}
+	k, _ := res.RowsAffected()
+	return k > 0, nil
+}
+
+func scanRelations(rows *sql.Rows) ([]Relation, error) {
+	defer rows.Close()
+	out := []Relation{}
+	for rows.Next() {
+		var r Relation
+		var at string
+		if err := rows.Scan(&r.ID, &r.From, &r.To, &r.Type, &r.Note, &at); err != nil {
+			return nil, unavailable("cases.relations", err)
+		}
+		r.CreatedAt = store.ParseTime(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) relationsOf(ctx context.Context, id string) ([]Relation, error) {
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations WHERE from_id = ? OR to_id = ? ORDER BY created_at LIMIT 500`, id, id)
+	if err != nil {
+		return nil, unavailable("cases.relations", err)
+	}
+	return scanRelations(rows)
+}
+
+func (s *Service) relationsAmong(ctx context.Context, ids []string) ([]Relation, error) {
+	if len(ids) == 0 || len(ids) > 400 {
+		return []Relation{}, nil
+	}
+	args := make([]any, 0, 2*len(ids))
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, args...)
+	ph := placeholders(len(ids))
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations WHERE from_id IN (`+ph+`) AND to_id IN (`+ph+`) ORDER BY created_at`, args...)
+	if err != nil {
+		return nil, unavailable("cases.relations", err)
+	}
+	return scanRelations(rows)
+}
+
+// Merge marks dup as a duplicate of keep: dup disappears from searches and
+// answers, its cases and relations stay recorded under its own ID (so the
+// provenance of every fact is kept), and Unmerge restores it.
+func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string) error {
+	const op = "cases.Merge"
+	if keep == dup {
+		return errs.New(errs.Invalid, op, "choose two different entities")
+	}
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var k1, k2, m1 string
+		if err := tx.QueryRowContext(ctx, `SELECT kind, merged_into FROM cases_entities WHERE id = ?`, keep).Scan(&k1, &m1); err != nil {
+			return store.NotFound(err, op, "no such entity "+keep)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT kind FROM cases_entities WHERE id = ?`, dup).Scan(&k2); err != nil {
+			return store.NotFound(err, op, "no such entity "+dup)
+		}
+		if k1 != k2 {
+			return errs.New(errs.Invalid, op, "only entities of the same kind can be merged")
+		}
+		if m1 != "" {
+			return errs.New(errs.Conflict, op, "the entity to keep is itself merged into another")
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE id = ? AND merged_into = ''`, keep, dup)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, op, "the duplicate is already merged")
+		}
+		// Anything merged into dup now points at keep.
+		_, err = tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE merged_into = ?`, keep, dup)
+		return err
+	})
+	if err != nil {
+		return unavailable(op, err)
+	}
+	return s.record(ctx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
+}
+
+// Unmerge restores a merged entity.
+func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) error {
+	res, err := s.d.Store.ExecContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> ''`, id)
+	if err != nil {
+		return unavailable("cases.Unmerge", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.Conflict, "cases.Unmerge", "the entity is not merged")
+	}
+	return s.record(ctx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
+}

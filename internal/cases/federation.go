@@ -1,0 +1,787 @@
+package cases
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Federation message types.
+//
+// A query is not sensitive: it goes straight to the selected peers so that
+// hit/no-hit stays fast, and it is audited on both sides with the user,
+// agency, purpose and case reference. An answer is not sensitive either: it
+// carries only per item hit or no-hit, an opaque reference and a score
+// band. A release carries personal data and is sensitive: it leaves the
+// owner only after its NCU approves it and is routed by the requesting
+// NCU to the agency that asked.
+const (
+	TypeQuery   = "cases.query"
+	TypeAnswer  = "cases.answer"
+	TypeRelease = "cases.release"
+)
+
+// MaxBatch bounds the items of one query.
+const MaxBatch = 10000
+
+// QueryItem is one searched entity in a query envelope.
+type QueryItem struct {
+	N int `json:"n" doc:"position of the item in the query"`
+	Probe
+}
+
+type queryPayload struct {
+	QueryID   string      `json:"query_id"`
+	Purpose   string      `json:"purpose"`
+	CaseRef   string      `json:"case_ref"`
+	Requester string      `json:"requester"`
+	Agency    string      `json:"agency"`
+	Items     []QueryItem `json:"items"`
+}
+
+// AnswerItem is the whole answer for one item: hit or no-hit, an opaque
+// reference meaningful only to the owner, and a score band.
+type AnswerItem struct {
+	N         int    `json:"n"`
+	Hit       bool   `json:"hit"`
+	Reference string `json:"reference,omitempty"`
+	Band      string `json:"band,omitempty"`
+}
+
+type answerPayload struct {
+	QueryID string       `json:"query_id"`
+	Results []AnswerItem `json:"results"`
+}
+
+// Markings are the protective markings of a release.
+type Markings struct {
+	Classification        string `json:"classification" enum:"unclassified,restricted,confidential,secret" doc:"security classification"`
+	HandlingCode          string `json:"handling_code" enum:"H0,H1,H2,H3" doc:"H0 law enforcement use; H1 not for court without permission; H2 not to be disseminated further without permission; H3 other restrictions (see reason)"`
+	SourceEvaluation      string `json:"source_evaluation" enum:"A,B,C,X" doc:"4x4 source evaluation"`
+	InformationEvaluation string `json:"information_evaluation" enum:"1,2,3,4" doc:"4x4 information evaluation"`
+	Restrictions          string `json:"restrictions,omitempty" maxLength:"1000"`
+}
+
+func (m *Markings) validate(op string) error {
+	m.Classification = strings.ToLower(strings.TrimSpace(m.Classification))
+	m.HandlingCode = strings.ToUpper(strings.TrimSpace(m.HandlingCode))
+	m.SourceEvaluation = strings.ToUpper(strings.TrimSpace(m.SourceEvaluation))
+	m.InformationEvaluation = strings.TrimSpace(m.InformationEvaluation)
+	m.Restrictions = clip(m.Restrictions, 1000)
+	switch {
+	case !slices.Contains([]string{"unclassified", "restricted", "confidential", "secret"}, m.Classification):
+		return errs.New(errs.Invalid, op, "classification must be unclassified, restricted, confidential or secret")
+	case !slices.Contains([]string{"H0", "H1", "H2", "H3"}, m.HandlingCode):
+		return errs.New(errs.Invalid, op, "handling_code must be H0, H1, H2 or H3")
+	case !slices.Contains([]string{"A", "B", "C", "X"}, m.SourceEvaluation):
+		return errs.New(errs.Invalid, op, "source_evaluation must be A, B, C or X")
+	case !slices.Contains([]string{"1", "2", "3", "4"}, m.InformationEvaluation):
+		return errs.New(errs.Invalid, op, "information_evaluation must be 1, 2, 3 or 4")
+	}
+	return nil
+}
+
+type releasePayload struct {
+	QueryID    string            `json:"query_id"`
+	Reference  string            `json:"reference"`
+	Refused    bool              `json:"refused"`
+	Reason     string            `json:"reason,omitempty"`
+	Kind       string            `json:"kind,omitempty"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	Markings   Markings          `json:"markings"`
+	ReleasedBy string            `json:"released_by"`
+	Agency     string            `json:"agency"`
+}
+
+// RegisterFederation registers the message types; call before the
+// federation service runs.
+func (s *Service) RegisterFederation(f *federation.Service) {
+	s.fed = f
+	f.Register(TypeQuery, federation.TypeSpec{Handle: s.handleQuery})
+	f.Register(TypeAnswer, federation.TypeSpec{Handle: s.handleAnswer})
+	f.Register(TypeRelease, federation.TypeSpec{Sensitive: true, Handle: s.handleRelease})
+}
+
+// QueryInput is a cross-border hit/no-hit search.
+type QueryInput struct {
+	Purpose string   `json:"purpose" minLength:"1" maxLength:"500" doc:"why the search is made; recorded on both sides"`
+	CaseRef string   `json:"case_ref" minLength:"1" maxLength:"100" doc:"the requesting case reference"`
+	Peers   []string `json:"peers" minItems:"1" maxItems:"20" doc:"node IDs to ask"`
+	Items   []Probe  `json:"items" minItems:"1" maxItems:"10000"`
+}
+
+// OutQuery is a query sent by this node, with the answers so far.
+type OutQuery struct {
+	ID        string        `json:"id"`
+	Purpose   string        `json:"purpose"`
+	CaseRef   string        `json:"case_ref"`
+	Peers     []string      `json:"peers"`
+	Items     []QueryItem   `json:"items"`
+	CreatedBy string        `json:"created_by"`
+	Agency    string        `json:"agency"`
+	CreatedAt time.Time     `json:"created_at"`
+	Results   []PeerResult  `json:"results"`
+	Releases  []Release     `json:"releases"`
+	Hits      int           `json:"hits"`
+	Pending   []string      `json:"pending_peers" doc:"peers that have not answered yet"`
+}
+
+// PeerResult is one peer's answer for one item.
+type PeerResult struct {
+	Peer string `json:"peer"`
+	AnswerItem
+	AnsweredAt time.Time `json:"answered_at"`
+}
+
+// Release is details released (or refused) by an owner.
+type Release struct {
+	ID         string            `json:"id"`
+	Peer       string            `json:"peer"`
+	Reference  string            `json:"reference"`
+	Refused    bool              `json:"refused"`
+	Reason     string            `json:"reason,omitempty"`
+	Kind       string            `json:"kind,omitempty"`
+	Fields     map[string]string `json:"fields"`
+	Markings   Markings          `json:"markings"`
+	ReleasedBy string            `json:"released_by"`
+	RoutedTo   string            `json:"routed_to"`
+	ReceivedAt time.Time         `json:"received_at"`
+}
+
+// SendQuery asks peers whether they know the given entities.
+func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInput) (OutQuery, error) {
+	const op = "cases.SendQuery"
+	if s.fed == nil {
+		return OutQuery{}, errs.New(errs.Unavailable, op, "federation is not configured on this node")
+	}
+	in.Purpose, in.CaseRef = clip(in.Purpose, 500), clip(in.CaseRef, 100)
+	if len(in.Purpose) < 5 {
+		return OutQuery{}, errs.New(errs.Invalid, op, "purpose is required: say why you search (at least 5 characters)")
+	}
+	if in.CaseRef == "" {
+		return OutQuery{}, errs.New(errs.Invalid, op, "case_ref is required: the case this search is for")
+	}
+	peers := cleanList(in.Peers, 32)
+	if len(peers) == 0 {
+		return OutQuery{}, errs.New(errs.Invalid, op, "choose at least one peer to ask")
+	}
+	if len(in.Items) == 0 {
+		return OutQuery{}, errs.New(errs.Invalid, op, "add at least one entity to search for")
+	}
+	if len(in.Items) > MaxBatch {
+		return OutQuery{}, errs.Newf(errs.TooLarge, op, "at most %d entities per query", MaxBatch)
+	}
+	items := make([]QueryItem, len(in.Items))
+	for i, pr := range in.Items {
+		kind, f, err := s.prepareProbe(pr)
+		if err != nil {
+			return OutQuery{}, errs.Newf(errs.Invalid, op, "item %d: %v", i+1, err)
+		}
+		items[i] = QueryItem{N: i + 1, Probe: Probe{Kind: string(kind), Fields: f}}
+	}
+	q := OutQuery{ID: newID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
+		CreatedAt: s.now(), Results: []PeerResult{}, Releases: []Release{}, Pending: peers}
+	// Audit first: a search that cannot be logged must not happen.
+	if err := s.record(ctx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,
+		fmt.Sprintf("case=%s peers=%s items=%d", q.CaseRef, strings.Join(peers, ","), len(items)))); err != nil {
+		return OutQuery{}, err
+	}
+	payload := queryPayload{QueryID: q.ID, Purpose: q.Purpose, CaseRef: q.CaseRef, Requester: p.Username, Agency: p.Agency, Items: items}
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_queries (id, purpose, case_ref, peers, items, created_by, agency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			q.ID, q.Purpose, q.CaseRef, jsonText(peers), jsonText(items), p.Username, p.Agency, store.FormatTime(q.CreatedAt)); err != nil {
+			return err
+		}
+		for _, peer := range peers {
+			if _, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: peer, Type: TypeQuery, Conversation: q.ID, Payload: payload,
+				Summary: fmt.Sprintf("hit/no-hit query %s: %d item(s), case %s", q.ID, len(items), q.CaseRef), Actor: p}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return OutQuery{}, unavailable(op, err)
+	}
+	s.fed.Notify()
+	return q, nil
+}
+
+// handleQuery stores a received query; the worker answers it outside the
+// delivery transaction (matching a large batch must not hold the writer).
+func (s *Service) handleQuery(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	var q queryPayload
+	if err := json.Unmarshal(in.Payload, &q); err != nil {
+		return errs.Wrap(errs.Invalid, "cases.handleQuery", "malformed query", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_inbound (id, query_id, peer, purpose, case_ref, requester, agency, items, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
+		ON CONFLICT (id) DO NOTHING`, in.ID, clip(q.QueryID, 64), in.From, clip(q.Purpose, 500), clip(q.CaseRef, 100), clip(q.Requester, 100), clip(q.Agency, 100),
+		jsonText(q.Items), store.FormatTime(s.now()))
+	if err != nil {
+		return err
+	}
+	if err := queueAudit(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(q.Requester, 100), Agency: clip(q.Agency, 100), Action: "cases.query.receive",
+		Object: "query/" + clip(q.QueryID, 64), Purpose: clip(q.Purpose, 500), Detail: fmt.Sprintf("from=%s case=%s items=%d", in.From, clip(q.CaseRef, 100), len(q.Items))}); err != nil {
+		return err
+	}
+	s.notify()
+	return nil
+}
+
+type inbound struct {
+	id, queryID, peer, purpose, caseRef, requester, agency string
+	items                                                  []QueryItem
+}
+
+// AnswerPending matches every received query not answered yet against
+// local data and sends the answers. It returns the number answered.
+func (s *Service) AnswerPending(ctx context.Context) (int, error) {
+	done := 0
+	for {
+		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, query_id, peer, purpose, case_ref, requester, agency, items FROM cases_inbound WHERE state = 'pending' ORDER BY received_at LIMIT 20`)
+		if err != nil {
+			return done, err
+		}
+		var todo []inbound
+		for rows.Next() {
+			var q inbound
+			var items string
+			if err := rows.Scan(&q.id, &q.queryID, &q.peer, &q.purpose, &q.caseRef, &q.requester, &q.agency, &items); err != nil {
+				rows.Close()
+				return done, err
+			}
+			_ = json.Unmarshal([]byte(items), &q.items)
+			todo = append(todo, q)
+		}
+		rows.Close()
+		if len(todo) == 0 {
+			return done, nil
+		}
+		for _, q := range todo {
+			if err := s.answer(ctx, q); err != nil {
+				return done, err
+			}
+			done++
+		}
+	}
+}
+
+type localHit struct {
+	item      QueryItem
+	entity    Entity
+	score     float64
+	band      string
+	reference string
+}
+
+// MatchBatch matches items against local data with a few parallel
+// workers and returns for each item its best candidate at or above the
+// medium band (nil for no hit).
+func (s *Service) MatchBatch(ctx context.Context, items []QueryItem) ([]*Candidate, error) {
+	out := make([]*Candidate, len(items))
+	workers := 4
+	if len(items) < workers {
+		workers = len(items)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				it := items[i]
+				kind, f, err := s.prepareProbe(it.Probe)
+				if err != nil {
+					continue // an item we cannot read is a no-hit
+				}
+				cs, err := s.match(ctx, s.d.Store, kind, f, medScore)
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					continue
+				}
+				if len(cs) > 0 {
+					c := cs[0]
+					for _, x := range cs[1:] {
+						if x.Score > c.Score {
+							c = x
+						}
+					}
+					out[i] = &c
+				}
+			}
+		}()
+	}
+	for i := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	return out, ctx.Err()
+}
+
+func randomRef() string {
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	return "H-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+func (s *Service) answer(ctx context.Context, q inbound) error {
+	const op = "cases.answer"
+	best, err := s.MatchBatch(ctx, q.items)
+	if err != nil {
+		return unavailable(op, err)
+	}
+	results := make([]AnswerItem, len(q.items))
+	var hits []localHit
+	for i, it := range q.items {
+		results[i] = AnswerItem{N: it.N}
+		if c := best[i]; c != nil {
+			h := localHit{item: it, entity: c.Entity, score: c.Score, band: c.Band, reference: randomRef()}
+			hits = append(hits, h)
+			results[i] = AnswerItem{N: it.N, Hit: true, Reference: h.reference, Band: h.band}
+		}
+	}
+	// Audit before anything leaves: who asked, why, for which case, and
+	// which local entities were hit.
+	entries := []audit.Entry{{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.query.answer", Object: "query/" + q.queryID,
+		Purpose: q.purpose, Detail: fmt.Sprintf("from=%s case=%s items=%d hits=%d", q.peer, q.caseRef, len(q.items), len(hits))}}
+	for _, h := range hits {
+		entries = append(entries, audit.Entry{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.hit", Object: "entity/" + h.entity.ID,
+			Purpose: q.purpose, Detail: fmt.Sprintf("query=%s item=%d ref=%s band=%s", q.queryID, h.item.N, h.reference, h.band)})
+	}
+	if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
+		return err
+	}
+	now := store.FormatTime(s.now())
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cases_inbound SET state = 'answered', hits = ?, answered_at = ? WHERE id = ? AND state = 'pending'`, len(hits), now, q.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // answered meanwhile
+		}
+		for _, h := range hits {
+			asked := map[string]any{"kind": h.item.Kind, "fields": h.item.Fields, "requester": q.requester, "agency": q.agency, "purpose": q.purpose, "case_ref": q.caseRef}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cases_hits (reference, inbound_id, query_id, peer, item, entity_id, score, band, asked, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)`,
+				h.reference, q.id, q.queryID, q.peer, h.item.N, h.entity.ID, strconv.FormatFloat(h.score, 'f', 4, 64), h.band, jsonText(asked), now); err != nil {
+				return err
+			}
+		}
+		_, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: q.peer, Type: TypeAnswer, Conversation: q.queryID, Payload: answerPayload{QueryID: q.queryID, Results: results},
+			Summary: fmt.Sprintf("hit/no-hit answer to query %s", q.queryID)})
+		return err
+	})
+	if err != nil {
+		return unavailable(op, err)
+	}
+	s.fed.Notify()
+	return nil
+}
+
+func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	var a answerPayload
+	if err := json.Unmarshal(in.Payload, &a); err != nil {
+		return errs.Wrap(errs.Invalid, "cases.handleAnswer", "malformed answer", err)
+	}
+	var by, purpose string
+	if err := tx.QueryRowContext(ctx, `SELECT created_by, purpose FROM cases_queries WHERE id = ?`, a.QueryID).Scan(&by, &purpose); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.New(errs.NotFound, "cases.handleAnswer", "answer to an unknown query")
+		}
+		return err
+	}
+	now := store.FormatTime(s.now())
+	hits := 0
+	for _, r := range a.Results {
+		b := ""
+		if r.Hit {
+			hits++
+			b = r.Band
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_query_results (query_id, peer, item, hit, reference, band, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (query_id, peer, item) DO NOTHING`,
+			a.QueryID, in.From, r.N, boolInt(r.Hit), clip(r.Reference, 64), clip(b, 10), now); err != nil {
+			return err
+		}
+	}
+	return queueAudit(ctx, tx, audit.Entry{Actor: by, Action: "cases.answer.receive", Object: "query/" + a.QueryID, Purpose: purpose,
+		Detail: fmt.Sprintf("from=%s items=%d hits=%d", in.From, len(a.Results), hits)})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Query returns one query sent by this node with answers and releases.
+// Releases are shown to the agency the NCU routed them to and to the NCU.
+func (s *Service) Query(ctx context.Context, p *auth.Principal, id string) (OutQuery, error) {
+	const op = "cases.Query"
+	var q OutQuery
+	var peers, items, at string
+	err := s.d.Store.QueryRowContext(ctx, `SELECT id, purpose, case_ref, peers, items, created_by, agency, created_at FROM cases_queries WHERE id = ?`, id).
+		Scan(&q.ID, &q.Purpose, &q.CaseRef, &peers, &items, &q.CreatedBy, &q.Agency, &at)
+	if err != nil {
+		return q, store.NotFound(err, op, "no such query")
+	}
+	if q.CreatedBy != p.Username && q.Agency != p.Agency && !p.Has(auth.RoleNCUOperator) {
+		return OutQuery{}, errs.New(errs.NotFound, op, "no such query")
+	}
+	_ = json.Unmarshal([]byte(peers), &q.Peers)
+	_ = json.Unmarshal([]byte(items), &q.Items)
+	q.CreatedAt = store.ParseTime(at)
+	q.Results, q.Releases = []PeerResult{}, []Release{}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT peer, item, hit, reference, band, answered_at FROM cases_query_results WHERE query_id = ? ORDER BY item, peer`, id)
+	if err != nil {
+		return q, unavailable(op, err)
+	}
+	answered := map[string]bool{}
+	for rows.Next() {
+		var r PeerResult
+		var hit int
+		var at string
+		if err := rows.Scan(&r.Peer, &r.N, &hit, &r.Reference, &r.Band, &at); err != nil {
+			rows.Close()
+			return q, unavailable(op, err)
+		}
+		r.Hit, r.AnsweredAt = hit == 1, store.ParseTime(at)
+		if r.Hit {
+			q.Hits++
+		}
+		answered[r.Peer] = true
+		q.Results = append(q.Results, r)
+	}
+	rows.Close()
+	q.Pending = []string{}
+	for _, peer := range q.Peers {
+		if !answered[peer] {
+			q.Pending = append(q.Pending, peer)
+		}
+	}
+	rq := `SELECT id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at FROM cases_releases WHERE query_id = ?`
+	args := []any{id}
+	if !p.Has(auth.RoleNCUOperator) {
+		rq += ` AND routed_to = ?`
+		args = append(args, p.Agency)
+	}
+	rrows, err := s.d.Store.QueryContext(ctx, rq+` ORDER BY received_at`, args...)
+	if err != nil {
+		return q, unavailable(op, err)
+	}
+	for rrows.Next() {
+		var r Release
+		var refused int
+		var f, m, at string
+		if err := rrows.Scan(&r.ID, &r.Peer, &r.Reference, &refused, &r.Reason, &f, &m, &r.ReleasedBy, &r.RoutedTo, &at); err != nil {
+			rrows.Close()
+			return q, unavailable(op, err)
+		}
+		r.Refused, r.ReceivedAt = refused == 1, store.ParseTime(at)
+		_ = json.Unmarshal([]byte(f), &r.Fields)
+		_ = json.Unmarshal([]byte(m), &r.Markings)
+		if r.Fields == nil {
+			r.Fields = map[string]string{}
+		}
+		q.Releases = append(q.Releases, r)
+	}
+	rrows.Close()
+	return q, s.record(ctx, entry(p, "cases.query.read", "query/"+id, q.Purpose, fmt.Sprintf("hits=%d releases=%d", q.Hits, len(q.Releases))))
+}
+
+// QuerySummary is a line in the list of sent queries.
+type QuerySummary struct {
+	ID        string    `json:"id"`
+	Purpose   string    `json:"purpose"`
+	CaseRef   string    `json:"case_ref"`
+	Peers     []string  `json:"peers"`
+	Items     int       `json:"items"`
+	Hits      int       `json:"hits"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Queries lists queries sent by the caller's agency (all for the NCU).
+func (s *Service) Queries(ctx context.Context, p *auth.Principal) ([]QuerySummary, error) {
+	q := `SELECT q.id, q.purpose, q.case_ref, q.peers, q.items, q.created_by, q.created_at,
+		(SELECT COUNT(*) FROM cases_query_results r WHERE r.query_id = q.id AND r.hit = 1) FROM cases_queries q`
+	var args []any
+	if !p.Has(auth.RoleNCUOperator) {
+		q += ` WHERE q.agency = ?`
+		args = append(args, p.Agency)
+	}
+	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY q.created_at DESC LIMIT 200`, args...)
+	if err != nil {
+		return nil, unavailable("cases.Queries", err)
+	}
+	defer rows.Close()
+	out := []QuerySummary{}
+	for rows.Next() {
+		var r QuerySummary
+		var peers, items, at string
+		if err := rows.Scan(&r.ID, &r.Purpose, &r.CaseRef, &peers, &items, &r.CreatedBy, &at, &r.Hits); err != nil {
+			return nil, unavailable("cases.Queries", err)
+		}
+		_ = json.Unmarshal([]byte(peers), &r.Peers)
+		var its []json.RawMessage
+		_ = json.Unmarshal([]byte(items), &its)
+		r.Items, r.CreatedAt = len(its), store.ParseTime(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("cases.Queries", err)
+	}
+	return out, s.record(ctx, entry(p, "cases.query.list", "queries", "", ""))
+}
+
+// Hit is an item in the owner's hit inbox: what was asked, by whom and
+// why, and which local entity it matched.
+type Hit struct {
+	Reference string            `json:"reference"`
+	QueryID   string            `json:"query_id"`
+	Peer      string            `json:"peer"`
+	Item      int               `json:"item"`
+	Score     float64           `json:"score"`
+	Band      string            `json:"band"`
+	Asked     Asked             `json:"asked"`
+	Entity    Entity            `json:"entity"`
+	State     string            `json:"state" enum:"new,released,refused"`
+	DecidedBy string            `json:"decided_by,omitempty"`
+	DecidedAt time.Time         `json:"decided_at,omitzero"`
+	Reason    string            `json:"reason,omitempty"`
+	Released  map[string]string `json:"released,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// Asked is the query item as the requesting node sent it.
+type Asked struct {
+	Kind      string            `json:"kind"`
+	Fields    map[string]string `json:"fields"`
+	Requester string            `json:"requester"`
+	Agency    string            `json:"agency"`
+	Purpose   string            `json:"purpose"`
+	CaseRef   string            `json:"case_ref"`
+}
+
+const hitCols = `h.reference, h.query_id, h.peer, h.item, h.score, h.band, h.asked, h.state, h.decided_by, h.decided_at, h.reason, h.released, h.created_at, ` +
+	`e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at`
+
+func scanHit(r interface{ Scan(...any) error }) (Hit, error) {
+	var h Hit
+	var score, asked, dat, rel, cat string
+	var e Entity
+	var f, a, eat string
+	err := r.Scan(&h.Reference, &h.QueryID, &h.Peer, &h.Item, &score, &h.Band, &asked, &h.State, &h.DecidedBy, &dat, &h.Reason, &rel, &cat,
+		&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &eat)
+	h.Score, _ = strconv.ParseFloat(score, 64)
+	_ = json.Unmarshal([]byte(asked), &h.Asked)
+	if rel != "" {
+		_ = json.Unmarshal([]byte(rel), &h.Released)
+	}
+	_ = json.Unmarshal([]byte(f), &e.Fields)
+	_ = json.Unmarshal([]byte(a), &e.Aliases)
+	e.Aliases = nz(e.Aliases)
+	e.CreatedAt = store.ParseTime(eat)
+	h.Entity = e
+	h.DecidedAt, h.CreatedAt = store.ParseTime(dat), store.ParseTime(cat)
+	return h, err
+}
+
+// Hits lists the owner's hit inbox (state "new", "released", "refused" or
+// "" for all), newest first. Reading is audited.
+func (s *Service) Hits(ctx context.Context, p *auth.Principal, state string) ([]Hit, error) {
+	q := `SELECT ` + hitCols + ` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id`
+	var args []any
+	if state != "" {
+		q += ` WHERE h.state = ?`
+		args = append(args, state)
+	}
+	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY h.created_at DESC LIMIT 500`, args...)
+	if err != nil {
+		return nil, unavailable("cases.Hits", err)
+	}
+	defer rows.Close()
+	out := []Hit{}
+	for rows.Next() {
+		h, err := scanHit(rows)
+		if err != nil {
+			return nil, unavailable("cases.Hits", err)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unavailable("cases.Hits", err)
+	}
+	return out, s.record(ctx, entry(p, "cases.hits.list", "hits", "", "state="+state))
+}
+
+// GetHit returns one hit; audited.
+func (s *Service) GetHit(ctx context.Context, p *auth.Principal, ref string) (Hit, error) {
+	h, err := scanHit(s.d.Store.QueryRowContext(ctx, `SELECT `+hitCols+` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id WHERE h.reference = ?`, ref))
+	if err != nil {
+		return Hit{}, store.NotFound(err, "cases.GetHit", "no such hit")
+	}
+	return h, s.record(ctx, entry(p, "cases.hit.read", "hit/"+ref, h.Asked.Purpose, "entity/"+h.Entity.ID))
+}
+
+// ReleaseInput is the owner's decision on a hit.
+type ReleaseInput struct {
+	Refuse   bool     `json:"refuse,omitempty" doc:"refuse to release; a reason is required"`
+	Reason   string   `json:"reason,omitempty" maxLength:"1000"`
+	Fields   []string `json:"fields,omitempty" maxItems:"50" doc:"names of the entity's fields to release"`
+	Markings Markings `json:"markings"`
+}
+
+// Release decides a hit: the selected fields (or a refusal with its
+// reason) go to the requesting node as a sensitive cases.release envelope
+// that waits for this node's NCU. It returns the envelope ID.
+func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in ReleaseInput) (string, error) {
+	const op = "cases.Release"
+	if s.fed == nil {
+		return "", errs.New(errs.Unavailable, op, "federation is not configured on this node")
+	}
+	in.Reason = clip(in.Reason, 1000)
+	if in.Refuse && in.Reason == "" {
+		return "", errs.New(errs.Invalid, op, "a reason is required to refuse")
+	}
+	if !in.Refuse {
+		if len(in.Fields) == 0 {
+			return "", errs.New(errs.Invalid, op, "choose the fields to release (or refuse with a reason)")
+		}
+		if err := in.Markings.validate(op); err != nil {
+			return "", err
+		}
+	} else if in.Markings.Classification != "" {
+		if err := in.Markings.validate(op); err != nil {
+			return "", err
+		}
+	}
+	h, err := scanHit(s.d.Store.QueryRowContext(ctx, `SELECT `+hitCols+` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id WHERE h.reference = ?`, ref))
+	if err != nil {
+		return "", store.NotFound(err, op, "no such hit")
+	}
+	if h.State != "new" {
+		return "", errs.Newf(errs.Conflict, op, "this hit was already %s", h.State)
+	}
+	released := map[string]string{}
+	if !in.Refuse {
+		for _, f := range in.Fields {
+			f = strings.TrimSpace(f)
+			if f == "aliases" {
+				released[f] = strings.Join(h.Entity.Aliases, "; ")
+				continue
+			}
+			v, ok := h.Entity.Fields[f]
+			if !ok {
+				return "", errs.Newf(errs.Invalid, op, "the entity has no field %q", f)
+			}
+			released[f] = v
+		}
+	}
+	state, action := "released", "cases.release"
+	if in.Refuse {
+		state, action = "refused", "cases.refuse"
+	}
+	if err := s.record(ctx, entry(p, action, "hit/"+ref, h.Asked.Purpose, fmt.Sprintf("query=%s to=%s entity/%s fields=%s reason=%s",
+		h.QueryID, h.Peer, h.Entity.ID, strings.Join(sortedKeys(released), ","), in.Reason))); err != nil {
+		return "", err
+	}
+	payload := releasePayload{QueryID: h.QueryID, Reference: ref, Refused: in.Refuse, Reason: in.Reason, Markings: in.Markings, ReleasedBy: p.Username, Agency: p.Agency}
+	if !in.Refuse {
+		payload.Kind, payload.Fields = h.Entity.Kind, released
+	}
+	var envID string
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cases_hits SET state = ?, decided_by = ?, decided_at = ?, reason = ?, released = ? WHERE reference = ? AND state = 'new'`,
+			state, p.Username, store.FormatTime(s.now()), in.Reason, jsonText(released), ref)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, op, "this hit was decided meanwhile")
+		}
+		summary := fmt.Sprintf("hit/no-hit %s for query %s (%s, %s)", state, h.QueryID, in.Markings.Classification, in.Markings.HandlingCode)
+		envID, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: h.Peer, Type: TypeRelease, Conversation: h.QueryID, Payload: payload, Summary: summary, Actor: p})
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE cases_hits SET envelope_id = ? WHERE reference = ?`, envID, ref)
+		return err
+	})
+	if err != nil {
+		return "", unavailable(op, err)
+	}
+	s.fed.Notify()
+	return envID, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	var r releasePayload
+	if err := json.Unmarshal(in.Payload, &r); err != nil {
+		return errs.Wrap(errs.Invalid, "cases.handleRelease", "malformed release", err)
+	}
+	var purpose string
+	if err := tx.QueryRowContext(ctx, `SELECT purpose FROM cases_queries WHERE id = ?`, r.QueryID).Scan(&purpose); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.New(errs.NotFound, "cases.handleRelease", "release for an unknown query")
+		}
+		return err
+	}
+	if r.Fields == nil {
+		r.Fields = map[string]string{}
+	}
+	if _, ok := entity.ParseKind(r.Kind); !ok && !r.Refused {
+		return errs.New(errs.Invalid, "cases.handleRelease", "release of an unknown kind")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_releases (id, query_id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, clip(r.Reference, 64), boolInt(r.Refused), clip(r.Reason, 1000), jsonText(r.Fields), jsonText(r.Markings),
+		clip(r.ReleasedBy, 100), in.RoutedTo, store.FormatTime(s.now()))
+	if err != nil {
+		return err
+	}
+	what := "released"
+	if r.Refused {
+		what = "refused"
+	}
+	return queueAudit(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(r.ReleasedBy, 100), Agency: clip(r.Agency, 100), Action: "cases.release.receive",
+		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s routed_to=%s fields=%s", what, r.Reference, in.RoutedTo, strings.Join(sortedKeys(r.Fields), ","))})
+}

@@ -1,0 +1,515 @@
+package cases
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Candidate index. Every stored entity gets a few 64-bit blocking keys in
+// cases_keys (primary key (k, ent)); a query computes the same keys and
+// fetches the entities sharing most of them, then only those are scored by
+// the matching engine. Person keys mirror the engine's own blocking so a
+// pair the engine would compare in a batch link is also found here:
+// identifier (whole and both halves), full date of birth, phonetic keys of
+// two name tokens (order-free, script- and diacritic-free), a name token's
+// phonetic key with birth year+month, year+day or month+day (one typo in
+// the date still leaves keys), and the phone number. Other kinds are keyed
+// by their normalised identifiers (plate, VIN, E.164, IMEI, IBAN, account,
+// document and weapon serial numbers, registration number, folded name).
+const (
+	tagID byte = iota + 1
+	tagIDHead
+	tagIDTail
+	tagDOB
+	tagNamePair
+	tagTokYM
+	tagTokYD
+	tagTokMD
+	tagTel
+	tagPlate
+	tagVIN
+	tagIMEI
+	tagIBAN
+	tagAcct
+	tagDoc
+	tagSerial
+	tagOrgName
+	tagOrgReg
+	tagAddr
+)
+
+// candidateLimit bounds how many stored entities are scored per query.
+const candidateLimit = 64
+
+func hashKey(tag byte, parts ...string) int64 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	h ^= uint64(tag)
+	h *= prime
+	for _, p := range parts {
+		for i := 0; i < len(p); i++ {
+			h ^= uint64(p[i])
+			h *= prime
+		}
+		h ^= 0xff
+		h *= prime
+	}
+	return int64(h)
+}
+
+// personVariants turns stored person fields into engine records: the
+// record itself and one per alias (as a full name).
+func personVariants(id string, f map[string]string, aliases []string, region string) []entity.Person {
+	vals := map[string]string{}
+	for k, v := range f {
+		vals[k] = v
+	}
+	vals[match.ColID] = id
+	out := []entity.Person{match.PersonFromFields(vals, region)}
+	for _, a := range aliases {
+		v := map[string]string{}
+		for k, x := range vals {
+			v[k] = x
+		}
+		delete(v, match.ColGiven)
+		delete(v, match.ColFamily)
+		v[match.ColFull] = a
+		out = append(out, match.PersonFromFields(v, region))
+	}
+	return out
+}
+
+func dobDigits(p entity.Person) string {
+	if !p.DOB.IsZero() {
+		return p.DOB.Digits()
+	}
+	if len(p.DOBRaw) == 8 {
+		for i := 0; i < 8; i++ {
+			if p.DOBRaw[i] < '0' || p.DOBRaw[i] > '9' {
+				return ""
+			}
+		}
+		return p.DOBRaw
+	}
+	return ""
+}
+
+// personKeys are the blocking keys of one person record.
+func personKeys(p entity.Person, out []int64) []int64 {
+	if id := p.PersonalID.Number; len(id) >= 5 {
+		out = append(out, hashKey(tagID, id))
+		if len(id) >= 8 {
+			h := len(id) / 2
+			out = append(out, hashKey(tagIDHead, id[:h]), hashKey(tagIDTail, id[h:]))
+		}
+	}
+	dob := dobDigits(p)
+	full := len(dob) == 8 && !strings.Contains(dob[4:], "00")
+	if full {
+		out = append(out, hashKey(tagDOB, dob))
+	}
+	var toks []string
+	add := func(t string) {
+		if len(toks) < 4 && len(t) > 1 && !slices.Contains(toks, t) {
+			toks = append(toks, t)
+		}
+	}
+	if p.Name.FromFull {
+		for _, t := range p.Name.AllTokens() {
+			add(t)
+		}
+	} else {
+		if len(p.Name.Given) > 0 {
+			add(p.Name.Given[0])
+		}
+		if len(p.Name.Family) > 0 {
+			add(p.Name.Family[len(p.Name.Family)-1])
+		}
+	}
+	ph := make([]string, len(toks))
+	for i, t := range toks {
+		ph[i] = entity.Phonetic(t)
+	}
+	for i := range ph {
+		for j := i + 1; j < len(ph); j++ {
+			a, b := ph[i], ph[j]
+			if a > b {
+				a, b = b, a
+			}
+			out = append(out, hashKey(tagNamePair, a, b))
+		}
+	}
+	if len(dob) == 8 {
+		y, mo, d := dob[:4], dob[4:6], dob[6:8]
+		md1, md2 := mo, d
+		if md1 > md2 {
+			md1, md2 = md2, md1
+		}
+		for _, k := range ph {
+			if mo != "00" {
+				out = append(out, hashKey(tagTokYM, k, y, mo))
+			}
+			if d != "00" {
+				out = append(out, hashKey(tagTokYD, k, y, d))
+			}
+			if full {
+				out = append(out, hashKey(tagTokMD, k, md1, md2))
+			}
+		}
+	}
+	if len(p.Phone) >= 6 {
+		out = append(out, hashKey(tagTel, p.Phone))
+	}
+	return out
+}
+
+// identKeys are the exact-identifier keys of a non-person entity, each
+// with the field it came from.
+func identKeys(kind entity.Kind, f map[string]string, aliases []string) (keys []int64, fields []string) {
+	add := func(tag byte, field, v string) {
+		if v != "" {
+			keys = append(keys, hashKey(tag, v))
+			fields = append(fields, field)
+		}
+	}
+	switch kind {
+	case entity.KindVehicle:
+		add(tagPlate, "plate", f["plate"])
+		add(tagVIN, "vin", f["vin"])
+	case entity.KindPhone:
+		add(tagTel, "number", f["number"])
+		add(tagIMEI, "imei", alnumUpper(f["imei"]))
+	case entity.KindAccount:
+		add(tagIBAN, "iban", f["iban"])
+		add(tagAcct, "number", alnumUpper(f["number"]))
+	case entity.KindDocument:
+		add(tagDoc, "number", f["number"])
+	case entity.KindWeapon:
+		add(tagSerial, "serial", f["serial"])
+	case entity.KindOrganisation:
+		add(tagOrgReg, "reg_no", alnumUpper(f["reg_no"]))
+		add(tagOrgName, "name", strings.Join(entity.Tokens(entity.Fold(f["name"])), " "))
+		for _, a := range aliases {
+			add(tagOrgName, "name", strings.Join(entity.Tokens(entity.Fold(a)), " "))
+		}
+	case entity.KindAddress:
+		if f[match.ColAddress1] != "" {
+			add(tagAddr, "address", strings.Join(match.AddressTokens(f[match.ColAddress1]), " ")+"|"+alnumUpper(f[match.ColStreetNumber])+"|"+entity.Fold(f[match.ColCity]))
+		}
+	}
+	return keys, fields
+}
+
+// entityKeys are all index keys of an entity, deduplicated.
+func entityKeys(kind entity.Kind, f map[string]string, aliases []string, region string) []int64 {
+	var out []int64
+	if kind == entity.KindPerson {
+		for _, p := range personVariants("", f, aliases, region) {
+			out = personKeys(p, out)
+		}
+	} else {
+		out, _ = identKeys(kind, f, aliases)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Candidate is a stored entity found for a query, with its score.
+type Candidate struct {
+	Entity      Entity                   `json:"entity"`
+	Score       float64                  `json:"score" doc:"posterior match probability 0..1"`
+	Weight      float64                  `json:"weight" doc:"total match weight in bits"`
+	Band        string                   `json:"band" enum:"high,medium,low"`
+	Explanation []match.FieldExplanation `json:"explanation" doc:"per-field agreement level and weight"`
+}
+
+// Score bands. A cross-border answer reports a hit only for high and
+// medium; a low candidate is "no hit".
+const (
+	BandHigh   = "high"
+	BandMedium = "medium"
+	BandLow    = "low"
+	highScore  = 0.9
+	medScore   = 0.6
+)
+
+func band(score float64) string {
+	switch {
+	case score >= highScore:
+		return BandHigh
+	case score >= medScore:
+		return BandMedium
+	}
+	return BandLow
+}
+
+// Probe is what is searched for: a kind and its fields (the same field
+// names as stored entities).
+type Probe struct {
+	Kind   string            `json:"kind" doc:"person, organisation, vehicle, phone, account, document, weapon or address"`
+	Fields map[string]string `json:"fields"`
+}
+
+// prepareProbe validates and normalises a probe like an entity.
+func (s *Service) prepareProbe(pr Probe) (entity.Kind, map[string]string, error) {
+	in := EntityInput{Kind: pr.Kind, Fields: pr.Fields}
+	kind, err := s.normaliseEntity(&in)
+	if err != nil {
+		return "", nil, err
+	}
+	return kind, in.Fields, nil
+}
+
+// candidates fetches the stored entities sharing the most keys.
+func (s *Service) candidates(ctx context.Context, q store.Querier, keys []int64) ([]Entity, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(keys)+1)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	args = append(args, candidateLimit)
+	rows, err := q.QueryContext(ctx, `SELECT e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at
+		FROM (SELECT ent, COUNT(*) AS c FROM cases_keys WHERE k IN (`+placeholders(len(keys))+`) GROUP BY ent ORDER BY c DESC LIMIT ?) t
+		JOIN cases_entities e ON e.pk = t.ent WHERE e.merged_into = ''`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Entity
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// match scores the stored entities against one probe; candidates below
+// minScore are dropped. The probe must be normalised.
+func (s *Service) match(ctx context.Context, q store.Querier, kind entity.Kind, f map[string]string, minScore float64) ([]Candidate, error) {
+	if kind == entity.KindPerson {
+		return s.matchPerson(ctx, q, f, minScore)
+	}
+	keys, fields := identKeys(kind, f, nil)
+	cands, err := s.candidates(ctx, q, keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []Candidate
+	for _, c := range cands {
+		var ck []int64
+		if c.Kind == string(entity.KindPerson) {
+			if ph := c.Fields[match.ColPhone]; ph != "" {
+				p := personVariants(c.ID, c.Fields, nil, s.d.Region)[0]
+				ck = []int64{hashKey(tagTel, p.Phone)}
+			}
+		} else {
+			ck, _ = identKeys(entity.Kind(c.Kind), c.Fields, c.Aliases)
+		}
+		var ex []match.FieldExplanation
+		for i, k := range keys {
+			if slices.Contains(ck, k) {
+				ex = append(ex, match.FieldExplanation{Field: fields[i], Level: "exact", Weight: 10, Left: f[fields[i]], Right: f[fields[i]]})
+			}
+		}
+		if len(ex) == 0 {
+			continue
+		}
+		out = append(out, Candidate{Entity: c, Score: 1, Weight: 10 * float64(len(ex)), Band: BandHigh, Explanation: ex})
+	}
+	return out, nil
+}
+
+func (s *Service) matchPerson(ctx context.Context, q store.Querier, f map[string]string, minScore float64) ([]Candidate, error) {
+	probe := personVariants("probe", f, nil, s.d.Region)[0]
+	keys := personKeys(probe, nil)
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	cands, err := s.candidates(ctx, q, keys)
+	if err != nil || len(cands) == 0 {
+		return nil, err
+	}
+	var right []entity.Person
+	byID := map[string]Entity{}
+	for _, c := range cands {
+		if c.Kind != string(entity.KindPerson) {
+			continue
+		}
+		byID[c.ID] = c
+		right = append(right, personVariants(c.ID, c.Fields, c.Aliases, s.d.Region)...)
+	}
+	if len(right) == 0 {
+		return nil, nil
+	}
+	model, err := s.Model(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := match.Link(ctx, []entity.Person{probe}, right, match.Options{Model: model, Threshold: max(minScore, 1e-9), Workers: 1, MaxBlock: len(right) + 2})
+	if err != nil {
+		return nil, err
+	}
+	best := map[string]Candidate{}
+	for _, p := range res.Pairs {
+		id := right[p.Right].ID
+		if b, ok := best[id]; ok && b.Weight >= p.Weight {
+			continue
+		}
+		ex := res.Explain(p)
+		fields := make([]match.FieldExplanation, 0, len(ex.Fields))
+		for _, fe := range ex.Fields {
+			if fe.Level != "missing" && fe.Level != "" {
+				fields = append(fields, fe)
+			}
+		}
+		best[id] = Candidate{Entity: byID[id], Score: p.Score, Weight: p.Weight, Band: band(p.Score), Explanation: fields}
+	}
+	out := make([]Candidate, 0, len(best))
+	for _, c := range best {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Weight != out[j].Weight {
+			return out[i].Weight > out[j].Weight
+		}
+		return out[i].Entity.ID < out[j].Entity.ID
+	})
+	return out, nil
+}
+
+// Search finds stored entities like the probe, best first, with score
+// explanations. The purpose is recorded in the audit log.
+func (s *Service) Search(ctx context.Context, p *auth.Principal, pr Probe, purpose string) ([]Candidate, error) {
+	const op = "cases.Search"
+	kind, f, err := s.prepareProbe(pr)
+	if err != nil {
+		return nil, errs.Newf(errs.Invalid, op, "%v", err)
+	}
+	out, err := s.match(ctx, s.d.Store, kind, f, 0.05)
+	if err != nil {
+		return nil, unavailable(op, err)
+	}
+	if len(out) > 50 {
+		out = out[:50]
+	}
+	if out == nil {
+		out = []Candidate{}
+	}
+	if err := s.record(ctx, entry(p, "cases.search", "cases/"+string(kind), clip(purpose, 500), searchDetail(len(out)))); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func searchDetail(n int) string {
+	return "results=" + itoa(n)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Model is the node's matching model: fitted on its own data by FitModel,
+// or the generic default weights.
+func (s *Service) Model(ctx context.Context) (*match.Model, error) {
+	s.mu.RLock()
+	m := s.model
+	s.mu.RUnlock()
+	if m != nil {
+		return m, nil
+	}
+	var raw string
+	err := s.d.Store.QueryRowContext(ctx, `SELECT model FROM cases_model WHERE id = 1`).Scan(&raw)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		m = match.NewModel()
+	case err != nil:
+		return nil, err
+	default:
+		if m, err = match.ReadModel(strings.NewReader(raw)); err != nil {
+			s.d.Logger.Warn("cases: stored model unreadable; using default weights", "err", err)
+			m = match.NewModel()
+		}
+	}
+	s.mu.Lock()
+	s.model = m
+	s.mu.Unlock()
+	return m, nil
+}
+
+// FitModel learns match weights by EM from (up to sample) persons stored
+// on this node and keeps them for searches and answers.
+func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (int, error) {
+	const op = "cases.FitModel"
+	if sample <= 0 {
+		sample = 50000
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, fields, aliases FROM cases_entities WHERE kind = ? AND merged_into = '' ORDER BY pk LIMIT ?`, string(entity.KindPerson), sample)
+	if err != nil {
+		return 0, unavailable(op, err)
+	}
+	var recs []entity.Person
+	for rows.Next() {
+		var id, f, a string
+		if err := rows.Scan(&id, &f, &a); err != nil {
+			rows.Close()
+			return 0, unavailable(op, err)
+		}
+		e := Entity{ID: id}
+		e2, _ := scanEntityJSON(f, a)
+		e.Fields, e.Aliases = e2.Fields, e2.Aliases
+		recs = append(recs, personVariants(id, e.Fields, nil, s.d.Region)[0])
+	}
+	rows.Close()
+	if len(recs) < 100 {
+		return len(recs), errs.Newf(errs.Conflict, op, "only %d persons stored; at least 100 are needed to learn weights (default weights stay in use)", len(recs))
+	}
+	res, err := match.Dedupe(ctx, recs, match.Options{})
+	if err != nil {
+		return 0, errs.Wrap(errs.Internal, op, "fitting failed", err)
+	}
+	var buf bytes.Buffer
+	if err := res.Model.WriteJSON(&buf); err != nil {
+		return 0, errs.Wrap(errs.Internal, op, "fitting failed", err)
+	}
+	m, err := match.ReadModel(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		return 0, errs.Wrap(errs.Internal, op, "fitting failed", err)
+	}
+	now := store.FormatTime(s.now())
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cases_model WHERE id = 1`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO cases_model (id, model, records, fitted_at) VALUES (1, ?, ?, ?)`, buf.String(), len(recs), now)
+		return err
+	})
+	if err != nil {
+		return 0, unavailable(op, err)
+	}
+	s.mu.Lock()
+	s.model = m
+	s.mu.Unlock()
+	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+itoa(len(recs))))
+}
+
+func scanEntityJSON(fields, aliases string) (Entity, error) {
+	var e Entity
+	err := jsonUnmarshal(fields, &e.Fields)
+	_ = jsonUnmarshal(aliases, &e.Aliases)
+	return e, err
+}
