@@ -241,9 +241,9 @@ func (s *Service) Cases(ctx context.Context, p *auth.Principal, crimeArea string
 
 // CaseDetail is a case with its entities.
 type CaseDetail struct {
-	Case     Case          `json:"case"`
-	Entities []CaseMember  `json:"entities"`
-	Graph    []Relation    `json:"relations"`
+	Case     Case         `json:"case"`
+	Entities []CaseMember `json:"entities"`
+	Graph    []Relation   `json:"relations"`
 }
 
 // CaseMember is an entity in a case with its role.
@@ -594,11 +594,11 @@ func scanEntity(r interface{ Scan(...any) error }) (Entity, error) {
 
 // EntityDetail is an entity with its cases and relations.
 type EntityDetail struct {
-	Entity    Entity        `json:"entity"`
-	Cases     []CaseRole    `json:"cases"`
-	Relations []Relation    `json:"relations"`
-	Neighbors []EntitySlim  `json:"neighbours" doc:"entities at the other end of the relations"`
-	Merged    []EntitySlim  `json:"merged" doc:"duplicates merged into this entity"`
+	Entity    Entity       `json:"entity"`
+	Cases     []CaseRole   `json:"cases"`
+	Relations []Relation   `json:"relations"`
+	Neighbors []EntitySlim `json:"neighbours" doc:"entities at the other end of the relations"`
+	Merged    []EntitySlim `json:"merged" doc:"duplicates merged into this entity"`
 }
 
 // CaseRole is a case an entity appears in.

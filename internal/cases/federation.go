@@ -128,18 +128,18 @@ type QueryInput struct {
 
 // OutQuery is a query sent by this node, with the answers so far.
 type OutQuery struct {
-	ID        string        `json:"id"`
-	Purpose   string        `json:"purpose"`
-	CaseRef   string        `json:"case_ref"`
-	Peers     []string      `json:"peers"`
-	Items     []QueryItem   `json:"items"`
-	CreatedBy string        `json:"created_by"`
-	Agency    string        `json:"agency"`
-	CreatedAt time.Time     `json:"created_at"`
-	Results   []PeerResult  `json:"results"`
-	Releases  []Release     `json:"releases"`
-	Hits      int           `json:"hits"`
-	Pending   []string      `json:"pending_peers" doc:"peers that have not answered yet"`
+	ID        string       `json:"id"`
+	Purpose   string       `json:"purpose"`
+	CaseRef   string       `json:"case_ref"`
+	Peers     []string     `json:"peers"`
+	Items     []QueryItem  `json:"items"`
+	CreatedBy string       `json:"created_by"`
+	Agency    string       `json:"agency"`
+	CreatedAt time.Time    `json:"created_at"`
+	Results   []PeerResult `json:"results"`
+	Releases  []Release    `json:"releases"`
+	Hits      int          `json:"hits"`
+	Pending   []string     `json:"pending_peers" doc:"peers that have not answered yet"`
 }
 
 // PeerResult is one peer's answer for one item.

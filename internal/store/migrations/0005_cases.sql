@@ -179,3 +179,10 @@ CREATE TABLE cases_audit_queue (
     seq   {{SERIAL}},
     entry TEXT NOT NULL
 );
+
+-- Aggregate statistics shared by peers (counts only, small cells suppressed).
+CREATE TABLE cases_shared_stats (
+    peer        TEXT PRIMARY KEY,
+    stats       TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
