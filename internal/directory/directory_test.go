@@ -572,3 +572,40 @@ func TestSearchAcrossScripts(t *testing.T) {
 		wantKind(t, err, errs.Invalid, "at least one word")
 	})
 }
+
+func TestSeedDemo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st, "me")
+		ctx := context.Background()
+		for range 2 {
+			if err := e.svc.SeedDemo(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, err := e.svc.ContactPoints(ctx, officer, directory.ContactFilter{})
+		if err != nil || len(all) != 30 {
+			t.Fatalf("demo contact points %d %v", len(all), err)
+		}
+		res, err := e.svc.Lookup(ctx, officer, "Kosova", "prosecutorial focal point")
+		if err != nil || len(res.Contacts) != 1 || res.Contacts[0].OwnerNode != "xk" || res.Contacts[0].MechanismID != "" {
+			t.Fatalf("XK focal point: %+v %v", res, err)
+		}
+		stale, _ := e.svc.ContactPoints(ctx, officer, directory.ContactFilter{StaleOnly: true})
+		if len(stale) != 6 {
+			t.Fatalf("stale demo entries %d", len(stale))
+		}
+		// The Montenegrin node may hand over its own contact points only.
+		if _, err := e.svc.Handover(ctx, admin, res.Contacts[0].ID, directory.HandoverInput{ToHolder: "Someone"}); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("ME handed over an XK contact point: %v", err)
+		}
+		me, _ := e.svc.Lookup(ctx, officer, "ME", "ncu")
+		if _, err := e.svc.Handover(ctx, admin, me.Contacts[0].ID, directory.HandoverInput{ToHolder: "Someone Else"}); err != nil {
+			t.Fatal(err)
+		}
+		// A snapshot publishes only this node's own records.
+		snap, err := e.svc.Snapshot(ctx)
+		if err != nil || len(snap.ContactPoints) != 5 || len(snap.Agencies) != 4 || snap.Owner != "me" {
+			t.Fatalf("snapshot: %d contacts, %d agencies, %v", len(snap.ContactPoints), len(snap.Agencies), err)
+		}
+	})
+}
