@@ -52,6 +52,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage accounts: user add|list|disable|enable", runUser},
 		{"audit", "audit log tools: audit verify", runAudit},
+		{"directory", "regional directory: directory contact|search|stale|matrix|export", runDirectory},
 		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status", runFederation},
 		{"link", "link records across two CSV files", runLink},
 		{"dedupe", "find duplicate records in one CSV file", runDedupe},

@@ -75,11 +75,11 @@ func (s *Server) flashFor(r *http.Request) string {
 	return ""
 }
 
-func splitList(v string) []string {
+func dirSplitList(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == ';' || r == '\r' })
 }
 
-func splitLines(v string) []string {
+func dirSplitLines(v string) []string {
 	return strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '\r' })
 }
 
@@ -140,7 +140,7 @@ func (s *Server) dirExport(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) dirMatrix(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	extra := splitList(q.Get("extra"))
+	extra := dirSplitList(q.Get("extra"))
 	m, err := s.d.Directory.Matrix(r.Context(), PrincipalFrom(r.Context()), q.Get("type"), extra)
 	data := map[string]any{"Type": q.Get("type"), "Extra": q.Get("extra")}
 	if err != nil {
@@ -209,8 +209,8 @@ func (s *Server) dirAgencyCreate(w http.ResponseWriter, r *http.Request) {
 		form[k] = r.PostFormValue(k)
 	}
 	a, err := s.d.Directory.CreateAgency(r.Context(), PrincipalFrom(r.Context()), directory.AgencyInput{Country: form["country"], Code: form["code"], Name: form["name"],
-		LocalName: form["local_name"], Acronym: form["acronym"], Type: form["type"], Jurisdiction: form["jurisdiction"], Languages: splitList(form["languages"]),
-		Website: form["website"], Sources: splitLines(form["sources"])})
+		LocalName: form["local_name"], Acronym: form["acronym"], Type: form["type"], Jurisdiction: form["jurisdiction"], Languages: dirSplitList(form["languages"]),
+		Website: form["website"], Sources: dirSplitLines(form["sources"])})
 	if err != nil {
 		status, msg := s.formStatus(err, r.URL.Path)
 		s.renderAgencies(w, r, status, form, msg)
@@ -277,9 +277,9 @@ func (s *Server) dirContactCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := directory.ContactPointInput{Country: form["country"], AgencyID: form["agency_id"], MechanismID: form["mechanism_id"], Role: form["role"], Title: form["title"],
 		HolderName: form["holder_name"], HolderTitle: form["holder_title"], HolderSince: form["holder_since"], DeputyName: form["deputy_name"], DeputyTitle: form["deputy_title"],
-		Languages: splitList(form["languages"]), AlwaysOn: form["always_on"] != "", Hours: form["hours"], TimeZone: form["time_zone"], Notes: form["notes"], Sources: splitLines(form["sources"])}
+		Languages: dirSplitList(form["languages"]), AlwaysOn: form["always_on"] != "", Hours: form["hours"], TimeZone: form["time_zone"], Notes: form["notes"], Sources: dirSplitLines(form["sources"])}
 	for _, k := range []string{"phone", "secure", "email"} {
-		for _, v := range splitList(form[k]) {
+		for _, v := range dirSplitList(form[k]) {
 			in.Channels = append(in.Channels, directory.Channel{Kind: k, Value: v})
 		}
 	}
@@ -340,7 +340,7 @@ func (s *Server) dirContactHandover(w http.ResponseWriter, r *http.Request) {
 		form[k] = r.PostFormValue(k)
 	}
 	h, err := s.d.Directory.Handover(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id"), directory.HandoverInput{ToHolder: form["to_holder"], ToHolderTitle: form["to_holder_title"],
-		ToDeputy: form["to_deputy"], ToDeputyTitle: form["to_deputy_title"], EffectiveFrom: form["effective_from"], Reason: form["reason"], OpenItems: splitLines(form["open_items"])})
+		ToDeputy: form["to_deputy"], ToDeputyTitle: form["to_deputy_title"], EffectiveFrom: form["effective_from"], Reason: form["reason"], OpenItems: dirSplitLines(form["open_items"])})
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			s.uiError(w, r, err)
@@ -507,8 +507,8 @@ func (s *Server) dirAgreementCreate(w http.ResponseWriter, r *http.Request) {
 		form[k] = r.PostFormValue(k)
 	}
 	in := directory.AgreementInput{Title: form["title"], ShortName: form["short_name"], Types: r.PostForm["types"], Multilateral: form["multilateral"] != "",
-		Signed: form["signed"], Ratified: form["ratified"], InForce: form["in_force"], LegalBasis: form["legal_basis"], Scope: form["scope"], Sources: splitLines(form["sources"])}
-	for _, c := range splitList(form["parties"]) {
+		Signed: form["signed"], Ratified: form["ratified"], InForce: form["in_force"], LegalBasis: form["legal_basis"], Scope: form["scope"], Sources: dirSplitLines(form["sources"])}
+	for _, c := range dirSplitList(form["parties"]) {
 		in.Parties = append(in.Parties, directory.Party{Country: strings.TrimSpace(c)})
 	}
 	a, err := s.d.Directory.CreateAgreement(r.Context(), PrincipalFrom(r.Context()), in)
