@@ -502,6 +502,10 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 		e, created, err = s.storeEntity(ctx, tx, p, kind, in)
 		return err
 	})
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return Entity{}, false, errs.Newf(errs.Invalid, op, "%v", fe)
+	}
 	if err != nil {
 		return Entity{}, false, unavailable(op, err)
 	}
@@ -515,6 +519,15 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 
 // storeEntity inserts a normalised entity with its index keys inside tx.
 func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Principal, kind entity.Kind, in EntityInput) (Entity, bool, error) {
+	var caseID string
+	if in.Case != "" {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&caseID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return Entity{}, false, &FieldError{"case", fmt.Sprintf("no case with reference %q", in.Case)}
+			}
+			return Entity{}, false, err
+		}
+	}
 	fp := fingerprint(kind, in.Fields, in.Aliases)
 	by := ""
 	if p != nil {
@@ -539,14 +552,7 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 	} else if err := s.insertKeys(ctx, tx, e.pk, entityKeys(kind, e.Fields, e.Aliases, s.d.Region)); err != nil {
 		return Entity{}, false, err
 	}
-	if in.Case != "" {
-		var caseID string
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&caseID); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return Entity{}, false, &FieldError{"case", fmt.Sprintf("no case with reference %q", in.Case)}
-			}
-			return Entity{}, false, err
-		}
+	if caseID != "" {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_case_entities (case_id, entity_id, role) VALUES (?, ?, ?) ON CONFLICT (case_id, entity_id) DO NOTHING`, caseID, e.ID, in.Role); err != nil {
 			return Entity{}, false, err
 		}

@@ -1,0 +1,626 @@
+package cases
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Import formats.
+const (
+	FormatCSV  = "csv"
+	FormatJSON = "json"
+	FormatFtM  = "ftm"
+)
+
+// MaxImportBytes bounds one import file.
+const MaxImportBytes = 64 << 20
+
+// ImportOptions control an import.
+type ImportOptions struct {
+	Format   string
+	Filename string
+	// Kind is the entity kind of CSV rows without a "kind" column
+	// (default person).
+	Kind string
+	// Mapping maps CSV headers (case-insensitive) to field names, or to
+	// "ignore"; headers not mapped are recognised by name.
+	Mapping map[string]string
+	// Case links every imported entity without its own case column to
+	// this case reference.
+	Case   string
+	DryRun bool
+	// Progress, when set, is called every few hundred rows.
+	Progress func(done, total int)
+}
+
+// RowError is one rejected row and why.
+type RowError struct {
+	Row    int    `json:"row" doc:"1-based line (CSV, with the header as line 1) or position (JSON, FollowTheMoney)"`
+	Column string `json:"column,omitempty" doc:"the column or property at fault"`
+	Msg    string `json:"message"`
+}
+
+// ColumnMap is how one CSV column is read.
+type ColumnMap struct {
+	Header string `json:"header"`
+	Field  string `json:"field" doc:"entity field, kind, case, role, aliases, ref, or ignore"`
+}
+
+// ImportReport describes an import or a dry run. Every row is counted in
+// exactly one of Created, Unchanged or Rejected.
+type ImportReport struct {
+	ID        string      `json:"id,omitempty"`
+	Format    string      `json:"format"`
+	DryRun    bool        `json:"dry_run"`
+	Rows      int         `json:"rows"`
+	Created   int         `json:"created" doc:"new entities (would be created, in a dry run)"`
+	Unchanged int         `json:"unchanged" doc:"entities already stored (re-import changes nothing)"`
+	Relations int         `json:"relations"`
+	Cases     int         `json:"cases"`
+	Rejected  []RowError  `json:"rejected"`
+	Columns   []ColumnMap `json:"columns,omitempty"`
+	Preview   [][]string  `json:"preview,omitempty" doc:"first rows as read, for the mapping preview"`
+	SHA256    string      `json:"sha256"`
+}
+
+// importRow is one parsed entity, relation or case of an import.
+type importRow struct {
+	row      int
+	ref      string // local reference for relations (CSV "ref" column, FtM id)
+	entity   *EntityInput
+	cas      *CaseInput
+	relation *importRelation
+	colOf    map[string]string // field → source column, for messages
+	err      *RowError
+}
+
+type importRelation struct {
+	from, to, typ, note string
+}
+
+// headerAliases maps common CSV headers to field names.
+var headerAliases = map[string]string{
+	"first_name": match.ColGiven, "firstname": match.ColGiven, "given": match.ColGiven, "ime": match.ColGiven, "emri": match.ColGiven, "име": match.ColGiven,
+	"surname": match.ColFamily, "last_name": match.ColFamily, "lastname": match.ColFamily, "prezime": match.ColFamily, "mbiemri": match.ColFamily, "презиме": match.ColFamily,
+	"name": "", "fullname": match.ColFull, "full name": match.ColFull,
+	"dob": match.ColDOB, "birth_date": match.ColDOB, "birthdate": match.ColDOB, "datum_rodjenja": match.ColDOB, "datum rođenja": match.ColDOB, "datelindja": match.ColDOB,
+	"jmbg": match.ColPersonalID, "embg": match.ColPersonalID, "national_id": match.ColPersonalID, "nid": match.ColPersonalID, "id_number": match.ColPersonalID,
+	"father": match.ColFather, "ime_oca": match.ColFather, "atesia": match.ColFather, "gender": match.ColSex, "pol": match.ColSex, "gjinia": match.ColSex,
+	"city": match.ColCity, "grad": match.ColCity, "qyteti": match.ColCity, "address": match.ColAddress1, "adresa": match.ColAddress1, "adresa_1": match.ColAddress1,
+	"citizenship": match.ColNationality, "drzavljanstvo": match.ColNationality, "tel": match.ColPhone, "telephone": match.ColPhone, "telefon": match.ColPhone, "mobile": match.ColPhone,
+	"registration": "plate", "registration_number": "plate", "tablice": "plate", "reg_number": "reg_no", "tax_id": "reg_no", "pib": "reg_no", "nipt": "reg_no", "jib": "reg_no",
+	"account": "number", "account_number": "number", "imei_number": "imei", "serial_number": "serial", "caliber": "calibre", "color": "colour",
+	"type_of_document": "doc_type", "document_type": "doc_type", "entity_kind": "kind", "type": "",
+	"case_reference": "case", "case_ref": "case", "alias": "aliases", "aka": "aliases", "id": "ref", "rec_id": "ref",
+}
+
+// special CSV columns, beyond entity fields.
+var specialColumns = []string{"kind", "case", "role", "aliases", "ref", "ignore"}
+
+func mapHeader(h string, kind entity.Kind, custom map[string]string) string {
+	key := strings.ToLower(strings.TrimSpace(h))
+	for k, v := range custom {
+		if strings.EqualFold(strings.TrimSpace(k), key) {
+			return v
+		}
+	}
+	if slices.Contains(specialColumns, key) {
+		return key
+	}
+	if slices.Contains(kindFields[kind], key) {
+		return key
+	}
+	norm := strings.ReplaceAll(key, " ", "_")
+	if slices.Contains(kindFields[kind], norm) {
+		return norm
+	}
+	if v, ok := headerAliases[key]; ok && v != "" {
+		return v
+	}
+	if v, ok := headerAliases[norm]; ok && v != "" {
+		return v
+	}
+	if key == "name" || key == "type" {
+		switch kind {
+		case entity.KindPerson:
+			if key == "name" {
+				return match.ColFull
+			}
+		case entity.KindOrganisation:
+			if key == "name" {
+				return "name"
+			}
+		case entity.KindWeapon:
+			if key == "type" {
+				return "type"
+			}
+		case entity.KindDocument:
+			if key == "type" {
+				return "doc_type"
+			}
+		}
+	}
+	return ""
+}
+
+// ParseCSV reads entity rows from CSV. It never fails on a bad row: the
+// row is returned with its error. It fails only when the file itself is
+// unreadable (no header, not UTF-8 text).
+func ParseCSV(r io.Reader, opt ImportOptions) ([]ColumnMap, [][]string, []importRow, error) {
+	const op = "cases.ParseCSV"
+	kind := entity.KindPerson
+	if opt.Kind != "" {
+		k, ok := entity.ParseKind(opt.Kind)
+		if !ok {
+			return nil, nil, nil, errs.Newf(errs.Invalid, op, "kind %q is not an entity kind", opt.Kind)
+		}
+		kind = k
+	}
+	br := bufio.NewReader(r)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	// Sniff ; separated files (common in regional spreadsheets).
+	if b, _ := br.Peek(4096); bytes.Count(firstLine(b), []byte(";")) > bytes.Count(firstLine(b), []byte(",")) {
+		cr.Comma = ';'
+	}
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil, nil, errs.New(errs.Invalid, op, "the file is empty: a header row is required")
+		}
+		return nil, nil, nil, errs.Newf(errs.Invalid, op, "line 1: %v", err)
+	}
+	cols := make([]ColumnMap, len(header))
+	seen := map[string]string{}
+	for i, h := range header {
+		if !utf8.ValidString(h) {
+			return nil, nil, nil, errs.Newf(errs.Invalid, op, "line 1, column %d: the header is not UTF-8 text (save the file as UTF-8)", i+1)
+		}
+		f := mapHeader(h, kind, opt.Mapping)
+		if f == "" {
+			f = "ignore"
+		}
+		if f != "ignore" {
+			if prev, dup := seen[f]; dup {
+				return nil, nil, nil, errs.Newf(errs.Invalid, op, "columns %q and %q both map to %s; map one of them to ignore", prev, h, f)
+			}
+			if !slices.Contains(specialColumns, f) {
+				if !fieldOfAnyKind(f) {
+					return nil, nil, nil, errs.Newf(errs.Invalid, op, "column %q is mapped to %q, which is not a field", h, f)
+				}
+			}
+			seen[f] = h
+		}
+		cols[i] = ColumnMap{Header: h, Field: f}
+	}
+	var preview [][]string
+	var rows []importRow
+	line := 1
+	for {
+		rec, err := cr.Read()
+		line++
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+				rows = append(rows, importRow{row: pe.Line, err: &RowError{Row: pe.Line, Column: colName(cols, pe.Column-1), Msg: pe.Err.Error()}})
+				if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrFieldCount) {
+					continue
+				}
+			}
+			return cols, preview, rows, errs.Newf(errs.Invalid, op, "line %d: the file cannot be read further: %v", line, err)
+		}
+		if pos, _ := cr.FieldPos(0); pos > 0 {
+			line = pos
+		}
+		if len(preview) < 10 {
+			preview = append(preview, rec)
+		}
+		rows = append(rows, csvRow(line, rec, cols, kind, opt.Case))
+		if len(rows) > 2_000_000 {
+			return cols, preview, rows, errs.New(errs.TooLarge, op, "at most 2,000,000 rows per file")
+		}
+	}
+	return cols, preview, rows, nil
+}
+
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+func fieldOfAnyKind(f string) bool {
+	for _, fs := range kindFields {
+		if slices.Contains(fs, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func colName(cols []ColumnMap, i int) string {
+	if i >= 0 && i < len(cols) {
+		return cols[i].Header
+	}
+	return ""
+}
+
+func csvRow(line int, rec []string, cols []ColumnMap, kind entity.Kind, defCase string) importRow {
+	row := importRow{row: line, colOf: map[string]string{}}
+	if len(rec) != len(cols) {
+		row.err = &RowError{Row: line, Msg: fmt.Sprintf("has %d columns, the header has %d", len(rec), len(cols))}
+		return row
+	}
+	in := EntityInput{Kind: string(kind), Fields: map[string]string{}, Case: defCase}
+	empty := true
+	for i, v := range rec {
+		if !utf8.ValidString(v) {
+			row.err = &RowError{Row: line, Column: cols[i].Header, Msg: "is not UTF-8 text"}
+			return row
+		}
+		v = strings.TrimSpace(v)
+		if v != "" {
+			empty = false
+		}
+		switch f := cols[i].Field; f {
+		case "ignore":
+		case "kind":
+			if v != "" {
+				in.Kind = v
+			}
+			row.colOf["kind"] = cols[i].Header
+		case "case":
+			if v != "" {
+				in.Case = v
+			}
+			row.colOf["case"] = cols[i].Header
+		case "role":
+			in.Role = v
+			row.colOf["role"] = cols[i].Header
+		case "aliases":
+			for _, a := range strings.Split(v, ";") {
+				if a = strings.TrimSpace(a); a != "" {
+					in.Aliases = append(in.Aliases, a)
+				}
+			}
+		case "ref":
+			row.ref = v
+		default:
+			if v != "" {
+				in.Fields[f] = v
+			}
+			row.colOf[f] = cols[i].Header
+		}
+	}
+	if empty {
+		row.err = &RowError{Row: line, Msg: "the row is empty"}
+		return row
+	}
+	row.entity = &in
+	return row
+}
+
+// jsonImport is the native JSON import document.
+type jsonImport struct {
+	Cases    []CaseInput `json:"cases"`
+	Entities []struct {
+		Ref string `json:"ref"`
+		EntityInput
+	} `json:"entities"`
+	Relations []struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+		Type string `json:"type"`
+		Note string `json:"note"`
+	} `json:"relations"`
+}
+
+// ParseJSON reads the native JSON format:
+//
+//	{"cases": [{"reference": "BA-1", "title": "…", "crime_area": "drugs"}],
+//	 "entities": [{"ref": "p1", "kind": "person", "fields": {…}, "case": "BA-1", "role": "suspect"}],
+//	 "relations": [{"from": "p1", "to": "v1", "type": "uses"}]}
+func ParseJSON(r io.Reader) ([]importRow, error) {
+	var doc jsonImport
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, errs.Newf(errs.Invalid, "cases.ParseJSON", "the file is not a JSON import document: %v", err)
+	}
+	var rows []importRow
+	n := 0
+	for i := range doc.Cases {
+		n++
+		rows = append(rows, importRow{row: n, cas: &doc.Cases[i]})
+	}
+	for _, e := range doc.Entities {
+		n++
+		in := e.EntityInput
+		rows = append(rows, importRow{row: n, ref: e.Ref, entity: &in})
+	}
+	for _, rel := range doc.Relations {
+		n++
+		rows = append(rows, importRow{row: n, relation: &importRelation{from: rel.From, to: rel.To, typ: rel.Type, note: rel.Note}})
+	}
+	return rows, nil
+}
+
+// Import reads a file and stores its cases, entities and relations. Every
+// row is created, found unchanged or rejected with its reason; nothing is
+// dropped silently. Re-importing the same file changes nothing. With
+// DryRun nothing is written.
+func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, opt ImportOptions) (ImportReport, error) {
+	const op = "cases.Import"
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
+	if err != nil {
+		return ImportReport{}, errs.Wrap(errs.Invalid, op, "the file cannot be read", err)
+	}
+	if len(data) > MaxImportBytes {
+		return ImportReport{}, errs.Newf(errs.TooLarge, op, "the file is larger than %d MiB", MaxImportBytes>>20)
+	}
+	sum := sha256.Sum256(data)
+	rep := ImportReport{Format: opt.Format, DryRun: opt.DryRun, SHA256: hex.EncodeToString(sum[:]), Rejected: []RowError{}}
+	var rows []importRow
+	switch opt.Format {
+	case FormatCSV, "":
+		rep.Format = FormatCSV
+		rep.Columns, rep.Preview, rows, err = ParseCSV(bytes.NewReader(data), opt)
+	case FormatJSON:
+		rows, err = ParseJSON(bytes.NewReader(data))
+	case FormatFtM:
+		rows, err = ParseFtM(bytes.NewReader(data))
+	default:
+		return rep, errs.Newf(errs.Invalid, op, "format %q is unknown; use csv, json or ftm", opt.Format)
+	}
+	if err != nil {
+		return rep, err
+	}
+	// Validate every row first, so a dry run reports everything.
+	for i := range rows {
+		row := &rows[i]
+		if row.err != nil {
+			continue
+		}
+		switch {
+		case row.entity != nil:
+			if _, err := s.normaliseEntity(row.entity); err != nil {
+				re := RowError{Row: row.row, Msg: err.Error()}
+				var fe *FieldError
+				if errors.As(err, &fe) {
+					re.Column, re.Msg = fe.Field, fe.Msg
+					if c, ok := row.colOf[fe.Field]; ok {
+						re.Column = c
+					}
+				}
+				row.err = &re
+			}
+		case row.cas != nil:
+			if err := row.cas.normalise(); err != nil {
+				row.err = &RowError{Row: row.row, Msg: errs.SafeMessage(err)}
+			}
+		case row.relation != nil:
+			row.relation.typ = strings.ToLower(strings.TrimSpace(row.relation.typ))
+			if !slices.Contains(RelationTypes, row.relation.typ) {
+				row.err = &RowError{Row: row.row, Column: "type", Msg: fmt.Sprintf("%q is not a relation type (%s)", row.relation.typ, strings.Join(RelationTypes, ", "))}
+			}
+		}
+	}
+	rep.Rows = len(rows)
+	if opt.DryRun {
+		err = s.dryRun(ctx, rows, &rep)
+	} else {
+		if err := s.record(ctx, entry(p, "cases.import.start", "import/"+rep.SHA256[:16], "", fmt.Sprintf("format=%s file=%s rows=%d", rep.Format, clip(opt.Filename, 200), len(rows)))); err != nil {
+			return rep, err
+		}
+		err = s.write(ctx, p, rows, opt, &rep)
+	}
+	if err != nil {
+		return rep, err
+	}
+	for _, row := range rows {
+		if row.err != nil {
+			rep.Rejected = append(rep.Rejected, *row.err)
+		}
+	}
+	slices.SortStableFunc(rep.Rejected, func(a, b RowError) int { return a.Row - b.Row })
+	if opt.DryRun {
+		return rep, s.record(ctx, entry(p, "cases.import.dryrun", "import/"+rep.SHA256[:16], "", reportDetail(rep)))
+	}
+	rep.ID = newID()
+	by := ""
+	if p != nil {
+		by = p.Username
+	}
+	if _, err := s.d.Store.ExecContext(ctx, `INSERT INTO cases_imports (id, format, filename, sha256, rows_total, created, unchanged, rejected, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		rep.ID, rep.Format, clip(opt.Filename, 200), rep.SHA256, rep.Rows, rep.Created, rep.Unchanged, len(rep.Rejected), by, store.FormatTime(s.now())); err != nil {
+		return rep, unavailable(op, err)
+	}
+	return rep, s.record(ctx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
+}
+
+func reportDetail(r ImportReport) string {
+	return fmt.Sprintf("format=%s rows=%d created=%d unchanged=%d relations=%d cases=%d rejected=%d sha256=%s", r.Format, r.Rows, r.Created, r.Unchanged, r.Relations, r.Cases, len(r.Rejected), r.SHA256)
+}
+
+func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportReport) error {
+	refs := map[string]bool{}
+	cases := map[string]bool{}
+	for _, row := range rows {
+		if row.err == nil && row.cas != nil {
+			cases[row.cas.Reference] = true
+		}
+	}
+	for i := range rows {
+		row := &rows[i]
+		if row.err != nil {
+			continue
+		}
+		switch {
+		case row.cas != nil:
+			var n int
+			if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ?`, row.cas.Reference).Scan(&n); err != nil {
+				return unavailable("cases.Import", err)
+			}
+			if n == 0 {
+				rep.Cases++
+			}
+		case row.entity != nil:
+			if c := row.entity.Case; c != "" && !cases[c] {
+				var n int
+				if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ? OR id = ?`, c, c).Scan(&n); err != nil {
+					return unavailable("cases.Import", err)
+				}
+				if n == 0 {
+					row.err = &RowError{Row: row.row, Column: orCol(row.colOf, "case"), Msg: fmt.Sprintf("no case with reference %q", c)}
+					continue
+				}
+			}
+			kind, _ := entity.ParseKind(row.entity.Kind)
+			var n int
+			if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_entities WHERE fingerprint = ?`, fingerprint(kind, row.entity.Fields, row.entity.Aliases)).Scan(&n); err != nil {
+				return unavailable("cases.Import", err)
+			}
+			if n == 0 {
+				rep.Created++
+			} else {
+				rep.Unchanged++
+			}
+			if row.ref != "" {
+				refs[row.ref] = true
+			}
+		}
+	}
+	for i := range rows {
+		row := &rows[i]
+		if row.err == nil && row.relation != nil {
+			if !refs[row.relation.from] || !refs[row.relation.to] {
+				row.err = &RowError{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
+				continue
+			}
+			rep.Relations++
+		}
+	}
+	return nil
+}
+
+func orCol(m map[string]string, f string) string {
+	if c, ok := m[f]; ok {
+		return c
+	}
+	return f
+}
+
+// write stores the rows in chunks of a few hundred per transaction.
+func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportReport) error {
+	const chunk = 500
+	src := "import:" + rep.Format + ":" + clip(opt.Filename, 100) + "@" + rep.SHA256[:12]
+	ids := map[string]string{}
+	total := len(rows)
+	// Cases first, so entities can link to them.
+	order := make([]int, 0, len(rows))
+	for i, r := range rows {
+		if r.cas != nil {
+			order = append(order, i)
+		}
+	}
+	for i, r := range rows {
+		if r.entity != nil {
+			order = append(order, i)
+		}
+	}
+	for i, r := range rows {
+		if r.relation != nil {
+			order = append(order, i)
+		}
+	}
+	done := 0
+	for start := 0; start < len(order); start += chunk {
+		end := min(start+chunk, len(order))
+		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			for _, i := range order[start:end] {
+				row := &rows[i]
+				if row.err != nil {
+					continue
+				}
+				switch {
+				case row.cas != nil:
+					_, created, err := s.createCase(ctx, tx, p, *row.cas)
+					if err != nil {
+						return err
+					}
+					if created {
+						rep.Cases++
+					}
+				case row.entity != nil:
+					kind, _ := entity.ParseKind(row.entity.Kind)
+					row.entity.Source = src
+					e, created, err := s.storeEntity(ctx, tx, p, kind, *row.entity)
+					var fe *FieldError
+					if errors.As(err, &fe) {
+						row.err = &RowError{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
+						continue
+					}
+					if err != nil {
+						return err
+					}
+					if created {
+						rep.Created++
+					} else {
+						rep.Unchanged++
+					}
+					if row.ref != "" {
+						ids[row.ref] = e.ID
+					}
+				case row.relation != nil:
+					from, to := ids[row.relation.from], ids[row.relation.to]
+					if from == "" || to == "" {
+						row.err = &RowError{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
+						continue
+					}
+					r := Relation{ID: newID(), From: from, To: to, Type: row.relation.typ, Note: clip(row.relation.note, 1000), CreatedAt: s.now()}
+					created, err := s.relate(ctx, tx, &r)
+					if err != nil {
+						return err
+					}
+					if created {
+						rep.Relations++
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable("cases.Import", err)
+		}
+		done = end
+		if opt.Progress != nil {
+			opt.Progress(done, total)
+		}
+	}
+	return nil
+}
