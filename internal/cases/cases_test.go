@@ -77,3 +77,79 @@ func TestSearchAcrossScripts(t *testing.T) {
 		}
 	})
 }
+
+func TestDuplicatesMergeUnmerge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		s, _ := newService(t, st)
+		a := mustEntity(t, s, person("Agron", "Krasniqi", "1979-04-02", ""))
+		b := mustEntity(t, s, person("Агрон", "Красничи", "02.04.1979", ""))
+		mustEntity(t, s, person("Besa", "Gashi", "1990-01-01", ""))
+		v1 := mustEntity(t, s, cases.EntityInput{Kind: "vehicle", Fields: map[string]string{"plate": "BG-123-AA"}})
+		v2 := mustEntity(t, s, cases.EntityInput{Kind: "vehicle", Fields: map[string]string{"plate": "BG 123 AA", "make": "Golf"}})
+		d, err := s.Duplicates(ctx, officer, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]bool{}
+		for _, p := range d {
+			found[p.A.ID+p.B.ID], found[p.B.ID+p.A.ID] = true, true
+		}
+		if !found[a.ID+b.ID] || !found[v1.ID+v2.ID] || len(d) != 2 {
+			t.Fatalf("duplicates: %+v", d)
+		}
+		if err := s.Merge(ctx, officer, a.ID, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, _ := s.Search(ctx, officer, cases.Probe{Kind: "person", Fields: map[string]string{"given_name": "Agron", "family_name": "Krasnići", "date_of_birth": "1979-04-02"}}, "t")
+		if len(res) != 1 || res[0].Entity.ID != a.ID {
+			t.Fatalf("after merge: %+v", res)
+		}
+		det, err := s.GetEntity(ctx, officer, a.ID)
+		if err != nil || len(det.Merged) != 1 || det.Merged[0].ID != b.ID {
+			t.Fatalf("provenance of merge: %+v %v", det.Merged, err)
+		}
+		if err := s.Unmerge(ctx, officer, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, _ = s.Search(ctx, officer, cases.Probe{Kind: "person", Fields: map[string]string{"given_name": "Agron", "family_name": "Krasnići", "date_of_birth": "1979-04-02"}}, "t")
+		if len(res) != 2 {
+			t.Fatalf("after unmerge: %+v", res)
+		}
+	})
+}
+
+func TestStatistics(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	s, _ := newService(t, st)
+	for i, ref := range []string{"A-1", "A-2", "A-3"} {
+		if _, err := s.CreateCase(ctx, officer, cases.CaseInput{Reference: ref, Title: "smuggling", CrimeArea: "migrant_smuggling", OpenedOn: "2025-06-01",
+			Route: []string{"GR", "MK", "RS"}, ModusOperandi: "hidden in lorry; forged documents"}); err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < 2; j++ {
+			in := person("P"+ref, []string{"Ali", "Omar"}[j], []string{"1990-01-01", "2010-01-01"}[j], "")
+			in.Fields["sex"], in.Fields["nationality"] = "m", "SY"
+			in.Case, in.Role = ref, []string{"suspect", "victim"}[j]
+			mustEntity(t, s, in)
+		}
+		_ = i
+	}
+	if _, err := s.CreateCase(ctx, officer, cases.CaseInput{Reference: "D-1", Title: "x", CrimeArea: "drugs"}); err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.Stats(ctx, officer, false)
+	if err != nil || len(full.Areas) != 2 {
+		t.Fatalf("stats: %+v %v", full, err)
+	}
+	shared, err := s.Stats(ctx, officer, true)
+	if err != nil || len(shared.Areas) != 1 {
+		t.Fatalf("shared stats keep small cells: %+v %v", shared, err)
+	}
+	a := shared.Areas[0]
+	if a.Cases != 3 || a.Perpetrators.Persons != 3 || a.Perpetrators.AgeBands[0] != (cases.Count{Label: "35-44", N: 3}) ||
+		a.Victims.AgeBands[0] != (cases.Count{Label: "<18", N: 3}) || a.Years[0].Routes[0] != (cases.Count{Label: "GR→MK→RS", N: 3}) || len(a.Years[0].ModusOperandi) != 2 {
+		t.Fatalf("area: %+v", a)
+	}
+}

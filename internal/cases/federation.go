@@ -116,6 +116,7 @@ func (s *Service) RegisterFederation(f *federation.Service) {
 	f.Register(TypeQuery, federation.TypeSpec{Handle: s.handleQuery})
 	f.Register(TypeAnswer, federation.TypeSpec{Handle: s.handleAnswer})
 	f.Register(TypeRelease, federation.TypeSpec{Sensitive: true, Handle: s.handleRelease})
+	f.Register(TypeStats, federation.TypeSpec{Handle: s.handleStats})
 }
 
 // QueryInput is a cross-border hit/no-hit search.

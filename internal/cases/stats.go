@@ -1,0 +1,406 @@
+package cases
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// TypeStats carries aggregate statistics to a peer. It is not sensitive:
+// it holds only counts, and cells under MinCell are suppressed.
+const TypeStats = "cases.stats"
+
+// MinCell is the smallest count shared with other nodes; smaller cells
+// could point at individuals and are left out.
+const MinCell = 3
+
+// Count is one labelled count.
+type Count struct {
+	Label string `json:"label"`
+	N     int    `json:"n"`
+}
+
+// Profile describes the persons in one role.
+type Profile struct {
+	Persons     int     `json:"persons"`
+	AgeBands    []Count `json:"age_bands" doc:"age at the time the case was opened: <18, 18-24, 25-34, 35-44, 45-54, 55+, unknown"`
+	Sex         []Count `json:"sex"`
+	Nationality []Count `json:"nationality"`
+}
+
+// YearStats is one year of a crime area.
+type YearStats struct {
+	Year          int     `json:"year"`
+	Cases         int     `json:"cases"`
+	Routes        []Count `json:"routes" doc:"countries crossed, in order"`
+	ModusOperandi []Count `json:"modus_operandi" doc:"modus operandi phrases (comma or semicolon separated in cases)"`
+}
+
+// AreaStats are the aggregate statistics of one crime area.
+type AreaStats struct {
+	CrimeArea    string      `json:"crime_area"`
+	Cases        int         `json:"cases"`
+	ByStatus     []Count     `json:"by_status"`
+	Perpetrators Profile     `json:"perpetrators" doc:"persons with role suspect"`
+	Victims      Profile     `json:"victims"`
+	Years        []YearStats `json:"years"`
+}
+
+// Statistics is a node's aggregate view.
+type Statistics struct {
+	Node       string      `json:"node"`
+	At         time.Time   `json:"at"`
+	Suppressed bool        `json:"suppressed" doc:"cells under 3 left out (shared form)"`
+	Areas      []AreaStats `json:"areas"`
+}
+
+type counter map[string]int
+
+func (c counter) list(min int) []Count {
+	out := []Count{}
+	for k, v := range c {
+		if v >= min {
+			out = append(out, Count{k, v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].N != out[j].N {
+			return out[i].N > out[j].N
+		}
+		return out[i].Label < out[j].Label
+	})
+	return out
+}
+
+func ageBand(dob, at entity.Date) string {
+	if dob.Year == 0 || at.Year == 0 {
+		return "unknown"
+	}
+	age := at.Year - dob.Year
+	if dob.Month > 0 && at.Month > 0 && (at.Month < dob.Month || at.Month == dob.Month && dob.Day > 0 && at.Day < dob.Day) {
+		age--
+	}
+	switch {
+	case age < 18:
+		return "<18"
+	case age < 25:
+		return "18-24"
+	case age < 35:
+		return "25-34"
+	case age < 45:
+		return "35-44"
+	case age < 55:
+		return "45-54"
+	}
+	return "55+"
+}
+
+// Stats computes aggregate statistics per crime area. With shared set,
+// cells under MinCell are suppressed (the form sent to other nodes).
+func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (Statistics, error) {
+	const op = "cases.Stats"
+	minCell := 1
+	if shared {
+		minCell = MinCell
+	}
+	type areaAcc struct {
+		cases, status counter
+		perp, vict    [4]counter // persons, age, sex, nationality
+		years         map[int]*[3]counter
+	}
+	accs := map[string]*areaAcc{}
+	get := func(a string) *areaAcc {
+		if x, ok := accs[a]; ok {
+			return x
+		}
+		x := &areaAcc{cases: counter{}, status: counter{}, years: map[int]*[3]counter{}}
+		for i := range x.perp {
+			x.perp[i], x.vict[i] = counter{}, counter{}
+		}
+		accs[a] = x
+		return x
+	}
+	openedOf := map[string]entity.Date{}
+	areaOf := map[string]string{}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, crime_area, status, opened_on, created_at, route, modus_operandi FROM cases_cases`)
+	if err != nil {
+		return Statistics{}, unavailable(op, err)
+	}
+	for rows.Next() {
+		var id, area, status, opened, created, route, mo string
+		if err := rows.Scan(&id, &area, &status, &opened, &created, &route, &mo); err != nil {
+			rows.Close()
+			return Statistics{}, unavailable(op, err)
+		}
+		a := get(area)
+		a.cases["all"]++
+		a.status[status]++
+		d, _ := entity.ParseDate(opened)
+		if d.Year == 0 {
+			t := store.ParseTime(created)
+			d = entity.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+		}
+		openedOf[id], areaOf[id] = d, area
+		y := a.years[d.Year]
+		if y == nil {
+			y = &[3]counter{{}, {}, {}}
+			a.years[d.Year] = y
+		}
+		y[0]["cases"]++
+		var r []string
+		_ = json.Unmarshal([]byte(route), &r)
+		if len(r) > 0 {
+			y[1][strings.Join(r, "→")]++
+		}
+		for _, phrase := range strings.FieldsFunc(mo, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
+			if ph := strings.TrimSpace(entity.Fold(phrase)); ph != "" && len(ph) <= 80 {
+				y[2][ph]++
+			}
+		}
+	}
+	rows.Close()
+	prow, err := s.d.Store.QueryContext(ctx, `SELECT ce.case_id, ce.role, e.fields FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id
+		WHERE e.kind = 'person' AND e.merged_into = '' AND ce.role IN ('suspect', 'victim')`)
+	if err != nil {
+		return Statistics{}, unavailable(op, err)
+	}
+	for prow.Next() {
+		var caseID, role, fields string
+		if err := prow.Scan(&caseID, &role, &fields); err != nil {
+			prow.Close()
+			return Statistics{}, unavailable(op, err)
+		}
+		a := accs[areaOf[caseID]]
+		if a == nil {
+			continue
+		}
+		var f map[string]string
+		_ = json.Unmarshal([]byte(fields), &f)
+		pp := match.PersonFromFields(f, s.d.Region)
+		dob := pp.DOB
+		if dob.IsZero() {
+			dob = pp.PersonalID.DOB
+		}
+		if pp.Sex == entity.SexUnknown {
+			pp.Sex = pp.PersonalID.Sex
+		}
+		acc := &a.perp
+		if role == "victim" {
+			acc = &a.vict
+		}
+		acc[0]["all"]++
+		acc[1][ageBand(dob, openedOf[caseID])]++
+		acc[2][pp.Sex.String()]++
+		nat := pp.Nationality
+		if nat == "" {
+			nat = "unknown"
+		}
+		acc[3][nat]++
+	}
+	prow.Close()
+	st := Statistics{Node: s.d.NodeID, At: s.now(), Suppressed: shared, Areas: []AreaStats{}}
+	names := make([]string, 0, len(accs))
+	for a := range accs {
+		names = append(names, a)
+	}
+	sort.Strings(names)
+	prof := func(c [4]counter) Profile {
+		n := c[0]["all"]
+		if n < minCell {
+			return Profile{AgeBands: []Count{}, Sex: []Count{}, Nationality: []Count{}}
+		}
+		return Profile{Persons: n, AgeBands: c[1].list(minCell), Sex: c[2].list(minCell), Nationality: c[3].list(minCell)}
+	}
+	for _, name := range names {
+		a := accs[name]
+		if a.cases["all"] < minCell {
+			continue
+		}
+		as := AreaStats{CrimeArea: name, Cases: a.cases["all"], ByStatus: a.status.list(minCell), Perpetrators: prof(a.perp), Victims: prof(a.vict), Years: []YearStats{}}
+		years := make([]int, 0, len(a.years))
+		for y := range a.years {
+			years = append(years, y)
+		}
+		sort.Ints(years)
+		for _, y := range years {
+			c := a.years[y]
+			if c[0]["cases"] < minCell {
+				continue
+			}
+			as.Years = append(as.Years, YearStats{Year: y, Cases: c[0]["cases"], Routes: c[1].list(minCell), ModusOperandi: c[2].list(minCell)})
+		}
+		st.Areas = append(st.Areas, as)
+	}
+	return st, s.record(ctx, entry(p, "cases.stats", "cases/stats", "", "shared="+strconv.FormatBool(shared)))
+}
+
+// ShareStats sends the suppressed aggregate statistics to a peer.
+func (s *Service) ShareStats(ctx context.Context, p *auth.Principal, peer string) (string, error) {
+	const op = "cases.ShareStats"
+	if s.fed == nil {
+		return "", errs.New(errs.Unavailable, op, "federation is not configured on this node")
+	}
+	st, err := s.Stats(ctx, p, true)
+	if err != nil {
+		return "", err
+	}
+	var id string
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: peer, Type: TypeStats, Payload: st, Summary: "aggregate case statistics", Actor: p})
+		return err
+	})
+	if err != nil {
+		return "", unavailable(op, err)
+	}
+	s.fed.Notify()
+	return id, s.record(ctx, entry(p, "cases.stats.share", "peer/"+peer, "", fmt.Sprintf("areas=%d", len(st.Areas))))
+}
+
+func (s *Service) handleStats(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	var st Statistics
+	if err := json.Unmarshal(in.Payload, &st); err != nil {
+		return errs.Wrap(errs.Invalid, "cases.handleStats", "malformed statistics", err)
+	}
+	st.Node = in.From
+	now := store.FormatTime(s.now())
+	if _, err := tx.ExecContext(ctx, `DELETE FROM cases_shared_stats WHERE peer = ?`, in.From); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases_shared_stats (peer, stats, received_at) VALUES (?, ?, ?)`, in.From, jsonText(st), now); err != nil {
+		return err
+	}
+	return queueAudit(ctx, tx, audit.Entry{Actor: "federation", Action: "cases.stats.receive", Object: "peer/" + in.From, Detail: fmt.Sprintf("areas=%d", len(st.Areas))})
+}
+
+// SharedStats lists the statistics peers have shared with this node.
+func (s *Service) SharedStats(ctx context.Context, p *auth.Principal) ([]Statistics, error) {
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT stats FROM cases_shared_stats ORDER BY peer`)
+	if err != nil {
+		return nil, unavailable("cases.SharedStats", err)
+	}
+	defer rows.Close()
+	out := []Statistics{}
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, unavailable("cases.SharedStats", err)
+		}
+		var st Statistics
+		if json.Unmarshal([]byte(raw), &st) == nil {
+			out = append(out, st)
+		}
+	}
+	return out, rows.Err()
+}
+
+// DuplicatePair is a suggested duplicate within this node.
+type DuplicatePair struct {
+	A           EntitySlim               `json:"a"`
+	B           EntitySlim               `json:"b"`
+	Score       float64                  `json:"score"`
+	Band        string                   `json:"band"`
+	Explanation []match.FieldExplanation `json:"explanation"`
+}
+
+// Duplicates suggests entities of this node that describe the same thing:
+// persons by the matching engine (up to 50,000 persons, with the node's
+// model), other kinds by identical identifiers.
+func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) ([]DuplicatePair, error) {
+	const op = "cases.Duplicates"
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE kind = 'person' AND merged_into = '' ORDER BY pk LIMIT 50000`)
+	if err != nil {
+		return nil, unavailable(op, err)
+	}
+	var ents []Entity
+	var recs []entity.Person
+	var owner []int
+	for rows.Next() {
+		e, err := scanEntity(rows)
+		if err != nil {
+			rows.Close()
+			return nil, unavailable(op, err)
+		}
+		for _, v := range personVariants(e.ID, e.Fields, e.Aliases, s.d.Region) {
+			recs = append(recs, v)
+			owner = append(owner, len(ents))
+		}
+		ents = append(ents, e)
+	}
+	rows.Close()
+	out := []DuplicatePair{}
+	if len(recs) > 1 {
+		model, err := s.Model(ctx)
+		if err != nil {
+			return nil, unavailable(op, err)
+		}
+		res, err := match.Dedupe(ctx, recs, match.Options{Model: model, Threshold: medScore})
+		if err != nil {
+			return nil, unavailable(op, err)
+		}
+		seen := map[[2]int]bool{}
+		for _, pr := range res.Pairs {
+			a, b := owner[pr.Left], owner[pr.Right]
+			if a == b {
+				continue
+			}
+			if a > b {
+				a, b = b, a
+			}
+			if seen[[2]int{a, b}] {
+				continue
+			}
+			seen[[2]int{a, b}] = true
+			ex := res.Explain(pr)
+			var fields []match.FieldExplanation
+			for _, fe := range ex.Fields {
+				if fe.Level != "missing" && fe.Level != "" {
+					fields = append(fields, fe)
+				}
+			}
+			out = append(out, DuplicatePair{A: slim(ents[a]), B: slim(ents[b]), Score: pr.Score, Band: band(pr.Score), Explanation: fields})
+		}
+	}
+	krows, err := s.d.Store.QueryContext(ctx, `SELECT ea.id, ea.kind, ea.label, eb.id, eb.kind, eb.label FROM cases_keys a JOIN cases_keys b ON a.k = b.k AND a.ent < b.ent
+		JOIN cases_entities ea ON ea.pk = a.ent JOIN cases_entities eb ON eb.pk = b.ent
+		WHERE ea.kind <> 'person' AND ea.kind = eb.kind AND ea.merged_into = '' AND eb.merged_into = '' LIMIT 1000`)
+	if err != nil {
+		return nil, unavailable(op, err)
+	}
+	seen := map[string]bool{}
+	for krows.Next() {
+		var a, b EntitySlim
+		if err := krows.Scan(&a.ID, &a.Kind, &a.Label, &b.ID, &b.Kind, &b.Label); err != nil {
+			krows.Close()
+			return nil, unavailable(op, err)
+		}
+		if seen[a.ID+b.ID] {
+			continue
+		}
+		seen[a.ID+b.ID] = true
+		out = append(out, DuplicatePair{A: a, B: b, Score: 1, Band: BandHigh, Explanation: []match.FieldExplanation{{Field: "identifier", Level: "exact"}}})
+	}
+	krows.Close()
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, s.record(ctx, entry(p, "cases.duplicates", "cases/duplicates", "", "pairs="+itoa(len(out))))
+}
+
+func slim(e Entity) EntitySlim { return EntitySlim{ID: e.ID, Kind: e.Kind, Label: e.Label} }
