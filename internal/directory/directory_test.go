@@ -609,3 +609,66 @@ func TestSeedDemo(t *testing.T) {
 		}
 	})
 }
+
+func TestReplicationBetweenNodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		me := newEnv(t, st, "me")
+		rs := newEnv(t, storetest.SQLite(t), "rs") // the peer has its own database
+		up, err := me.svc.CreateAgency(ctx, admin, directory.AgencyInput{Country: "ME", Code: "me-up", Name: "Police Directorate", LocalName: "Uprava policije", Type: "police"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := directory.ContactPointInput{Country: "ME", AgencyID: up.ID, Role: "aro", HolderName: "Dejan Mugoša", Hours: "Mon-Fri 07:00-15:00",
+			Channels: []directory.Channel{{Kind: "email", Value: "aro@up.example"}}}
+		cp, err := me.svc.CreateContactPoint(ctx, admin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := me.svc.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := rs.svc.ApplySnapshot(ctx, "me", snap)
+		if err != nil || rep.Inserted != 2 || len(rep.Refused) != 0 {
+			t.Fatalf("first apply: %+v %v", rep, err)
+		}
+		res, err := rs.svc.Lookup(ctx, officer, "Crna Gora", "asset recovery")
+		if err != nil || len(res.Contacts) != 1 || res.Contacts[0].OwnerNode != "me" || res.Contacts[0].AgencyName != "Police Directorate" {
+			t.Fatalf("replicated lookup: %+v %v", res, err)
+		}
+		// Serbia's administrators cannot change Montenegro's record.
+		_, err = rs.svc.Handover(ctx, admin, cp.ID, directory.HandoverInput{ToHolder: "Intruder"})
+		wantKind(t, err, errs.Forbidden, "maintained by node me")
+		// Re-applying is idempotent; a newer version replaces the old one.
+		if rep, _ := rs.svc.ApplySnapshot(ctx, "me", snap); rep.Current != 2 || rep.Inserted+rep.Updated != 0 {
+			t.Fatalf("re-apply: %+v", rep)
+		}
+		if _, err := me.svc.Handover(ctx, admin, cp.ID, directory.HandoverInput{ToHolder: "Marina Perović"}); err != nil {
+			t.Fatal(err)
+		}
+		snap2, _ := me.svc.Snapshot(ctx)
+		if rep, _ := rs.svc.ApplySnapshot(ctx, "me", snap2); rep.Updated != 1 || rep.Current != 1 {
+			t.Fatalf("update apply: %+v", rep)
+		}
+		if rep, _ := rs.svc.ApplySnapshot(ctx, "me", snap); rep.Current != 2 {
+			t.Fatalf("an older snapshot must not roll back: %+v", rep)
+		}
+		got, _ := rs.svc.ContactPoint(ctx, officer, cp.ID)
+		if got.Holder.Name != "Marina Perović" {
+			t.Fatalf("replicated holder %q", got.Holder.Name)
+		}
+		// A node cannot publish another country's entries, nor pose as another node.
+		forged := snap2
+		forged.Agencies = []directory.Agency{{ID: "0190f000-0000-7000-8000-000000000001", Country: "RS", Code: "rs-fake", Name: "Fake Ministry", Type: "police", Meta: directory.Meta{OwnerNode: "me", Version: 1}}}
+		forged.ContactPoints = nil
+		rep, err = rs.svc.ApplySnapshot(ctx, "me", forged)
+		if err != nil || len(rep.Refused) != 1 || !strings.Contains(rep.Refused[0], "not the authority for RS") {
+			t.Fatalf("forged: %+v %v", rep, err)
+		}
+		_, err = rs.svc.ApplySnapshot(ctx, "al", snap2)
+		wantKind(t, err, errs.Invalid, `snapshot is of node "me" but came from "al"`)
+		_, err = rs.svc.ApplySnapshot(ctx, "rs", snap2)
+		wantKind(t, err, errs.Invalid, "its own records")
+	})
+}
