@@ -235,6 +235,7 @@ type Thread struct {
 	Overdue      bool      `json:"overdue"`
 	ReviewAt     time.Time `json:"review_at" doc:"retention review date"`
 	KeepReason   string    `json:"keep_reason,omitempty"`
+	Marking      string    `json:"marking" doc:"summary of the messages' markings: highest classification, handling codes, onward restriction"`
 	Messages     []Message `json:"messages,omitempty"`
 }
 
@@ -250,4 +251,71 @@ type RoutingInfo struct {
 	Messages   int       `json:"messages"`
 	CreatedAt  time.Time `json:"created_at"`
 	DeadlineAt time.Time `json:"deadline_at,omitzero"`
+}
+
+// ParseEntityLines reads entities written one per line as
+// "kind | label | key=value; key=value" (the form the web UI offers).
+// Blank lines are skipped; errors name the line.
+func ParseEntityLines(text string) ([]Entity, error) {
+	const op = "exchange.ParseEntityLines"
+	var out []Entity
+	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		parts := strings.SplitN(line, "|", 3)
+		if len(parts) < 2 {
+			return nil, errs.Newf(errs.Invalid, op, "entity line %d: write kind | label | key=value; key=value", i+1)
+		}
+		e := Entity{Kind: strings.TrimSpace(parts[0]), Label: strings.TrimSpace(parts[1]), Fields: map[string]string{}}
+		if len(parts) == 3 {
+			for _, kv := range strings.Split(parts[2], ";") {
+				kv = strings.TrimSpace(kv)
+				if kv == "" {
+					continue
+				}
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || strings.TrimSpace(k) == "" {
+					return nil, errs.Newf(errs.Invalid, op, "entity line %d: %q is not key=value", i+1, kv)
+				}
+				e.Fields[strings.TrimSpace(k)] = strings.TrimSpace(v)
+			}
+		}
+		out = append(out, e)
+		if len(out) > maxEntities {
+			return nil, errs.Newf(errs.Invalid, op, "at most %d entities per message", maxEntities)
+		}
+	}
+	return normaliseEntities(op, out)
+}
+
+// Marking summarises the markings of several messages for list views: the
+// highest classification, every handling code used, and whether any
+// message forbids onward transmission.
+func Marking(ms []Markings) string {
+	if len(ms) == 0 {
+		return ""
+	}
+	agg := Markings{Classification: "unclassified", OnwardAllowed: true, Reliability: "", Accuracy: 0}
+	for _, m := range ms {
+		if slices.Index(classifications, m.Classification) > slices.Index(classifications, agg.Classification) {
+			agg.Classification = m.Classification
+		}
+		for _, h := range m.Handling {
+			if !slices.Contains(agg.Handling, h) {
+				agg.Handling = append(agg.Handling, h)
+			}
+		}
+		agg.OnwardAllowed = agg.OnwardAllowed && m.OnwardAllowed && !m.Has("H2")
+	}
+	slices.Sort(agg.Handling)
+	s := strings.ToUpper(agg.Classification)
+	if len(agg.Handling) > 0 {
+		s += " · " + strings.Join(agg.Handling, " ")
+	}
+	if !agg.OnwardAllowed {
+		s += " · no onward transmission"
+	}
+	return s
 }

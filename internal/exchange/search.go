@@ -97,6 +97,10 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
 	}
+	rows.Close()
+	if err := s.markThreads(ctx, out); err != nil {
+		return nil, err
+	}
 	fj, _ := json.Marshal(struct {
 		Q, Country, CrimeArea, Status string
 		Overdue                       bool
@@ -211,4 +215,37 @@ func (s *Service) Routing(ctx context.Context, actor *auth.Principal) ([]Routing
 		return nil, err
 	}
 	return out, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.routing.read", Object: "threads", Detail: itoa(int64(len(out))) + " threads"})
+}
+
+// markThreads fills each thread's marking summary.
+func (s *Service) markThreads(ctx context.Context, ts []Thread) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	idx := map[string]int{}
+	args := make([]any, len(ts))
+	for i, t := range ts {
+		idx[t.ID], args[i] = i, t.ID
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT thread_id, classification, handling, onward FROM ex_messages WHERE thread_id IN (?`+strings.Repeat(", ?", len(ts)-1)+`)`, args...)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "exchange.List", "cannot read markings", err)
+	}
+	defer rows.Close()
+	by := map[string][]Markings{}
+	for rows.Next() {
+		var id, h string
+		var m Markings
+		var onward int
+		if err := rows.Scan(&id, &m.Classification, &h, &onward); err != nil {
+			return errs.Wrap(errs.Unavailable, "exchange.List", "cannot read markings", err)
+		}
+		_ = json.Unmarshal([]byte(h), &m.Handling)
+		m.OnwardAllowed = onward == 1
+		by[id] = append(by[id], m)
+	}
+	for id, ms := range by {
+		ts[idx[id]].Marking = Marking(ms)
+	}
+	return rows.Err()
 }

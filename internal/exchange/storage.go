@@ -304,6 +304,11 @@ func (s *Service) Thread(ctx context.Context, actor *auth.Principal, id string) 
 		t.Messages[i].Deliveries = append(t.Messages[i].Deliveries, d)
 	}
 	drows.Close()
+	ms := make([]Markings, len(t.Messages))
+	for i, m := range t.Messages {
+		ms[i] = m.Markings
+	}
+	t.Marking = Marking(ms)
 	if len(unread) > 0 {
 		if err := s.markRead(ctx, t, unread, byID); err != nil {
 			return t, err
