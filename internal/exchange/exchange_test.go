@@ -105,8 +105,8 @@ func routeIncoming(t *testing.T, n *testutil.Node, ncu *auth.Principal, agency s
 	return item
 }
 
-func marks(class string, onward bool, handling ...string) exchange.Markings {
-	return exchange.Markings{Classification: class, Handling: handling, Reliability: "B", Accuracy: 2, OnwardAllowed: onward}
+func marks(class string, onward bool, handling ...string) exchange.MessageMarkings {
+	return exchange.MessageMarkings{Classification: class, Handling: handling, Reliability: "B", Accuracy: 2, OnwardAllowed: onward}
 }
 
 func thread(t *testing.T, n *testutil.Node, p *auth.Principal, id string) exchange.Thread {
@@ -155,7 +155,7 @@ func TestFullCycle(t *testing.T) {
 		th, err := rs.Exchange.Compose(ctx, rsOff, exchange.NewThread{Subject: "Ђорђе Петровић — drug shipment", CrimeArea: "drugs", Priority: exchange.PriorityUrgent,
 			CaseRefs: []string{"RS-2026-117"}, Parties: []string{"me"}, Body: "Please check the vehicle BG-123-XY and its owner.",
 			Markings:    marks("restricted", false, "H0", "H2"),
-			Entities:    []exchange.Entity{{Kind: "vehicle", Label: "BG-123-XY", Fields: map[string]string{"plate": "BG-123-XY"}}},
+			Entities:    []exchange.MessageEntity{{Kind: "vehicle", Label: "BG-123-XY", Fields: map[string]string{"plate": "BG-123-XY"}}},
 			Attachments: []exchange.AttachmentUpload{{Name: "note.txt", Data: []byte("plate seen at Debeli Brijeg border crossing\n")}}})
 		if err != nil {
 			t.Fatal(err)
@@ -280,7 +280,7 @@ func TestRefusals(t *testing.T) {
 			{"bad classification", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("secret", true)}, errs.Invalid, "classification"},
 			{"H3 without note", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", false, "H3")}, errs.Invalid, "H3"},
 			{"H2 with onward", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true, "H2")}, errs.Invalid, "contradicts"},
-			{"accuracy", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: exchange.Markings{Classification: "restricted", Reliability: "A", Accuracy: 5}}, errs.Invalid, "accuracy"},
+			{"accuracy", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: exchange.MessageMarkings{Classification: "restricted", Reliability: "A", Accuracy: 5}}, errs.Invalid, "accuracy"},
 			{"executable attachment", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
 				Attachments: []exchange.AttachmentUpload{{Name: "tool.exe", Data: []byte("MZ\x90\x00")}}}, errs.Invalid, "only PDF"},
 			{"disguised attachment", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
@@ -288,7 +288,7 @@ func TestRefusals(t *testing.T) {
 			{"large attachment", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
 				Attachments: []exchange.AttachmentUpload{{Name: "big.txt", Data: []byte(strings.Repeat("a", 2<<20))}}}, errs.TooLarge, "larger than"},
 			{"bad entity", exchange.NewThread{Subject: "s", Body: "b", Parties: []string{"me"}, Markings: marks("restricted", true),
-				Entities: []exchange.Entity{{Kind: "spaceship", Label: "x"}}}, errs.Invalid, "kind"},
+				Entities: []exchange.MessageEntity{{Kind: "spaceship", Label: "x"}}}, errs.Invalid, "kind"},
 		}
 		for _, tc := range bad {
 			_, err := rs.Exchange.Compose(ctx, rsOff, tc.in)

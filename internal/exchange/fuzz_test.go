@@ -12,9 +12,9 @@ import (
 // never panic, and whatever it accepts must be valid.
 func FuzzParseWire(f *testing.F) {
 	good, _ := json.Marshal(wire{Summary: "s", Thread: wireThread{ID: "t1", Subject: "subj", Priority: PriorityNormal, Parties: []string{"rs"}},
-		Message: Message{ID: "m1", Kind: KindRequest, Body: "b", Markings: Markings{Classification: "restricted", Handling: []string{"h2"}, Reliability: "a", Accuracy: 1},
-			Entities:    []Entity{{Kind: "person", Label: "Ana", Fields: map[string]string{"dob": "1990-01-01"}}},
-			Attachments: []Attachment{{Name: "a.txt", Data: []byte("hello")}}}})
+		Message: Message{ID: "m1", Kind: KindRequest, Body: "b", Markings: MessageMarkings{Classification: "restricted", Handling: []string{"h2"}, Reliability: "a", Accuracy: 1},
+			Entities:    []MessageEntity{{Kind: "person", Label: "Ana", Fields: map[string]string{"dob": "1990-01-01"}}},
+			Attachments: []MessageAttachment{{Name: "a.txt", Data: []byte("hello")}}}})
 	f.Add(good)
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"thread":{"id":"x","subject":"y","priority":"urgent"},"message":{"id":"m","kind":"answer","markings":{"classification":"unclassified","handling":["H3"],"reliability":"X","accuracy":4}}}`))

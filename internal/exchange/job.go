@@ -245,7 +245,7 @@ func (s *Service) deleteThread(ctx context.Context, id string) (int, error) {
 }
 
 // Notification is an in-app notification. Texts never carry message content.
-type Notification struct {
+type ExchangeNotification struct {
 	ID        string    `json:"id"`
 	ThreadID  string    `json:"thread_id,omitempty"`
 	Kind      string    `json:"kind" enum:"message,shared,reminder,deadline,escalation,retention"`
@@ -278,7 +278,7 @@ func notificationScope(actor *auth.Principal) (string, []any) {
 }
 
 // Notifications lists the caller's notifications, newest first.
-func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unreadOnly bool) ([]Notification, error) {
+func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unreadOnly bool) ([]ExchangeNotification, error) {
 	where, args := notificationScope(actor)
 	if unreadOnly {
 		where += ` AND read_at = ''`
@@ -288,9 +288,9 @@ func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unre
 		return nil, errs.Wrap(errs.Unavailable, "exchange.Notifications", "cannot read notifications", err)
 	}
 	defer rows.Close()
-	out := []Notification{}
+	out := []ExchangeNotification{}
 	for rows.Next() {
-		var n Notification
+		var n ExchangeNotification
 		var c, r string
 		if err := rows.Scan(&n.ID, &n.ThreadID, &n.Kind, &n.Text, &c, &r); err != nil {
 			return nil, errs.Wrap(errs.Unavailable, "exchange.Notifications", "cannot read notifications", err)

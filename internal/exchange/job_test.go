@@ -40,7 +40,7 @@ func TestDeadlineDefaults(t *testing.T) {
 	}
 }
 
-func kinds(ns []exchange.Notification) string {
+func kinds(ns []exchange.ExchangeNotification) string {
 	var k []string
 	for _, n := range ns {
 		k = append(k, n.Kind)
@@ -158,7 +158,7 @@ func TestRetention(t *testing.T) {
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
 		const secret = "Zlatibor-safehouse-7731"
 		gone, err := rs.Exchange.Compose(ctx, rsOff, exchange.NewThread{Subject: "Old case " + secret, Parties: []string{"me"}, Body: "Meeting at " + secret,
-			Markings: marks("restricted", true), Entities: []exchange.Entity{{Kind: "address", Label: secret}},
+			Markings: marks("restricted", true), Entities: []exchange.MessageEntity{{Kind: "address", Label: secret}},
 			Attachments: []exchange.AttachmentUpload{{Name: "map.txt", Data: []byte(secret)}}})
 		if err != nil {
 			t.Fatal(err)

@@ -49,7 +49,7 @@ var handlingCodes = []string{"H0", "H1", "H2", "H3"}
 var reliabilities = []string{"A", "B", "C", "X"}
 
 // Markings are the protective markings every message carries.
-type Markings struct {
+type MessageMarkings struct {
 	Classification string   `json:"classification" enum:"unclassified,restricted,confidential"`
 	Handling       []string `json:"handling" doc:"H0 law enforcement purposes only; H1 not usable in judicial proceedings without the provider's permission; H2 not to be disseminated without permission; H3 other restrictions (see handling_note)"`
 	HandlingNote   string   `json:"handling_note,omitempty" maxLength:"1000" doc:"the restriction when H3 is set"`
@@ -59,11 +59,11 @@ type Markings struct {
 }
 
 // Has reports whether a handling code is set.
-func (m Markings) Has(code string) bool { return slices.Contains(m.Handling, code) }
+func (m MessageMarkings) Has(code string) bool { return slices.Contains(m.Handling, code) }
 
 // Label is the one-line form shown on every view, e.g.
 // "RESTRICTED · H0 H2 · B2 · no onward transmission".
-func (m Markings) Label() string {
+func (m MessageMarkings) Label() string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(m.Classification))
 	if len(m.Handling) > 0 {
@@ -81,7 +81,7 @@ func (m Markings) Label() string {
 	return b.String()
 }
 
-func (m *Markings) normalise(op string) error {
+func (m *MessageMarkings) normalise(op string) error {
 	m.Classification = strings.ToLower(strings.TrimSpace(m.Classification))
 	if !slices.Contains(classifications, m.Classification) {
 		return errs.New(errs.Invalid, op, "classification must be unclassified, restricted or confidential")
@@ -127,7 +127,7 @@ func (m *Markings) normalise(op string) error {
 // organisation, vehicle, phone, account, document, weapon or address. The
 // fields are the kind's attributes as written by the sender (e.g. for a
 // person: given_name, surname, date_of_birth, personal_id).
-type Entity struct {
+type MessageEntity struct {
 	Kind   string            `json:"kind" enum:"person,organisation,vehicle,phone,account,document,weapon,address"`
 	Label  string            `json:"label" maxLength:"200" doc:"how the entity is shown, e.g. the person's name"`
 	Fields map[string]string `json:"fields,omitempty"`
@@ -138,11 +138,11 @@ const (
 	maxEntityFields = 40
 )
 
-func normaliseEntities(op string, es []Entity) ([]Entity, error) {
+func normaliseEntities(op string, es []MessageEntity) ([]MessageEntity, error) {
 	if len(es) > maxEntities {
 		return nil, errs.Newf(errs.Invalid, op, "at most %d entities per message", maxEntities)
 	}
-	out := make([]Entity, 0, len(es))
+	out := make([]MessageEntity, 0, len(es))
 	for i, e := range es {
 		k, ok := entity.ParseKind(strings.TrimSpace(e.Kind))
 		if !ok {
@@ -174,7 +174,7 @@ func normaliseEntities(op string, es []Entity) ([]Entity, error) {
 
 // Attachment is a file attached to a message. Data is carried on the wire
 // and stored; listings leave it out.
-type Attachment struct {
+type MessageAttachment struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
@@ -195,24 +195,24 @@ type Delivery struct {
 
 // Message is one request, answer, follow-up, refusal, delay notice or forward.
 type Message struct {
-	ID            string       `json:"id"`
-	ThreadID      string       `json:"thread_id"`
-	Kind          string       `json:"kind" enum:"request,answer,followup,refusal,delay,forward"`
-	Node          string       `json:"node" doc:"node of the author"`
-	Author        string       `json:"author"`
-	Agency        string       `json:"agency"`
-	Body          string       `json:"body"`
-	Markings      Markings     `json:"markings"`
-	MarkingLabel  string       `json:"marking_label" doc:"the markings in one line, as shown in the UI"`
-	Entities      []Entity     `json:"entities"`
-	Attachments   []Attachment `json:"attachments"`
-	ForwardedFrom string       `json:"forwarded_from,omitempty" doc:"ID of the forwarded message"`
-	Permission    string       `json:"permission,omitempty" doc:"the provider's permission recorded for a forward"`
-	Reason        string       `json:"reason,omitempty" doc:"why a request is refused or delayed"`
-	Recipients    []string     `json:"recipients" doc:"nodes the message was sent to"`
-	CreatedAt     time.Time    `json:"created_at"`
-	ReceivedAt    time.Time    `json:"received_at,omitzero"`
-	Deliveries    []Delivery   `json:"deliveries,omitempty"`
+	ID            string              `json:"id"`
+	ThreadID      string              `json:"thread_id"`
+	Kind          string              `json:"kind" enum:"request,answer,followup,refusal,delay,forward"`
+	Node          string              `json:"node" doc:"node of the author"`
+	Author        string              `json:"author"`
+	Agency        string              `json:"agency"`
+	Body          string              `json:"body"`
+	Markings      MessageMarkings     `json:"markings"`
+	MarkingLabel  string              `json:"marking_label" doc:"the markings in one line, as shown in the UI"`
+	Entities      []MessageEntity     `json:"entities"`
+	Attachments   []MessageAttachment `json:"attachments"`
+	ForwardedFrom string              `json:"forwarded_from,omitempty" doc:"ID of the forwarded message"`
+	Permission    string              `json:"permission,omitempty" doc:"the provider's permission recorded for a forward"`
+	Reason        string              `json:"reason,omitempty" doc:"why a request is refused or delayed"`
+	Recipients    []string            `json:"recipients" doc:"nodes the message was sent to"`
+	CreatedAt     time.Time           `json:"created_at"`
+	ReceivedAt    time.Time           `json:"received_at,omitzero"`
+	Deliveries    []Delivery          `json:"deliveries,omitempty"`
 }
 
 // Thread is a case thread as this node stores it.
@@ -256,9 +256,9 @@ type RoutingInfo struct {
 // ParseEntityLines reads entities written one per line as
 // "kind | label | key=value; key=value" (the form the web UI offers).
 // Blank lines are skipped; errors name the line.
-func ParseEntityLines(text string) ([]Entity, error) {
+func ParseEntityLines(text string) ([]MessageEntity, error) {
 	const op = "exchange.ParseEntityLines"
-	var out []Entity
+	var out []MessageEntity
 	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" {
@@ -268,7 +268,7 @@ func ParseEntityLines(text string) ([]Entity, error) {
 		if len(parts) < 2 {
 			return nil, errs.Newf(errs.Invalid, op, "entity line %d: write kind | label | key=value; key=value", i+1)
 		}
-		e := Entity{Kind: strings.TrimSpace(parts[0]), Label: strings.TrimSpace(parts[1]), Fields: map[string]string{}}
+		e := MessageEntity{Kind: strings.TrimSpace(parts[0]), Label: strings.TrimSpace(parts[1]), Fields: map[string]string{}}
 		if len(parts) == 3 {
 			for _, kv := range strings.Split(parts[2], ";") {
 				kv = strings.TrimSpace(kv)
@@ -293,11 +293,11 @@ func ParseEntityLines(text string) ([]Entity, error) {
 // Marking summarises the markings of several messages for list views: the
 // highest classification, every handling code used, and whether any
 // message forbids onward transmission.
-func Marking(ms []Markings) string {
+func Marking(ms []MessageMarkings) string {
 	if len(ms) == 0 {
 		return ""
 	}
-	agg := Markings{Classification: "unclassified", OnwardAllowed: true, Reliability: "", Accuracy: 0}
+	agg := MessageMarkings{Classification: "unclassified", OnwardAllowed: true, Reliability: "", Accuracy: 0}
 	for _, m := range ms {
 		if slices.Index(classifications, m.Classification) > slices.Index(classifications, agg.Classification) {
 			agg.Classification = m.Classification

@@ -232,10 +232,10 @@ func (s *Service) markThreads(ctx context.Context, ts []Thread) error {
 		return errs.Wrap(errs.Unavailable, "exchange.List", "cannot read markings", err)
 	}
 	defer rows.Close()
-	by := map[string][]Markings{}
+	by := map[string][]MessageMarkings{}
 	for rows.Next() {
 		var id, h string
-		var m Markings
+		var m MessageMarkings
 		var onward int
 		if err := rows.Scan(&id, &m.Classification, &h, &onward); err != nil {
 			return errs.Wrap(errs.Unavailable, "exchange.List", "cannot read markings", err)

@@ -156,8 +156,8 @@ type NewThread struct {
 	Parties      []string           `json:"parties,omitempty" maxItems:"20" doc:"other nodes (countries, regional bodies) to send the request to, through the NCUs"`
 	Agencies     []string           `json:"agencies,omitempty" maxItems:"20" doc:"other agencies of this country to share the thread with"`
 	Body         string             `json:"body" minLength:"1" maxLength:"100000"`
-	Markings     Markings           `json:"markings"`
-	Entities     []Entity           `json:"entities,omitempty" maxItems:"200"`
+	Markings     MessageMarkings    `json:"markings"`
+	Entities     []MessageEntity    `json:"entities,omitempty" maxItems:"200"`
 	Attachments  []AttachmentUpload `json:"attachments,omitempty" maxItems:"10"`
 }
 
@@ -171,8 +171,8 @@ type AttachmentUpload struct {
 type Reply struct {
 	Kind        string             `json:"kind" enum:"answer,followup,refusal,delay"`
 	Body        string             `json:"body" maxLength:"100000"`
-	Markings    Markings           `json:"markings"`
-	Entities    []Entity           `json:"entities,omitempty" maxItems:"200"`
+	Markings    MessageMarkings    `json:"markings"`
+	Entities    []MessageEntity    `json:"entities,omitempty" maxItems:"200"`
 	Attachments []AttachmentUpload `json:"attachments,omitempty" maxItems:"10"`
 	Reason      string             `json:"reason,omitempty" maxLength:"2000" doc:"required for refusal and delay"`
 	NewDeadline time.Time          `json:"new_deadline,omitzero" doc:"for a delay: when the answer can be expected"`
@@ -199,28 +199,28 @@ var allowedTypes = map[string][]string{
 
 // CheckAttachment validates one file: size, an allowed type whose content
 // matches its extension, and returns it with its SHA-256.
-func (s *Service) CheckAttachment(op string, u AttachmentUpload) (Attachment, error) {
+func (s *Service) CheckAttachment(op string, u AttachmentUpload) (MessageAttachment, error) {
 	name := strings.TrimSpace(path.Base(strings.ReplaceAll(u.Name, "\\", "/")))
 	if name == "" || name == "." || name == "/" || utf8.RuneCountInString(name) > 200 {
-		return Attachment{}, errs.New(errs.Invalid, op, "an attachment needs a file name of at most 200 characters")
+		return MessageAttachment{}, errs.New(errs.Invalid, op, "an attachment needs a file name of at most 200 characters")
 	}
 	if len(u.Data) == 0 {
-		return Attachment{}, errs.Newf(errs.Invalid, op, "attachment %q is empty", name)
+		return MessageAttachment{}, errs.Newf(errs.Invalid, op, "attachment %q is empty", name)
 	}
 	if int64(len(u.Data)) > s.cfg.MaxAttachmentBytes {
-		return Attachment{}, &errs.E{Kind: errs.TooLarge, Op: op, Code: "attachment-too-large", Msg: "attachment " + quote(name) + " is larger than the limit of " + humanBytes(s.cfg.MaxAttachmentBytes)}
+		return MessageAttachment{}, &errs.E{Kind: errs.TooLarge, Op: op, Code: "attachment-too-large", Msg: "attachment " + quote(name) + " is larger than the limit of " + humanBytes(s.cfg.MaxAttachmentBytes)}
 	}
 	ext := strings.ToLower(path.Ext(name))
 	want, ok := allowedTypes[ext]
 	if !ok {
-		return Attachment{}, &errs.E{Kind: errs.Invalid, Op: op, Code: "attachment-type", Msg: "attachment " + quote(name) + ": only PDF, PNG, JPEG, GIF, TXT and CSV files are accepted"}
+		return MessageAttachment{}, &errs.E{Kind: errs.Invalid, Op: op, Code: "attachment-type", Msg: "attachment " + quote(name) + ": only PDF, PNG, JPEG, GIF, TXT and CSV files are accepted"}
 	}
 	got := http.DetectContentType(u.Data)
 	if !slices.Contains(want, got) {
-		return Attachment{}, &errs.E{Kind: errs.Invalid, Op: op, Code: "attachment-type", Msg: "attachment " + quote(name) + ": the content is not a " + strings.TrimPrefix(ext, ".") + " file"}
+		return MessageAttachment{}, &errs.E{Kind: errs.Invalid, Op: op, Code: "attachment-type", Msg: "attachment " + quote(name) + ": the content is not a " + strings.TrimPrefix(ext, ".") + " file"}
 	}
 	sum := sha256.Sum256(u.Data)
-	return Attachment{ID: newID(), Name: name, ContentType: strings.Split(got, ";")[0], Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Data: u.Data}, nil
+	return MessageAttachment{ID: newID(), Name: name, ContentType: strings.Split(got, ";")[0], Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Data: u.Data}, nil
 }
 
 func humanBytes(n int64) string {
@@ -259,7 +259,7 @@ func cleanList(in []string, lower bool) []string {
 	return out
 }
 
-func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body string, m Markings, es []Entity, ups []AttachmentUpload) (Message, error) {
+func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body string, m MessageMarkings, es []MessageEntity, ups []AttachmentUpload) (Message, error) {
 	body = strings.TrimSpace(body)
 	if body == "" && kind != KindForward {
 		return Message{}, errs.New(errs.Invalid, op, "the message text is required")
@@ -278,7 +278,7 @@ func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body stri
 		return Message{}, errs.Newf(errs.Invalid, op, "at most %d attachments per message", s.cfg.MaxAttachments)
 	}
 	msg := Message{ID: newID(), Kind: kind, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
-		Markings: m, Entities: es, Attachments: []Attachment{}, CreatedAt: s.d.Clock.Now()}
+		Markings: m, Entities: es, Attachments: []MessageAttachment{}, CreatedAt: s.d.Clock.Now()}
 	for _, u := range ups {
 		a, err := s.CheckAttachment(op, u)
 		if err != nil {
@@ -557,7 +557,7 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 		body = n + "\n\n--- forwarded message from " + orig.Node + " / " + orig.Agency + " ---\n" + orig.Body
 	}
 	msg := Message{ID: newID(), ThreadID: t.ID, Kind: KindForward, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
-		Markings: orig.Markings, MarkingLabel: orig.Markings.Label(), Entities: orig.Entities, Attachments: []Attachment{},
+		Markings: orig.Markings, MarkingLabel: orig.Markings.Label(), Entities: orig.Entities, Attachments: []MessageAttachment{},
 		ForwardedFrom: orig.ID, Permission: in.Permission, Recipients: []string{to}, CreatedAt: s.d.Clock.Now()}
 	atts, err := s.attachments(ctx, orig.ID, true)
 	if err != nil {
@@ -672,17 +672,17 @@ func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threa
 }
 
 // Import is an entity imported into a local case.
-type Import struct {
+type EntityImport struct {
 	ID         string          `json:"id"`
 	CaseRef    string          `json:"case_ref"`
-	Entity     Entity          `json:"entity"`
+	Entity     MessageEntity   `json:"entity"`
 	Provenance json.RawMessage `json:"provenance"`
 	ImportedBy string          `json:"imported_by"`
 	ImportedAt time.Time       `json:"imported_at"`
 }
 
 // Imports lists entities imported from a thread.
-func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID string) ([]Import, error) {
+func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID string) ([]EntityImport, error) {
 	t, err := s.visibleThread(ctx, actor, threadID)
 	if err != nil {
 		return nil, err
@@ -692,9 +692,9 @@ func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID s
 		return nil, dbErr("exchange.Imports", "cannot read imports", err)
 	}
 	defer rows.Close()
-	out := []Import{}
+	out := []EntityImport{}
 	for rows.Next() {
-		var im Import
+		var im EntityImport
 		var e, p, at string
 		if err := rows.Scan(&im.ID, &im.CaseRef, &e, &p, &im.ImportedBy, &at); err != nil {
 			return nil, dbErr("exchange.Imports", "cannot read imports", err)

@@ -126,9 +126,9 @@ func nonNil(x []string) []string {
 	return x
 }
 
-func nonNilE(x []Entity) []Entity {
+func nonNilE(x []MessageEntity) []MessageEntity {
 	if x == nil {
-		return []Entity{}
+		return []MessageEntity{}
 	}
 	return x
 }
@@ -183,7 +183,7 @@ func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	m.Markings.OnwardAllowed = onward == 1
 	m.MarkingLabel = m.Markings.Label()
 	m.CreatedAt, m.ReceivedAt = store.ParseTime(c), store.ParseTime(rcv)
-	m.Attachments = []Attachment{}
+	m.Attachments = []MessageAttachment{}
 	return m, nil
 }
 
@@ -198,7 +198,7 @@ func (s *Service) message(ctx context.Context, threadID, id string) (Message, er
 	return m, nil
 }
 
-func (s *Service) attachments(ctx context.Context, messageID string, withData bool) ([]Attachment, error) {
+func (s *Service) attachments(ctx context.Context, messageID string, withData bool) ([]MessageAttachment, error) {
 	cols := `id, name, content_type, size, sha256`
 	if withData {
 		cols += `, data`
@@ -208,9 +208,9 @@ func (s *Service) attachments(ctx context.Context, messageID string, withData bo
 		return nil, errs.Wrap(errs.Unavailable, "exchange.attachments", "cannot read attachments", err)
 	}
 	defer rows.Close()
-	var out []Attachment
+	var out []MessageAttachment
 	for rows.Next() {
-		var a Attachment
+		var a MessageAttachment
 		dst := []any{&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256}
 		if withData {
 			dst = append(dst, &a.Data)
@@ -253,7 +253,7 @@ func (s *Service) Thread(ctx context.Context, actor *auth.Principal, id string) 
 	}
 	for arows.Next() {
 		var mid string
-		var a Attachment
+		var a MessageAttachment
 		if err := arows.Scan(&mid, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
 			arows.Close()
 			return t, errs.Wrap(errs.Unavailable, op, "cannot read attachments", err)
@@ -304,7 +304,7 @@ func (s *Service) Thread(ctx context.Context, actor *auth.Principal, id string) 
 		t.Messages[i].Deliveries = append(t.Messages[i].Deliveries, d)
 	}
 	drows.Close()
-	ms := make([]Markings, len(t.Messages))
+	ms := make([]MessageMarkings, len(t.Messages))
 	for i, m := range t.Messages {
 		ms[i] = m.Markings
 	}
@@ -356,12 +356,12 @@ func (s *Service) markRead(ctx context.Context, t Thread, ids []string, byID map
 }
 
 // Attachment returns one attachment with its data (audited).
-func (s *Service) Attachment(ctx context.Context, actor *auth.Principal, threadID, id string) (Attachment, error) {
+func (s *Service) Attachment(ctx context.Context, actor *auth.Principal, threadID, id string) (MessageAttachment, error) {
 	t, err := s.visibleThread(ctx, actor, threadID)
 	if err != nil {
-		return Attachment{}, err
+		return MessageAttachment{}, err
 	}
-	var a Attachment
+	var a MessageAttachment
 	err = s.d.Store.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256, data FROM ex_attachments WHERE id = ? AND thread_id = ?`, id, t.ID).
 		Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
 	if err != nil {

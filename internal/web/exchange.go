@@ -64,7 +64,7 @@ func (s *Server) registerExchange() {
 		})
 	register(s, huma.Operation{OperationID: "share-thread", Method: http.MethodPost, Path: "/api/v1/exchange/threads/{id}/share",
 		Summary: "Share a thread with another agency of this country", Tags: tags, DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusBadRequest, http.StatusNotFound}},
-		auth.ActExchangeShare, func(ctx context.Context, in *shareInput) (*struct{}, error) {
+		auth.ActExchangeShare, func(ctx context.Context, in *exShareInput) (*struct{}, error) {
 			return &struct{}{}, x.Share(ctx, p(ctx), in.ID, in.Body.Agency)
 		})
 	register(s, huma.Operation{OperationID: "keep-thread", Method: http.MethodPost, Path: "/api/v1/exchange/threads/{id}/keep",
@@ -75,21 +75,21 @@ func (s *Server) registerExchange() {
 		})
 	register(s, huma.Operation{OperationID: "get-attachment", Method: http.MethodGet, Path: "/api/v1/exchange/threads/{id}/attachments/{attachment}",
 		Summary: "One attachment with its content (base64) and SHA-256", Tags: tags, Errors: []int{http.StatusNotFound}},
-		auth.ActExchangeRead, func(ctx context.Context, in *attachmentInput) (*Body[exchange.Attachment], error) {
+		auth.ActExchangeRead, func(ctx context.Context, in *attachmentInput) (*Body[exchange.MessageAttachment], error) {
 			a, err := x.Attachment(ctx, p(ctx), in.ID, in.Attachment)
-			return &Body[exchange.Attachment]{a}, err
+			return &Body[exchange.MessageAttachment]{a}, err
 		})
 	register(s, huma.Operation{OperationID: "import-entity", Method: http.MethodPost, Path: "/api/v1/exchange/threads/{id}/messages/{message}/entities/{index}/import",
 		Summary: "Import a received entity into a local case, with its provenance", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{http.StatusBadRequest, http.StatusNotFound}},
-		auth.ActExchangeImport, func(ctx context.Context, in *importInput) (*Body[sentOutput], error) {
+		auth.ActExchangeImport, func(ctx context.Context, in *exImportInput) (*Body[sentOutput], error) {
 			id, err := x.ImportEntity(ctx, p(ctx), in.ID, in.Message, in.Index, in.Body.CaseRef)
 			return &Body[sentOutput]{sentOutput{ID: id}}, err
 		})
 	register(s, huma.Operation{OperationID: "list-imports", Method: http.MethodGet, Path: "/api/v1/exchange/threads/{id}/imports",
 		Summary: "Entities imported from a thread into local cases", Tags: tags, Errors: []int{http.StatusNotFound}},
-		auth.ActExchangeRead, func(ctx context.Context, in *idInput) (*Body[[]exchange.Import], error) {
+		auth.ActExchangeRead, func(ctx context.Context, in *idInput) (*Body[[]exchange.EntityImport], error) {
 			im, err := x.Imports(ctx, p(ctx), in.ID)
-			return &Body[[]exchange.Import]{im}, err
+			return &Body[[]exchange.EntityImport]{im}, err
 		})
 	register(s, huma.Operation{OperationID: "exchange-dashboard", Method: http.MethodGet, Path: "/api/v1/exchange/dashboard",
 		Summary: "Open requests by counterpart country and age", Tags: tags},
@@ -99,9 +99,9 @@ func (s *Server) registerExchange() {
 		})
 	register(s, huma.Operation{OperationID: "list-notifications", Method: http.MethodGet, Path: "/api/v1/exchange/notifications",
 		Summary: "Your in-app notifications (new messages, reminders, escalations, retention reviews)", Tags: tags},
-		auth.ActExchangeNotifications, func(ctx context.Context, in *notificationsInput) (*Body[[]exchange.Notification], error) {
+		auth.ActExchangeNotifications, func(ctx context.Context, in *notificationsInput) (*Body[[]exchange.ExchangeNotification], error) {
 			n, err := x.Notifications(ctx, p(ctx), in.Unread)
-			return &Body[[]exchange.Notification]{n}, err
+			return &Body[[]exchange.ExchangeNotification]{n}, err
 		})
 	register(s, huma.Operation{OperationID: "read-notifications", Method: http.MethodPost, Path: "/api/v1/exchange/notifications/read",
 		Summary: "Mark your notifications read", Tags: tags, DefaultStatus: http.StatusNoContent},
@@ -173,7 +173,7 @@ type forwardInput struct {
 	Body exchange.Forward
 }
 
-type shareInput struct {
+type exShareInput struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
 		Agency string `json:"agency" minLength:"1" maxLength:"100" doc:"agency of this country"`
@@ -196,7 +196,7 @@ type attachmentInput struct {
 	Attachment string `path:"attachment" maxLength:"64"`
 }
 
-type importInput struct {
+type exImportInput struct {
 	ID      string `path:"id" maxLength:"64"`
 	Message string `path:"message" maxLength:"64"`
 	Index   int    `path:"index" minimum:"0" maximum:"1000"`
@@ -272,9 +272,9 @@ func (s *Server) exchangeNew(w http.ResponseWriter, r *http.Request) {
 }
 
 // formMarkings reads the markings fieldset of a form.
-func formMarkings(r *http.Request) exchange.Markings {
+func formMarkings(r *http.Request) exchange.MessageMarkings {
 	acc, _ := strconv.Atoi(r.PostFormValue("accuracy"))
-	return exchange.Markings{Classification: r.PostFormValue("classification"), Handling: r.PostForm["handling"], HandlingNote: r.PostFormValue("handling_note"),
+	return exchange.MessageMarkings{Classification: r.PostFormValue("classification"), Handling: r.PostForm["handling"], HandlingNote: r.PostFormValue("handling_note"),
 		Reliability: r.PostFormValue("reliability"), Accuracy: acc, OnwardAllowed: r.PostFormValue("onward") != ""}
 }
 
