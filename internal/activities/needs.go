@@ -1,0 +1,214 @@
+package activities
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Need is a need declared by a beneficiary country: what an agency lacks
+// for a theme, and how urgent it is.
+type Need struct {
+	ID          string    `json:"id"`
+	OwnerNode   string    `json:"owner_node"`
+	Version     int64     `json:"version"`
+	Country     string    `json:"country"`
+	Agency      string    `json:"agency,omitempty"`
+	Theme       string    `json:"theme"`
+	Priority    int       `json:"priority" doc:"1 (highest) to 5"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Status      string    `json:"status" enum:"open,addressed,closed"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedBy   string    `json:"updated_by"`
+}
+
+// NeedInput declares or changes a need.
+type NeedInput struct {
+	Country     string `json:"country" maxLength:"10"`
+	Agency      string `json:"agency,omitempty" maxLength:"200"`
+	Theme       string `json:"theme" maxLength:"60"`
+	Priority    int    `json:"priority" minimum:"1" maximum:"5"`
+	Title       string `json:"title" maxLength:"300"`
+	Description string `json:"description,omitempty" maxLength:"5000"`
+	Status      string `json:"status,omitempty" enum:"open,addressed,closed,"`
+	Version     int64  `json:"version,omitempty"`
+}
+
+const needCols = `id, owner_node, version, country, agency, theme, priority, title, description, status, search, created_at, updated_at, updated_by`
+
+func scanNeed(r interface{ Scan(...any) error }) (Need, error) {
+	var n Need
+	var search, c, u string
+	err := r.Scan(&n.ID, &n.OwnerNode, &n.Version, &n.Country, &n.Agency, &n.Theme, &n.Priority, &n.Title, &n.Description, &n.Status, &search, &c, &u, &n.UpdatedBy)
+	n.CreatedAt, n.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
+	return n, err
+}
+
+func writeNeed(ctx context.Context, q store.Querier, n Need, insert bool) error {
+	search := searchText(n.Title, n.Description, n.Agency, ThemeLabel(n.Theme))
+	if insert {
+		_, err := q.ExecContext(ctx, `INSERT INTO act_needs (`+needCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			n.ID, n.OwnerNode, n.Version, n.Country, n.Agency, n.Theme, n.Priority, n.Title, n.Description, n.Status, search, store.FormatTime(n.CreatedAt), store.FormatTime(n.UpdatedAt), n.UpdatedBy)
+		return err
+	}
+	_, err := q.ExecContext(ctx, `UPDATE act_needs SET owner_node = ?, version = ?, country = ?, agency = ?, theme = ?, priority = ?, title = ?, description = ?, status = ?, search = ?, created_at = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
+		n.OwnerNode, n.Version, n.Country, n.Agency, n.Theme, n.Priority, n.Title, n.Description, n.Status, search, store.FormatTime(n.CreatedAt), store.FormatTime(n.UpdatedAt), n.UpdatedBy, n.ID)
+	return err
+}
+
+func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedInput, error) {
+	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+	var node string
+	err := s.d.Store.QueryRowContext(ctx, `SELECT node FROM dir_countries WHERE code = ?`, in.Country).Scan(&node)
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", clip(in.Country, 20))
+	}
+	if err != nil {
+		return in, dbErr(op, err)
+	}
+	if node != "" && node != s.d.Node {
+		return in, &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-owner", Msg: "needs of " + in.Country + " are declared on node " + node + ", the country's own node"}
+	}
+	if in.Agency, err = text(op, "agency", in.Agency, 200, false); err != nil {
+		return in, err
+	}
+	t, ok := resolveTheme(in.Theme)
+	if !ok {
+		return in, errs.Newf(errs.Invalid, op, "theme %q is not in the theme list", clip(in.Theme, 60))
+	}
+	in.Theme = t
+	if in.Priority < 1 || in.Priority > 5 {
+		return in, errs.New(errs.Invalid, op, "priority must be 1 (highest) to 5")
+	}
+	if in.Title, err = text(op, "title", in.Title, 300, true); err != nil {
+		return in, err
+	}
+	if in.Description, err = text(op, "description", in.Description, 5000, false); err != nil {
+		return in, err
+	}
+	switch in.Status {
+	case "":
+		in.Status = "open"
+	case "open", "addressed", "closed":
+	default:
+		return in, errs.New(errs.Invalid, op, "status must be open, addressed or closed")
+	}
+	return in, nil
+}
+
+// CreateNeed declares a need of this node's country and publishes it to
+// every peer.
+func (s *Service) CreateNeed(ctx context.Context, p *auth.Principal, in NeedInput) (Need, error) {
+	const op = "activities.CreateNeed"
+	if err := s.authorize(ctx, p, auth.ActNeedEdit, "needs"); err != nil {
+		return Need{}, err
+	}
+	in, err := s.cleanNeed(ctx, op, in)
+	if err != nil {
+		return Need{}, err
+	}
+	now := s.d.Clock.Now()
+	by, _ := actorOf(p)
+	n := Need{ID: newID(), OwnerNode: s.d.Node, Version: 1, Country: in.Country, Agency: in.Agency, Theme: in.Theme, Priority: in.Priority,
+		Title: in.Title, Description: in.Description, Status: in.Status, CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := writeNeed(ctx, tx, n, true); err != nil {
+			return err
+		}
+		return s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n})
+	})
+	if err != nil {
+		return Need{}, dbErr(op, err)
+	}
+	s.notify(true)
+	return n, s.record(ctx, p, "activities.need.create", "need/"+n.ID, n.Country+" "+n.Theme+": "+n.Title)
+}
+
+// UpdateNeed changes a need of this node.
+func (s *Service) UpdateNeed(ctx context.Context, p *auth.Principal, id string, in NeedInput) (Need, error) {
+	const op = "activities.UpdateNeed"
+	if err := s.authorize(ctx, p, auth.ActNeedEdit, "need/"+id); err != nil {
+		return Need{}, err
+	}
+	in, err := s.cleanNeed(ctx, op, in)
+	if err != nil {
+		return Need{}, err
+	}
+	var out Need
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		n, err := scanNeed(tx.QueryRowContext(ctx, `SELECT `+needCols+` FROM act_needs WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.New(errs.NotFound, op, "no such need")
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.ownerCheck(n.OwnerNode, op); err != nil {
+			return err
+		}
+		if in.Version != 0 && in.Version != n.Version {
+			return &errs.E{Kind: errs.Conflict, Op: op, Code: "version-conflict", Msg: "someone changed this need since you opened it; reload and apply your change again"}
+		}
+		n.Country, n.Agency, n.Theme, n.Priority, n.Title, n.Description, n.Status = in.Country, in.Agency, in.Theme, in.Priority, in.Title, in.Description, in.Status
+		n.Version++
+		n.UpdatedAt, n.UpdatedBy = s.d.Clock.Now(), p.Username
+		out = n
+		if err := writeNeed(ctx, tx, n, false); err != nil {
+			return err
+		}
+		return s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n})
+	})
+	if err := s.done(ctx, p, err, "activities.need.update", "need/"+id, "version "+itoa(out.Version)); err != nil {
+		return Need{}, err
+	}
+	s.notify(true)
+	return out, nil
+}
+
+// Needs lists the needs register, highest priority first.
+func (s *Service) Needs(ctx context.Context, p *auth.Principal, country, theme string) ([]Need, error) {
+	if err := s.authorize(ctx, p, auth.ActActivityView, "needs"); err != nil {
+		return nil, err
+	}
+	out, err := s.needs(ctx, country, theme)
+	return out, dbErr("activities.Needs", err)
+}
+
+func (s *Service) needs(ctx context.Context, country, theme string) ([]Need, error) {
+	q := `SELECT ` + needCols + ` FROM act_needs WHERE 1=1`
+	var args []any
+	if c := strings.ToUpper(strings.TrimSpace(country)); c != "" {
+		q += ` AND country = ?`
+		args = append(args, c)
+	}
+	if theme != "" {
+		t, ok := resolveTheme(theme)
+		if !ok {
+			return nil, errs.Newf(errs.Invalid, "activities.Needs", "theme %q is not in the theme list", clip(theme, 40))
+		}
+		q += ` AND theme = ?`
+		args = append(args, t)
+	}
+	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY priority, country, title`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Need{}
+	for rows.Next() {
+		n, err := scanNeed(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
