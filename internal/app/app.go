@@ -44,6 +44,7 @@ type Node struct {
 	Dir      *directory.Service
 	Cases    *cases.Service
 	Exchange *exchange.Service
+	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
 
 	httpSrv  *http.Server
@@ -114,6 +115,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Cases = cases.New(cases.Deps{Store: n.Store, Audit: n.Audit, Clock: n.Clock, Logger: n.Logger.With("component", "cases"), NodeID: n.Cfg.NodeID,
 		Region: cases.RegionOf(n.Cfg.NodeID)})
 	n.Cases.RegisterFederation(n.Fed)
+	n.DirPub = directory.NewPublisher(n.Dir, n.Fed)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
@@ -197,6 +199,11 @@ func (n *Node) Start(ctx context.Context) error {
 	go func() {
 		defer n.wg.Done()
 		n.Cases.Run(bg)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.DirPub.Run(bg, 30*time.Second)
 	}()
 	n.wg.Add(1)
 	go func() {
