@@ -11,6 +11,7 @@ const (
 	ActCasesRelease Action = "cases.release" // release or refuse details on a hit
 	ActCasesStats   Action = "cases.stats"   // aggregate statistics
 	ActCasesModel   Action = "cases.model"   // refit the matching model on local data
+	ActCasesShare   Action = "cases.share"   // send aggregate statistics to a peer
 )
 
 var casesRules = map[Action]rule{
@@ -26,4 +27,5 @@ var casesRules = map[Action]rule{
 	ActCasesRelease: {roles: []Role{RoleNCUOperator, RoleOfficer}},
 	ActCasesStats:   {roles: []Role{RoleOfficer, RoleAnalyst, RoleProsecutor, RoleNCUOperator}},
 	ActCasesModel:   {roles: []Role{RoleAnalyst, RoleAdmin}},
+	ActCasesShare:   {roles: []Role{RoleAnalyst, RoleNCUOperator}},
 }

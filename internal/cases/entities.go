@@ -125,8 +125,8 @@ func (in *CaseInput) normalise() error {
 		return err
 	}
 	for i, c := range in.Route {
-		cc := entity.ParseCountry(c)
-		if len(cc) != 2 {
+		cc := strings.ToUpper(entity.ParseCountry(c))
+		if len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
 			return errs.Newf(errs.Invalid, op, "route[%d] %q is not a known country", i, c)
 		}
 		in.Route[i] = cc
