@@ -17,7 +17,7 @@ import (
 
 var officer = &auth.Principal{Username: "ana", Agency: "rs-mup", Roles: []auth.Role{auth.RoleOfficer}}
 
-func newService(t *testing.T, st *store.Store) (*cases.Service, *audit.Log) {
+func newService(t testing.TB, st *store.Store) (*cases.Service, *audit.Log) {
 	t.Helper()
 	ctx := context.Background()
 	id, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
@@ -151,5 +151,28 @@ func TestStatistics(t *testing.T) {
 	if a.Cases != 3 || a.Perpetrators.Persons != 3 || a.Perpetrators.AgeBands[0] != (cases.Count{Label: "35-44", N: 3}) ||
 		a.Victims.AgeBands[0] != (cases.Count{Label: "<18", N: 3}) || a.Years[0].Routes[0] != (cases.Count{Label: "GR→MK→RS", N: 3}) || len(a.Years[0].ModusOperandi) != 2 {
 		t.Fatalf("area: %+v", a)
+	}
+}
+
+func TestSeedDemoFindsCrossScriptHit(t *testing.T) {
+	ctx := context.Background()
+	for _, node := range []string{"rs", "ba", "al", "me", "mk", "xk", "selec"} {
+		st := storetest.SQLite(t)
+		id, _ := identity.LoadOrCreate(t.TempDir(), node, node)
+		lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+		al, _ := audit.Open(ctx, st, id, clock.System{}, lg)
+		s := cases.New(cases.Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: node, Region: cases.RegionOf(node)})
+		for i := 0; i < 2; i++ { // idempotent
+			if err := s.SeedDemo(ctx); err != nil {
+				t.Fatalf("%s: %v", node, err)
+			}
+		}
+		if node != "ba" {
+			continue
+		}
+		res, err := s.Search(ctx, officer, cases.Probe{Kind: "person", Fields: map[string]string{"given_name": "Ненад", "family_name": "Јовановић", "date_of_birth": "1981-06-21"}}, "demo")
+		if err != nil || len(res) == 0 || res[0].Band != cases.BandHigh {
+			t.Fatalf("demo hit: %+v %v", res, err)
+		}
 	}
 }

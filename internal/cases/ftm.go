@@ -86,7 +86,7 @@ func ParseFtM(r io.Reader) ([]importRow, error) {
 		}
 		var fe ftmEntity
 		if err := json.Unmarshal(raw, &fe); err != nil {
-			rows = append(rows, importRow{row: n, err: &RowError{Row: n, Msg: "not a FollowTheMoney entity: " + err.Error()}})
+			rows = append(rows, importRow{row: n, err: &RejectedRow{Row: n, Msg: "not a FollowTheMoney entity: " + err.Error()}})
 			continue
 		}
 		rows = append(rows, ftmRow(n, fe))
@@ -97,7 +97,7 @@ func ParseFtM(r io.Reader) ([]importRow, error) {
 func ftmRow(n int, fe ftmEntity) importRow {
 	row := importRow{row: n, ref: fe.ID, colOf: map[string]string{}}
 	if fe.ID == "" {
-		row.err = &RowError{Row: n, Column: "id", Msg: "an entity needs an id"}
+		row.err = &RejectedRow{Row: n, Column: "id", Msg: "an entity needs an id"}
 		return row
 	}
 	if t, ok := ftmThing[fe.Schema]; ok {
@@ -139,13 +139,13 @@ func ftmRow(n int, fe ftmEntity) importRow {
 	if t, ok := ftmInterval[fe.Schema]; ok {
 		from, to := first(fe.Properties[t.from]), first(fe.Properties[t.to])
 		if from == "" || to == "" {
-			row.err = &RowError{Row: n, Column: "properties." + t.from, Msg: fmt.Sprintf("a %s needs %s and %s", fe.Schema, t.from, t.to)}
+			row.err = &RejectedRow{Row: n, Column: "properties." + t.from, Msg: fmt.Sprintf("a %s needs %s and %s", fe.Schema, t.from, t.to)}
 			return row
 		}
 		row.relation = &importRelation{from: from, to: to, typ: t.typ, note: first(fe.Properties["role"])}
 		return row
 	}
-	row.err = &RowError{Row: n, Column: "schema", Msg: fmt.Sprintf("schema %q is not supported (Person, Company, Organization, LegalEntity, Vehicle, BankAccount, Passport, Identification, Address and the relation schemas are)", fe.Schema)}
+	row.err = &RejectedRow{Row: n, Column: "schema", Msg: fmt.Sprintf("schema %q is not supported (Person, Company, Organization, LegalEntity, Vehicle, BankAccount, Passport, Identification, Address and the relation schemas are)", fe.Schema)}
 	return row
 }
 

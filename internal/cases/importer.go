@@ -50,34 +50,34 @@ type ImportOptions struct {
 	Progress func(done, total int)
 }
 
-// RowError is one rejected row and why.
-type RowError struct {
+// RejectedRow is one rejected row and why.
+type RejectedRow struct {
 	Row    int    `json:"row" doc:"1-based line (CSV, with the header as line 1) or position (JSON, FollowTheMoney)"`
 	Column string `json:"column,omitempty" doc:"the column or property at fault"`
 	Msg    string `json:"message"`
 }
 
-// ColumnMap is how one CSV column is read.
-type ColumnMap struct {
+// ColumnMapping is how one CSV column is read.
+type ColumnMapping struct {
 	Header string `json:"header"`
 	Field  string `json:"field" doc:"entity field, kind, case, role, aliases, ref, or ignore"`
 }
 
-// ImportReport describes an import or a dry run. Every row is counted in
+// ImportResult describes an import or a dry run. Every row is counted in
 // exactly one of Created, Unchanged or Rejected.
-type ImportReport struct {
-	ID        string      `json:"id,omitempty"`
-	Format    string      `json:"format"`
-	DryRun    bool        `json:"dry_run"`
-	Rows      int         `json:"rows"`
-	Created   int         `json:"created" doc:"new entities (would be created, in a dry run)"`
-	Unchanged int         `json:"unchanged" doc:"entities already stored (re-import changes nothing)"`
-	Relations int         `json:"relations"`
-	Cases     int         `json:"cases"`
-	Rejected  []RowError  `json:"rejected"`
-	Columns   []ColumnMap `json:"columns,omitempty"`
-	Preview   [][]string  `json:"preview,omitempty" doc:"first rows as read, for the mapping preview"`
-	SHA256    string      `json:"sha256"`
+type ImportResult struct {
+	ID        string          `json:"id,omitempty"`
+	Format    string          `json:"format"`
+	DryRun    bool            `json:"dry_run"`
+	Rows      int             `json:"rows"`
+	Created   int             `json:"created" doc:"new entities (would be created, in a dry run)"`
+	Unchanged int             `json:"unchanged" doc:"entities already stored (re-import changes nothing)"`
+	Relations int             `json:"relations"`
+	Cases     int             `json:"cases"`
+	Rejected  []RejectedRow   `json:"rejected"`
+	Columns   []ColumnMapping `json:"columns,omitempty"`
+	Preview   [][]string      `json:"preview,omitempty" doc:"first rows as read, for the mapping preview"`
+	SHA256    string          `json:"sha256"`
 }
 
 // importRow is one parsed entity, relation or case of an import.
@@ -88,7 +88,7 @@ type importRow struct {
 	cas      *CaseInput
 	relation *importRelation
 	colOf    map[string]string // field → source column, for messages
-	err      *RowError
+	err      *RejectedRow
 }
 
 type importRelation struct {
@@ -163,7 +163,7 @@ func mapHeader(h string, kind entity.Kind, custom map[string]string) string {
 // ParseCSV reads entity rows from CSV. It never fails on a bad row: the
 // row is returned with its error. It fails only when the file itself is
 // unreadable (no header, not UTF-8 text).
-func ParseCSV(r io.Reader, opt ImportOptions) ([]ColumnMap, [][]string, []importRow, error) {
+func ParseCSV(r io.Reader, opt ImportOptions) ([]ColumnMapping, [][]string, []importRow, error) {
 	const op = "cases.ParseCSV"
 	kind := entity.KindPerson
 	if opt.Kind != "" {
@@ -191,7 +191,7 @@ func ParseCSV(r io.Reader, opt ImportOptions) ([]ColumnMap, [][]string, []import
 		}
 		return nil, nil, nil, errs.Newf(errs.Invalid, op, "line 1: %v", err)
 	}
-	cols := make([]ColumnMap, len(header))
+	cols := make([]ColumnMapping, len(header))
 	seen := map[string]string{}
 	for i, h := range header {
 		if !utf8.ValidString(h) {
@@ -212,7 +212,7 @@ func ParseCSV(r io.Reader, opt ImportOptions) ([]ColumnMap, [][]string, []import
 			}
 			seen[f] = h
 		}
-		cols[i] = ColumnMap{Header: h, Field: f}
+		cols[i] = ColumnMapping{Header: h, Field: f}
 	}
 	var preview [][]string
 	var rows []importRow
@@ -227,7 +227,7 @@ func ParseCSV(r io.Reader, opt ImportOptions) ([]ColumnMap, [][]string, []import
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
-				rows = append(rows, importRow{row: pe.Line, err: &RowError{Row: pe.Line, Column: colName(cols, pe.Column-1), Msg: pe.Err.Error()}})
+				rows = append(rows, importRow{row: pe.Line, err: &RejectedRow{Row: pe.Line, Column: colName(cols, pe.Column-1), Msg: pe.Err.Error()}})
 				if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) || errors.Is(pe.Err, csv.ErrFieldCount) {
 					continue
 				}
@@ -264,24 +264,24 @@ func fieldOfAnyKind(f string) bool {
 	return false
 }
 
-func colName(cols []ColumnMap, i int) string {
+func colName(cols []ColumnMapping, i int) string {
 	if i >= 0 && i < len(cols) {
 		return cols[i].Header
 	}
 	return ""
 }
 
-func csvRow(line int, rec []string, cols []ColumnMap, kind entity.Kind, defCase string) importRow {
+func csvRow(line int, rec []string, cols []ColumnMapping, kind entity.Kind, defCase string) importRow {
 	row := importRow{row: line, colOf: map[string]string{}}
 	if len(rec) != len(cols) {
-		row.err = &RowError{Row: line, Msg: fmt.Sprintf("has %d columns, the header has %d", len(rec), len(cols))}
+		row.err = &RejectedRow{Row: line, Msg: fmt.Sprintf("has %d columns, the header has %d", len(rec), len(cols))}
 		return row
 	}
 	in := EntityInput{Kind: string(kind), Fields: map[string]string{}, Case: defCase}
 	empty := true
 	for i, v := range rec {
 		if !utf8.ValidString(v) {
-			row.err = &RowError{Row: line, Column: cols[i].Header, Msg: "is not UTF-8 text"}
+			row.err = &RejectedRow{Row: line, Column: cols[i].Header, Msg: "is not UTF-8 text"}
 			return row
 		}
 		v = strings.TrimSpace(v)
@@ -319,7 +319,7 @@ func csvRow(line int, rec []string, cols []ColumnMap, kind entity.Kind, defCase 
 		}
 	}
 	if empty {
-		row.err = &RowError{Row: line, Msg: "the row is empty"}
+		row.err = &RejectedRow{Row: line, Msg: "the row is empty"}
 		return row
 	}
 	row.entity = &in
@@ -374,17 +374,17 @@ func ParseJSON(r io.Reader) ([]importRow, error) {
 // row is created, found unchanged or rejected with its reason; nothing is
 // dropped silently. Re-importing the same file changes nothing. With
 // DryRun nothing is written.
-func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, opt ImportOptions) (ImportReport, error) {
+func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, opt ImportOptions) (ImportResult, error) {
 	const op = "cases.Import"
 	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
 	if err != nil {
-		return ImportReport{}, errs.Wrap(errs.Invalid, op, "the file cannot be read", err)
+		return ImportResult{}, errs.Wrap(errs.Invalid, op, "the file cannot be read", err)
 	}
 	if len(data) > MaxImportBytes {
-		return ImportReport{}, errs.Newf(errs.TooLarge, op, "the file is larger than %d MiB", MaxImportBytes>>20)
+		return ImportResult{}, errs.Newf(errs.TooLarge, op, "the file is larger than %d MiB", MaxImportBytes>>20)
 	}
 	sum := sha256.Sum256(data)
-	rep := ImportReport{Format: opt.Format, DryRun: opt.DryRun, SHA256: hex.EncodeToString(sum[:]), Rejected: []RowError{}}
+	rep := ImportResult{Format: opt.Format, DryRun: opt.DryRun, SHA256: hex.EncodeToString(sum[:]), Rejected: []RejectedRow{}}
 	var rows []importRow
 	switch opt.Format {
 	case FormatCSV, "":
@@ -409,7 +409,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 		switch {
 		case row.entity != nil:
 			if _, err := s.normaliseEntity(row.entity); err != nil {
-				re := RowError{Row: row.row, Msg: err.Error()}
+				re := RejectedRow{Row: row.row, Msg: err.Error()}
 				var fe *FieldError
 				if errors.As(err, &fe) {
 					re.Column, re.Msg = fe.Field, fe.Msg
@@ -421,12 +421,12 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 			}
 		case row.cas != nil:
 			if err := row.cas.normalise(); err != nil {
-				row.err = &RowError{Row: row.row, Msg: errs.SafeMessage(err)}
+				row.err = &RejectedRow{Row: row.row, Msg: errs.SafeMessage(err)}
 			}
 		case row.relation != nil:
 			row.relation.typ = strings.ToLower(strings.TrimSpace(row.relation.typ))
 			if !slices.Contains(RelationTypes, row.relation.typ) {
-				row.err = &RowError{Row: row.row, Column: "type", Msg: fmt.Sprintf("%q is not a relation type (%s)", row.relation.typ, strings.Join(RelationTypes, ", "))}
+				row.err = &RejectedRow{Row: row.row, Column: "type", Msg: fmt.Sprintf("%q is not a relation type (%s)", row.relation.typ, strings.Join(RelationTypes, ", "))}
 			}
 		}
 	}
@@ -447,7 +447,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 			rep.Rejected = append(rep.Rejected, *row.err)
 		}
 	}
-	slices.SortStableFunc(rep.Rejected, func(a, b RowError) int { return a.Row - b.Row })
+	slices.SortStableFunc(rep.Rejected, func(a, b RejectedRow) int { return a.Row - b.Row })
 	if opt.DryRun {
 		return rep, s.record(ctx, entry(p, "cases.import.dryrun", "import/"+rep.SHA256[:16], "", reportDetail(rep)))
 	}
@@ -463,11 +463,11 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	return rep, s.record(ctx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
 }
 
-func reportDetail(r ImportReport) string {
+func reportDetail(r ImportResult) string {
 	return fmt.Sprintf("format=%s rows=%d created=%d unchanged=%d relations=%d cases=%d rejected=%d sha256=%s", r.Format, r.Rows, r.Created, r.Unchanged, r.Relations, r.Cases, len(r.Rejected), r.SHA256)
 }
 
-func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportReport) error {
+func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportResult) error {
 	refs := map[string]bool{}
 	cases := map[string]bool{}
 	for _, row := range rows {
@@ -496,7 +496,7 @@ func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportRepor
 					return unavailable("cases.Import", err)
 				}
 				if n == 0 {
-					row.err = &RowError{Row: row.row, Column: orCol(row.colOf, "case"), Msg: fmt.Sprintf("no case with reference %q", c)}
+					row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, "case"), Msg: fmt.Sprintf("no case with reference %q", c)}
 					continue
 				}
 			}
@@ -519,7 +519,7 @@ func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportRepor
 		row := &rows[i]
 		if row.err == nil && row.relation != nil {
 			if !refs[row.relation.from] || !refs[row.relation.to] {
-				row.err = &RowError{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
+				row.err = &RejectedRow{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
 				continue
 			}
 			rep.Relations++
@@ -536,7 +536,7 @@ func orCol(m map[string]string, f string) string {
 }
 
 // write stores the rows in chunks of a few hundred per transaction.
-func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportReport) error {
+func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult) error {
 	const chunk = 500
 	src := "import:" + rep.Format + ":" + clip(opt.Filename, 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
@@ -582,7 +582,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					e, created, err := s.storeEntity(ctx, tx, p, kind, *row.entity)
 					var fe *FieldError
 					if errors.As(err, &fe) {
-						row.err = &RowError{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
+						row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
 						continue
 					}
 					if err != nil {
@@ -599,7 +599,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 				case row.relation != nil:
 					from, to := ids[row.relation.from], ids[row.relation.to]
 					if from == "" || to == "" {
-						row.err = &RowError{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
+						row.err = &RejectedRow{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
 						continue
 					}
 					r := Relation{ID: newID(), From: from, To: to, Type: row.relation.typ, Note: clip(row.relation.note, 1000), CreatedAt: s.now()}
@@ -623,4 +623,85 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 		}
 	}
 	return nil
+}
+
+// BulkLoad stores many new persons quickly (initial loads of large
+// registers and benchmarks): multi-row inserts in large transactions,
+// no per-entity audit entry (the load is audited once). Entities whose
+// fingerprint is already stored are skipped.
+func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string, persons []map[string]string) error {
+	const op = "cases.BulkLoad"
+	const rowsPerStmt = 100
+	var next int64
+	if err := s.d.Store.QueryRowContext(ctx, `SELECT COALESCE(MAX(pk), 0) FROM cases_entities`).Scan(&next); err != nil {
+		return unavailable(op, err)
+	}
+	now := store.FormatTime(s.now())
+	by := ""
+	if p != nil {
+		by = p.Username
+	}
+	for start := 0; start < len(persons); start += 5000 {
+		end := min(start+5000, len(persons))
+		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			for i := start; i < end; i += rowsPerStmt {
+				j := min(i+rowsPerStmt, end)
+				var b strings.Builder
+				b.WriteString(`INSERT INTO cases_entities (pk, id, kind, label, fields, aliases, fingerprint, source, created_by, created_at) VALUES `)
+				args := make([]any, 0, 10*(j-i))
+				var keys []int64
+				var owners []int64
+				for k, f := range persons[i:j] {
+					in := EntityInput{Kind: string(entity.KindPerson), Fields: f}
+					if _, err := s.normaliseEntity(&in); err != nil {
+						return errs.Newf(errs.Invalid, op, "person %d: %v", i+k+1, err)
+					}
+					next++
+					if k > 0 {
+						b.WriteString(", ")
+					}
+					b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)")
+					args = append(args, next, newID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
+						fingerprint(entity.KindPerson, in.Fields, nil), source, by, now)
+					ks := entityKeys(entity.KindPerson, in.Fields, nil, s.d.Region)
+					keys = append(keys, ks...)
+					for range ks {
+						owners = append(owners, next)
+					}
+				}
+				b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING`)
+				if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+					return err
+				}
+				for len(keys) > 0 {
+					n := min(len(keys), 400)
+					var kb strings.Builder
+					kb.WriteString(`INSERT INTO cases_keys (k, ent) VALUES `)
+					kargs := make([]any, 0, 2*n)
+					for x := 0; x < n; x++ {
+						if x > 0 {
+							kb.WriteString(", ")
+						}
+						kb.WriteString("(?, ?)")
+						kargs = append(kargs, keys[x], owners[x])
+					}
+					kb.WriteString(` ON CONFLICT (k, ent) DO NOTHING`)
+					if _, err := tx.ExecContext(ctx, kb.String(), kargs...); err != nil {
+						return err
+					}
+					keys, owners = keys[n:], owners[n:]
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return unavailable(op, err)
+		}
+	}
+	if s.d.Store.Dialect == store.Postgres {
+		if _, err := s.d.Store.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('cases_entities', 'pk'), (SELECT MAX(pk) FROM cases_entities))`); err != nil {
+			return unavailable(op, err)
+		}
+	}
+	return s.record(ctx, entry(p, "cases.bulkload", "cases/bulk", "", fmt.Sprintf("source=%s persons=%d", source, len(persons))))
 }

@@ -56,6 +56,7 @@ func commands() []command {
 		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status", runFederation},
 		{"link", "link records across two CSV files", runLink},
 		{"dedupe", "find duplicate records in one CSV file", runDedupe},
+		{"cases", "joint operational database: cases import|export|fit", runCases},
 		{"bench", "measure performance: bench match", runBench},
 		{"version", "print version, commit and Go version", func(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintln(env.Stdout, buildinfo.String())

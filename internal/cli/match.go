@@ -33,6 +33,8 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return matchErr(linkcmd.Bench(ctx, args[1:], env.Stdout, env.Stderr))
 	case "federation":
 		return runBenchFederation(ctx, env, args[1:])
+	case "search":
+		return runCasesBench(ctx, env, args[1:])
 	}
 	return usagef("unknown benchmark %q: use match or federation", args[0])
 }

@@ -228,13 +228,13 @@ func (s *Server) registerCasesAPI() {
 		})
 	register(s, huma.Operation{OperationID: "import-entities", Method: http.MethodPost, Path: "/api/v1/cases/import", Summary: "Import CSV, JSON or FollowTheMoney entities (idempotent; dry_run reports every rejected row)",
 		Description: "The request body is the file. Larger files than the node's body limit are imported with `liaison cases import`.", Tags: tags, Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge}},
-		auth.ActCasesImport, func(ctx context.Context, in *importInput) (*Body[cases.ImportReport], error) {
+		auth.ActCasesImport, func(ctx context.Context, in *importInput) (*Body[cases.ImportResult], error) {
 			m, err := parseMapping(in.Map)
 			if err != nil {
 				return nil, err
 			}
 			rep, err := c.Import(ctx, PrincipalFrom(ctx), bytes.NewReader(in.RawBody), cases.ImportOptions{Format: in.Format, DryRun: in.DryRun, Kind: in.Kind, Case: in.Case, Filename: in.Filename, Mapping: m})
-			return &Body[cases.ImportReport]{rep}, err
+			return &Body[cases.ImportResult]{rep}, err
 		})
 	register(s, huma.Operation{OperationID: "export-ftm", Method: http.MethodGet, Path: "/api/v1/cases/export", Summary: "Export entities and relations as FollowTheMoney JSON lines", Tags: tags},
 		auth.ActCasesImport, func(ctx context.Context, _ *emptyInput) (*exportOutput, error) {
@@ -700,7 +700,7 @@ func (s *Server) casesRelease(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/cases/hits/"+r.PathValue("ref")+"?ok="+ok, http.StatusSeeOther)
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, form map[string]string, rep *cases.ImportReport, errMsg string) {
+func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, form map[string]string, rep *cases.ImportResult, errMsg string) {
 	if form == nil {
 		form = map[string]string{"format": "csv", "kind": "person"}
 	}

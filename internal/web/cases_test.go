@@ -70,7 +70,7 @@ func TestCasesAPI(t *testing.T) {
 		t.Fatalf("search: %d %s", code, raw)
 	}
 	// Import dry run through the API reports rejected rows by line and column.
-	var rep cases.ImportReport
+	var rep cases.ImportResult
 	code, raw = casesCall(t, "POST", n.URL+"/api/v1/cases/import?format=csv&dry_run=true&case=BA-1", officer, "text/csv",
 		"given_name,family_name,dob\nSead,Kovač,1999-01-01\nX,Y,unknown\n", &rep)
 	if code != 200 || rep.Created != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Row != 3 || rep.Rejected[0].Column != "dob" {

@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/app"
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/cases"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/match/synth"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+const casesUsage = "cases import FILE [--format csv|json|ftm] [--dry-run] [--kind K] [--case REF] [--map HEADER=field] | export [FILE] | fit"
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runCases(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 {
+		return usagef("missing subcommand: %s", casesUsage)
+	}
+	sub, rest := args[0], args[1:]
+	if sub != "import" && sub != "export" && sub != "fit" {
+		return usagef("unknown subcommand %q: use %s", sub, casesUsage)
+	}
+	fs := flagSet(env, "cases "+sub, casesUsage)
+	cfg, load := nodeConfig(fs)
+	format := fs.String("format", "", "import: csv, json or ftm (default: from the file extension)")
+	dry := fs.Bool("dry-run", false, "import: validate and report every rejected row without writing")
+	kind := fs.String("kind", "", "import: entity kind of CSV rows without a kind column (default person)")
+	caseRef := fs.String("case", "", "import: case reference for rows without a case column")
+	var maps multiFlag
+	fs.Var(&maps, "map", "import: CSV column mapping HEADER=field (repeatable; field may be ignore)")
+	pos, err := parseInterspersed(fs, rest)
+	if err != nil {
+		return err
+	}
+	if err := load(env.Getenv); err != nil {
+		return err
+	}
+	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
+	if err != nil {
+		return err
+	}
+	defer node.Close(context.Background())
+	switch sub {
+	case "import":
+		if len(pos) != 1 {
+			return usagef("cases import takes one FILE")
+		}
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return fmt.Errorf("cannot open %s: %w", pos[0], err)
+		}
+		defer f.Close()
+		if *format == "" {
+			switch strings.ToLower(filepath.Ext(pos[0])) {
+			case ".json":
+				*format = cases.FormatJSON
+			case ".ftm", ".ndjson", ".jsonl":
+				*format = cases.FormatFtM
+			default:
+				*format = cases.FormatCSV
+			}
+		}
+		mapping := map[string]string{}
+		for _, m := range maps {
+			h, fld, ok := strings.Cut(m, "=")
+			if !ok {
+				return usagef("--map %q must be HEADER=field", m)
+			}
+			mapping[strings.TrimSpace(h)] = strings.TrimSpace(fld)
+		}
+		rep, err := node.Cases.Import(ctx, cliActor, f, cases.ImportOptions{Format: *format, Filename: filepath.Base(pos[0]), Kind: *kind, Case: *caseRef, Mapping: mapping, DryRun: *dry,
+			Progress: func(done, total int) { fmt.Fprintf(env.Stderr, "\r%d/%d rows", done, total) }})
+		if err != nil {
+			return err
+		}
+		if !*dry {
+			fmt.Fprintln(env.Stderr)
+		}
+		what := "imported"
+		if *dry {
+			what = "dry run (nothing written)"
+		}
+		fmt.Fprintf(env.Stdout, "%s: %d rows, %d new, %d already stored, %d relations, %d cases, %d rejected\n", what, rep.Rows, rep.Created, rep.Unchanged, rep.Relations, rep.Cases, len(rep.Rejected))
+		for _, r := range rep.Rejected {
+			col := ""
+			if r.Column != "" {
+				col = ", column " + r.Column
+			}
+			fmt.Fprintf(env.Stdout, "rejected: row %d%s: %s\n", r.Row, col, r.Msg)
+		}
+	case "export":
+		w := env.Stdout
+		if len(pos) == 1 {
+			f, err := os.Create(pos[0])
+			if err != nil {
+				return fmt.Errorf("cannot create %s: %w", pos[0], err)
+			}
+			defer f.Close()
+			w = f
+		}
+		n, err := node.Cases.ExportFtM(ctx, cliActor, w)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "exported %d FollowTheMoney entities\n", n)
+	case "fit":
+		n, err := node.Cases.FitModel(ctx, cliActor, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "match weights learnt from %d persons\n", n)
+	}
+	return nil
+}
+
+// runCasesBench measures hit/no-hit answering against a synthetic register:
+// single-query latency and throughput, and one large batch.
+func runCasesBench(ctx context.Context, env Env, args []string) error {
+	fs := flagSet(env, "bench search", "bench search [--persons N] [--queries N] [--batch N] [--clients N] [--db postgres://…] [--dir DIR]")
+	persons := fs.Int("persons", 1_000_000, "persons stored on the answering node")
+	queries := fs.Int("queries", 2000, "single-entity queries in the latency run (half known, half unknown)")
+	batch := fs.Int("batch", 10000, "entities in the batch query")
+	clients := fs.Int("clients", 4, "concurrent single queries")
+	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
+	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *persons < 100 || *queries < 1 || *batch < 1 || *clients < 1 {
+		return usagef("--persons must be at least 100; --queries, --batch and --clients positive")
+	}
+	opt := store.Options{}
+	if *db != "" {
+		u, drop, err := benchSchema(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		opt.URL = u
+	} else {
+		d := *dir
+		if d == "" {
+			tmp, err := os.MkdirTemp("", "liaison-bench-search-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			d = tmp
+		}
+		opt.DataDir = d
+	}
+	st, err := store.Open(ctx, opt)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	keyDir, err := os.MkdirTemp("", "liaison-bench-key-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(keyDir)
+	id, err := identity.LoadOrCreate(keyDir, "ba", "bench")
+	if err != nil {
+		return err
+	}
+	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+	al, err := audit.Open(ctx, st, id, clock.System{}, lg)
+	if err != nil {
+		return err
+	}
+	svc := cases.New(cases.Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: "ba", Region: "BA"})
+
+	fmt.Fprintf(env.Stdout, "hit/no-hit search benchmark: %d persons, %s\n", *persons, st.Dialect)
+	g := synth.New(20261123)
+	var known []*synth.Identity
+	want := *queries/2 + *batch/2
+	every := max(*persons/max(want, 1), 1)
+	t0 := time.Now()
+	const chunk = 50000
+	buf := make([]map[string]string, 0, chunk)
+	for i := 0; i < *persons; i++ {
+		idn := g.Identity()
+		buf = append(buf, benchFields(g.Render(idn, "", false)))
+		if i%every == 0 && len(known) < want {
+			known = append(known, idn)
+		}
+		if len(buf) == chunk || i == *persons-1 {
+			if err := svc.BulkLoad(ctx, cliActor, "bench", buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+			fmt.Fprintf(env.Stderr, "\rloaded %d persons (%.0f/s)", i+1, float64(i+1)/time.Since(t0).Seconds())
+		}
+	}
+	fmt.Fprintln(env.Stderr)
+	load := time.Since(t0)
+	var keys int64
+	_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_keys`).Scan(&keys)
+	fmt.Fprintf(env.Stdout, "load: %s (%.0f persons/s), %d index keys (%.1f per person)\n", load.Round(time.Second), float64(*persons)/load.Seconds(), keys, float64(keys)/float64(*persons))
+
+	// Queries: noisy renderings of stored persons (Cyrillic, swapped
+	// names, typos — expected hits) and fresh persons (expected no-hits).
+	mk := func(n int, offset int) ([]cases.QueryItem, []bool) {
+		items := make([]cases.QueryItem, n)
+		isKnown := make([]bool, n)
+		for i := range items {
+			var row synth.Row
+			if i%2 == 0 && offset+i/2 < len(known) {
+				row = g.Render(known[offset+i/2], "", true)
+				isKnown[i] = true
+			} else {
+				row = g.Render(g.Identity(), "", true)
+			}
+			items[i] = cases.QueryItem{N: i + 1, Probe: cases.Probe{Kind: "person", Fields: benchFields(row)}}
+		}
+		return items, isKnown
+	}
+	single, singleKnown := mk(*queries, 0)
+	lat := make([]time.Duration, len(single))
+	hits := make([]bool, len(single))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	var firstErr error
+	var mu sync.Mutex
+	t1 := time.Now()
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				s := time.Now()
+				res, err := svc.MatchBatch(ctx, single[i:i+1])
+				lat[i] = time.Since(s)
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					continue
+				}
+				hits[i] = res[0] != nil
+			}
+		}()
+	}
+	for i := range single {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	wall := time.Since(t1)
+	if firstErr != nil {
+		return firstErr
+	}
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		return lat[min(int(p*float64(len(lat))), len(lat)-1)].Round(10 * time.Microsecond)
+	}
+	tp, fp, kn := quality(hits, singleKnown)
+	fmt.Fprintf(env.Stdout, "single queries: %d with %d clients in %s: %.0f queries/s; latency p50 %s, p95 %s, p99 %s, max %s\n",
+		len(single), *clients, wall.Round(time.Millisecond), float64(len(single))/wall.Seconds(), q(0.5), q(0.95), q(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
+	fmt.Fprintf(env.Stdout, "  hits on known persons %d/%d (%.1f%%), hits on unknown persons %d/%d\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)), fp, len(single)-kn)
+
+	items, batchKnown := mk(*batch, *queries/2)
+	t2 := time.Now()
+	res, err := svc.MatchBatch(ctx, items)
+	if err != nil {
+		return err
+	}
+	bt := time.Since(t2)
+	bh := make([]bool, len(res))
+	for i, r := range res {
+		bh[i] = r != nil
+	}
+	tp, fp, kn = quality(bh, batchKnown)
+	fmt.Fprintf(env.Stdout, "batch of %d entities answered in %s (%.0f entities/s)\n", len(items), bt.Round(time.Millisecond), float64(len(items))/bt.Seconds())
+	fmt.Fprintf(env.Stdout, "  hits on known persons %d/%d (%.1f%%), hits on unknown persons %d/%d\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)), fp, len(items)-kn)
+	return nil
+}
+
+func quality(hit, known []bool) (tp, fp, nKnown int) {
+	for i := range hit {
+		if known[i] {
+			nKnown++
+			if hit[i] {
+				tp++
+			}
+		} else if hit[i] {
+			fp++
+		}
+	}
+	return
+}
+
+// benchFields maps a synthetic row to person fields.
+func benchFields(r synth.Row) map[string]string {
+	f := map[string]string{}
+	for k, v := range r {
+		if v == "" || k == "id" {
+			continue
+		}
+		if k == "surname" {
+			k = "family_name"
+		}
+		f[k] = v
+	}
+	return f
+}
+
+func benchSchema(ctx context.Context, base string) (string, func(), error) {
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("PostgreSQL is not reachable: %w", err)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	schema := "bench_search_" + hex.EncodeToString(b)
+	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	qv := u.Query()
+	qv.Set("search_path", schema)
+	u.RawQuery = qv.Encode()
+	return u.String(), func() {
+		_, _ = db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		db.Close()
+	}, nil
+}

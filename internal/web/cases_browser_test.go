@@ -1,0 +1,110 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/browsertest"
+	"github.com/liaison-wb/liaison/internal/cases"
+	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/testutil"
+)
+
+// TestBrowserHitNoHitRelease: an officer in Serbia searches Bosnia and
+// Herzegovina for a person written in Cyrillic; the Bosnian record is in
+// Latin script; the answer is a hit with nothing else; the Bosnian officer
+// sees who asked and why and releases three fields; both NCUs let the
+// release pass; the Serbian officer reads it — all in a real browser.
+func TestBrowserHitNoHitRelease(t *testing.T) {
+	insecure := func(c *config.Config) { c.InsecureFederation = true }
+	rs := testutil.Start(t, testutil.Options{NodeID: "rs", Config: insecure})
+	ba := testutil.Start(t, testutil.Options{NodeID: "ba", Config: insecure})
+	testutil.Peer(t, rs, ba)
+	rs.AddUser(t, "officer", auth.RoleOfficer)
+	rs.AddUser(t, "ncu", auth.RoleNCUOperator)
+	ba.AddUser(t, "officer", auth.RoleOfficer)
+	ba.AddUser(t, "ncu", auth.RoleNCUOperator)
+	owner := &auth.Principal{Username: "seed", Agency: "ba-sipa", Roles: []auth.Role{auth.RoleOfficer}}
+	if _, _, err := ba.Cases.CreateEntity(t.Context(), owner, cases.EntityInput{Kind: "person", Fields: map[string]string{
+		"given_name": "Dragan", "family_name": "Šarić", "date_of_birth": "1977-09-14", "personal_id": "1409977170011", "city": "Bijeljina"}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	do := func(actions ...chromedp.Action[chromedp.Void]) { t.Helper(); browsertest.Do(ctx, t, actions...) }
+	textOf := func(sel string) string { t.Helper(); return browsertest.Text(ctx, t, sel) }
+	login := func(base, user string) { t.Helper(); browsertest.Login(ctx, t, base, user, testutil.Password) }
+	logout := func() { t.Helper(); browsertest.Logout(ctx, t) }
+	poll := func(url, sel, want string) {
+		t.Helper()
+		for i := 0; i < 80; i++ {
+			do(chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(sel)))
+			if strings.Contains(textOf(sel), want) {
+				return
+			}
+			chromedpSleep()
+		}
+		t.Fatalf("%s never showed %q; it shows %q", url, want, textOf(sel))
+	}
+
+	login(rs.URL, "officer")
+	do(chromedp.Navigate(rs.URL+"/cases/search"),
+		chromedp.WaitVisible(chromedp.CSS(`#hit-query-send`)),
+		chromedp.SendKeys(chromedp.CSS(`#hit-query input[name=full_name]`), "Драган Шарић"),
+		chromedp.SendKeys(chromedp.CSS(`#hit-query input[name=date_of_birth]`), "14.09.1977"),
+		chromedp.Click(chromedp.CSS(`#hit-query input[name=peer][value=ba]`)),
+		chromedp.SendKeys(chromedp.CSS(`#q-purpose`), "identify driver of seized lorry"),
+		chromedp.SendKeys(chromedp.CSS(`#q-case`), "RS-KT-12/2026"),
+		chromedp.Click(chromedp.CSS(`#hit-query-send`)),
+		chromedp.WaitVisible(chromedp.CSS(`#answers`)),
+	)
+	queryURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	queryURL = strings.Split(queryURL, "?")[0]
+	poll(queryURL, `#answers`, "Hit")
+	if a := textOf(`#answers`); !strings.Contains(a, "high") || strings.Contains(a, "Šarić") || strings.Contains(a, "Bijeljina") {
+		t.Fatalf("answer: %q", a)
+	}
+	browsertest.Screenshot(ctx, t, "hit-answer")
+	logout()
+
+	login(ba.URL, "officer")
+	poll(ba.URL+"/cases/hits", `#hits`, "identify driver of seized lorry")
+	do(chromedp.Click(chromedp.CSS(`#hits a`)), chromedp.WaitVisible(chromedp.CSS(`#release-form`)))
+	if a := textOf(`#asked`); !strings.Contains(a, "rs-agency") || !strings.Contains(a, "RS-KT-12/2026") || !strings.Contains(a, "Шарић") {
+		t.Fatalf("the owner does not see what was asked: %q", a)
+	}
+	browsertest.Screenshot(ctx, t, "hit-inbox")
+	do(chromedp.Click(chromedp.CSS(`#release-form input[value=given_name]`)),
+		chromedp.Click(chromedp.CSS(`#release-form input[value=family_name]`)),
+		chromedp.Click(chromedp.CSS(`#release-form input[value=city]`)),
+		chromedp.Click(chromedp.CSS(`#release-send`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	if s := textOf(`#hit-state`); s != "released" {
+		t.Fatalf("hit state %q", s)
+	}
+	logout()
+
+	login(ba.URL, "ncu")
+	poll(ba.URL+"/federation/queue", `#ncu-queue`, "cases.release")
+	do(chromedp.Click(chromedp.CSS(`button.approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	logout()
+
+	login(rs.URL, "ncu")
+	poll(rs.URL+"/federation/queue", `#ncu-queue`, "cases.release")
+	do(chromedp.SendKeys(chromedp.CSS(`input[name=agency]`), "rs-agency"),
+		chromedp.Click(chromedp.CSS(`button.route`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	logout()
+
+	login(rs.URL, "officer")
+	poll(queryURL, `.release`, "Bijeljina")
+	if r := textOf(`.release`); !strings.Contains(r, "Šarić") || !strings.Contains(r, "restricted") || strings.Contains(r, "1409977170011") {
+		t.Fatalf("release: %q", r)
+	}
+	browsertest.Screenshot(ctx, t, "hit-release")
+}
