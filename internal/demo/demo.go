@@ -106,6 +106,11 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 			f.Close(ctx)
 			return nil, err
 		}
+		if err := n.Cases.SeedDemo(ctx); err != nil {
+			n.Close(ctx)
+			f.Close(ctx)
+			return nil, err
+		}
 		if err := n.Start(ctx); err != nil {
 			n.Close(ctx)
 			f.Close(ctx)
