@@ -83,7 +83,10 @@ type Beneficiary struct {
 }
 
 // Document is a link to a project document.
-type Document struct {
+type Document = DocumentLink
+
+// DocumentLink is the named type of Document (its schema name in the API).
+type DocumentLink struct {
 	Title string `json:"title" maxLength:"200"`
 	URL   string `json:"url" maxLength:"500"`
 }
@@ -99,7 +102,11 @@ type Resolution struct {
 }
 
 // Activity is one project or activity in the registry.
-type Activity struct {
+type Activity = PartnerActivity
+
+// PartnerActivity is the named type of Activity; the API schema uses this
+// name, distinct from the directory's record of cooperation activity.
+type PartnerActivity struct {
 	ID              string        `json:"id"`
 	OwnerNode       string        `json:"owner_node" doc:"node that published the activity and alone may change it"`
 	Version         int64         `json:"version"`

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/activities"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/buildinfo"
@@ -42,6 +43,7 @@ type Node struct {
 	Web      *web.Server
 	Fed      *federation.Service
 	Dir      *directory.Service
+	Acts     *activities.Service
 	Cases    *cases.Service
 	Exchange *exchange.Service
 	DirPub   *directory.Publisher
@@ -112,6 +114,8 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		exchange.Config{UrgentDeadline: n.Cfg.ExchangeUrgentDeadline, DatabaseDeadline: n.Cfg.ExchangeDatabaseDeadline, DefaultDeadline: n.Cfg.ExchangeDefaultDeadline,
 			Retention: n.Cfg.ExchangeRetention, BaseURL: n.Cfg.PublicURL})
 	n.Exchange.Register(n.Fed)
+	n.Acts = activities.New(activities.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "activities"), Node: n.Cfg.NodeID})
+	n.Acts.Register(n.Fed)
 	n.Cases = cases.New(cases.Deps{Store: n.Store, Audit: n.Audit, Clock: n.Clock, Logger: n.Logger.With("component", "cases"), NodeID: n.Cfg.NodeID,
 		Region: cases.RegionOf(n.Cfg.NodeID)})
 	n.Cases.RegisterFederation(n.Fed)
@@ -121,7 +125,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
 	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Cases: n.Cases, Exchange: n.Exchange, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}

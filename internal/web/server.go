@@ -20,6 +20,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/liaison-wb/liaison/internal/activities"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
@@ -51,6 +52,7 @@ type Deps struct {
 	Federation    *federation.Service
 	Exchange      *exchange.Service
 	Directory     *directory.Service
+	Activities    *activities.Service
 	Cases         *cases.Service
 	Version       string
 	SecureCookies bool
@@ -120,6 +122,7 @@ func New(d Deps) (*Server, error) {
 	s.registerDirectory()
 	s.registerExchange()
 	s.registerCases()
+	s.registerActivities()
 	s.registerUI()
 	return s, nil
 }
