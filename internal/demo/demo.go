@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/federation"
 )
 
@@ -172,6 +173,51 @@ func (f *Federation) seedExchange(ctx context.Context) error {
 		}
 		officer := &auth.Principal{Username: "officer", Agency: agency, Roles: []auth.Role{auth.RoleOfficer}}
 		if _, err := src.Fed.SendNotice(ctx, officer, n.to, n.subject, n.text); err != nil {
+			return err
+		}
+	}
+	return f.seedThreads(ctx, byID)
+}
+
+// seedThreads opens two exchange threads waiting for NCU approval.
+func (f *Federation) seedThreads(ctx context.Context, byID map[string]*app.Node) error {
+	threads := []struct {
+		from    string
+		request exchange.NewThread
+	}{
+		{"me", exchange.NewThread{Subject: "Ђорђе Јовановић — heroin consignment via Rožaje", CrimeArea: "drugs", Priority: exchange.PriorityUrgent, Parties: []string{"rs"},
+			CaseRefs: []string{"ME-UP-117/26"}, Body: "Please confirm whether the vehicle below crossed into Serbia at Dobrakovo/Jabuka in the last 72 hours and who drove it.",
+			Markings: exchange.MessageMarkings{Classification: "restricted", Handling: []string{"H0", "H2"}, Reliability: "B", Accuracy: 2},
+			Entities: []exchange.MessageEntity{{Kind: "vehicle", Label: "PG-AB-123", Fields: map[string]string{"plate": "PG-AB-123", "make": "Audi A6"}},
+				{Kind: "person", Label: "Đorđe Jovanović", Fields: map[string]string{"date_of_birth": "1984-05-17"}}}}},
+		{"al", exchange.NewThread{Subject: "Company registry extract: Adriatik Trade sh.p.k.", CrimeArea: "money laundering", Priority: exchange.PriorityNormal, DatabaseInfo: true,
+			Parties: []string{"xk", "selec"}, Body: "Requesting the registry extract and beneficial owners of the company below for a joint analysis.",
+			Markings: exchange.MessageMarkings{Classification: "unclassified", Handling: []string{"H0"}, Reliability: "A", Accuracy: 1, OnwardAllowed: true},
+			Entities: []exchange.MessageEntity{{Kind: "organisation", Label: "Adriatik Trade sh.p.k.", Fields: map[string]string{"reg_no": "L91234567A"}}}}},
+	}
+	for _, t := range threads {
+		src := byID[t.from]
+		if src == nil {
+			continue
+		}
+		var parties []string
+		for _, p := range t.request.Parties {
+			if byID[p] != nil {
+				parties = append(parties, p)
+			}
+		}
+		if len(parties) == 0 {
+			continue
+		}
+		t.request.Parties = parties
+		var agency string
+		for _, s := range f.Specs {
+			if s.ID == t.from {
+				agency = s.Agency
+			}
+		}
+		officer := &auth.Principal{Username: "officer", Agency: agency, Roles: []auth.Role{auth.RoleOfficer}}
+		if _, err := src.Exchange.Compose(ctx, officer, t.request); err != nil {
 			return err
 		}
 	}

@@ -195,10 +195,21 @@ func (s *Service) AutoRoute(ctx context.Context) (int, error) {
 	if s.d.Fed == nil {
 		return 0, nil
 	}
+	total := 0
+	for {
+		n, more, err := s.autoRouteBatch(ctx)
+		total += n
+		if err != nil || !more {
+			return total, err
+		}
+	}
+}
+
+func (s *Service) autoRouteBatch(ctx context.Context) (int, bool, error) {
 	rows, err := s.d.Store.QueryContext(ctx, `SELECT i.id, i.peer, t.id, t.agency FROM fed_inbox i JOIN ex_threads t ON t.id = i.conversation
 		WHERE i.state = ? AND i.type = ? ORDER BY i.received_at LIMIT 500`, federation.InNCUPending, TypeMessage)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	type item struct{ id, peer, thread, agency string }
 	var items []item
@@ -206,7 +217,7 @@ func (s *Service) AutoRoute(ctx context.Context) (int, error) {
 		var it item
 		if err := rows.Scan(&it.id, &it.peer, &it.thread, &it.agency); err != nil {
 			rows.Close()
-			return 0, err
+			return 0, false, err
 		}
 		items = append(items, it)
 	}
@@ -217,15 +228,15 @@ func (s *Service) AutoRoute(ctx context.Context) (int, error) {
 			if errs.Is(err, errs.Conflict) { // routed by an operator meanwhile
 				continue
 			}
-			return n, err
+			return n, false, err
 		}
 		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.autoroute", Object: "thread/" + it.thread,
 			Detail: "envelope " + it.id + " from " + it.peer + " routed to " + it.agency + ", the agency holding the thread"}); err != nil {
-			return n, err
+			return n, false, err
 		}
 		n++
 	}
-	return n, nil
+	return n, len(items) == 500 && n > 0, nil
 }
 
 func sha256Hex(b []byte) string {

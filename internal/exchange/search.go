@@ -35,8 +35,8 @@ func queryTerms(q string) []string {
 // updated first. The search is audited with its purpose.
 func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]Thread, error) {
 	const op = "exchange.List"
-	where := []string{visibleSQL}
-	args := []any{actor.Agency, actor.Agency}
+	var where []string
+	var args []any
 	if f.Country != "" {
 		where = append(where, `t.parties LIKE ?`)
 		args = append(args, `%"`+strings.ToLower(strings.Trim(f.Country, `"% `))+`"%`)
@@ -67,37 +67,80 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if strings.TrimSpace(f.Query) != "" && len(ts) == 0 {
 		return nil, errs.New(errs.Invalid, op, "search for words of at least two letters or digits")
 	}
+	// Each term must occur in the thread. A rare term drives the search from
+	// its postings; otherwise the caller's threads are walked newest first
+	// and the walk stops after one page.
+	const rareLimit = 5000
+	rarest, rareCount := -1, rareLimit
 	for i, term := range ts {
+		cond, targs := `x.term = ?`, []any{term}
 		if i == len(ts)-1 && len(term) >= 3 {
 			lo, hi := prefixRange(term)
-			where = append(where, `t.id IN (SELECT thread_id FROM ex_terms WHERE term >= ? AND term < ?)`)
-			args = append(args, lo, hi)
-			continue
+			cond, targs = `x.term >= ? AND x.term < ?`, []any{lo, hi}
 		}
-		where = append(where, `t.id IN (SELECT thread_id FROM ex_terms WHERE term = ?)`)
-		args = append(args, term)
+		where = append(where, `EXISTS (SELECT 1 FROM ex_terms x WHERE x.thread_id = t.id AND `+cond+`)`)
+		args = append(args, targs...)
+		var n int
+		if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ex_terms x WHERE `+cond+` LIMIT `+itoa(rareLimit)+`) c`, targs...).Scan(&n); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+		}
+		if n < rareCount {
+			rarest, rareCount = i, n
+		}
+	}
+	if rarest >= 0 {
+		cond, targs := `term = ?`, []any{ts[rarest]}
+		if rarest == len(ts)-1 && len(ts[rarest]) >= 3 {
+			lo, hi := prefixRange(ts[rarest])
+			cond, targs = `term >= ? AND term < ?`, []any{lo, hi}
+		}
+		where = append(where, `t.id IN (SELECT thread_id FROM ex_terms WHERE `+cond+`)`)
+		args = append(args, targs...)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+threadCols+` FROM ex_threads t WHERE `+strings.Join(where, " AND ")+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+itoa(int64(limit)), args...)
-	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+	cond := ""
+	if len(where) > 0 {
+		cond = " AND " + strings.Join(where, " AND ")
 	}
-	defer rows.Close()
-	out := []Thread{}
-	for rows.Next() {
-		t, err := s.scanThread(rows)
+	tail := ` ORDER BY t.updated_at DESC, t.id DESC LIMIT ` + itoa(int64(limit))
+	var out []Thread
+	for _, q := range []string{
+		`SELECT ` + threadCols + ` FROM ex_threads t WHERE t.agency = ?` + cond + tail,
+		`SELECT ` + prefixed("t.", threadCols) + ` FROM ex_shares s JOIN ex_threads t ON t.id = s.thread_id WHERE s.agency = ?` + cond + tail,
+	} {
+		rows, err := s.d.Store.QueryContext(ctx, q, append([]any{actor.Agency}, args...)...)
 		if err != nil {
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
 		}
-		out = append(out, t)
+		for rows.Next() {
+			t, err := s.scanThread(rows)
+			if err != nil {
+				rows.Close()
+				return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+			}
+			out = append(out, t)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
+	slices.SortStableFunc(out, func(a, b Thread) int {
+		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
 	}
-	rows.Close()
+	if out == nil {
+		out = []Thread{}
+	}
 	if err := s.markThreads(ctx, out); err != nil {
 		return nil, err
 	}
@@ -110,6 +153,15 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 		return nil, err
 	}
 	return out, nil
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // prefixRange gives the half-open range of terms starting with p. Terms
