@@ -384,3 +384,44 @@ func TestRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestMultiParty: a thread with two countries and a regional body; an
+// answer from one participant reaches every other participant.
+func TestMultiParty(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := startCluster(t, b, "rs", "me", "selec")
+		rs, me, selec := c.nodes["rs"], c.nodes["me"], c.nodes["selec"]
+		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
+		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
+		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
+		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
+		seOff := user(t, selec, "se-analyst", "selec-analysis", auth.RoleAnalyst)
+		seNCU := user(t, selec, "se-ncu", "selec-secretariat", auth.RoleNCUOperator)
+		th, err := rs.Exchange.Compose(ctx, rsOff, exchange.NewThread{Subject: "Regional cocaine route", Parties: []string{"me", "selec"}, Body: "Joint assessment requested.",
+			Markings: marks("restricted", true, "H0")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := approveAll(t, rs, rsNCU); n != 2 {
+			t.Fatalf("approved %d envelopes, want one per participant", n)
+		}
+		routeIncoming(t, me, meNCU, "me-police")
+		routeIncoming(t, selec, seNCU, "selec-analysis")
+		waitFor(t, "thread on me and selec", func() bool {
+			_, e1 := me.Exchange.Thread(ctx, meOff, th.ID)
+			_, e2 := selec.Exchange.Thread(ctx, seOff, th.ID)
+			return e1 == nil && e2 == nil
+		})
+		if _, err := me.Exchange.Reply(ctx, meOff, th.ID, exchange.Reply{Kind: exchange.KindAnswer, Body: "Route confirmed via Bar port.", Markings: marks("restricted", true, "H0")}); err != nil {
+			t.Fatal(err)
+		}
+		if n := approveAll(t, me, meNCU); n != 2 {
+			t.Fatalf("answer approved to %d nodes, want rs and selec", n)
+		}
+		// Both receivers already hold the thread: the answer is routed automatically.
+		waitFor(t, "answer at rs and selec", func() bool {
+			return len(thread(t, rs, rsOff, th.ID).Messages) == 2 && len(thread(t, selec, seOff, th.ID).Messages) == 2
+		})
+	})
+}
