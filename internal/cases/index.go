@@ -50,8 +50,12 @@ const (
 	tagAddr
 )
 
-// candidateLimit bounds how many stored entities are scored per query.
-const candidateLimit = 64
+// candidateLimit bounds how many stored entities are scored per query;
+// perKeyLimit how many entities one key contributes.
+const (
+	candidateLimit = 32
+	perKeyLimit    = 100
+)
 
 func hashKey(tag byte, parts ...string) int64 {
 	const offset, prime = 14695981039346656037, 1099511628211
@@ -242,7 +246,10 @@ const (
 	BandMedium = "medium"
 	BandLow    = "low"
 	highScore  = 0.9
-	medScore   = 0.6
+	medScore   = 0.75
+	// dupScore is the lower bar for duplicate suggestions inside a node,
+	// which a person reviews before merging.
+	dupScore = 0.6
 )
 
 func band(score float64) string {
@@ -272,19 +279,28 @@ func (s *Service) prepareProbe(pr Probe) (entity.Kind, map[string]string, error)
 	return kind, in.Fields, nil
 }
 
-// candidates fetches the stored entities sharing the most keys.
+// candidates fetches the stored entities sharing the most keys. Each key
+// contributes at most perKeyLimit entities, so a very common key (a
+// frequent name pair) costs a bounded amount; the true match shares the
+// rare keys (identifier, date of birth with a name token) anyway.
 func (s *Service) candidates(ctx context.Context, q store.Querier, keys []int64) ([]Entity, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
 	args := make([]any, 0, len(keys)+1)
-	for _, k := range keys {
+	var b strings.Builder
+	b.WriteString(`SELECT e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at
+		FROM (SELECT ent, COUNT(*) AS c FROM (`)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(` UNION ALL `)
+		}
+		b.WriteString(`SELECT ent FROM (SELECT ent FROM cases_keys WHERE k = ? LIMIT ` + strconv.Itoa(perKeyLimit) + `) AS k` + strconv.Itoa(i))
 		args = append(args, k)
 	}
+	b.WriteString(`) AS u GROUP BY ent ORDER BY c DESC LIMIT ?) t JOIN cases_entities e ON e.pk = t.ent WHERE e.merged_into = ''`)
 	args = append(args, candidateLimit)
-	rows, err := q.QueryContext(ctx, `SELECT e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at
-		FROM (SELECT ent, COUNT(*) AS c FROM cases_keys WHERE k IN (`+placeholders(len(keys))+`) GROUP BY ent ORDER BY c DESC LIMIT ?) t
-		JOIN cases_entities e ON e.pk = t.ent WHERE e.merged_into = ''`, args...)
+	rows, err := q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -349,7 +349,7 @@ func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) 
 		if err != nil {
 			return nil, unavailable(op, err)
 		}
-		res, err := match.Dedupe(ctx, recs, match.Options{Model: model, Threshold: medScore})
+		res, err := match.Dedupe(ctx, recs, match.Options{Model: model, Threshold: dupScore})
 		if err != nil {
 			return nil, unavailable(op, err)
 		}

@@ -142,7 +142,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	batch := fs.Int("batch", 10000, "entities in the batch query")
 	clients := fs.Int("clients", 4, "concurrent single queries")
 	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
-	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
+	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory); a database left there by an earlier run with as many persons is reused")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -190,6 +190,9 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	}
 	svc := cases.New(cases.Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: "ba", Region: "BA"})
 
+	var stored int
+	_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_entities`).Scan(&stored)
+	reuse := stored >= *persons // a --dir from an earlier run: regenerate the queries only
 	fmt.Fprintf(env.Stdout, "hit/no-hit search benchmark: %d persons, %s\n", *persons, st.Dialect)
 	g := synth.New(20261123)
 	var known []*synth.Identity
@@ -205,6 +208,10 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 			known = append(known, idn)
 		}
 		if len(buf) == chunk || i == *persons-1 {
+			if reuse {
+				buf = buf[:0]
+				continue
+			}
 			if err := svc.BulkLoad(ctx, cliActor, "bench", buf); err != nil {
 				return err
 			}
@@ -216,7 +223,11 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	load := time.Since(t0)
 	var keys int64
 	_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_keys`).Scan(&keys)
-	fmt.Fprintf(env.Stdout, "load: %s (%.0f persons/s), %d index keys (%.1f per person)\n", load.Round(time.Second), float64(*persons)/load.Seconds(), keys, float64(keys)/float64(*persons))
+	if reuse {
+		fmt.Fprintf(env.Stdout, "reusing the %d persons already stored, %d index keys\n", stored, keys)
+	} else {
+		fmt.Fprintf(env.Stdout, "load: %s (%.0f persons/s), %d index keys (%.1f per person)\n", load.Round(time.Second), float64(*persons)/load.Seconds(), keys, float64(keys)/float64(*persons))
+	}
 
 	// Queries: noisy renderings of stored persons (Cyrillic, swapped
 	// names, typos — expected hits) and fresh persons (expected no-hits).
