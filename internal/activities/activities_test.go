@@ -393,3 +393,40 @@ func TestTextSimilarityAcrossLanguages(t *testing.T) {
 		t.Errorf("unrelated titles scored %.2f", s)
 	}
 }
+
+func TestSeedDemo(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, storetest.SQLite(t), "selec")
+	if err := e.svc.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SeedDemo(ctx); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	all, err := e.svc.List(ctx, partner, Filter{Drafts: true})
+	if err != nil || len(all) != len(demoActivities)+2 {
+		t.Fatalf("seeded %d activities: %v", len(all), err)
+	}
+	var draft Activity
+	for _, a := range all {
+		if !a.Published {
+			draft = a
+		}
+	}
+	ovs, err := e.svc.Overlaps(ctx, partner, draft.ID)
+	if err != nil || len(ovs) == 0 || ovs[0].Resolution != nil {
+		t.Fatalf("demo draft should have an open overlap: %v %+v", err, ovs)
+	}
+	g, err := e.svc.Gap(ctx, officer, 2027)
+	if err != nil || g.Activities != len(demoActivities)+1 || len(g.ByYear) == 0 {
+		t.Fatalf("gap: %v %+v", err, g)
+	}
+	rs := newEnv(t, storetest.SQLite(t), "rs")
+	if err := rs.svc.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	needs, _ := rs.svc.Needs(ctx, officer, "RS", "")
+	if len(needs) != len(demoNeeds["RS"]) {
+		t.Fatalf("rs needs: %+v", needs)
+	}
+}

@@ -124,6 +124,13 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		f.Close(ctx)
 		return nil, err
 	}
+	// Activities and needs are seeded once peered, so they replicate.
+	for _, n := range f.Nodes {
+		if err := n.Acts.SeedDemo(ctx); err != nil {
+			f.Close(ctx)
+			return nil, err
+		}
+	}
 	if err := f.seedExchange(ctx); err != nil {
 		f.Close(ctx)
 		return nil, err
