@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -429,4 +432,160 @@ func TestSeedDemo(t *testing.T) {
 	if len(needs) != len(demoNeeds["RS"]) {
 		t.Fatalf("rs needs: %+v", needs)
 	}
+}
+
+func TestImportXLSXAndCSV(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, "selec")
+		x := excelize.NewFile()
+		rows := [][]any{
+			{"Titulli", "Lloji", "Donatori", "Zbatuesi", "Shteti", "Institucioni", "Temat", "Fillimi", "Mbarimi", "Buxheti", "Monedha", "Koment"},
+			{"Trajnim për hetimin financiar", "trajnim", "EU", "UNODC", "AL", "State Police", "Money laundering", "2027-03-01", "2027-05-31", "250.000", "EUR", "ok"},
+			{"Pajisje për kufirin", "pajisje", "Germany", "GIZ", "AL", "Border Police", "Border security", "2027-01-01", "2026-12-31", "1000", "EUR", ""},
+			{},
+			{"", "training", "Norway", "NPD", "ZZ", "x", "drugs", "2027-01-01", "2027-02-01", "", "", ""},
+		}
+		for i, r := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			_ = x.SetSheetRow("Sheet1", cell, &r)
+		}
+		var b bytes.Buffer
+		_ = x.Write(&b)
+		rep, err := e.svc.Import(ctx, partner, "xlsx", b.Bytes(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Rows != 3 || rep.Valid != 1 || len(rep.Created) != 0 || len(rep.Errors) != 2 {
+			t.Fatalf("dry run: %+v", rep)
+		}
+		if rep.Errors[0].Row != 3 || rep.Errors[0].Column != "Mbarimi" || !strings.Contains(rep.Errors[0].Message, "before start_date") {
+			t.Errorf("row 3: %+v", rep.Errors[0])
+		}
+		if rep.Errors[1].Row != 5 || rep.Errors[1].Column != "Titulli" {
+			t.Errorf("row 5: %+v", rep.Errors[1])
+		}
+		if len(rep.Ignored) != 1 || rep.Ignored[0] != "Koment" {
+			t.Errorf("ignored: %v", rep.Ignored)
+		}
+		rep, err = e.svc.Import(ctx, partner, "xlsx", b.Bytes(), false)
+		if err != nil || len(rep.Created) != 1 {
+			t.Fatalf("import: %v %+v", err, rep)
+		}
+		a, _ := e.svc.Get(ctx, partner, rep.Created[0])
+		if a.Kind != "training" || a.Budget != 250000 || a.Themes[0] != "money_laundering" || a.Agencies[0].Country != "AL" || a.Published {
+			t.Fatalf("imported: %+v", a)
+		}
+		// A file without the required columns says which are missing.
+		rep, err = e.svc.Import(ctx, partner, "csv", []byte("name,amount\nx,1\n"), true)
+		if err != nil || len(rep.Errors) == 0 || rep.Errors[0].Row != 1 {
+			t.Fatalf("missing columns: %v %+v", err, rep)
+		}
+		if _, err := e.svc.Import(ctx, partner, "xlsx", []byte("not a workbook"), true); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("bad xlsx: %v", err)
+		}
+		// Export round trip: the CSV export imports again.
+		e.published(t, euFinancial())
+		body, _, _, err := e.svc.Export(ctx, officer, "csv", Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err = e.svc.Import(ctx, partner, "csv", body, true)
+		if err != nil || rep.Valid != 1 || len(rep.Errors) != 0 {
+			t.Fatalf("re-import of export: %v %+v", err, rep)
+		}
+	})
+}
+
+func TestRoundsEventsPracticesGap(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, "rs")
+		admin := &auth.Principal{Username: "admin", Agency: "rs-mup", Roles: []auth.Role{auth.RoleAdmin}}
+		cyber, err := e.svc.CreateNeed(ctx, ncu, NeedInput{Country: "RS", Theme: "cybercrime", Priority: 2, Title: "Mobile forensics"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		aml, _ := e.svc.CreateNeed(ctx, ncu, NeedInput{Country: "RS", Theme: "money_laundering", Priority: 1, Title: "Financial investigators"})
+		e.published(t, euFinancial())
+		r, err := e.svc.OpenRound(ctx, admin, RoundInput{Title: "Priorities 2027"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.CastVote(ctx, officer, r.ID, VoteInput{NeedID: cyber.ID, Points: 5}); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("officer votes: %v", err)
+		}
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(e.svc.CastVote(ctx, ncu, r.ID, VoteInput{NeedID: cyber.ID, Points: 5, Comment: "No lab outside Belgrade"}))
+		must(e.svc.CastVote(ctx, partner, r.ID, VoteInput{NeedID: cyber.ID, Points: 4}))
+		must(e.svc.CastVote(ctx, partner, r.ID, VoteInput{NeedID: aml.ID, Points: 2}))
+		must(e.svc.CastVote(ctx, partner, r.ID, VoteInput{NeedID: aml.ID, Points: 3})) // replaces
+		res, err := e.svc.Result(ctx, partner, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.List[0].Need.ID != cyber.ID || res.List[0].Total != 9 || res.List[1].Total != 3 || len(res.List[0].Votes) != 2 || res.List[0].Votes[0].Comment != "No lab outside Belgrade" {
+			t.Fatalf("result: %+v", res.List)
+		}
+		// Votes and comments are for participants.
+		res, _ = e.svc.Result(ctx, officer, r.ID)
+		if len(res.List[0].Votes) != 0 || res.List[0].Total != 9 {
+			t.Fatalf("officer sees: %+v", res.List[0])
+		}
+		must(e.svc.CloseRound(ctx, admin, r.ID))
+		if err := e.svc.CastVote(ctx, partner, r.ID, VoteInput{NeedID: aml.ID, Points: 1}); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("vote after close: %v", err)
+		}
+
+		if _, err := e.svc.CreateEvent(ctx, partner, EventInput{Title: "Regional workshop on mobile forensics", Kind: "training", StartDate: "2027-04-10", Country: "RS", City: "Novi Sad",
+			Themes: []string{"cybercrime"}, Participants: []Participation{{Country: "RS", Agency: "MUP", Count: 7}, {Country: "ME", Agency: "UP", Count: 3}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.CreatePractice(ctx, partner, PracticeInput{Title: "Trafficking in human beings: early victim identification at border crossings", Language: "en",
+			Summary: "Checklist of indicators used by joint patrols.", Themes: []string{"thb"}}); err != nil {
+			t.Fatal(err)
+		}
+		// The library is searchable across languages.
+		for _, q := range []string{"trgovina ljudima", "трговина људима", "trafficking"} {
+			ps, err := e.svc.Practices(ctx, officer, q)
+			if err != nil || len(ps) != 1 {
+				t.Errorf("search %q: %v %d", q, err, len(ps))
+			}
+		}
+		g, err := e.svc.Gap(ctx, officer, 2027)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rsRow Row
+		for _, row := range g.Countries {
+			if row.Key == "RS" {
+				rsRow = row
+			}
+		}
+		cell := func(theme string) Cell {
+			for _, c := range rsRow.Cells {
+				if c.Theme == theme {
+					return c
+				}
+			}
+			return Cell{}
+		}
+		if c := cell("cybercrime"); !c.Gap || c.Needs != 1 || c.Participants != 7 || c.TopPriority != 2 {
+			t.Errorf("cybercrime cell: %+v", c)
+		}
+		if c := cell("money_laundering"); c.Gap || c.Activities != 1 || c.FundingEUR != 225000 {
+			t.Errorf("money laundering cell: %+v", c)
+		}
+		if len(g.UnmetNeeds) != 1 || g.UnmetNeeds[0].ID != cyber.ID {
+			t.Errorf("unmet: %+v", g.UnmetNeeds)
+		}
+		if len(g.Agencies) != 2 {
+			t.Errorf("agency rows: %+v", g.Agencies)
+		}
+	})
 }
