@@ -260,3 +260,68 @@ func TestActivitiesImportUI(t *testing.T) {
 	}
 	_ = url.Values{}
 }
+
+// TestActivitiesNeedsRoundsEventsUI: the NCU declares a need through the
+// form, the administrator opens a round, a partner votes with a comment,
+// and an event with participants appears in the experts' networks, all
+// through the server-rendered forms (no JavaScript).
+func TestActivitiesNeedsRoundsEventsUI(t *testing.T) {
+	n := testutil.Start(t, testutil.Options{NodeID: "rs"})
+	n.AddUser(t, "ncu", auth.RoleNCUOperator)
+	n.AddUser(t, "partner", auth.RolePartner)
+	n.AddUser(t, "boss", auth.RoleAdmin)
+	post := func(c *http.Client, path string, v url.Values) (*http.Response, string) {
+		t.Helper()
+		resp, err := c.PostForm(n.URL+path, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, body(t, resp)
+	}
+	ncu := testutil.Client()
+	csrf := login(t, ncu, n.URL, "ncu")
+	resp, b := post(ncu, "/activities/needs", url.Values{"csrf_token": {csrf}, "country": {"RS"}, "agency": {"Criminal Police Directorate"},
+		"theme": {"cybercrime"}, "priority": {"1"}, "title": {"Mobile device forensics outside Belgrade"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("declare need: %d %s", resp.StatusCode, b)
+	}
+	resp, b = post(ncu, "/activities/needs", url.Values{"csrf_token": {csrf}, "country": {"AL"}, "theme": {"drugs"}, "priority": {"1"}, "title": {"x"}})
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(b, "declared on node al") {
+		t.Fatalf("need for another country: %d", resp.StatusCode)
+	}
+	admin := testutil.Client()
+	csrf = login(t, admin, n.URL, "boss")
+	resp, _ = post(admin, "/activities/rounds", url.Values{"csrf_token": {csrf}, "title": {"Priorities 2027"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("open round: %d", resp.StatusCode)
+	}
+	roundURL := resp.Header.Get("Location")
+	roundID := strings.TrimSuffix(strings.TrimPrefix(roundURL, "/activities/rounds/"), "?ok=round")
+	needs, err := n.Acts.Needs(t.Context(), &auth.Principal{Username: "test", Roles: []auth.Role{auth.RoleOfficer}}, "RS", "")
+	if err != nil || len(needs) != 1 {
+		t.Fatalf("needs: %v %+v", err, needs)
+	}
+	partner := testutil.Client()
+	csrf = login(t, partner, n.URL, "partner")
+	resp, _ = post(partner, "/activities/rounds/"+roundID+"/vote", url.Values{"csrf_token": {csrf}, "need_id": {needs[0].ID}, "points": {"5"}, "comment": {"No certified lab outside Belgrade"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("vote: %d", resp.StatusCode)
+	}
+	resp, _ = partner.Get(n.URL + "/activities/rounds/" + roundID)
+	if b := body(t, resp); !strings.Contains(b, "No certified lab outside Belgrade") || !strings.Contains(b, "Mobile device forensics") {
+		t.Fatal("round page lacks the vote and comment")
+	}
+	resp, b = post(partner, "/activities/events", url.Values{"csrf_token": {csrf}, "title": {"Regional workshop on mobile forensics"}, "kind": {"training"},
+		"start_date": {"10.04.2027"}, "country": {"RS"}, "city": {"Novi Sad"}, "themes": {"cybercrime"}, "participants": {"RS: Ministry of Interior: 7\nME: Police Directorate: 3"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("event: %d %s", resp.StatusCode, b)
+	}
+	resp, _ = partner.Get(n.URL + "/activities/experts?q=" + url.QueryEscape("радионица форензика"))
+	if b := body(t, resp); !strings.Contains(b, "Regional workshop on mobile forensics") || !strings.Contains(b, "ME · Police Directorate: 3") {
+		t.Fatal("event not found by a Cyrillic search")
+	}
+	resp, _ = partner.Get(n.URL + "/activities/strategic?year=2027")
+	if b := body(t, resp); !strings.Contains(b, "Mobile device forensics outside Belgrade") || !strings.Contains(b, `class="gap"`) {
+		t.Fatal("gap map does not show the unmet need")
+	}
+}
