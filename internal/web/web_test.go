@@ -199,10 +199,20 @@ func TestHealthMetricsHeadersAndOpenAPI(t *testing.T) {
 			t.Errorf("%s: %d %q", path, resp.StatusCode, b[:min(len(b), 200)])
 		}
 	}
-	resp, _ := c.Get(n.URL + "/metrics")
-	if b := body(t, resp); !strings.Contains(b, `route="GET /healthz"`) || !strings.Contains(b, "liaison_db_open_connections") {
+	// The counter of a request is updated just after its response is sent,
+	// so give the server a moment before concluding it is missing.
+	var metrics string
+	for i := 0; i < 40; i++ {
+		resp, _ := c.Get(n.URL + "/metrics")
+		if metrics = body(t, resp); strings.Contains(metrics, `route="GET /healthz"`) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(metrics, `route="GET /healthz"`) || !strings.Contains(metrics, "liaison_db_open_connections") {
 		t.Error("metrics lack per-route counts or DB pool stats")
 	}
+	var resp *http.Response
 	resp, _ = c.Get(n.URL + "/login")
 	resp.Body.Close()
 	h := resp.Header
