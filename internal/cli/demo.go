@@ -43,7 +43,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		ids = strings.Split(*nodes, ",")
 	}
 	fmt.Fprintln(env.Stdout, "Starting the Liaison demo federation…")
-	fed, err := demo.Start(ctx, demo.Options{Dir: dir, BasePort: *basePort, Nodes: ids, Logger: logger})
+	fed, err := demo.Start(ctx, demo.Options{Dir: dir, BasePort: *basePort, Nodes: ids, Logger: logger,
+		Progress: func(msg string) { fmt.Fprintln(env.Stdout, msg) }})
 	if err != nil {
 		if errs.Is(err, errs.Unavailable) && *basePort != 0 {
 			return errs.Wrap(errs.Unavailable, "demo", fmt.Sprintf("a port from %d is in use; try --base-port 0 for free ports", *basePort), err)

@@ -63,6 +63,9 @@ type Options struct {
 	BasePort int      // first port; 0 picks free ports
 	Nodes    []string // subset of node IDs; empty for all
 	Logger   *slog.Logger
+	// Progress, when set, is told as each step completes (start-up takes
+	// several seconds per node on a small machine).
+	Progress func(msg string)
 }
 
 // Federation is the running demo.
@@ -119,11 +122,13 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		}
 		f.Nodes = append(f.Nodes, n)
 		f.Specs = append(f.Specs, spec)
+		progress(opt, fmt.Sprintf("  %-6s started (%d of %d)", spec.ID, i+1, len(specs)))
 	}
 	if err := f.peerAll(ctx); err != nil {
 		f.Close(ctx)
 		return nil, err
 	}
+	progress(opt, "  nodes peered with each other; seeding partner activities and messages…")
 	// Activities and needs are seeded once peered, so they replicate.
 	for _, n := range f.Nodes {
 		if err := n.Acts.SeedDemo(ctx); err != nil {
@@ -136,6 +141,12 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+func progress(opt Options, msg string) {
+	if opt.Progress != nil {
+		opt.Progress(msg)
+	}
 }
 
 // peerAll makes every demo node a peer of every other, over plain HTTP on
