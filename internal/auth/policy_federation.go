@@ -21,9 +21,9 @@ var federationRules = map[Action]rule{
 	ActPeerPing:        {roles: []Role{RoleAdmin, RoleNCUOperator}},
 	// Only the national contact unit decides what leaves and where incoming
 	// messages go.
-	ActNCUQueue:  {roles: []Role{RoleNCUOperator}},
-	ActNCUDecide: {roles: []Role{RoleNCUOperator}},
-	ActNoticeSend: {roles: []Role{RoleNCUOperator, RoleOfficer, RoleAnalyst, RoleProsecutor}},
-	ActNoticeRead: {roles: []Role{RoleNCUOperator, RoleOfficer, RoleAnalyst, RoleProsecutor}},
+	ActNCUQueue:         {roles: []Role{RoleNCUOperator}},
+	ActNCUDecide:        {roles: []Role{RoleNCUOperator}},
+	ActNoticeSend:       {roles: []Role{RoleNCUOperator, RoleOfficer, RoleAnalyst, RoleProsecutor}},
+	ActNoticeRead:       {roles: []Role{RoleNCUOperator, RoleOfficer, RoleAnalyst, RoleProsecutor}},
 	ActOutboxStatusView: {roles: []Role{RoleNCUOperator, RoleOfficer, RoleAnalyst, RoleProsecutor, RoleAdmin}},
 }
