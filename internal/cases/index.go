@@ -20,25 +20,17 @@ import (
 // Candidate index. Every stored entity gets a few 64-bit blocking keys in
 // cases_keys (primary key (k, ent)); a query computes the same keys and
 // fetches the entities sharing most of them, then only those are scored by
-// the matching engine. Person keys mirror the engine's own blocking so a
-// pair the engine would compare in a batch link is also found here:
-// identifier (whole and both halves), full date of birth, phonetic keys of
+// the matching engine. Person keys are the engine's own blocking keys
+// (match.IndexKeys) so a pair the engine would compare in a batch link is
+// also found here: identifier (whole and both halves), full date of birth, phonetic keys of
 // two name tokens (order-free, script- and diacritic-free), a name token's
 // phonetic key with birth year+month, year+day or month+day (one typo in
 // the date still leaves keys), and the phone number. Other kinds are keyed
 // by their normalised identifiers (plate, VIN, E.164, IMEI, IBAN, account,
 // document and weapon serial numbers, registration number, folded name).
 const (
-	tagID byte = iota + 1
-	tagIDHead
-	tagIDTail
-	tagDOB
-	tagNamePair
-	tagTokYM
-	tagTokYD
-	tagTokMD
-	tagTel
-	tagPlate
+	// Non-person kinds; numbered apart from the engine's person key tags.
+	tagPlate byte = iota + 64
 	tagVIN
 	tagIMEI
 	tagIBAN
@@ -95,89 +87,18 @@ func personVariants(id string, f map[string]string, aliases []string, region str
 	return out
 }
 
-func dobDigits(p entity.Person) string {
-	if !p.DOB.IsZero() {
-		return p.DOB.Digits()
-	}
-	if len(p.DOBRaw) == 8 {
-		for i := 0; i < 8; i++ {
-			if p.DOBRaw[i] < '0' || p.DOBRaw[i] > '9' {
-				return ""
-			}
-		}
-		return p.DOBRaw
-	}
-	return ""
-}
-
-// personKeys are the blocking keys of one person record.
+// personKeys are the index keys of one person record: the matching
+// engine's own blocking keys (match.IndexKeys), so a pair the engine would
+// compare in a batch link is also found here.
 func personKeys(p entity.Person, out []int64) []int64 {
-	if id := p.PersonalID.Number; len(id) >= 5 {
-		out = append(out, hashKey(tagID, id))
-		if len(id) >= 8 {
-			h := len(id) / 2
-			out = append(out, hashKey(tagIDHead, id[:h]), hashKey(tagIDTail, id[h:]))
-		}
-	}
-	dob := dobDigits(p)
-	full := len(dob) == 8 && !strings.Contains(dob[4:], "00")
-	if full {
-		out = append(out, hashKey(tagDOB, dob))
-	}
-	var toks []string
-	add := func(t string) {
-		if len(toks) < 4 && len(t) > 1 && !slices.Contains(toks, t) {
-			toks = append(toks, t)
-		}
-	}
-	if p.Name.FromFull {
-		for _, t := range p.Name.AllTokens() {
-			add(t)
-		}
-	} else {
-		if len(p.Name.Given) > 0 {
-			add(p.Name.Given[0])
-		}
-		if len(p.Name.Family) > 0 {
-			add(p.Name.Family[len(p.Name.Family)-1])
-		}
-	}
-	ph := make([]string, len(toks))
-	for i, t := range toks {
-		ph[i] = entity.Phonetic(t)
-	}
-	for i := range ph {
-		for j := i + 1; j < len(ph); j++ {
-			a, b := ph[i], ph[j]
-			if a > b {
-				a, b = b, a
-			}
-			out = append(out, hashKey(tagNamePair, a, b))
-		}
-	}
-	if len(dob) == 8 {
-		y, mo, d := dob[:4], dob[4:6], dob[6:8]
-		md1, md2 := mo, d
-		if md1 > md2 {
-			md1, md2 = md2, md1
-		}
-		for _, k := range ph {
-			if mo != "00" {
-				out = append(out, hashKey(tagTokYM, k, y, mo))
-			}
-			if d != "00" {
-				out = append(out, hashKey(tagTokYD, k, y, d))
-			}
-			if full {
-				out = append(out, hashKey(tagTokMD, k, md1, md2))
-			}
-		}
-	}
-	if len(p.Phone) >= 6 {
-		out = append(out, hashKey(tagTel, p.Phone))
+	for _, k := range match.IndexKeys(&p, nil) {
+		out = append(out, int64(k))
 	}
 	return out
 }
+
+// phoneKey is the key shared by a phone entity and the persons using it.
+func phoneKey(e164 string) int64 { return int64(match.PhoneKey(e164)) }
 
 // identKeys are the exact-identifier keys of a non-person entity, each
 // with the field it came from.
@@ -193,7 +114,9 @@ func identKeys(kind entity.Kind, f map[string]string, aliases []string) (keys []
 		add(tagPlate, "plate", f["plate"])
 		add(tagVIN, "vin", f["vin"])
 	case entity.KindPhone:
-		add(tagTel, "number", f["number"])
+		if v := f["number"]; v != "" {
+			keys, fields = append(keys, phoneKey(v)), append(fields, "number")
+		}
 		add(tagIMEI, "imei", alnumUpper(f["imei"]))
 	case entity.KindAccount:
 		add(tagIBAN, "iban", f["iban"])
@@ -333,7 +256,7 @@ func (s *Service) match(ctx context.Context, q store.Querier, kind entity.Kind, 
 		if c.Kind == string(entity.KindPerson) {
 			if ph := c.Fields[match.ColPhone]; ph != "" {
 				p := personVariants(c.ID, c.Fields, nil, s.d.Region)[0]
-				ck = []int64{hashKey(tagTel, p.Phone)}
+				ck = []int64{phoneKey(p.Phone)}
 			}
 		} else {
 			ck, _ = identKeys(entity.Kind(c.Kind), c.Fields, c.Aliases)

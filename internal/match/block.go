@@ -40,8 +40,25 @@ func hashKey(tag byte, parts ...string) uint64 {
 	return h
 }
 
+// IndexKeys appends the blocking keys of a person for a persistent candidate
+// index (the case database's hit/no-hit search). They are the keys batch
+// linkage uses, without the broad name-prefix and address keys, whose
+// posting lists grow too long to look up per query at a million records.
+func IndexKeys(p *entity.Person, out []uint64) []uint64 {
+	r := prepare(p)
+	return r.keys(out, false)
+}
+
+// PhoneKey is the key IndexKeys gives a person's phone number, so that a
+// phone entity can be found by the people who use the same number.
+func PhoneKey(e164 string) uint64 { return hashKey(keyPhone, e164) }
+
 // blockKeys appends the blocking keys of a prepared record.
-func (r *prepared) blockKeys(out []uint64) []uint64 {
+func (r *prepared) blockKeys(out []uint64) []uint64 { return r.keys(out, true) }
+
+// keys appends the blocking keys; broad adds the name-prefix and address
+// keys that help batch linkage recall.
+func (r *prepared) keys(out []uint64, broad bool) []uint64 {
 	if len(r.id) >= 5 {
 		out = append(out, hashKey(keyID, r.id))
 		if len(r.id) >= 8 {
@@ -88,6 +105,9 @@ func (r *prepared) blockKeys(out []uint64) []uint64 {
 				a, b = b, a
 			}
 			out = append(out, hashKey(keyNamePair, a, b))
+			if !broad {
+				continue
+			}
 			pa, pb := prefix(toks[i], 3), prefix(toks[j], 3)
 			if pa > pb {
 				pa, pb = pb, pa
@@ -113,11 +133,11 @@ func (r *prepared) blockKeys(out []uint64) []uint64 {
 			}
 		}
 	}
-	if r.postcode != "" && r.streetNo != "" {
+	if broad && r.postcode != "" && r.streetNo != "" {
 		out = append(out, hashKey(keyPostStreet, r.postcode, r.streetNo))
 	}
 	if len(r.phone) >= 6 {
-		out = append(out, hashKey(keyPhone, r.phone))
+		out = append(out, PhoneKey(r.phone))
 	}
 	return out
 }
