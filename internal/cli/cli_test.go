@@ -178,3 +178,39 @@ func TestLinkAndDedupeCommands(t *testing.T) {
 		t.Fatalf("bench without a name: %d", r.code)
 	}
 }
+
+func TestFederationCommands(t *testing.T) {
+	data := t.TempDir()
+	r := run(t, nil, "", "federation", "init", "--data", data, "--node-id", "rs")
+	if r.code != 0 || !strings.Contains(r.stdout, "certificate SHA-256:") || !strings.Contains(r.stdout, "liaison federation peer add rs https://") {
+		t.Fatalf("init: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// The peer's key: a second node's init.
+	other := run(t, nil, "", "federation", "init", "--data", t.TempDir(), "--node-id", "me")
+	var key string
+	for _, line := range strings.Split(other.stdout, "\n") {
+		if k, ok := strings.CutPrefix(line, "public key:"); ok {
+			key = strings.TrimSpace(k)
+		}
+	}
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"peer", "add", "me", "http://127.0.0.1:9", key}, 1, "--insecure-federation"},
+		{[]string{"peer", "add", "me", "https://me.example:8443", "not-a-key", "--cert-sha256", strings.Repeat("a", 64)}, 1, "Ed25519"},
+		{[]string{"peer", "add", "me"}, 2, "takes 3 argument"},
+		{[]string{"peer", "add", "me", "https://me.example:8443", key, "--cert-sha256", strings.Repeat("ab", 32), "--name", "Montenegro"}, 0, "peer me saved"},
+		{[]string{"peer", "suspend", "me"}, 0, "peer me suspended"},
+		{[]string{"peer", "suspend", "zz"}, 1, `no peer "zz"`},
+		{[]string{"status"}, 0, "suspended"},
+		{[]string{"peer", "frob"}, 2, "unknown subcommand"},
+	}
+	for _, tc := range cases {
+		r := run(t, nil, "", append(append([]string{"federation"}, tc.args...), "--data", data, "--node-id", "rs")...)
+		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
+			t.Errorf("%v: code %d, out %q %q; want %d with %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.want)
+		}
+	}
+}

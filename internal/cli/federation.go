@@ -64,7 +64,11 @@ func runFederation(ctx context.Context, env Env, args []string) error {
 		if err := node.Fed.SetSuspended(ctx, cliActor, pos[0], sub == "peer suspend"); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "peer %s %sd\n", pos[0], sub[len("peer "):])
+		state := "resumed"
+		if sub == "peer suspend" {
+			state = "suspended"
+		}
+		fmt.Fprintf(env.Stdout, "peer %s %s\n", pos[0], state)
 	case "peer list", "status":
 		peers, err := node.Fed.Peers(ctx)
 		if err != nil {
