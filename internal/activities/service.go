@@ -132,13 +132,6 @@ func fromJSON[T any](s string) T {
 	return v
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // countryNames reads the directory's country table: code → name.
 func countryNames(ctx context.Context, q store.Querier) (map[string]string, error) {
 	rows, err := q.QueryContext(ctx, `SELECT code, name FROM dir_countries`)
@@ -419,7 +412,7 @@ func activitySearch(a Activity) string {
 
 // writeActivity inserts or replaces the row of a.
 func writeActivity(ctx context.Context, q store.Querier, a Activity, insert bool) error {
-	vals := []any{a.OwnerNode, a.Version, a.Status, boolInt(a.Published), a.Title, a.Description, a.Kind, a.Implementer, a.Donor, a.Budget, a.Currency,
+	vals := []any{a.OwnerNode, a.Version, a.Status, store.BoolInt(a.Published), a.Title, a.Description, a.Kind, a.Implementer, a.Donor, a.Budget, a.Currency,
 		toJSON(a.Countries), toJSON(a.Agencies), toJSON(a.Themes), a.StartDate, a.EndDate, a.ExpectedResults, toJSON(a.Indicators), a.Beneficiaries,
 		a.ContactName, a.ContactEmail, a.ContactPhone, toJSON(a.Documents), toJSON(a.Resolutions), a.MergedInto, activitySearch(a),
 		store.FormatTime(a.CreatedAt), a.CreatedBy, store.FormatTime(a.UpdatedAt), a.UpdatedBy, formatOptTime(a.PublishedAt)}

@@ -186,7 +186,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 	u := User{ID: uuid.Must(uuid.NewV7()).String(), Username: in.Username, DisplayName: in.DisplayName, Agency: in.Agency,
 		Roles: in.Roles, Email: strings.TrimSpace(in.Email), MustChangePassword: in.MustChangePassword, CreatedAt: now}
 	_, err = s.st.ExecContext(ctx, `INSERT INTO users (id, username, display_name, agency, roles, email, password_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, boolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))
+		u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, store.BoolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))
 	if store.IsUniqueViolation(err) {
 		return User{}, errs.Newf(errs.Conflict, op, "a user named %q already exists", u.Username)
 	}
@@ -207,13 +207,6 @@ func checkPasswordStrength(pw string) error {
 		return errs.New(errs.Invalid, "auth.Password", "password is too long")
 	}
 	return nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func entry(actor *Principal, action, object, detail string) audit.Entry {
@@ -283,7 +276,7 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, username st
 		return errs.New(errs.Conflict, op, "you cannot disable your own account")
 	}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), store.FormatTime(s.clock.Now()), u.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, store.BoolInt(disabled), store.FormatTime(s.clock.Now()), u.ID); err != nil {
 			return err
 		}
 		if disabled {

@@ -430,19 +430,12 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 			b = r.Band
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_query_results (query_id, peer, item, hit, reference, band, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (query_id, peer, item) DO NOTHING`,
-			a.QueryID, in.From, r.N, boolInt(r.Hit), clip(r.Reference, 64), clip(b, 10), now); err != nil {
+			a.QueryID, in.From, r.N, store.BoolInt(r.Hit), clip(r.Reference, 64), clip(b, 10), now); err != nil {
 			return err
 		}
 	}
 	return queueAudit(ctx, tx, audit.Entry{Actor: by, Action: "cases.answer.receive", Object: "query/" + a.QueryID, Purpose: purpose,
 		Detail: fmt.Sprintf("from=%s items=%d hits=%d", in.From, len(a.Results), hits)})
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // Query returns one query sent by this node with answers and releases.
@@ -774,7 +767,7 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 		return errs.New(errs.Invalid, "cases.handleRelease", "release of an unknown kind")
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases_releases (id, query_id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, clip(r.Reference, 64), boolInt(r.Refused), clip(r.Reason, 1000), jsonText(r.Fields), jsonText(r.Markings),
+		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, clip(r.Reference, 64), store.BoolInt(r.Refused), clip(r.Reason, 1000), jsonText(r.Fields), jsonText(r.Markings),
 		clip(r.ReleasedBy, 100), in.RoutedTo, store.FormatTime(s.now()))
 	if err != nil {
 		return err

@@ -250,7 +250,7 @@ func (s *Service) insertAgreement(ctx context.Context, q store.Querier, id, owne
 	now := store.FormatTime(s.clock.Now())
 	_, err := q.ExecContext(ctx, `INSERT INTO dir_agreements (id, owner_node, title, title_key, short_name, types, multilateral, parties, signed, ratified, in_force, ended, legal_basis, scope, mechanism_id, status, status_note, sources, version, seed_hash, search, created_at, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), boolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+		id, owner, c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
 		c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), seedHash, agreementSearch(c), now, now, by)
 	if store.IsUniqueViolation(err) {
 		return errs.Newf(errs.Conflict, "directory.CreateAgreement", "an agreement titled %q is already registered", c.Title)
@@ -276,7 +276,7 @@ func (s *Service) UpdateAgreement(ctx context.Context, p *auth.Principal, id str
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE dir_agreements SET title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
 			legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), boolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+			c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
 			c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), agreementSearch(c), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
 		if store.IsUniqueViolation(err) {
 			return errs.Newf(errs.Conflict, op, "an agreement titled %q is already registered", c.Title)

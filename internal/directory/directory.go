@@ -192,13 +192,6 @@ func fromJSON[T any](s string) T {
 	return v
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 func clipStr(s string, n int) string {
 	if len(s) <= n {
 		return s

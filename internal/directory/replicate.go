@@ -198,7 +198,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			} else {
 				_, err = tx.ExecContext(ctx, `UPDATE dir_contact_points SET country = ?, agency_id = ?, mechanism_id = ?, role = ?, title = ?, channels = ?, languages = ?, always_on = ?, hours = ?, time_zone = ?,
 					holder_name = ?, holder_title = ?, holder_since = ?, deputy_name = ?, deputy_title = ?, notes = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, toJSON(in.Channels), toJSON(in.Languages), boolInt(in.AlwaysOn), in.Hours, in.TimeZone,
+					in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, toJSON(in.Channels), toJSON(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
 					in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, toJSON(in.Sources), s.contactSearch(ctx, tx, in), c.ID)
 				rep.Updated++
 			}
@@ -252,7 +252,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			} else {
 				if _, err := tx.ExecContext(ctx, `UPDATE dir_agreements SET title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
 					legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), boolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+					c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
 					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), agreementSearch(c), a.ID); err != nil {
 					return err
 				}

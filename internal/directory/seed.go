@@ -224,7 +224,7 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 			case "stale":
 				_, err = tx.ExecContext(ctx, `UPDATE dir_agreements SET owner_node = ?, title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
 					legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE id = ?`,
-					a.Owner, c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), boolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+					a.Owner, c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
 					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), h, agreementSearch(c), now, id)
 				rep.Updated++
 			}

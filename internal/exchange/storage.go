@@ -21,13 +21,6 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 func threadSearchText(t Thread) string {
 	return entity.Fold(t.Subject + " " + t.CrimeArea + " " + strings.Join(t.CaseRefs, " "))
 }
@@ -35,7 +28,7 @@ func threadSearchText(t Thread) string {
 func insertThread(ctx context.Context, tx *store.Tx, t Thread) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO ex_threads (id, subject, crime_area, priority, database_info, case_refs, parties, origin_node, origin_agency, agency, status, created_by, created_at, updated_at, deadline_at, review_at, search)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Subject, t.CrimeArea, t.Priority, boolInt(t.DatabaseInfo), jsonText(t.CaseRefs), jsonText(t.Parties), t.OriginNode, t.OriginAgency, t.Agency, t.Status,
+		t.ID, t.Subject, t.CrimeArea, t.Priority, store.BoolInt(t.DatabaseInfo), jsonText(t.CaseRefs), jsonText(t.Parties), t.OriginNode, t.OriginAgency, t.Agency, t.Status,
 		t.CreatedBy, store.FormatTime(t.CreatedAt), store.FormatTime(t.UpdatedAt), fmtOpt(t.DeadlineAt), store.FormatTime(t.ReviewAt), threadSearchText(t))
 	return err
 }
@@ -89,7 +82,7 @@ func (s *Service) insertMessage(ctx context.Context, tx *store.Tx, t Thread, m M
 	_, err := tx.ExecContext(ctx, `INSERT INTO ex_messages (id, thread_id, kind, node, author, agency, body, classification, handling, handling_note, reliability, accuracy, onward, entities, forwarded_from, permission, reason, recipients, created_at, received_at, search)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, t.ID, m.Kind, m.Node, m.Author, m.Agency, m.Body, m.Markings.Classification, jsonText(nonNil(m.Markings.Handling)), m.Markings.HandlingNote,
-		m.Markings.Reliability, m.Markings.Accuracy, boolInt(m.Markings.OnwardAllowed), jsonText(nonNilE(m.Entities)), m.ForwardedFrom, m.Permission, m.Reason,
+		m.Markings.Reliability, m.Markings.Accuracy, store.BoolInt(m.Markings.OnwardAllowed), jsonText(nonNilE(m.Entities)), m.ForwardedFrom, m.Permission, m.Reason,
 		jsonText(nonNil(m.Recipients)), store.FormatTime(m.CreatedAt), fmtOpt(m.ReceivedAt), search)
 	if err != nil {
 		if store.IsUniqueViolation(err) {

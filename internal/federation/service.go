@@ -202,7 +202,7 @@ func (s *Service) AddPeer(ctx context.Context, actor *auth.Principal, p Peer) er
 
 // SetSuspended stops or resumes exchange with a peer in both directions.
 func (s *Service) SetSuspended(ctx context.Context, actor *auth.Principal, id string, suspended bool) error {
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET suspended = ? WHERE id = ?`, boolInt(suspended), id)
+	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET suspended = ? WHERE id = ?`, store.BoolInt(suspended), id)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "federation.SetSuspended", "could not update the peer", err)
 	}
@@ -216,13 +216,6 @@ func (s *Service) SetSuspended(ctx context.Context, actor *auth.Principal, id st
 		wake(s.wakeOut)
 	}
 	return s.d.Audit.Record(ctx, actorEntry(actor, action, "peer/"+id, ""))
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func actorEntry(p *auth.Principal, action, object, detail string) audit.Entry {
@@ -355,7 +348,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 		by = m.Actor.Username
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO fed_outbox (id, peer, type, conversation, seq, created_at, envelope, state, sensitive, summary, created_by, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, boolInt(spec.Sensitive), clipText(m.Summary, 500), by, store.FormatTime(now))
+		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, store.BoolInt(spec.Sensitive), clipText(m.Summary, 500), by, store.FormatTime(now))
 	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
 	}

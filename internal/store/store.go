@@ -278,3 +278,12 @@ func ParseTime(s string) time.Time {
 
 // timeNow is only used for migration bookkeeping, which needs no injected clock.
 func timeNow() time.Time { return time.Now().UTC() }
+
+// BoolInt stores a boolean as INTEGER 0/1, the one form both databases
+// read back the same way.
+func BoolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
