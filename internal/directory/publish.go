@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func (p *Publisher) Publish(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	p.fed.Notify()
-	return sent, p.dir.audit.Record(ctx, audit.Entry{Actor: "directory", Action: "directory.publish", Object: "directory/" + doc.Owner, Detail: "to " + itoa(sent) + " peer(s)"})
+	return sent, p.dir.audit.Record(ctx, audit.Entry{Actor: "directory", Action: "directory.publish", Object: "directory/" + doc.Owner, Detail: "to " + strconv.Itoa(sent) + " peer(s)"})
 }
 
 // Apply takes in every staged snapshot.
@@ -160,9 +161,4 @@ func (p *Publisher) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

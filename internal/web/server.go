@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -374,15 +375,7 @@ func (m *metrics) instrument(mux *http.ServeMux, next http.Handler) http.Handler
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		m.requests.WithLabelValues(route, r.Method, itoa(rec.status)).Inc()
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
 		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n >= 100 && n < 1000 {
-		return string([]byte{digits[n/100], digits[n/10%10], digits[n%10]})
-	}
-	return "other"
 }
