@@ -27,6 +27,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/web"
 )
@@ -46,6 +47,7 @@ type Node struct {
 	Acts     *activities.Service
 	Cases    *cases.Service
 	Exchange *exchange.Service
+	JIT      *jit.Service
 	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
 
@@ -120,12 +122,15 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		Region: cases.RegionOf(n.Cfg.NodeID)})
 	n.Cases.RegisterFederation(n.Fed)
 	n.DirPub = directory.NewPublisher(n.Dir, n.Fed)
+	n.JIT = jit.New(jit.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "jit"), Node: n.Cfg.NodeID,
+		FileKey: jit.FileKeyFrom(n.Identity.Key)}, jit.DefaultConfig())
+	n.JIT.Register(n.Fed)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
 	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
@@ -213,6 +218,11 @@ func (n *Node) Start(ctx context.Context) error {
 	go func() {
 		defer n.wg.Done()
 		n.Exchange.Run(bg)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.JIT.Run(bg)
 	}()
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil

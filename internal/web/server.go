@@ -32,6 +32,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/store"
 )
 
@@ -55,6 +56,7 @@ type Deps struct {
 	Directory     *directory.Service
 	Activities    *activities.Service
 	Cases         *cases.Service
+	JIT           *jit.Service
 	Version       string
 	SecureCookies bool
 	MaxBodyBytes  int64
@@ -124,6 +126,7 @@ func New(d Deps) (*Server, error) {
 	s.registerExchange()
 	s.registerCases()
 	s.registerActivities()
+	s.registerJIT()
 	s.registerUI()
 	return s, nil
 }

@@ -1,0 +1,273 @@
+// Package jit is the shared workspace of joint investigation teams (JITs)
+// and coordinated parallel investigations: agreement, members, action plan,
+// timeline, team messages, the evidence register with a hash-chained chain
+// of custody, linked national cases, deconfliction of targets and the
+// exchange plan.
+//
+// Replication uses one authoritative leader node per workspace (the node
+// that created it): every change is validated by the leader, given the next
+// sequence number and sent as a signed federation envelope to every party
+// node, which applies it to its own full copy. Members on other nodes
+// submit changes to the leader. See docs/jit.md.
+package jit
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Federation is what the workspace needs from the federation layer.
+type Federation interface {
+	Peers(ctx context.Context) ([]federation.Peer, error)
+	Enqueue(ctx context.Context, tx *store.Tx, m federation.Outgoing) (string, error)
+	Notify()
+}
+
+// Config tunes the module.
+type Config struct {
+	// TransferTTL is how long a received evidence file stays in the
+	// transfer area when nobody downloads it (at most 4 weeks).
+	TransferTTL time.Duration
+	// MaxFileBytes limits evidence uploads; files travel inside one
+	// federation envelope, so keep it well under federation.MaxPayloadBytes.
+	MaxFileBytes int64
+	// PurgeEvery is how often the background job purges the transfer area.
+	PurgeEvery time.Duration
+}
+
+// DefaultConfig: four weeks, 2 MiB, hourly.
+func DefaultConfig() Config {
+	return Config{TransferTTL: 28 * 24 * time.Hour, MaxFileBytes: 2 << 20, PurgeEvery: time.Hour}
+}
+
+// Deps are the service's collaborators. Fed may be nil (single node).
+type Deps struct {
+	Store  *store.Store
+	Audit  *audit.Log
+	Fed    Federation
+	Clock  clock.Clock
+	Logger *slog.Logger
+	Node   string
+	// FileKey is the node's 32-byte key for evidence files at rest
+	// (FileKeyFrom derives it from the node's signing key).
+	FileKey []byte
+}
+
+// Service is the JIT and parallel-investigation module of one node.
+type Service struct {
+	d    Deps
+	cfg  Config
+	wake chan struct{}
+}
+
+// New builds the service.
+func New(d Deps, cfg Config) *Service {
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	def := DefaultConfig()
+	if cfg.TransferTTL <= 0 || cfg.TransferTTL > def.TransferTTL {
+		cfg.TransferTTL = def.TransferTTL
+	}
+	if cfg.MaxFileBytes <= 0 || cfg.MaxFileBytes > federation.MaxPayloadBytes/2 {
+		cfg.MaxFileBytes = def.MaxFileBytes
+	}
+	if cfg.PurgeEvery <= 0 {
+		cfg.PurgeEvery = def.PurgeEvery
+	}
+	if len(d.FileKey) != 32 {
+		panic("jit: FileKey must be 32 bytes")
+	}
+	return &Service{d: d, cfg: cfg, wake: make(chan struct{}, 1)}
+}
+
+// FileKeyFrom derives the node's evidence-file key from its signing key,
+// so no second secret has to be kept and backed up.
+func FileKeyFrom(k ed25519.PrivateKey) []byte {
+	key, err := hkdf.Key(sha256.New, k.Seed(), nil, "liaison jit evidence files v1", 32)
+	if err != nil {
+		panic(err)
+	}
+	return key
+}
+
+// Node is this node's ID.
+func (s *Service) Node() string { return s.d.Node }
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func (s *Service) now() time.Time { return s.d.Clock.Now().UTC().Truncate(time.Millisecond) }
+
+func actorOf(p *auth.Principal, node string) Actor {
+	if p == nil {
+		return Actor{Node: node, Username: SystemUser}
+	}
+	return Actor{Node: node, Username: p.Username, Agency: p.Agency}
+}
+
+// Run flushes queued audit entries and purges the transfer area until ctx
+// ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	lastPurge := time.Time{}
+	for {
+		if err := s.flushAudit(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("jit: audit flush failed", "err", err)
+		}
+		if now := s.d.Clock.Now(); now.Sub(lastPurge) >= s.cfg.PurgeEvery || now.Before(lastPurge) {
+			if _, err := s.PurgeTransfers(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("jit: transfer purge failed", "err", err)
+			} else {
+				lastPurge = now
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+func (s *Service) notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	if s.d.Fed != nil {
+		s.d.Fed.Notify()
+	}
+}
+
+// queueAudit stores an audit entry inside the caller's transaction; it is
+// appended to the audit log after commit (the audit log writes through its
+// own transaction, which cannot nest).
+func queueAudit(ctx context.Context, tx *store.Tx, a Actor, action, object, detail string) error {
+	e := audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: clip(detail, 1000)}
+	raw, _ := json.Marshal(e)
+	_, err := tx.ExecContext(ctx, `INSERT INTO jit_audit_queue (entry) VALUES (?)`, string(raw))
+	return err
+}
+
+func (s *Service) flushAudit(ctx context.Context) error {
+	for {
+		rows, err := s.d.Store.QueryContext(ctx, `SELECT seq, entry FROM jit_audit_queue ORDER BY seq LIMIT 500`)
+		if err != nil {
+			return err
+		}
+		var last int64
+		var entries []audit.Entry
+		for rows.Next() {
+			var raw string
+			if err := rows.Scan(&last, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			var e audit.Entry
+			_ = json.Unmarshal([]byte(raw), &e)
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if len(entries) == 0 {
+			return nil
+		}
+		if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
+			return err
+		}
+		if _, err := s.d.Store.ExecContext(ctx, `DELETE FROM jit_audit_queue WHERE seq <= ?`, last); err != nil {
+			return err
+		}
+	}
+}
+
+// FlushAudit appends queued audit entries now (tests, shutdown).
+func (s *Service) FlushAudit(ctx context.Context) error { return s.flushAudit(ctx) }
+
+// record appends an audit entry directly (outside transactions).
+func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, outcome, detail string) {
+	a := actorOf(p, s.d.Node)
+	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: clip(detail, 1000)})
+}
+
+// authorize applies the one policy; refusals are audited.
+func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Action, object string) error {
+	if err := auth.Authorize(p, a); err != nil {
+		if p != nil {
+			s.record(ctx, p, string(a), object, audit.Denied, errs.SafeMessage(err))
+		}
+		return err
+	}
+	return nil
+}
+
+// finish audits the outcome of a write: refusals as denied.
+func (s *Service) finish(ctx context.Context, p *auth.Principal, err error, action, object string) error {
+	if err == nil {
+		_ = s.flushAudit(ctx)
+		s.notify()
+		return nil
+	}
+	if errs.Is(err, errs.Forbidden) || errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid) {
+		s.record(ctx, p, action, object, audit.Denied, errs.SafeMessage(err))
+	}
+	return dbErr(action, err)
+}
+
+func dbErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(*errs.E); ok {
+		return err
+	}
+	return errs.Wrap(errs.Unavailable, op, "the JIT workspace database is unavailable", err)
+}
+
+func forbidden(op, msg string) error {
+	return &errs.E{Kind: errs.Forbidden, Op: op, Code: "jit-role", Msg: msg}
+}
+
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+func toJSON(v any) string {
+	b, _ := json.Marshal(v)
+	if string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}
+
+func fromJSON[T any](s string) T {
+	var v T
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}
