@@ -43,8 +43,8 @@ func Migrations() ([]Migration, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	for i := range out {
-		if out[i].Version != i+1 {
-			return nil, fmt.Errorf("migrations must be numbered 1..n without gaps; found %d at position %d", out[i].Version, i+1)
+		if out[i].Version < 1 || (i > 0 && out[i].Version == out[i-1].Version) {
+			return nil, fmt.Errorf("migration numbers must be positive and unique; found %d twice or out of range", out[i].Version)
 		}
 	}
 	return out, nil
@@ -59,8 +59,10 @@ func (s *Store) dialectSQL(q string) string {
 	return strings.NewReplacer("{{BLOB}}", blob, "{{SERIAL}}", serial).Replace(q)
 }
 
-// Migrate applies every migration not yet applied, each in its own
-// transaction. It is safe to run on every start.
+// Migrate applies every migration not yet applied, in version order, each in
+// its own transaction. It is safe to run on every start. Versions are applied
+// by set, not by "highest so far", so modules developed side by side may land
+// their numbered migrations in any order.
 func (s *Store) Migrate(ctx context.Context) error {
 	const op = "store.Migrate"
 	ms, err := Migrations()
@@ -77,14 +79,23 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 		defer s.write.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7341)`)
 	}
-	applied, err := s.AppliedVersion(ctx)
+	applied, err := s.appliedVersions(ctx)
 	if err != nil {
 		return err
 	}
-	if applied > len(ms) {
-		return errs.Newf(errs.Invalid, op, "database schema version %d is newer than this binary (%d); upgrade liaison", applied, len(ms))
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.Version] = true
 	}
-	for _, m := range ms[applied:] {
+	for v := range applied {
+		if !known[v] {
+			return errs.Newf(errs.Invalid, op, "database has schema migration %d, which this binary does not know; upgrade liaison", v)
+		}
+	}
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
 		err := s.InTx(ctx, func(tx *Tx) error {
 			for _, stmt := range splitStatements(s.dialectSQL(m.SQL)) {
 				if _, err := tx.tx.ExecContext(ctx, stmt); err != nil {
@@ -109,6 +120,23 @@ func (s *Store) AppliedVersion(ctx context.Context) (int, error) {
 		return 0, errs.Wrap(errs.Unavailable, "store.AppliedVersion", "cannot read schema version", err)
 	}
 	return v, nil
+}
+
+func (s *Store) appliedVersions(ctx context.Context) (map[int]bool, error) {
+	rows, err := s.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "store.Migrate", "cannot read schema version", err)
+	}
+	defer rows.Close()
+	out := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, errs.Wrap(errs.Unavailable, "store.Migrate", "cannot read schema version", err)
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
 }
 
 // splitStatements splits a migration on semicolons at line ends; migrations

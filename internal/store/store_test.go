@@ -19,14 +19,31 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 		v, err := s.AppliedVersion(ctx)
-		if err != nil || v != len(ms) {
-			t.Fatalf("applied version = %d, %v; want %d", v, err, len(ms))
+		if err != nil || v != ms[len(ms)-1].Version {
+			t.Fatalf("applied version = %d, %v; want %d", v, err, ms[len(ms)-1].Version)
+		}
+		var n int
+		if err := s.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+			t.Fatalf("%d migrations recorded, %v; want %d", n, err, len(ms))
 		}
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatalf("second migrate: %v", err)
 		}
 		if v2, _ := s.AppliedVersion(ctx); v2 != v {
 			t.Fatalf("version changed on re-run: %d → %d", v, v2)
+		}
+	})
+}
+
+func TestMigrateRefusesASchemaFromANewerBinary(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := s.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, 9999, "future", "x"); err != nil {
+			t.Fatal(err)
+		}
+		err := s.Migrate(ctx)
+		if err == nil || !strings.Contains(errs.SafeMessage(err), "does not know") {
+			t.Fatalf("migrate = %v, want a refusal naming the unknown migration", err)
 		}
 	})
 }
