@@ -36,6 +36,8 @@ type Config struct {
 	InsecureFederation bool
 	FederationAddr     string
 	ShutdownTimeout    time.Duration
+	// AuditRetention is how long access records keep their content.
+	AuditRetention time.Duration
 	// Exchange module: response deadlines, retention and e-mail notifications.
 	ExchangeUrgentDeadline   time.Duration
 	ExchangeDatabaseDeadline time.Duration
@@ -60,6 +62,7 @@ func Default() Config {
 		LogFormat:       "text",
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 10 * time.Second,
+		AuditRetention:  3 * 365 * 24 * time.Hour,
 
 		ExchangeUrgentDeadline:   8 * time.Hour,
 		ExchangeDatabaseDeadline: 3 * 24 * time.Hour,
@@ -97,6 +100,7 @@ func (c *Config) settings() []setting {
 		{name: "insecure-federation", help: "allow plain-HTTP federation without mutual TLS (local demos only)", value: (*boolValue)(&c.InsecureFederation)},
 		{name: "federation-addr", help: "listen address of the mutual-TLS federation endpoint for peers, e.g. :8443 (empty: none)", value: (*stringValue)(&c.FederationAddr)},
 		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
+		{name: "audit-retention", help: "how long audit records keep who, what and why before they are erased (hash and time stay; 0 keeps for ever), e.g. 1095d", value: (*durationValue)(&c.AuditRetention)},
 		{name: "exchange-urgent-deadline", help: "response deadline of urgent requests", value: (*durationValue)(&c.ExchangeUrgentDeadline)},
 		{name: "exchange-database-deadline", help: "response deadline of requests for standard information available in a database", value: (*durationValue)(&c.ExchangeDatabaseDeadline)},
 		{name: "exchange-default-deadline", help: "response deadline of other requests", value: (*durationValue)(&c.ExchangeDefaultDeadline)},
@@ -302,16 +306,38 @@ func (i *int64Value) String() string {
 type durationValue time.Duration
 
 func (d *durationValue) Set(v string) error {
-	p, err := time.ParseDuration(v)
+	p, err := ParseDuration(v)
 	if err != nil {
-		return fmt.Errorf("want a duration such as 30s, 15m or 8h")
+		return err
 	}
 	*d = durationValue(p)
 	return nil
 }
+
+// ParseDuration reads a Go duration (30s, 15m, 8h) or a whole number of days
+// (30d, 1095d): retention and legal deadlines are set in days.
+func ParseDuration(v string) (time.Duration, error) {
+	bad := fmt.Errorf("want a duration such as 30s, 15m, 8h or 30d")
+	v = strings.TrimSpace(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.ParseInt(days, 10, 64)
+		if err != nil || n < 0 || n > 100*366 {
+			return 0, bad
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	p, err := time.ParseDuration(v)
+	if err != nil || p < 0 {
+		return 0, bad
+	}
+	return p, nil
+}
 func (d *durationValue) String() string {
 	if d == nil {
 		return "0s"
+	}
+	if p := time.Duration(*d); p >= 24*time.Hour && p%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(p/(24*time.Hour)), 10) + "d"
 	}
 	return time.Duration(*d).String()
 }

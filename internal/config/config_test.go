@@ -86,3 +86,54 @@ func FuzzConfigFile(f *testing.F) {
 		}
 	})
 }
+
+func TestParseDuration(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"30s", 30 * time.Second, false},
+		{"8h", 8 * time.Hour, false},
+		{"30d", 30 * day, false},
+		{"1095d", 1095 * day, false},
+		{" 7d ", 7 * day, false},
+		{"0d", 0, false},
+		{"0", 0, false},
+		{"-1d", 0, true},
+		{"-5h", 0, true},
+		{"1.5d", 0, true},
+		{"d", 0, true},
+		{"99999999d", 0, true},
+		{"three years", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseDuration(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"30s", "8h", "1095d", "-1d", "1.5d", "", "9223372036854775807d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		if d < 0 {
+			t.Fatalf("ParseDuration(%q) = %v: negative durations must be refused", s, d)
+		}
+		// What String prints must read back to the same value.
+		v := durationValue(d)
+		back, err := ParseDuration(v.String())
+		if err != nil || back != d {
+			t.Fatalf("round trip of %v via %q gave %v, %v", d, v.String(), back, err)
+		}
+	})
+}
