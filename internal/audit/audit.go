@@ -366,12 +366,13 @@ type Filter struct {
 	Limit  int
 }
 
-// List returns entries newest first.
+// List returns entries newest first, leaving out entries erased after the
+// retention period.
 func List(ctx context.Context, q store.Querier, f Filter) ([]Entry, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	where, args := []string{"1=1"}, []any{}
+	where, args := []string{"pruned = 0"}, []any{}
 	if f.Actor != "" {
 		where, args = append(where, "actor = ?"), append(args, f.Actor)
 	}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/transparency-dev/merkle/rfc6962"
 
@@ -16,6 +18,7 @@ import (
 // Report is the outcome of a full verification.
 type Report struct {
 	Entries     int64
+	Erased      int64 // entries whose content was erased after the retention period
 	Checkpoints int
 	Latest      *Checkpoint
 	Problems    []string
@@ -34,7 +37,9 @@ func (r *Report) problem(format string, args ...any) {
 
 // Verify recomputes every leaf hash and the tree from the stored entries,
 // and checks every checkpoint's root and signature. When pinned is not nil,
-// checkpoints must be signed by that key. It never trusts stored hashes.
+// checkpoints must be signed by that key. It never trusts stored hashes,
+// except of entries erased after the retention period: their stored hash
+// still has to fit the signed tree, and a retention record must cover them.
 func Verify(ctx context.Context, q store.Querier, pinned ed25519.PublicKey, progress func(done int64)) (Report, error) {
 	var rep Report
 	cps, err := checkpoints(ctx, q)
@@ -59,7 +64,7 @@ func Verify(ctx context.Context, q store.Querier, pinned ed25519.PublicKey, prog
 		}
 	}
 
-	rows, err := q.QueryContext(ctx, `SELECT idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash FROM audit_log ORDER BY idx`)
+	rows, err := q.QueryContext(ctx, `SELECT idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash, pruned FROM audit_log ORDER BY idx`)
 	if err != nil {
 		return rep, errs.Wrap(errs.Unavailable, "audit.Verify", "cannot read audit log", err)
 	}
@@ -80,11 +85,15 @@ func Verify(ctx context.Context, q store.Querier, pinned ed25519.PublicKey, prog
 		}
 	}
 	checkRoot()
+	var covered PruneRecord // the widest retention record seen
+	var lastErased int64 = -1
+	var lastErasedAt time.Time
 	for rows.Next() {
 		var e Entry
 		var at string
 		var stored []byte
-		if err := rows.Scan(&e.Index, &at, &e.Actor, &e.Agency, &e.Action, &e.Object, &e.Purpose, &e.Outcome, &e.Detail, &stored); err != nil {
+		var pruned int64
+		if err := rows.Scan(&e.Index, &at, &e.Actor, &e.Agency, &e.Action, &e.Object, &e.Purpose, &e.Outcome, &e.Detail, &stored, &pruned); err != nil {
 			return rep, errs.Wrap(errs.Unavailable, "audit.Verify", "cannot read audit log", err)
 		}
 		e.At = store.ParseTime(at)
@@ -93,8 +102,20 @@ func Verify(ctx context.Context, q store.Querier, pinned ed25519.PublicKey, prog
 			return rep, nil
 		}
 		leaf := LeafHash(e)
-		if !bytes.Equal(leaf, stored) {
+		switch {
+		case pruned != 0:
+			// Content is gone by design; the stored hash must still fit the
+			// signed tree, which checkRoot proves.
+			leaf = stored
+			rep.Erased++
+			lastErased, lastErasedAt = e.Index, e.At
+		case !bytes.Equal(leaf, stored):
 			rep.problem("entry %d was altered: its content does not match its recorded hash", e.Index)
+		case e.Action == pruneAction && e.Object == pruneObject:
+			var rec PruneRecord
+			if json.Unmarshal([]byte(e.Detail), &rec) == nil && rec.Through > covered.Through {
+				covered = rec
+			}
 		}
 		if err := rng.Append(leaf, nil); err != nil {
 			return rep, errs.Wrap(errs.Internal, "audit.Verify", "tree append", err)
@@ -108,6 +129,10 @@ func Verify(ctx context.Context, q store.Querier, pinned ed25519.PublicKey, prog
 	}
 	if err := rows.Err(); err != nil {
 		return rep, errs.Wrap(errs.Unavailable, "audit.Verify", "cannot read audit log", err)
+	}
+	if lastErased >= 0 && (lastErased >= covered.Through || !lastErasedAt.Before(covered.Before)) {
+		rep.problem("entry %d (recorded %s) was erased, but no retention record covers it: content was removed outside the retention process",
+			lastErased, lastErasedAt.Format("2006-01-02 15:04:05"))
 	}
 	if next < len(cps) {
 		rep.problem("the log has %d entries but a checkpoint was signed at size %d: entries were removed", expect, cps[len(cps)-1].Size)
