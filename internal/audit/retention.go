@@ -61,7 +61,7 @@ type ArchivedEntry struct {
 // after each batch.
 func (l *Log) Prune(ctx context.Context, before time.Time, archive io.Writer, progress func(done, total int64)) (PruneResult, error) {
 	const op = "audit.Prune"
-	before = before.UTC().Truncate(time.Second)
+	before = before.UTC()
 	if before.After(l.clock.Now()) {
 		return PruneResult{}, errs.New(errs.Invalid, op, "the retention cut-off lies in the future")
 	}

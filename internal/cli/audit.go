@@ -5,18 +5,29 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/liaison-wb/liaison/internal/app"
 	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
 )
 
+const auditUsage = "liaison audit verify [--data DIR | --db URL] [--public-key KEY] | liaison audit prune [--data DIR | --db URL] [--older-than 1095d] [--archive FILE]"
+
 func runAudit(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "prune" {
+		return runAuditPrune(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		return usagef("use: liaison audit verify [--data DIR | --db URL] [--public-key KEY]")
+		return usagef("use: %s", auditUsage)
 	}
 	fs := flagSet(env, "audit verify", "audit verify [--data DIR | --db URL] [--public-key KEY]")
 	cfg, load := nodeConfig(fs)
@@ -76,6 +87,72 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 			latest += fmt.Sprintf("; %d newer entries are not yet covered by a checkpoint", rep.Entries-rep.Latest.Size)
 		}
 	}
-	fmt.Fprintf(env.Stdout, "audit log OK: %d entries, %d signed checkpoints; %s\n", rep.Entries, rep.Checkpoints, latest)
+	erased := ""
+	if rep.Erased > 0 {
+		erased = fmt.Sprintf(" (%d erased after the retention period)", rep.Erased)
+	}
+	fmt.Fprintf(env.Stdout, "audit log OK: %d entries%s, %d signed checkpoints; %s\n", rep.Entries, erased, rep.Checkpoints, latest)
+	return nil
+}
+
+// runAuditPrune erases access records older than the retention period now,
+// instead of waiting for the node's daily run. Stop the node first: the log
+// has one writer.
+func runAuditPrune(ctx context.Context, env Env, args []string) error {
+	fs := flagSet(env, "audit prune", "audit prune [--data DIR | --db URL] [--older-than 1095d] [--archive FILE]")
+	cfg, load := nodeConfig(fs)
+	olderThan := fs.String("older-than", "", "erase records older than this (default: --audit-retention)")
+	archivePath := fs.String("archive", "", "first write the erased records, with their leaf hashes, to this JSON-lines file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if err := load(env.Getenv); err != nil {
+		return err
+	}
+	retention := cfg.AuditRetention
+	if *olderThan != "" {
+		d, err := config.ParseDuration(*olderThan)
+		if err != nil {
+			return usagef("--older-than: %v", err)
+		}
+		retention = d
+	}
+	if retention <= 0 {
+		return usagef("the retention period is 0 (records are kept for ever); give --older-than")
+	}
+	if cfg.DB == "" {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, "liaison.db")); errors.Is(err, os.ErrNotExist) {
+			return usagef("no database in %s; use --data DIR or --db URL", cfg.DataDir)
+		}
+	}
+	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer node.Close(context.Background())
+	var archive io.Writer
+	if *archivePath != "" {
+		f, err := os.OpenFile(*archivePath, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("cannot create the archive (it must not exist yet): %w", err)
+		}
+		defer f.Close()
+		archive = f
+	}
+	before := time.Now().UTC().Add(-retention)
+	res, err := node.Audit.Prune(ctx, before, archive, func(done, total int64) {
+		fmt.Fprintf(env.Stderr, "\rerased %d/%d records", done, total)
+	})
+	if err != nil {
+		return err
+	}
+	if res.Erased() > 0 {
+		fmt.Fprintln(env.Stderr)
+	}
+	fmt.Fprintf(env.Stdout, "audit retention: erased %d records made before %s; the log stays verifiable with liaison audit verify\n",
+		res.Erased(), before.Format("2006-01-02 15:04 UTC"))
 	return nil
 }

@@ -51,7 +51,7 @@ func commands() []command {
 		{"demo", "run a regional federation of seven nodes on loopback with demo data", runDemo},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage accounts: user add|list|disable|enable", runUser},
-		{"audit", "audit log tools: audit verify", runAudit},
+		{"audit", "audit log tools: audit verify, audit prune", runAudit},
 		{"directory", "regional directory: directory contact|search|stale|matrix|export", runDirectory},
 		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status", runFederation},
 		{"link", "link records across two CSV files", runLink},

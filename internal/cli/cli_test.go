@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -212,5 +214,35 @@ func TestFederationCommands(t *testing.T) {
 		if r.code != tc.code || !strings.Contains(r.stdout+r.stderr, tc.want) {
 			t.Errorf("%v: code %d, out %q %q; want %d with %q", tc.args, r.code, r.stdout, r.stderr, tc.code, tc.want)
 		}
+	}
+}
+
+func TestAuditPrune(t *testing.T) {
+	data := t.TempDir()
+	if r := run(t, nil, "long enough password\n", "user", "add", "--password-stdin", "--name", "Dino", "--agency", "ba-sipa", "--roles", "prosecutor", "dino", "--data", data); r.code != 0 {
+		t.Fatalf("add: %d %q", r.code, r.stderr)
+	}
+	for _, bad := range [][]string{{"--older-than", "banana"}, {"--older-than", "0d"}, {"extra"}} {
+		if r := run(t, nil, "", append([]string{"audit", "prune", "--data", data}, bad...)...); r.code != 2 {
+			t.Fatalf("prune %v: exit %d %q, want a usage error", bad, r.code, r.stderr)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // records must be older than the one-second cut-off
+	archive := filepath.Join(t.TempDir(), "audit-archive.jsonl")
+	r := run(t, nil, "", "audit", "prune", "--data", data, "--older-than", "1s", "--archive", archive)
+	if r.code != 0 || !strings.Contains(r.stdout, "erased") || strings.Contains(r.stdout, "erased 0 ") {
+		t.Fatalf("prune: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(archive)
+	if err != nil || !strings.Contains(string(b), "dino") || !strings.Contains(string(b), `"leaf_hash":"`) {
+		t.Fatalf("archive: %v %q", err, b)
+	}
+	r = run(t, nil, "", "audit", "verify", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "erased after the retention period") {
+		t.Fatalf("verify after prune: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	// An existing archive is never overwritten.
+	if r := run(t, nil, "", "audit", "prune", "--data", data, "--older-than", "1s", "--archive", archive); r.code != 1 || !strings.Contains(r.stderr, "must not exist") {
+		t.Fatalf("prune onto an existing archive: %d %q", r.code, r.stderr)
 	}
 }
