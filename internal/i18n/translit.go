@@ -1,0 +1,166 @@
+package i18n
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The Serbian Cyrillic catalogues are generated from the Serbian Latin ones
+// (go generate ./internal/i18n) so both scripts always say the same thing.
+//go:generate go run ./gencyrl
+
+// CyrillicExceptions are sr-Cyrl messages that are deliberately not a plain
+// transliteration of sr-Latn, e.g. because they quote Latin spellings.
+var CyrillicExceptions = map[string]string{
+	"fed.peerid":       "ID чвора (нпр. rs, xk, selec)",
+	"dir.search.hint":  "Ћирилица и латиница се међусобно проналазе, а дијакритички знаци нису обавезни: Управа, Uprava и uprava су иста претрага.",
+	"cases.importhelp": "Отпремите или налепите CSV (ред заглавља; колоне се препознају по називу, остале мапирајте испод), JSON формат за увоз или FollowTheMoney ентитете. Пробни увоз приказује мапирање колона и сваки одбијени ред са разлогом; поновни увоз истог фајла ништа не мења. Велики фајлови: liaison cases import.",
+	"ex.h.help":        "H0 само за потребе органа за спровођење закона · H1 не сме се користити у судском поступку без дозволе · H2 без даљег ширења без дозволе · H3 друга ограничења. Поузданост A–C, X непознато; тачност 1 (поуздано тачно) – 4 (не може се проценити).",
+}
+
+var (
+	latinDigraphs = []struct{ lat, cyr string }{
+		{"DŽ", "Џ"}, {"Dž", "Џ"}, {"dž", "џ"},
+		{"LJ", "Љ"}, {"Lj", "Љ"}, {"lj", "љ"},
+		{"NJ", "Њ"}, {"Nj", "Њ"}, {"nj", "њ"},
+	}
+	latinLetters = map[rune]string{
+		'A': "А", 'B': "Б", 'C': "Ц", 'Č': "Ч", 'Ć': "Ћ", 'D': "Д", 'Đ': "Ђ", 'E': "Е", 'F': "Ф", 'G': "Г",
+		'H': "Х", 'I': "И", 'J': "Ј", 'K': "К", 'L': "Л", 'M': "М", 'N': "Н", 'O': "О", 'P': "П", 'R': "Р",
+		'S': "С", 'Š': "Ш", 'T': "Т", 'U': "У", 'V': "В", 'Z': "З", 'Ž': "Ж",
+		'a': "а", 'b': "б", 'c': "ц", 'č': "ч", 'ć': "ћ", 'd': "д", 'đ': "ђ", 'e': "е", 'f': "ф", 'g': "г",
+		'h': "х", 'i': "и", 'j': "ј", 'k': "к", 'l': "л", 'm': "м", 'n': "н", 'o': "о", 'p': "п", 'r': "р",
+		's': "с", 'š': "ш", 't': "т", 'u': "у", 'v': "в", 'z': "з", 'ž': "ж",
+	}
+	// Word starts where n+j or d+ž meet across a prefix boundary and are
+	// two letters, not one (nadživeti, injekcija, konjunkcija).
+	digraphBreaks = []string{"nadž", "odžali", "podž", "injek", "konjug", "konjunk", "vanjez", "tanjug"}
+	// Spans never transliterated: format verbs, HTML tags and entities,
+	// URLs and paths.
+	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S+|/[a-z0-9/._{}-]+`)
+	// Latin-script words kept as they are: product names and technical terms.
+	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true}
+	// Capitalised Serbian words that are not acronyms.
+	upperWords = map[string]bool{"HITNO": true}
+)
+
+// LatinToCyrillic transliterates Serbian Latin text to Serbian Cyrillic.
+// Acronyms (two or more capitals, or letters mixed with digits such as H0,
+// SHA-256), product names, format verbs and markup stay as they are.
+func LatinToCyrillic(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, loc := range protectedSpan.FindAllStringIndex(s, -1) {
+		b.WriteString(translitText(s[last:loc[0]]))
+		b.WriteString(s[loc[0]:loc[1]])
+		last = loc[1]
+	}
+	b.WriteString(translitText(s[last:]))
+	return b.String()
+}
+
+func translitText(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		r, _ := utf8.DecodeRuneInString(s)
+		if !isWordRune(r) {
+			i := strings.IndexFunc(s, isWordRune)
+			if i < 0 {
+				i = len(s)
+			}
+			b.WriteString(s[:i])
+			s = s[i:]
+			continue
+		}
+		i := strings.IndexFunc(s, func(r rune) bool { return !isWordRune(r) })
+		if i < 0 {
+			i = len(s)
+		}
+		b.WriteString(translitWord(s[:i]))
+		s = s[i:]
+	}
+	return b.String()
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func translitWord(w string) string {
+	if keepWords[w] || (isAcronym(w) && !upperWords[w]) {
+		return w
+	}
+	lower := strings.ToLower(w)
+	brk := -1 // byte index where a digraph must be split
+	for _, p := range digraphBreaks {
+		if strings.HasPrefix(lower, p) {
+			// the split falls between the n/d and the j/ž of the prefix
+			if j := strings.LastIndexAny(p, "jž"); j > 0 {
+				brk = j
+			}
+			break
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(w); {
+		if i != brk-1 {
+			matched := false
+			for _, d := range latinDigraphs {
+				if strings.HasPrefix(w[i:], d.lat) {
+					b.WriteString(d.cyr)
+					i += len(d.lat)
+					matched = true
+					break
+				}
+			}
+			if matched {
+				continue
+			}
+		}
+		r, n := utf8.DecodeRuneInString(w[i:])
+		if c, ok := latinLetters[r]; ok {
+			b.WriteString(c)
+		} else {
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// isAcronym: two or more capitals and no lower-case letters (NCU, JIT, CSV),
+// a letter mixed with digits (H0, P1, SHA256), or capitals inside the word
+// (OpenAPI).
+func isAcronym(w string) bool {
+	upper, lower, digit, innerUpper := 0, 0, 0, false
+	for i, r := range w {
+		switch {
+		case unicode.IsUpper(r):
+			upper++
+			if i > 0 {
+				innerUpper = true
+			}
+		case unicode.IsLower(r):
+			lower++
+		case unicode.IsDigit(r):
+			digit++
+		}
+	}
+	if digit > 0 {
+		return upper+lower > 0
+	}
+	if lower == 0 {
+		return upper >= 2
+	}
+	return innerUpper && !isDigraphCap(w)
+}
+
+// isDigraphCap: "LJubljana"-style capitals are digraphs, not acronyms.
+func isDigraphCap(w string) bool {
+	for _, p := range []string{"LJ", "NJ", "DŽ"} {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
