@@ -14,10 +14,9 @@ import (
 // CyrillicExceptions are sr-Cyrl messages that are deliberately not a plain
 // transliteration of sr-Latn, e.g. because they quote Latin spellings.
 var CyrillicExceptions = map[string]string{
-	"fed.peerid":       "ID чвора (нпр. rs, xk, selec)",
-	"dir.search.hint":  "Ћирилица и латиница се међусобно проналазе, а дијакритички знаци нису обавезни: Управа, Uprava и uprava су иста претрага.",
-	"cases.importhelp": "Отпремите или налепите CSV (ред заглавља; колоне се препознају по називу, остале мапирајте испод), JSON формат за увоз или FollowTheMoney ентитете. Пробни увоз приказује мапирање колона и сваки одбијени ред са разлогом; поновни увоз истог фајла ништа не мења. Велики фајлови: liaison cases import.",
-	"ex.h.help":        "H0 само за потребе органа за спровођење закона · H1 не сме се користити у судском поступку без дозволе · H2 без даљег ширења без дозволе · H3 друга ограничења. Поузданост A–C, X непознато; тачност 1 (поуздано тачно) – 4 (не може се проценити).",
+	"fed.peerid":      "ID чвора (нпр. rs, xk, selec)",
+	"dir.search.hint": "Ћирилица и латиница се међусобно проналазе, а дијакритички знаци нису обавезни: Управа, Uprava и uprava су иста претрага.",
+	"ex.h.help":       "H0 само за потребе органа за спровођење закона · H1 не сме се користити у судском поступку без дозволе · H2 без даљег ширења без дозволе · H3 друга ограничења. Поузданост A–C, X непознато; тачност 1 (поуздано тачно) – 4 (не може се проценити).",
 }
 
 var (
@@ -38,8 +37,8 @@ var (
 	// two letters, not one (nadživeti, injekcija, konjunkcija).
 	digraphBreaks = []string{"nadž", "odžali", "podž", "injek", "konjug", "konjunk", "vanjez", "tanjug"}
 	// Spans never transliterated: format verbs, HTML tags and entities,
-	// URLs and paths.
-	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S+|/[a-z0-9/._{}-]+`)
+	// URLs, command lines (liaison cases import) and paths.
+	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S+|liaison(?: [a-z-]+)+|/[a-z0-9/._{}-]+`)
 	// Latin-script words kept as they are: product names and technical terms.
 	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true}
 	// Capitalised Serbian words that are not acronyms.
