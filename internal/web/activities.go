@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/activities"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/directory"
+	"github.com/liaison-wb/liaison/internal/errs"
 )
 
 // registerActivities adds the partner activity registry's API operations
@@ -320,6 +321,9 @@ func actLabels() map[string]map[string]string {
 func (s *Server) actPage(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data map[string]any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
 	data["L"] = actLabels()
+	if _, ok := data["Retry"]; !ok {
+		data["Retry"] = map[string]map[string]string{}
+	}
 	data["Node"] = s.d.Activities.Node()
 	data["CanEdit"] = auth.Can(p, auth.ActActivityEdit)
 	data["CanImport"] = auth.Can(p, auth.ActActivityImport)
@@ -337,19 +341,39 @@ func (s *Server) actPage(w http.ResponseWriter, r *http.Request, status int, nam
 	s.render(w, r, status, name, titleKey, "nav.activities", data, flash, errMsg)
 }
 
-func (s *Server) actStatus(err error, path string) (int, string) {
-	p := problemFor(s.d.Logger, err, path)
-	return p.Status, p.Detail
+// parseParticipants reads one participating agency a line,
+// "RS: Ministry of Interior: 4". A line that does not fit is refused with its
+// number, never skipped.
+func parseParticipants(v string) ([]activities.Participation, error) {
+	var out []activities.Participation
+	for i, line := range strings.Split(strings.ReplaceAll(v, "\r", ""), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		parts := strings.Split(line, ":")
+		bad := errs.Newf(errs.Invalid, "web.participants", "participants, line %d: write COUNTRY: agency: number of people, e.g. RS: Ministry of Interior: 4", i+1)
+		if len(parts) < 3 {
+			return nil, bad
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(parts[len(parts)-1]))
+		country, agency := strings.TrimSpace(parts[0]), strings.TrimSpace(strings.Join(parts[1:len(parts)-1], ":"))
+		if err != nil || n < 0 || country == "" || agency == "" {
+			return nil, bad
+		}
+		out = append(out, activities.Participation{Country: country, Agency: agency, Count: n})
+	}
+	return out, nil
 }
 
-func actSplit(v string) []string {
-	var out []string
-	for _, x := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == ';' || r == '\r' }) {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
+// actRetry shows an activities form page again with the error of a failed
+// submit.
+// What the user typed is offered again under Retry, keyed by the form's
+// action, so a page with several forms refills only the one submitted.
+func (s *Server) actRetry(w http.ResponseWriter, r *http.Request, err error, name, titleKey string, load func() (map[string]any, error)) {
+	s.formRetry(w, r, err, load, func(status int, data map[string]any, msg string) {
+		data["Retry"] = map[string]map[string]string{r.URL.Path: formData(r)["Form"].(map[string]string)}
+		s.actPage(w, r, status, name, titleKey, data, "", msg)
+	})
 }
 
 func (s *Server) actList(w http.ResponseWriter, r *http.Request) {
@@ -359,7 +383,7 @@ func (s *Server) actList(w http.ResponseWriter, r *http.Request) {
 	list, err := s.d.Activities.List(r.Context(), PrincipalFrom(r.Context()), f)
 	data := map[string]any{"Activities": list, "Q": q}
 	if err != nil {
-		st, msg := s.actStatus(err, r.URL.Path)
+		st, msg := s.formStatus(err, r.URL.Path)
 		s.actPage(w, r, st, "activities", "act.title", data, "", msg)
 		return
 	}
@@ -370,14 +394,20 @@ func (s *Server) actNew(w http.ResponseWriter, r *http.Request) {
 	s.actPage(w, r, http.StatusOK, "activities_form", "act.new", map[string]any{"Form": map[string]string{"currency": "EUR"}, "SelC": map[string]bool{}, "SelT": map[string]bool{}}, "", "")
 }
 
-func actFormInput(r *http.Request) activities.Input {
+func actFormInput(r *http.Request) (activities.Input, error) {
 	f := r.PostForm
-	budget, _ := strconv.ParseInt(strings.TrimSpace(strings.ReplaceAll(f.Get("budget"), " ", "")), 10, 64)
-	benef, _ := strconv.Atoi(strings.TrimSpace(f.Get("beneficiaries")))
+	budget, err := parseWhole(f.Get("budget"), "Budget")
+	if err != nil {
+		return activities.Input{}, err
+	}
+	benef, err := parseWhole(f.Get("beneficiaries"), "Beneficiaries")
+	if err != nil {
+		return activities.Input{}, err
+	}
 	in := activities.Input{Title: f.Get("title"), Description: f.Get("description"), Kind: f.Get("kind"), Implementer: f.Get("implementer"),
 		Donor: f.Get("donor"), Budget: budget, Currency: f.Get("currency"), Countries: f["countries"], Themes: f["themes"],
 		StartDate: f.Get("start_date"), EndDate: f.Get("end_date"), ExpectedResults: f.Get("expected_results"),
-		Indicators: strings.Split(strings.ReplaceAll(f.Get("indicators"), "\r", ""), "\n"), Beneficiaries: benef,
+		Indicators: strings.Split(strings.ReplaceAll(f.Get("indicators"), "\r", ""), "\n"), Beneficiaries: int(benef),
 		ContactName: f.Get("contact_name"), ContactEmail: f.Get("contact_email"), ContactPhone: f.Get("contact_phone")}
 	// One agency a line, "RS: Ministry of Interior"; without a country the
 	// first beneficiary country is assumed.
@@ -394,10 +424,10 @@ func actFormInput(r *http.Request) activities.Input {
 		}
 		in.Agencies = append(in.Agencies, b)
 	}
-	for _, u := range actSplit(f.Get("documents")) {
+	for _, u := range splitList(f.Get("documents")) {
 		in.Documents = append(in.Documents, activities.Document{URL: u})
 	}
-	return in
+	return in, nil
 }
 
 // formData keeps what the user typed when a form is shown again.
@@ -425,14 +455,19 @@ func (s *Server) actCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := PrincipalFrom(r.Context())
-	in := actFormInput(r)
+	in, err := actFormInput(r)
+	if err != nil {
+		st, msg := s.formStatus(err, r.URL.Path)
+		s.actPage(w, r, st, "activities_form", "act.new", formData(r), "", msg)
+		return
+	}
 	if r.PostForm.Get("check") != "" {
 		// Overlap check before saving: show what overlaps, keep the form.
 		ovs, err := s.d.Activities.Check(r.Context(), p, in)
 		data := formData(r)
 		data["Overlaps"], data["Checked"] = ovs, err == nil
 		if err != nil {
-			st, msg := s.actStatus(err, r.URL.Path)
+			st, msg := s.formStatus(err, r.URL.Path)
 			s.actPage(w, r, st, "activities_form", "act.new", data, "", msg)
 			return
 		}
@@ -441,7 +476,7 @@ func (s *Server) actCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.d.Activities.Create(r.Context(), p, in)
 	if err != nil {
-		st, msg := s.actStatus(err, r.URL.Path)
+		st, msg := s.formStatus(err, r.URL.Path)
 		s.actPage(w, r, st, "activities_form", "act.new", formData(r), "", msg)
 		return
 	}
@@ -478,13 +513,7 @@ func (s *Server) actView(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) actAfter(w http.ResponseWriter, r *http.Request, id, ok string, err error) {
 	if err != nil {
-		data, derr := s.actViewData(r, id)
-		if derr != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		st, msg := s.actStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_view", "act.view", data, "", msg)
+		s.actRetry(w, r, err, "activities_view", "act.view", func() (map[string]any, error) { return s.actViewData(r, id) })
 		return
 	}
 	http.Redirect(w, r, "/activities/"+id+"?ok="+ok, http.StatusSeeOther)
@@ -662,26 +691,16 @@ func (s *Server) actEventCreate(w http.ResponseWriter, r *http.Request) {
 	in := activities.EventInput{Title: f.Get("title"), Kind: f.Get("kind"), StartDate: f.Get("start_date"), EndDate: f.Get("end_date"),
 		Country: f.Get("country"), City: f.Get("city"), Themes: f["themes"], Description: f.Get("description"),
 		ContactName: f.Get("contact_name"), ContactEmail: f.Get("contact_email")}
-	// Participants one a line: "RS: Ministry of Interior: 4".
-	for _, line := range strings.Split(strings.ReplaceAll(f.Get("participants"), "\r", ""), "\n") {
-		parts := strings.Split(line, ":")
-		if len(parts) < 3 {
-			continue
-		}
-		n, _ := strconv.Atoi(strings.TrimSpace(parts[len(parts)-1]))
-		in.Participants = append(in.Participants, activities.Participation{Country: strings.TrimSpace(parts[0]), Agency: strings.TrimSpace(strings.Join(parts[1:len(parts)-1], ":")), Count: n})
-	}
-	for _, u := range actSplit(f.Get("materials")) {
+	parts, err := parseParticipants(f.Get("participants"))
+	in.Participants = parts
+	for _, u := range splitList(f.Get("materials")) {
 		in.Materials = append(in.Materials, activities.Document{URL: u, Title: u})
 	}
-	if _, err := s.d.Activities.CreateEvent(r.Context(), PrincipalFrom(r.Context()), in); err != nil {
-		data, derr := s.actExpertsData(r)
-		if derr != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		st, msg := s.actStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_experts", "act.experts", data, "", msg)
+	if err == nil {
+		_, err = s.d.Activities.CreateEvent(r.Context(), PrincipalFrom(r.Context()), in)
+	}
+	if err != nil {
+		s.actRetry(w, r, err, "activities_experts", "act.experts", func() (map[string]any, error) { return s.actExpertsData(r) })
 		return
 	}
 	http.Redirect(w, r, "/activities/experts?ok=event", http.StatusSeeOther)
@@ -691,13 +710,7 @@ func (s *Server) actPracticeCreate(w http.ResponseWriter, r *http.Request) {
 	in := activities.PracticeInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Language: r.PostFormValue("language"),
 		Themes: r.PostForm["themes"], Link: r.PostFormValue("link")}
 	if _, err := s.d.Activities.CreatePractice(r.Context(), PrincipalFrom(r.Context()), in); err != nil {
-		data, derr := s.actExpertsData(r)
-		if derr != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		st, msg := s.actStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_experts", "act.experts", data, "", msg)
+		s.actRetry(w, r, err, "activities_experts", "act.experts", func() (map[string]any, error) { return s.actExpertsData(r) })
 		return
 	}
 	http.Redirect(w, r, "/activities/experts?ok=practice", http.StatusSeeOther)
@@ -726,17 +739,14 @@ func (s *Server) actNeeds(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) actNeedCreate(w http.ResponseWriter, r *http.Request) {
-	prio, _ := strconv.Atoi(r.PostFormValue("priority"))
-	in := activities.NeedInput{Country: r.PostFormValue("country"), Agency: r.PostFormValue("agency"), Theme: r.PostFormValue("theme"), Priority: prio,
-		Title: r.PostFormValue("title"), Description: r.PostFormValue("description")}
-	if _, err := s.d.Activities.CreateNeed(r.Context(), PrincipalFrom(r.Context()), in); err != nil {
-		data, derr := s.actNeedsData(r)
-		if derr != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		st, msg := s.actStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_needs", "act.needs", data, "", msg)
+	prio, err := parseWhole(r.PostFormValue("priority"), "Priority")
+	if err == nil {
+		_, err = s.d.Activities.CreateNeed(r.Context(), PrincipalFrom(r.Context()), activities.NeedInput{Country: r.PostFormValue("country"),
+			Agency: r.PostFormValue("agency"), Theme: r.PostFormValue("theme"), Priority: int(prio),
+			Title: r.PostFormValue("title"), Description: r.PostFormValue("description")})
+	}
+	if err != nil {
+		s.actRetry(w, r, err, "activities_needs", "act.needs", func() (map[string]any, error) { return s.actNeedsData(r) })
 		return
 	}
 	http.Redirect(w, r, "/activities/needs?ok=need", http.StatusSeeOther)
@@ -746,13 +756,7 @@ func (s *Server) actRoundOpen(w http.ResponseWriter, r *http.Request) {
 	rd, err := s.d.Activities.OpenRound(r.Context(), PrincipalFrom(r.Context()), activities.RoundInput{Title: r.PostFormValue("title"),
 		Description: r.PostFormValue("description"), ClosesOn: r.PostFormValue("closes_on")})
 	if err != nil {
-		data, derr := s.actNeedsData(r)
-		if derr != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		st, msg := s.actStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_needs", "act.needs", data, "", msg)
+		s.actRetry(w, r, err, "activities_needs", "act.needs", func() (map[string]any, error) { return s.actNeedsData(r) })
 		return
 	}
 	http.Redirect(w, r, "/activities/rounds/"+rd.ID+"?ok=round", http.StatusSeeOther)
@@ -769,16 +773,15 @@ func (s *Server) actRound(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) actRoundVote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	pts, _ := strconv.Atoi(r.PostFormValue("points"))
-	err := s.d.Activities.CastVote(r.Context(), PrincipalFrom(r.Context()), id, activities.VoteInput{NeedID: r.PostFormValue("need_id"), Points: pts, Comment: r.PostFormValue("comment")})
+	pts, err := parseWhole(r.PostFormValue("points"), "Points")
+	if err == nil {
+		err = s.d.Activities.CastVote(r.Context(), PrincipalFrom(r.Context()), id, activities.VoteInput{NeedID: r.PostFormValue("need_id"), Points: int(pts), Comment: r.PostFormValue("comment")})
+	}
 	if err != nil {
-		res, rerr := s.d.Activities.Result(r.Context(), PrincipalFrom(r.Context()), id)
-		if rerr != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		st, msg := s.actStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_round", "act.round", map[string]any{"R": res}, "", msg)
+		s.actRetry(w, r, err, "activities_round", "act.round", func() (map[string]any, error) {
+			res, err := s.d.Activities.Result(r.Context(), PrincipalFrom(r.Context()), id)
+			return map[string]any{"R": res}, err
+		})
 		return
 	}
 	http.Redirect(w, r, "/activities/rounds/"+id+"?ok=vote", http.StatusSeeOther)
@@ -813,7 +816,7 @@ func (s *Server) actImport(w http.ResponseWriter, r *http.Request) {
 	rep, err := s.d.Activities.Import(r.Context(), PrincipalFrom(r.Context()), format, body, dry)
 	data := map[string]any{"Report": rep, "File": hdr.Filename}
 	if err != nil {
-		st, msg := s.actStatus(err, r.URL.Path)
+		st, msg := s.formStatus(err, r.URL.Path)
 		s.actPage(w, r, st, "activities_import", "act.import", data, "", msg)
 		return
 	}

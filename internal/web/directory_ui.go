@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -62,21 +61,12 @@ func (s *Server) dirPage(w http.ResponseWriter, r *http.Request, status int, nam
 	s.render(w, r, status, name, titleKey, "nav.directory", data, flash, errMsg)
 }
 
-// formError shows a refused form on its page with the safe message.
-func (s *Server) formStatus(err error, path string) (int, string) {
-	p := problemFor(s.d.Logger, err, path)
-	return p.Status, p.Detail
-}
-
+// flashFor is the confirmation shown after a successful directory form.
 func (s *Server) flashFor(r *http.Request) string {
 	if k := r.URL.Query().Get("ok"); k != "" && len(k) < 40 {
 		return s.d.Catalog.T(s.lang(r), "dir.ok."+k)
 	}
 	return ""
-}
-
-func dirSplitList(v string) []string {
-	return strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == ';' || r == '\r' })
 }
 
 func dirSplitLines(v string) []string {
@@ -140,7 +130,7 @@ func (s *Server) dirExport(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) dirMatrix(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	extra := dirSplitList(q.Get("extra"))
+	extra := splitList(q.Get("extra"))
 	m, err := s.d.Directory.Matrix(r.Context(), PrincipalFrom(r.Context()), q.Get("type"), extra)
 	data := map[string]any{"Type": q.Get("type"), "Extra": q.Get("extra")}
 	if err != nil {
@@ -209,7 +199,7 @@ func (s *Server) dirAgencyCreate(w http.ResponseWriter, r *http.Request) {
 		form[k] = r.PostFormValue(k)
 	}
 	a, err := s.d.Directory.CreateAgency(r.Context(), PrincipalFrom(r.Context()), directory.AgencyInput{Country: form["country"], Code: form["code"], Name: form["name"],
-		LocalName: form["local_name"], Acronym: form["acronym"], Type: form["type"], Jurisdiction: form["jurisdiction"], Languages: dirSplitList(form["languages"]),
+		LocalName: form["local_name"], Acronym: form["acronym"], Type: form["type"], Jurisdiction: form["jurisdiction"], Languages: splitList(form["languages"]),
 		Website: form["website"], Sources: dirSplitLines(form["sources"])})
 	if err != nil {
 		status, msg := s.formStatus(err, r.URL.Path)
@@ -277,9 +267,9 @@ func (s *Server) dirContactCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := directory.ContactPointInput{Country: form["country"], AgencyID: form["agency_id"], MechanismID: form["mechanism_id"], Role: form["role"], Title: form["title"],
 		HolderName: form["holder_name"], HolderTitle: form["holder_title"], HolderSince: form["holder_since"], DeputyName: form["deputy_name"], DeputyTitle: form["deputy_title"],
-		Languages: dirSplitList(form["languages"]), AlwaysOn: form["always_on"] != "", Hours: form["hours"], TimeZone: form["time_zone"], Notes: form["notes"], Sources: dirSplitLines(form["sources"])}
+		Languages: splitList(form["languages"]), AlwaysOn: form["always_on"] != "", Hours: form["hours"], TimeZone: form["time_zone"], Notes: form["notes"], Sources: dirSplitLines(form["sources"])}
 	for _, k := range []string{"phone", "secure", "email"} {
-		for _, v := range dirSplitList(form[k]) {
+		for _, v := range splitList(form[k]) {
 			in.Channels = append(in.Channels, directory.Channel{Kind: k, Value: v})
 		}
 	}
@@ -450,9 +440,11 @@ func (s *Server) dirAgreement(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) dirActivity(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		count, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("count")))
-		_, err := s.d.Directory.AddActivity(r.Context(), PrincipalFrom(r.Context()), kind, r.PathValue("id"), directory.ActivityInput{Kind: r.PostFormValue("kind"),
-			Count: count, OccurredOn: r.PostFormValue("occurred_on"), Note: r.PostFormValue("note")})
+		count, err := parseWhole(r.PostFormValue("count"), "Count")
+		if err == nil {
+			_, err = s.d.Directory.AddActivity(r.Context(), PrincipalFrom(r.Context()), kind, r.PathValue("id"), directory.ActivityInput{Kind: r.PostFormValue("kind"),
+				Count: int(count), OccurredOn: r.PostFormValue("occurred_on"), Note: r.PostFormValue("note")})
+		}
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
 				s.uiError(w, r, err)
@@ -508,7 +500,7 @@ func (s *Server) dirAgreementCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := directory.AgreementInput{Title: form["title"], ShortName: form["short_name"], Types: r.PostForm["types"], Multilateral: form["multilateral"] != "",
 		Signed: form["signed"], Ratified: form["ratified"], InForce: form["in_force"], LegalBasis: form["legal_basis"], Scope: form["scope"], Sources: dirSplitLines(form["sources"])}
-	for _, c := range dirSplitList(form["parties"]) {
+	for _, c := range splitList(form["parties"]) {
 		in.Parties = append(in.Parties, directory.Party{Country: strings.TrimSpace(c)})
 	}
 	a, err := s.d.Directory.CreateAgreement(r.Context(), PrincipalFrom(r.Context()), in)

@@ -301,10 +301,6 @@ func formUploads(r *http.Request) ([]exchange.AttachmentUpload, error) {
 	return out, nil
 }
 
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '\n' })
-}
-
 func formValues(r *http.Request, keys ...string) map[string]string {
 	out := map[string]string{}
 	for _, k := range keys {
