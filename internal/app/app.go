@@ -28,6 +28,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/jit"
+	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/web"
 )
@@ -48,6 +49,7 @@ type Node struct {
 	Cases    *cases.Service
 	Exchange *exchange.Service
 	JIT      *jit.Service
+	MLA      *mla.Service
 	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
 
@@ -125,6 +127,10 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.JIT = jit.New(jit.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "jit"), Node: n.Cfg.NodeID,
 		FileKey: jit.FileKeyFrom(n.Identity.Key)}, jit.DefaultConfig())
 	n.JIT.Register(n.Fed)
+	n.MLA = mla.New(mla.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "mla"), NodeID: n.Cfg.NodeID},
+		mla.Config{RecogniseDeadline: n.Cfg.MLARecogniseDeadline, Extension: n.Cfg.MLAExtension, ExecuteDeadline: n.Cfg.MLAExecuteDeadline})
+	n.MLA.Register(n.Fed)
+	n.Dir.RegisterUsageSource("mla", n.MLA)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
@@ -228,6 +234,11 @@ func (n *Node) Start(ctx context.Context) error {
 	go func() {
 		defer n.wg.Done()
 		n.JIT.Run(bg)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.MLA.Run(bg)
 	}()
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil

@@ -44,9 +44,13 @@ type Config struct {
 	ExchangeDefaultDeadline  time.Duration
 	ExchangeRetention        time.Duration
 	SMTPAddr                 string
-	SMTPFrom                 string
-	SMTPUsername             string
-	SMTPPassword             string
+	// MLA module: deadlines of judicial requests.
+	MLARecogniseDeadline time.Duration
+	MLAExtension         time.Duration
+	MLAExecuteDeadline   time.Duration
+	SMTPFrom             string
+	SMTPUsername         string
+	SMTPPassword         string
 }
 
 // Default returns the defaults for a single node.
@@ -68,6 +72,10 @@ func Default() Config {
 		ExchangeDatabaseDeadline: 3 * 24 * time.Hour,
 		ExchangeDefaultDeadline:  7 * 24 * time.Hour,
 		ExchangeRetention:        3 * 365 * 24 * time.Hour,
+
+		MLARecogniseDeadline: 30 * 24 * time.Hour,
+		MLAExtension:         30 * 24 * time.Hour,
+		MLAExecuteDeadline:   90 * 24 * time.Hour,
 	}
 }
 
@@ -105,6 +113,9 @@ func (c *Config) settings() []setting {
 		{name: "exchange-database-deadline", help: "response deadline of requests for standard information available in a database", value: (*durationValue)(&c.ExchangeDatabaseDeadline)},
 		{name: "exchange-default-deadline", help: "response deadline of other requests", value: (*durationValue)(&c.ExchangeDefaultDeadline)},
 		{name: "exchange-retention", help: "review date of exchange threads after creation (deleted then unless a reason to keep is recorded)", value: (*durationValue)(&c.ExchangeRetention)},
+		{name: "mla-recognise-deadline", help: "time the requested side has to decide on recognising a judicial request, from receipt", value: (*durationValue)(&c.MLARecogniseDeadline)},
+		{name: "mla-extension", help: "one extension of the recognition deadline of a judicial request", value: (*durationValue)(&c.MLAExtension)},
+		{name: "mla-execute-deadline", help: "time the requested side has to execute a judicial request, from recognition", value: (*durationValue)(&c.MLAExecuteDeadline)},
 		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
 		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},

@@ -45,6 +45,12 @@ type UsageSource interface {
 	Usage(ctx context.Context, subjectKind, subjectID string) (Usage, error)
 }
 
+// UsageDetailer may be implemented by a UsageSource to add one line of
+// detail to its indicator, e.g. the turnaround of requests per country pair.
+type UsageDetailer interface {
+	UsageDetail(ctx context.Context, subjectKind, subjectID string) (string, error)
+}
+
 // UsageModules are the modules expected to report; until one registers,
 // its indicators read "no data yet".
 var UsageModules = []string{"exchange", "mla", "jit", "activities"}
@@ -62,6 +68,7 @@ type Indicator struct {
 	Usage
 	NoData bool   `json:"no_data" doc:"the module does not report yet"`
 	Error  string `json:"error,omitempty"`
+	Detail string `json:"detail,omitempty" doc:"module-specific detail, e.g. turnaround per country pair"`
 }
 
 // Activity is a manual entry in the implementation record.
@@ -192,7 +199,13 @@ func (s *Service) Implementation(ctx context.Context, p *auth.Principal, subject
 			continue
 		}
 		reported = true
-		im.Indicators = append(im.Indicators, Indicator{Source: name, Usage: u})
+		ind := Indicator{Source: name, Usage: u}
+		if d, ok := src.(UsageDetailer); ok {
+			if ind.Detail, err = d.UsageDetail(ctx, subjectKind, id); err != nil {
+				s.logger.Warn("implementation detail failed", "source", name, "subject", id, "err", err)
+			}
+		}
+		im.Indicators = append(im.Indicators, ind)
 		im.Totals.add(u)
 	}
 	rows, err := s.st.QueryContext(ctx, `SELECT id, subject_kind, subject_id, kind, count, occurred_on, note, owner_node, created_by, created_at FROM dir_activity WHERE subject_kind = ? AND subject_id = ? ORDER BY occurred_on DESC, created_at DESC`, subjectKind, id)
