@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/activities"
+	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/buildinfo"
@@ -50,6 +51,7 @@ type Node struct {
 	Exchange *exchange.Service
 	JIT      *jit.Service
 	MLA      *mla.Service
+	Assets   *assets.Service
 	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
 
@@ -131,6 +133,8 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		mla.Config{RecogniseDeadline: n.Cfg.MLARecogniseDeadline, Extension: n.Cfg.MLAExtension, ExecuteDeadline: n.Cfg.MLAExecuteDeadline})
 	n.MLA.Register(n.Fed)
 	n.Dir.RegisterUsageSource("mla", n.MLA)
+	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
+	n.Assets.Register(n.Fed)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
