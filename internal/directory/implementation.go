@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -44,6 +45,11 @@ func (u *Usage) add(o Usage) {
 type UsageSource interface {
 	Usage(ctx context.Context, subjectKind, subjectID string) (Usage, error)
 }
+
+// ErrNotCovered is returned by a UsageSource for a subject kind it does not
+// report on (e.g. judicial requests name agreements, not mechanisms); the
+// indicator then reads "no data yet" without an error.
+var ErrNotCovered = errors.New("directory: the module does not report on this kind of subject")
 
 // UsageDetailer may be implemented by a UsageSource to add one line of
 // detail to its indicator, e.g. the turnaround of requests per country pair.
@@ -193,6 +199,10 @@ func (s *Service) Implementation(ctx context.Context, p *auth.Principal, subject
 			continue
 		}
 		u, err := src.Usage(ctx, subjectKind, id)
+		if errors.Is(err, ErrNotCovered) {
+			im.Indicators = append(im.Indicators, Indicator{Source: name, NoData: true})
+			continue
+		}
 		if err != nil {
 			s.logger.Warn("implementation indicator failed", "source", name, "subject", id, "err", err)
 			im.Indicators = append(im.Indicators, Indicator{Source: name, NoData: true, Error: "the module did not answer"})

@@ -138,11 +138,16 @@ func (s *Service) Stats(ctx context.Context, actor *auth.Principal) ([]PairStats
 // judicial requests this node holds under an agreement (directory.UsageSource).
 func (s *Service) Usage(ctx context.Context, subjectKind, subjectID string) (directory.Usage, error) {
 	if subjectKind != "agreement" {
-		return directory.Usage{}, nil
+		return directory.Usage{}, directory.ErrNotCovered
 	}
 	rows, err := s.statRows(ctx, s.d.Store, ` AND legal_basis_id = ?`, subjectID)
 	if err != nil {
 		return directory.Usage{}, err
+	}
+	if len(rows) == 0 {
+		// Nothing sent or received under it yet: "no data" rather than a
+		// zero that would read as a measured absence of use.
+		return directory.Usage{}, directory.ErrNotCovered
 	}
 	u := directory.Usage{Requests: len(rows)}
 	for _, r := range rows {
