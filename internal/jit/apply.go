@@ -15,7 +15,7 @@ import (
 // apply changes the state by one sequenced event. It is the same code on
 // the leader and on every party, and depends only on the event, so every
 // copy ends in the same state.
-func (s *Service) apply(ctx context.Context, tx *store.Tx, ev Event, ch change) error {
+func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch change) error {
 	at := store.FormatTime(ev.At)
 	ws := ev.Workspace
 	var err error

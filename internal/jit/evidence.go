@@ -127,14 +127,14 @@ func baseName(n string) string {
 
 // TransferEvidence hands custody of an item to another party; when this
 // node holds the file it travels to that party's transfer area.
-func (s *Service) TransferEvidence(ctx context.Context, p *auth.Principal, wsID, evidenceID, to, note string) (Event, error) {
+func (s *Service) TransferEvidence(ctx context.Context, p *auth.Principal, wsID, evidenceID, to, note string) (TimelineEvent, error) {
 	return s.change(ctx, p, auth.ActJITEvidence, wsID, EvTransfer, change{Evidence2: evidenceID,
 		Custody: &Custody{To: strings.ToLower(strings.TrimSpace(to)), Note: clip(note, 1000)}})
 }
 
 // AuthoriseUse records that a prosecutor of the governing party authorised
 // the item's use in proceedings.
-func (s *Service) AuthoriseUse(ctx context.Context, p *auth.Principal, wsID, evidenceID string) (Event, error) {
+func (s *Service) AuthoriseUse(ctx context.Context, p *auth.Principal, wsID, evidenceID string) (TimelineEvent, error) {
 	return s.change(ctx, p, auth.ActJITAuthorise, wsID, EvAuthorise, change{Evidence2: evidenceID})
 }
 
@@ -317,7 +317,7 @@ func custodyOf(ctx context.Context, q store.Querier, evidenceID string) ([]Custo
 // afterApply runs the node-local consequences of an applied event: the
 // node holding a transferred file sends it, and the receiving node records
 // the receipt once it has both the file and the transfer.
-func (s *Service) afterApply(ctx context.Context, tx *store.Tx, ev Event, ch change) error {
+func (s *Service) afterApply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch change) error {
 	if ev.Kind != EvTransfer || ch.Custody == nil {
 		return nil
 	}

@@ -105,8 +105,8 @@ type Extension struct {
 	At     time.Time `json:"at"`
 }
 
-// Event is one sequenced change, as replicated to every party.
-type Event struct {
+// TimelineEvent is one sequenced change, as replicated to every party.
+type TimelineEvent struct {
 	Workspace string          `json:"workspace"`
 	Seq       int64           `json:"seq"`
 	Kind      string          `json:"kind"`
@@ -116,8 +116,8 @@ type Event struct {
 	At        time.Time       `json:"at"`
 }
 
-// Message is one post on the team's channel.
-type Message struct {
+// TeamMessage is one post on the team's channel.
+type TeamMessage struct {
 	ID     string    `json:"id"`
 	Node   string    `json:"node"`
 	Author string    `json:"author"`
@@ -219,8 +219,8 @@ type Rejection struct {
 	At     time.Time `json:"at"`
 }
 
-// Summary is a workspace in lists.
-type Summary struct {
+// WorkspaceSummary is a workspace in lists.
+type WorkspaceSummary struct {
 	ID         string    `json:"id"`
 	Kind       string    `json:"kind" enum:"jit,parallel"`
 	Reference  string    `json:"reference"`
@@ -260,7 +260,7 @@ type Workspace struct {
 	UpdatedAt      time.Time      `json:"updated_at"`
 	Members        []Member       `json:"members"`
 	Tasks          []Task         `json:"tasks"`
-	Messages       []Message      `json:"messages,omitempty"`
+	Messages       []TeamMessage      `json:"messages,omitempty"`
 	Evidence       []Evidence     `json:"evidence,omitempty"`
 	Cases          []CaseLink     `json:"cases,omitempty"`
 	Targets        []Target       `json:"targets,omitempty"`
@@ -390,7 +390,7 @@ type change struct {
 	Member    *Member       `json:"member,omitempty"`
 	Task      *Task         `json:"task,omitempty"`
 	Extension *Extension    `json:"extension,omitempty"`
-	Message   *Message      `json:"message,omitempty"`
+	Message   *TeamMessage      `json:"message,omitempty"`
 	Evidence  *Evidence     `json:"evidence,omitempty"`
 	Custody   *Custody      `json:"custody,omitempty"`
 	Evidence2 string        `json:"evidence_id,omitempty"`

@@ -74,26 +74,26 @@ func cleanTarget(op string, in TargetInput) (Target, error) {
 
 // AddTarget declares a target of the caller's party. The leader compares it
 // with the other parties' targets and replicates a warning for each match.
-func (s *Service) AddTarget(ctx context.Context, p *auth.Principal, wsID string, in TargetInput) (Event, error) {
+func (s *Service) AddTarget(ctx context.Context, p *auth.Principal, wsID string, in TargetInput) (TimelineEvent, error) {
 	t, err := cleanTarget("jit.AddTarget", in)
 	if err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvTargetAdd, change{Target: &t})
 }
 
 // AddExchange adds a line to the exchange plan; every party agrees again.
-func (s *Service) AddExchange(ctx context.Context, p *auth.Principal, wsID string, in ExchangeInput) (Event, error) {
+func (s *Service) AddExchange(ctx context.Context, p *auth.Principal, wsID string, in ExchangeInput) (TimelineEvent, error) {
 	x := ExchangeItem{ID: newID(), What: clip(in.What, 1000), From: strings.ToLower(strings.TrimSpace(in.From)), To: strings.ToLower(strings.TrimSpace(in.To)),
 		Channel: clip(in.Channel, 200), Schedule: clip(in.Schedule, 200)}
 	if x.What == "" {
-		return Event{}, errs.New(errs.Invalid, "jit.AddExchange", "say what is to be exchanged")
+		return TimelineEvent{}, errs.New(errs.Invalid, "jit.AddExchange", "say what is to be exchanged")
 	}
 	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvExchangeAdd, change{Exchange: &x})
 }
 
 // AgreeExchange records the caller's party's agreement to the exchange plan.
-func (s *Service) AgreeExchange(ctx context.Context, p *auth.Principal, wsID string) (Event, error) {
+func (s *Service) AgreeExchange(ctx context.Context, p *auth.Principal, wsID string) (TimelineEvent, error) {
 	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvAgree, change{})
 }
 

@@ -57,7 +57,7 @@ func (s *Service) Register(f *federation.Service) {
 // one conversation per workspace; duplicates are ignored, and a gap fails
 // the envelope visibly rather than silently diverging.
 func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
-	var ev Event
+	var ev TimelineEvent
 	if err := json.Unmarshal(in.Payload, &ev); err != nil {
 		s.d.Logger.Warn("jit: unreadable event", "from", in.From, "err", err)
 		return nil

@@ -279,7 +279,7 @@ func cleanTask(op string, ws *Workspace, in TaskInput) (Task, error) {
 }
 
 // List returns the workspaces the caller is a member of.
-func (s *Service) List(ctx context.Context, p *auth.Principal, kind string) ([]Summary, error) {
+func (s *Service) List(ctx context.Context, p *auth.Principal, kind string) ([]WorkspaceSummary, error) {
 	const op = "jit.List"
 	action := auth.ActJITView
 	if kind == KindParallel {
@@ -300,9 +300,9 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, kind string) ([]S
 		return nil, dbErr(op, err)
 	}
 	defer rows.Close()
-	out := []Summary{}
+	out := []WorkspaceSummary{}
 	for rows.Next() {
-		var w Summary
+		var w WorkspaceSummary
 		var parties, upd string
 		if err := rows.Scan(&w.ID, &w.Kind, &w.Reference, &w.Title, &w.LeaderNode, &parties, &w.StartDate, &w.EndDate, &w.PlanStatus, &w.MyRole, &upd); err != nil {
 			return nil, dbErr(op, err)
@@ -334,14 +334,14 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (Worksp
 }
 
 // Timeline returns the workspace's events, newest first.
-func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id string) ([]Event, error) {
+func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id string) ([]TimelineEvent, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
 		return nil, err
 	}
 	return s.events(ctx, s.d.Store, id, 0, true)
 }
 
-func (s *Service) events(ctx context.Context, q store.Querier, id string, before int64, desc bool) ([]Event, error) {
+func (s *Service) events(ctx context.Context, q store.Querier, id string, before int64, desc bool) ([]TimelineEvent, error) {
 	query := `SELECT seq, kind, actor_node, actor, agency, summary, data, at FROM jit_events WHERE workspace_id = ?`
 	args := []any{id}
 	if before > 0 {
@@ -358,9 +358,9 @@ func (s *Service) events(ctx context.Context, q store.Querier, id string, before
 		return nil, dbErr("jit.events", err)
 	}
 	defer rows.Close()
-	out := []Event{}
+	out := []TimelineEvent{}
 	for rows.Next() {
-		e := Event{Workspace: id}
+		e := TimelineEvent{Workspace: id}
 		var data, at string
 		if err := rows.Scan(&e.Seq, &e.Kind, &e.Actor.Node, &e.Actor.Username, &e.Actor.Agency, &e.Summary, &data, &at); err != nil {
 			return nil, dbErr("jit.events", err)
@@ -511,7 +511,7 @@ func (s *Service) loadFull(ctx context.Context, q store.Querier, w *Workspace) e
 		return err
 	}
 	for rows.Next() {
-		var m Message
+		var m TeamMessage
 		var at string
 		if err := rows.Scan(&m.ID, &m.Node, &m.Author, &m.Body, &at); err != nil {
 			rows.Close()
@@ -571,27 +571,27 @@ func (s *Service) loadFull(ctx context.Context, q store.Querier, w *Workspace) e
 // commit is the leader's step for every change: check it against the
 // current state, give it the next sequence number, apply it, and send it to
 // every party node. It runs inside the caller's transaction.
-func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor, kind string, ch change) (Event, error) {
+func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor, kind string, ch change) (TimelineEvent, error) {
 	var ws *Workspace
 	if kind == EvCreate {
 		ws = ch.Workspace
 		if ws == nil {
-			return Event{}, errs.New(errs.Invalid, "jit.commit", "missing workspace")
+			return TimelineEvent{}, errs.New(errs.Invalid, "jit.commit", "missing workspace")
 		}
 		ws.LastSeq = 0
 	} else {
 		var err error
 		if ws, err = s.load(ctx, tx, wsID, false); err != nil {
-			return Event{}, err
+			return TimelineEvent{}, err
 		}
 	}
 	if ws.LeaderNode != s.d.Node {
-		return Event{}, errs.New(errs.Conflict, "jit.commit", "only the leader node orders changes")
+		return TimelineEvent{}, errs.New(errs.Conflict, "jit.commit", "only the leader node orders changes")
 	}
 	if err := s.check(ws, a, kind, &ch); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
-	ev := Event{Workspace: wsID, Seq: ws.LastSeq + 1, Kind: kind, Actor: a, At: s.now()}
+	ev := TimelineEvent{Workspace: wsID, Seq: ws.LastSeq + 1, Kind: kind, Actor: a, At: s.now()}
 	ev.Summary = summarize(ws, kind, ch)
 	ev.Data, _ = json.Marshal(ch)
 	oldParties := append([]string(nil), ws.Parties...)
@@ -599,7 +599,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 		oldParties = nil
 	}
 	if err := s.apply(ctx, tx, ev, ch); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	parties := oldParties
 	if kind == EvCreate {
@@ -617,38 +617,38 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 				// A new party gets the whole history first, in order.
 				hist, err := s.events(ctx, tx, wsID, ev.Seq, false)
 				if err != nil {
-					return Event{}, err
+					return TimelineEvent{}, err
 				}
 				for _, h := range hist {
 					if err := s.send(ctx, tx, n, h); err != nil {
-						return Event{}, err
+						return TimelineEvent{}, err
 					}
 				}
 			}
 			if err := s.send(ctx, tx, n, ev); err != nil {
-				return Event{}, err
+				return TimelineEvent{}, err
 			}
 		}
 	}
 	if err := queueAudit(ctx, tx, a, "jit."+kind, "jit/"+wsID, ev.Summary); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if err := s.afterApply(ctx, tx, ev, ch); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if kind == EvTargetAdd {
 		ws.Targets = append(ws.Targets, *ch.Target)
 		for _, w := range s.deconflict(ctx, ws, *ch.Target) {
 			w := w
 			if _, err := s.commit(ctx, tx, wsID, Actor{Node: s.d.Node, Username: SystemUser}, EvWarning, change{Warning: &w}); err != nil {
-				return Event{}, err
+				return TimelineEvent{}, err
 			}
 		}
 	}
 	return ev, nil
 }
 
-func (s *Service) send(ctx context.Context, tx *store.Tx, to string, ev Event) error {
+func (s *Service) send(ctx context.Context, tx *store.Tx, to string, ev TimelineEvent) error {
 	_, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: to, Type: TypeEvent, Conversation: "jit/" + ev.Workspace,
 		Payload: ev, Summary: "jit " + ev.Workspace + " #" + itoa(ev.Seq) + " " + ev.Kind})
 	return err
@@ -657,37 +657,37 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, to string, ev Event) e
 // propose makes a change on behalf of a: committed here when this node
 // leads the workspace, otherwise checked against the local copy and
 // submitted to the leader, which checks it again and replicates it.
-func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Actor, kind string, ch change) (Event, error) {
+func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Actor, kind string, ch change) (TimelineEvent, error) {
 	ws, err := s.load(ctx, tx, wsID, false)
 	if err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if ws.LeaderNode == s.d.Node {
 		return s.commit(ctx, tx, wsID, a, kind, ch)
 	}
 	if err := s.check(ws, a, kind, &ch); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if s.d.Fed == nil {
-		return Event{}, errs.New(errs.Unavailable, "jit.propose", "this node has no federation to reach the leader node")
+		return TimelineEvent{}, errs.New(errs.Unavailable, "jit.propose", "this node has no federation to reach the leader node")
 	}
 	sub := Submission{ID: newID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: ws.LeaderNode, Type: TypeSubmit, Conversation: "jit/" + wsID,
 		Payload: sub, Summary: "jit " + wsID + " submit " + kind}); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if err := queueAudit(ctx, tx, a, "jit."+kind+".submit", "jit/"+wsID, summarize(ws, kind, ch)); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
-	return Event{Workspace: wsID, Kind: kind, Actor: a, At: s.now(), Summary: "submitted to the leader node " + ws.LeaderNode + ": " + summarize(ws, kind, ch)}, nil
+	return TimelineEvent{Workspace: wsID, Kind: kind, Actor: a, At: s.now(), Summary: "submitted to the leader node " + ws.LeaderNode + ": " + summarize(ws, kind, ch)}, nil
 }
 
 // change runs one user change through the policy and propose.
-func (s *Service) change(ctx context.Context, p *auth.Principal, action auth.Action, wsID, kind string, ch change) (Event, error) {
+func (s *Service) change(ctx context.Context, p *auth.Principal, action auth.Action, wsID, kind string, ch change) (TimelineEvent, error) {
 	if err := s.authorize(ctx, p, action, "jit/"+wsID); err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
-	var ev Event
+	var ev TimelineEvent
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		ev, err = s.propose(ctx, tx, wsID, actorOf(p, s.d.Node), kind, ch)
@@ -698,18 +698,18 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, action auth.Act
 
 // AddMember invites a member (possibly from another node; that node becomes
 // a party and receives the whole workspace). Leader only.
-func (s *Service) AddMember(ctx context.Context, p *auth.Principal, wsID string, in MemberInput) (Event, error) {
+func (s *Service) AddMember(ctx context.Context, p *auth.Principal, wsID string, in MemberInput) (TimelineEvent, error) {
 	m, err := cleanMember("jit.AddMember", in)
 	if err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if m.Node != s.d.Node {
 		peers, err := s.peerSet(ctx)
 		if err != nil {
-			return Event{}, dbErr("jit.AddMember", err)
+			return TimelineEvent{}, dbErr("jit.AddMember", err)
 		}
 		if !peers[m.Node] {
-			return Event{}, errs.Newf(errs.Invalid, "jit.AddMember", "%s is not an active peer of this node", m.Node)
+			return TimelineEvent{}, errs.Newf(errs.Invalid, "jit.AddMember", "%s is not an active peer of this node", m.Node)
 		}
 	}
 	m.ID = newID()
@@ -717,65 +717,65 @@ func (s *Service) AddMember(ctx context.Context, p *auth.Principal, wsID string,
 }
 
 // Extend extends the JIT's duration. Leader only.
-func (s *Service) Extend(ctx context.Context, p *auth.Principal, wsID, to, reason string) (Event, error) {
+func (s *Service) Extend(ctx context.Context, p *auth.Principal, wsID, to, reason string) (TimelineEvent, error) {
 	d, err := normDate("jit.Extend", "new end date", to)
 	if err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	if d == "" || strings.TrimSpace(reason) == "" {
-		return Event{}, errs.New(errs.Invalid, "jit.Extend", "give the new end date and the reason for the extension")
+		return TimelineEvent{}, errs.New(errs.Invalid, "jit.Extend", "give the new end date and the reason for the extension")
 	}
 	return s.change(ctx, p, auth.ActJITManage, wsID, EvExtend, change{Extension: &Extension{To: d, Reason: clip(reason, 1000)}})
 }
 
 // AddTask adds a task to the action plan (which returns to draft).
-func (s *Service) AddTask(ctx context.Context, p *auth.Principal, wsID string, in TaskInput) (Event, error) {
+func (s *Service) AddTask(ctx context.Context, p *auth.Principal, wsID string, in TaskInput) (TimelineEvent, error) {
 	ws, err := s.load(ctx, s.d.Store, wsID, false)
 	if err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	t, err := cleanTask("jit.AddTask", ws, in)
 	if err != nil {
-		return Event{}, err
+		return TimelineEvent{}, err
 	}
 	return s.change(ctx, p, auth.ActJITEdit, wsID, EvTaskAdd, change{Task: &t})
 }
 
 // SetTaskStatus moves a task (its owner or the leader).
-func (s *Service) SetTaskStatus(ctx context.Context, p *auth.Principal, wsID, taskID, status string) (Event, error) {
+func (s *Service) SetTaskStatus(ctx context.Context, p *auth.Principal, wsID, taskID, status string) (TimelineEvent, error) {
 	if status != TaskOpen && status != TaskInProgress && status != TaskDone {
-		return Event{}, errs.New(errs.Invalid, "jit.SetTaskStatus", "status must be open, in_progress or done")
+		return TimelineEvent{}, errs.New(errs.Invalid, "jit.SetTaskStatus", "status must be open, in_progress or done")
 	}
 	return s.change(ctx, p, auth.ActJITEdit, wsID, EvTaskStatus, change{Task: &Task{ID: taskID, Status: status}})
 }
 
 // ApprovePlan approves the current action plan. Only the JIT leader.
-func (s *Service) ApprovePlan(ctx context.Context, p *auth.Principal, wsID string) (Event, error) {
+func (s *Service) ApprovePlan(ctx context.Context, p *auth.Principal, wsID string) (TimelineEvent, error) {
 	return s.change(ctx, p, auth.ActJITApprove, wsID, EvPlanApprove, change{})
 }
 
 // PostMessage posts on the team channel.
-func (s *Service) PostMessage(ctx context.Context, p *auth.Principal, wsID, body string) (Event, error) {
+func (s *Service) PostMessage(ctx context.Context, p *auth.Principal, wsID, body string) (TimelineEvent, error) {
 	body = clip(body, 10000)
 	if body == "" {
-		return Event{}, errs.New(errs.Invalid, "jit.PostMessage", "the message is empty")
+		return TimelineEvent{}, errs.New(errs.Invalid, "jit.PostMessage", "the message is empty")
 	}
-	return s.change(ctx, p, auth.ActJITEdit, wsID, EvMessage, change{Message: &Message{ID: newID(), Body: body}})
+	return s.change(ctx, p, auth.ActJITEdit, wsID, EvMessage, change{Message: &TeamMessage{ID: newID(), Body: body}})
 }
 
 // LinkCase links a national case of the caller's node.
-func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef, note string) (Event, error) {
+func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef, note string) (TimelineEvent, error) {
 	const op = "jit.LinkCase"
 	caseRef = clip(caseRef, 100)
 	if caseRef == "" {
-		return Event{}, errs.New(errs.Invalid, op, "give the national case reference")
+		return TimelineEvent{}, errs.New(errs.Invalid, op, "give the national case reference")
 	}
 	var n int
 	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ?`, caseRef).Scan(&n); err != nil {
-		return Event{}, dbErr(op, err)
+		return TimelineEvent{}, dbErr(op, err)
 	}
 	if n == 0 {
-		return Event{}, errs.Newf(errs.Invalid, op, "case %s is not in this node's case database; create it under Cases first", caseRef)
+		return TimelineEvent{}, errs.Newf(errs.Invalid, op, "case %s is not in this node's case database; create it under Cases first", caseRef)
 	}
 	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: clip(note, 1000)}})
 }

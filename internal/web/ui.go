@@ -84,7 +84,7 @@ type navItem struct {
 var navigation = []navItem{
 	{Key: "nav.dashboard", Href: "/", Enabled: true, Action: auth.ActDashboard},
 	{Key: "nav.directory", Href: "/directory", Enabled: true, Action: auth.ActDirView},
-	{Key: "nav.exchange", Href: "/exchange", Enabled: true, Action: auth.ActExchangeList}, {Key: "nav.cases", Href: "/cases", Enabled: true, Action: auth.ActCasesView}, {Key: "nav.jit"}, {Key: "nav.mla"},
+	{Key: "nav.exchange", Href: "/exchange", Enabled: true, Action: auth.ActExchangeList}, {Key: "nav.cases", Href: "/cases", Enabled: true, Action: auth.ActCasesView}, {Key: "nav.jit", Href: "/jit", Enabled: true, Action: auth.ActJITView}, {Key: "nav.mla"},
 	{Key: "nav.alerts"}, {Key: "nav.analysis"}, {Key: "nav.activities", Href: "/activities", Enabled: true, Action: auth.ActActivityView},
 	{Key: "nav.notices", Href: "/federation/notices", Enabled: true, Action: auth.ActNoticeRead},
 	{Key: "nav.ncu", Href: "/federation/queue", Enabled: true, Action: auth.ActNCUQueue},
