@@ -140,6 +140,12 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		f.Close(ctx)
 		return nil, err
 	}
+	for _, n := range f.Nodes {
+		if err := n.JIT.SeedDemo(ctx); err != nil {
+			f.Close(ctx)
+			return nil, err
+		}
+	}
 	return f, nil
 }
 

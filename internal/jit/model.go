@@ -260,7 +260,7 @@ type Workspace struct {
 	UpdatedAt      time.Time      `json:"updated_at"`
 	Members        []Member       `json:"members"`
 	Tasks          []Task         `json:"tasks"`
-	Messages       []TeamMessage      `json:"messages,omitempty"`
+	Messages       []TeamMessage  `json:"messages,omitempty"`
 	Evidence       []Evidence     `json:"evidence,omitempty"`
 	Cases          []CaseLink     `json:"cases,omitempty"`
 	Targets        []Target       `json:"targets,omitempty"`
@@ -390,7 +390,7 @@ type change struct {
 	Member    *Member       `json:"member,omitempty"`
 	Task      *Task         `json:"task,omitempty"`
 	Extension *Extension    `json:"extension,omitempty"`
-	Message   *TeamMessage      `json:"message,omitempty"`
+	Message   *TeamMessage  `json:"message,omitempty"`
 	Evidence  *Evidence     `json:"evidence,omitempty"`
 	Custody   *Custody      `json:"custody,omitempty"`
 	Evidence2 string        `json:"evidence_id,omitempty"`

@@ -96,7 +96,9 @@ func (s *Server) registerJIT() {
 	j := s.d.JIT
 	tags := []string{"Joint investigations"}
 	p := func(ctx context.Context) *auth.Principal { return PrincipalFrom(ctx) }
-	ev := func(e jit.TimelineEvent, err error) (*Body[jit.TimelineEvent], error) { return &Body[jit.TimelineEvent]{e}, err }
+	ev := func(e jit.TimelineEvent, err error) (*Body[jit.TimelineEvent], error) {
+		return &Body[jit.TimelineEvent]{e}, err
+	}
 	bad := []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict}
 
 	register(s, huma.Operation{OperationID: "list-jits", Method: http.MethodGet, Path: "/api/v1/jit",

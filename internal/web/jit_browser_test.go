@@ -31,6 +31,19 @@ func TestBrowserJITWithMemberFromAnotherNode(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, n := range []*testutil.Node{rs, ba} {
+			rows, _ := n.Store.QueryContext(context.Background(), `SELECT peer, type, state, summary, last_error FROM fed_outbox ORDER BY created_at`)
+			for rows != nil && rows.Next() {
+				var a, b, c, d, e string
+				rows.Scan(&a, &b, &c, &d, &e)
+				t.Logf("%s outbox → %s %s %s %s %s", n.Cfg.NodeID, a, b, c, d, e)
+			}
+		}
+	})
 	ctx := browsertest.New(t)
 	textOf := func(sel string) string { t.Helper(); return browsertest.Text(ctx, t, sel) }
 	poll := func(url, sel, want string) {
@@ -66,7 +79,7 @@ func TestBrowserJITWithMemberFromAnotherNode(t *testing.T) {
 	if tasks := textOf(`#jit-tasks`); !strings.Contains(tasks, "Agree the operational action plan") {
 		t.Fatalf("the template's action plan is missing: %q", tasks)
 	}
-	browsertest.Do(ctx, t, chromedp.Click(chromedp.CSS(`#jit-approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	browsertest.Do(ctx, t, chromedp.Click(chromedp.CSS(`#jit-approve`)), chromedp.WaitNotPresent(chromedp.CSS(`#jit-approve`)))
 	if s := textOf(`#jit-plan-status`); !strings.Contains(s, "approved") {
 		t.Fatalf("plan: %q", s)
 	}
@@ -91,8 +104,11 @@ func TestBrowserJITWithMemberFromAnotherNode(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#je-basis`), "Search order K-12/26"),
 		chromedp.SetUploadFiles(chromedp.CSS(`#je-file`), []string{file}),
 		chromedp.Click(chromedp.CSS(`#jit-register`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 	)
+	if f := textOf(`.flash`); !strings.Contains(f, "Evidence register updated") {
+		t.Fatalf("after registering: %q", f)
+	}
 	// The change goes through the leader and comes back.
 	poll(chromedpLocation(t, ctx), `#jit-evidence`, "Ledger seized in Zvornik")
 	if c := textOf(`#jit-evidence .chain`); c != "chain intact" {
@@ -122,5 +138,8 @@ func chromedpLocation(t *testing.T, ctx context.Context) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Navigating to the same URL with a fragment would not reload the page.
+	loc, _, _ = strings.Cut(loc, "#")
+	loc, _, _ = strings.Cut(loc, "?")
 	return loc
 }
