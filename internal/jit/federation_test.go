@@ -378,6 +378,15 @@ func TestParallelDeconfliction(t *testing.T) {
 	if _, err := ba.JIT.AgreeExchange(ctx, tarik, ws.ID); err != nil {
 		t.Fatal(err)
 	}
+	// Submitted again before the first came back: ba's copy cannot know
+	// yet, so the leader refuses it and tells ba why.
+	if _, err := ba.JIT.AgreeExchange(ctx, tarik, ws.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the leader's refusal at ba", func() bool {
+		r := get(t, ba, tarik, ws.ID).Rejections
+		return len(r) == 1 && r[0].Kind == jit.EvAgree && strings.Contains(r[0].Reason, "agreed the exchange plan already") && r[0].Actor == "tarik@ba"
+	})
 	if _, err := rs.JIT.AgreeExchange(ctx, ana, ws.ID); err != nil {
 		t.Fatal(err)
 	}
