@@ -271,7 +271,7 @@ type Workspace struct {
 }
 
 // ExchangeAgreedByAll reports whether every party agreed the exchange plan.
-func (w *Workspace) ExchangeAgreedByAll() bool {
+func (w Workspace) ExchangeAgreedByAll() bool {
 	if len(w.Exchange) == 0 {
 		return false
 	}
@@ -342,7 +342,7 @@ type TaskInput struct {
 // CreateInput creates a JIT (from a template agreement) or a parallel
 // investigation. The caller's node becomes the leader node.
 type CreateInput struct {
-	Kind       string        `json:"kind" enum:"jit,parallel"`
+	Kind       string        `json:"kind,omitempty" enum:"jit,parallel," doc:"set by the endpoint"`
 	Template   string        `json:"template,omitempty" maxLength:"64" doc:"template agreement; fills legal basis, purpose and duration when empty"`
 	Reference  string        `json:"reference,omitempty" maxLength:"100"`
 	Title      string        `json:"title" maxLength:"300"`
