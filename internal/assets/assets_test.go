@@ -236,10 +236,10 @@ func TestRequestToAnotherARO(t *testing.T) {
 			_, err := ba.Assets.Request(ctx, baOff, r.ID)
 			return err == nil
 		})
-		if _, err := ba.Assets.AnswerRequest(ctx, baAn, r.ID, assets.Answer{Text: "x"}); !errs.Is(err, errs.Forbidden) {
+		if _, err := ba.Assets.AnswerRequest(ctx, baAn, r.ID, assets.AROAnswer{Text: "x"}); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("analyst answers: %v", err)
 		}
-		if _, err := ba.Assets.AnswerRequest(ctx, baOff, r.ID, assets.Answer{Text: "One apartment in Bijeljina (cadastral plot 2211), one account at a bank in Sarajevo."}); err != nil {
+		if _, err := ba.Assets.AnswerRequest(ctx, baOff, r.ID, assets.AROAnswer{Text: "One apartment in Bijeljina (cadastral plot 2211), one account at a bank in Sarajevo."}); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "answer on rs", func() bool {

@@ -71,8 +71,8 @@ type NewRequest struct {
 	CaseRef    string `json:"case_ref,omitempty" maxLength:"100"`
 }
 
-// Answer answers or refuses an incoming request.
-type Answer struct {
+// AROAnswer answers or refuses an incoming request.
+type AROAnswer struct {
 	Refuse bool   `json:"refuse,omitempty"`
 	Text   string `json:"text" minLength:"1" maxLength:"20000" doc:"the answer, or the reason for refusing"`
 }
@@ -180,7 +180,7 @@ func (s *Service) handleRequest(ctx context.Context, tx *store.Tx, in federation
 }
 
 // AnswerRequest answers or refuses an incoming request and sends the answer back.
-func (s *Service) AnswerRequest(ctx context.Context, actor *auth.Principal, id string, in Answer) (ARORequest, error) {
+func (s *Service) AnswerRequest(ctx context.Context, actor *auth.Principal, id string, in AROAnswer) (ARORequest, error) {
 	const op = "assets.AnswerRequest"
 	if err := auth.Authorize(actor, auth.ActARRequest); err != nil {
 		return ARORequest{}, err

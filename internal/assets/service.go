@@ -437,9 +437,9 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	return out, s.audit(ctx, actor, "assetrecovery.asset.list", "assets", "case="+f.CaseRef+" step="+f.Step+" country="+f.Country)
 }
 
-// DashboardRow is the value of assets that reached a step, by country
+// ValueRow is the value of assets that reached a step, by country
 // (where the asset is), year (of the step) and currency.
-type DashboardRow struct {
+type ValueRow struct {
 	Country    string `json:"country"`
 	Year       string `json:"year"`
 	Step       string `json:"step"`
@@ -449,7 +449,7 @@ type DashboardRow struct {
 }
 
 // Dashboard returns values at each step by country and year.
-func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]DashboardRow, error) {
+func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]ValueRow, error) {
 	const op = "assets.Dashboard"
 	if err := auth.Authorize(actor, auth.ActARView); err != nil {
 		return nil, err
@@ -463,9 +463,9 @@ func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]Dashb
 		return nil, dbErr(op, "cannot read the dashboard", err)
 	}
 	defer rows.Close()
-	out := []DashboardRow{}
+	out := []ValueRow{}
 	for rows.Next() {
-		var r DashboardRow
+		var r ValueRow
 		if err := rows.Scan(&r.Country, &r.Year, &r.Step, &r.Currency, &r.Count, &r.ValueCents); err != nil {
 			return nil, dbErr(op, "cannot read the dashboard", err)
 		}
@@ -474,7 +474,7 @@ func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]Dashb
 	if err := rows.Err(); err != nil {
 		return nil, dbErr(op, "cannot read the dashboard", err)
 	}
-	slices.SortStableFunc(out, func(a, b DashboardRow) int {
+	slices.SortStableFunc(out, func(a, b ValueRow) int {
 		if c := strings.Compare(a.Country+a.Year+a.Currency, b.Country+b.Year+b.Currency); c != 0 {
 			return c
 		}

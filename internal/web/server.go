@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/liaison-wb/liaison/internal/activities"
+	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
@@ -32,6 +33,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/store"
 )
@@ -56,6 +58,8 @@ type Deps struct {
 	Directory     *directory.Service
 	Activities    *activities.Service
 	Cases         *cases.Service
+	MLA           *mla.Service
+	Assets        *assets.Service
 	JIT           *jit.Service
 	Version       string
 	SecureCookies bool
@@ -126,6 +130,8 @@ func New(d Deps) (*Server, error) {
 	s.registerExchange()
 	s.registerCases()
 	s.registerActivities()
+	s.registerMLA()
+	s.registerAssetRecovery()
 	s.registerJIT()
 	s.registerUI()
 	return s, nil

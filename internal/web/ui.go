@@ -84,7 +84,8 @@ type navItem struct {
 var navigation = []navItem{
 	{Key: "nav.dashboard", Href: "/", Enabled: true, Action: auth.ActDashboard},
 	{Key: "nav.directory", Href: "/directory", Enabled: true, Action: auth.ActDirView},
-	{Key: "nav.exchange", Href: "/exchange", Enabled: true, Action: auth.ActExchangeList}, {Key: "nav.cases", Href: "/cases", Enabled: true, Action: auth.ActCasesView}, {Key: "nav.jit", Href: "/jit", Enabled: true, Action: auth.ActJITView}, {Key: "nav.mla"},
+	{Key: "nav.exchange", Href: "/exchange", Enabled: true, Action: auth.ActExchangeList}, {Key: "nav.cases", Href: "/cases", Enabled: true, Action: auth.ActCasesView}, {Key: "nav.jit", Href: "/jit", Enabled: true, Action: auth.ActJITView},
+	{Key: "nav.mla", Href: "/mla", Enabled: true, Action: auth.ActMLAView}, {Key: "nav.assetrecovery", Href: "/asset-recovery", Enabled: true, Action: auth.ActARView},
 	{Key: "nav.alerts"}, {Key: "nav.analysis"}, {Key: "nav.activities", Href: "/activities", Enabled: true, Action: auth.ActActivityView},
 	{Key: "nav.notices", Href: "/federation/notices", Enabled: true, Action: auth.ActNoticeRead},
 	{Key: "nav.ncu", Href: "/federation/queue", Enabled: true, Action: auth.ActNCUQueue},
@@ -115,6 +116,9 @@ type pageData struct {
 
 // T translates a catalogue key for the page's language.
 func (d pageData) T(key string, args ...any) string { return d.cat.T(d.Lang, key, args...) }
+
+// Can reports whether the viewer's role allows an action, to show or hide controls.
+func (d pageData) Can(action string) bool { return auth.Can(d.P, auth.Action(action)) }
 
 func (s *Server) lang(r *http.Request) string {
 	if c, err := r.Cookie("liaison_lang"); err == nil && s.d.Catalog.Has(c.Value) {
