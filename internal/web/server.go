@@ -33,8 +33,8 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/identity"
-	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/jit"
+	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store"
 )
 
