@@ -138,49 +138,49 @@ type Translation struct {
 
 // Request is a judicial request as this node stores it.
 type Request struct {
-	ID           string          `json:"id" doc:"global ID shared by the requesting and the requested node"`
-	Direction    string          `json:"direction" enum:"outgoing,incoming"`
-	OriginNode   string          `json:"origin_node" doc:"requesting node"`
-	TargetNode   string          `json:"target_node" doc:"requested node"`
-	Kind         string          `json:"kind" enum:"evidence,video_hearing,search_seizure,banking,service_documents,transfer_proceedings,extradition"`
-	KindLabel    string          `json:"kind_label"`
-	Title        string          `json:"title"`
-	Facts        string          `json:"facts" doc:"summary of the facts and the offence"`
-	Measures     string          `json:"measures" doc:"the assistance requested"`
-	Persons      string          `json:"persons,omitempty" doc:"persons concerned"`
-	CaseRefs     []string        `json:"case_refs"`
-	Urgent       bool            `json:"urgent"`
-	LegalBasisID string          `json:"legal_basis_id,omitempty" doc:"directory agreement ID"`
-	LegalBasis   string          `json:"legal_basis" doc:"title of the agreement, as recorded when the request was made"`
-	Channel      string          `json:"channel" enum:"formal,informal"`
-	ContactID    string          `json:"contact_id,omitempty" doc:"directory contact point of the requested country for the channel"`
-	Contact      string          `json:"contact,omitempty"`
-	Translations []Translation   `json:"translations"`
-	Status       string          `json:"status" enum:"draft,sent,received,in_execution,partially_executed,executed,refused,withdrawn"`
-	StatusLabel  string          `json:"status_label"`
-	Reason       string          `json:"reason,omitempty" doc:"why the request was refused or withdrawn"`
-	Agency       string          `json:"agency" doc:"local agency that holds the request"`
-	CreatedBy    string          `json:"created_by"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
-	SignedBy     string          `json:"signed_by,omitempty" doc:"prosecutor who signed and sent the request"`
-	SignedAt     time.Time       `json:"signed_at,omitzero"`
-	Digest       string          `json:"digest,omitempty" doc:"SHA-256 of the signed content"`
-	SentAt       time.Time       `json:"sent_at,omitzero"`
-	ReceivedAt   time.Time       `json:"received_at,omitzero"`
-	RecognisedAt time.Time       `json:"recognised_at,omitzero"`
-	ClosedAt     time.Time       `json:"closed_at,omitzero"`
-	RecogniseDue time.Time       `json:"recognise_due,omitzero" doc:"the requested side decides on recognition by then"`
-	ExecuteDue   time.Time       `json:"execute_due,omitzero" doc:"the requested side executes by then"`
-	Extended     bool            `json:"extended" doc:"the recognition deadline was extended once"`
-	Overdue      string          `json:"overdue,omitempty" enum:"recognition,execution," doc:"which deadline has passed"`
-	DueSoon      bool            `json:"due_soon" doc:"a deadline falls within the reminder period"`
-	Next         []string        `json:"next" doc:"statuses this node may move the request to"`
-	Events       []TimelineEvent `json:"events,omitempty"`
+	ID           string         `json:"id" doc:"global ID shared by the requesting and the requested node"`
+	Direction    string         `json:"direction" enum:"outgoing,incoming"`
+	OriginNode   string         `json:"origin_node" doc:"requesting node"`
+	TargetNode   string         `json:"target_node" doc:"requested node"`
+	Kind         string         `json:"kind" enum:"evidence,video_hearing,search_seizure,banking,service_documents,transfer_proceedings,extradition"`
+	KindLabel    string         `json:"kind_label"`
+	Title        string         `json:"title"`
+	Facts        string         `json:"facts" doc:"summary of the facts and the offence"`
+	Measures     string         `json:"measures" doc:"the assistance requested"`
+	Persons      string         `json:"persons,omitempty" doc:"persons concerned"`
+	CaseRefs     []string       `json:"case_refs"`
+	Urgent       bool           `json:"urgent"`
+	LegalBasisID string         `json:"legal_basis_id,omitempty" doc:"directory agreement ID"`
+	LegalBasis   string         `json:"legal_basis" doc:"title of the agreement, as recorded when the request was made"`
+	Channel      string         `json:"channel" enum:"formal,informal"`
+	ContactID    string         `json:"contact_id,omitempty" doc:"directory contact point of the requested country for the channel"`
+	Contact      string         `json:"contact,omitempty"`
+	Translations []Translation  `json:"translations"`
+	Status       string         `json:"status" enum:"draft,sent,received,in_execution,partially_executed,executed,refused,withdrawn"`
+	StatusLabel  string         `json:"status_label"`
+	Reason       string         `json:"reason,omitempty" doc:"why the request was refused or withdrawn"`
+	Agency       string         `json:"agency" doc:"local agency that holds the request"`
+	CreatedBy    string         `json:"created_by"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	SignedBy     string         `json:"signed_by,omitempty" doc:"prosecutor who signed and sent the request"`
+	SignedAt     time.Time      `json:"signed_at,omitzero"`
+	Digest       string         `json:"digest,omitempty" doc:"SHA-256 of the signed content"`
+	SentAt       time.Time      `json:"sent_at,omitzero"`
+	ReceivedAt   time.Time      `json:"received_at,omitzero"`
+	RecognisedAt time.Time      `json:"recognised_at,omitzero"`
+	ClosedAt     time.Time      `json:"closed_at,omitzero"`
+	RecogniseDue time.Time      `json:"recognise_due,omitzero" doc:"the requested side decides on recognition by then"`
+	ExecuteDue   time.Time      `json:"execute_due,omitzero" doc:"the requested side executes by then"`
+	Extended     bool           `json:"extended" doc:"the recognition deadline was extended once"`
+	Overdue      string         `json:"overdue,omitempty" enum:"recognition,execution," doc:"which deadline has passed"`
+	DueSoon      bool           `json:"due_soon" doc:"a deadline falls within the reminder period"`
+	Next         []string       `json:"next" doc:"statuses this node may move the request to"`
+	Events       []RequestEvent `json:"events,omitempty"`
 }
 
 // Event is one entry of a request's timeline.
-type TimelineEvent struct {
+type RequestEvent struct {
 	ID     string    `json:"id"`
 	At     time.Time `json:"at"`
 	Node   string    `json:"node"`

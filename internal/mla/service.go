@@ -740,9 +740,9 @@ func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Re
 		return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
 	}
 	defer rows.Close()
-	r.Events = []TimelineEvent{}
+	r.Events = []RequestEvent{}
 	for rows.Next() {
-		var e TimelineEvent
+		var e RequestEvent
 		var at string
 		if err := rows.Scan(&e.ID, &at, &e.Node, &e.Actor, &e.Kind, &e.Status, &e.Note); err != nil {
 			return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
