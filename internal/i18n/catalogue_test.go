@@ -258,7 +258,8 @@ func TestCoverage(t *testing.T) {
 func TestLatinToCyrillic(t *testing.T) {
 	for in, want := range map[string]string{
 		"Ljubljana i Njegoš":             "Љубљана и Његош",
-		"NJIVA, CSV, EUR":                "NJIVA, CSV, EUR", // all capitals: an acronym
+		"LANAC PREKINUT, CSV, XLSX, EUR": "ЛАНАЦ ПРЕКИНУТ, CSV, XLSX, EUR",
+		"NJIVA, DŽEP":                    "ЊИВА, ЏЕП",
 		"džep, Džamija":                  "џеп, Џамија",
 		"nadživeti, podžanr, odžaliti":   "надживети, поджанр, оджалити",
 		"injekcija, konjunkcija, Tanjug": "инјекција, конјункција, Танјуг",

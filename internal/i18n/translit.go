@@ -41,8 +41,6 @@ var (
 	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S+|liaison(?: [a-z-]+)+|/[a-z0-9/._{}-]+`)
 	// Latin-script words kept as they are: product names and technical terms.
 	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true}
-	// Capitalised Serbian words that are not acronyms.
-	upperWords = map[string]bool{"HITNO": true}
 )
 
 // LatinToCyrillic transliterates Serbian Latin text to Serbian Cyrillic.
@@ -86,7 +84,7 @@ func translitText(s string) string {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func translitWord(w string) string {
-	if keepWords[w] || (isAcronym(w) && !upperWords[w]) {
+	if keepWords[w] || isAcronym(w) {
 		return w
 	}
 	lower := strings.ToLower(w)
@@ -127,9 +125,9 @@ func translitWord(w string) string {
 	return b.String()
 }
 
-// isAcronym: two or more capitals and no lower-case letters (NCU, JIT, CSV),
-// a letter mixed with digits (H0, P1, SHA256), or capitals inside the word
-// (OpenAPI).
+// isAcronym: two to four capitals and no lower-case letters (NCU, JIT,
+// XLSX; longer or non-ASCII capitalised words such as HITNO are words), a letter mixed
+// with digits (H0, P1, SHA256), or capitals inside the word (OpenAPI).
 func isAcronym(w string) bool {
 	upper, lower, digit, innerUpper := 0, 0, 0, false
 	for i, r := range w {
@@ -149,7 +147,8 @@ func isAcronym(w string) bool {
 		return upper+lower > 0
 	}
 	if lower == 0 {
-		return upper >= 2
+		// Acronyms are ASCII; ŠUMA or DŽEP are words.
+		return upper >= 2 && upper <= 4 && len(w) == upper
 	}
 	return innerUpper && !isDigraphCap(w)
 }
