@@ -66,8 +66,16 @@ func TestBrowserLanguageSwitcher(t *testing.T) {
 		t.Fatalf("Albanian verification message %q", msg)
 	}
 
+	// Switching on a page returns to that page (the site sends no Referer).
+	browsertest.Do(ctx, t,
+		chromedp.Click(chromedp.CSS(`a[href="/audit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#audit-verify`)),
+	)
 	pick("sr-Cyrl")
 	browsertest.Screenshot(ctx, t, "audit-sr-Cyrl")
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.HasSuffix(loc, "/audit") {
+		t.Fatalf("after switching the language the browser is at %q (%v), want the audit page", loc, err)
+	}
 	if h := browsertest.Text(ctx, t, `main h1`); !strings.Contains(h, "Ревизијски дневник") {
 		t.Fatalf("Serbian Cyrillic heading %q", h)
 	}

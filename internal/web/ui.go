@@ -111,6 +111,7 @@ type pageData struct {
 	Active   string
 	Nav      []navItem
 	Data     any
+	Back     string // path the language switcher returns to
 	cat      *i18n.Catalog
 }
 
@@ -132,6 +133,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	d := pageData{Lang: s.lang(r), Langs: i18n.Languages, P: p, NodeID: s.d.Node.ID, NodeName: s.d.Node.Name,
 		Version: s.d.Version, Flash: flash, Error: errMsg, Active: active, Data: data, cat: s.d.Catalog}
 	d.Title = d.T(titleKey)
+	if r.Method == http.MethodGet {
+		// Path only: queries may hold search terms that do not belong in logs.
+		d.Back = r.URL.Path
+	}
 	if p != nil {
 		d.CSRF = p.CSRFToken
 		for _, n := range navigation {
@@ -232,8 +237,9 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 	if s.d.Catalog.Has(l) {
 		http.SetCookie(w, &http.Cookie{Name: "liaison_lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, Secure: s.d.SecureCookies})
 	}
-	back := "/"
-	if ref := r.Header.Get("Referer"); ref != "" {
+	// The page sends its own path: the Referrer-Policy is no-referrer.
+	back := safeNext(r.URL.Query().Get("back"))
+	if ref := r.Header.Get("Referer"); back == "/" && ref != "" {
 		if u, err := url.Parse(ref); err == nil && u.Path != "" {
 			back = u.Path
 		}
