@@ -40,6 +40,8 @@ var (
 	// URLs, command lines (liaison cases import) and paths.
 	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S+|liaison(?: [a-z-]+)+|/[a-z0-9/._{}-]+`)
 	// Latin-script words kept as they are: product names and technical terms.
+	// Capitals that are Serbian words, not acronyms: the date format.
+	cyrWords  = map[string]bool{"GGGG": true, "MM": true, "DD": true}
 	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true}
 )
 
@@ -84,7 +86,7 @@ func translitText(s string) string {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func translitWord(w string) string {
-	if keepWords[w] || isAcronym(w) {
+	if keepWords[w] || (isAcronym(w) && !cyrWords[w]) {
 		return w
 	}
 	lower := strings.ToLower(w)
