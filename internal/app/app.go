@@ -118,13 +118,14 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Exchange = exchange.New(exchange.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "exchange"),
 		Mailer: exchange.NewSMTPMailer(exchange.SMTPConfig{Addr: n.Cfg.SMTPAddr, From: n.Cfg.SMTPFrom, Username: n.Cfg.SMTPUsername, Password: n.Cfg.SMTPPassword})},
 		exchange.Config{UrgentDeadline: n.Cfg.ExchangeUrgentDeadline, DatabaseDeadline: n.Cfg.ExchangeDatabaseDeadline, DefaultDeadline: n.Cfg.ExchangeDefaultDeadline,
-			Retention: n.Cfg.ExchangeRetention, BaseURL: n.Cfg.PublicURL})
+			Retention: n.Cfg.ExchangeRetention, RetentionAction: n.Cfg.ExchangeRetentionAction, BaseURL: n.Cfg.PublicURL})
 	n.Exchange.Register(n.Fed)
 	n.Acts = activities.New(activities.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "activities"), Node: n.Cfg.NodeID})
 	n.Acts.Register(n.Fed)
 	n.Cases = cases.New(cases.Deps{Store: n.Store, Audit: n.Audit, Clock: n.Clock, Logger: n.Logger.With("component", "cases"), NodeID: n.Cfg.NodeID,
 		Region: cases.RegionOf(n.Cfg.NodeID)})
 	n.Cases.RegisterFederation(n.Fed)
+	n.Exchange.SetCaseImporter(exchangeCaseImporter(n.Cases))
 	n.DirPub = directory.NewPublisher(n.Dir, n.Fed)
 	n.JIT = jit.New(jit.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "jit"), Node: n.Cfg.NodeID,
 		FileKey: jit.FileKeyFrom(n.Identity.Key)}, jit.DefaultConfig())

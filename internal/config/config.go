@@ -43,6 +43,7 @@ type Config struct {
 	ExchangeDatabaseDeadline time.Duration
 	ExchangeDefaultDeadline  time.Duration
 	ExchangeRetention        time.Duration
+	ExchangeRetentionAction  string // delete or anonymise at the review date
 	SMTPAddr                 string
 	// MLA module: deadlines of judicial requests.
 	MLARecogniseDeadline time.Duration
@@ -72,6 +73,7 @@ func Default() Config {
 		ExchangeDatabaseDeadline: 3 * 24 * time.Hour,
 		ExchangeDefaultDeadline:  7 * 24 * time.Hour,
 		ExchangeRetention:        3 * 365 * 24 * time.Hour,
+		ExchangeRetentionAction:  "delete",
 
 		MLARecogniseDeadline: 30 * 24 * time.Hour,
 		MLAExtension:         30 * 24 * time.Hour,
@@ -113,6 +115,7 @@ func (c *Config) settings() []setting {
 		{name: "exchange-database-deadline", help: "response deadline of requests for standard information available in a database", value: (*durationValue)(&c.ExchangeDatabaseDeadline)},
 		{name: "exchange-default-deadline", help: "response deadline of other requests", value: (*durationValue)(&c.ExchangeDefaultDeadline)},
 		{name: "exchange-retention", help: "review date of exchange threads after creation (deleted then unless a reason to keep is recorded)", value: (*durationValue)(&c.ExchangeRetention)},
+		{name: "exchange-retention-action", help: "what happens to an exchange thread at its review date without a reason to keep: delete or anonymise (a thread may set its own)", value: (*stringValue)(&c.ExchangeRetentionAction)},
 		{name: "mla-recognise-deadline", help: "time the requested side has to decide on recognising a judicial request, from receipt", value: (*durationValue)(&c.MLARecogniseDeadline)},
 		{name: "mla-extension", help: "one extension of the recognition deadline of a judicial request", value: (*durationValue)(&c.MLAExtension)},
 		{name: "mla-execute-deadline", help: "time the requested side has to execute a judicial request, from recognition", value: (*durationValue)(&c.MLAExecuteDeadline)},
@@ -186,6 +189,11 @@ func (c *Config) Validate() error {
 	}
 	if c.NodeID == "" || strings.ContainsAny(c.NodeID, " /\\:") {
 		return errs.Newf(errs.Invalid, "config", "node-id %q must be a short identifier such as rs or selec", c.NodeID)
+	}
+	switch c.ExchangeRetentionAction {
+	case "delete", "anonymise", "":
+	default:
+		return errs.Newf(errs.Invalid, "config", "exchange-retention-action must be delete or anonymise, not %q", c.ExchangeRetentionAction)
 	}
 	if c.MaxBodyBytes < 1024 {
 		return errs.New(errs.Invalid, "config", "max-body-bytes must be at least 1024")

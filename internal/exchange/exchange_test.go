@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -246,7 +247,10 @@ func TestFullCycle(t *testing.T) {
 			t.Fatalf("country filter: %d results", len(res))
 		}
 		// A received entity can be imported into a local case with provenance.
-		if _, err := me.Exchange.ImportEntity(ctx, meOff, th.ID, req.ID, 0, "ME-CASE-9"); err != nil {
+		if _, err := me.Cases.CreateCase(ctx, meOff, cases.CaseInput{Reference: "ME-CASE-9", Title: "Vehicle checks", CrimeArea: "drugs"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := me.Exchange.ImportEntity(ctx, meOff, th.ID, req.ID, 0, exchange.ImportInput{CaseRef: "ME-CASE-9"}); err != nil {
 			t.Fatal(err)
 		}
 		ims, _ := me.Exchange.Imports(ctx, meOff, th.ID)

@@ -131,26 +131,46 @@ func (s *Service) Deadlines(ctx context.Context) error {
 
 func fmtTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
+// Retention actions: what happens to a thread at its review date when no
+// reason to keep it is recorded.
+const (
+	RetentionDelete    = "delete"    // the thread and all its content are removed
+	RetentionAnonymise = "anonymise" // content and personal data go; routing and statistics stay
+)
+
+// retentionAction is the effective action for a thread: its own setting or
+// the node's.
+func (s *Service) retentionAction(own string) string {
+	if own == RetentionAnonymise || own == RetentionDelete {
+		return own
+	}
+	return s.cfg.RetentionAction
+}
+
 // Retention warns owners ahead of a thread's review date and, at the
-// review date, deletes the thread and everything it holds (messages,
-// attachments, entities, acknowledgements, notifications, search terms and
-// the federation envelopes that carried it) unless a reason to keep it is
-// recorded; a recorded reason moves the review date by KeepExtension and
-// must be given again at the next review. Deletion is audited by thread ID
-// only: the content is gone.
+// review date, deletes or anonymises the thread (the thread's own setting,
+// else the node's) unless a reason to keep it is recorded; a recorded
+// reason moves the review date by KeepExtension and must be given again at
+// the next review. Deletion removes everything the thread holds (messages,
+// attachments, entities, acknowledgements, imports, notifications, search
+// terms and the federation envelopes that carried it); anonymisation
+// removes the content, the parties' personal data, attachments and
+// entities and keeps the routing metadata and statistics. Both are
+// audited by thread ID only: the content is gone.
 func (s *Service) Retention(ctx context.Context) error {
 	const op = "exchange.Retention"
 	now := s.d.Clock.Now()
 	// Warnings.
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, agency, review_at FROM ex_threads WHERE review_warned = 0 AND review_at <= ?`, store.FormatTime(now.Add(s.cfg.RetentionWarning)))
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, agency, keep_reason, review_at, retention_action FROM ex_threads
+		WHERE review_warned = 0 AND anonymised_at = '' AND review_at <= ?`, store.FormatTime(now.Add(s.cfg.RetentionWarning)))
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "cannot read review dates", err)
 	}
-	type th struct{ id, agency, reason, review string }
+	type th struct{ id, agency, reason, review, action string }
 	var warn []th
 	for rows.Next() {
 		var t th
-		if err := rows.Scan(&t.id, &t.agency, &t.review); err != nil {
+		if err := rows.Scan(&t.id, &t.agency, &t.reason, &t.review, &t.action); err != nil {
 			rows.Close()
 			return err
 		}
@@ -158,28 +178,33 @@ func (s *Service) Retention(ctx context.Context) error {
 	}
 	rows.Close()
 	for _, t := range warn {
+		what := "deleted"
+		if s.retentionAction(t.action) == RetentionAnonymise {
+			what = "anonymised (content and personal data removed)"
+		}
 		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET review_warned = 1 WHERE id = ?`, t.id); err != nil {
 				return err
 			}
-			return s.notify(ctx, tx, t.agency, "", t.id, "retention", "Retention review on "+fmtTime(store.ParseTime(t.review))+": the thread will be deleted unless a reason to keep it is recorded")
+			return s.notify(ctx, tx, t.agency, "", t.id, "retention", "Retention review on "+fmtTime(store.ParseTime(t.review))+": the thread will be "+what+" unless a reason to keep it is recorded")
 		})
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, op, "cannot record the warning", err)
 		}
-		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.warn", Object: "thread/" + t.id, Detail: "review " + t.review}); err != nil {
+		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.warn", Object: "thread/" + t.id,
+			Detail: "review " + t.review + "; action " + s.retentionAction(t.action)}); err != nil {
 			return err
 		}
 	}
 	// Expiry.
-	rows, err = s.d.Store.QueryContext(ctx, `SELECT id, agency, keep_reason, review_at FROM ex_threads WHERE review_at <= ? LIMIT 500`, store.FormatTime(now))
+	rows, err = s.d.Store.QueryContext(ctx, `SELECT id, agency, keep_reason, review_at, retention_action FROM ex_threads WHERE anonymised_at = '' AND review_at <= ? LIMIT 500`, store.FormatTime(now))
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "cannot read review dates", err)
 	}
 	var due []th
 	for rows.Next() {
 		var t th
-		if err := rows.Scan(&t.id, &t.agency, &t.reason, &t.review); err != nil {
+		if err := rows.Scan(&t.id, &t.agency, &t.reason, &t.review, &t.action); err != nil {
 			rows.Close()
 			return err
 		}
@@ -198,6 +223,17 @@ func (s *Service) Retention(ctx context.Context) error {
 			}
 			continue
 		}
+		if s.retentionAction(t.action) == RetentionAnonymise {
+			n, err := s.anonymiseThread(ctx, t.id)
+			if err != nil {
+				return errs.Wrap(errs.Unavailable, op, "cannot anonymise an expired thread", err)
+			}
+			if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.anonymise", Object: "thread/" + t.id,
+				Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages anonymised: texts, names, entities, attachments and search terms removed; routing and statistics kept"}); err != nil {
+				return err
+			}
+			continue
+		}
 		n, err := s.deleteThread(ctx, t.id)
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, op, "cannot delete an expired thread", err)
@@ -208,6 +244,47 @@ func (s *Service) Retention(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// AnonymisedSubject replaces the subject of an anonymised thread.
+const AnonymisedSubject = "[anonymised]"
+
+// anonymiseThread removes a thread's content and personal data and keeps
+// what routing and statistics need: the thread's ID, crime area, priority,
+// status, participating nodes and agencies, dates and deadline; per
+// message its kind, nodes, agency, markings, recipients and
+// acknowledgement times.
+func (s *Service) anonymiseThread(ctx context.Context, id string) (int, error) {
+	var n int
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_messages WHERE thread_id = ?`, id).Scan(&n); err != nil {
+			return err
+		}
+		now := store.FormatTime(s.d.Clock.Now())
+		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET subject = ?, case_refs = '[]', created_by = '', keep_reason = '', search = '', anonymised_at = ?,
+			status = CASE WHEN status = ? THEN ? ELSE status END WHERE id = ?`, AnonymisedSubject, now, StatusOpen, StatusClosed, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ex_messages SET body = '', author = '', entities = '[]', handling_note = '', permission = '', reason = '', search = '' WHERE thread_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE ex_shares SET shared_by = '' WHERE thread_id = ?`, id); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM ex_terms WHERE thread_id = ?`,
+			`DELETE FROM ex_attachments WHERE thread_id = ?`,
+			`DELETE FROM ex_imports WHERE thread_id = ?`,
+			`DELETE FROM ex_notification_reads WHERE notification_id IN (SELECT id FROM ex_notifications WHERE thread_id = ?)`,
+			`DELETE FROM ex_notifications WHERE thread_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		return deleteEnvelopes(ctx, tx, id)
+	})
+	return n, err
 }
 
 // deleteThread removes a thread and every trace of its content.
@@ -222,6 +299,7 @@ func (s *Service) deleteThread(ctx context.Context, id string) (int, error) {
 			`DELETE FROM ex_attachments WHERE thread_id = ?`,
 			`DELETE FROM ex_deliveries WHERE thread_id = ?`,
 			`DELETE FROM ex_imports WHERE thread_id = ?`,
+			`DELETE FROM ex_notification_reads WHERE notification_id IN (SELECT id FROM ex_notifications WHERE thread_id = ?)`,
 			`DELETE FROM ex_notifications WHERE thread_id = ?`,
 			`DELETE FROM ex_shares WHERE thread_id = ?`,
 			`DELETE FROM ex_messages WHERE thread_id = ?`,
@@ -231,17 +309,22 @@ func (s *Service) deleteThread(ctx context.Context, id string) (int, error) {
 				return err
 			}
 		}
-		// The envelopes that carried the thread hold its content too.
-		convs := []any{id, id + "/ack", TypeMessage, TypeAck}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM fed_inbox WHERE conversation IN (?, ?) AND type IN (?, ?) AND state IN (?, ?)`,
-			append(convs, federation.InHandled, federation.InFailed)...); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM fed_outbox WHERE conversation IN (?, ?) AND type IN (?, ?) AND state IN (?, ?, ?)`,
-			append(convs, federation.OutDelivered, federation.OutRejected, federation.OutFailed)...)
-		return err
+		return deleteEnvelopes(ctx, tx, id)
 	})
 	return n, err
+}
+
+// deleteEnvelopes removes the finished federation envelopes that carried a
+// thread: they hold its content too.
+func deleteEnvelopes(ctx context.Context, tx *store.Tx, id string) error {
+	convs := []any{id, id + "/ack", TypeMessage, TypeAck}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM fed_inbox WHERE conversation IN (?, ?) AND type IN (?, ?) AND state IN (?, ?)`,
+		append(convs, federation.InHandled, federation.InFailed)...); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM fed_outbox WHERE conversation IN (?, ?) AND type IN (?, ?) AND state IN (?, ?, ?)`,
+		append(convs, federation.OutDelivered, federation.OutRejected, federation.OutFailed)...)
+	return err
 }
 
 // Notification is an in-app notification. Texts never carry message content.
@@ -273,17 +356,20 @@ func notificationScope(actor *auth.Principal) (string, []any) {
 	if len(roles) > 0 {
 		inRoles = "(" + strings.Join(roles, ", ") + ")"
 	}
-	q := `((agency = ? AND role = '') OR (role IN ` + inRoles + ` AND (agency = '' OR agency = ?)))`
+	q := `((n.agency = ? AND n.role = '') OR (n.role IN ` + inRoles + ` AND (n.agency = '' OR n.agency = ?)))`
 	return q, append(args, actor.Agency)
 }
 
-// Notifications lists the caller's notifications, newest first.
+// Notifications lists the caller's notifications, newest first. Read
+// state is per user: each user of an agency or role reads them separately.
 func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unreadOnly bool) ([]ExchangeNotification, error) {
 	where, args := notificationScope(actor)
 	if unreadOnly {
-		where += ` AND read_at = ''`
+		where += ` AND r.read_at IS NULL`
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, thread_id, kind, text, created_at, read_at FROM ex_notifications WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT 200`, args...)
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT n.id, n.thread_id, n.kind, n.text, n.created_at, COALESCE(r.read_at, '') FROM ex_notifications n
+		LEFT JOIN ex_notification_reads r ON r.notification_id = n.id AND r.username = ? WHERE `+where+` ORDER BY n.created_at DESC, n.id DESC LIMIT 200`,
+		append([]any{actor.Username}, args...)...)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "exchange.Notifications", "cannot read notifications", err)
 	}
@@ -301,10 +387,14 @@ func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unre
 	return out, rows.Err()
 }
 
-// MarkNotificationsRead marks every notification of the caller read.
+// MarkNotificationsRead marks every notification of the caller read for
+// the caller only; colleagues keep their own unread notifications.
 func (s *Service) MarkNotificationsRead(ctx context.Context, actor *auth.Principal) error {
 	where, args := notificationScope(actor)
-	_, err := s.d.Store.ExecContext(ctx, `UPDATE ex_notifications SET read_at = ? WHERE read_at = '' AND `+where, append([]any{store.FormatTime(s.d.Clock.Now())}, args...)...)
+	_, err := s.d.Store.ExecContext(ctx, `INSERT INTO ex_notification_reads (notification_id, username, read_at)
+		SELECT n.id, ?, ? FROM ex_notifications n WHERE `+where+` AND NOT EXISTS (SELECT 1 FROM ex_notification_reads r WHERE r.notification_id = n.id AND r.username = ?)
+		ON CONFLICT (notification_id, username) DO NOTHING`,
+		append(append([]any{actor.Username, store.FormatTime(s.d.Clock.Now())}, args...), actor.Username)...)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "exchange.MarkNotificationsRead", "cannot update notifications", err)
 	}

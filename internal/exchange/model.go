@@ -81,6 +81,13 @@ func (m MessageMarkings) Label() string {
 	return b.String()
 }
 
+// auditLabel is Label without the free text of the handling note: the
+// audit log outlives the thread, so it records codes, never content.
+func (m MessageMarkings) auditLabel() string {
+	m.HandlingNote = ""
+	return m.Label()
+}
+
 func (m *MessageMarkings) normalise(op string) error {
 	m.Classification = strings.ToLower(strings.TrimSpace(m.Classification))
 	if !slices.Contains(classifications, m.Classification) {
@@ -235,8 +242,11 @@ type Thread struct {
 	Overdue      bool      `json:"overdue"`
 	ReviewAt     time.Time `json:"review_at" doc:"retention review date"`
 	KeepReason   string    `json:"keep_reason,omitempty"`
-	Marking      string    `json:"marking" doc:"summary of the messages' markings: highest classification, handling codes, onward restriction"`
-	Messages     []Message `json:"messages,omitempty"`
+	// RetentionAction is what happens at the review date without a reason to keep.
+	RetentionAction string    `json:"retention_action" enum:"delete,anonymise" doc:"at the review date without a reason to keep: delete the thread, or anonymise it (content and personal data removed, routing and statistics kept)"`
+	AnonymisedAt    time.Time `json:"anonymised_at,omitzero" doc:"when the thread was anonymised at its review"`
+	Marking         string    `json:"marking" doc:"summary of the messages' markings: highest classification, handling codes, onward restriction"`
+	Messages        []Message `json:"messages,omitempty"`
 }
 
 // RoutingInfo is what the national contact unit sees of a thread: routing

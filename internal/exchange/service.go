@@ -39,10 +39,13 @@ type Config struct {
 	DatabaseDeadline time.Duration // standard information available in a database (default 3 days)
 	DefaultDeadline  time.Duration // every other request (default 7 days)
 	// RemindFraction of a deadline's window before expiry sends the reminder (default 0.25).
-	RemindFraction     float64
-	Retention          time.Duration // review date after creation (default 3 years)
-	RetentionWarning   time.Duration // warn owners this long before the review date (default 30 days)
-	KeepExtension      time.Duration // a recorded reason to keep moves the review date this far (default 1 year)
+	RemindFraction   float64
+	Retention        time.Duration // review date after creation (default 3 years)
+	RetentionWarning time.Duration // warn owners this long before the review date (default 30 days)
+	KeepExtension    time.Duration // a recorded reason to keep moves the review date this far (default 1 year)
+	// RetentionAction at the review date without a reason to keep:
+	// RetentionDelete (default) or RetentionAnonymise; a thread may set its own.
+	RetentionAction    string
 	MaxAttachmentBytes int64         // per attachment (default 1 MiB; requests are limited by --max-body-bytes too)
 	MaxAttachments     int           // per message (default 10)
 	Interval           time.Duration // how often the job checks deadlines and retention (default 1 min)
@@ -55,7 +58,7 @@ func DefaultConfig() Config {
 	return Config{
 		UrgentDeadline: 8 * time.Hour, DatabaseDeadline: 3 * 24 * time.Hour, DefaultDeadline: 7 * 24 * time.Hour,
 		RemindFraction: 0.25, Retention: 3 * 365 * 24 * time.Hour, RetentionWarning: 30 * 24 * time.Hour,
-		KeepExtension: 365 * 24 * time.Hour, MaxAttachmentBytes: 1 << 20, MaxAttachments: 10,
+		KeepExtension: 365 * 24 * time.Hour, RetentionAction: RetentionDelete, MaxAttachmentBytes: 1 << 20, MaxAttachments: 10,
 		Interval: time.Minute, RoutePoll: time.Second,
 	}
 }
@@ -73,8 +76,9 @@ type Deps struct {
 
 // Service is the exchange module of one node.
 type Service struct {
-	d   Deps
-	cfg Config
+	d        Deps
+	cfg      Config
+	importer CaseImporter
 }
 
 // New builds the service; call Register before the federation starts.
@@ -100,6 +104,9 @@ func New(d Deps, cfg Config) *Service {
 	}
 	if cfg.KeepExtension <= 0 {
 		cfg.KeepExtension = def.KeepExtension
+	}
+	if cfg.RetentionAction != RetentionAnonymise {
+		cfg.RetentionAction = RetentionDelete
 	}
 	if cfg.MaxAttachmentBytes <= 0 {
 		cfg.MaxAttachmentBytes = def.MaxAttachmentBytes
@@ -353,7 +360,7 @@ func (s *Service) Compose(ctx context.Context, actor *auth.Principal, in NewThre
 		return Thread{}, dbErr(op, "could not save the request", err)
 	}
 	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.create", Object: "thread/" + t.ID,
-		Detail: "message " + msg.ID + " to " + strings.Join(append(parties, agencies...), ",") + "; " + msg.MarkingLabel}); err != nil {
+		Detail: "message " + msg.ID + " to " + strings.Join(append(parties, agencies...), ",") + "; " + msg.Markings.auditLabel()}); err != nil {
 		return Thread{}, err
 	}
 	if len(parties) > 0 {
@@ -478,7 +485,7 @@ func (s *Service) Reply(ctx context.Context, actor *auth.Principal, threadID str
 		return Message{}, dbErr(op, "could not save the message", err)
 	}
 	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.message.send", Object: "thread/" + t.ID,
-		Detail: msg.Kind + " " + msg.ID + " to " + strings.Join(to, ",") + "; " + msg.MarkingLabel}); err != nil {
+		Detail: msg.Kind + " " + msg.ID + " to " + strings.Join(to, ",") + "; " + msg.Markings.auditLabel()}); err != nil {
 		return Message{}, err
 	}
 	if len(to) > 0 {
@@ -640,45 +647,139 @@ func (s *Service) KeepThread(ctx context.Context, actor *auth.Principal, threadI
 		Detail: "review date " + store.FormatTime(t.ReviewAt) + "; reason: " + reason})
 }
 
-// ImportEntity copies a structured entity of a received message into a
-// local case, with its provenance (node, agency, thread, message, markings).
-func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threadID, messageID string, index int, caseRef string) (string, error) {
-	const op = "exchange.ImportEntity"
-	caseRef = strings.TrimSpace(caseRef)
-	if caseRef == "" || len(caseRef) > 100 {
-		return "", errs.New(errs.Invalid, op, "the local case reference is required")
+// SetRetentionAction chooses what happens to a thread at its review date
+// when no reason to keep it is recorded: RetentionDelete, RetentionAnonymise,
+// or "" for the node's setting. Audited.
+func (s *Service) SetRetentionAction(ctx context.Context, actor *auth.Principal, threadID, action string) (Thread, error) {
+	const op = "exchange.SetRetentionAction"
+	action = strings.ToLower(strings.TrimSpace(action))
+	if action == "anonymize" {
+		action = RetentionAnonymise
+	}
+	if action != "" && action != RetentionDelete && action != RetentionAnonymise {
+		return Thread{}, errs.New(errs.Invalid, op, "the retention action must be delete, anonymise or empty for the node's setting")
 	}
 	t, err := s.visibleThread(ctx, actor, threadID)
 	if err != nil {
-		return "", err
+		return Thread{}, err
+	}
+	if !t.AnonymisedAt.IsZero() {
+		return Thread{}, errs.New(errs.Conflict, op, "the thread is already anonymised")
+	}
+	if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_threads SET retention_action = ? WHERE id = ?`, action, t.ID); err != nil {
+		return Thread{}, dbErr(op, "could not record the retention action", err)
+	}
+	t.RetentionAction = s.retentionAction(action)
+	return t, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.retention", Object: "thread/" + t.ID,
+		Detail: "at review " + store.FormatTime(t.ReviewAt) + ": " + t.RetentionAction})
+}
+
+// CaseImport is a received entity to be filed into a local case with its
+// provenance; the case database (internal/cases) does the filing.
+type CaseImport struct {
+	CaseRef      string
+	Role         string
+	Entity       MessageEntity
+	SourceNode   string
+	SourceAgency string
+	ThreadID     string
+	MessageID    string
+	EntityIndex  int
+	SentAt       time.Time
+	Markings     MessageMarkings
+	MarkingLabel string // without the free-text handling note
+}
+
+// CaseImportResult is what the case database did with an import.
+type CaseImportResult struct {
+	CaseReference   string
+	EntityID        string
+	Created         bool // a new case entity was stored (false: an identical one was linked)
+	AlreadyImported bool // this entity of this message was in the case already
+	Unmapped        map[string]string
+}
+
+// CaseImporter files an entity into a local case (wired by the app to
+// internal/cases, so neither package imports the other).
+type CaseImporter func(ctx context.Context, actor *auth.Principal, in CaseImport) (CaseImportResult, error)
+
+// SetCaseImporter connects the local case database.
+func (s *Service) SetCaseImporter(f CaseImporter) { s.importer = f }
+
+// ImportInput chooses the local case (and the entity's role in it).
+type ImportInput struct {
+	CaseRef string `json:"case_ref" minLength:"1" maxLength:"100" doc:"reference of the local case to import into"`
+	Role    string `json:"role,omitempty" enum:"suspect,victim,witness,associate,object," doc:"the entity's role in the case"`
+}
+
+// ImportEntity files a structured entity of a message into a local case of
+// the case database, with its provenance (providing node and agency,
+// thread, message, time, markings, importing user). Importing the same
+// entity into the same case again changes nothing. Audited here and by the
+// case database.
+func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threadID, messageID string, index int, in ImportInput) (EntityImport, error) {
+	const op = "exchange.ImportEntity"
+	in.CaseRef = strings.TrimSpace(in.CaseRef)
+	if in.CaseRef == "" || len(in.CaseRef) > 100 {
+		return EntityImport{}, errs.New(errs.Invalid, op, "the local case reference is required")
+	}
+	t, err := s.visibleThread(ctx, actor, threadID)
+	if err != nil {
+		return EntityImport{}, err
 	}
 	m, err := s.message(ctx, t.ID, messageID)
 	if err != nil {
-		return "", err
+		return EntityImport{}, err
 	}
 	if index < 0 || index >= len(m.Entities) {
-		return "", errs.New(errs.NotFound, op, "the message has no such entity")
+		return EntityImport{}, errs.New(errs.NotFound, op, "the message has no such entity")
 	}
-	prov := map[string]any{"node": m.Node, "agency": m.Agency, "thread": t.ID, "message": m.ID, "sent_at": m.CreatedAt, "markings": m.Markings, "marking_label": m.Markings.Label()}
-	ej, _ := json.Marshal(m.Entities[index])
+	if s.importer == nil {
+		return EntityImport{}, errs.New(errs.Unavailable, op, "the case database is not available on this node")
+	}
+	e := m.Entities[index]
+	res, err := s.importer(ctx, actor, CaseImport{CaseRef: in.CaseRef, Role: in.Role, Entity: e, SourceNode: m.Node, SourceAgency: m.Agency, ThreadID: t.ID,
+		MessageID: m.ID, EntityIndex: index, SentAt: m.CreatedAt, Markings: m.Markings, MarkingLabel: m.Markings.auditLabel()})
+	if err != nil {
+		return EntityImport{}, err
+	}
+	prov := map[string]any{"node": m.Node, "agency": m.Agency, "thread": t.ID, "message": m.ID, "entity_index": index, "sent_at": m.CreatedAt,
+		"markings": m.Markings, "marking_label": m.Markings.Label(), "case_entity": res.EntityID}
+	if len(res.Unmapped) > 0 {
+		prov["unmapped"] = res.Unmapped
+	}
+	ej, _ := json.Marshal(e)
 	pj, _ := json.Marshal(prov)
-	id := newID()
-	if _, err := s.d.Store.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, case_ref, entity, provenance, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, t.ID, m.ID, caseRef, string(ej), string(pj), actor.Username, store.FormatTime(s.d.Clock.Now())); err != nil {
-		return "", dbErr(op, "could not import the entity", err)
+	now := s.d.Clock.Now()
+	im := EntityImport{ID: newID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
+		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
+	r, err := s.d.Store.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
+		im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
+	if err != nil {
+		return EntityImport{}, dbErr(op, "could not record the import", err)
 	}
-	return id, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
-		Detail: "entity " + itoa(int64(index)) + " of message " + m.ID + " into case " + caseRef})
+	if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
+		im.AlreadyImported = true
+		return im, nil
+	}
+	return im, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
+		Detail: "entity " + itoa(int64(index)) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
 }
 
-// Import is an entity imported into a local case.
+// EntityImport is an entity imported into a local case.
 type EntityImport struct {
-	ID         string          `json:"id"`
-	CaseRef    string          `json:"case_ref"`
-	Entity     MessageEntity   `json:"entity"`
-	Provenance json.RawMessage `json:"provenance"`
-	ImportedBy string          `json:"imported_by"`
-	ImportedAt time.Time       `json:"imported_at"`
+	ID              string          `json:"id"`
+	CaseRef         string          `json:"case_ref"`
+	CaseEntityID    string          `json:"case_entity_id,omitempty" doc:"the entity in the case database"`
+	MessageID       string          `json:"message_id"`
+	EntityIndex     int             `json:"entity_index"`
+	Entity          MessageEntity   `json:"entity"`
+	Provenance      json.RawMessage `json:"provenance"`
+	ImportedBy      string          `json:"imported_by"`
+	ImportedAt      time.Time       `json:"imported_at"`
+	Created         bool            `json:"created,omitempty" doc:"a new entity was stored in the case database (false: an identical one was linked)"`
+	AlreadyImported bool            `json:"already_imported,omitempty" doc:"this entity was imported into this case before; nothing changed"`
 }
 
 // Imports lists entities imported from a thread.
@@ -687,7 +788,7 @@ func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, case_ref, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at`, t.ID)
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, t.ID)
 	if err != nil {
 		return nil, dbErr("exchange.Imports", "cannot read imports", err)
 	}
@@ -696,7 +797,7 @@ func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID s
 	for rows.Next() {
 		var im EntityImport
 		var e, p, at string
-		if err := rows.Scan(&im.ID, &im.CaseRef, &e, &p, &im.ImportedBy, &at); err != nil {
+		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
 			return nil, dbErr("exchange.Imports", "cannot read imports", err)
 		}
 		_ = json.Unmarshal([]byte(e), &im.Entity)

@@ -126,13 +126,13 @@ func nonNilE(x []MessageEntity) []MessageEntity {
 	return x
 }
 
-const threadCols = `id, subject, crime_area, priority, database_info, case_refs, parties, origin_node, origin_agency, agency, status, created_by, created_at, updated_at, deadline_at, review_at, keep_reason`
+const threadCols = `id, subject, crime_area, priority, database_info, case_refs, parties, origin_node, origin_agency, agency, status, created_by, created_at, updated_at, deadline_at, review_at, keep_reason, retention_action, anonymised_at`
 
 func (s *Service) scanThread(r interface{ Scan(...any) error }) (Thread, error) {
 	var t Thread
 	var db int
-	var refs, parties, c, u, d, rv string
-	err := r.Scan(&t.ID, &t.Subject, &t.CrimeArea, &t.Priority, &db, &refs, &parties, &t.OriginNode, &t.OriginAgency, &t.Agency, &t.Status, &t.CreatedBy, &c, &u, &d, &rv, &t.KeepReason)
+	var refs, parties, c, u, d, rv, act, anon string
+	err := r.Scan(&t.ID, &t.Subject, &t.CrimeArea, &t.Priority, &db, &refs, &parties, &t.OriginNode, &t.OriginAgency, &t.Agency, &t.Status, &t.CreatedBy, &c, &u, &d, &rv, &t.KeepReason, &act, &anon)
 	if err != nil {
 		return t, err
 	}
@@ -140,6 +140,7 @@ func (s *Service) scanThread(r interface{ Scan(...any) error }) (Thread, error) 
 	_ = json.Unmarshal([]byte(refs), &t.CaseRefs)
 	_ = json.Unmarshal([]byte(parties), &t.Parties)
 	t.CreatedAt, t.UpdatedAt, t.DeadlineAt, t.ReviewAt = store.ParseTime(c), store.ParseTime(u), store.ParseTime(d), store.ParseTime(rv)
+	t.RetentionAction, t.AnonymisedAt = s.retentionAction(act), store.ParseTime(anon)
 	t.Overdue = t.Status == StatusOpen && !t.DeadlineAt.IsZero() && s.d.Clock.Now().After(t.DeadlineAt)
 	return t, nil
 }

@@ -81,9 +81,16 @@ func (s *Server) registerExchange() {
 		})
 	register(s, huma.Operation{OperationID: "import-entity", Method: http.MethodPost, Path: "/api/v1/exchange/threads/{id}/messages/{message}/entities/{index}/import",
 		Summary: "Import a received entity into a local case, with its provenance", Tags: tags, DefaultStatus: http.StatusCreated, Errors: []int{http.StatusBadRequest, http.StatusNotFound}},
-		auth.ActExchangeImport, func(ctx context.Context, in *exImportInput) (*Body[sentOutput], error) {
-			id, err := x.ImportEntity(ctx, p(ctx), in.ID, in.Message, in.Index, in.Body.CaseRef)
-			return &Body[sentOutput]{sentOutput{ID: id}}, err
+		auth.ActExchangeImport, func(ctx context.Context, in *exImportInput) (*Body[exchange.EntityImport], error) {
+			im, err := x.ImportEntity(ctx, p(ctx), in.ID, in.Message, in.Index, in.Body)
+			return &Body[exchange.EntityImport]{im}, err
+		})
+	register(s, huma.Operation{OperationID: "set-thread-retention", Method: http.MethodPost, Path: "/api/v1/exchange/threads/{id}/retention",
+		Summary: "Choose what happens to a thread at its review date without a reason to keep: delete or anonymise (empty: the node's setting)", Tags: tags,
+		Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict}},
+		auth.ActExchangeKeep, func(ctx context.Context, in *retentionInput) (*Body[exchange.Thread], error) {
+			t, err := x.SetRetentionAction(ctx, p(ctx), in.ID, in.Body.Action)
+			return &Body[exchange.Thread]{t}, err
 		})
 	register(s, huma.Operation{OperationID: "list-imports", Method: http.MethodGet, Path: "/api/v1/exchange/threads/{id}/imports",
 		Summary: "Entities imported from a thread into local cases", Tags: tags, Errors: []int{http.StatusNotFound}},
@@ -126,6 +133,7 @@ func (s *Server) registerExchange() {
 	s.handle("POST", "/exchange/threads/{id}/forward", auth.ActExchangeForward, s.exchangeForward)
 	s.handle("POST", "/exchange/threads/{id}/share", auth.ActExchangeShare, s.exchangeShare)
 	s.handle("POST", "/exchange/threads/{id}/keep", auth.ActExchangeKeep, s.exchangeKeep)
+	s.handle("POST", "/exchange/threads/{id}/retention", auth.ActExchangeKeep, s.exchangeRetention)
 	s.handle("POST", "/exchange/threads/{id}/import", auth.ActExchangeImport, s.exchangeImport)
 	s.handle("GET", "/exchange/threads/{id}/attachments/{attachment}", auth.ActExchangeRead, s.exchangeAttachment)
 }
@@ -200,8 +208,13 @@ type exImportInput struct {
 	ID      string `path:"id" maxLength:"64"`
 	Message string `path:"message" maxLength:"64"`
 	Index   int    `path:"index" minimum:"0" maximum:"1000"`
-	Body    struct {
-		CaseRef string `json:"case_ref" minLength:"1" maxLength:"100" doc:"reference of the local case"`
+	Body    exchange.ImportInput
+}
+
+type retentionInput struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body struct {
+		Action string `json:"action" enum:"delete,anonymise," doc:"delete, anonymise, or empty for the node's setting"`
 	}
 }
 
@@ -355,6 +368,18 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, status int
 	data["Thread"], data["Imports"], data["Self"] = t, im, s.d.Node.ID
 	data["ReplyKinds"] = []string{exchange.KindAnswer, exchange.KindFollowUp, exchange.KindRefusal, exchange.KindDelay}
 	data["Form"] = map[string]string{"classification": "restricted", "reliability": "B", "accuracy": "2"}
+	data["RetentionActions"] = []string{exchange.RetentionDelete, exchange.RetentionAnonymise}
+	data["CaseRoles"] = []string{"suspect", "victim", "witness", "associate", "object"}
+	// The local cases an entity can be imported into, offered by reference.
+	refs := []string{}
+	if s.d.Cases != nil && auth.Can(PrincipalFrom(ctx), auth.ActCasesEdit) && threadHasEntities(t) {
+		if cs, err := s.d.Cases.Cases(ctx, PrincipalFrom(ctx), ""); err == nil {
+			for _, c := range cs {
+				refs = append(refs, c.Reference)
+			}
+		}
+	}
+	data["CaseRefs"] = refs
 	s.render(w, r, status, "exchange_thread", "ex.thread", "nav.exchange", data, flash, errMsg)
 }
 
@@ -429,8 +454,19 @@ func (s *Server) exchangeImport(w http.ResponseWriter, r *http.Request) {
 		s.afterPost(w, r, errs.New(errs.Invalid, "exchange.ImportEntity", "choose an entity"), "")
 		return
 	}
-	_, err = s.d.Exchange.ImportEntity(ctx, PrincipalFrom(ctx), r.PathValue("id"), r.PostFormValue("message"), idx, r.PostFormValue("case_ref"))
-	s.afterPost(w, r, err, "imported")
+	im, err := s.d.Exchange.ImportEntity(ctx, PrincipalFrom(ctx), r.PathValue("id"), r.PostFormValue("message"), idx,
+		exchange.ImportInput{CaseRef: r.PostFormValue("case_ref"), Role: r.PostFormValue("role")})
+	ok := "imported"
+	if err == nil && im.AlreadyImported {
+		ok = "already-imported"
+	}
+	s.afterPost(w, r, err, ok)
+}
+
+func (s *Server) exchangeRetention(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	_, err := s.d.Exchange.SetRetentionAction(ctx, PrincipalFrom(ctx), r.PathValue("id"), r.PostFormValue("action"))
+	s.afterPost(w, r, err, "retention")
 }
 
 func (s *Server) exchangeAttachment(w http.ResponseWriter, r *http.Request) {
@@ -473,4 +509,13 @@ func (s *Server) exchangeRouting(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "exchange_routing", "ex.routing", "nav.exchange", map[string]any{"Threads": ri}, "", "")
+}
+
+func threadHasEntities(t exchange.Thread) bool {
+	for _, m := range t.Messages {
+		if len(m.Entities) > 0 {
+			return true
+		}
+	}
+	return false
 }
