@@ -175,8 +175,8 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 	}
 	pr := Provenance{ID: newID(), SourceNode: in.SourceNode, SourceAgency: in.SourceAgency, ThreadID: in.ThreadID, MessageID: in.MessageID,
 		EntityIndex: in.EntityIndex, SentAt: in.SentAt, Markings: mk, MarkingLabel: in.MarkingLabel,
-		Original:   ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
-		Unmapped:   unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}
+		Original: ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
+		Unmapped: unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT id, reference FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&pr.CaseID, &pr.CaseReference); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
