@@ -67,36 +67,6 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if strings.TrimSpace(f.Query) != "" && len(ts) == 0 {
 		return nil, errs.New(errs.Invalid, op, "search for words of at least two letters or digits")
 	}
-	// Each term must occur in the thread. A rare term drives the search from
-	// its postings; otherwise the caller's threads are walked newest first
-	// and the walk stops after one page.
-	const rareLimit = 5000
-	rarest, rareCount := -1, rareLimit
-	for i, term := range ts {
-		cond, targs := `x.term = ?`, []any{term}
-		if i == len(ts)-1 && len(term) >= 3 {
-			lo, hi := prefixRange(term)
-			cond, targs = `x.term >= ? AND x.term < ?`, []any{lo, hi}
-		}
-		where = append(where, `EXISTS (SELECT 1 FROM ex_terms x WHERE x.thread_id = t.id AND `+cond+`)`)
-		args = append(args, targs...)
-		var n int
-		if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ex_terms x WHERE `+cond+` LIMIT `+itoa(rareLimit)+`) c`, targs...).Scan(&n); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
-		}
-		if n < rareCount {
-			rarest, rareCount = i, n
-		}
-	}
-	if rarest >= 0 {
-		cond, targs := `term = ?`, []any{ts[rarest]}
-		if rarest == len(ts)-1 && len(ts[rarest]) >= 3 {
-			lo, hi := prefixRange(ts[rarest])
-			cond, targs = `term >= ? AND term < ?`, []any{lo, hi}
-		}
-		where = append(where, `t.id IN (SELECT thread_id FROM ex_terms WHERE `+cond+`)`)
-		args = append(args, targs...)
-	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 100
@@ -105,29 +75,15 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if len(where) > 0 {
 		cond = " AND " + strings.Join(where, " AND ")
 	}
-	tail := ` ORDER BY t.updated_at DESC, t.id DESC LIMIT ` + itoa(int64(limit))
 	var out []Thread
-	for _, q := range []string{
-		`SELECT ` + threadCols + ` FROM ex_threads t WHERE t.agency = ?` + cond + tail,
-		`SELECT ` + prefixed("t.", threadCols) + ` FROM ex_shares s JOIN ex_threads t ON t.id = s.thread_id WHERE s.agency = ?` + cond + tail,
-	} {
-		rows, err := s.d.Store.QueryContext(ctx, q, append([]any{actor.Agency}, args...)...)
-		if err != nil {
-			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
-		}
-		for rows.Next() {
-			t, err := s.scanThread(rows)
-			if err != nil {
-				rows.Close()
-				return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
-			}
-			out = append(out, t)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
-		}
+	var err error
+	if len(ts) == 0 {
+		out, err = s.listPlain(ctx, actor, cond, args, limit)
+	} else {
+		out, err = s.listTerms(ctx, actor, ts, cond, args, limit)
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, op, "cannot search threads", err)
 	}
 	slices.SortStableFunc(out, func(a, b Thread) int {
 		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
@@ -151,6 +107,251 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.search", Object: "threads",
 		Purpose: f.Purpose, Detail: string(fj) + " → " + itoa(int64(len(out))) + " threads"}); err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// visibleFrom are the two ways a caller sees a thread: it belongs to the
+// caller's agency, or is shared with it. Each is walked on its own index
+// and the results merged, which keeps both plans simple on both databases.
+var visibleFrom = []string{
+	` FROM ex_threads t WHERE t.agency = ?`,
+	` FROM ex_shares s JOIN ex_threads t ON t.id = s.thread_id WHERE s.agency = ?`,
+}
+
+// listPlain lists visible threads matching the filters, newest first.
+func (s *Service) listPlain(ctx context.Context, actor *auth.Principal, cond string, args []any, limit int) ([]Thread, error) {
+	var out []Thread
+	for _, from := range visibleFrom {
+		ts, err := s.queryThreads(ctx, `SELECT `+prefixed("t.", threadCols)+from+cond+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+itoa(int64(limit)), append([]any{actor.Agency}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
+func (s *Service) queryThreads(ctx context.Context, q string, args ...any) ([]Thread, error) {
+	rows, err := s.d.Store.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Thread
+	for rows.Next() {
+		t, err := s.scanThread(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// termCond is the index condition for one search term on ex_terms; the
+// last term of a query of at least three letters matches as a prefix.
+func termCond(ts []string, i int) (string, []any) {
+	if i == len(ts)-1 && len(ts[i]) >= 3 {
+		lo, hi := prefixRange(ts[i])
+		return `term >= ? AND term < ?`, []any{lo, hi}
+	}
+	return `term = ?`, []any{ts[i]}
+}
+
+const (
+	// rareLimit: a term with fewer postings drives the search from them.
+	rareLimit = 5000
+	// walkPage threads are checked per round when walking newest first.
+	walkPage = 400
+)
+
+// listTerms finds visible threads that hold every term. The plan is made
+// here rather than left to the database, so it is the same on SQLite and
+// PostgreSQL: count each term's postings (capped, from the covering
+// index); when the rarest is rare, the candidates are the visible threads
+// holding it; otherwise the caller's threads are walked newest first, a
+// page at a time. Candidates are checked term by term, rarest first, with
+// one (thread_id, term) index probe per candidate, and the walk stops as
+// soon as a page of results is full.
+func (s *Service) listTerms(ctx context.Context, actor *auth.Principal, ts []string, cond string, args []any, limit int) ([]Thread, error) {
+	// Posting counts of all terms in one round trip.
+	var parts []string
+	var cargs []any
+	for i := range ts {
+		c, a := termCond(ts, i)
+		parts = append(parts, `SELECT `+itoa(int64(i))+` AS i, COUNT(*) AS n FROM (SELECT 1 FROM ex_terms WHERE `+c+` LIMIT `+itoa(rareLimit)+`) c`+itoa(int64(i)))
+		cargs = append(cargs, a...)
+	}
+	rows, err := s.d.Store.QueryContext(ctx, strings.Join(parts, ` UNION ALL `), cargs...)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]int, len(ts))
+	for rows.Next() {
+		var i, n int
+		if err := rows.Scan(&i, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		counts[i] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	order := make([]int, len(ts)) // terms, rarest first
+	for i := range order {
+		order[i] = i
+		if counts[i] == 0 {
+			return nil, nil // a term nobody wrote: nothing can match
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return counts[a] - counts[b] })
+	drive := -1
+	if counts[order[0]] < rareLimit {
+		drive = order[0]
+	}
+	var found []string
+	for _, from := range visibleFrom {
+		var ids []string
+		check := order
+		if drive >= 0 {
+			// Every visible thread holding the rare term: at most rareLimit.
+			c, a := termCond(ts, drive)
+			cands, err := s.threadIDs(ctx, `SELECT t.id, t.updated_at`+from+cond+` AND t.id IN (SELECT thread_id FROM ex_terms WHERE `+c+`) ORDER BY t.updated_at DESC, t.id DESC`,
+				append(append([]any{actor.Agency}, args...), a...))
+			if err != nil {
+				return nil, err
+			}
+			ids, check = cands, order[1:]
+			m, err := s.matching(ctx, ts, check, ids, limit)
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, m...)
+			continue
+		}
+		// Walk newest first with keyset pages.
+		var lastAt, lastID string
+		got := 0
+		for {
+			q := `SELECT t.id, t.updated_at` + from + cond
+			qa := append([]any{actor.Agency}, args...)
+			if lastID != "" {
+				q += ` AND (t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))`
+				qa = append(qa, lastAt, lastAt, lastID)
+			}
+			page, err := s.threadPage(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+itoa(walkPage), qa)
+			if err != nil {
+				return nil, err
+			}
+			if len(page) == 0 {
+				break
+			}
+			ids = ids[:0]
+			for _, p := range page {
+				ids = append(ids, p[0])
+			}
+			lastID, lastAt = page[len(page)-1][0], page[len(page)-1][1]
+			m, err := s.matching(ctx, ts, check, ids, limit-got)
+			if err != nil {
+				return nil, err
+			}
+			found = append(found, m...)
+			got += len(m)
+			if got >= limit || len(page) < walkPage {
+				break
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	slices.Sort(found)
+	found = slices.Compact(found) // a thread of the agency may also be shared with it
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(found)), ", ")
+	fa := make([]any, len(found))
+	for i, id := range found {
+		fa[i] = id
+	}
+	return s.queryThreads(ctx, `SELECT `+threadCols+` FROM ex_threads WHERE id IN (`+ph+`)`, fa...)
+}
+
+// threadPage reads (id, updated_at) pairs.
+func (s *Service) threadPage(ctx context.Context, q string, args []any) ([][2]string, error) {
+	rows, err := s.d.Store.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (s *Service) threadIDs(ctx context.Context, q string, args []any) ([]string, error) {
+	page, err := s.threadPage(ctx, q, args)
+	out := make([]string, len(page))
+	for i, p := range page {
+		out[i] = p[0]
+	}
+	return out, err
+}
+
+// matching keeps the candidates (newest first) that hold every term in
+// check, up to limit of them, checking walkPage candidates at a time.
+func (s *Service) matching(ctx context.Context, ts []string, check []int, ids []string, limit int) ([]string, error) {
+	var out []string
+	for len(ids) > 0 && len(out) < limit {
+		batch := ids[:min(len(ids), walkPage)]
+		ids = ids[len(batch):]
+		keep := batch
+		for _, i := range check {
+			if len(keep) == 0 {
+				break
+			}
+			c, a := termCond(ts, i)
+			ph := strings.TrimSuffix(strings.Repeat("?, ", len(keep)), ", ")
+			qa := make([]any, 0, len(keep)+2)
+			for _, id := range keep {
+				qa = append(qa, id)
+			}
+			rows, err := s.d.Store.QueryContext(ctx, `SELECT DISTINCT thread_id FROM ex_terms WHERE thread_id IN (`+ph+`) AND `+c, append(qa, a...)...)
+			if err != nil {
+				return nil, err
+			}
+			has := map[string]bool{}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				has[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			next := make([]string, 0, len(has))
+			for _, id := range keep {
+				if has[id] {
+					next = append(next, id)
+				}
+			}
+			keep = next
+		}
+		out = append(out, keep...)
+	}
+	if len(out) > limit {
+		out = out[:limit]
 	}
 	return out, nil
 }

@@ -152,6 +152,68 @@ func TestExchangeAPIAndAuthorisation(t *testing.T) {
 	if b := body(t, resp); resp.StatusCode != 200 || b != "[]" && !strings.HasPrefix(b, "[") {
 		t.Fatalf("dashboard: %s", b)
 	}
+	// Read state is per user: a colleague at customs still has the notification unread.
+	customs2 := tokenAt(t, n, "customs2", "rs-customs", auth.RoleOfficer)
+	resp = apiCall(t, "POST", base+"/notifications/read", customs, "")
+	resp.Body.Close()
+	resp = apiCall(t, "GET", base+"/notifications?unread=true", customs, "")
+	if b := strings.TrimSpace(body(t, resp)); b != "[]" {
+		t.Fatalf("unread after reading: %s", b)
+	}
+	resp = apiCall(t, "GET", base+"/notifications?unread=true", customs2, "")
+	if b := body(t, resp); !strings.Contains(b, `"kind":"shared"`) {
+		t.Fatalf("colleague's unread notifications: %s", b)
+	}
+	// Retention action per thread.
+	resp = apiCall(t, "POST", base+"/threads/"+th.ID+"/retention", police, `{"action":"anonymise"}`)
+	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, `"retention_action":"anonymise"`) {
+		t.Fatalf("retention action: %d %s", resp.StatusCode, b)
+	}
+	resp = apiCall(t, "POST", base+"/threads/"+th.ID+"/retention", border, `{"action":"delete"}`)
+	if resp.StatusCode != 404 {
+		t.Fatalf("retention action by another agency: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	resp = apiCall(t, "POST", base+"/threads/"+th.ID+"/retention", auditor, `{"action":"delete"}`)
+	if resp.StatusCode != 403 {
+		t.Fatalf("retention action by the auditor: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	// Import of a received entity into a local case of the case database.
+	resp = apiCall(t, "POST", n.URL+"/api/v1/cases", customs, `{"reference":"RS-C-77","title":"Cigarettes","crime_area":"excise_fraud"}`)
+	if resp.StatusCode != 201 && resp.StatusCode != 200 {
+		t.Fatalf("create case: %d %s", resp.StatusCode, body(t, resp))
+	}
+	resp.Body.Close()
+	imp := base + "/threads/" + th.ID + "/messages/" + th.Messages[0].ID + "/entities/0/import"
+	resp = apiCall(t, "POST", imp, customs, `{"case_ref":"RS-C-77","role":"associate"}`)
+	b := body(t, resp)
+	if resp.StatusCode != 201 || !strings.Contains(b, `"case_entity_id"`) || !strings.Contains(b, `"created":true`) {
+		t.Fatalf("import: %d %s", resp.StatusCode, b)
+	}
+	resp = apiCall(t, "POST", imp, customs, `{"case_ref":"RS-C-77","role":"associate"}`)
+	if b := body(t, resp); resp.StatusCode != 201 || !strings.Contains(b, `"already_imported":true`) {
+		t.Fatalf("second import: %d %s", resp.StatusCode, b)
+	}
+	resp = apiCall(t, "POST", imp, customs, `{"case_ref":"RS-NONE"}`)
+	if p := problem(t, resp); resp.StatusCode != 404 || !strings.Contains(p.Detail, "RS-NONE") {
+		t.Fatalf("import into an unknown case: %d %+v", resp.StatusCode, p)
+	}
+	resp = apiCall(t, "GET", n.URL+"/api/v1/cases/RS-C-77", customs, "")
+	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "Balkan Trade") {
+		t.Fatalf("case after import: %d %s", resp.StatusCode, b)
+	}
+	// The auditor sees the audit trail of all this, not the content.
+	resp = apiCall(t, "GET", n.URL+"/api/v1/audit/entries?limit=200", auditor, "")
+	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "exchange.entity.import") || !strings.Contains(b, "exchange.thread.retention") ||
+		strings.Contains(b, "Cigarette") || strings.Contains(b, "MSKU") {
+		t.Fatalf("audit trail for the auditor: %d %s", resp.StatusCode, b)
+	}
+	resp = apiCall(t, "GET", base+"/threads?q=smuggling", auditor, "")
+	if resp.StatusCode != 403 {
+		t.Fatalf("auditor searches content: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
 }
 
 func jsonString(v any) string {
