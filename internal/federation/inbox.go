@@ -244,14 +244,14 @@ func (s *Service) runInbox(ctx context.Context) {
 func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 	handled := 0
 	for {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, envelope, routed_to FROM fed_inbox WHERE state = ? ORDER BY received_at, conversation, seq LIMIT 200`, InReceived)
+		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, envelope, routed_to, received_at FROM fed_inbox WHERE state = ? ORDER BY received_at, conversation, seq LIMIT 200`, InReceived)
 		if err != nil {
 			return handled, err
 		}
 		var items []inboxItem
 		for rows.Next() {
 			var it inboxItem
-			if err := rows.Scan(&it.id, &it.envelope, &it.routed); err != nil {
+			if err := rows.Scan(&it.id, &it.envelope, &it.routed, &it.receivedAt); err != nil {
 				rows.Close()
 				return handled, err
 			}
@@ -279,7 +279,17 @@ func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 	}
 }
 
-type inboxItem struct{ id, envelope, routed string }
+type inboxItem struct{ id, envelope, routed, receivedAt string }
+
+// ErrNotYet is returned by a handler when an envelope refers to something
+// that another conversation has not delivered yet (an evidence file before
+// the workspace it belongs to, a status notice before the request). The
+// envelope stays in the inbox and is handled again on the next pass, until
+// NotYetLimit after its arrival, when it is set aside as failed.
+var ErrNotYet = errors.New("depends on a message not received yet")
+
+// NotYetLimit is how long an envelope may wait for what it depends on.
+const NotYetLimit = 7 * 24 * time.Hour
 
 // dispatchBatch runs the handlers of items, all in one transaction or, when
 // one is true, each in its own (marking failures).
@@ -323,13 +333,23 @@ func (s *Service) dispatchBatch(ctx context.Context, items []inboxItem, one bool
 		return len(envs), nil
 	}
 	handled := 0
+	waiting := map[string]bool{} // conversations held up by an ErrNotYet
 	for _, it := range items {
 		var env Envelope
+		if err := json.Unmarshal([]byte(it.envelope), &env); err == nil && env.Conversation != "" && waiting[env.From+"/"+env.Conversation] {
+			continue // keep the conversation's order
+		}
 		herr := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 			var err error
 			env, err = handle(tx, it)
 			return err
 		})
+		if errors.Is(herr, ErrNotYet) && s.d.Clock.Now().Sub(store.ParseTime(it.receivedAt)) < NotYetLimit {
+			// Left as received: handled again on the next pass.
+			waiting[env.From+"/"+env.Conversation] = true
+			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET last_error = ? WHERE id = ?`, clipText(herr.Error(), 500), it.id)
+			continue
+		}
 		if herr != nil {
 			s.d.Logger.Error("handler failed", "type", env.Type, "envelope", it.id, "err", herr)
 			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, clipText(herr.Error(), 500), it.id)

@@ -160,8 +160,9 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 	var parties string
 	if err := tx.QueryRowContext(ctx, `SELECT parties FROM jit_workspaces WHERE id = ?`, f.Workspace).Scan(&parties); err != nil {
 		if isNoRows(err) {
-			s.d.Logger.Warn("jit: evidence file for an unknown workspace refused", "from", in.From, "workspace", f.Workspace)
-			return nil
+			// Files travel in their own conversation and may overtake the
+			// workspace's first event: wait for it rather than drop the file.
+			return federation.ErrNotYet
 		}
 		return err
 	}

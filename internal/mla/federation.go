@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -229,7 +230,9 @@ func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.
 	}
 	r, err := s.scan(tx.QueryRowContext(ctx, `SELECT `+reqCols+` FROM mla_requests WHERE id = ?`, u.RequestID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return errs.New(errs.NotFound, op, "status notice for an unknown request")
+		// The request itself may still wait in this node's NCU queue (a
+		// withdrawal can overtake it): keep the notice until it is routed.
+		return fmt.Errorf("%s: status notice for request %s: %w", op, u.RequestID, federation.ErrNotYet)
 	}
 	if err != nil {
 		return err
