@@ -46,6 +46,8 @@ type Service struct {
 	mu    sync.RWMutex
 	model *match.Model
 
+	ix *memIndex
+
 	wake chan struct{}
 }
 
@@ -58,7 +60,7 @@ func New(d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Service{d: d, wake: make(chan struct{}, 1)}
+	return &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -75,6 +77,11 @@ func (s *Service) notify() {
 // Run answers received queries and flushes queued audit entries until ctx
 // ends.
 func (s *Service) Run(ctx context.Context) {
+	go func() {
+		if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("cases: building the candidate index failed; searches use the database", "err", err)
+		}
+	}()
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {

@@ -517,7 +517,8 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 	return e, created, nil
 }
 
-// storeEntity inserts a normalised entity with its index keys inside tx.
+// storeEntity inserts a normalised entity with its index keys inside tx
+// and adds it to the in-memory candidate index.
 func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Principal, kind entity.Kind, in EntityInput) (Entity, bool, error) {
 	var caseID string
 	if in.Case != "" {
@@ -549,8 +550,15 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 		}
 	} else if err != nil {
 		return Entity{}, false, err
-	} else if err := s.insertKeys(ctx, tx, e.pk, entityKeys(kind, e.Fields, e.Aliases, s.d.Region)); err != nil {
-		return Entity{}, false, err
+	} else {
+		it := s.indexItem(e.pk, kind, e.Fields, e.Aliases)
+		if err := s.insertKeys(ctx, tx, e.pk, it.keys); err != nil {
+			return Entity{}, false, err
+		}
+		// Indexed now rather than after commit, so every caller's write is
+		// searchable: a rolled-back row is never reported (candidates are
+		// read back from the database) and its pk, if reused, is replaced.
+		s.ix.add([]memItem{it}, true)
 	}
 	if caseID != "" {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_case_entities (case_id, entity_id, role) VALUES (?, ?, ?) ON CONFLICT (case_id, entity_id) DO NOTHING`, caseID, e.ID, in.Role); err != nil {
@@ -808,6 +816,7 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string
 	if keep == dup {
 		return errs.New(errs.Invalid, op, "choose two different entities")
 	}
+	var dupPK int64
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var k1, k2, m1 string
 		if err := tx.QueryRowContext(ctx, `SELECT kind, merged_into FROM cases_entities WHERE id = ?`, keep).Scan(&k1, &m1); err != nil {
@@ -830,23 +839,30 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string
 			return errs.New(errs.Conflict, op, "the duplicate is already merged")
 		}
 		// Anything merged into dup now points at keep.
-		_, err = tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE merged_into = ?`, keep, dup)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE merged_into = ?`, keep, dup); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT pk FROM cases_entities WHERE id = ?`, dup).Scan(&dupPK)
 	})
 	if err != nil {
 		return unavailable(op, err)
 	}
+	s.ix.setDead([]int64{dupPK}, true)
 	return s.record(ctx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
 }
 
 // Unmerge restores a merged entity.
 func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) error {
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> ''`, id)
+	var pk int64
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> '' RETURNING pk`, id).Scan(&pk)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.New(errs.Conflict, "cases.Unmerge", "the entity is not merged")
+	}
 	if err != nil {
 		return unavailable("cases.Unmerge", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.Conflict, "cases.Unmerge", "the entity is not merged")
-	}
+	s.ix.setDead([]int64{pk}, false)
 	return s.record(ctx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
 }

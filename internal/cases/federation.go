@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -293,60 +295,92 @@ type localHit struct {
 
 // MatchBatch matches items against local data with a few parallel
 // workers and returns for each item its best candidate at or above the
-// medium band (nil for no hit).
+// medium band (nil for no hit). The candidates of the whole batch are read
+// back from the database together.
 func (s *Service) MatchBatch(ctx context.Context, items []QueryItem) ([]*Candidate, error) {
-	out := make([]*Candidate, len(items))
-	workers := 4
-	if len(items) < workers {
-		workers = len(items)
-	}
-	var wg sync.WaitGroup
+	found := make([][]scored, len(items))
+	workers := min(len(items), max(runtime.GOMAXPROCS(0), 4))
 	var mu sync.Mutex
 	var first error
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				it := items[i]
-				kind, f, err := s.prepareProbe(it.Probe)
-				if err != nil {
-					continue // an item we cannot read is a no-hit
-				}
-				cs, err := s.match(ctx, s.d.Store, kind, f, medScore)
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					continue
-				}
-				if len(cs) > 0 {
-					c := cs[0]
-					for _, x := range cs[1:] {
-						if x.Score > c.Score {
-							c = x
-						}
-					}
-					out[i] = &c
-				}
-			}
-		}()
-	}
-	for i := range items {
-		if ctx.Err() != nil {
-			break
+	one := func(i int) {
+		kind, f, err := s.prepareProbe(items[i].Probe)
+		if err != nil {
+			return // an item we cannot read is a no-hit
 		}
-		next <- i
+		cs, err := s.score(ctx, s.d.Store, kind, f, medScore)
+		if err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+			return
+		}
+		// Best score first (score, not weight, decides the band).
+		sort.SliceStable(cs, func(a, b int) bool { return cs[a].score > cs[b].score })
+		found[i] = cs
 	}
-	close(next)
-	wg.Wait()
+	if workers <= 1 {
+		// A single query runs in the caller's goroutine: no hand-offs
+		// to wait for on a busy machine.
+		for i := range items {
+			one(i)
+		}
+	} else {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					one(i)
+				}
+			}()
+		}
+		for i := range items {
+			if ctx.Err() != nil {
+				break
+			}
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
 	if first != nil {
 		return nil, first
 	}
-	return out, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var need []int64
+	for _, cs := range found {
+		for _, c := range cs {
+			if c.ent == nil {
+				need = append(need, c.pk)
+			}
+		}
+	}
+	got, err := s.entitiesByPK(ctx, s.d.Store, need)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Candidate, len(items))
+	for i, cs := range found {
+		for _, c := range cs {
+			e := c.ent
+			if e == nil {
+				g, ok := got[c.pk]
+				if !ok {
+					continue // merged or gone since it was indexed
+				}
+				e = &g
+			}
+			out[i] = &Candidate{Entity: *e, Score: c.score, Weight: c.weight, Band: c.band, Explanation: c.explanation}
+			break
+		}
+	}
+	return out, nil
 }
 
 func randomRef() string {

@@ -643,7 +643,9 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 	}
 	for start := 0; start < len(persons); start += 5000 {
 		end := min(start+5000, len(persons))
+		var fresh []memItem
 		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			fresh = fresh[:0]
 			for i := start; i < end; i += rowsPerStmt {
 				j := min(i+rowsPerStmt, end)
 				var b strings.Builder
@@ -651,6 +653,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 				args := make([]any, 0, 10*(j-i))
 				var keys []int64
 				var owners []int64
+				items := map[int64]memItem{}
 				for k, f := range persons[i:j] {
 					in := EntityInput{Kind: string(entity.KindPerson), Fields: f}
 					if _, err := s.normaliseEntity(&in); err != nil {
@@ -663,14 +666,29 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 					b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)")
 					args = append(args, next, newID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
 						fingerprint(entity.KindPerson, in.Fields, nil), source, by, now)
-					ks := entityKeys(entity.KindPerson, in.Fields, nil, s.d.Region)
-					keys = append(keys, ks...)
-					for range ks {
-						owners = append(owners, next)
+					items[next] = s.indexItem(next, entity.KindPerson, in.Fields, nil)
+				}
+				// Only the rows actually inserted (not already stored) get keys.
+				b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`)
+				rows, err := tx.QueryContext(ctx, b.String(), args...)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var pk int64
+					if err := rows.Scan(&pk); err != nil {
+						rows.Close()
+						return err
+					}
+					it := items[pk]
+					fresh = append(fresh, it)
+					keys = append(keys, it.keys...)
+					for range it.keys {
+						owners = append(owners, pk)
 					}
 				}
-				b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING`)
-				if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+				rows.Close()
+				if err := rows.Err(); err != nil {
 					return err
 				}
 				for len(keys) > 0 {
@@ -697,6 +715,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 		if err != nil {
 			return unavailable(op, err)
 		}
+		s.ix.add(fresh, true)
 	}
 	if s.d.Store.Dialect == store.Postgres {
 		if _, err := s.d.Store.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('cases_entities', 'pk'), (SELECT MAX(pk) FROM cases_entities))`); err != nil {

@@ -202,7 +202,8 @@ func (s *Service) prepareProbe(pr Probe) (entity.Kind, map[string]string, error)
 	return kind, in.Fields, nil
 }
 
-// candidates fetches the stored entities sharing the most keys. Each key
+// candidates fetches the stored entities sharing the most keys from the
+// cases_keys table; used until the in-memory index is built. Each key
 // contributes at most perKeyLimit entities, so a very common key (a
 // frequent name pair) costs a bounded amount; the true match shares the
 // rare keys (identifier, date of birth with a name token) anyway.
@@ -239,18 +240,139 @@ func (s *Service) candidates(ctx context.Context, q store.Querier, keys []int64)
 	return out, rows.Err()
 }
 
-// match scores the stored entities against one probe; candidates below
-// minScore are dropped. The probe must be normalised.
-func (s *Service) match(ctx context.Context, q store.Querier, kind entity.Kind, f map[string]string, minScore float64) ([]Candidate, error) {
-	if kind == entity.KindPerson {
-		return s.matchPerson(ctx, q, f, minScore)
+// entitiesByPK reads live entities by primary key (the database is the
+// source of truth for what the in-memory index found).
+func (s *Service) entitiesByPK(ctx context.Context, q store.Querier, pks []int64) (map[int64]Entity, error) {
+	out := make(map[int64]Entity, len(pks))
+	for len(pks) > 0 {
+		n := min(len(pks), 500)
+		args := make([]any, n)
+		for i, pk := range pks[:n] {
+			args[i] = pk
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE pk IN (`+placeholders(n)+`) AND merged_into = ''`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			e, err := scanEntity(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[e.pk] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		pks = pks[n:]
 	}
-	keys, fields := identKeys(kind, f, nil)
-	cands, err := s.candidates(ctx, q, keys)
-	if err != nil {
+	return out, nil
+}
+
+// ensureIndex builds the in-memory index on first use when nothing started
+// building it (tests, tools); while a build runs elsewhere it reports false
+// and the caller uses the cases_keys table.
+func (s *Service) ensureIndex(ctx context.Context) bool {
+	s.ix.mu.RLock()
+	st := s.ix.state
+	s.ix.mu.RUnlock()
+	switch st {
+	case idxReady:
+		return true
+	case idxBuilding:
+		return false
+	}
+	if _, err := s.WarmIndex(ctx); err != nil {
+		s.d.Logger.Warn("cases: building the candidate index failed; using the database", "err", err)
+		return false
+	}
+	return true
+}
+
+// scored is a candidate scored before it is read back from the database:
+// pk identifies it; ent is set when it was already read.
+type scored struct {
+	pk          int64
+	ent         *Entity
+	score       float64
+	weight      float64
+	band        string
+	explanation []match.FieldExplanation
+}
+
+// match scores the stored entities against one probe, best first;
+// candidates below minScore are dropped. The probe must be normalised.
+func (s *Service) match(ctx context.Context, q store.Querier, kind entity.Kind, f map[string]string, minScore float64) ([]Candidate, error) {
+	sc, err := s.score(ctx, q, kind, f, minScore)
+	if err != nil || len(sc) == 0 {
 		return nil, err
 	}
-	var out []Candidate
+	return s.hydrate(ctx, q, sc)
+}
+
+// hydrate reads the scored candidates' entities (those not read yet) and
+// drops any no longer live.
+func (s *Service) hydrate(ctx context.Context, q store.Querier, sc []scored) ([]Candidate, error) {
+	var need []int64
+	for _, c := range sc {
+		if c.ent == nil {
+			need = append(need, c.pk)
+		}
+	}
+	var got map[int64]Entity
+	if len(need) > 0 {
+		var err error
+		if got, err = s.entitiesByPK(ctx, q, need); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Candidate, 0, len(sc))
+	for _, c := range sc {
+		var e Entity
+		if c.ent != nil {
+			e = *c.ent
+		} else if g, ok := got[c.pk]; ok {
+			e = g
+		} else {
+			continue
+		}
+		out = append(out, Candidate{Entity: e, Score: c.score, Weight: c.weight, Band: c.band, Explanation: c.explanation})
+	}
+	return out, nil
+}
+
+// score finds and scores candidates for one probe, best first.
+func (s *Service) score(ctx context.Context, q store.Querier, kind entity.Kind, f map[string]string, minScore float64) ([]scored, error) {
+	mem := s.ensureIndex(ctx)
+	if kind == entity.KindPerson {
+		return s.scorePerson(ctx, q, f, minScore, mem)
+	}
+	keys, fields := identKeys(kind, f, nil)
+	var cands []Entity
+	if mem {
+		found := s.ix.lookup(keys, candidateLimit)
+		pks := make([]int64, len(found))
+		for i, c := range found {
+			pks[i] = c.rec.pk
+		}
+		got, err := s.entitiesByPK(ctx, q, pks)
+		if err != nil {
+			return nil, err
+		}
+		for _, pk := range pks {
+			if e, ok := got[pk]; ok {
+				cands = append(cands, e)
+			}
+		}
+	} else {
+		var err error
+		if cands, err = s.candidates(ctx, q, keys); err != nil {
+			return nil, err
+		}
+	}
+	var out []scored
 	for _, c := range cands {
 		var ck []int64
 		if c.Kind == string(entity.KindPerson) {
@@ -270,28 +392,52 @@ func (s *Service) match(ctx context.Context, q store.Querier, kind entity.Kind, 
 		if len(ex) == 0 {
 			continue
 		}
-		out = append(out, Candidate{Entity: c, Score: 1, Weight: 10 * float64(len(ex)), Band: BandHigh, Explanation: ex})
+		out = append(out, scored{pk: c.pk, ent: &c, score: 1, weight: 10 * float64(len(ex)), band: BandHigh, explanation: ex})
 	}
 	return out, nil
 }
 
-func (s *Service) matchPerson(ctx context.Context, q store.Querier, f map[string]string, minScore float64) ([]Candidate, error) {
+func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string]string, minScore float64, mem bool) ([]scored, error) {
 	probe := personVariants("probe", f, nil, s.d.Region)[0]
 	keys := personKeys(probe, nil)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	cands, err := s.candidates(ctx, q, keys)
-	if err != nil || len(cands) == 0 {
-		return nil, err
-	}
+	// right holds the candidates' engine records; owner[i] the candidate
+	// that right[i] belongs to.
 	var right []entity.Person
-	byID := map[string]Entity{}
-	for _, c := range cands {
-		if c.Kind != string(entity.KindPerson) {
-			continue
+	var owner []int
+	var pks []int64
+	var ents []*Entity
+	if mem {
+		for _, c := range s.ix.lookup(keys, candidateLimit) {
+			if c.rec.kind != entity.KindPerson {
+				continue
+			}
+			for range c.rec.persons {
+				owner = append(owner, len(pks))
+			}
+			right = append(right, c.rec.persons...)
+			pks = append(pks, c.rec.pk)
+			ents = append(ents, nil)
 		}
-		byID[c.ID] = c
-		right = append(right, personVariants(c.ID, c.Fields, c.Aliases, s.d.Region)...)
+	} else {
+		cands, err := s.candidates(ctx, q, keys)
+		if err != nil {
+			return nil, err
+		}
+		for i := range cands {
+			c := &cands[i]
+			if c.Kind != string(entity.KindPerson) {
+				continue
+			}
+			vs := personVariants(c.ID, c.Fields, c.Aliases, s.d.Region)
+			for range vs {
+				owner = append(owner, len(pks))
+			}
+			right = append(right, vs...)
+			pks = append(pks, c.pk)
+			ents = append(ents, c)
+		}
 	}
 	if len(right) == 0 {
 		return nil, nil
@@ -304,10 +450,10 @@ func (s *Service) matchPerson(ctx context.Context, q store.Querier, f map[string
 	if err != nil {
 		return nil, err
 	}
-	best := map[string]Candidate{}
+	best := map[int]scored{}
 	for _, p := range res.Pairs {
-		id := right[p.Right].ID
-		if b, ok := best[id]; ok && b.Weight >= p.Weight {
+		o := owner[p.Right]
+		if b, ok := best[o]; ok && b.weight >= p.Weight {
 			continue
 		}
 		ex := res.Explain(p)
@@ -317,17 +463,17 @@ func (s *Service) matchPerson(ctx context.Context, q store.Querier, f map[string
 				fields = append(fields, fe)
 			}
 		}
-		best[id] = Candidate{Entity: byID[id], Score: p.Score, Weight: p.Weight, Band: band(p.Score), Explanation: fields}
+		best[o] = scored{pk: pks[o], ent: ents[o], score: p.Score, weight: p.Weight, band: band(p.Score), explanation: fields}
 	}
-	out := make([]Candidate, 0, len(best))
+	out := make([]scored, 0, len(best))
 	for _, c := range best {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].Weight != out[j].Weight {
-			return out[i].Weight > out[j].Weight
+		if out[i].weight != out[j].weight {
+			return out[i].weight > out[j].weight
 		}
-		return out[i].Entity.ID < out[j].Entity.ID
+		return out[i].pk < out[j].pk
 	})
 	return out, nil
 }

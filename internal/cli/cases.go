@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -141,7 +142,8 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	queries := fs.Int("queries", 2000, "single-entity queries in the latency run (half known, half unknown)")
 	batch := fs.Int("batch", 10000, "entities in the batch query")
 	clients := fs.Int("clients", 4, "concurrent single queries")
-	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
+	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped unless --schema is given); default SQLite in --dir")
+	schema := fs.String("schema", "", "PostgreSQL schema to keep (created if missing, reused by a later run with as many persons)")
 	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory); a database left there by an earlier run with as many persons is reused")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -151,7 +153,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	}
 	opt := store.Options{}
 	if *db != "" {
-		u, drop, err := benchSchema(ctx, *db)
+		u, drop, err := benchSchema(ctx, *db, *schema)
 		if err != nil {
 			return err
 		}
@@ -228,6 +230,20 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	} else {
 		fmt.Fprintf(env.Stdout, "load: %s (%.0f persons/s), %d index keys (%.1f per person)\n", load.Round(time.Second), float64(*persons)/load.Seconds(), keys, float64(keys)/float64(*persons))
 	}
+
+	runtime.GC()
+	var m0 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	ixs, err := svc.WarmIndex(ctx)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	var m1 runtime.MemStats
+	runtime.ReadMemStats(&m1)
+	fmt.Fprintf(env.Stdout, "in-memory index: %d entities, %d postings, built in %s (streamed from the database: %s); Go heap %d MiB (before building %d MiB), process RSS %s\n",
+		ixs.Entities, ixs.Postings, ixs.Build.Round(time.Millisecond), map[bool]string{true: "yes", false: "no, filled while loading"}[reuse],
+		m1.HeapAlloc>>20, m0.HeapAlloc>>20, rss())
 
 	// Queries: noisy renderings of stored persons (Cyrillic, swapped
 	// names, typos — expected hits) and fresh persons (expected no-hits).
@@ -336,7 +352,7 @@ func benchFields(r synth.Row) map[string]string {
 	return f
 }
 
-func benchSchema(ctx context.Context, base string) (string, func(), error) {
+func benchSchema(ctx context.Context, base, keep string) (string, func(), error) {
 	db, err := sql.Open("pgx", base)
 	if err != nil {
 		return "", nil, err
@@ -348,7 +364,17 @@ func benchSchema(ctx context.Context, base string) (string, func(), error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	schema := "bench_search_" + hex.EncodeToString(b)
-	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+	create := "CREATE SCHEMA "
+	if keep != "" {
+		for _, r := range keep {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+				db.Close()
+				return "", nil, usagef("--schema: lower-case letters, digits and _ only")
+			}
+		}
+		schema, create = keep, "CREATE SCHEMA IF NOT EXISTS "
+	}
+	if _, err := db.ExecContext(ctx, create+schema); err != nil {
 		db.Close()
 		return "", nil, err
 	}
@@ -361,7 +387,23 @@ func benchSchema(ctx context.Context, base string) (string, func(), error) {
 	qv.Set("search_path", schema)
 	u.RawQuery = qv.Encode()
 	return u.String(), func() {
-		_, _ = db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		if keep == "" {
+			_, _ = db.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		}
 		db.Close()
 	}, nil
+}
+
+// rss is the process's resident set size as the kernel reports it.
+func rss() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }

@@ -1,0 +1,163 @@
+package cases
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/match/synth"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+)
+
+func testService(t *testing.T, st *store.Store) *Service {
+	t.Helper()
+	id, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+	al, err := audit.Open(context.Background(), st, id, clock.System{}, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: "rs", Region: "RS"})
+}
+
+// The in-memory index, filled by writes or streamed from the database,
+// finds what the cases_keys table finds, and follows later writes, merges
+// and unmerges.
+func TestMemIndexAgreesWithDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := &auth.Principal{Username: "ana", Agency: "rs-mup", Roles: []auth.Role{auth.RoleOfficer}}
+		s := testService(t, st)
+		g := synth.New(3)
+		var rows []map[string]string
+		var ids []*synth.Identity
+		for i := 0; i < 3000; i++ {
+			id := g.Identity()
+			ids = append(ids, id)
+			f := map[string]string{}
+			for k, v := range g.Render(id, "", false) {
+				if v != "" && k != "id" {
+					if k == "surname" {
+						k = "family_name"
+					}
+					f[k] = v
+				}
+			}
+			rows = append(rows, f)
+		}
+		if err := s.BulkLoad(ctx, p, "t", rows[:2000]); err != nil {
+			t.Fatal(err)
+		}
+		var items []QueryItem
+		for i := 0; i < 2600; i += 13 {
+			f := map[string]string{}
+			for k, v := range g.Render(ids[i], "", true) {
+				if v != "" && k != "id" {
+					if k == "surname" {
+						k = "family_name"
+					}
+					f[k] = v
+				}
+			}
+			items = append(items, QueryItem{N: i, Probe: Probe{Kind: "person", Fields: f}})
+		}
+		run := func(s *Service) []string {
+			res, err := s.MatchBatch(ctx, items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make([]string, len(res))
+			for i, c := range res {
+				if c != nil {
+					out[i] = c.Entity.ID
+				}
+			}
+			return out
+		}
+		// Entities stored after the index is built are found at once.
+		warm, err := s.WarmIndex(ctx)
+		if err != nil || warm.Entities != 2000 || !warm.Ready {
+			t.Fatalf("warm: %+v %v", warm, err)
+		}
+		if err := s.BulkLoad(ctx, p, "t", rows[2000:]); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows[2500:2510] {
+			if _, _, err := s.CreateEntity(ctx, p, EntityInput{Kind: "person", Fields: r}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mem := run(s)
+		// A fresh service streams the index from the database.
+		s2 := testService(t, st)
+		if st2, _ := s2.WarmIndex(ctx); st2.Entities != 3000 {
+			t.Fatalf("streamed %+v", st2)
+		}
+		streamed := run(s2)
+		// And one whose index is still building uses cases_keys.
+		s3 := testService(t, st)
+		s3.ix.state = idxBuilding
+		db := run(s3)
+		hits, agree := 0, 0
+		for i := range mem {
+			if mem[i] != streamed[i] {
+				t.Fatalf("item %d: incremental %q, streamed %q", i, mem[i], streamed[i])
+			}
+			if mem[i] != "" {
+				hits++
+			}
+			if mem[i] == db[i] {
+				agree++
+			}
+		}
+		if hits < len(items)*9/10 || agree < len(items)*9/10 {
+			t.Fatalf("hits %d, agreement with the database path %d of %d", hits, agree, len(items))
+		}
+		// Merging hides the duplicate from the index; unmerging restores it.
+		var target string
+		for _, id := range mem {
+			if id != "" {
+				target = id
+				break
+			}
+		}
+		keep, _, err := s.CreateEntity(ctx, p, EntityInput{Kind: "organisation", Fields: map[string]string{"name": "Keep d.o.o."}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = keep
+		other := ""
+		for _, id := range mem {
+			if id != "" && id != target {
+				other = id
+				break
+			}
+		}
+		if err := s.Merge(ctx, p, other, target); err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range run(s) {
+			if id == target {
+				t.Fatalf("item %d still finds the merged entity", i)
+			}
+		}
+		if err := s.Unmerge(ctx, p, target); err != nil {
+			t.Fatal(err)
+		}
+		again := run(s)
+		for i := range again {
+			if again[i] != mem[i] {
+				t.Fatalf("after unmerge item %d: %q, before %q", i, again[i], mem[i])
+			}
+		}
+	})
+}
