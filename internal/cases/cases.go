@@ -36,6 +36,9 @@ type Deps struct {
 	// Region is the ISO country of this node, used for phone numbers
 	// written without a country code ("RS").
 	Region string
+	// Exchange sends an owner's release as a secure-exchange message;
+	// nil on nodes without the exchange (releases are then refused).
+	Exchange ExchangeSender
 }
 
 // Service is the case database of one node.

@@ -30,9 +30,13 @@ import (
 // hit/no-hit stays fast, and it is audited on both sides with the user,
 // agency, purpose and case reference. An answer is not sensitive either: it
 // carries only per item hit or no-hit, an opaque reference and a score
-// band. A release carries personal data and is sensitive: it leaves the
-// owner only after its NCU approves it and is routed by the requesting
-// NCU to the agency that asked.
+// band. The released details themselves travel as a secure-exchange
+// message (exchange.message: protective markings, the owner's NCU gate,
+// routing by the requesting NCU, the requester's exchange inbox); a
+// cases.release notice then tells the requesting node which exchange
+// thread answers which hit. The notice carries no personal data (no
+// field, no reason), only the query, the opaque reference, released or
+// refused, the markings and the thread ID.
 const (
 	TypeQuery   = "cases.query"
 	TypeAnswer  = "cases.answer"
@@ -73,11 +77,12 @@ type answerPayload struct {
 
 // Markings are the protective markings of a release.
 type Markings struct {
-	Classification        string `json:"classification" enum:"unclassified,restricted,confidential,secret" doc:"security classification"`
+	Classification        string `json:"classification" enum:"unclassified,restricted,confidential" doc:"security classification (secret information does not travel through the exchange)"`
 	HandlingCode          string `json:"handling_code" enum:"H0,H1,H2,H3" doc:"H0 law enforcement use; H1 not for court without permission; H2 not to be disseminated further without permission; H3 other restrictions (see reason)"`
 	SourceEvaluation      string `json:"source_evaluation" enum:"A,B,C,X" doc:"4x4 source evaluation"`
 	InformationEvaluation string `json:"information_evaluation" enum:"1,2,3,4" doc:"4x4 information evaluation"`
-	Restrictions          string `json:"restrictions,omitempty" maxLength:"1000"`
+	Restrictions          string `json:"restrictions,omitempty" maxLength:"1000" doc:"the restriction when H3 is set"`
+	OnwardAllowed         bool   `json:"onward_allowed,omitempty" doc:"the requester may pass the details to another country or body without asking (not with H2)"`
 }
 
 func (m *Markings) validate(op string) error {
@@ -87,28 +92,54 @@ func (m *Markings) validate(op string) error {
 	m.InformationEvaluation = strings.TrimSpace(m.InformationEvaluation)
 	m.Restrictions = clip(m.Restrictions, 1000)
 	switch {
-	case !slices.Contains([]string{"unclassified", "restricted", "confidential", "secret"}, m.Classification):
-		return errs.New(errs.Invalid, op, "classification must be unclassified, restricted, confidential or secret")
+	case !slices.Contains([]string{"unclassified", "restricted", "confidential"}, m.Classification):
+		return errs.New(errs.Invalid, op, "classification must be unclassified, restricted or confidential (secret information does not travel through the exchange)")
 	case !slices.Contains([]string{"H0", "H1", "H2", "H3"}, m.HandlingCode):
 		return errs.New(errs.Invalid, op, "handling_code must be H0, H1, H2 or H3")
 	case !slices.Contains([]string{"A", "B", "C", "X"}, m.SourceEvaluation):
 		return errs.New(errs.Invalid, op, "source_evaluation must be A, B, C or X")
 	case !slices.Contains([]string{"1", "2", "3", "4"}, m.InformationEvaluation):
 		return errs.New(errs.Invalid, op, "information_evaluation must be 1, 2, 3 or 4")
+	case m.HandlingCode == "H3" && m.Restrictions == "":
+		return errs.New(errs.Invalid, op, "handling code H3 needs the restriction written in restrictions")
+	case m.HandlingCode == "H2" && m.OnwardAllowed:
+		return errs.New(errs.Invalid, op, "H2 (no dissemination without permission) contradicts allowing onward transmission")
 	}
 	return nil
 }
 
-type releasePayload struct {
-	QueryID    string            `json:"query_id"`
-	Reference  string            `json:"reference"`
-	Refused    bool              `json:"refused"`
-	Reason     string            `json:"reason,omitempty"`
-	Kind       string            `json:"kind,omitempty"`
-	Fields     map[string]string `json:"fields,omitempty"`
-	Markings   Markings          `json:"markings"`
-	ReleasedBy string            `json:"released_by"`
-	Agency     string            `json:"agency"`
+// ReleaseMessage is an owner's decision on a hit as it is sent through
+// the secure exchange.
+type ReleaseMessage struct {
+	To       string // requesting node
+	Subject  string // shown in NCU queues: no personal data
+	CaseRefs []string
+	Body     string
+	Markings Markings
+	Entity   *ReleasedEntity // nil for a refusal
+}
+
+// ReleasedEntity is the released part of a local entity.
+type ReleasedEntity struct {
+	Kind   string
+	Label  string
+	Fields map[string]string
+}
+
+// ExchangeSender opens a secure-exchange thread with one message to
+// another node and returns the thread ID and the envelope ID waiting for
+// this node's NCU.
+type ExchangeSender func(ctx context.Context, p *auth.Principal, m ReleaseMessage) (threadID, envelopeID string, err error)
+
+// releaseNotice links a hit to the exchange thread carrying the decision.
+type releaseNotice struct {
+	QueryID    string   `json:"query_id"`
+	Reference  string   `json:"reference"`
+	Refused    bool     `json:"refused"`
+	ThreadID   string   `json:"thread_id"`
+	Markings   Markings `json:"markings"`
+	ReleasedBy string   `json:"released_by"`
+	Agency     string   `json:"agency"`
 }
 
 // RegisterFederation registers the message types; call before the
@@ -117,7 +148,7 @@ func (s *Service) RegisterFederation(f *federation.Service) {
 	s.fed = f
 	f.Register(TypeQuery, federation.TypeSpec{Handle: s.handleQuery})
 	f.Register(TypeAnswer, federation.TypeSpec{Handle: s.handleAnswer})
-	f.Register(TypeRelease, federation.TypeSpec{Sensitive: true, Handle: s.handleRelease})
+	f.Register(TypeRelease, federation.TypeSpec{Handle: s.handleRelease})
 	f.Register(TypeStats, federation.TypeSpec{Handle: s.handleStats})
 }
 
@@ -152,15 +183,17 @@ type PeerResult struct {
 	AnsweredAt time.Time `json:"answered_at"`
 }
 
-// Release is details released (or refused) by an owner.
+// Release is an owner's decision on a hit as this node learnt it: the
+// details (or the reason for a refusal) are in the exchange thread.
 type Release struct {
 	ID         string            `json:"id"`
 	Peer       string            `json:"peer"`
 	Reference  string            `json:"reference"`
 	Refused    bool              `json:"refused"`
-	Reason     string            `json:"reason,omitempty"`
+	ThreadID   string            `json:"thread_id" doc:"secure-exchange thread with the released details or the refusal; visible once both NCUs let it pass"`
+	Reason     string            `json:"reason,omitempty" doc:"only in releases received before they travelled through the exchange"`
 	Kind       string            `json:"kind,omitempty"`
-	Fields     map[string]string `json:"fields"`
+	Fields     map[string]string `json:"fields" doc:"only in releases received before they travelled through the exchange"`
 	Markings   Markings          `json:"markings"`
 	ReleasedBy string            `json:"released_by"`
 	RoutedTo   string            `json:"routed_to"`
@@ -517,7 +550,7 @@ func (s *Service) Query(ctx context.Context, p *auth.Principal, id string) (OutQ
 			q.Pending = append(q.Pending, peer)
 		}
 	}
-	rq := `SELECT id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at FROM cases_releases WHERE query_id = ?`
+	rq := `SELECT id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at, thread_id FROM cases_releases WHERE query_id = ?`
 	args := []any{id}
 	if !p.Has(auth.RoleNCUOperator) {
 		rq += ` AND routed_to = ?`
@@ -531,7 +564,7 @@ func (s *Service) Query(ctx context.Context, p *auth.Principal, id string) (OutQ
 		var r Release
 		var refused int
 		var f, m, at string
-		if err := rrows.Scan(&r.ID, &r.Peer, &r.Reference, &refused, &r.Reason, &f, &m, &r.ReleasedBy, &r.RoutedTo, &at); err != nil {
+		if err := rrows.Scan(&r.ID, &r.Peer, &r.Reference, &refused, &r.Reason, &f, &m, &r.ReleasedBy, &r.RoutedTo, &at, &r.ThreadID); err != nil {
 			rrows.Close()
 			return q, unavailable(op, err)
 		}
@@ -608,6 +641,7 @@ type Hit struct {
 	DecidedAt time.Time         `json:"decided_at,omitzero"`
 	Reason    string            `json:"reason,omitempty"`
 	Released  map[string]string `json:"released,omitempty"`
+	ThreadID  string            `json:"thread_id,omitempty" doc:"secure-exchange thread that carries the decision to the requesting node"`
 	CreatedAt time.Time         `json:"created_at"`
 }
 
@@ -621,7 +655,7 @@ type Asked struct {
 	CaseRef   string            `json:"case_ref"`
 }
 
-const hitCols = `h.reference, h.query_id, h.peer, h.item, h.score, h.band, h.asked, h.state, h.decided_by, h.decided_at, h.reason, h.released, h.created_at, ` +
+const hitCols = `h.reference, h.query_id, h.peer, h.item, h.score, h.band, h.asked, h.state, h.decided_by, h.decided_at, h.reason, h.released, h.created_at, h.thread_id, ` +
 	`e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at`
 
 func scanHit(r interface{ Scan(...any) error }) (Hit, error) {
@@ -629,7 +663,7 @@ func scanHit(r interface{ Scan(...any) error }) (Hit, error) {
 	var score, asked, dat, rel, cat string
 	var e Entity
 	var f, a, eat string
-	err := r.Scan(&h.Reference, &h.QueryID, &h.Peer, &h.Item, &score, &h.Band, &asked, &h.State, &h.DecidedBy, &dat, &h.Reason, &rel, &cat,
+	err := r.Scan(&h.Reference, &h.QueryID, &h.Peer, &h.Item, &score, &h.Band, &asked, &h.State, &h.DecidedBy, &dat, &h.Reason, &rel, &cat, &h.ThreadID,
 		&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &eat)
 	h.Score, _ = strconv.ParseFloat(score, 64)
 	_ = json.Unmarshal([]byte(asked), &h.Asked)
@@ -691,28 +725,29 @@ type ReleaseInput struct {
 }
 
 // Release decides a hit: the selected fields (or a refusal with its
-// reason) go to the requesting node as a sensitive cases.release envelope
-// that waits for this node's NCU. It returns the envelope ID.
+// reason) go to the requesting node as a secure-exchange message with
+// protective markings, which waits for this node's NCU and is routed by the
+// requesting NCU into the requesting agency's exchange inbox. A
+// cases.release notice without personal data links the hit to that
+// thread on the requesting node. It returns the exchange envelope's ID.
 func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in ReleaseInput) (string, error) {
 	const op = "cases.Release"
-	if s.fed == nil {
-		return "", errs.New(errs.Unavailable, op, "federation is not configured on this node")
+	if s.fed == nil || s.d.Exchange == nil {
+		return "", errs.New(errs.Unavailable, op, "the secure exchange with other countries is not configured on this node")
 	}
 	in.Reason = clip(in.Reason, 1000)
 	if in.Refuse && in.Reason == "" {
 		return "", errs.New(errs.Invalid, op, "a reason is required to refuse")
 	}
-	if !in.Refuse {
-		if len(in.Fields) == 0 {
-			return "", errs.New(errs.Invalid, op, "choose the fields to release (or refuse with a reason)")
-		}
-		if err := in.Markings.validate(op); err != nil {
-			return "", err
-		}
-	} else if in.Markings.Classification != "" {
-		if err := in.Markings.validate(op); err != nil {
-			return "", err
-		}
+	if in.Refuse && in.Markings.Classification == "" {
+		// A refusal says only that and why: the owner's own statement.
+		in.Markings = Markings{Classification: "unclassified", HandlingCode: "H0", SourceEvaluation: "A", InformationEvaluation: "1"}
+	}
+	if !in.Refuse && len(in.Fields) == 0 {
+		return "", errs.New(errs.Invalid, op, "choose the fields to release (or refuse with a reason)")
+	}
+	if err := in.Markings.validate(op); err != nil {
+		return "", err
 	}
 	h, err := scanHit(s.d.Store.QueryRowContext(ctx, `SELECT `+hitCols+` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id WHERE h.reference = ?`, ref))
 	if err != nil {
@@ -740,34 +775,58 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 	if in.Refuse {
 		state, action = "refused", "cases.refuse"
 	}
+	// Claim the hit first so that two officers cannot both decide it.
+	res, err := s.d.Store.ExecContext(ctx, `UPDATE cases_hits SET state = ?, decided_by = ?, decided_at = ?, reason = ?, released = ? WHERE reference = ? AND state = 'new'`,
+		state, p.Username, store.FormatTime(s.now()), in.Reason, jsonText(released), ref)
+	if err != nil {
+		return "", unavailable(op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", errs.New(errs.Conflict, op, "this hit was decided meanwhile")
+	}
+	undo := func(cause error) (string, error) {
+		if _, err := s.d.Store.ExecContext(context.WithoutCancel(ctx), `UPDATE cases_hits SET state = 'new', decided_by = '', decided_at = '', reason = '', released = '' WHERE reference = ?`, ref); err != nil {
+			s.d.Logger.Error("cases: could not reopen a hit after a failed release", "ref", ref, "err", err)
+		}
+		return "", cause
+	}
 	if err := s.record(ctx, entry(p, action, "hit/"+ref, h.Asked.Purpose, fmt.Sprintf("query=%s to=%s entity/%s fields=%s reason=%s",
 		h.QueryID, h.Peer, h.Entity.ID, strings.Join(sortedKeys(released), ","), in.Reason))); err != nil {
-		return "", err
+		return undo(err)
 	}
-	payload := releasePayload{QueryID: h.QueryID, Reference: ref, Refused: in.Refuse, Reason: in.Reason, Markings: in.Markings, ReleasedBy: p.Username, Agency: p.Agency}
-	if !in.Refuse {
-		payload.Kind, payload.Fields = h.Entity.Kind, released
+	msg := ReleaseMessage{To: h.Peer, CaseRefs: []string{h.Asked.CaseRef}, Markings: in.Markings}
+	asked := fmt.Sprintf("your hit/no-hit query %s, item %d (reference %s, %s match), asked by %s (%s) for case %s: %q",
+		h.QueryID, h.Item, ref, h.Band, h.Asked.Requester, h.Asked.Agency, h.Asked.CaseRef, h.Asked.Purpose)
+	if in.Refuse {
+		msg.Subject = "Hit/no-hit: release refused (reference " + ref + ")"
+		msg.Body = "The release of details on " + asked + " is refused.\n\nReason: " + in.Reason + "\n\nDecided by " + p.Username + " (" + p.Agency + ")."
+	} else {
+		lbl := label(entity.Kind(h.Entity.Kind), released)
+		if lbl == "" {
+			lbl = h.Entity.Kind + " " + ref
+		}
+		msg.Subject = "Hit/no-hit: details released (reference " + ref + ")"
+		msg.Body = "Details released on " + asked + ".\n\nReleased fields: " + strings.Join(sortedKeys(released), ", ") +
+			"\n\nDecided by " + p.Username + " (" + p.Agency + "). The protective markings of this message apply to the released details."
+		msg.Entity = &ReleasedEntity{Kind: h.Entity.Kind, Label: clip(lbl, 200), Fields: released}
 	}
-	var envID string
+	threadID, envID, err := s.d.Exchange(ctx, p, msg)
+	if err != nil {
+		_ = s.record(context.WithoutCancel(ctx), entry(p, action+".failed", "hit/"+ref, h.Asked.Purpose, "the exchange message could not be created; the hit is open again"))
+		return undo(err)
+	}
+	notice := releaseNotice{QueryID: h.QueryID, Reference: ref, Refused: in.Refuse, ThreadID: threadID, Markings: in.Markings, ReleasedBy: p.Username, Agency: p.Agency}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cases_hits SET state = ?, decided_by = ?, decided_at = ?, reason = ?, released = ? WHERE reference = ? AND state = 'new'`,
-			state, p.Username, store.FormatTime(s.now()), in.Reason, jsonText(released), ref)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE cases_hits SET thread_id = ?, envelope_id = ? WHERE reference = ?`, threadID, envID, ref); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, op, "this hit was decided meanwhile")
-		}
-		summary := fmt.Sprintf("hit/no-hit %s for query %s (%s, %s)", state, h.QueryID, in.Markings.Classification, in.Markings.HandlingCode)
-		envID, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: h.Peer, Type: TypeRelease, Conversation: h.QueryID, Payload: payload, Summary: summary, Actor: p})
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE cases_hits SET envelope_id = ? WHERE reference = ?`, envID, ref)
+		_, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: h.Peer, Type: TypeRelease, Conversation: h.QueryID, Payload: notice,
+			Summary: fmt.Sprintf("hit/no-hit %s for query %s: exchange thread %s", state, h.QueryID, threadID), Actor: p})
 		return err
 	})
 	if err != nil {
-		return "", unavailable(op, err)
+		// The exchange message is on its way; only the link is missing.
+		return envID, unavailable(op, err)
 	}
 	s.fed.Notify()
 	return envID, nil
@@ -783,26 +842,26 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
-	var r releasePayload
+	var r releaseNotice
 	if err := json.Unmarshal(in.Payload, &r); err != nil {
-		return errs.Wrap(errs.Invalid, "cases.handleRelease", "malformed release", err)
+		return errs.Wrap(errs.Invalid, "cases.handleRelease", "malformed release notice", err)
 	}
-	var purpose string
-	if err := tx.QueryRowContext(ctx, `SELECT purpose FROM cases_queries WHERE id = ?`, r.QueryID).Scan(&purpose); err != nil {
+	var purpose, agency string
+	if err := tx.QueryRowContext(ctx, `SELECT purpose, agency FROM cases_queries WHERE id = ?`, r.QueryID).Scan(&purpose, &agency); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, "cases.handleRelease", "release for an unknown query")
 		}
 		return err
 	}
-	if r.Fields == nil {
-		r.Fields = map[string]string{}
+	// The notice goes to the agency that asked; the details follow in
+	// the exchange thread, which the NCU routes.
+	routed := in.RoutedTo
+	if routed == "" {
+		routed = agency
 	}
-	if _, ok := entity.ParseKind(r.Kind); !ok && !r.Refused {
-		return errs.New(errs.Invalid, "cases.handleRelease", "release of an unknown kind")
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_releases (id, query_id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, clip(r.Reference, 64), store.BoolInt(r.Refused), clip(r.Reason, 1000), jsonText(r.Fields), jsonText(r.Markings),
-		clip(r.ReleasedBy, 100), in.RoutedTo, store.FormatTime(s.now()))
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_releases (id, query_id, peer, reference, refused, markings, released_by, routed_to, received_at, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, clip(r.Reference, 64), store.BoolInt(r.Refused), jsonText(r.Markings),
+		clip(r.ReleasedBy, 100), routed, store.FormatTime(s.now()), clip(r.ThreadID, 64))
 	if err != nil {
 		return err
 	}
@@ -811,5 +870,5 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 		what = "refused"
 	}
 	return queueAudit(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(r.ReleasedBy, 100), Agency: clip(r.Agency, 100), Action: "cases.release.receive",
-		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s routed_to=%s fields=%s", what, r.Reference, in.RoutedTo, strings.Join(sortedKeys(r.Fields), ","))})
+		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s thread=%s", what, clip(r.Reference, 64), clip(r.ThreadID, 64))})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
 	"github.com/liaison-wb/liaison/internal/testutil"
@@ -51,8 +52,10 @@ func auditActions(t *testing.T, n *testutil.Node, object string) map[string]audi
 // The full hit/no-hit flow between two real nodes: a batch query with a
 // Cyrillic spelling of a person the owner stores in Latin script, a
 // vehicle, and an unknown person; answers carry no personal data; the
-// owner's officer releases one hit and refuses the other, both pass the
-// two NCUs; everything is audited on both sides.
+// owner's officer releases one hit and refuses the other; both travel as
+// secure-exchange messages with protective markings, pass the two NCUs and
+// land in the requester's exchange inbox, linked to the query; everything
+// is audited on both sides.
 func TestHitNoHitAcrossNodes(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		t.Run(be.Name, func(t *testing.T) {
@@ -168,12 +171,13 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// At the requesting node the release waits for its NCU to route it.
+			// The decisions travel as secure-exchange messages; at the
+			// requesting node they wait for its NCU to route them.
 			waitFor(t, "releases at the requesting NCU", 20*time.Second, func() bool {
 				q, _ := rs.Fed.Queue(ctx, askerNCU)
 				n := 0
 				for _, it := range q {
-					if it.Type == cases.TypeRelease && it.Direction == "incoming" {
+					if it.Type == exchange.TypeMessage && it.Direction == "incoming" {
 						n++
 					}
 				}
@@ -181,7 +185,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 			})
 			queue, _ := rs.Fed.Queue(ctx, askerNCU)
 			for _, it := range queue {
-				if it.Type == cases.TypeRelease {
+				if it.Type == exchange.TypeMessage {
 					if strings.Contains(it.Summary, "Petrovi") {
 						t.Errorf("NCU queue summary leaks data: %s", it.Summary)
 					}
@@ -190,26 +194,50 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 					}
 				}
 			}
-			waitFor(t, "releases handled", 20*time.Second, func() bool {
+			waitFor(t, "releases linked", 20*time.Second, func() bool {
 				got, err = rs.Cases.Query(ctx, asker, q.ID)
 				return err == nil && len(got.Releases) == 2
 			})
 			for _, r := range got.Releases {
+				if r.ThreadID == "" {
+					t.Fatalf("release without its exchange thread: %+v", r)
+				}
+				var th exchange.Thread
+				waitFor(t, "the exchange thread in the requester's inbox", 20*time.Second, func() bool {
+					th, err = rs.Exchange.Thread(ctx, asker, r.ThreadID)
+					return err == nil && len(th.Messages) == 1
+				})
+				m := th.Messages[0]
+				if len(th.CaseRefs) != 1 || th.CaseRefs[0] != "RS-KT-99/2026" || th.OriginNode != "ba" || m.Author != "amra" {
+					t.Errorf("release thread: %+v", th)
+				}
 				switch r.Reference {
 				case personHit.Reference:
-					if r.Refused || r.Fields["family_name"] != "Petrović" || r.Fields["date_of_birth"] != "1985-03-12" || r.Fields["personal_id"] != "" {
-						t.Errorf("release: %+v", r)
+					if r.Refused || len(m.Entities) != 1 {
+						t.Fatalf("release: %+v %+v", r, m)
 					}
-					if r.Markings.Classification != "restricted" || r.Markings.HandlingCode != "H2" || r.Markings.SourceEvaluation != "B" || r.Markings.InformationEvaluation != "2" {
-						t.Errorf("markings: %+v", r.Markings)
+					f := m.Entities[0].Fields
+					if f["family_name"] != "Petrović" || f["date_of_birth"] != "1985-03-12" || f["personal_id"] != "" {
+						t.Errorf("released entity: %+v", m.Entities[0])
+					}
+					mk := m.Markings
+					if mk.Classification != "restricted" || !mk.Has("H2") || mk.Reliability != "B" || mk.Accuracy != 2 || mk.OnwardAllowed {
+						t.Errorf("markings: %+v", mk)
+					}
+					if r.Markings.Classification != "restricted" || r.Markings.HandlingCode != "H2" {
+						t.Errorf("notice markings: %+v", r.Markings)
 					}
 				case vehicleHit.Reference:
-					if !r.Refused || r.Reason != "ongoing covert operation" || len(r.Fields) != 0 {
-						t.Errorf("refusal: %+v", r)
+					if !r.Refused || len(m.Entities) != 0 || !strings.Contains(m.Body, "ongoing covert operation") {
+						t.Errorf("refusal: %+v %+v", r, m)
 					}
 				default:
 					t.Errorf("unexpected release %+v", r)
 				}
+			}
+			// The owner's hit inbox links each decision to its thread.
+			if h, err := ba.Cases.GetHit(ctx, owner, personHit.Reference); err != nil || h.State != "released" || h.ThreadID == "" {
+				t.Errorf("owner's hit after release: %+v %v", h, err)
 			}
 			// Another agency at the requesting node does not see the details.
 			other := &auth.Principal{Username: "x", Agency: "rs-customs", Roles: []auth.Role{auth.RoleOfficer}}
@@ -245,7 +273,7 @@ func assertNoPersonalData(t *testing.T, rs *testutil.Node) {
 		if err := rows.Scan(&typ, &raw, &state); err != nil {
 			t.Fatal(err)
 		}
-		if typ == cases.TypeRelease {
+		if typ == exchange.TypeMessage {
 			t.Fatalf("a release arrived before the owner's NCU approved it (%s)", state)
 		}
 		if typ == cases.TypeAnswer {

@@ -220,7 +220,7 @@ func (s *Server) registerCasesAPI() {
 			return &Body[cases.Hit]{h}, err
 		})
 	register(s, huma.Operation{OperationID: "release-hit", Method: http.MethodPost, Path: "/api/v1/cases/hits/{ref}/release", Summary: "Release selected fields (or refuse with a reason)",
-		Description: "The release travels as a sensitive cases.release envelope with protective markings: it waits for this node's NCU and is routed by the requesting NCU.", Tags: tags,
+		Description: "The decision travels as a secure-exchange message (exchange.message) with protective markings to the requesting agency: it waits for this node's NCU, is routed by the requesting NCU and appears in the requester's exchange inbox; a cases.release notice without personal data links the thread to the query. Returns the exchange envelope ID.", Tags: tags,
 		DefaultStatus: http.StatusAccepted, Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict}},
 		auth.ActCasesRelease, func(ctx context.Context, in *releaseInput) (*Body[sentOutput], error) {
 			id, err := c.Release(ctx, PrincipalFrom(ctx), in.Ref, in.Body)
@@ -687,7 +687,8 @@ func (s *Server) casesRelease(w http.ResponseWriter, r *http.Request) {
 	}
 	in := cases.ReleaseInput{Refuse: r.PostFormValue("decision") == "refuse", Reason: r.PostFormValue("reason"), Fields: r.PostForm["field"],
 		Markings: cases.Markings{Classification: r.PostFormValue("classification"), HandlingCode: r.PostFormValue("handling_code"),
-			SourceEvaluation: r.PostFormValue("source_evaluation"), InformationEvaluation: r.PostFormValue("information_evaluation"), Restrictions: r.PostFormValue("restrictions")}}
+			SourceEvaluation: r.PostFormValue("source_evaluation"), InformationEvaluation: r.PostFormValue("information_evaluation"), Restrictions: r.PostFormValue("restrictions"),
+			OnwardAllowed: r.PostFormValue("onward_allowed") == "1"}}
 	if _, err := s.d.Cases.Release(ctx, PrincipalFrom(ctx), r.PathValue("ref"), in); err != nil {
 		p := problemFor(s.d.Logger, err, r.URL.Path)
 		s.renderHit(w, r, p.Status, "", p.Detail)

@@ -90,21 +90,25 @@ func TestBrowserHitNoHitRelease(t *testing.T) {
 	logout()
 
 	login(ba.URL, "ncu")
-	poll(ba.URL+"/federation/queue", `#ncu-queue`, "cases.release")
+	poll(ba.URL+"/federation/queue", `#ncu-queue`, "exchange.message")
 	do(chromedp.Click(chromedp.CSS(`button.approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	logout()
 
 	login(rs.URL, "ncu")
-	poll(rs.URL+"/federation/queue", `#ncu-queue`, "cases.release")
+	poll(rs.URL+"/federation/queue", `#ncu-queue`, "exchange.message")
 	do(chromedp.SendKeys(chromedp.CSS(`input[name=agency]`), "rs-agency"),
 		chromedp.Click(chromedp.CSS(`button.route`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	logout()
 
 	login(rs.URL, "officer")
-	poll(queryURL, `.release`, "Bijeljina")
-	if r := textOf(`.release`); !strings.Contains(r, "Šarić") || !strings.Contains(r, "restricted") || strings.Contains(r, "1409977170011") {
-		t.Fatalf("release: %q", r)
-	}
+	poll(queryURL, `.release`, "restricted")
 	browsertest.Screenshot(ctx, t, "hit-release")
+	// The released details are in the agency's exchange inbox, in the
+	// thread the query links to, with their protective markings.
+	do(chromedp.Click(chromedp.CSS(`.release-thread`)), chromedp.WaitVisible(chromedp.CSS(`#ex-subject`)))
+	if r := textOf(`main`); !strings.Contains(r, "Šarić") || !strings.Contains(r, "Bijeljina") || !strings.Contains(r, "RESTRICTED") || !strings.Contains(r, "H2") || strings.Contains(r, "1409977170011") {
+		t.Fatalf("release thread: %q", r)
+	}
+	browsertest.Screenshot(ctx, t, "hit-release-thread")
 }
