@@ -288,6 +288,7 @@ func (s *Server) registerCasesUI() {
 	s.handle("POST", "/cases/import", auth.ActCasesImport, s.casesImport)
 	s.handle("GET", "/cases/duplicates", auth.ActCasesView, s.casesDuplicatesPage)
 	s.handle("GET", "/cases/stats", auth.ActCasesStats, s.casesStatsPage)
+	s.handle("POST", "/cases/stats/share", auth.ActCasesShare, s.casesShareStats)
 }
 
 func (s *Server) casesFlash(r *http.Request) string {
@@ -770,7 +771,43 @@ func (s *Server) casesDuplicatesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) casesStatsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderStats(w, r, http.StatusOK, s.casesFlash(r), "")
+}
+
+// casesShareStats sends the aggregate statistics (small cells suppressed)
+// to the chosen peers.
+func (s *Server) casesShareStats(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, errs.New(errs.Invalid, "web", "the form cannot be read"))
+		return
+	}
+	peers := r.PostForm["peer"]
+	if len(peers) == 0 {
+		s.renderStats(w, r, http.StatusBadRequest, "", s.d.Catalog.T(s.lang(r), "cases.sharechoose"))
+		return
+	}
+	for _, peer := range peers {
+		if _, err := s.d.Cases.ShareStats(ctx, PrincipalFrom(ctx), peer); err != nil {
+			p := problemFor(s.d.Logger, err, r.URL.Path)
+			s.renderStats(w, r, p.Status, "", p.Detail)
+			return
+		}
+	}
+	http.Redirect(w, r, "/cases/stats?ok=shared", http.StatusSeeOther)
+}
+
+func (s *Server) renderStats(w http.ResponseWriter, r *http.Request, status int, flash, errMsg string) {
+	ctx := r.Context()
+	var peers any
+	if s.d.Federation != nil && auth.Can(PrincipalFrom(ctx), auth.ActCasesShare) {
+		ps, err := s.d.Federation.Peers(ctx)
+		if err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+		peers = ps
+	}
 	st, err := s.d.Cases.Stats(ctx, PrincipalFrom(ctx), false)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -781,5 +818,5 @@ func (s *Server) casesStatsPage(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "cases_stats", "cases.stats", "nav.cases", s.casesCommon(r, map[string]any{"S": st, "Shared": shared}), "", "")
+	s.render(w, r, status, "cases_stats", "cases.stats", "nav.cases", s.casesCommon(r, map[string]any{"S": st, "Shared": shared, "Peers": peers}), flash, errMsg)
 }

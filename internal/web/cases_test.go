@@ -150,3 +150,69 @@ func TestCasesPages(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// An analyst shares the aggregate statistics with a peer from the
+// statistics page; the peer lists them.
+func TestCasesShareStatsPage(t *testing.T) {
+	rs := testutil.Start(t, testutil.Options{NodeID: "rs", Config: func(c *config.Config) { c.InsecureFederation = true }})
+	ba := testutil.Start(t, testutil.Options{NodeID: "ba", Config: func(c *config.Config) { c.InsecureFederation = true }})
+	testutil.PeerAll(t, rs, ba)
+	rs.AddUser(t, "analyst", auth.RoleAnalyst)
+	rs.AddUser(t, "officer", auth.RoleOfficer)
+	ctx := t.Context()
+	if _, err := rs.Cases.CreateCase(ctx, &auth.Principal{Username: "t", Agency: "rs-mup"}, cases.CaseInput{Reference: "RS-1", Title: "x", CrimeArea: "drugs"}); err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.Client()
+	csrf := login(t, c, rs.URL, "analyst")
+	resp, err := c.Get(rs.URL + "/cases/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := body(t, resp); !strings.Contains(b, `id="share-stats"`) || !strings.Contains(b, `value="ba"`) {
+		t.Fatalf("no share form for the analyst")
+	}
+	resp, err = c.PostForm(rs.URL+"/cases/stats/share", url.Values{"csrf_token": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := body(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "at least one peer") {
+		t.Fatalf("share without a peer: %d", resp.StatusCode)
+	}
+	resp, err = c.PostForm(rs.URL+"/cases/stats/share", url.Values{"csrf_token": {csrf}, "peer": {"ba"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body(t, resp)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/cases/stats?ok=shared" {
+		t.Fatalf("share: %d", resp.StatusCode)
+	}
+	if resp, err = c.Get(rs.URL + "/cases/stats?ok=shared"); err != nil {
+		t.Fatal(err)
+	}
+	if b := body(t, resp); !strings.Contains(b, "Statistics shared") {
+		t.Fatal("no confirmation after sharing")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := ba.Cases.SharedStats(ctx, &auth.Principal{Username: "x", Agency: "ba-sipa", Roles: []auth.Role{auth.RoleAnalyst}})
+		if err == nil && len(got) == 1 && got[0].Node == "rs" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("statistics not received: %+v %v", got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// An officer may read statistics but not share them.
+	c2 := testutil.Client()
+	csrf2 := login(t, c2, rs.URL, "officer")
+	resp, err = c2.PostForm(rs.URL+"/cases/stats/share", url.Values{"csrf_token": {csrf2}, "peer": {"ba"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body(t, resp)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("officer shares statistics: %d", resp.StatusCode)
+	}
+}
