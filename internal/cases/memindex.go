@@ -83,13 +83,19 @@ func newMemIndex() *memIndex {
 
 // indexItem computes what the index keeps for a stored entity.
 func (s *Service) indexItem(pk int64, kind entity.Kind, f map[string]string, aliases []string) memItem {
-	it := memItem{pk: pk, kind: kind, keys: entityKeys(kind, f, aliases, s.d.Region)}
-	if kind == entity.KindPerson {
-		it.persons = personVariants("", f, aliases, s.d.Region)
-		for i := range it.persons {
-			it.persons[i].Extra = nil // not compared; saves memory
-		}
+	it := memItem{pk: pk, kind: kind}
+	if kind != entity.KindPerson {
+		it.keys = entityKeys(kind, f, aliases, s.d.Region)
+		return it
 	}
+	// The same keys as entityKeys, from records parsed once.
+	it.persons = personVariants("", f, aliases, s.d.Region)
+	for i := range it.persons {
+		it.keys = personKeys(it.persons[i], it.keys)
+		it.persons[i].Extra = nil // not compared; saves memory
+	}
+	slices.Sort(it.keys)
+	it.keys = slices.Compact(it.keys)
 	return it
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/audit"
@@ -160,4 +161,23 @@ func TestMemIndexAgreesWithDatabase(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The index computes a person's keys from the records it keeps; they must
+// be the keys stored in cases_keys.
+func TestIndexItemKeysMatchStoredKeys(t *testing.T) {
+	s := New(Deps{Region: "RS"})
+	for _, f := range []map[string]string{
+		{"given_name": "Marko", "family_name": "Petrović", "date_of_birth": "1985-03-12", "personal_id": "1203985170006", "phone": "064 123 4567"},
+		{"full_name": "Петровић Марко", "date_of_birth": "12.03.1985"},
+		{"given_name": "Ana"},
+	} {
+		for _, aliases := range [][]string{nil, {"Marko Kum", "Kum"}} {
+			got := s.indexItem(1, "person", f, aliases).keys
+			want := entityKeys("person", f, aliases, "RS")
+			if !slices.Equal(got, want) {
+				t.Errorf("%v %v: index keys %v, stored keys %v", f, aliases, got, want)
+			}
+		}
+	}
 }
