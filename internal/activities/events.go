@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,15 +74,15 @@ func scanEvent(r interface{ Scan(...any) error }) (Event, error) {
 	var themes, parts, mats, search, c, u string
 	err := r.Scan(&e.ID, &e.OwnerNode, &e.Version, &e.Title, &e.Kind, &e.ActivityID, &e.StartDate, &e.EndDate, &e.Country, &e.City, &themes, &e.Description,
 		&parts, &mats, &e.ContactName, &e.ContactEmail, &search, &c, &u, &e.UpdatedBy)
-	e.Themes, e.Participants, e.Materials = fromJSON[[]string](themes), fromJSON[[]Participation](parts), fromJSON[[]Document](mats)
+	e.Themes, e.Participants, e.Materials = store.ParseJSON[[]string](themes), store.ParseJSON[[]Participation](parts), store.ParseJSON[[]Document](mats)
 	e.CreatedAt, e.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
 	return e, err
 }
 
 func writeEvent(ctx context.Context, q store.Querier, e Event, insert bool) error {
 	search := searchText(e.Title, e.Description, e.City)
-	vals := []any{e.OwnerNode, e.Version, e.Title, e.Kind, e.ActivityID, e.StartDate, e.EndDate, e.Country, e.City, toJSON(e.Themes), e.Description,
-		toJSON(e.Participants), toJSON(e.Materials), e.ContactName, e.ContactEmail, search, store.FormatTime(e.CreatedAt), store.FormatTime(e.UpdatedAt), e.UpdatedBy}
+	vals := []any{e.OwnerNode, e.Version, e.Title, e.Kind, e.ActivityID, e.StartDate, e.EndDate, e.Country, e.City, store.JSONText(e.Themes), e.Description,
+		store.JSONText(e.Participants), store.JSONText(e.Materials), e.ContactName, e.ContactEmail, search, store.FormatTime(e.CreatedAt), store.FormatTime(e.UpdatedAt), e.UpdatedBy}
 	if insert {
 		_, err := q.ExecContext(ctx, `INSERT INTO act_events (`+eventCols+`) VALUES (?`+strings.Repeat(", ?", len(vals))+`)`, append([]any{e.ID}, vals...)...)
 		return err
@@ -131,7 +132,7 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 		if !ok {
 			return Event{}, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list", clip(t, 60))
 		}
-		if !contains(themes, slug) {
+		if !slices.Contains(themes, slug) {
 			themes = append(themes, slug)
 		}
 	}
@@ -243,14 +244,14 @@ func scanPractice(r interface{ Scan(...any) error }) (Practice, error) {
 	var x Practice
 	var themes, search, c, u string
 	err := r.Scan(&x.ID, &x.OwnerNode, &x.Version, &x.Title, &x.Summary, &x.Language, &themes, &x.Link, &x.EventID, &search, &c, &u, &x.UpdatedBy)
-	x.Themes = fromJSON[[]string](themes)
+	x.Themes = store.ParseJSON[[]string](themes)
 	x.CreatedAt, x.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
 	return x, err
 }
 
 func writePractice(ctx context.Context, q store.Querier, x Practice, insert bool) error {
 	search := searchText(x.Title, x.Summary)
-	vals := []any{x.OwnerNode, x.Version, x.Title, x.Summary, x.Language, toJSON(x.Themes), x.Link, x.EventID, search, store.FormatTime(x.CreatedAt), store.FormatTime(x.UpdatedAt), x.UpdatedBy}
+	vals := []any{x.OwnerNode, x.Version, x.Title, x.Summary, x.Language, store.JSONText(x.Themes), x.Link, x.EventID, search, store.FormatTime(x.CreatedAt), store.FormatTime(x.UpdatedAt), x.UpdatedBy}
 	if insert {
 		_, err := q.ExecContext(ctx, `INSERT INTO act_practices (`+practiceCols+`) VALUES (?`+strings.Repeat(", ?", len(vals))+`)`, append([]any{x.ID}, vals...)...)
 		return err

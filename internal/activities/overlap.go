@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -93,7 +94,7 @@ func Score(a, b Activity) (Overlap, bool) {
 	}
 	var sharedC []string
 	for _, c := range a.Countries {
-		if contains(b.Countries, c) {
+		if slices.Contains(b.Countries, c) {
 			sharedC = append(sharedC, c)
 		}
 	}
@@ -111,7 +112,7 @@ func Score(a, b Activity) (Overlap, bool) {
 	// Themes.
 	var sharedT []string
 	for _, t := range a.Themes {
-		if contains(b.Themes, t) {
+		if slices.Contains(b.Themes, t) {
 			sharedT = append(sharedT, ThemeLabel(t))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,20 +117,6 @@ func dbErr(op string, err error) error {
 		return err
 	}
 	return errs.Wrap(errs.Unavailable, op, "the activity registry database is unavailable", err)
-}
-
-func toJSON(v any) string {
-	b, _ := json.Marshal(v)
-	if string(b) == "null" {
-		return "[]"
-	}
-	return string(b)
-}
-
-func fromJSON[T any](s string) T {
-	var v T
-	_ = json.Unmarshal([]byte(s), &v)
-	return v
 }
 
 // countryNames reads the directory's country table: code → name.
@@ -246,7 +233,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 		if !ok {
 			return in, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list (%s)", clip(t, 60), slugList(directory.Themes))
 		}
-		if !contains(themes, slug) {
+		if !slices.Contains(themes, slug) {
 			themes = append(themes, slug)
 		}
 	}
@@ -352,15 +339,6 @@ func sameAgency(a, b Beneficiary) bool {
 	return match.TokenSetSimilarity(wa, wb) >= 0.95
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 const activityCols = `id, owner_node, version, status, published, title, description, kind, implementer, donor, budget, currency, countries, agencies, themes, start_date, end_date, expected_results, indicators, beneficiaries, contact_name, contact_email, contact_phone, documents, resolutions, merged_into, search, created_at, created_by, updated_at, updated_by, published_at`
 
 func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
@@ -374,12 +352,12 @@ func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
 		return a, err
 	}
 	a.Published = pub == 1
-	a.Countries = fromJSON[[]string](countries)
-	a.Agencies = fromJSON[[]Beneficiary](agencies)
-	a.Themes = fromJSON[[]string](themes)
-	a.Indicators = fromJSON[[]string](indicators)
-	a.Documents = fromJSON[[]Document](documents)
-	a.Resolutions = fromJSON[[]Resolution](resolutions)
+	a.Countries = store.ParseJSON[[]string](countries)
+	a.Agencies = store.ParseJSON[[]Beneficiary](agencies)
+	a.Themes = store.ParseJSON[[]string](themes)
+	a.Indicators = store.ParseJSON[[]string](indicators)
+	a.Documents = store.ParseJSON[[]Document](documents)
+	a.Resolutions = store.ParseJSON[[]Resolution](resolutions)
 	a.CreatedAt, a.UpdatedAt, a.PublishedAt = store.ParseTime(created), store.ParseTime(updated), store.ParseTime(published)
 	if a.Countries == nil {
 		a.Countries = []string{}
@@ -413,8 +391,8 @@ func activitySearch(a Activity) string {
 // writeActivity inserts or replaces the row of a.
 func writeActivity(ctx context.Context, q store.Querier, a Activity, insert bool) error {
 	vals := []any{a.OwnerNode, a.Version, a.Status, store.BoolInt(a.Published), a.Title, a.Description, a.Kind, a.Implementer, a.Donor, a.Budget, a.Currency,
-		toJSON(a.Countries), toJSON(a.Agencies), toJSON(a.Themes), a.StartDate, a.EndDate, a.ExpectedResults, toJSON(a.Indicators), a.Beneficiaries,
-		a.ContactName, a.ContactEmail, a.ContactPhone, toJSON(a.Documents), toJSON(a.Resolutions), a.MergedInto, activitySearch(a),
+		store.JSONText(a.Countries), store.JSONText(a.Agencies), store.JSONText(a.Themes), a.StartDate, a.EndDate, a.ExpectedResults, store.JSONText(a.Indicators), a.Beneficiaries,
+		a.ContactName, a.ContactEmail, a.ContactPhone, store.JSONText(a.Documents), store.JSONText(a.Resolutions), a.MergedInto, activitySearch(a),
 		store.FormatTime(a.CreatedAt), a.CreatedBy, store.FormatTime(a.UpdatedAt), a.UpdatedBy, formatOptTime(a.PublishedAt)}
 	if insert {
 		_, err := q.ExecContext(ctx, `INSERT INTO act_activities (`+activityCols+`) VALUES (?`+strings.Repeat(", ?", 31)+`)`, append([]any{a.ID}, vals...)...)

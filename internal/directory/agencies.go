@@ -52,7 +52,7 @@ func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
 	var a Agency
 	var langs, sources, seed, updated string
 	err := r.Scan(&a.ID, &a.OwnerNode, &a.Country, &a.Code, &a.Name, &a.LocalName, &a.Acronym, &a.Type, &a.Jurisdiction, &a.ParentID, &langs, &a.Website, &sources, &a.Version, &seed, &updated, &a.UpdatedBy)
-	a.Languages, a.Sources = fromJSON[[]string](langs), fromJSON[[]string](sources)
+	a.Languages, a.Sources = store.ParseJSON[[]string](langs), store.ParseJSON[[]string](sources)
 	a.Seeded, a.UpdatedAt = seed != "", store.ParseTime(updated)
 	return a, err
 }
@@ -181,7 +181,7 @@ func (s *Service) insertAgency(ctx context.Context, q store.Querier, id, owner s
 	now := store.FormatTime(s.clock.Now())
 	_, err := q.ExecContext(ctx, `INSERT INTO dir_agencies (id, owner_node, country, code, name, name_key, local_name, acronym, type, jurisdiction, parent_id, languages, website, sources, version, seed_hash, search, created_at, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, toJSON(in.Languages), in.Website, toJSON(in.Sources),
+		id, owner, in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, store.JSONText(in.Languages), in.Website, store.JSONText(in.Sources),
 		seedHash, agencySearch(in, s.countryWords(ctx, q, in.Country)), now, now, by)
 	if store.IsUniqueViolation(err) {
 		return errs.Newf(errs.Conflict, "directory.CreateAgency", "an agency with code %q or name %q already exists in %s", in.Code, in.Name, in.Country)
@@ -217,7 +217,7 @@ func (s *Service) UpdateAgency(ctx context.Context, p *auth.Principal, id string
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE dir_agencies SET country = ?, code = ?, name = ?, name_key = ?, local_name = ?, acronym = ?, type = ?, jurisdiction = ?, parent_id = ?, languages = ?, website = ?, sources = ?,
 			version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, toJSON(in.Languages), in.Website, toJSON(in.Sources),
+			in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, store.JSONText(in.Languages), in.Website, store.JSONText(in.Sources),
 			agencySearch(in, s.countryWords(ctx, tx, in.Country)), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
 		if err != nil {
 			return dbErr(op, err)

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -67,7 +68,7 @@ func scanAgreement(r interface{ Scan(...any) error }) (Agreement, error) {
 	var multi int
 	err := r.Scan(&a.ID, &a.OwnerNode, &a.Title, &a.ShortName, &types, &multi, &parties, &signed, &ratified, &inForce, &ended, &a.LegalBasis, &a.Scope, &a.MechanismID,
 		&a.Status, &a.StatusNote, &sources, &a.Version, &seed, &updated, &a.UpdatedBy)
-	a.Types, a.Parties, a.Sources = fromJSON[[]string](types), fromJSON[[]Party](parties), fromJSON[[]string](sources)
+	a.Types, a.Parties, a.Sources = store.ParseJSON[[]string](types), store.ParseJSON[[]Party](parties), store.ParseJSON[[]string](sources)
 	if a.Parties == nil {
 		a.Parties = []Party{}
 	}
@@ -250,8 +251,8 @@ func (s *Service) insertAgreement(ctx context.Context, q store.Querier, id, owne
 	now := store.FormatTime(s.clock.Now())
 	_, err := q.ExecContext(ctx, `INSERT INTO dir_agreements (id, owner_node, title, title_key, short_name, types, multilateral, parties, signed, ratified, in_force, ended, legal_basis, scope, mechanism_id, status, status_note, sources, version, seed_hash, search, created_at, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-		c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), seedHash, agreementSearch(c), now, now, by)
+		id, owner, c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+		c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), seedHash, agreementSearch(c), now, now, by)
 	if store.IsUniqueViolation(err) {
 		return errs.Newf(errs.Conflict, "directory.CreateAgreement", "an agreement titled %q is already registered", c.Title)
 	}
@@ -276,8 +277,8 @@ func (s *Service) UpdateAgreement(ctx context.Context, p *auth.Principal, id str
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE dir_agreements SET title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
 			legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-			c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), agreementSearch(c), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
+			c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+			c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), agreementSearch(c), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
 		if store.IsUniqueViolation(err) {
 			return errs.Newf(errs.Conflict, op, "an agreement titled %q is already registered", c.Title)
 		}
@@ -327,7 +328,7 @@ func (s *Service) Agreements(ctx context.Context, p *auth.Principal, country, ty
 		if !ok {
 			return nil, errs.Newf(errs.Invalid, "directory.Agreements", "agreement type %q is not known; use one of %s", clipStr(typ, 40), slugs(AgreementTypes))
 		}
-		out = filter(out, func(a Agreement) bool { return contains(a.Types, t) })
+		out = filter(out, func(a Agreement) bool { return slices.Contains(a.Types, t) })
 	}
 	return out, s.record(ctx, p, "directory.agreement.list", "directory/agreements", "country="+country+" type="+typ)
 }
@@ -477,7 +478,7 @@ func (s *Service) Matrix(ctx context.Context, p *auth.Principal, typ string, ext
 			}
 			cell := MatrixCell{Row: r.Code, Col: c.Code, Items: []MatrixItem{}}
 			for _, a := range ags {
-				if typ != "" && !contains(a.Types, typ) {
+				if typ != "" && !slices.Contains(a.Types, typ) {
 					continue
 				}
 				if st := a.StateBetween(r.Code, c.Code, m.AsOf); st != "" {

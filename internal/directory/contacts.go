@@ -85,7 +85,7 @@ func (s *Service) scanContact(r interface{ Scan(...any) error }) (ContactPoint, 
 	var always int
 	err := r.Scan(&c.ID, &c.OwnerNode, &c.Country, &c.AgencyID, &c.AgencyName, &c.MechanismID, &c.Role, &c.Title, &channels, &langs, &always, &c.Hours, &c.TimeZone,
 		&c.Holder.Name, &c.Holder.Title, &since, &c.Deputy.Name, &c.Deputy.Title, &c.Notes, &confirmed, &c.ConfirmedBy, &sources, &c.Version, &seed, &updated, &c.UpdatedBy)
-	c.Channels, c.Languages, c.Sources = fromJSON[[]Channel](channels), fromJSON[[]string](langs), fromJSON[[]string](sources)
+	c.Channels, c.Languages, c.Sources = store.ParseJSON[[]Channel](channels), store.ParseJSON[[]string](langs), store.ParseJSON[[]string](sources)
 	if c.Channels == nil {
 		c.Channels = []Channel{}
 	}
@@ -257,8 +257,8 @@ func (s *Service) insertContact(ctx context.Context, q store.Querier, id, owner 
 	_, err := q.ExecContext(ctx, `INSERT INTO dir_contact_points (id, owner_node, country, agency_id, mechanism_id, role, title, channels, languages, always_on, hours, time_zone,
 		holder_name, holder_title, holder_since, deputy_name, deputy_title, notes, confirmed_at, confirmed_by, sources, version, seed_hash, search, created_at, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, toJSON(in.Channels), toJSON(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
-		in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, now, by, toJSON(in.Sources), seedHash, s.contactSearch(ctx, q, in), now, now, by)
+		id, owner, in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, store.JSONText(in.Channels), store.JSONText(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
+		in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, now, by, store.JSONText(in.Sources), seedHash, s.contactSearch(ctx, q, in), now, now, by)
 	return dbErr("directory.CreateContactPoint", err)
 }
 
@@ -288,8 +288,8 @@ func (s *Service) UpdateContactPoint(ctx context.Context, p *auth.Principal, id 
 		res, err := tx.ExecContext(ctx, `UPDATE dir_contact_points SET country = ?, agency_id = ?, mechanism_id = ?, role = ?, title = ?, channels = ?, languages = ?, always_on = ?, hours = ?, time_zone = ?,
 			holder_name = ?, holder_title = ?, holder_since = ?, deputy_name = ?, deputy_title = ?, notes = ?, sources = ?, confirmed_at = ?, confirmed_by = ?,
 			version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, toJSON(in.Channels), toJSON(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
-			in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, toJSON(in.Sources), now, actorName(p),
+			in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, store.JSONText(in.Channels), store.JSONText(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
+			in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, store.JSONText(in.Sources), now, actorName(p),
 			s.contactSearch(ctx, tx, in), now, actorName(p), id, in.Version, in.Version)
 		if err != nil {
 			return dbErr(op, err)

@@ -30,7 +30,7 @@ func scanCountry(r interface{ Scan(...any) error }) (Country, error) {
 	var c Country
 	var local, langs, sources, seed, updated string
 	err := r.Scan(&c.Code, &c.Name, &local, &c.Kind, &c.Parent, &c.Node, &c.TimeZone, &langs, &c.Note, &sources, &c.OwnerNode, &c.Version, &seed, &updated, &c.UpdatedBy)
-	c.LocalNames, c.Languages, c.Sources = fromJSON[[]string](local), fromJSON[[]string](langs), fromJSON[[]string](sources)
+	c.LocalNames, c.Languages, c.Sources = store.ParseJSON[[]string](local), store.ParseJSON[[]string](langs), store.ParseJSON[[]string](sources)
 	c.Seeded, c.UpdatedAt = seed != "", store.ParseTime(updated)
 	return c, err
 }

@@ -12,7 +12,6 @@ package directory
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"regexp"
@@ -176,20 +175,6 @@ func (s *Service) checkCountryOwned(ctx context.Context, q store.Querier, op, co
 		return &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-owner", Msg: "no node is the authority for " + country + " entries yet; they cannot be created here"}
 	}
 	return &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-owner", Msg: "entries for " + country + " are maintained by node " + node + "; this node (" + s.node + ") may only add its own country's entries"}
-}
-
-func toJSON(v any) string {
-	b, _ := json.Marshal(v)
-	if string(b) == "null" {
-		return "[]"
-	}
-	return string(b)
-}
-
-func fromJSON[T any](s string) T {
-	var v T
-	_ = json.Unmarshal([]byte(s), &v)
-	return v
 }
 
 func clipStr(s string, n int) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,7 +78,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format, kind st
 	if format == "" {
 		format = "json"
 	}
-	if kind != "" && !contains(ExportKinds, kind) {
+	if kind != "" && !slices.Contains(ExportKinds, kind) {
 		return nil, "", "", errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", clipStr(kind, 30), strings.Join(ExportKinds, ", "))
 	}
 	d, err := s.document(ctx, "")

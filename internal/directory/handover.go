@@ -69,7 +69,7 @@ func scanHandover(r interface{ Scan(...any) error }) (Handover, error) {
 	var h Handover
 	var eff, items, created, applied string
 	err := r.Scan(&h.ID, &h.ContactPointID, &h.From, &h.To.Name, &h.To.Title, &h.ToDeputy.Name, &h.ToDeputy.Title, &eff, &h.Reason, &items, &h.Reassigned, &h.State, &h.CreatedBy, &created, &applied)
-	h.EffectiveFrom, h.OpenItems = Day(eff), fromJSON[[]string](items)
+	h.EffectiveFrom, h.OpenItems = Day(eff), store.ParseJSON[[]string](items)
 	if h.OpenItems == nil {
 		h.OpenItems = []string{}
 	}
@@ -134,7 +134,7 @@ func (s *Service) Handover(ctx context.Context, p *auth.Principal, contactID str
 		EffectiveFrom: eff, Reason: in.Reason, OpenItems: items, State: HandoverScheduled, CreatedBy: actorName(p), CreatedAt: s.clock.Now()}
 	if _, err := s.st.ExecContext(ctx, `INSERT INTO dir_handovers (id, contact_point_id, owner_node, from_holder, to_holder, to_holder_title, to_deputy, to_deputy_title, effective_from, reason, open_items, reassigned, state, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-		h.ID, contactID, cur.OwnerNode, h.From, h.To.Name, h.To.Title, h.ToDeputy.Name, h.ToDeputy.Title, string(eff), h.Reason, toJSON(items), h.State, h.CreatedBy, store.FormatTime(h.CreatedAt)); err != nil {
+		h.ID, contactID, cur.OwnerNode, h.From, h.To.Name, h.To.Title, h.ToDeputy.Name, h.ToDeputy.Title, string(eff), h.Reason, store.JSONText(items), h.State, h.CreatedBy, store.FormatTime(h.CreatedAt)); err != nil {
 		return Handover{}, dbErr(op, err)
 	}
 	if err := s.record(ctx, p, "directory.contact.handover", "directory/contact/"+contactID,

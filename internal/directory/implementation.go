@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -186,7 +187,7 @@ func (s *Service) Implementation(ctx context.Context, p *auth.Principal, subject
 	s.mu.RUnlock()
 	names := append([]string(nil), UsageModules...)
 	for k := range sources {
-		if !contains(names, k) {
+		if !slices.Contains(names, k) {
 			names = append(names, k)
 		}
 	}

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -57,7 +58,7 @@ func scanMechanism(r interface{ Scan(...any) error }) (Mechanism, error) {
 	var former, members, themes, sources, seed, updated string
 	err := r.Scan(&m.ID, &m.OwnerNode, &m.Code, &m.Name, &former, &m.Kind, &m.Purpose, &members, &m.Founded, &themes, &m.SecretariatCity, &m.SecretariatCountry, &m.Website, &m.ParentID,
 		&m.Status, &m.StatusNote, &sources, &m.Version, &seed, &updated, &m.UpdatedBy)
-	m.FormerNames, m.Members, m.Themes, m.Sources = fromJSON[[]string](former), fromJSON[[]string](members), fromJSON[[]string](themes), fromJSON[[]string](sources)
+	m.FormerNames, m.Members, m.Themes, m.Sources = store.ParseJSON[[]string](former), store.ParseJSON[[]string](members), store.ParseJSON[[]string](themes), store.ParseJSON[[]string](sources)
 	m.Seeded, m.UpdatedAt = seed != "", store.ParseTime(updated)
 	return m, err
 }
@@ -165,8 +166,8 @@ func (s *Service) insertMechanism(ctx context.Context, q store.Querier, id, owne
 	now := store.FormatTime(s.clock.Now())
 	_, err := q.ExecContext(ctx, `INSERT INTO dir_mechanisms (id, owner_node, code, name, former_names, kind, purpose, members, founded, themes, secretariat_city, secretariat_country, website, parent_id, status, status_note, sources, version, seed_hash, search, created_at, updated_at, updated_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, in.Code, in.Name, toJSON(in.FormerNames), in.Kind, in.Purpose, toJSON(in.Members), in.Founded, toJSON(in.Themes), in.SecretariatCity, in.SecretariatCountry, in.Website, in.ParentID,
-		in.Status, in.StatusNote, toJSON(in.Sources), seedHash, mechanismSearch(in), now, now, by)
+		id, owner, in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry, in.Website, in.ParentID,
+		in.Status, in.StatusNote, store.JSONText(in.Sources), seedHash, mechanismSearch(in), now, now, by)
 	if store.IsUniqueViolation(err) {
 		return errs.Newf(errs.Conflict, "directory.CreateMechanism", "a mechanism with code %q already exists", in.Code)
 	}
@@ -193,8 +194,8 @@ func (s *Service) UpdateMechanism(ctx context.Context, p *auth.Principal, id str
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE dir_mechanisms SET code = ?, name = ?, former_names = ?, kind = ?, purpose = ?, members = ?, founded = ?, themes = ?, secretariat_city = ?, secretariat_country = ?,
 			website = ?, parent_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			in.Code, in.Name, toJSON(in.FormerNames), in.Kind, in.Purpose, toJSON(in.Members), in.Founded, toJSON(in.Themes), in.SecretariatCity, in.SecretariatCountry,
-			in.Website, in.ParentID, in.Status, in.StatusNote, toJSON(in.Sources), mechanismSearch(in), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
+			in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry,
+			in.Website, in.ParentID, in.Status, in.StatusNote, store.JSONText(in.Sources), mechanismSearch(in), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
 		if store.IsUniqueViolation(err) {
 			return errs.Newf(errs.Conflict, op, "a mechanism with code %q already exists", in.Code)
 		}
@@ -241,10 +242,10 @@ func (s *Service) Mechanisms(ctx context.Context, p *auth.Principal, theme, memb
 		if !ok {
 			return nil, errs.Newf(errs.Invalid, "directory.Mechanisms", "theme %q is not known; use one of %s", clipStr(theme, 40), slugs(Themes))
 		}
-		out = filter(out, func(m Mechanism) bool { return contains(m.Themes, t) })
+		out = filter(out, func(m Mechanism) bool { return slices.Contains(m.Themes, t) })
 	}
 	if member = strings.ToUpper(strings.TrimSpace(member)); member != "" {
-		out = filter(out, func(m Mechanism) bool { return contains(m.Members, member) })
+		out = filter(out, func(m Mechanism) bool { return slices.Contains(m.Members, member) })
 	}
 	return out, s.record(ctx, p, "directory.mechanism.list", "directory/mechanisms", "theme="+theme+" member="+member)
 }
@@ -275,13 +276,4 @@ func filter[T any](in []T, keep func(T) bool) []T {
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -108,8 +108,8 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			} else {
 				if _, err := tx.ExecContext(ctx, `UPDATE dir_mechanisms SET code = ?, name = ?, former_names = ?, kind = ?, purpose = ?, members = ?, founded = ?, themes = ?, secretariat_city = ?, secretariat_country = ?,
 					website = ?, parent_id = ?, status = ?, status_note = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					in.Code, in.Name, toJSON(in.FormerNames), in.Kind, in.Purpose, toJSON(in.Members), in.Founded, toJSON(in.Themes), in.SecretariatCity, in.SecretariatCountry,
-					in.Website, in.ParentID, in.Status, in.StatusNote, toJSON(in.Sources), mechanismSearch(in), m.ID); err != nil {
+					in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry,
+					in.Website, in.ParentID, in.Status, in.StatusNote, store.JSONText(in.Sources), mechanismSearch(in), m.ID); err != nil {
 					return err
 				}
 				rep.Updated++
@@ -152,7 +152,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			} else {
 				_, err = tx.ExecContext(ctx, `UPDATE dir_agencies SET country = ?, code = ?, name = ?, name_key = ?, local_name = ?, acronym = ?, type = ?, jurisdiction = ?, parent_id = ?, languages = ?, website = ?, sources = ?,
 					seed_hash = '', search = ? WHERE id = ?`,
-					in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, toJSON(in.Languages), in.Website, toJSON(in.Sources),
+					in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, store.JSONText(in.Languages), in.Website, store.JSONText(in.Sources),
 					agencySearch(in, s.countryWords(ctx, tx, in.Country)), a.ID)
 				rep.Updated++
 			}
@@ -198,8 +198,8 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			} else {
 				_, err = tx.ExecContext(ctx, `UPDATE dir_contact_points SET country = ?, agency_id = ?, mechanism_id = ?, role = ?, title = ?, channels = ?, languages = ?, always_on = ?, hours = ?, time_zone = ?,
 					holder_name = ?, holder_title = ?, holder_since = ?, deputy_name = ?, deputy_title = ?, notes = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, toJSON(in.Channels), toJSON(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
-					in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, toJSON(in.Sources), s.contactSearch(ctx, tx, in), c.ID)
+					in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, store.JSONText(in.Channels), store.JSONText(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
+					in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, store.JSONText(in.Sources), s.contactSearch(ctx, tx, in), c.ID)
 				rep.Updated++
 			}
 			if err != nil {
@@ -252,8 +252,8 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			} else {
 				if _, err := tx.ExecContext(ctx, `UPDATE dir_agreements SET title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
 					legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), agreementSearch(c), a.ID); err != nil {
+					c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), agreementSearch(c), a.ID); err != nil {
 					return err
 				}
 				rep.Updated++

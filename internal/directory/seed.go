@@ -145,11 +145,11 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 			case "missing":
 				_, err = tx.ExecContext(ctx, `INSERT INTO dir_countries (code, name, local_names, kind, parent, node, time_zone, languages, note, sources, owner_node, version, seed_hash, search, updated_at, updated_by)
 					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 'seed')`,
-					c.Code, c.Name, toJSON(c.LocalNames), c.Kind, c.Parent, c.Node, c.TimeZone, toJSON(c.Languages), c.Note, toJSON(c.Sources), RegionOwner, h, search, now)
+					c.Code, c.Name, store.JSONText(c.LocalNames), c.Kind, c.Parent, c.Node, c.TimeZone, store.JSONText(c.Languages), c.Note, store.JSONText(c.Sources), RegionOwner, h, search, now)
 				rep.Inserted++
 			case "stale":
 				_, err = tx.ExecContext(ctx, `UPDATE dir_countries SET name = ?, local_names = ?, kind = ?, parent = ?, node = ?, time_zone = ?, languages = ?, note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE code = ?`,
-					c.Name, toJSON(c.LocalNames), c.Kind, c.Parent, c.Node, c.TimeZone, toJSON(c.Languages), c.Note, toJSON(c.Sources), h, search, now, c.Code)
+					c.Name, store.JSONText(c.LocalNames), c.Kind, c.Parent, c.Node, c.TimeZone, store.JSONText(c.Languages), c.Note, store.JSONText(c.Sources), h, search, now, c.Code)
 				rep.Updated++
 			}
 			if err != nil {
@@ -185,8 +185,8 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 			case "stale":
 				_, err = tx.ExecContext(ctx, `UPDATE dir_mechanisms SET owner_node = ?, code = ?, name = ?, former_names = ?, kind = ?, purpose = ?, members = ?, founded = ?, themes = ?, secretariat_city = ?, secretariat_country = ?,
 					website = ?, parent_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE id = ?`,
-					m.Owner, in.Code, in.Name, toJSON(in.FormerNames), in.Kind, in.Purpose, toJSON(in.Members), in.Founded, toJSON(in.Themes), in.SecretariatCity, in.SecretariatCountry,
-					in.Website, in.ParentID, in.Status, in.StatusNote, toJSON(in.Sources), h, mechanismSearch(in), now, id)
+					m.Owner, in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry,
+					in.Website, in.ParentID, in.Status, in.StatusNote, store.JSONText(in.Sources), h, mechanismSearch(in), now, id)
 				rep.Updated++
 			}
 			if err != nil {
@@ -224,8 +224,8 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 			case "stale":
 				_, err = tx.ExecContext(ctx, `UPDATE dir_agreements SET owner_node = ?, title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
 					legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE id = ?`,
-					a.Owner, c.Title, fold(c.Title), c.ShortName, toJSON(c.Types), store.BoolInt(c.Multilateral), toJSON(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, toJSON(c.Sources), h, agreementSearch(c), now, id)
+					a.Owner, c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
+					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), h, agreementSearch(c), now, id)
 				rep.Updated++
 			}
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
@@ -27,7 +28,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		}
 		if _, err = tx.ExecContext(ctx, `INSERT INTO jit_workspaces (id, kind, leader_node, reference, title, template, purpose, legal_basis, parties, start_date, end_date,
 			extensions, plan_status, plan_version, exchange_agreed, last_seq, created_at, created_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, 1, '[]', 0, ?, ?, ?)`,
-			w.ID, w.Kind, w.LeaderNode, w.Reference, w.Title, w.Template, w.Purpose, w.LegalBasis, toJSON(w.Parties), w.StartDate, w.EndDate, PlanDraft, at, ev.Actor.String(), at); err != nil {
+			w.ID, w.Kind, w.LeaderNode, w.Reference, w.Title, w.Template, w.Purpose, w.LegalBasis, store.JSONText(w.Parties), w.StartDate, w.EndDate, PlanDraft, at, ev.Actor.String(), at); err != nil {
 			return err
 		}
 		for _, m := range w.Members {
@@ -43,10 +44,10 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		if err = tx.QueryRowContext(ctx, `SELECT parties FROM jit_workspaces WHERE id = ?`, ws).Scan(&parties); err != nil {
 			return err
 		}
-		ps := fromJSON[[]string](parties)
-		if !contains(ps, ch.Member.Node) {
+		ps := store.ParseJSON[[]string](parties)
+		if !slices.Contains(ps, ch.Member.Node) {
 			ps = append(ps, ch.Member.Node)
-			_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET parties = ? WHERE id = ?`, toJSON(ps), ws)
+			_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET parties = ? WHERE id = ?`, store.JSONText(ps), ws)
 		}
 	case EvExtend:
 		var ext string
@@ -55,8 +56,8 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		}
 		x := *ch.Extension
 		x.At = ev.At
-		list := append(fromJSON[[]Extension](ext), x)
-		_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET end_date = ?, extensions = ? WHERE id = ?`, x.To, toJSON(list), ws)
+		list := append(store.ParseJSON[[]Extension](ext), x)
+		_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET end_date = ?, extensions = ? WHERE id = ?`, x.To, store.JSONText(list), ws)
 	case EvTaskAdd:
 		t := ch.Task
 		if _, err = tx.ExecContext(ctx, `INSERT INTO jit_tasks (workspace_id, id, title, description, owner, due_date, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,7 +106,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 	case EvTargetAdd:
 		t := ch.Target
 		_, err = tx.ExecContext(ctx, `INSERT INTO jit_targets (workspace_id, id, node, kind, label, fields, added_by, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			ws, t.ID, t.Node, t.Kind, t.Label, toJSON(t.Fields), t.AddedBy, at)
+			ws, t.ID, t.Node, t.Kind, t.Label, store.JSONText(t.Fields), t.AddedBy, at)
 	case EvWarning:
 		w := ch.Warning
 		_, err = tx.ExecContext(ctx, `INSERT INTO jit_warnings (workspace_id, id, target_a, target_b, node_a, node_b, kind, score, explanation, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -123,11 +124,11 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		if err = tx.QueryRowContext(ctx, `SELECT exchange_agreed FROM jit_workspaces WHERE id = ?`, ws).Scan(&agreed); err != nil {
 			return err
 		}
-		list := fromJSON[[]string](agreed)
-		if !contains(list, ev.Actor.Node) {
+		list := store.ParseJSON[[]string](agreed)
+		if !slices.Contains(list, ev.Actor.Node) {
 			list = append(list, ev.Actor.Node)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET exchange_agreed = ? WHERE id = ?`, toJSON(list), ws)
+		_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET exchange_agreed = ? WHERE id = ?`, store.JSONText(list), ws)
 	default:
 		return errs.Newf(errs.Invalid, "jit.apply", "unknown event kind %q", clip(ev.Kind, 40))
 	}

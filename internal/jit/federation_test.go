@@ -3,6 +3,7 @@ package jit_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,22 +239,13 @@ func TestJITAcrossNodes(t *testing.T) {
 			// being up to date says nothing about the others yet.
 			waitFor(t, "the new member at the existing party", func() bool {
 				w := get(t, ba, amra, ws.ID)
-				return len(w.Members) == 5 && contains(w.Parties, "me")
+				return len(w.Members) == 5 && slices.Contains(w.Parties, "me")
 			})
 
 			// Audit: the leader recorded the submitted changes.
 			rs.JIT.FlushAudit(ctx)
 		})
 	}
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A file transferred to a node and never downloaded is purged from its

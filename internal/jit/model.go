@@ -2,6 +2,7 @@ package jit
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -276,7 +277,7 @@ func (w Workspace) ExchangeAgreedByAll() bool {
 		return false
 	}
 	for _, p := range w.Parties {
-		if !contains(w.ExchangeAgreed, p) {
+		if !slices.Contains(w.ExchangeAgreed, p) {
 			return false
 		}
 	}
@@ -309,15 +310,6 @@ func (w *Workspace) task(id string) *Task {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Inputs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -42,7 +43,7 @@ func cleanTarget(op string, in TargetInput) (Target, error) {
 		}
 	}
 	for k := range in.Fields {
-		if !contains(allowed, k) && strings.TrimSpace(in.Fields[k]) != "" {
+		if !slices.Contains(allowed, k) && strings.TrimSpace(in.Fields[k]) != "" {
 			return t, errs.Newf(errs.Invalid, op, "field %q is not used for a %s target; use %s", clip(k, 40), t.Kind, strings.Join(allowed, ", "))
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
@@ -166,7 +167,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		}
 		return err
 	}
-	if !contains(fromJSON[[]string](parties), in.From) {
+	if !slices.Contains(store.ParseJSON[[]string](parties), in.From) {
 		s.d.Logger.Warn("jit: evidence file from a non-party refused", "from", in.From, "workspace", f.Workspace)
 		return nil
 	}

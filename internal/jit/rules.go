@@ -2,6 +2,7 @@ package jit
 
 import (
 	"encoding/hex"
+	"slices"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -19,7 +20,7 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 		switch {
 		case kind == EvWarning && a.Node == ws.LeaderNode && ch.Warning != nil:
 			return nil
-		case kind == EvAccess && contains(ws.Parties, a.Node) && ch.Custody != nil:
+		case kind == EvAccess && slices.Contains(ws.Parties, a.Node) && ch.Custody != nil:
 			if ws.evidence(ch.Evidence2) == nil {
 				return errs.New(errs.NotFound, op, "no such item of evidence")
 			}
@@ -35,7 +36,7 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 	if m == nil {
 		return forbidden(op, "you are not a member of this workspace")
 	}
-	is := func(roles ...string) bool { return contains(roles, m.Role) }
+	is := func(roles ...string) bool { return slices.Contains(roles, m.Role) }
 	leaderWord := "JIT leader"
 	if ws.Kind == KindParallel {
 		leaderWord = "coordinator"
@@ -119,10 +120,10 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 		if ws.evidence(e.ID) != nil {
 			return errs.New(errs.Conflict, op, "the item is registered already")
 		}
-		if !contains(ws.Parties, e.CollectingParty) {
+		if !slices.Contains(ws.Parties, e.CollectingParty) {
 			return errs.Newf(errs.Invalid, op, "the collecting party %s is not a party to this JIT", e.CollectingParty)
 		}
-		if !contains(ws.Parties, e.GoverningLaw) {
+		if !slices.Contains(ws.Parties, e.GoverningLaw) {
 			return errs.Newf(errs.Invalid, op, "the governing law must be that of a party to this JIT, not %s", e.GoverningLaw)
 		}
 		if b, err := hex.DecodeString(e.SHA256); err != nil || len(b) != 32 {
@@ -140,7 +141,7 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 		if a.Node != e.Custodian {
 			return forbidden(op, "only a member of the party holding the item ("+e.Custodian+") transfers it")
 		}
-		if !contains(ws.Parties, ch.Custody.To) || ch.Custody.To == e.Custodian {
+		if !slices.Contains(ws.Parties, ch.Custody.To) || ch.Custody.To == e.Custodian {
 			return errs.New(errs.Invalid, op, "transfer the item to another party of this JIT")
 		}
 		ch.Custody.Action, ch.Custody.From, ch.Custody.ActorNode = "transferred", e.Custodian, a.Node
@@ -193,7 +194,7 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 		if !is(RoleLeader, RoleProsecutor, RolePolice) {
 			return forbidden(op, "only police officers, prosecutors and the "+leaderWord+" change the exchange plan")
 		}
-		if !contains(ws.Parties, x.From) || !contains(ws.Parties, x.To) || x.From == x.To {
+		if !slices.Contains(ws.Parties, x.From) || !slices.Contains(ws.Parties, x.To) || x.From == x.To {
 			return errs.New(errs.Invalid, op, "an exchange goes from one party to another party")
 		}
 	case EvAgree:
@@ -203,7 +204,7 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 		if len(ws.Exchange) == 0 {
 			return errs.New(errs.Invalid, op, "the exchange plan is empty")
 		}
-		if contains(ws.ExchangeAgreed, a.Node) {
+		if slices.Contains(ws.ExchangeAgreed, a.Node) {
 			return errs.New(errs.Conflict, op, "your party has agreed the exchange plan already")
 		}
 	case EvWarning:

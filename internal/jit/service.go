@@ -257,17 +257,3 @@ func clip(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "")
 }
-
-func toJSON(v any) string {
-	b, _ := json.Marshal(v)
-	if string(b) == "null" {
-		return "[]"
-	}
-	return string(b)
-}
-
-func fromJSON[T any](s string) T {
-	var v T
-	_ = json.Unmarshal([]byte(s), &v)
-	return v
-}

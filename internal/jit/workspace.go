@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ func TemplateByID(id string) (Template, bool) {
 	return Template{}, false
 }
 
-func validRole(r string) bool { return contains(MemberRoles, r) }
+func validRole(r string) bool { return slices.Contains(MemberRoles, r) }
 
 func validNode(n string) bool { return federation.ValidNodeID(n) }
 
@@ -197,7 +198,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 	parties := []string{s.d.Node}
 	addParty := func(n string) error {
 		n = strings.ToLower(strings.TrimSpace(n))
-		if n == "" || contains(parties, n) {
+		if n == "" || slices.Contains(parties, n) {
 			return nil
 		}
 		if !validNode(n) {
@@ -307,7 +308,7 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, kind string) ([]W
 		if err := rows.Scan(&w.ID, &w.Kind, &w.Reference, &w.Title, &w.LeaderNode, &parties, &w.StartDate, &w.EndDate, &w.PlanStatus, &w.MyRole, &upd); err != nil {
 			return nil, dbErr(op, err)
 		}
-		w.Parties, w.UpdatedAt = fromJSON[[]string](parties), store.ParseTime(upd)
+		w.Parties, w.UpdatedAt = store.ParseJSON[[]string](parties), store.ParseTime(upd)
 		out = append(out, w)
 	}
 	return out, dbErr(op, rows.Err())
@@ -387,7 +388,7 @@ func (s *Service) load(ctx context.Context, q store.Querier, id string, full boo
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	w.Parties, w.Extensions, w.ExchangeAgreed = fromJSON[[]string](parties), fromJSON[[]Extension](ext), fromJSON[[]string](agreed)
+	w.Parties, w.Extensions, w.ExchangeAgreed = store.ParseJSON[[]string](parties), store.ParseJSON[[]Extension](ext), store.ParseJSON[[]string](agreed)
 	if w.Extensions == nil {
 		w.Extensions = []Extension{}
 	}
@@ -499,7 +500,7 @@ func (s *Service) loadTargets(ctx context.Context, q store.Querier, w *Workspace
 		if err := rows.Scan(&t.ID, &t.Node, &t.Kind, &t.Label, &f, &t.AddedBy, &at); err != nil {
 			return err
 		}
-		t.Fields, t.At = fromJSON[map[string]string](f), store.ParseTime(at)
+		t.Fields, t.At = store.ParseJSON[map[string]string](f), store.ParseTime(at)
 		w.Targets = append(w.Targets, t)
 	}
 	return rows.Err()
@@ -605,7 +606,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 	if kind == EvCreate {
 		parties = ws.Parties
 	}
-	if kind == EvMemberAdd && !contains(parties, ch.Member.Node) {
+	if kind == EvMemberAdd && !slices.Contains(parties, ch.Member.Node) {
 		parties = append(append([]string(nil), parties...), ch.Member.Node)
 	}
 	if s.d.Fed != nil {
@@ -613,7 +614,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 			if n == s.d.Node {
 				continue
 			}
-			if !contains(oldParties, n) && kind != EvCreate {
+			if !slices.Contains(oldParties, n) && kind != EvCreate {
 				// A new party gets the whole history first, in order.
 				hist, err := s.events(ctx, tx, wsID, ev.Seq, false)
 				if err != nil {
