@@ -5,6 +5,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -18,6 +19,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -76,6 +78,9 @@ type Checkpoint struct {
 	NodeID    string    `json:"node_id"`
 	PublicKey string    `json:"public_key"`
 	Signature []byte    `json:"signature"`
+	// Note is the same checkpoint as a C2SP tlog-checkpoint signed note
+	// (empty for checkpoints signed before notes were introduced).
+	Note string `json:"note,omitempty"`
 }
 
 // SignedText is the exact text the node signs for a checkpoint.
@@ -94,6 +99,7 @@ func (c Checkpoint) VerifySignature(pub ed25519.PublicKey) bool {
 type Log struct {
 	st     *store.Store
 	node   *identity.Node
+	signer note.Signer
 	clock  clock.Clock
 	logger *slog.Logger
 
@@ -124,7 +130,85 @@ func Open(ctx context.Context, st *store.Store, node *identity.Node, clk clock.C
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, op, "audit tree is inconsistent; run liaison audit verify", err)
 	}
-	return &Log{st: st, node: node, clock: clk, logger: logger, rng: rng, size: size}, nil
+	signer, err := NoteSigner(node.ID, node.Key)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "cannot use the node key for checkpoints", err)
+	}
+	l := &Log{st: st, node: node, signer: signer, clock: clk, logger: logger, rng: rng, size: size}
+	if err := l.checkHead(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// root is the tree's current root hash; the caller holds l.mu or owns l.
+func (l *Log) root() []byte {
+	if l.size == 0 {
+		return rfc6962.DefaultHasher.EmptyRoot()
+	}
+	r, _ := l.rng.GetRootHash(nil)
+	return r
+}
+
+// checkHead makes sure the log starts from its own signed checkpoint of the
+// latest size. The head is written with every append, so a head that does
+// not match the stored tree means the database was changed behind the
+// node's back: the node refuses to start rather than sign over it. A
+// missing head is signed anew, and unless the node is merely upgrading from
+// a version without heads, the log records that it had to, which verify
+// reports.
+func (l *Log) checkHead(ctx context.Context) error {
+	const op = "audit.Open"
+	head, err := Head(ctx, l.st)
+	switch {
+	case err == nil:
+		if head.Size != l.size || !bytes.Equal(head.Root, l.root()) {
+			return errs.Newf(errs.Internal, op, "the audit log does not match its latest signed checkpoint (%d entries signed, %d stored): the database was changed outside the node; run liaison audit verify --witnesses and restore from a backup", head.Size, l.size)
+		}
+		return nil
+	case !errs.Is(err, errs.NotFound):
+		return err
+	}
+	upgrade := l.size == 0
+	if latest, err := LatestCheckpoint(ctx, l.st); err == nil && latest.Size == l.size && bytes.Equal(latest.Root, l.root()) {
+		upgrade = true
+	}
+	if upgrade {
+		return l.st.InTx(ctx, func(tx *store.Tx) error { return l.writeHead(ctx, tx, l.clock.Now(), l.size, l.root()) })
+	}
+	l.logger.Error("audit log has no signed checkpoint of its latest size; signing one and recording the gap", "entries", l.size)
+	// The append below signs the new head in its own transaction.
+	_, err = l.Append(ctx, Entry{Actor: "system", Action: headRecreatedAction, Object: pruneObject, Outcome: Failed,
+		Detail: fmt.Sprintf("the log had %d entries and no signed checkpoint of that size", l.size)})
+	return err
+}
+
+// headRecreatedAction marks an entry written when a node found its signed
+// head missing; verify reports it.
+const headRecreatedAction = "audit.head.recreated"
+
+// writeHead signs and stores the checkpoint of size inside tx.
+func (l *Log) writeHead(ctx context.Context, tx *store.Tx, at time.Time, size int64, root []byte) error {
+	text, err := SignCheckpointNote(CheckpointBody(l.node.ID, size, root), l.signer)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO audit_head (id, tree_size, root_hash, at, note) VALUES (1, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, at = excluded.at, note = excluded.note`,
+		size, root, store.FormatTime(at), text)
+	return err
+}
+
+// Head is the signed checkpoint of the log's latest size.
+func Head(ctx context.Context, q store.Querier) (Checkpoint, error) {
+	var cp Checkpoint
+	var at string
+	err := q.QueryRowContext(ctx, `SELECT tree_size, root_hash, at, note FROM audit_head WHERE id = 1`).Scan(&cp.Size, &cp.Root, &at, &cp.Note)
+	if err != nil {
+		return Checkpoint{}, store.NotFound(err, "audit.Head", "the audit log has no signed checkpoint of its latest size")
+	}
+	cp.At = store.ParseTime(at)
+	return cp, nil
 }
 
 func fetchNodes(ctx context.Context, q store.Querier, ids []compact.NodeID) ([][]byte, error) {
@@ -240,7 +324,17 @@ func (l *Log) commit(ctx context.Context, entries []Entry) ([]Entry, error) {
 		}
 		out[i] = e
 	}
+	newSize := l.size + int64(len(out))
+	newRoot, err := rng.GetRootHash(nil)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "audit tree root", err)
+	}
 	err = l.st.InTx(ctx, func(tx *store.Tx) error {
+		// The signed head moves with the entries, so the log never has
+		// entries that no signed checkpoint covers.
+		if err := l.writeHead(ctx, tx, now, newSize, newRoot); err != nil {
+			return err
+		}
 		for i, e := range out {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[i]); err != nil {
@@ -268,7 +362,7 @@ func (l *Log) commit(ctx context.Context, entries []Entry) ([]Entry, error) {
 		return nil, errs.Wrap(errs.Unavailable, op, "the audit log could not be written, so the action was not performed", err)
 	}
 	l.rng = rng
-	l.size += int64(len(out))
+	l.size = newSize
 	return out, nil
 }
 
@@ -298,17 +392,13 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return Checkpoint{}, err
 	}
-	root, rerr := l.rng.GetRootHash(nil)
-	if rerr != nil {
-		return Checkpoint{}, errs.Wrap(errs.Internal, op, "audit tree root", rerr)
-	}
-	if l.size == 0 {
-		root = rfc6962.DefaultHasher.EmptyRoot()
-	}
-	cp := Checkpoint{Size: l.size, Root: root, At: l.clock.Now(), NodeID: l.node.ID, PublicKey: l.node.PublicString()}
+	cp := Checkpoint{Size: l.size, Root: l.root(), At: l.clock.Now(), NodeID: l.node.ID, PublicKey: l.node.PublicString()}
 	cp.Signature = l.node.Sign(cp.SignedText())
-	_, err = l.st.ExecContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, at, node_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)`,
-		cp.Size, cp.Root, store.FormatTime(cp.At), cp.NodeID, cp.PublicKey, cp.Signature)
+	if cp.Note, err = SignCheckpointNote(CheckpointBody(cp.NodeID, cp.Size, cp.Root), l.signer); err != nil {
+		return Checkpoint{}, errs.Wrap(errs.Internal, op, "cannot sign checkpoint", err)
+	}
+	_, err = l.st.ExecContext(ctx, `INSERT INTO audit_checkpoints (tree_size, root_hash, at, node_id, public_key, signature, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		cp.Size, cp.Root, store.FormatTime(cp.At), cp.NodeID, cp.PublicKey, cp.Signature, cp.Note)
 	if err != nil {
 		return Checkpoint{}, errs.Wrap(errs.Unavailable, op, "cannot store checkpoint", err)
 	}
@@ -337,7 +427,7 @@ func (l *Log) Run(ctx context.Context, interval time.Duration) {
 
 // LatestCheckpoint reads the newest stored checkpoint.
 func LatestCheckpoint(ctx context.Context, q store.Querier) (Checkpoint, error) {
-	row := q.QueryRowContext(ctx, `SELECT tree_size, root_hash, at, node_id, public_key, signature FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1`)
+	row := q.QueryRowContext(ctx, `SELECT tree_size, root_hash, at, node_id, public_key, signature, note FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1`)
 	cp, err := scanCheckpoint(row)
 	if err != nil {
 		return Checkpoint{}, store.NotFound(err, "audit.LatestCheckpoint", "no checkpoint has been signed yet")
@@ -350,7 +440,7 @@ type scanner interface{ Scan(...any) error }
 func scanCheckpoint(r scanner) (Checkpoint, error) {
 	var cp Checkpoint
 	var at string
-	if err := r.Scan(&cp.Size, &cp.Root, &at, &cp.NodeID, &cp.PublicKey, &cp.Signature); err != nil {
+	if err := r.Scan(&cp.Size, &cp.Root, &at, &cp.NodeID, &cp.PublicKey, &cp.Signature, &cp.Note); err != nil {
 		return cp, err
 	}
 	cp.At = store.ParseTime(at)

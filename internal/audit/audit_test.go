@@ -71,7 +71,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 						t.Fatalf("tamper %q: %v", q, err)
 					}
 				}
-				rep, err := audit.Verify(ctx, st, node.Public(), nil)
+				rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +101,7 @@ func TestVerifyRejectsOtherKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	other, _ := identity.LoadOrCreate(t.TempDir(), "rs", "")
-	rep, err := audit.Verify(ctx, st, other.Public(), nil)
+	rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: other.Public(), NodeID: other.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestInclusionProofsAndReopen(t *testing.T) {
 		if _, err := l2.ProveInclusion(ctx, 99, 0); err == nil {
 			t.Fatal("proof for a missing entry must fail")
 		}
-		rep, _ := audit.Verify(ctx, st, node.Public(), nil)
+		rep, _ := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID})
 		if !rep.OK() {
 			t.Fatalf("verify after reopen: %v", rep.Problems)
 		}
@@ -232,7 +232,7 @@ func TestConcurrentAppendsKeepTheTreeConsistent(t *testing.T) {
 		if _, err := l.Checkpoint(ctx); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := audit.Verify(ctx, st, node.Public(), nil)
+		rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID})
 		if err != nil || !rep.OK() || rep.Entries != 200 {
 			t.Fatalf("verify after concurrent appends: %+v %v", rep, err)
 		}

@@ -102,7 +102,7 @@ func TestRetentionErasesExpiredEntriesAndKeepsTheLogVerifiable(t *testing.T) {
 			t.Fatalf("archive has %d entries, want 5", n)
 		}
 
-		rep, err := audit.Verify(ctx, st, node.Public(), nil)
+		rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID})
 		if err != nil || !rep.OK() {
 			t.Fatalf("verify after retention: %v %v", err, rep.Problems)
 		}
@@ -137,7 +137,7 @@ func TestRetentionErasesExpiredEntriesAndKeepsTheLogVerifiable(t *testing.T) {
 		if err != nil || next.From != 5 || next.Through != 9 {
 			t.Fatalf("next year's run = %+v, %v", next, err)
 		}
-		if rep, _ := audit.Verify(ctx, st, node.Public(), nil); !rep.OK() || rep.Erased != 9 {
+		if rep, _ := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID}); !rep.OK() || rep.Erased != 9 {
 			t.Fatalf("verify after second retention: %+v", rep)
 		}
 	})
@@ -169,7 +169,7 @@ func TestVerifyDetectsErasureOutsideRetention(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				rep, err := audit.Verify(ctx, st, node.Public(), nil)
+				rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -188,7 +188,7 @@ func TestPruneRefusesAFutureCutOff(t *testing.T) {
 	if _, err := l.Prune(context.Background(), clk.Now().Add(time.Hour), nil, nil); err == nil {
 		t.Fatal("a cut-off in the future must be refused")
 	}
-	if rep, _ := audit.Verify(context.Background(), st, nil, nil); rep.Erased != 0 {
+	if rep, _ := audit.Verify(context.Background(), st, audit.VerifyOptions{}); rep.Erased != 0 {
 		t.Fatalf("nothing may be erased: %+v", rep)
 	}
 }

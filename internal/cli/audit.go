@@ -70,7 +70,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rep, err := audit.Verify(ctx, st, pinned, func(done int64) { fmt.Fprintf(env.Stderr, "verified %d entries…\n", done) })
+	rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Progress: func(done int64) { fmt.Fprintf(env.Stderr, "verified %d entries…\n", done) }})
 	if err != nil {
 		return err
 	}

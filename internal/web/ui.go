@@ -509,7 +509,7 @@ func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	rep, err := audit.Verify(ctx, s.d.Store, s.d.Node.Public(), nil)
+	rep, err := audit.Verify(ctx, s.d.Store, audit.VerifyOptions{Pinned: s.d.Node.Public(), NodeID: s.d.Node.ID})
 	if err != nil {
 		s.uiError(w, r, err)
 		return
