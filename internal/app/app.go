@@ -32,6 +32,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/web"
+	"github.com/liaison-wb/liaison/internal/witness"
 )
 
 // Node is one running Liaison node.
@@ -52,6 +53,7 @@ type Node struct {
 	JIT      *jit.Service
 	MLA      *mla.Service
 	Assets   *assets.Service
+	Witness  *witness.Service
 	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
 
@@ -136,12 +138,16 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Dir.RegisterUsageSource("mla", n.MLA)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)
+	if n.Witness, err = witness.New(witness.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "witness")}); err != nil {
+		return err
+	}
+	n.Witness.Register(n.Fed)
 	cat, err := i18n.Load()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
 	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
@@ -186,6 +192,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.fedLn = tls.NewListener(fln, federation.ServerTLS(n.FedTLS, n.Fed.KnownCertificate))
 		mux := http.NewServeMux()
 		mux.Handle("POST "+federation.InboxPath, n.Fed.InboxHandler())
+		mux.Handle("POST "+federation.CallPrefix+witness.CallHeld, n.Witness.CallHandler())
 		n.fedSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
 			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
 	}
@@ -225,6 +232,13 @@ func (n *Node) Start(ctx context.Context) error {
 		defer n.wg.Done()
 		n.Cases.Run(bg)
 	}()
+	if n.Cfg.AuditWitnessInterval > 0 {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.Witness.Run(bg, n.Cfg.AuditWitnessInterval)
+		}()
+	}
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()

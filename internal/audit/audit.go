@@ -539,3 +539,36 @@ func (l *Log) ProveInclusion(ctx context.Context, index, size int64) (InclusionP
 func VerifyInclusion(p InclusionProof, root []byte) error {
 	return proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.Index), uint64(p.TreeSize), p.LeafHash, p.Hashes, root)
 }
+
+// ProveConsistency proves that the tree of size from is a prefix of the
+// tree of size to (RFC 6962 consistency proof).
+func (l *Log) ProveConsistency(ctx context.Context, from, to int64) ([][]byte, error) {
+	const op = "audit.ProveConsistency"
+	if from < 0 || from > to || to > l.Size() {
+		return nil, errs.Newf(errs.Invalid, op, "no consistency proof from %d to %d entries", from, to)
+	}
+	if from == 0 || from == to {
+		return nil, nil
+	}
+	nodes, err := proof.Consistency(uint64(from), uint64(to))
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, op, "cannot build proof", err)
+	}
+	hashes, err := fetchNodes(ctx, l.st, nodes.IDs)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "audit tree is incomplete", err)
+	}
+	p, err := nodes.Rehash(hashes, rfc6962.DefaultHasher.HashChildren)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, op, "cannot build proof", err)
+	}
+	return p, nil
+}
+
+// VerifyConsistency checks a consistency proof between two tree heads.
+func VerifyConsistency(fromSize, toSize int64, fromRoot, toRoot []byte, p [][]byte) error {
+	if fromSize == 0 {
+		return nil
+	}
+	return proof.VerifyConsistency(rfc6962.DefaultHasher, uint64(fromSize), uint64(toSize), p, fromRoot, toRoot)
+}

@@ -17,10 +17,12 @@ import (
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/witness"
 )
 
-const auditUsage = "liaison audit verify [--data DIR | --db URL] [--public-key KEY] | liaison audit prune [--data DIR | --db URL] [--older-than 1095d] [--archive FILE]"
+const auditUsage = "liaison audit verify [--data DIR | --db URL] [--public-key KEY] [--witnesses] | liaison audit prune [--data DIR | --db URL] [--older-than 1095d] [--archive FILE]"
 
 func runAudit(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "prune" {
@@ -29,9 +31,10 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return usagef("use: %s", auditUsage)
 	}
-	fs := flagSet(env, "audit verify", "audit verify [--data DIR | --db URL] [--public-key KEY]")
+	fs := flagSet(env, "audit verify", "audit verify [--data DIR | --db URL] [--public-key KEY] [--witnesses]")
 	cfg, load := nodeConfig(fs)
 	pubFlag := fs.String("public-key", "", "node public key (base64) to pin; default: the key in the data directory")
+	withWitnesses := fs.Bool("witnesses", false, "also ask every peer, live, for the checkpoint of this log it witnessed and check the log against it (needs the node's key and federation certificate in --data)")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -70,7 +73,13 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Progress: func(done int64) { fmt.Fprintf(env.Stderr, "verified %d entries…\n", done) }})
+	progress := func(done int64) { fmt.Fprintf(env.Stderr, "verified %d entries…\n", done) }
+	var rep audit.Report
+	if *withWitnesses {
+		rep, err = verifyWithWitnesses(ctx, env, *cfg, st, progress)
+	} else {
+		rep, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Progress: progress})
+	}
 	if err != nil {
 		return err
 	}
@@ -92,7 +101,59 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		erased = fmt.Sprintf(" (%d erased after the retention period)", rep.Erased)
 	}
 	fmt.Fprintf(env.Stdout, "audit log OK: %d entries%s, %d signed checkpoints; %s\n", rep.Entries, erased, rep.Checkpoints, latest)
+	if *withWitnesses {
+		fmt.Fprintf(env.Stdout, "%d witness(es) agree with the log\n", len(rep.Witnessed))
+	}
 	return nil
+}
+
+// verifyWithWitnesses asks the peers, as the node would, which checkpoint of
+// this log each holds, and verifies the log against them. It reads the
+// node's key and federation certificate but writes nothing.
+func verifyWithWitnesses(ctx context.Context, env Env, cfg config.Config, st *store.Store, progress func(int64)) (audit.Report, error) {
+	nodeID, err := st.NodeID(ctx)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, identity.KeyFile)); err != nil {
+		return audit.Report{}, usagef("--witnesses needs the node key in --data %s", cfg.DataDir)
+	}
+	node, err := identity.LoadOrCreate(cfg.DataDir, nodeID, "")
+	if err != nil {
+		return audit.Report{}, err
+	}
+	fcfg := federation.DefaultConfig()
+	fcfg.Insecure = cfg.InsecureFederation
+	deps := federation.Deps{Store: st, Node: node, Clock: clock.System{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if tlsCert, err := federation.LoadOrCreateTLS(cfg.DataDir, nodeID); err == nil {
+		deps.TLS = &tlsCert
+	}
+	w, err := witness.New(witness.Deps{Store: st, Fed: federation.New(deps, fcfg), Node: node, Clock: clock.System{}, Logger: deps.Logger})
+	if err != nil {
+		return audit.Report{}, err
+	}
+	rep, held, err := w.Verify(ctx, progress)
+	if err != nil {
+		return rep, err
+	}
+	agrees := map[string]bool{}
+	for _, r := range rep.Witnessed {
+		agrees[r.Witness] = r.OK
+	}
+	for _, h := range held {
+		switch {
+		case h.Witnessed == nil:
+			fmt.Fprintf(env.Stdout, "witness %s: not checked (%s)\n", h.Peer, h.Error)
+		case agrees[h.Peer]:
+			fmt.Fprintf(env.Stdout, "witness %s: holds %d entries, cosigned %s: matches\n", h.Peer, h.Witnessed.Size, h.Witnessed.At.Format("2006-01-02 15:04:05 UTC"))
+		default:
+			fmt.Fprintf(env.Stdout, "witness %s: holds %d entries, cosigned %s: DOES NOT MATCH\n", h.Peer, h.Witnessed.Size, h.Witnessed.At.Format("2006-01-02 15:04:05 UTC"))
+		}
+	}
+	if len(rep.Witnessed) == 0 {
+		rep.Problems = append(rep.Problems, "no witness could confirm the log: none of the peers answered with a checkpoint of it")
+	}
+	return rep, nil
 }
 
 // runAuditPrune erases access records older than the retention period now,

@@ -38,6 +38,9 @@ type Config struct {
 	ShutdownTimeout    time.Duration
 	// AuditRetention is how long access records keep their content.
 	AuditRetention time.Duration
+	// AuditWitnessInterval is how often the audit checkpoint goes to peers
+	// for witnessing.
+	AuditWitnessInterval time.Duration
 	// Exchange module: response deadlines, retention and e-mail notifications.
 	ExchangeUrgentDeadline   time.Duration
 	ExchangeDatabaseDeadline time.Duration
@@ -68,6 +71,8 @@ func Default() Config {
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 10 * time.Second,
 		AuditRetention:  3 * 365 * 24 * time.Hour,
+
+		AuditWitnessInterval: 10 * time.Minute,
 
 		ExchangeUrgentDeadline:   8 * time.Hour,
 		ExchangeDatabaseDeadline: 3 * 24 * time.Hour,
@@ -111,6 +116,7 @@ func (c *Config) settings() []setting {
 		{name: "federation-addr", help: "listen address of the mutual-TLS federation endpoint for peers, e.g. :8443 (empty: none)", value: (*stringValue)(&c.FederationAddr)},
 		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
 		{name: "audit-retention", help: "how long audit records keep who, what and why before they are erased (hash and time stay; 0 keeps for ever), e.g. 1095d", value: (*durationValue)(&c.AuditRetention)},
+		{name: "audit-witness-interval", help: "how often the signed audit checkpoint is sent to peers to witness, e.g. 10m", value: (*durationValue)(&c.AuditWitnessInterval)},
 		{name: "exchange-urgent-deadline", help: "response deadline of urgent requests", value: (*durationValue)(&c.ExchangeUrgentDeadline)},
 		{name: "exchange-database-deadline", help: "response deadline of requests for standard information available in a database", value: (*durationValue)(&c.ExchangeDatabaseDeadline)},
 		{name: "exchange-default-deadline", help: "response deadline of other requests", value: (*durationValue)(&c.ExchangeDefaultDeadline)},

@@ -287,3 +287,12 @@ func BoolInt(b bool) int {
 	}
 	return 0
 }
+
+// NodeID is the node ID this database was bound to on its first start.
+func (s *Store) NodeID(ctx context.Context) (string, error) {
+	var id string
+	if err := s.QueryRowContext(ctx, `SELECT value FROM node_settings WHERE key = 'node_id'`).Scan(&id); err != nil {
+		return "", NotFound(err, "store.NodeID", "this database has not been used by a node yet")
+	}
+	return id, nil
+}

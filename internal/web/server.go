@@ -36,6 +36,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/witness"
 )
 
 //go:embed templates/*.html
@@ -61,6 +62,7 @@ type Deps struct {
 	MLA           *mla.Service
 	Assets        *assets.Service
 	JIT           *jit.Service
+	Witness       *witness.Service
 	Version       string
 	SecureCookies bool
 	MaxBodyBytes  int64
@@ -126,6 +128,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.registerAPI()
 	s.registerFederation()
+	s.registerWitness()
 	s.registerDirectory()
 	s.registerExchange()
 	s.registerCases()
