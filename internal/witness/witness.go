@@ -131,7 +131,7 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		if err := s.Publish(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.Publish(ctx); err != nil && ctx.Err() == nil {
 			s.d.Logger.Warn("audit checkpoint not published to witnesses", "err", err)
 		}
 		t.Reset(interval)
@@ -139,16 +139,17 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 }
 
 // Publish sends the signed checkpoint of the log's latest size to every
-// active peer, each with a consistency proof from the checkpoint it holds.
-func (s *Service) Publish(ctx context.Context) error {
+// active peer, each with a consistency proof from the checkpoint it holds,
+// and returns the size sent.
+func (s *Service) Publish(ctx context.Context) (int64, error) {
 	const op = "witness.Publish"
 	peers, err := s.d.Fed.Peers(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	head, err := audit.Head(ctx, s.d.Store)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var sent []string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -175,13 +176,13 @@ func (s *Service) Publish(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return errs.Wrap(errs.KindOf(err), op, "cannot queue the checkpoint for witnesses", err)
+		return 0, errs.Wrap(errs.KindOf(err), op, "cannot queue the checkpoint for witnesses", err)
 	}
 	if len(sent) == 0 {
-		return nil
+		return head.Size, nil
 	}
 	s.d.Fed.Notify()
-	return s.d.Audit.Record(ctx, audit.Entry{Actor: "system", Action: "audit.witness.publish", Object: "audit",
+	return head.Size, s.d.Audit.Record(ctx, audit.Entry{Actor: "system", Action: "audit.witness.publish", Object: "audit",
 		Detail: fmt.Sprintf("checkpoint of %d entries sent to %v", head.Size, sent)})
 }
 
