@@ -16,8 +16,8 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
-	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/witness"
 )
