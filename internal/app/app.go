@@ -225,6 +225,11 @@ func (n *Node) Start(ctx context.Context) error {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
+		n.Audit.RunOutbox(bg, time.Second)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
 		n.Audit.RunRetention(bg, n.Cfg.AuditRetention, 24*time.Hour)
 	}()
 	n.wg.Add(1)

@@ -110,6 +110,9 @@ type Log struct {
 	qmu      sync.Mutex // guards the group-commit queue
 	queue    []*appendReq
 	flushing bool
+
+	drainMu sync.Mutex    // one outbox drain at a time
+	wake    chan struct{} // an outbox entry was committed
 }
 
 var factory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
@@ -134,7 +137,7 @@ func Open(ctx context.Context, st *store.Store, node *identity.Node, clk clock.C
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, op, "cannot use the node key for checkpoints", err)
 	}
-	l := &Log{st: st, node: node, signer: signer, clock: clk, logger: logger, rng: rng, size: size}
+	l := &Log{st: st, node: node, signer: signer, clock: clk, logger: logger, rng: rng, size: size, wake: make(chan struct{}, 1)}
 	if err := l.checkHead(ctx); err != nil {
 		return nil, err
 	}
@@ -280,7 +283,7 @@ func (l *Log) flush(ctx context.Context) {
 		for _, r := range batch {
 			all = append(all, r.entries...)
 		}
-		out, err := l.commit(ctx, all)
+		out, err := l.commit(ctx, all, false, nil)
 		for _, r := range batch {
 			if err != nil {
 				r.done <- appendRes{err: err}
@@ -292,8 +295,11 @@ func (l *Log) flush(ctx context.Context) {
 	}
 }
 
-// commit writes entries in one transaction and advances the tree.
-func (l *Log) commit(ctx context.Context, entries []Entry) ([]Entry, error) {
+// commit writes entries in one transaction and advances the tree. Entries
+// are stamped with the current time unless keepTime (entries drained from
+// the outbox keep the time of the change that queued them); also, when not
+// nil, runs inside the same transaction.
+func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also func(*store.Tx) error) ([]Entry, error) {
 	const op = "audit.Append"
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -312,7 +318,9 @@ func (l *Log) commit(ctx context.Context, entries []Entry) ([]Entry, error) {
 	leaves := make([][]byte, len(entries))
 	for i, e := range entries {
 		e.Index = l.size + int64(i)
-		e.At = now
+		if !keepTime || e.At.IsZero() {
+			e.At = now
+		}
 		e.Actor, e.Agency, e.Action, e.Object = clip(e.Actor), clip(e.Agency), clip(e.Action), clip(e.Object)
 		e.Purpose, e.Detail = clip(e.Purpose), clip(e.Detail)
 		if e.Outcome == "" {
@@ -334,6 +342,11 @@ func (l *Log) commit(ctx context.Context, entries []Entry) ([]Entry, error) {
 		// entries that no signed checkpoint covers.
 		if err := l.writeHead(ctx, tx, now, newSize, newRoot); err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		for i, e := range out {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -88,9 +88,6 @@ func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
-		if err := s.flushAudit(ctx); err != nil && ctx.Err() == nil {
-			s.d.Logger.Warn("cases: audit flush failed", "err", err)
-		}
 		if _, err := s.AnswerPending(ctx); err != nil && ctx.Err() == nil {
 			s.d.Logger.Warn("cases: answering queries failed", "err", err)
 		}
@@ -102,51 +99,6 @@ func (s *Service) Run(ctx context.Context) {
 		}
 	}
 }
-
-// queueAudit stores an audit entry inside a handler's transaction; the
-// worker appends it to the audit log after commit (the audit log writes
-// through its own transaction, which cannot nest in the handler's).
-func queueAudit(ctx context.Context, tx *store.Tx, e audit.Entry) error {
-	raw, _ := json.Marshal(e)
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_audit_queue (entry) VALUES (?)`, string(raw))
-	return err
-}
-
-func (s *Service) flushAudit(ctx context.Context) error {
-	for {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT seq, entry FROM cases_audit_queue ORDER BY seq LIMIT 500`)
-		if err != nil {
-			return err
-		}
-		var seqs []int64
-		var entries []audit.Entry
-		for rows.Next() {
-			var seq int64
-			var raw string
-			if err := rows.Scan(&seq, &raw); err != nil {
-				rows.Close()
-				return err
-			}
-			var e audit.Entry
-			_ = json.Unmarshal([]byte(raw), &e)
-			seqs = append(seqs, seq)
-			entries = append(entries, e)
-		}
-		rows.Close()
-		if len(seqs) == 0 {
-			return nil
-		}
-		if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
-			return err
-		}
-		if _, err := s.d.Store.ExecContext(ctx, `DELETE FROM cases_audit_queue WHERE seq <= ?`, seqs[len(seqs)-1]); err != nil {
-			return err
-		}
-	}
-}
-
-// FlushAudit appends queued audit entries now (tests, shutdown).
-func (s *Service) FlushAudit(ctx context.Context) error { return s.flushAudit(ctx) }
 
 func entry(p *auth.Principal, action, object, purpose, detail string) audit.Entry {
 	e := audit.Entry{Actor: "system", Action: action, Object: object, Purpose: purpose, Detail: detail}

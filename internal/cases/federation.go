@@ -272,7 +272,7 @@ func (s *Service) handleQuery(ctx context.Context, tx *store.Tx, in federation.I
 	if err != nil {
 		return err
 	}
-	if err := queueAudit(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(q.Requester, 100), Agency: clip(q.Agency, 100), Action: "cases.query.receive",
+	if err := s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(q.Requester, 100), Agency: clip(q.Agency, 100), Action: "cases.query.receive",
 		Object: "query/" + clip(q.QueryID, 64), Purpose: clip(q.Purpose, 500), Detail: fmt.Sprintf("from=%s case=%s items=%d", in.From, clip(q.CaseRef, 100), len(q.Items))}); err != nil {
 		return err
 	}
@@ -283,14 +283,20 @@ func (s *Service) handleQuery(ctx context.Context, tx *store.Tx, in federation.I
 type inbound struct {
 	id, queryID, peer, purpose, caseRef, requester, agency string
 	items                                                  []QueryItem
+	attempts                                               int
+	unreadable                                             error
 }
 
 // AnswerPending matches every received query not answered yet against
-// local data and sends the answers. It returns the number answered.
+// local data and sends the answers. It returns the number answered. A query
+// that cannot be answered now (its peer is suspended, the database is busy)
+// waits for a retry with backoff and its reason recorded; the others go on.
 func (s *Service) AnswerPending(ctx context.Context) (int, error) {
 	done := 0
 	for {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, query_id, peer, purpose, case_ref, requester, agency, items FROM cases_inbound WHERE state = 'pending' ORDER BY received_at LIMIT 20`)
+		now := s.now()
+		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, query_id, peer, purpose, case_ref, requester, agency, items, attempts FROM cases_inbound
+			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY received_at LIMIT 20`, store.FormatTime(now))
 		if err != nil {
 			return done, err
 		}
@@ -298,11 +304,13 @@ func (s *Service) AnswerPending(ctx context.Context) (int, error) {
 		for rows.Next() {
 			var q inbound
 			var items string
-			if err := rows.Scan(&q.id, &q.queryID, &q.peer, &q.purpose, &q.caseRef, &q.requester, &q.agency, &items); err != nil {
+			if err := rows.Scan(&q.id, &q.queryID, &q.peer, &q.purpose, &q.caseRef, &q.requester, &q.agency, &items, &q.attempts); err != nil {
 				rows.Close()
 				return done, err
 			}
-			_ = json.Unmarshal([]byte(items), &q.items)
+			if err := json.Unmarshal([]byte(items), &q.items); err != nil {
+				q.unreadable = err
+			}
 			todo = append(todo, q)
 		}
 		rows.Close()
@@ -310,12 +318,43 @@ func (s *Service) AnswerPending(ctx context.Context) (int, error) {
 			return done, nil
 		}
 		for _, q := range todo {
-			if err := s.answer(ctx, q); err != nil {
-				return done, err
+			err := q.unreadable
+			if err != nil {
+				s.d.Logger.Error("cases: stored query cannot be read", "inbound", q.id, "query", q.queryID, "peer", q.peer, "err", err)
+				err = errs.Wrap(errs.Internal, "cases.answer", "the stored query cannot be read", err)
+			} else {
+				err = s.answer(ctx, q)
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return done, ctx.Err()
+				}
+				if rerr := s.retryLater(ctx, q, err); rerr != nil {
+					return done, rerr
+				}
+				continue
 			}
 			done++
 		}
 	}
+}
+
+// Answering gives up after this many attempts (about a week with the
+// backoff below); the query then shows as failed.
+const maxAnswerAttempts = 200
+
+// retryLater records why a query could not be answered and when to try again.
+func (s *Service) retryLater(ctx context.Context, q inbound, cause error) error {
+	attempts := q.attempts + 1
+	wait := min(time.Second<<min(attempts, 12), time.Hour)
+	state := "pending"
+	if attempts >= maxAnswerAttempts || errs.Is(cause, errs.Internal) {
+		state = "failed"
+	}
+	s.d.Logger.Warn("cases: query not answered", "inbound", q.id, "query", q.queryID, "peer", q.peer, "attempt", attempts, "retry_in", wait, "state", state, "err", cause)
+	_, err := s.d.Store.ExecContext(ctx, `UPDATE cases_inbound SET attempts = ?, next_attempt_at = ?, last_error = ?, state = ? WHERE id = ? AND state = 'pending'`,
+		attempts, store.FormatTime(s.now().Add(wait)), clip(errs.SafeMessage(cause), 500), state, q.id)
+	return err
 }
 
 type localHit struct {
@@ -438,16 +477,14 @@ func (s *Service) answer(ctx context.Context, q inbound) error {
 			results[i] = AnswerItem{N: it.N, Hit: true, Reference: h.reference, Band: h.band}
 		}
 	}
-	// Audit before anything leaves: who asked, why, for which case, and
-	// which local entities were hit.
+	// Audited in the transaction that records the hits and sends the
+	// answer: who asked, why, for which case, and which local entities were
+	// hit. A failed attempt leaves no entry, so a retry does not repeat one.
 	entries := []audit.Entry{{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.query.answer", Object: "query/" + q.queryID,
 		Purpose: q.purpose, Detail: fmt.Sprintf("from=%s case=%s items=%d hits=%d", q.peer, q.caseRef, len(q.items), len(hits))}}
 	for _, h := range hits {
 		entries = append(entries, audit.Entry{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.hit", Object: "entity/" + h.entity.ID,
 			Purpose: q.purpose, Detail: fmt.Sprintf("query=%s item=%d ref=%s band=%s", q.queryID, h.item.N, h.reference, h.band)})
-	}
-	if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
-		return err
 	}
 	now := store.FormatTime(s.now())
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -465,9 +502,11 @@ func (s *Service) answer(ctx context.Context, q inbound) error {
 				return err
 			}
 		}
-		_, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: q.peer, Type: TypeAnswer, Conversation: q.queryID, Payload: answerPayload{QueryID: q.queryID, Results: results},
-			Summary: fmt.Sprintf("hit/no-hit answer to query %s", q.queryID)})
-		return err
+		if _, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: q.peer, Type: TypeAnswer, Conversation: q.queryID, Payload: answerPayload{QueryID: q.queryID, Results: results},
+			Summary: fmt.Sprintf("hit/no-hit answer to query %s", q.queryID)}); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, entries...)
 	})
 	if err != nil {
 		return unavailable(op, err)
@@ -501,7 +540,7 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 			return err
 		}
 	}
-	return queueAudit(ctx, tx, audit.Entry{Actor: by, Action: "cases.answer.receive", Object: "query/" + a.QueryID, Purpose: purpose,
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: by, Action: "cases.answer.receive", Object: "query/" + a.QueryID, Purpose: purpose,
 		Detail: fmt.Sprintf("from=%s items=%d hits=%d", in.From, len(a.Results), hits)})
 }
 
@@ -869,6 +908,6 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 	if r.Refused {
 		what = "refused"
 	}
-	return queueAudit(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(r.ReleasedBy, 100), Agency: clip(r.Agency, 100), Action: "cases.release.receive",
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(r.ReleasedBy, 100), Agency: clip(r.Agency, 100), Action: "cases.release.receive",
 		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s thread=%s", what, clip(r.Reference, 64), clip(r.ThreadID, 64))})
 }

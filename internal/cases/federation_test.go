@@ -35,7 +35,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 func auditActions(t *testing.T, n *testutil.Node, object string) map[string]audit.Entry {
 	t.Helper()
 	ctx := context.Background()
-	if err := n.Cases.FlushAudit(ctx); err != nil {
+	if _, err := n.Audit.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
 	es, err := audit.List(ctx, n.Store, audit.Filter{Object: object, Limit: 500})
@@ -116,7 +116,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 					t.Errorf("rs audit %s: %+v", a, e)
 				}
 			}
-			ba.Cases.FlushAudit(ctx)
+			ba.Audit.Drain(ctx)
 			bq := auditActions(t, ba, "query/"+q.ID)
 			for _, a := range []string{"cases.query.receive", "cases.query.answer"} {
 				e, ok := bq[a]
@@ -244,7 +244,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 			if _, err := rs.Cases.Query(ctx, other, q.ID); err == nil {
 				t.Error("another agency reads the query")
 			}
-			ba.Cases.FlushAudit(ctx)
+			ba.Audit.Drain(ctx)
 			if a := auditActions(t, ba, "hit/"+personHit.Reference); a["cases.release"].Actor != "amra" {
 				t.Errorf("release not audited at the owner: %+v", a)
 			}

@@ -282,7 +282,7 @@ func (s *Service) handleStats(ctx context.Context, tx *store.Tx, in federation.I
 	if _, err := tx.ExecContext(ctx, `INSERT INTO cases_shared_stats (peer, stats, received_at) VALUES (?, ?, ?)`, in.From, jsonText(st), now); err != nil {
 		return err
 	}
-	return queueAudit(ctx, tx, audit.Entry{Actor: "federation", Action: "cases.stats.receive", Object: "peer/" + in.From, Detail: fmt.Sprintf("areas=%d", len(st.Areas))})
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "federation", Action: "cases.stats.receive", Object: "peer/" + in.From, Detail: fmt.Sprintf("areas=%d", len(st.Areas))})
 }
 
 // SharedStats lists the statistics peers have shared with this node.

@@ -131,13 +131,11 @@ func (s *Service) Receive(ctx context.Context, from, sentAt, sig, certFP string,
 			results = append(results, r)
 			entries = append(entries, entry)
 		}
-		return nil
+		// Receipts are audited in the transaction that stores them.
+		return s.d.Audit.Queue(ctx, tx, entries...)
 	})
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Receive", "could not store the delivery", err)
-	}
-	if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
-		s.d.Logger.Error("audit of receipt failed", "err", err)
 	}
 	_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET last_contact_at = ? WHERE id = ?`, store.FormatTime(now), from)
 	s.metrics.received.WithLabelValues(from).Add(float64(len(results)))

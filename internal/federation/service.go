@@ -360,13 +360,12 @@ func (s *Service) Send(ctx context.Context, m Outgoing) (string, error) {
 	var id string
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		id, err = s.Enqueue(ctx, tx, m)
-		return err
+		if id, err = s.Enqueue(ctx, tx, m); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, actorEntry(m.Actor, "federation.send", "envelope/"+id, m.Type+" to "+m.To+": "+m.Summary))
 	})
 	if err != nil {
-		return "", err
-	}
-	if err := s.d.Audit.Record(ctx, actorEntry(m.Actor, "federation.send", "envelope/"+id, m.Type+" to "+m.To+": "+m.Summary)); err != nil {
 		return "", err
 	}
 	s.Notify()

@@ -231,7 +231,7 @@ func (s *Service) PurgeTransfers(ctx context.Context) (int, error) {
 		n++
 	}
 	if n > 0 {
-		_ = s.flushAudit(ctx)
+		_, _ = s.d.Audit.Drain(ctx)
 		s.notify()
 	}
 	return n, nil

@@ -243,7 +243,7 @@ func TestJITAcrossNodes(t *testing.T) {
 			})
 
 			// Audit: the leader recorded the submitted changes.
-			rs.JIT.FlushAudit(ctx)
+			rs.Audit.Drain(ctx)
 		})
 	}
 }

@@ -92,7 +92,7 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 	if err := s.apply(ctx, tx, ev, ch); err != nil {
 		return err
 	}
-	if err := queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+itoa(ev.Seq)+" "+ev.Summary); err != nil {
+	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+itoa(ev.Seq)+" "+ev.Summary); err != nil {
 		return err
 	}
 	return s.afterApply(ctx, tx, ev, ch)
@@ -125,7 +125,7 @@ func (s *Service) handleSubmit(ctx context.Context, tx *store.Tx, in federation.
 	}
 	reason := errs.SafeMessage(err)
 	s.d.Logger.Info("jit: submission refused", "from", in.From, "kind", sub.Kind, "reason", reason)
-	if qerr := queueAudit(ctx, tx, sub.Actor, "jit."+sub.Kind+".refused", "jit/"+sub.Workspace, reason); qerr != nil {
+	if qerr := s.queueAudit(ctx, tx, sub.Actor, "jit."+sub.Kind+".refused", "jit/"+sub.Workspace, reason); qerr != nil {
 		return qerr
 	}
 	_, qerr := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: in.From, Type: TypeRejected, Conversation: "jit/" + sub.Workspace,
@@ -147,7 +147,7 @@ func (s *Service) handleRejected(ctx context.Context, tx *store.Tx, in federatio
 	if err != nil {
 		return err
 	}
-	return queueAudit(ctx, tx, Actor{Node: s.d.Node, Username: SystemUser}, "jit.refused", "jit/"+r.Workspace, r.Actor+" "+r.Kind+": "+r.Reason)
+	return s.queueAudit(ctx, tx, Actor{Node: s.d.Node, Username: SystemUser}, "jit.refused", "jit/"+r.Workspace, r.Actor+" "+r.Kind+": "+r.Reason)
 }
 
 // handleFile stores a transferred evidence file, encrypted, in this node's
@@ -173,7 +173,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 	}
 	if sha(f.Data) != f.SHA256 {
 		s.d.Logger.Warn("jit: evidence file does not match its hash; refused", "from", in.From, "evidence", f.Evidence)
-		return queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.refused", "jit/"+f.Workspace+"/evidence/"+f.Evidence, "SHA-256 mismatch")
+		return s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.refused", "jit/"+f.Workspace+"/evidence/"+f.Evidence, "SHA-256 mismatch")
 	}
 	var regSHA, custodian string
 	err := tx.QueryRowContext(ctx, `SELECT sha256, custodian FROM jit_evidence WHERE id = ? AND workspace_id = ?`, f.Evidence, f.Workspace).Scan(&regSHA, &custodian)
@@ -182,7 +182,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 	}
 	if err == nil && regSHA != f.SHA256 {
 		s.d.Logger.Warn("jit: evidence file does not match the register; refused", "from", in.From, "evidence", f.Evidence)
-		return queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.refused", "jit/"+f.Workspace+"/evidence/"+f.Evidence, "does not match the register")
+		return s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.refused", "jit/"+f.Workspace+"/evidence/"+f.Evidence, "does not match the register")
 	}
 	var area string
 	if aerr := tx.QueryRowContext(ctx, `SELECT area FROM jit_files WHERE evidence_id = ?`, f.Evidence).Scan(&area); aerr == nil {
@@ -194,7 +194,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		f.Evidence, f.Workspace, AreaTransfer, nonce, ct, store.FormatTime(now), store.FormatTime(now.Add(s.cfg.TransferTTL))); err != nil {
 		return err
 	}
-	if err := queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, itoa(int64(len(f.Data)))+" bytes"); err != nil {
+	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, itoa(int64(len(f.Data)))+" bytes"); err != nil {
 		return err
 	}
 	if err == nil && custodian == s.d.Node {

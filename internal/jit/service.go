@@ -16,7 +16,6 @@ import (
 	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/sha256"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"time"
@@ -126,16 +125,12 @@ func actorOf(p *auth.Principal, node string) Actor {
 	return Actor{Node: node, Username: p.Username, Agency: p.Agency}
 }
 
-// Run flushes queued audit entries and purges the transfer area until ctx
-// ends.
+// Run purges the transfer area until ctx ends.
 func (s *Service) Run(ctx context.Context) {
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	lastPurge := time.Time{}
 	for {
-		if err := s.flushAudit(ctx); err != nil && ctx.Err() == nil {
-			s.d.Logger.Warn("jit: audit flush failed", "err", err)
-		}
 		if now := s.d.Clock.Now(); now.Sub(lastPurge) >= s.cfg.PurgeEvery || now.Before(lastPurge) {
 			if _, err := s.PurgeTransfers(ctx); err != nil && ctx.Err() == nil {
 				s.d.Logger.Warn("jit: transfer purge failed", "err", err)
@@ -162,49 +157,11 @@ func (s *Service) notify() {
 	}
 }
 
-// queueAudit stores an audit entry inside the caller's transaction; it is
-// appended to the audit log after commit (the audit log writes through its
-// own transaction, which cannot nest).
-func queueAudit(ctx context.Context, tx *store.Tx, a Actor, action, object, detail string) error {
-	e := audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: clip(detail, 1000)}
-	raw, _ := json.Marshal(e)
-	_, err := tx.ExecContext(ctx, `INSERT INTO jit_audit_queue (entry) VALUES (?)`, string(raw))
-	return err
+// queueAudit queues an audit entry in the caller's transaction; it joins
+// the audit log when the transaction commits.
+func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, a Actor, action, object, detail string) error {
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: clip(detail, 1000)})
 }
-
-func (s *Service) flushAudit(ctx context.Context) error {
-	for {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT seq, entry FROM jit_audit_queue ORDER BY seq LIMIT 500`)
-		if err != nil {
-			return err
-		}
-		var last int64
-		var entries []audit.Entry
-		for rows.Next() {
-			var raw string
-			if err := rows.Scan(&last, &raw); err != nil {
-				rows.Close()
-				return err
-			}
-			var e audit.Entry
-			_ = json.Unmarshal([]byte(raw), &e)
-			entries = append(entries, e)
-		}
-		rows.Close()
-		if len(entries) == 0 {
-			return nil
-		}
-		if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
-			return err
-		}
-		if _, err := s.d.Store.ExecContext(ctx, `DELETE FROM jit_audit_queue WHERE seq <= ?`, last); err != nil {
-			return err
-		}
-	}
-}
-
-// FlushAudit appends queued audit entries now (tests, shutdown).
-func (s *Service) FlushAudit(ctx context.Context) error { return s.flushAudit(ctx) }
 
 // record appends an audit entry directly (outside transactions).
 func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, outcome, detail string) {
@@ -226,7 +183,7 @@ func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Actio
 // finish audits the outcome of a write: refusals as denied.
 func (s *Service) finish(ctx context.Context, p *auth.Principal, err error, action, object string) error {
 	if err == nil {
-		_ = s.flushAudit(ctx)
+		_, _ = s.d.Audit.Drain(ctx)
 		s.notify()
 		return nil
 	}

@@ -631,7 +631,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 			}
 		}
 	}
-	if err := queueAudit(ctx, tx, a, "jit."+kind, "jit/"+wsID, ev.Summary); err != nil {
+	if err := s.queueAudit(ctx, tx, a, "jit."+kind, "jit/"+wsID, ev.Summary); err != nil {
 		return TimelineEvent{}, err
 	}
 	if err := s.afterApply(ctx, tx, ev, ch); err != nil {
@@ -677,7 +677,7 @@ func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Acto
 		Payload: sub, Summary: "jit " + wsID + " submit " + kind}); err != nil {
 		return TimelineEvent{}, err
 	}
-	if err := queueAudit(ctx, tx, a, "jit."+kind+".submit", "jit/"+wsID, summarize(ws, kind, ch)); err != nil {
+	if err := s.queueAudit(ctx, tx, a, "jit."+kind+".submit", "jit/"+wsID, summarize(ws, kind, ch)); err != nil {
 		return TimelineEvent{}, err
 	}
 	return TimelineEvent{Workspace: wsID, Kind: kind, Actor: a, At: s.now(), Summary: "submitted to the leader node " + ws.LeaderNode + ": " + summarize(ws, kind, ch)}, nil

@@ -15,8 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/liaison-wb/liaison/internal/errs"
 )
@@ -203,9 +205,14 @@ func (s *Store) QueryRowContext(ctx context.Context, query string, args ...any) 
 
 // Tx is a write transaction.
 type Tx struct {
-	s  *Store
-	tx *sql.Tx
+	s     *Store
+	tx    *sql.Tx
+	after []func()
 }
+
+// AfterCommit runs fn once the transaction has committed (never when it
+// rolls back): the place to wake workers about what the change queued.
+func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(ctx, t.s.Rebind(query), args...)
@@ -236,17 +243,22 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return errs.Wrap(errs.Unavailable, "store.InTx", "could not save the change", err)
 	}
+	for _, fn := range tx.after {
+		fn()
+	}
 	return nil
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint failure on
-// either database.
+// either database, by the drivers' codes (SQLite extended result codes,
+// PostgreSQL SQLSTATE 23505), not by message text.
 func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
 // NotFound maps sql.ErrNoRows to a NotFound domain error.
