@@ -226,9 +226,17 @@ func TestFullCycle(t *testing.T) {
 			return delivery(thread(t, me, meOff, th.ID), ans.ID, "rs").State != "queued"
 		})
 		var autoroutes int
+		_, _ = rs.Audit.Drain(ctx)
 		_ = rs.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, "exchange.autoroute").Scan(&autoroutes)
 		if autoroutes != 1 {
 			t.Fatalf("auto-routing audited %d times, want 1", autoroutes)
+		}
+		// Received messages are audited where they arrive, without their content.
+		var received int
+		var detail string
+		_ = rs.Store.QueryRowContext(ctx, `SELECT COUNT(*), MAX(detail) FROM audit_log WHERE action = ? AND object = ?`, "exchange.message.receive", "thread/"+th.ID).Scan(&received, &detail)
+		if received != 1 || !strings.Contains(detail, "from me") {
+			t.Fatalf("receipt of the answer audited %d times (%q), want 1", received, detail)
 		}
 		// Search finds the thread across scripts and diacritics, for its agency only.
 		for _, q := range []string{"djordje petrovic", "ĐORĐE", "Ђорђе", "markovic", "BG-123", "note.txt"} {
@@ -317,6 +325,7 @@ func TestRefusals(t *testing.T) {
 			t.Fatalf("forward without permission: %v", err)
 		}
 		var denied int
+		_, _ = me.Audit.Drain(ctx)
 		_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome = ?`, "exchange.message.forward", "denied").Scan(&denied)
 		if denied != 1 {
 			t.Fatalf("refused forward audited %d times", denied)
@@ -334,6 +343,7 @@ func TestRefusals(t *testing.T) {
 			t.Fatalf("forward on al: %+v", alTh.Messages)
 		}
 		var permAudit int
+		_, _ = me.Audit.Drain(ctx)
 		_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND detail LIKE ?`, "exchange.message.forward", "%permission: RS NCU%").Scan(&permAudit)
 		if permAudit != 1 || fwd.Permission == "" {
 			t.Fatalf("permission not recorded")

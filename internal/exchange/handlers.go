@@ -148,12 +148,17 @@ func (s *Service) handleMessage(ctx context.Context, tx *store.Tx, in federation
 		Payload: ack{Summary: "delivery acknowledgement", Thread: t.ID, Message: m.ID, Kind: "delivered", At: now}, Summary: "delivery acknowledgement"}); err != nil {
 		return err
 	}
-	defer s.d.Fed.Notify()
+	tx.AfterCommit(s.d.Fed.Notify)
 	text := "New " + m.Kind + " from " + in.From
 	if m.Kind == KindRequest && t.Priority == PriorityUrgent {
 		text = "New URGENT request from " + in.From
 	}
-	return s.notify(ctx, tx, t.Agency, "", t.ID, "message", text)
+	if err := s.notify(ctx, tx, t.Agency, "", t.ID, "message", text); err != nil {
+		return err
+	}
+	// Received messages are audited in the transaction that stores them.
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + m.Author, Agency: m.Agency, Action: "exchange.message.receive", Object: "thread/" + t.ID,
+		Detail: m.Kind + " " + m.ID + " from " + in.From + " for " + t.Agency + "; " + m.Markings.auditLabel()})
 }
 
 // handleAck records a delivery or read acknowledgement from a recipient node.

@@ -102,6 +102,7 @@ func TestImportIntoCase(t *testing.T) {
 		if err != nil || !again.AlreadyImported || again.CaseEntityID != im.CaseEntityID {
 			t.Fatalf("second import: %+v %v", again, err)
 		}
+		_, _ = me.Audit.Drain(ctx)
 		count := func(q string, args ...any) int {
 			var n int
 			if err := me.Store.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {

@@ -82,7 +82,7 @@ func (s *Service) Deadlines(ctx context.Context) error {
 		owe := t.origin != s.d.NodeID // we received the request and owe the answer
 		remindAt := t.deadline.Add(-time.Duration(float64(t.deadline.Sub(t.created)) * s.cfg.RemindFraction))
 		var entries []audit.Entry
-		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		step := func(tx *store.Tx) error {
 			entries = nil
 			if !now.Before(t.deadline) {
 				if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET expired = 1, reminded = 1 WHERE id = ?`, t.id); err != nil {
@@ -116,14 +116,15 @@ func (s *Service) Deadlines(ctx context.Context) error {
 				}
 			}
 			return nil
+		}
+		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			if err := step(tx); err != nil {
+				return err
+			}
+			return s.d.Audit.Queue(ctx, tx, entries...)
 		})
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, "exchange.Deadlines", "cannot record reminders", err)
-		}
-		if len(entries) > 0 {
-			if _, err := s.d.Audit.Append(ctx, entries...); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -186,14 +187,14 @@ func (s *Service) Retention(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET review_warned = 1 WHERE id = ?`, t.id); err != nil {
 				return err
 			}
-			return s.notify(ctx, tx, t.agency, "", t.id, "retention", "Retention review on "+fmtTime(store.ParseTime(t.review))+": the thread will be "+what+" unless a reason to keep it is recorded")
+			if err := s.notify(ctx, tx, t.agency, "", t.id, "retention", "Retention review on "+fmtTime(store.ParseTime(t.review))+": the thread will be "+what+" unless a reason to keep it is recorded"); err != nil {
+				return err
+			}
+			return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.warn", Object: "thread/" + t.id,
+				Detail: "review " + t.review + "; action " + s.retentionAction(t.action)})
 		})
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, op, "cannot record the warning", err)
-		}
-		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.warn", Object: "thread/" + t.id,
-			Detail: "review " + t.review + "; action " + s.retentionAction(t.action)}); err != nil {
-			return err
 		}
 	}
 	// Expiry.
@@ -214,33 +215,31 @@ func (s *Service) Retention(ctx context.Context) error {
 	for _, t := range due {
 		if t.reason != "" {
 			next := now.Add(s.cfg.KeepExtension)
-			if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_threads SET review_at = ?, keep_reason = '', review_warned = 0 WHERE id = ?`, store.FormatTime(next), t.id); err != nil {
+			if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET review_at = ?, keep_reason = '', review_warned = 0 WHERE id = ?`, store.FormatTime(next), t.id); err != nil {
+					return err
+				}
+				return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.keep", Object: "thread/" + t.id,
+					Detail: "kept at review; reason: " + t.reason + "; next review " + store.FormatTime(next)})
+			}); err != nil {
 				return errs.Wrap(errs.Unavailable, op, "cannot extend the review date", err)
-			}
-			if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.keep", Object: "thread/" + t.id,
-				Detail: "kept at review; reason: " + t.reason + "; next review " + store.FormatTime(next)}); err != nil {
-				return err
 			}
 			continue
 		}
 		if s.retentionAction(t.action) == RetentionAnonymise {
-			n, err := s.anonymiseThread(ctx, t.id)
-			if err != nil {
+			if _, err := s.anonymiseThread(ctx, t.id, func(n int) audit.Entry {
+				return audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.anonymise", Object: "thread/" + t.id,
+					Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages anonymised: texts, names, entities, attachments and search terms removed; routing and statistics kept"}
+			}); err != nil {
 				return errs.Wrap(errs.Unavailable, op, "cannot anonymise an expired thread", err)
-			}
-			if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.anonymise", Object: "thread/" + t.id,
-				Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages anonymised: texts, names, entities, attachments and search terms removed; routing and statistics kept"}); err != nil {
-				return err
 			}
 			continue
 		}
-		n, err := s.deleteThread(ctx, t.id)
-		if err != nil {
+		if _, err := s.deleteThread(ctx, t.id, func(n int) audit.Entry {
+			return audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.delete", Object: "thread/" + t.id,
+				Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages and their content deleted"}
+		}); err != nil {
 			return errs.Wrap(errs.Unavailable, op, "cannot delete an expired thread", err)
-		}
-		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.delete", Object: "thread/" + t.id,
-			Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages and their content deleted"}); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -254,7 +253,9 @@ const AnonymisedSubject = "[anonymised]"
 // status, participating nodes and agencies, dates and deadline; per
 // message its kind, nodes, agency, markings, recipients and
 // acknowledgement times.
-func (s *Service) anonymiseThread(ctx context.Context, id string) (int, error) {
+// anonymiseThread strips a thread's content; audit, built from the number
+// of messages, is queued in the same transaction.
+func (s *Service) anonymiseThread(ctx context.Context, id string, audited func(n int) audit.Entry) (int, error) {
 	var n int
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_messages WHERE thread_id = ?`, id).Scan(&n); err != nil {
@@ -282,13 +283,18 @@ func (s *Service) anonymiseThread(ctx context.Context, id string) (int, error) {
 				return err
 			}
 		}
-		return deleteEnvelopes(ctx, tx, id)
+		if err := deleteEnvelopes(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audited(n))
 	})
 	return n, err
 }
 
 // deleteThread removes a thread and every trace of its content.
-func (s *Service) deleteThread(ctx context.Context, id string) (int, error) {
+// deleteThread removes a thread and its content; audit, built from the
+// number of messages, is queued in the same transaction.
+func (s *Service) deleteThread(ctx context.Context, id string, audited func(n int) audit.Entry) (int, error) {
 	var n int
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_messages WHERE thread_id = ?`, id).Scan(&n); err != nil {
@@ -309,7 +315,10 @@ func (s *Service) deleteThread(ctx context.Context, id string) (int, error) {
 				return err
 			}
 		}
-		return deleteEnvelopes(ctx, tx, id)
+		if err := deleteEnvelopes(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audited(n))
 	})
 	return n, err
 }

@@ -138,6 +138,7 @@ func TestDeadlineClock(t *testing.T) {
 			t.Fatalf("delayed request expired at its old deadline: %s", kinds(ns))
 		}
 		var escalations int
+		_, _ = me.Audit.Drain(ctx)
 		_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, "exchange.deadline.escalate").Scan(&escalations)
 		if escalations != 1 {
 			t.Fatalf("escalations audited: %d", escalations)
@@ -225,6 +226,7 @@ func TestRetention(t *testing.T) {
 			}
 			var del int
 			var detail string
+			_, _ = n.Audit.Drain(ctx)
 			_ = n.Store.QueryRowContext(ctx, `SELECT COUNT(*), MAX(detail) FROM audit_log WHERE action = ? AND object = ?`, "exchange.retention.delete", "thread/"+gone.ID).Scan(&del, &detail)
 			if del != 1 || strings.Contains(detail, "Zlatibor") {
 				t.Fatalf("%s: deletion audited %d times (%q)", n.Cfg.NodeID, del, detail)

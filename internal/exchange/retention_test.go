@@ -190,6 +190,7 @@ func TestRetentionAnonymise(t *testing.T) {
 		}
 		audited := func(n *testutil.Node, action, id string) int {
 			var k int
+			_, _ = n.Audit.Drain(ctx)
 			_ = n.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND object = ?`, action, "thread/"+id).Scan(&k)
 			return k
 		}

@@ -354,14 +354,14 @@ func (s *Service) Compose(ctx context.Context, actor *auth.Principal, in NewThre
 		if err := s.insertMessage(ctx, tx, t, msg); err != nil {
 			return err
 		}
-		return s.send(ctx, tx, actor, t, msg, parties, time.Time{})
+		if err := s.send(ctx, tx, actor, t, msg, parties, time.Time{}); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.create", Object: "thread/" + t.ID,
+			Detail: "message " + msg.ID + " to " + strings.Join(append(parties, agencies...), ",") + "; " + msg.Markings.auditLabel()})
 	})
 	if err != nil {
 		return Thread{}, dbErr(op, "could not save the request", err)
-	}
-	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.create", Object: "thread/" + t.ID,
-		Detail: "message " + msg.ID + " to " + strings.Join(append(parties, agencies...), ",") + "; " + msg.Markings.auditLabel()}); err != nil {
-		return Thread{}, err
 	}
 	if len(parties) > 0 {
 		s.d.Fed.Notify()
@@ -479,14 +479,14 @@ func (s *Service) Reply(ctx context.Context, actor *auth.Principal, threadID str
 		if err := s.applyKind(ctx, tx, t.ID, msg.Kind, in.NewDeadline, msg.CreatedAt); err != nil {
 			return err
 		}
-		return s.send(ctx, tx, actor, t, msg, to, in.NewDeadline)
+		if err := s.send(ctx, tx, actor, t, msg, to, in.NewDeadline); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.message.send", Object: "thread/" + t.ID,
+			Detail: msg.Kind + " " + msg.ID + " to " + strings.Join(to, ",") + "; " + msg.Markings.auditLabel()})
 	})
 	if err != nil {
 		return Message{}, dbErr(op, "could not save the message", err)
-	}
-	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.message.send", Object: "thread/" + t.ID,
-		Detail: msg.Kind + " " + msg.ID + " to " + strings.Join(to, ",") + "; " + msg.Markings.auditLabel()}); err != nil {
-		return Message{}, err
 	}
 	if len(to) > 0 {
 		s.d.Fed.Notify()
@@ -577,6 +577,10 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 	// The third party sees a thread between itself and this node only.
 	fwd := t
 	fwd.Parties = []string{s.d.NodeID, to}
+	detail := "message " + orig.ID + " as " + msg.ID + " to " + to
+	if in.Permission != "" {
+		detail += "; permission: " + in.Permission
+	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := s.insertMessage(ctx, tx, t, msg); err != nil {
 			return err
@@ -584,17 +588,13 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET updated_at = ? WHERE id = ?`, store.FormatTime(msg.CreatedAt), t.ID); err != nil {
 			return err
 		}
-		return s.send(ctx, tx, actor, fwd, msg, []string{to}, time.Time{})
+		if err := s.send(ctx, tx, actor, fwd, msg, []string{to}, time.Time{}); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.message.forward", Object: "thread/" + t.ID, Detail: detail})
 	})
 	if err != nil {
 		return Message{}, dbErr(op, "could not forward the message", err)
-	}
-	detail := "message " + orig.ID + " as " + msg.ID + " to " + to
-	if in.Permission != "" {
-		detail += "; permission: " + in.Permission
-	}
-	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.message.forward", Object: "thread/" + t.ID, Detail: detail}); err != nil {
-		return Message{}, err
 	}
 	s.d.Fed.Notify()
 	return msg, nil
@@ -611,10 +611,15 @@ func (s *Service) Share(ctx context.Context, actor *auth.Principal, threadID, ag
 	if err != nil {
 		return err
 	}
-	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error { return s.share(ctx, tx, t.ID, agency, actor.Username) }); err != nil {
+	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.share(ctx, tx, t.ID, agency, actor.Username); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.share", Object: "thread/" + t.ID, Detail: "with " + agency})
+	}); err != nil {
 		return dbErr(op, "could not share the thread", err)
 	}
-	return s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.share", Object: "thread/" + t.ID, Detail: "with " + agency})
+	return nil
 }
 
 func (s *Service) share(ctx context.Context, tx *store.Tx, threadID, agency, by string) error {
@@ -640,11 +645,16 @@ func (s *Service) KeepThread(ctx context.Context, actor *auth.Principal, threadI
 	if err != nil {
 		return time.Time{}, err
 	}
-	if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_threads SET keep_reason = ? WHERE id = ?`, reason, t.ID); err != nil {
+	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET keep_reason = ? WHERE id = ?`, reason, t.ID); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.keep", Object: "thread/" + t.ID,
+			Detail: "review date " + store.FormatTime(t.ReviewAt) + "; reason: " + reason})
+	}); err != nil {
 		return time.Time{}, dbErr(op, "could not record the reason", err)
 	}
-	return t.ReviewAt, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.keep", Object: "thread/" + t.ID,
-		Detail: "review date " + store.FormatTime(t.ReviewAt) + "; reason: " + reason})
+	return t.ReviewAt, nil
 }
 
 // SetRetentionAction chooses what happens to a thread at its review date
@@ -666,12 +676,17 @@ func (s *Service) SetRetentionAction(ctx context.Context, actor *auth.Principal,
 	if !t.AnonymisedAt.IsZero() {
 		return Thread{}, errs.New(errs.Conflict, op, "the thread is already anonymised")
 	}
-	if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_threads SET retention_action = ? WHERE id = ?`, action, t.ID); err != nil {
+	t.RetentionAction = s.retentionAction(action)
+	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET retention_action = ? WHERE id = ?`, action, t.ID); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.retention", Object: "thread/" + t.ID,
+			Detail: "at review " + store.FormatTime(t.ReviewAt) + ": " + t.RetentionAction})
+	}); err != nil {
 		return Thread{}, dbErr(op, "could not record the retention action", err)
 	}
-	t.RetentionAction = s.retentionAction(action)
-	return t, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.retention", Object: "thread/" + t.ID,
-		Detail: "at review " + store.FormatTime(t.ReviewAt) + ": " + t.RetentionAction})
+	return t, nil
 }
 
 // CaseImport is a received entity to be filed into a local case with its
@@ -753,18 +768,24 @@ func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threa
 	now := s.d.Clock.Now()
 	im := EntityImport{ID: newID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
 		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
-	r, err := s.d.Store.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
-		im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
+			im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
+			im.AlreadyImported = true
+			return nil
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
+			Detail: "entity " + itoa(int64(index)) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
+	})
 	if err != nil {
 		return EntityImport{}, dbErr(op, "could not record the import", err)
 	}
-	if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
-		im.AlreadyImported = true
-		return im, nil
-	}
-	return im, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
-		Detail: "entity " + itoa(int64(index)) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
+	return im, nil
 }
 
 // EntityImport is an entity imported into a local case.

@@ -228,6 +228,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 			action string
 		}{{me, "ncu.approve"}, {me, "ncu.reject"}, {me, "federation.deliver"}, {mk, "federation.receive"}, {mk, "ncu.route"}} {
 			var k int
+			_, _ = c.n.Audit.Drain(ctx)
 			_ = c.n.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE action = ?`, c.action).Scan(&k)
 			if k == 0 {
 				t.Errorf("%s: no %s audit entry", c.n.Cfg.NodeID, c.action)

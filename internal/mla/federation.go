@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
@@ -182,11 +183,13 @@ func (s *Service) handleRequest(ctx context.Context, tx *store.Tx, in federation
 	}
 	u.Note = ""
 	u.Summary = "judicial request " + r.ID + ": received"
-	_, err = s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: in.From, Type: TypeUpdate, Conversation: "mla/" + r.ID, Payload: u, Summary: u.Summary})
-	if err == nil {
-		defer s.d.Fed.Notify()
+	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: in.From, Type: TypeUpdate, Conversation: "mla/" + r.ID, Payload: u, Summary: u.Summary}); err != nil {
+		return err
 	}
-	return err
+	tx.AfterCommit(s.d.Fed.Notify)
+	// Received requests are audited in the transaction that stores them.
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: r.SignedBy + "@" + in.From, Agency: in.RoutedTo, Action: "mla.request.receive", Object: "mla/" + r.ID,
+		Detail: r.Kind + " from " + in.From + " routed to " + in.RoutedTo + "; SHA-256 " + r.Digest})
 }
 
 // ParseUpdate decodes and validates an mla.update payload.
@@ -258,5 +261,9 @@ func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.
 	if u.Status == StatusRefused && strings.TrimSpace(u.Reason) == "" {
 		return errs.New(errs.Invalid, op, "refusal without a reason")
 	}
-	return s.apply(ctx, tx, r, u, in.From)
+	if err := s.apply(ctx, tx, r, u, in.From); err != nil {
+		return err
+	}
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: u.Actor + "@" + in.From, Agency: r.Agency, Action: "mla.request.status.receive", Object: "mla/" + r.ID,
+		Detail: r.Status + " → " + u.Status})
 }

@@ -271,13 +271,13 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in Draft) (
 		if err := insertRequest(ctx, tx, r); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, r.ID, actor.Username, "created", StatusDraft, "")
+		if err := s.event(ctx, tx, r.ID, actor.Username, "created", StatusDraft, ""); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "mla.request.create", r.ID, r.Kind+" to "+r.TargetNode)
 	})
 	if err != nil {
 		return Request{}, dbErr(op, "could not save the request", err)
-	}
-	if err := s.audit(ctx, actor, "mla.request.create", r.ID, r.Kind+" to "+r.TargetNode); err != nil {
-		return Request{}, err
 	}
 	return s.Get(ctx, actor, r.ID)
 }
@@ -313,13 +313,13 @@ func (s *Service) Update(ctx context.Context, actor *auth.Principal, id string, 
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &errs.E{Kind: errs.Conflict, Op: op, Code: "not-a-draft", Msg: "the request was sent meanwhile"}
 		}
-		return s.event(ctx, tx, cur.ID, actor.Username, "edited", "", "")
+		if err := s.event(ctx, tx, cur.ID, actor.Username, "edited", "", ""); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "mla.request.edit", cur.ID, "")
 	})
 	if err != nil {
 		return Request{}, dbErr(op, "could not save the request", err)
-	}
-	if err := s.audit(ctx, actor, "mla.request.edit", cur.ID, ""); err != nil {
-		return Request{}, err
 	}
 	return s.Get(ctx, actor, cur.ID)
 }
@@ -357,13 +357,13 @@ func (s *Service) SetTranslation(ctx context.Context, actor *auth.Principal, id,
 		if _, err := tx.ExecContext(ctx, `UPDATE mla_requests SET translations = ?, updated_at = ? WHERE id = ?`, string(tj), store.FormatTime(s.d.Clock.Now()), r.ID); err != nil {
 			return err
 		}
-		return s.event(ctx, tx, r.ID, actor.Username, "translation", "", note)
+		if err := s.event(ctx, tx, r.ID, actor.Username, "translation", "", note); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "mla.request.translation", r.ID, note)
 	})
 	if err != nil {
 		return Request{}, dbErr(op, "could not save the translation", err)
-	}
-	if err := s.audit(ctx, actor, "mla.request.translation", r.ID, note); err != nil {
-		return Request{}, err
 	}
 	return s.Get(ctx, actor, r.ID)
 }
@@ -433,14 +433,13 @@ func (s *Service) Send(ctx context.Context, actor *auth.Principal, id string) (R
 		if err := s.event(ctx, tx, r.ID, actor.Username, "status", StatusSent, "to "+r.TargetNode+" via the "+r.Channel+" channel"); err != nil {
 			return err
 		}
-		_, err = s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.TargetNode, Type: TypeRequest, Conversation: "mla/" + r.ID, Payload: toWire(r), Summary: summary(r), Actor: actor})
-		return err
+		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.TargetNode, Type: TypeRequest, Conversation: "mla/" + r.ID, Payload: toWire(r), Summary: summary(r), Actor: actor}); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "mla.request.send", r.ID, "signed "+r.Digest+"; to "+r.TargetNode)
 	})
 	if err != nil {
 		return Request{}, dbErr(op, "could not send the request", err)
-	}
-	if err := s.audit(ctx, actor, "mla.request.send", r.ID, "signed "+r.Digest+"; to "+r.TargetNode); err != nil {
-		return Request{}, err
 	}
 	s.d.Fed.Notify()
 	return s.Get(ctx, actor, r.ID)
@@ -482,24 +481,23 @@ func (s *Service) Transition(ctx context.Context, actor *auth.Principal, id stri
 	if in.Status == StatusInExecution {
 		u.ExecuteDue = now.Add(s.cfg.ExecuteDeadline)
 	}
-	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := s.apply(ctx, tx, r, u, s.d.NodeID); err != nil {
-			return err
-		}
-		if r.Status == StatusDraft { // a withdrawn draft never left this node
-			return nil
-		}
-		return s.notifyPeer(ctx, tx, actor, r, u)
-	})
-	if err != nil {
-		return Request{}, dbErr(op, "could not change the status", err)
-	}
 	detail := r.Status + " → " + in.Status
 	if in.Reason != "" {
 		detail += "; reason: " + in.Reason
 	}
-	if err := s.audit(ctx, actor, "mla.request.status", r.ID, detail); err != nil {
-		return Request{}, err
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.apply(ctx, tx, r, u, s.d.NodeID); err != nil {
+			return err
+		}
+		if r.Status != StatusDraft { // a withdrawn draft never left this node
+			if err := s.notifyPeer(ctx, tx, actor, r, u); err != nil {
+				return err
+			}
+		}
+		return s.queueAudit(ctx, tx, actor, "mla.request.status", r.ID, detail)
+	})
+	if err != nil {
+		return Request{}, dbErr(op, "could not change the status", err)
 	}
 	if r.Status != StatusDraft {
 		s.d.Fed.Notify()
@@ -551,13 +549,13 @@ func (s *Service) Extend(ctx context.Context, actor *auth.Principal, id, reason 
 		if err := s.apply(ctx, tx, r, u, s.d.NodeID); err != nil {
 			return err
 		}
-		return s.notifyPeer(ctx, tx, actor, r, u)
+		if err := s.notifyPeer(ctx, tx, actor, r, u); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "mla.request.extend", r.ID, "recognition due "+store.FormatTime(u.RecogniseDue)+"; reason: "+reason)
 	})
 	if err != nil {
 		return Request{}, dbErr(op, "could not extend the deadline", err)
-	}
-	if err := s.audit(ctx, actor, "mla.request.extend", r.ID, "recognition due "+store.FormatTime(u.RecogniseDue)+"; reason: "+reason); err != nil {
-		return Request{}, err
 	}
 	s.d.Fed.Notify()
 	return s.Get(ctx, actor, r.ID)
@@ -628,12 +626,22 @@ func (s *Service) eventAt(ctx context.Context, tx *store.Tx, id string, at time.
 	return err
 }
 
-func (s *Service) audit(ctx context.Context, actor *auth.Principal, action, id, detail string) error {
+func (s *Service) auditEntry(actor *auth.Principal, action, id, detail string) audit.Entry {
 	name, agency := "system:mla", s.d.NodeID
 	if actor != nil {
 		name, agency = actor.Username, actor.Agency
 	}
-	return s.d.Audit.Record(ctx, audit.Entry{Actor: name, Agency: agency, Action: action, Object: "mla/" + id, Detail: detail})
+	return audit.Entry{Actor: name, Agency: agency, Action: action, Object: "mla/" + id, Detail: detail}
+}
+
+// audit records a read, which changes no state.
+func (s *Service) audit(ctx context.Context, actor *auth.Principal, action, id, detail string) error {
+	return s.d.Audit.Record(ctx, s.auditEntry(actor, action, id, detail))
+}
+
+// queueAudit queues the audit entry of a change in its transaction.
+func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, actor *auth.Principal, action, id, detail string) error {
+	return s.d.Audit.Queue(ctx, tx, s.auditEntry(actor, action, id, detail))
 }
 
 const reqCols = `id, direction, origin_node, target_node, kind, title, facts, measures, persons, case_refs, urgent, legal_basis_id, legal_basis, channel,

@@ -204,6 +204,7 @@ func TestExchangeAPIAndAuthorisation(t *testing.T) {
 		t.Fatalf("case after import: %d %s", resp.StatusCode, b)
 	}
 	// The auditor sees the audit trail of all this, not the content.
+	_, _ = n.Audit.Drain(context.Background())
 	resp = apiCall(t, "GET", n.URL+"/api/v1/audit/entries?limit=200", auditor, "")
 	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "exchange.entity.import") || !strings.Contains(b, "exchange.thread.retention") ||
 		strings.Contains(b, "Cigarette") || strings.Contains(b, "MSKU") {
