@@ -129,7 +129,11 @@ type ReleasedEntity struct {
 // ExchangeSender opens a secure-exchange thread with one message to
 // another node and returns the thread ID and the envelope ID waiting for
 // this node's NCU.
-type ExchangeSender func(ctx context.Context, p *auth.Principal, m ReleaseMessage) (threadID, envelopeID string, err error)
+//
+// It writes inside the caller's transaction: the hit's decision, its audit
+// entry, the exchange message and the notice to the requester commit
+// together or not at all.
+type ExchangeSender func(ctx context.Context, tx *store.Tx, p *auth.Principal, m ReleaseMessage) (threadID, envelopeID string, err error)
 
 // releaseNotice links a hit to the exchange thread carrying the decision.
 type releaseNotice struct {
@@ -814,25 +818,6 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 	if in.Refuse {
 		state, action = "refused", "cases.refuse"
 	}
-	// Claim the hit first so that two officers cannot both decide it.
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE cases_hits SET state = ?, decided_by = ?, decided_at = ?, reason = ?, released = ? WHERE reference = ? AND state = 'new'`,
-		state, p.Username, store.FormatTime(s.now()), in.Reason, jsonText(released), ref)
-	if err != nil {
-		return "", unavailable(op, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return "", errs.New(errs.Conflict, op, "this hit was decided meanwhile")
-	}
-	undo := func(cause error) (string, error) {
-		if _, err := s.d.Store.ExecContext(context.WithoutCancel(ctx), `UPDATE cases_hits SET state = 'new', decided_by = '', decided_at = '', reason = '', released = '' WHERE reference = ?`, ref); err != nil {
-			s.d.Logger.Error("cases: could not reopen a hit after a failed release", "ref", ref, "err", err)
-		}
-		return "", cause
-	}
-	if err := s.record(ctx, entry(p, action, "hit/"+ref, h.Asked.Purpose, fmt.Sprintf("query=%s to=%s entity/%s fields=%s reason=%s",
-		h.QueryID, h.Peer, h.Entity.ID, strings.Join(sortedKeys(released), ","), in.Reason))); err != nil {
-		return undo(err)
-	}
 	msg := ReleaseMessage{To: h.Peer, CaseRefs: []string{h.Asked.CaseRef}, Markings: in.Markings}
 	asked := fmt.Sprintf("your hit/no-hit query %s, item %d (reference %s, %s match), asked by %s (%s) for case %s: %q",
 		h.QueryID, h.Item, ref, h.Band, h.Asked.Requester, h.Asked.Agency, h.Asked.CaseRef, h.Asked.Purpose)
@@ -849,23 +834,38 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 			"\n\nDecided by " + p.Username + " (" + p.Agency + "). The protective markings of this message apply to the released details."
 		msg.Entity = &ReleasedEntity{Kind: h.Entity.Kind, Label: clip(lbl, 200), Fields: released}
 	}
-	threadID, envID, err := s.d.Exchange(ctx, p, msg)
-	if err != nil {
-		_ = s.record(context.WithoutCancel(ctx), entry(p, action+".failed", "hit/"+ref, h.Asked.Purpose, "the exchange message could not be created; the hit is open again"))
-		return undo(err)
-	}
-	notice := releaseNotice{QueryID: h.QueryID, Reference: ref, Refused: in.Refuse, ThreadID: threadID, Markings: in.Markings, ReleasedBy: p.Username, Agency: p.Agency}
+	var envID string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		// The claim fails when another officer decided the hit meanwhile.
+		res, err := tx.ExecContext(ctx, `UPDATE cases_hits SET state = ?, decided_by = ?, decided_at = ?, reason = ?, released = ? WHERE reference = ? AND state = 'new'`,
+			state, p.Username, store.FormatTime(s.now()), in.Reason, jsonText(released), ref)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, op, "this hit was decided meanwhile")
+		}
+		threadID, env, err := s.d.Exchange(ctx, tx, p, msg)
+		if err != nil {
+			return err
+		}
+		envID = env
 		if _, err := tx.ExecContext(ctx, `UPDATE cases_hits SET thread_id = ?, envelope_id = ? WHERE reference = ?`, threadID, envID, ref); err != nil {
 			return err
 		}
-		_, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: h.Peer, Type: TypeRelease, Conversation: h.QueryID, Payload: notice,
-			Summary: fmt.Sprintf("hit/no-hit %s for query %s: exchange thread %s", state, h.QueryID, threadID), Actor: p})
-		return err
+		notice := releaseNotice{QueryID: h.QueryID, Reference: ref, Refused: in.Refuse, ThreadID: threadID, Markings: in.Markings, ReleasedBy: p.Username, Agency: p.Agency}
+		if _, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: h.Peer, Type: TypeRelease, Conversation: h.QueryID, Payload: notice,
+			Summary: fmt.Sprintf("hit/no-hit %s for query %s: exchange thread %s", state, h.QueryID, threadID), Actor: p}); err != nil {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, entry(p, action, "hit/"+ref, h.Asked.Purpose, fmt.Sprintf("query=%s to=%s entity/%s fields=%s reason=%s thread=%s",
+			h.QueryID, h.Peer, h.Entity.ID, strings.Join(sortedKeys(released), ","), in.Reason, threadID)))
 	})
 	if err != nil {
-		// The exchange message is on its way; only the link is missing.
-		return envID, unavailable(op, err)
+		if errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid) || errs.Is(err, errs.Forbidden) {
+			return "", err
+		}
+		return "", unavailable(op, err)
 	}
 	s.fed.Notify()
 	return envID, nil

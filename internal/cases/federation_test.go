@@ -152,8 +152,32 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 			if _, err := ba.Cases.Release(ctx, owner, personHit.Reference, cases.ReleaseInput{Fields: []string{"given_name", "family_name", "date_of_birth"}}); err == nil {
 				t.Fatal("release without markings accepted")
 			}
-			env, err := ba.Cases.Release(ctx, owner, personHit.Reference, cases.ReleaseInput{Fields: []string{"given_name", "family_name", "date_of_birth"},
-				Markings: cases.Markings{Classification: "restricted", HandlingCode: "H2", SourceEvaluation: "B", InformationEvaluation: "2"}})
+			releasePerson := cases.ReleaseInput{Fields: []string{"given_name", "family_name", "date_of_birth"},
+				Markings: cases.Markings{Classification: "restricted", HandlingCode: "H2", SourceEvaluation: "B", InformationEvaluation: "2"}}
+			// A release that fails half-way (the message cannot be sent:
+			// the requester is suspended) leaves nothing behind.
+			if err := ba.Fed.SetSuspended(ctx, nil, "rs", true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ba.Cases.Release(ctx, owner, personHit.Reference, releasePerson); err == nil {
+				t.Fatal("release to a suspended peer accepted")
+			}
+			if h, err := ba.Cases.GetHit(ctx, owner, personHit.Reference); err != nil || h.State != "new" || h.ThreadID != "" {
+				t.Fatalf("hit after a failed release: %+v %v", h, err)
+			}
+			var threads, envelopes int
+			_ = ba.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_threads`).Scan(&threads)
+			_ = ba.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox WHERE peer = 'rs' AND type IN ('exchange.message', 'cases.release')`).Scan(&envelopes)
+			if threads != 0 || envelopes != 0 {
+				t.Fatalf("a failed release left %d threads and %d envelopes", threads, envelopes)
+			}
+			if a := auditActions(t, ba, "hit/"+personHit.Reference); a["cases.release"].Action != "" {
+				t.Fatalf("a failed release was audited as done: %+v", a)
+			}
+			if err := ba.Fed.SetSuspended(ctx, nil, "rs", false); err != nil {
+				t.Fatal(err)
+			}
+			env, err := ba.Cases.Release(ctx, owner, personHit.Reference, releasePerson)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,6 +232,10 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 					return err == nil && len(th.Messages) == 1
 				})
 				m := th.Messages[0]
+				// Information provided, not a request owed an answer in 3 days.
+				if m.Kind != exchange.KindInformation || !th.DeadlineAt.IsZero() {
+					t.Errorf("release thread kind %s, deadline %s", m.Kind, th.DeadlineAt)
+				}
 				if len(th.CaseRefs) != 1 || th.CaseRefs[0] != "RS-KT-99/2026" || th.OriginNode != "ba" || m.Author != "amra" {
 					t.Errorf("release thread: %+v", th)
 				}

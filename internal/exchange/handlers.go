@@ -46,7 +46,7 @@ func (s *Service) ParseWire(from string, raw []byte) (wire, error) {
 		return w, errs.New(errs.Invalid, op, "exchange message with an unknown priority")
 	}
 	switch m.Kind {
-	case KindRequest, KindAnswer, KindFollowUp, KindRefusal, KindDelay, KindForward:
+	case KindRequest, KindAnswer, KindFollowUp, KindRefusal, KindDelay, KindForward, KindInformation:
 	default:
 		return w, errs.New(errs.Invalid, op, "exchange message of an unknown kind")
 	}

@@ -38,6 +38,9 @@ const (
 	KindRefusal  = "refusal"
 	KindDelay    = "delay"
 	KindForward  = "forward"
+	// KindInformation opens a thread with information sent without a
+	// request, such as details released after a hit/no-hit query.
+	KindInformation = "information"
 )
 
 // Classifications, lowest first.

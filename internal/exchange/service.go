@@ -166,6 +166,9 @@ type NewThread struct {
 	Markings     MessageMarkings    `json:"markings"`
 	Entities     []MessageEntity    `json:"entities,omitempty" maxItems:"200"`
 	Attachments  []AttachmentUpload `json:"attachments,omitempty" maxItems:"10"`
+	// Information opens the thread with information sent without a request
+	// (e.g. details released after a hit): it has no response deadline.
+	Information bool `json:"information,omitempty" doc:"information provided without a request: no response deadline"`
 }
 
 // AttachmentUpload is a file to attach.
@@ -300,6 +303,45 @@ func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body stri
 // Compose opens a thread with a request and sends it to the parties
 // through the NCU.
 func (s *Service) Compose(ctx context.Context, actor *auth.Principal, in NewThread) (Thread, error) {
+	var t Thread
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		t, err = s.compose(ctx, tx, actor, in)
+		return err
+	})
+	if err != nil {
+		return Thread{}, dbErr("exchange.Compose", "could not save the request", err)
+	}
+	return s.Thread(ctx, actor, t.ID)
+}
+
+// ComposeIn opens a thread inside the caller's transaction, so that another
+// module's change and the message it sends commit together. It returns the
+// thread and, per recipient node, the envelope that carries the message.
+func (s *Service) ComposeIn(ctx context.Context, tx *store.Tx, actor *auth.Principal, in NewThread) (string, map[string]string, error) {
+	t, err := s.compose(ctx, tx, actor, in)
+	if err != nil {
+		return "", nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT node, envelope_id FROM ex_deliveries WHERE thread_id = ?`, t.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	envs := map[string]string{}
+	for rows.Next() {
+		var node, env string
+		if err := rows.Scan(&node, &env); err != nil {
+			return "", nil, err
+		}
+		envs[node] = env
+	}
+	return t.ID, envs, rows.Err()
+}
+
+// compose validates a new thread and writes it, its first message, its
+// envelopes and its audit entry in tx; workers are woken after commit.
+func (s *Service) compose(ctx context.Context, tx *store.Tx, actor *auth.Principal, in NewThread) (Thread, error) {
 	const op = "exchange.Compose"
 	in.Subject = strings.TrimSpace(in.Subject)
 	if in.Subject == "" || utf8.RuneCountInString(in.Subject) > 200 {
@@ -331,7 +373,11 @@ func (s *Service) Compose(ctx context.Context, actor *auth.Principal, in NewThre
 			return Thread{}, errs.New(errs.Invalid, op, "case references are limited to 100 characters")
 		}
 	}
-	msg, err := s.buildMessage(op, actor, KindRequest, in.Body, in.Markings, in.Entities, in.Attachments)
+	kind := KindRequest
+	if in.Information {
+		kind = KindInformation
+	}
+	msg, err := s.buildMessage(op, actor, kind, in.Body, in.Markings, in.Entities, in.Attachments)
 	if err != nil {
 		return Thread{}, err
 	}
@@ -340,9 +386,12 @@ func (s *Service) Compose(ctx context.Context, actor *auth.Principal, in NewThre
 		CaseRefs: refs, Parties: append([]string{s.d.NodeID}, parties...), OriginNode: s.d.NodeID, OriginAgency: actor.Agency,
 		Agency: actor.Agency, Status: StatusOpen, CreatedBy: actor.Username, CreatedAt: now, UpdatedAt: now,
 		DeadlineAt: s.Deadline(now, in.Priority, in.DatabaseInfo), ReviewAt: now.Add(s.cfg.Retention)}
+	if in.Information {
+		t.DeadlineAt = time.Time{}
+	}
 	msg.ThreadID = t.ID
 	msg.Recipients = parties
-	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = func() error {
 		if err := insertThread(ctx, tx, t); err != nil {
 			return err
 		}
@@ -359,14 +408,14 @@ func (s *Service) Compose(ctx context.Context, actor *auth.Principal, in NewThre
 		}
 		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.create", Object: "thread/" + t.ID,
 			Detail: "message " + msg.ID + " to " + strings.Join(append(parties, agencies...), ",") + "; " + msg.Markings.auditLabel()})
-	})
+	}()
 	if err != nil {
-		return Thread{}, dbErr(op, "could not save the request", err)
+		return Thread{}, err
 	}
 	if len(parties) > 0 {
-		s.d.Fed.Notify()
+		tx.AfterCommit(s.d.Fed.Notify)
 	}
-	return s.Thread(ctx, actor, t.ID)
+	return t, nil
 }
 
 // wire is the payload of exchange.message.
