@@ -911,3 +911,13 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(r.ReleasedBy, 100), Agency: clip(r.Agency, 100), Action: "cases.release.receive",
 		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s thread=%s", what, clip(r.Reference, 64), clip(r.ThreadID, 64))})
 }
+
+// CountHits counts the owner's hits in a state, without reading them (menus
+// show it on every page, so it is not audited).
+func (s *Service) CountHits(ctx context.Context, state string) (int, error) {
+	var n int
+	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_hits WHERE state = ?`, state).Scan(&n); err != nil {
+		return 0, unavailable("cases.CountHits", err)
+	}
+	return n, nil
+}

@@ -409,3 +409,17 @@ func (s *Service) MarkNotificationsRead(ctx context.Context, actor *auth.Princip
 	}
 	return nil
 }
+
+// UnreadCount counts the caller's unread notifications (menus show it on
+// every page; it reads no content).
+func (s *Service) UnreadCount(ctx context.Context, actor *auth.Principal) (int, error) {
+	where, args := notificationScope(actor)
+	var n int
+	err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_notifications n
+		LEFT JOIN ex_notification_reads r ON r.notification_id = n.id AND r.username = ? WHERE `+where+` AND r.read_at IS NULL`,
+		append([]any{actor.Username}, args...)...).Scan(&n)
+	if err != nil {
+		return 0, errs.Wrap(errs.Unavailable, "exchange.UnreadCount", "cannot read notifications", err)
+	}
+	return n, nil
+}

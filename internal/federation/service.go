@@ -540,3 +540,17 @@ func (s *Service) RetryNow(ctx context.Context, peer string) error {
 	wake(s.wakeOut)
 	return nil
 }
+
+// WaitingForNCU counts the envelopes waiting for the national contact unit:
+// outgoing ones to approve and incoming ones to route. It reads no content,
+// so it is not audited (menus show it on every page).
+func (s *Service) WaitingForNCU(ctx context.Context) (int, error) {
+	var out, in int
+	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox WHERE state = ?`, OutNCUPending).Scan(&out); err != nil {
+		return 0, errs.Wrap(errs.Unavailable, "federation.WaitingForNCU", "cannot read the NCU queue", err)
+	}
+	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_inbox WHERE state = ?`, InNCUPending).Scan(&in); err != nil {
+		return 0, errs.Wrap(errs.Unavailable, "federation.WaitingForNCU", "cannot read the NCU queue", err)
+	}
+	return out + in, nil
+}

@@ -101,6 +101,16 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return msg
 }
 
+// Lookup returns the message for key in lang (or English) and whether the
+// key exists at all.
+func (c *Catalog) Lookup(lang, key string) (string, bool) {
+	if msg, ok := c.msgs[lang][key]; ok {
+		return msg, true
+	}
+	msg, ok := c.msgs[Default][key]
+	return msg, ok
+}
+
 // Has reports whether lang has a catalogue.
 func (c *Catalog) Has(lang string) bool { _, ok := c.msgs[lang]; return ok }
 

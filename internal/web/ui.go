@@ -29,6 +29,9 @@ func parsePages(cat *i18n.Catalog) (*pages, error) {
 			}
 			return t.UTC().Format("2006-01-02 15:04 UTC")
 		},
+		"seconds":    func(d time.Duration) int64 { return int64(d.Seconds()) },
+		"upper":      strings.ToUpper,
+		"urgentItem": func(summary string) bool { return strings.Contains(strings.ToLower(summary), "urgent") },
 		"age": func(sec int64) string {
 			d := time.Duration(sec) * time.Second
 			switch {
@@ -77,6 +80,7 @@ type navItem struct {
 	Href    string
 	Enabled bool
 	Action  auth.Action
+	Count   int // work waiting behind the entry, shown as a badge
 }
 
 // navigation lists the modules; entries without a route yet are shown as
@@ -118,6 +122,34 @@ type pageData struct {
 // T translates a catalogue key for the page's language.
 func (d pageData) T(key string, args ...any) string { return d.cat.T(d.Lang, key, args...) }
 
+// ActionWords says an audit action code in words: a phrase of its own
+// ("act.auth.login"), else the module and the verb ("act.mod.jit" and
+// "act.verb.view"), else the code itself.
+func (d pageData) ActionWords(code string) string {
+	if msg, ok := d.cat.Lookup(d.Lang, "act."+code); ok {
+		return msg
+	}
+	parts := strings.Split(code, ".")
+	mod, ok := d.cat.Lookup(d.Lang, "act.mod."+parts[0])
+	if !ok || len(parts) < 2 {
+		return code
+	}
+	verb, ok := d.cat.Lookup(d.Lang, "act.verb."+parts[len(parts)-1])
+	if !ok {
+		verb = strings.Join(parts[1:], " ")
+	}
+	return mod + ": " + verb
+}
+
+// TypeWords names a federation message type in words ("msgtype.<type>"),
+// else shows the type.
+func (d pageData) TypeWords(typ string) string {
+	if msg, ok := d.cat.Lookup(d.Lang, "msgtype."+typ); ok {
+		return msg
+	}
+	return typ
+}
+
 // Can reports whether the viewer's role allows an action, to show or hide controls.
 func (d pageData) Can(action string) bool { return auth.Can(d.P, auth.Action(action)) }
 
@@ -139,8 +171,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if p != nil {
 		d.CSRF = p.CSRFToken
+		counts := s.badges(r.Context(), p)
 		for _, n := range navigation {
 			if !n.Enabled || auth.Can(p, n.Action) {
+				n.Count = counts[n.Key]
 				d.Nav = append(d.Nav, n)
 			}
 		}
@@ -311,26 +345,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	s.clearCookie(w)
 	http.Redirect(w, r, "/login?bye=1", http.StatusSeeOther)
-}
-
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
-	ctx := r.Context()
-	users, err := s.d.Auth.CountUsers(ctx)
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	recent, err := audit.List(ctx, s.d.Store, audit.Filter{Actor: p.Username, Limit: 8})
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	data := map[string]any{"Users": users, "AuditSize": s.d.Audit.Size(), "Recent": recent}
-	if cp, err := audit.LatestCheckpoint(ctx, s.d.Store); err == nil {
-		data["Checkpoint"] = &cp
-	}
-	s.render(w, r, http.StatusOK, "dashboard", "dash.title", "nav.dashboard", data, "", "")
 }
 
 func (s *Server) accountData(r *http.Request, extra map[string]any) (map[string]any, error) {
