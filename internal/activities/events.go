@@ -70,12 +70,16 @@ type EventInput struct {
 const eventCols = `id, owner_node, version, title, kind, activity_id, start_date, end_date, country, city, themes, description, participants, materials, contact_name, contact_email, search, created_at, updated_at, updated_by`
 
 func scanEvent(r interface{ Scan(...any) error }) (Event, error) {
+	var jc store.JSONColumns
 	var e Event
 	var themes, parts, mats, search, c, u string
 	err := r.Scan(&e.ID, &e.OwnerNode, &e.Version, &e.Title, &e.Kind, &e.ActivityID, &e.StartDate, &e.EndDate, &e.Country, &e.City, &themes, &e.Description,
 		&parts, &mats, &e.ContactName, &e.ContactEmail, &search, &c, &u, &e.UpdatedBy)
-	e.Themes, e.Participants, e.Materials = store.ParseJSON[[]string](themes), store.ParseJSON[[]Participation](parts), store.ParseJSON[[]Document](mats)
+	e.Themes, e.Participants, e.Materials = store.ParseJSON[[]string](&jc, "themes", themes), store.ParseJSON[[]Participation](&jc, "parts", parts), store.ParseJSON[[]Document](&jc, "mats", mats)
 	e.CreatedAt, e.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
+	if err == nil {
+		err = jc.Err("activities.scanEvent", "event "+e.ID)
+	}
 	return e, err
 }
 
@@ -241,11 +245,15 @@ type PracticeInput struct {
 const practiceCols = `id, owner_node, version, title, summary, language, themes, link, event_id, search, created_at, updated_at, updated_by`
 
 func scanPractice(r interface{ Scan(...any) error }) (Practice, error) {
+	var jc store.JSONColumns
 	var x Practice
 	var themes, search, c, u string
 	err := r.Scan(&x.ID, &x.OwnerNode, &x.Version, &x.Title, &x.Summary, &x.Language, &themes, &x.Link, &x.EventID, &search, &c, &u, &x.UpdatedBy)
-	x.Themes = store.ParseJSON[[]string](themes)
+	x.Themes = store.ParseJSON[[]string](&jc, "themes", themes)
 	x.CreatedAt, x.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
+	if err == nil {
+		err = jc.Err("activities.scanPractice", "practice "+x.ID)
+	}
 	return x, err
 }
 

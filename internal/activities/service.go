@@ -342,6 +342,7 @@ func sameAgency(a, b Beneficiary) bool {
 const activityCols = `id, owner_node, version, status, published, title, description, kind, implementer, donor, budget, currency, countries, agencies, themes, start_date, end_date, expected_results, indicators, beneficiaries, contact_name, contact_email, contact_phone, documents, resolutions, merged_into, search, created_at, created_by, updated_at, updated_by, published_at`
 
 func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
+	var jc store.JSONColumns
 	var a Activity
 	var pub int
 	var countries, agencies, themes, indicators, documents, resolutions, search, created, updated, published string
@@ -352,12 +353,12 @@ func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
 		return a, err
 	}
 	a.Published = pub == 1
-	a.Countries = store.ParseJSON[[]string](countries)
-	a.Agencies = store.ParseJSON[[]Beneficiary](agencies)
-	a.Themes = store.ParseJSON[[]string](themes)
-	a.Indicators = store.ParseJSON[[]string](indicators)
-	a.Documents = store.ParseJSON[[]Document](documents)
-	a.Resolutions = store.ParseJSON[[]Resolution](resolutions)
+	a.Countries = store.ParseJSON[[]string](&jc, "countries", countries)
+	a.Agencies = store.ParseJSON[[]Beneficiary](&jc, "agencies", agencies)
+	a.Themes = store.ParseJSON[[]string](&jc, "themes", themes)
+	a.Indicators = store.ParseJSON[[]string](&jc, "indicators", indicators)
+	a.Documents = store.ParseJSON[[]Document](&jc, "documents", documents)
+	a.Resolutions = store.ParseJSON[[]Resolution](&jc, "resolutions", resolutions)
 	a.CreatedAt, a.UpdatedAt, a.PublishedAt = store.ParseTime(created), store.ParseTime(updated), store.ParseTime(published)
 	if a.Countries == nil {
 		a.Countries = []string{}
@@ -374,7 +375,7 @@ func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
 	if a.Resolutions == nil {
 		a.Resolutions = []Resolution{}
 	}
-	return a, nil
+	return a, jc.Err("activities.scanActivity", "activity "+a.ID)
 }
 
 func activitySearch(a Activity) string {

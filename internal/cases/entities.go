@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -201,14 +200,18 @@ func nz(s []string) []string {
 const caseCols = `id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at`
 
 func scanCase(r interface{ Scan(...any) error }) (Case, error) {
+	var jc store.JSONColumns
 	var c Case
 	var places, route, links, ca, ua string
 	err := r.Scan(&c.ID, &c.Reference, &c.Title, &c.CrimeArea, &c.Status, &c.OpenedOn, &c.ClosedOn, &places, &c.ModusOperandi, &route, &links, &c.CreatedBy, &ca, &ua)
-	_ = json.Unmarshal([]byte(places), &c.Places)
-	_ = json.Unmarshal([]byte(route), &c.Route)
-	_ = json.Unmarshal([]byte(links), &c.Links)
+	jc.Decode("places", places, &c.Places)
+	jc.Decode("route", route, &c.Route)
+	jc.Decode("links", links, &c.Links)
 	c.Places, c.Route, c.Links = nz(c.Places), nz(c.Route), nz(c.Links)
 	c.CreatedAt, c.UpdatedAt = store.ParseTime(ca), store.ParseTime(ua)
+	if err == nil {
+		err = jc.Err("cases.scanCase", "case "+c.ID)
+	}
 	return c, err
 }
 
@@ -593,16 +596,20 @@ func (s *Service) insertKeys(ctx context.Context, tx *store.Tx, pk int64, keys [
 const entityCols = `pk, id, kind, label, fields, aliases, source, merged_into, created_by, created_at`
 
 func scanEntity(r interface{ Scan(...any) error }) (Entity, error) {
+	var jc store.JSONColumns
 	var e Entity
 	var f, a, at string
 	err := r.Scan(&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &at)
-	_ = json.Unmarshal([]byte(f), &e.Fields)
-	_ = json.Unmarshal([]byte(a), &e.Aliases)
+	jc.Decode("f", f, &e.Fields)
+	jc.Decode("a", a, &e.Aliases)
 	if e.Fields == nil {
 		e.Fields = map[string]string{}
 	}
 	e.Aliases = nz(e.Aliases)
 	e.CreatedAt = store.ParseTime(at)
+	if err == nil {
+		err = jc.Err("cases.scanEntity", "entity "+e.ID)
+	}
 	return e, err
 }
 

@@ -562,8 +562,12 @@ func (s *Service) Query(ctx context.Context, p *auth.Principal, id string) (OutQ
 	if q.CreatedBy != p.Username && q.Agency != p.Agency && !p.Has(auth.RoleNCUOperator) {
 		return OutQuery{}, errs.New(errs.NotFound, op, "no such query")
 	}
-	_ = json.Unmarshal([]byte(peers), &q.Peers)
-	_ = json.Unmarshal([]byte(items), &q.Items)
+	var jc store.JSONColumns
+	jc.Decode("peers", peers, &q.Peers)
+	jc.Decode("items", items, &q.Items)
+	if err := jc.Err(op, "query "+q.ID); err != nil {
+		return q, err
+	}
 	q.CreatedAt = store.ParseTime(at)
 	q.Results, q.Releases = []PeerResult{}, []Release{}
 	rows, err := s.d.Store.QueryContext(ctx, `SELECT peer, item, hit, reference, band, answered_at FROM cases_query_results WHERE query_id = ? ORDER BY item, peer`, id)
@@ -612,8 +616,12 @@ func (s *Service) Query(ctx context.Context, p *auth.Principal, id string) (OutQ
 			return q, unavailable(op, err)
 		}
 		r.Refused, r.ReceivedAt = refused == 1, store.ParseTime(at)
-		_ = json.Unmarshal([]byte(f), &r.Fields)
-		_ = json.Unmarshal([]byte(m), &r.Markings)
+		jc.Decode("fields", f, &r.Fields)
+		jc.Decode("markings", m, &r.Markings)
+		if err := jc.Err(op, "release "+r.ID); err != nil {
+			rrows.Close()
+			return q, err
+		}
 		if r.Fields == nil {
 			r.Fields = map[string]string{}
 		}
@@ -656,9 +664,13 @@ func (s *Service) Queries(ctx context.Context, p *auth.Principal) ([]QuerySummar
 		if err := rows.Scan(&r.ID, &r.Purpose, &r.CaseRef, &peers, &items, &r.CreatedBy, &at, &r.Hits); err != nil {
 			return nil, unavailable("cases.Queries", err)
 		}
-		_ = json.Unmarshal([]byte(peers), &r.Peers)
+		var jc store.JSONColumns
+		jc.Decode("peers", peers, &r.Peers)
 		var its []json.RawMessage
-		_ = json.Unmarshal([]byte(items), &its)
+		jc.Decode("items", items, &its)
+		if err := jc.Err("cases.Queries", "query "+r.ID); err != nil {
+			return nil, err
+		}
 		r.Items, r.CreatedAt = len(its), store.ParseTime(at)
 		out = append(out, r)
 	}
@@ -702,23 +714,33 @@ const hitCols = `h.reference, h.query_id, h.peer, h.item, h.score, h.band, h.ask
 	`e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at`
 
 func scanHit(r interface{ Scan(...any) error }) (Hit, error) {
+	var jc store.JSONColumns
 	var h Hit
 	var score, asked, dat, rel, cat string
 	var e Entity
 	var f, a, eat string
 	err := r.Scan(&h.Reference, &h.QueryID, &h.Peer, &h.Item, &score, &h.Band, &asked, &h.State, &h.DecidedBy, &dat, &h.Reason, &rel, &cat, &h.ThreadID,
 		&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &eat)
-	h.Score, _ = strconv.ParseFloat(score, 64)
-	_ = json.Unmarshal([]byte(asked), &h.Asked)
-	if rel != "" {
-		_ = json.Unmarshal([]byte(rel), &h.Released)
+	if err != nil {
+		return h, err
 	}
-	_ = json.Unmarshal([]byte(f), &e.Fields)
-	_ = json.Unmarshal([]byte(a), &e.Aliases)
+	var perr error
+	if h.Score, perr = strconv.ParseFloat(score, 64); perr != nil {
+		return h, errs.Wrap(errs.Internal, "cases.scanHit", "stored data of hit "+h.Reference+" cannot be read (column score)", perr)
+	}
+	jc.Decode("asked", asked, &h.Asked)
+	if rel != "" {
+		jc.Decode("rel", rel, &h.Released)
+	}
+	jc.Decode("f", f, &e.Fields)
+	jc.Decode("a", a, &e.Aliases)
 	e.Aliases = nz(e.Aliases)
 	e.CreatedAt = store.ParseTime(eat)
 	h.Entity = e
 	h.DecidedAt, h.CreatedAt = store.ParseTime(dat), store.ParseTime(cat)
+	if err == nil {
+		err = jc.Err("cases.scanHit", "hit "+h.Reference)
+	}
 	return h, err
 }
 

@@ -248,7 +248,11 @@ func scanProvenance(r interface{ Scan(...any) error }) (Provenance, error) {
 		ProvidedEntity
 		Unmapped map[string]string `json:"unmapped,omitempty"`
 	}
-	_ = json.Unmarshal([]byte(orig), &o)
+	var jc store.JSONColumns
+	jc.Decode("original", orig, &o)
+	if err := jc.Err("cases.scanProvenance", "provenance "+pr.ID); err != nil {
+		return pr, err
+	}
 	pr.Original, pr.Unmapped = o.ProvidedEntity, o.Unmapped
 	pr.Markings, pr.SentAt, pr.ImportedAt = json.RawMessage(mk), store.ParseTime(sent), store.ParseTime(at)
 	return pr, nil

@@ -160,7 +160,12 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 		}
 		y[0]["cases"]++
 		var r []string
-		_ = json.Unmarshal([]byte(route), &r)
+		var jc store.JSONColumns
+		jc.Decode("route", route, &r)
+		if err := jc.Err(op, "case "+id); err != nil {
+			rows.Close()
+			return Statistics{}, err
+		}
 		if len(r) > 0 {
 			y[1][strings.Join(r, "→")]++
 		}
@@ -187,7 +192,12 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 			continue
 		}
 		var f map[string]string
-		_ = json.Unmarshal([]byte(fields), &f)
+		var jc store.JSONColumns
+		jc.Decode("fields", fields, &f)
+		if err := jc.Err(op, "person of case "+caseID); err != nil {
+			prow.Close()
+			return Statistics{}, err
+		}
 		pp := match.PersonFromFields(f, s.d.Region)
 		dob := pp.DOB
 		if dob.IsZero() {

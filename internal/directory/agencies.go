@@ -49,11 +49,15 @@ var agencyCodeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
 const agencyCols = `id, owner_node, country, code, name, local_name, acronym, type, jurisdiction, parent_id, languages, website, sources, version, seed_hash, updated_at, updated_by`
 
 func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
+	var jc store.JSONColumns
 	var a Agency
 	var langs, sources, seed, updated string
 	err := r.Scan(&a.ID, &a.OwnerNode, &a.Country, &a.Code, &a.Name, &a.LocalName, &a.Acronym, &a.Type, &a.Jurisdiction, &a.ParentID, &langs, &a.Website, &sources, &a.Version, &seed, &updated, &a.UpdatedBy)
-	a.Languages, a.Sources = store.ParseJSON[[]string](langs), store.ParseJSON[[]string](sources)
+	a.Languages, a.Sources = store.ParseJSON[[]string](&jc, "langs", langs), store.ParseJSON[[]string](&jc, "sources", sources)
 	a.Seeded, a.UpdatedAt = seed != "", store.ParseTime(updated)
+	if err == nil {
+		err = jc.Err("directory.scanAgency", "agency "+a.ID)
+	}
 	return a, err
 }
 

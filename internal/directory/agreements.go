@@ -63,17 +63,21 @@ type AgreementInput struct {
 const agrCols = `id, owner_node, title, short_name, types, multilateral, parties, signed, ratified, in_force, ended, legal_basis, scope, mechanism_id, status, status_note, sources, version, seed_hash, updated_at, updated_by`
 
 func scanAgreement(r interface{ Scan(...any) error }) (Agreement, error) {
+	var jc store.JSONColumns
 	var a Agreement
 	var types, parties, sources, seed, updated, signed, ratified, inForce, ended string
 	var multi int
 	err := r.Scan(&a.ID, &a.OwnerNode, &a.Title, &a.ShortName, &types, &multi, &parties, &signed, &ratified, &inForce, &ended, &a.LegalBasis, &a.Scope, &a.MechanismID,
 		&a.Status, &a.StatusNote, &sources, &a.Version, &seed, &updated, &a.UpdatedBy)
-	a.Types, a.Parties, a.Sources = store.ParseJSON[[]string](types), store.ParseJSON[[]Party](parties), store.ParseJSON[[]string](sources)
+	a.Types, a.Parties, a.Sources = store.ParseJSON[[]string](&jc, "types", types), store.ParseJSON[[]Party](&jc, "parties", parties), store.ParseJSON[[]string](&jc, "sources", sources)
 	if a.Parties == nil {
 		a.Parties = []Party{}
 	}
 	a.Multilateral, a.Signed, a.Ratified, a.InForce, a.Ended = multi == 1, Day(signed), Day(ratified), Day(inForce), Day(ended)
 	a.Seeded, a.UpdatedAt = seed != "", store.ParseTime(updated)
+	if err == nil {
+		err = jc.Err("directory.scanAgreement", "agreement "+a.ID)
+	}
 	return a, err
 }
 

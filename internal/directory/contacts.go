@@ -80,12 +80,13 @@ const cpCols = `c.id, c.owner_node, c.country, c.agency_id, COALESCE(a.name, '')
 const cpFrom = ` FROM dir_contact_points c LEFT JOIN dir_agencies a ON a.id = c.agency_id`
 
 func (s *Service) scanContact(r interface{ Scan(...any) error }) (ContactPoint, error) {
+	var jc store.JSONColumns
 	var c ContactPoint
 	var channels, langs, sources, seed, updated, confirmed, since string
 	var always int
 	err := r.Scan(&c.ID, &c.OwnerNode, &c.Country, &c.AgencyID, &c.AgencyName, &c.MechanismID, &c.Role, &c.Title, &channels, &langs, &always, &c.Hours, &c.TimeZone,
 		&c.Holder.Name, &c.Holder.Title, &since, &c.Deputy.Name, &c.Deputy.Title, &c.Notes, &confirmed, &c.ConfirmedBy, &sources, &c.Version, &seed, &updated, &c.UpdatedBy)
-	c.Channels, c.Languages, c.Sources = store.ParseJSON[[]Channel](channels), store.ParseJSON[[]string](langs), store.ParseJSON[[]string](sources)
+	c.Channels, c.Languages, c.Sources = store.ParseJSON[[]Channel](&jc, "channels", channels), store.ParseJSON[[]string](&jc, "langs", langs), store.ParseJSON[[]string](&jc, "sources", sources)
 	if c.Channels == nil {
 		c.Channels = []Channel{}
 	}
@@ -93,6 +94,9 @@ func (s *Service) scanContact(r interface{ Scan(...any) error }) (ContactPoint, 
 	c.ConfirmedAt, c.UpdatedAt, c.Seeded = store.ParseTime(confirmed), store.ParseTime(updated), seed != ""
 	c.RoleLabel = Label(ContactRoles, c.Role)
 	c.Stale = s.clock.Now().Sub(c.ConfirmedAt) > StaleAfter
+	if err == nil {
+		err = jc.Err("directory.scanContact", "contact point "+c.ID)
+	}
 	return c, err
 }
 

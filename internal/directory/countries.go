@@ -27,11 +27,15 @@ type Country struct {
 const countryCols = `code, name, local_names, kind, parent, node, time_zone, languages, note, sources, owner_node, version, seed_hash, updated_at, updated_by`
 
 func scanCountry(r interface{ Scan(...any) error }) (Country, error) {
+	var jc store.JSONColumns
 	var c Country
 	var local, langs, sources, seed, updated string
 	err := r.Scan(&c.Code, &c.Name, &local, &c.Kind, &c.Parent, &c.Node, &c.TimeZone, &langs, &c.Note, &sources, &c.OwnerNode, &c.Version, &seed, &updated, &c.UpdatedBy)
-	c.LocalNames, c.Languages, c.Sources = store.ParseJSON[[]string](local), store.ParseJSON[[]string](langs), store.ParseJSON[[]string](sources)
+	c.LocalNames, c.Languages, c.Sources = store.ParseJSON[[]string](&jc, "local", local), store.ParseJSON[[]string](&jc, "langs", langs), store.ParseJSON[[]string](&jc, "sources", sources)
 	c.Seeded, c.UpdatedAt = seed != "", store.ParseTime(updated)
+	if err == nil {
+		err = jc.Err("directory.scanCountry", "country "+c.Code)
+	}
 	return c, err
 }
 

@@ -66,14 +66,18 @@ type HandoverInput struct {
 const handoverCols = `id, contact_point_id, from_holder, to_holder, to_holder_title, to_deputy, to_deputy_title, effective_from, reason, open_items, reassigned, state, created_by, created_at, applied_at`
 
 func scanHandover(r interface{ Scan(...any) error }) (Handover, error) {
+	var jc store.JSONColumns
 	var h Handover
 	var eff, items, created, applied string
 	err := r.Scan(&h.ID, &h.ContactPointID, &h.From, &h.To.Name, &h.To.Title, &h.ToDeputy.Name, &h.ToDeputy.Title, &eff, &h.Reason, &items, &h.Reassigned, &h.State, &h.CreatedBy, &created, &applied)
-	h.EffectiveFrom, h.OpenItems = Day(eff), store.ParseJSON[[]string](items)
+	h.EffectiveFrom, h.OpenItems = Day(eff), store.ParseJSON[[]string](&jc, "items", items)
 	if h.OpenItems == nil {
 		h.OpenItems = []string{}
 	}
 	h.CreatedAt, h.AppliedAt = store.ParseTime(created), store.ParseTime(applied)
+	if err == nil {
+		err = jc.Err("directory.scanHandover", "handover "+h.ID)
+	}
 	return h, err
 }
 

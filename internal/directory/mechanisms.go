@@ -54,12 +54,16 @@ type MechanismInput struct {
 const mechCols = `id, owner_node, code, name, former_names, kind, purpose, members, founded, themes, secretariat_city, secretariat_country, website, parent_id, status, status_note, sources, version, seed_hash, updated_at, updated_by`
 
 func scanMechanism(r interface{ Scan(...any) error }) (Mechanism, error) {
+	var jc store.JSONColumns
 	var m Mechanism
 	var former, members, themes, sources, seed, updated string
 	err := r.Scan(&m.ID, &m.OwnerNode, &m.Code, &m.Name, &former, &m.Kind, &m.Purpose, &members, &m.Founded, &themes, &m.SecretariatCity, &m.SecretariatCountry, &m.Website, &m.ParentID,
 		&m.Status, &m.StatusNote, &sources, &m.Version, &seed, &updated, &m.UpdatedBy)
-	m.FormerNames, m.Members, m.Themes, m.Sources = store.ParseJSON[[]string](former), store.ParseJSON[[]string](members), store.ParseJSON[[]string](themes), store.ParseJSON[[]string](sources)
+	m.FormerNames, m.Members, m.Themes, m.Sources = store.ParseJSON[[]string](&jc, "former", former), store.ParseJSON[[]string](&jc, "members", members), store.ParseJSON[[]string](&jc, "themes", themes), store.ParseJSON[[]string](&jc, "sources", sources)
 	m.Seeded, m.UpdatedAt = seed != "", store.ParseTime(updated)
+	if err == nil {
+		err = jc.Err("directory.scanMechanism", "mechanism "+m.ID)
+	}
 	return m, err
 }
 

@@ -77,7 +77,15 @@ func Newf(kind Kind, op, format string, args ...any) *E {
 }
 
 // Wrap attaches a kind and safe message to a cause.
+//
+// An internal failure (bad stored data, a bug) stays internal however it is
+// wrapped, so it is logged with its details and not taken for an outage
+// that a retry would cure.
 func Wrap(kind Kind, op, msg string, err error) *E {
+	var inner *E
+	if errors.As(err, &inner) && inner.Kind == Internal {
+		kind = Internal
+	}
 	return &E{Kind: kind, Op: op, Msg: msg, Err: err}
 }
 

@@ -439,7 +439,11 @@ func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]Dashb
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot read open requests", err)
 		}
 		var ps []string
-		_ = json.Unmarshal([]byte(parties), &ps)
+		var jc store.JSONColumns
+		jc.Decode("parties", parties, &ps)
+		if err := jc.Err(op, "an open thread"); err != nil {
+			return nil, err
+		}
 		age := now.Sub(store.ParseTime(c))
 		dl := store.ParseTime(d)
 		others := slices.DeleteFunc(ps, func(p string) bool { return p == s.d.NodeID })
@@ -493,7 +497,11 @@ func (s *Service) Routing(ctx context.Context, actor *auth.Principal) ([]Routing
 		if err := rows.Scan(&r.ID, &r.Priority, &parties, &r.OriginNode, &r.Agency, &r.Status, &c, &d, &r.Messages); err != nil {
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot read threads", err)
 		}
-		_ = json.Unmarshal([]byte(parties), &r.Parties)
+		var jc store.JSONColumns
+		jc.Decode("parties", parties, &r.Parties)
+		if err := jc.Err(op, "thread "+r.ID); err != nil {
+			return nil, err
+		}
 		r.CreatedAt, r.DeadlineAt = store.ParseTime(c), store.ParseTime(d)
 		out = append(out, r)
 	}
@@ -526,7 +534,11 @@ func (s *Service) markThreads(ctx context.Context, ts []Thread) error {
 		if err := rows.Scan(&id, &m.Classification, &h, &onward); err != nil {
 			return errs.Wrap(errs.Unavailable, "exchange.List", "cannot read markings", err)
 		}
-		_ = json.Unmarshal([]byte(h), &m.Handling)
+		var jc store.JSONColumns
+		jc.Decode("handling", h, &m.Handling)
+		if err := jc.Err("exchange.List", "a message of thread "+id); err != nil {
+			return err
+		}
 		m.OnwardAllowed = onward == 1
 		by[id] = append(by[id], m)
 	}

@@ -870,7 +870,11 @@ func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID s
 		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
 			return nil, dbErr("exchange.Imports", "cannot read imports", err)
 		}
-		_ = json.Unmarshal([]byte(e), &im.Entity)
+		var jc store.JSONColumns
+		jc.Decode("entity", e, &im.Entity)
+		if err := jc.Err("exchange.Imports", "import "+im.ID); err != nil {
+			return nil, err
+		}
 		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
 		out = append(out, im)
 	}

@@ -129,6 +129,7 @@ func nonNilE(x []MessageEntity) []MessageEntity {
 const threadCols = `id, subject, crime_area, priority, database_info, case_refs, parties, origin_node, origin_agency, agency, status, created_by, created_at, updated_at, deadline_at, review_at, keep_reason, retention_action, anonymised_at`
 
 func (s *Service) scanThread(r interface{ Scan(...any) error }) (Thread, error) {
+	var jc store.JSONColumns
 	var t Thread
 	var db int
 	var refs, parties, c, u, d, rv, act, anon string
@@ -137,12 +138,12 @@ func (s *Service) scanThread(r interface{ Scan(...any) error }) (Thread, error) 
 		return t, err
 	}
 	t.DatabaseInfo = db == 1
-	_ = json.Unmarshal([]byte(refs), &t.CaseRefs)
-	_ = json.Unmarshal([]byte(parties), &t.Parties)
+	jc.Decode("refs", refs, &t.CaseRefs)
+	jc.Decode("parties", parties, &t.Parties)
 	t.CreatedAt, t.UpdatedAt, t.DeadlineAt, t.ReviewAt = store.ParseTime(c), store.ParseTime(u), store.ParseTime(d), store.ParseTime(rv)
 	t.RetentionAction, t.AnonymisedAt = s.retentionAction(act), store.ParseTime(anon)
 	t.Overdue = t.Status == StatusOpen && !t.DeadlineAt.IsZero() && s.d.Clock.Now().After(t.DeadlineAt)
-	return t, nil
+	return t, jc.Err("exchange.scanThread", "thread "+t.ID)
 }
 
 // visibleSQL restricts ex_threads t to the caller's agency and threads shared with it.
@@ -163,6 +164,7 @@ func (s *Service) visibleThread(ctx context.Context, actor *auth.Principal, id s
 const messageCols = `id, thread_id, kind, node, author, agency, body, classification, handling, handling_note, reliability, accuracy, onward, entities, forwarded_from, permission, reason, recipients, created_at, received_at`
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
+	var jc store.JSONColumns
 	var m Message
 	var handling, ents, recips, c, rcv string
 	var onward int
@@ -171,14 +173,14 @@ func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	if err != nil {
 		return m, err
 	}
-	_ = json.Unmarshal([]byte(handling), &m.Markings.Handling)
-	_ = json.Unmarshal([]byte(ents), &m.Entities)
-	_ = json.Unmarshal([]byte(recips), &m.Recipients)
+	jc.Decode("handling", handling, &m.Markings.Handling)
+	jc.Decode("ents", ents, &m.Entities)
+	jc.Decode("recips", recips, &m.Recipients)
 	m.Markings.OnwardAllowed = onward == 1
 	m.MarkingLabel = m.Markings.Label()
 	m.CreatedAt, m.ReceivedAt = store.ParseTime(c), store.ParseTime(rcv)
 	m.Attachments = []MessageAttachment{}
-	return m, nil
+	return m, jc.Err("exchange.scanMessage", "message "+m.ID)
 }
 
 func (s *Service) message(ctx context.Context, threadID, id string) (Message, error) {

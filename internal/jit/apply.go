@@ -20,6 +20,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 	at := store.FormatTime(ev.At)
 	ws := ev.Workspace
 	var err error
+	var jc store.JSONColumns
 	switch ev.Kind {
 	case EvCreate:
 		w := ch.Workspace
@@ -44,7 +45,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		if err = tx.QueryRowContext(ctx, `SELECT parties FROM jit_workspaces WHERE id = ?`, ws).Scan(&parties); err != nil {
 			return err
 		}
-		ps := store.ParseJSON[[]string](parties)
+		ps := store.ParseJSON[[]string](&jc, "parties", parties)
 		if !slices.Contains(ps, ch.Member.Node) {
 			ps = append(ps, ch.Member.Node)
 			_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET parties = ? WHERE id = ?`, store.JSONText(ps), ws)
@@ -56,7 +57,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		}
 		x := *ch.Extension
 		x.At = ev.At
-		list := append(store.ParseJSON[[]Extension](ext), x)
+		list := append(store.ParseJSON[[]Extension](&jc, "extensions", ext), x)
 		_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET end_date = ?, extensions = ? WHERE id = ?`, x.To, store.JSONText(list), ws)
 	case EvTaskAdd:
 		t := ch.Task
@@ -124,7 +125,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		if err = tx.QueryRowContext(ctx, `SELECT exchange_agreed FROM jit_workspaces WHERE id = ?`, ws).Scan(&agreed); err != nil {
 			return err
 		}
-		list := store.ParseJSON[[]string](agreed)
+		list := store.ParseJSON[[]string](&jc, "exchange_agreed", agreed)
 		if !slices.Contains(list, ev.Actor.Node) {
 			list = append(list, ev.Actor.Node)
 		}
@@ -133,6 +134,9 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		return errs.Newf(errs.Invalid, "jit.apply", "unknown event kind %q", clip(ev.Kind, 40))
 	}
 	if err != nil {
+		return err
+	}
+	if err := jc.Err("jit.apply", "workspace "+ws); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO jit_events (workspace_id, seq, kind, actor_node, actor, agency, summary, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

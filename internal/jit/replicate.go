@@ -167,7 +167,12 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		}
 		return err
 	}
-	if !slices.Contains(store.ParseJSON[[]string](parties), in.From) {
+	var jc store.JSONColumns
+	ps := store.ParseJSON[[]string](&jc, "parties", parties)
+	if err := jc.Err("jit.receiveFile", "workspace "+f.Workspace); err != nil {
+		return err
+	}
+	if !slices.Contains(ps, in.From) {
 		s.d.Logger.Warn("jit: evidence file from a non-party refused", "from", in.From, "workspace", f.Workspace)
 		return nil
 	}

@@ -308,7 +308,11 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, kind string) ([]W
 		if err := rows.Scan(&w.ID, &w.Kind, &w.Reference, &w.Title, &w.LeaderNode, &parties, &w.StartDate, &w.EndDate, &w.PlanStatus, &w.MyRole, &upd); err != nil {
 			return nil, dbErr(op, err)
 		}
-		w.Parties, w.UpdatedAt = store.ParseJSON[[]string](parties), store.ParseTime(upd)
+		var jc store.JSONColumns
+		w.Parties, w.UpdatedAt = store.ParseJSON[[]string](&jc, "parties", parties), store.ParseTime(upd)
+		if err := jc.Err(op, "workspace "+w.ID); err != nil {
+			return nil, err
+		}
 		out = append(out, w)
 	}
 	return out, dbErr(op, rows.Err())
@@ -388,7 +392,11 @@ func (s *Service) load(ctx context.Context, q store.Querier, id string, full boo
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	w.Parties, w.Extensions, w.ExchangeAgreed = store.ParseJSON[[]string](parties), store.ParseJSON[[]Extension](ext), store.ParseJSON[[]string](agreed)
+	var jc store.JSONColumns
+	w.Parties, w.Extensions, w.ExchangeAgreed = store.ParseJSON[[]string](&jc, "parties", parties), store.ParseJSON[[]Extension](&jc, "extensions", ext), store.ParseJSON[[]string](&jc, "exchange_agreed", agreed)
+	if err := jc.Err(op, "workspace "+id); err != nil {
+		return nil, err
+	}
 	if w.Extensions == nil {
 		w.Extensions = []Extension{}
 	}
@@ -500,7 +508,11 @@ func (s *Service) loadTargets(ctx context.Context, q store.Querier, w *Workspace
 		if err := rows.Scan(&t.ID, &t.Node, &t.Kind, &t.Label, &f, &t.AddedBy, &at); err != nil {
 			return err
 		}
-		t.Fields, t.At = store.ParseJSON[map[string]string](f), store.ParseTime(at)
+		var jc store.JSONColumns
+		t.Fields, t.At = store.ParseJSON[map[string]string](&jc, "fields", f), store.ParseTime(at)
+		if err := jc.Err("jit.loadTargets", "target "+t.ID); err != nil {
+			return err
+		}
 		w.Targets = append(w.Targets, t)
 	}
 	return rows.Err()

@@ -673,6 +673,7 @@ func pt(s string) time.Time {
 }
 
 func (s *Service) scan(row interface{ Scan(...any) error }) (Request, error) {
+	var jc store.JSONColumns
 	var r Request
 	var cj, tj, created, updated, signed, sent, received, recognised, closed, rdue, edue string
 	var urgent, extended int
@@ -682,8 +683,8 @@ func (s *Service) scan(row interface{ Scan(...any) error }) (Request, error) {
 	if err != nil {
 		return r, err
 	}
-	_ = json.Unmarshal([]byte(cj), &r.CaseRefs)
-	_ = json.Unmarshal([]byte(tj), &r.Translations)
+	jc.Decode("cj", cj, &r.CaseRefs)
+	jc.Decode("tj", tj, &r.Translations)
 	if r.CaseRefs == nil {
 		r.CaseRefs = []string{}
 	}
@@ -695,7 +696,7 @@ func (s *Service) scan(row interface{ Scan(...any) error }) (Request, error) {
 	r.RecognisedAt, r.ClosedAt, r.RecogniseDue, r.ExecuteDue = pt(recognised), pt(closed), pt(rdue), pt(edue)
 	r.KindLabel, r.StatusLabel = KindLabels[r.Kind], StatusLabels[r.Status]
 	s.flags(&r)
-	return r, nil
+	return r, jc.Err("mla.scan", "request "+r.ID)
 }
 
 // flags computes the overdue and due-soon flags and the next statuses.
