@@ -123,18 +123,18 @@ type pageData struct {
 func (d pageData) T(key string, args ...any) string { return d.cat.T(d.Lang, key, args...) }
 
 // ActionWords says an audit action code in words: a phrase of its own
-// ("act.auth.login"), else the module and the verb ("act.mod.jit" and
-// "act.verb.view"), else the code itself.
+// ("auditact.auth.login"), else the module and the verb ("auditact.mod.jit" and
+// "auditact.verb.view"), else the code itself.
 func (d pageData) ActionWords(code string) string {
-	if msg, ok := d.cat.Lookup(d.Lang, "act."+code); ok {
+	if msg, ok := d.cat.Lookup(d.Lang, "auditact."+code); ok {
 		return msg
 	}
 	parts := strings.Split(code, ".")
-	mod, ok := d.cat.Lookup(d.Lang, "act.mod."+parts[0])
+	mod, ok := d.cat.Lookup(d.Lang, "auditact.mod."+parts[0])
 	if !ok || len(parts) < 2 {
 		return code
 	}
-	verb, ok := d.cat.Lookup(d.Lang, "act.verb."+parts[len(parts)-1])
+	verb, ok := d.cat.Lookup(d.Lang, "auditact.verb."+parts[len(parts)-1])
 	if !ok {
 		verb = strings.Join(parts[1:], " ")
 	}
