@@ -41,6 +41,9 @@ func parsePages(cat *i18n.Catalog) (*pages, error) {
 			}
 			return strconv.Itoa(int(d.Hours()/24)) + " d"
 		},
+		// pathEscape makes a value one path segment: a case reference such
+		// as RS-KT-117/2026 keeps its slash inside the segment.
+		"pathEscape": url.PathEscape,
 		"short": func(b []byte) string {
 			s := base64.StdEncoding.EncodeToString(b)
 			if len(s) > 12 {
@@ -205,6 +208,12 @@ func (s *Server) registerUI() {
 	assets, _ := fs.Sub(assetFS, "assets")
 	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
 	s.handle("GET", "/assets/", auth.ActAssets, func(w http.ResponseWriter, r *http.Request) {
+		// Files only: the folder itself is not listed.
+		name := strings.TrimPrefix(r.URL.Path, "/assets/")
+		if st, err := fs.Stat(assets, strings.TrimSuffix(name, "/")); name == "" || strings.HasSuffix(name, "/") || err != nil || st.IsDir() {
+			s.uiError(w, r, errs.New(errs.NotFound, "web", "this page does not exist"))
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
