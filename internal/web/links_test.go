@@ -61,3 +61,23 @@ func TestAssetsFolderNotListed(t *testing.T) {
 		}
 	}
 }
+
+// followFailedForm checks that a failed submit redirected (303) back to the
+// form page with the kept submit, and returns that page.
+func followFailedForm(t *testing.T, c *http.Client, base string, resp *http.Response, page string) string {
+	t.Helper()
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, page+"?") || !strings.Contains(loc, "form=") {
+		t.Fatalf("failed submit: %d to %q, want 303 to %s?form=…", resp.StatusCode, loc, page)
+	}
+	resp, err := c.Get(base + loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := body(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(b, `class="flash err"`) {
+		t.Fatalf("form page after a failed submit: %d without an error message", resp.StatusCode)
+	}
+	return b
+}

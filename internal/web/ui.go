@@ -115,7 +115,10 @@ type pageData struct {
 	Nav      []navItem
 	Data     any
 	Back     string // path the language switcher returns to
-	cat      *i18n.Catalog
+	// Failed is the failed submit this page was redirected with (see
+	// failForm): templates fill the form in again and mark its fields.
+	Failed *formFailure
+	cat    *i18n.Catalog
 }
 
 // T translates a catalogue key for the page's language.
@@ -133,8 +136,12 @@ func (s *Server) lang(r *http.Request) string {
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey, active string, data any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
+	failed := s.failedForm(r)
+	if errMsg == "" && failed != nil {
+		errMsg = failed.Message
+	}
 	d := pageData{Lang: s.lang(r), Langs: i18n.Languages, P: p, NodeID: s.d.Node.ID, NodeName: s.d.Node.Name,
-		Version: s.d.Version, Flash: flash, Error: errMsg, Active: active, Data: data, cat: s.d.Catalog}
+		Version: s.d.Version, Flash: flash, Error: sentence(errMsg), Active: active, Data: data, Failed: failed, cat: s.d.Catalog}
 	d.Title = d.T(titleKey)
 	if r.Method == http.MethodGet {
 		// Path only: queries may hold search terms that do not belong in logs.
