@@ -11,8 +11,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/browsertest"
 	"github.com/liaison-wb/liaison/internal/demo"
+	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -78,9 +80,11 @@ const axeJS = `(async () => {
 // focusJS tabs through nothing itself: it focuses the first link of the
 // main area with a keyboard-like focus and reports whether an outline shows.
 const focusJS = `(() => {
-  const el = document.querySelector("main a[href], main button, main input:not([type=hidden])");
+  const el = [...document.querySelectorAll("main a[href], main button, main input:not([type=hidden]), main select, main textarea")]
+    .find(e => e.getClientRects().length > 0 && !e.closest("details:not([open])"));
   if (!el) return "";
   el.focus({focusVisible: true});
+  if (document.activeElement !== el) return (el.id || el.tagName) + " cannot take the keyboard focus";
   const cs = getComputedStyle(el);
   if (cs.outlineStyle === "none" || parseFloat(cs.outlineWidth) === 0) return (el.id || el.tagName) + " shows no focus outline";
   return "";
@@ -117,6 +121,12 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		t.Skip("walks every page in a browser")
 	}
 	f := startDemo(t)
+	// A thread of the officer's agency, so its page and reply form are walked too.
+	officer := &auth.Principal{Username: "officer", Agency: f.Specs[0].Agency, Roles: []auth.Role{auth.RoleOfficer}}
+	if _, err := f.Nodes[0].Exchange.Compose(t.Context(), officer, exchange.NewThread{Subject: "Fuel tanker fraud at Horgoš", Priority: exchange.PriorityNormal, Agencies: []string{"rs-uks"},
+		Body: "Please check tanker BG-777-XY.", Markings: exchange.MessageMarkings{Classification: "restricted", Reliability: "B", Accuracy: 2, OnwardAllowed: true}}); err != nil {
+		t.Fatal(err)
+	}
 	ctx := browsertest.New(t)
 	base := f.Nodes[0].URL()
 	var problems []string
@@ -130,6 +140,16 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 				pages = append(pages, extra)
 			}
 		}
+		// One level deeper: the first item listed on each page (a thread,
+		// a queue message, a workspace, a request, a case…).
+		for _, p := range append([]string(nil), pages...) {
+			browsertest.Do(ctx, t, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS(`footer.foot`)))
+			for _, href := range evalStrings(ctx, t, `[...document.querySelectorAll("main table tbody a[href^='/'], main ul a[href^='/']")].map(a => a.getAttribute("href")).filter(h => !h.includes("/attachments/") && !h.endsWith("/print") && !h.startsWith("/api/")).slice(0, 1)`, false) {
+				if !contains(pages, href) {
+					pages = append(pages, href)
+				}
+			}
+		}
 		for _, v := range layoutViewports {
 			setViewport(ctx, t, v)
 			for _, p := range pages {
@@ -137,7 +157,7 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 					continue // the API reference is a third-party-style page with its own layout
 				}
 				browsertest.Do(ctx, t, chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS(`footer.foot`)))
-				browsertest.Screenshot(ctx, t, "layout-"+u.Username+"-"+v.name+strings.ReplaceAll(p, "/", "-"))
+				browsertest.Screenshot(ctx, t, "layout-"+u.Username+"-"+v.name+strings.NewReplacer("/", "-", "?", "-", "&", "-", "=", "-").Replace(p))
 				for _, pr := range evalStrings(ctx, t, layoutProblemsJS, false) {
 					problems = append(problems, fmt.Sprintf("%s %s %s: %s", u.Username, v.name, p, pr))
 				}
