@@ -61,10 +61,18 @@ const layoutProblemsJS = `(() => {
     const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
     if (r.width === 0 || r.height === 0 || cs.visibility === "hidden" || cs.display === "none") continue;
     if (el.closest("details:not([open])")) continue;
-    // Controls inside a scrolling box (wide tables) are reachable by scrolling that box.
-    let p = el.parentElement, scrolled = false;
+    // Controls in a wide table are reachable by scrolling the table's box;
+    // anywhere else they must fit.
+    let p = el.closest("table") ? el.parentElement : null, scrolled = false;
     while (p && p !== document.body) { const o = getComputedStyle(p).overflowX; if ((o === "auto" || o === "scroll") && p.scrollWidth > p.clientWidth) { scrolled = true; break; } p = p.parentElement; }
     if (scrolled) continue;
+    // Nor may it stick out of a box that clips or scrolls (a card).
+    for (let b = el.parentElement; b && b !== document.body; b = b.parentElement) {
+      if (getComputedStyle(b).overflowX === "visible") continue;
+      const br = b.getBoundingClientRect();
+      if (r.left < br.left - 1 || r.right > br.right + 1) out.push((el.id ? "#" + el.id : el.tagName.toLowerCase() + "[name=" + (el.name || "") + "]") + " sticks out of its box (" + Math.round(r.right) + " > " + Math.round(br.right) + ")");
+      break;
+    }
     if (r.left < -1 || r.right > vw + 1) out.push((el.id ? "#" + el.id : el.tagName.toLowerCase() + "[name=" + (el.name || "") + "]") + " outside the window (" + Math.round(r.left) + ".." + Math.round(r.right) + " of " + vw + ")");
   }
   return out;
