@@ -174,8 +174,7 @@ func (s *Server) peerAdd(w http.ResponseWriter, r *http.Request) {
 	err := s.d.Federation.AddPeer(r.Context(), PrincipalFrom(r.Context()), federation.Peer{ID: r.PostFormValue("id"), Name: r.PostFormValue("name"),
 		URL: r.PostFormValue("url"), PublicKey: r.PostFormValue("public_key"), CertSHA256: r.PostFormValue("cert")})
 	if err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderFederation(w, r, p.Status, "", p.Detail)
+		s.failForm(w, r, "/federation", "peer", err)
 		return
 	}
 	http.Redirect(w, r, "/federation?ok=peer", http.StatusSeeOther)
@@ -277,14 +276,17 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("ok") != "" {
 		flash = s.d.Catalog.T(s.lang(r), "notice.queued")
 	}
-	s.renderNotices(w, r, http.StatusOK, nil, flash, "")
+	var form map[string]string
+	if f := s.failedForm(r); f.Is("notice") {
+		form = f.Map()
+	}
+	s.renderNotices(w, r, http.StatusOK, form, flash, "")
 }
 
 func (s *Server) noticeSend(w http.ResponseWriter, r *http.Request) {
 	form := map[string]string{"to": r.PostFormValue("to"), "subject": r.PostFormValue("subject"), "text": r.PostFormValue("text")}
 	if _, err := s.d.Federation.SendNotice(r.Context(), PrincipalFrom(r.Context()), form["to"], form["subject"], form["text"]); err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderNotices(w, r, p.Status, form, "", p.Detail)
+		s.failForm(w, r, "/federation/notices", "notice", err)
 		return
 	}
 	http.Redirect(w, r, "/federation/notices?ok=1", http.StatusSeeOther)

@@ -208,7 +208,8 @@ func (s *Server) failForm(w http.ResponseWriter, r *http.Request, page, form str
 		f.User = p.Username
 	}
 	for k, v := range r.PostForm {
-		if k != "csrf_token" {
+		// Secrets are never kept or sent back.
+		if k != "csrf_token" && !strings.Contains(k, "password") && k != "current" && k != "new" && k != "totp" {
 			f.Values[k] = v
 		}
 	}

@@ -193,4 +193,15 @@ func TestFormsPostRedirectGet(t *testing.T) {
 	if !strings.Contains(b, "Choose at least one recipient") || !strings.Contains(b, `aria-describedby="c-to-err"`) {
 		t.Fatalf("compose without recipient:\n%s", b)
 	}
+
+	// An administrator's failed user form: values back, the password not.
+	n.AddUser(t, "boss", auth.RoleAdmin)
+	a := testutil.Client()
+	acsrf := login(t, a, n.URL, "boss")
+	resp, _ = a.PostForm(n.URL+"/admin/users", url.Values{"csrf_token": {acsrf}, "username": {"mira"}, "display_name": {"Mira Jović"}, "agency": {"rs-police"},
+		"roles": {"analyst"}, "password": {"short"}})
+	b = followFailedForm(t, a, n.URL, resp, "/admin/users")
+	if !strings.Contains(b, `value="Mira Jović"`) || !strings.Contains(b, `value="analyst" checked`) || strings.Contains(b, `value="short"`) {
+		t.Fatalf("user form after the error:\n%s", b)
+	}
 }

@@ -455,7 +455,11 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 	if u := r.URL.Query().Get("created"); u != "" {
 		flash = s.d.Catalog.T(s.lang(r), "users.created", u)
 	}
-	s.renderUsers(w, r, http.StatusOK, nil, flash, "")
+	var form map[string]string
+	if f := s.failedForm(r); f.Is("user") {
+		form = f.Map()
+	}
+	s.renderUsers(w, r, http.StatusOK, form, flash, "")
 }
 
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
@@ -469,8 +473,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 			Agency: form["agency"], Email: form["email"], Roles: roles, Password: r.PostFormValue("password"), MustChangePassword: true})
 	}
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderUsers(w, r, pr.Status, form, "", pr.Detail)
+		s.failForm(w, r, "/admin/users", "user", err)
 		return
 	}
 	http.Redirect(w, r, "/admin/users?created="+url.QueryEscape(strings.ToLower(form["username"])), http.StatusSeeOther)
