@@ -192,8 +192,7 @@ func (s *Server) peerSuspend(suspend bool) http.HandlerFunc {
 
 func (s *Server) peerPing(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.d.Federation.Ping(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderFederation(w, r, p.Status, "", p.Detail)
+		s.failForm(w, r, "/federation", "ping", err)
 		return
 	}
 	http.Redirect(w, r, "/federation?ok=ping", http.StatusSeeOther)

@@ -61,19 +61,6 @@ func parseWhole(v, field string) (int64, error) {
 	return n, nil
 }
 
-// formRetry shows a form page again after a failed submit: the page's data
-// is reloaded and the error shown above the form. When the page itself
-// cannot be loaded, the error page is shown instead.
-func (s *Server) formRetry(w http.ResponseWriter, r *http.Request, err error, load func() (map[string]any, error), show func(status int, data map[string]any, msg string)) {
-	data, lerr := load()
-	if lerr != nil {
-		s.uiError(w, r, lerr)
-		return
-	}
-	status, msg := s.formStatus(err, r.URL.Path)
-	show(status, data, msg)
-}
-
 // A failed form submit follows POST/redirect/GET too: the values typed, the
 // message for each field in error and the message above the form are kept
 // on the server for a few minutes under a random ID, and the browser is sent
