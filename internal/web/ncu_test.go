@@ -13,6 +13,8 @@ import (
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -21,11 +23,11 @@ import (
 // from Serbia, approves it at the Serbian NCU and waits until it waits for
 // routing at the Montenegrin NCU. It returns both nodes, the queue item and
 // the thread ID.
-func sendToMontenegro(t *testing.T) (rs, me *testutil.Node, item federation.QueueItem, thread string) {
+func sendToMontenegro(t *testing.T, meStore store.Options) (rs, me *testutil.Node, item federation.QueueItem, thread string) {
 	t.Helper()
 	insecure := func(c *config.Config) { c.InsecureFederation = true }
 	rs = testutil.Start(t, testutil.Options{NodeID: "rs", Config: insecure})
-	me = testutil.Start(t, testutil.Options{NodeID: "me", Config: insecure})
+	me = testutil.Start(t, testutil.Options{NodeID: "me", Config: insecure, Store: meStore})
 	testutil.Peer(t, rs, me)
 	ctx := context.Background()
 	if err := me.Dir.SeedDemo(ctx); err != nil {
@@ -63,9 +65,15 @@ func sendToMontenegro(t *testing.T) (rs, me *testutil.Node, item federation.Queu
 // TestNCURoutingValidation: routing offers the node's agencies from the
 // directory, refuses an unknown code (UI and API) without losing the
 // choice, and a routed message can be routed again, its thread moving to
-// the new agency.
+// the new agency. The Montenegrin node runs on every test database.
 func TestNCURoutingValidation(t *testing.T) {
-	_, me, item, thread := sendToMontenegro(t)
+	for _, be := range storetest.Backends() {
+		t.Run(be.Name, func(t *testing.T) { testNCURoutingValidation(t, be.Options(t)) })
+	}
+}
+
+func testNCURoutingValidation(t *testing.T, st store.Options) {
+	_, me, item, thread := sendToMontenegro(t, st)
 	ncuTok := tokenAt(t, me, "ncu", "me-ncu", auth.RoleNCUOperator)
 	customs := tokenAt(t, me, "customs", "me-uc", auth.RoleOfficer)
 	police := tokenAt(t, me, "police", "me-up", auth.RoleOfficer)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/browsertest"
+	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -149,7 +150,7 @@ func TestBrowserComposeReplyByKeyboard(t *testing.T) {
 // code (the choice kept and the list marked), routes it from the list of
 // the node's agencies, and routes it again when it went to the wrong one.
 func TestBrowserNCURouting(t *testing.T) {
-	_, me, item, _ := sendToMontenegro(t)
+	_, me, item, _ := sendToMontenegro(t, store.Options{})
 	for _, u := range []struct{ name, agency string }{{"ncu", "me-ncu"}, {"police", "me-up"}} {
 		role := auth.RoleOfficer
 		if u.name == "ncu" {
