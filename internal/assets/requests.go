@@ -39,7 +39,7 @@ const (
 
 // Register binds the message types to the federation layer.
 func (s *Service) Register(f *federation.Service) {
-	f.Register(TypeRequest, federation.TypeSpec{Sensitive: true, Handle: s.handleRequest})
+	f.Register(TypeRequest, federation.TypeSpec{Sensitive: true, Handle: s.handleRequest, Describe: describeRequest, Reroute: rerouteRequest})
 	f.Register(TypeAnswer, federation.TypeSpec{Handle: s.handleAnswer})
 }
 
@@ -304,4 +304,28 @@ func (s *Service) Requests(ctx context.Context, actor *auth.Principal) ([]AROReq
 		return nil, dbErr("assets.Requests", "cannot list requests", err)
 	}
 	return out, s.audit(ctx, actor, "assetrecovery.request.list", "aro", "")
+}
+
+// describeRequest shows the NCU an asset recovery request before it routes it.
+func describeRequest(from string, payload json.RawMessage) (federation.Preview, error) {
+	var r ARORequest
+	if err := json.Unmarshal(payload, &r); err != nil {
+		return federation.Preview{}, errs.Wrap(errs.Invalid, "assets.describe", "malformed asset recovery request", err)
+	}
+	p := federation.Preview{Title: r.Subject, Body: r.Details, Entities: []string{r.Subject}}
+	p.Fields = append(p.Fields, federation.PreviewField{Label: "purpose", Value: r.Purpose})
+	if r.CaseRef != "" {
+		p.Fields = append(p.Fields, federation.PreviewField{Label: "case_refs", Value: r.CaseRef})
+	}
+	return p, nil
+}
+
+// rerouteRequest gives a received request to the agency the NCU chose instead.
+func rerouteRequest(ctx context.Context, tx *store.Tx, in federation.Incoming, previous string) error {
+	var r ARORequest
+	if err := json.Unmarshal(in.Payload, &r); err != nil {
+		return errs.Wrap(errs.Invalid, "assets.reroute", "malformed asset recovery request", err)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE ar_requests SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, r.ID, previous)
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/buildinfo"
 	"github.com/liaison-wb/liaison/internal/demo"
 	"github.com/liaison-wb/liaison/internal/errs"
 )
@@ -42,7 +43,14 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if *nodes != "" {
 		ids = strings.Split(*nodes, ",")
 	}
-	fmt.Fprintln(env.Stdout, "Starting the Liaison demo federation…")
+	var names []string
+	for _, u := range demo.Users {
+		names = append(names, u.Username)
+	}
+	// The banner comes first, before any start-up work, so the first run
+	// shows at once what it is doing and how to log in.
+	fmt.Fprintf(env.Stdout, "Liaison %s demo: a regional federation on this machine.\nDemo logins on every node: %s; password for all of them: %s\n\nStarting the nodes…\n",
+		buildinfo.Version, strings.Join(names, ", "), demo.Password)
 	fed, err := demo.Start(ctx, demo.Options{Dir: dir, BasePort: *basePort, Nodes: ids, Logger: logger,
 		Progress: func(msg string) { fmt.Fprintln(env.Stdout, msg) }})
 	if err != nil {
@@ -57,10 +65,6 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", fed.Specs[i].ID, n.URL(), fed.Specs[i].Name)
 	}
 	tw.Flush()
-	var names []string
-	for _, u := range demo.Users {
-		names = append(names, u.Username)
-	}
 	fmt.Fprintf(env.Stdout, "\nDemo logins on every node: %s\nPassword for all of them: %s\n", strings.Join(names, ", "), demo.Password)
 	if *keep {
 		fmt.Fprintf(env.Stdout, "Data directory (kept): %s\n", dir)

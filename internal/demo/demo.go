@@ -122,7 +122,9 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		}
 		f.Nodes = append(f.Nodes, n)
 		f.Specs = append(f.Specs, spec)
-		progress(opt, fmt.Sprintf("  %-6s started (%d of %d)", spec.ID, i+1, len(specs)))
+		// The URL is shown as soon as the node serves, so the first node can
+		// be opened while the others start.
+		progress(opt, fmt.Sprintf("  %-6s %-24s started (%d of %d)", spec.ID, n.URL(), i+1, len(specs)))
 	}
 	if err := f.peerAll(ctx); err != nil {
 		f.Close(ctx)

@@ -311,3 +311,24 @@ func (s *Service) agencies(ctx context.Context, f AgencyFilter) ([]Agency, error
 	}
 	return out, dbErr(op, rows.Err())
 }
+
+// NodeAgencies lists the agencies this node is the authority for (the
+// national agencies its NCU routes incoming messages to), by name. It is
+// reference data of the node itself and is not audited.
+func (s *Service) NodeAgencies(ctx context.Context) ([]Agency, error) {
+	const op = "directory.NodeAgencies"
+	rows, err := s.st.QueryContext(ctx, `SELECT `+agencyCols+` FROM dir_agencies WHERE owner_node = ? ORDER BY name`, s.node)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	out := []Agency{}
+	for rows.Next() {
+		a, err := scanAgency(rows)
+		if err != nil {
+			return nil, dbErr(op, err)
+		}
+		out = append(out, a)
+	}
+	return out, dbErr(op, rows.Err())
+}

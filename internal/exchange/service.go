@@ -137,7 +137,7 @@ func (s *Service) NodeID() string { return s.d.NodeID }
 
 // Register binds the exchange message types to the federation layer.
 func (s *Service) Register(f *federation.Service) {
-	f.Register(TypeMessage, federation.TypeSpec{Sensitive: true, Handle: s.handleMessage})
+	f.Register(TypeMessage, federation.TypeSpec{Sensitive: true, Handle: s.handleMessage, Describe: s.describe, Reroute: s.reroute})
 	f.Register(TypeAck, federation.TypeSpec{Handle: s.handleAck})
 }
 

@@ -51,7 +51,14 @@ func (s *Service) registerBuiltins() {
 		return err
 	}})
 	s.Register(TypePong, TypeSpec{Handle: func(ctx context.Context, tx *store.Tx, in Incoming) error { return nil }})
-	s.Register(TypeNotice, TypeSpec{Sensitive: true, Handle: func(ctx context.Context, tx *store.Tx, in Incoming) error { return nil }})
+	s.Register(TypeNotice, TypeSpec{Sensitive: true, Handle: func(ctx context.Context, tx *store.Tx, in Incoming) error { return nil },
+		Describe: func(from string, payload json.RawMessage) (Preview, error) {
+			var n Notice
+			if err := json.Unmarshal(payload, &n); err != nil {
+				return Preview{}, err
+			}
+			return Preview{Title: n.Summary, Body: n.Text, Fields: []PreviewField{{Label: "sender", Value: n.FromUser + " · " + n.FromAgency + " · " + from}}}, nil
+		}})
 }
 
 // Ping sends a ping to a peer.

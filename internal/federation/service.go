@@ -55,6 +55,12 @@ type TypeSpec struct {
 	// NCU on the way in.
 	Sensitive bool
 	Handle    Handler
+	// Describe, when set, shows the NCU the content of a sensitive message
+	// before it decides.
+	Describe Describer
+	// Reroute, when set, moves what Handle created to another agency when
+	// the NCU routes a handled message again.
+	Reroute Rerouter
 }
 
 // Config tunes delivery.

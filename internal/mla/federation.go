@@ -31,7 +31,7 @@ const (
 
 // Register binds the message types to the federation layer.
 func (s *Service) Register(f *federation.Service) {
-	f.Register(TypeRequest, federation.TypeSpec{Sensitive: true, Handle: s.handleRequest})
+	f.Register(TypeRequest, federation.TypeSpec{Sensitive: true, Handle: s.handleRequest, Describe: describe, Reroute: reroute})
 	f.Register(TypeUpdate, federation.TypeSpec{Handle: s.handleUpdate})
 }
 
@@ -266,4 +266,45 @@ func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.
 	}
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: u.Actor + "@" + in.From, Agency: r.Agency, Action: "mla.request.status.receive", Object: "mla/" + r.ID,
 		Detail: r.Status + " → " + u.Status})
+}
+
+// describe shows the NCU the request before it routes it: title, legal
+// basis, facts, measures and persons.
+func describe(from string, payload json.RawMessage) (federation.Preview, error) {
+	var w wireRequest
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return federation.Preview{}, errs.Wrap(errs.Invalid, "mla.describe", "malformed judicial request", err)
+	}
+	p := federation.Preview{Title: w.Title, LegalBasis: w.LegalBasis, Body: strings.TrimSpace(w.Facts + "\n\n" + w.Measures), Agency: w.Contact}
+	if w.Persons != "" {
+		for _, l := range strings.Split(w.Persons, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				p.Entities = append(p.Entities, l)
+			}
+		}
+	}
+	p.Fields = append(p.Fields, federation.PreviewField{Label: "kind", Value: KindLabels[w.Kind]}, federation.PreviewField{Label: "channel", Value: w.Channel})
+	if w.Urgent {
+		p.Fields = append(p.Fields, federation.PreviewField{Label: "priority", Value: "urgent"})
+	}
+	if len(w.CaseRefs) > 0 {
+		p.Fields = append(p.Fields, federation.PreviewField{Label: "case_refs", Value: strings.Join(w.CaseRefs, ", ")})
+	}
+	if w.Contact != "" {
+		p.Fields = append(p.Fields, federation.PreviewField{Label: "contact", Value: w.Contact})
+	}
+	if w.SignedBy != "" {
+		p.Fields = append(p.Fields, federation.PreviewField{Label: "signed_by", Value: w.SignedBy + "@" + from})
+	}
+	return p, nil
+}
+
+// reroute gives a received request to the authority the NCU chose instead.
+func reroute(ctx context.Context, tx *store.Tx, in federation.Incoming, previous string) error {
+	var w wireRequest
+	if err := json.Unmarshal(in.Payload, &w); err != nil {
+		return errs.Wrap(errs.Invalid, "mla.reroute", "malformed judicial request", err)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE mla_requests SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, w.ID, previous)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -323,6 +324,10 @@ func (s *Server) actPage(w http.ResponseWriter, r *http.Request, status int, nam
 	data["L"] = actLabels()
 	if _, ok := data["Retry"]; !ok {
 		data["Retry"] = map[string]map[string]string{}
+		// A failed submit of one of the page's forms, keyed by its action.
+		if f := s.failedForm(r); f != nil {
+			data["Retry"] = map[string]map[string]string{f.Form: f.Map()}
+		}
 	}
 	data["Node"] = s.d.Activities.Node()
 	data["CanEdit"] = auth.Can(p, auth.ActActivityEdit)
@@ -365,15 +370,17 @@ func parseParticipants(v string) ([]activities.Participation, error) {
 	return out, nil
 }
 
-// actRetry shows an activities form page again with the error of a failed
-// submit.
-// What the user typed is offered again under Retry, keyed by the form's
-// action, so a page with several forms refills only the one submitted.
-func (s *Server) actRetry(w http.ResponseWriter, r *http.Request, err error, name, titleKey string, load func() (map[string]any, error)) {
-	s.formRetry(w, r, err, load, func(status int, data map[string]any, msg string) {
-		data["Retry"] = map[string]map[string]string{r.URL.Path: formData(r)["Form"].(map[string]string)}
-		s.actPage(w, r, status, name, titleKey, data, "", msg)
-	})
+// actRetry sends the browser back to the activities page that holds the
+// failed form (POST/redirect/GET). What the user typed is offered again
+// under Retry, keyed by the form's action, so a page with several forms
+// refills only the one submitted.
+func (s *Server) actRetry(w http.ResponseWriter, r *http.Request, err error, name, _ string, _ func() (map[string]any, error)) {
+	page := map[string]string{"activities_view": "/activities/" + url.PathEscape(r.PathValue("id")), "activities_experts": "/activities/experts",
+		"activities_needs": "/activities/needs", "activities_round": "/activities/rounds/" + url.PathEscape(r.PathValue("id"))}[name]
+	if page == "" {
+		page = "/activities"
+	}
+	s.failForm(w, r, page, r.URL.Path, err)
 }
 
 func (s *Server) actList(w http.ResponseWriter, r *http.Request) {
@@ -391,7 +398,11 @@ func (s *Server) actList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) actNew(w http.ResponseWriter, r *http.Request) {
-	s.actPage(w, r, http.StatusOK, "activities_form", "act.new", map[string]any{"Form": map[string]string{"currency": "EUR"}, "SelC": map[string]bool{}, "SelT": map[string]bool{}}, "", "")
+	data := map[string]any{"Form": map[string]string{"currency": "EUR"}, "SelC": map[string]bool{}, "SelT": map[string]bool{}}
+	if f := s.failedForm(r); f.Is("activity") {
+		data = map[string]any{"Form": f.Map(), "SelC": sliceSet(f.Values["countries"]), "SelT": sliceSet(f.Values["themes"]), "Retry": map[string]map[string]string{}}
+	}
+	s.actPage(w, r, http.StatusOK, "activities_form", "act.new", data, "", "")
 }
 
 func actFormInput(r *http.Request) (activities.Input, error) {
@@ -457,8 +468,7 @@ func (s *Server) actCreate(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
 	in, err := actFormInput(r)
 	if err != nil {
-		st, msg := s.formStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_form", "act.new", formData(r), "", msg)
+		s.failForm(w, r, "/activities/new", "activity", err)
 		return
 	}
 	if r.PostForm.Get("check") != "" {
@@ -476,8 +486,7 @@ func (s *Server) actCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.d.Activities.Create(r.Context(), p, in)
 	if err != nil {
-		st, msg := s.formStatus(err, r.URL.Path)
-		s.actPage(w, r, st, "activities_form", "act.new", formData(r), "", msg)
+		s.failForm(w, r, "/activities/new", "activity", err)
 		return
 	}
 	http.Redirect(w, r, "/activities/"+a.ID+"?ok=draft", http.StatusSeeOther)

@@ -133,7 +133,11 @@ func arChart(rows []assets.ValueRow, currency string) (string, []string) {
 }
 
 func (s *Server) arHome(w http.ResponseWriter, r *http.Request) {
-	s.renderAR(w, r, http.StatusOK, "", "", nil)
+	var form map[string]string
+	if f := s.failedForm(r); f.Is("asset") {
+		form = f.Map()
+	}
+	s.renderAR(w, r, http.StatusOK, "", "", form)
 }
 
 func (s *Server) renderAR(w http.ResponseWriter, r *http.Request, status int, flash, errMsg string, form map[string]string) {
@@ -180,8 +184,7 @@ func (s *Server) arCreate(w http.ResponseWriter, r *http.Request) {
 		Country: form["country"], Person: form["person"], CaseRef: form["case_ref"], Value: form["value"], Currency: form["currency"],
 		First: assets.StepInput{Step: form["step"], Date: form["date"], Authority: form["authority"], DecisionRef: form["decision_ref"], SkipReason: form["skip_reason"]}})
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAR(w, r, pr.Status, "", pr.Detail, form)
+		s.failForm(w, r, "/asset-recovery", "asset", err)
 		return
 	}
 	http.Redirect(w, r, "/asset-recovery/assets/"+url.PathEscape(x.ID)+"?ok=created", http.StatusSeeOther)
@@ -216,7 +219,11 @@ func (s *Server) arAsset(w http.ResponseWriter, r *http.Request) {
 	if ok := r.URL.Query().Get("ok"); ok != "" {
 		flash = s.d.Catalog.T(s.lang(r), "ar.ok."+ok)
 	}
-	s.renderAsset(w, r, http.StatusOK, flash, "", nil)
+	var form map[string]string
+	if f := s.failedForm(r); f.Is("step") {
+		form = f.Map()
+	}
+	s.renderAsset(w, r, http.StatusOK, flash, "", form)
 }
 
 func (s *Server) arStep(w http.ResponseWriter, r *http.Request) {
@@ -225,12 +232,7 @@ func (s *Server) arStep(w http.ResponseWriter, r *http.Request) {
 	_, err := s.d.Assets.RecordStep(ctx, PrincipalFrom(ctx), r.PathValue("id"), assets.StepInput{Step: form["step"], Date: form["date"], Authority: form["authority"],
 		DecisionRef: form["decision_ref"], Value: form["value"], SkipReason: form["skip_reason"], Note: form["note"]})
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		if pr.Status == http.StatusNotFound {
-			s.uiError(w, r, err)
-			return
-		}
-		s.renderAsset(w, r, pr.Status, "", pr.Detail, form)
+		s.failForm(w, r, "/asset-recovery/assets/"+url.PathEscape(r.PathValue("id")), "step", err)
 		return
 	}
 	http.Redirect(w, r, "/asset-recovery/assets/"+url.PathEscape(r.PathValue("id"))+"?ok=step", http.StatusSeeOther)
@@ -242,8 +244,7 @@ func (s *Server) arSendRequest(w http.ResponseWriter, r *http.Request) {
 	_, err := s.d.Assets.SendRequest(ctx, PrincipalFrom(ctx), assets.NewRequest{TargetNode: form["target_node"], Purpose: form["purpose"], Subject: form["subject"],
 		Details: form["details"], CaseRef: form["case_ref"]})
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAR(w, r, pr.Status, "", pr.Detail, nil)
+		s.failForm(w, r, "/asset-recovery", "request", err)
 		return
 	}
 	http.Redirect(w, r, "/asset-recovery?ok=requested#requests", http.StatusSeeOther)
@@ -254,12 +255,7 @@ func (s *Server) arAnswer(w http.ResponseWriter, r *http.Request) {
 	refuse, _ := strconv.ParseBool(r.PostFormValue("refuse"))
 	_, err := s.d.Assets.AnswerRequest(ctx, PrincipalFrom(ctx), r.PathValue("id"), assets.AROAnswer{Refuse: refuse, Text: r.PostFormValue("text")})
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		if pr.Status == http.StatusNotFound {
-			s.uiError(w, r, err)
-			return
-		}
-		s.renderAR(w, r, pr.Status, "", pr.Detail, nil)
+		s.failForm(w, r, "/asset-recovery", "answer", err)
 		return
 	}
 	http.Redirect(w, r, "/asset-recovery?ok=answered#requests", http.StatusSeeOther)

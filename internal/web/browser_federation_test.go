@@ -57,7 +57,7 @@ func TestBrowserNoticeThroughBothNCUs(t *testing.T) {
 	if q := textOf(`#ncu-queue`); !strings.Contains(q, "Wanted person seen in Rožaje") || !strings.Contains(q, "outgoing") {
 		t.Fatalf("NCU queue: %q", q)
 	}
-	must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))))
+	must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-approve`)), chromedp.Click(chromedp.CSS(`#ncu-approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))))
 	logout()
 
 	login(me.URL, "ncu")
@@ -73,7 +73,8 @@ func TestBrowserNoticeThroughBothNCUs(t *testing.T) {
 		t.Fatal("the notice never reached the Montenegrin NCU")
 	}
 	must(chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`input[name=agency]`), "me-border"),
+		chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-agency`)),
+		chromedp.SetValue(chromedp.CSS(`#ncu-agency`), "me-border"),
 		chromedp.Click(chromedp.CSS(`button.route`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
 	))

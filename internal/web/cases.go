@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -315,6 +316,9 @@ func (s *Server) casesCommon(r *http.Request, data map[string]any) map[string]an
 
 func (s *Server) renderCases(w http.ResponseWriter, r *http.Request, status int, form map[string]string, flash, errMsg string) {
 	ctx := r.Context()
+	if f := s.failedForm(r); form == nil && f.Is("case") {
+		form = f.Map()
+	}
 	l, err := s.d.Cases.Cases(ctx, PrincipalFrom(ctx), r.URL.Query().Get("crime_area"))
 	if err != nil {
 		s.uiError(w, r, err)
@@ -345,8 +349,7 @@ func (s *Server) caseCreate(w http.ResponseWriter, r *http.Request) {
 	c, err := s.d.Cases.CreateCase(r.Context(), PrincipalFrom(r.Context()), cases.CaseInput{Reference: form["reference"], Title: form["title"], CrimeArea: form["crime_area"],
 		OpenedOn: form["opened_on"], Places: splitCSV(form["places"]), Route: splitCSV(form["route"]), ModusOperandi: form["modus_operandi"], Links: splitCSV(form["links"])})
 	if err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderCases(w, r, p.Status, form, "", p.Detail)
+		s.failForm(w, r, "/cases", "case", err)
 		return
 	}
 	http.Redirect(w, r, "/cases/c/"+c.ID+"?ok=case", http.StatusSeeOther)
@@ -369,6 +372,9 @@ func parseFieldLines(text string) map[string]string {
 
 func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, form map[string]string, flash, errMsg string) {
 	ctx := r.Context()
+	if f := s.failedForm(r); form == nil && f.Is("entity") {
+		form = f.Map()
+	}
 	d, err := s.d.Cases.GetCase(ctx, PrincipalFrom(ctx), r.PathValue("id"))
 	if err != nil {
 		s.uiError(w, r, err)
@@ -392,8 +398,7 @@ func (s *Server) caseAddEntity(w http.ResponseWriter, r *http.Request) {
 	_, _, err := s.d.Cases.CreateEntity(ctx, PrincipalFrom(ctx), cases.EntityInput{Kind: form["kind"], Fields: parseFieldLines(form["fields"]), Aliases: splitCSV(form["aliases"]),
 		Case: r.PathValue("id"), Role: form["role"]})
 	if err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderCase(w, r, p.Status, form, "", p.Detail)
+		s.failForm(w, r, "/cases/c/"+url.PathEscape(r.PathValue("id")), "entity", err)
 		return
 	}
 	http.Redirect(w, r, "/cases/c/"+r.PathValue("id")+"?ok=entity", http.StatusSeeOther)
@@ -485,8 +490,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) entityAction(w http.ResponseWriter, r *http.Request, ok string, fn func(ctx context.Context, p *auth.Principal) error) {
 	if err := fn(r.Context(), PrincipalFrom(r.Context())); err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderEntity(w, r, p.Status, "", p.Detail)
+		s.failForm(w, r, "/cases/e/"+url.PathEscape(r.PathValue("id")), ok, err)
 		return
 	}
 	http.Redirect(w, r, "/cases/e/"+r.PathValue("id")+"?ok="+ok, http.StatusSeeOther)
@@ -691,8 +695,7 @@ func (s *Server) casesRelease(w http.ResponseWriter, r *http.Request) {
 			SourceEvaluation: r.PostFormValue("source_evaluation"), InformationEvaluation: r.PostFormValue("information_evaluation"), Restrictions: r.PostFormValue("restrictions"),
 			OnwardAllowed: r.PostFormValue("onward_allowed") == "1"}}
 	if _, err := s.d.Cases.Release(ctx, PrincipalFrom(ctx), r.PathValue("ref"), in); err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderHit(w, r, p.Status, "", p.Detail)
+		s.failForm(w, r, "/cases/hits/"+url.PathEscape(r.PathValue("ref")), "release", err)
 		return
 	}
 	ok := "released"

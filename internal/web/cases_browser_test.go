@@ -90,13 +90,14 @@ func TestBrowserHitNoHitRelease(t *testing.T) {
 	logout()
 
 	login(ba.URL, "ncu")
-	poll(ba.URL+"/federation/queue", `#ncu-queue`, "exchange.message")
-	do(chromedp.Click(chromedp.CSS(`button.approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	poll(ba.URL+"/federation/queue", `#ncu-queue`, "Exchange message")
+	do(chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-approve`)), chromedp.Click(chromedp.CSS(`#ncu-approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	logout()
 
 	login(rs.URL, "ncu")
-	poll(rs.URL+"/federation/queue", `#ncu-queue`, "exchange.message")
-	do(chromedp.SendKeys(chromedp.CSS(`input[name=agency]`), "rs-agency"),
+	poll(rs.URL+"/federation/queue", `#ncu-queue`, "Exchange message")
+	do(chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-agency`)),
+		chromedp.SetValue(chromedp.CSS(`#ncu-agency`), "rs-agency"),
 		chromedp.Click(chromedp.CSS(`button.route`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	logout()

@@ -169,6 +169,9 @@ func (s *Server) dirCountry(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAgencies(w http.ResponseWriter, r *http.Request, status int, form map[string]string, errMsg string) {
+	if f := s.failedForm(r); form == nil && f != nil {
+		form = f.Map()
+	}
 	ctx, p, d := r.Context(), PrincipalFrom(r.Context()), s.d.Directory
 	q := r.URL.Query()
 	f := directory.AgencyFilter{Country: q.Get("country"), Type: q.Get("type")}
@@ -202,8 +205,7 @@ func (s *Server) dirAgencyCreate(w http.ResponseWriter, r *http.Request) {
 		LocalName: form["local_name"], Acronym: form["acronym"], Type: form["type"], Jurisdiction: form["jurisdiction"], Languages: splitList(form["languages"]),
 		Website: form["website"], Sources: dirSplitLines(form["sources"])})
 	if err != nil {
-		status, msg := s.formStatus(err, r.URL.Path)
-		s.renderAgencies(w, r, status, form, msg)
+		s.failForm(w, r, "/directory/agencies", "agency", err)
 		return
 	}
 	http.Redirect(w, r, "/directory/agencies/"+a.ID+"?ok=created", http.StatusSeeOther)
@@ -230,6 +232,9 @@ func (s *Server) dirAgency(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderContacts(w http.ResponseWriter, r *http.Request, status int, form map[string]string, errMsg string) {
+	if f := s.failedForm(r); form == nil && f != nil {
+		form = f.Map()
+	}
 	ctx, p, d := r.Context(), PrincipalFrom(r.Context()), s.d.Directory
 	q := r.URL.Query()
 	f := directory.ContactFilter{Country: q.Get("country"), Role: q.Get("role"), StaleOnly: q.Get("stale") != ""}
@@ -275,14 +280,16 @@ func (s *Server) dirContactCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.d.Directory.CreateContactPoint(r.Context(), PrincipalFrom(r.Context()), in)
 	if err != nil {
-		status, msg := s.formStatus(err, r.URL.Path)
-		s.renderContacts(w, r, status, form, msg)
+		s.failForm(w, r, "/directory/contacts", "contact", err)
 		return
 	}
 	http.Redirect(w, r, "/directory/contacts/"+c.ID+"?ok=created", http.StatusSeeOther)
 }
 
 func (s *Server) renderContact(w http.ResponseWriter, r *http.Request, status int, form map[string]string, flash, errMsg string) {
+	if f := s.failedForm(r); form == nil && f != nil {
+		form = f.Map()
+	}
 	ctx, p, d := r.Context(), PrincipalFrom(r.Context()), s.d.Directory
 	c, err := d.ContactPoint(ctx, p, r.PathValue("id"))
 	if err != nil {
@@ -317,8 +324,7 @@ func (s *Server) dirContactConfirm(w http.ResponseWriter, r *http.Request) {
 			s.uiError(w, r, err)
 			return
 		}
-		status, msg := s.formStatus(err, r.URL.Path)
-		s.renderContact(w, r, status, nil, "", msg)
+		s.failForm(w, r, "/directory/contacts/"+url.PathEscape(r.PathValue("id")), "confirm", err)
 		return
 	}
 	http.Redirect(w, r, "/directory/contacts/"+url.PathEscape(r.PathValue("id"))+"?ok=confirmed", http.StatusSeeOther)
@@ -336,8 +342,7 @@ func (s *Server) dirContactHandover(w http.ResponseWriter, r *http.Request) {
 			s.uiError(w, r, err)
 			return
 		}
-		status, msg := s.formStatus(err, r.URL.Path)
-		s.renderContact(w, r, status, form, "", msg)
+		s.failForm(w, r, "/directory/contacts/"+url.PathEscape(r.PathValue("id")), "handover", err)
 		return
 	}
 	ok := "handover"
@@ -450,8 +455,7 @@ func (s *Server) dirActivity(kind string) http.HandlerFunc {
 				s.uiError(w, r, err)
 				return
 			}
-			status, msg := s.formStatus(err, r.URL.Path)
-			s.renderSubject(w, r, kind, status, "", msg)
+			s.failForm(w, r, "/directory/"+kind+"s/"+url.PathEscape(r.PathValue("id")), "activity", err)
 			return
 		}
 		http.Redirect(w, r, "/directory/"+kind+"s/"+url.PathEscape(r.PathValue("id"))+"?ok=activity", http.StatusSeeOther)
@@ -466,8 +470,7 @@ func (s *Server) dirStatus(kind string) http.HandlerFunc {
 				s.uiError(w, r, err)
 				return
 			}
-			status, msg := s.formStatus(err, r.URL.Path)
-			s.renderSubject(w, r, kind, status, "", msg)
+			s.failForm(w, r, "/directory/"+kind+"s/"+url.PathEscape(r.PathValue("id")), "status", err)
 			return
 		}
 		http.Redirect(w, r, "/directory/"+kind+"s/"+url.PathEscape(r.PathValue("id"))+"?ok=status", http.StatusSeeOther)
@@ -475,6 +478,9 @@ func (s *Server) dirStatus(kind string) http.HandlerFunc {
 }
 
 func (s *Server) renderAgreements(w http.ResponseWriter, r *http.Request, status int, form map[string]string, errMsg string) {
+	if f := s.failedForm(r); form == nil && f != nil {
+		form = f.Map()
+	}
 	ctx, p, d := r.Context(), PrincipalFrom(r.Context()), s.d.Directory
 	q := r.URL.Query()
 	as, err := d.Agreements(ctx, p, q.Get("country"), q.Get("type"))
@@ -505,8 +511,7 @@ func (s *Server) dirAgreementCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := s.d.Directory.CreateAgreement(r.Context(), PrincipalFrom(r.Context()), in)
 	if err != nil {
-		status, msg := s.formStatus(err, r.URL.Path)
-		s.renderAgreements(w, r, status, form, msg)
+		s.failForm(w, r, "/directory/agreements", "agreement", err)
 		return
 	}
 	http.Redirect(w, r, "/directory/agreements/"+a.ID+"?ok=created", http.StatusSeeOther)

@@ -281,6 +281,9 @@ func (s *Server) exchangeInbox(w http.ResponseWriter, r *http.Request) {
 func (s *Server) exchangeNew(w http.ResponseWriter, r *http.Request) {
 	data := s.exchangeFormData(r)
 	data["Form"] = map[string]string{"priority": "normal", "classification": "restricted", "reliability": "B", "accuracy": "2"}
+	if f := s.failedForm(r); f.Is("compose") {
+		data["Form"] = f.Map()
+	}
 	s.render(w, r, http.StatusOK, "exchange_compose", "ex.compose", "nav.exchange", data, "", "")
 }
 
@@ -326,11 +329,16 @@ func (s *Server) exchangeCompose(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	_ = r.ParseMultipartForm(8 << 20)
 	form := formValues(r, "subject", "crime_area", "priority", "database_info", "agencies", "case_refs", "body", "classification", "handling_note", "reliability", "accuracy", "onward", "entities")
-	fail := func(err error) {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		data := s.exchangeFormData(r)
-		data["Form"], data["Parties"], data["HandlingSel"] = form, r.PostForm["parties"], r.PostForm["handling"]
-		s.render(w, r, pr.Status, "exchange_compose", "ex.compose", "nav.exchange", data, "", pr.Detail)
+	fail := func(err error) { s.failForm(w, r, "/exchange/new", "compose", err) }
+	for _, check := range []error{needField(form["subject"], "subject", "form.err.subject"), needField(form["body"], "body", "form.err.body")} {
+		if check != nil {
+			fail(check)
+			return
+		}
+	}
+	if len(r.PostForm["parties"]) == 0 && len(splitList(form["agencies"])) == 0 {
+		fail(&fieldError{Field: "parties", Key: "form.err.recipient"})
+		return
 	}
 	ents, err := exchange.ParseEntityLines(form["entities"])
 	if err != nil {
@@ -368,6 +376,9 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, status int
 	data["Thread"], data["Imports"], data["Self"] = t, im, s.d.Node.ID
 	data["ReplyKinds"] = []string{exchange.KindAnswer, exchange.KindFollowUp, exchange.KindRefusal, exchange.KindDelay}
 	data["Form"] = map[string]string{"classification": "restricted", "reliability": "B", "accuracy": "2"}
+	if f := s.failedForm(r); f.Is("reply") {
+		data["Form"] = f.Map()
+	}
 	data["RetentionActions"] = []string{exchange.RetentionDelete, exchange.RetentionAnonymise}
 	data["CaseRoles"] = []string{"suspect", "victim", "witness", "associate", "object"}
 	// The local cases an entity can be imported into, offered by reference.
@@ -391,15 +402,15 @@ func (s *Server) exchangeThread(w http.ResponseWriter, r *http.Request) {
 	s.renderThread(w, r, http.StatusOK, flash, "")
 }
 
-// afterPost redirects back to the thread, or shows it with the error.
+// afterPost redirects back to the thread, with the failed form kept when
+// err is set (form names the form of the thread page that was sent).
 func (s *Server) afterPost(w http.ResponseWriter, r *http.Request, err error, ok string) {
+	s.afterThreadForm(w, r, "", err, ok)
+}
+
+func (s *Server) afterThreadForm(w http.ResponseWriter, r *http.Request, form string, err error, ok string) {
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		if pr.Status == http.StatusNotFound {
-			s.uiError(w, r, err)
-			return
-		}
-		s.renderThread(w, r, pr.Status, "", pr.Detail)
+		s.failForm(w, r, "/exchange/threads/"+url.PathEscape(r.PathValue("id")), form, err)
 		return
 	}
 	http.Redirect(w, r, "/exchange/threads/"+url.PathEscape(r.PathValue("id"))+"?ok="+ok, http.StatusSeeOther)
@@ -408,32 +419,44 @@ func (s *Server) afterPost(w http.ResponseWriter, r *http.Request, err error, ok
 func (s *Server) exchangeReply(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	_ = r.ParseMultipartForm(8 << 20)
+	fail := func(err error) { s.afterThreadForm(w, r, "reply", err, "") }
+	kind := r.PostFormValue("kind")
+	if (kind == exchange.KindRefusal || kind == exchange.KindDelay) && strings.TrimSpace(r.PostFormValue("reason")) == "" {
+		fail(&fieldError{Field: "reason", Key: "form.err.reason"})
+		return
+	}
+	if kind != exchange.KindRefusal && kind != exchange.KindDelay {
+		if err := needField(r.PostFormValue("body"), "body", "form.err.body"); err != nil {
+			fail(err)
+			return
+		}
+	}
 	ents, err := exchange.ParseEntityLines(r.PostFormValue("entities"))
 	if err != nil {
-		s.afterPost(w, r, err, "")
+		fail(err)
 		return
 	}
 	ups, err := formUploads(r)
 	if err != nil {
-		s.afterPost(w, r, err, "")
+		fail(err)
 		return
 	}
 	in := exchange.Reply{Kind: r.PostFormValue("kind"), Body: r.PostFormValue("body"), Reason: r.PostFormValue("reason"), Markings: formMarkings(r), Entities: ents, Attachments: ups}
 	if v := r.PostFormValue("new_deadline"); v != "" {
 		if in.NewDeadline, err = parseWhen(v); err != nil {
-			s.afterPost(w, r, errs.New(errs.Invalid, "exchange.Reply", "the new deadline must be a date and time"), "")
+			fail(&fieldError{Field: "new_deadline", Key: "form.err.deadline"})
 			return
 		}
 	}
 	_, err = s.d.Exchange.Reply(ctx, PrincipalFrom(ctx), r.PathValue("id"), in)
-	s.afterPost(w, r, err, "sent")
+	s.afterThreadForm(w, r, "reply", err, "sent")
 }
 
 func (s *Server) exchangeForward(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	_, err := s.d.Exchange.ForwardMessage(ctx, PrincipalFrom(ctx), r.PathValue("id"), exchange.Forward{MessageID: r.PostFormValue("message"),
 		To: r.PostFormValue("to"), Permission: r.PostFormValue("permission"), Note: r.PostFormValue("note")})
-	s.afterPost(w, r, err, "forwarded")
+	s.afterThreadForm(w, r, "forward", err, "forwarded")
 }
 
 func (s *Server) exchangeShare(w http.ResponseWriter, r *http.Request) {

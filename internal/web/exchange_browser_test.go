@@ -79,13 +79,14 @@ func TestBrowserExchangeCycle(t *testing.T) {
 
 	login(rs.URL, "ncu")
 	waitPage(rs.URL+"/federation/queue", `#ncu-queue`, "heroin route")
-	must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))))
+	must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-approve`)), chromedp.Click(chromedp.CSS(`#ncu-approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))))
 	logout()
 
 	login(me.URL, "ncu")
 	waitPage(me.URL+"/federation/queue", `#ncu-queue`, "heroin route")
 	must(chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`input[name=agency]`), "me-police"),
+		chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-agency`)),
+		chromedp.SetValue(chromedp.CSS(`#ncu-agency`), "me-police"),
 		chromedp.Click(chromedp.CSS(`button.route`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
 	))
@@ -108,7 +109,7 @@ func TestBrowserExchangeCycle(t *testing.T) {
 
 	login(me.URL, "ncu")
 	waitPage(me.URL+"/federation/queue", `#ncu-queue`, "answer")
-	must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))))
+	must(chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-approve`)), chromedp.Click(chromedp.CSS(`#ncu-approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`))))
 	logout()
 
 	login(rs.URL, "officer")

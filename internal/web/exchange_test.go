@@ -245,11 +245,12 @@ func TestExchangeUIPages(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(b, "RESTRICTED · H0 H3 · B2 · no onward transmission · not before 1 December") || !strings.Contains(b, "NS-001-AA") {
 		t.Fatalf("thread page: %d\n%s", resp.StatusCode, b)
 	}
-	// Bad entity line: the form comes back with a clear message and the input kept.
+	// Bad entity line: the browser is sent back to the form, which comes
+	// back with a clear message and the input kept.
 	form.Set("entities", "spaceship | X")
 	resp, _ = c.PostForm(n.URL+"/exchange", form)
-	if b := body(t, resp); resp.StatusCode != 400 || !strings.Contains(b, "not one of person") || !strings.Contains(b, "Stolen Škoda") {
-		t.Fatalf("bad entity: %d", resp.StatusCode)
+	if b := followFailedForm(t, c, n.URL, resp, "/exchange/new"); !strings.Contains(b, "not one of person") || !strings.Contains(b, "Stolen Škoda") {
+		t.Fatalf("bad entity: %s", b)
 	}
 	resp, _ = c.Get(n.URL + "/exchange?q=skoda")
 	if b := body(t, resp); resp.StatusCode != 200 || !strings.Contains(b, "Stolen Škoda") || !strings.Contains(b, "RESTRICTED · H0 H3") {

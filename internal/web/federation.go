@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -30,6 +31,8 @@ func (s *Server) registerFederation() {
 	s.handle("POST", "/federation/queue/{id}/approve", auth.ActNCUDecide, s.queueDecide("approve"))
 	s.handle("POST", "/federation/queue/{id}/reject", auth.ActNCUDecide, s.queueDecide("reject"))
 	s.handle("POST", "/federation/queue/{id}/route", auth.ActNCUDecide, s.queueDecide("route"))
+	s.handle("GET", "/federation/queue/{id}", auth.ActNCUQueue, s.queueItemPage)
+	s.handle("POST", "/federation/queue/{id}/reroute", auth.ActNCUDecide, s.queueReroute)
 	s.handle("GET", "/federation/notices", auth.ActNoticeRead, s.noticesPage)
 	s.handle("POST", "/federation/notices", auth.ActNoticeSend, s.noticeSend)
 
@@ -72,6 +75,9 @@ func (s *Server) registerFederation() {
 			}
 			return &Body[[]federation.QueueItem]{q}, err
 		})
+	register(s, huma.Operation{OperationID: "get-ncu-queue-item", Method: http.MethodGet, Path: "/api/v1/federation/queue/{id}", Summary: "One message of the NCU queue with its content, entities and markings (and, for incoming messages, the agencies it may be routed to)", Tags: tags,
+		Errors: []int{http.StatusNotFound}},
+		auth.ActNCUQueue, s.apiQueueItem)
 	register(s, huma.Operation{OperationID: "approve-outgoing", Method: http.MethodPost, Path: "/api/v1/federation/queue/{id}/approve", Summary: "Approve an outgoing message", Tags: tags,
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusConflict}},
 		auth.ActNCUDecide, func(ctx context.Context, in *idInput) (*struct{}, error) {
@@ -84,9 +90,10 @@ func (s *Server) registerFederation() {
 		})
 	register(s, huma.Operation{OperationID: "route-incoming", Method: http.MethodPost, Path: "/api/v1/federation/queue/{id}/route", Summary: "Route an incoming message to a national agency", Tags: tags,
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusBadRequest, http.StatusConflict}},
-		auth.ActNCUDecide, func(ctx context.Context, in *routeInput) (*struct{}, error) {
-			return &struct{}{}, f.Route(ctx, PrincipalFrom(ctx), in.ID, in.Body.Agency)
-		})
+		auth.ActNCUDecide, s.apiRoute(false))
+	register(s, huma.Operation{OperationID: "reroute-incoming", Method: http.MethodPost, Path: "/api/v1/federation/queue/{id}/reroute", Summary: "Route an already routed incoming message to another national agency", Tags: tags,
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusBadRequest, http.StatusConflict}},
+		auth.ActNCUDecide, s.apiRoute(true))
 	register(s, huma.Operation{OperationID: "send-notice", Method: http.MethodPost, Path: "/api/v1/federation/notices", Summary: "Send a notice to another country's NCU (waits for NCU approval)", Tags: tags,
 		DefaultStatus: http.StatusAccepted, Errors: []int{http.StatusBadRequest}},
 		auth.ActNoticeSend, func(ctx context.Context, in *noticeInput) (*Body[sentOutput], error) {
@@ -132,7 +139,7 @@ type reasonInput struct {
 type routeInput struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
-		Agency string `json:"agency" minLength:"1" maxLength:"100" doc:"national agency code"`
+		Agency string `json:"agency" minLength:"1" maxLength:"100" doc:"national agency code, one of the node's agencies in the directory (see targets of GET /api/v1/federation/queue/{id})"`
 	}
 }
 
@@ -167,8 +174,7 @@ func (s *Server) peerAdd(w http.ResponseWriter, r *http.Request) {
 	err := s.d.Federation.AddPeer(r.Context(), PrincipalFrom(r.Context()), federation.Peer{ID: r.PostFormValue("id"), Name: r.PostFormValue("name"),
 		URL: r.PostFormValue("url"), PublicKey: r.PostFormValue("public_key"), CertSHA256: r.PostFormValue("cert")})
 	if err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderFederation(w, r, p.Status, "", p.Detail)
+		s.failForm(w, r, "/federation", "peer", err)
 		return
 	}
 	http.Redirect(w, r, "/federation?ok=peer", http.StatusSeeOther)
@@ -186,8 +192,7 @@ func (s *Server) peerSuspend(suspend bool) http.HandlerFunc {
 
 func (s *Server) peerPing(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.d.Federation.Ping(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderFederation(w, r, p.Status, "", p.Detail)
+		s.failForm(w, r, "/federation", "ping", err)
 		return
 	}
 	http.Redirect(w, r, "/federation?ok=ping", http.StatusSeeOther)
@@ -207,7 +212,12 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, status int,
 			in++
 		}
 	}
-	s.render(w, r, status, "queue", "ncu.title", "nav.ncu", map[string]any{"Items": q, "Outgoing": out, "Incoming": in}, flash, errMsg)
+	routed, err := s.d.Federation.Routed(r.Context(), 20)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, status, "queue", "ncu.title", "nav.ncu", map[string]any{"Items": q, "Outgoing": out, "Incoming": in, "Routed": routed}, flash, errMsg)
 }
 
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
@@ -226,13 +236,18 @@ func (s *Server) queueDecide(decision string) http.HandlerFunc {
 		case "approve":
 			err = s.d.Federation.Approve(ctx, p, id)
 		case "reject":
-			err = s.d.Federation.Reject(ctx, p, id, r.PostFormValue("reason"))
+			if err = needField(r.PostFormValue("reason"), "reason", "form.err.reason"); err == nil {
+				err = s.d.Federation.Reject(ctx, p, id, r.PostFormValue("reason"))
+			}
 		case "route":
-			err = s.d.Federation.Route(ctx, p, id, r.PostFormValue("agency"))
+			var agency string
+			if agency, err = s.checkRouteTarget(ctx, r.PostFormValue("agency")); err == nil {
+				err = s.d.Federation.Route(ctx, p, id, agency)
+			}
 		}
 		if err != nil {
-			pr := problemFor(s.d.Logger, err, r.URL.Path)
-			s.renderQueue(w, r, pr.Status, "", pr.Detail)
+			// Back to the message, with what was chosen and why it failed.
+			s.failForm(w, r, "/federation/queue/"+url.PathEscape(id), decision, err)
 			return
 		}
 		http.Redirect(w, r, "/federation/queue?ok="+decision, http.StatusSeeOther)
@@ -260,14 +275,17 @@ func (s *Server) noticesPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("ok") != "" {
 		flash = s.d.Catalog.T(s.lang(r), "notice.queued")
 	}
-	s.renderNotices(w, r, http.StatusOK, nil, flash, "")
+	var form map[string]string
+	if f := s.failedForm(r); f.Is("notice") {
+		form = f.Map()
+	}
+	s.renderNotices(w, r, http.StatusOK, form, flash, "")
 }
 
 func (s *Server) noticeSend(w http.ResponseWriter, r *http.Request) {
 	form := map[string]string{"to": r.PostFormValue("to"), "subject": r.PostFormValue("subject"), "text": r.PostFormValue("text")}
 	if _, err := s.d.Federation.SendNotice(r.Context(), PrincipalFrom(r.Context()), form["to"], form["subject"], form["text"]); err != nil {
-		p := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderNotices(w, r, p.Status, form, "", p.Detail)
+		s.failForm(w, r, "/federation/notices", "notice", err)
 		return
 	}
 	http.Redirect(w, r, "/federation/notices?ok=1", http.StatusSeeOther)

@@ -104,3 +104,24 @@ func FuzzParseParticipants(f *testing.F) {
 		}
 	})
 }
+
+func TestSuggestedTargetAndSentence(t *testing.T) {
+	ts := []routeTarget{{Code: "me-up", Name: "Police Directorate"}, {Code: "me-vdt", Name: "Supreme State Prosecutor's Office", Acronym: "VDT"}, {Code: "me-ncu", Name: "me-ncu"}}
+	for named, want := range map[string]string{
+		"":                   "",
+		"me-up":              "me-up",
+		"ME-VDT":             "me-vdt",
+		"Ana Raičević (VDT)": "me-vdt",
+		"Head of unit, Police Directorate, Podgorica": "me-up",
+		"someone else": "",
+	} {
+		if got := suggestedTarget(ts, named); got != want {
+			t.Errorf("suggestedTarget(%q) = %q, want %q", named, got, want)
+		}
+	}
+	for in, want := range map[string]string{"a reason is required": "A reason is required.", "Done.": "Done.", "čekaj?": "Čekaj?", "": ""} {
+		if got := sentence(in); got != want {
+			t.Errorf("sentence(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

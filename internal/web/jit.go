@@ -337,12 +337,7 @@ func (s *Server) jitPost(fn func(context.Context, *auth.Principal, string, *http
 		_ = r.ParseMultipartForm(s.d.MaxBodyBytes)
 		id := r.PathValue("id")
 		if err := fn(ctx, PrincipalFrom(ctx), id, r); err != nil {
-			pr := problemFor(s.d.Logger, err, r.URL.Path)
-			if pr.Status == http.StatusNotFound && section != "evidence" {
-				s.uiError(w, r, err)
-				return
-			}
-			s.renderWorkspace(w, r, pr.Status, "", pr.Detail)
+			s.failForm(w, r, "/jit/w/"+url.PathEscape(id), section, err)
 			return
 		}
 		http.Redirect(w, r, "/jit/w/"+url.PathEscape(id)+"?ok="+section+"#"+section, http.StatusSeeOther)
@@ -392,7 +387,11 @@ func (s *Server) jitNew(w http.ResponseWriter, r *http.Request) {
 	if parallel {
 		title = "jit.newparallel"
 	}
-	s.render(w, r, http.StatusOK, "jit_new", title, "nav.jit", s.jitFormData(r, parallel), "", "")
+	data := s.jitFormData(r, parallel)
+	if f := s.failedForm(r); f.Is("jit") {
+		data["Form"] = f.Map()
+	}
+	s.render(w, r, http.StatusOK, "jit_new", title, "nav.jit", data, "", "")
 }
 
 func (s *Server) jitCreate(w http.ResponseWriter, r *http.Request) {
@@ -400,14 +399,11 @@ func (s *Server) jitCreate(w http.ResponseWriter, r *http.Request) {
 	parallel := strings.HasPrefix(r.URL.Path, "/jit/parallel")
 	form := formValues(r, "template", "reference", "title", "purpose", "legal_basis", "start_date", "end_date", "members", "tasks")
 	fail := func(err error) {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		data := s.jitFormData(r, parallel)
-		data["Form"] = form
-		title := "jit.new"
+		page := "/jit/new"
 		if parallel {
-			title = "jit.newparallel"
+			page = "/jit/parallel/new"
 		}
-		s.render(w, r, pr.Status, "jit_new", title, "nav.jit", data, "", pr.Detail)
+		s.failForm(w, r, page, "jit", err)
 	}
 	members, err := jit.ParseMemberLines(form["members"])
 	if err != nil {

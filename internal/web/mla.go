@@ -159,7 +159,11 @@ func (s *Server) mlaFormData(r *http.Request, form map[string]string) map[string
 }
 
 func (s *Server) mlaNew(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "mla_form", "mla.new", "nav.mla", s.mlaFormData(r, map[string]string{"channel": "formal"}), "", "")
+	form := map[string]string{"channel": "formal"}
+	if f := s.failedForm(r); f.Is("mla") {
+		form = f.Map()
+	}
+	s.render(w, r, http.StatusOK, "mla_form", "mla.new", "nav.mla", s.mlaFormData(r, form), "", "")
 }
 
 func (s *Server) mlaCreate(w http.ResponseWriter, r *http.Request) {
@@ -176,8 +180,7 @@ func (s *Server) mlaCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	pr := problemFor(s.d.Logger, err, r.URL.Path)
-	s.render(w, r, pr.Status, "mla_form", "mla.new", "nav.mla", s.mlaFormData(r, form), "", pr.Detail)
+	s.failForm(w, r, "/mla/new", "mla", err)
 }
 
 func (s *Server) renderMLA(w http.ResponseWriter, r *http.Request, status int, flash, errMsg string) {
@@ -209,13 +212,14 @@ func (s *Server) mlaPrint(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) mlaAfter(w http.ResponseWriter, r *http.Request, err error, ok string) {
+	s.mlaAfterForm(w, r, "", err, ok)
+}
+
+// mlaAfterForm redirects back to the request, keeping the failed form when
+// err is set.
+func (s *Server) mlaAfterForm(w http.ResponseWriter, r *http.Request, form string, err error, ok string) {
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		if pr.Status == http.StatusNotFound {
-			s.uiError(w, r, err)
-			return
-		}
-		s.renderMLA(w, r, pr.Status, "", pr.Detail)
+		s.failForm(w, r, "/mla/requests/"+url.PathEscape(r.PathValue("id")), form, err)
 		return
 	}
 	http.Redirect(w, r, "/mla/requests/"+url.PathEscape(r.PathValue("id"))+"?ok="+ok, http.StatusSeeOther)
@@ -227,14 +231,20 @@ func (s *Server) mlaSend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) mlaStatus(w http.ResponseWriter, r *http.Request) {
+	if st := r.PostFormValue("status"); st == mla.StatusRefused || st == mla.StatusWithdrawn {
+		if err := needField(r.PostFormValue("reason"), "reason", "form.err.reason"); err != nil {
+			s.mlaAfterForm(w, r, "status", err, "")
+			return
+		}
+	}
 	_, err := s.d.MLA.Transition(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id"),
 		mla.Change{Status: r.PostFormValue("status"), Reason: r.PostFormValue("reason"), Note: r.PostFormValue("note")})
-	s.mlaAfter(w, r, err, "status")
+	s.mlaAfterForm(w, r, "status", err, "status")
 }
 
 func (s *Server) mlaExtend(w http.ResponseWriter, r *http.Request) {
 	_, err := s.d.MLA.Extend(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id"), r.PostFormValue("reason"))
-	s.mlaAfter(w, r, err, "extended")
+	s.mlaAfterForm(w, r, "extend", err, "extended")
 }
 
 func (s *Server) mlaTranslation(w http.ResponseWriter, r *http.Request) {

@@ -85,6 +85,7 @@ type Server struct {
 	metrics *metrics
 	pages   *pages
 	cookie  string
+	forms   formStash // failed form submits waiting to be shown again
 }
 
 type ctxKey int

@@ -44,6 +44,9 @@ func parsePages(cat *i18n.Catalog) (*pages, error) {
 			}
 			return strconv.Itoa(int(d.Hours()/24)) + " d"
 		},
+		// pathEscape makes a value one path segment: a case reference such
+		// as RS-KT-117/2026 keeps its slash inside the segment.
+		"pathEscape": url.PathEscape,
 		"short": func(b []byte) string {
 			s := base64.StdEncoding.EncodeToString(b)
 			if len(s) > 12 {
@@ -116,7 +119,10 @@ type pageData struct {
 	Nav      []navItem
 	Data     any
 	Back     string // path the language switcher returns to
-	cat      *i18n.Catalog
+	// Failed is the failed submit this page was redirected with (see
+	// failForm): templates fill the form in again and mark its fields.
+	Failed *formFailure
+	cat    *i18n.Catalog
 }
 
 // T translates a catalogue key for the page's language.
@@ -162,8 +168,12 @@ func (s *Server) lang(r *http.Request) string {
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey, active string, data any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
+	failed := s.failedForm(r)
+	if errMsg == "" && failed != nil {
+		errMsg = failed.Message
+	}
 	d := pageData{Lang: s.lang(r), Langs: i18n.Languages, P: p, NodeID: s.d.Node.ID, NodeName: s.d.Node.Name,
-		Version: s.d.Version, Flash: flash, Error: errMsg, Active: active, Data: data, cat: s.d.Catalog}
+		Version: s.d.Version, Flash: flash, Error: sentence(errMsg), Active: active, Data: data, Failed: failed, cat: s.d.Catalog}
 	d.Title = d.T(titleKey)
 	if r.Method == http.MethodGet {
 		// Path only: queries may hold search terms that do not belong in logs.
@@ -239,6 +249,12 @@ func (s *Server) registerUI() {
 	assets, _ := fs.Sub(assetFS, "assets")
 	files := http.StripPrefix("/assets/", http.FileServerFS(assets))
 	s.handle("GET", "/assets/", auth.ActAssets, func(w http.ResponseWriter, r *http.Request) {
+		// Files only: the folder itself is not listed.
+		name := strings.TrimPrefix(r.URL.Path, "/assets/")
+		if st, err := fs.Stat(assets, strings.TrimSuffix(name, "/")); name == "" || strings.HasSuffix(name, "/") || err != nil || st.IsDir() {
+			s.uiError(w, r, errs.New(errs.NotFound, "web", "this page does not exist"))
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	})
@@ -453,7 +469,11 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 	if u := r.URL.Query().Get("created"); u != "" {
 		flash = s.d.Catalog.T(s.lang(r), "users.created", u)
 	}
-	s.renderUsers(w, r, http.StatusOK, nil, flash, "")
+	var form map[string]string
+	if f := s.failedForm(r); f.Is("user") {
+		form = f.Map()
+	}
+	s.renderUsers(w, r, http.StatusOK, form, flash, "")
 }
 
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
@@ -467,8 +487,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 			Agency: form["agency"], Email: form["email"], Roles: roles, Password: r.PostFormValue("password"), MustChangePassword: true})
 	}
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderUsers(w, r, pr.Status, form, "", pr.Detail)
+		s.failForm(w, r, "/admin/users", "user", err)
 		return
 	}
 	http.Redirect(w, r, "/admin/users?created="+url.QueryEscape(strings.ToLower(form["username"])), http.StatusSeeOther)

@@ -71,7 +71,7 @@ func TestBrowserFlowsAndBadInput(t *testing.T) {
 
 			// Wrong password: the form again with a clear message.
 			resp, _ := c.PostForm(n.URL+"/login", url.Values{"username": {"officer1"}, "password": {"nope nope nope"}})
-			if b := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, "wrong username or password") {
+			if b := body(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(strings.ToLower(b), "wrong username or password") {
 				t.Fatalf("wrong password: %d", resp.StatusCode)
 			}
 			// Anonymous dashboard → login.
