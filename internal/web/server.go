@@ -171,7 +171,7 @@ func (s *Server) handle(method, pattern string, action auth.Action, h http.Handl
 // policy, then CSRF for cookie-authenticated state changes.
 func (s *Server) guard(r *http.Request, action auth.Action) error {
 	p := PrincipalFrom(r.Context())
-	if err := auth.Authorize(p, action); err != nil {
+	if err := auth.AuthorizeRequest(p, action, isSafeMethod(r.Method)); err != nil {
 		if p != nil && errs.Is(err, errs.Forbidden) {
 			_ = s.d.Audit.Record(r.Context(), audit.Entry{Actor: p.Username, Agency: p.Agency, Action: string(action),
 				Object: r.Method + " " + r.URL.Path, Outcome: audit.Denied, Detail: errs.SafeMessage(err)})

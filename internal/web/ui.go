@@ -217,6 +217,7 @@ func (s *Server) registerUI() {
 	s.handle("POST", "/account/password", auth.ActAccountPassword, s.accountPassword)
 	s.handle("POST", "/account/totp/begin", auth.ActAccountTOTP, s.totpBegin)
 	s.handle("POST", "/account/totp/confirm", auth.ActAccountTOTP, s.totpConfirm)
+	s.handle("POST", "/account/totp/disable", auth.ActAccountTOTP, s.totpDisable)
 	s.handle("POST", "/account/tokens", auth.ActTokenCreate, s.tokenCreate)
 	s.handle("POST", "/account/tokens/{id}/revoke", auth.ActTokenRevoke, s.tokenRevoke)
 	s.handle("GET", "/admin/users", auth.ActUserList, s.usersPage)
@@ -370,6 +371,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("ok") == "totp" {
 		flash = s.d.Catalog.T(s.lang(r), "account.totp.enabled")
 	}
+	if r.URL.Query().Get("ok") == "totp-off" {
+		flash = s.d.Catalog.T(s.lang(r), "account.totp.disabled")
+	}
 	s.renderAccount(w, r, http.StatusOK, nil, flash, "")
 }
 
@@ -390,9 +394,10 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	secret, err := s.d.Auth.BeginTOTP(r.Context(), p)
+	secret, err := s.d.Auth.BeginTOTP(r.Context(), p, r.PostFormValue("current"), r.PostFormValue("code"))
 	if err != nil {
-		s.uiError(w, r, err)
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
 		return
 	}
 	s.renderAccount(w, r, http.StatusOK, map[string]any{"TOTPSecret": secret, "TOTPURI": auth.TOTPURI("Liaison "+s.d.Node.ID, p.Username, secret)}, "", "")
@@ -407,8 +412,18 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account?ok=totp", http.StatusSeeOther)
 }
 
+func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) {
+	if err := s.d.Auth.DisableTOTP(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("code")); err != nil {
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		return
+	}
+	http.Redirect(w, r, "/account?ok=totp-off", http.StatusSeeOther)
+}
+
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	_, secret, err := s.d.Auth.CreateToken(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("name"))
+	_ = r.ParseForm()
+	_, secret, err := s.d.Auth.CreateToken(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("name"), r.PostForm["scopes"])
 	if err != nil {
 		pr := problemFor(s.d.Logger, err, r.URL.Path)
 		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
