@@ -188,8 +188,10 @@ func TestAPIBadInput(t *testing.T) {
 }
 
 func TestHealthMetricsHeadersAndOpenAPI(t *testing.T) {
-	n := testutil.Start(t, testutil.Options{})
+	const metricsToken = "metrics-token-for-tests"
+	n := testutil.Start(t, testutil.Options{Config: func(c *config.Config) { c.MetricsToken = metricsToken }})
 	c := testutil.Client()
+	c.Transport = bearerTransport{metricsToken}
 	// In this order: /metrics lists request counters only once a request
 	// has been counted.
 	for _, tc := range []struct{ path, want string }{{"/healthz", "ok"}, {"/readyz", "ready"}, {"/metrics", "liaison_db_open_connections"}} {
@@ -215,6 +217,7 @@ func TestHealthMetricsHeadersAndOpenAPI(t *testing.T) {
 	if !strings.Contains(metrics, `route="GET /healthz"`) || !strings.Contains(metrics, "liaison_db_open_connections") {
 		t.Error("metrics lack per-route counts or DB pool stats")
 	}
+	c = testutil.Client()
 	var resp *http.Response
 	resp, _ = c.Get(n.URL + "/login")
 	resp.Body.Close()
@@ -298,4 +301,15 @@ func TestAuditAPIProofVerifies(t *testing.T) {
 func mustURL(s string) *url.URL {
 	u, _ := url.Parse(s)
 	return u
+}
+
+// bearerTransport sends a metrics bearer token on every request.
+type bearerTransport struct{ token string }
+
+func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	if r.URL.Path == "/metrics" {
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
