@@ -125,7 +125,7 @@ func checkRoleSeparation(actor *Principal, roles []Role) error {
 	if hasAdmin && hasAuditor {
 		return &errs.E{Kind: errs.Invalid, Op: op, Code: "role-separation", Msg: "an account cannot be both administrator and auditor"}
 	}
-	if hasAuditor && actor != nil && !actor.Has(RoleAuditor) {
+	if hasAuditor && actor != nil && !actor.Console && !actor.Has(RoleAuditor) {
 		return &errs.E{Kind: errs.Forbidden, Op: op, Code: "role-separation", Msg: "the auditor role is granted only on the server's command line or by another auditor"}
 	}
 	return nil

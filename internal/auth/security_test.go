@@ -208,6 +208,9 @@ func TestRoleSeparation(t *testing.T) {
 	if _, err := s.CreateUser(ctx, nil, nu("aud2", auth.RoleAuditor)); err != nil {
 		t.Fatalf("CLI granting auditor: %v", err)
 	}
+	if _, err := s.CreateUser(ctx, &auth.Principal{Username: "cli", Console: true}, nu("aud4", auth.RoleAuditor)); err != nil {
+		t.Fatalf("console granting auditor: %v", err)
+	}
 	if _, err := s.CreateUser(ctx, auditor, nu("aud3", auth.RoleAuditor)); err != nil {
 		t.Fatalf("auditor granting auditor: %v", err)
 	}

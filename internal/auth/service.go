@@ -36,6 +36,9 @@ type Principal struct {
 	CSRFToken          string // set for cookie sessions
 	ViaToken           bool   // authenticated by bearer token
 	TokenScopes        []string
+	// Console marks commands run on the server's command line (never set
+	// for HTTP requests).
+	Console bool
 }
 
 // Has reports whether the principal holds role r.
