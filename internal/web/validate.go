@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -34,8 +35,15 @@ func (s *Server) checkJSONBody(r *http.Request) *Problem {
 		return problemFor(s.d.Logger, errs.Wrap(errs.Invalid, "web.body", "cannot read the request body", err), r.URL.Path)
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return nil
+	}
+	if r.Header.Get("Content-Type") == "" && trimmed[0] != '{' && trimmed[0] != '[' {
+		return nil // not JSON (e.g. a CSV file sent without a type)
+	}
+	if !json.Valid(body) {
+		return nil // malformed: the decoder answers with its own problem
 	}
 	if ve := validate.JSON(body, "body"); ve != nil {
 		return &Problem{Type: ProblemTypePrefix + "invalid-input", Title: http.StatusText(http.StatusBadRequest), Status: http.StatusBadRequest,
@@ -46,7 +54,7 @@ func (s *Server) checkJSONBody(r *http.Request) *Problem {
 
 func isJSON(ct string) bool {
 	if ct == "" {
-		return true // huma reads a body without a type as JSON
+		return true // huma reads a body without a type as JSON; see checkJSONBody
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
