@@ -61,6 +61,8 @@ type Node struct {
 	fedSrv   *http.Server
 	listener net.Listener
 	fedLn    net.Listener
+	metSrv   *http.Server
+	metLn    net.Listener
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -146,7 +148,11 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
-	n.Web, err = web.New(web.Deps{Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
+	proxies, err := n.Cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return err
+	}
+	n.Web, err = web.New(web.Deps{TrustedProxies: proxies, MetricsToken: n.Cfg.MetricsToken, MetricsElsewhere: n.Cfg.MetricsAddr != "", Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
 		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
@@ -196,8 +202,32 @@ func (n *Node) Start(ctx context.Context) error {
 		n.fedSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
 			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
 	}
+	if n.Cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", n.Cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			if n.fedLn != nil {
+				n.fedLn.Close()
+			}
+			return errs.Wrap(errs.Unavailable, "app.Start", "cannot listen on metrics address "+n.Cfg.MetricsAddr, err)
+		}
+		n.metLn = mln
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", n.Web.MetricsHandler())
+		n.metSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
+	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	n.cancel = cancel
+	if n.metSrv != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.metSrv.Serve(n.metLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				n.Logger.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 	if n.fedSrv != nil {
 		n.wg.Add(1)
 		go func() {
@@ -295,6 +325,14 @@ func (n *Node) BaseURL() string {
 	return "http://" + n.listener.Addr().String()
 }
 
+// MetricsURL is the separate metrics address, or "" when not configured.
+func (n *Node) MetricsURL() string {
+	if n.metLn == nil {
+		return ""
+	}
+	return "http://" + n.metLn.Addr().String() + "/metrics"
+}
+
 // FederationURL is where peers deliver: the mutual-TLS endpoint when
 // configured, else the main server (insecure demos).
 func (n *Node) FederationURL() string {
@@ -315,9 +353,12 @@ func (n *Node) Close(ctx context.Context) error {
 		}
 		cancel()
 	}
-	if n.fedSrv != nil {
+	for _, srv := range []*http.Server{n.fedSrv, n.metSrv} {
+		if srv == nil {
+			continue
+		}
 		sctx, cancel := context.WithTimeout(ctx, n.Cfg.ShutdownTimeout)
-		if err := n.fedSrv.Shutdown(sctx); err != nil && first == nil {
+		if err := srv.Shutdown(sctx); err != nil && first == nil {
 			first = err
 		}
 		cancel()

@@ -142,7 +142,8 @@ func TestLockoutAfterRepeatedFailures(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		_, _ = s.Login(ctx, auth.LoginInput{Username: "officer2", Password: "not the password"})
 	}
-	if _, err := s.Login(ctx, auth.LoginInput{Username: "officer2", Password: pw}); errs.CodeOf(err) != "account-locked" {
+	// Locked: the same answer as for a wrong password or an unknown user.
+	if _, err := s.Login(ctx, auth.LoginInput{Username: "officer2", Password: pw}); errs.CodeOf(err) != "bad-credentials" {
 		t.Fatalf("want lock-out, got %v", err)
 	}
 	clk.Advance(16 * time.Minute)
@@ -167,7 +168,7 @@ func TestTOTPLogin(t *testing.T) {
 	ctx := context.Background()
 	addUser(t, s, "pros1", auth.RoleProsecutor)
 	sess, _ := s.Login(ctx, auth.LoginInput{Username: "pros1", Password: pw})
-	secret, err := s.BeginTOTP(ctx, sess.Principal)
+	secret, err := s.BeginTOTP(ctx, sess.Principal, pw, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +185,11 @@ func TestTOTPLogin(t *testing.T) {
 	if _, err := s.Login(ctx, auth.LoginInput{Username: "pros1", Password: pw, TOTPCode: "123456"}); errs.CodeOf(err) != "bad-credentials" {
 		t.Fatalf("wrong code: %v", err)
 	}
+	// The code that confirmed enrolment cannot be used again.
+	if _, err := s.Login(ctx, auth.LoginInput{Username: "pros1", Password: pw, TOTPCode: code}); errs.CodeOf(err) != "bad-credentials" {
+		t.Fatalf("reused code: %v", err)
+	}
+	clk.Advance(30 * time.Second)
 	code, _ = auth.TOTPCode(secret, clk.Now())
 	if _, err := s.Login(ctx, auth.LoginInput{Username: "pros1", Password: pw, TOTPCode: code}); err != nil {
 		t.Fatal(err)
@@ -198,7 +204,7 @@ func TestTokensAndDisable(t *testing.T) {
 		addUser(t, s, "analyst1", auth.RoleAnalyst)
 		admin, _ := s.Login(ctx, auth.LoginInput{Username: "admin1", Password: pw})
 		an, _ := s.Login(ctx, auth.LoginInput{Username: "analyst1", Password: pw})
-		tok, secret, err := s.CreateToken(ctx, an.Principal, "nightly export")
+		tok, secret, err := s.CreateToken(ctx, an.Principal, "nightly export", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

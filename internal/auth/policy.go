@@ -145,6 +145,34 @@ func Authorize(p *Principal, a Action) error {
 	return errs.New(errs.Forbidden, "auth.Authorize", "your role does not allow this action")
 }
 
+// sessionOnly actions manage the account itself; an API token may never
+// perform them, whatever its scopes.
+var sessionOnly = map[Action]bool{
+	ActAccountView: true, ActAccountPassword: true, ActAccountTOTP: true,
+	ActTokenCreate: true, ActTokenList: true, ActTokenRevoke: true,
+	ActUserList: true, ActUserCreate: true, ActUserDisable: true,
+	ActLogout: true,
+}
+
+// AuthorizeRequest is Authorize for one HTTP request: for a caller
+// authenticated by an API token it also refuses account management and
+// anything outside the token's scopes. safe is true for GET and HEAD.
+func AuthorizeRequest(p *Principal, a Action, safe bool) error {
+	if err := Authorize(p, a); err != nil {
+		return err
+	}
+	if p == nil || !p.ViaToken || policy[a].public {
+		return nil
+	}
+	if sessionOnly[a] {
+		return errSessionOnly
+	}
+	if !tokenAllows(p.TokenScopes, a, safe) {
+		return &errs.E{Kind: errs.Forbidden, Op: "auth.Authorize", Code: "token-scope", Msg: "this API token's scopes do not include this action"}
+	}
+	return nil
+}
+
 // Can is Authorize as a boolean, for showing or hiding UI elements.
 func Can(p *Principal, a Action) bool { return Authorize(p, a) == nil }
 

@@ -35,6 +35,10 @@ type Principal struct {
 	MustChangePassword bool
 	CSRFToken          string // set for cookie sessions
 	ViaToken           bool   // authenticated by bearer token
+	TokenScopes        []string
+	// Console marks commands run on the server's command line (never set
+	// for HTTP requests).
+	Console bool
 }
 
 // Has reports whether the principal holds role r.
@@ -72,12 +76,20 @@ type Settings struct {
 	LockoutDuration  time.Duration
 	MaxFailuresPerIP int // per source address within LockoutDuration
 	TokenTTL         time.Duration
+	// MaxConcurrentHashes bounds password hashes running at once (each
+	// argon2id hash holds 19 MiB); HashWait is how long a login waits for a
+	// free slot before it is answered "busy, retry later".
+	MaxConcurrentHashes int
+	HashWait            time.Duration
+	// MaxConcurrentPerIP bounds password checks in progress from one address.
+	MaxConcurrentPerIP int
 }
 
 // DefaultSettings are sane for an agency deployment.
 func DefaultSettings() Settings {
 	return Settings{SessionTTL: 8 * time.Hour, SessionMax: 12 * time.Hour, MaxFailedLogins: 5,
-		LockoutDuration: 15 * time.Minute, MaxFailuresPerIP: 30, TokenTTL: 90 * 24 * time.Hour}
+		LockoutDuration: 15 * time.Minute, MaxFailuresPerIP: 30, TokenTTL: 90 * 24 * time.Hour,
+		MaxConcurrentHashes: 4, HashWait: 2 * time.Second, MaxConcurrentPerIP: 4}
 }
 
 // Service manages accounts and authentication.
@@ -88,13 +100,27 @@ type Service struct {
 	logger *slog.Logger
 	cfg    Settings
 
+	hashSem chan struct{}
+
 	ipMu       sync.Mutex
 	ipFailures map[string][]time.Time
+	ipInFlight map[string]int
 }
 
 // NewService builds the service.
 func NewService(st *store.Store, al *audit.Log, clk clock.Clock, logger *slog.Logger, cfg Settings) *Service {
-	return &Service{st: st, audit: al, clock: clk, logger: logger, cfg: cfg, ipFailures: map[string][]time.Time{}}
+	d := DefaultSettings()
+	if cfg.MaxConcurrentHashes <= 0 {
+		cfg.MaxConcurrentHashes = d.MaxConcurrentHashes
+	}
+	if cfg.HashWait <= 0 {
+		cfg.HashWait = d.HashWait
+	}
+	if cfg.MaxConcurrentPerIP <= 0 {
+		cfg.MaxConcurrentPerIP = d.MaxConcurrentPerIP
+	}
+	return &Service{st: st, audit: al, clock: clk, logger: logger, cfg: cfg, hashSem: make(chan struct{}, cfg.MaxConcurrentHashes),
+		ipFailures: map[string][]time.Time{}, ipInFlight: map[string]int{}}
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$`)
@@ -175,7 +201,10 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 			return User{}, errs.Newf(errs.Invalid, op, "unknown role %q", r)
 		}
 	}
-	if err := checkPasswordStrength(in.Password); err != nil {
+	if err := checkRoleSeparation(actor, in.Roles); err != nil {
+		return User{}, err
+	}
+	if err := checkPasswordStrength(in.Password, in.Username); err != nil {
 		return User{}, err
 	}
 	hash, err := HashPassword(in.Password)
@@ -197,16 +226,6 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 		return User{}, err
 	}
 	return u, nil
-}
-
-func checkPasswordStrength(pw string) error {
-	if len([]rune(pw)) < MinPasswordLen {
-		return errs.Newf(errs.Invalid, "auth.Password", "password must have at least %d characters", MinPasswordLen)
-	}
-	if len(pw) > 1024 {
-		return errs.New(errs.Invalid, "auth.Password", "password is too long")
-	}
-	return nil
 }
 
 func entry(actor *Principal, action, object, detail string) audit.Entry {
@@ -366,120 +385,6 @@ type Session struct {
 	Principal *Principal
 }
 
-var errBadLogin = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Login", Msg: "wrong username or password", Code: "bad-credentials"}
-
-// Login checks credentials (with lock-out and per-address rate limit) and
-// opens a session.
-func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
-	const op = "auth.Login"
-	now := s.clock.Now()
-	username := strings.ToLower(strings.TrimSpace(in.Username))
-	if s.ipLimited(in.RemoteIP, now) {
-		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "rate limited from " + in.RemoteIP})
-		return nil, &errs.E{Kind: errs.RateLimited, Op: op, Msg: "too many failed logins from your address; try again later", Code: "rate-limited"}
-	}
-	var id, hash, totpSecret, lockedUntil string
-	var totpEnabled, disabled, failed, must int
-	var u User
-	err := s.st.QueryRowContext(ctx, `SELECT id, display_name, agency, roles, password_hash, totp_secret, totp_enabled, disabled, failed_logins, locked_until, must_change_password FROM users WHERE username = ?`, username).
-		Scan(&id, &u.DisplayName, &u.Agency, new(string), &hash, &totpSecret, &totpEnabled, &disabled, &failed, &lockedUntil, &must)
-	if errors.Is(err, sql.ErrNoRows) {
-		CheckPassword(dummyHash, in.Password)
-		s.noteIPFailure(in.RemoteIP, now)
-		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "unknown user from " + in.RemoteIP})
-		return nil, errBadLogin
-	}
-	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
-	}
-	if lt := store.ParseTime(lockedUntil); !lt.IsZero() && now.Before(lt) {
-		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Agency: u.Agency, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "account locked"})
-		return nil, &errs.E{Kind: errs.RateLimited, Op: op, Msg: "this account is locked after repeated failed logins; try again in 15 minutes or ask an administrator", Code: "account-locked"}
-	}
-	pwOK := CheckPassword(hash, in.Password)
-	reason := ""
-	switch {
-	case !pwOK:
-		reason = "wrong password"
-	case disabled == 1:
-		reason = "account disabled"
-	case totpEnabled == 1 && strings.TrimSpace(in.TOTPCode) == "":
-		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Agency: u.Agency, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: "one-time code missing"})
-		return nil, &errs.E{Kind: errs.Unauthenticated, Op: op, Msg: "enter the one-time code from your authenticator app", Code: "totp-required"}
-	case totpEnabled == 1 && !CheckTOTP(totpSecret, in.TOTPCode, now):
-		reason = "wrong one-time code"
-	}
-	if reason != "" {
-		failed++
-		locked := ""
-		if failed >= s.cfg.MaxFailedLogins {
-			locked = store.FormatTime(now.Add(s.cfg.LockoutDuration))
-			failed = 0
-		}
-		if _, err := s.st.ExecContext(ctx, `UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, locked, id); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
-		}
-		s.noteIPFailure(in.RemoteIP, now)
-		_ = s.audit.Record(ctx, audit.Entry{Actor: username, Agency: u.Agency, Action: "auth.login", Object: "user/" + username, Outcome: audit.Denied, Detail: reason + " from " + in.RemoteIP})
-		if disabled == 1 && pwOK {
-			return nil, &errs.E{Kind: errs.Unauthenticated, Op: op, Msg: "this account is disabled", Code: "account-disabled"}
-		}
-		return nil, errBadLogin
-	}
-	sess := &Session{Token: randomToken(), CSRFToken: randomToken(), ExpiresAt: now.Add(s.cfg.SessionTTL)}
-	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = '' WHERE id = ?`, id); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			hashToken(sess.Token), id, sess.CSRFToken, store.FormatTime(now), store.FormatTime(sess.ExpiresAt), store.FormatTime(now.Add(s.cfg.SessionMax)))
-		return err
-	})
-	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
-	}
-	p, err := s.principalByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	p.CSRFToken = sess.CSRFToken
-	sess.Principal = p
-	if err := s.audit.Record(ctx, entry(p, "auth.login", "user/"+username, "from "+in.RemoteIP)); err != nil {
-		return nil, err
-	}
-	return sess, nil
-}
-
-func (s *Service) ipLimited(ip string, now time.Time) bool {
-	if ip == "" {
-		return false
-	}
-	s.ipMu.Lock()
-	defer s.ipMu.Unlock()
-	cut := now.Add(-s.cfg.LockoutDuration)
-	kept := s.ipFailures[ip][:0]
-	for _, t := range s.ipFailures[ip] {
-		if t.After(cut) {
-			kept = append(kept, t)
-		}
-	}
-	if len(kept) == 0 {
-		delete(s.ipFailures, ip)
-		return false
-	}
-	s.ipFailures[ip] = kept
-	return len(kept) >= s.cfg.MaxFailuresPerIP
-}
-
-func (s *Service) noteIPFailure(ip string, now time.Time) {
-	if ip == "" {
-		return
-	}
-	s.ipMu.Lock()
-	s.ipFailures[ip] = append(s.ipFailures[ip], now)
-	s.ipMu.Unlock()
-}
-
 func (s *Service) principalByID(ctx context.Context, id string) (*Principal, error) {
 	var roles string
 	var disabled, must int
@@ -536,160 +441,4 @@ func (s *Service) Logout(ctx context.Context, p *Principal, token string) error 
 		return errs.Wrap(errs.Unavailable, "auth.Logout", "could not end the session", err)
 	}
 	return s.audit.Record(ctx, entry(p, "auth.logout", "user/"+p.Username, ""))
-}
-
-// ChangePassword sets a new password after checking the current one, and
-// ends the user's other sessions.
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next, keepToken string) error {
-	const op = "auth.ChangePassword"
-	var hash string
-	if err := s.st.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, p.UserID).Scan(&hash); err != nil {
-		return store.NotFound(err, op, "account not found")
-	}
-	if !CheckPassword(hash, current) {
-		return &errs.E{Kind: errs.Invalid, Op: op, Msg: "the current password is wrong", Code: "bad-credentials"}
-	}
-	if err := checkPasswordStrength(next); err != nil {
-		return err
-	}
-	if next == current {
-		return errs.New(errs.Invalid, op, "the new password must differ from the current one")
-	}
-	nh, err := HashPassword(next)
-	if err != nil {
-		return errs.Wrap(errs.Internal, op, "", err)
-	}
-	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE id = ?`, nh, store.FormatTime(s.clock.Now()), p.UserID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, p.UserID, hashToken(keepToken))
-		return err
-	})
-	if err != nil {
-		return errs.Wrap(errs.Unavailable, op, "could not change the password", err)
-	}
-	return s.audit.Record(ctx, entry(p, "account.password", "user/"+p.Username, ""))
-}
-
-// BeginTOTP stores a new, not yet active, second-factor secret and returns it.
-func (s *Service) BeginTOTP(ctx context.Context, p *Principal) (string, error) {
-	secret := NewTOTPSecret()
-	if _, err := s.st.ExecContext(ctx, `UPDATE users SET totp_secret = ?, totp_enabled = 0 WHERE id = ?`, secret, p.UserID); err != nil {
-		return "", errs.Wrap(errs.Unavailable, "auth.BeginTOTP", "could not start enrolment", err)
-	}
-	return secret, s.audit.Record(ctx, entry(p, "account.totp.begin", "user/"+p.Username, ""))
-}
-
-// ConfirmTOTP activates the second factor once the user proves a code.
-func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) error {
-	var secret string
-	if err := s.st.QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE id = ?`, p.UserID).Scan(&secret); err != nil {
-		return store.NotFound(err, "auth.ConfirmTOTP", "account not found")
-	}
-	if secret == "" {
-		return errs.New(errs.Invalid, "auth.ConfirmTOTP", "start enrolment first")
-	}
-	if !CheckTOTP(secret, code, s.clock.Now()) {
-		return &errs.E{Kind: errs.Invalid, Op: "auth.ConfirmTOTP", Msg: "that code is not valid; check your device's clock and try again", Code: "bad-totp"}
-	}
-	if _, err := s.st.ExecContext(ctx, `UPDATE users SET totp_enabled = 1 WHERE id = ?`, p.UserID); err != nil {
-		return errs.Wrap(errs.Unavailable, "auth.ConfirmTOTP", "could not enable the second factor", err)
-	}
-	return s.audit.Record(ctx, entry(p, "account.totp.enable", "user/"+p.Username, ""))
-}
-
-// APIToken describes a bearer token (never its secret after creation).
-type APIToken struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-	LastUsed  time.Time `json:"last_used_at,omitzero"`
-	Revoked   bool      `json:"revoked"`
-}
-
-// TokenPrefix marks Liaison bearer tokens so leaked ones are recognisable.
-const TokenPrefix = "lia_"
-
-// CreateToken issues a bearer token for p; the secret is returned only once.
-func (s *Service) CreateToken(ctx context.Context, p *Principal, name string) (APIToken, string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return APIToken{}, "", errs.New(errs.Invalid, "auth.CreateToken", "token name is required (at most 100 characters)")
-	}
-	now := s.clock.Now()
-	secret := TokenPrefix + randomToken()
-	t := APIToken{ID: uuid.Must(uuid.NewV7()).String(), Name: name, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
-	_, err := s.st.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ID, p.UserID, t.Name, hashToken(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt))
-	if err != nil {
-		return APIToken{}, "", errs.Wrap(errs.Unavailable, "auth.CreateToken", "could not create the token", err)
-	}
-	return t, secret, s.audit.Record(ctx, entry(p, "token.create", "token/"+t.ID, name))
-}
-
-// ListTokens lists p's tokens.
-func (s *Service) ListTokens(ctx context.Context, p *Principal) ([]APIToken, error) {
-	rows, err := s.st.QueryContext(ctx, `SELECT id, name, created_at, expires_at, last_used_at, revoked FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC`, p.UserID)
-	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, "auth.ListTokens", "cannot read tokens", err)
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		var t APIToken
-		var c, e, l string
-		var rev int
-		if err := rows.Scan(&t.ID, &t.Name, &c, &e, &l, &rev); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "auth.ListTokens", "cannot read tokens", err)
-		}
-		t.CreatedAt, t.ExpiresAt, t.LastUsed, t.Revoked = store.ParseTime(c), store.ParseTime(e), store.ParseTime(l), rev == 1
-		out = append(out, t)
-	}
-	return out, rows.Err()
-}
-
-// RevokeToken revokes one of p's tokens.
-func (s *Service) RevokeToken(ctx context.Context, p *Principal, id string) error {
-	res, err := s.st.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE id = ? AND user_id = ?`, id, p.UserID)
-	if err != nil {
-		return errs.Wrap(errs.Unavailable, "auth.RevokeToken", "could not revoke the token", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "auth.RevokeToken", "no such token")
-	}
-	return s.audit.Record(ctx, entry(p, "token.revoke", "token/"+id, ""))
-}
-
-var errBadToken = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Token", Msg: "the API token is invalid, expired or revoked", Code: "bad-token"}
-
-// TokenPrincipal resolves a bearer token.
-func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal, error) {
-	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
-		return nil, errBadToken
-	}
-	var id, userID, expires, lastUsed string
-	var revoked int
-	err := s.st.QueryRowContext(ctx, `SELECT id, user_id, expires_at, last_used_at, revoked FROM api_tokens WHERE token_hash = ?`, hashToken(secret)).
-		Scan(&id, &userID, &expires, &lastUsed, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errBadToken
-	}
-	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, "auth.Token", "cannot check the token", err)
-	}
-	now := s.clock.Now()
-	if revoked == 1 || now.After(store.ParseTime(expires)) {
-		return nil, errBadToken
-	}
-	if lu := store.ParseTime(lastUsed); now.Sub(lu) > time.Minute {
-		_, _ = s.st.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.FormatTime(now), id)
-	}
-	p, err := s.principalByID(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	p.ViaToken = true
-	return p, nil
 }

@@ -51,20 +51,30 @@ func hotp(key []byte, counter uint64) string {
 
 // CheckTOTP accepts the code for t and one step either side (clock drift).
 func CheckTOTP(secret, code string, t time.Time) bool {
+	_, ok := MatchTOTP(secret, code, t)
+	return ok
+}
+
+// MatchTOTP is CheckTOTP that also returns the time step the code belongs
+// to, so a caller can refuse a code already used.
+func MatchTOTP(secret, code string, t time.Time) (int64, bool) {
 	code = strings.TrimSpace(code)
 	if len(code) != totpDigits {
-		return false
+		return 0, false
 	}
 	key, err := b32.DecodeString(strings.ToUpper(strings.ReplaceAll(secret, " ", "")))
-	if err != nil {
-		return false
+	if err != nil || len(key) == 0 {
+		return 0, false
 	}
 	step := uint64(t.Unix() / totpStep)
+	var found uint64
 	ok := 0
 	for _, c := range []uint64{step - 1, step, step + 1} {
-		ok |= subtle.ConstantTimeCompare([]byte(hotp(key, c)), []byte(code))
+		if subtle.ConstantTimeCompare([]byte(hotp(key, c)), []byte(code)) == 1 {
+			ok, found = 1, c
+		}
 	}
-	return ok == 1
+	return int64(found), ok == 1
 }
 
 // TOTPURI is the otpauth:// URI an authenticator app imports.

@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Case statuses.
@@ -333,6 +334,9 @@ func (s *Service) normaliseEntity(in *EntityInput) (entity.Kind, error) {
 	out := map[string]string{}
 	for k, v := range in.Fields {
 		k = strings.ToLower(strings.TrimSpace(k))
+		if m := validate.FieldValue(k, v); m != "" {
+			return "", &FieldError{k, m}
+		}
 		v = clip(v, 300)
 		if v == "" {
 			continue

@@ -13,7 +13,7 @@ import (
 
 const importCSV = `ref;Ime;Prezime;Datum rođenja;JMBG;case;role;aliases
 p1;Marko;Petrović;12.03.1985;1203985170006;BA-1;suspect;"Marko Petrovic;Pera"
-p2;Jelena;Kovač;31.02.1980;;BA-1;victim;
+p2;Jelena;Kovač;28.02.1980;;BA-1;victim;
 p3;;;;;BA-1;;
 p4;Ana;Babić;1990-01-01;;NO-SUCH;suspect;
 p5;Ivan;Horvat;1977-05-05;;BA-1;boss;

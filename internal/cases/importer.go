@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Import formats.
@@ -280,8 +281,8 @@ func csvRow(line int, rec []string, cols []ColumnMapping, kind entity.Kind, defC
 	in := EntityInput{Kind: string(kind), Fields: map[string]string{}, Case: defCase}
 	empty := true
 	for i, v := range rec {
-		if !utf8.ValidString(v) {
-			row.err = &RejectedRow{Row: line, Column: cols[i].Header, Msg: "is not UTF-8 text"}
+		if m := validate.FieldValue(cols[i].Field, v); m != "" {
+			row.err = &RejectedRow{Row: line, Column: cols[i].Header, Msg: m}
 			return row
 		}
 		v = strings.TrimSpace(v)

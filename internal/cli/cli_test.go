@@ -108,6 +108,13 @@ func TestUserCommandsAndAuditVerify(t *testing.T) {
 	if r = run(t, nil, "", "user", "add", "eve", "--name", "E", "--agency", "x", "--roles", "chief", "--data", data); r.code != 1 || !strings.Contains(r.stderr, `unknown role "chief"`) {
 		t.Fatalf("bad role: %d %q", r.code, r.stderr)
 	}
+	// The auditor role is granted on the command line, never together with admin.
+	if r = run(t, nil, "", "user", "add", "dpo", "--name", "D", "--agency", "x", "--roles", "auditor", "--data", data); r.code != 0 {
+		t.Fatalf("auditor from the command line: %d %q", r.code, r.stderr)
+	}
+	if r = run(t, nil, "", "user", "add", "both", "--name", "B", "--agency", "x", "--roles", "admin,auditor", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "both administrator and auditor") {
+		t.Fatalf("admin and auditor: %d %q", r.code, r.stderr)
+	}
 	if r = run(t, nil, "", "user", "disable", "ana", "--data", data); r.code != 0 {
 		t.Fatalf("disable: %d %q", r.code, r.stderr)
 	}

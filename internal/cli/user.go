@@ -15,7 +15,7 @@ import (
 )
 
 // cliActor is the audit identity of commands run on the node's console.
-var cliActor = &auth.Principal{Username: "cli", Agency: "node-console"}
+var cliActor = &auth.Principal{Username: "cli", Agency: "node-console", Console: true}
 
 func runUser(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {

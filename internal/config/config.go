@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"sort"
 	"strconv"
@@ -36,6 +37,14 @@ type Config struct {
 	InsecureFederation bool
 	FederationAddr     string
 	ShutdownTimeout    time.Duration
+	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges,
+	// comma-separated) whose X-Forwarded-For and X-Forwarded-Proto headers
+	// are believed.
+	TrustedProxies string
+	// MetricsAddr serves /metrics on its own listen address; MetricsToken
+	// serves it on the main address to holders of this bearer token.
+	MetricsAddr  string
+	MetricsToken string
 	// AuditRetention is how long access records keep their content.
 	AuditRetention time.Duration
 	// AuditWitnessInterval is how often the audit checkpoint goes to peers
@@ -114,6 +123,9 @@ func (c *Config) settings() []setting {
 		{name: "max-body-bytes", help: "largest accepted request body in bytes", value: (*int64Value)(&c.MaxBodyBytes)},
 		{name: "insecure-federation", help: "allow plain-HTTP federation without mutual TLS (local demos only)", value: (*boolValue)(&c.InsecureFederation)},
 		{name: "federation-addr", help: "listen address of the mutual-TLS federation endpoint for peers, e.g. :8443 (empty: none)", value: (*stringValue)(&c.FederationAddr)},
+		{name: "trusted-proxies", help: "reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed: addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,10.0.0.0/24 (empty: none)", value: (*stringValue)(&c.TrustedProxies)},
+		{name: "metrics-addr", help: "separate listen address for Prometheus /metrics, e.g. 127.0.0.1:9090 (empty: none)", value: (*stringValue)(&c.MetricsAddr)},
+		{name: "metrics-token", help: "bearer token that /metrics on the main address requires (empty: /metrics is not served there)", secret: true, value: (*stringValue)(&c.MetricsToken)},
 		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
 		{name: "audit-retention", help: "how long audit records keep who, what and why before they are erased (hash and time stay; 0 keeps for ever), e.g. 1095d", value: (*durationValue)(&c.AuditRetention)},
 		{name: "audit-witness-interval", help: "how often the signed audit checkpoint is sent to peers to witness, e.g. 10m", value: (*durationValue)(&c.AuditWitnessInterval)},
@@ -200,6 +212,12 @@ func (c *Config) Validate() error {
 	case "delete", "anonymise", "":
 	default:
 		return errs.Newf(errs.Invalid, "config", "exchange-retention-action must be delete or anonymise, not %q", c.ExchangeRetentionAction)
+	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return errs.New(errs.Invalid, "config", "metrics-token must have at least 16 characters")
 	}
 	if c.MaxBodyBytes < 1024 {
 		return errs.New(errs.Invalid, "config", "max-body-bytes must be at least 1024")
@@ -365,4 +383,22 @@ func (d *durationValue) String() string {
 		return strconv.FormatInt(int64(p/(24*time.Hour)), 10) + "d"
 	}
 	return time.Duration(*d).String()
+}
+
+// TrustedProxyPrefixes parses TrustedProxies.
+func (c *Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(c.TrustedProxies, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, errs.Newf(errs.Invalid, "config", "trusted-proxies: %q is neither an address nor a CIDR range", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

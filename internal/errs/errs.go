@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for every transport.
@@ -50,6 +51,8 @@ type E struct {
 	Msg  string // safe to show to users
 	Code string // optional finer-grained stable code, e.g. "bad-signature"
 	Err  error  // underlying cause, never shown to users
+	// RetryAfter tells a rate-limited caller when to try again (0: unknown).
+	RetryAfter time.Duration
 }
 
 func (e *E) Error() string {
@@ -120,4 +123,13 @@ func CodeOf(err error) string {
 		return e.Kind.String()
 	}
 	return Internal.String()
+}
+
+// RetryAfterOf returns how long a rate-limited caller should wait, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *E
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

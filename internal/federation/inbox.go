@@ -31,6 +31,13 @@ func (s *Service) InboxHandler() http.Handler {
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxBatchBytes+1))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			// A body over the server's limit (chunked bodies are cut by
+			// http.MaxBytesReader while they are read).
+			writeProblem(w, http.StatusRequestEntityTooLarge, CodeTooLarge, "delivery too large")
+			return
+		}
 		if err != nil {
 			writeProblem(w, http.StatusBadRequest, CodeMalformed, "cannot read the request")
 			return

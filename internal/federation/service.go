@@ -349,12 +349,12 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 	if spec.Sensitive {
 		state = OutNCUPending
 	}
-	by := ""
+	by, agency := "", ""
 	if m.Actor != nil {
-		by = m.Actor.Username
+		by, agency = m.Actor.Username, m.Actor.Agency
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fed_outbox (id, peer, type, conversation, seq, created_at, envelope, state, sensitive, summary, created_by, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, store.BoolInt(spec.Sensitive), clipText(m.Summary, 500), by, store.FormatTime(now))
+	_, err = tx.ExecContext(ctx, `INSERT INTO fed_outbox (id, peer, type, conversation, seq, created_at, envelope, state, sensitive, summary, created_by, created_agency, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, store.BoolInt(spec.Sensitive), clipText(m.Summary, 500), by, agency, store.FormatTime(now))
 	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
 	}
@@ -511,6 +511,34 @@ type OutboxEntry struct {
 }
 
 // Outbox returns one outgoing message's status.
+// OutboxFor is Outbox for a user: only the author's agency and national
+// contact unit operators may read a message's status, and every read is
+// audited. Others are told it does not exist.
+func (s *Service) OutboxFor(ctx context.Context, p *auth.Principal, id string) (OutboxEntry, error) {
+	const op = "federation.Outbox"
+	var agency string
+	err := s.d.Store.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(o.created_agency, ''), (SELECT u.agency FROM users u WHERE u.username = o.created_by), '') FROM fed_outbox o WHERE o.id = ?`, id).Scan(&agency)
+	if err != nil {
+		return OutboxEntry{}, store.NotFound(err, op, "no such message")
+	}
+	if p == nil || (!p.Has(auth.RoleNCUOperator) && (agency == "" || agency != p.Agency)) {
+		if p != nil {
+			_ = s.d.Audit.Record(ctx, audit.Entry{Actor: p.Username, Agency: p.Agency, Action: "federation.outbox.view", Object: "outbox/" + id, Outcome: audit.Denied, Detail: "other agency"})
+		}
+		return OutboxEntry{}, errs.New(errs.NotFound, op, "no such message")
+	}
+	e, err := s.Outbox(ctx, id)
+	if err != nil {
+		return e, err
+	}
+	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: p.Username, Agency: p.Agency, Action: "federation.outbox.view", Object: "outbox/" + id}); err != nil {
+		return OutboxEntry{}, err
+	}
+	return e, nil
+}
+
+// Outbox returns the status of one outgoing message, unchecked (for the
+// node itself and tests; users go through OutboxFor).
 func (s *Service) Outbox(ctx context.Context, id string) (OutboxEntry, error) {
 	var e OutboxEntry
 	var c, d string

@@ -106,7 +106,7 @@ func (n *Node) AddUser(t testing.TB, username string, roles ...auth.Role) string
 	if err != nil {
 		t.Fatalf("login: %v", err)
 	}
-	_, secret, err := n.Auth.CreateToken(ctx, sess.Principal, "test")
+	_, secret, err := n.Auth.CreateToken(ctx, sess.Principal, "test", []string{auth.ScopeAll})
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}

@@ -100,7 +100,8 @@ type usernameInput struct {
 
 type tokenCreateInput struct {
 	Body struct {
-		Name string `json:"name" minLength:"1" maxLength:"100"`
+		Name   string   `json:"name" minLength:"1" maxLength:"100"`
+		Scopes []string `json:"scopes,omitempty" maxItems:"50" doc:"read (GET only; the default), all (every module action your roles allow), an action name such as exchange.message.send, or a prefix such as exchange.*. Tokens never manage accounts, tokens, passwords or second factors."`
 	}
 }
 
@@ -186,7 +187,7 @@ func (s *Server) registerAPI() {
 	register(s, huma.Operation{OperationID: "create-token", Method: http.MethodPost, Path: "/api/v1/tokens", Summary: "Create an API token", Tags: []string{"Accounts"},
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusBadRequest}},
 		auth.ActTokenCreate, func(ctx context.Context, in *tokenCreateInput) (*Body[TokenCreated], error) {
-			t, secret, err := s.d.Auth.CreateToken(ctx, PrincipalFrom(ctx), in.Body.Name)
+			t, secret, err := s.d.Auth.CreateToken(ctx, PrincipalFrom(ctx), in.Body.Name, in.Body.Scopes)
 			return &Body[TokenCreated]{TokenCreated{Token: t, Secret: secret}}, err
 		})
 	register(s, huma.Operation{OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{id}", Summary: "Revoke one of your API tokens", Tags: []string{"Accounts"},

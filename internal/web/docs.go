@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/liaison-wb/liaison/internal/errs"
 )
 
 type docParam struct {
@@ -80,7 +83,29 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "apidocs", "apidocs.title", "nav.apidocs", map[string]any{"Groups": out, "Description": oapi.Info.Description}, "", "")
 }
 
+// metricsHandler serves /metrics on the main address: only with the
+// configured bearer token, and not at all when metrics have their own
+// listen address or no token is configured.
 func (s *Server) metricsHandler() http.HandlerFunc {
-	h := promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
-	return h.ServeHTTP
+	h := s.MetricsHandler()
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.d.MetricsElsewhere || s.d.MetricsToken == "" {
+			s.uiError(w, r, errs.New(errs.NotFound, "web.metrics", "this page does not exist"))
+			return
+		}
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.d.MetricsToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeProblem(w, problemFor(s.d.Logger, &errs.E{Kind: errs.Unauthenticated, Op: "web.metrics", Code: "metrics-token",
+				Msg: "metrics need Authorization: Bearer <metrics token>"}, r.URL.Path))
+			return
+		}
+		h.ServeHTTP(w, r)
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics without any check, for a
+// separate listen address reachable only by the monitoring system.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }

@@ -23,7 +23,7 @@ func tokenAt(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, secret, err := n.Auth.CreateToken(ctx, sess.Principal, "test")
+	_, secret, err := n.Auth.CreateToken(ctx, sess.Principal, "test", []string{auth.ScopeAll})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -110,7 +110,7 @@ func (s *Server) registerFederation() {
 		})
 	register(s, huma.Operation{OperationID: "get-outgoing", Method: http.MethodGet, Path: "/api/v1/federation/outbox/{id}", Summary: "Status of one outgoing message", Tags: tags, Errors: []int{http.StatusNotFound}},
 		auth.ActOutboxStatusView, func(ctx context.Context, in *idInput) (*Body[federation.OutboxEntry], error) {
-			e, err := f.Outbox(ctx, in.ID)
+			e, err := f.OutboxFor(ctx, PrincipalFrom(ctx), in.ID)
 			return &Body[federation.OutboxEntry]{e}, err
 		})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -22,6 +24,21 @@ type Problem struct {
 	Detail   string              `json:"detail,omitempty"`
 	Instance string              `json:"instance,omitempty"`
 	Errors   []*huma.ErrorDetail `json:"errors,omitempty"`
+
+	retryAfter time.Duration
+}
+
+// GetHeaders adds Retry-After to rate-limited answers sent by huma.
+func (p *Problem) GetHeaders() http.Header {
+	h := http.Header{}
+	if p.retryAfter > 0 {
+		h.Set("Retry-After", retryAfterValue(p.retryAfter))
+	}
+	return h
+}
+
+func retryAfterValue(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }
 
 func (p *Problem) Error() string  { return p.Detail }
@@ -101,7 +118,7 @@ func problemFor(logger *slog.Logger, err error, instance string) *Problem {
 		logger.Debug("request refused", "err", err, "path", instance)
 	}
 	return &Problem{Type: ProblemTypePrefix + errs.CodeOf(err), Title: http.StatusText(status), Status: status,
-		Detail: errs.SafeMessage(err), Instance: instance}
+		Detail: errs.SafeMessage(err), Instance: instance, retryAfter: errs.RetryAfterOf(err)}
 }
 
 // newHumaError replaces huma's default error constructor so validation and
@@ -131,6 +148,9 @@ func newHumaError(status int, msg string, details ...error) huma.StatusError {
 
 func writeProblem(w http.ResponseWriter, p *Problem) {
 	w.Header().Set("Content-Type", "application/problem+json")
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", retryAfterValue(p.retryAfter))
+	}
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }

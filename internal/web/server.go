@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -66,6 +67,15 @@ type Deps struct {
 	Version       string
 	SecureCookies bool
 	MaxBodyBytes  int64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed.
+	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	// MetricsElsewhere means /metrics is served on its own listen address
+	// (see MetricsHandler) and not on the main one. With neither, /metrics
+	// is not served.
+	MetricsToken     string
+	MetricsElsewhere bool
 }
 
 // Route is one registered endpoint and the action that guards it.
@@ -151,9 +161,15 @@ func (s *Server) API() huma.API { return s.api }
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	h = s.authenticate(h)
-	h = http.NewCrossOriginProtection().Handler(h)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.uiError(w, r, &errs.E{Kind: errs.Forbidden, Op: "web.origin", Code: "cross-origin",
+			Msg: "cross-origin requests are not allowed; send the request from this site or with an API token and no browser origin headers"})
+	}))
+	h = cop.Handler(h)
 	h = s.limitBody(h)
-	h = securityHeaders(h)
+	h = s.securityHeaders(h)
+	h = s.clientAddress(h)
 	h = s.metrics.instrument(s.mux, h)
 	h = s.recoverPanics(h)
 	return h
@@ -175,7 +191,7 @@ func (s *Server) handle(method, pattern string, action auth.Action, h http.Handl
 // policy, then CSRF for cookie-authenticated state changes.
 func (s *Server) guard(r *http.Request, action auth.Action) error {
 	p := PrincipalFrom(r.Context())
-	if err := auth.Authorize(p, action); err != nil {
+	if err := auth.AuthorizeRequest(p, action, isSafeMethod(r.Method)); err != nil {
 		if p != nil && errs.Is(err, errs.Forbidden) {
 			_ = s.d.Audit.Record(r.Context(), audit.Entry{Actor: p.Username, Agency: p.Agency, Action: string(action),
 				Object: r.Method + " " + r.URL.Path, Outcome: audit.Denied, Detail: errs.SafeMessage(err)})
@@ -211,6 +227,12 @@ func (s *Server) humaGuard(ctx huma.Context, next func(huma.Context)) {
 		_ = json.NewEncoder(ctx.BodyWriter()).Encode(p)
 		return
 	}
+	if p := s.checkJSONBody(r); p != nil {
+		ctx.SetHeader("Content-Type", "application/problem+json")
+		ctx.SetStatus(p.Status)
+		_ = json.NewEncoder(ctx.BodyWriter()).Encode(p)
+		return
+	}
 	next(ctx)
 }
 
@@ -220,7 +242,7 @@ func (s *Server) humaGuard(ctx huma.Context, next func(huma.Context)) {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if h := r.Header.Get("Authorization"); h != "" {
+		if h := r.Header.Get("Authorization"); h != "" && r.URL.Path != "/metrics" {
 			tok, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
 				writeProblem(w, problemFor(s.d.Logger, errs.New(errs.Unauthenticated, "web.auth", "use Authorization: Bearer <token>"), r.URL.Path))
@@ -273,7 +295,7 @@ func isAPI(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/federation/")
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
@@ -282,7 +304,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		if r.TLS != nil {
+		if s.originalHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
@@ -304,12 +326,84 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-func remoteIP(r *http.Request) string {
+const clientIPKey ctxKey = 98
+
+// clientAddress records the address of the real client: the socket's, or,
+// when the socket is a trusted proxy, the last address in X-Forwarded-For
+// that is not a trusted proxy.
+func (s *Server) clientAddress(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, s.clientIP(r))))
+	})
+}
+
+func socketIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+func (s *Server) trusted(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.d.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) clientIP(r *http.Request) string {
+	ip := socketIP(r)
+	if !s.trusted(ip) {
+		return ip
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return ip // a malformed hop: believe nothing further left
+		}
+		ip = a.Unmap().String()
+		if !s.trusted(ip) {
+			return ip
+		}
+	}
+	return ip
+}
+
+// originalHTTPS reports whether the client reached this node over HTTPS,
+// directly or through a trusted proxy that says so.
+func (s *Server) originalHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	if !s.trusted(socketIP(r)) {
+		return false
+	}
+	vs := r.Header.Values("X-Forwarded-Proto")
+	if len(vs) == 0 {
+		return false
+	}
+	parts := strings.Split(vs[len(vs)-1], ",")
+	return strings.EqualFold(strings.TrimSpace(parts[len(parts)-1]), "https")
+}
+
+// remoteIP is the real client's address (see clientAddress).
+func remoteIP(r *http.Request) string {
+	if ip, ok := r.Context().Value(clientIPKey).(string); ok {
+		return ip
+	}
+	return socketIP(r)
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -267,6 +269,7 @@ func (s *Server) registerUI() {
 	s.handle("POST", "/account/password", auth.ActAccountPassword, s.accountPassword)
 	s.handle("POST", "/account/totp/begin", auth.ActAccountTOTP, s.totpBegin)
 	s.handle("POST", "/account/totp/confirm", auth.ActAccountTOTP, s.totpConfirm)
+	s.handle("POST", "/account/totp/disable", auth.ActAccountTOTP, s.totpDisable)
 	s.handle("POST", "/account/tokens", auth.ActTokenCreate, s.tokenCreate)
 	s.handle("POST", "/account/tokens/{id}/revoke", auth.ActTokenRevoke, s.tokenRevoke)
 	s.handle("GET", "/admin/users", auth.ActUserList, s.usersPage)
@@ -290,8 +293,9 @@ func (s *Server) setLanguage(w http.ResponseWriter, r *http.Request) {
 	// The page sends its own path: the Referrer-Policy is no-referrer.
 	back := safeNext(r.URL.Query().Get("back"))
 	if ref := r.Header.Get("Referer"); back == "/" && ref != "" {
-		if u, err := url.Parse(ref); err == nil && u.Path != "" {
-			back = u.Path
+		// Follow a Referer only when it is this site.
+		if u, err := url.Parse(ref); err == nil && u.Host == r.Host && (u.Scheme == "http" || u.Scheme == "https") && u.User == nil {
+			back = safeNext(u.EscapedPath())
 		}
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
@@ -302,12 +306,54 @@ type loginForm struct {
 	Next     string
 }
 
-// safeNext keeps redirects on this site.
+// safeNext keeps redirects on this site. It accepts only a path (with an
+// optional query) that, parsed and decoded, has no scheme, no host, no
+// backslash and no control characters, and does not start with "//";
+// anything else becomes "/".
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.HasPrefix(n, "/\\") {
+	if !isLocalPath(n) {
 		return "/"
 	}
 	return n
+}
+
+func isLocalPath(n string) bool {
+	if n == "" || len(n) > 2048 || n[0] != '/' {
+		return false
+	}
+	if hasUnsafeRune(n) {
+		return false
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	// Check the decoded forms too: browsers and proxies decode %09, %5C…
+	for _, v := range []string{u.Path, u.RawQuery, u.Fragment} {
+		d, err := url.PathUnescape(v)
+		if err != nil || hasUnsafeRune(d) {
+			return false
+		}
+	}
+	d, _ := url.PathUnescape(u.EscapedPath())
+	if !strings.HasPrefix(d, "/") || strings.HasPrefix(d, "//") {
+		return false
+	}
+	return true
+}
+
+// hasUnsafeRune reports backslashes, control characters, invalid UTF-8 and
+// (in a path) a second leading slash hidden after ignorable characters.
+func hasUnsafeRune(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if r == '\\' || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -339,6 +385,9 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusUnauthorized {
 			// A failed form is not an HTTP authentication challenge.
 			status = http.StatusUnprocessableEntity
+		}
+		if p.retryAfter > 0 {
+			w.Header().Set("Retry-After", retryAfterValue(p.retryAfter))
 		}
 		s.render(w, r, status, "login", "login.title", "", loginForm{Username: r.PostFormValue("username"), Next: r.PostFormValue("next")}, "", p.Detail)
 		return
@@ -400,6 +449,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("ok") == "totp" {
 		flash = s.d.Catalog.T(s.lang(r), "account.totp.enabled")
 	}
+	if r.URL.Query().Get("ok") == "totp-off" {
+		flash = s.d.Catalog.T(s.lang(r), "account.totp.disabled")
+	}
 	s.renderAccount(w, r, http.StatusOK, nil, flash, "")
 }
 
@@ -420,9 +472,10 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
-	secret, err := s.d.Auth.BeginTOTP(r.Context(), p)
+	secret, err := s.d.Auth.BeginTOTP(r.Context(), p, r.PostFormValue("current"), r.PostFormValue("code"))
 	if err != nil {
-		s.uiError(w, r, err)
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
 		return
 	}
 	s.renderAccount(w, r, http.StatusOK, map[string]any{"TOTPSecret": secret, "TOTPURI": auth.TOTPURI("Liaison "+s.d.Node.ID, p.Username, secret)}, "", "")
@@ -437,8 +490,18 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account?ok=totp", http.StatusSeeOther)
 }
 
+func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) {
+	if err := s.d.Auth.DisableTOTP(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("code")); err != nil {
+		pr := problemFor(s.d.Logger, err, r.URL.Path)
+		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		return
+	}
+	http.Redirect(w, r, "/account?ok=totp-off", http.StatusSeeOther)
+}
+
 func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
-	_, secret, err := s.d.Auth.CreateToken(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("name"))
+	_ = r.ParseForm()
+	_, secret, err := s.d.Auth.CreateToken(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("name"), r.PostForm["scopes"])
 	if err != nil {
 		pr := problemFor(s.d.Logger, err, r.URL.Path)
 		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)

@@ -138,11 +138,20 @@ func TestBrowserFlowsAndBadInput(t *testing.T) {
 func TestAPIBadInput(t *testing.T) {
 	n := testutil.Start(t, testutil.Options{Config: func(c *config.Config) { c.MaxBodyBytes = 4096 }})
 	admin := n.AddUser(t, "admin2", auth.RoleAdmin)
-	c := testutil.Client()
+	// Accounts are managed with a login session (API tokens cannot).
+	sess := testutil.Client()
+	csrf := login(t, sess, n.URL, "admin2")
+	const session = "session"
 	do := func(method, path, token, body string) *http.Response {
 		req, _ := http.NewRequest(method, n.URL+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		if token != "" {
+		c := testutil.Client()
+		switch token {
+		case "":
+		case session:
+			c = sess
+			req.Header.Set("X-CSRF-Token", csrf)
+		default:
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 		resp, err := c.Do(req)
@@ -158,10 +167,10 @@ func TestAPIBadInput(t *testing.T) {
 	}{
 		{"no credentials", "GET", "/api/v1/users", "", "", 401, "unauthenticated"},
 		{"bad token", "GET", "/api/v1/users", "lia_forged", "", 401, "bad-token"},
-		{"malformed json", "POST", "/api/v1/users", admin, `{"username": "x",`, 400, "invalid"},
-		{"validation", "POST", "/api/v1/users", admin, `{"username":"ab","display_name":"","agency":"rs","roles":[],"password":"short"}`, 422, "validation"},
-		{"unknown role", "POST", "/api/v1/users", admin, `{"username":"abc","display_name":"A","agency":"rs","roles":["boss"],"password":"long enough password"}`, 400, "invalid"},
-		{"too large", "POST", "/api/v1/users", admin, `{"username":"` + strings.Repeat("a", 5000) + `"}`, 413, "too-large"},
+		{"malformed json", "POST", "/api/v1/users", session, `{"username": "x",`, 400, "invalid"},
+		{"validation", "POST", "/api/v1/users", session, `{"username":"ab","display_name":"","agency":"rs","roles":[],"password":"short"}`, 422, "validation"},
+		{"unknown role", "POST", "/api/v1/users", session, `{"username":"abc","display_name":"A","agency":"rs","roles":["boss"],"password":"long enough password"}`, 400, "invalid"},
+		{"too large", "POST", "/api/v1/users", session, `{"username":"` + strings.Repeat("a", 5000) + `"}`, 413, "too-large"},
 		{"unknown route", "GET", "/api/v1/nothing-here", admin, "", 404, "not-found"},
 		{"missing proof", "GET", "/api/v1/audit/entries/99999/proof", admin, "", 404, "not-found"},
 	}
@@ -179,17 +188,19 @@ func TestAPIBadInput(t *testing.T) {
 	}
 	// A created user appears, duplicates conflict.
 	good := `{"username":"mira","display_name":"Mira","agency":"rs-mup","roles":["analyst"],"password":"long enough password"}`
-	if resp := do("POST", "/api/v1/users", admin, good); resp.StatusCode != 201 {
+	if resp := do("POST", "/api/v1/users", session, good); resp.StatusCode != 201 {
 		t.Fatalf("create: %d %s", resp.StatusCode, body(t, resp))
 	}
-	if p := problem(t, do("POST", "/api/v1/users", admin, good)); p.Status != 409 || !strings.Contains(p.Detail, "already exists") {
+	if p := problem(t, do("POST", "/api/v1/users", session, good)); p.Status != 409 || !strings.Contains(p.Detail, "already exists") {
 		t.Fatalf("duplicate: %+v", p)
 	}
 }
 
 func TestHealthMetricsHeadersAndOpenAPI(t *testing.T) {
-	n := testutil.Start(t, testutil.Options{})
+	const metricsToken = "metrics-token-for-tests"
+	n := testutil.Start(t, testutil.Options{Config: func(c *config.Config) { c.MetricsToken = metricsToken }})
 	c := testutil.Client()
+	c.Transport = bearerTransport{metricsToken}
 	// In this order: /metrics lists request counters only once a request
 	// has been counted.
 	for _, tc := range []struct{ path, want string }{{"/healthz", "ok"}, {"/readyz", "ready"}, {"/metrics", "liaison_db_open_connections"}} {
@@ -215,6 +226,7 @@ func TestHealthMetricsHeadersAndOpenAPI(t *testing.T) {
 	if !strings.Contains(metrics, `route="GET /healthz"`) || !strings.Contains(metrics, "liaison_db_open_connections") {
 		t.Error("metrics lack per-route counts or DB pool stats")
 	}
+	c = testutil.Client()
 	var resp *http.Response
 	resp, _ = c.Get(n.URL + "/login")
 	resp.Body.Close()
@@ -298,4 +310,15 @@ func TestAuditAPIProofVerifies(t *testing.T) {
 func mustURL(s string) *url.URL {
 	u, _ := url.Parse(s)
 	return u
+}
+
+// bearerTransport sends a metrics bearer token on every request.
+type bearerTransport struct{ token string }
+
+func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	if r.URL.Path == "/metrics" {
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
