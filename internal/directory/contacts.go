@@ -47,6 +47,9 @@ type ContactPoint struct {
 	ConfirmedAt time.Time `json:"confirmed_at"`
 	ConfirmedBy string    `json:"confirmed_by,omitempty"`
 	Stale       bool      `json:"stale" doc:"not confirmed for 90 days: check before relying on it"`
+	// Availability is set by Lookup: always (24/7), open or closed now by
+	// its office hours in its time zone, or unknown.
+	Availability string `json:"availability,omitempty" enum:"always,open,closed,unknown,"`
 	// Pending is a scheduled handover that has not taken effect yet.
 	Pending *Handover `json:"pending_handover,omitempty"`
 	Meta
@@ -230,6 +233,9 @@ func (s *Service) CreateContactPoint(ctx context.Context, p *auth.Principal, in 
 		if in, err = s.cleanContact(ctx, tx, op, in); err != nil {
 			return err
 		}
+		if err := checkHours(op, in); err != nil {
+			return err
+		}
 		if err := s.checkContactOwnership(ctx, tx, op, in); err != nil {
 			return err
 		}
@@ -281,6 +287,9 @@ func (s *Service) UpdateContactPoint(ctx context.Context, p *auth.Principal, id 
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if in, err = s.cleanContact(ctx, tx, op, in); err != nil {
+			return err
+		}
+		if err := checkHours(op, in); err != nil {
 			return err
 		}
 		if in.Country != cur.Country {
@@ -426,6 +435,18 @@ func (s *Service) contacts(ctx context.Context, f ContactFilter) ([]ContactPoint
 	return out, s.attachPending(ctx, s.st, ptrs)
 }
 
+// checkHours refuses office hours that "who now" could not read. Records
+// replicated from peers are not checked: their hours show as unknown.
+func checkHours(op string, in ContactPointInput) error {
+	if in.AlwaysOn {
+		return nil
+	}
+	if _, err := ParseHours(in.Hours); err != nil {
+		return errs.Newf(errs.Invalid, op, "the office hours cannot be read (%v); write them as e.g. Mon-Fri 08:00-16:00 or Mon-Thu 07:30-15:30; Fri 07:30-14:00", err)
+	}
+	return nil
+}
+
 // LookupResult answers "who do I contact in country X for Y now?".
 type LookupResult struct {
 	Country  Country        `json:"country"`
@@ -436,6 +457,10 @@ type LookupResult struct {
 	// unit is offered instead.
 	Fallback bool   `json:"fallback"`
 	Message  string `json:"message,omitempty"`
+	// ClosedNow is true when every contact point found is outside its
+	// office hours; Desk then lists the country's 24/7 contact points.
+	ClosedNow bool           `json:"closed_now"`
+	Desk      []ContactPoint `json:"desk,omitempty" doc:"24/7 contact points of the country, offered when the ones found are closed"`
 }
 
 // Lookup finds the current contact points for a role in a country. The
@@ -471,6 +496,17 @@ func (s *Service) Lookup(ctx context.Context, p *auth.Principal, country, role s
 	if len(res.Contacts) == 0 {
 		res.Message = fmt.Sprintf("No %s and no national contact unit is registered for %s yet.", strings.ToLower(res.Label), c.Name)
 	}
+	now := s.clock.Now()
+	reachable := func(cp ContactPoint) bool {
+		return cp.Availability == AvailableAlways || cp.Availability == AvailableOpen
+	}
+	closed := len(res.Contacts) > 0
+	for i := range res.Contacts {
+		res.Contacts[i].Availability = res.Contacts[i].AvailabilityAt(now, c.TimeZone)
+		if res.Contacts[i].Availability != AvailableClosed {
+			closed = false
+		}
+	}
 	sort.SliceStable(res.Contacts, func(i, j int) bool {
 		a, b := res.Contacts[i], res.Contacts[j]
 		if a.Stale != b.Stale {
@@ -479,7 +515,26 @@ func (s *Service) Lookup(ctx context.Context, p *auth.Principal, country, role s
 		if (a.Country == c.Code) != (b.Country == c.Code) {
 			return a.Country == c.Code
 		}
+		if reachable(a) != reachable(b) {
+			return reachable(a)
+		}
 		return a.AlwaysOn && !b.AlwaysOn
 	})
+	if closed {
+		// Office closed: offer whoever answers around the clock, the
+		// national contact unit first.
+		res.ClosedNow = true
+		all, err := s.contacts(ctx, ContactFilter{Country: c.Code})
+		if err != nil {
+			return LookupResult{}, err
+		}
+		for _, cp := range all {
+			if cp.AlwaysOn {
+				cp.Availability = AvailableAlways
+				res.Desk = append(res.Desk, cp)
+			}
+		}
+		sort.SliceStable(res.Desk, func(i, j int) bool { return res.Desk[i].Role == "ncu" && res.Desk[j].Role != "ncu" })
+	}
 	return res, s.record(ctx, p, "directory.lookup", "directory/lookup/"+c.Code+"/"+r, fmt.Sprintf("found=%d fallback=%v", len(res.Contacts), res.Fallback))
 }
