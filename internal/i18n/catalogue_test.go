@@ -257,19 +257,20 @@ func TestCoverage(t *testing.T) {
 
 func TestLatinToCyrillic(t *testing.T) {
 	for in, want := range map[string]string{
-		"Ljubljana i Njegoš":             "Љубљана и Његош",
-		"LANAC PREKINUT, CSV, XLSX, EUR": "ЛАНАЦ ПРЕКИНУТ, CSV, XLSX, EUR",
-		"NJIVA, DŽEP":                    "ЊИВА, ЏЕП",
-		"džep, Džamija":                  "џеп, Џамија",
-		"nadživeti, podžanr, odžaliti":   "надживети, поджанр, оджалити",
-		"injekcija, konjunkcija, Tanjug": "инјекција, конјункција, Танјуг",
-		"odjava, Đorđe, ćao, čaša, šuma": "одјава, Ђорђе, ћао, чаша, шума",
-		"NCU odobrava %d poruka (%s)":    "NCU одобрава %d порука (%s)",
-		"JIT, H0–H3, SHA-256, base64":    "JIT, H0–H3, SHA-256, base64",
-		"Liaison koristi OpenAPI 3.1":    "Liaison користи OpenAPI 3.1",
-		"HITNO":                          "ХИТНО",
-		"<b>Pažnja</b> &amp; /api/docs":  "<b>Пажња</b> &amp; /api/docs",
-		"35 %) i tema":                   "35 %) и тема",
+		"Ljubljana i Njegoš":                "Љубљана и Његош",
+		"LANAC PREKINUT, CSV, XLSX, EUR":    "ЛАНАЦ ПРЕКИНУТ, CSV, XLSX, EUR",
+		"NJIVA, DŽEP":                       "ЊИВА, ЏЕП",
+		"džep, Džamija":                     "џеп, Џамија",
+		"nadživeti, podžanr, odžaliti":      "надживети, поджанр, оджалити",
+		"injekcija, konjunkcija, Tanjug":    "инјекција, конјункција, Танјуг",
+		"odjava, Đorđe, ćao, čaša, šuma":    "одјава, Ђорђе, ћао, чаша, шума",
+		"NCU odobrava %d poruka (%s)":       "NCU одобрава %d порука (%s)",
+		"JIT, H0–H3, SHA-256, base64":       "JIT, H0–H3, SHA-256, base64",
+		"Liaison koristi OpenAPI 3.1":       "Liaison користи OpenAPI 3.1",
+		"HITNO":                             "ХИТНО",
+		"<b>Pažnja</b> &amp; /api/docs":     "<b>Пажња</b> &amp; /api/docs",
+		"35 %) i tema":                      "35 %) и тема",
+		"pogodak/bez pogotka, tablice/broj": "погодак/без поготка, таблице/број",
 	} {
 		if got := LatinToCyrillic(in); got != want {
 			t.Errorf("LatinToCyrillic(%q) = %q, want %q", in, got, want)

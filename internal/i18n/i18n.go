@@ -101,6 +101,12 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return msg
 }
 
+// Lookup returns lang's own message for key, without falling back to English.
+func (c *Catalog) Lookup(lang, key string) (string, bool) {
+	msg, ok := c.msgs[lang][key]
+	return msg, ok
+}
+
 // Has reports whether lang has a catalogue.
 func (c *Catalog) Has(lang string) bool { _, ok := c.msgs[lang]; return ok }
 

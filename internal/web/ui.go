@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -117,6 +118,16 @@ type pageData struct {
 
 // T translates a catalogue key for the page's language.
 func (d pageData) T(key string, args ...any) string { return d.cat.T(d.Lang, key, args...) }
+
+// L translates a code of a vocabulary, e.g. L "crime." "drugs", and shows
+// the code itself when the vocabulary has no entry for it (free text).
+func (d pageData) L(prefix string, code any) string {
+	c := fmt.Sprint(code)
+	if _, ok := d.cat.Lookup(i18n.Default, prefix+c); !ok {
+		return c
+	}
+	return d.T(prefix + c)
+}
 
 // Can reports whether the viewer's role allows an action, to show or hide controls.
 func (d pageData) Can(action string) bool { return auth.Can(d.P, auth.Action(action)) }
