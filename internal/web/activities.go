@@ -323,7 +323,9 @@ var actVocabList = map[string]string{"kind": "actKind", "status": "actStatus", "
 
 func (s *Server) actPage(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data map[string]any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
-	tr := func(list string, codes []directory.Code) []directory.Code { return s.vocab(r, actVocabList[list], codes) }
+	tr := func(list string, codes []directory.Code) []directory.Code {
+		return s.vocab(r, actVocabList[list], codes)
+	}
 	data["L"] = actLabels(tr)
 	if _, ok := data["Retry"]; !ok {
 		data["Retry"] = map[string]map[string]string{}
