@@ -360,6 +360,8 @@ func catalogueHas(cat *i18n.Catalog, lang, tx string) bool {
 			}
 		}
 	}
+	// "— Malta (MT)": a name with its code is checked as the name.
+	tx = strings.TrimPrefix(codeSuffixRE.ReplaceAllString(tx, ""), "— ")
 	for _, v := range catValues[lang] {
 		if strings.Contains(v, tx) {
 			return true
@@ -368,7 +370,10 @@ func catalogueHas(cat *i18n.Catalog, lang, tx string) bool {
 	return false
 }
 
-var catValues map[string][]string
+var (
+	catValues    map[string][]string
+	codeSuffixRE = regexp.MustCompile(`\s*\([A-Z0-9-]{2,}\)$`)
+)
 
 // latinWord returns a Latin-script word of tx that is not an acronym, code
 // or product name.

@@ -120,10 +120,14 @@ type pageData struct {
 func (d pageData) T(key string, args ...any) string { return d.cat.T(d.Lang, key, args...) }
 
 // L translates a code of a vocabulary, e.g. L "crime." "drugs", and shows
-// the code itself when the vocabulary has no entry for it (free text).
-func (d pageData) L(prefix string, code any) string {
+// the fallback (e.g. the stored English name), or else the code itself, when
+// the vocabulary has no entry for it (free text).
+func (d pageData) L(prefix string, code any, fallback ...string) string {
 	c := fmt.Sprint(code)
 	if _, ok := d.cat.Lookup(i18n.Default, prefix+c); !ok {
+		if len(fallback) > 0 && fallback[0] != "" {
+			return fallback[0]
+		}
 		return c
 	}
 	return d.T(prefix + c)
