@@ -36,3 +36,10 @@ func (s *Server) labels(r *http.Request, prefix string, english map[string]strin
 	}
 	return out
 }
+
+// errText shows an error message in the request's language when the
+// English message is in the catalogue (en.errors.json, keys err.*), and
+// as it is otherwise. Domain packages keep returning English messages.
+func (s *Server) errText(lang, msg string) string {
+	return s.d.Catalog.TranslateError(lang, msg)
+}

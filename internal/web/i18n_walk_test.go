@@ -421,3 +421,29 @@ func quote(s string) string {
 	}
 	return `"` + s + `"`
 }
+
+// TestTranslatedErrorMessages: error pages and form errors show the
+// message in the user's language when the catalogue has it.
+func TestTranslatedErrorMessages(t *testing.T) {
+	n := testutil.Start(t, testutil.Options{})
+	n.AddUser(t, "officer1", auth.RoleOfficer)
+	c := testutil.Client()
+	login(t, c, n.URL, "officer1")
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, key string }{{"/no-such-page", "err.notfound"}, {"/admin/users", "err.forbidden"}} {
+		for _, l := range i18n.Languages {
+			req, _ := http.NewRequest(http.MethodGet, n.URL+tc.path, nil)
+			req.AddCookie(&http.Cookie{Name: "liaison_lang", Value: l.Code})
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := body(t, resp); !strings.Contains(b, html.EscapeString(cat.T(l.Code, tc.key))) {
+				t.Errorf("%s [%s]: %d, no %q", tc.path, l.Code, resp.StatusCode, cat.T(l.Code, tc.key))
+			}
+		}
+	}
+}

@@ -146,7 +146,7 @@ func (s *Server) lang(r *http.Request) string {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, titleKey, active string, data any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
 	d := pageData{Lang: s.lang(r), Langs: i18n.Languages, P: p, NodeID: s.d.Node.ID, NodeName: s.d.Node.Name,
-		Version: s.d.Version, Flash: flash, Error: errMsg, Active: active, Data: data, cat: s.d.Catalog}
+		Version: s.d.Version, Flash: flash, Error: s.errText(s.lang(r), errMsg), Active: active, Data: data, cat: s.d.Catalog}
 	d.Title = d.T(titleKey)
 	if r.Method == http.MethodGet {
 		// Path only: queries may hold search terms that do not belong in logs.
@@ -200,7 +200,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p := problemFor(s.d.Logger, err, r.URL.Path)
-	s.render(w, r, p.Status, "error", "error.title", "", map[string]string{"Message": p.Detail}, "", "")
+	s.render(w, r, p.Status, "error", "error.title", "", map[string]string{"Message": s.errText(s.lang(r), p.Detail)}, "", "")
 }
 
 func (s *Server) registerUI() {
