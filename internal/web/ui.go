@@ -133,6 +133,10 @@ func (d pageData) L(prefix string, code any, fallback ...string) string {
 	return d.T(prefix + c)
 }
 
+// Err shows a message a domain package returns in English (an error, a
+// note) in the page's language when the errors catalogue has it.
+func (d pageData) Err(msg string) string { return d.cat.TranslateError(d.Lang, msg) }
+
 // Can reports whether the viewer's role allows an action, to show or hide controls.
 func (d pageData) Can(action string) bool { return auth.Can(d.P, auth.Action(action)) }
 
