@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -299,6 +300,7 @@ func pageKind(p string) string {
 var (
 	scriptRE = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<code.*?</code>|<pre.*?</pre>|<!--.*?-->`)
 	tagRE    = regexp.MustCompile(`<[^>]*>`)
+	chartRE  = regexp.MustCompile(`data-chart="([^"]*)"`)
 	attrRE   = regexp.MustCompile(`\s(?:placeholder|title|aria-label|alt)="([^"]*)"`)
 )
 
@@ -310,6 +312,23 @@ func visibleTexts(page string) map[string]bool {
 		page = page[i:]
 	}
 	page = scriptRE.ReplaceAllString(page, "<x>")
+	// Chart legends and axis labels travel as JSON in data-chart.
+	for _, m := range chartRE.FindAllStringSubmatch(page, -1) {
+		var spec struct {
+			Labels []string `json:"labels"`
+			Series []struct {
+				Label string `json:"label"`
+			} `json:"series"`
+		}
+		if json.Unmarshal([]byte(html.UnescapeString(m[1])), &spec) == nil {
+			for _, l := range spec.Labels {
+				out[l] = true
+			}
+			for _, sr := range spec.Series {
+				out[sr.Label] = true
+			}
+		}
+	}
 	for _, m := range attrRE.FindAllStringSubmatch(page, -1) {
 		// Attributes may show input syntax (given_name=Marko): marked so
 		// that field names there are not reported.
