@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 )
 
 //go:embed locales/*.json
@@ -32,6 +33,9 @@ const Default = "en"
 // Catalog maps language → key → message.
 type Catalog struct {
 	msgs map[string]map[string]string
+
+	reverseOnce sync.Once
+	reverse     map[string]string // English error message → err.* key
 }
 
 // Load reads the embedded catalogues and checks that English covers every
@@ -101,14 +105,28 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	return msg
 }
 
-// Lookup returns the message for key in lang (or English) and whether the
-// key exists at all.
+// Lookup returns lang's own message for key, without falling back to English.
 func (c *Catalog) Lookup(lang, key string) (string, bool) {
-	if msg, ok := c.msgs[lang][key]; ok {
-		return msg, true
-	}
-	msg, ok := c.msgs[Default][key]
+	msg, ok := c.msgs[lang][key]
 	return msg, ok
+}
+
+// TranslateError returns an error message in lang when msg is the English
+// message of an err.* key (errors.json: domain packages return English
+// messages), and msg unchanged otherwise.
+func (c *Catalog) TranslateError(lang, msg string) string {
+	c.reverseOnce.Do(func() {
+		c.reverse = map[string]string{}
+		for k, v := range c.msgs[Default] {
+			if strings.HasPrefix(k, "err.") {
+				c.reverse[v] = k
+			}
+		}
+	})
+	if k, ok := c.reverse[msg]; ok {
+		return c.T(lang, k)
+	}
+	return msg
 }
 
 // Has reports whether lang has a catalogue.

@@ -17,6 +17,12 @@ func TestCatalogues(t *testing.T) {
 	if got := c.T("en", "dash.entries", 3); got != "3 entries" {
 		t.Errorf("formatting: %q", got)
 	}
+	if got := c.TranslateError("sq", "this page does not exist"); got != c.T("sq", "err.notfound") || got == "this page does not exist" {
+		t.Errorf("error message: %q", got)
+	}
+	if got := c.TranslateError("sq", "some other error"); got != "some other error" {
+		t.Errorf("unknown error message: %q", got)
+	}
 	if got := c.T("en", "no.such.key"); got != "no.such.key" {
 		t.Errorf("unknown key: %q", got)
 	}

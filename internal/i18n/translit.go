@@ -52,6 +52,13 @@ func LatinToCyrillic(s string) string {
 	var b strings.Builder
 	last := 0
 	for _, loc := range protectedSpan.FindAllStringIndex(s, -1) {
+		if s[loc[0]] == '/' && loc[0] > 0 {
+			// "pogodak/bez pogotka" is a word pair, not a path: a path
+			// starts after a space or punctuation, not after a letter.
+			if r, _ := utf8.DecodeLastRuneInString(s[:loc[0]]); isWordRune(r) {
+				continue
+			}
+		}
 		b.WriteString(translitText(s[last:loc[0]]))
 		b.WriteString(s[loc[0]:loc[1]])
 		last = loc[1]
@@ -164,3 +171,7 @@ func isDigraphCap(w string) bool {
 	}
 	return false
 }
+
+// KeptInCyrillic reports whether a word stays in Latin script in Serbian
+// Cyrillic text: acronyms, codes such as H0 or SHA256, and product names.
+func KeptInCyrillic(w string) bool { return keepWords[w] || (isAcronym(w) && !cyrWords[w]) }

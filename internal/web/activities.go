@@ -307,21 +307,27 @@ func (s *Server) registerActivitiesUI() {
 }
 
 // actLabels are the code lists as slug → label maps for templates.
-func actLabels() map[string]map[string]string {
+func actLabels(tr func(list string, codes []directory.Code) []directory.Code) map[string]map[string]string {
 	m := map[string]map[string]string{}
 	for name, codes := range map[string][]directory.Code{"kind": activities.Kinds, "status": activities.Statuses, "theme": directory.Themes,
 		"decision": activities.Decisions, "eventKind": activities.EventKinds} {
 		m[name] = map[string]string{}
-		for _, c := range codes {
+		for _, c := range tr(name, codes) {
 			m[name][c.Slug] = c.Label
 		}
 	}
 	return m
 }
 
+// actVocabList names the catalogue vocabulary (voc.<list>.*) of a registry code list.
+var actVocabList = map[string]string{"kind": "actKind", "status": "actStatus", "theme": "theme", "decision": "decision", "eventKind": "eventKind"}
+
 func (s *Server) actPage(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data map[string]any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
-	data["L"] = actLabels()
+	tr := func(list string, codes []directory.Code) []directory.Code {
+		return s.vocab(r, actVocabList[list], codes)
+	}
+	data["L"] = actLabels(tr)
 	if _, ok := data["Retry"]; !ok {
 		data["Retry"] = map[string]map[string]string{}
 		// A failed submit of one of the page's forms, keyed by its action.
@@ -336,8 +342,8 @@ func (s *Server) actPage(w http.ResponseWriter, r *http.Request, status int, nam
 	data["CanEvent"] = auth.Can(p, auth.ActEventEdit)
 	data["CanVote"] = auth.Can(p, auth.ActRoundVote)
 	data["CanRound"] = auth.Can(p, auth.ActRoundManage)
-	data["Vocab"] = map[string]any{"kinds": activities.Kinds, "themes": directory.Themes, "decisions": activities.Decisions,
-		"eventKinds": activities.EventKinds, "currencies": activities.Currencies(), "participants": activities.Participants}
+	data["Vocab"] = map[string]any{"kinds": tr("kind", activities.Kinds), "themes": tr("theme", directory.Themes), "decisions": tr("decision", activities.Decisions),
+		"eventKinds": tr("eventKind", activities.EventKinds), "currencies": activities.Currencies(), "participants": activities.Participants}
 	if flash == "" {
 		if k := r.URL.Query().Get("ok"); k != "" && len(k) < 40 {
 			flash = s.d.Catalog.T(s.lang(r), "act.ok."+k)
@@ -594,6 +600,7 @@ func (s *Server) actStrategic(w http.ResponseWriter, r *http.Request) {
 			latest = &res
 		}
 	}
+	g.Themes = s.vocab(r, "theme", g.Themes)
 	// Charts: funding by theme (region), activities and funding by year.
 	themeTotals := make([]float64, len(g.Themes))
 	themeCounts := make([]float64, len(g.Themes))
@@ -614,7 +621,8 @@ func (s *Server) actStrategic(w http.ResponseWriter, r *http.Request) {
 		ya = append(ya, float64(y.Activities))
 		yp = append(yp, float64(y.Participants))
 	}
-	byYear := chartSpec{Type: "bar", Labels: yl, Series: []chartSeries{{Label: "EUR", Data: yf}, {Label: "Activities", Data: ya, Axis: "y2", Type: "line"}, {Label: "Participants", Data: yp, Axis: "y2", Type: "line"}}}
+	byYear := chartSpec{Type: "bar", Labels: yl, Series: []chartSeries{{Label: "EUR", Data: yf}, {Label: s.d.Catalog.T(s.lang(r), "act.activities"), Data: ya, Axis: "y2", Type: "line"},
+		{Label: s.d.Catalog.T(s.lang(r), "act.participants"), Data: yp, Axis: "y2", Type: "line"}}}
 	// Tile map.
 	maxF := 1.0
 	totals := map[string]*mapTile{}

@@ -105,7 +105,7 @@ func (s *Server) registerAssetRecovery() {
 
 // arChart turns dashboard rows of one currency into a chart: one series
 // per step, one bar group per country and year.
-func arChart(rows []assets.ValueRow, currency string) (string, []string) {
+func arChart(rows []assets.ValueRow, currency string, stepLabels map[string]string) (string, []string) {
 	var labels, currencies []string
 	for _, r := range rows {
 		if !slices.Contains(currencies, r.Currency) {
@@ -126,7 +126,7 @@ func arChart(rows []assets.ValueRow, currency string) (string, []string) {
 			}
 		}
 		if any {
-			series = append(series, chartSeries{Label: assets.StepLabels[st], Data: data})
+			series = append(series, chartSeries{Label: stepLabels[st], Data: data})
 		}
 	}
 	return jsonString(chartSpec{Type: "bar", Labels: labels, Series: series}), currencies
@@ -164,7 +164,8 @@ func (s *Server) renderAR(w http.ResponseWriter, r *http.Request, status int, fl
 	if cur == "" {
 		cur = "EUR"
 	}
-	chart, currencies := arChart(dash, cur)
+	stepLabels, kindLabels := s.labels(r, "ar.step.", assets.StepLabels), s.labels(r, "ar.kind.", assets.KindLabels)
+	chart, currencies := arChart(dash, cur, stepLabels)
 	if form == nil {
 		form = map[string]string{"currency": "EUR", "step": "traced"}
 	}
@@ -172,7 +173,7 @@ func (s *Server) renderAR(w http.ResponseWriter, r *http.Request, status int, fl
 		flash = s.d.Catalog.T(s.lang(r), "ar.ok."+ok)
 	}
 	data := map[string]any{"Assets": list, "Dashboard": dash, "Chart": chart, "Currency": cur, "Currencies": currencies, "Requests": reqs, "F": f,
-		"Kinds": assets.Kinds, "KindLabels": assets.KindLabels, "Steps": assets.Steps, "StepLabels": assets.StepLabels, "Purposes": assets.Purposes,
+		"Kinds": assets.Kinds, "KindLabels": kindLabels, "Steps": assets.Steps, "StepLabels": stepLabels, "Purposes": assets.Purposes,
 		"Peers": s.exchangeFormData(r)["Peers"], "Form": form, "Amount": assets.FormatAmount}
 	s.render(w, r, status, "ar", "ar.title", "nav.assetrecovery", data, flash, errMsg)
 }
@@ -210,7 +211,7 @@ func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int,
 	if form == nil {
 		form = map[string]string{}
 	}
-	s.render(w, r, status, "ar_asset", "ar.asset", "nav.assetrecovery", map[string]any{"A": x, "Next": next, "StepLabels": assets.StepLabels, "Form": form,
+	s.render(w, r, status, "ar_asset", "ar.asset", "nav.assetrecovery", map[string]any{"A": x, "Next": next, "StepLabels": s.labels(r, "ar.step.", assets.StepLabels), "KindLabels": s.labels(r, "ar.kind.", assets.KindLabels), "Form": form,
 		"Amount": assets.FormatAmount}, flash, errMsg)
 }
 

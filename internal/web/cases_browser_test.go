@@ -84,7 +84,7 @@ func TestBrowserHitNoHitRelease(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#release-form input[value=city]`)),
 		chromedp.Click(chromedp.CSS(`#release-send`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
-	if s := textOf(`#hit-state`); s != "released" {
+	if s := textOf(`#hit-state`); s != "Released" {
 		t.Fatalf("hit state %q", s)
 	}
 	logout()

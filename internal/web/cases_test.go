@@ -138,7 +138,7 @@ func TestCasesPages(t *testing.T) {
 		t.Fatalf("import wizard: %d %s", code, page)
 	}
 	code, page = post("/cases/search", url.Values{"kind": {"weapon"}, "serial": {"AB 12345"}, "purpose": {"test"}})
-	if code != 200 || !strings.Contains(page, "serial: exact") {
+	if code != 200 || !strings.Contains(page, "Serial number: exact") {
 		t.Fatalf("search page: %d", code)
 	}
 	for _, p := range []string{"/cases", "/cases/search", "/cases/queries", "/cases/hits", "/cases/import", "/cases/duplicates", "/cases/stats"} {

@@ -36,13 +36,13 @@ func (s *Server) registerDirectoryUI() {
 }
 
 // dirLabels are the code lists as slug → label maps for templates.
-func dirLabels() map[string]map[string]string {
+func dirLabels(tr func(list string, codes []directory.Code) []directory.Code) map[string]map[string]string {
 	m := map[string]map[string]string{}
 	for name, codes := range map[string][]directory.Code{"agencyType": directory.AgencyTypes, "role": directory.ContactRoles, "channel": directory.ChannelKinds,
 		"theme": directory.Themes, "mechKind": directory.MechanismKinds, "agrType": directory.AgreementTypes, "status": directory.Statuses,
 		"activity": directory.ActivityKinds, "countryKind": directory.CountryKinds} {
 		m[name] = map[string]string{}
-		for _, c := range codes {
+		for _, c := range tr(name, codes) {
 			m[name][c.Slug] = c.Label
 		}
 	}
@@ -53,11 +53,12 @@ func dirLabels() map[string]map[string]string {
 // node ID and whether the user may edit.
 func (s *Server) dirPage(w http.ResponseWriter, r *http.Request, status int, name, titleKey string, data map[string]any, flash, errMsg string) {
 	p := PrincipalFrom(r.Context())
-	data["L"] = dirLabels()
+	tr := func(list string, codes []directory.Code) []directory.Code { return s.vocab(r, list, codes) }
+	data["L"] = dirLabels(tr)
 	data["Node"] = s.d.Directory.Node()
 	data["CanEdit"] = auth.Can(p, auth.ActDirEdit)
-	data["Vocab"] = map[string][]directory.Code{"roles": directory.ContactRoles, "agencyTypes": directory.AgencyTypes, "themes": directory.Themes,
-		"agrTypes": directory.AgreementTypes, "statuses": directory.Statuses, "activities": directory.ActivityKinds}
+	data["Vocab"] = map[string][]directory.Code{"roles": tr("role", directory.ContactRoles), "agencyTypes": tr("agencyType", directory.AgencyTypes), "themes": tr("theme", directory.Themes),
+		"agrTypes": tr("agrType", directory.AgreementTypes), "statuses": tr("status", directory.Statuses), "activities": tr("activity", directory.ActivityKinds)}
 	s.render(w, r, status, name, titleKey, "nav.directory", data, flash, errMsg)
 }
 

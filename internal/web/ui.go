@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/base64"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -158,6 +159,24 @@ func (d pageData) TypeWords(typ string) string {
 	return typ
 }
 
+// L translates a code of a vocabulary, e.g. L "crime." "drugs", and shows
+// the fallback (e.g. the stored English name), or else the code itself, when
+// the vocabulary has no entry for it (free text).
+func (d pageData) L(prefix string, code any, fallback ...string) string {
+	c := fmt.Sprint(code)
+	if _, ok := d.cat.Lookup(i18n.Default, prefix+c); !ok {
+		if len(fallback) > 0 && fallback[0] != "" {
+			return fallback[0]
+		}
+		return c
+	}
+	return d.T(prefix + c)
+}
+
+// Err shows a message a domain package returns in English (an error, a
+// note) in the page's language when the errors catalogue has it.
+func (d pageData) Err(msg string) string { return d.cat.TranslateError(d.Lang, msg) }
+
 // Can reports whether the viewer's role allows an action, to show or hide controls.
 func (d pageData) Can(action string) bool { return auth.Can(d.P, auth.Action(action)) }
 
@@ -175,7 +194,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		errMsg = failed.Message
 	}
 	d := pageData{Lang: s.lang(r), Langs: i18n.Languages, P: p, NodeID: s.d.Node.ID, NodeName: s.d.Node.Name,
-		Version: s.d.Version, Flash: flash, Error: sentence(errMsg), Active: active, Data: data, Failed: failed, cat: s.d.Catalog}
+		Version: s.d.Version, Flash: flash, Error: sentence(s.errText(s.lang(r), errMsg)), Active: active, Data: data, Failed: failed, cat: s.d.Catalog}
 	d.Title = d.T(titleKey)
 	if r.Method == http.MethodGet {
 		// Path only: queries may hold search terms that do not belong in logs.
@@ -231,7 +250,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	p := problemFor(s.d.Logger, err, r.URL.Path)
-	s.render(w, r, p.Status, "error", "error.title", "", map[string]string{"Message": p.Detail}, "", "")
+	s.render(w, r, p.Status, "error", "error.title", "", map[string]string{"Message": s.errText(s.lang(r), p.Detail)}, "", "")
 }
 
 func (s *Server) registerUI() {
