@@ -142,9 +142,19 @@ func TestJITAcrossNodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The member sees the item at once: pending until the leader
+			// confirms it (or already confirmed, on a fast loopback).
+			if w := get(t, ba, amra, ws.ID); len(w.Evidence) == 0 && !slices.ContainsFunc(w.Pending, func(p jit.Pending) bool {
+				return p.Kind == jit.EvEvidenceAdd && strings.Contains(p.Summary, "Phone extraction")
+			}) {
+				t.Fatalf("the registered item is not shown as pending: %+v", w.Pending)
+			}
 			waitFor(t, "evidence at the leader and back at ba", func() bool {
 				return len(get(t, rs, ana, ws.ID).Evidence) == 1 && len(get(t, ba, amra, ws.ID).Evidence) == 1
 			})
+			if w := get(t, ba, amra, ws.ID); len(w.Pending) != 0 {
+				t.Fatalf("confirmed item still pending: %+v", w.Pending)
+			}
 			re := get(t, rs, ana, ws.ID).Evidence[0]
 			if re.ID != e.ID || re.CollectingParty != "ba" || re.Custodian != "ba" || re.GoverningLaw != "ba" || re.FileHere != "" || custodyActions(re) != "registered" || !re.ChainOK {
 				t.Fatalf("leader's register: %+v", re)

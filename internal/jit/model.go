@@ -220,6 +220,16 @@ type Rejection struct {
 	At     time.Time `json:"at"`
 }
 
+// Pending is a change this node sent to the leader node and that the
+// leader has not yet confirmed or refused.
+type Pending struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	Actor       string    `json:"actor"`
+	Summary     string    `json:"summary"`
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
 // WorkspaceSummary is a workspace in lists.
 type WorkspaceSummary struct {
 	ID         string    `json:"id"`
@@ -268,6 +278,7 @@ type Workspace struct {
 	Warnings       []Warning      `json:"warnings,omitempty"`
 	Exchange       []ExchangeItem `json:"exchange_plan,omitempty"`
 	Rejections     []Rejection    `json:"rejections,omitempty"`
+	Pending        []Pending      `json:"pending,omitempty" doc:"changes made here and sent to the leader node, not yet confirmed"`
 	Me             *Member        `json:"me,omitempty" doc:"the caller's membership"`
 }
 
@@ -390,4 +401,7 @@ type change struct {
 	Target    *Target       `json:"target,omitempty"`
 	Warning   *Warning      `json:"warning,omitempty"`
 	Exchange  *ExchangeItem `json:"exchange,omitempty"`
+	// Submission is the member's submission this change came from, so the
+	// member's node can clear it from its pending list.
+	Submission string `json:"submission,omitempty"`
 }

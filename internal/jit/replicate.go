@@ -92,6 +92,12 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 	if err := s.apply(ctx, tx, ev, ch); err != nil {
 		return err
 	}
+	if ch.Submission != "" {
+		// The leader confirmed a change made here: no longer pending.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM jit_pending WHERE id = ?`, ch.Submission); err != nil {
+			return err
+		}
+	}
 	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+itoa(ev.Seq)+" "+ev.Summary); err != nil {
 		return err
 	}
@@ -114,6 +120,7 @@ func (s *Service) handleSubmit(ctx context.Context, tx *store.Tx, in federation.
 	case sub.Kind == EvCreate || sub.Kind == EvWarning:
 		err = forbidden("jit.submit", "this change is made by the leader node only")
 	default:
+		sub.Data.Submission = sub.ID
 		_, err = s.commit(ctx, tx, sub.Workspace, sub.Actor, sub.Kind, sub.Data)
 	}
 	if err == nil {
@@ -145,6 +152,9 @@ func (s *Service) handleRejected(ctx context.Context, tx *store.Tx, in federatio
 	_, err := tx.ExecContext(ctx, `INSERT INTO jit_rejections (workspace_id, id, kind, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		r.Workspace, r.ID, clip(r.Kind, 40), clip(r.Actor, 200), clip(r.Reason, 1000), store.FormatTime(s.now()))
 	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM jit_pending WHERE id = ?`, r.ID); err != nil {
 		return err
 	}
 	return s.queueAudit(ctx, tx, Actor{Node: s.d.Node, Username: SystemUser}, "jit.refused", "jit/"+r.Workspace, r.Actor+" "+r.Kind+": "+r.Reason)

@@ -564,6 +564,21 @@ func (s *Service) loadFull(ctx context.Context, q store.Querier, w *Workspace) e
 		w.Warnings = append(w.Warnings, x)
 	}
 	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT id, kind, actor, summary, submitted_at FROM jit_pending WHERE workspace_id = ? ORDER BY submitted_at`, w.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var x Pending
+		var at string
+		if err := rows.Scan(&x.ID, &x.Kind, &x.Actor, &x.Summary, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		x.SubmittedAt = store.ParseTime(at)
+		w.Pending = append(w.Pending, x)
+	}
+	rows.Close()
 	rows, err = q.QueryContext(ctx, `SELECT id, kind, actor, reason, at FROM jit_rejections WHERE workspace_id = ? ORDER BY at DESC`, w.ID)
 	if err != nil {
 		return err
@@ -685,6 +700,11 @@ func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Acto
 		return TimelineEvent{}, errs.New(errs.Unavailable, "jit.propose", "this node has no federation to reach the leader node")
 	}
 	sub := Submission{ID: newID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
+	summary := summarize(ws, kind, ch)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO jit_pending (id, workspace_id, kind, actor, summary, submitted_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		sub.ID, wsID, kind, a.String(), clip(summary, 2000), store.FormatTime(s.now())); err != nil {
+		return TimelineEvent{}, err
+	}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: ws.LeaderNode, Type: TypeSubmit, Conversation: "jit/" + wsID,
 		Payload: sub, Summary: "jit " + wsID + " submit " + kind}); err != nil {
 		return TimelineEvent{}, err

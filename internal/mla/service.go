@@ -233,6 +233,10 @@ func (s *Service) clean(ctx context.Context, actor *auth.Principal, op string, i
 				return r, errs.Newf(errs.Invalid, op, "%s is not party to %s; choose another legal basis", c, a.Title)
 			}
 		}
+		today := directory.Day(s.d.Clock.Now().UTC().Format("2006-01-02"))
+		if a.StateBetween(countryOf(s.d.NodeID), countryOf(r.TargetNode), today) != directory.StateInForce {
+			return r, errs.Newf(errs.Invalid, op, "%s is not in force between %s and %s; choose another legal basis", a.Title, countryOf(s.d.NodeID), countryOf(r.TargetNode))
+		}
 		r.LegalBasis = a.Title
 		if a.ShortName != "" {
 			r.LegalBasis = a.ShortName + " — " + a.Title

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -138,23 +139,56 @@ func (s *Server) mlaList(w http.ResponseWriter, r *http.Request) {
 
 // mlaFormData offers the peers, the kinds and the agreements that can be
 // a legal basis (mutual legal assistance or extradition).
+// mlaTarget is a country a judicial request can go to: a peer node that is
+// a country (not a regional body), named as people know it.
+type mlaTarget struct {
+	Node, Code, Name string
+	// Bases are the agreements on legal assistance or extradition in force
+	// between this country and the requested one today.
+	Bases []directory.Agreement
+}
+
 func (s *Server) mlaFormData(r *http.Request, form map[string]string) map[string]any {
+	ctx := r.Context()
+	p := PrincipalFrom(ctx)
 	d := s.exchangeFormData(r)
-	var bases []directory.Agreement
-	if s.d.Directory != nil {
+	var targets []mlaTarget
+	if s.d.Directory != nil && s.d.Federation != nil {
+		peers := map[string]bool{}
+		if ps, err := s.d.Federation.Peers(ctx); err == nil {
+			for _, pe := range ps {
+				peers[pe.ID] = true
+			}
+		}
+		var agreements []directory.Agreement
 		for _, typ := range []string{"mla", "extradition"} {
-			as, err := s.d.Directory.Agreements(r.Context(), PrincipalFrom(r.Context()), "", typ)
+			as, err := s.d.Directory.Agreements(ctx, p, "", typ)
 			if err != nil {
 				continue
 			}
 			for _, a := range as {
-				if !slices.ContainsFunc(bases, func(b directory.Agreement) bool { return b.ID == a.ID }) {
-					bases = append(bases, a)
+				if !slices.ContainsFunc(agreements, func(b directory.Agreement) bool { return b.ID == a.ID }) {
+					agreements = append(agreements, a)
 				}
 			}
 		}
+		own := strings.ToUpper(s.d.Node.ID)
+		today := directory.Day(s.d.Clock.Now().UTC().Format("2006-01-02"))
+		countries, _ := s.d.Directory.Countries(ctx, p)
+		for _, c := range countries {
+			if c.Node == "" || !peers[c.Node] || c.Node == s.d.Node.ID {
+				continue
+			}
+			t := mlaTarget{Node: c.Node, Code: c.Code, Name: c.Name}
+			for _, a := range agreements {
+				if a.StateBetween(own, c.Code, today) == directory.StateInForce {
+					t.Bases = append(t.Bases, a)
+				}
+			}
+			targets = append(targets, t)
+		}
 	}
-	d["Bases"], d["Kinds"], d["KindLabels"], d["Form"] = bases, mla.Kinds, mla.KindLabels, form
+	d["Targets"], d["Kinds"], d["KindLabels"], d["Form"] = targets, mla.Kinds, mla.KindLabels, form
 	return d
 }
 
@@ -208,7 +242,24 @@ func (s *Server) mlaPrint(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "mla_print", "mla.request", "nav.mla", map[string]any{"R": req}, "", "")
+	// The printout names people and agencies, not accounts and codes.
+	data := map[string]any{"R": req, "AgencyName": req.Agency, "SignerName": req.SignedBy,
+		"From": strings.ToUpper(req.OriginNode), "To": strings.ToUpper(req.TargetNode)}
+	if s.d.Directory != nil {
+		if as, err := s.d.Directory.Agencies(ctx, PrincipalFrom(ctx), directory.AgencyFilter{Country: strings.ToUpper(s.d.Node.ID)}); err == nil {
+			for _, a := range as {
+				if a.Code == req.Agency {
+					data["AgencyName"] = a.Name
+				}
+			}
+		}
+	}
+	if req.Direction == mla.Outgoing && req.SignedBy != "" {
+		if u, err := s.d.Auth.UserByName(ctx, req.SignedBy); err == nil && u.DisplayName != "" {
+			data["SignerName"] = u.DisplayName
+		}
+	}
+	s.render(w, r, http.StatusOK, "mla_print", "mla.request", "nav.mla", data, "", "")
 }
 
 func (s *Server) mlaAfter(w http.ResponseWriter, r *http.Request, err error, ok string) {
@@ -226,6 +277,11 @@ func (s *Server) mlaAfterForm(w http.ResponseWriter, r *http.Request, form strin
 }
 
 func (s *Server) mlaSend(w http.ResponseWriter, r *http.Request) {
+	// Signing is a prosecutor's act: the form asks for an explicit confirmation.
+	if err := needField(r.PostFormValue("confirm"), "confirm", "mla.send.confirm.needed"); err != nil {
+		s.mlaAfterForm(w, r, "send", err, "")
+		return
+	}
 	_, err := s.d.MLA.Send(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id"))
 	s.mlaAfter(w, r, err, "sent")
 }

@@ -67,7 +67,17 @@ func TestMLAPagesAndRoles(t *testing.T) {
 		t.Fatalf("police send: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+	// Signing needs the prosecutor's explicit confirmation.
 	resp, _ = pros.PostForm(rs.URL+"/mla/requests/"+id+"/send", url.Values{"csrf_token": {prosCSRF}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unconfirmed send: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+	resp, _ = pros.Get(rs.URL + resp.Header.Get("Location"))
+	if b := body(t, resp); !strings.Contains(b, `data-status="draft"`) || !strings.Contains(b, "Confirm that you have checked the request") {
+		t.Fatalf("detail after an unconfirmed send: %s", b)
+	}
+	resp, _ = pros.PostForm(rs.URL+"/mla/requests/"+id+"/send", url.Values{"csrf_token": {prosCSRF}, "confirm": {"1"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("prosecutor send: %d %s", resp.StatusCode, body(t, resp))
 	}
