@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
 )
 
 // registerCases adds the joint operational database's UI pages and API operations.
@@ -533,11 +534,68 @@ func (s *Server) renderSearch(w http.ResponseWriter, r *http.Request, status int
 	if form == nil {
 		form = map[string]string{"kind": "person"}
 	}
-	s.render(w, r, status, "cases_search", "cases.search", "nav.cases", s.casesCommon(r, map[string]any{"Form": form, "Results": results, "Searched": searched, "Peers": peers}), "", errMsg)
+	kind, ok := entity.ParseKind(form["kind"])
+	if !ok {
+		kind, form["kind"] = entity.KindPerson, "person"
+	}
+	// Only the chosen kind's fields are asked for, in the order people
+	// fill them in.
+	var fields []probeField
+	for _, f := range probeFormFields {
+		if slices.Contains(cases.KindFields(kind), f) {
+			fields = append(fields, probeField{Name: f, Value: form[f]})
+		}
+	}
+	s.render(w, r, status, "cases_search", "cases.search", "nav.cases", s.casesCommon(r, map[string]any{"Form": form, "Results": results, "Searched": searched,
+		"Peers": s.queryPeers(ctx, peers), "Fields": fields}), "", errMsg)
+}
+
+// probeField is one input of a search form.
+type probeField struct{ Name, Value string }
+
+// queryPeer is a node a hit/no-hit query can go to, named as people know
+// it; the region's countries are ticked by default.
+type queryPeer struct {
+	ID, Code string
+	Country  bool
+}
+
+func (s *Server) queryPeers(ctx context.Context, peers any) []queryPeer {
+	ps, _ := peers.([]federation.Peer)
+	if len(ps) == 0 {
+		return nil
+	}
+	byNode := map[string]string{}
+	if s.d.Directory != nil {
+		if cs, err := s.d.Directory.Countries(ctx, PrincipalFrom(ctx)); err == nil {
+			for _, c := range cs {
+				// A state, not one of its entities (BA, not BA-SRP).
+				if c.Node != "" && (byNode[c.Node] == "" || !strings.Contains(c.Code, "-")) {
+					byNode[c.Node] = c.Code
+				}
+			}
+		}
+	}
+	out := make([]queryPeer, 0, len(ps))
+	for _, p := range ps {
+		if p.Suspended {
+			continue
+		}
+		code, ok := byNode[p.ID]
+		if !ok {
+			code = strings.ToUpper(p.ID)
+		}
+		out = append(out, queryPeer{ID: p.ID, Code: code, Country: ok})
+	}
+	return out
 }
 
 func (s *Server) casesSearchPage(w http.ResponseWriter, r *http.Request) {
-	s.renderSearch(w, r, http.StatusOK, nil, nil, false, "")
+	var form map[string]string
+	if k := r.URL.Query().Get("kind"); k != "" {
+		form = map[string]string{"kind": k}
+	}
+	s.renderSearch(w, r, http.StatusOK, form, nil, false, "")
 }
 
 var probeFormFields = []string{"given_name", "family_name", "full_name", "date_of_birth", "personal_id", "nationality", "plate", "vin", "number", "iban", "serial", "name", "reg_no"}

@@ -50,11 +50,28 @@ func TestBrowserHitNoHitRelease(t *testing.T) {
 	}
 
 	login(rs.URL, "officer")
-	do(chromedp.Navigate(rs.URL+"/cases/search"),
-		chromedp.WaitVisible(chromedp.CSS(`#hit-query-send`)),
+	do(chromedp.Navigate(rs.URL+"/cases/search"), chromedp.WaitVisible(chromedp.CSS(`#hit-query-send`)))
+	// The form asks only for the chosen kind's fields, each with its own id
+	// and a translated label; the region's countries are ticked by name.
+	form := textOf(`#hit-query`)
+	if !strings.Contains(form, "Date of birth") || strings.Contains(form, "Registration plate") || strings.Contains(form, "given_name") || !strings.Contains(form, "Bosnia and Herzegovina") {
+		t.Fatalf("query form for a person: %q", form)
+	}
+	ids, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id); return ids.length === new Set(ids).size; })()`))
+	if err != nil || !ids {
+		t.Fatalf("element ids are not distinct (%v)", err)
+	}
+	ticked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#hit-query input[name=peer][value=ba]').checked`))
+	if err != nil || !ticked {
+		t.Fatalf("Bosnia and Herzegovina is not preselected (%v)", err)
+	}
+	do(chromedp.SetValue(chromedp.CSS(`#kind-choose`), "vehicle"), chromedp.Click(chromedp.CSS(`#kind-show`)), chromedp.WaitVisible(chromedp.CSS(`#q-plate`)))
+	if form := textOf(`#hit-query`); strings.Contains(form, "Date of birth") {
+		t.Fatalf("vehicle form asks for a date of birth: %q", form)
+	}
+	do(chromedp.SetValue(chromedp.CSS(`#kind-choose`), "person"), chromedp.Click(chromedp.CSS(`#kind-show`)), chromedp.WaitVisible(chromedp.CSS(`#q-full_name`)),
 		chromedp.SendKeys(chromedp.CSS(`#hit-query input[name=full_name]`), "Драган Шарић"),
 		chromedp.SendKeys(chromedp.CSS(`#hit-query input[name=date_of_birth]`), "14.09.1977"),
-		chromedp.Click(chromedp.CSS(`#hit-query input[name=peer][value=ba]`)),
 		chromedp.SendKeys(chromedp.CSS(`#q-purpose`), "identify driver of seized lorry"),
 		chromedp.SendKeys(chromedp.CSS(`#q-case`), "RS-KT-12/2026"),
 		chromedp.Click(chromedp.CSS(`#hit-query-send`)),

@@ -176,7 +176,7 @@ func (s *Server) mlaFormData(r *http.Request, form map[string]string) map[string
 		today := directory.Day(s.d.Clock.Now().UTC().Format("2006-01-02"))
 		countries, _ := s.d.Directory.Countries(ctx, p)
 		for _, c := range countries {
-			if c.Node == "" || !peers[c.Node] || c.Node == s.d.Node.ID {
+			if c.Node == "" || !peers[c.Node] || c.Node == s.d.Node.ID || strings.Contains(c.Code, "-") { // states, not their entities
 				continue
 			}
 			t := mlaTarget{Node: c.Node, Code: c.Code, Name: c.Name}
