@@ -158,7 +158,7 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	e := Event{ID: newID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Kind: k, ActivityID: strings.TrimSpace(in.ActivityID), StartDate: in.StartDate,
+	e := Event{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Kind: k, ActivityID: strings.TrimSpace(in.ActivityID), StartDate: in.StartDate,
 		EndDate: in.EndDate, Country: in.Country, City: strings.TrimSpace(in.City), Themes: themes, Description: in.Description,
 		Participants: in.Participants, Materials: in.Materials, ContactName: strings.TrimSpace(in.ContactName), ContactEmail: strings.TrimSpace(in.ContactEmail),
 		CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
@@ -298,7 +298,7 @@ func (s *Service) CreatePractice(ctx context.Context, p *auth.Principal, in Prac
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	x := Practice{ID: newID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Summary: in.Summary, Language: in.Language, Themes: themes,
+	x := Practice{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Summary: in.Summary, Language: in.Language, Themes: themes,
 		Link: strings.TrimSpace(in.Link), EventID: strings.TrimSpace(in.EventID), CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := writePractice(ctx, tx, x, true); err != nil {

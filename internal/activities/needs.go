@@ -117,7 +117,7 @@ func (s *Service) CreateNeed(ctx context.Context, p *auth.Principal, in NeedInpu
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	n := Need{ID: newID(), OwnerNode: s.d.Node, Version: 1, Country: in.Country, Agency: in.Agency, Theme: in.Theme, Priority: in.Priority,
+	n := Need{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Country: in.Country, Agency: in.Agency, Theme: in.Theme, Priority: in.Priority,
 		Title: in.Title, Description: in.Description, Status: in.Status, CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := writeNeed(ctx, tx, n, true); err != nil {

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -59,8 +57,6 @@ func New(d Deps) *Service {
 
 // Node is the ID of the node the registry belongs to.
 func (s *Service) Node() string { return s.d.Node }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func actorOf(p *auth.Principal) (string, string) {
 	if p == nil {
@@ -437,7 +433,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (Acti
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	a := fromInput(Activity{ID: newID(), OwnerNode: s.d.Node, Version: 1, Status: "draft", CreatedAt: now, CreatedBy: by}, in)
+	a := fromInput(Activity{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Status: "draft", CreatedAt: now, CreatedBy: by}, in)
 	a.UpdatedAt, a.UpdatedBy = now, by
 	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error { return writeActivity(ctx, tx, a, true) }); err != nil {
 		return Activity{}, dbErr(op, err)

@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
@@ -114,8 +112,6 @@ type StepInput struct {
 	SkipReason  string `json:"skip_reason,omitempty" maxLength:"2000" doc:"required when a freeze or seizure (before confiscation) or a confiscation (before management, disposal or return) is not on record"`
 	Note        string `json:"note,omitempty" maxLength:"2000"`
 }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func textField(op, name, v string, max int, required bool) (string, error) {
 	v = strings.TrimSpace(v)
@@ -254,8 +250,8 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 		a.CaseRef = c.Case.Reference
 	}
 	now := s.d.Clock.Now()
-	a.ID, a.Step, a.Agency, a.CreatedBy, a.CreatedAt, a.UpdatedAt = newID(), st.Step, actor.Agency, actor.Username, now, now
-	st.ID, st.RecordedBy, st.RecordedAt = newID(), actor.Username, now
+	a.ID, a.Step, a.Agency, a.CreatedBy, a.CreatedAt, a.UpdatedAt = store.NewID(), st.Step, actor.Agency, actor.Username, now, now
+	st.ID, st.RecordedBy, st.RecordedAt = store.NewID(), actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ar_assets (id, kind, description, identifier, country, person, case_ref, value_cents, currency, step, agency, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Kind, a.Description, a.Identifier, a.Country, a.Person, a.CaseRef, a.ValueCents, a.Currency, a.Step,
@@ -308,7 +304,7 @@ func (s *Service) RecordStep(ctx context.Context, actor *auth.Principal, assetID
 		return Asset{}, errs.Newf(errs.Invalid, op, "the date %s is before the previous step (%s)", st.Date, last)
 	}
 	now := s.d.Clock.Now()
-	st.ID, st.RecordedBy, st.RecordedAt = newID(), actor.Username, now
+	st.ID, st.RecordedBy, st.RecordedAt = store.NewID(), actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE ar_assets SET step = ?, updated_at = ? WHERE id = ? AND step = ?`, st.Step, store.FormatTime(now), a.ID, a.Step)
 		if err != nil {

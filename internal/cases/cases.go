@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -65,8 +63,6 @@ func New(d Deps) *Service {
 	}
 	return &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
 }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func (s *Service) now() time.Time { return s.d.Clock.Now() }
 

@@ -182,7 +182,7 @@ func (s *Service) createCase(ctx context.Context, tx *store.Tx, p *auth.Principa
 	if p != nil {
 		by = p.Username
 	}
-	c := Case{ID: newID(), Reference: in.Reference, Title: in.Title, CrimeArea: in.CrimeArea, Status: in.Status, OpenedOn: in.OpenedOn,
+	c := Case{ID: store.NewID(), Reference: in.Reference, Title: in.Title, CrimeArea: in.CrimeArea, Status: in.Status, OpenedOn: in.OpenedOn,
 		ClosedOn: in.ClosedOn, Places: nz(in.Places), ModusOperandi: in.ModusOperandi, Route: nz(in.Route), Links: nz(in.Links), CreatedBy: by,
 		CreatedAt: now, UpdatedAt: now}
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases_cases (id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at)
@@ -541,7 +541,7 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 	if p != nil {
 		by = p.Username
 	}
-	e := Entity{ID: newID(), Kind: string(kind), Label: label(kind, in.Fields), Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+	e := Entity{ID: store.NewID(), Kind: string(kind), Label: label(kind, in.Fields), Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
 	if e.Source == "" {
 		e.Source = "user:" + by
 	}
@@ -746,7 +746,7 @@ func (s *Service) Relate(ctx context.Context, p *auth.Principal, in RelationInpu
 	if in.From == in.To {
 		return Relation{}, errs.New(errs.Invalid, op, "an entity cannot be related to itself")
 	}
-	r := Relation{ID: newID(), From: in.From, To: in.To, Type: in.Type, Note: clip(in.Note, 1000), CreatedAt: s.now()}
+	r := Relation{ID: store.NewID(), From: in.From, To: in.To, Type: in.Type, Note: clip(in.Note, 1000), CreatedAt: s.now()}
 	created := false
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error

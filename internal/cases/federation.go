@@ -235,7 +235,7 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 		}
 		items[i] = QueryItem{N: i + 1, Probe: Probe{Kind: string(kind), Fields: f}}
 	}
-	q := OutQuery{ID: newID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
+	q := OutQuery{ID: store.NewID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
 		CreatedAt: s.now(), Results: []PeerResult{}, Releases: []Release{}, Pending: peers}
 	// Audit first: a search that cannot be logged must not happen.
 	if err := s.record(ctx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,

@@ -452,7 +452,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if opt.DryRun {
 		return rep, s.record(ctx, entry(p, "cases.import.dryrun", "import/"+rep.SHA256[:16], "", reportDetail(rep)))
 	}
-	rep.ID = newID()
+	rep.ID = store.NewID()
 	by := ""
 	if p != nil {
 		by = p.Username
@@ -603,7 +603,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 						row.err = &RejectedRow{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
 						continue
 					}
-					r := Relation{ID: newID(), From: from, To: to, Type: row.relation.typ, Note: clip(row.relation.note, 1000), CreatedAt: s.now()}
+					r := Relation{ID: store.NewID(), From: from, To: to, Type: row.relation.typ, Note: clip(row.relation.note, 1000), CreatedAt: s.now()}
 					created, err := s.relate(ctx, tx, &r)
 					if err != nil {
 						return err
@@ -665,7 +665,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 						b.WriteString(", ")
 					}
 					b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)")
-					args = append(args, next, newID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
+					args = append(args, next, store.NewID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
 						fingerprint(entity.KindPerson, in.Fields, nil), source, by, now)
 					items[next] = s.indexItem(next, entity.KindPerson, in.Fields, nil)
 				}

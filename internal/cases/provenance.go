@@ -173,7 +173,7 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 	if in.Markings == nil {
 		mk = []byte("{}")
 	}
-	pr := Provenance{ID: newID(), SourceNode: in.SourceNode, SourceAgency: in.SourceAgency, ThreadID: in.ThreadID, MessageID: in.MessageID,
+	pr := Provenance{ID: store.NewID(), SourceNode: in.SourceNode, SourceAgency: in.SourceAgency, ThreadID: in.ThreadID, MessageID: in.MessageID,
 		EntityIndex: in.EntityIndex, SentAt: in.SentAt, Markings: mk, MarkingLabel: in.MarkingLabel,
 		Original: ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
 		Unmapped: unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}

@@ -164,7 +164,7 @@ func (s *Service) CreateAgency(ctx context.Context, p *auth.Principal, in Agency
 		if err := s.duplicateAgency(ctx, tx, op, in, ""); err != nil {
 			return err
 		}
-		id = newID()
+		id = store.NewID()
 		return s.insertAgency(ctx, tx, id, s.node, in, "", actorName(p))
 	})
 	if err != nil {

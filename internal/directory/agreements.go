@@ -230,7 +230,7 @@ func (s *Service) CreateAgreement(ctx context.Context, p *auth.Principal, in Agr
 	if err := auth.Authorize(p, auth.ActDirEdit); err != nil {
 		return Agreement{}, err
 	}
-	id := newID()
+	id := store.NewID()
 	var c cleanedAgreement
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error

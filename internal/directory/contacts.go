@@ -233,7 +233,7 @@ func (s *Service) CreateContactPoint(ctx context.Context, p *auth.Principal, in 
 		if err := s.checkContactOwnership(ctx, tx, op, in); err != nil {
 			return err
 		}
-		id = newID()
+		id = store.NewID()
 		return s.insertContact(ctx, tx, id, s.node, in, "", actorName(p))
 	})
 	if err != nil {

@@ -95,8 +95,6 @@ type Meta struct {
 // Editable reports whether administrators of node may change the record.
 func (m Meta) Editable(node string) bool { return m.OwnerNode == node }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // seedID derives the same ID for a seed record on every node, so peers
 // agree on identities without coordination.
 func seedID(kind, key string) string {

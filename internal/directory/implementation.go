@@ -162,7 +162,7 @@ func (s *Service) AddActivity(ctx context.Context, p *auth.Principal, subjectKin
 	if in.Note, err = text(op, "note", in.Note, 1000, false); err != nil {
 		return Activity{}, err
 	}
-	a := Activity{ID: newID(), SubjectKind: subjectKind, SubjectID: realID, Kind: k, Count: in.Count, OccurredOn: day, Note: in.Note,
+	a := Activity{ID: store.NewID(), SubjectKind: subjectKind, SubjectID: realID, Kind: k, Count: in.Count, OccurredOn: day, Note: in.Note,
 		OwnerNode: s.node, CreatedBy: actorName(p), CreatedAt: s.clock.Now()}
 	if _, err := s.st.ExecContext(ctx, `INSERT INTO dir_activity (id, owner_node, subject_kind, subject_id, kind, count, occurred_on, note, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'manual', ?, ?)`,
 		a.ID, a.OwnerNode, a.SubjectKind, a.SubjectID, a.Kind, a.Count, string(a.OccurredOn), a.Note, a.CreatedBy, store.FormatTime(a.CreatedAt)); err != nil {

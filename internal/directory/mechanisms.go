@@ -149,7 +149,7 @@ func (s *Service) CreateMechanism(ctx context.Context, p *auth.Principal, in Mec
 	if err := auth.Authorize(p, auth.ActDirEdit); err != nil {
 		return Mechanism{}, err
 	}
-	id := newID()
+	id := store.NewID()
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if in, err = s.cleanMechanism(ctx, tx, op, in); err != nil {

@@ -350,7 +350,7 @@ type ExchangeNotification struct {
 // holders of a role (at any agency when agency is empty), or both.
 func (s *Service) notify(ctx context.Context, tx *store.Tx, agency, role, threadID, kind, text string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO ex_notifications (id, agency, role, thread_id, kind, text, created_at, mailed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), agency, role, threadID, kind, text, store.FormatTime(s.d.Clock.Now()), store.BoolInt(s.d.Mailer == nil))
+		store.NewID(), agency, role, threadID, kind, text, store.FormatTime(s.d.Clock.Now()), store.BoolInt(s.d.Mailer == nil))
 	return err
 }
 

@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -230,7 +228,7 @@ func (s *Service) CheckAttachment(op string, u AttachmentUpload) (MessageAttachm
 		return MessageAttachment{}, &errs.E{Kind: errs.Invalid, Op: op, Code: "attachment-type", Msg: "attachment " + quote(name) + ": the content is not a " + strings.TrimPrefix(ext, ".") + " file"}
 	}
 	sum := sha256.Sum256(u.Data)
-	return MessageAttachment{ID: newID(), Name: name, ContentType: strings.Split(got, ";")[0], Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Data: u.Data}, nil
+	return MessageAttachment{ID: store.NewID(), Name: name, ContentType: strings.Split(got, ";")[0], Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Data: u.Data}, nil
 }
 
 func humanBytes(n int64) string {
@@ -249,8 +247,6 @@ func itoa(n int64) string {
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func cleanList(in []string, lower bool) []string {
 	var out []string
@@ -287,7 +283,7 @@ func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body stri
 	if len(ups) > s.cfg.MaxAttachments {
 		return Message{}, errs.Newf(errs.Invalid, op, "at most %d attachments per message", s.cfg.MaxAttachments)
 	}
-	msg := Message{ID: newID(), Kind: kind, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
+	msg := Message{ID: store.NewID(), Kind: kind, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
 		Markings: m, Entities: es, Attachments: []MessageAttachment{}, CreatedAt: s.d.Clock.Now()}
 	for _, u := range ups {
 		a, err := s.CheckAttachment(op, u)
@@ -382,7 +378,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor *auth.Princip
 		return Thread{}, err
 	}
 	now := msg.CreatedAt
-	t := Thread{ID: newID(), Subject: in.Subject, CrimeArea: in.CrimeArea, Priority: in.Priority, DatabaseInfo: in.DatabaseInfo,
+	t := Thread{ID: store.NewID(), Subject: in.Subject, CrimeArea: in.CrimeArea, Priority: in.Priority, DatabaseInfo: in.DatabaseInfo,
 		CaseRefs: refs, Parties: append([]string{s.d.NodeID}, parties...), OriginNode: s.d.NodeID, OriginAgency: actor.Agency,
 		Agency: actor.Agency, Status: StatusOpen, CreatedBy: actor.Username, CreatedAt: now, UpdatedAt: now,
 		DeadlineAt: s.Deadline(now, in.Priority, in.DatabaseInfo), ReviewAt: now.Add(s.cfg.Retention)}
@@ -612,7 +608,7 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 	if n := strings.TrimSpace(in.Note); n != "" {
 		body = n + "\n\n--- forwarded message from " + orig.Node + " / " + orig.Agency + " ---\n" + orig.Body
 	}
-	msg := Message{ID: newID(), ThreadID: t.ID, Kind: KindForward, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
+	msg := Message{ID: store.NewID(), ThreadID: t.ID, Kind: KindForward, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
 		Markings: orig.Markings, MarkingLabel: orig.Markings.Label(), Entities: orig.Entities, Attachments: []MessageAttachment{},
 		ForwardedFrom: orig.ID, Permission: in.Permission, Recipients: []string{to}, CreatedAt: s.d.Clock.Now()}
 	atts, err := s.attachments(ctx, orig.ID, true)
@@ -620,7 +616,7 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 		return Message{}, err
 	}
 	for _, a := range atts {
-		a.ID = newID()
+		a.ID = store.NewID()
 		msg.Attachments = append(msg.Attachments, a)
 	}
 	// The third party sees a thread between itself and this node only.
@@ -815,7 +811,7 @@ func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threa
 	ej, _ := json.Marshal(e)
 	pj, _ := json.Marshal(prov)
 	now := s.d.Clock.Now()
-	im := EntityImport{ID: newID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
+	im := EntityImport{ID: store.NewID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
 		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)

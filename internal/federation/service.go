@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -331,7 +329,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 	if len(payload) > MaxPayloadBytes {
 		return "", errs.New(errs.TooLarge, op, "the message is too large to send")
 	}
-	id := uuid.Must(uuid.NewV7()).String()
+	id := store.NewID()
 	if m.Conversation == "" {
 		m.Conversation = id
 	}

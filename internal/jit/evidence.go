@@ -67,7 +67,7 @@ func (s *Service) RegisterEvidence(ctx context.Context, p *auth.Principal, wsID 
 	if err := s.authorize(ctx, p, auth.ActJITEvidence, "jit/"+wsID); err != nil {
 		return Evidence{}, err
 	}
-	e := Evidence{ID: newID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Origin: clip(in.Origin, 1000),
+	e := Evidence{ID: store.NewID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Origin: clip(in.Origin, 1000),
 		CollectingParty: strings.ToLower(strings.TrimSpace(in.CollectingParty)), LegalBasis: clip(in.LegalBasis, 1000),
 		GoverningLaw: strings.ToLower(strings.TrimSpace(in.GoverningLaw)), FileName: clip(baseName(in.FileName), 255), ContentType: clip(in.ContentType, 100)}
 	switch {

@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
 )
 
 var errSQLNoRows = sql.ErrNoRows
@@ -27,7 +28,7 @@ var personFields = []string{match.ColGiven, match.ColFamily, match.ColFull, matc
 var locationFields = []string{"address", "city", "country"}
 
 func cleanTarget(op string, in TargetInput) (Target, error) {
-	t := Target{ID: newID(), Kind: strings.ToLower(strings.TrimSpace(in.Kind)), Fields: map[string]string{}}
+	t := Target{ID: store.NewID(), Kind: strings.ToLower(strings.TrimSpace(in.Kind)), Fields: map[string]string{}}
 	var allowed []string
 	switch t.Kind {
 	case "person":
@@ -85,7 +86,7 @@ func (s *Service) AddTarget(ctx context.Context, p *auth.Principal, wsID string,
 
 // AddExchange adds a line to the exchange plan; every party agrees again.
 func (s *Service) AddExchange(ctx context.Context, p *auth.Principal, wsID string, in ExchangeInput) (TimelineEvent, error) {
-	x := ExchangeItem{ID: newID(), What: clip(in.What, 1000), From: strings.ToLower(strings.TrimSpace(in.From)), To: strings.ToLower(strings.TrimSpace(in.To)),
+	x := ExchangeItem{ID: store.NewID(), What: clip(in.What, 1000), From: strings.ToLower(strings.TrimSpace(in.From)), To: strings.ToLower(strings.TrimSpace(in.To)),
 		Channel: clip(in.Channel, 200), Schedule: clip(in.Schedule, 200)}
 	if x.What == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.AddExchange", "say what is to be exchanged")
@@ -119,7 +120,7 @@ func (s *Service) deconflict(ctx context.Context, ws *Workspace, t Target) []War
 				continue
 			}
 		}
-		out = append(out, Warning{ID: newID(), TargetA: o.ID, TargetB: t.ID, NodeA: o.Node, NodeB: t.Node, Kind: t.Kind, Score: score,
+		out = append(out, Warning{ID: store.NewID(), TargetA: o.ID, TargetB: t.ID, NodeA: o.Node, NodeB: t.Node, Kind: t.Kind, Score: score,
 			Explanation: o.Label + " (" + o.Node + ") ~ " + t.Label + " (" + t.Node + "): " + why})
 	}
 	return out

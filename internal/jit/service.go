@@ -20,8 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -113,8 +111,6 @@ func (s *Service) Node() string { return s.d.Node }
 
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func (s *Service) now() time.Time { return s.d.Clock.Now().UTC().Truncate(time.Millisecond) }
 

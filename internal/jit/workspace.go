@@ -145,7 +145,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 }
 
 func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (Workspace, []Task, error) {
-	ws := Workspace{ID: newID(), Kind: in.Kind, LeaderNode: s.d.Node, PlanStatus: PlanDraft, PlanVersion: 1}
+	ws := Workspace{ID: store.NewID(), Kind: in.Kind, LeaderNode: s.d.Node, PlanStatus: PlanDraft, PlanVersion: 1}
 	if ws.Kind == "" {
 		ws.Kind = KindJIT
 	}
@@ -233,7 +233,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 		if err := addParty(m.Node); err != nil {
 			return ws, nil, err
 		}
-		m.ID = newID()
+		m.ID = store.NewID()
 		ws.Members = append(ws.Members, m)
 	}
 	if leaders != 1 {
@@ -256,7 +256,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 }
 
 func cleanTask(op string, ws *Workspace, in TaskInput) (Task, error) {
-	t := Task{ID: newID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Status: TaskOpen}
+	t := Task{ID: store.NewID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Status: TaskOpen}
 	if t.Title == "" {
 		return t, errs.New(errs.Invalid, op, "a task needs a title")
 	}
@@ -684,7 +684,7 @@ func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Acto
 	if s.d.Fed == nil {
 		return TimelineEvent{}, errs.New(errs.Unavailable, "jit.propose", "this node has no federation to reach the leader node")
 	}
-	sub := Submission{ID: newID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
+	sub := Submission{ID: store.NewID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: ws.LeaderNode, Type: TypeSubmit, Conversation: "jit/" + wsID,
 		Payload: sub, Summary: "jit " + wsID + " submit " + kind}); err != nil {
 		return TimelineEvent{}, err
@@ -725,7 +725,7 @@ func (s *Service) AddMember(ctx context.Context, p *auth.Principal, wsID string,
 			return TimelineEvent{}, errs.Newf(errs.Invalid, "jit.AddMember", "%s is not an active peer of this node", m.Node)
 		}
 	}
-	m.ID = newID()
+	m.ID = store.NewID()
 	return s.change(ctx, p, auth.ActJITManage, wsID, EvMemberAdd, change{Member: &m})
 }
 
@@ -773,7 +773,7 @@ func (s *Service) PostMessage(ctx context.Context, p *auth.Principal, wsID, body
 	if body == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.PostMessage", "the message is empty")
 	}
-	return s.change(ctx, p, auth.ActJITEdit, wsID, EvMessage, change{Message: &TeamMessage{ID: newID(), Body: body}})
+	return s.change(ctx, p, auth.ActJITEdit, wsID, EvMessage, change{Message: &TeamMessage{ID: store.NewID(), Body: body}})
 }
 
 // LinkCase links a national case of the caller's node.

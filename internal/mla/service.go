@@ -13,8 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -113,8 +111,6 @@ type Change struct {
 	Reason string `json:"reason,omitempty" maxLength:"4000" doc:"required for refused and for withdrawing a sent request"`
 	Note   string `json:"note,omitempty" maxLength:"20000" doc:"answer or results given with the change"`
 }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func errInvalid(msg string) error { return errs.New(errs.Invalid, "mla", msg) }
 
@@ -265,7 +261,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in Draft) (
 		return Request{}, err
 	}
 	now := s.d.Clock.Now()
-	r.ID, r.Direction, r.OriginNode, r.Status = newID(), Outgoing, s.d.NodeID, StatusDraft
+	r.ID, r.Direction, r.OriginNode, r.Status = store.NewID(), Outgoing, s.d.NodeID, StatusDraft
 	r.Agency, r.CreatedBy, r.CreatedAt, r.UpdatedAt = actor.Agency, actor.Username, now, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertRequest(ctx, tx, r); err != nil {
@@ -622,7 +618,7 @@ func (s *Service) event(ctx context.Context, tx *store.Tx, id, actor, kind, stat
 
 func (s *Service) eventAt(ctx context.Context, tx *store.Tx, id string, at time.Time, node, actor, kind, status, note string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO mla_events (id, request_id, at, node, actor, kind, status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), id, store.FormatTime(at), node, actor, kind, status, note)
+		store.NewID(), id, store.FormatTime(at), node, actor, kind, status, note)
 	return err
 }
 
