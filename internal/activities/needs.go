@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Need is a need declared by a beneficiary country: what an agency lacks
@@ -69,7 +70,7 @@ func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedI
 	var node string
 	err := s.d.Store.QueryRowContext(ctx, `SELECT node FROM dir_countries WHERE code = ?`, in.Country).Scan(&node)
 	if errors.Is(err, sql.ErrNoRows) {
-		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", clip(in.Country, 20))
+		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
 	}
 	if err != nil {
 		return in, dbErr(op, err)
@@ -82,7 +83,7 @@ func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedI
 	}
 	t, ok := resolveTheme(in.Theme)
 	if !ok {
-		return in, errs.Newf(errs.Invalid, op, "theme %q is not in the theme list", clip(in.Theme, 60))
+		return in, errs.Newf(errs.Invalid, op, "theme %q is not in the theme list", textutil.Ellipsis(in.Theme, 60))
 	}
 	in.Theme = t
 	if in.Priority < 1 || in.Priority > 5 {
@@ -192,7 +193,7 @@ func (s *Service) needs(ctx context.Context, country, theme string) ([]Need, err
 	if theme != "" {
 		t, ok := resolveTheme(theme)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.Needs", "theme %q is not in the theme list", clip(theme, 40))
+			return nil, errs.Newf(errs.Invalid, "activities.Needs", "theme %q is not in the theme list", textutil.Ellipsis(theme, 40))
 		}
 		q += ` AND theme = ?`
 		args = append(args, t)

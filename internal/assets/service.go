@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // CaseFinder resolves a case reference in the joint case database.
@@ -188,7 +189,7 @@ func (s *Service) cleanDate(op, v string) (string, error) {
 	}
 	d, err := time.Parse("2006-01-02", v)
 	if err != nil {
-		return "", errs.Newf(errs.Invalid, op, "the date %q must be written YYYY-MM-DD", clip(v, 20))
+		return "", errs.Newf(errs.Invalid, op, "the date %q must be written YYYY-MM-DD", textutil.Ellipsis(v, 20))
 	}
 	if d.After(s.d.Clock.Now()) {
 		return "", errs.New(errs.Invalid, op, "the date of a step cannot be in the future")
@@ -243,7 +244,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 		c, err := s.d.Cases.GetCase(ctx, actor, a.CaseRef)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
-				return Asset{}, errs.Newf(errs.Invalid, op, "case %q is not in the joint case database", clip(a.CaseRef, 40))
+				return Asset{}, errs.Newf(errs.Invalid, op, "case %q is not in the joint case database", textutil.Ellipsis(a.CaseRef, 40))
 			}
 			return Asset{}, err
 		}

@@ -113,14 +113,6 @@ func unavailable(op string, err error) error {
 	return errs.Wrap(errs.Unavailable, op, "the case database is unavailable", err)
 }
 
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
-}
-
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)

@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 	"github.com/liaison-wb/liaison/internal/validate"
 )
 
@@ -96,7 +97,7 @@ func normDay(op, field, v string) (string, error) {
 
 func (in *CaseInput) normalise() error {
 	const op = "cases.CreateCase"
-	in.Reference, in.Title = clip(in.Reference, 100), clip(in.Title, 300)
+	in.Reference, in.Title = textutil.Clip(strings.TrimSpace(in.Reference), 100), textutil.Clip(strings.TrimSpace(in.Title), 300)
 	if in.Reference == "" {
 		return errs.New(errs.Invalid, op, "reference is required")
 	}
@@ -133,14 +134,14 @@ func (in *CaseInput) normalise() error {
 	}
 	in.Places = cleanList(in.Places, 200)
 	in.Links = cleanList(in.Links, 200)
-	in.ModusOperandi = clip(in.ModusOperandi, 5000)
+	in.ModusOperandi = textutil.Clip(strings.TrimSpace(in.ModusOperandi), 5000)
 	return nil
 }
 
 func cleanList(in []string, n int) []string {
 	out := []string{}
 	for _, v := range in {
-		if v = clip(v, n); v != "" && !slices.Contains(out, v) {
+		if v = textutil.Clip(strings.TrimSpace(v), n); v != "" && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
@@ -337,7 +338,7 @@ func (s *Service) normaliseEntity(in *EntityInput) (entity.Kind, error) {
 		if m := validate.FieldValue(k, v); m != "" {
 			return "", &FieldError{k, m}
 		}
-		v = clip(v, 300)
+		v = textutil.Clip(strings.TrimSpace(v), 300)
 		if v == "" {
 			continue
 		}
@@ -746,7 +747,7 @@ func (s *Service) Relate(ctx context.Context, p *auth.Principal, in RelationInpu
 	if in.From == in.To {
 		return Relation{}, errs.New(errs.Invalid, op, "an entity cannot be related to itself")
 	}
-	r := Relation{ID: store.NewID(), From: in.From, To: in.To, Type: in.Type, Note: clip(in.Note, 1000), CreatedAt: s.now()}
+	r := Relation{ID: store.NewID(), From: in.From, To: in.To, Type: in.Type, Note: textutil.Clip(strings.TrimSpace(in.Note), 1000), CreatedAt: s.now()}
 	created := false
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error

@@ -22,6 +22,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation message types.
@@ -90,7 +91,7 @@ func (m *Markings) validate(op string) error {
 	m.HandlingCode = strings.ToUpper(strings.TrimSpace(m.HandlingCode))
 	m.SourceEvaluation = strings.ToUpper(strings.TrimSpace(m.SourceEvaluation))
 	m.InformationEvaluation = strings.TrimSpace(m.InformationEvaluation)
-	m.Restrictions = clip(m.Restrictions, 1000)
+	m.Restrictions = textutil.Clip(strings.TrimSpace(m.Restrictions), 1000)
 	switch {
 	case !slices.Contains([]string{"unclassified", "restricted", "confidential"}, m.Classification):
 		return errs.New(errs.Invalid, op, "classification must be unclassified, restricted or confidential (secret information does not travel through the exchange)")
@@ -210,7 +211,7 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 	if s.fed == nil {
 		return OutQuery{}, errs.New(errs.Unavailable, op, "federation is not configured on this node")
 	}
-	in.Purpose, in.CaseRef = clip(in.Purpose, 500), clip(in.CaseRef, 100)
+	in.Purpose, in.CaseRef = textutil.Clip(strings.TrimSpace(in.Purpose), 500), textutil.Clip(strings.TrimSpace(in.CaseRef), 100)
 	if len(in.Purpose) < 5 {
 		return OutQuery{}, errs.New(errs.Invalid, op, "purpose is required: say why you search (at least 5 characters)")
 	}
@@ -271,13 +272,13 @@ func (s *Service) handleQuery(ctx context.Context, tx *store.Tx, in federation.I
 		return errs.Wrap(errs.Invalid, "cases.handleQuery", "malformed query", err)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases_inbound (id, query_id, peer, purpose, case_ref, requester, agency, items, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-		ON CONFLICT (id) DO NOTHING`, in.ID, clip(q.QueryID, 64), in.From, clip(q.Purpose, 500), clip(q.CaseRef, 100), clip(q.Requester, 100), clip(q.Agency, 100),
+		ON CONFLICT (id) DO NOTHING`, in.ID, textutil.Clip(strings.TrimSpace(q.QueryID), 64), in.From, textutil.Clip(strings.TrimSpace(q.Purpose), 500), textutil.Clip(strings.TrimSpace(q.CaseRef), 100), textutil.Clip(strings.TrimSpace(q.Requester), 100), textutil.Clip(strings.TrimSpace(q.Agency), 100),
 		jsonText(q.Items), store.FormatTime(s.now()))
 	if err != nil {
 		return err
 	}
-	if err := s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(q.Requester, 100), Agency: clip(q.Agency, 100), Action: "cases.query.receive",
-		Object: "query/" + clip(q.QueryID, 64), Purpose: clip(q.Purpose, 500), Detail: fmt.Sprintf("from=%s case=%s items=%d", in.From, clip(q.CaseRef, 100), len(q.Items))}); err != nil {
+	if err := s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + textutil.Clip(strings.TrimSpace(q.Requester), 100), Agency: textutil.Clip(strings.TrimSpace(q.Agency), 100), Action: "cases.query.receive",
+		Object: "query/" + textutil.Clip(strings.TrimSpace(q.QueryID), 64), Purpose: textutil.Clip(strings.TrimSpace(q.Purpose), 500), Detail: fmt.Sprintf("from=%s case=%s items=%d", in.From, textutil.Clip(strings.TrimSpace(q.CaseRef), 100), len(q.Items))}); err != nil {
 		return err
 	}
 	s.notify()
@@ -357,7 +358,7 @@ func (s *Service) retryLater(ctx context.Context, q inbound, cause error) error 
 	}
 	s.d.Logger.Warn("cases: query not answered", "inbound", q.id, "query", q.queryID, "peer", q.peer, "attempt", attempts, "retry_in", wait, "state", state, "err", cause)
 	_, err := s.d.Store.ExecContext(ctx, `UPDATE cases_inbound SET attempts = ?, next_attempt_at = ?, last_error = ?, state = ? WHERE id = ? AND state = 'pending'`,
-		attempts, store.FormatTime(s.now().Add(wait)), clip(errs.SafeMessage(cause), 500), state, q.id)
+		attempts, store.FormatTime(s.now().Add(wait)), textutil.Clip(strings.TrimSpace(errs.SafeMessage(cause)), 500), state, q.id)
 	return err
 }
 
@@ -540,7 +541,7 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 			b = r.Band
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_query_results (query_id, peer, item, hit, reference, band, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (query_id, peer, item) DO NOTHING`,
-			a.QueryID, in.From, r.N, store.BoolInt(r.Hit), clip(r.Reference, 64), clip(b, 10), now); err != nil {
+			a.QueryID, in.From, r.N, store.BoolInt(r.Hit), textutil.Clip(strings.TrimSpace(r.Reference), 64), textutil.Clip(strings.TrimSpace(b), 10), now); err != nil {
 			return err
 		}
 	}
@@ -800,7 +801,7 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 	if s.fed == nil || s.d.Exchange == nil {
 		return "", errs.New(errs.Unavailable, op, "the secure exchange with other countries is not configured on this node")
 	}
-	in.Reason = clip(in.Reason, 1000)
+	in.Reason = textutil.Clip(strings.TrimSpace(in.Reason), 1000)
 	if in.Refuse && in.Reason == "" {
 		return "", errs.New(errs.Invalid, op, "a reason is required to refuse")
 	}
@@ -854,7 +855,7 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 		msg.Subject = "Hit/no-hit: details released (reference " + ref + ")"
 		msg.Body = "Details released on " + asked + ".\n\nReleased fields: " + strings.Join(sortedKeys(released), ", ") +
 			"\n\nDecided by " + p.Username + " (" + p.Agency + "). The protective markings of this message apply to the released details."
-		msg.Entity = &ReleasedEntity{Kind: h.Entity.Kind, Label: clip(lbl, 200), Fields: released}
+		msg.Entity = &ReleasedEntity{Kind: h.Entity.Kind, Label: textutil.Clip(strings.TrimSpace(lbl), 200), Fields: released}
 	}
 	var envID string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -921,8 +922,8 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 		routed = agency
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases_releases (id, query_id, peer, reference, refused, markings, released_by, routed_to, received_at, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, clip(r.Reference, 64), store.BoolInt(r.Refused), jsonText(r.Markings),
-		clip(r.ReleasedBy, 100), routed, store.FormatTime(s.now()), clip(r.ThreadID, 64))
+		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, textutil.Clip(strings.TrimSpace(r.Reference), 64), store.BoolInt(r.Refused), jsonText(r.Markings),
+		textutil.Clip(strings.TrimSpace(r.ReleasedBy), 100), routed, store.FormatTime(s.now()), textutil.Clip(strings.TrimSpace(r.ThreadID), 64))
 	if err != nil {
 		return err
 	}
@@ -930,8 +931,8 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 	if r.Refused {
 		what = "refused"
 	}
-	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + clip(r.ReleasedBy, 100), Agency: clip(r.Agency, 100), Action: "cases.release.receive",
-		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s thread=%s", what, clip(r.Reference, 64), clip(r.ThreadID, 64))})
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + textutil.Clip(strings.TrimSpace(r.ReleasedBy), 100), Agency: textutil.Clip(strings.TrimSpace(r.Agency), 100), Action: "cases.release.receive",
+		Object: "query/" + r.QueryID, Purpose: purpose, Detail: fmt.Sprintf("%s ref=%s thread=%s", what, textutil.Clip(strings.TrimSpace(r.Reference), 64), textutil.Clip(strings.TrimSpace(r.ThreadID), 64))})
 }
 
 // CountHits counts the owner's hits in a state, without reading them (menus

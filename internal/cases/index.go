@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Candidate index. Every stored entity gets a few 64-bit blocking keys in
@@ -496,7 +497,7 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, pr Probe, purpo
 	if out == nil {
 		out = []Candidate{}
 	}
-	if err := s.record(ctx, entry(p, "cases.search", "cases/"+string(kind), clip(purpose, 500), searchDetail(len(out)))); err != nil {
+	if err := s.record(ctx, entry(p, "cases.search", "cases/"+string(kind), textutil.Clip(strings.TrimSpace(purpose), 500), searchDetail(len(out)))); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // File areas.
@@ -67,9 +68,9 @@ func (s *Service) RegisterEvidence(ctx context.Context, p *auth.Principal, wsID 
 	if err := s.authorize(ctx, p, auth.ActJITEvidence, "jit/"+wsID); err != nil {
 		return Evidence{}, err
 	}
-	e := Evidence{ID: store.NewID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Origin: clip(in.Origin, 1000),
-		CollectingParty: strings.ToLower(strings.TrimSpace(in.CollectingParty)), LegalBasis: clip(in.LegalBasis, 1000),
-		GoverningLaw: strings.ToLower(strings.TrimSpace(in.GoverningLaw)), FileName: clip(baseName(in.FileName), 255), ContentType: clip(in.ContentType, 100)}
+	e := Evidence{ID: store.NewID(), Title: textutil.Clip(strings.TrimSpace(in.Title), 300), Description: textutil.Clip(strings.TrimSpace(in.Description), 5000), Origin: textutil.Clip(strings.TrimSpace(in.Origin), 1000),
+		CollectingParty: strings.ToLower(strings.TrimSpace(in.CollectingParty)), LegalBasis: textutil.Clip(strings.TrimSpace(in.LegalBasis), 1000),
+		GoverningLaw: strings.ToLower(strings.TrimSpace(in.GoverningLaw)), FileName: textutil.Clip(strings.TrimSpace(baseName(in.FileName)), 255), ContentType: textutil.Clip(strings.TrimSpace(in.ContentType), 100)}
 	switch {
 	case e.Title == "":
 		return e, errs.New(errs.Invalid, op, "the item needs a title")
@@ -129,7 +130,7 @@ func baseName(n string) string {
 // node holds the file it travels to that party's transfer area.
 func (s *Service) TransferEvidence(ctx context.Context, p *auth.Principal, wsID, evidenceID, to, note string) (TimelineEvent, error) {
 	return s.change(ctx, p, auth.ActJITEvidence, wsID, EvTransfer, change{Evidence2: evidenceID,
-		Custody: &Custody{To: strings.ToLower(strings.TrimSpace(to)), Note: clip(note, 1000)}})
+		Custody: &Custody{To: strings.ToLower(strings.TrimSpace(to)), Note: textutil.Clip(strings.TrimSpace(note), 1000)}})
 }
 
 // AuthoriseUse records that a prosecutor of the governing party authorised

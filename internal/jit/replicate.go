@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation message types. None is NCU-gated: the JIT agreement (or the
@@ -143,7 +145,7 @@ func (s *Service) handleRejected(ctx context.Context, tx *store.Tx, in federatio
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO jit_rejections (workspace_id, id, kind, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Workspace, r.ID, clip(r.Kind, 40), clip(r.Actor, 200), clip(r.Reason, 1000), store.FormatTime(s.now()))
+		r.Workspace, r.ID, textutil.Clip(strings.TrimSpace(r.Kind), 40), textutil.Clip(strings.TrimSpace(r.Actor), 200), textutil.Clip(strings.TrimSpace(r.Reason), 1000), store.FormatTime(s.now()))
 	if err != nil {
 		return err
 	}

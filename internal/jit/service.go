@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation is what the workspace needs from the federation layer.
@@ -156,13 +157,13 @@ func (s *Service) notify() {
 // queueAudit queues an audit entry in the caller's transaction; it joins
 // the audit log when the transaction commits.
 func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, a Actor, action, object, detail string) error {
-	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: clip(detail, 1000)})
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
 }
 
 // record appends an audit entry directly (outside transactions).
 func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, outcome, detail string) {
 	a := actorOf(p, s.d.Node)
-	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: clip(detail, 1000)})
+	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
 }
 
 // authorize applies the one policy; refusals are audited.
@@ -201,12 +202,4 @@ func dbErr(op string, err error) error {
 
 func forbidden(op, msg string) error {
 	return &errs.E{Kind: errs.Forbidden, Op: op, Code: "jit-role", Msg: msg}
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Template is a model agreement a JIT starts from.
@@ -65,7 +66,7 @@ func normDate(op, field, v string) (string, error) {
 	}
 	t, err := time.Parse("2006-01-02", v)
 	if err != nil {
-		return "", errs.Newf(errs.Invalid, op, "%s must be a date YYYY-MM-DD, not %q", field, clip(v, 20))
+		return "", errs.Newf(errs.Invalid, op, "%s must be a date YYYY-MM-DD, not %q", field, textutil.Clip(strings.TrimSpace(v), 20))
 	}
 	return t.Format("2006-01-02"), nil
 }
@@ -88,15 +89,15 @@ func (s *Service) peerSet(ctx context.Context) (map[string]bool, error) {
 }
 
 func cleanMember(op string, in MemberInput) (Member, error) {
-	m := Member{Node: strings.ToLower(strings.TrimSpace(in.Node)), Username: strings.TrimSpace(in.Username), Name: clip(in.Name, 200),
-		Agency: clip(in.Agency, 200), Role: strings.ToLower(strings.TrimSpace(in.Role))}
+	m := Member{Node: strings.ToLower(strings.TrimSpace(in.Node)), Username: strings.TrimSpace(in.Username), Name: textutil.Clip(strings.TrimSpace(in.Name), 200),
+		Agency: textutil.Clip(strings.TrimSpace(in.Agency), 200), Role: strings.ToLower(strings.TrimSpace(in.Role))}
 	switch {
 	case !validNode(m.Node):
-		return m, errs.Newf(errs.Invalid, op, "member node %q is not a node ID such as rs, ba or selec", clip(in.Node, 40))
+		return m, errs.Newf(errs.Invalid, op, "member node %q is not a node ID such as rs, ba or selec", textutil.Clip(strings.TrimSpace(in.Node), 40))
 	case m.Username == "" || len(m.Username) > 100:
 		return m, errs.New(errs.Invalid, op, "every member needs the username they log in with on their node")
 	case !validRole(m.Role):
-		return m, errs.Newf(errs.Invalid, op, "member role %q is not known; use one of %s", clip(in.Role, 40), strings.Join(MemberRoles, ", "))
+		return m, errs.Newf(errs.Invalid, op, "member role %q is not known; use one of %s", textutil.Clip(strings.TrimSpace(in.Role), 40), strings.Join(MemberRoles, ", "))
 	}
 	if m.Name == "" {
 		m.Name = m.Username
@@ -154,10 +155,10 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 	}
 	tpl, hasTpl := TemplateByID(in.Template)
 	if in.Template != "" && !hasTpl {
-		return ws, nil, errs.Newf(errs.Invalid, op, "template %q is not known", clip(in.Template, 64))
+		return ws, nil, errs.Newf(errs.Invalid, op, "template %q is not known", textutil.Clip(strings.TrimSpace(in.Template), 64))
 	}
 	ws.Template = tpl.ID
-	ws.Title, ws.Reference, ws.Purpose, ws.LegalBasis = clip(in.Title, 300), clip(in.Reference, 100), clip(in.Purpose, 5000), clip(in.LegalBasis, 1000)
+	ws.Title, ws.Reference, ws.Purpose, ws.LegalBasis = textutil.Clip(strings.TrimSpace(in.Title), 300), textutil.Clip(strings.TrimSpace(in.Reference), 100), textutil.Clip(strings.TrimSpace(in.Purpose), 5000), textutil.Clip(strings.TrimSpace(in.LegalBasis), 1000)
 	if ws.Title == "" {
 		return ws, nil, errs.New(errs.Invalid, op, "a title is required")
 	}
@@ -202,7 +203,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 			return nil
 		}
 		if !validNode(n) {
-			return errs.Newf(errs.Invalid, op, "party %q is not a node ID", clip(n, 40))
+			return errs.Newf(errs.Invalid, op, "party %q is not a node ID", textutil.Clip(strings.TrimSpace(n), 40))
 		}
 		if !peers[n] {
 			return errs.Newf(errs.Invalid, op, "party %s is not an active peer of this node; the workspace is replicated to every party through the federation", n)
@@ -256,7 +257,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 }
 
 func cleanTask(op string, ws *Workspace, in TaskInput) (Task, error) {
-	t := Task{ID: store.NewID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Status: TaskOpen}
+	t := Task{ID: store.NewID(), Title: textutil.Clip(strings.TrimSpace(in.Title), 300), Description: textutil.Clip(strings.TrimSpace(in.Description), 5000), Status: TaskOpen}
 	if t.Title == "" {
 		return t, errs.New(errs.Invalid, op, "a task needs a title")
 	}
@@ -272,7 +273,7 @@ func cleanTask(op string, ws *Workspace, in TaskInput) (Task, error) {
 			}
 		}
 		if m == nil {
-			return t, errs.Newf(errs.Invalid, op, "task owner %q is not a member (use username@node)", clip(o, 140))
+			return t, errs.Newf(errs.Invalid, op, "task owner %q is not a member (use username@node)", textutil.Clip(strings.TrimSpace(o), 140))
 		}
 		t.Owner = m.ID
 	}
@@ -738,7 +739,7 @@ func (s *Service) Extend(ctx context.Context, p *auth.Principal, wsID, to, reaso
 	if d == "" || strings.TrimSpace(reason) == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.Extend", "give the new end date and the reason for the extension")
 	}
-	return s.change(ctx, p, auth.ActJITManage, wsID, EvExtend, change{Extension: &Extension{To: d, Reason: clip(reason, 1000)}})
+	return s.change(ctx, p, auth.ActJITManage, wsID, EvExtend, change{Extension: &Extension{To: d, Reason: textutil.Clip(strings.TrimSpace(reason), 1000)}})
 }
 
 // AddTask adds a task to the action plan (which returns to draft).
@@ -769,7 +770,7 @@ func (s *Service) ApprovePlan(ctx context.Context, p *auth.Principal, wsID strin
 
 // PostMessage posts on the team channel.
 func (s *Service) PostMessage(ctx context.Context, p *auth.Principal, wsID, body string) (TimelineEvent, error) {
-	body = clip(body, 10000)
+	body = textutil.Clip(strings.TrimSpace(body), 10000)
 	if body == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.PostMessage", "the message is empty")
 	}
@@ -779,7 +780,7 @@ func (s *Service) PostMessage(ctx context.Context, p *auth.Principal, wsID, body
 // LinkCase links a national case of the caller's node.
 func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef, note string) (TimelineEvent, error) {
 	const op = "jit.LinkCase"
-	caseRef = clip(caseRef, 100)
+	caseRef = textutil.Clip(strings.TrimSpace(caseRef), 100)
 	if caseRef == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, op, "give the national case reference")
 	}
@@ -790,7 +791,7 @@ func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef
 	if n == 0 {
 		return TimelineEvent{}, errs.Newf(errs.Invalid, op, "case %s is not in this node's case database; create it under Cases first", caseRef)
 	}
-	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: clip(note, 1000)}})
+	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: textutil.Clip(strings.TrimSpace(note), 1000)}})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

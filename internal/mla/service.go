@@ -126,13 +126,6 @@ func dbErr(op, msg string, err error) error {
 	return errs.Wrap(errs.Unavailable, op, msg, err)
 }
 
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
-
 func textField(op, name, v string, max int, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if required && v == "" {
