@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -167,7 +168,7 @@ func (s *Service) UpdateNeed(ctx context.Context, p *auth.Principal, id string, 
 		}
 		return s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n})
 	})
-	if err := s.done(ctx, p, err, "activities.need.update", "need/"+id, "version "+itoa(out.Version)); err != nil {
+	if err := s.done(ctx, p, err, "activities.need.update", "need/"+id, "version "+strconv.FormatInt(out.Version, 10)); err != nil {
 		return Need{}, err
 	}
 	s.notify(true)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -186,7 +187,7 @@ func (s *Service) CastVote(ctx context.Context, p *auth.Principal, roundID strin
 	if err != nil {
 		return dbErr(op, err)
 	}
-	return s.record(ctx, p, "activities.round.vote", "round/"+roundID, "need "+in.NeedID+": "+itoa(int64(in.Points)))
+	return s.record(ctx, p, "activities.round.vote", "round/"+roundID, "need "+in.NeedID+": "+strconv.Itoa(in.Points))
 }
 
 // Result returns the shared priority list of a round: needs ordered by

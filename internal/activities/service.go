@@ -3,12 +3,12 @@ package activities
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -516,7 +516,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id string, in I
 		}
 		return nil
 	})
-	if err := s.done(ctx, p, err, "activities.update", "activity/"+id, "version "+itoa(out.Version)); err != nil {
+	if err := s.done(ctx, p, err, "activities.update", "activity/"+id, "version "+strconv.FormatInt(out.Version, 10)); err != nil {
 		return Activity{}, err
 	}
 	s.notify(out.Published)
@@ -608,7 +608,7 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 		args = append(args, f.Owner)
 	}
 	if f.Year > 0 {
-		y := itoa(int64(f.Year))
+		y := strconv.Itoa(f.Year)
 		q += ` AND start_date <= ? AND end_date >= ?`
 		args = append(args, y+"-12-31", y+"-01-01")
 	}
@@ -630,11 +630,6 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 		out = append(out, a)
 	}
 	return out, rows.Err()
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // sortedKeys returns the keys of m in order.

@@ -504,10 +504,8 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, pr Probe, purpo
 }
 
 func searchDetail(n int) string {
-	return "results=" + itoa(n)
+	return "results=" + strconv.Itoa(n)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // Model is the node's matching model: fitted on its own data by FitModel,
 // or the generic default weights.
@@ -590,7 +588,7 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 	s.mu.Lock()
 	s.model = m
 	s.mu.Unlock()
-	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+itoa(len(recs))))
+	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+strconv.Itoa(len(recs))))
 }
 
 func scanEntityJSON(fields, aliases string) (Entity, error) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -234,16 +235,11 @@ func (s *Service) CheckAttachment(op string, u AttachmentUpload) (MessageAttachm
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return itoa(n>>20) + " MiB"
+		return strconv.FormatInt(n>>20, 10) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return itoa(n>>10) + " KiB"
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
-	return itoa(n) + " bytes"
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
@@ -825,7 +821,7 @@ func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threa
 			return nil
 		}
 		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
-			Detail: "entity " + itoa(int64(index)) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
+			Detail: "entity " + strconv.Itoa(index) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
 	})
 	if err != nil {
 		return EntityImport{}, dbErr(op, "could not record the import", err)

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -79,7 +80,7 @@ func (s *Service) RegisterEvidence(ctx context.Context, p *auth.Principal, wsID 
 	case e.LegalBasis == "":
 		return e, errs.New(errs.Invalid, op, "record the legal basis on which the item was obtained")
 	case int64(len(in.Data)) > s.cfg.MaxFileBytes:
-		return e, &errs.E{Kind: errs.TooLarge, Op: op, Msg: "the file is larger than the limit of " + itoa(s.cfg.MaxFileBytes>>10) + " KiB; register it by its SHA-256 and keep it in the national system"}
+		return e, &errs.E{Kind: errs.TooLarge, Op: op, Msg: "the file is larger than the limit of " + strconv.FormatInt(s.cfg.MaxFileBytes>>10, 10) + " KiB; register it by its SHA-256 and keep it in the national system"}
 	}
 	if e.CollectingParty == "" {
 		e.CollectingParty = s.d.Node
@@ -223,7 +224,7 @@ func (s *Service) PurgeTransfers(ctx context.Context) (int, error) {
 				return err
 			}
 			_, err := s.propose(ctx, tx, it.ws, Actor{Node: s.d.Node, Username: SystemUser}, EvAccess,
-				change{Evidence2: it.ev, Custody: &Custody{Action: "purged", Note: "not downloaded within " + itoa(int64(s.cfg.TransferTTL.Hours()/24)) + " days; removed from the transfer area"}})
+				change{Evidence2: it.ev, Custody: &Custody{Action: "purged", Note: "not downloaded within " + strconv.FormatInt(int64(s.cfg.TransferTTL.Hours()/24), 10) + " days; removed from the transfer area"}})
 			return err
 		})
 		if err != nil {
@@ -258,7 +259,7 @@ func (s *Service) VerifyCustody(ctx context.Context, p *auth.Principal, wsID str
 		bad, why := verifyChain(e.ID, e.SHA256, e.Custody)
 		out = append(out, ChainCheck{EvidenceID: e.ID, Entries: len(e.Custody), OK: bad == 0, BadEntry: bad, Problem: why})
 	}
-	s.record(ctx, p, "jit.evidence.verify", "jit/"+wsID, "", itoa(int64(len(out)))+" chains checked")
+	s.record(ctx, p, "jit.evidence.verify", "jit/"+wsID, "", strconv.Itoa(len(out))+" chains checked")
 	return out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -94,7 +95,7 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 	if err := s.apply(ctx, tx, ev, ch); err != nil {
 		return err
 	}
-	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+itoa(ev.Seq)+" "+ev.Summary); err != nil {
+	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+strconv.FormatInt(ev.Seq, 10)+" "+ev.Summary); err != nil {
 		return err
 	}
 	return s.afterApply(ctx, tx, ev, ch)
@@ -201,7 +202,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		f.Evidence, f.Workspace, AreaTransfer, nonce, ct, store.FormatTime(now), store.FormatTime(now.Add(s.cfg.TransferTTL))); err != nil {
 		return err
 	}
-	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, itoa(int64(len(f.Data)))+" bytes"); err != nil {
+	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, strconv.Itoa(len(f.Data))+" bytes"); err != nil {
 		return err
 	}
 	if err == nil && custodian == s.d.Node {

@@ -664,7 +664,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 
 func (s *Service) send(ctx context.Context, tx *store.Tx, to string, ev TimelineEvent) error {
 	_, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: to, Type: TypeEvent, Conversation: "jit/" + ev.Workspace,
-		Payload: ev, Summary: "jit " + ev.Workspace + " #" + itoa(ev.Seq) + " " + ev.Kind})
+		Payload: ev, Summary: "jit " + ev.Workspace + " #" + strconv.FormatInt(ev.Seq, 10) + " " + ev.Kind})
 	return err
 }
 
@@ -793,5 +793,3 @@ func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef
 	}
 	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: textutil.Clip(strings.TrimSpace(note), 1000)}})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
