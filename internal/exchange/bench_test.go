@@ -49,7 +49,7 @@ func TestThroughput(t *testing.T) {
 			_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_messages WHERE thread_id = ?`, th.ID).Scan(&k)
 			return k
 		}
-		waitFor(t, "first message", func() bool { return count() == 1 })
+		testutil.WaitFor(t, "first message", 20*time.Second, func() bool { return count() == 1 })
 
 		start := time.Now()
 		done := make(chan struct{})

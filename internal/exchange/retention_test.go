@@ -102,7 +102,7 @@ func TestRetentionAnonymise(t *testing.T) {
 		}
 		approveAll(t, rs, rsNCU)
 		routeIncoming(t, me, meNCU, "me-police")
-		waitFor(t, "threads on me", func() bool {
+		testutil.WaitFor(t, "threads on me", 20*time.Second, func() bool {
 			q, _ := me.Fed.Queue(ctx, meNCU)
 			for _, it := range q {
 				_ = me.Fed.Route(ctx, meNCU, it.ID, "me-police")
@@ -116,7 +116,7 @@ func TestRetentionAnonymise(t *testing.T) {
 			t.Fatal(err)
 		}
 		approveAll(t, me, meNCU)
-		waitFor(t, "answer on rs", func() bool { return len(thread(t, rs, rsOff, anon.ID).Messages) == 2 })
+		testutil.WaitFor(t, "answer on rs", 20*time.Second, func() bool { return len(thread(t, rs, rsOff, anon.ID).Messages) == 2 })
 		before := findEverywhere(t, rs.Store, secret)
 		if before["ex_messages.body"] == 0 || before["ex_attachments.data"] == 0 {
 			t.Fatalf("marker not stored where expected before the review: %v", before)
