@@ -62,6 +62,49 @@ func DefaultConfig() Config {
 	}
 }
 
+// withDefaults fills every unset or out-of-range setting from
+// DefaultConfig.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.UrgentDeadline <= 0 {
+		c.UrgentDeadline = def.UrgentDeadline
+	}
+	if c.DatabaseDeadline <= 0 {
+		c.DatabaseDeadline = def.DatabaseDeadline
+	}
+	if c.DefaultDeadline <= 0 {
+		c.DefaultDeadline = def.DefaultDeadline
+	}
+	if c.RemindFraction <= 0 || c.RemindFraction >= 1 {
+		c.RemindFraction = def.RemindFraction
+	}
+	if c.Retention <= 0 {
+		c.Retention = def.Retention
+	}
+	if c.RetentionWarning <= 0 {
+		c.RetentionWarning = def.RetentionWarning
+	}
+	if c.KeepExtension <= 0 {
+		c.KeepExtension = def.KeepExtension
+	}
+	if c.RetentionAction != RetentionAnonymise {
+		c.RetentionAction = RetentionDelete
+	}
+	if c.MaxAttachmentBytes <= 0 {
+		c.MaxAttachmentBytes = def.MaxAttachmentBytes
+	}
+	if c.MaxAttachments <= 0 {
+		c.MaxAttachments = def.MaxAttachments
+	}
+	if c.Interval <= 0 {
+		c.Interval = def.Interval
+	}
+	if c.RoutePoll <= 0 {
+		c.RoutePoll = def.RoutePoll
+	}
+	return c
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store  *store.Store
@@ -82,43 +125,7 @@ type Service struct {
 
 // New builds the service; call Register before the federation starts.
 func New(d Deps, cfg Config) *Service {
-	def := DefaultConfig()
-	if cfg.UrgentDeadline <= 0 {
-		cfg.UrgentDeadline = def.UrgentDeadline
-	}
-	if cfg.DatabaseDeadline <= 0 {
-		cfg.DatabaseDeadline = def.DatabaseDeadline
-	}
-	if cfg.DefaultDeadline <= 0 {
-		cfg.DefaultDeadline = def.DefaultDeadline
-	}
-	if cfg.RemindFraction <= 0 || cfg.RemindFraction >= 1 {
-		cfg.RemindFraction = def.RemindFraction
-	}
-	if cfg.Retention <= 0 {
-		cfg.Retention = def.Retention
-	}
-	if cfg.RetentionWarning <= 0 {
-		cfg.RetentionWarning = def.RetentionWarning
-	}
-	if cfg.KeepExtension <= 0 {
-		cfg.KeepExtension = def.KeepExtension
-	}
-	if cfg.RetentionAction != RetentionAnonymise {
-		cfg.RetentionAction = RetentionDelete
-	}
-	if cfg.MaxAttachmentBytes <= 0 {
-		cfg.MaxAttachmentBytes = def.MaxAttachmentBytes
-	}
-	if cfg.MaxAttachments <= 0 {
-		cfg.MaxAttachments = def.MaxAttachments
-	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = def.Interval
-	}
-	if cfg.RoutePoll <= 0 {
-		cfg.RoutePoll = def.RoutePoll
-	}
+	cfg = cfg.withDefaults()
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}

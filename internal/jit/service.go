@@ -53,6 +53,22 @@ func DefaultConfig() Config {
 	return Config{TransferTTL: 28 * 24 * time.Hour, MaxFileBytes: 2 << 20, PurgeEvery: time.Hour}
 }
 
+// withDefaults fills every unset or out-of-range setting from
+// DefaultConfig.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.TransferTTL <= 0 || c.TransferTTL > def.TransferTTL {
+		c.TransferTTL = def.TransferTTL
+	}
+	if c.MaxFileBytes <= 0 || c.MaxFileBytes > federation.MaxPayloadBytes/2 {
+		c.MaxFileBytes = def.MaxFileBytes
+	}
+	if c.PurgeEvery <= 0 {
+		c.PurgeEvery = def.PurgeEvery
+	}
+	return c
+}
+
 // Deps are the service's collaborators. Fed may be nil (single node).
 type Deps struct {
 	Store  *store.Store
@@ -81,16 +97,7 @@ func New(d Deps, cfg Config) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	def := DefaultConfig()
-	if cfg.TransferTTL <= 0 || cfg.TransferTTL > def.TransferTTL {
-		cfg.TransferTTL = def.TransferTTL
-	}
-	if cfg.MaxFileBytes <= 0 || cfg.MaxFileBytes > federation.MaxPayloadBytes/2 {
-		cfg.MaxFileBytes = def.MaxFileBytes
-	}
-	if cfg.PurgeEvery <= 0 {
-		cfg.PurgeEvery = def.PurgeEvery
-	}
+	cfg = cfg.withDefaults()
 	if len(d.FileKey) != 32 {
 		panic("jit: FileKey must be 32 bytes")
 	}

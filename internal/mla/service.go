@@ -37,6 +37,28 @@ func DefaultConfig() Config {
 		RemindBefore: 7 * 24 * time.Hour, Interval: time.Minute}
 }
 
+// withDefaults fills every unset or out-of-range setting from
+// DefaultConfig.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.RecogniseDeadline <= 0 {
+		c.RecogniseDeadline = def.RecogniseDeadline
+	}
+	if c.Extension <= 0 {
+		c.Extension = def.Extension
+	}
+	if c.ExecuteDeadline <= 0 {
+		c.ExecuteDeadline = def.ExecuteDeadline
+	}
+	if c.RemindBefore <= 0 {
+		c.RemindBefore = def.RemindBefore
+	}
+	if c.Interval <= 0 {
+		c.Interval = def.Interval
+	}
+	return c
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store  *store.Store
@@ -56,22 +78,7 @@ type Service struct {
 
 // New builds the service; call Register before the federation starts.
 func New(d Deps, cfg Config) *Service {
-	def := DefaultConfig()
-	if cfg.RecogniseDeadline <= 0 {
-		cfg.RecogniseDeadline = def.RecogniseDeadline
-	}
-	if cfg.Extension <= 0 {
-		cfg.Extension = def.Extension
-	}
-	if cfg.ExecuteDeadline <= 0 {
-		cfg.ExecuteDeadline = def.ExecuteDeadline
-	}
-	if cfg.RemindBefore <= 0 {
-		cfg.RemindBefore = def.RemindBefore
-	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = def.Interval
-	}
+	cfg = cfg.withDefaults()
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
