@@ -176,8 +176,8 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond)
-			assertNoPersonalData(t, rs) // still nothing before the NCU approves
+			testutil.RoundTrip(t, ba, "rs") // a later message has left and arrived
+			assertNoPersonalData(t, rs)     // still nothing before the NCU approves
 			for _, id := range []string{env, refEnv} {
 				if err := ba.Fed.Approve(ctx, ownerNCU, id); err != nil {
 					t.Fatal(err)

@@ -163,7 +163,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		id2, _ := me.Fed.SendNotice(ctx, officer, "mk", "Not to be sent", "draft")
-		time.Sleep(300 * time.Millisecond)
+		testutil.RoundTrip(t, me, "mk") // a later message has left and arrived
 		if e, _ := me.Fed.Outbox(ctx, id1); e.State != federation.OutNCUPending {
 			t.Fatalf("sensitive message left without NCU approval: %s", e.State)
 		}

@@ -334,12 +334,13 @@ func TestParallelDeconfliction(t *testing.T) {
 	mustTarget(ba, amra, jit.TargetInput{Kind: "location", Fields: map[string]string{"address": "Kralja Petra 12", "city": "Beograd"}})
 	mustTarget(ba, amra, jit.TargetInput{Kind: "location", Fields: map[string]string{"address": "Kralja Petra 12", "city": "Sarajevo"}})
 	var bw jit.Workspace
+	// The leader (rs) commits a target's warnings with the target, so once
+	// ba holds the leader's whole chain no further warning is on its way.
 	testutil.WaitFor(t, "targets and warnings at ba", 30*time.Second, func() bool {
 		bw = get(t, ba, amra, ws.ID)
-		return len(bw.Targets) == 6 && len(bw.Warnings) >= 2
+		lw := get(t, rs, marko, ws.ID)
+		return len(lw.Targets) == 6 && len(bw.Targets) == 6 && bw.LastSeq == lw.LastSeq && len(bw.Warnings) >= 2
 	})
-	time.Sleep(300 * time.Millisecond)
-	bw = get(t, ba, amra, ws.ID)
 	kinds := map[string]int{}
 	for _, w := range bw.Warnings {
 		kinds[w.Kind]++

@@ -3,6 +3,7 @@ package testutil
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/liaison-wb/liaison/internal/federation"
 )
@@ -30,4 +31,21 @@ func PeerAll(t testing.TB, nodes ...*Node) {
 			Peer(t, nodes[i], nodes[j])
 		}
 	}
+}
+
+// RoundTrip sends a ping from n to peer and waits until the peer has
+// acknowledged it. Whatever n had queued for peer before the call has been
+// through a delivery pass by then, so a test can go on to assert that a
+// message held for the NCU did not leave.
+func RoundTrip(t testing.TB, n *Node, peer string) {
+	t.Helper()
+	ctx := context.Background()
+	id, err := n.Fed.Ping(ctx, nil, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitFor(t, "a ping from "+n.Cfg.NodeID+" delivered to "+peer, 20*time.Second, func() bool {
+		e, err := n.Fed.Outbox(ctx, id)
+		return err == nil && e.State == federation.OutDelivered
+	})
 }
