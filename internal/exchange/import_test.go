@@ -39,8 +39,8 @@ func TestImportIntoCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
 		testutil.WaitFor(t, "thread on me", 20*time.Second, func() bool { _, err := me.Exchange.Thread(ctx, meOff, th.ID); return err == nil })
 		msg := thread(t, me, meOff, th.ID).Messages[0]
 		if _, err := me.Cases.CreateCase(ctx, meOff, cases.CaseInput{Reference: "ME-2026-41", Title: "Courier network", CrimeArea: "drugs"}); err != nil {

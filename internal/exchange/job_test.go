@@ -69,8 +69,8 @@ func TestDeadlineClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
 		testutil.WaitFor(t, "both threads on me", 20*time.Second, func() bool {
 			// the second message of the conversation is another thread: route it too
 			q, _ := me.Fed.Queue(ctx, meNCU)
@@ -129,7 +129,7 @@ func TestDeadlineClock(t *testing.T) {
 		if _, err := me.Exchange.Reply(ctx, meOff, th2.ID, exchange.Reply{Kind: exchange.KindDelay, Reason: "registry offline until Monday", NewDeadline: newDL, Markings: marks("unclassified", true)}); err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, me, meNCU)
+		testutil.ApproveAll(t, me, meNCU)
 		testutil.WaitFor(t, "new deadline on rs", 20*time.Second, func() bool { return thread(t, rs, rsOff, th2.ID).DeadlineAt.Equal(newDL) })
 		_ = rs.Exchange.MarkNotificationsRead(ctx, rsOff)
 		c.clk.Advance(3 * 24 * time.Hour)
@@ -168,8 +168,8 @@ func TestRetention(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
 		testutil.WaitFor(t, "threads on me", 20*time.Second, func() bool {
 			q, _ := me.Fed.Queue(ctx, meNCU)
 			for _, it := range q {

@@ -10,7 +10,6 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
-	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
 	"github.com/liaison-wb/liaison/internal/testutil"
@@ -45,43 +44,6 @@ func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Rol
 		t.Fatalf("login: %v", err)
 	}
 	return sess.Principal
-}
-
-func approveAll(t *testing.T, n *testutil.Node, ncu *auth.Principal) int {
-	t.Helper()
-	q, err := n.Fed.Queue(context.Background(), ncu)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := 0
-	for _, it := range q {
-		if it.Direction == "outgoing" {
-			if err := n.Fed.Approve(context.Background(), ncu, it.ID); err != nil {
-				t.Fatal(err)
-			}
-			k++
-		}
-	}
-	return k
-}
-
-func routeIncoming(t *testing.T, n *testutil.Node, ncu *auth.Principal, agency string) federation.QueueItem {
-	t.Helper()
-	var item federation.QueueItem
-	testutil.WaitFor(t, "incoming request at "+n.Cfg.NodeID+"'s NCU", 20*time.Second, func() bool {
-		q, _ := n.Fed.Queue(context.Background(), ncu)
-		for _, it := range q {
-			if it.Direction == "incoming" && it.Type == mla.TypeRequest {
-				item = it
-				return true
-			}
-		}
-		return false
-	})
-	if err := n.Fed.Route(context.Background(), ncu, item.ID, agency); err != nil {
-		t.Fatal(err)
-	}
-	return item
 }
 
 func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
@@ -155,10 +117,10 @@ func sendAndRoute(t *testing.T, p parties, d mla.Draft) mla.Request {
 	if r.Status != mla.StatusSent || r.SignedBy != "rs-prosecutor" || r.Digest != mla.Digest(r) || r.RecogniseDue.IsZero() {
 		t.Fatalf("sent: %+v", r)
 	}
-	if n := approveAll(t, p.rs, p.rsNCU); n != 1 {
+	if n := testutil.ApproveAll(t, p.rs, p.rsNCU); n != 1 {
 		t.Fatalf("approved %d, want 1", n)
 	}
-	item := routeIncoming(t, p.me, p.meNCU, "me-pros-office")
+	item := testutil.RouteIncoming(t, p.me, p.meNCU, mla.TypeRequest, "me-pros-office")
 	if strings.Contains(item.Summary, "Marković") {
 		t.Fatalf("NCU summary shows content: %q", item.Summary)
 	}

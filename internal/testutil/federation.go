@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/federation"
 )
 
@@ -48,4 +49,45 @@ func RoundTrip(t testing.TB, n *Node, peer string) {
 		e, err := n.Fed.Outbox(ctx, id)
 		return err == nil && e.State == federation.OutDelivered
 	})
+}
+
+// ApproveAll approves every outgoing message waiting at n's NCU and returns
+// how many there were.
+func ApproveAll(t testing.TB, n *Node, ncu *auth.Principal) int {
+	t.Helper()
+	q, err := n.Fed.Queue(context.Background(), ncu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for _, it := range q {
+		if it.Direction == "outgoing" {
+			if err := n.Fed.Approve(context.Background(), ncu, it.ID); err != nil {
+				t.Fatal(err)
+			}
+			k++
+		}
+	}
+	return k
+}
+
+// RouteIncoming waits for an incoming message of type typ at n's NCU and
+// routes it to agency.
+func RouteIncoming(t testing.TB, n *Node, ncu *auth.Principal, typ, agency string) federation.QueueItem {
+	t.Helper()
+	var item federation.QueueItem
+	WaitFor(t, "incoming "+typ+" at "+n.Cfg.NodeID+"'s NCU", 20*time.Second, func() bool {
+		q, _ := n.Fed.Queue(context.Background(), ncu)
+		for _, it := range q {
+			if it.Direction == "incoming" && it.Type == typ {
+				item = it
+				return true
+			}
+		}
+		return false
+	})
+	if err := n.Fed.Route(context.Background(), ncu, item.ID, agency); err != nil {
+		t.Fatal(err)
+	}
+	return item
 }
