@@ -9,6 +9,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Participation counts the participants of one agency at an event.
@@ -108,7 +109,7 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 	}
 	k, ok := resolve(EventKinds, in.Kind)
 	if !ok {
-		return Event{}, errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", clip(in.Kind, 40), slugList(EventKinds))
+		return Event{}, errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", textutil.Ellipsis(in.Kind, 40), slugList(EventKinds))
 	}
 	if in.StartDate, err = parseDay(op, "start_date", in.StartDate, true); err != nil {
 		return Event{}, err
@@ -128,13 +129,13 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 	}
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
 	if _, ok := names[in.Country]; !ok {
-		return Event{}, errs.Newf(errs.Invalid, op, "country: unknown country code %q", clip(in.Country, 20))
+		return Event{}, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
 	}
 	var themes []string
 	for _, t := range in.Themes {
 		slug, ok := resolveTheme(t)
 		if !ok {
-			return Event{}, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list", clip(t, 60))
+			return Event{}, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list", textutil.Ellipsis(t, 60))
 		}
 		if !slices.Contains(themes, slug) {
 			themes = append(themes, slug)
@@ -143,7 +144,7 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 	for i, pt := range in.Participants {
 		pt.Country = strings.ToUpper(strings.TrimSpace(pt.Country))
 		if _, ok := names[pt.Country]; !ok {
-			return Event{}, errs.Newf(errs.Invalid, op, "participants: unknown country code %q", clip(pt.Country, 20))
+			return Event{}, errs.Newf(errs.Invalid, op, "participants: unknown country code %q", textutil.Ellipsis(pt.Country, 20))
 		}
 		if pt.Agency, err = text(op, "participants", pt.Agency, 200, true); err != nil {
 			return Event{}, err
@@ -158,7 +159,7 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	e := Event{ID: newID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Kind: k, ActivityID: strings.TrimSpace(in.ActivityID), StartDate: in.StartDate,
+	e := Event{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Kind: k, ActivityID: strings.TrimSpace(in.ActivityID), StartDate: in.StartDate,
 		EndDate: in.EndDate, Country: in.Country, City: strings.TrimSpace(in.City), Themes: themes, Description: in.Description,
 		Participants: in.Participants, Materials: in.Materials, ContactName: strings.TrimSpace(in.ContactName), ContactEmail: strings.TrimSpace(in.ContactEmail),
 		CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
@@ -289,7 +290,7 @@ func (s *Service) CreatePractice(ctx context.Context, p *auth.Principal, in Prac
 	for _, t := range in.Themes {
 		slug, ok := resolveTheme(t)
 		if !ok {
-			return Practice{}, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list", clip(t, 60))
+			return Practice{}, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list", textutil.Ellipsis(t, 60))
 		}
 		themes = append(themes, slug)
 	}
@@ -298,7 +299,7 @@ func (s *Service) CreatePractice(ctx context.Context, p *auth.Principal, in Prac
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	x := Practice{ID: newID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Summary: in.Summary, Language: in.Language, Themes: themes,
+	x := Practice{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Title: in.Title, Summary: in.Summary, Language: in.Language, Themes: themes,
 		Link: strings.TrimSpace(in.Link), EventID: strings.TrimSpace(in.EventID), CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := writePractice(ctx, tx, x, true); err != nil {

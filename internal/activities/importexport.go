@@ -14,6 +14,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // MaxImportRows bounds one import.
@@ -130,7 +131,7 @@ func ReadTable(format string, data []byte) ([][]string, error) {
 		}
 		return rows, nil
 	}
-	return nil, errs.Newf(errs.Invalid, op, "format %q is not supported; use csv or xlsx", clip(format, 10))
+	return nil, errs.Newf(errs.Invalid, op, "format %q is not supported; use csv or xlsx", textutil.Ellipsis(format, 10))
 }
 
 func csvErr(err error) string {
@@ -211,7 +212,7 @@ func rowInput(rowNum int, row []string, m []ColumnMap) (Input, []RowError) {
 			}
 			n, err := parseAmount(v)
 			if err != nil {
-				bad = append(bad, RowError{Row: rowNum, Column: cm.Header, Message: fmt.Sprintf("budget %q is not a whole amount (write 450000 or 450.000)", clip(v, 40))})
+				bad = append(bad, RowError{Row: rowNum, Column: cm.Header, Message: fmt.Sprintf("budget %q is not a whole amount (write 450000 or 450.000)", textutil.Ellipsis(v, 40))})
 				continue
 			}
 			in.Budget = n
@@ -247,7 +248,7 @@ func rowInput(rowNum int, row []string, m []ColumnMap) (Input, []RowError) {
 			}
 			n, err := strconv.Atoi(strings.ReplaceAll(v, ".", ""))
 			if err != nil || n < 0 {
-				bad = append(bad, RowError{Row: rowNum, Column: cm.Header, Message: fmt.Sprintf("beneficiaries %q is not a number of people", clip(v, 40))})
+				bad = append(bad, RowError{Row: rowNum, Column: cm.Header, Message: fmt.Sprintf("beneficiaries %q is not a number of people", textutil.Ellipsis(v, 40))})
 				continue
 			}
 			in.Beneficiaries = n
@@ -472,7 +473,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format string, 
 		}
 		body, mt, name = b.Bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "activities.xlsx"
 	default:
-		return nil, "", "", errs.Newf(errs.Invalid, op, "format %q is not supported; use json, csv or xlsx", clip(format, 10))
+		return nil, "", "", errs.Newf(errs.Invalid, op, "format %q is not supported; use json, csv or xlsx", textutil.Ellipsis(format, 10))
 	}
 	return body, mt, name, s.record(ctx, p, "activities.export", "activities", format+": "+strconv.Itoa(len(list))+" activities")
 }

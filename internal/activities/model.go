@@ -18,6 +18,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Kinds of activity. The slugs are stored and exchanged between nodes.
@@ -219,7 +220,7 @@ func parseDay(op, field, v string, required bool) (string, error) {
 		v = t
 	}
 	if !dayRE.MatchString(v) {
-		return "", errs.Newf(errs.Invalid, op, "%s must be a date written YYYY-MM-DD, not %q", field, clip(v, 40))
+		return "", errs.Newf(errs.Invalid, op, "%s must be a date written YYYY-MM-DD, not %q", field, textutil.Ellipsis(v, 40))
 	}
 	if _, err := time.Parse("2006-01-02", v); err != nil {
 		return "", errs.Newf(errs.Invalid, op, "%s %q is not a real calendar date", field, v)
@@ -250,11 +251,4 @@ func text(op, field, v string, max int, required bool) (string, error) {
 		return "", errs.Newf(errs.Invalid, op, "%s contains a NUL character", field)
 	}
 	return v, nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }

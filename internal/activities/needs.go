@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Need is a need declared by a beneficiary country: what an agency lacks
@@ -69,7 +71,7 @@ func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedI
 	var node string
 	err := s.d.Store.QueryRowContext(ctx, `SELECT node FROM dir_countries WHERE code = ?`, in.Country).Scan(&node)
 	if errors.Is(err, sql.ErrNoRows) {
-		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", clip(in.Country, 20))
+		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
 	}
 	if err != nil {
 		return in, dbErr(op, err)
@@ -82,7 +84,7 @@ func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedI
 	}
 	t, ok := resolveTheme(in.Theme)
 	if !ok {
-		return in, errs.Newf(errs.Invalid, op, "theme %q is not in the theme list", clip(in.Theme, 60))
+		return in, errs.Newf(errs.Invalid, op, "theme %q is not in the theme list", textutil.Ellipsis(in.Theme, 60))
 	}
 	in.Theme = t
 	if in.Priority < 1 || in.Priority > 5 {
@@ -117,7 +119,7 @@ func (s *Service) CreateNeed(ctx context.Context, p *auth.Principal, in NeedInpu
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	n := Need{ID: newID(), OwnerNode: s.d.Node, Version: 1, Country: in.Country, Agency: in.Agency, Theme: in.Theme, Priority: in.Priority,
+	n := Need{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Country: in.Country, Agency: in.Agency, Theme: in.Theme, Priority: in.Priority,
 		Title: in.Title, Description: in.Description, Status: in.Status, CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := writeNeed(ctx, tx, n, true); err != nil {
@@ -166,7 +168,7 @@ func (s *Service) UpdateNeed(ctx context.Context, p *auth.Principal, id string, 
 		}
 		return s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n})
 	})
-	if err := s.done(ctx, p, err, "activities.need.update", "need/"+id, "version "+itoa(out.Version)); err != nil {
+	if err := s.done(ctx, p, err, "activities.need.update", "need/"+id, "version "+strconv.FormatInt(out.Version, 10)); err != nil {
 		return Need{}, err
 	}
 	s.notify(true)
@@ -192,7 +194,7 @@ func (s *Service) needs(ctx context.Context, country, theme string) ([]Need, err
 	if theme != "" {
 		t, ok := resolveTheme(theme)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.Needs", "theme %q is not in the theme list", clip(theme, 40))
+			return nil, errs.Newf(errs.Invalid, "activities.Needs", "theme %q is not in the theme list", textutil.Ellipsis(theme, 40))
 		}
 		q += ` AND theme = ?`
 		args = append(args, t)

@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Threshold is the overlap score from which an existing activity is shown
@@ -270,7 +271,7 @@ func (s *Service) Resolve(ctx context.Context, p *auth.Principal, id string, in 
 	}
 	dec, ok := resolve(Decisions, in.Decision)
 	if !ok {
-		return Activity{}, errs.Newf(errs.Invalid, op, "decision %q is not known; use coordinate, merge or proceed", clip(in.Decision, 20))
+		return Activity{}, errs.Newf(errs.Invalid, op, "decision %q is not known; use coordinate, merge or proceed", textutil.Ellipsis(in.Decision, 20))
 	}
 	reason, err := text(op, "reason", in.Reason, 2000, false)
 	if err != nil {

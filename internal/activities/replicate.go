@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/federation"
@@ -62,7 +63,7 @@ func (s *Service) replicate(ctx context.Context, tx *store.Tx, p *auth.Principal
 		}
 		// One conversation per entry keeps versions in order at each peer.
 		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: peer.ID, Type: TypePublish, Conversation: "activities/" + id,
-			Payload: pub, Summary: pub.Kind + " " + id + " v" + itoa(v), Actor: p}); err != nil {
+			Payload: pub, Summary: pub.Kind + " " + id + " v" + strconv.FormatInt(v, 10), Actor: p}); err != nil {
 			return err
 		}
 	}

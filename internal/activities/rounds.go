@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -92,7 +93,7 @@ func (s *Service) OpenRound(ctx context.Context, p *auth.Principal, in RoundInpu
 	if in.ClosesOn, err = parseDay(op, "closes_on", in.ClosesOn, false); err != nil {
 		return Round{}, err
 	}
-	r := Round{ID: newID(), OwnerNode: s.d.Node, Title: in.Title, Description: in.Description, Status: "open", ClosesOn: in.ClosesOn, CreatedAt: s.d.Clock.Now(), CreatedBy: p.Username}
+	r := Round{ID: store.NewID(), OwnerNode: s.d.Node, Title: in.Title, Description: in.Description, Status: "open", ClosesOn: in.ClosesOn, CreatedAt: s.d.Clock.Now(), CreatedBy: p.Username}
 	_, err = s.d.Store.ExecContext(ctx, `INSERT INTO act_rounds (`+roundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.OwnerNode, r.Title, r.Description, r.Status, r.ClosesOn, store.FormatTime(r.CreatedAt), r.CreatedBy, "")
 	if err != nil {
@@ -186,7 +187,7 @@ func (s *Service) CastVote(ctx context.Context, p *auth.Principal, roundID strin
 	if err != nil {
 		return dbErr(op, err)
 	}
-	return s.record(ctx, p, "activities.round.vote", "round/"+roundID, "need "+in.NeedID+": "+itoa(int64(in.Points)))
+	return s.record(ctx, p, "activities.round.vote", "round/"+roundID, "need "+in.NeedID+": "+strconv.Itoa(in.Points))
 }
 
 // Result returns the shared priority list of a round: needs ordered by

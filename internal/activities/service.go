@@ -3,16 +3,14 @@ package activities
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -22,6 +20,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation is what the registry needs from the federation layer.
@@ -60,8 +59,6 @@ func New(d Deps) *Service {
 // Node is the ID of the node the registry belongs to.
 func (s *Service) Node() string { return s.d.Node }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 func actorOf(p *auth.Principal) (string, string) {
 	if p == nil {
 		return "system", ""
@@ -71,7 +68,7 @@ func actorOf(p *auth.Principal) (string, string) {
 
 func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, detail string) error {
 	actor, agency := actorOf(p)
-	return s.d.Audit.Record(ctx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Detail: clip(detail, 1000)})
+	return s.d.Audit.Record(ctx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Detail: textutil.Ellipsis(detail, 1000)})
 }
 
 func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Action, object string) error {
@@ -158,7 +155,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 	}
 	k, ok := resolve(Kinds, in.Kind)
 	if !ok {
-		return in, errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", clip(in.Kind, 40), slugList(Kinds))
+		return in, errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", textutil.Ellipsis(in.Kind, 40), slugList(Kinds))
 	}
 	in.Kind = k
 	if in.Implementer, err = text(op, "implementer", in.Implementer, 300, true); err != nil {
@@ -175,7 +172,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 		in.Currency = "EUR"
 	}
 	if _, ok := eurRates[in.Currency]; !ok {
-		return in, errs.Newf(errs.Invalid, op, "currency %q is not supported; use one of %s", clip(in.Currency, 10), strings.Join(Currencies(), ", "))
+		return in, errs.Newf(errs.Invalid, op, "currency %q is not supported; use one of %s", textutil.Ellipsis(in.Currency, 10), strings.Join(Currencies(), ", "))
 	}
 	names, err := countryNames(ctx, s.d.Store)
 	if err != nil {
@@ -189,7 +186,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 			return nil
 		}
 		if _, ok := names[c]; !ok {
-			return errs.Newf(errs.Invalid, op, "countries: unknown country code %q (use AL, BA, ME, MK, RS or XK)", clip(c, 20))
+			return errs.Newf(errs.Invalid, op, "countries: unknown country code %q (use AL, BA, ME, MK, RS or XK)", textutil.Ellipsis(c, 20))
 		}
 		seen[c] = true
 		countries = append(countries, c)
@@ -207,7 +204,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 			return in, err
 		}
 		if b.Country == "" {
-			return in, errs.Newf(errs.Invalid, op, "agencies: give the country of %q", clip(b.Agency, 60))
+			return in, errs.Newf(errs.Invalid, op, "agencies: give the country of %q", textutil.Ellipsis(b.Agency, 60))
 		}
 		if err := addCountry(b.Country); err != nil {
 			return in, err
@@ -231,7 +228,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 		}
 		slug, ok := resolveTheme(t)
 		if !ok {
-			return in, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list (%s)", clip(t, 60), slugList(directory.Themes))
+			return in, errs.Newf(errs.Invalid, op, "themes: %q is not in the theme list (%s)", textutil.Ellipsis(t, 60), slugList(directory.Themes))
 		}
 		if !slices.Contains(themes, slug) {
 			themes = append(themes, slug)
@@ -274,7 +271,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 		return in, err
 	}
 	if in.ContactEmail != "" && !emailRE.MatchString(in.ContactEmail) {
-		return in, errs.Newf(errs.Invalid, op, "contact_email %q is not an e-mail address", clip(in.ContactEmail, 60))
+		return in, errs.Newf(errs.Invalid, op, "contact_email %q is not an e-mail address", textutil.Ellipsis(in.ContactEmail, 60))
 	}
 	if in.ContactPhone, err = text(op, "contact_phone", in.ContactPhone, 50, false); err != nil {
 		return in, err
@@ -287,7 +284,7 @@ func (s *Service) clean(ctx context.Context, op string, in Input) (Input, error)
 		}
 		u, err := url.Parse(d.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return in, errs.Newf(errs.Invalid, op, "documents: %q must be an http(s) link", clip(d.URL, 80))
+			return in, errs.Newf(errs.Invalid, op, "documents: %q must be an http(s) link", textutil.Ellipsis(d.URL, 80))
 		}
 		if d.Title == "" {
 			d.Title = d.URL
@@ -437,7 +434,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (Acti
 	}
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
-	a := fromInput(Activity{ID: newID(), OwnerNode: s.d.Node, Version: 1, Status: "draft", CreatedAt: now, CreatedBy: by}, in)
+	a := fromInput(Activity{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Status: "draft", CreatedAt: now, CreatedBy: by}, in)
 	a.UpdatedAt, a.UpdatedBy = now, by
 	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error { return writeActivity(ctx, tx, a, true) }); err != nil {
 		return Activity{}, dbErr(op, err)
@@ -498,7 +495,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id string, in I
 		if in.Status != "" && in.Status != cur.Status {
 			st, ok := resolve(Statuses, in.Status)
 			if !ok {
-				return errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", clip(in.Status, 20), slugList(Statuses))
+				return errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", textutil.Ellipsis(in.Status, 20), slugList(Statuses))
 			}
 			if !cur.Published && st != "draft" {
 				return errs.New(errs.Invalid, op, "a draft becomes planned or ongoing by publishing it, after the overlap check")
@@ -519,7 +516,7 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id string, in I
 		}
 		return nil
 	})
-	if err := s.done(ctx, p, err, "activities.update", "activity/"+id, "version "+itoa(out.Version)); err != nil {
+	if err := s.done(ctx, p, err, "activities.update", "activity/"+id, "version "+strconv.FormatInt(out.Version, 10)); err != nil {
 		return Activity{}, err
 	}
 	s.notify(out.Published)
@@ -589,7 +586,7 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 	if f.Theme != "" {
 		t, ok := resolveTheme(f.Theme)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.List", "theme %q is not in the theme list", clip(f.Theme, 40))
+			return nil, errs.Newf(errs.Invalid, "activities.List", "theme %q is not in the theme list", textutil.Ellipsis(f.Theme, 40))
 		}
 		q += ` AND themes LIKE ?`
 		args = append(args, `%"`+t+`"%`)
@@ -597,7 +594,7 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 	if f.Kind != "" {
 		k, ok := resolve(Kinds, f.Kind)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.List", "kind %q is not known; use one of %s", clip(f.Kind, 40), slugList(Kinds))
+			return nil, errs.Newf(errs.Invalid, "activities.List", "kind %q is not known; use one of %s", textutil.Ellipsis(f.Kind, 40), slugList(Kinds))
 		}
 		q += ` AND kind = ?`
 		args = append(args, k)
@@ -611,7 +608,7 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 		args = append(args, f.Owner)
 	}
 	if f.Year > 0 {
-		y := itoa(int64(f.Year))
+		y := strconv.Itoa(f.Year)
 		q += ` AND start_date <= ? AND end_date >= ?`
 		args = append(args, y+"-12-31", y+"-01-01")
 	}
@@ -633,11 +630,6 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 		out = append(out, a)
 	}
 	return out, rows.Err()
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // sortedKeys returns the keys of m in order.

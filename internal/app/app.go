@@ -63,6 +63,7 @@ type Node struct {
 	fedLn    net.Listener
 	metSrv   *http.Server
 	metLn    net.Listener
+	bg       context.Context // background loops' context, cancelled by Close
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -217,83 +218,26 @@ func (n *Node) Start(ctx context.Context) error {
 		n.metSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	n.cancel = cancel
+	n.bg, n.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if n.metSrv != nil {
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			if err := n.metSrv.Serve(n.metLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				n.Logger.Error("metrics server stopped", "err", err)
-			}
-		}()
+		n.serve("metrics", n.metSrv, n.metLn)
 	}
 	if n.fedSrv != nil {
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			if err := n.fedSrv.Serve(n.fedLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				n.Logger.Error("federation server stopped", "err", err)
-			}
-		}()
+		n.serve("federation", n.fedSrv, n.fedLn)
 	}
-	n.wg.Add(3)
-	go func() {
-		defer n.wg.Done()
-		n.Fed.Run(bg)
-	}()
-	go func() {
-		defer n.wg.Done()
-		if err := n.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			n.Logger.Error("http server stopped", "err", err)
-		}
-	}()
-	go func() {
-		defer n.wg.Done()
-		n.Audit.Run(bg, 10*time.Second)
-	}()
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.Audit.RunOutbox(bg, time.Second)
-	}()
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.Audit.RunRetention(bg, n.Cfg.AuditRetention, 24*time.Hour)
-	}()
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.Cases.Run(bg)
-	}()
+	n.run("federation delivery", n.Fed.Run)
+	n.serve("http", n.httpSrv, ln)
+	n.run("audit checkpoints", func(ctx context.Context) { n.Audit.Run(ctx, 10*time.Second) })
+	n.run("audit outbox", func(ctx context.Context) { n.Audit.RunOutbox(ctx, time.Second) })
+	n.run("audit retention", func(ctx context.Context) { n.Audit.RunRetention(ctx, n.Cfg.AuditRetention, 24*time.Hour) })
+	n.run("cases", n.Cases.Run)
 	if n.Cfg.AuditWitnessInterval > 0 {
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			n.Witness.Run(bg, n.Cfg.AuditWitnessInterval)
-		}()
+		n.run("witness", func(ctx context.Context) { n.Witness.Run(ctx, n.Cfg.AuditWitnessInterval) })
 	}
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.DirPub.Run(bg, 30*time.Second)
-	}()
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.Exchange.Run(bg)
-	}()
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.JIT.Run(bg)
-	}()
-	n.wg.Add(1)
-	go func() {
-		defer n.wg.Done()
-		n.MLA.Run(bg)
-	}()
+	n.run("directory publisher", func(ctx context.Context) { n.DirPub.Run(ctx, 30*time.Second) })
+	n.run("exchange", n.Exchange.Run)
+	n.run("jit", n.JIT.Run)
+	n.run("mla", n.MLA.Run)
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
 }
@@ -340,6 +284,28 @@ func (n *Node) FederationURL() string {
 		return "https://" + n.fedLn.Addr().String()
 	}
 	return n.BaseURL()
+}
+
+// run starts one background loop of the node. Every loop gets the node's
+// background context; Close cancels it and waits for every loop to return
+// before the database closes.
+func (n *Node) run(name string, fn func(ctx context.Context)) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		fn(n.bg)
+		n.Logger.Debug("background loop stopped", "loop", name)
+	}()
+}
+
+// serve runs an HTTP server on ln as one of the node's loops; Close shuts
+// the server down before it waits for the loops.
+func (n *Node) serve(name string, srv *http.Server, ln net.Listener) {
+	n.run(name+" server", func(context.Context) {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.Logger.Error(name+" server stopped", "err", err)
+		}
+	})
 }
 
 // Close stops serving (letting requests finish), signs a final audit

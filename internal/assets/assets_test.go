@@ -219,7 +219,7 @@ func TestRequestToAnotherARO(t *testing.T) {
 			t.Fatal(err)
 		}
 		var item federation.QueueItem
-		waitFor(t, "request at ba's NCU", func() bool {
+		testutil.WaitFor(t, "request at ba's NCU", 20*time.Second, func() bool {
 			q, _ := ba.Fed.Queue(ctx, baNCU)
 			for _, it := range q {
 				if it.Direction == "incoming" {
@@ -232,7 +232,7 @@ func TestRequestToAnotherARO(t *testing.T) {
 		if err := ba.Fed.Route(ctx, baNCU, item.ID, "ba-aro"); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "request stored on ba", func() bool {
+		testutil.WaitFor(t, "request stored on ba", 20*time.Second, func() bool {
 			_, err := ba.Assets.Request(ctx, baOff, r.ID)
 			return err == nil
 		})
@@ -242,21 +242,9 @@ func TestRequestToAnotherARO(t *testing.T) {
 		if _, err := ba.Assets.AnswerRequest(ctx, baOff, r.ID, assets.AROAnswer{Text: "One apartment in Bijeljina (cadastral plot 2211), one account at a bank in Sarajevo."}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "answer on rs", func() bool {
+		testutil.WaitFor(t, "answer on rs", 20*time.Second, func() bool {
 			got, _ := rs.Assets.Request(ctx, rsOff, r.ID)
 			return got.Status == assets.ReqAnswered && got.AnsweredBy == "ba-aro@ba"
 		})
 	})
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }

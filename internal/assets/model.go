@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Kinds of assets.
@@ -91,7 +92,7 @@ func ParseAmount(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	bad := errs.New(errs.Invalid, "assets.ParseAmount", "the amount "+strconv.Quote(clip(s, 30))+" is not a number such as 12500 or 12,500.50")
+	bad := errs.New(errs.Invalid, "assets.ParseAmount", "the amount "+strconv.Quote(textutil.Ellipsis(s, 30))+" is not a number such as 12500 or 12,500.50")
 	// The last '.' or ',' followed by one or two digits is the decimal mark;
 	// other separators group thousands.
 	intPart, frac := s, ""
@@ -152,12 +153,4 @@ func FormatAmount(cents int64) string {
 		out = "-" + out
 	}
 	return out
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

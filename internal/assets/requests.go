@@ -115,7 +115,7 @@ func (s *Service) SendRequest(ctx context.Context, actor *auth.Principal, in New
 		return ARORequest{}, errs.New(errs.Invalid, op, "this node is not connected to other countries")
 	}
 	now := s.d.Clock.Now()
-	r.ID, r.Direction, r.OriginNode, r.Status, r.Agency, r.CreatedBy, r.CreatedAt = newID(), "outgoing", s.d.NodeID, ReqSent, actor.Agency, actor.Username, now
+	r.ID, r.Direction, r.OriginNode, r.Status, r.Agency, r.CreatedBy, r.CreatedAt = store.NewID(), "outgoing", s.d.NodeID, ReqSent, actor.Agency, actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertRequest(ctx, tx, r); err != nil {
 			return err

@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
@@ -19,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // CaseFinder resolves a case reference in the joint case database.
@@ -115,8 +114,6 @@ type StepInput struct {
 	Note        string `json:"note,omitempty" maxLength:"2000"`
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 func textField(op, name, v string, max int, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if required && v == "" {
@@ -192,7 +189,7 @@ func (s *Service) cleanDate(op, v string) (string, error) {
 	}
 	d, err := time.Parse("2006-01-02", v)
 	if err != nil {
-		return "", errs.Newf(errs.Invalid, op, "the date %q must be written YYYY-MM-DD", clip(v, 20))
+		return "", errs.Newf(errs.Invalid, op, "the date %q must be written YYYY-MM-DD", textutil.Ellipsis(v, 20))
 	}
 	if d.After(s.d.Clock.Now()) {
 		return "", errs.New(errs.Invalid, op, "the date of a step cannot be in the future")
@@ -247,15 +244,15 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 		c, err := s.d.Cases.GetCase(ctx, actor, a.CaseRef)
 		if err != nil {
 			if errs.Is(err, errs.NotFound) {
-				return Asset{}, errs.Newf(errs.Invalid, op, "case %q is not in the joint case database", clip(a.CaseRef, 40))
+				return Asset{}, errs.Newf(errs.Invalid, op, "case %q is not in the joint case database", textutil.Ellipsis(a.CaseRef, 40))
 			}
 			return Asset{}, err
 		}
 		a.CaseRef = c.Case.Reference
 	}
 	now := s.d.Clock.Now()
-	a.ID, a.Step, a.Agency, a.CreatedBy, a.CreatedAt, a.UpdatedAt = newID(), st.Step, actor.Agency, actor.Username, now, now
-	st.ID, st.RecordedBy, st.RecordedAt = newID(), actor.Username, now
+	a.ID, a.Step, a.Agency, a.CreatedBy, a.CreatedAt, a.UpdatedAt = store.NewID(), st.Step, actor.Agency, actor.Username, now, now
+	st.ID, st.RecordedBy, st.RecordedAt = store.NewID(), actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ar_assets (id, kind, description, identifier, country, person, case_ref, value_cents, currency, step, agency, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Kind, a.Description, a.Identifier, a.Country, a.Person, a.CaseRef, a.ValueCents, a.Currency, a.Step,
@@ -308,7 +305,7 @@ func (s *Service) RecordStep(ctx context.Context, actor *auth.Principal, assetID
 		return Asset{}, errs.Newf(errs.Invalid, op, "the date %s is before the previous step (%s)", st.Date, last)
 	}
 	now := s.d.Clock.Now()
-	st.ID, st.RecordedBy, st.RecordedAt = newID(), actor.Username, now
+	st.ID, st.RecordedBy, st.RecordedAt = store.NewID(), actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE ar_assets SET step = ?, updated_at = ? WHERE id = ? AND step = ?`, st.Step, store.FormatTime(now), a.ID, a.Step)
 		if err != nil {

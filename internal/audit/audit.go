@@ -25,6 +25,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Outcomes of an audited action.
@@ -47,7 +48,8 @@ type Entry struct {
 	Detail  string    `json:"detail"`
 }
 
-// Limits keep single entries bounded.
+// Limits keep single entries bounded: each text field is cut at this many
+// runes, with "…" marking the cut.
 const maxFieldLen = 4096
 
 // leafData is the canonical byte form of an entry that the tree commits to.
@@ -224,13 +226,6 @@ func fetchNodes(ctx context.Context, q store.Querier, ids []compact.NodeID) ([][
 	return out, nil
 }
 
-func clip(s string) string {
-	if len(s) > maxFieldLen {
-		return strings.ToValidUTF8(s[:maxFieldLen], "") + "…"
-	}
-	return s
-}
-
 // Append records entries and returns them with index and time set. Audit
 // failures are returned so callers can refuse the action: an access that
 // cannot be logged must not happen.
@@ -321,8 +316,8 @@ func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also f
 		if !keepTime || e.At.IsZero() {
 			e.At = now
 		}
-		e.Actor, e.Agency, e.Action, e.Object = clip(e.Actor), clip(e.Agency), clip(e.Action), clip(e.Object)
-		e.Purpose, e.Detail = clip(e.Purpose), clip(e.Detail)
+		e.Actor, e.Agency, e.Action, e.Object = textutil.Ellipsis(e.Actor, maxFieldLen), textutil.Ellipsis(e.Agency, maxFieldLen), textutil.Ellipsis(e.Action, maxFieldLen), textutil.Ellipsis(e.Object, maxFieldLen)
+		e.Purpose, e.Detail = textutil.Ellipsis(e.Purpose, maxFieldLen), textutil.Ellipsis(e.Detail, maxFieldLen)
 		if e.Outcome == "" {
 			e.Outcome = OK
 		}

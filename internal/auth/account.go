@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
 )
@@ -249,7 +247,7 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, name string, sc
 	}
 	now := s.clock.Now()
 	secret := TokenPrefix + randomToken()
-	t := APIToken{ID: uuid.Must(uuid.NewV7()).String(), Name: name, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
+	t := APIToken{ID: store.NewID(), Name: name, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
 	_, err = s.st.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, p.UserID, t.Name, hashToken(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt), strings.Join(scopes, " "))
 	if err != nil {

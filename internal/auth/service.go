@@ -17,8 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -212,7 +210,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 		return User{}, errs.Wrap(errs.Internal, op, "", err)
 	}
 	now := s.clock.Now()
-	u := User{ID: uuid.Must(uuid.NewV7()).String(), Username: in.Username, DisplayName: in.DisplayName, Agency: in.Agency,
+	u := User{ID: store.NewID(), Username: in.Username, DisplayName: in.DisplayName, Agency: in.Agency,
 		Roles: in.Roles, Email: strings.TrimSpace(in.Email), MustChangePassword: in.MustChangePassword, CreatedAt: now}
 	_, err = s.st.ExecContext(ctx, `INSERT INTO users (id, username, display_name, agency, roles, email, password_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, store.BoolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))

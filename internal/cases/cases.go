@@ -15,8 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -66,8 +64,6 @@ func New(d Deps) *Service {
 	return &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 func (s *Service) now() time.Time { return s.d.Clock.Now() }
 
 func (s *Service) notify() {
@@ -115,14 +111,6 @@ func unavailable(op string, err error) error {
 		return err
 	}
 	return errs.Wrap(errs.Unavailable, op, "the case database is unavailable", err)
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }
 
 func jsonText(v any) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 	"github.com/liaison-wb/liaison/internal/validate"
 )
 
@@ -96,7 +97,7 @@ func normDay(op, field, v string) (string, error) {
 
 func (in *CaseInput) normalise() error {
 	const op = "cases.CreateCase"
-	in.Reference, in.Title = clip(in.Reference, 100), clip(in.Title, 300)
+	in.Reference, in.Title = textutil.Clip(strings.TrimSpace(in.Reference), 100), textutil.Clip(strings.TrimSpace(in.Title), 300)
 	if in.Reference == "" {
 		return errs.New(errs.Invalid, op, "reference is required")
 	}
@@ -133,14 +134,14 @@ func (in *CaseInput) normalise() error {
 	}
 	in.Places = cleanList(in.Places, 200)
 	in.Links = cleanList(in.Links, 200)
-	in.ModusOperandi = clip(in.ModusOperandi, 5000)
+	in.ModusOperandi = textutil.Clip(strings.TrimSpace(in.ModusOperandi), 5000)
 	return nil
 }
 
 func cleanList(in []string, n int) []string {
 	out := []string{}
 	for _, v := range in {
-		if v = clip(v, n); v != "" && !slices.Contains(out, v) {
+		if v = textutil.Clip(strings.TrimSpace(v), n); v != "" && !slices.Contains(out, v) {
 			out = append(out, v)
 		}
 	}
@@ -182,7 +183,7 @@ func (s *Service) createCase(ctx context.Context, tx *store.Tx, p *auth.Principa
 	if p != nil {
 		by = p.Username
 	}
-	c := Case{ID: newID(), Reference: in.Reference, Title: in.Title, CrimeArea: in.CrimeArea, Status: in.Status, OpenedOn: in.OpenedOn,
+	c := Case{ID: store.NewID(), Reference: in.Reference, Title: in.Title, CrimeArea: in.CrimeArea, Status: in.Status, OpenedOn: in.OpenedOn,
 		ClosedOn: in.ClosedOn, Places: nz(in.Places), ModusOperandi: in.ModusOperandi, Route: nz(in.Route), Links: nz(in.Links), CreatedBy: by,
 		CreatedAt: now, UpdatedAt: now}
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases_cases (id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at)
@@ -337,7 +338,7 @@ func (s *Service) normaliseEntity(in *EntityInput) (entity.Kind, error) {
 		if m := validate.FieldValue(k, v); m != "" {
 			return "", &FieldError{k, m}
 		}
-		v = clip(v, 300)
+		v = textutil.Clip(strings.TrimSpace(v), 300)
 		if v == "" {
 			continue
 		}
@@ -541,7 +542,7 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 	if p != nil {
 		by = p.Username
 	}
-	e := Entity{ID: newID(), Kind: string(kind), Label: label(kind, in.Fields), Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+	e := Entity{ID: store.NewID(), Kind: string(kind), Label: label(kind, in.Fields), Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
 	if e.Source == "" {
 		e.Source = "user:" + by
 	}
@@ -716,164 +717,4 @@ func (s *Service) slims(ctx context.Context, col string, ids []string) ([]Entity
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// Relation is a typed link between two entities.
-type Relation struct {
-	ID        string    `json:"id"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	Type      string    `json:"type"`
-	Note      string    `json:"note,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// RelationInput creates a relation.
-type RelationInput struct {
-	From string `json:"from" maxLength:"64"`
-	To   string `json:"to" maxLength:"64"`
-	Type string `json:"type" doc:"member_of, owns, uses, called, paid, travelled_with or related_to"`
-	Note string `json:"note,omitempty" maxLength:"1000"`
-}
-
-// Relate links two entities; an identical relation is not duplicated.
-func (s *Service) Relate(ctx context.Context, p *auth.Principal, in RelationInput) (Relation, error) {
-	const op = "cases.Relate"
-	in.Type = strings.ToLower(strings.TrimSpace(in.Type))
-	if !slices.Contains(RelationTypes, in.Type) {
-		return Relation{}, errs.Newf(errs.Invalid, op, "type %q is not a relation type (%s)", in.Type, strings.Join(RelationTypes, ", "))
-	}
-	if in.From == in.To {
-		return Relation{}, errs.New(errs.Invalid, op, "an entity cannot be related to itself")
-	}
-	r := Relation{ID: newID(), From: in.From, To: in.To, Type: in.Type, Note: clip(in.Note, 1000), CreatedAt: s.now()}
-	created := false
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		created, err = s.relate(ctx, tx, &r)
-		return err
-	})
-	if err != nil {
-		return Relation{}, unavailable(op, err)
-	}
-	if created {
-		return r, s.record(ctx, entry(p, "cases.relation.create", "entity/"+r.From, "", r.Type+" entity/"+r.To))
-	}
-	return r, nil
-}
-
-func (s *Service) relate(ctx context.Context, tx *store.Tx, r *Relation) (bool, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_entities WHERE id IN (?, ?)`, r.From, r.To).Scan(&n); err != nil {
-		return false, err
-	}
-	if n != 2 {
-		return false, errs.New(errs.NotFound, "cases.Relate", "both entities must exist")
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO cases_relations (id, from_id, to_id, type, note, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (from_id, to_id, type) DO NOTHING`,
-		r.ID, r.From, r.To, r.Type, r.Note, store.FormatTime(r.CreatedAt))
-	if err != nil {
-		return false, err
-	}
-	k, _ := res.RowsAffected()
-	return k > 0, nil
-}
-
-func scanRelations(rows *sql.Rows) ([]Relation, error) {
-	defer rows.Close()
-	out := []Relation{}
-	for rows.Next() {
-		var r Relation
-		var at string
-		if err := rows.Scan(&r.ID, &r.From, &r.To, &r.Type, &r.Note, &at); err != nil {
-			return nil, unavailable("cases.relations", err)
-		}
-		r.CreatedAt = store.ParseTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func (s *Service) relationsOf(ctx context.Context, id string) ([]Relation, error) {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations WHERE from_id = ? OR to_id = ? ORDER BY created_at LIMIT 500`, id, id)
-	if err != nil {
-		return nil, unavailable("cases.relations", err)
-	}
-	return scanRelations(rows)
-}
-
-func (s *Service) relationsAmong(ctx context.Context, ids []string) ([]Relation, error) {
-	if len(ids) == 0 || len(ids) > 400 {
-		return []Relation{}, nil
-	}
-	args := make([]any, 0, 2*len(ids))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	args = append(args, args...)
-	ph := placeholders(len(ids))
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations WHERE from_id IN (`+ph+`) AND to_id IN (`+ph+`) ORDER BY created_at`, args...)
-	if err != nil {
-		return nil, unavailable("cases.relations", err)
-	}
-	return scanRelations(rows)
-}
-
-// Merge marks dup as a duplicate of keep: dup disappears from searches and
-// answers, its cases and relations stay recorded under its own ID (so the
-// provenance of every fact is kept), and Unmerge restores it.
-func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string) error {
-	const op = "cases.Merge"
-	if keep == dup {
-		return errs.New(errs.Invalid, op, "choose two different entities")
-	}
-	var dupPK int64
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		var k1, k2, m1 string
-		if err := tx.QueryRowContext(ctx, `SELECT kind, merged_into FROM cases_entities WHERE id = ?`, keep).Scan(&k1, &m1); err != nil {
-			return store.NotFound(err, op, "no such entity "+keep)
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT kind FROM cases_entities WHERE id = ?`, dup).Scan(&k2); err != nil {
-			return store.NotFound(err, op, "no such entity "+dup)
-		}
-		if k1 != k2 {
-			return errs.New(errs.Invalid, op, "only entities of the same kind can be merged")
-		}
-		if m1 != "" {
-			return errs.New(errs.Conflict, op, "the entity to keep is itself merged into another")
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE id = ? AND merged_into = ''`, keep, dup)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errs.New(errs.Conflict, op, "the duplicate is already merged")
-		}
-		// Anything merged into dup now points at keep.
-		if _, err = tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE merged_into = ?`, keep, dup); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT pk FROM cases_entities WHERE id = ?`, dup).Scan(&dupPK)
-	})
-	if err != nil {
-		return unavailable(op, err)
-	}
-	s.ix.setDead([]int64{dupPK}, true)
-	return s.record(ctx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
-}
-
-// Unmerge restores a merged entity.
-func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) error {
-	var pk int64
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> '' RETURNING pk`, id).Scan(&pk)
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return errs.New(errs.Conflict, "cases.Unmerge", "the entity is not merged")
-	}
-	if err != nil {
-		return unavailable("cases.Unmerge", err)
-	}
-	s.ix.setDead([]int64{pk}, false)
-	return s.record(ctx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
 }

@@ -20,18 +20,6 @@ func startNode(t *testing.T, id string, be storetest.Backend) *testutil.Node {
 	return testutil.Start(t, testutil.Options{NodeID: id, Store: be.Options(t), Config: func(c *config.Config) { c.InsecureFederation = true }})
 }
 
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func auditActions(t *testing.T, n *testutil.Node, object string) map[string]audit.Entry {
 	t.Helper()
 	ctx := context.Background()
@@ -88,7 +76,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got cases.OutQuery
-			waitFor(t, "answers", 20*time.Second, func() bool {
+			testutil.WaitFor(t, "answers", 20*time.Second, func() bool {
 				got, err = rs.Cases.Query(ctx, asker, q.ID)
 				return err == nil && len(got.Results) == 3
 			})
@@ -188,8 +176,8 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond)
-			assertNoPersonalData(t, rs) // still nothing before the NCU approves
+			testutil.RoundTrip(t, ba, "rs") // a later message has left and arrived
+			assertNoPersonalData(t, rs)     // still nothing before the NCU approves
 			for _, id := range []string{env, refEnv} {
 				if err := ba.Fed.Approve(ctx, ownerNCU, id); err != nil {
 					t.Fatal(err)
@@ -197,7 +185,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 			}
 			// The decisions travel as secure-exchange messages; at the
 			// requesting node they wait for its NCU to route them.
-			waitFor(t, "releases at the requesting NCU", 20*time.Second, func() bool {
+			testutil.WaitFor(t, "releases at the requesting NCU", 20*time.Second, func() bool {
 				q, _ := rs.Fed.Queue(ctx, askerNCU)
 				n := 0
 				for _, it := range q {
@@ -218,7 +206,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 					}
 				}
 			}
-			waitFor(t, "releases linked", 20*time.Second, func() bool {
+			testutil.WaitFor(t, "releases linked", 20*time.Second, func() bool {
 				got, err = rs.Cases.Query(ctx, asker, q.ID)
 				return err == nil && len(got.Releases) == 2
 			})
@@ -227,7 +215,7 @@ func TestHitNoHitAcrossNodes(t *testing.T) {
 					t.Fatalf("release without its exchange thread: %+v", r)
 				}
 				var th exchange.Thread
-				waitFor(t, "the exchange thread in the requester's inbox", 20*time.Second, func() bool {
+				testutil.WaitFor(t, "the exchange thread in the requester's inbox", 20*time.Second, func() bool {
 					th, err = rs.Exchange.Thread(ctx, asker, r.ThreadID)
 					return err == nil && len(th.Messages) == 1
 				})

@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 	"github.com/liaison-wb/liaison/internal/validate"
 )
 
@@ -435,7 +436,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if opt.DryRun {
 		err = s.dryRun(ctx, rows, &rep)
 	} else {
-		if err := s.record(ctx, entry(p, "cases.import.start", "import/"+rep.SHA256[:16], "", fmt.Sprintf("format=%s file=%s rows=%d", rep.Format, clip(opt.Filename, 200), len(rows)))); err != nil {
+		if err := s.record(ctx, entry(p, "cases.import.start", "import/"+rep.SHA256[:16], "", fmt.Sprintf("format=%s file=%s rows=%d", rep.Format, textutil.Clip(strings.TrimSpace(opt.Filename), 200), len(rows)))); err != nil {
 			return rep, err
 		}
 		err = s.write(ctx, p, rows, opt, &rep)
@@ -452,13 +453,13 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if opt.DryRun {
 		return rep, s.record(ctx, entry(p, "cases.import.dryrun", "import/"+rep.SHA256[:16], "", reportDetail(rep)))
 	}
-	rep.ID = newID()
+	rep.ID = store.NewID()
 	by := ""
 	if p != nil {
 		by = p.Username
 	}
 	if _, err := s.d.Store.ExecContext(ctx, `INSERT INTO cases_imports (id, format, filename, sha256, rows_total, created, unchanged, rejected, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rep.ID, rep.Format, clip(opt.Filename, 200), rep.SHA256, rep.Rows, rep.Created, rep.Unchanged, len(rep.Rejected), by, store.FormatTime(s.now())); err != nil {
+		rep.ID, rep.Format, textutil.Clip(strings.TrimSpace(opt.Filename), 200), rep.SHA256, rep.Rows, rep.Created, rep.Unchanged, len(rep.Rejected), by, store.FormatTime(s.now())); err != nil {
 		return rep, unavailable(op, err)
 	}
 	return rep, s.record(ctx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
@@ -539,7 +540,7 @@ func orCol(m map[string]string, f string) string {
 // write stores the rows in chunks of a few hundred per transaction.
 func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult) error {
 	const chunk = 500
-	src := "import:" + rep.Format + ":" + clip(opt.Filename, 100) + "@" + rep.SHA256[:12]
+	src := "import:" + rep.Format + ":" + textutil.Clip(strings.TrimSpace(opt.Filename), 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
 	total := len(rows)
 	// Cases first, so entities can link to them.
@@ -603,7 +604,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 						row.err = &RejectedRow{Row: row.row, Column: "from", Msg: "relation between entities not in the file (or rejected)"}
 						continue
 					}
-					r := Relation{ID: newID(), From: from, To: to, Type: row.relation.typ, Note: clip(row.relation.note, 1000), CreatedAt: s.now()}
+					r := Relation{ID: store.NewID(), From: from, To: to, Type: row.relation.typ, Note: textutil.Clip(strings.TrimSpace(row.relation.note), 1000), CreatedAt: s.now()}
 					created, err := s.relate(ctx, tx, &r)
 					if err != nil {
 						return err
@@ -665,7 +666,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 						b.WriteString(", ")
 					}
 					b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)")
-					args = append(args, next, newID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
+					args = append(args, next, store.NewID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
 						fingerprint(entity.KindPerson, in.Fields, nil), source, by, now)
 					items[next] = s.indexItem(next, entity.KindPerson, in.Fields, nil)
 				}

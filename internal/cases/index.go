@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Candidate index. Every stored entity gets a few 64-bit blocking keys in
@@ -496,17 +497,15 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, pr Probe, purpo
 	if out == nil {
 		out = []Candidate{}
 	}
-	if err := s.record(ctx, entry(p, "cases.search", "cases/"+string(kind), clip(purpose, 500), searchDetail(len(out)))); err != nil {
+	if err := s.record(ctx, entry(p, "cases.search", "cases/"+string(kind), textutil.Clip(strings.TrimSpace(purpose), 500), searchDetail(len(out)))); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 func searchDetail(n int) string {
-	return "results=" + itoa(n)
+	return "results=" + strconv.Itoa(n)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // Model is the node's matching model: fitted on its own data by FitModel,
 // or the generic default weights.
@@ -589,7 +588,7 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 	s.mu.Lock()
 	s.model = m
 	s.mu.Unlock()
-	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+itoa(len(recs))))
+	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+strconv.Itoa(len(recs))))
 }
 
 func scanEntityJSON(fields, aliases string) (Entity, error) {

@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // ProvenanceInput is an entity provided by another agency or country (for
@@ -165,7 +166,7 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 	}
 	fields, unmapped := mapProvidedFields(kind, in.Label, in.Fields)
 	ei := EntityInput{Kind: string(kind), Fields: fields, Case: in.Case, Role: in.Role,
-		Source: clip("exchange:"+in.SourceNode+"/"+in.SourceAgency+" thread "+in.ThreadID+" message "+in.MessageID+fmt.Sprintf(" #%d", in.EntityIndex), 300)}
+		Source: textutil.Clip(strings.TrimSpace("exchange:"+in.SourceNode+"/"+in.SourceAgency+" thread "+in.ThreadID+" message "+in.MessageID+fmt.Sprintf(" #%d", in.EntityIndex)), 300)}
 	if _, err := s.normaliseEntity(&ei); err != nil {
 		return Provenance{}, errs.Newf(errs.Invalid, op, "the entity cannot be filed into a case: %v", err)
 	}
@@ -173,7 +174,7 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 	if in.Markings == nil {
 		mk = []byte("{}")
 	}
-	pr := Provenance{ID: newID(), SourceNode: in.SourceNode, SourceAgency: in.SourceAgency, ThreadID: in.ThreadID, MessageID: in.MessageID,
+	pr := Provenance{ID: store.NewID(), SourceNode: in.SourceNode, SourceAgency: in.SourceAgency, ThreadID: in.ThreadID, MessageID: in.MessageID,
 		EntityIndex: in.EntityIndex, SentAt: in.SentAt, Markings: mk, MarkingLabel: in.MarkingLabel,
 		Original: ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
 		Unmapped: unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}
@@ -205,8 +206,8 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 			Unmapped map[string]string `json:"unmapped,omitempty"`
 		}{pr.Original, unmapped})
 		_, err = tx.ExecContext(ctx, `INSERT INTO cases_provenance (id, case_id, entity_id, source_node, source_agency, thread_id, message_id, entity_index, sent_at, markings, marking_label, original, imported_by, imported_agency, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pr.ID, pr.CaseID, pr.EntityID, clip(pr.SourceNode, 64), clip(pr.SourceAgency, 200), clip(pr.ThreadID, 64),
-			clip(pr.MessageID, 64), pr.EntityIndex, fmtOptTime(pr.SentAt), string(mk), clip(pr.MarkingLabel, 2000), orig, pr.ImportedBy, pr.ImportedAgency, store.FormatTime(pr.ImportedAt))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pr.ID, pr.CaseID, pr.EntityID, textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64),
+			textutil.Clip(strings.TrimSpace(pr.MessageID), 64), pr.EntityIndex, fmtOptTime(pr.SentAt), string(mk), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000), orig, pr.ImportedBy, pr.ImportedAgency, store.FormatTime(pr.ImportedAt))
 		if store.IsUniqueViolation(err) {
 			return errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
 		}

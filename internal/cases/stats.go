@@ -410,7 +410,7 @@ func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) 
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out, s.record(ctx, entry(p, "cases.duplicates", "cases/duplicates", "", "pairs="+itoa(len(out))))
+	return out, s.record(ctx, entry(p, "cases.duplicates", "cases/duplicates", "", "pairs="+strconv.Itoa(len(out))))
 }
 
 func slim(e Entity) EntitySlim { return EntitySlim{ID: e.ID, Kind: e.Kind, Label: e.Label} }

@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Agency is a police, prosecution, justice or other authority.
@@ -89,7 +90,7 @@ func (s *Service) cleanAgency(ctx context.Context, q store.Querier, op string, i
 	if t, ok := resolveCode(AgencyTypes, in.Type); ok {
 		in.Type = t
 	} else {
-		return in, errs.Newf(errs.Invalid, op, "agency type %q is not known; use one of %s", clipStr(in.Type, 40), slugs(AgencyTypes))
+		return in, errs.Newf(errs.Invalid, op, "agency type %q is not known; use one of %s", textutil.Ellipsis(in.Type, 40), slugs(AgencyTypes))
 	}
 	if in.Languages, err = cleanLanguages(op, in.Languages); err != nil {
 		return in, err
@@ -164,7 +165,7 @@ func (s *Service) CreateAgency(ctx context.Context, p *auth.Principal, in Agency
 		if err := s.duplicateAgency(ctx, tx, op, in, ""); err != nil {
 			return err
 		}
-		id = newID()
+		id = store.NewID()
 		return s.insertAgency(ctx, tx, id, s.node, in, "", actorName(p))
 	})
 	if err != nil {
@@ -291,7 +292,7 @@ func (s *Service) agencies(ctx context.Context, f AgencyFilter) ([]Agency, error
 	if f.Type != "" {
 		t, ok := resolveCode(AgencyTypes, f.Type)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, op, "agency type %q is not known; use one of %s", clipStr(f.Type, 40), slugs(AgencyTypes))
+			return nil, errs.Newf(errs.Invalid, op, "agency type %q is not known; use one of %s", textutil.Ellipsis(f.Type, 40), slugs(AgencyTypes))
 		}
 		q += ` AND type = ?`
 		args = append(args, t)

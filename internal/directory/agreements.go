@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Party is one party to an agreement, with its own dates where they differ
@@ -110,7 +111,7 @@ func (s *Service) cleanAgreement(ctx context.Context, q store.Querier, op string
 	for i, t := range types {
 		slug, ok := resolveCode(AgreementTypes, t)
 		if !ok {
-			return out, errs.Newf(errs.Invalid, op, "agreement type %q is not known; use one of %s", clipStr(t, 40), slugs(AgreementTypes))
+			return out, errs.Newf(errs.Invalid, op, "agreement type %q is not known; use one of %s", textutil.Ellipsis(t, 40), slugs(AgreementTypes))
 		}
 		types[i] = slug
 	}
@@ -119,7 +120,7 @@ func (s *Service) cleanAgreement(ctx context.Context, q store.Querier, op string
 		in.Status = "unknown"
 	}
 	if !validCode(Statuses, in.Status) {
-		return out, errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", clipStr(in.Status, 30), slugs(Statuses))
+		return out, errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", textutil.Ellipsis(in.Status, 30), slugs(Statuses))
 	}
 	if in.Sources, err = cleanSources(op, in.Sources); err != nil {
 		return out, err
@@ -230,7 +231,7 @@ func (s *Service) CreateAgreement(ctx context.Context, p *auth.Principal, in Agr
 	if err := auth.Authorize(p, auth.ActDirEdit); err != nil {
 		return Agreement{}, err
 	}
-	id := newID()
+	id := store.NewID()
 	var c cleanedAgreement
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -330,7 +331,7 @@ func (s *Service) Agreements(ctx context.Context, p *auth.Principal, country, ty
 	if typ != "" {
 		t, ok := resolveCode(AgreementTypes, typ)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, "directory.Agreements", "agreement type %q is not known; use one of %s", clipStr(typ, 40), slugs(AgreementTypes))
+			return nil, errs.Newf(errs.Invalid, "directory.Agreements", "agreement type %q is not known; use one of %s", textutil.Ellipsis(typ, 40), slugs(AgreementTypes))
 		}
 		out = filter(out, func(a Agreement) bool { return slices.Contains(a.Types, t) })
 	}
@@ -444,7 +445,7 @@ func (s *Service) Matrix(ctx context.Context, p *auth.Principal, typ string, ext
 	if typ != "" {
 		t, ok := resolveCode(AgreementTypes, typ)
 		if !ok {
-			return Matrix{}, errs.Newf(errs.Invalid, op, "agreement type %q is not known; use one of %s", clipStr(typ, 40), slugs(AgreementTypes))
+			return Matrix{}, errs.Newf(errs.Invalid, op, "agreement type %q is not known; use one of %s", textutil.Ellipsis(typ, 40), slugs(AgreementTypes))
 		}
 		typ = t
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Channel is one way to reach a contact point.
@@ -111,7 +112,7 @@ func (s *Service) cleanContact(ctx context.Context, q store.Querier, op string, 
 	} else if strings.TrimSpace(in.Role) == "" {
 		return in, errs.Newf(errs.Invalid, op, "role is required; use one of %s", slugs(ContactRoles))
 	} else {
-		return in, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", clipStr(in.Role, 60), slugs(ContactRoles))
+		return in, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", textutil.Ellipsis(in.Role, 60), slugs(ContactRoles))
 	}
 	if in.HolderName, err = text(op, "holder", in.HolderName, 200, false); err != nil {
 		return in, err
@@ -137,7 +138,7 @@ func (s *Service) cleanContact(ctx context.Context, q store.Querier, op string, 
 	}
 	if in.TimeZone != "" {
 		if _, err := time.LoadLocation(in.TimeZone); err != nil {
-			return in, errs.Newf(errs.Invalid, op, "time zone %q is not known; use a name such as Europe/Belgrade", clipStr(in.TimeZone, 60))
+			return in, errs.Newf(errs.Invalid, op, "time zone %q is not known; use a name such as Europe/Belgrade", textutil.Ellipsis(in.TimeZone, 60))
 		}
 	}
 	if !in.AlwaysOn && in.Hours == "" {
@@ -156,14 +157,14 @@ func (s *Service) cleanContact(ctx context.Context, q store.Querier, op string, 
 		}
 		k, ok := resolveCode(ChannelKinds, ch.Kind)
 		if !ok {
-			return in, errs.Newf(errs.Invalid, op, "channel kind %q is not known; use phone, secure or email", clipStr(ch.Kind, 30))
+			return in, errs.Newf(errs.Invalid, op, "channel kind %q is not known; use phone, secure or email", textutil.Ellipsis(ch.Kind, 30))
 		}
 		ch.Kind = k
 		if len(ch.Value) > 200 {
 			return in, errs.New(errs.Invalid, op, "a channel value is too long (at most 200 characters)")
 		}
 		if k == "email" && !strings.Contains(ch.Value, "@") {
-			return in, errs.Newf(errs.Invalid, op, "e-mail channel %q is not an e-mail address", clipStr(ch.Value, 60))
+			return in, errs.Newf(errs.Invalid, op, "e-mail channel %q is not an e-mail address", textutil.Ellipsis(ch.Value, 60))
 		}
 		channels = append(channels, ch)
 	}
@@ -239,7 +240,7 @@ func (s *Service) CreateContactPoint(ctx context.Context, p *auth.Principal, in 
 		if err := s.checkContactOwnership(ctx, tx, op, in); err != nil {
 			return err
 		}
-		id = newID()
+		id = store.NewID()
 		return s.insertContact(ctx, tx, id, s.node, in, "", actorName(p))
 	})
 	if err != nil {
@@ -395,7 +396,7 @@ func (s *Service) contacts(ctx context.Context, f ContactFilter) ([]ContactPoint
 	if f.Role != "" {
 		r, ok := resolveCode(ContactRoles, f.Role)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", clipStr(f.Role, 60), slugs(ContactRoles))
+			return nil, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", textutil.Ellipsis(f.Role, 60), slugs(ContactRoles))
 		}
 		q += ` AND c.role = ?`
 		args = append(args, r)
@@ -475,7 +476,7 @@ func (s *Service) Lookup(ctx context.Context, p *auth.Principal, country, role s
 	}
 	r, ok := resolveCode(ContactRoles, role)
 	if !ok {
-		return LookupResult{}, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", clipStr(role, 60), slugs(ContactRoles))
+		return LookupResult{}, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", textutil.Ellipsis(role, 60), slugs(ContactRoles))
 	}
 	if err := s.applyDueHandovers(ctx); err != nil {
 		return LookupResult{}, err

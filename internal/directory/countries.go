@@ -7,6 +7,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Country is a participant, one of its entities, a partner state or an
@@ -78,7 +79,7 @@ func (s *Service) Country(ctx context.Context, p *auth.Principal, code string) (
 func (s *Service) country(ctx context.Context, q store.Querier, code string) (Country, error) {
 	c, err := scanCountry(q.QueryRowContext(ctx, `SELECT `+countryCols+` FROM dir_countries WHERE code = ?`, strings.ToUpper(strings.TrimSpace(code))))
 	if err != nil {
-		return c, dbErr("directory.Country", store.NotFound(err, "directory.Country", "no country with code "+clipStr(code, 20)))
+		return c, dbErr("directory.Country", store.NotFound(err, "directory.Country", "no country with code "+textutil.Ellipsis(code, 20)))
 	}
 	return c, nil
 }
@@ -109,5 +110,5 @@ func (s *Service) ResolveCountry(ctx context.Context, in string) (Country, error
 			}
 		}
 	}
-	return Country{}, errs.Newf(errs.NotFound, op, "no country matches %q; use a code such as AL, BA, ME, MK, RS or XK", clipStr(in, 40))
+	return Country{}, errs.Newf(errs.NotFound, op, "no country matches %q; use a code such as AL, BA, ME, MK, RS or XK", textutil.Ellipsis(in, 40))
 }

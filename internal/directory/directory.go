@@ -26,6 +26,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // StaleAfter is how long a contact point may go without confirmation
@@ -72,7 +73,7 @@ func parseDay(op, field, v string) (Day, error) {
 		return "", nil
 	}
 	if !dayRE.MatchString(v) {
-		return "", errs.Newf(errs.Invalid, op, "%s must be a date written YYYY-MM-DD, not %q", field, clipStr(v, 40))
+		return "", errs.Newf(errs.Invalid, op, "%s must be a date written YYYY-MM-DD, not %q", field, textutil.Ellipsis(v, 40))
 	}
 	if _, err := time.Parse("2006-01-02", v); err != nil {
 		return "", errs.Newf(errs.Invalid, op, "%s %q is not a real calendar date", field, v)
@@ -94,8 +95,6 @@ type Meta struct {
 
 // Editable reports whether administrators of node may change the record.
 func (m Meta) Editable(node string) bool { return m.OwnerNode == node }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // seedID derives the same ID for a seed record on every node, so peers
 // agree on identities without coordination.
@@ -177,13 +176,6 @@ func (s *Service) checkCountryOwned(ctx context.Context, q store.Querier, op, co
 	return &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-owner", Msg: "entries for " + country + " are maintained by node " + node + "; this node (" + s.node + ") may only add its own country's entries"}
 }
 
-func clipStr(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
-
 // text trims and bounds a free-text field.
 func text(op, field, v string, max int, required bool) (string, error) {
 	v = strings.TrimSpace(v)
@@ -219,7 +211,7 @@ func cleanLanguages(op string, in []string) ([]string, error) {
 	out := cleanList(in)
 	for _, l := range out {
 		if !langRE.MatchString(l) {
-			return nil, errs.Newf(errs.Invalid, op, "language %q must be a code such as sq, sr, sr-Cyrl, mk, bs, hr or en", clipStr(l, 20))
+			return nil, errs.Newf(errs.Invalid, op, "language %q must be a code such as sq, sr, sr-Cyrl, mk, bs, hr or en", textutil.Ellipsis(l, 20))
 		}
 	}
 	return out, nil
@@ -253,7 +245,7 @@ func (s *Service) checkCountries(ctx context.Context, q store.Querier, op, field
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot read countries", err)
 		}
 		if n == 0 {
-			return nil, errs.Newf(errs.Invalid, op, "%s: unknown country code %q (use AL, BA, ME, MK, RS, XK or an ISO code of a partner)", field, clipStr(c, 20))
+			return nil, errs.Newf(errs.Invalid, op, "%s: unknown country code %q (use AL, BA, ME, MK, RS, XK or an ISO code of a partner)", field, textutil.Ellipsis(c, 20))
 		}
 		out = append(out, c)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // ExportDoc is the whole directory as one JSON document. The same shape,
@@ -79,7 +80,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format, kind st
 		format = "json"
 	}
 	if kind != "" && !slices.Contains(ExportKinds, kind) {
-		return nil, "", "", errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", clipStr(kind, 30), strings.Join(ExportKinds, ", "))
+		return nil, "", "", errs.Newf(errs.Invalid, op, "kind %q is not known; use one of %s", textutil.Ellipsis(kind, 30), strings.Join(ExportKinds, ", "))
 	}
 	d, err := s.document(ctx, "")
 	if err != nil {
@@ -123,7 +124,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format, kind st
 		}
 		mediaType, name = "text/csv; charset=utf-8", fmt.Sprintf("liaison-directory-%s-%s-%s.csv", kind, s.node, stamp)
 	default:
-		return nil, "", "", errs.Newf(errs.Invalid, op, "format %q is not supported; use json or csv", clipStr(format, 20))
+		return nil, "", "", errs.Newf(errs.Invalid, op, "format %q is not supported; use json or csv", textutil.Ellipsis(format, 20))
 	}
 	return body, mediaType, name, s.record(ctx, p, "directory.export", "directory/export", "format="+format+" kind="+kind)
 }

@@ -134,7 +134,7 @@ func (s *Service) Handover(ctx context.Context, p *auth.Principal, contactID str
 	if cur.Pending != nil {
 		return Handover{}, errs.Newf(errs.Conflict, op, "a handover to %s from %s is already scheduled; a new handover can be made once it has taken effect", cur.Pending.To.Name, cur.Pending.EffectiveFrom)
 	}
-	h := Handover{ID: newID(), ContactPointID: contactID, From: cur.Holder.Name, To: Person{in.ToHolder, in.ToHolderTitle}, ToDeputy: Person{in.ToDeputy, in.ToDeputyTitle},
+	h := Handover{ID: store.NewID(), ContactPointID: contactID, From: cur.Holder.Name, To: Person{in.ToHolder, in.ToHolderTitle}, ToDeputy: Person{in.ToDeputy, in.ToDeputyTitle},
 		EffectiveFrom: eff, Reason: in.Reason, OpenItems: items, State: HandoverScheduled, CreatedBy: actorName(p), CreatedAt: s.clock.Now()}
 	if _, err := s.st.ExecContext(ctx, `INSERT INTO dir_handovers (id, contact_point_id, owner_node, from_holder, to_holder, to_holder_title, to_deputy, to_deputy_title, effective_from, reason, open_items, reassigned, state, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,

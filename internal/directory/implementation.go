@@ -12,6 +12,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Usage counts what was done under an agreement or mechanism.
@@ -125,7 +126,7 @@ func (s *Service) subject(ctx context.Context, q store.Querier, kind, id string)
 		m, err := s.mechanism(ctx, q, id)
 		return m.Status, m.StatusNote, m.ID, err
 	}
-	return "", "", "", errs.Newf(errs.Invalid, "directory.Implementation", "subject kind %q must be agreement or mechanism", clipStr(kind, 20))
+	return "", "", "", errs.Newf(errs.Invalid, "directory.Implementation", "subject kind %q must be agreement or mechanism", textutil.Ellipsis(kind, 20))
 }
 
 // AddActivity adds a manual entry to the record of use. Every node records
@@ -141,7 +142,7 @@ func (s *Service) AddActivity(ctx context.Context, p *auth.Principal, subjectKin
 	}
 	k, ok := resolveCode(ActivityKinds, in.Kind)
 	if !ok {
-		return Activity{}, errs.Newf(errs.Invalid, op, "activity kind %q is not known; use one of %s", clipStr(in.Kind, 30), slugs(ActivityKinds))
+		return Activity{}, errs.Newf(errs.Invalid, op, "activity kind %q is not known; use one of %s", textutil.Ellipsis(in.Kind, 30), slugs(ActivityKinds))
 	}
 	if in.Count == 0 {
 		in.Count = 1
@@ -162,7 +163,7 @@ func (s *Service) AddActivity(ctx context.Context, p *auth.Principal, subjectKin
 	if in.Note, err = text(op, "note", in.Note, 1000, false); err != nil {
 		return Activity{}, err
 	}
-	a := Activity{ID: newID(), SubjectKind: subjectKind, SubjectID: realID, Kind: k, Count: in.Count, OccurredOn: day, Note: in.Note,
+	a := Activity{ID: store.NewID(), SubjectKind: subjectKind, SubjectID: realID, Kind: k, Count: in.Count, OccurredOn: day, Note: in.Note,
 		OwnerNode: s.node, CreatedBy: actorName(p), CreatedAt: s.clock.Now()}
 	if _, err := s.st.ExecContext(ctx, `INSERT INTO dir_activity (id, owner_node, subject_kind, subject_id, kind, count, occurred_on, note, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'manual', ?, ?)`,
 		a.ID, a.OwnerNode, a.SubjectKind, a.SubjectID, a.Kind, a.Count, string(a.OccurredOn), a.Note, a.CreatedBy, store.FormatTime(a.CreatedAt)); err != nil {
@@ -283,7 +284,7 @@ func (s *Service) suggest(im Implementation) string {
 func (s *Service) SetStatus(ctx context.Context, p *auth.Principal, subjectKind, subjectID, status, note string) error {
 	const op = "directory.SetStatus"
 	if !validCode(Statuses, status) {
-		return errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", clipStr(status, 30), slugs(Statuses))
+		return errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", textutil.Ellipsis(status, 30), slugs(Statuses))
 	}
 	note, err := text(op, "status note", note, 1000, false)
 	if err != nil {
@@ -304,7 +305,7 @@ func (s *Service) SetStatus(ctx context.Context, p *auth.Principal, subjectKind,
 		}
 		owner, table, id = m.OwnerNode, "dir_mechanisms", m.ID
 	default:
-		return errs.Newf(errs.Invalid, op, "subject kind %q must be agreement or mechanism", clipStr(subjectKind, 20))
+		return errs.Newf(errs.Invalid, op, "subject kind %q must be agreement or mechanism", textutil.Ellipsis(subjectKind, 20))
 	}
 	if err := s.mayEdit(ctx, p, op, auth.ActDirEdit, owner, "directory/"+subjectKind+"/"+id); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Mechanism is a regional cooperation mechanism: an organisation, a
@@ -88,19 +89,19 @@ func (s *Service) cleanMechanism(ctx context.Context, q store.Querier, op string
 	if k, ok := resolveCode(MechanismKinds, in.Kind); ok {
 		in.Kind = k
 	} else {
-		return in, errs.Newf(errs.Invalid, op, "mechanism kind %q is not known; use one of %s", clipStr(in.Kind, 30), slugs(MechanismKinds))
+		return in, errs.Newf(errs.Invalid, op, "mechanism kind %q is not known; use one of %s", textutil.Ellipsis(in.Kind, 30), slugs(MechanismKinds))
 	}
 	if in.Status == "" {
 		in.Status = "unknown"
 	}
 	if !validCode(Statuses, in.Status) {
-		return in, errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", clipStr(in.Status, 30), slugs(Statuses))
+		return in, errs.Newf(errs.Invalid, op, "status %q is not known; use one of %s", textutil.Ellipsis(in.Status, 30), slugs(Statuses))
 	}
 	in.Themes = cleanList(in.Themes)
 	for i, t := range in.Themes {
 		slug, ok := resolveCode(Themes, t)
 		if !ok {
-			return in, errs.Newf(errs.Invalid, op, "theme %q is not known; use one of %s", clipStr(t, 40), slugs(Themes))
+			return in, errs.Newf(errs.Invalid, op, "theme %q is not known; use one of %s", textutil.Ellipsis(t, 40), slugs(Themes))
 		}
 		in.Themes[i] = slug
 	}
@@ -149,7 +150,7 @@ func (s *Service) CreateMechanism(ctx context.Context, p *auth.Principal, in Mec
 	if err := auth.Authorize(p, auth.ActDirEdit); err != nil {
 		return Mechanism{}, err
 	}
-	id := newID()
+	id := store.NewID()
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		if in, err = s.cleanMechanism(ctx, tx, op, in); err != nil {
@@ -244,7 +245,7 @@ func (s *Service) Mechanisms(ctx context.Context, p *auth.Principal, theme, memb
 	if theme != "" {
 		t, ok := resolveCode(Themes, theme)
 		if !ok {
-			return nil, errs.Newf(errs.Invalid, "directory.Mechanisms", "theme %q is not known; use one of %s", clipStr(theme, 40), slugs(Themes))
+			return nil, errs.Newf(errs.Invalid, "directory.Mechanisms", "theme %q is not known; use one of %s", textutil.Ellipsis(theme, 40), slugs(Themes))
 		}
 		out = filter(out, func(m Mechanism) bool { return slices.Contains(m.Themes, t) })
 	}

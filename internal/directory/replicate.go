@@ -10,6 +10,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // ApplyReport says what a peer's snapshot changed. Refused records are
@@ -33,9 +34,9 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 	case from == "" || from == s.node:
 		return rep, errs.New(errs.Invalid, op, "a node does not take its own records from a peer")
 	case doc.Format != "liaison-directory" || doc.Version != 1:
-		return rep, errs.Newf(errs.Invalid, op, "unsupported snapshot format %q version %d", clipStr(doc.Format, 40), doc.Version)
+		return rep, errs.Newf(errs.Invalid, op, "unsupported snapshot format %q version %d", textutil.Ellipsis(doc.Format, 40), doc.Version)
 	case doc.Owner != from:
-		return rep, errs.Newf(errs.Invalid, op, "the snapshot is of node %q but came from %q", clipStr(doc.Owner, 40), clipStr(from, 40))
+		return rep, errs.Newf(errs.Invalid, op, "the snapshot is of node %q but came from %q", textutil.Ellipsis(doc.Owner, 40), textutil.Ellipsis(from, 40))
 	}
 	refuse := func(kind, id, why string) { rep.Refused = append(rep.Refused, kind+" "+id+": "+why) }
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // SearchHit is one directory record matching a search.
@@ -124,7 +125,7 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, query string, l
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out, s.record(ctx, p, "directory.search", "directory/search", fmt.Sprintf("q=%q hits=%d", clipStr(query, 200), len(out)))
+	return out, s.record(ctx, p, "directory.search", "directory/search", fmt.Sprintf("q=%q hits=%d", textutil.Ellipsis(query, 200), len(out)))
 }
 
 func escapeLike(s string) string {

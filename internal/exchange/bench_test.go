@@ -42,14 +42,14 @@ func TestThroughput(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, ncu)
-		routeIncoming(t, me, meNCU, "me-police")
+		testutil.ApproveAll(t, rs, ncu)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
 		count := func() int {
 			var k int
 			_ = me.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_messages WHERE thread_id = ?`, th.ID).Scan(&k)
 			return k
 		}
-		waitFor(t, "first message", func() bool { return count() == 1 })
+		testutil.WaitFor(t, "first message", 20*time.Second, func() bool { return count() == 1 })
 
 		start := time.Now()
 		done := make(chan struct{})

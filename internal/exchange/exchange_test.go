@@ -55,57 +55,6 @@ func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Rol
 	return sess.Principal
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
-// approveAll approves every outgoing message waiting at n's NCU.
-func approveAll(t *testing.T, n *testutil.Node, ncu *auth.Principal) int {
-	t.Helper()
-	q, err := n.Fed.Queue(context.Background(), ncu)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := 0
-	for _, it := range q {
-		if it.Direction == "outgoing" {
-			if err := n.Fed.Approve(context.Background(), ncu, it.ID); err != nil {
-				t.Fatal(err)
-			}
-			k++
-		}
-	}
-	return k
-}
-
-// routeIncoming waits for an incoming message at n's NCU and routes it.
-func routeIncoming(t *testing.T, n *testutil.Node, ncu *auth.Principal, agency string) federation.QueueItem {
-	t.Helper()
-	var item federation.QueueItem
-	waitFor(t, "incoming message at "+n.Cfg.NodeID+"'s NCU", func() bool {
-		q, _ := n.Fed.Queue(context.Background(), ncu)
-		for _, it := range q {
-			if it.Direction == "incoming" && it.Type == exchange.TypeMessage {
-				item = it
-				return true
-			}
-		}
-		return false
-	})
-	if err := n.Fed.Route(context.Background(), ncu, item.ID, agency); err != nil {
-		t.Fatal(err)
-	}
-	return item
-}
-
 func marks(class string, onward bool, handling ...string) exchange.MessageMarkings {
 	return exchange.MessageMarkings{Classification: class, Handling: handling, Reliability: "B", Accuracy: 2, OnwardAllowed: onward}
 }
@@ -175,14 +124,14 @@ func TestFullCycle(t *testing.T) {
 		if _, err := rs.Exchange.Thread(ctx, rsOther, th.ID); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("other agency reads thread: %v, want not found", err)
 		}
-		if n := approveAll(t, rs, rsNCU); n != 1 {
+		if n := testutil.ApproveAll(t, rs, rsNCU); n != 1 {
 			t.Fatalf("approved %d messages, want 1", n)
 		}
-		item := routeIncoming(t, me, meNCU, "me-police")
+		item := testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
 		if !strings.Contains(item.Summary, "[URGENT] request") || strings.Contains(item.Summary, "BG-123") {
 			t.Fatalf("NCU summary %q: want routing metadata without content", item.Summary)
 		}
-		waitFor(t, "the thread stored on me", func() bool {
+		testutil.WaitFor(t, "the thread stored on me", 20*time.Second, func() bool {
 			_, err := me.Exchange.Thread(ctx, meOff, th.ID)
 			return err == nil
 		})
@@ -200,7 +149,7 @@ func TestFullCycle(t *testing.T) {
 			t.Fatalf("no notification for the routed agency: %+v", notes)
 		}
 		// Delivery and read acknowledgements reach rs.
-		waitFor(t, "read acknowledgement on rs", func() bool {
+		testutil.WaitFor(t, "read acknowledgement on rs", 20*time.Second, func() bool {
 			return delivery(thread(t, rs, rsOff, th.ID), req.ID, "me").State == "read"
 		})
 		// The NCU sees routing metadata only.
@@ -214,15 +163,15 @@ func TestFullCycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := approveAll(t, me, meNCU); n != 1 {
+		if n := testutil.ApproveAll(t, me, meNCU); n != 1 {
 			t.Fatalf("approved %d, want 1", n)
 		}
 		// No manual routing on rs: the answer follows the thread to rs-police.
-		waitFor(t, "answer on rs", func() bool {
+		testutil.WaitFor(t, "answer on rs", 20*time.Second, func() bool {
 			th2 := thread(t, rs, rsOff, th.ID)
 			return len(th2.Messages) == 2 && th2.Status == exchange.StatusAnswered
 		})
-		waitFor(t, "delivery ack of the answer on me", func() bool {
+		testutil.WaitFor(t, "delivery ack of the answer on me", 20*time.Second, func() bool {
 			return delivery(thread(t, me, meOff, th.ID), ans.ID, "rs").State != "queued"
 		})
 		var autoroutes int
@@ -314,9 +263,9 @@ func TestRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
-		waitFor(t, "thread on me", func() bool { _, err := me.Exchange.Thread(ctx, meOff, th.ID); return err == nil })
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
+		testutil.WaitFor(t, "thread on me", 20*time.Second, func() bool { _, err := me.Exchange.Thread(ctx, meOff, th.ID); return err == nil })
 		reqID := th.Messages[0].ID
 
 		// Forwarding an H2 / no-onward message without permission is refused.
@@ -335,9 +284,9 @@ func TestRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, me, meNCU)
-		routeIncoming(t, al, alNCU, "al-police")
-		waitFor(t, "forward on al", func() bool { _, err := al.Exchange.Thread(ctx, alOff, th.ID); return err == nil })
+		testutil.ApproveAll(t, me, meNCU)
+		testutil.RouteIncoming(t, al, alNCU, exchange.TypeMessage, "al-police")
+		testutil.WaitFor(t, "forward on al", 20*time.Second, func() bool { _, err := al.Exchange.Thread(ctx, alOff, th.ID); return err == nil })
 		alTh := thread(t, al, alOff, th.ID)
 		if len(alTh.Messages) != 1 || alTh.Messages[0].Permission == "" || alTh.Messages[0].ForwardedFrom != reqID || alTh.Messages[0].Markings.Classification != "confidential" {
 			t.Fatalf("forward on al: %+v", alTh.Messages)
@@ -359,8 +308,8 @@ func TestRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, al, alNCU)
-		waitFor(t, "refusal of the intruding message on rs", func() bool {
+		testutil.ApproveAll(t, al, alNCU)
+		testutil.WaitFor(t, "refusal of the intruding message on rs", 20*time.Second, func() bool {
 			var state, lastErr string
 			_ = rs.Store.QueryRowContext(ctx, `SELECT state, last_error FROM fed_inbox WHERE peer = ? AND type = ?`, "al", exchange.TypeMessage).Scan(&state, &lastErr)
 			return state == federation.InFailed && strings.Contains(lastErr, "not a participant")
@@ -376,8 +325,8 @@ func TestRefusals(t *testing.T) {
 		if _, err := me.Exchange.Reply(ctx, meOff, th.ID, exchange.Reply{Kind: exchange.KindRefusal, Reason: "outside our competence; ask the customs administration", Markings: marks("restricted", false)}); err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, me, meNCU)
-		waitFor(t, "refusal on rs", func() bool { return thread(t, rs, rsOff, th.ID).Status == exchange.StatusRefused })
+		testutil.ApproveAll(t, me, meNCU)
+		testutil.WaitFor(t, "refusal on rs", 20*time.Second, func() bool { return thread(t, rs, rsOff, th.ID).Status == exchange.StatusRefused })
 		got := thread(t, rs, rsOff, th.ID)
 		if last := got.Messages[len(got.Messages)-1]; last.Reason == "" || last.Kind != exchange.KindRefusal {
 			t.Fatalf("refusal reason missing: %+v", last)
@@ -417,12 +366,12 @@ func TestMultiParty(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := approveAll(t, rs, rsNCU); n != 2 {
+		if n := testutil.ApproveAll(t, rs, rsNCU); n != 2 {
 			t.Fatalf("approved %d envelopes, want one per participant", n)
 		}
-		routeIncoming(t, me, meNCU, "me-police")
-		routeIncoming(t, selec, seNCU, "selec-analysis")
-		waitFor(t, "thread on me and selec", func() bool {
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
+		testutil.RouteIncoming(t, selec, seNCU, exchange.TypeMessage, "selec-analysis")
+		testutil.WaitFor(t, "thread on me and selec", 20*time.Second, func() bool {
 			_, e1 := me.Exchange.Thread(ctx, meOff, th.ID)
 			_, e2 := selec.Exchange.Thread(ctx, seOff, th.ID)
 			return e1 == nil && e2 == nil
@@ -430,11 +379,11 @@ func TestMultiParty(t *testing.T) {
 		if _, err := me.Exchange.Reply(ctx, meOff, th.ID, exchange.Reply{Kind: exchange.KindAnswer, Body: "Route confirmed via Bar port.", Markings: marks("restricted", true, "H0")}); err != nil {
 			t.Fatal(err)
 		}
-		if n := approveAll(t, me, meNCU); n != 2 {
+		if n := testutil.ApproveAll(t, me, meNCU); n != 2 {
 			t.Fatalf("answer approved to %d nodes, want rs and selec", n)
 		}
 		// Both receivers already hold the thread: the answer is routed automatically.
-		waitFor(t, "answer at rs and selec", func() bool {
+		testutil.WaitFor(t, "answer at rs and selec", 20*time.Second, func() bool {
 			return len(thread(t, rs, rsOff, th.ID).Messages) == 2 && len(thread(t, selec, seOff, th.ID).Messages) == 2
 		})
 	})

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
+	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
 // TestImportIntoCase: entities received from another node are filed into
@@ -37,9 +39,9 @@ func TestImportIntoCase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
-		waitFor(t, "thread on me", func() bool { _, err := me.Exchange.Thread(ctx, meOff, th.ID); return err == nil })
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
+		testutil.WaitFor(t, "thread on me", 20*time.Second, func() bool { _, err := me.Exchange.Thread(ctx, meOff, th.ID); return err == nil })
 		msg := thread(t, me, meOff, th.ID).Messages[0]
 		if _, err := me.Cases.CreateCase(ctx, meOff, cases.CaseInput{Reference: "ME-2026-41", Title: "Courier network", CrimeArea: "drugs"}); err != nil {
 			t.Fatal(err)

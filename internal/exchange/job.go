@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -229,7 +230,7 @@ func (s *Service) Retention(ctx context.Context) error {
 		if s.retentionAction(t.action) == RetentionAnonymise {
 			if _, err := s.anonymiseThread(ctx, t.id, func(n int) audit.Entry {
 				return audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.anonymise", Object: "thread/" + t.id,
-					Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages anonymised: texts, names, entities, attachments and search terms removed; routing and statistics kept"}
+					Detail: "review date " + t.review + " reached without a reason to keep; " + strconv.Itoa(n) + " messages anonymised: texts, names, entities, attachments and search terms removed; routing and statistics kept"}
 			}); err != nil {
 				return errs.Wrap(errs.Unavailable, op, "cannot anonymise an expired thread", err)
 			}
@@ -237,7 +238,7 @@ func (s *Service) Retention(ctx context.Context) error {
 		}
 		if _, err := s.deleteThread(ctx, t.id, func(n int) audit.Entry {
 			return audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.retention.delete", Object: "thread/" + t.id,
-				Detail: "review date " + t.review + " reached without a reason to keep; " + itoa(int64(n)) + " messages and their content deleted"}
+				Detail: "review date " + t.review + " reached without a reason to keep; " + strconv.Itoa(n) + " messages and their content deleted"}
 		}); err != nil {
 			return errs.Wrap(errs.Unavailable, op, "cannot delete an expired thread", err)
 		}
@@ -350,7 +351,7 @@ type ExchangeNotification struct {
 // holders of a role (at any agency when agency is empty), or both.
 func (s *Service) notify(ctx context.Context, tx *store.Tx, agency, role, threadID, kind, text string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO ex_notifications (id, agency, role, thread_id, kind, text, created_at, mailed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), agency, role, threadID, kind, text, store.FormatTime(s.d.Clock.Now()), store.BoolInt(s.d.Mailer == nil))
+		store.NewID(), agency, role, threadID, kind, text, store.FormatTime(s.d.Clock.Now()), store.BoolInt(s.d.Mailer == nil))
 	return err
 }
 

@@ -69,9 +69,9 @@ func TestDeadlineClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
-		waitFor(t, "both threads on me", func() bool {
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
+		testutil.WaitFor(t, "both threads on me", 20*time.Second, func() bool {
 			// the second message of the conversation is another thread: route it too
 			q, _ := me.Fed.Queue(ctx, meNCU)
 			for _, it := range q {
@@ -129,8 +129,8 @@ func TestDeadlineClock(t *testing.T) {
 		if _, err := me.Exchange.Reply(ctx, meOff, th2.ID, exchange.Reply{Kind: exchange.KindDelay, Reason: "registry offline until Monday", NewDeadline: newDL, Markings: marks("unclassified", true)}); err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, me, meNCU)
-		waitFor(t, "new deadline on rs", func() bool { return thread(t, rs, rsOff, th2.ID).DeadlineAt.Equal(newDL) })
+		testutil.ApproveAll(t, me, meNCU)
+		testutil.WaitFor(t, "new deadline on rs", 20*time.Second, func() bool { return thread(t, rs, rsOff, th2.ID).DeadlineAt.Equal(newDL) })
 		_ = rs.Exchange.MarkNotificationsRead(ctx, rsOff)
 		c.clk.Advance(3 * 24 * time.Hour)
 		tick()
@@ -168,9 +168,9 @@ func TestRetention(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
-		waitFor(t, "threads on me", func() bool {
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
+		testutil.WaitFor(t, "threads on me", 20*time.Second, func() bool {
 			q, _ := me.Fed.Queue(ctx, meNCU)
 			for _, it := range q {
 				_ = me.Fed.Route(ctx, meNCU, it.ID, "me-police")
@@ -179,7 +179,7 @@ func TestRetention(t *testing.T) {
 			return len(res) == 2
 		})
 		thread(t, me, meOff, gone.ID) // read: sends a read ack
-		waitFor(t, "read ack", func() bool { return delivery(thread(t, rs, rsOff, gone.ID), gone.Messages[0].ID, "me").State == "read" })
+		testutil.WaitFor(t, "read ack", 20*time.Second, func() bool { return delivery(thread(t, rs, rsOff, gone.ID), gone.Messages[0].ID, "me").State == "read" })
 		if gone.ReviewAt.Sub(gone.CreatedAt) != 3*365*24*time.Hour {
 			t.Fatalf("review date %v after creation", gone.ReviewAt.Sub(gone.CreatedAt))
 		}

@@ -100,9 +100,9 @@ func TestRetentionAnonymise(t *testing.T) {
 		if _, err := me.Exchange.SetRetentionAction(ctx, meOff, anon.ID, "anonymise"); err == nil {
 			t.Fatal("a user of another node set the action of a thread it cannot see")
 		}
-		approveAll(t, rs, rsNCU)
-		routeIncoming(t, me, meNCU, "me-police")
-		waitFor(t, "threads on me", func() bool {
+		testutil.ApproveAll(t, rs, rsNCU)
+		testutil.RouteIncoming(t, me, meNCU, exchange.TypeMessage, "me-police")
+		testutil.WaitFor(t, "threads on me", 20*time.Second, func() bool {
 			q, _ := me.Fed.Queue(ctx, meNCU)
 			for _, it := range q {
 				_ = me.Fed.Route(ctx, meNCU, it.ID, "me-police")
@@ -115,8 +115,8 @@ func TestRetentionAnonymise(t *testing.T) {
 		if _, err := me.Exchange.Reply(ctx, meOff, anon.ID, exchange.Reply{Kind: exchange.KindAnswer, Body: "Answer about " + secret, Markings: marks("restricted", false)}); err != nil {
 			t.Fatal(err)
 		}
-		approveAll(t, me, meNCU)
-		waitFor(t, "answer on rs", func() bool { return len(thread(t, rs, rsOff, anon.ID).Messages) == 2 })
+		testutil.ApproveAll(t, me, meNCU)
+		testutil.WaitFor(t, "answer on rs", 20*time.Second, func() bool { return len(thread(t, rs, rsOff, anon.ID).Messages) == 2 })
 		before := findEverywhere(t, rs.Store, secret)
 		if before["ex_messages.body"] == 0 || before["ex_attachments.data"] == 0 {
 			t.Fatalf("marker not stored where expected before the review: %v", before)

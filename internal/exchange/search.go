@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 		Overdue                       bool
 	}{f.Query, f.Country, f.CrimeArea, f.Status, f.Overdue})
 	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.search", Object: "threads",
-		Purpose: f.Purpose, Detail: string(fj) + " → " + itoa(int64(len(out))) + " threads"}); err != nil {
+		Purpose: f.Purpose, Detail: string(fj) + " → " + strconv.Itoa(len(out)) + " threads"}); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -126,7 +127,7 @@ var visibleFrom = []string{
 func (s *Service) listPlain(ctx context.Context, actor *auth.Principal, cond string, args []any, limit int) ([]Thread, error) {
 	var out []Thread
 	for _, from := range visibleFrom {
-		ts, err := s.queryThreads(ctx, `SELECT `+prefixed("t.", threadCols)+from+cond+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+itoa(int64(limit)), append([]any{actor.Agency}, args...)...)
+		ts, err := s.queryThreads(ctx, `SELECT `+prefixed("t.", threadCols)+from+cond+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+strconv.Itoa(limit), append([]any{actor.Agency}, args...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -183,7 +184,7 @@ func (s *Service) listTerms(ctx context.Context, actor *auth.Principal, ts []str
 	var cargs []any
 	for i := range ts {
 		c, a := termCond(ts, i)
-		parts = append(parts, `SELECT `+itoa(int64(i))+` AS i, COUNT(*) AS n FROM (SELECT 1 FROM ex_terms WHERE `+c+` LIMIT `+itoa(rareLimit)+`) c`+itoa(int64(i)))
+		parts = append(parts, `SELECT `+strconv.Itoa(i)+` AS i, COUNT(*) AS n FROM (SELECT 1 FROM ex_terms WHERE `+c+` LIMIT `+strconv.FormatInt(rareLimit, 10)+`) c`+strconv.Itoa(i))
 		cargs = append(cargs, a...)
 	}
 	rows, err := s.d.Store.QueryContext(ctx, strings.Join(parts, ` UNION ALL `), cargs...)
@@ -245,7 +246,7 @@ func (s *Service) listTerms(ctx context.Context, actor *auth.Principal, ts []str
 				q += ` AND (t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))`
 				qa = append(qa, lastAt, lastAt, lastID)
 			}
-			page, err := s.threadPage(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+itoa(walkPage), qa)
+			page, err := s.threadPage(ctx, q+` ORDER BY t.updated_at DESC, t.id DESC LIMIT `+strconv.FormatInt(walkPage, 10), qa)
 			if err != nil {
 				return nil, err
 			}
@@ -296,7 +297,7 @@ func (s *Service) listTermsSQL(ctx context.Context, actor *auth.Principal, ts []
 		where = append(where, `EXISTS (SELECT 1 FROM ex_terms x WHERE x.thread_id = t.id AND `+strings.ReplaceAll(c, "term", "x.term")+`)`)
 		args = append(args, targs...)
 		var n int
-		if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ex_terms WHERE `+c+` LIMIT `+itoa(rareLimit)+`) c`, targs...).Scan(&n); err != nil {
+		if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM ex_terms WHERE `+c+` LIMIT `+strconv.FormatInt(rareLimit, 10)+`) c`, targs...).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n < rareCount {
@@ -508,7 +509,7 @@ func (s *Service) Routing(ctx context.Context, actor *auth.Principal) ([]Routing
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.routing.read", Object: "threads", Detail: itoa(int64(len(out))) + " threads"})
+	return out, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.routing.read", Object: "threads", Detail: strconv.Itoa(len(out)) + " threads"})
 }
 
 // markThreads fills each thread's marking summary.

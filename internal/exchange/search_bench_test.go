@@ -111,7 +111,7 @@ func TestSearchLatency(t *testing.T) {
 				var threads []Thread
 				for k := 0; k < 500 && done < generate; k++ {
 					person := pick(r, benchGiven) + " " + pick(r, benchSurname)
-					th := Thread{ID: newID(), Subject: person + " — " + pick(r, benchCrime) + " " + pick(r, benchPlaces), CrimeArea: pick(r, benchCrime), Priority: PriorityNormal,
+					th := Thread{ID: store.NewID(), Subject: person + " — " + pick(r, benchCrime) + " " + pick(r, benchPlaces), CrimeArea: pick(r, benchCrime), Priority: PriorityNormal,
 						CaseRefs: []string{fmt.Sprintf("RS-%d", r.IntN(100000))}, Parties: []string{"rs", pick(r, []string{"me", "al", "ba", "mk", "xk"})}, OriginNode: "rs",
 						Agency: pick(r, agencies), Status: StatusOpen, CreatedAt: now, UpdatedAt: now.Add(time.Duration(done) * time.Second), ReviewAt: now.Add(3 * 365 * 24 * time.Hour)}
 					threads = append(threads, th)
@@ -121,7 +121,7 @@ func TestSearchLatency(t *testing.T) {
 							body.WriteString(words[zipf.Uint64()] + " ")
 						}
 						body.WriteString(pick(r, benchGiven) + " " + pick(r, benchSurname) + " " + pick(r, benchPlaces) + " " + pick(r, benchCrime))
-						msg := Message{ID: newID(), Body: body.String()}
+						msg := Message{ID: store.NewID(), Body: body.String()}
 						search := messageSearchText(msg)
 						msgRows = append(msgRows, []any{msg.ID, th.ID, KindFollowUp, "rs", "bench", th.Agency, msg.Body, "restricted", "[]", "B", 2, store.FormatTime(now), search})
 						for _, term := range terms(search + " " + threadSearchText(th)) {

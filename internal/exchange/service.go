@@ -4,17 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -63,6 +61,49 @@ func DefaultConfig() Config {
 	}
 }
 
+// withDefaults fills every unset or out-of-range setting from
+// DefaultConfig.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.UrgentDeadline <= 0 {
+		c.UrgentDeadline = def.UrgentDeadline
+	}
+	if c.DatabaseDeadline <= 0 {
+		c.DatabaseDeadline = def.DatabaseDeadline
+	}
+	if c.DefaultDeadline <= 0 {
+		c.DefaultDeadline = def.DefaultDeadline
+	}
+	if c.RemindFraction <= 0 || c.RemindFraction >= 1 {
+		c.RemindFraction = def.RemindFraction
+	}
+	if c.Retention <= 0 {
+		c.Retention = def.Retention
+	}
+	if c.RetentionWarning <= 0 {
+		c.RetentionWarning = def.RetentionWarning
+	}
+	if c.KeepExtension <= 0 {
+		c.KeepExtension = def.KeepExtension
+	}
+	if c.RetentionAction != RetentionAnonymise {
+		c.RetentionAction = RetentionDelete
+	}
+	if c.MaxAttachmentBytes <= 0 {
+		c.MaxAttachmentBytes = def.MaxAttachmentBytes
+	}
+	if c.MaxAttachments <= 0 {
+		c.MaxAttachments = def.MaxAttachments
+	}
+	if c.Interval <= 0 {
+		c.Interval = def.Interval
+	}
+	if c.RoutePoll <= 0 {
+		c.RoutePoll = def.RoutePoll
+	}
+	return c
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store  *store.Store
@@ -83,43 +124,7 @@ type Service struct {
 
 // New builds the service; call Register before the federation starts.
 func New(d Deps, cfg Config) *Service {
-	def := DefaultConfig()
-	if cfg.UrgentDeadline <= 0 {
-		cfg.UrgentDeadline = def.UrgentDeadline
-	}
-	if cfg.DatabaseDeadline <= 0 {
-		cfg.DatabaseDeadline = def.DatabaseDeadline
-	}
-	if cfg.DefaultDeadline <= 0 {
-		cfg.DefaultDeadline = def.DefaultDeadline
-	}
-	if cfg.RemindFraction <= 0 || cfg.RemindFraction >= 1 {
-		cfg.RemindFraction = def.RemindFraction
-	}
-	if cfg.Retention <= 0 {
-		cfg.Retention = def.Retention
-	}
-	if cfg.RetentionWarning <= 0 {
-		cfg.RetentionWarning = def.RetentionWarning
-	}
-	if cfg.KeepExtension <= 0 {
-		cfg.KeepExtension = def.KeepExtension
-	}
-	if cfg.RetentionAction != RetentionAnonymise {
-		cfg.RetentionAction = RetentionDelete
-	}
-	if cfg.MaxAttachmentBytes <= 0 {
-		cfg.MaxAttachmentBytes = def.MaxAttachmentBytes
-	}
-	if cfg.MaxAttachments <= 0 {
-		cfg.MaxAttachments = def.MaxAttachments
-	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = def.Interval
-	}
-	if cfg.RoutePoll <= 0 {
-		cfg.RoutePoll = def.RoutePoll
-	}
+	cfg = cfg.withDefaults()
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -230,27 +235,20 @@ func (s *Service) CheckAttachment(op string, u AttachmentUpload) (MessageAttachm
 		return MessageAttachment{}, &errs.E{Kind: errs.Invalid, Op: op, Code: "attachment-type", Msg: "attachment " + quote(name) + ": the content is not a " + strings.TrimPrefix(ext, ".") + " file"}
 	}
 	sum := sha256.Sum256(u.Data)
-	return MessageAttachment{ID: newID(), Name: name, ContentType: strings.Split(got, ";")[0], Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Data: u.Data}, nil
+	return MessageAttachment{ID: store.NewID(), Name: name, ContentType: strings.Split(got, ";")[0], Size: int64(len(u.Data)), SHA256: hex.EncodeToString(sum[:]), Data: u.Data}, nil
 }
 
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return itoa(n>>20) + " MiB"
+		return strconv.FormatInt(n>>20, 10) + " MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return itoa(n>>10) + " KiB"
+		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
-	return itoa(n) + " bytes"
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func cleanList(in []string, lower bool) []string {
 	var out []string
@@ -287,7 +285,7 @@ func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body stri
 	if len(ups) > s.cfg.MaxAttachments {
 		return Message{}, errs.Newf(errs.Invalid, op, "at most %d attachments per message", s.cfg.MaxAttachments)
 	}
-	msg := Message{ID: newID(), Kind: kind, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
+	msg := Message{ID: store.NewID(), Kind: kind, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
 		Markings: m, Entities: es, Attachments: []MessageAttachment{}, CreatedAt: s.d.Clock.Now()}
 	for _, u := range ups {
 		a, err := s.CheckAttachment(op, u)
@@ -382,7 +380,7 @@ func (s *Service) compose(ctx context.Context, tx *store.Tx, actor *auth.Princip
 		return Thread{}, err
 	}
 	now := msg.CreatedAt
-	t := Thread{ID: newID(), Subject: in.Subject, CrimeArea: in.CrimeArea, Priority: in.Priority, DatabaseInfo: in.DatabaseInfo,
+	t := Thread{ID: store.NewID(), Subject: in.Subject, CrimeArea: in.CrimeArea, Priority: in.Priority, DatabaseInfo: in.DatabaseInfo,
 		CaseRefs: refs, Parties: append([]string{s.d.NodeID}, parties...), OriginNode: s.d.NodeID, OriginAgency: actor.Agency,
 		Agency: actor.Agency, Status: StatusOpen, CreatedBy: actor.Username, CreatedAt: now, UpdatedAt: now,
 		DeadlineAt: s.Deadline(now, in.Priority, in.DatabaseInfo), ReviewAt: now.Add(s.cfg.Retention)}
@@ -612,7 +610,7 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 	if n := strings.TrimSpace(in.Note); n != "" {
 		body = n + "\n\n--- forwarded message from " + orig.Node + " / " + orig.Agency + " ---\n" + orig.Body
 	}
-	msg := Message{ID: newID(), ThreadID: t.ID, Kind: KindForward, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
+	msg := Message{ID: store.NewID(), ThreadID: t.ID, Kind: KindForward, Node: s.d.NodeID, Author: actor.Username, Agency: actor.Agency, Body: body,
 		Markings: orig.Markings, MarkingLabel: orig.Markings.Label(), Entities: orig.Entities, Attachments: []MessageAttachment{},
 		ForwardedFrom: orig.ID, Permission: in.Permission, Recipients: []string{to}, CreatedAt: s.d.Clock.Now()}
 	atts, err := s.attachments(ctx, orig.ID, true)
@@ -620,7 +618,7 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 		return Message{}, err
 	}
 	for _, a := range atts {
-		a.ID = newID()
+		a.ID = store.NewID()
 		msg.Attachments = append(msg.Attachments, a)
 	}
 	// The third party sees a thread between itself and this node only.
@@ -736,147 +734,4 @@ func (s *Service) SetRetentionAction(ctx context.Context, actor *auth.Principal,
 		return Thread{}, dbErr(op, "could not record the retention action", err)
 	}
 	return t, nil
-}
-
-// CaseImport is a received entity to be filed into a local case with its
-// provenance; the case database (internal/cases) does the filing.
-type CaseImport struct {
-	CaseRef      string
-	Role         string
-	Entity       MessageEntity
-	SourceNode   string
-	SourceAgency string
-	ThreadID     string
-	MessageID    string
-	EntityIndex  int
-	SentAt       time.Time
-	Markings     MessageMarkings
-	MarkingLabel string // without the free-text handling note
-}
-
-// CaseImportResult is what the case database did with an import.
-type CaseImportResult struct {
-	CaseReference   string
-	EntityID        string
-	Created         bool // a new case entity was stored (false: an identical one was linked)
-	AlreadyImported bool // this entity of this message was in the case already
-	Unmapped        map[string]string
-}
-
-// CaseImporter files an entity into a local case (wired by the app to
-// internal/cases, so neither package imports the other).
-type CaseImporter func(ctx context.Context, actor *auth.Principal, in CaseImport) (CaseImportResult, error)
-
-// SetCaseImporter connects the local case database.
-func (s *Service) SetCaseImporter(f CaseImporter) { s.importer = f }
-
-// ImportInput chooses the local case (and the entity's role in it).
-type ImportInput struct {
-	CaseRef string `json:"case_ref" minLength:"1" maxLength:"100" doc:"reference of the local case to import into"`
-	Role    string `json:"role,omitempty" enum:"suspect,victim,witness,associate,object," doc:"the entity's role in the case"`
-}
-
-// ImportEntity files a structured entity of a message into a local case of
-// the case database, with its provenance (providing node and agency,
-// thread, message, time, markings, importing user). Importing the same
-// entity into the same case again changes nothing. Audited here and by the
-// case database.
-func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threadID, messageID string, index int, in ImportInput) (EntityImport, error) {
-	const op = "exchange.ImportEntity"
-	in.CaseRef = strings.TrimSpace(in.CaseRef)
-	if in.CaseRef == "" || len(in.CaseRef) > 100 {
-		return EntityImport{}, errs.New(errs.Invalid, op, "the local case reference is required")
-	}
-	t, err := s.visibleThread(ctx, actor, threadID)
-	if err != nil {
-		return EntityImport{}, err
-	}
-	m, err := s.message(ctx, t.ID, messageID)
-	if err != nil {
-		return EntityImport{}, err
-	}
-	if index < 0 || index >= len(m.Entities) {
-		return EntityImport{}, errs.New(errs.NotFound, op, "the message has no such entity")
-	}
-	if s.importer == nil {
-		return EntityImport{}, errs.New(errs.Unavailable, op, "the case database is not available on this node")
-	}
-	e := m.Entities[index]
-	res, err := s.importer(ctx, actor, CaseImport{CaseRef: in.CaseRef, Role: in.Role, Entity: e, SourceNode: m.Node, SourceAgency: m.Agency, ThreadID: t.ID,
-		MessageID: m.ID, EntityIndex: index, SentAt: m.CreatedAt, Markings: m.Markings, MarkingLabel: m.Markings.auditLabel()})
-	if err != nil {
-		return EntityImport{}, err
-	}
-	prov := map[string]any{"node": m.Node, "agency": m.Agency, "thread": t.ID, "message": m.ID, "entity_index": index, "sent_at": m.CreatedAt,
-		"markings": m.Markings, "marking_label": m.Markings.Label(), "case_entity": res.EntityID}
-	if len(res.Unmapped) > 0 {
-		prov["unmapped"] = res.Unmapped
-	}
-	ej, _ := json.Marshal(e)
-	pj, _ := json.Marshal(prov)
-	now := s.d.Clock.Now()
-	im := EntityImport{ID: newID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
-		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
-	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
-			im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
-		if err != nil {
-			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
-			im.AlreadyImported = true
-			return nil
-		}
-		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
-			Detail: "entity " + itoa(int64(index)) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
-	})
-	if err != nil {
-		return EntityImport{}, dbErr(op, "could not record the import", err)
-	}
-	return im, nil
-}
-
-// EntityImport is an entity imported into a local case.
-type EntityImport struct {
-	ID              string          `json:"id"`
-	CaseRef         string          `json:"case_ref"`
-	CaseEntityID    string          `json:"case_entity_id,omitempty" doc:"the entity in the case database"`
-	MessageID       string          `json:"message_id"`
-	EntityIndex     int             `json:"entity_index"`
-	Entity          MessageEntity   `json:"entity"`
-	Provenance      json.RawMessage `json:"provenance"`
-	ImportedBy      string          `json:"imported_by"`
-	ImportedAt      time.Time       `json:"imported_at"`
-	Created         bool            `json:"created,omitempty" doc:"a new entity was stored in the case database (false: an identical one was linked)"`
-	AlreadyImported bool            `json:"already_imported,omitempty" doc:"this entity was imported into this case before; nothing changed"`
-}
-
-// Imports lists entities imported from a thread.
-func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID string) ([]EntityImport, error) {
-	t, err := s.visibleThread(ctx, actor, threadID)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, t.ID)
-	if err != nil {
-		return nil, dbErr("exchange.Imports", "cannot read imports", err)
-	}
-	defer rows.Close()
-	out := []EntityImport{}
-	for rows.Next() {
-		var im EntityImport
-		var e, p, at string
-		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
-			return nil, dbErr("exchange.Imports", "cannot read imports", err)
-		}
-		var jc store.JSONColumns
-		jc.Decode("entity", e, &im.Entity)
-		if err := jc.Err("exchange.Imports", "import "+im.ID); err != nil {
-			return nil, err
-		}
-		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
-		out = append(out, im)
-	}
-	return out, rows.Err()
 }

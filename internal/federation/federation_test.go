@@ -111,18 +111,6 @@ func failedHandlers(t *testing.T, n *testutil.Node) int {
 	return c
 }
 
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func TestDeliveryAcrossThreeNodes(t *testing.T) {
 	for _, be := range storetest.Backends() {
 		for _, m := range modes() {
@@ -134,7 +122,7 @@ func TestDeliveryAcrossThreeNodes(t *testing.T) {
 				sendSeq(t, al, "rs", "c1", 1, 30)
 				sendSeq(t, al, "xk", "c1", 1, 30)
 				sendSeq(t, rs, "xk", "c2", 1, 10)
-				waitFor(t, "all messages handled", 20*time.Second, func() bool {
+				testutil.WaitFor(t, "all messages handled", 20*time.Second, func() bool {
 					return countGot(t, rs, "al", "c1") == 30 && countGot(t, xk, "al", "c1") == 30 && countGot(t, xk, "rs", "c2") == 10
 				})
 				for _, n := range []*testutil.Node{al, rs, xk} {
@@ -146,7 +134,7 @@ func TestDeliveryAcrossThreeNodes(t *testing.T) {
 				if _, err := al.Fed.Ping(context.Background(), nil, "xk"); err != nil {
 					t.Fatal(err)
 				}
-				waitFor(t, "pong", 10*time.Second, func() bool {
+				testutil.WaitFor(t, "pong", 10*time.Second, func() bool {
 					var c int
 					_ = al.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_inbox WHERE type = ? AND state = ?`, federation.TypePong, federation.InHandled).Scan(&c)
 					return c == 1
@@ -175,7 +163,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		id2, _ := me.Fed.SendNotice(ctx, officer, "mk", "Not to be sent", "draft")
-		time.Sleep(300 * time.Millisecond)
+		testutil.RoundTrip(t, me, "mk") // a later message has left and arrived
 		if e, _ := me.Fed.Outbox(ctx, id1); e.State != federation.OutNCUPending {
 			t.Fatalf("sensitive message left without NCU approval: %s", e.State)
 		}
@@ -195,7 +183,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 		if err := me.Fed.Approve(ctx, ncu, id1); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "delivery", 10*time.Second, func() bool {
+		testutil.WaitFor(t, "delivery", 10*time.Second, func() bool {
 			e, _ := me.Fed.Outbox(ctx, id1)
 			return e.State == federation.OutDelivered
 		})
@@ -214,7 +202,7 @@ func TestNCUApproveRejectAndRoute(t *testing.T) {
 		if err := mk.Fed.Route(ctx, &auth.Principal{Username: "ncu-mk", Roles: []auth.Role{auth.RoleNCUOperator}}, mq[0].ID, "mk-border-police"); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "routing handled", 10*time.Second, func() bool {
+		testutil.WaitFor(t, "routing handled", 10*time.Second, func() bool {
 			ns, _ := mk.Fed.Notices(ctx, mkOfficer)
 			return len(ns) == 1 && ns[0].Text == "Seen near the border crossing at Deve Bair."
 		})
@@ -265,7 +253,7 @@ func TestReceiverDownThenBack(t *testing.T) {
 				ctx := context.Background()
 				rs.Close(ctx)
 				sendSeq(t, al, "rs", "down", 1, 100)
-				waitFor(t, "failed attempts", 10*time.Second, func() bool {
+				testutil.WaitFor(t, "failed attempts", 10*time.Second, func() bool {
 					p, _ := al.Fed.Peer(ctx, "rs")
 					return p.Failures > 0
 				})
@@ -273,7 +261,7 @@ func TestReceiverDownThenBack(t *testing.T) {
 				if err := al.Fed.RetryNow(ctx, "rs"); err != nil {
 					t.Fatal(err)
 				}
-				waitFor(t, "backlog delivered", 20*time.Second, func() bool { return countGot(t, rs2, "al", "down") == 100 })
+				testutil.WaitFor(t, "backlog delivered", 20*time.Second, func() bool { return countGot(t, rs2, "al", "down") == 100 })
 				if failedHandlers(t, rs2) != 0 {
 					t.Fatal("duplicates or disorder after the receiver returned")
 				}
@@ -292,11 +280,11 @@ func TestSenderRestartLosesNothing(t *testing.T) {
 		testutil.Peer(t, al, rs)
 		sendSeq(t, al, "rs", "crash", 1, 1000)
 		// Stop the sender while it is delivering.
-		waitFor(t, "delivery under way", 10*time.Second, func() bool { return countGot(t, rs, "al", "crash") > 0 })
+		testutil.WaitFor(t, "delivery under way", 10*time.Second, func() bool { return countGot(t, rs, "al", "crash") > 0 })
 		al.Close(context.Background())
 		got := countGot(t, rs, "al", "crash")
 		al2 := startNode(t, "al", alStore, mode{}, alDir, alAddr)
-		waitFor(t, "all delivered after restart", 30*time.Second, func() bool { return countGot(t, rs, "al", "crash") == 1000 })
+		testutil.WaitFor(t, "all delivered after restart", 30*time.Second, func() bool { return countGot(t, rs, "al", "crash") == 1000 })
 		if failedHandlers(t, rs) != 0 {
 			t.Fatal("a message was handled twice or out of order")
 		}
@@ -372,7 +360,7 @@ func TestPartitionHeals(t *testing.T) {
 	}
 	px.cut()
 	sendSeq(t, al, "ba", "part", 1, 50)
-	waitFor(t, "failures during the partition", 10*time.Second, func() bool {
+	testutil.WaitFor(t, "failures during the partition", 10*time.Second, func() bool {
 		p, _ := al.Fed.Peer(ctx, "ba")
 		return p.Failures > 0
 	})
@@ -381,7 +369,7 @@ func TestPartitionHeals(t *testing.T) {
 	}
 	px.down.Store(false)
 	_ = al.Fed.RetryNow(ctx, "ba")
-	waitFor(t, "delivery after healing", 20*time.Second, func() bool { return countGot(t, ba, "al", "part") == 50 })
+	testutil.WaitFor(t, "delivery after healing", 20*time.Second, func() bool { return countGot(t, ba, "al", "part") == 50 })
 	if failedHandlers(t, ba) != 0 {
 		t.Fatal("duplicates after healing")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // MaxBatchBytes bounds one delivery request.
@@ -225,7 +226,7 @@ func summarise(env Envelope) string {
 		Summary string `json:"summary"`
 	}
 	_ = json.Unmarshal(env.Payload, &s)
-	return clipText(s.Summary, 500)
+	return textutil.Ellipsis(s.Summary, 500)
 }
 
 func (s *Service) runInbox(ctx context.Context) {
@@ -352,12 +353,12 @@ func (s *Service) dispatchBatch(ctx context.Context, items []inboxItem, one bool
 		if errors.Is(herr, ErrNotYet) && s.d.Clock.Now().Sub(store.ParseTime(it.receivedAt)) < NotYetLimit {
 			// Left as received: handled again on the next pass.
 			waiting[env.From+"/"+env.Conversation] = true
-			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET last_error = ? WHERE id = ?`, clipText(herr.Error(), 500), it.id)
+			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET last_error = ? WHERE id = ?`, textutil.Ellipsis(herr.Error(), 500), it.id)
 			continue
 		}
 		if herr != nil {
 			s.d.Logger.Error("handler failed", "type", env.Type, "envelope", it.id, "err", herr)
-			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, clipText(herr.Error(), 500), it.id)
+			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, textutil.Ellipsis(herr.Error(), 500), it.id)
 			_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "federation", Action: "federation.handle", Object: "envelope/" + it.id, Outcome: audit.Failed, Detail: errs.SafeMessage(herr)})
 			continue
 		}

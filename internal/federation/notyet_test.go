@@ -97,7 +97,7 @@ func TestHandlerWaitsForAnotherConversation(t *testing.T) {
 	tick := func() { clk.Advance(time.Second) } // a frozen clock would hold back delivery retries
 	send("files", needsPayload{N: 1, Needs: "got/rs/create/000001"}, needsPayload{N: 2, Needs: "got/rs/create/000001"})
 	send("orphan", needsPayload{N: 1, Needs: "never-written"})
-	waitFor(t, "the dependent messages at ba", 30*time.Second, func() bool {
+	testutil.WaitFor(t, "the dependent messages at ba", 30*time.Second, func() bool {
 		tick()
 		return inboxStates(t, ba, typeNeeds)[federation.InReceived] == 3
 	})
@@ -109,7 +109,7 @@ func TestHandlerWaitsForAnotherConversation(t *testing.T) {
 	}
 
 	sendSeq(t, rs, "ba", "create", 1, 1)
-	waitFor(t, "the waiting conversation handled in order", 30*time.Second, func() bool {
+	testutil.WaitFor(t, "the waiting conversation handled in order", 30*time.Second, func() bool {
 		tick()
 		return inboxStates(t, ba, typeNeeds)[federation.InHandled] == 2
 	})

@@ -15,14 +15,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Outbox and inbox states.
@@ -331,7 +330,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 	if len(payload) > MaxPayloadBytes {
 		return "", errs.New(errs.TooLarge, op, "the message is too large to send")
 	}
-	id := uuid.Must(uuid.NewV7()).String()
+	id := store.NewID()
 	if m.Conversation == "" {
 		m.Conversation = id
 	}
@@ -354,7 +353,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 		by, agency = m.Actor.Username, m.Actor.Agency
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO fed_outbox (id, peer, type, conversation, seq, created_at, envelope, state, sensitive, summary, created_by, created_agency, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, store.BoolInt(spec.Sensitive), clipText(m.Summary, 500), by, agency, store.FormatTime(now))
+		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, store.BoolInt(spec.Sensitive), textutil.Ellipsis(m.Summary, 500), by, agency, store.FormatTime(now))
 	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
 	}
@@ -380,13 +379,6 @@ func (s *Service) Send(ctx context.Context, m Outgoing) (string, error) {
 
 // Notify wakes the delivery worker, e.g. after a transaction that enqueued.
 func (s *Service) Notify() { wake(s.wakeOut) }
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
-}
 
 // QueueItem is one message in the NCU queue.
 type QueueItem struct {
@@ -455,7 +447,7 @@ func (s *Service) decideOutgoing(ctx context.Context, actor *auth.Principal, id,
 	const op = "federation.decide"
 	now := store.FormatTime(s.d.Clock.Now())
 	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, decided_by = ?, decided_at = ?, reason = ?, next_attempt_at = ? WHERE id = ? AND state = ?`,
-		state, actor.Username, now, clipText(reason, 1000), now, id, OutNCUPending)
+		state, actor.Username, now, textutil.Ellipsis(reason, 1000), now, id, OutNCUPending)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "could not record the decision", err)
 	}

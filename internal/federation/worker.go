@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Delivery headers: the sender signs each HTTP delivery, so a captured
@@ -219,7 +220,7 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 				s.metrics.observeDelivered(peerID, now.Sub(m.createdAt))
 				entries = append(entries, audit.Entry{Actor: "federation", Action: "federation.deliver", Object: "envelope/" + m.id, Detail: m.typ + " to " + peerID})
 			case ok && r.Status == "rejected":
-				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, OutFailed, clipText(r.Code+": "+r.Detail, 500), m.id); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, OutFailed, textutil.Ellipsis(r.Code+": "+r.Detail, 500), m.id); err != nil {
 					return err
 				}
 				failedPerm++
@@ -233,7 +234,7 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 					}
 				}
 				next := now.Add(s.backoff(m.attempts + 1))
-				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, store.FormatTime(next), clipText(msg, 500), m.id); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, store.FormatTime(next), textutil.Ellipsis(msg, 500), m.id); err != nil {
 					return err
 				}
 			}
@@ -249,7 +250,7 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 			}
 		}
 		if sendErr != nil {
-			_, err := tx.ExecContext(ctx, `UPDATE fed_peers SET failures = failures + 1, last_error = ? WHERE id = ?`, clipText(errs.SafeMessage(sendErr), 500), peerID)
+			_, err := tx.ExecContext(ctx, `UPDATE fed_peers SET failures = failures + 1, last_error = ? WHERE id = ?`, textutil.Ellipsis(errs.SafeMessage(sendErr), 500), peerID)
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE fed_peers SET failures = 0, last_error = '', last_contact_at = ? WHERE id = ?`, store.FormatTime(now), peerID)

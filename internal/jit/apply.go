@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // apply changes the state by one sequenced event. It is the same code on
@@ -131,7 +133,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET exchange_agreed = ? WHERE id = ?`, store.JSONText(list), ws)
 	default:
-		return errs.Newf(errs.Invalid, "jit.apply", "unknown event kind %q", clip(ev.Kind, 40))
+		return errs.Newf(errs.Invalid, "jit.apply", "unknown event kind %q", textutil.Clip(strings.TrimSpace(ev.Kind), 40))
 	}
 	if err != nil {
 		return err
@@ -140,7 +142,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, ev TimelineEvent, ch 
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO jit_events (workspace_id, seq, kind, actor_node, actor, agency, summary, data, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ws, ev.Seq, ev.Kind, ev.Actor.Node, ev.Actor.Username, ev.Actor.Agency, clip(ev.Summary, 2000), string(ev.Data), at); err != nil {
+		ws, ev.Seq, ev.Kind, ev.Actor.Node, ev.Actor.Username, ev.Actor.Agency, textutil.Clip(strings.TrimSpace(ev.Summary), 2000), string(ev.Data), at); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE jit_workspaces SET last_seq = ?, updated_at = ? WHERE id = ?`, ev.Seq, at, ws)
@@ -185,7 +187,7 @@ func appendCustody(ctx context.Context, tx *store.Tx, ws, evidenceID string, c C
 	if err != nil {
 		return err
 	}
-	c.N, c.PrevHash, c.Note = last+1, prev, clip(c.Note, 2000)
+	c.N, c.PrevHash, c.Note = last+1, prev, textutil.Clip(strings.TrimSpace(c.Note), 2000)
 	c.Hash = custodyHash(evidenceID, c)
 	_, err = tx.ExecContext(ctx, `INSERT INTO jit_custody (evidence_id, n, workspace_id, action, from_party, to_party, actor, actor_node, note, at, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, evidenceID, c.N, ws, c.Action, c.From, c.To, c.Actor, c.ActorNode, c.Note, store.FormatTime(c.At), c.PrevHash, c.Hash)

@@ -10,12 +10,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // File areas.
@@ -67,9 +69,9 @@ func (s *Service) RegisterEvidence(ctx context.Context, p *auth.Principal, wsID 
 	if err := s.authorize(ctx, p, auth.ActJITEvidence, "jit/"+wsID); err != nil {
 		return Evidence{}, err
 	}
-	e := Evidence{ID: newID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Origin: clip(in.Origin, 1000),
-		CollectingParty: strings.ToLower(strings.TrimSpace(in.CollectingParty)), LegalBasis: clip(in.LegalBasis, 1000),
-		GoverningLaw: strings.ToLower(strings.TrimSpace(in.GoverningLaw)), FileName: clip(baseName(in.FileName), 255), ContentType: clip(in.ContentType, 100)}
+	e := Evidence{ID: store.NewID(), Title: textutil.Clip(strings.TrimSpace(in.Title), 300), Description: textutil.Clip(strings.TrimSpace(in.Description), 5000), Origin: textutil.Clip(strings.TrimSpace(in.Origin), 1000),
+		CollectingParty: strings.ToLower(strings.TrimSpace(in.CollectingParty)), LegalBasis: textutil.Clip(strings.TrimSpace(in.LegalBasis), 1000),
+		GoverningLaw: strings.ToLower(strings.TrimSpace(in.GoverningLaw)), FileName: textutil.Clip(strings.TrimSpace(baseName(in.FileName)), 255), ContentType: textutil.Clip(strings.TrimSpace(in.ContentType), 100)}
 	switch {
 	case e.Title == "":
 		return e, errs.New(errs.Invalid, op, "the item needs a title")
@@ -78,7 +80,7 @@ func (s *Service) RegisterEvidence(ctx context.Context, p *auth.Principal, wsID 
 	case e.LegalBasis == "":
 		return e, errs.New(errs.Invalid, op, "record the legal basis on which the item was obtained")
 	case int64(len(in.Data)) > s.cfg.MaxFileBytes:
-		return e, &errs.E{Kind: errs.TooLarge, Op: op, Msg: "the file is larger than the limit of " + itoa(s.cfg.MaxFileBytes>>10) + " KiB; register it by its SHA-256 and keep it in the national system"}
+		return e, &errs.E{Kind: errs.TooLarge, Op: op, Msg: "the file is larger than the limit of " + strconv.FormatInt(s.cfg.MaxFileBytes>>10, 10) + " KiB; register it by its SHA-256 and keep it in the national system"}
 	}
 	if e.CollectingParty == "" {
 		e.CollectingParty = s.d.Node
@@ -129,7 +131,7 @@ func baseName(n string) string {
 // node holds the file it travels to that party's transfer area.
 func (s *Service) TransferEvidence(ctx context.Context, p *auth.Principal, wsID, evidenceID, to, note string) (TimelineEvent, error) {
 	return s.change(ctx, p, auth.ActJITEvidence, wsID, EvTransfer, change{Evidence2: evidenceID,
-		Custody: &Custody{To: strings.ToLower(strings.TrimSpace(to)), Note: clip(note, 1000)}})
+		Custody: &Custody{To: strings.ToLower(strings.TrimSpace(to)), Note: textutil.Clip(strings.TrimSpace(note), 1000)}})
 }
 
 // AuthoriseUse records that a prosecutor of the governing party authorised
@@ -222,7 +224,7 @@ func (s *Service) PurgeTransfers(ctx context.Context) (int, error) {
 				return err
 			}
 			_, err := s.propose(ctx, tx, it.ws, Actor{Node: s.d.Node, Username: SystemUser}, EvAccess,
-				change{Evidence2: it.ev, Custody: &Custody{Action: "purged", Note: "not downloaded within " + itoa(int64(s.cfg.TransferTTL.Hours()/24)) + " days; removed from the transfer area"}})
+				change{Evidence2: it.ev, Custody: &Custody{Action: "purged", Note: "not downloaded within " + strconv.FormatInt(int64(s.cfg.TransferTTL.Hours()/24), 10) + " days; removed from the transfer area"}})
 			return err
 		})
 		if err != nil {
@@ -257,7 +259,7 @@ func (s *Service) VerifyCustody(ctx context.Context, p *auth.Principal, wsID str
 		bad, why := verifyChain(e.ID, e.SHA256, e.Custody)
 		out = append(out, ChainCheck{EvidenceID: e.ID, Entries: len(e.Custody), OK: bad == 0, BadEntry: bad, Problem: why})
 	}
-	s.record(ctx, p, "jit.evidence.verify", "jit/"+wsID, "", itoa(int64(len(out)))+" chains checked")
+	s.record(ctx, p, "jit.evidence.verify", "jit/"+wsID, "", strconv.Itoa(len(out))+" chains checked")
 	return out, nil
 }
 

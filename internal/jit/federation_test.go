@@ -22,18 +22,6 @@ func startNode(t *testing.T, id string, be storetest.Backend, clk clock.Clock) *
 	return testutil.Start(t, testutil.Options{NodeID: id, Store: be.Options(t), Clock: clk, Config: func(c *config.Config) { c.InsecureFederation = true }})
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
 func principal(user, agency string, roles ...auth.Role) *auth.Principal {
 	return &auth.Principal{Username: user, DisplayName: user, Agency: agency, Roles: roles}
 }
@@ -96,7 +84,7 @@ func TestJITAcrossNodes(t *testing.T) {
 				t.Fatalf("created: %+v", ws)
 			}
 			var bws jit.Workspace
-			waitFor(t, "replication to ba", func() bool {
+			testutil.WaitFor(t, "replication to ba", 30*time.Second, func() bool {
 				w, err := ba.JIT.Get(ctx, amra, ws.ID)
 				bws = w
 				return err == nil && w.LastSeq == ws.LastSeq
@@ -127,7 +115,7 @@ func TestJITAcrossNodes(t *testing.T) {
 			if _, err := ba.JIT.PostMessage(ctx, amra, ws.ID, "Warehouse confirmed, two vans."); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "task and message at the leader", func() bool {
+			testutil.WaitFor(t, "task and message at the leader", 30*time.Second, func() bool {
 				w := get(t, rs, ana, ws.ID)
 				return len(w.Tasks) == 5 && len(w.Messages) == 1
 			})
@@ -149,7 +137,7 @@ func TestJITAcrossNodes(t *testing.T) {
 			}) {
 				t.Fatalf("the registered item is not shown as pending: %+v", w.Pending)
 			}
-			waitFor(t, "evidence at the leader and back at ba", func() bool {
+			testutil.WaitFor(t, "evidence at the leader and back at ba", 30*time.Second, func() bool {
 				return len(get(t, rs, ana, ws.ID).Evidence) == 1 && len(get(t, ba, amra, ws.ID).Evidence) == 1
 			})
 			if w := get(t, ba, amra, ws.ID); len(w.Pending) != 0 {
@@ -177,7 +165,7 @@ func TestJITAcrossNodes(t *testing.T) {
 			if _, err := ba.JIT.TransferEvidence(ctx, amra, ws.ID, e.ID, "rs", "for the Belgrade prosecution"); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "file in rs transfer area and receipt", func() bool {
+			testutil.WaitFor(t, "file in rs transfer area and receipt", 30*time.Second, func() bool {
 				w := get(t, rs, ana, ws.ID)
 				return w.Evidence[0].FileHere == jit.AreaTransfer && strings.HasSuffix(custodyActions(w.Evidence[0]), "received")
 			})
@@ -197,7 +185,7 @@ func TestJITAcrossNodes(t *testing.T) {
 			}
 			want := "registered,use_authorised,transferred,received,downloaded,accessed"
 			var rsE, baE jit.Evidence
-			waitFor(t, "the same chain on both nodes", func() bool {
+			testutil.WaitFor(t, "the same chain on both nodes", 30*time.Second, func() bool {
 				rsE, baE = get(t, rs, ana, ws.ID).Evidence[0], get(t, ba, amra, ws.ID).Evidence[0]
 				return custodyActions(rsE) == want && custodyActions(baE) == want
 			})
@@ -241,13 +229,13 @@ func TestJITAcrossNodes(t *testing.T) {
 			}
 			milos := principal("milos", "me-police", auth.RoleOfficer)
 			lead := get(t, rs, ana, ws.ID)
-			waitFor(t, "history at the new party", func() bool {
+			testutil.WaitFor(t, "history at the new party", 30*time.Second, func() bool {
 				w, err := me.JIT.Get(ctx, milos, ws.ID)
 				return err == nil && w.LastSeq == lead.LastSeq && len(w.Evidence) == 1 && len(w.Messages) == 1 && len(w.Members) == 5
 			})
 			// The leader sends to every party independently: the new party
 			// being up to date says nothing about the others yet.
-			waitFor(t, "the new member at the existing party", func() bool {
+			testutil.WaitFor(t, "the new member at the existing party", 30*time.Second, func() bool {
 				w := get(t, ba, amra, ws.ID)
 				return len(w.Members) == 5 && slices.Contains(w.Parties, "me")
 			})
@@ -277,7 +265,7 @@ func TestTransferAreaPurge(t *testing.T) {
 	if _, err := rs.JIT.TransferEvidence(ctx, marko, ws.ID, e.ID, "ba", ""); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "file in ba's transfer area", func() bool {
+	testutil.WaitFor(t, "file in ba's transfer area", 30*time.Second, func() bool {
 		// The clock is frozen: move it on so a delivery retried with
 		// backoff (a busy machine can make the first attempt fail) comes due.
 		clk.Advance(time.Second)
@@ -298,7 +286,7 @@ func TestTransferAreaPurge(t *testing.T) {
 	if _, err := ba.JIT.Download(ctx, amra, ws.ID, e.ID); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("download after purge: %v", err)
 	}
-	waitFor(t, "purge in the shared chain", func() bool {
+	testutil.WaitFor(t, "purge in the shared chain", 30*time.Second, func() bool {
 		clk.Advance(time.Second)
 		w := get(t, rs, ana, ws.ID)
 		return strings.HasSuffix(custodyActions(w.Evidence[0]), "purged") && w.Evidence[0].ChainOK
@@ -330,7 +318,7 @@ func TestParallelDeconfliction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "replication", func() bool { _, err := ba.JIT.Get(ctx, amra, ws.ID); return err == nil })
+	testutil.WaitFor(t, "replication", 30*time.Second, func() bool { _, err := ba.JIT.Get(ctx, amra, ws.ID); return err == nil })
 	if _, err := rs.JIT.LinkCase(ctx, marko, ws.ID, "RS-KT-12/2026", "Belgrade case"); err != nil {
 		t.Fatal(err)
 	}
@@ -356,12 +344,13 @@ func TestParallelDeconfliction(t *testing.T) {
 	mustTarget(ba, amra, jit.TargetInput{Kind: "location", Fields: map[string]string{"address": "Kralja Petra 12", "city": "Beograd"}})
 	mustTarget(ba, amra, jit.TargetInput{Kind: "location", Fields: map[string]string{"address": "Kralja Petra 12", "city": "Sarajevo"}})
 	var bw jit.Workspace
-	waitFor(t, "targets and warnings at ba", func() bool {
+	// The leader (rs) commits a target's warnings with the target, so once
+	// ba holds the leader's whole chain no further warning is on its way.
+	testutil.WaitFor(t, "targets and warnings at ba", 30*time.Second, func() bool {
 		bw = get(t, ba, amra, ws.ID)
-		return len(bw.Targets) == 6 && len(bw.Warnings) >= 2
+		lw := get(t, rs, marko, ws.ID)
+		return len(lw.Targets) == 6 && len(bw.Targets) == 6 && bw.LastSeq == lw.LastSeq && len(bw.Warnings) >= 2
 	})
-	time.Sleep(300 * time.Millisecond)
-	bw = get(t, ba, amra, ws.ID)
 	kinds := map[string]int{}
 	for _, w := range bw.Warnings {
 		kinds[w.Kind]++
@@ -383,7 +372,7 @@ func TestParallelDeconfliction(t *testing.T) {
 	if _, err := ba.JIT.AgreeExchange(ctx, amra, ws.ID); !errs.Is(err, errs.Forbidden) {
 		t.Fatalf("police agreeing for a party: %v", err)
 	}
-	waitFor(t, "exchange plan at ba", func() bool { return len(get(t, ba, amra, ws.ID).Exchange) == 1 })
+	testutil.WaitFor(t, "exchange plan at ba", 30*time.Second, func() bool { return len(get(t, ba, amra, ws.ID).Exchange) == 1 })
 	if _, err := ba.JIT.AgreeExchange(ctx, tarik, ws.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -392,14 +381,14 @@ func TestParallelDeconfliction(t *testing.T) {
 	if _, err := ba.JIT.AgreeExchange(ctx, tarik, ws.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the leader's refusal at ba", func() bool {
+	testutil.WaitFor(t, "the leader's refusal at ba", 30*time.Second, func() bool {
 		r := get(t, ba, tarik, ws.ID).Rejections
 		return len(r) == 1 && r[0].Kind == jit.EvAgree && strings.Contains(r[0].Reason, "agreed the exchange plan already") && r[0].Actor == "tarik@ba"
 	})
 	if _, err := rs.JIT.AgreeExchange(ctx, ana, ws.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "plan agreed everywhere", func() bool {
+	testutil.WaitFor(t, "plan agreed everywhere", 30*time.Second, func() bool {
 		a, b := get(t, rs, ana, ws.ID), get(t, ba, tarik, ws.ID)
 		return a.ExchangeAgreedByAll() && b.ExchangeAgreedByAll()
 	})

@@ -11,6 +11,8 @@ import (
 	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 var errSQLNoRows = sql.ErrNoRows
@@ -27,7 +29,7 @@ var personFields = []string{match.ColGiven, match.ColFamily, match.ColFull, matc
 var locationFields = []string{"address", "city", "country"}
 
 func cleanTarget(op string, in TargetInput) (Target, error) {
-	t := Target{ID: newID(), Kind: strings.ToLower(strings.TrimSpace(in.Kind)), Fields: map[string]string{}}
+	t := Target{ID: store.NewID(), Kind: strings.ToLower(strings.TrimSpace(in.Kind)), Fields: map[string]string{}}
 	var allowed []string
 	switch t.Kind {
 	case "person":
@@ -38,13 +40,13 @@ func cleanTarget(op string, in TargetInput) (Target, error) {
 		return t, errs.New(errs.Invalid, op, "a target is a person or a location")
 	}
 	for _, k := range allowed {
-		if v := clip(in.Fields[k], 300); v != "" {
+		if v := textutil.Clip(strings.TrimSpace(in.Fields[k]), 300); v != "" {
 			t.Fields[k] = v
 		}
 	}
 	for k := range in.Fields {
 		if !slices.Contains(allowed, k) && strings.TrimSpace(in.Fields[k]) != "" {
-			return t, errs.Newf(errs.Invalid, op, "field %q is not used for a %s target; use %s", clip(k, 40), t.Kind, strings.Join(allowed, ", "))
+			return t, errs.Newf(errs.Invalid, op, "field %q is not used for a %s target; use %s", textutil.Clip(strings.TrimSpace(k), 40), t.Kind, strings.Join(allowed, ", "))
 		}
 	}
 	f := t.Fields
@@ -85,8 +87,8 @@ func (s *Service) AddTarget(ctx context.Context, p *auth.Principal, wsID string,
 
 // AddExchange adds a line to the exchange plan; every party agrees again.
 func (s *Service) AddExchange(ctx context.Context, p *auth.Principal, wsID string, in ExchangeInput) (TimelineEvent, error) {
-	x := ExchangeItem{ID: newID(), What: clip(in.What, 1000), From: strings.ToLower(strings.TrimSpace(in.From)), To: strings.ToLower(strings.TrimSpace(in.To)),
-		Channel: clip(in.Channel, 200), Schedule: clip(in.Schedule, 200)}
+	x := ExchangeItem{ID: store.NewID(), What: textutil.Clip(strings.TrimSpace(in.What), 1000), From: strings.ToLower(strings.TrimSpace(in.From)), To: strings.ToLower(strings.TrimSpace(in.To)),
+		Channel: textutil.Clip(strings.TrimSpace(in.Channel), 200), Schedule: textutil.Clip(strings.TrimSpace(in.Schedule), 200)}
 	if x.What == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.AddExchange", "say what is to be exchanged")
 	}
@@ -119,7 +121,7 @@ func (s *Service) deconflict(ctx context.Context, ws *Workspace, t Target) []War
 				continue
 			}
 		}
-		out = append(out, Warning{ID: newID(), TargetA: o.ID, TargetB: t.ID, NodeA: o.Node, NodeB: t.Node, Kind: t.Kind, Score: score,
+		out = append(out, Warning{ID: store.NewID(), TargetA: o.ID, TargetB: t.ID, NodeA: o.Node, NodeB: t.Node, Kind: t.Kind, Score: score,
 			Explanation: o.Label + " (" + o.Node + ") ~ " + t.Label + " (" + t.Node + "): " + why})
 	}
 	return out

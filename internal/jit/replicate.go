@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation message types. None is NCU-gated: the JIT agreement (or the
@@ -98,7 +101,7 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 			return err
 		}
 	}
-	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+itoa(ev.Seq)+" "+ev.Summary); err != nil {
+	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: ev.Actor.String()}, "jit.replicate", "jit/"+ev.Workspace, "#"+strconv.FormatInt(ev.Seq, 10)+" "+ev.Summary); err != nil {
 		return err
 	}
 	return s.afterApply(ctx, tx, ev, ch)
@@ -150,7 +153,7 @@ func (s *Service) handleRejected(ctx context.Context, tx *store.Tx, in federatio
 		return nil
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO jit_rejections (workspace_id, id, kind, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Workspace, r.ID, clip(r.Kind, 40), clip(r.Actor, 200), clip(r.Reason, 1000), store.FormatTime(s.now()))
+		r.Workspace, r.ID, textutil.Clip(strings.TrimSpace(r.Kind), 40), textutil.Clip(strings.TrimSpace(r.Actor), 200), textutil.Clip(strings.TrimSpace(r.Reason), 1000), store.FormatTime(s.now()))
 	if err != nil {
 		return err
 	}
@@ -209,7 +212,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		f.Evidence, f.Workspace, AreaTransfer, nonce, ct, store.FormatTime(now), store.FormatTime(now.Add(s.cfg.TransferTTL))); err != nil {
 		return err
 	}
-	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, itoa(int64(len(f.Data)))+" bytes"); err != nil {
+	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, strconv.Itoa(len(f.Data))+" bytes"); err != nil {
 		return err
 	}
 	if err == nil && custodian == s.d.Node {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // check is the per-object rule set of a workspace: who, by their member
@@ -210,7 +211,7 @@ func (s *Service) check(ws *Workspace, a Actor, kind string, ch *change) error {
 	case EvWarning:
 		return forbidden(op, "deconfliction warnings come from the leader node only")
 	default:
-		return errs.Newf(errs.Invalid, op, "unknown change %q", clip(kind, 40))
+		return errs.Newf(errs.Invalid, op, "unknown change %q", textutil.Clip(strings.TrimSpace(kind), 40))
 	}
 	return nil
 }

@@ -20,14 +20,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation is what the workspace needs from the federation layer.
@@ -52,6 +51,22 @@ type Config struct {
 // DefaultConfig: four weeks, 2 MiB, hourly.
 func DefaultConfig() Config {
 	return Config{TransferTTL: 28 * 24 * time.Hour, MaxFileBytes: 2 << 20, PurgeEvery: time.Hour}
+}
+
+// withDefaults fills every unset or out-of-range setting from
+// DefaultConfig.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.TransferTTL <= 0 || c.TransferTTL > def.TransferTTL {
+		c.TransferTTL = def.TransferTTL
+	}
+	if c.MaxFileBytes <= 0 || c.MaxFileBytes > federation.MaxPayloadBytes/2 {
+		c.MaxFileBytes = def.MaxFileBytes
+	}
+	if c.PurgeEvery <= 0 {
+		c.PurgeEvery = def.PurgeEvery
+	}
+	return c
 }
 
 // Deps are the service's collaborators. Fed may be nil (single node).
@@ -82,16 +97,7 @@ func New(d Deps, cfg Config) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	def := DefaultConfig()
-	if cfg.TransferTTL <= 0 || cfg.TransferTTL > def.TransferTTL {
-		cfg.TransferTTL = def.TransferTTL
-	}
-	if cfg.MaxFileBytes <= 0 || cfg.MaxFileBytes > federation.MaxPayloadBytes/2 {
-		cfg.MaxFileBytes = def.MaxFileBytes
-	}
-	if cfg.PurgeEvery <= 0 {
-		cfg.PurgeEvery = def.PurgeEvery
-	}
+	cfg = cfg.withDefaults()
 	if len(d.FileKey) != 32 {
 		panic("jit: FileKey must be 32 bytes")
 	}
@@ -113,8 +119,6 @@ func (s *Service) Node() string { return s.d.Node }
 
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 func (s *Service) now() time.Time { return s.d.Clock.Now().UTC().Truncate(time.Millisecond) }
 
@@ -160,13 +164,13 @@ func (s *Service) notify() {
 // queueAudit queues an audit entry in the caller's transaction; it joins
 // the audit log when the transaction commits.
 func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, a Actor, action, object, detail string) error {
-	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: clip(detail, 1000)})
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
 }
 
 // record appends an audit entry directly (outside transactions).
 func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, outcome, detail string) {
 	a := actorOf(p, s.d.Node)
-	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: clip(detail, 1000)})
+	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
 }
 
 // authorize applies the one policy; refusals are audited.
@@ -205,12 +209,4 @@ func dbErr(op string, err error) error {
 
 func forbidden(op, msg string) error {
 	return &errs.E{Kind: errs.Forbidden, Op: op, Code: "jit-role", Msg: msg}
-}
-
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }

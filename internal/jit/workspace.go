@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Template is a model agreement a JIT starts from.
@@ -65,7 +66,7 @@ func normDate(op, field, v string) (string, error) {
 	}
 	t, err := time.Parse("2006-01-02", v)
 	if err != nil {
-		return "", errs.Newf(errs.Invalid, op, "%s must be a date YYYY-MM-DD, not %q", field, clip(v, 20))
+		return "", errs.Newf(errs.Invalid, op, "%s must be a date YYYY-MM-DD, not %q", field, textutil.Clip(strings.TrimSpace(v), 20))
 	}
 	return t.Format("2006-01-02"), nil
 }
@@ -88,15 +89,15 @@ func (s *Service) peerSet(ctx context.Context) (map[string]bool, error) {
 }
 
 func cleanMember(op string, in MemberInput) (Member, error) {
-	m := Member{Node: strings.ToLower(strings.TrimSpace(in.Node)), Username: strings.TrimSpace(in.Username), Name: clip(in.Name, 200),
-		Agency: clip(in.Agency, 200), Role: strings.ToLower(strings.TrimSpace(in.Role))}
+	m := Member{Node: strings.ToLower(strings.TrimSpace(in.Node)), Username: strings.TrimSpace(in.Username), Name: textutil.Clip(strings.TrimSpace(in.Name), 200),
+		Agency: textutil.Clip(strings.TrimSpace(in.Agency), 200), Role: strings.ToLower(strings.TrimSpace(in.Role))}
 	switch {
 	case !validNode(m.Node):
-		return m, errs.Newf(errs.Invalid, op, "member node %q is not a node ID such as rs, ba or selec", clip(in.Node, 40))
+		return m, errs.Newf(errs.Invalid, op, "member node %q is not a node ID such as rs, ba or selec", textutil.Clip(strings.TrimSpace(in.Node), 40))
 	case m.Username == "" || len(m.Username) > 100:
 		return m, errs.New(errs.Invalid, op, "every member needs the username they log in with on their node")
 	case !validRole(m.Role):
-		return m, errs.Newf(errs.Invalid, op, "member role %q is not known; use one of %s", clip(in.Role, 40), strings.Join(MemberRoles, ", "))
+		return m, errs.Newf(errs.Invalid, op, "member role %q is not known; use one of %s", textutil.Clip(strings.TrimSpace(in.Role), 40), strings.Join(MemberRoles, ", "))
 	}
 	if m.Name == "" {
 		m.Name = m.Username
@@ -145,7 +146,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 }
 
 func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (Workspace, []Task, error) {
-	ws := Workspace{ID: newID(), Kind: in.Kind, LeaderNode: s.d.Node, PlanStatus: PlanDraft, PlanVersion: 1}
+	ws := Workspace{ID: store.NewID(), Kind: in.Kind, LeaderNode: s.d.Node, PlanStatus: PlanDraft, PlanVersion: 1}
 	if ws.Kind == "" {
 		ws.Kind = KindJIT
 	}
@@ -154,10 +155,10 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 	}
 	tpl, hasTpl := TemplateByID(in.Template)
 	if in.Template != "" && !hasTpl {
-		return ws, nil, errs.Newf(errs.Invalid, op, "template %q is not known", clip(in.Template, 64))
+		return ws, nil, errs.Newf(errs.Invalid, op, "template %q is not known", textutil.Clip(strings.TrimSpace(in.Template), 64))
 	}
 	ws.Template = tpl.ID
-	ws.Title, ws.Reference, ws.Purpose, ws.LegalBasis = clip(in.Title, 300), clip(in.Reference, 100), clip(in.Purpose, 5000), clip(in.LegalBasis, 1000)
+	ws.Title, ws.Reference, ws.Purpose, ws.LegalBasis = textutil.Clip(strings.TrimSpace(in.Title), 300), textutil.Clip(strings.TrimSpace(in.Reference), 100), textutil.Clip(strings.TrimSpace(in.Purpose), 5000), textutil.Clip(strings.TrimSpace(in.LegalBasis), 1000)
 	if ws.Title == "" {
 		return ws, nil, errs.New(errs.Invalid, op, "a title is required")
 	}
@@ -202,7 +203,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 			return nil
 		}
 		if !validNode(n) {
-			return errs.Newf(errs.Invalid, op, "party %q is not a node ID", clip(n, 40))
+			return errs.Newf(errs.Invalid, op, "party %q is not a node ID", textutil.Clip(strings.TrimSpace(n), 40))
 		}
 		if !peers[n] {
 			return errs.Newf(errs.Invalid, op, "party %s is not an active peer of this node; the workspace is replicated to every party through the federation", n)
@@ -233,7 +234,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 		if err := addParty(m.Node); err != nil {
 			return ws, nil, err
 		}
-		m.ID = newID()
+		m.ID = store.NewID()
 		ws.Members = append(ws.Members, m)
 	}
 	if leaders != 1 {
@@ -256,7 +257,7 @@ func (s *Service) cleanCreate(ctx context.Context, op string, in CreateInput) (W
 }
 
 func cleanTask(op string, ws *Workspace, in TaskInput) (Task, error) {
-	t := Task{ID: newID(), Title: clip(in.Title, 300), Description: clip(in.Description, 5000), Status: TaskOpen}
+	t := Task{ID: store.NewID(), Title: textutil.Clip(strings.TrimSpace(in.Title), 300), Description: textutil.Clip(strings.TrimSpace(in.Description), 5000), Status: TaskOpen}
 	if t.Title == "" {
 		return t, errs.New(errs.Invalid, op, "a task needs a title")
 	}
@@ -272,7 +273,7 @@ func cleanTask(op string, ws *Workspace, in TaskInput) (Task, error) {
 			}
 		}
 		if m == nil {
-			return t, errs.Newf(errs.Invalid, op, "task owner %q is not a member (use username@node)", clip(o, 140))
+			return t, errs.Newf(errs.Invalid, op, "task owner %q is not a member (use username@node)", textutil.Clip(strings.TrimSpace(o), 140))
 		}
 		t.Owner = m.ID
 	}
@@ -678,7 +679,7 @@ func (s *Service) commit(ctx context.Context, tx *store.Tx, wsID string, a Actor
 
 func (s *Service) send(ctx context.Context, tx *store.Tx, to string, ev TimelineEvent) error {
 	_, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: to, Type: TypeEvent, Conversation: "jit/" + ev.Workspace,
-		Payload: ev, Summary: "jit " + ev.Workspace + " #" + itoa(ev.Seq) + " " + ev.Kind})
+		Payload: ev, Summary: "jit " + ev.Workspace + " #" + strconv.FormatInt(ev.Seq, 10) + " " + ev.Kind})
 	return err
 }
 
@@ -699,10 +700,10 @@ func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Acto
 	if s.d.Fed == nil {
 		return TimelineEvent{}, errs.New(errs.Unavailable, "jit.propose", "this node has no federation to reach the leader node")
 	}
-	sub := Submission{ID: newID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
+	sub := Submission{ID: store.NewID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
 	summary := summarize(ws, kind, ch)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO jit_pending (id, workspace_id, kind, actor, summary, submitted_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		sub.ID, wsID, kind, a.String(), clip(summary, 2000), store.FormatTime(s.now())); err != nil {
+		sub.ID, wsID, kind, a.String(), textutil.Clip(summary, 2000), store.FormatTime(s.now())); err != nil {
 		return TimelineEvent{}, err
 	}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: ws.LeaderNode, Type: TypeSubmit, Conversation: "jit/" + wsID,
@@ -745,7 +746,7 @@ func (s *Service) AddMember(ctx context.Context, p *auth.Principal, wsID string,
 			return TimelineEvent{}, errs.Newf(errs.Invalid, "jit.AddMember", "%s is not an active peer of this node", m.Node)
 		}
 	}
-	m.ID = newID()
+	m.ID = store.NewID()
 	return s.change(ctx, p, auth.ActJITManage, wsID, EvMemberAdd, change{Member: &m})
 }
 
@@ -758,7 +759,7 @@ func (s *Service) Extend(ctx context.Context, p *auth.Principal, wsID, to, reaso
 	if d == "" || strings.TrimSpace(reason) == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.Extend", "give the new end date and the reason for the extension")
 	}
-	return s.change(ctx, p, auth.ActJITManage, wsID, EvExtend, change{Extension: &Extension{To: d, Reason: clip(reason, 1000)}})
+	return s.change(ctx, p, auth.ActJITManage, wsID, EvExtend, change{Extension: &Extension{To: d, Reason: textutil.Clip(strings.TrimSpace(reason), 1000)}})
 }
 
 // AddTask adds a task to the action plan (which returns to draft).
@@ -789,17 +790,17 @@ func (s *Service) ApprovePlan(ctx context.Context, p *auth.Principal, wsID strin
 
 // PostMessage posts on the team channel.
 func (s *Service) PostMessage(ctx context.Context, p *auth.Principal, wsID, body string) (TimelineEvent, error) {
-	body = clip(body, 10000)
+	body = textutil.Clip(strings.TrimSpace(body), 10000)
 	if body == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, "jit.PostMessage", "the message is empty")
 	}
-	return s.change(ctx, p, auth.ActJITEdit, wsID, EvMessage, change{Message: &TeamMessage{ID: newID(), Body: body}})
+	return s.change(ctx, p, auth.ActJITEdit, wsID, EvMessage, change{Message: &TeamMessage{ID: store.NewID(), Body: body}})
 }
 
 // LinkCase links a national case of the caller's node.
 func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef, note string) (TimelineEvent, error) {
 	const op = "jit.LinkCase"
-	caseRef = clip(caseRef, 100)
+	caseRef = textutil.Clip(strings.TrimSpace(caseRef), 100)
 	if caseRef == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, op, "give the national case reference")
 	}
@@ -810,7 +811,5 @@ func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef
 	if n == 0 {
 		return TimelineEvent{}, errs.Newf(errs.Invalid, op, "case %s is not in this node's case database; create it under Cases first", caseRef)
 	}
-	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: clip(note, 1000)}})
+	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: textutil.Clip(strings.TrimSpace(note), 1000)}})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

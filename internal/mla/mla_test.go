@@ -10,7 +10,6 @@ import (
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
-	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
 	"github.com/liaison-wb/liaison/internal/testutil"
@@ -45,55 +44,6 @@ func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Rol
 		t.Fatalf("login: %v", err)
 	}
 	return sess.Principal
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
-func approveAll(t *testing.T, n *testutil.Node, ncu *auth.Principal) int {
-	t.Helper()
-	q, err := n.Fed.Queue(context.Background(), ncu)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := 0
-	for _, it := range q {
-		if it.Direction == "outgoing" {
-			if err := n.Fed.Approve(context.Background(), ncu, it.ID); err != nil {
-				t.Fatal(err)
-			}
-			k++
-		}
-	}
-	return k
-}
-
-func routeIncoming(t *testing.T, n *testutil.Node, ncu *auth.Principal, agency string) federation.QueueItem {
-	t.Helper()
-	var item federation.QueueItem
-	waitFor(t, "incoming request at "+n.Cfg.NodeID+"'s NCU", func() bool {
-		q, _ := n.Fed.Queue(context.Background(), ncu)
-		for _, it := range q {
-			if it.Direction == "incoming" && it.Type == mla.TypeRequest {
-				item = it
-				return true
-			}
-		}
-		return false
-	})
-	if err := n.Fed.Route(context.Background(), ncu, item.ID, agency); err != nil {
-		t.Fatal(err)
-	}
-	return item
 }
 
 func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
@@ -167,18 +117,18 @@ func sendAndRoute(t *testing.T, p parties, d mla.Draft) mla.Request {
 	if r.Status != mla.StatusSent || r.SignedBy != "rs-prosecutor" || r.Digest != mla.Digest(r) || r.RecogniseDue.IsZero() {
 		t.Fatalf("sent: %+v", r)
 	}
-	if n := approveAll(t, p.rs, p.rsNCU); n != 1 {
+	if n := testutil.ApproveAll(t, p.rs, p.rsNCU); n != 1 {
 		t.Fatalf("approved %d, want 1", n)
 	}
-	item := routeIncoming(t, p.me, p.meNCU, "me-pros-office")
+	item := testutil.RouteIncoming(t, p.me, p.meNCU, mla.TypeRequest, "me-pros-office")
 	if strings.Contains(item.Summary, "Marković") {
 		t.Fatalf("NCU summary shows content: %q", item.Summary)
 	}
-	waitFor(t, "request received on me", func() bool {
+	testutil.WaitFor(t, "request received on me", 20*time.Second, func() bool {
 		got, err := p.me.MLA.Get(ctx, p.mePros, r.ID)
 		return err == nil && got.Status == mla.StatusReceived
 	})
-	waitFor(t, "receipt acknowledged on rs", func() bool {
+	testutil.WaitFor(t, "receipt acknowledged on rs", 20*time.Second, func() bool {
 		got, _ := p.rs.MLA.Get(ctx, p.rsPros, r.ID)
 		return got.Status == mla.StatusReceived
 	})
@@ -232,7 +182,7 @@ func TestRequestLifecycleAcrossNodes(t *testing.T) {
 		if _, err := p.me.MLA.Transition(ctx, p.mePol, r.ID, mla.Change{Status: mla.StatusExecuted, Note: "All statements provided."}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "execution reported on rs", func() bool {
+		testutil.WaitFor(t, "execution reported on rs", 20*time.Second, func() bool {
 			got, _ := p.rs.MLA.Get(ctx, p.rsPol, r.ID)
 			return got.Status == mla.StatusExecuted
 		})
@@ -291,7 +241,7 @@ func TestRefusalWithReason(t *testing.T) {
 		if _, err := p.me.MLA.Transition(ctx, p.mePros, r.ID, mla.Change{Status: mla.StatusRefused, Reason: reason}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "refusal on rs", func() bool {
+		testutil.WaitFor(t, "refusal on rs", 20*time.Second, func() bool {
 			got, _ := p.rs.MLA.Get(ctx, p.rsPros, r.ID)
 			return got.Status == mla.StatusRefused && got.Reason == reason
 		})
@@ -352,7 +302,7 @@ func TestDeadlinesRemindersAndExtension(t *testing.T) {
 	if _, err := p.me.MLA.Extend(ctx, p.mePros, r.ID, "again"); errs.CodeOf(err) != "already-extended" {
 		t.Fatalf("second extension: %v", err)
 	}
-	waitFor(t, "extension on rs", func() bool {
+	testutil.WaitFor(t, "extension on rs", 20*time.Second, func() bool {
 		g, _ := p.rs.MLA.Get(ctx, p.rsPros, r.ID)
 		return g.Extended && g.RecogniseDue.Equal(due.Add(30*24*time.Hour))
 	})
@@ -418,7 +368,7 @@ func TestDraftRulesAndWithdrawal(t *testing.T) {
 	if _, err := p.rs.MLA.Transition(ctx, p.rsPros, r2.ID, mla.Change{Status: mla.StatusWithdrawn, Reason: "The suspect was arrested in Serbia."}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "withdrawal on me", func() bool {
+	testutil.WaitFor(t, "withdrawal on me", 20*time.Second, func() bool {
 		g, _ := p.me.MLA.Get(ctx, p.mePros, r2.ID)
 		return g.Status == mla.StatusWithdrawn
 	})

@@ -3,7 +3,6 @@ package mla
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -39,6 +36,28 @@ func DefaultConfig() Config {
 		RemindBefore: 7 * 24 * time.Hour, Interval: time.Minute}
 }
 
+// withDefaults fills every unset or out-of-range setting from
+// DefaultConfig.
+func (c Config) withDefaults() Config {
+	def := DefaultConfig()
+	if c.RecogniseDeadline <= 0 {
+		c.RecogniseDeadline = def.RecogniseDeadline
+	}
+	if c.Extension <= 0 {
+		c.Extension = def.Extension
+	}
+	if c.ExecuteDeadline <= 0 {
+		c.ExecuteDeadline = def.ExecuteDeadline
+	}
+	if c.RemindBefore <= 0 {
+		c.RemindBefore = def.RemindBefore
+	}
+	if c.Interval <= 0 {
+		c.Interval = def.Interval
+	}
+	return c
+}
+
 // Deps are the service's collaborators.
 type Deps struct {
 	Store  *store.Store
@@ -58,22 +77,7 @@ type Service struct {
 
 // New builds the service; call Register before the federation starts.
 func New(d Deps, cfg Config) *Service {
-	def := DefaultConfig()
-	if cfg.RecogniseDeadline <= 0 {
-		cfg.RecogniseDeadline = def.RecogniseDeadline
-	}
-	if cfg.Extension <= 0 {
-		cfg.Extension = def.Extension
-	}
-	if cfg.ExecuteDeadline <= 0 {
-		cfg.ExecuteDeadline = def.ExecuteDeadline
-	}
-	if cfg.RemindBefore <= 0 {
-		cfg.RemindBefore = def.RemindBefore
-	}
-	if cfg.Interval <= 0 {
-		cfg.Interval = def.Interval
-	}
+	cfg = cfg.withDefaults()
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -114,8 +118,6 @@ type Change struct {
 	Note   string `json:"note,omitempty" maxLength:"20000" doc:"answer or results given with the change"`
 }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 func errInvalid(msg string) error { return errs.New(errs.Invalid, "mla", msg) }
 
 // dbErr keeps domain errors and wraps anything else.
@@ -128,13 +130,6 @@ func dbErr(op, msg string, err error) error {
 		return err
 	}
 	return errs.Wrap(errs.Unavailable, op, msg, err)
-}
-
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 func textField(op, name, v string, max int, required bool) (string, error) {
@@ -269,7 +264,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in Draft) (
 		return Request{}, err
 	}
 	now := s.d.Clock.Now()
-	r.ID, r.Direction, r.OriginNode, r.Status = newID(), Outgoing, s.d.NodeID, StatusDraft
+	r.ID, r.Direction, r.OriginNode, r.Status = store.NewID(), Outgoing, s.d.NodeID, StatusDraft
 	r.Agency, r.CreatedBy, r.CreatedAt, r.UpdatedAt = actor.Agency, actor.Username, now, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertRequest(ctx, tx, r); err != nil {
@@ -626,7 +621,7 @@ func (s *Service) event(ctx context.Context, tx *store.Tx, id, actor, kind, stat
 
 func (s *Service) eventAt(ctx context.Context, tx *store.Tx, id string, at time.Time, node, actor, kind, status, note string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO mla_events (id, request_id, at, node, actor, kind, status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		newID(), id, store.FormatTime(at), node, actor, kind, status, note)
+		store.NewID(), id, store.FormatTime(at), node, actor, kind, status, note)
 	return err
 }
 
@@ -725,98 +720,4 @@ func (s *Service) flags(r *Request) {
 	if r.Next == nil {
 		r.Next = []string{}
 	}
-}
-
-// visible returns a request held by the caller's agency.
-func (s *Service) visible(ctx context.Context, actor *auth.Principal, id string) (Request, error) {
-	r, err := s.scan(s.d.Store.QueryRowContext(ctx, `SELECT `+reqCols+` FROM mla_requests WHERE id = ?`, strings.TrimSpace(id)))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && (actor == nil || r.Agency != actor.Agency)) {
-		return Request{}, errs.New(errs.NotFound, "mla.Get", "no such request")
-	}
-	if err != nil {
-		return Request{}, dbErr("mla.Get", "cannot read the request", err)
-	}
-	return r, nil
-}
-
-// Get returns a request with its timeline. Reading is audited.
-func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Request, error) {
-	if err := auth.Authorize(actor, auth.ActMLAView); err != nil {
-		return Request{}, err
-	}
-	r, err := s.visible(ctx, actor, id)
-	if err != nil {
-		return Request{}, err
-	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, at, node, actor, kind, status, note FROM mla_events WHERE request_id = ? ORDER BY at, id`, r.ID)
-	if err != nil {
-		return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
-	}
-	defer rows.Close()
-	r.Events = []RequestEvent{}
-	for rows.Next() {
-		var e RequestEvent
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.Node, &e.Actor, &e.Kind, &e.Status, &e.Note); err != nil {
-			return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
-		}
-		e.At = pt(at)
-		r.Events = append(r.Events, e)
-	}
-	if err := rows.Err(); err != nil {
-		return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
-	}
-	return r, s.audit(ctx, actor, "mla.request.read", r.ID, "")
-}
-
-// Filter narrows a listing.
-type Filter struct {
-	Direction string
-	Status    string
-	Overdue   bool // only requests past a deadline
-	DueSoon   bool // only requests with a deadline within the reminder period
-}
-
-// List returns the requests held by the caller's agency, newest first.
-func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]Request, error) {
-	const op = "mla.List"
-	if err := auth.Authorize(actor, auth.ActMLAView); err != nil {
-		return nil, err
-	}
-	q := `SELECT ` + reqCols + ` FROM mla_requests WHERE agency = ?`
-	args := []any{actor.Agency}
-	if f.Direction != "" {
-		if f.Direction != Outgoing && f.Direction != Incoming {
-			return nil, errs.New(errs.Invalid, op, "direction must be outgoing or incoming")
-		}
-		q += ` AND direction = ?`
-		args = append(args, f.Direction)
-	}
-	if f.Status != "" {
-		if !slices.Contains(Statuses, f.Status) {
-			return nil, errs.Newf(errs.Invalid, op, "status %s is not known", quote(f.Status))
-		}
-		q += ` AND status = ?`
-		args = append(args, f.Status)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY updated_at DESC LIMIT 1000`, args...)
-	if err != nil {
-		return nil, dbErr(op, "cannot list requests", err)
-	}
-	defer rows.Close()
-	out := []Request{}
-	for rows.Next() {
-		r, err := s.scan(rows)
-		if err != nil {
-			return nil, dbErr(op, "cannot list requests", err)
-		}
-		if (f.Overdue && r.Overdue == "") || (f.DueSoon && !r.DueSoon) {
-			continue
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr(op, "cannot list requests", err)
-	}
-	return out, s.audit(ctx, actor, "mla.request.list", "list", "direction="+f.Direction+" status="+f.Status)
 }

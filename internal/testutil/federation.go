@@ -3,7 +3,9 @@ package testutil
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/federation"
 )
 
@@ -30,4 +32,62 @@ func PeerAll(t testing.TB, nodes ...*Node) {
 			Peer(t, nodes[i], nodes[j])
 		}
 	}
+}
+
+// RoundTrip sends a ping from n to peer and waits until the peer has
+// acknowledged it. Whatever n had queued for peer before the call has been
+// through a delivery pass by then, so a test can go on to assert that a
+// message held for the NCU did not leave.
+func RoundTrip(t testing.TB, n *Node, peer string) {
+	t.Helper()
+	ctx := context.Background()
+	id, err := n.Fed.Ping(ctx, nil, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitFor(t, "a ping from "+n.Cfg.NodeID+" delivered to "+peer, 20*time.Second, func() bool {
+		e, err := n.Fed.Outbox(ctx, id)
+		return err == nil && e.State == federation.OutDelivered
+	})
+}
+
+// ApproveAll approves every outgoing message waiting at n's NCU and returns
+// how many there were.
+func ApproveAll(t testing.TB, n *Node, ncu *auth.Principal) int {
+	t.Helper()
+	q, err := n.Fed.Queue(context.Background(), ncu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := 0
+	for _, it := range q {
+		if it.Direction == "outgoing" {
+			if err := n.Fed.Approve(context.Background(), ncu, it.ID); err != nil {
+				t.Fatal(err)
+			}
+			k++
+		}
+	}
+	return k
+}
+
+// RouteIncoming waits for an incoming message of type typ at n's NCU and
+// routes it to agency.
+func RouteIncoming(t testing.TB, n *Node, ncu *auth.Principal, typ, agency string) federation.QueueItem {
+	t.Helper()
+	var item federation.QueueItem
+	WaitFor(t, "incoming "+typ+" at "+n.Cfg.NodeID+"'s NCU", 20*time.Second, func() bool {
+		q, _ := n.Fed.Queue(context.Background(), ncu)
+		for _, it := range q {
+			if it.Direction == "incoming" && it.Type == typ {
+				item = it
+				return true
+			}
+		}
+		return false
+	})
+	if err := n.Fed.Route(context.Background(), ncu, item.ID, agency); err != nil {
+		t.Fatal(err)
+	}
+	return item
 }

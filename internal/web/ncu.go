@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // routeTarget is a national agency the NCU may route an incoming message to.
@@ -65,15 +66,7 @@ func (s *Server) checkRouteTarget(ctx context.Context, code string) (string, err
 		}
 	}
 	return "", &errs.E{Kind: errs.Invalid, Op: "web.route", Code: "unknown-agency",
-		Msg: "agency " + clipRunes(code, 60) + " is not a national agency of this node; choose one from the directory"}
-}
-
-func clipRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
+		Msg: "agency " + textutil.Ellipsis(code, 60) + " is not a national agency of this node; choose one from the directory"}
 }
 
 // suggestedTarget is the routing target the sender named, matched by code,

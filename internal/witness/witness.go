@@ -28,7 +28,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
@@ -273,7 +272,7 @@ func (s *Service) handleCheckpoint(ctx context.Context, tx *store.Tx, in federat
 func (s *Service) refuse(ctx context.Context, tx *store.Tx, peer string, held heldCheckpoint, size int64, newNote, reason string) error {
 	s.d.Logger.Error("audit witness alarm: a peer's audit log is not consistent with the checkpoint held", "peer", peer, "held", held.size, "received", size, "reason", reason)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_witness_alarms (id, peer, held_size, held_note, new_size, new_note, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		uuid.Must(uuid.NewV7()).String(), peer, held.size, held.note, size, newNote, reason, store.FormatTime(s.d.Clock.Now())); err != nil {
+		store.NewID(), peer, held.size, held.note, size, newNote, reason, store.FormatTime(s.d.Clock.Now())); err != nil {
 		return err
 	}
 	return s.answer(ctx, tx, peer, cosignatureMsg{Status: StatusRefused, Size: held.size, Note: held.note, Detail: reason})

@@ -1,0 +1,159 @@
+// Filing received entities into the local case database.
+
+package exchange
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// CaseImport is a received entity to be filed into a local case with its
+// provenance; the case database (internal/cases) does the filing.
+type CaseImport struct {
+	CaseRef      string
+	Role         string
+	Entity       MessageEntity
+	SourceNode   string
+	SourceAgency string
+	ThreadID     string
+	MessageID    string
+	EntityIndex  int
+	SentAt       time.Time
+	Markings     MessageMarkings
+	MarkingLabel string // without the free-text handling note
+}
+
+// CaseImportResult is what the case database did with an import.
+type CaseImportResult struct {
+	CaseReference   string
+	EntityID        string
+	Created         bool // a new case entity was stored (false: an identical one was linked)
+	AlreadyImported bool // this entity of this message was in the case already
+	Unmapped        map[string]string
+}
+
+// CaseImporter files an entity into a local case (wired by the app to
+// internal/cases, so neither package imports the other).
+type CaseImporter func(ctx context.Context, actor *auth.Principal, in CaseImport) (CaseImportResult, error)
+
+// SetCaseImporter connects the local case database.
+func (s *Service) SetCaseImporter(f CaseImporter) { s.importer = f }
+
+// ImportInput chooses the local case (and the entity's role in it).
+type ImportInput struct {
+	CaseRef string `json:"case_ref" minLength:"1" maxLength:"100" doc:"reference of the local case to import into"`
+	Role    string `json:"role,omitempty" enum:"suspect,victim,witness,associate,object," doc:"the entity's role in the case"`
+}
+
+// ImportEntity files a structured entity of a message into a local case of
+// the case database, with its provenance (providing node and agency,
+// thread, message, time, markings, importing user). Importing the same
+// entity into the same case again changes nothing. Audited here and by the
+// case database.
+func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threadID, messageID string, index int, in ImportInput) (EntityImport, error) {
+	const op = "exchange.ImportEntity"
+	in.CaseRef = strings.TrimSpace(in.CaseRef)
+	if in.CaseRef == "" || len(in.CaseRef) > 100 {
+		return EntityImport{}, errs.New(errs.Invalid, op, "the local case reference is required")
+	}
+	t, err := s.visibleThread(ctx, actor, threadID)
+	if err != nil {
+		return EntityImport{}, err
+	}
+	m, err := s.message(ctx, t.ID, messageID)
+	if err != nil {
+		return EntityImport{}, err
+	}
+	if index < 0 || index >= len(m.Entities) {
+		return EntityImport{}, errs.New(errs.NotFound, op, "the message has no such entity")
+	}
+	if s.importer == nil {
+		return EntityImport{}, errs.New(errs.Unavailable, op, "the case database is not available on this node")
+	}
+	e := m.Entities[index]
+	res, err := s.importer(ctx, actor, CaseImport{CaseRef: in.CaseRef, Role: in.Role, Entity: e, SourceNode: m.Node, SourceAgency: m.Agency, ThreadID: t.ID,
+		MessageID: m.ID, EntityIndex: index, SentAt: m.CreatedAt, Markings: m.Markings, MarkingLabel: m.Markings.auditLabel()})
+	if err != nil {
+		return EntityImport{}, err
+	}
+	prov := map[string]any{"node": m.Node, "agency": m.Agency, "thread": t.ID, "message": m.ID, "entity_index": index, "sent_at": m.CreatedAt,
+		"markings": m.Markings, "marking_label": m.Markings.Label(), "case_entity": res.EntityID}
+	if len(res.Unmapped) > 0 {
+		prov["unmapped"] = res.Unmapped
+	}
+	ej, _ := json.Marshal(e)
+	pj, _ := json.Marshal(prov)
+	now := s.d.Clock.Now()
+	im := EntityImport{ID: store.NewID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
+		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
+			im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
+			im.AlreadyImported = true
+			return nil
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.entity.import", Object: "thread/" + t.ID,
+			Detail: "entity " + strconv.Itoa(index) + " of message " + m.ID + " from " + m.Node + " into case " + res.CaseReference + " as entity " + res.EntityID})
+	})
+	if err != nil {
+		return EntityImport{}, dbErr(op, "could not record the import", err)
+	}
+	return im, nil
+}
+
+// EntityImport is an entity imported into a local case.
+type EntityImport struct {
+	ID              string          `json:"id"`
+	CaseRef         string          `json:"case_ref"`
+	CaseEntityID    string          `json:"case_entity_id,omitempty" doc:"the entity in the case database"`
+	MessageID       string          `json:"message_id"`
+	EntityIndex     int             `json:"entity_index"`
+	Entity          MessageEntity   `json:"entity"`
+	Provenance      json.RawMessage `json:"provenance"`
+	ImportedBy      string          `json:"imported_by"`
+	ImportedAt      time.Time       `json:"imported_at"`
+	Created         bool            `json:"created,omitempty" doc:"a new entity was stored in the case database (false: an identical one was linked)"`
+	AlreadyImported bool            `json:"already_imported,omitempty" doc:"this entity was imported into this case before; nothing changed"`
+}
+
+// Imports lists entities imported from a thread.
+func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID string) ([]EntityImport, error) {
+	t, err := s.visibleThread(ctx, actor, threadID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, t.ID)
+	if err != nil {
+		return nil, dbErr("exchange.Imports", "cannot read imports", err)
+	}
+	defer rows.Close()
+	out := []EntityImport{}
+	for rows.Next() {
+		var im EntityImport
+		var e, p, at string
+		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
+			return nil, dbErr("exchange.Imports", "cannot read imports", err)
+		}
+		var jc store.JSONColumns
+		jc.Decode("entity", e, &im.Entity)
+		if err := jc.Err("exchange.Imports", "import "+im.ID); err != nil {
+			return nil, err
+		}
+		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
+		out = append(out, im)
+	}
+	return out, rows.Err()
+}
