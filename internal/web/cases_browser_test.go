@@ -65,11 +65,17 @@ func TestBrowserHitNoHitRelease(t *testing.T) {
 	if err != nil || !ticked {
 		t.Fatalf("Bosnia and Herzegovina is not preselected (%v)", err)
 	}
-	do(chromedp.SetValue(chromedp.CSS(`#kind-choose`), "vehicle"), chromedp.Click(chromedp.CSS(`#kind-show`)), chromedp.WaitVisible(chromedp.CSS(`#q-plate`)))
+	// Choosing another kind swaps the form in place (htmx on change).
+	do(chromedp.SetValue(chromedp.CSS(`#kind-choose`), "vehicle"))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#kind-choose').dispatchEvent(new Event('change', {bubbles: true}))`)); err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.WaitVisible(chromedp.CSS(`#q-plate`)))
 	if form := textOf(`#hit-query`); strings.Contains(form, "Date of birth") {
 		t.Fatalf("vehicle form asks for a date of birth: %q", form)
 	}
-	do(chromedp.SetValue(chromedp.CSS(`#kind-choose`), "person"), chromedp.Click(chromedp.CSS(`#kind-show`)), chromedp.WaitVisible(chromedp.CSS(`#q-full_name`)),
+	// Without JavaScript the same choice is a plain GET of the form.
+	do(chromedp.Navigate(rs.URL+"/cases/search?kind=person"), chromedp.WaitVisible(chromedp.CSS(`#q-full_name`)),
 		chromedp.SendKeys(chromedp.CSS(`#hit-query input[name=full_name]`), "Драган Шарић"),
 		chromedp.SendKeys(chromedp.CSS(`#hit-query input[name=date_of_birth]`), "14.09.1977"),
 		chromedp.SendKeys(chromedp.CSS(`#q-purpose`), "identify driver of seized lorry"),
