@@ -160,6 +160,17 @@ func (st *formStash) get(id, user string, now time.Time) *formFailure {
 	return f
 }
 
+// take returns the entry and forgets it, for what is shown only once.
+func (st *formStash) take(id, user string, now time.Time) *formFailure {
+	f := st.get(id, user, now)
+	if f != nil {
+		st.mu.Lock()
+		delete(st.m, id)
+		st.mu.Unlock()
+	}
+	return f
+}
+
 // fieldError is a check the web layer makes before calling a service, so
 // the message is in the reader's language and next to its field.
 type fieldError struct {
@@ -182,6 +193,8 @@ func needField(value, field, key string) error {
 var codeFields = map[string]fieldError{
 	"no-onward-dissemination": {Field: "permission", Key: "form.err.permission"},
 	"unknown-agency":          {Field: "agency", Key: "form.err.agency"},
+	"bad-credentials":         {Field: "current", Key: "form.err.current"},
+	"bad-totp":                {Field: "code", Key: "form.err.totp"},
 }
 
 // failForm keeps a failed submit and redirects to page (the form's page,

@@ -270,13 +270,31 @@ func TestTokensAndSecondFactorNeedASession(t *testing.T) {
 	// Second factor through the session: the password is required.
 	c := testutil.Client()
 	csrf := login(t, c, n.URL, "holder")
+	follow := func(resp *http.Response) (*http.Response, string) {
+		t.Helper()
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("POST answered %d, want a redirect", resp.StatusCode)
+		}
+		loc := resp.Header.Get("Location")
+		resp, _ = c.Get(n.URL + loc)
+		return resp, loc
+	}
 	resp, _ := c.PostForm(n.URL+"/account/totp/begin", url.Values{"csrf_token": {csrf}})
-	if b := body(t, resp); resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "current password is wrong") {
-		t.Fatalf("TOTP begin without password: %d", resp.StatusCode)
+	resp, _ = follow(resp)
+	if b := body(t, resp); !strings.Contains(b, "The current password is wrong.") || !strings.Contains(b, `id="totp-current-err"`) {
+		t.Fatalf("TOTP begin without password does not mark the field: %s", b)
 	}
 	resp, _ = c.PostForm(n.URL+"/account/totp/begin", url.Values{"csrf_token": {csrf}, "current": {testutil.Password}})
-	if b := body(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(b, "otpauth://") {
-		t.Fatalf("TOTP begin with password: %d", resp.StatusCode)
+	resp, loc := follow(resp)
+	if b := body(t, resp); !strings.Contains(b, "otpauth://") || strings.Contains(loc, "otpauth") {
+		t.Fatalf("TOTP begin with password: %q", loc)
+	}
+	// A wrong confirmation code keeps the secret on the page and marks the code.
+	resp, _ = c.PostForm(n.URL+"/account/totp/confirm", url.Values{"csrf_token": {csrf}, "code": {"000000"}, "shown": {strings.TrimPrefix(loc, "/account?shown=")}})
+	resp, _ = follow(resp)
+	if b := body(t, resp); !strings.Contains(b, "otpauth://") || !strings.Contains(b, `id="code-err"`) {
+		t.Fatalf("TOTP confirm with a wrong code: %s", b)
 	}
 	// A password change revokes every token.
 	resp, _ = c.PostForm(n.URL+"/account/password", url.Values{"csrf_token": {csrf}, "current": {testutil.Password}, "new": {"a new and longer passphrase"}})

@@ -462,16 +462,39 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	flash := ""
-	if r.URL.Query().Get("ok") == "password" {
+	switch r.URL.Query().Get("ok") {
+	case "password":
 		flash = s.d.Catalog.T(s.lang(r), "account.changed")
-	}
-	if r.URL.Query().Get("ok") == "totp" {
+	case "totp":
 		flash = s.d.Catalog.T(s.lang(r), "account.totp.enabled")
-	}
-	if r.URL.Query().Get("ok") == "totp-off" {
+	case "totp-off":
 		flash = s.d.Catalog.T(s.lang(r), "account.totp.disabled")
 	}
-	s.renderAccount(w, r, http.StatusOK, nil, flash, "")
+	var extra map[string]any
+	// A new second-factor secret or API token reaches the page through a
+	// redirect, never in its address: the secret waits on the server under a
+	// random ID bound to the user.
+	if id := r.URL.Query().Get("shown"); id != "" {
+		if f := s.forms.get(id, PrincipalFrom(r.Context()).Username, s.d.Clock.Now()); f != nil {
+			switch f.Form {
+			case "totp-secret":
+				extra = map[string]any{"TOTPSecret": f.V("secret"), "TOTPURI": f.V("uri"), "Shown": id}
+			case "token-secret":
+				// A token is shown once: a reload no longer shows it.
+				if f = s.forms.take(id, PrincipalFrom(r.Context()).Username, s.d.Clock.Now()); f != nil {
+					extra = map[string]any{"NewToken": f.V("secret")}
+				}
+			}
+		}
+	}
+	s.renderAccount(w, r, http.StatusOK, extra, flash, "")
+}
+
+// showOnAccount keeps a freshly made secret for the account page and sends
+// the browser there (POST/redirect/GET).
+func (s *Server) showOnAccount(w http.ResponseWriter, r *http.Request, kind string, values url.Values) {
+	id := s.forms.put(&formFailure{User: PrincipalFrom(r.Context()).Username, Form: kind, Values: values}, s.d.Clock.Now())
+	http.Redirect(w, r, "/account?shown="+id, http.StatusSeeOther)
 }
 
 func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
@@ -482,8 +505,7 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) {
 		keep = c.Value
 	}
 	if err := s.d.Auth.ChangePassword(r.Context(), p, r.PostFormValue("current"), r.PostFormValue("new"), keep); err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		s.failForm(w, r, "/account", "password", err)
 		return
 	}
 	http.Redirect(w, r, "/account?ok=password", http.StatusSeeOther)
@@ -493,17 +515,20 @@ func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
 	secret, err := s.d.Auth.BeginTOTP(r.Context(), p, r.PostFormValue("current"), r.PostFormValue("code"))
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		s.failForm(w, r, "/account", "totp", err)
 		return
 	}
-	s.renderAccount(w, r, http.StatusOK, map[string]any{"TOTPSecret": secret, "TOTPURI": auth.TOTPURI("Liaison "+s.d.Node.ID, p.Username, secret)}, "", "")
+	s.showOnAccount(w, r, "totp-secret", url.Values{"secret": {secret}, "uri": {auth.TOTPURI("Liaison "+s.d.Node.ID, p.Username, secret)}})
 }
 
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
 	if err := s.d.Auth.ConfirmTOTP(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("code")); err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		// The secret being confirmed stays on the page.
+		page := "/account"
+		if id := r.PostFormValue("shown"); id != "" {
+			page += "?shown=" + url.QueryEscape(id)
+		}
+		s.failForm(w, r, page, "totp-confirm", err)
 		return
 	}
 	http.Redirect(w, r, "/account?ok=totp", http.StatusSeeOther)
@@ -511,8 +536,7 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) totpDisable(w http.ResponseWriter, r *http.Request) {
 	if err := s.d.Auth.DisableTOTP(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("code")); err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		s.failForm(w, r, "/account", "totp", err)
 		return
 	}
 	http.Redirect(w, r, "/account?ok=totp-off", http.StatusSeeOther)
@@ -522,11 +546,10 @@ func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	_, secret, err := s.d.Auth.CreateToken(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("name"), r.PostForm["scopes"])
 	if err != nil {
-		pr := problemFor(s.d.Logger, err, r.URL.Path)
-		s.renderAccount(w, r, pr.Status, nil, "", pr.Detail)
+		s.failForm(w, r, "/account", "token", err)
 		return
 	}
-	s.renderAccount(w, r, http.StatusOK, map[string]any{"NewToken": secret}, "", "")
+	s.showOnAccount(w, r, "token-secret", url.Values{"secret": {secret}})
 }
 
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) {

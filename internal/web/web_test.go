@@ -102,9 +102,21 @@ func TestBrowserFlowsAndBadInput(t *testing.T) {
 				t.Fatalf("missing CSRF: %d", resp.StatusCode)
 			}
 			// With the token it works.
+			// POST/redirect/GET: the token is shown once on the account page,
+			// never in an address, and a reload no longer shows it.
 			resp, _ = c.PostForm(n.URL+"/account/tokens", url.Values{"name": {"export"}, "csrf_token": {csrf}})
+			resp.Body.Close()
+			shown := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(shown, "/account?shown=") || strings.Contains(shown, auth.TokenPrefix) {
+				t.Fatalf("token create: %d %q", resp.StatusCode, shown)
+			}
+			resp, _ = c.Get(n.URL + shown)
 			if b := body(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(b, auth.TokenPrefix) {
-				t.Fatalf("token create: %d", resp.StatusCode)
+				t.Fatalf("token page: %d", resp.StatusCode)
+			}
+			resp, _ = c.Get(n.URL + shown)
+			if b := body(t, resp); strings.Contains(b, auth.TokenPrefix) {
+				t.Fatal("the token is shown again on reload")
 			}
 			// Cross-site form post is refused by origin checks even with a token.
 			req, _ := http.NewRequest("POST", n.URL+"/account/tokens", strings.NewReader(url.Values{"name": {"x"}, "csrf_token": {csrf}}.Encode()))
