@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,39 @@ type Catalog struct {
 
 	reverseOnce sync.Once
 	reverse     map[string]string // English error message → err.* key
+	templates   []errTemplate     // English messages with %s, %q, %d or %v
+}
+
+// errTemplate recognises a formatted English error message.
+type errTemplate struct {
+	re  *regexp.Regexp
+	key string
+}
+
+// verb finds the formatting verbs a message template may hold.
+var verb = regexp.MustCompile(`%[sqdv]`)
+
+// templateRegexp turns "unknown scope %q at line %d" into a regular
+// expression that captures each argument as it was printed.
+func templateRegexp(format string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	last := 0
+	for _, m := range verb.FindAllStringIndex(format, -1) {
+		b.WriteString(regexp.QuoteMeta(format[last:m[0]]))
+		switch format[m[1]-1] {
+		case 'q':
+			b.WriteString(`("(?:[^"\\]|\\.)*")`)
+		case 'd':
+			b.WriteString(`(-?[0-9]+)`)
+		default:
+			b.WriteString(`(.*?)`)
+		}
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(format[last:]))
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
 }
 
 // Load reads the embedded catalogues and checks that English covers every
@@ -117,14 +151,52 @@ func (c *Catalog) Lookup(lang, key string) (string, bool) {
 func (c *Catalog) TranslateError(lang, msg string) string {
 	c.reverseOnce.Do(func() {
 		c.reverse = map[string]string{}
-		for k, v := range c.msgs[Default] {
-			if strings.HasPrefix(k, "err.") {
-				c.reverse[v] = k
+		keys := make([]string, 0, len(c.msgs[Default]))
+		for k := range c.msgs[Default] {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := c.msgs[Default][k]
+			if !strings.HasPrefix(k, "err.") {
+				continue
+			}
+			c.reverse[v] = k
+			if verb.MatchString(v) {
+				c.templates = append(c.templates, errTemplate{re: templateRegexp(v), key: k})
 			}
 		}
+		// The longest fixed text first, so "no such case %q" is preferred
+		// to a bare "%s".
+		sort.SliceStable(c.templates, func(i, j int) bool {
+			return len(c.templates[i].re.String()) > len(c.templates[j].re.String())
+		})
 	})
 	if k, ok := c.reverse[msg]; ok {
 		return c.T(lang, k)
+	}
+	if lang == Default {
+		return msg
+	}
+	for _, t := range c.templates {
+		args := t.re.FindStringSubmatch(msg)
+		if args == nil {
+			continue
+		}
+		translated, ok := c.msgs[lang][t.key]
+		if !ok {
+			return msg
+		}
+		// The translation holds the same verbs in the same order; each is
+		// replaced by the argument exactly as the English message printed it.
+		i := 0
+		return verb.ReplaceAllStringFunc(translated, func(string) string {
+			i++
+			if i < len(args) {
+				return args[i]
+			}
+			return ""
+		})
 	}
 	return msg
 }
