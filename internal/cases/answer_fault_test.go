@@ -67,6 +67,15 @@ func TestUnanswerableQueryDoesNotHoldBackOthers(t *testing.T) {
 			if n := len(auditOf(t, ba, "query/Q-RS-1", "cases.query.answer")); n != 0 {
 				t.Fatalf("%d answer entries for a query that was not answered", n)
 			}
+			// Operators see the retry and its reason, and nothing of what was asked.
+			h, err := ba.Cases.QueueHealth(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.Retrying != 1 || len(h.Problems) != 1 || h.Problems[0].ID != "Q-RS-1" || h.Problems[0].Peer != "rs" || h.Problems[0].State != "retrying" ||
+				!strings.Contains(h.Problems[0].LastError, "suspended") || h.Problems[0].NextTry.IsZero() {
+				t.Fatalf("queue health: %+v", h)
+			}
 
 			// Resumed, it is answered once and audited once.
 			if err := ba.Fed.SetSuspended(ctx, nil, "rs", false); err != nil {

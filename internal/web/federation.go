@@ -157,8 +157,14 @@ func (s *Server) renderFederation(w http.ResponseWriter, r *http.Request, status
 		s.uiError(w, r, err)
 		return
 	}
+	queues, err := s.queueHealth(r.Context())
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
 	s.render(w, r, status, "federation", "fed.title", "nav.federation", map[string]any{
 		"Peers": peers, "NodeID": s.d.Node.ID, "PublicKey": s.d.Node.PublicString(), "CanManage": auth.Can(PrincipalFrom(r.Context()), auth.ActPeerManage),
+		"Queues": queues,
 	}, flash, errMsg)
 }
 

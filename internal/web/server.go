@@ -113,6 +113,7 @@ func New(d Deps) (*Server, error) {
 	huma.NewError = newHumaError
 	s := &Server{d: d, mux: http.NewServeMux(), cookie: "liaison_session_" + d.Node.ID}
 	s.metrics = newMetrics(d.Store)
+	s.metrics.reg.MustRegister(newQueueCollector(s))
 	if d.Federation != nil {
 		s.metrics.reg.MustRegister(d.Federation.Collector())
 	}
