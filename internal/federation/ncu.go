@@ -163,7 +163,7 @@ func (s *Service) Reroute(ctx context.Context, actor *auth.Principal, id, agency
 			agency, actor.Username, store.FormatTime(s.d.Clock.Now()), id); err != nil {
 			return err
 		}
-		return nil
+		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, "ncu.reroute", "envelope/"+id, "from "+prev+" to "+agency))
 	})
 	if err != nil {
 		var e *errs.E
@@ -172,5 +172,5 @@ func (s *Service) Reroute(ctx context.Context, actor *auth.Principal, id, agency
 		}
 		return errs.Wrap(errs.Unavailable, op, "could not record the routing", err)
 	}
-	return s.d.Audit.Record(ctx, actorEntry(actor, "ncu.reroute", "envelope/"+id, "from "+prev+" to "+agency))
+	return nil
 }

@@ -190,11 +190,12 @@ func (s *Service) AddPeer(ctx context.Context, actor *auth.Principal, p Peer) er
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return nil
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO fed_peers (id, name, url, public_key, tls_cert_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.URL, p.PublicKey, p.CertSHA256, now); err != nil {
+				return err
+			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO fed_peers (id, name, url, public_key, tls_cert_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.URL, p.PublicKey, p.CertSHA256, now)
-		return err
+		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, "federation.peer.add", "peer/"+p.ID, p.URL))
 	})
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "could not save the peer", err)
@@ -202,25 +203,32 @@ func (s *Service) AddPeer(ctx context.Context, actor *auth.Principal, p Peer) er
 	s.mu.Lock()
 	delete(s.clients, p.ID)
 	s.mu.Unlock()
-	return s.d.Audit.Record(ctx, actorEntry(actor, "federation.peer.add", "peer/"+p.ID, p.URL))
+	return nil
 }
 
 // SetSuspended stops or resumes exchange with a peer in both directions.
 func (s *Service) SetSuspended(ctx context.Context, actor *auth.Principal, id string, suspended bool) error {
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET suspended = ? WHERE id = ?`, store.BoolInt(suspended), id)
-	if err != nil {
-		return errs.Wrap(errs.Unavailable, "federation.SetSuspended", "could not update the peer", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.Newf(errs.NotFound, "federation.SetSuspended", "no peer %q", id)
-	}
 	action := "federation.peer.resume"
 	if suspended {
 		action = "federation.peer.suspend"
-	} else {
+	}
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE fed_peers SET suspended = ? WHERE id = ?`, store.BoolInt(suspended), id)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, "federation.SetSuspended", "could not update the peer", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Newf(errs.NotFound, "federation.SetSuspended", "no peer %q", id)
+		}
+		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, action, "peer/"+id, ""))
+	})
+	if err != nil {
+		return err
+	}
+	if !suspended {
 		wake(s.wakeOut)
 	}
-	return s.d.Audit.Record(ctx, actorEntry(actor, action, "peer/"+id, ""))
+	return nil
 }
 
 func actorEntry(p *auth.Principal, action, object, detail string) audit.Entry {
@@ -446,19 +454,23 @@ func (s *Service) Reject(ctx context.Context, actor *auth.Principal, id, reason 
 func (s *Service) decideOutgoing(ctx context.Context, actor *auth.Principal, id, state, reason string) error {
 	const op = "federation.decide"
 	now := store.FormatTime(s.d.Clock.Now())
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, decided_by = ?, decided_at = ?, reason = ?, next_attempt_at = ? WHERE id = ? AND state = ?`,
-		state, actor.Username, now, textutil.Ellipsis(reason, 1000), now, id, OutNCUPending)
-	if err != nil {
-		return errs.Wrap(errs.Unavailable, op, "could not record the decision", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.Conflict, op, "this message is not waiting for a decision (already decided or unknown)")
-	}
 	action := "ncu.approve"
 	if state == OutRejected {
 		action = "ncu.reject"
 	}
-	if err := s.d.Audit.Record(ctx, actorEntry(actor, action, "envelope/"+id, reason)); err != nil {
+	// The decision and its audit entry commit together.
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, decided_by = ?, decided_at = ?, reason = ?, next_attempt_at = ? WHERE id = ? AND state = ?`,
+			state, actor.Username, now, textutil.Ellipsis(reason, 1000), now, id, OutNCUPending)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "could not record the decision", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, op, "this message is not waiting for a decision (already decided or unknown)")
+		}
+		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, action, "envelope/"+id, reason))
+	})
+	if err != nil {
 		return err
 	}
 	wake(s.wakeOut)
@@ -473,15 +485,18 @@ func (s *Service) Route(ctx context.Context, actor *auth.Principal, id, agency s
 		return errs.New(errs.Invalid, op, "choose the national agency that should receive the message")
 	}
 	now := store.FormatTime(s.d.Clock.Now())
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, routed_to = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?`,
-		InReceived, agency, actor.Username, now, id, InNCUPending)
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, routed_to = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?`,
+			InReceived, agency, actor.Username, now, id, InNCUPending)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "could not record the routing", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Conflict, op, "this message is not waiting for routing (already routed or unknown)")
+		}
+		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, "ncu.route", "envelope/"+id, "to "+agency))
+	})
 	if err != nil {
-		return errs.Wrap(errs.Unavailable, op, "could not record the routing", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.Conflict, op, "this message is not waiting for routing (already routed or unknown)")
-	}
-	if err := s.d.Audit.Record(ctx, actorEntry(actor, "ncu.route", "envelope/"+id, "to "+agency)); err != nil {
 		return err
 	}
 	wake(s.wakeIn)
