@@ -62,13 +62,15 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE user_id = ?`, p.UserID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, p.UserID, hashToken(keepToken))
-		return err
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, p.UserID, hashToken(keepToken)); err != nil {
+			return err
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "account.password", "user/"+p.Username, "API tokens revoked"))
 	})
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "could not change the password", err)
 	}
-	return s.audit.Record(ctx, entry(p, "account.password", "user/"+p.Username, "API tokens revoked"))
+	return nil
 }
 
 // checkTOTPChange authorises a change of the second factor: the current
@@ -102,10 +104,16 @@ func (s *Service) BeginTOTP(ctx context.Context, p *Principal, password, code st
 		return "", err
 	}
 	secret := NewTOTPSecret()
-	if _, err := s.st.ExecContext(ctx, `UPDATE users SET totp_pending = ? WHERE id = ?`, secret, p.UserID); err != nil {
+	err := s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending = ? WHERE id = ?`, secret, p.UserID); err != nil {
+			return err
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "account.totp.begin", "user/"+p.Username, ""))
+	})
+	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, op, "could not start enrolment", err)
 	}
-	return secret, s.audit.Record(ctx, entry(p, "account.totp.begin", "user/"+p.Username, ""))
+	return secret, nil
 }
 
 // ConfirmTOTP activates the secret being enrolled once the user proves a
@@ -126,15 +134,17 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) er
 	if !ok {
 		return &errs.E{Kind: errs.Invalid, Op: op, Msg: "that code is not valid; check your device's clock and try again", Code: "bad-totp"}
 	}
-	res, err := s.st.ExecContext(ctx, `UPDATE users SET totp_secret = totp_pending, totp_pending = '', totp_enabled = 1, totp_last_step = ? WHERE id = ? AND totp_pending = ? AND totp_last_step < ?`,
-		step, p.UserID, pending, step)
-	if err != nil {
-		return errs.Wrap(errs.Unavailable, op, "could not enable the second factor", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return &errs.E{Kind: errs.Invalid, Op: op, Msg: "that code was already used; wait for the next one", Code: "bad-totp"}
-	}
-	return s.audit.Record(ctx, entry(p, "account.totp.enable", "user/"+p.Username, ""))
+	return s.st.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = totp_pending, totp_pending = '', totp_enabled = 1, totp_last_step = ? WHERE id = ? AND totp_pending = ? AND totp_last_step < ?`,
+			step, p.UserID, pending, step)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "could not enable the second factor", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return &errs.E{Kind: errs.Invalid, Op: op, Msg: "that code was already used; wait for the next one", Code: "bad-totp"}
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "account.totp.enable", "user/"+p.Username, ""))
+	})
 }
 
 // DisableTOTP turns the second factor off after checking the password and a
@@ -144,10 +154,16 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code 
 	if err := s.checkTOTPChange(ctx, p, password, code, op); err != nil {
 		return err
 	}
-	if _, err := s.st.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = 0 WHERE id = ?`, p.UserID); err != nil {
+	err := s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = 0 WHERE id = ?`, p.UserID); err != nil {
+			return err
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "account.totp.disable", "user/"+p.Username, ""))
+	})
+	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "could not turn off the second factor", err)
 	}
-	return s.audit.Record(ctx, entry(p, "account.totp.disable", "user/"+p.Username, ""))
+	return nil
 }
 
 // APIToken describes a bearer token (never its secret after creation).
@@ -248,12 +264,17 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, name string, sc
 	now := s.clock.Now()
 	secret := TokenPrefix + randomToken()
 	t := APIToken{ID: store.NewID(), Name: name, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
-	_, err = s.st.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, p.UserID, t.Name, hashToken(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt), strings.Join(scopes, " "))
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, p.UserID, t.Name, hashToken(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt), strings.Join(scopes, " ")); err != nil {
+			return err
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "token.create", "token/"+t.ID, name+" scopes="+strings.Join(scopes, " ")))
+	})
 	if err != nil {
 		return APIToken{}, "", errs.Wrap(errs.Unavailable, op, "could not create the token", err)
 	}
-	return t, secret, s.audit.Record(ctx, entry(p, "token.create", "token/"+t.ID, name+" scopes="+strings.Join(scopes, " ")))
+	return t, secret, nil
 }
 
 // ListTokens lists p's tokens.
@@ -283,14 +304,16 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id string) erro
 	if p == nil || p.ViaToken {
 		return errSessionOnly
 	}
-	res, err := s.st.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE id = ? AND user_id = ?`, id, p.UserID)
-	if err != nil {
-		return errs.Wrap(errs.Unavailable, "auth.RevokeToken", "could not revoke the token", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "auth.RevokeToken", "no such token")
-	}
-	return s.audit.Record(ctx, entry(p, "token.revoke", "token/"+id, ""))
+	return s.st.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE id = ? AND user_id = ?`, id, p.UserID)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, "auth.RevokeToken", "could not revoke the token", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.NotFound, "auth.RevokeToken", "no such token")
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "token.revoke", "token/"+id, ""))
+	})
 }
 
 var errBadToken = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Token", Msg: "the API token is invalid, expired or revoked", Code: "bad-token"}

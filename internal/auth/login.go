@@ -109,9 +109,12 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = '' WHERE id = ?`, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			hashToken(sess.Token), id, sess.CSRFToken, store.FormatTime(now), store.FormatTime(sess.ExpiresAt), store.FormatTime(now.Add(s.cfg.SessionMax)))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			hashToken(sess.Token), id, sess.CSRFToken, store.FormatTime(now), store.FormatTime(sess.ExpiresAt), store.FormatTime(now.Add(s.cfg.SessionMax))); err != nil {
+			return err
+		}
+		// No session without its audit entry.
+		return s.audit.Queue(ctx, tx, audit.Entry{Actor: username, Agency: agency, Action: "auth.login", Object: "user/" + username, Detail: "from " + in.RemoteIP})
 	})
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, op, "login is unavailable", err)
@@ -122,9 +125,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	}
 	p.CSRFToken = sess.CSRFToken
 	sess.Principal = p
-	if err := s.audit.Record(ctx, entry(p, "auth.login", "user/"+username, "from "+in.RemoteIP)); err != nil {
-		return nil, err
-	}
 	return sess, nil
 }
 

@@ -212,15 +212,18 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 	now := s.clock.Now()
 	u := User{ID: store.NewID(), Username: in.Username, DisplayName: in.DisplayName, Agency: in.Agency,
 		Roles: in.Roles, Email: strings.TrimSpace(in.Email), MustChangePassword: in.MustChangePassword, CreatedAt: now}
-	_, err = s.st.ExecContext(ctx, `INSERT INTO users (id, username, display_name, agency, roles, email, password_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, store.BoolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))
-	if store.IsUniqueViolation(err) {
-		return User{}, errs.Newf(errs.Conflict, op, "a user named %q already exists", u.Username)
-	}
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, username, display_name, agency, roles, email, password_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, store.BoolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))
+		if store.IsUniqueViolation(err) {
+			return errs.Newf(errs.Conflict, op, "a user named %q already exists", u.Username)
+		}
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "could not save the user", err)
+		}
+		return s.audit.Queue(ctx, tx, entry(actor, "user.create", "user/"+u.Username, "roles="+joinRoles(u.Roles)+" agency="+u.Agency))
+	})
 	if err != nil {
-		return User{}, errs.Wrap(errs.Unavailable, op, "could not save the user", err)
-	}
-	if err := s.audit.Record(ctx, entry(actor, "user.create", "user/"+u.Username, "roles="+joinRoles(u.Roles)+" agency="+u.Agency)); err != nil {
 		return User{}, err
 	}
 	return u, nil
@@ -292,6 +295,10 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, username st
 	if actor != nil && actor.UserID == u.ID && disabled {
 		return errs.New(errs.Conflict, op, "you cannot disable your own account")
 	}
+	action := "user.enable"
+	if disabled {
+		action = "user.disable"
+	}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, store.BoolInt(disabled), store.FormatTime(s.clock.Now()), u.ID); err != nil {
 			return err
@@ -304,16 +311,12 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, username st
 				return err
 			}
 		}
-		return nil
+		return s.audit.Queue(ctx, tx, entry(actor, action, "user/"+u.Username, ""))
 	})
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "could not update the user", err)
 	}
-	action := "user.enable"
-	if disabled {
-		action = "user.disable"
-	}
-	return s.audit.Record(ctx, entry(actor, action, "user/"+u.Username, ""))
+	return nil
 }
 
 // CountUsers returns the number of accounts.
@@ -435,8 +438,14 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 
 // Logout ends a session.
 func (s *Service) Logout(ctx context.Context, p *Principal, token string) error {
-	if _, err := s.st.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+	err := s.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+			return err
+		}
+		return s.audit.Queue(ctx, tx, entry(p, "auth.logout", "user/"+p.Username, ""))
+	})
+	if err != nil {
 		return errs.Wrap(errs.Unavailable, "auth.Logout", "could not end the session", err)
 	}
-	return s.audit.Record(ctx, entry(p, "auth.logout", "user/"+p.Username, ""))
+	return nil
 }
