@@ -124,14 +124,13 @@ func (s *Service) SendRequest(ctx context.Context, actor *auth.Principal, in New
 			Summary string `json:"summary"`
 			ARORequest
 		}{"asset recovery request (" + r.Purpose + ") from " + r.OriginNode, r}
-		_, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.TargetNode, Type: TypeRequest, Conversation: "aro/" + r.ID, Payload: w, Summary: w.Summary, Actor: actor})
-		return err
+		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.TargetNode, Type: TypeRequest, Conversation: "aro/" + r.ID, Payload: w, Summary: w.Summary, Actor: actor}); err != nil {
+			return err
+		}
+		return s.auditTx(ctx, tx, actor, "assetrecovery.request.send", "aro/"+r.ID, r.Purpose+" to "+r.TargetNode)
 	})
 	if err != nil {
 		return ARORequest{}, dbErr(op, "could not send the request", err)
-	}
-	if err := s.audit(ctx, actor, "assetrecovery.request.send", "aro/"+r.ID, r.Purpose+" to "+r.TargetNode); err != nil {
-		return ARORequest{}, err
 	}
 	s.d.Fed.Notify()
 	return r, nil
@@ -207,14 +206,13 @@ func (s *Service) AnswerRequest(ctx context.Context, actor *auth.Principal, id s
 			return err
 		}
 		w := wireAnswer{Summary: "asset recovery request " + r.ID + ": " + status, ID: r.ID, Refused: in.Refuse, Text: text, By: actor.Username, At: now}
-		_, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.OriginNode, Type: TypeAnswer, Conversation: "aro/" + r.ID, Payload: w, Summary: w.Summary, Actor: actor})
-		return err
+		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.OriginNode, Type: TypeAnswer, Conversation: "aro/" + r.ID, Payload: w, Summary: w.Summary, Actor: actor}); err != nil {
+			return err
+		}
+		return s.auditTx(ctx, tx, actor, "assetrecovery.request.answer", "aro/"+r.ID, status)
 	})
 	if err != nil {
 		return ARORequest{}, dbErr(op, "could not send the answer", err)
-	}
-	if err := s.audit(ctx, actor, "assetrecovery.request.answer", "aro/"+r.ID, status); err != nil {
-		return ARORequest{}, err
 	}
 	s.d.Fed.Notify()
 	return s.request(ctx, actor, r.ID)

@@ -149,12 +149,22 @@ func upperCode(op, name, v string, n int) (string, error) {
 	return v, nil
 }
 
-func (s *Service) audit(ctx context.Context, actor *auth.Principal, action, object, detail string) error {
+func (s *Service) auditEntry(actor *auth.Principal, action, object, detail string) audit.Entry {
 	name, agency := "system:assets", s.d.NodeID
 	if actor != nil {
 		name, agency = actor.Username, actor.Agency
 	}
-	return s.d.Audit.Record(ctx, audit.Entry{Actor: name, Agency: agency, Action: action, Object: object, Detail: detail})
+	return audit.Entry{Actor: name, Agency: agency, Action: action, Object: object, Detail: detail}
+}
+
+// audit records a read or a refused attempt, which change no state.
+func (s *Service) audit(ctx context.Context, actor *auth.Principal, action, object, detail string) error {
+	return s.d.Audit.Record(ctx, s.auditEntry(actor, action, object, detail))
+}
+
+// auditTx queues the audit entry of a change in the change's transaction.
+func (s *Service) auditTx(ctx context.Context, tx *store.Tx, actor *auth.Principal, action, object, detail string) error {
+	return s.d.Audit.Queue(ctx, tx, s.auditEntry(actor, action, object, detail))
 }
 
 func (s *Service) cleanStep(op string, in StepInput) (Step, error) {
@@ -259,13 +269,13 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 			a.Agency, a.CreatedBy, store.FormatTime(now), store.FormatTime(now)); err != nil {
 			return err
 		}
-		return insertStep(ctx, tx, a.ID, st)
+		if err := insertStep(ctx, tx, a.ID, st); err != nil {
+			return err
+		}
+		return s.auditTx(ctx, tx, actor, "assetrecovery.asset.create", "asset/"+a.ID, a.Kind+" in "+a.Country+"; "+st.Step)
 	})
 	if err != nil {
 		return Asset{}, dbErr(op, "could not save the asset", err)
-	}
-	if err := s.audit(ctx, actor, "assetrecovery.asset.create", "asset/"+a.ID, a.Kind+" in "+a.Country+"; "+st.Step); err != nil {
-		return Asset{}, err
 	}
 	return s.Get(ctx, actor, a.ID)
 }
@@ -306,6 +316,10 @@ func (s *Service) RecordStep(ctx context.Context, actor *auth.Principal, assetID
 	}
 	now := s.d.Clock.Now()
 	st.ID, st.RecordedBy, st.RecordedAt = store.NewID(), actor.Username, now
+	detail := a.Step + " → " + st.Step + " on " + st.Date + " by " + st.Authority
+	if st.SkipReason != "" {
+		detail += "; skip reason: " + st.SkipReason
+	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE ar_assets SET step = ?, updated_at = ? WHERE id = ? AND step = ?`, st.Step, store.FormatTime(now), a.ID, a.Step)
 		if err != nil {
@@ -314,17 +328,13 @@ func (s *Service) RecordStep(ctx context.Context, actor *auth.Principal, assetID
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &errs.E{Kind: errs.Conflict, Op: op, Code: "changed", Msg: "the asset was changed meanwhile; reload it"}
 		}
-		return insertStep(ctx, tx, a.ID, st)
+		if err := insertStep(ctx, tx, a.ID, st); err != nil {
+			return err
+		}
+		return s.auditTx(ctx, tx, actor, "assetrecovery.step.record", "asset/"+a.ID, detail)
 	})
 	if err != nil {
 		return Asset{}, dbErr(op, "could not record the step", err)
-	}
-	detail := a.Step + " → " + st.Step + " on " + st.Date + " by " + st.Authority
-	if st.SkipReason != "" {
-		detail += "; skip reason: " + st.SkipReason
-	}
-	if err := s.audit(ctx, actor, "assetrecovery.step.record", "asset/"+a.ID, detail); err != nil {
-		return Asset{}, err
 	}
 	return s.Get(ctx, actor, a.ID)
 }

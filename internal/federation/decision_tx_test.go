@@ -61,6 +61,16 @@ func TestNCUDecisionCommitsWithItsAuditEntry(t *testing.T) {
 				t.Fatalf("%d approval entries, want 1", n)
 			}
 			testutil.WaitFor(t, "the approved notice at me", 20*time.Second, func() bool { return state() == federation.OutDelivered })
+			// The receiving node audits applying it, in the same transaction.
+			testutil.RouteIncoming(t, me, &auth.Principal{Username: "ncu-me", Agency: "me-ncu", Roles: []auth.Role{auth.RoleNCUOperator}}, "federation.notice", "me-police")
+			testutil.WaitFor(t, "the notice applied at me", 20*time.Second, func() bool {
+				var st string
+				_ = me.Store.QueryRowContext(ctx, `SELECT state FROM fed_inbox WHERE id = ?`, id).Scan(&st)
+				return st == federation.InHandled
+			})
+			if es := auditOf(t, me, "envelope/"+id, "federation.apply"); len(es) != 1 || es[0].Actor != "peer:rs" || es[0].Detail != "federation.notice" {
+				t.Fatalf("apply entries at me: %+v", es)
+			}
 		})
 	}
 }

@@ -310,8 +310,12 @@ func (s *Service) dispatchBatch(ctx context.Context, items []inboxItem, one bool
 				return env, err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, handled_at = ?, last_error = '' WHERE id = ? AND state = ?`, InHandled, store.FormatTime(s.d.Clock.Now()), it.id, InReceived)
-		return env, err
+		if _, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, handled_at = ?, last_error = '' WHERE id = ? AND state = ?`, InHandled, store.FormatTime(s.d.Clock.Now()), it.id, InReceived); err != nil {
+			return env, err
+		}
+		// Whatever a module does with a received envelope is audited in the
+		// transaction that applies it, whichever module it is.
+		return env, s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "peer:" + env.From, Agency: it.routed, Action: "federation.apply", Object: "envelope/" + env.ID, Detail: env.Type})
 	}
 	done := func(envs []Envelope) {
 		now := s.d.Clock.Now()
