@@ -259,7 +259,9 @@ func (s *Service) VerifyCustody(ctx context.Context, p *auth.Principal, wsID str
 		bad, why := verifyChain(e.ID, e.SHA256, e.Custody)
 		out = append(out, ChainCheck{EvidenceID: e.ID, Entries: len(e.Custody), OK: bad == 0, BadEntry: bad, Problem: why})
 	}
-	s.record(ctx, p, "jit.evidence.verify", "jit/"+wsID, "", strconv.Itoa(len(out))+" chains checked")
+	if err := s.record(ctx, p, "jit.evidence.verify", "jit/"+wsID, "", strconv.Itoa(len(out))+" chains checked"); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

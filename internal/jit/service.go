@@ -167,17 +167,19 @@ func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, a Actor, action,
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.String(), Agency: a.Agency, Action: action, Object: object, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
 }
 
-// record appends an audit entry directly (outside transactions).
-func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, outcome, detail string) {
+// record appends an audit entry directly (outside transactions), for reads
+// and refusals, which change no state. A read whose entry cannot be written
+// must not be shown: callers of a read return the error.
+func (s *Service) record(ctx context.Context, p *auth.Principal, action, object, outcome, detail string) error {
 	a := actorOf(p, s.d.Node)
-	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
+	return s.d.Audit.Record(ctx, audit.Entry{Actor: a.Username, Agency: a.Agency, Action: action, Object: object, Outcome: outcome, Detail: textutil.Clip(strings.TrimSpace(detail), 1000)})
 }
 
 // authorize applies the one policy; refusals are audited.
 func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Action, object string) error {
 	if err := auth.Authorize(p, a); err != nil {
 		if p != nil {
-			s.record(ctx, p, string(a), object, audit.Denied, errs.SafeMessage(err))
+			_ = s.record(ctx, p, string(a), object, audit.Denied, errs.SafeMessage(err))
 		}
 		return err
 	}
@@ -192,7 +194,7 @@ func (s *Service) finish(ctx context.Context, p *auth.Principal, err error, acti
 		return nil
 	}
 	if errs.Is(err, errs.Forbidden) || errs.Is(err, errs.Conflict) || errs.Is(err, errs.Invalid) {
-		s.record(ctx, p, action, object, audit.Denied, errs.SafeMessage(err))
+		_ = s.record(ctx, p, action, object, audit.Denied, errs.SafeMessage(err))
 	}
 	return dbErr(action, err)
 }

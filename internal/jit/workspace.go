@@ -119,13 +119,13 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in CreateInput)
 	}
 	ws, tasks, err := s.cleanCreate(ctx, op, in)
 	if err != nil {
-		s.record(ctx, p, string(action), "jit", "denied", errs.SafeMessage(err))
+		_ = s.record(ctx, p, string(action), "jit", "denied", errs.SafeMessage(err))
 		return Workspace{}, err
 	}
 	a := actorOf(p, s.d.Node)
 	if ws.member(a.Node, a.Username) == nil {
 		err := errs.New(errs.Invalid, op, "add yourself as a member: the workspace is created on your behalf")
-		s.record(ctx, p, string(action), "jit", "denied", errs.SafeMessage(err))
+		_ = s.record(ctx, p, string(action), "jit", "denied", errs.SafeMessage(err))
 		return Workspace{}, err
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -331,11 +331,13 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id string) (Worksp
 	}
 	me := ws.member(s.d.Node, p.Username)
 	if me == nil {
-		s.record(ctx, p, "jit.view", "jit/"+id, "denied", "not a member")
+		_ = s.record(ctx, p, "jit.view", "jit/"+id, "denied", "not a member")
 		return Workspace{}, errs.New(errs.NotFound, op, "no such workspace, or you are not a member of it")
 	}
 	ws.Me = me
-	s.record(ctx, p, "jit.view", "jit/"+id, "", ws.Kind+" "+ws.Reference)
+	if err := s.record(ctx, p, "jit.view", "jit/"+id, "", ws.Kind+" "+ws.Reference); err != nil {
+		return Workspace{}, err
+	}
 	return *ws, nil
 }
 

@@ -97,13 +97,16 @@ func (s *Service) Deadlines(ctx context.Context) (int, error) {
 			if _, err := tx.ExecContext(ctx, `UPDATE mla_requests SET `+set+` WHERE id = ?`, d.id); err != nil {
 				return err
 			}
-			return s.event(ctx, tx, d.id, "system:mla", kind, "", note)
+			if err := s.event(ctx, tx, d.id, "system:mla", kind, "", note); err != nil {
+				return err
+			}
+			return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "system:mla", Agency: d.agency, Action: "mla.deadline." + kind, Object: "mla/" + d.id, Detail: note})
 		})
 		if err != nil {
-			return n, errs.Wrap(errs.Unavailable, "mla.Deadlines", "cannot record a reminder", err)
-		}
-		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:mla", Agency: d.agency, Action: "mla.deadline." + kind, Object: "mla/" + d.id, Detail: note}); err != nil {
-			return n, err
+			// One request that cannot be updated does not hold back the
+			// reminders of the others; it is tried again at the next run.
+			s.d.Logger.Warn("mla: deadline reminder not recorded", "request", d.id, "kind", kind, "err", err)
+			continue
 		}
 		n++
 	}
