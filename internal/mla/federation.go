@@ -161,11 +161,11 @@ func (s *Service) handleRequest(ctx context.Context, tx *store.Tx, in federation
 	if in.RoutedTo == "" {
 		return errs.New(errs.Invalid, op, "judicial request was not routed to an authority")
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM mla_requests WHERE id = ?`, r.ID).Scan(&n); err != nil {
+	held, err := requestExists(ctx, tx, r.ID)
+	if err != nil {
 		return err
 	}
-	if n > 0 {
+	if held {
 		return nil // already held: a resent request changes nothing
 	}
 	now := s.d.Clock.Now()
@@ -173,7 +173,7 @@ func (s *Service) handleRequest(ctx context.Context, tx *store.Tx, in federation
 	if err := insertRequest(ctx, tx, r); err != nil {
 		return err
 	}
-	if err := s.eventAt(ctx, tx, r.ID, r.SignedAt, in.From, r.SignedBy+"@"+in.From, "signed", "", "SHA-256 "+r.Digest); err != nil {
+	if err := insertEvent(ctx, tx, r.ID, r.SignedAt, in.From, r.SignedBy+"@"+in.From, "signed", "", "SHA-256 "+r.Digest); err != nil {
 		return err
 	}
 	u := update{RequestID: r.ID, Kind: "status", Status: StatusReceived, Actor: "system:mla", At: now, RecogniseDue: now.Add(s.cfg.RecogniseDeadline),
@@ -231,7 +231,7 @@ func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.
 	if err != nil {
 		return err
 	}
-	r, err := s.scan(tx.QueryRowContext(ctx, `SELECT `+reqCols+` FROM mla_requests WHERE id = ?`, u.RequestID))
+	r, err := s.requestByID(ctx, tx, u.RequestID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// The request itself may still wait in this node's NCU queue (a
 		// withdrawal can overtake it): keep the notice until it is routed.
@@ -255,7 +255,7 @@ func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.
 		fromSide = executor
 	}
 	if !ok || (t.by != fromSide && !(t.by == system && fromSide == executor)) {
-		return s.eventAt(ctx, tx, r.ID, u.At, in.From, u.Actor+"@"+in.From, "status", "",
+		return insertEvent(ctx, tx, r.ID, u.At, in.From, u.Actor+"@"+in.From, "status", "",
 			"notice of "+orQuote(StatusLabels[u.Status], u.Status)+" not applied: the request is "+StatusLabels[r.Status]+" here")
 	}
 	if u.Status == StatusRefused && strings.TrimSpace(u.Reason) == "" {
@@ -305,6 +305,5 @@ func reroute(ctx context.Context, tx *store.Tx, in federation.Incoming, previous
 	if err := json.Unmarshal(in.Payload, &w); err != nil {
 		return errs.Wrap(errs.Invalid, "mla.reroute", "malformed judicial request", err)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE mla_requests SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, w.ID, previous)
-	return err
+	return rerouteRequest(ctx, tx, w.ID, previous, in.RoutedTo)
 }

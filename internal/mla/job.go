@@ -32,52 +32,29 @@ func (s *Service) Run(ctx context.Context) {
 // how many reminders and notices it wrote.
 func (s *Service) Deadlines(ctx context.Context) (int, error) {
 	now := s.d.Clock.Now()
-	soon := store.FormatTime(now.Add(s.cfg.RemindBefore))
-	type due struct {
-		id, status, which, agency, direction string
-		at                                   time.Time
-		reminded, overdue                    bool
-	}
-	var items []due
-	read := func(q, which string, statuses ...any) error {
-		rows, err := s.d.Store.QueryContext(ctx, q, append(statuses, soon)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d due
-			var at string
-			var rem, over int
-			if err := rows.Scan(&d.id, &d.status, &d.agency, &d.direction, &at, &rem, &over); err != nil {
-				return err
-			}
-			d.which, d.at, d.reminded, d.overdue = which, store.ParseTime(at), rem == 1, over == 1
-			items = append(items, d)
-		}
-		return rows.Err()
-	}
-	if err := read(`SELECT id, status, agency, direction, recognise_due, recognise_reminded, recognise_overdue FROM mla_requests
-		WHERE status IN (?, ?) AND recognise_due != '' AND recognise_overdue = 0 AND recognise_due <= ?`, "recognise", StatusSent, StatusReceived); err != nil {
+	soon := now.Add(s.cfg.RemindBefore)
+	items, err := dueDeadlines(ctx, s.d.Store, "recognise", soon, StatusSent, StatusReceived)
+	if err != nil {
 		return 0, errs.Wrap(errs.Unavailable, "mla.Deadlines", "cannot read deadlines", err)
 	}
-	if err := read(`SELECT id, status, agency, direction, execute_due, execute_reminded, execute_overdue FROM mla_requests
-		WHERE status IN (?, ?) AND execute_due != '' AND execute_overdue = 0 AND execute_due <= ?`, "execute", StatusInExecution, StatusPartial); err != nil {
+	execute, err := dueDeadlines(ctx, s.d.Store, "execute", soon, StatusInExecution, StatusPartial)
+	if err != nil {
 		return 0, errs.Wrap(errs.Unavailable, "mla.Deadlines", "cannot read deadlines", err)
 	}
+	items = append(items, execute...)
 	n := 0
 	for _, d := range items {
 		label := "recognition"
 		if d.which == "execute" {
 			label = "execution"
 		}
-		kind, col, note := "", "", ""
+		kind, note := "", ""
 		switch {
 		case !now.Before(d.at):
-			kind, col = "overdue", d.which+"_overdue"
+			kind = "overdue"
 			note = "the " + label + " deadline (" + d.at.Format("2006-01-02") + ") has passed"
 		case !d.reminded:
-			kind, col = "reminder", d.which+"_reminded"
+			kind = "reminder"
 			note = "the " + label + " deadline is " + d.at.Format("2006-01-02")
 		default:
 			continue
@@ -88,13 +65,7 @@ func (s *Service) Deadlines(ctx context.Context) (int, error) {
 			note += "; the decision or execution is due from this side"
 		}
 		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-			// The reminder flag is set with the overdue flag so a late run
-			// does not write a reminder after the overdue notice.
-			set := col + " = 1"
-			if kind == "overdue" {
-				set += ", " + d.which + "_reminded = 1"
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE mla_requests SET `+set+` WHERE id = ?`, d.id); err != nil {
+			if err := markDeadline(ctx, tx, d.id, d.which, kind == "overdue"); err != nil {
 				return err
 			}
 			if err := s.event(ctx, tx, d.id, "system:mla", kind, "", note); err != nil {

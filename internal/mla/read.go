@@ -15,7 +15,7 @@ import (
 
 // visible returns a request held by the caller's agency.
 func (s *Service) visible(ctx context.Context, actor *auth.Principal, id string) (Request, error) {
-	r, err := s.scan(s.d.Store.QueryRowContext(ctx, `SELECT `+reqCols+` FROM mla_requests WHERE id = ?`, strings.TrimSpace(id)))
+	r, err := s.requestByID(ctx, s.d.Store, strings.TrimSpace(id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && (actor == nil || r.Agency != actor.Agency)) {
 		return Request{}, errs.New(errs.NotFound, "mla.Get", "no such request")
 	}
@@ -34,22 +34,7 @@ func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Re
 	if err != nil {
 		return Request{}, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, at, node, actor, kind, status, note FROM mla_events WHERE request_id = ? ORDER BY at, id`, r.ID)
-	if err != nil {
-		return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
-	}
-	defer rows.Close()
-	r.Events = []RequestEvent{}
-	for rows.Next() {
-		var e RequestEvent
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.Node, &e.Actor, &e.Kind, &e.Status, &e.Note); err != nil {
-			return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
-		}
-		e.At = pt(at)
-		r.Events = append(r.Events, e)
-	}
-	if err := rows.Err(); err != nil {
+	if r.Events, err = requestEvents(ctx, s.d.Store, r.ID); err != nil {
 		return Request{}, dbErr("mla.Get", "cannot read the timeline", err)
 	}
 	return r, s.audit(ctx, actor, "mla.request.read", r.ID, "")
@@ -69,40 +54,22 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if err := auth.Authorize(actor, auth.ActMLAView); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + reqCols + ` FROM mla_requests WHERE agency = ?`
-	args := []any{actor.Agency}
-	if f.Direction != "" {
-		if f.Direction != Outgoing && f.Direction != Incoming {
-			return nil, errs.New(errs.Invalid, op, "direction must be outgoing or incoming")
-		}
-		q += ` AND direction = ?`
-		args = append(args, f.Direction)
+	if f.Direction != "" && f.Direction != Outgoing && f.Direction != Incoming {
+		return nil, errs.New(errs.Invalid, op, "direction must be outgoing or incoming")
 	}
-	if f.Status != "" {
-		if !slices.Contains(Statuses, f.Status) {
-			return nil, errs.Newf(errs.Invalid, op, "status %s is not known", quote(f.Status))
-		}
-		q += ` AND status = ?`
-		args = append(args, f.Status)
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		return nil, errs.Newf(errs.Invalid, op, "status %s is not known", quote(f.Status))
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY updated_at DESC LIMIT 1000`, args...)
+	all, err := s.listRequests(ctx, s.d.Store, actor.Agency, f.Direction, f.Status)
 	if err != nil {
 		return nil, dbErr(op, "cannot list requests", err)
 	}
-	defer rows.Close()
 	out := []Request{}
-	for rows.Next() {
-		r, err := s.scan(rows)
-		if err != nil {
-			return nil, dbErr(op, "cannot list requests", err)
-		}
+	for _, r := range all {
 		if (f.Overdue && r.Overdue == "") || (f.DueSoon && !r.DueSoon) {
 			continue
 		}
 		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr(op, "cannot list requests", err)
 	}
 	return out, s.audit(ctx, actor, "mla.request.list", "list", "direction="+f.Direction+" status="+f.Status)
 }

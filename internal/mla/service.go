@@ -300,16 +300,11 @@ func (s *Service) Update(ctx context.Context, actor *auth.Principal, id string, 
 	}
 	now := s.d.Clock.Now()
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		tj, _ := json.Marshal(r.Translations)
-		cj, _ := json.Marshal(r.CaseRefs)
-		res, err := tx.ExecContext(ctx, `UPDATE mla_requests SET target_node = ?, kind = ?, title = ?, facts = ?, measures = ?, persons = ?, case_refs = ?, urgent = ?,
-			legal_basis_id = ?, legal_basis = ?, channel = ?, contact_id = ?, contact = ?, translations = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			r.TargetNode, r.Kind, r.Title, r.Facts, r.Measures, r.Persons, string(cj), store.BoolInt(r.Urgent), r.LegalBasisID, r.LegalBasis, r.Channel,
-			r.ContactID, r.Contact, string(tj), store.FormatTime(now), cur.ID, StatusDraft)
+		changed, err := updateDraft(ctx, tx, cur.ID, r, now)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !changed {
 			return &errs.E{Kind: errs.Conflict, Op: op, Code: "not-a-draft", Msg: "the request was sent meanwhile"}
 		}
 		if err := s.event(ctx, tx, cur.ID, actor.Username, "edited", "", ""); err != nil {
@@ -352,8 +347,7 @@ func (s *Service) SetTranslation(ctx context.Context, actor *auth.Principal, id,
 		note = language + " done"
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		tj, _ := json.Marshal(ts)
-		if _, err := tx.ExecContext(ctx, `UPDATE mla_requests SET translations = ?, updated_at = ? WHERE id = ?`, string(tj), store.FormatTime(s.d.Clock.Now()), r.ID); err != nil {
+		if err := setTranslations(ctx, tx, r.ID, ts, s.d.Clock.Now()); err != nil {
 			return err
 		}
 		if err := s.event(ctx, tx, r.ID, actor.Username, "translation", "", note); err != nil {
@@ -418,12 +412,11 @@ func (s *Service) Send(ctx context.Context, actor *auth.Principal, id string) (R
 	// deadline counts from sending.
 	r.RecogniseDue = now.Add(s.cfg.RecogniseDeadline)
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE mla_requests SET status = ?, signed_by = ?, signed_at = ?, digest = ?, sent_at = ?, recognise_due = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			StatusSent, r.SignedBy, store.FormatTime(now), r.Digest, store.FormatTime(now), store.FormatTime(r.RecogniseDue), store.FormatTime(now), r.ID, StatusDraft)
+		sent, err := markSent(ctx, tx, r, now)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !sent {
 			return &errs.E{Kind: errs.Conflict, Op: op, Code: "bad-transition", Msg: "the request was changed meanwhile"}
 		}
 		if err := s.event(ctx, tx, r.ID, actor.Username, "signed", "", "SHA-256 "+r.Digest); err != nil {
@@ -563,37 +556,21 @@ func (s *Service) Extend(ctx context.Context, actor *auth.Principal, id, reason 
 // apply writes a status change or an extension to this node's copy, with
 // its timeline event. by is the node that made the change.
 func (s *Service) apply(ctx context.Context, tx *store.Tx, r Request, u update, by string) error {
-	now := store.FormatTime(u.At)
 	actor := u.Actor
 	if by != s.d.NodeID {
 		actor = u.Actor + "@" + by
 	}
 	if u.Kind == "extension" {
-		if _, err := tx.ExecContext(ctx, `UPDATE mla_requests SET recognise_due = ?, extended = 1, recognise_reminded = 0, recognise_overdue = 0, updated_at = ? WHERE id = ?`,
-			store.FormatTime(u.RecogniseDue), store.FormatTime(s.d.Clock.Now()), r.ID); err != nil {
+		if err := extendRecognition(ctx, tx, r.ID, u.RecogniseDue, s.d.Clock.Now()); err != nil {
 			return err
 		}
-		return s.eventAt(ctx, tx, r.ID, u.At, by, actor, "extension", "", "recognition due "+u.RecogniseDue.Format("2006-01-02")+"; "+u.Reason)
+		return insertEvent(ctx, tx, r.ID, u.At, by, actor, "extension", "", "recognition due "+u.RecogniseDue.Format("2006-01-02")+"; "+u.Reason)
 	}
-	sets := []string{"status = ?", "updated_at = ?"}
-	args := []any{u.Status, store.FormatTime(s.d.Clock.Now())}
-	switch u.Status {
-	case StatusReceived:
-		sets = append(sets, "received_at = ?", "recognise_due = ?", "recognise_reminded = 0", "recognise_overdue = 0")
-		args = append(args, now, store.FormatTime(u.RecogniseDue))
-	case StatusInExecution:
-		sets = append(sets, "recognised_at = ?", "execute_due = ?")
-		args = append(args, now, store.FormatTime(u.ExecuteDue))
-	case StatusExecuted, StatusRefused, StatusWithdrawn:
-		sets = append(sets, "closed_at = ?", "reason = ?")
-		args = append(args, now, u.Reason)
-	}
-	args = append(args, r.ID, r.Status)
-	res, err := tx.ExecContext(ctx, `UPDATE mla_requests SET `+strings.Join(sets, ", ")+` WHERE id = ? AND status = ?`, args...)
+	changed, err := applyStatus(ctx, tx, r.ID, r.Status, u, s.d.Clock.Now())
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !changed {
 		return &errs.E{Kind: errs.Conflict, Op: "mla.apply", Code: "bad-transition", Msg: "the request was changed meanwhile; reload it"}
 	}
 	note := u.Reason
@@ -603,7 +580,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, r Request, u update, 
 		}
 		note += u.Note
 	}
-	return s.eventAt(ctx, tx, r.ID, u.At, by, actor, "status", u.Status, note)
+	return insertEvent(ctx, tx, r.ID, u.At, by, actor, "status", u.Status, note)
 }
 
 func (s *Service) notifyPeer(ctx context.Context, tx *store.Tx, actor *auth.Principal, r Request, u update) error {
@@ -616,13 +593,7 @@ func (s *Service) notifyPeer(ctx context.Context, tx *store.Tx, actor *auth.Prin
 }
 
 func (s *Service) event(ctx context.Context, tx *store.Tx, id, actor, kind, status, note string) error {
-	return s.eventAt(ctx, tx, id, s.d.Clock.Now(), s.d.NodeID, actor, kind, status, note)
-}
-
-func (s *Service) eventAt(ctx context.Context, tx *store.Tx, id string, at time.Time, node, actor, kind, status, note string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO mla_events (id, request_id, at, node, actor, kind, status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		store.NewID(), id, store.FormatTime(at), node, actor, kind, status, note)
-	return err
+	return insertEvent(ctx, tx, id, s.d.Clock.Now(), s.d.NodeID, actor, kind, status, note)
 }
 
 func (s *Service) auditEntry(actor *auth.Principal, action, id, detail string) audit.Entry {
@@ -643,59 +614,11 @@ func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, actor *auth.Prin
 	return s.d.Audit.Queue(ctx, tx, s.auditEntry(actor, action, id, detail))
 }
 
-const reqCols = `id, direction, origin_node, target_node, kind, title, facts, measures, persons, case_refs, urgent, legal_basis_id, legal_basis, channel,
-	contact_id, contact, translations, status, reason, agency, created_by, created_at, updated_at, signed_by, signed_at, digest, sent_at, received_at,
-	recognised_at, closed_at, recognise_due, execute_due, extended`
-
-func insertRequest(ctx context.Context, tx *store.Tx, r Request) error {
-	cj, _ := json.Marshal(r.CaseRefs)
-	tj, _ := json.Marshal(r.Translations)
-	_, err := tx.ExecContext(ctx, `INSERT INTO mla_requests (`+reqCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Direction, r.OriginNode, r.TargetNode, r.Kind, r.Title, r.Facts, r.Measures, r.Persons, string(cj), store.BoolInt(r.Urgent), r.LegalBasisID, r.LegalBasis, r.Channel,
-		r.ContactID, r.Contact, string(tj), r.Status, r.Reason, r.Agency, r.CreatedBy, store.FormatTime(r.CreatedAt), store.FormatTime(r.UpdatedAt), r.SignedBy, ft(r.SignedAt),
-		r.Digest, ft(r.SentAt), ft(r.ReceivedAt), ft(r.RecognisedAt), ft(r.ClosedAt), ft(r.RecogniseDue), ft(r.ExecuteDue), store.BoolInt(r.Extended))
-	return err
-}
-
-func ft(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return store.FormatTime(t)
-}
-
 func pt(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
 	return store.ParseTime(s)
-}
-
-func (s *Service) scan(row interface{ Scan(...any) error }) (Request, error) {
-	var jc store.JSONColumns
-	var r Request
-	var cj, tj, created, updated, signed, sent, received, recognised, closed, rdue, edue string
-	var urgent, extended int
-	err := row.Scan(&r.ID, &r.Direction, &r.OriginNode, &r.TargetNode, &r.Kind, &r.Title, &r.Facts, &r.Measures, &r.Persons, &cj, &urgent, &r.LegalBasisID, &r.LegalBasis,
-		&r.Channel, &r.ContactID, &r.Contact, &tj, &r.Status, &r.Reason, &r.Agency, &r.CreatedBy, &created, &updated, &r.SignedBy, &signed, &r.Digest, &sent, &received,
-		&recognised, &closed, &rdue, &edue, &extended)
-	if err != nil {
-		return r, err
-	}
-	jc.Decode("cj", cj, &r.CaseRefs)
-	jc.Decode("tj", tj, &r.Translations)
-	if r.CaseRefs == nil {
-		r.CaseRefs = []string{}
-	}
-	if r.Translations == nil {
-		r.Translations = []Translation{}
-	}
-	r.Urgent, r.Extended = urgent == 1, extended == 1
-	r.CreatedAt, r.UpdatedAt, r.SignedAt, r.SentAt, r.ReceivedAt = pt(created), pt(updated), pt(signed), pt(sent), pt(received)
-	r.RecognisedAt, r.ClosedAt, r.RecogniseDue, r.ExecuteDue = pt(recognised), pt(closed), pt(rdue), pt(edue)
-	r.KindLabel, r.StatusLabel = KindLabels[r.Kind], StatusLabels[r.Status]
-	s.flags(&r)
-	return r, jc.Err("mla.scan", "request "+r.ID)
 }
 
 // flags computes the overdue and due-soon flags and the next statuses.

@@ -10,7 +10,6 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
-	"github.com/liaison-wb/liaison/internal/store"
 )
 
 // PairStats is the turnaround of requests from one country to another.
@@ -31,26 +30,6 @@ type PairStats struct {
 type statRow struct {
 	from, to, status, basis                        string
 	sent, received, recognised, closed, rdue, edue time.Time
-}
-
-func (s *Service) statRows(ctx context.Context, q store.Querier, where string, args ...any) ([]statRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT origin_node, target_node, status, legal_basis_id, sent_at, received_at, recognised_at, closed_at, recognise_due, execute_due
-		FROM mla_requests WHERE status != ?`+where, append([]any{StatusDraft}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []statRow
-	for rows.Next() {
-		var r statRow
-		var sent, rec, recog, closed, rdue, edue string
-		if err := rows.Scan(&r.from, &r.to, &r.status, &r.basis, &sent, &rec, &recog, &closed, &rdue, &edue); err != nil {
-			return nil, err
-		}
-		r.sent, r.received, r.recognised, r.closed, r.rdue, r.edue = pt(sent), pt(rec), pt(recog), pt(closed), pt(rdue), pt(edue)
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 func median(xs []float64) float64 {
@@ -127,7 +106,7 @@ func (s *Service) Stats(ctx context.Context, actor *auth.Principal) ([]PairStats
 	if err := auth.Authorize(actor, auth.ActMLAView); err != nil {
 		return nil, err
 	}
-	rows, err := s.statRows(ctx, s.d.Store, "")
+	rows, err := statRows(ctx, s.d.Store, "")
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "mla.Stats", "cannot read statistics", err)
 	}
@@ -140,7 +119,7 @@ func (s *Service) Usage(ctx context.Context, subjectKind, subjectID string) (dir
 	if subjectKind != "agreement" {
 		return directory.Usage{}, directory.ErrNotCovered
 	}
-	rows, err := s.statRows(ctx, s.d.Store, ` AND legal_basis_id = ?`, subjectID)
+	rows, err := statRows(ctx, s.d.Store, ` AND legal_basis_id = ?`, subjectID)
 	if err != nil {
 		return directory.Usage{}, err
 	}
@@ -164,7 +143,7 @@ func (s *Service) UsageDetail(ctx context.Context, subjectKind, subjectID string
 	if subjectKind != "agreement" {
 		return "", nil
 	}
-	rows, err := s.statRows(ctx, s.d.Store, ` AND legal_basis_id = ?`, subjectID)
+	rows, err := statRows(ctx, s.d.Store, ` AND legal_basis_id = ?`, subjectID)
 	if err != nil || len(rows) == 0 {
 		return "", err
 	}
