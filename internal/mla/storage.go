@@ -288,4 +288,3 @@ func statRows(ctx context.Context, q store.Querier, where string, args ...any) (
 	}
 	return out, rows.Err()
 }
-
