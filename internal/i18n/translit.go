@@ -17,6 +17,29 @@ var CyrillicExceptions = map[string]string{
 	"fed.peerid":      "ID чвора (нпр. rs, xk, selec)",
 	"dir.search.hint": "Ћирилица и латиница се међусобно проналазе, а дијакритички знаци нису обавезни: Управа, Uprava и uprava су иста претрага.",
 	"ex.h.help":       "H0 само за потребе органа за спровођење закона · H1 не сме се користити у судском поступку без дозволе · H2 без даљег ширења без дозволе · H3 друга ограничења. Поузданост A–C, X непознато; тачност 1 (поуздано тачно) – 4 (не може се проценити).",
+	// Domain error messages (domainerrors) that quote settings, values and
+	// examples users type as they are: they stay in Latin script.
+	"err.config.log-level-debug-info":             "log-level мора бити debug, info, warn или error, а не %q",
+	"err.config.log-format-text-json":             "log-format мора бити text или json, а не %q",
+	"err.config.node-id-short-identifier":         "node-id %q мора бити кратак идентификатор као rs или selec",
+	"err.config.exchange-retention-action-delete": "exchange-retention-action мора бити delete или anonymise, а не %q",
+	"err.config.metrics-token-least-16":           "metrics-token мора имати најмање 16 знакова",
+	"err.config.max-body-bytes-least":             "max-body-bytes мора бити најмање 1024",
+	"err.config.session-ttl-least-1m":             "session-ttl мора бити најмање 1m",
+	"err.config.db-empty-sqlite-data":             "db мора бити празно (SQLite у директоријуму података), sqlite:PATH или postgres:// URL",
+	"err.config.trusted-proxies-neither-address":  "trusted-proxies: %q није ни адреса ни CIDR опсег",
+	"err.auth.unknown-token-scope-read":           "непознат опсег токена %q; користите read, all, назив радње или префикс као што је exchange.*",
+	"err.federation.peer-id-short-lower":          "ID партнерског чвора %q мора бити кратак идентификатор малим словима као rs, xk или selec",
+	"err.jit.member-node-node-id":                 "чвор члана %q није ID чвора као rs, ba или selec",
+	"err.directory.language-code-such-sq":         "језик %q мора бити код као што је sq, sr, sr-Cyrl, mk, bs, hr или en",
+	"err.directory.code-2-40-characters":          "код мора имати 2-40 знакова: мала слова, цифре и цртице (нпр. rs-mup)",
+	"err.directory.time-zone-known-name":          "временска зона %q није позната; користите назив као што је Europe/Belgrade",
+	"err.directory.give-office-hours-mon":         "наведите радно време (нпр. Mon-Fri 08:00-16:00) или означите да контакт тачка ради 24/7",
+	"err.directory.office-hours-read-write":       "радно време се не може прочитати (%v); напишите га нпр. као Mon-Fri 08:00-16:00 или Mon-Thu 07:30-15:30; Fri 07:30-14:00",
+	"err.exchange.smtp-address-host-port":         "SMTP адреса мора бити у облику host:port",
+	"err.web.metrics-need-authorization-bearer":   "метрике захтевају Authorization: Bearer <metrics token>",
+	"err.web.authorization-bearer-token":          "користите Authorization: Bearer <token>",
+	"err.activities.documents-http-s-link":        "документи: %q мора бити http(s) линк",
 }
 
 var (
@@ -37,8 +60,10 @@ var (
 	// two letters, not one (nadživeti, injekcija, konjunkcija).
 	digraphBreaks = []string{"nadž", "odžali", "podž", "injek", "konjug", "konjunk", "vanjez", "tanjug"}
 	// Spans never transliterated: format verbs, HTML tags and entities,
-	// URLs, command lines (liaison cases import) and paths.
-	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S+|liaison(?: [a-z-]+)+|/[a-z0-9/._{}-]+`)
+	// URLs (also a bare https://), command lines (liaison cases import),
+	// command-line flags (--node-id), snake_case field names (end_date) and
+	// paths.
+	protectedSpan = regexp.MustCompile(`%[-+# 0]*(\[\d+\])?\d*(\.\d+)?[a-zA-Z%]|<[^>]*>|&[a-zA-Z#0-9]+;|https?://\S*|liaison(?: [a-z-]+)+|--[a-z][a-z-]*|\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b|/[a-z0-9/._{}-]+`)
 	// Latin-script words kept as they are: product names and technical terms.
 	// Capitals that are Serbian words, not acronyms: the date format.
 	cyrWords  = map[string]bool{"GGGG": true, "MM": true, "DD": true}
