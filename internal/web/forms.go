@@ -224,7 +224,7 @@ func (s *Server) failForm(w http.ResponseWriter, r *http.Request, page, form str
 			s.uiError(w, r, err)
 			return
 		}
-		f.Status, f.Message = p.Status, sentence(p.Detail)
+		f.Status, f.Message = p.Status, sentence(s.errText(lang, p.Detail))
 		if cf, ok := codeFields[errs.CodeOf(err)]; ok {
 			f.Errors[cf.Field] = s.d.Catalog.T(lang, cf.Key)
 			f.Message = s.d.Catalog.T(lang, "form.err.fix")

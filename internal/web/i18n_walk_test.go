@@ -471,3 +471,43 @@ func TestTranslatedErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslatedFormattedErrors: a domain error with arguments ("a user
+// named "ana" already exists") reaches the form in the user's language with
+// its argument kept.
+func TestTranslatedFormattedErrors(t *testing.T) {
+	n := testutil.Start(t, testutil.Options{})
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range i18n.Languages {
+		c := testutil.Client()
+		csrf := login(t, c, n.URL, "admin")
+		req, _ := http.NewRequest(http.MethodPost, n.URL+"/admin/users", strings.NewReader(url.Values{"csrf_token": {csrf}, "username": {"admin"}, "display_name": {"A"},
+			"agency": {"rs-mup"}, "roles": {"officer"}, "password": {"a long enough passphrase"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "liaison_lang", Value: l.Code})
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		req, _ = http.NewRequest(http.MethodGet, n.URL+resp.Header.Get("Location"), nil)
+		req.AddCookie(&http.Cookie{Name: "liaison_lang", Value: l.Code})
+		resp, err = c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := html.EscapeString(sentenceOf(fmt.Sprintf(cat.T(l.Code, "err.auth.user-named-already-exists"), "admin")))
+		if b := body(t, resp); !strings.Contains(b, want) {
+			t.Errorf("[%s] the page lacks %q", l.Code, want)
+		}
+	}
+}
+
+// sentenceOf is how the UI shows a message: capital first letter, full stop.
+func sentenceOf(msg string) string {
+	r := []rune(msg)
+	return strings.ToUpper(string(r[0])) + string(r[1:]) + "."
+}
