@@ -136,13 +136,6 @@ func (s *Service) SendRequest(ctx context.Context, actor *auth.Principal, in New
 	return r, nil
 }
 
-func insertRequest(ctx context.Context, tx *store.Tx, r ARORequest) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ar_requests (id, direction, origin_node, target_node, purpose, subject, details, case_ref, status, answer, agency, created_by, created_at, answered_by, answered_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.Direction, r.OriginNode, r.TargetNode, r.Purpose, r.Subject, r.Details, r.CaseRef, r.Status, r.Answer,
-		r.Agency, r.CreatedBy, store.FormatTime(r.CreatedAt), r.AnsweredBy, "")
-	return err
-}
-
 // ParseRequestWire validates the payload of an assets.request from node
 // from addressed to node to.
 func ParseRequestWire(from, to string, raw []byte) (ARORequest, error) {
@@ -170,8 +163,7 @@ func (s *Service) handleRequest(ctx context.Context, tx *store.Tx, in federation
 	if in.RoutedTo == "" {
 		return errs.New(errs.Invalid, "assets.receive", "asset recovery request was not routed to an agency")
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ar_requests WHERE id = ?`, r.ID).Scan(&n); err != nil || n > 0 {
+	if held, err := requestExists(ctx, tx, r.ID); err != nil || held {
 		return err
 	}
 	r.Agency, r.CreatedBy, r.CreatedAt = in.RoutedTo, r.CreatedBy+"@"+in.From, s.d.Clock.Now()
@@ -201,8 +193,7 @@ func (s *Service) AnswerRequest(ctx context.Context, actor *auth.Principal, id s
 		status = ReqRefused
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE ar_requests SET status = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ?`,
-			status, text, actor.Username, store.FormatTime(now), r.ID); err != nil {
+		if err := setAnswer(ctx, tx, r.ID, status, text, actor.Username, now); err != nil {
 			return err
 		}
 		w := wireAnswer{Summary: "asset recovery request " + r.ID + ": " + status, ID: r.ID, Refused: in.Refuse, Text: text, By: actor.Username, At: now}
@@ -225,7 +216,7 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 		return errs.New(errs.Invalid, op, "malformed asset recovery answer")
 	}
 	var target, status string
-	err := tx.QueryRowContext(ctx, `SELECT target_node, status FROM ar_requests WHERE id = ? AND direction = 'outgoing'`, w.ID).Scan(&target, &status)
+	err := outgoingState(ctx, tx, w.ID).Scan(&target, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.New(errs.NotFound, op, "answer to an unknown asset recovery request")
 	}
@@ -242,26 +233,11 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 	if w.Refused {
 		st = ReqRefused
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE ar_requests SET status = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ?`,
-		st, w.Text, w.By+"@"+in.From, store.FormatTime(s.d.Clock.Now()), w.ID)
-	return err
-}
-
-const reqCols = `id, direction, origin_node, target_node, purpose, subject, details, case_ref, status, answer, agency, created_by, created_at, answered_by, answered_at`
-
-func scanRequest(row interface{ Scan(...any) error }) (ARORequest, error) {
-	var r ARORequest
-	var c, a string
-	err := row.Scan(&r.ID, &r.Direction, &r.OriginNode, &r.TargetNode, &r.Purpose, &r.Subject, &r.Details, &r.CaseRef, &r.Status, &r.Answer, &r.Agency, &r.CreatedBy, &c, &r.AnsweredBy, &a)
-	r.CreatedAt = store.ParseTime(c)
-	if a != "" {
-		r.AnsweredAt = store.ParseTime(a)
-	}
-	return r, err
+	return setAnswer(ctx, tx, w.ID, st, w.Text, w.By+"@"+in.From, s.d.Clock.Now())
 }
 
 func (s *Service) request(ctx context.Context, actor *auth.Principal, id string) (ARORequest, error) {
-	r, err := scanRequest(s.d.Store.QueryRowContext(ctx, `SELECT `+reqCols+` FROM ar_requests WHERE id = ?`, strings.TrimSpace(id)))
+	r, err := requestByID(ctx, s.d.Store, strings.TrimSpace(id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && r.Agency != actor.Agency) {
 		return ARORequest{}, errs.New(errs.NotFound, "assets.Request", "no such request")
 	}
@@ -285,20 +261,8 @@ func (s *Service) Requests(ctx context.Context, actor *auth.Principal) ([]AROReq
 	if err := auth.Authorize(actor, auth.ActARView); err != nil {
 		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+reqCols+` FROM ar_requests WHERE agency = ? ORDER BY created_at DESC LIMIT 500`, actor.Agency)
+	out, err := agencyRequests(ctx, s.d.Store, actor.Agency)
 	if err != nil {
-		return nil, dbErr("assets.Requests", "cannot list requests", err)
-	}
-	defer rows.Close()
-	out := []ARORequest{}
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, dbErr("assets.Requests", "cannot list requests", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, dbErr("assets.Requests", "cannot list requests", err)
 	}
 	return out, s.audit(ctx, actor, "assetrecovery.request.list", "aro", "")
@@ -324,6 +288,5 @@ func rerouteRequest(ctx context.Context, tx *store.Tx, in federation.Incoming, p
 	if err := json.Unmarshal(in.Payload, &r); err != nil {
 		return errs.Wrap(errs.Invalid, "assets.reroute", "malformed asset recovery request", err)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE ar_requests SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, r.ID, previous)
-	return err
+	return moveRequest(ctx, tx, r.ID, previous, in.RoutedTo)
 }

@@ -264,9 +264,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 	a.ID, a.Step, a.Agency, a.CreatedBy, a.CreatedAt, a.UpdatedAt = store.NewID(), st.Step, actor.Agency, actor.Username, now, now
 	st.ID, st.RecordedBy, st.RecordedAt = store.NewID(), actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ar_assets (id, kind, description, identifier, country, person, case_ref, value_cents, currency, step, agency, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Kind, a.Description, a.Identifier, a.Country, a.Person, a.CaseRef, a.ValueCents, a.Currency, a.Step,
-			a.Agency, a.CreatedBy, store.FormatTime(now), store.FormatTime(now)); err != nil {
+		if err := insertAsset(ctx, tx, a); err != nil {
 			return err
 		}
 		if err := insertStep(ctx, tx, a.ID, st); err != nil {
@@ -278,12 +276,6 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 		return Asset{}, dbErr(op, "could not save the asset", err)
 	}
 	return s.Get(ctx, actor, a.ID)
-}
-
-func insertStep(ctx context.Context, tx *store.Tx, assetID string, st Step) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO ar_steps (id, asset_id, step, on_date, authority, decision_ref, value_cents, skip_reason, note, recorded_by, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, assetID, st.Step, st.Date, st.Authority, st.DecisionRef, st.ValueCents, st.SkipReason, st.Note, st.RecordedBy, store.FormatTime(st.RecordedAt))
-	return err
 }
 
 // RecordStep records the next step of an asset's recovery, enforcing the
@@ -321,11 +313,11 @@ func (s *Service) RecordStep(ctx context.Context, actor *auth.Principal, assetID
 		detail += "; skip reason: " + st.SkipReason
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE ar_assets SET step = ?, updated_at = ? WHERE id = ? AND step = ?`, st.Step, store.FormatTime(now), a.ID, a.Step)
+		moved, err := moveStep(ctx, tx, a.ID, a.Step, st.Step, now)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !moved {
 			return &errs.E{Kind: errs.Conflict, Op: op, Code: "changed", Msg: "the asset was changed meanwhile; reload it"}
 		}
 		if err := insertStep(ctx, tx, a.ID, st); err != nil {
@@ -339,43 +331,18 @@ func (s *Service) RecordStep(ctx context.Context, actor *auth.Principal, assetID
 	return s.Get(ctx, actor, a.ID)
 }
 
-const assetCols = `id, kind, description, identifier, country, person, case_ref, value_cents, currency, step, agency, created_by, created_at, updated_at`
-
-func scanAsset(row interface{ Scan(...any) error }) (Asset, error) {
-	var a Asset
-	var c, u string
-	if err := row.Scan(&a.ID, &a.Kind, &a.Description, &a.Identifier, &a.Country, &a.Person, &a.CaseRef, &a.ValueCents, &a.Currency, &a.Step, &a.Agency, &a.CreatedBy, &c, &u); err != nil {
-		return a, err
-	}
-	a.CreatedAt, a.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
-	a.KindLabel, a.StepLabel, a.Value = KindLabels[a.Kind], StepLabels[a.Step], FormatAmount(a.ValueCents)
-	return a, nil
-}
-
 func (s *Service) get(ctx context.Context, id string) (Asset, error) {
-	a, err := scanAsset(s.d.Store.QueryRowContext(ctx, `SELECT `+assetCols+` FROM ar_assets WHERE id = ?`, strings.TrimSpace(id)))
+	a, err := assetByID(ctx, s.d.Store, strings.TrimSpace(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Asset{}, errs.New(errs.NotFound, "assets.Get", "no such asset")
 	}
 	if err != nil {
 		return Asset{}, dbErr("assets.Get", "cannot read the asset", err)
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, step, on_date, authority, decision_ref, value_cents, skip_reason, note, recorded_by, recorded_at FROM ar_steps WHERE asset_id = ? ORDER BY on_date, recorded_at`, a.ID)
-	if err != nil {
+	if a.History, err = assetSteps(ctx, s.d.Store, a.ID); err != nil {
 		return Asset{}, dbErr("assets.Get", "cannot read the steps", err)
 	}
-	defer rows.Close()
-	a.History = []Step{}
-	for rows.Next() {
-		var st Step
-		var at string
-		if err := rows.Scan(&st.ID, &st.Step, &st.Date, &st.Authority, &st.DecisionRef, &st.ValueCents, &st.SkipReason, &st.Note, &st.RecordedBy, &at); err != nil {
-			return Asset{}, dbErr("assets.Get", "cannot read the steps", err)
-		}
-		st.RecordedAt, st.StepLabel = store.ParseTime(at), StepLabels[st.Step]
-		a.History = append(a.History, st)
-	}
-	return a, dbErr("assets.Get", "cannot read the steps", rows.Err())
+	return a, nil
 }
 
 // Get returns an asset with its steps. Reading is audited.
@@ -404,41 +371,12 @@ func (s *Service) List(ctx context.Context, actor *auth.Principal, f Filter) ([]
 	if err := auth.Authorize(actor, auth.ActARView); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + assetCols + ` FROM ar_assets WHERE 1=1`
-	var args []any
-	if f.CaseRef != "" {
-		q += ` AND case_ref = ?`
-		args = append(args, strings.TrimSpace(f.CaseRef))
+	if f.Step != "" && !slices.Contains(Steps, f.Step) {
+		return nil, errs.Newf(errs.Invalid, op, "step must be one of %s", strings.Join(Steps, ", "))
 	}
-	if f.Person != "" {
-		q += ` AND LOWER(person) LIKE ?`
-		args = append(args, "%"+strings.ToLower(strings.TrimSpace(f.Person))+"%")
-	}
-	if f.Step != "" {
-		if !slices.Contains(Steps, f.Step) {
-			return nil, errs.Newf(errs.Invalid, op, "step must be one of %s", strings.Join(Steps, ", "))
-		}
-		q += ` AND step = ?`
-		args = append(args, f.Step)
-	}
-	if f.Country != "" {
-		q += ` AND country = ?`
-		args = append(args, strings.ToUpper(strings.TrimSpace(f.Country)))
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY updated_at DESC LIMIT 1000`, args...)
+	f.CaseRef, f.Person, f.Country = strings.TrimSpace(f.CaseRef), strings.TrimSpace(f.Person), strings.ToUpper(strings.TrimSpace(f.Country))
+	out, err := listAssets(ctx, s.d.Store, f)
 	if err != nil {
-		return nil, dbErr(op, "cannot list assets", err)
-	}
-	defer rows.Close()
-	out := []Asset{}
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return nil, dbErr(op, "cannot list assets", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, dbErr(op, "cannot list assets", err)
 	}
 	return out, s.audit(ctx, actor, "assetrecovery.asset.list", "assets", "case="+f.CaseRef+" step="+f.Step+" country="+f.Country)
@@ -461,24 +399,8 @@ func (s *Service) Dashboard(ctx context.Context, actor *auth.Principal) ([]Value
 	if err := auth.Authorize(actor, auth.ActARView); err != nil {
 		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT a.country, SUBSTR(st.on_date, 1, 4), st.step, a.currency, COUNT(*),
-		SUM(CASE WHEN st.value_cents > 0 THEN st.value_cents ELSE a.value_cents END)
-		FROM ar_steps st JOIN ar_assets a ON a.id = st.asset_id
-		GROUP BY a.country, SUBSTR(st.on_date, 1, 4), st.step, a.currency
-		ORDER BY a.country, SUBSTR(st.on_date, 1, 4), a.currency`)
+	out, err := valuesByStep(ctx, s.d.Store)
 	if err != nil {
-		return nil, dbErr(op, "cannot read the dashboard", err)
-	}
-	defer rows.Close()
-	out := []ValueRow{}
-	for rows.Next() {
-		var r ValueRow
-		if err := rows.Scan(&r.Country, &r.Year, &r.Step, &r.Currency, &r.Count, &r.ValueCents); err != nil {
-			return nil, dbErr(op, "cannot read the dashboard", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, dbErr(op, "cannot read the dashboard", err)
 	}
 	slices.SortStableFunc(out, func(a, b ValueRow) int {
