@@ -22,8 +22,8 @@ func (s *Service) checkCurrentPassword(ctx context.Context, p *Principal, passwo
 	if p == nil || p.ViaToken {
 		return errSessionOnly
 	}
-	var hash string
-	if err := s.st.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, p.UserID).Scan(&hash); err != nil {
+	hash, err := passwordHashOf(ctx, s.st, p.UserID)
+	if err != nil {
 		return store.NotFound(err, op, "account not found")
 	}
 	release, err := s.acquireHash(ctx)
@@ -56,13 +56,13 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return errs.Wrap(errs.Internal, op, "", err)
 	}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE id = ?`, nh, store.FormatTime(s.clock.Now()), p.UserID); err != nil {
+		if err := setPassword(ctx, tx, p.UserID, nh, s.clock.Now()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE user_id = ?`, p.UserID); err != nil {
+		if err := revokeUserTokens(ctx, tx, p.UserID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, p.UserID, hashToken(keepToken)); err != nil {
+		if err := deleteOtherSessions(ctx, tx, p.UserID, hashToken(keepToken)); err != nil {
 			return err
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "account.password", "user/"+p.Username, "API tokens revoked"))
@@ -79,12 +79,11 @@ func (s *Service) checkTOTPChange(ctx context.Context, p *Principal, password, c
 	if err := s.checkCurrentPassword(ctx, p, password, op); err != nil {
 		return err
 	}
-	var secret string
-	var enabled int
-	if err := s.st.QueryRowContext(ctx, `SELECT totp_secret, totp_enabled FROM users WHERE id = ?`, p.UserID).Scan(&secret, &enabled); err != nil {
+	secret, enabled, err := totpState(ctx, s.st, p.UserID)
+	if err != nil {
 		return store.NotFound(err, op, "account not found")
 	}
-	if enabled == 1 {
+	if enabled {
 		ok, err := s.acceptTOTP(ctx, p.UserID, secret, code, s.clock.Now())
 		if err != nil {
 			return err
@@ -105,7 +104,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p *Principal, password, code st
 	}
 	secret := NewTOTPSecret()
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_pending = ? WHERE id = ?`, secret, p.UserID); err != nil {
+		if err := setTOTPPending(ctx, tx, p.UserID, secret); err != nil {
 			return err
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "account.totp.begin", "user/"+p.Username, ""))
@@ -123,8 +122,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) er
 	if p == nil || p.ViaToken {
 		return errSessionOnly
 	}
-	var pending string
-	if err := s.st.QueryRowContext(ctx, `SELECT totp_pending FROM users WHERE id = ?`, p.UserID).Scan(&pending); err != nil {
+	pending, err := totpPendingOf(ctx, s.st, p.UserID)
+	if err != nil {
 		return store.NotFound(err, op, "account not found")
 	}
 	if pending == "" {
@@ -135,12 +134,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) er
 		return &errs.E{Kind: errs.Invalid, Op: op, Msg: "that code is not valid; check your device's clock and try again", Code: "bad-totp"}
 	}
 	return s.st.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = totp_pending, totp_pending = '', totp_enabled = 1, totp_last_step = ? WHERE id = ? AND totp_pending = ? AND totp_last_step < ?`,
-			step, p.UserID, pending, step)
+		ok, err := activateTOTP(ctx, tx, p.UserID, pending, step)
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, op, "could not enable the second factor", err)
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
+		if !ok {
 			return &errs.E{Kind: errs.Invalid, Op: op, Msg: "that code was already used; wait for the next one", Code: "bad-totp"}
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "account.totp.enable", "user/"+p.Username, ""))
@@ -155,7 +153,7 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code 
 		return err
 	}
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = '', totp_pending = '', totp_enabled = 0 WHERE id = ?`, p.UserID); err != nil {
+		if err := clearTOTP(ctx, tx, p.UserID); err != nil {
 			return err
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "account.totp.disable", "user/"+p.Username, ""))
@@ -265,8 +263,7 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, name string, sc
 	secret := TokenPrefix + randomToken()
 	t := APIToken{ID: store.NewID(), Name: name, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TokenTTL)}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, scopes) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, p.UserID, t.Name, hashToken(secret), store.FormatTime(now), store.FormatTime(t.ExpiresAt), strings.Join(scopes, " ")); err != nil {
+		if err := insertToken(ctx, tx, t, p.UserID, hashToken(secret)); err != nil {
 			return err
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "token.create", "token/"+t.ID, name+" scopes="+strings.Join(scopes, " ")))
@@ -279,24 +276,11 @@ func (s *Service) CreateToken(ctx context.Context, p *Principal, name string, sc
 
 // ListTokens lists p's tokens.
 func (s *Service) ListTokens(ctx context.Context, p *Principal) ([]APIToken, error) {
-	rows, err := s.st.QueryContext(ctx, `SELECT id, name, scopes, created_at, expires_at, last_used_at, revoked FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC`, p.UserID)
+	out, err := userTokens(ctx, s.st, p.UserID)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "auth.ListTokens", "cannot read tokens", err)
 	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		var t APIToken
-		var sc, c, e, l string
-		var rev int
-		if err := rows.Scan(&t.ID, &t.Name, &sc, &c, &e, &l, &rev); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "auth.ListTokens", "cannot read tokens", err)
-		}
-		t.Scopes = strings.Fields(sc)
-		t.CreatedAt, t.ExpiresAt, t.LastUsed, t.Revoked = store.ParseTime(c), store.ParseTime(e), store.ParseTime(l), rev == 1
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeToken revokes one of p's tokens.
@@ -305,11 +289,11 @@ func (s *Service) RevokeToken(ctx context.Context, p *Principal, id string) erro
 		return errSessionOnly
 	}
 	return s.st.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE id = ? AND user_id = ?`, id, p.UserID)
+		found, err := revokeUserToken(ctx, tx, id, p.UserID)
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, "auth.RevokeToken", "could not revoke the token", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !found {
 			return errs.New(errs.NotFound, "auth.RevokeToken", "no such token")
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "token.revoke", "token/"+id, ""))
@@ -323,10 +307,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 100 {
 		return nil, errBadToken
 	}
-	var id, userID, scopes, expires, lastUsed string
-	var revoked int
-	err := s.st.QueryRowContext(ctx, `SELECT id, user_id, scopes, expires_at, last_used_at, revoked FROM api_tokens WHERE token_hash = ?`, hashToken(secret)).
-		Scan(&id, &userID, &scopes, &expires, &lastUsed, &revoked)
+	t, err := tokenByHash(ctx, s.st, hashToken(secret))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errBadToken
 	}
@@ -334,17 +315,20 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*Principal
 		return nil, errs.Wrap(errs.Unavailable, "auth.Token", "cannot check the token", err)
 	}
 	now := s.clock.Now()
-	if revoked == 1 || now.After(store.ParseTime(expires)) {
+	if t.Revoked || now.After(t.ExpiresAt) {
 		return nil, errBadToken
 	}
-	if lu := store.ParseTime(lastUsed); now.Sub(lu) > time.Minute {
-		_, _ = s.st.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.FormatTime(now), id)
+	if now.Sub(t.LastUsed) > time.Minute {
+		// Last use is informational; the request goes on without it.
+		if err := touchToken(ctx, s.st, t.ID, now); err != nil {
+			s.logger.WarnContext(ctx, "could not record an API token's last use", "token_id", t.ID, "user_id", t.UserID, "err", err)
+		}
 	}
-	p, err := s.principalByID(ctx, userID)
+	p, err := s.principalByID(ctx, t.UserID)
 	if err != nil {
 		return nil, err
 	}
 	p.ViaToken = true
-	p.TokenScopes = strings.Fields(scopes)
+	p.TokenScopes = t.Scopes
 	return p, nil
 }

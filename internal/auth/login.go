@@ -20,7 +20,7 @@ var errBadLogin = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Login",
 // Login checks credentials and opens a session.
 //
 // Every password check is paid for in advance: an attempt is reserved for the
-// source address (in memory) and for the account (one conditional UPDATE in
+// source address (in memory) and for the account (one conditional update in
 // the database) before the password is hashed, so parallel guesses cannot
 // check more passwords than the limits allow. Hashes run under a small
 // semaphore that bounds memory; over it the caller is told to retry later.
@@ -48,10 +48,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	}
 	defer hashRelease()
 
-	var id, hash, totpSecret, agency string
-	var totpEnabled, disabled int
-	err = s.st.QueryRowContext(ctx, `SELECT id, agency, password_hash, totp_secret, totp_enabled, disabled FROM users WHERE username = ?`, username).
-		Scan(&id, &agency, &hash, &totpSecret, &totpEnabled, &disabled)
+	acct, err := loginAccount(ctx, s.st, username)
+	id, agency := acct.ID, acct.Agency
 	if errors.Is(err, sql.ErrNoRows) {
 		CheckPassword(dummyHash, in.Password)
 		deny("", "unknown user from "+in.RemoteIP)
@@ -72,14 +70,14 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		deny(agency, "account locked, from "+in.RemoteIP)
 		return nil, errBadLogin
 	}
-	pwOK := CheckPassword(hash, in.Password)
+	pwOK := CheckPassword(acct.PasswordHash, in.Password)
 	reason := ""
 	switch {
 	case !pwOK:
 		reason = "wrong password"
-	case disabled == 1:
+	case acct.Disabled:
 		reason = "account disabled"
-	case totpEnabled == 1 && strings.TrimSpace(in.TOTPCode) == "":
+	case acct.TOTPEnabled && strings.TrimSpace(in.TOTPCode) == "":
 		// The password was right; asking for the code is not a failure.
 		failed = false
 		if err := s.unreserveAttempt(ctx, id); err != nil {
@@ -87,8 +85,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		}
 		deny(agency, "one-time code missing")
 		return nil, &errs.E{Kind: errs.Unauthenticated, Op: op, Msg: "enter the one-time code from your authenticator app", Code: "totp-required"}
-	case totpEnabled == 1:
-		ok, err := s.acceptTOTP(ctx, id, totpSecret, in.TOTPCode, now)
+	case acct.TOTPEnabled:
+		ok, err := s.acceptTOTP(ctx, id, acct.TOTPSecret, in.TOTPCode, now)
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +96,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	}
 	if reason != "" {
 		deny(agency, reason+" from "+in.RemoteIP)
-		if disabled == 1 && pwOK {
+		if acct.Disabled && pwOK {
 			return nil, &errs.E{Kind: errs.Unauthenticated, Op: op, Msg: "this account is disabled", Code: "account-disabled"}
 		}
 		return nil, errBadLogin
@@ -106,11 +104,10 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	failed = false
 	sess := &Session{Token: randomToken(), CSRFToken: randomToken(), ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = '' WHERE id = ?`, id); err != nil {
+		if err := clearFailedLogins(ctx, tx, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			hashToken(sess.Token), id, sess.CSRFToken, store.FormatTime(now), store.FormatTime(sess.ExpiresAt), store.FormatTime(now.Add(s.cfg.SessionMax))); err != nil {
+		if err := insertSession(ctx, tx, hashToken(sess.Token), id, sess.CSRFToken, now, sess.ExpiresAt, now.Add(s.cfg.SessionMax)); err != nil {
 			return err
 		}
 		// No session without its audit entry.
@@ -134,34 +131,23 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 // expired), and the attempt that uses up the last one also sets the lock.
 // A successful login clears the count.
 func (s *Service) reserveAttempt(ctx context.Context, id string, now time.Time) (bool, error) {
-	nowS, lockS := store.FormatTime(now), store.FormatTime(now.Add(s.cfg.LockoutDuration))
+	lockUntil := now.Add(s.cfg.LockoutDuration)
 	max := s.cfg.MaxFailedLogins
 	firstLock := ""
 	if max <= 1 {
-		firstLock = lockS
+		firstLock = store.FormatTime(lockUntil)
 	}
-	res, err := s.st.ExecContext(ctx, `UPDATE users SET
-		failed_logins = CASE WHEN locked_until <> '' AND locked_until <= ? THEN 1 ELSE failed_logins + 1 END,
-		locked_until = CASE WHEN locked_until <> '' AND locked_until <= ? THEN ? WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END
-		WHERE id = ? AND ((locked_until = '' AND failed_logins < ?) OR (locked_until <> '' AND locked_until <= ?))`,
-		nowS, nowS, firstLock, max, lockS, id, max, nowS)
+	ok, err := reserveLoginAttempt(ctx, s.st, id, max, now, lockUntil, firstLock)
 	if err != nil {
 		return false, errs.Wrap(errs.Unavailable, "auth.Login", "login is unavailable", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, errs.Wrap(errs.Unavailable, "auth.Login", "login is unavailable", err)
-	}
-	return n == 1, nil
+	return ok, nil
 }
 
 // unreserveAttempt gives back an attempt that turned out not to be a guess
 // (right password, one-time code still to come).
 func (s *Service) unreserveAttempt(ctx context.Context, id string) error {
-	_, err := s.st.ExecContext(ctx, `UPDATE users SET failed_logins = failed_logins - 1,
-		locked_until = CASE WHEN failed_logins - 1 < ? THEN '' ELSE locked_until END
-		WHERE id = ? AND failed_logins > 0`, s.cfg.MaxFailedLogins, id)
-	if err != nil {
+	if err := releaseLoginAttempt(ctx, s.st, id, s.cfg.MaxFailedLogins); err != nil {
 		return errs.Wrap(errs.Unavailable, "auth.Login", "login is unavailable", err)
 	}
 	return nil
@@ -252,13 +238,9 @@ func (s *Service) acceptTOTP(ctx context.Context, userID, secret, code string, n
 	if !ok {
 		return false, nil
 	}
-	res, err := s.st.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, userID, step)
+	fresh, err := recordTOTPStep(ctx, s.st, userID, step)
 	if err != nil {
 		return false, errs.Wrap(errs.Unavailable, "auth.TOTP", "cannot check the one-time code", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, errs.Wrap(errs.Unavailable, "auth.TOTP", "cannot check the one-time code", err)
-	}
-	return n == 1, nil
+	return fresh, nil
 }

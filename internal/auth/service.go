@@ -213,8 +213,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *Principal, in NewUser) 
 	u := User{ID: store.NewID(), Username: in.Username, DisplayName: in.DisplayName, Agency: in.Agency,
 		Roles: in.Roles, Email: strings.TrimSpace(in.Email), MustChangePassword: in.MustChangePassword, CreatedAt: now}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, username, display_name, agency, roles, email, password_hash, must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.Username, u.DisplayName, u.Agency, joinRoles(u.Roles), u.Email, hash, store.BoolInt(u.MustChangePassword), store.FormatTime(now), store.FormatTime(now))
+		err := insertUser(ctx, tx, u, hash, now)
 		if store.IsUniqueViolation(err) {
 			return errs.Newf(errs.Conflict, op, "a user named %q already exists", u.Username)
 		}
@@ -237,36 +236,10 @@ func entry(actor *Principal, action, object, detail string) audit.Entry {
 	return e
 }
 
-const userCols = `id, username, display_name, agency, roles, email, totp_enabled, disabled, must_change_password, created_at`
-
-func scanUser(r interface{ Scan(...any) error }) (User, error) {
-	var u User
-	var roles, created string
-	var totp, disabled, must int
-	if err := r.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Agency, &roles, &u.Email, &totp, &disabled, &must, &created); err != nil {
-		return u, err
-	}
-	u.Roles, u.TOTPEnabled, u.Disabled, u.MustChangePassword = splitRoles(roles), totp == 1, disabled == 1, must == 1
-	u.CreatedAt = store.ParseTime(created)
-	return u, nil
-}
-
 // ListUsers returns all accounts ordered by username.
 func (s *Service) ListUsers(ctx context.Context, actor *Principal) ([]User, error) {
-	rows, err := s.st.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+	out, err := allUsers(ctx, s.st)
 	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, "auth.ListUsers", "cannot read users", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "auth.ListUsers", "cannot read users", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "auth.ListUsers", "cannot read users", err)
 	}
 	if err := s.audit.Record(ctx, entry(actor, "user.list", "users", "")); err != nil {
@@ -277,7 +250,7 @@ func (s *Service) ListUsers(ctx context.Context, actor *Principal) ([]User, erro
 
 // UserByName looks up one account.
 func (s *Service) UserByName(ctx context.Context, username string) (User, error) {
-	u, err := scanUser(s.st.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, strings.ToLower(username)))
+	u, err := userByName(ctx, s.st, strings.ToLower(username))
 	if err != nil {
 		return User{}, store.NotFound(err, "auth.UserByName", "no such user: "+username)
 	}
@@ -300,14 +273,14 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, username st
 		action = "user.disable"
 	}
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, store.BoolInt(disabled), store.FormatTime(s.clock.Now()), u.ID); err != nil {
+		if err := setUserDisabled(ctx, tx, u.ID, disabled, s.clock.Now()); err != nil {
 			return err
 		}
 		if disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			if err := deleteUserSessions(ctx, tx, u.ID); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked = 1 WHERE user_id = ?`, u.ID); err != nil {
+			if err := revokeUserTokens(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}
@@ -321,8 +294,8 @@ func (s *Service) SetDisabled(ctx context.Context, actor *Principal, username st
 
 // CountUsers returns the number of accounts.
 func (s *Service) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	if err := s.st.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+	n, err := countUsers(ctx, s.st)
+	if err != nil {
 		return 0, errs.Wrap(errs.Unavailable, "auth.CountUsers", "cannot read users", err)
 	}
 	return n, nil
@@ -387,19 +360,15 @@ type Session struct {
 }
 
 func (s *Service) principalByID(ctx context.Context, id string) (*Principal, error) {
-	var roles string
-	var disabled, must int
-	p := &Principal{UserID: id}
-	err := s.st.QueryRowContext(ctx, `SELECT username, display_name, agency, roles, disabled, must_change_password FROM users WHERE id = ?`, id).
-		Scan(&p.Username, &p.DisplayName, &p.Agency, &roles, &disabled, &must)
+	r, err := principalByUserID(ctx, s.st, id)
 	if err != nil {
 		return nil, store.NotFound(err, "auth.principal", "account not found")
 	}
-	if disabled == 1 {
+	if r.Disabled {
 		return nil, &errs.E{Kind: errs.Unauthenticated, Op: "auth.principal", Msg: "this account is disabled", Code: "account-disabled"}
 	}
-	p.Roles, p.MustChangePassword = splitRoles(roles), must == 1
-	return p, nil
+	return &Principal{UserID: id, Username: r.Username, DisplayName: r.DisplayName, Agency: r.Agency,
+		Roles: r.Roles, MustChangePassword: r.MustChangePassword}, nil
 }
 
 var errSessionExpired = &errs.E{Kind: errs.Unauthenticated, Op: "auth.Session", Msg: "your session has expired; please log in again", Code: "session-expired"}
@@ -410,36 +379,40 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 		return nil, errSessionExpired
 	}
 	now := s.clock.Now()
-	var userID, csrf, expires, absolute string
-	err := s.st.QueryRowContext(ctx, `SELECT user_id, csrf_token, expires_at, absolute_expires_at FROM sessions WHERE token_hash = ?`, hashToken(token)).
-		Scan(&userID, &csrf, &expires, &absolute)
+	th := hashToken(token)
+	sr, err := sessionByHash(ctx, s.st, th)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errSessionExpired
 	}
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "auth.Session", "cannot check your session", err)
 	}
-	exp := store.ParseTime(expires)
-	if now.After(exp) || now.After(store.ParseTime(absolute)) {
-		_, _ = s.st.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token))
+	if now.After(sr.ExpiresAt) || now.After(sr.AbsoluteExpiresAt) {
+		// The session is refused either way; a failed clean-up leaves an
+		// expired row that the next attempt removes.
+		if err := deleteSession(ctx, s.st, th); err != nil {
+			s.logger.WarnContext(ctx, "could not delete an expired session", "user_id", sr.UserID, "err", err)
+		}
 		return nil, errSessionExpired
 	}
 	// Extend the idle timeout at most once a minute to keep reads cheap.
-	if exp.Sub(now) < s.cfg.SessionTTL-time.Minute {
-		_, _ = s.st.ExecContext(ctx, `UPDATE sessions SET expires_at = ? WHERE token_hash = ?`, store.FormatTime(now.Add(s.cfg.SessionTTL)), hashToken(token))
+	if sr.ExpiresAt.Sub(now) < s.cfg.SessionTTL-time.Minute {
+		if err := extendSession(ctx, s.st, th, now.Add(s.cfg.SessionTTL)); err != nil {
+			s.logger.WarnContext(ctx, "could not extend a session's idle timeout", "user_id", sr.UserID, "err", err)
+		}
 	}
-	p, err := s.principalByID(ctx, userID)
+	p, err := s.principalByID(ctx, sr.UserID)
 	if err != nil {
 		return nil, err
 	}
-	p.CSRFToken = csrf
+	p.CSRFToken = sr.CSRFToken
 	return p, nil
 }
 
 // Logout ends a session.
 func (s *Service) Logout(ctx context.Context, p *Principal, token string) error {
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+		if err := deleteSession(ctx, tx, hashToken(token)); err != nil {
 			return err
 		}
 		return s.audit.Queue(ctx, tx, entry(p, "auth.logout", "user/"+p.Username, ""))
