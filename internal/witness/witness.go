@@ -20,9 +20,7 @@ package witness
 import (
 	"context"
 	"crypto/ed25519"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -185,32 +183,6 @@ func (s *Service) Publish(ctx context.Context) (int64, error) {
 		Detail: fmt.Sprintf("checkpoint of %d entries sent to %v", head.Size, sent)})
 }
 
-// heldSize is the size of this node's log that witness last said it holds.
-func heldSize(ctx context.Context, q store.Querier, witness string) (int64, error) {
-	var size int64
-	err := q.QueryRowContext(ctx, `SELECT tree_size FROM audit_cosignatures WHERE witness = ?`, witness).Scan(&size)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return size, err
-}
-
-// heldCheckpoint is a peer's checkpoint kept here as its witness.
-type heldCheckpoint struct {
-	size int64
-	root []byte
-	note string
-}
-
-func witnessed(ctx context.Context, q store.Querier, origin string) (heldCheckpoint, bool, error) {
-	var h heldCheckpoint
-	err := q.QueryRowContext(ctx, `SELECT tree_size, root_hash, note FROM audit_witnessed WHERE origin = ?`, origin).Scan(&h.size, &h.root, &h.note)
-	if errors.Is(err, sql.ErrNoRows) {
-		return h, false, nil
-	}
-	return h, err == nil, err
-}
-
 // handleCheckpoint is the witness's side: keep, cosign and answer, or refuse
 // and raise an alarm. Refusals are answers, not errors, so one peer's bad
 // checkpoint never holds up its later messages.
@@ -260,9 +232,7 @@ func (s *Service) handleCheckpoint(ctx context.Context, tx *store.Tx, in federat
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_witnessed (origin, peer, tree_size, root_hash, note, received_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (origin) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, note = excluded.note, received_at = excluded.received_at`,
-		origin, in.From, size, root, cosigned, store.FormatTime(s.d.Clock.Now())); err != nil {
+	if err := saveWitnessed(ctx, tx, origin, in.From, size, root, cosigned, s.d.Clock.Now()); err != nil {
 		return err
 	}
 	return s.answer(ctx, tx, in.From, cosignatureMsg{Status: StatusCosigned, Size: size, Note: cosigned})
@@ -271,8 +241,7 @@ func (s *Service) handleCheckpoint(ctx context.Context, tx *store.Tx, in federat
 // refuse records an alarm and tells the log.
 func (s *Service) refuse(ctx context.Context, tx *store.Tx, peer string, held heldCheckpoint, size int64, newNote, reason string) error {
 	s.d.Logger.Error("audit witness alarm: a peer's audit log is not consistent with the checkpoint held", "peer", peer, "held", held.size, "received", size, "reason", reason)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_witness_alarms (id, peer, held_size, held_note, new_size, new_note, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		store.NewID(), peer, held.size, held.note, size, newNote, reason, store.FormatTime(s.d.Clock.Now())); err != nil {
+	if err := insertAlarm(ctx, tx, peer, held, size, newNote, reason, s.d.Clock.Now()); err != nil {
 		return err
 	}
 	return s.answer(ctx, tx, peer, cosignatureMsg{Status: StatusRefused, Size: held.size, Note: held.note, Detail: reason})
@@ -312,10 +281,7 @@ func (s *Service) handleCosignature(ctx context.Context, tx *store.Tx, in federa
 	if msg.Status == StatusRefused {
 		s.d.Logger.Error("a witness refused this node's audit checkpoint", "witness", in.From, "detail", msg.Detail)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_cosignatures (witness, tree_size, note, status, detail, received_at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (witness) DO UPDATE SET tree_size = excluded.tree_size, note = excluded.note, status = excluded.status, detail = excluded.detail, received_at = excluded.received_at`,
-		in.From, msg.Size, msg.Note, msg.Status, msg.Detail, store.FormatTime(s.d.Clock.Now()))
-	return err
+	return saveCosignature(ctx, tx, in.From, msg, s.d.Clock.Now())
 }
 
 // answerHeld tells a peer which checkpoint of its log this node holds.
@@ -429,49 +395,17 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 	fail := func(err error) (Status, error) {
 		return Status{}, errs.Wrap(errs.Unavailable, op, "cannot read the witness state", err)
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT witness, tree_size, status, detail, received_at FROM audit_cosignatures ORDER BY witness`)
-	if err != nil {
+	var err error
+	if st.Cosignatures, err = cosignatures(ctx, s.d.Store); err != nil {
 		return fail(err)
 	}
-	for rows.Next() {
-		var c Cosignature
-		var at string
-		if err := rows.Scan(&c.Witness, &c.Size, &c.Status, &c.Detail, &at); err != nil {
-			rows.Close()
-			return fail(err)
-		}
-		c.ReceivedAt = store.ParseTime(at)
-		st.Cosignatures = append(st.Cosignatures, c)
-	}
-	rows.Close()
-	if rows, err = s.d.Store.QueryContext(ctx, `SELECT peer, tree_size, received_at FROM audit_witnessed ORDER BY peer`); err != nil {
+	if st.Witnessed, err = witnessedLogs(ctx, s.d.Store); err != nil {
 		return fail(err)
 	}
-	for rows.Next() {
-		var w WitnessedLog
-		var at string
-		if err := rows.Scan(&w.Peer, &w.Size, &at); err != nil {
-			rows.Close()
-			return fail(err)
-		}
-		w.ReceivedAt = store.ParseTime(at)
-		st.Witnessed = append(st.Witnessed, w)
-	}
-	rows.Close()
-	if rows, err = s.d.Store.QueryContext(ctx, `SELECT peer, held_size, new_size, reason, at FROM audit_witness_alarms ORDER BY at DESC LIMIT 50`); err != nil {
+	if st.Alarms, err = latestAlarms(ctx, s.d.Store); err != nil {
 		return fail(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var a Alarm
-		var at string
-		if err := rows.Scan(&a.Peer, &a.HeldSize, &a.NewSize, &a.Reason, &at); err != nil {
-			return fail(err)
-		}
-		a.At = store.ParseTime(at)
-		st.Alarms = append(st.Alarms, a)
-	}
-	return st, rows.Err()
+	return st, nil
 }
 
 // Verify checks the whole local log and, against it, the checkpoints that
