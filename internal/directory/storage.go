@@ -198,3 +198,16 @@ func (s *Service) country(ctx context.Context, q store.Querier, code string) (Co
 	}
 	return c, nil
 }
+
+// directoryTables are the tables rowExists may look in.
+var directoryTables = map[string]bool{"dir_agencies": true, "dir_contact_points": true, "dir_mechanisms": true, "dir_agreements": true}
+
+// rowExists reports whether table (a directory table) has a row id.
+func rowExists(ctx context.Context, q store.Querier, table, id string) (bool, error) {
+	if !directoryTables[table] {
+		return false, errs.Newf(errs.Internal, "directory", "%s is not a directory table", table)
+	}
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ?`, id).Scan(&n)
+	return n > 0, err
+}

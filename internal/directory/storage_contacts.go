@@ -234,3 +234,9 @@ func (s *Service) attachPending(ctx context.Context, q store.Querier, cps []*Con
 	}
 	return dbErr("directory.attachPending", rows.Err())
 }
+
+// setContactConfirmedAt back-dates a contact point's confirmation (demo data).
+func setContactConfirmedAt(ctx context.Context, tx *store.Tx, id string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE dir_contact_points SET confirmed_at = ? WHERE id = ?`, store.FormatTime(at), id)
+	return err
+}
