@@ -199,12 +199,19 @@ func (s *Service) country(ctx context.Context, q store.Querier, code string) (Co
 	return c, nil
 }
 
-// directoryTables are the tables rowExists may look in.
-var directoryTables = map[string]bool{"dir_agencies": true, "dir_contact_points": true, "dir_mechanisms": true, "dir_agreements": true}
+// directoryTable reports whether table is one of the directory's record
+// tables keyed by id, the only ones a table name may be built from.
+func directoryTable(table string) bool {
+	switch table {
+	case "dir_agencies", "dir_contact_points", "dir_mechanisms", "dir_agreements":
+		return true
+	}
+	return false
+}
 
 // rowExists reports whether table (a directory table) has a row id.
 func rowExists(ctx context.Context, q store.Querier, table, id string) (bool, error) {
-	if !directoryTables[table] {
+	if !directoryTable(table) {
 		return false, errs.Newf(errs.Internal, "directory", "%s is not a directory table", table)
 	}
 	var n int

@@ -14,7 +14,7 @@ import (
 // rowOwnerVersion reads the owner and version of a directory row;
 // sql.ErrNoRows when there is none.
 func rowOwnerVersion(ctx context.Context, q store.Querier, table, id string) (owner string, version int64, err error) {
-	if !directoryTables[table] {
+	if !directoryTable(table) {
 		return "", 0, errs.Newf(errs.Internal, "directory", "%s is not a directory table", table)
 	}
 	err = q.QueryRowContext(ctx, `SELECT owner_node, version FROM `+table+` WHERE id = ?`, id).Scan(&owner, &version)

@@ -13,7 +13,7 @@ import (
 // seedHashOf reads the seed hash of the row of table whose keyCol is key
 // (code for countries, id otherwise); sql.ErrNoRows when there is none.
 func seedHashOf(ctx context.Context, q store.Querier, table, keyCol, key string) (string, error) {
-	if !(table == "dir_countries" && keyCol == "code" || directoryTables[table] && keyCol == "id") {
+	if !(table == "dir_countries" && keyCol == "code" || directoryTable(table) && keyCol == "id") {
 		return "", errs.Newf(errs.Internal, "directory.Seed", "no seed key %s.%s", table, keyCol)
 	}
 	var h string
