@@ -176,12 +176,12 @@ func (s *Service) applyHandover(ctx context.Context, p *auth.Principal, h Handov
 	now := s.clock.Now()
 	by := actorName(p)
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		res, err := markHandoverDone(ctx, tx, h.ID, moved, now)
+		marked, err := markHandoverDone(ctx, tx, h.ID, moved, now)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // applied concurrently
+		if !marked {
+			return nil // applied concurrently, and audited then
 		}
 		cur, err := s.contact(ctx, tx, h.ContactPointID)
 		if err != nil {

@@ -42,10 +42,11 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		// authority is the node that owns a country's entries, "" when
 		// none does or the country is unknown here.
-		authority := func(code string) string {
-			n, _ := countryNode(ctx, tx, code)
-			return n
+		nodes, err := countryNodes(ctx, tx)
+		if err != nil {
+			return err
 		}
+		authority := func(code string) string { return nodes[code] }
 		// state compares a peer record with the local row of the same ID.
 		state := func(table, id, owner string, version int64) (string, error) {
 			localOwner, localVersion, err := rowOwnerVersion(ctx, tx, table, id)

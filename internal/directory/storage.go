@@ -218,3 +218,22 @@ func rowExists(ctx context.Context, q store.Querier, table, id string) (bool, er
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ?`, id).Scan(&n)
 	return n > 0, err
 }
+
+// countryNodes maps every country code to the node that is the authority
+// for its entries ("" when none is).
+func countryNodes(ctx context.Context, q store.Querier) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT code, node FROM dir_countries`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var code, node string
+		if err := rows.Scan(&code, &node); err != nil {
+			return nil, err
+		}
+		out[code] = node
+	}
+	return out, rows.Err()
+}

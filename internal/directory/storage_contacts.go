@@ -135,11 +135,16 @@ func insertHandover(ctx context.Context, tx *store.Tx, h Handover, owner string)
 	return err
 }
 
-// markHandoverDone marks a scheduled handover applied; it affects no row
-// when the handover was applied concurrently.
-func markHandoverDone(ctx context.Context, tx *store.Tx, id string, reassigned int, at time.Time) (sql.Result, error) {
-	return tx.ExecContext(ctx, `UPDATE dir_handovers SET state = ?, reassigned = ?, applied_at = ? WHERE id = ? AND state = ?`,
+// markHandoverDone marks a scheduled handover applied; false when it was
+// applied concurrently.
+func markHandoverDone(ctx context.Context, tx *store.Tx, id string, reassigned int, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE dir_handovers SET state = ?, reassigned = ?, applied_at = ? WHERE id = ? AND state = ?`,
 		HandoverDone, reassigned, store.FormatTime(at), id, HandoverScheduled)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // setContactHolder gives a contact point the holder of handover h, which
