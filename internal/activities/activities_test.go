@@ -191,7 +191,10 @@ func TestOverlapCheckAndPublish(t *testing.T) {
 		if len(ovs) != 1 || ovs[0].Resolution == nil || ovs[0].Resolution.Decision != "coordinate" {
 			t.Fatalf("overlap after publishing: %+v", ovs)
 		}
-		// Every change is audited.
+		// Every change is audited: queued in the outbox, which the log drains.
+		if _, err := e.al.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
 		entries, err := audit.List(ctx, st, audit.Filter{})
 		if err != nil {
 			t.Fatal(err)

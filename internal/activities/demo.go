@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 )
@@ -85,16 +87,18 @@ var (
 // country's node. Call it after the nodes are peered so entries replicate.
 // It does nothing when the node already has entries of its own.
 func (s *Service) SeedDemo(ctx context.Context) error {
-	var n int
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM act_activities WHERE owner_node = ?) + (SELECT COUNT(*) FROM act_needs WHERE owner_node = ?)`, s.d.Node, s.d.Node).Scan(&n); err != nil {
+	n, err := ownEntries(ctx, s.d.Store, s.d.Node)
+	if err != nil {
 		return dbErr("activities.SeedDemo", err)
 	}
 	if n > 0 {
 		return nil
 	}
 	partner := &auth.Principal{Username: "partner", DisplayName: "Donor coordinator", Agency: "donor-coordination", Roles: []auth.Role{auth.RolePartner, auth.RoleAdmin}}
-	var country string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT code FROM dir_countries WHERE node = ? AND parent = '' ORDER BY code LIMIT 1`, s.d.Node).Scan(&country)
+	country, err := firstCountryOf(ctx, s.d.Store, s.d.Node)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return dbErr("activities.SeedDemo", err)
+	}
 	if err == nil {
 		ncu := &auth.Principal{Username: "ncu", Agency: s.d.Node + "-ncu", Roles: []auth.Role{auth.RoleNCUOperator}}
 		for _, in := range demoNeeds[country] {

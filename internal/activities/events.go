@@ -68,35 +68,6 @@ type EventInput struct {
 	ContactEmail string          `json:"contact_email,omitempty" maxLength:"200"`
 }
 
-const eventCols = `id, owner_node, version, title, kind, activity_id, start_date, end_date, country, city, themes, description, participants, materials, contact_name, contact_email, search, created_at, updated_at, updated_by`
-
-func scanEvent(r interface{ Scan(...any) error }) (Event, error) {
-	var jc store.JSONColumns
-	var e Event
-	var themes, parts, mats, search, c, u string
-	err := r.Scan(&e.ID, &e.OwnerNode, &e.Version, &e.Title, &e.Kind, &e.ActivityID, &e.StartDate, &e.EndDate, &e.Country, &e.City, &themes, &e.Description,
-		&parts, &mats, &e.ContactName, &e.ContactEmail, &search, &c, &u, &e.UpdatedBy)
-	e.Themes, e.Participants, e.Materials = store.ParseJSON[[]string](&jc, "themes", themes), store.ParseJSON[[]Participation](&jc, "parts", parts), store.ParseJSON[[]Document](&jc, "mats", mats)
-	e.CreatedAt, e.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
-	if err == nil {
-		err = jc.Err("activities.scanEvent", "event "+e.ID)
-	}
-	return e, err
-}
-
-func writeEvent(ctx context.Context, q store.Querier, e Event, insert bool) error {
-	search := searchText(e.Title, e.Description, e.City)
-	vals := []any{e.OwnerNode, e.Version, e.Title, e.Kind, e.ActivityID, e.StartDate, e.EndDate, e.Country, e.City, store.JSONText(e.Themes), e.Description,
-		store.JSONText(e.Participants), store.JSONText(e.Materials), e.ContactName, e.ContactEmail, search, store.FormatTime(e.CreatedAt), store.FormatTime(e.UpdatedAt), e.UpdatedBy}
-	if insert {
-		_, err := q.ExecContext(ctx, `INSERT INTO act_events (`+eventCols+`) VALUES (?`+strings.Repeat(", ?", len(vals))+`)`, append([]any{e.ID}, vals...)...)
-		return err
-	}
-	cols := strings.Split(eventCols, ", ")[1:]
-	_, err := q.ExecContext(ctx, `UPDATE act_events SET `+strings.Join(cols, " = ?, ")+` = ? WHERE id = ?`, append(vals, e.ID)...)
-	return err
-}
-
 // CreateEvent records an event and publishes it to every peer.
 func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventInput) (Event, error) {
 	const op = "activities.CreateEvent"
@@ -176,13 +147,16 @@ func (s *Service) CreateEvent(ctx context.Context, p *auth.Principal, in EventIn
 		if err := writeEvent(ctx, tx, e, true); err != nil {
 			return err
 		}
-		return s.replicate(ctx, tx, p, Publication{Kind: "event", Event: &e})
+		if err := s.replicate(ctx, tx, p, Publication{Kind: "event", Event: &e}); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.event.create", "event/"+e.ID, e.Title)
 	})
 	if err != nil {
 		return Event{}, dbErr(op, err)
 	}
 	s.notify(true)
-	return e, s.record(ctx, p, "activities.event.create", "event/"+e.ID, e.Title)
+	return e, nil
 }
 
 // Events lists events, newest first; q searches across languages.
@@ -192,29 +166,6 @@ func (s *Service) Events(ctx context.Context, p *auth.Principal, q string) ([]Ev
 	}
 	out, err := s.events(ctx, q)
 	return out, dbErr("activities.Events", err)
-}
-
-func (s *Service) events(ctx context.Context, query string) ([]Event, error) {
-	q := `SELECT ` + eventCols + ` FROM act_events WHERE 1=1`
-	var args []any
-	for _, w := range Words(query) {
-		q += ` AND search LIKE ?`
-		args = append(args, "% "+w+"%")
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY start_date DESC LIMIT 2000`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // Practice is an entry of the best-practice library.
@@ -241,33 +192,6 @@ type PracticeInput struct {
 	Themes   []string `json:"themes,omitempty" maxItems:"12"`
 	Link     string   `json:"link,omitempty" maxLength:"500"`
 	EventID  string   `json:"event_id,omitempty" maxLength:"64"`
-}
-
-const practiceCols = `id, owner_node, version, title, summary, language, themes, link, event_id, search, created_at, updated_at, updated_by`
-
-func scanPractice(r interface{ Scan(...any) error }) (Practice, error) {
-	var jc store.JSONColumns
-	var x Practice
-	var themes, search, c, u string
-	err := r.Scan(&x.ID, &x.OwnerNode, &x.Version, &x.Title, &x.Summary, &x.Language, &themes, &x.Link, &x.EventID, &search, &c, &u, &x.UpdatedBy)
-	x.Themes = store.ParseJSON[[]string](&jc, "themes", themes)
-	x.CreatedAt, x.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
-	if err == nil {
-		err = jc.Err("activities.scanPractice", "practice "+x.ID)
-	}
-	return x, err
-}
-
-func writePractice(ctx context.Context, q store.Querier, x Practice, insert bool) error {
-	search := searchText(x.Title, x.Summary)
-	vals := []any{x.OwnerNode, x.Version, x.Title, x.Summary, x.Language, store.JSONText(x.Themes), x.Link, x.EventID, search, store.FormatTime(x.CreatedAt), store.FormatTime(x.UpdatedAt), x.UpdatedBy}
-	if insert {
-		_, err := q.ExecContext(ctx, `INSERT INTO act_practices (`+practiceCols+`) VALUES (?`+strings.Repeat(", ?", len(vals))+`)`, append([]any{x.ID}, vals...)...)
-		return err
-	}
-	cols := strings.Split(practiceCols, ", ")[1:]
-	_, err := q.ExecContext(ctx, `UPDATE act_practices SET `+strings.Join(cols, " = ?, ")+` = ? WHERE id = ?`, append(vals, x.ID)...)
-	return err
 }
 
 // CreatePractice adds a best practice and publishes it to every peer.
@@ -305,13 +229,16 @@ func (s *Service) CreatePractice(ctx context.Context, p *auth.Principal, in Prac
 		if err := writePractice(ctx, tx, x, true); err != nil {
 			return err
 		}
-		return s.replicate(ctx, tx, p, Publication{Kind: "practice", Practice: &x})
+		if err := s.replicate(ctx, tx, p, Publication{Kind: "practice", Practice: &x}); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.practice.create", "practice/"+x.ID, x.Title)
 	})
 	if err != nil {
 		return Practice{}, dbErr(op, err)
 	}
 	s.notify(true)
-	return x, s.record(ctx, p, "activities.practice.create", "practice/"+x.ID, x.Title)
+	return x, nil
 }
 
 // Practices searches the best-practice library in any of the region's
@@ -321,24 +248,6 @@ func (s *Service) Practices(ctx context.Context, p *auth.Principal, query string
 	if err := s.authorize(ctx, p, auth.ActActivityView, "practices"); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + practiceCols + ` FROM act_practices WHERE 1=1`
-	var args []any
-	for _, w := range Words(query) {
-		q += ` AND search LIKE ?`
-		args = append(args, "% "+w+"%")
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY updated_at DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, dbErr("activities.Practices", err)
-	}
-	defer rows.Close()
-	out := []Practice{}
-	for rows.Next() {
-		x, err := scanPractice(rows)
-		if err != nil {
-			return nil, dbErr("activities.Practices", err)
-		}
-		out = append(out, x)
-	}
-	return out, dbErr("activities.Practices", rows.Err())
+	out, err := practices(ctx, s.d.Store, query)
+	return out, dbErr("activities.Practices", err)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
@@ -295,7 +296,8 @@ func fieldOf(msg string) string {
 
 // Import reads a CSV or XLSX file of activities. Every row either becomes a
 // draft (unless dryRun) or is reported with its errors; nothing is dropped
-// silently.
+// silently. The drafts of one file are created in one transaction with
+// their audit entries and the import's: all of them or none.
 func (s *Service) Import(ctx context.Context, p *auth.Principal, format string, data []byte, dryRun bool) (ImportReport, error) {
 	const op = "activities.Import"
 	if err := s.authorize(ctx, p, auth.ActActivityImport, "activities"); err != nil {
@@ -330,6 +332,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, format string, 
 	if len(rep.Errors) > 0 {
 		return rep, nil
 	}
+	var valid []Input
 	for i, row := range rows[1:] {
 		rowNum := i + 2
 		empty := true
@@ -359,21 +362,38 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, format string, 
 			continue
 		}
 		rep.Valid++
-		if dryRun {
-			continue
-		}
-		a, err := s.Create(ctx, p, clean)
-		if err != nil {
-			rep.Errors = append(rep.Errors, RowError{Row: rowNum, Message: errs.SafeMessage(err)})
-			rep.Valid--
-			continue
-		}
-		rep.Created = append(rep.Created, a.ID)
-		if ovs, err := s.overlaps(ctx, s.d.Store, a); err == nil && len(ovs) > 0 {
-			rep.Overlaps++
+		if !dryRun {
+			valid = append(valid, clean)
 		}
 	}
-	return rep, s.record(ctx, p, "activities.import", "activities", fmt.Sprintf("%s dry_run=%v rows=%d valid=%d created=%d errors=%d", format, dryRun, rep.Rows, rep.Valid, len(rep.Created), len(rep.Errors)))
+	summary := func() string {
+		return fmt.Sprintf("%s dry_run=%v rows=%d valid=%d created=%d errors=%d", format, dryRun, rep.Rows, rep.Valid, len(rep.Created), len(rep.Errors))
+	}
+	if dryRun {
+		return rep, s.record(ctx, p, "activities.import", "activities", summary())
+	}
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		rep.Created, rep.Overlaps = []string{}, 0
+		for _, in := range valid {
+			a, err := s.create(ctx, tx, p, in)
+			if err != nil {
+				return err
+			}
+			rep.Created = append(rep.Created, a.ID)
+			ovs, err := s.overlaps(ctx, tx, a)
+			if err != nil {
+				return err
+			}
+			if len(ovs) > 0 {
+				rep.Overlaps++
+			}
+		}
+		return s.recordTx(ctx, tx, p, "activities.import", "activities", summary())
+	})
+	if err != nil {
+		return ImportReport{}, dbErr(op, err)
+	}
+	return rep, nil
 }
 
 func columnsFor(field string) string {

@@ -44,32 +44,9 @@ type NeedInput struct {
 	Version     int64  `json:"version,omitempty"`
 }
 
-const needCols = `id, owner_node, version, country, agency, theme, priority, title, description, status, search, created_at, updated_at, updated_by`
-
-func scanNeed(r interface{ Scan(...any) error }) (Need, error) {
-	var n Need
-	var search, c, u string
-	err := r.Scan(&n.ID, &n.OwnerNode, &n.Version, &n.Country, &n.Agency, &n.Theme, &n.Priority, &n.Title, &n.Description, &n.Status, &search, &c, &u, &n.UpdatedBy)
-	n.CreatedAt, n.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
-	return n, err
-}
-
-func writeNeed(ctx context.Context, q store.Querier, n Need, insert bool) error {
-	search := searchText(n.Title, n.Description, n.Agency, ThemeLabel(n.Theme))
-	if insert {
-		_, err := q.ExecContext(ctx, `INSERT INTO act_needs (`+needCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			n.ID, n.OwnerNode, n.Version, n.Country, n.Agency, n.Theme, n.Priority, n.Title, n.Description, n.Status, search, store.FormatTime(n.CreatedAt), store.FormatTime(n.UpdatedAt), n.UpdatedBy)
-		return err
-	}
-	_, err := q.ExecContext(ctx, `UPDATE act_needs SET owner_node = ?, version = ?, country = ?, agency = ?, theme = ?, priority = ?, title = ?, description = ?, status = ?, search = ?, created_at = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
-		n.OwnerNode, n.Version, n.Country, n.Agency, n.Theme, n.Priority, n.Title, n.Description, n.Status, search, store.FormatTime(n.CreatedAt), store.FormatTime(n.UpdatedAt), n.UpdatedBy, n.ID)
-	return err
-}
-
 func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedInput, error) {
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
-	var node string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT node FROM dir_countries WHERE code = ?`, in.Country).Scan(&node)
+	node, err := countryNode(ctx, s.d.Store, in.Country)
 	if errors.Is(err, sql.ErrNoRows) {
 		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
 	}
@@ -125,13 +102,16 @@ func (s *Service) CreateNeed(ctx context.Context, p *auth.Principal, in NeedInpu
 		if err := writeNeed(ctx, tx, n, true); err != nil {
 			return err
 		}
-		return s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n})
+		if err := s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n}); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.need.create", "need/"+n.ID, n.Country+" "+n.Theme+": "+n.Title)
 	})
 	if err != nil {
 		return Need{}, dbErr(op, err)
 	}
 	s.notify(true)
-	return n, s.record(ctx, p, "activities.need.create", "need/"+n.ID, n.Country+" "+n.Theme+": "+n.Title)
+	return n, nil
 }
 
 // UpdateNeed changes a need of this node.
@@ -146,7 +126,7 @@ func (s *Service) UpdateNeed(ctx context.Context, p *auth.Principal, id string, 
 	}
 	var out Need
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		n, err := scanNeed(tx.QueryRowContext(ctx, `SELECT `+needCols+` FROM act_needs WHERE id = ?`, id))
+		n, err := needByID(ctx, tx, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, op, "no such need")
 		}
@@ -166,9 +146,12 @@ func (s *Service) UpdateNeed(ctx context.Context, p *auth.Principal, id string, 
 		if err := writeNeed(ctx, tx, n, false); err != nil {
 			return err
 		}
-		return s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n})
+		if err := s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n}); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.need.update", "need/"+id, "version "+strconv.FormatInt(n.Version, 10))
 	})
-	if err := s.done(ctx, p, err, "activities.need.update", "need/"+id, "version "+strconv.FormatInt(out.Version, 10)); err != nil {
+	if err := s.refused(ctx, p, err, "activities.need.update", "need/"+id); err != nil {
 		return Need{}, err
 	}
 	s.notify(true)
@@ -182,35 +165,4 @@ func (s *Service) Needs(ctx context.Context, p *auth.Principal, country, theme s
 	}
 	out, err := s.needs(ctx, country, theme)
 	return out, dbErr("activities.Needs", err)
-}
-
-func (s *Service) needs(ctx context.Context, country, theme string) ([]Need, error) {
-	q := `SELECT ` + needCols + ` FROM act_needs WHERE 1=1`
-	var args []any
-	if c := strings.ToUpper(strings.TrimSpace(country)); c != "" {
-		q += ` AND country = ?`
-		args = append(args, c)
-	}
-	if theme != "" {
-		t, ok := resolveTheme(theme)
-		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.Needs", "theme %q is not in the theme list", textutil.Ellipsis(theme, 40))
-		}
-		q += ` AND theme = ?`
-		args = append(args, t)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY priority, country, title`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Need{}
-	for rows.Next() {
-		n, err := scanNeed(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }

@@ -188,20 +188,8 @@ func minTime(a, b time.Time) time.Time {
 func (s *Service) overlaps(ctx context.Context, q store.Querier, a Activity) ([]Overlap, error) {
 	from := day(a.StartDate).Add(-window).Format("2006-01-02")
 	to := day(a.EndDate).Add(window).Format("2006-01-02")
-	rows, err := q.QueryContext(ctx, `SELECT `+activityCols+` FROM act_activities WHERE published = 1 AND status <> 'cancelled' AND id <> ? AND end_date >= ? AND start_date <= ?`, a.ID, from, to)
+	cands, err := publishedBetween(ctx, q, a.ID, from, to)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cands []Activity
-	for rows.Next() {
-		b, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		cands = append(cands, b)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	res := map[string]Resolution{}
@@ -319,9 +307,12 @@ func (s *Service) Resolve(ctx context.Context, p *auth.Principal, id string, in 
 		a.Version++
 		a.UpdatedAt, a.UpdatedBy = s.d.Clock.Now(), p.Username
 		out = a
-		return writeActivity(ctx, tx, a, false)
+		if err := writeActivity(ctx, tx, a, false); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.resolve", "activity/"+id, dec+" with "+in.With+": "+reason)
 	})
-	return out, s.done(ctx, p, err, "activities.resolve", "activity/"+id, dec+" with "+in.With+": "+reason)
+	return out, s.refused(ctx, p, err, "activities.resolve", "activity/"+id)
 }
 
 // UnresolvedError lists the overlaps still to resolve.
@@ -377,9 +368,12 @@ func (s *Service) Publish(ctx context.Context, p *auth.Principal, id, status str
 			return err
 		}
 		out = a
-		return s.replicate(ctx, tx, p, Publication{Kind: "activity", Activity: &a})
+		if err := s.replicate(ctx, tx, p, Publication{Kind: "activity", Activity: &a}); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.publish", "activity/"+id, a.Title)
 	})
-	if err := s.done(ctx, p, err, "activities.publish", "activity/"+id, out.Title); err != nil {
+	if err := s.refused(ctx, p, err, "activities.publish", "activity/"+id); err != nil {
 		return Activity{}, err
 	}
 	s.notify(true)

@@ -85,13 +85,10 @@ func (s *Service) handle(ctx context.Context, tx *store.Tx, in federation.Incomi
 		s.d.Logger.Warn("activities: publication refused: a node may only publish its own entries", "from", in.From, "owner", owner, "id", id)
 		return nil
 	}
-	table := map[string]string{"activity": "act_activities", "need": "act_needs", "event": "act_events", "practice": "act_practices"}[pub.Kind]
-	if table == "" {
+	if publicationTable(pub.Kind) == "" {
 		return nil
 	}
-	var curOwner string
-	var curVersion int64
-	err := tx.QueryRowContext(ctx, `SELECT owner_node, version FROM `+table+` WHERE id = ?`, id).Scan(&curOwner, &curVersion)
+	curOwner, curVersion, err := entryOwnerVersion(ctx, tx, pub.Kind, id)
 	insert := errors.Is(err, sql.ErrNoRows)
 	switch {
 	case err != nil && !insert:

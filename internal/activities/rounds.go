@@ -67,16 +67,6 @@ type RoundResult struct {
 	List  []Ranked `json:"priorities"`
 }
 
-const roundCols = `id, owner_node, title, description, status, closes_on, created_at, created_by, closed_at`
-
-func scanRound(r interface{ Scan(...any) error }) (Round, error) {
-	var x Round
-	var c, cl string
-	err := r.Scan(&x.ID, &x.OwnerNode, &x.Title, &x.Description, &x.Status, &x.ClosesOn, &c, &x.CreatedBy, &cl)
-	x.CreatedAt, x.ClosedAt = store.ParseTime(c), store.ParseTime(cl)
-	return x, err
-}
-
 // OpenRound starts a prioritisation round.
 func (s *Service) OpenRound(ctx context.Context, p *auth.Principal, in RoundInput) (Round, error) {
 	const op = "activities.OpenRound"
@@ -94,12 +84,16 @@ func (s *Service) OpenRound(ctx context.Context, p *auth.Principal, in RoundInpu
 		return Round{}, err
 	}
 	r := Round{ID: store.NewID(), OwnerNode: s.d.Node, Title: in.Title, Description: in.Description, Status: "open", ClosesOn: in.ClosesOn, CreatedAt: s.d.Clock.Now(), CreatedBy: p.Username}
-	_, err = s.d.Store.ExecContext(ctx, `INSERT INTO act_rounds (`+roundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.OwnerNode, r.Title, r.Description, r.Status, r.ClosesOn, store.FormatTime(r.CreatedAt), r.CreatedBy, "")
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := insertRound(ctx, tx, r); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "activities.round.open", "round/"+r.ID, r.Title)
+	})
 	if err != nil {
 		return Round{}, dbErr(op, err)
 	}
-	return r, s.record(ctx, p, "activities.round.open", "round/"+r.ID, r.Title)
+	return r, nil
 }
 
 // CloseRound ends voting.
@@ -108,14 +102,17 @@ func (s *Service) CloseRound(ctx context.Context, p *auth.Principal, id string) 
 	if err := s.authorize(ctx, p, auth.ActRoundManage, "round/"+id); err != nil {
 		return err
 	}
-	res, err := s.d.Store.ExecContext(ctx, `UPDATE act_rounds SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'`, store.FormatTime(s.d.Clock.Now()), id)
-	if err != nil {
-		return dbErr(op, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, op, "no open round with that ID")
-	}
-	return s.record(ctx, p, "activities.round.close", "round/"+id, "")
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		closed, err := closeRound(ctx, tx, id, s.d.Clock.Now())
+		if err != nil {
+			return err
+		}
+		if !closed {
+			return errs.New(errs.NotFound, op, "no open round with that ID")
+		}
+		return s.recordTx(ctx, tx, p, "activities.round.close", "round/"+id, "")
+	})
+	return dbErr(op, err)
 }
 
 // Rounds lists the rounds, newest first.
@@ -123,20 +120,8 @@ func (s *Service) Rounds(ctx context.Context, p *auth.Principal) ([]Round, error
 	if err := s.authorize(ctx, p, auth.ActActivityView, "rounds"); err != nil {
 		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+roundCols+` FROM act_rounds ORDER BY created_at DESC`)
-	if err != nil {
-		return nil, dbErr("activities.Rounds", err)
-	}
-	defer rows.Close()
-	out := []Round{}
-	for rows.Next() {
-		r, err := scanRound(rows)
-		if err != nil {
-			return nil, dbErr("activities.Rounds", err)
-		}
-		out = append(out, r)
-	}
-	return out, dbErr("activities.Rounds", rows.Err())
+	out, err := rounds(ctx, s.d.Store)
+	return out, dbErr("activities.Rounds", err)
 }
 
 // CastVote records (or replaces) the caller's points for one need.
@@ -159,8 +144,7 @@ func (s *Service) CastVote(ctx context.Context, p *auth.Principal, roundID strin
 		role = "administrator"
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM act_rounds WHERE id = ?`, roundID).Scan(&status)
+		status, err := roundStatus(ctx, tx, roundID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, op, "no such round")
 		}
@@ -170,24 +154,20 @@ func (s *Service) CastVote(ctx context.Context, p *auth.Principal, roundID strin
 		if status != "open" {
 			return errs.New(errs.Conflict, op, "this round is closed")
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM act_needs WHERE id = ?`, in.NeedID).Scan(&n); err != nil {
+		found, err := needExists(ctx, tx, in.NeedID)
+		if err != nil {
 			return err
 		}
-		if n == 0 {
+		if !found {
 			return errs.New(errs.Invalid, op, "no need with that ID in the register")
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM act_votes WHERE round_id = ? AND need_id = ? AND voter = ?`, roundID, in.NeedID, p.Username); err != nil {
+		v := Vote{Voter: p.Username, VoterAgency: p.Agency, VoterRole: role, Points: in.Points, Comment: comment, At: s.d.Clock.Now()}
+		if err := putVote(ctx, tx, roundID, in.NeedID, v); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO act_votes (round_id, need_id, voter, voter_agency, voter_role, points, comment, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			roundID, in.NeedID, p.Username, p.Agency, role, in.Points, comment, store.FormatTime(s.d.Clock.Now()))
-		return err
+		return s.recordTx(ctx, tx, p, "activities.round.vote", "round/"+roundID, "need "+in.NeedID+": "+strconv.Itoa(in.Points))
 	})
-	if err != nil {
-		return dbErr(op, err)
-	}
-	return s.record(ctx, p, "activities.round.vote", "round/"+roundID, "need "+in.NeedID+": "+strconv.Itoa(in.Points))
+	return dbErr(op, err)
 }
 
 // Result returns the shared priority list of a round: needs ordered by
@@ -198,7 +178,7 @@ func (s *Service) Result(ctx context.Context, p *auth.Principal, roundID string)
 	if err := s.authorize(ctx, p, auth.ActActivityView, "round/"+roundID); err != nil {
 		return RoundResult{}, err
 	}
-	r, err := scanRound(s.d.Store.QueryRowContext(ctx, `SELECT `+roundCols+` FROM act_rounds WHERE id = ?`, roundID))
+	r, err := roundByID(ctx, s.d.Store, roundID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return RoundResult{}, errs.New(errs.NotFound, op, "no such round")
 	}
@@ -209,20 +189,9 @@ func (s *Service) Result(ctx context.Context, p *auth.Principal, roundID string)
 	if err != nil {
 		return RoundResult{}, dbErr(op, err)
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT need_id, voter, voter_agency, voter_role, points, comment, at FROM act_votes WHERE round_id = ? ORDER BY at`, roundID)
+	votes, err := votesOf(ctx, s.d.Store, roundID)
 	if err != nil {
 		return RoundResult{}, dbErr(op, err)
-	}
-	defer rows.Close()
-	votes := map[string][]Vote{}
-	for rows.Next() {
-		var need, at string
-		var v Vote
-		if err := rows.Scan(&need, &v.Voter, &v.VoterAgency, &v.VoterRole, &v.Points, &v.Comment, &at); err != nil {
-			return RoundResult{}, dbErr(op, err)
-		}
-		v.At = store.ParseTime(at)
-		votes[need] = append(votes[need], v)
 	}
 	participant := auth.Can(p, auth.ActRoundVote)
 	res := RoundResult{Round: r, List: []Ranked{}}

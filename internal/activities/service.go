@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"net/url"
@@ -71,6 +70,13 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, action, object,
 	return s.d.Audit.Record(ctx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Detail: textutil.Ellipsis(detail, 1000)})
 }
 
+// recordTx queues the audit entry of a change in the change's transaction:
+// the change and its entry commit together or not at all.
+func (s *Service) recordTx(ctx context.Context, tx *store.Tx, p *auth.Principal, action, object, detail string) error {
+	actor, agency := actorOf(p)
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Detail: textutil.Ellipsis(detail, 1000)})
+}
+
 func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Action, object string) error {
 	if err := auth.Authorize(p, a); err != nil {
 		if p != nil {
@@ -83,7 +89,7 @@ func (s *Service) authorize(ctx context.Context, p *auth.Principal, a auth.Actio
 }
 
 // ownerCheck refuses changes to another node's entry. It runs inside
-// write transactions, so the refusal is audited afterwards by done.
+// write transactions, so the refusal is audited afterwards by refused.
 func (s *Service) ownerCheck(owner, op string) error {
 	if owner == s.d.Node {
 		return nil
@@ -92,17 +98,18 @@ func (s *Service) ownerCheck(owner, op string) error {
 		Msg: "this entry was published by node " + owner + " and only that node may change it; contact its publisher"}
 }
 
-// done finishes a write: refusals are audited as denied, success with
-// detail.
-func (s *Service) done(ctx context.Context, p *auth.Principal, err error, action, object, detail string) error {
-	if err != nil {
-		if errs.Is(err, errs.Forbidden) || errs.Is(err, errs.Conflict) {
-			actor, agency := actorOf(p)
-			_ = s.d.Audit.Record(ctx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Outcome: audit.Denied, Detail: errs.SafeMessage(err)})
-		}
-		return dbErr(action, err)
+// refused finishes a write whose transaction failed: refusals are audited
+// as denied (best effort), the error returned. A write that succeeded was
+// audited in its transaction (recordTx).
+func (s *Service) refused(ctx context.Context, p *auth.Principal, err error, action, object string) error {
+	if err == nil {
+		return nil
 	}
-	return s.record(ctx, p, action, object, detail)
+	if errs.Is(err, errs.Forbidden) || errs.Is(err, errs.Conflict) {
+		actor, agency := actorOf(p)
+		_ = s.d.Audit.Record(ctx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Outcome: audit.Denied, Detail: errs.SafeMessage(err)})
+	}
+	return dbErr(action, err)
 }
 
 func dbErr(op string, err error) error {
@@ -116,28 +123,10 @@ func dbErr(op string, err error) error {
 	return errs.Wrap(errs.Unavailable, op, "the activity registry database is unavailable", err)
 }
 
-// countryNames reads the directory's country table: code → name.
-func countryNames(ctx context.Context, q store.Querier) (map[string]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT code, name FROM dir_countries`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var c, n string
-		if err := rows.Scan(&c, &n); err != nil {
-			return nil, err
-		}
-		out[c] = n
-	}
-	return out, rows.Err()
-}
-
 // CountryName returns the directory's name for a country code.
 func (s *Service) CountryName(ctx context.Context, code string) string {
-	var n string
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT name FROM dir_countries WHERE code = ?`, code).Scan(&n); err != nil {
+	n, err := countryName(ctx, s.d.Store, code)
+	if err != nil {
 		return code
 	}
 	return n
@@ -336,45 +325,6 @@ func sameAgency(a, b Beneficiary) bool {
 	return match.TokenSetSimilarity(wa, wb) >= 0.95
 }
 
-const activityCols = `id, owner_node, version, status, published, title, description, kind, implementer, donor, budget, currency, countries, agencies, themes, start_date, end_date, expected_results, indicators, beneficiaries, contact_name, contact_email, contact_phone, documents, resolutions, merged_into, search, created_at, created_by, updated_at, updated_by, published_at`
-
-func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
-	var jc store.JSONColumns
-	var a Activity
-	var pub int
-	var countries, agencies, themes, indicators, documents, resolutions, search, created, updated, published string
-	err := r.Scan(&a.ID, &a.OwnerNode, &a.Version, &a.Status, &pub, &a.Title, &a.Description, &a.Kind, &a.Implementer, &a.Donor, &a.Budget, &a.Currency,
-		&countries, &agencies, &themes, &a.StartDate, &a.EndDate, &a.ExpectedResults, &indicators, &a.Beneficiaries, &a.ContactName, &a.ContactEmail, &a.ContactPhone,
-		&documents, &resolutions, &a.MergedInto, &search, &created, &a.CreatedBy, &updated, &a.UpdatedBy, &published)
-	if err != nil {
-		return a, err
-	}
-	a.Published = pub == 1
-	a.Countries = store.ParseJSON[[]string](&jc, "countries", countries)
-	a.Agencies = store.ParseJSON[[]Beneficiary](&jc, "agencies", agencies)
-	a.Themes = store.ParseJSON[[]string](&jc, "themes", themes)
-	a.Indicators = store.ParseJSON[[]string](&jc, "indicators", indicators)
-	a.Documents = store.ParseJSON[[]Document](&jc, "documents", documents)
-	a.Resolutions = store.ParseJSON[[]Resolution](&jc, "resolutions", resolutions)
-	a.CreatedAt, a.UpdatedAt, a.PublishedAt = store.ParseTime(created), store.ParseTime(updated), store.ParseTime(published)
-	if a.Countries == nil {
-		a.Countries = []string{}
-	}
-	if a.Agencies == nil {
-		a.Agencies = []Beneficiary{}
-	}
-	if a.Indicators == nil {
-		a.Indicators = []string{}
-	}
-	if a.Documents == nil {
-		a.Documents = []Document{}
-	}
-	if a.Resolutions == nil {
-		a.Resolutions = []Resolution{}
-	}
-	return a, jc.Err("activities.scanActivity", "activity "+a.ID)
-}
-
 func activitySearch(a Activity) string {
 	parts := []string{a.Title, a.Description, a.Donor, a.Implementer, a.ExpectedResults, strings.Join(a.Countries, " ")}
 	for _, b := range a.Agencies {
@@ -386,34 +336,11 @@ func activitySearch(a Activity) string {
 	return searchText(parts...)
 }
 
-// writeActivity inserts or replaces the row of a.
-func writeActivity(ctx context.Context, q store.Querier, a Activity, insert bool) error {
-	vals := []any{a.OwnerNode, a.Version, a.Status, store.BoolInt(a.Published), a.Title, a.Description, a.Kind, a.Implementer, a.Donor, a.Budget, a.Currency,
-		store.JSONText(a.Countries), store.JSONText(a.Agencies), store.JSONText(a.Themes), a.StartDate, a.EndDate, a.ExpectedResults, store.JSONText(a.Indicators), a.Beneficiaries,
-		a.ContactName, a.ContactEmail, a.ContactPhone, store.JSONText(a.Documents), store.JSONText(a.Resolutions), a.MergedInto, activitySearch(a),
-		store.FormatTime(a.CreatedAt), a.CreatedBy, store.FormatTime(a.UpdatedAt), a.UpdatedBy, formatOptTime(a.PublishedAt)}
-	if insert {
-		_, err := q.ExecContext(ctx, `INSERT INTO act_activities (`+activityCols+`) VALUES (?`+strings.Repeat(", ?", 31)+`)`, append([]any{a.ID}, vals...)...)
-		return err
-	}
-	cols := strings.Split(activityCols, ", ")[1:]
-	_, err := q.ExecContext(ctx, `UPDATE act_activities SET `+strings.Join(cols, " = ?, ")+` = ? WHERE id = ?`, append(vals, a.ID)...)
-	return err
-}
-
 func formatOptTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return store.FormatTime(t)
-}
-
-func (s *Service) get(ctx context.Context, q store.Querier, id string) (Activity, error) {
-	a, err := scanActivity(q.QueryRowContext(ctx, `SELECT `+activityCols+` FROM act_activities WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, errs.New(errs.NotFound, "activities.Get", "no such activity")
-	}
-	return a, dbErr("activities.Get", err)
 }
 
 // visible reports whether p may see a: published activities are public to
@@ -432,14 +359,27 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in Input) (Acti
 	if err != nil {
 		return Activity{}, err
 	}
+	var a Activity
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		a, err = s.create(ctx, tx, p, in)
+		return err
+	})
+	if err != nil {
+		return Activity{}, dbErr(op, err)
+	}
+	return a, nil
+}
+
+// create saves a new draft from a cleaned input in tx, with its audit entry.
+func (s *Service) create(ctx context.Context, tx *store.Tx, p *auth.Principal, in Input) (Activity, error) {
 	now := s.d.Clock.Now()
 	by, _ := actorOf(p)
 	a := fromInput(Activity{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Status: "draft", CreatedAt: now, CreatedBy: by}, in)
 	a.UpdatedAt, a.UpdatedBy = now, by
-	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error { return writeActivity(ctx, tx, a, true) }); err != nil {
-		return Activity{}, dbErr(op, err)
+	if err := writeActivity(ctx, tx, a, true); err != nil {
+		return Activity{}, err
 	}
-	return a, s.record(ctx, p, "activities.create", "activity/"+a.ID, a.Title)
+	return a, s.recordTx(ctx, tx, p, "activities.create", "activity/"+a.ID, a.Title)
 }
 
 func fromInput(a Activity, in Input) Activity {
@@ -512,11 +452,13 @@ func (s *Service) Update(ctx context.Context, p *auth.Principal, id string, in I
 		}
 		out = a
 		if a.Published {
-			return s.replicate(ctx, tx, p, Publication{Kind: "activity", Activity: &a})
+			if err := s.replicate(ctx, tx, p, Publication{Kind: "activity", Activity: &a}); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.recordTx(ctx, tx, p, "activities.update", "activity/"+id, "version "+strconv.FormatInt(a.Version, 10))
 	})
-	if err := s.done(ctx, p, err, "activities.update", "activity/"+id, "version "+strconv.FormatInt(out.Version, 10)); err != nil {
+	if err := s.refused(ctx, p, err, "activities.update", "activity/"+id); err != nil {
 		return Activity{}, err
 	}
 	s.notify(out.Published)
@@ -569,67 +511,6 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]Acti
 		return nil, dbErr(op, err)
 	}
 	return out, nil
-}
-
-func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, error) {
-	q := `SELECT ` + activityCols + ` FROM act_activities WHERE (published = 1`
-	args := []any{}
-	if drafts {
-		q += ` OR owner_node = ?`
-		args = append(args, s.d.Node)
-	}
-	q += `)`
-	if c := strings.ToUpper(strings.TrimSpace(f.Country)); c != "" {
-		q += ` AND countries LIKE ?`
-		args = append(args, `%"`+c+`"%`)
-	}
-	if f.Theme != "" {
-		t, ok := resolveTheme(f.Theme)
-		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.List", "theme %q is not in the theme list", textutil.Ellipsis(f.Theme, 40))
-		}
-		q += ` AND themes LIKE ?`
-		args = append(args, `%"`+t+`"%`)
-	}
-	if f.Kind != "" {
-		k, ok := resolve(Kinds, f.Kind)
-		if !ok {
-			return nil, errs.Newf(errs.Invalid, "activities.List", "kind %q is not known; use one of %s", textutil.Ellipsis(f.Kind, 40), slugList(Kinds))
-		}
-		q += ` AND kind = ?`
-		args = append(args, k)
-	}
-	if f.Status != "" {
-		q += ` AND status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Owner != "" {
-		q += ` AND owner_node = ?`
-		args = append(args, f.Owner)
-	}
-	if f.Year > 0 {
-		y := strconv.Itoa(f.Year)
-		q += ` AND start_date <= ? AND end_date >= ?`
-		args = append(args, y+"-12-31", y+"-01-01")
-	}
-	for _, w := range Words(f.Query + " " + f.Agency) {
-		q += ` AND search LIKE ?`
-		args = append(args, "% "+w+"%")
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY start_date DESC, title LIMIT 5000`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Activity{}
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // sortedKeys returns the keys of m in order.

@@ -2,8 +2,6 @@ package directory
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"regexp"
 	"strings"
 
@@ -46,21 +44,6 @@ type AgencyInput struct {
 }
 
 var agencyCodeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,39}$`)
-
-const agencyCols = `id, owner_node, country, code, name, local_name, acronym, type, jurisdiction, parent_id, languages, website, sources, version, seed_hash, updated_at, updated_by`
-
-func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
-	var jc store.JSONColumns
-	var a Agency
-	var langs, sources, seed, updated string
-	err := r.Scan(&a.ID, &a.OwnerNode, &a.Country, &a.Code, &a.Name, &a.LocalName, &a.Acronym, &a.Type, &a.Jurisdiction, &a.ParentID, &langs, &a.Website, &sources, &a.Version, &seed, &updated, &a.UpdatedBy)
-	a.Languages, a.Sources = store.ParseJSON[[]string](&jc, "langs", langs), store.ParseJSON[[]string](&jc, "sources", sources)
-	a.Seeded, a.UpdatedAt = seed != "", store.ParseTime(updated)
-	if err == nil {
-		err = jc.Err("directory.scanAgency", "agency "+a.ID)
-	}
-	return a, err
-}
 
 func (s *Service) cleanAgency(ctx context.Context, q store.Querier, op string, in AgencyInput) (AgencyInput, error) {
 	var err error
@@ -127,26 +110,6 @@ func (s *Service) countryWords(ctx context.Context, q store.Querier, code string
 	return c.Name + " " + strings.Join(c.LocalNames, " ")
 }
 
-// duplicateAgency explains a unique violation in the user's terms.
-func (s *Service) duplicateAgency(ctx context.Context, q store.Querier, op string, in AgencyInput, selfID string) error {
-	var id, code, name string
-	err := q.QueryRowContext(ctx, `SELECT id, code, name FROM dir_agencies WHERE country = ? AND name_key = ? AND id <> ?`, in.Country, fold(in.Name), selfID).Scan(&id, &code, &name)
-	if err == nil {
-		return errs.Newf(errs.Conflict, op, "an agency named %q already exists in %s (code %s)", name, in.Country, code)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return dbErr(op, err)
-	}
-	err = q.QueryRowContext(ctx, `SELECT id, name FROM dir_agencies WHERE code = ? AND id <> ?`, in.Code, selfID).Scan(&id, &name)
-	if err == nil {
-		return errs.Newf(errs.Conflict, op, "the agency code %q is already used by %s", in.Code, name)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return dbErr(op, err)
-	}
-	return nil
-}
-
 // CreateAgency adds an agency of this node's country.
 func (s *Service) CreateAgency(ctx context.Context, p *auth.Principal, in AgencyInput) (Agency, error) {
 	const op = "directory.CreateAgency"
@@ -166,12 +129,12 @@ func (s *Service) CreateAgency(ctx context.Context, p *auth.Principal, in Agency
 			return err
 		}
 		id = store.NewID()
-		return s.insertAgency(ctx, tx, id, s.node, in, "", actorName(p))
+		if err := s.insertAgency(ctx, tx, id, s.node, in, "", actorName(p)); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.agency.create", "directory/agency/"+id, in.Country+" "+in.Code+" "+in.Name)
 	})
 	if err != nil {
-		return Agency{}, err
-	}
-	if err := s.record(ctx, p, "directory.agency.create", "directory/agency/"+id, in.Country+" "+in.Code+" "+in.Name); err != nil {
 		return Agency{}, err
 	}
 	return s.agency(ctx, s.st, id)
@@ -180,18 +143,6 @@ func (s *Service) CreateAgency(ctx context.Context, p *auth.Principal, in Agency
 func actorName(p *auth.Principal) string {
 	a, _ := actorOf(p)
 	return a
-}
-
-func (s *Service) insertAgency(ctx context.Context, q store.Querier, id, owner string, in AgencyInput, seedHash, by string) error {
-	now := store.FormatTime(s.clock.Now())
-	_, err := q.ExecContext(ctx, `INSERT INTO dir_agencies (id, owner_node, country, code, name, name_key, local_name, acronym, type, jurisdiction, parent_id, languages, website, sources, version, seed_hash, search, created_at, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, store.JSONText(in.Languages), in.Website, store.JSONText(in.Sources),
-		seedHash, agencySearch(in, s.countryWords(ctx, q, in.Country)), now, now, by)
-	if store.IsUniqueViolation(err) {
-		return errs.Newf(errs.Conflict, "directory.CreateAgency", "an agency with code %q or name %q already exists in %s", in.Code, in.Name, in.Country)
-	}
-	return dbErr("directory.CreateAgency", err)
 }
 
 // UpdateAgency changes an agency this node owns.
@@ -220,19 +171,16 @@ func (s *Service) UpdateAgency(ctx context.Context, p *auth.Principal, id string
 		if err := s.duplicateAgency(ctx, tx, op, in, id); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE dir_agencies SET country = ?, code = ?, name = ?, name_key = ?, local_name = ?, acronym = ?, type = ?, jurisdiction = ?, parent_id = ?, languages = ?, website = ?, sources = ?,
-			version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, store.JSONText(in.Languages), in.Website, store.JSONText(in.Sources),
-			agencySearch(in, s.countryWords(ctx, tx, in.Country)), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
+		res, err := updateAgencyRow(ctx, tx, id, in, agencySearch(in, s.countryWords(ctx, tx, in.Country)), s.clock.Now(), actorName(p))
 		if err != nil {
 			return dbErr(op, err)
 		}
-		return versionConflict(op, res)
+		if err := versionConflict(op, res); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.agency.update", "directory/agency/"+id, in.Country+" "+in.Code+" "+in.Name)
 	})
 	if err != nil {
-		return Agency{}, err
-	}
-	if err := s.record(ctx, p, "directory.agency.update", "directory/agency/"+id, in.Country+" "+in.Code+" "+in.Name); err != nil {
 		return Agency{}, err
 	}
 	return s.agency(ctx, s.st, id)
@@ -258,14 +206,6 @@ func (s *Service) Agency(ctx context.Context, p *auth.Principal, id string) (Age
 	return a, s.record(ctx, p, "directory.agency.view", "directory/agency/"+id, "")
 }
 
-func (s *Service) agency(ctx context.Context, q store.Querier, id string) (Agency, error) {
-	a, err := scanAgency(q.QueryRowContext(ctx, `SELECT `+agencyCols+` FROM dir_agencies WHERE id = ?`, strings.TrimSpace(id)))
-	if err != nil {
-		return a, dbErr("directory.Agency", store.NotFound(err, "directory.Agency", "no such agency"))
-	}
-	return a, nil
-}
-
 // AgencyFilter narrows a listing.
 type AgencyFilter struct {
 	Country string // a code; BA also lists the entities' agencies
@@ -281,55 +221,9 @@ func (s *Service) Agencies(ctx context.Context, p *auth.Principal, f AgencyFilte
 	return out, s.record(ctx, p, "directory.agency.list", "directory/agencies", "country="+f.Country+" type="+f.Type)
 }
 
-func (s *Service) agencies(ctx context.Context, f AgencyFilter) ([]Agency, error) {
-	const op = "directory.Agencies"
-	q := `SELECT ` + agencyCols + ` FROM dir_agencies WHERE 1=1`
-	var args []any
-	if c := strings.ToUpper(strings.TrimSpace(f.Country)); c != "" {
-		q += ` AND (country = ? OR country IN (SELECT code FROM dir_countries WHERE parent = ?))`
-		args = append(args, c, c)
-	}
-	if f.Type != "" {
-		t, ok := resolveCode(AgencyTypes, f.Type)
-		if !ok {
-			return nil, errs.Newf(errs.Invalid, op, "agency type %q is not known; use one of %s", textutil.Ellipsis(f.Type, 40), slugs(AgencyTypes))
-		}
-		q += ` AND type = ?`
-		args = append(args, t)
-	}
-	rows, err := s.st.QueryContext(ctx, q+` ORDER BY country, name`, args...)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Agency{}
-	for rows.Next() {
-		a, err := scanAgency(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, a)
-	}
-	return out, dbErr(op, rows.Err())
-}
-
 // NodeAgencies lists the agencies this node is the authority for (the
 // national agencies its NCU routes incoming messages to), by name. It is
 // reference data of the node itself and is not audited.
 func (s *Service) NodeAgencies(ctx context.Context) ([]Agency, error) {
-	const op = "directory.NodeAgencies"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+agencyCols+` FROM dir_agencies WHERE owner_node = ? ORDER BY name`, s.node)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Agency{}
-	for rows.Next() {
-		a, err := scanAgency(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, a)
-	}
-	return out, dbErr(op, rows.Err())
+	return agenciesOwnedBy(ctx, s.st, s.node)
 }

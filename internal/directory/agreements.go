@@ -61,27 +61,6 @@ type AgreementInput struct {
 	Version      int64    `json:"version,omitempty"`
 }
 
-const agrCols = `id, owner_node, title, short_name, types, multilateral, parties, signed, ratified, in_force, ended, legal_basis, scope, mechanism_id, status, status_note, sources, version, seed_hash, updated_at, updated_by`
-
-func scanAgreement(r interface{ Scan(...any) error }) (Agreement, error) {
-	var jc store.JSONColumns
-	var a Agreement
-	var types, parties, sources, seed, updated, signed, ratified, inForce, ended string
-	var multi int
-	err := r.Scan(&a.ID, &a.OwnerNode, &a.Title, &a.ShortName, &types, &multi, &parties, &signed, &ratified, &inForce, &ended, &a.LegalBasis, &a.Scope, &a.MechanismID,
-		&a.Status, &a.StatusNote, &sources, &a.Version, &seed, &updated, &a.UpdatedBy)
-	a.Types, a.Parties, a.Sources = store.ParseJSON[[]string](&jc, "types", types), store.ParseJSON[[]Party](&jc, "parties", parties), store.ParseJSON[[]string](&jc, "sources", sources)
-	if a.Parties == nil {
-		a.Parties = []Party{}
-	}
-	a.Multilateral, a.Signed, a.Ratified, a.InForce, a.Ended = multi == 1, Day(signed), Day(ratified), Day(inForce), Day(ended)
-	a.Seeded, a.UpdatedAt = seed != "", store.ParseTime(updated)
-	if err == nil {
-		err = jc.Err("directory.scanAgreement", "agreement "+a.ID)
-	}
-	return a, err
-}
-
 // cleaned is an AgreementInput after validation, with typed dates.
 type cleanedAgreement struct {
 	AgreementInput
@@ -241,27 +220,15 @@ func (s *Service) CreateAgreement(ctx context.Context, p *auth.Principal, in Agr
 		if err := s.checkParty(ctx, tx, op, c.parties); err != nil {
 			return err
 		}
-		return s.insertAgreement(ctx, tx, id, s.node, c, "", actorName(p))
+		if err := s.insertAgreement(ctx, tx, id, s.node, c, "", actorName(p)); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.agreement.create", "directory/agreement/"+id, c.Title)
 	})
 	if err != nil {
 		return Agreement{}, err
 	}
-	if err := s.record(ctx, p, "directory.agreement.create", "directory/agreement/"+id, c.Title); err != nil {
-		return Agreement{}, err
-	}
 	return s.agreement(ctx, s.st, id)
-}
-
-func (s *Service) insertAgreement(ctx context.Context, q store.Querier, id, owner string, c cleanedAgreement, seedHash, by string) error {
-	now := store.FormatTime(s.clock.Now())
-	_, err := q.ExecContext(ctx, `INSERT INTO dir_agreements (id, owner_node, title, title_key, short_name, types, multilateral, parties, signed, ratified, in_force, ended, legal_basis, scope, mechanism_id, status, status_note, sources, version, seed_hash, search, created_at, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-		c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), seedHash, agreementSearch(c), now, now, by)
-	if store.IsUniqueViolation(err) {
-		return errs.Newf(errs.Conflict, "directory.CreateAgreement", "an agreement titled %q is already registered", c.Title)
-	}
-	return dbErr("directory.CreateAgreement", err)
 }
 
 // UpdateAgreement changes an agreement this node owns.
@@ -280,22 +247,19 @@ func (s *Service) UpdateAgreement(ctx context.Context, p *auth.Principal, id str
 		if c, err = s.cleanAgreement(ctx, tx, op, in); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE dir_agreements SET title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
-			legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-			c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), agreementSearch(c), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
+		res, err := updateAgreementRow(ctx, tx, id, c, in.Version, s.clock.Now(), actorName(p))
 		if store.IsUniqueViolation(err) {
 			return errs.Newf(errs.Conflict, op, "an agreement titled %q is already registered", c.Title)
 		}
 		if err != nil {
 			return dbErr(op, err)
 		}
-		return versionConflict(op, res)
+		if err := versionConflict(op, res); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.agreement.update", "directory/agreement/"+id, c.Title+" status="+c.Status)
 	})
 	if err != nil {
-		return Agreement{}, err
-	}
-	if err := s.record(ctx, p, "directory.agreement.update", "directory/agreement/"+id, c.Title+" status="+c.Status); err != nil {
 		return Agreement{}, err
 	}
 	return s.agreement(ctx, s.st, id)
@@ -308,14 +272,6 @@ func (s *Service) Agreement(ctx context.Context, p *auth.Principal, id string) (
 		return a, err
 	}
 	return a, s.record(ctx, p, "directory.agreement.view", "directory/agreement/"+id, "")
-}
-
-func (s *Service) agreement(ctx context.Context, q store.Querier, id string) (Agreement, error) {
-	a, err := scanAgreement(q.QueryRowContext(ctx, `SELECT `+agrCols+` FROM dir_agreements WHERE id = ?`, strings.TrimSpace(id)))
-	if err != nil {
-		return a, dbErr("directory.Agreement", store.NotFound(err, "directory.Agreement", "no such agreement"))
-	}
-	return a, nil
 }
 
 // Agreements lists agreements, optionally those a country is party to or
@@ -336,24 +292,6 @@ func (s *Service) Agreements(ctx context.Context, p *auth.Principal, country, ty
 		out = filter(out, func(a Agreement) bool { return slices.Contains(a.Types, t) })
 	}
 	return out, s.record(ctx, p, "directory.agreement.list", "directory/agreements", "country="+country+" type="+typ)
-}
-
-func (s *Service) agreements(ctx context.Context) ([]Agreement, error) {
-	const op = "directory.Agreements"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+agrCols+` FROM dir_agreements ORDER BY multilateral DESC, title`)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Agreement{}
-	for rows.Next() {
-		a, err := scanAgreement(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, a)
-	}
-	return out, dbErr(op, rows.Err())
 }
 
 func (a Agreement) hasParty(c string) bool {

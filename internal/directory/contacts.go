@@ -78,32 +78,6 @@ type ContactPointInput struct {
 	Version     int64     `json:"version,omitempty"`
 }
 
-const cpCols = `c.id, c.owner_node, c.country, c.agency_id, COALESCE(a.name, ''), c.mechanism_id, c.role, c.title, c.channels, c.languages, c.always_on, c.hours, c.time_zone,
-	c.holder_name, c.holder_title, c.holder_since, c.deputy_name, c.deputy_title, c.notes, c.confirmed_at, c.confirmed_by, c.sources, c.version, c.seed_hash, c.updated_at, c.updated_by`
-
-const cpFrom = ` FROM dir_contact_points c LEFT JOIN dir_agencies a ON a.id = c.agency_id`
-
-func (s *Service) scanContact(r interface{ Scan(...any) error }) (ContactPoint, error) {
-	var jc store.JSONColumns
-	var c ContactPoint
-	var channels, langs, sources, seed, updated, confirmed, since string
-	var always int
-	err := r.Scan(&c.ID, &c.OwnerNode, &c.Country, &c.AgencyID, &c.AgencyName, &c.MechanismID, &c.Role, &c.Title, &channels, &langs, &always, &c.Hours, &c.TimeZone,
-		&c.Holder.Name, &c.Holder.Title, &since, &c.Deputy.Name, &c.Deputy.Title, &c.Notes, &confirmed, &c.ConfirmedBy, &sources, &c.Version, &seed, &updated, &c.UpdatedBy)
-	c.Channels, c.Languages, c.Sources = store.ParseJSON[[]Channel](&jc, "channels", channels), store.ParseJSON[[]string](&jc, "langs", langs), store.ParseJSON[[]string](&jc, "sources", sources)
-	if c.Channels == nil {
-		c.Channels = []Channel{}
-	}
-	c.AlwaysOn, c.HolderSince = always == 1, Day(since)
-	c.ConfirmedAt, c.UpdatedAt, c.Seeded = store.ParseTime(confirmed), store.ParseTime(updated), seed != ""
-	c.RoleLabel = Label(ContactRoles, c.Role)
-	c.Stale = s.clock.Now().Sub(c.ConfirmedAt) > StaleAfter
-	if err == nil {
-		err = jc.Err("directory.scanContact", "contact point "+c.ID)
-	}
-	return c, err
-}
-
 func (s *Service) cleanContact(ctx context.Context, q store.Querier, op string, in ContactPointInput) (ContactPointInput, error) {
 	var err error
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
@@ -241,12 +215,12 @@ func (s *Service) CreateContactPoint(ctx context.Context, p *auth.Principal, in 
 			return err
 		}
 		id = store.NewID()
-		return s.insertContact(ctx, tx, id, s.node, in, "", actorName(p))
+		if err := s.insertContact(ctx, tx, id, s.node, in, "", actorName(p)); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.contact.create", "directory/contact/"+id, in.Country+" "+in.Role+" holder="+in.HolderName)
 	})
 	if err != nil {
-		return ContactPoint{}, err
-	}
-	if err := s.record(ctx, p, "directory.contact.create", "directory/contact/"+id, in.Country+" "+in.Role+" holder="+in.HolderName); err != nil {
 		return ContactPoint{}, err
 	}
 	return s.contact(ctx, s.st, id)
@@ -261,16 +235,6 @@ func (s *Service) checkContactOwnership(ctx context.Context, q store.Querier, op
 		}
 	}
 	return s.checkCountryOwned(ctx, q, op, in.Country)
-}
-
-func (s *Service) insertContact(ctx context.Context, q store.Querier, id, owner string, in ContactPointInput, seedHash, by string) error {
-	now := store.FormatTime(s.clock.Now())
-	_, err := q.ExecContext(ctx, `INSERT INTO dir_contact_points (id, owner_node, country, agency_id, mechanism_id, role, title, channels, languages, always_on, hours, time_zone,
-		holder_name, holder_title, holder_since, deputy_name, deputy_title, notes, confirmed_at, confirmed_by, sources, version, seed_hash, search, created_at, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, store.JSONText(in.Channels), store.JSONText(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
-		in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, now, by, store.JSONText(in.Sources), seedHash, s.contactSearch(ctx, q, in), now, now, by)
-	return dbErr("directory.CreateContactPoint", err)
 }
 
 // UpdateContactPoint changes a contact point this node owns. Changing the
@@ -298,22 +262,16 @@ func (s *Service) UpdateContactPoint(ctx context.Context, p *auth.Principal, id 
 				return err
 			}
 		}
-		now := store.FormatTime(s.clock.Now())
-		res, err := tx.ExecContext(ctx, `UPDATE dir_contact_points SET country = ?, agency_id = ?, mechanism_id = ?, role = ?, title = ?, channels = ?, languages = ?, always_on = ?, hours = ?, time_zone = ?,
-			holder_name = ?, holder_title = ?, holder_since = ?, deputy_name = ?, deputy_title = ?, notes = ?, sources = ?, confirmed_at = ?, confirmed_by = ?,
-			version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, store.JSONText(in.Channels), store.JSONText(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
-			in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, store.JSONText(in.Sources), now, actorName(p),
-			s.contactSearch(ctx, tx, in), now, actorName(p), id, in.Version, in.Version)
+		res, err := updateContactRow(ctx, tx, id, in, s.contactSearch(ctx, tx, in), s.clock.Now(), actorName(p))
 		if err != nil {
 			return dbErr(op, err)
 		}
-		return versionConflict(op, res)
+		if err := versionConflict(op, res); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.contact.update", "directory/contact/"+id, in.Country+" "+in.Role+" holder="+in.HolderName)
 	})
 	if err != nil {
-		return ContactPoint{}, err
-	}
-	if err := s.record(ctx, p, "directory.contact.update", "directory/contact/"+id, in.Country+" "+in.Role+" holder="+in.HolderName); err != nil {
 		return ContactPoint{}, err
 	}
 	return s.contact(ctx, s.st, id)
@@ -330,12 +288,13 @@ func (s *Service) ConfirmContactPoint(ctx context.Context, p *auth.Principal, id
 	if err := s.mayEdit(ctx, p, op, auth.ActDirConfirm, cur.OwnerNode, "directory/contact/"+id); err != nil {
 		return ContactPoint{}, err
 	}
-	now := store.FormatTime(s.clock.Now())
-	if _, err := s.st.ExecContext(ctx, `UPDATE dir_contact_points SET confirmed_at = ?, confirmed_by = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ?`,
-		now, actorName(p), now, actorName(p), id); err != nil {
-		return ContactPoint{}, dbErr(op, err)
-	}
-	if err := s.record(ctx, p, "directory.contact.confirm", "directory/contact/"+id, "holder="+cur.Holder.Name); err != nil {
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := confirmContactRow(ctx, tx, id, s.clock.Now(), actorName(p)); err != nil {
+			return dbErr(op, err)
+		}
+		return s.recordTx(ctx, tx, p, "directory.contact.confirm", "directory/contact/"+id, "holder="+cur.Holder.Name)
+	})
+	if err != nil {
 		return ContactPoint{}, err
 	}
 	return s.contact(ctx, s.st, id)
@@ -351,17 +310,6 @@ func (s *Service) ContactPoint(ctx context.Context, p *auth.Principal, id string
 		return c, err
 	}
 	return c, s.record(ctx, p, "directory.contact.view", "directory/contact/"+id, "")
-}
-
-func (s *Service) contact(ctx context.Context, q store.Querier, id string) (ContactPoint, error) {
-	c, err := s.scanContact(q.QueryRowContext(ctx, `SELECT `+cpCols+cpFrom+` WHERE c.id = ?`, strings.TrimSpace(id)))
-	if err != nil {
-		return c, dbErr("directory.ContactPoint", store.NotFound(err, "directory.ContactPoint", "no such contact point"))
-	}
-	if err := s.attachPending(ctx, q, []*ContactPoint{&c}); err != nil {
-		return c, err
-	}
-	return c, nil
 }
 
 // ContactFilter narrows a listing of contact points.
@@ -383,57 +331,6 @@ func (s *Service) ContactPoints(ctx context.Context, p *auth.Principal, f Contac
 		return nil, err
 	}
 	return out, s.record(ctx, p, "directory.contact.list", "directory/contacts", fmt.Sprintf("country=%s role=%s stale=%v", f.Country, f.Role, f.StaleOnly))
-}
-
-func (s *Service) contacts(ctx context.Context, f ContactFilter) ([]ContactPoint, error) {
-	const op = "directory.ContactPoints"
-	q := `SELECT ` + cpCols + cpFrom + ` WHERE 1=1`
-	var args []any
-	if c := strings.ToUpper(strings.TrimSpace(f.Country)); c != "" {
-		q += ` AND (c.country = ? OR c.country IN (SELECT code FROM dir_countries WHERE parent = ?))`
-		args = append(args, c, c)
-	}
-	if f.Role != "" {
-		r, ok := resolveCode(ContactRoles, f.Role)
-		if !ok {
-			return nil, errs.Newf(errs.Invalid, op, "role %q is not known; use one of %s", textutil.Ellipsis(f.Role, 60), slugs(ContactRoles))
-		}
-		q += ` AND c.role = ?`
-		args = append(args, r)
-	}
-	if f.AgencyID != "" {
-		q += ` AND c.agency_id = ?`
-		args = append(args, f.AgencyID)
-	}
-	if f.MechanismID != "" {
-		q += ` AND c.mechanism_id = ?`
-		args = append(args, f.MechanismID)
-	}
-	if f.StaleOnly {
-		q += ` AND c.confirmed_at < ?`
-		args = append(args, store.FormatTime(s.clock.Now().Add(-StaleAfter)))
-	}
-	rows, err := s.st.QueryContext(ctx, q+` ORDER BY c.country, c.role, c.title`, args...)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []ContactPoint{}
-	for rows.Next() {
-		c, err := s.scanContact(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, dbErr(op, err)
-	}
-	ptrs := make([]*ContactPoint, len(out))
-	for i := range out {
-		ptrs[i] = &out[i]
-	}
-	return out, s.attachPending(ctx, s.st, ptrs)
 }
 
 // checkHours refuses office hours that "who now" could not read. Records

@@ -71,11 +71,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	agencyIDs := map[string]string{}
 	inserted := 0
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		exists := func(table, id string) (bool, error) {
-			var n int
-			err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table+` WHERE id = ?`, id).Scan(&n)
-			return n > 0, err
-		}
+		exists := func(table, id string) (bool, error) { return rowExists(ctx, tx, table, id) }
 		for _, a := range demoAgencies {
 			id := seedID("demo-agency", a.code)
 			agencyIDs[a.code] = id
@@ -143,7 +139,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 				// One contact point per country has not been confirmed for
 				// four months, so the staleness flag shows in the demo.
 				if r.role == "gbv" {
-					if _, err := tx.ExecContext(ctx, `UPDATE dir_contact_points SET confirmed_at = ? WHERE id = ?`, store.FormatTime(now.Add(-120*24*time.Hour)), id); err != nil {
+					if err := setContactConfirmedAt(ctx, tx, id, now.Add(-120*24*time.Hour)); err != nil {
 						return err
 					}
 				}
@@ -177,13 +173,10 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 			}
 			inserted++
 		}
-		return nil
+		if inserted == 0 {
+			return nil
+		}
+		return s.recordTx(ctx, tx, nil, "directory.demo.seed", "directory/demo", fmt.Sprintf("inserted=%d", inserted))
 	})
-	if err != nil {
-		return dbErr(op, err)
-	}
-	if inserted > 0 {
-		return s.record(ctx, nil, "directory.demo.seed", "directory/demo", fmt.Sprintf("inserted=%d", inserted))
-	}
-	return nil
+	return dbErr(op, err)
 }

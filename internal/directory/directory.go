@@ -117,6 +117,13 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, action, object,
 	return s.audit.Record(ctx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Detail: detail})
 }
 
+// recordTx queues the audit entry of a change in the change's transaction:
+// the change and its entry commit together or not at all.
+func (s *Service) recordTx(ctx context.Context, tx *store.Tx, p *auth.Principal, action, object, detail string) error {
+	actor, agency := actorOf(p)
+	return s.audit.Queue(ctx, tx, audit.Entry{Actor: actor, Agency: agency, Action: action, Object: object, Detail: detail})
+}
+
 // mayEdit applies the policy (administrators only) and ownership: a node
 // edits only what it owns.
 func (s *Service) mayEdit(ctx context.Context, p *auth.Principal, op string, action auth.Action, owner, object string) error {
@@ -135,24 +142,6 @@ func (s *Service) mayEdit(ctx context.Context, p *auth.Principal, op string, act
 	return &errs.E{Kind: errs.Forbidden, Op: op, Msg: msg, Code: "not-owner"}
 }
 
-// nodeCountries lists the country codes this node is the authority for.
-func (s *Service) nodeCountries(ctx context.Context, q store.Querier) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT code FROM dir_countries WHERE node = ?`, s.node)
-	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, "directory", "cannot read countries", err)
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out[c] = true
-	}
-	return out, rows.Err()
-}
-
 // checkCountryOwned refuses entries for another node's country.
 func (s *Service) checkCountryOwned(ctx context.Context, q store.Querier, op, country string) error {
 	own, err := s.nodeCountries(ctx, q)
@@ -162,8 +151,7 @@ func (s *Service) checkCountryOwned(ctx context.Context, q store.Querier, op, co
 	if own[country] {
 		return nil
 	}
-	var node string
-	err = q.QueryRowContext(ctx, `SELECT node FROM dir_countries WHERE code = ?`, country).Scan(&node)
+	node, err := countryNode(ctx, q, country)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.Newf(errs.Invalid, op, "unknown country code %q", country)
 	}
@@ -240,8 +228,8 @@ func (s *Service) checkCountries(ctx context.Context, q store.Querier, op, field
 			continue
 		}
 		seen[c] = true
-		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM dir_countries WHERE code = ?`, c).Scan(&n); err != nil {
+		n, err := countCountries(ctx, q, c)
+		if err != nil {
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot read countries", err)
 		}
 		if n == 0 {

@@ -223,7 +223,11 @@ func TestAgencyValidationAndOwnership(t *testing.T) {
 		if err != nil || len(list) != 2 {
 			t.Fatalf("RS agencies %d %v", len(list), err)
 		}
-		// Every change and read was audited, denials too.
+		// Every change and read was audited, denials too. Changes queue
+		// their entries in the outbox, which the log drains.
+		if _, err := e.al.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
 		es, err := audit.List(ctx, e.st, audit.Filter{Limit: 500})
 		if err != nil {
 			t.Fatal(err)

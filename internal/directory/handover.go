@@ -63,24 +63,6 @@ type HandoverInput struct {
 	OpenItems     []string `json:"open_items,omitempty" maxItems:"100"`
 }
 
-const handoverCols = `id, contact_point_id, from_holder, to_holder, to_holder_title, to_deputy, to_deputy_title, effective_from, reason, open_items, reassigned, state, created_by, created_at, applied_at`
-
-func scanHandover(r interface{ Scan(...any) error }) (Handover, error) {
-	var jc store.JSONColumns
-	var h Handover
-	var eff, items, created, applied string
-	err := r.Scan(&h.ID, &h.ContactPointID, &h.From, &h.To.Name, &h.To.Title, &h.ToDeputy.Name, &h.ToDeputy.Title, &eff, &h.Reason, &items, &h.Reassigned, &h.State, &h.CreatedBy, &created, &applied)
-	h.EffectiveFrom, h.OpenItems = Day(eff), store.ParseJSON[[]string](&jc, "items", items)
-	if h.OpenItems == nil {
-		h.OpenItems = []string{}
-	}
-	h.CreatedAt, h.AppliedAt = store.ParseTime(created), store.ParseTime(applied)
-	if err == nil {
-		err = jc.Err("directory.scanHandover", "handover "+h.ID)
-	}
-	return h, err
-}
-
 // Handover hands a contact point to a new holder, now or from a date. An
 // immediate handover changes the holder, confirms the contact point and
 // reassigns open items; a dated one is shown as pending until its day.
@@ -136,13 +118,14 @@ func (s *Service) Handover(ctx context.Context, p *auth.Principal, contactID str
 	}
 	h := Handover{ID: store.NewID(), ContactPointID: contactID, From: cur.Holder.Name, To: Person{in.ToHolder, in.ToHolderTitle}, ToDeputy: Person{in.ToDeputy, in.ToDeputyTitle},
 		EffectiveFrom: eff, Reason: in.Reason, OpenItems: items, State: HandoverScheduled, CreatedBy: actorName(p), CreatedAt: s.clock.Now()}
-	if _, err := s.st.ExecContext(ctx, `INSERT INTO dir_handovers (id, contact_point_id, owner_node, from_holder, to_holder, to_holder_title, to_deputy, to_deputy_title, effective_from, reason, open_items, reassigned, state, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-		h.ID, contactID, cur.OwnerNode, h.From, h.To.Name, h.To.Title, h.ToDeputy.Name, h.ToDeputy.Title, string(eff), h.Reason, store.JSONText(items), h.State, h.CreatedBy, store.FormatTime(h.CreatedAt)); err != nil {
-		return Handover{}, dbErr(op, err)
-	}
-	if err := s.record(ctx, p, "directory.contact.handover", "directory/contact/"+contactID,
-		fmt.Sprintf("from=%s to=%s effective=%s open_items=%d", h.From, h.To.Name, eff, len(items))); err != nil {
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := insertHandover(ctx, tx, h, cur.OwnerNode); err != nil {
+			return dbErr(op, err)
+		}
+		return s.recordTx(ctx, tx, p, "directory.contact.handover", "directory/contact/"+contactID,
+			fmt.Sprintf("from=%s to=%s effective=%s open_items=%d", h.From, h.To.Name, eff, len(items)))
+	})
+	if err != nil {
 		return Handover{}, err
 	}
 	if eff <= today {
@@ -153,28 +136,11 @@ func (s *Service) Handover(ctx context.Context, p *auth.Principal, contactID str
 	return s.handover(ctx, h.ID)
 }
 
-func (s *Service) handover(ctx context.Context, id string) (Handover, error) {
-	h, err := scanHandover(s.st.QueryRowContext(ctx, `SELECT `+handoverCols+` FROM dir_handovers WHERE id = ?`, id))
-	return h, dbErr("directory.Handover", store.NotFound(err, "directory.Handover", "no such handover"))
-}
-
 // Handovers lists the handover history of a contact point, newest first.
 func (s *Service) Handovers(ctx context.Context, p *auth.Principal, contactID string) ([]Handover, error) {
 	const op = "directory.Handovers"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+handoverCols+` FROM dir_handovers WHERE contact_point_id = ? ORDER BY created_at DESC, id DESC`, contactID)
+	out, err := handoversOf(ctx, s.st, contactID)
 	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Handover{}
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, dbErr(op, err)
 	}
 	return out, s.record(ctx, p, "directory.contact.handovers", "directory/contact/"+contactID, "")
@@ -203,16 +169,19 @@ func (s *Service) applyHandover(ctx context.Context, p *auth.Principal, h Handov
 		}
 		moved += n
 	}
+	detail := fmt.Sprintf("from=%s to=%s reassigned=%d", h.From, h.To.Name, moved)
+	if len(failed) > 0 {
+		detail += " reassign_failed=" + strings.Join(failed, ",")
+	}
 	now := s.clock.Now()
 	by := actorName(p)
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE dir_handovers SET state = ?, reassigned = ?, applied_at = ? WHERE id = ? AND state = ?`,
-			HandoverDone, moved, store.FormatTime(now), h.ID, HandoverScheduled)
+		marked, err := markHandoverDone(ctx, tx, h.ID, moved, now)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // applied concurrently
+		if !marked {
+			return nil // applied concurrently, and audited then
 		}
 		cur, err := s.contact(ctx, tx, h.ContactPointID)
 		if err != nil {
@@ -228,68 +197,30 @@ func (s *Service) applyHandover(ctx context.Context, p *auth.Principal, h Handov
 		}
 		in := ContactPointInput{Country: cur.Country, AgencyID: cur.AgencyID, MechanismID: cur.MechanismID, Role: cur.Role, Title: cur.Title,
 			HolderName: h.To.Name, HolderTitle: h.To.Title, DeputyName: deputy, DeputyTitle: deputyTitle}
-		f := store.FormatTime(now)
-		_, err = tx.ExecContext(ctx, `UPDATE dir_contact_points SET holder_name = ?, holder_title = ?, holder_since = ?, deputy_name = ?, deputy_title = ?,
-			confirmed_at = ?, confirmed_by = ?, version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ?`,
-			h.To.Name, h.To.Title, string(h.EffectiveFrom), deputy, deputyTitle, f, by, s.contactSearch(ctx, tx, in), f, by, h.ContactPointID)
-		return err
+		if err := setContactHolder(ctx, tx, h, deputy, deputyTitle, s.contactSearch(ctx, tx, in), now, by); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.contact.handover.apply", "directory/contact/"+h.ContactPointID, detail)
 	})
 	if err != nil {
 		return dbErr(op, err)
 	}
-	detail := fmt.Sprintf("from=%s to=%s reassigned=%d", h.From, h.To.Name, moved)
-	if len(failed) > 0 {
-		detail += " reassign_failed=" + strings.Join(failed, ",")
-	}
-	return s.record(ctx, p, "directory.contact.handover.apply", "directory/contact/"+h.ContactPointID, detail)
+	return nil
 }
 
 // applyDueHandovers makes scheduled handovers whose day has come effective,
 // so reads never show a holder who has already left.
 func (s *Service) applyDueHandovers(ctx context.Context) error {
-	rows, err := s.st.QueryContext(ctx, `SELECT `+handoverCols+` FROM dir_handovers WHERE state = ? AND effective_from <= ?`, HandoverScheduled, string(s.today()))
+	due, err := dueHandovers(ctx, s.st, s.today())
 	if err != nil {
-		return dbErr("directory.applyDueHandovers", err)
+		return err
 	}
-	var due []Handover
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			rows.Close()
-			return dbErr("directory.applyDueHandovers", err)
-		}
-		due = append(due, h)
-	}
-	rows.Close()
 	for _, h := range due {
 		if err := s.applyHandover(ctx, nil, h); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (s *Service) attachPending(ctx context.Context, q store.Querier, cps []*ContactPoint) error {
-	if len(cps) == 0 {
-		return nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+handoverCols+` FROM dir_handovers WHERE state = ?`, HandoverScheduled)
-	if err != nil {
-		return dbErr("directory.attachPending", err)
-	}
-	defer rows.Close()
-	byCP := map[string]*Handover{}
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			return dbErr("directory.attachPending", err)
-		}
-		byCP[h.ContactPointID] = &h
-	}
-	for _, c := range cps {
-		c.Pending = byCP[c.ID]
-	}
-	return dbErr("directory.attachPending", rows.Err())
 }
 
 // OpenItemCount reports how many items other modules have assigned to a

@@ -165,11 +165,16 @@ func (s *Service) AddActivity(ctx context.Context, p *auth.Principal, subjectKin
 	}
 	a := Activity{ID: store.NewID(), SubjectKind: subjectKind, SubjectID: realID, Kind: k, Count: in.Count, OccurredOn: day, Note: in.Note,
 		OwnerNode: s.node, CreatedBy: actorName(p), CreatedAt: s.clock.Now()}
-	if _, err := s.st.ExecContext(ctx, `INSERT INTO dir_activity (id, owner_node, subject_kind, subject_id, kind, count, occurred_on, note, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'manual', ?, ?)`,
-		a.ID, a.OwnerNode, a.SubjectKind, a.SubjectID, a.Kind, a.Count, string(a.OccurredOn), a.Note, a.CreatedBy, store.FormatTime(a.CreatedAt)); err != nil {
-		return Activity{}, dbErr(op, err)
+	err = s.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := insertManualActivity(ctx, tx, a); err != nil {
+			return dbErr(op, err)
+		}
+		return s.recordTx(ctx, tx, p, "directory.activity.add", "directory/"+subjectKind+"/"+realID, fmt.Sprintf("%s x%d on %s", k, a.Count, day))
+	})
+	if err != nil {
+		return Activity{}, err
 	}
-	return a, s.record(ctx, p, "directory.activity.add", "directory/"+subjectKind+"/"+realID, fmt.Sprintf("%s x%d on %s", k, a.Count, day))
+	return a, nil
 }
 
 // Implementation returns the record of use of an agreement or mechanism.
@@ -220,19 +225,12 @@ func (s *Service) Implementation(ctx context.Context, p *auth.Principal, subject
 		im.Indicators = append(im.Indicators, ind)
 		im.Totals.add(u)
 	}
-	rows, err := s.st.QueryContext(ctx, `SELECT id, subject_kind, subject_id, kind, count, occurred_on, note, owner_node, created_by, created_at FROM dir_activity WHERE subject_kind = ? AND subject_id = ? ORDER BY occurred_on DESC, created_at DESC`, subjectKind, id)
+	manualRows, err := manualActivities(ctx, s.st, subjectKind, id)
 	if err != nil {
 		return Implementation{}, dbErr(op, err)
 	}
-	defer rows.Close()
 	var manual Usage
-	for rows.Next() {
-		var a Activity
-		var day, created string
-		if err := rows.Scan(&a.ID, &a.SubjectKind, &a.SubjectID, &a.Kind, &a.Count, &day, &a.Note, &a.OwnerNode, &a.CreatedBy, &created); err != nil {
-			return Implementation{}, dbErr(op, err)
-		}
-		a.OccurredOn, a.CreatedAt = Day(day), store.ParseTime(created)
+	for _, a := range manualRows {
 		im.Manual = append(im.Manual, a)
 		var u Usage
 		switch a.Kind {
@@ -249,9 +247,6 @@ func (s *Service) Implementation(ctx context.Context, p *auth.Principal, subject
 		}
 		u.LastActivity = a.OccurredOn
 		manual.add(u)
-	}
-	if err := rows.Err(); err != nil {
-		return Implementation{}, dbErr(op, err)
 	}
 	im.Totals.add(manual)
 	im.NoData = !reported && len(im.Manual) == 0
@@ -310,10 +305,10 @@ func (s *Service) SetStatus(ctx context.Context, p *auth.Principal, subjectKind,
 	if err := s.mayEdit(ctx, p, op, auth.ActDirEdit, owner, "directory/"+subjectKind+"/"+id); err != nil {
 		return err
 	}
-	now := store.FormatTime(s.clock.Now())
-	if _, err := s.st.ExecContext(ctx, `UPDATE `+table+` SET status = ?, status_note = ?, version = version + 1, seed_hash = '', updated_at = ?, updated_by = ? WHERE id = ?`,
-		status, note, now, actorName(p), id); err != nil {
-		return dbErr(op, err)
-	}
-	return s.record(ctx, p, "directory.status.set", "directory/"+subjectKind+"/"+id, status+": "+strings.TrimSpace(note))
+	return s.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := setStatusRow(ctx, tx, table, id, status, note, s.clock.Now(), actorName(p)); err != nil {
+			return dbErr(op, err)
+		}
+		return s.recordTx(ctx, tx, p, "directory.status.set", "directory/"+subjectKind+"/"+id, status+": "+strings.TrimSpace(note))
+	})
 }

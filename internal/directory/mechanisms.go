@@ -52,22 +52,6 @@ type MechanismInput struct {
 	Version            int64    `json:"version,omitempty"`
 }
 
-const mechCols = `id, owner_node, code, name, former_names, kind, purpose, members, founded, themes, secretariat_city, secretariat_country, website, parent_id, status, status_note, sources, version, seed_hash, updated_at, updated_by`
-
-func scanMechanism(r interface{ Scan(...any) error }) (Mechanism, error) {
-	var jc store.JSONColumns
-	var m Mechanism
-	var former, members, themes, sources, seed, updated string
-	err := r.Scan(&m.ID, &m.OwnerNode, &m.Code, &m.Name, &former, &m.Kind, &m.Purpose, &members, &m.Founded, &themes, &m.SecretariatCity, &m.SecretariatCountry, &m.Website, &m.ParentID,
-		&m.Status, &m.StatusNote, &sources, &m.Version, &seed, &updated, &m.UpdatedBy)
-	m.FormerNames, m.Members, m.Themes, m.Sources = store.ParseJSON[[]string](&jc, "former", former), store.ParseJSON[[]string](&jc, "members", members), store.ParseJSON[[]string](&jc, "themes", themes), store.ParseJSON[[]string](&jc, "sources", sources)
-	m.Seeded, m.UpdatedAt = seed != "", store.ParseTime(updated)
-	if err == nil {
-		err = jc.Err("directory.scanMechanism", "mechanism "+m.ID)
-	}
-	return m, err
-}
-
 func (s *Service) cleanMechanism(ctx context.Context, q store.Querier, op string, in MechanismInput) (MechanismInput, error) {
 	var err error
 	in.Code = strings.TrimSpace(in.Code)
@@ -156,27 +140,15 @@ func (s *Service) CreateMechanism(ctx context.Context, p *auth.Principal, in Mec
 		if in, err = s.cleanMechanism(ctx, tx, op, in); err != nil {
 			return err
 		}
-		return s.insertMechanism(ctx, tx, id, s.node, in, "", actorName(p))
+		if err := s.insertMechanism(ctx, tx, id, s.node, in, "", actorName(p)); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.mechanism.create", "directory/mechanism/"+id, in.Code)
 	})
 	if err != nil {
 		return Mechanism{}, err
 	}
-	if err := s.record(ctx, p, "directory.mechanism.create", "directory/mechanism/"+id, in.Code); err != nil {
-		return Mechanism{}, err
-	}
 	return s.mechanism(ctx, s.st, id)
-}
-
-func (s *Service) insertMechanism(ctx context.Context, q store.Querier, id, owner string, in MechanismInput, seedHash, by string) error {
-	now := store.FormatTime(s.clock.Now())
-	_, err := q.ExecContext(ctx, `INSERT INTO dir_mechanisms (id, owner_node, code, name, former_names, kind, purpose, members, founded, themes, secretariat_city, secretariat_country, website, parent_id, status, status_note, sources, version, seed_hash, search, created_at, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-		id, owner, in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry, in.Website, in.ParentID,
-		in.Status, in.StatusNote, store.JSONText(in.Sources), seedHash, mechanismSearch(in), now, now, by)
-	if store.IsUniqueViolation(err) {
-		return errs.Newf(errs.Conflict, "directory.CreateMechanism", "a mechanism with code %q already exists", in.Code)
-	}
-	return dbErr("directory.CreateMechanism", err)
 }
 
 // UpdateMechanism changes a mechanism this node owns.
@@ -197,22 +169,19 @@ func (s *Service) UpdateMechanism(ctx context.Context, p *auth.Principal, id str
 		if in.ParentID == id {
 			return errs.New(errs.Invalid, op, "a mechanism cannot be its own parent")
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE dir_mechanisms SET code = ?, name = ?, former_names = ?, kind = ?, purpose = ?, members = ?, founded = ?, themes = ?, secretariat_city = ?, secretariat_country = ?,
-			website = ?, parent_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = '', search = ?, updated_at = ?, updated_by = ? WHERE id = ? AND (? = 0 OR version = ?)`,
-			in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry,
-			in.Website, in.ParentID, in.Status, in.StatusNote, store.JSONText(in.Sources), mechanismSearch(in), store.FormatTime(s.clock.Now()), actorName(p), id, in.Version, in.Version)
+		res, err := updateMechanismRow(ctx, tx, id, in, s.clock.Now(), actorName(p))
 		if store.IsUniqueViolation(err) {
 			return errs.Newf(errs.Conflict, op, "a mechanism with code %q already exists", in.Code)
 		}
 		if err != nil {
 			return dbErr(op, err)
 		}
-		return versionConflict(op, res)
+		if err := versionConflict(op, res); err != nil {
+			return err
+		}
+		return s.recordTx(ctx, tx, p, "directory.mechanism.update", "directory/mechanism/"+id, in.Code+" status="+in.Status)
 	})
 	if err != nil {
-		return Mechanism{}, err
-	}
-	if err := s.record(ctx, p, "directory.mechanism.update", "directory/mechanism/"+id, in.Code+" status="+in.Status); err != nil {
 		return Mechanism{}, err
 	}
 	return s.mechanism(ctx, s.st, id)
@@ -225,15 +194,6 @@ func (s *Service) Mechanism(ctx context.Context, p *auth.Principal, id string) (
 		return m, err
 	}
 	return m, s.record(ctx, p, "directory.mechanism.view", "directory/mechanism/"+m.ID, m.Code)
-}
-
-func (s *Service) mechanism(ctx context.Context, q store.Querier, id string) (Mechanism, error) {
-	id = strings.TrimSpace(id)
-	m, err := scanMechanism(q.QueryRowContext(ctx, `SELECT `+mechCols+` FROM dir_mechanisms WHERE id = ? OR UPPER(code) = UPPER(?)`, id, id))
-	if err != nil {
-		return m, dbErr("directory.Mechanism", store.NotFound(err, "directory.Mechanism", "no such mechanism"))
-	}
-	return m, nil
 }
 
 // Mechanisms lists mechanisms, optionally those with a theme or member.
@@ -253,24 +213,6 @@ func (s *Service) Mechanisms(ctx context.Context, p *auth.Principal, theme, memb
 		out = filter(out, func(m Mechanism) bool { return slices.Contains(m.Members, member) })
 	}
 	return out, s.record(ctx, p, "directory.mechanism.list", "directory/mechanisms", "theme="+theme+" member="+member)
-}
-
-func (s *Service) mechanisms(ctx context.Context) ([]Mechanism, error) {
-	const op = "directory.Mechanisms"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+mechCols+` FROM dir_mechanisms ORDER BY code`)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Mechanism{}
-	for rows.Next() {
-		m, err := scanMechanism(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, m)
-	}
-	return out, dbErr(op, rows.Err())
 }
 
 func filter[T any](in []T, keep func(T) bool) []T {

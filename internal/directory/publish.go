@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/audit"
@@ -45,9 +44,7 @@ func NewPublisher(dir *Service, fed *federation.Service) *Publisher {
 // transaction; Apply takes it in afterwards with the directory's own
 // validation, which uses its own transactions.
 func (p *Publisher) stage(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO node_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-		inboundPrefix+in.From, string(in.Payload))
-	return err
+	return putSetting(ctx, tx, inboundPrefix+in.From, string(in.Payload))
 }
 
 func snapshotHash(doc ExportDoc) (string, []byte, error) {
@@ -85,8 +82,10 @@ func (p *Publisher) Publish(ctx context.Context) (int, error) {
 			if peer.Suspended {
 				continue
 			}
-			var last string
-			_ = tx.QueryRowContext(ctx, `SELECT value FROM node_settings WHERE key = ?`, publishedPrefix+peer.ID).Scan(&last)
+			last, err := setting(ctx, tx, publishedPrefix+peer.ID)
+			if err != nil {
+				return err
+			}
 			if last == hash {
 				continue
 			}
@@ -94,38 +93,29 @@ func (p *Publisher) Publish(ctx context.Context) (int, error) {
 				Payload: json.RawMessage(body), Summary: "directory records of " + doc.Owner}); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO node_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-				publishedPrefix+peer.ID, hash); err != nil {
+			if err := putSetting(ctx, tx, publishedPrefix+peer.ID, hash); err != nil {
 				return err
 			}
 			sent++
 		}
-		return nil
+		if sent == 0 {
+			return nil
+		}
+		return p.dir.audit.Queue(ctx, tx, audit.Entry{Actor: "directory", Action: "directory.publish", Object: "directory/" + doc.Owner, Detail: "to " + strconv.Itoa(sent) + " peer(s)"})
 	})
 	if err != nil || sent == 0 {
 		return 0, err
 	}
 	p.fed.Notify()
-	return sent, p.dir.audit.Record(ctx, audit.Entry{Actor: "directory", Action: "directory.publish", Object: "directory/" + doc.Owner, Detail: "to " + strconv.Itoa(sent) + " peer(s)"})
+	return sent, nil
 }
 
 // Apply takes in every staged snapshot.
 func (p *Publisher) Apply(ctx context.Context) ([]ApplyReport, error) {
-	rows, err := p.dir.st.QueryContext(ctx, `SELECT key, value FROM node_settings WHERE key LIKE ?`, inboundPrefix+"%")
+	items, err := stagedSnapshots(ctx, p.dir.st)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "directory.Apply", "cannot read staged snapshots", err)
 	}
-	type staged struct{ from, body string }
-	var items []staged
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		items = append(items, staged{strings.TrimPrefix(k, inboundPrefix), v})
-	}
-	rows.Close()
 	var out []ApplyReport
 	for _, it := range items {
 		var doc ExportDoc
@@ -137,7 +127,7 @@ func (p *Publisher) Apply(ctx context.Context) ([]ApplyReport, error) {
 		}
 		out = append(out, rep)
 		// Remove it unless a newer one arrived meanwhile.
-		if _, err := p.dir.st.ExecContext(ctx, `DELETE FROM node_settings WHERE key = ? AND value = ?`, inboundPrefix+it.from, it.body); err != nil {
+		if err := clearStagedSnapshot(ctx, p.dir.st, it); err != nil {
 			return out, errs.Wrap(errs.Unavailable, "directory.Apply", "cannot clear a staged snapshot", err)
 		}
 	}

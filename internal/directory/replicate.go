@@ -40,21 +40,16 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 	}
 	refuse := func(kind, id, why string) { rep.Refused = append(rep.Refused, kind+" "+id+": "+why) }
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		countryNode := func(code string) string {
-			var n string
-			_ = tx.QueryRowContext(ctx, `SELECT node FROM dir_countries WHERE code = ?`, code).Scan(&n)
-			return n
+		// authority is the node that owns a country's entries, "" when
+		// none does or the country is unknown here.
+		nodes, err := countryNodes(ctx, tx)
+		if err != nil {
+			return err
 		}
-		exists := func(q string, args ...any) (bool, error) {
-			var n int
-			err := tx.QueryRowContext(ctx, q, args...).Scan(&n)
-			return n > 0, err
-		}
+		authority := func(code string) string { return nodes[code] }
 		// state compares a peer record with the local row of the same ID.
 		state := func(table, id, owner string, version int64) (string, error) {
-			var localOwner string
-			var localVersion int64
-			err := tx.QueryRowContext(ctx, `SELECT owner_node, version FROM `+table+` WHERE id = ?`, id).Scan(&localOwner, &localVersion)
+			localOwner, localVersion, err := rowOwnerVersion(ctx, tx, table, id)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				return "missing", nil
@@ -94,7 +89,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				continue
 			}
 			// Checked first: on PostgreSQL a failed statement ends the transaction.
-			if taken, err := exists(`SELECT COUNT(*) FROM dir_mechanisms WHERE code = ? AND id <> ?`, in.Code, m.ID); err != nil || taken {
+			if taken, err := mechanismCodeTaken(ctx, tx, in.Code, m.ID); err != nil || taken {
 				if err != nil {
 					return err
 				}
@@ -107,10 +102,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				}
 				rep.Inserted++
 			} else {
-				if _, err := tx.ExecContext(ctx, `UPDATE dir_mechanisms SET code = ?, name = ?, former_names = ?, kind = ?, purpose = ?, members = ?, founded = ?, themes = ?, secretariat_city = ?, secretariat_country = ?,
-					website = ?, parent_id = ?, status = ?, status_note = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry,
-					in.Website, in.ParentID, in.Status, in.StatusNote, store.JSONText(in.Sources), mechanismSearch(in), m.ID); err != nil {
+				if err := replaceMechanismRow(ctx, tx, m.ID, in); err != nil {
 					return err
 				}
 				rep.Updated++
@@ -122,7 +114,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 		as := append([]Agency(nil), doc.Agencies...)
 		sort.SliceStable(as, func(i, j int) bool { return as[i].ParentID == "" && as[j].ParentID != "" })
 		for _, a := range as {
-			if a.OwnerNode != from || countryNode(a.Country) != from {
+			if a.OwnerNode != from || authority(a.Country) != from {
 				refuse("agency", a.ID, "node "+from+" is not the authority for "+a.Country+" entries")
 				continue
 			}
@@ -151,10 +143,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				err = s.insertAgency(ctx, tx, a.ID, from, in, "", a.UpdatedBy)
 				rep.Inserted++
 			} else {
-				_, err = tx.ExecContext(ctx, `UPDATE dir_agencies SET country = ?, code = ?, name = ?, name_key = ?, local_name = ?, acronym = ?, type = ?, jurisdiction = ?, parent_id = ?, languages = ?, website = ?, sources = ?,
-					seed_hash = '', search = ? WHERE id = ?`,
-					in.Country, in.Code, in.Name, fold(in.Name), in.LocalName, in.Acronym, in.Type, in.Jurisdiction, in.ParentID, store.JSONText(in.Languages), in.Website, store.JSONText(in.Sources),
-					agencySearch(in, s.countryWords(ctx, tx, in.Country)), a.ID)
+				err = replaceAgencyRow(ctx, tx, a.ID, in, agencySearch(in, s.countryWords(ctx, tx, in.Country)))
 				rep.Updated++
 			}
 			if err != nil {
@@ -165,7 +154,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 			}
 		}
 		for _, c := range doc.ContactPoints {
-			authority := c.OwnerNode == from && countryNode(c.Country) == from
+			authority := c.OwnerNode == from && authority(c.Country) == from
 			if !authority && c.MechanismID != "" && c.OwnerNode == from {
 				m, err := s.mechanism(ctx, tx, c.MechanismID)
 				authority = err == nil && m.OwnerNode == from
@@ -197,17 +186,14 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				err = s.insertContact(ctx, tx, c.ID, from, in, "", c.UpdatedBy)
 				rep.Inserted++
 			} else {
-				_, err = tx.ExecContext(ctx, `UPDATE dir_contact_points SET country = ?, agency_id = ?, mechanism_id = ?, role = ?, title = ?, channels = ?, languages = ?, always_on = ?, hours = ?, time_zone = ?,
-					holder_name = ?, holder_title = ?, holder_since = ?, deputy_name = ?, deputy_title = ?, notes = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					in.Country, in.AgencyID, in.MechanismID, in.Role, in.Title, store.JSONText(in.Channels), store.JSONText(in.Languages), store.BoolInt(in.AlwaysOn), in.Hours, in.TimeZone,
-					in.HolderName, in.HolderTitle, in.HolderSince, in.DeputyName, in.DeputyTitle, in.Notes, store.JSONText(in.Sources), s.contactSearch(ctx, tx, in), c.ID)
+				err = replaceContactRow(ctx, tx, c.ID, in, s.contactSearch(ctx, tx, in))
 				rep.Updated++
 			}
 			if err != nil {
 				return err
 			}
 			// Staleness travels with the record: the owner's confirmation date.
-			if _, err := tx.ExecContext(ctx, `UPDATE dir_contact_points SET confirmed_at = ?, confirmed_by = ? WHERE id = ?`, store.FormatTime(c.ConfirmedAt), c.ConfirmedBy, c.ID); err != nil {
+			if err := setContactConfirmation(ctx, tx, c.ID, c.ConfirmedAt, c.ConfirmedBy); err != nil {
 				return err
 			}
 			if err := s.stamp(ctx, tx, "dir_contact_points", c.ID, c.Meta); err != nil {
@@ -238,7 +224,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				refuse("agreement", a.ID, errs.SafeMessage(err))
 				continue
 			}
-			if taken, err := exists(`SELECT COUNT(*) FROM dir_agreements WHERE title_key = ? AND id <> ?`, fold(c.Title), a.ID); err != nil || taken {
+			if taken, err := agreementTitleTaken(ctx, tx, c.Title, a.ID); err != nil || taken {
 				if err != nil {
 					return err
 				}
@@ -251,10 +237,7 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				}
 				rep.Inserted++
 			} else {
-				if _, err := tx.ExecContext(ctx, `UPDATE dir_agreements SET title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
-					legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, seed_hash = '', search = ? WHERE id = ?`,
-					c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), agreementSearch(c), a.ID); err != nil {
+				if err := replaceAgreementRow(ctx, tx, a.ID, c); err != nil {
 					return err
 				}
 				rep.Updated++
@@ -263,21 +246,14 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 				return err
 			}
 		}
-		return nil
+		detail := fmt.Sprintf("from=%s inserted=%d updated=%d current=%d refused=%d", from, rep.Inserted, rep.Updated, rep.Current, len(rep.Refused))
+		if len(rep.Refused) > 0 {
+			detail += ": " + strings.Join(rep.Refused, "; ")
+		}
+		return s.recordTx(ctx, tx, nil, "directory.replicate", "directory/peer/"+from, detail)
 	})
 	if err != nil {
 		return ApplyReport{Refused: []string{}}, dbErr(op, err)
 	}
-	detail := fmt.Sprintf("from=%s inserted=%d updated=%d current=%d refused=%d", from, rep.Inserted, rep.Updated, rep.Current, len(rep.Refused))
-	if len(rep.Refused) > 0 {
-		detail += ": " + strings.Join(rep.Refused, "; ")
-	}
-	return rep, s.record(ctx, nil, "directory.replicate", "directory/peer/"+from, detail)
-}
-
-// stamp keeps the peer's version and change time, so a later snapshot is
-// compared against what the owner published, not against local time.
-func (s *Service) stamp(ctx context.Context, q store.Querier, table, id string, m Meta) error {
-	_, err := q.ExecContext(ctx, `UPDATE `+table+` SET version = ?, updated_at = ?, updated_by = ? WHERE id = ?`, m.Version, store.FormatTime(m.UpdatedAt), m.UpdatedBy, id)
-	return err
+	return rep, nil
 }

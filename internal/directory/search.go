@@ -41,80 +41,9 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, query string, l
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	where, args := "", []any{}
-	for _, t := range toks {
-		where += ` AND search LIKE ? ESCAPE '\'`
-		args = append(args, "%"+escapeLike(t)+"%")
-	}
-	type source struct {
-		kind, q string
-		hit     func(scan func(...any) error) (SearchHit, error)
-	}
-	sources := []source{
-		{"country", `SELECT code, name, kind FROM dir_countries WHERE 1=1` + where, func(scan func(...any) error) (SearchHit, error) {
-			var h SearchHit
-			var kind string
-			err := scan(&h.ID, &h.Title, &kind)
-			h.Country, h.Subtitle = h.ID, Label(CountryKinds, kind)
-			return h, err
-		}},
-		{"agency", `SELECT id, name, country, type, acronym FROM dir_agencies WHERE 1=1` + where, func(scan func(...any) error) (SearchHit, error) {
-			var h SearchHit
-			var typ, acr string
-			err := scan(&h.ID, &h.Title, &h.Country, &typ, &acr)
-			h.Subtitle = Label(AgencyTypes, typ)
-			if acr != "" {
-				h.Subtitle = acr + " · " + h.Subtitle
-			}
-			return h, err
-		}},
-		{"contact_point", `SELECT id, title, country, holder_name, deputy_name FROM dir_contact_points WHERE 1=1` + where, func(scan func(...any) error) (SearchHit, error) {
-			var h SearchHit
-			var holder, deputy string
-			err := scan(&h.ID, &h.Title, &h.Country, &holder, &deputy)
-			h.Subtitle = holder
-			if deputy != "" {
-				h.Subtitle += " (deputy " + deputy + ")"
-			}
-			return h, err
-		}},
-		{"mechanism", `SELECT id, code, name FROM dir_mechanisms WHERE 1=1` + where, func(scan func(...any) error) (SearchHit, error) {
-			var h SearchHit
-			var code string
-			err := scan(&h.ID, &code, &h.Title)
-			h.Subtitle = code
-			return h, err
-		}},
-		{"agreement", `SELECT id, title, short_name FROM dir_agreements WHERE 1=1` + where, func(scan func(...any) error) (SearchHit, error) {
-			var h SearchHit
-			err := scan(&h.ID, &h.Title, &h.Subtitle)
-			return h, err
-		}},
-	}
-	out := []SearchHit{}
-	for i, src := range sources {
-		rows, err := s.st.QueryContext(ctx, src.q+` LIMIT 500`, args...)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		for rows.Next() {
-			h, err := src.hit(rows.Scan)
-			if err != nil {
-				rows.Close()
-				return nil, dbErr(op, err)
-			}
-			h.Kind = src.kind
-			h.rank = i
-			if ft := " " + fold(h.Title+" "+h.Subtitle) + " "; strings.Contains(ft, " "+strings.Join(toks, " ")+" ") {
-				h.rank -= 10
-			}
-			out = append(out, h)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
+	out, err := searchRows(ctx, s.st, toks)
+	if err != nil {
+		return nil, dbErr(op, err)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].rank != out[j].rank {

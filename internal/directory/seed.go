@@ -116,8 +116,7 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 	var rep SeedReport
 	// state reports whether a row is missing, current, stale-from-seed or locally edited.
 	state := func(tx *store.Tx, table, key, keyCol, hash string) (string, error) {
-		var h string
-		err := tx.QueryRowContext(ctx, `SELECT seed_hash FROM `+table+` WHERE `+keyCol+` = ?`, key).Scan(&h)
+		h, err := seedHashOf(ctx, tx, table, keyCol, key)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return "missing", nil
@@ -132,7 +131,6 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 		return "stale", nil
 	}
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		now := store.FormatTime(s.clock.Now())
 		// Parents first so entity rows can name them.
 		for _, c := range f.Countries {
 			h := hashOf(c)
@@ -143,13 +141,10 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 			search := searchText(append([]string{c.Code, c.Name}, c.LocalNames...)...)
 			switch st {
 			case "missing":
-				_, err = tx.ExecContext(ctx, `INSERT INTO dir_countries (code, name, local_names, kind, parent, node, time_zone, languages, note, sources, owner_node, version, seed_hash, search, updated_at, updated_by)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, 'seed')`,
-					c.Code, c.Name, store.JSONText(c.LocalNames), c.Kind, c.Parent, c.Node, c.TimeZone, store.JSONText(c.Languages), c.Note, store.JSONText(c.Sources), RegionOwner, h, search, now)
+				err = insertSeedCountry(ctx, tx, c, h, search, s.clock.Now())
 				rep.Inserted++
 			case "stale":
-				_, err = tx.ExecContext(ctx, `UPDATE dir_countries SET name = ?, local_names = ?, kind = ?, parent = ?, node = ?, time_zone = ?, languages = ?, note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE code = ?`,
-					c.Name, store.JSONText(c.LocalNames), c.Kind, c.Parent, c.Node, c.TimeZone, store.JSONText(c.Languages), c.Note, store.JSONText(c.Sources), h, search, now, c.Code)
+				err = updateSeedCountry(ctx, tx, c, h, search, s.clock.Now())
 				rep.Updated++
 			}
 			if err != nil {
@@ -183,10 +178,7 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 				err = s.insertMechanism(ctx, tx, id, m.Owner, in, h, "seed")
 				rep.Inserted++
 			case "stale":
-				_, err = tx.ExecContext(ctx, `UPDATE dir_mechanisms SET owner_node = ?, code = ?, name = ?, former_names = ?, kind = ?, purpose = ?, members = ?, founded = ?, themes = ?, secretariat_city = ?, secretariat_country = ?,
-					website = ?, parent_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE id = ?`,
-					m.Owner, in.Code, in.Name, store.JSONText(in.FormerNames), in.Kind, in.Purpose, store.JSONText(in.Members), in.Founded, store.JSONText(in.Themes), in.SecretariatCity, in.SecretariatCountry,
-					in.Website, in.ParentID, in.Status, in.StatusNote, store.JSONText(in.Sources), h, mechanismSearch(in), now, id)
+				err = updateSeedMechanism(ctx, tx, id, m.Owner, in, h, s.clock.Now())
 				rep.Updated++
 			}
 			if err != nil {
@@ -222,28 +214,26 @@ func (s *Service) seed(ctx context.Context, f SeedFile) (SeedReport, error) {
 				err = s.insertAgreement(ctx, tx, id, a.Owner, c, h, "seed")
 				rep.Inserted++
 			case "stale":
-				_, err = tx.ExecContext(ctx, `UPDATE dir_agreements SET owner_node = ?, title = ?, title_key = ?, short_name = ?, types = ?, multilateral = ?, parties = ?, signed = ?, ratified = ?, in_force = ?, ended = ?,
-					legal_basis = ?, scope = ?, mechanism_id = ?, status = ?, status_note = ?, sources = ?, version = version + 1, seed_hash = ?, search = ?, updated_at = ?, updated_by = 'seed' WHERE id = ?`,
-					a.Owner, c.Title, fold(c.Title), c.ShortName, store.JSONText(c.Types), store.BoolInt(c.Multilateral), store.JSONText(c.parties), string(c.signed), string(c.ratified), string(c.inForce), string(c.ended),
-					c.LegalBasis, c.Scope, c.MechanismID, c.Status, c.StatusNote, store.JSONText(c.Sources), h, agreementSearch(c), now, id)
+				err = updateSeedAgreement(ctx, tx, id, a.Owner, c, h, s.clock.Now())
 				rep.Updated++
 			}
 			if err != nil {
 				return fmt.Errorf("seed agreement %s: %w", a.Key, err)
 			}
 		}
-		return nil
+		if rep.Inserted+rep.Updated == 0 {
+			return nil
+		}
+		return s.recordTx(ctx, tx, nil, "directory.seed", "directory/seed",
+			fmt.Sprintf("seed version %d: inserted=%d updated=%d kept_local=%d", f.Version, rep.Inserted, rep.Updated, rep.KeptLocal))
 	})
+	if errs.Is(err, errs.Unavailable) {
+		return SeedReport{}, err
+	}
 	if err != nil {
 		// A seed file that breaks the directory's own rules is a defect of
 		// the release, not a user's mistake.
 		return rep, errs.Wrap(errs.Internal, op, "the directory seed data could not be loaded", err)
-	}
-	if rep.Inserted+rep.Updated > 0 {
-		if err := s.record(context.WithoutCancel(ctx), nil, "directory.seed", "directory/seed",
-			fmt.Sprintf("seed version %d: inserted=%d updated=%d kept_local=%d", f.Version, rep.Inserted, rep.Updated, rep.KeptLocal)); err != nil {
-			return rep, err
-		}
 	}
 	return rep, nil
 }
