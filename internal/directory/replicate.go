@@ -38,211 +38,15 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 	case doc.Owner != from:
 		return rep, errs.Newf(errs.Invalid, op, "the snapshot is of node %q but came from %q", textutil.Ellipsis(doc.Owner, 40), textutil.Ellipsis(from, 40))
 	}
-	refuse := func(kind, id, why string) { rep.Refused = append(rep.Refused, kind+" "+id+": "+why) }
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		// authority is the node that owns a country's entries, "" when
-		// none does or the country is unknown here.
 		nodes, err := countryNodes(ctx, tx)
 		if err != nil {
 			return err
 		}
-		authority := func(code string) string { return nodes[code] }
-		// state compares a peer record with the local row of the same ID.
-		state := func(table, id, owner string, version int64) (string, error) {
-			localOwner, localVersion, err := rowOwnerVersion(ctx, tx, table, id)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				return "missing", nil
-			case err != nil:
-				return "", err
-			case localOwner != owner:
-				return "foreign", nil
-			case localVersion >= version:
-				return "current", nil
-			}
-			return "older", nil
-		}
-		// Mechanisms first (contact points refer to them), parents first.
-		ms := append([]Mechanism(nil), doc.Mechanisms...)
-		sort.SliceStable(ms, func(i, j int) bool { return ms[i].ParentID == "" && ms[j].ParentID != "" })
-		for _, m := range ms {
-			if m.OwnerNode != from {
-				refuse("mechanism", m.ID, "owned by "+m.OwnerNode+", not by the sender")
-				continue
-			}
-			st, err := state("dir_mechanisms", m.ID, from, m.Version)
-			if err != nil {
-				return err
-			}
-			if st == "foreign" || st == "current" {
-				if st == "foreign" {
-					refuse("mechanism", m.ID, "a record with this ID belongs to another node here")
-				} else {
-					rep.Current++
-				}
-				continue
-			}
-			in := MechanismInput{Code: m.Code, Name: m.Name, FormerNames: m.FormerNames, Kind: m.Kind, Purpose: m.Purpose, Members: m.Members, Founded: m.Founded, Themes: m.Themes,
-				SecretariatCity: m.SecretariatCity, SecretariatCountry: m.SecretariatCountry, Website: m.Website, ParentID: m.ParentID, Status: m.Status, StatusNote: m.StatusNote, Sources: m.Sources}
-			if in, err = s.cleanMechanism(ctx, tx, op, in); err != nil {
-				refuse("mechanism", m.ID, errs.SafeMessage(err))
-				continue
-			}
-			// Checked first: on PostgreSQL a failed statement ends the transaction.
-			if taken, err := mechanismCodeTaken(ctx, tx, in.Code, m.ID); err != nil || taken {
-				if err != nil {
-					return err
-				}
-				refuse("mechanism", m.ID, "another mechanism here already has the code "+in.Code)
-				continue
-			}
-			if st == "missing" {
-				if err := s.insertMechanism(ctx, tx, m.ID, from, in, "", m.UpdatedBy); err != nil {
-					return err
-				}
-				rep.Inserted++
-			} else {
-				if err := replaceMechanismRow(ctx, tx, m.ID, in); err != nil {
-					return err
-				}
-				rep.Updated++
-			}
-			if err := s.stamp(ctx, tx, "dir_mechanisms", m.ID, m.Meta); err != nil {
-				return err
-			}
-		}
-		as := append([]Agency(nil), doc.Agencies...)
-		sort.SliceStable(as, func(i, j int) bool { return as[i].ParentID == "" && as[j].ParentID != "" })
-		for _, a := range as {
-			if a.OwnerNode != from || authority(a.Country) != from {
-				refuse("agency", a.ID, "node "+from+" is not the authority for "+a.Country+" entries")
-				continue
-			}
-			st, err := state("dir_agencies", a.ID, from, a.Version)
-			if err != nil {
-				return err
-			}
-			if st == "foreign" || st == "current" {
-				if st == "foreign" {
-					refuse("agency", a.ID, "a record with this ID belongs to another node here")
-				} else {
-					rep.Current++
-				}
-				continue
-			}
-			in := AgencyInput{Country: a.Country, Code: a.Code, Name: a.Name, LocalName: a.LocalName, Acronym: a.Acronym, Type: a.Type, Jurisdiction: a.Jurisdiction,
-				ParentID: a.ParentID, Languages: a.Languages, Website: a.Website, Sources: a.Sources}
-			if in, err = s.cleanAgency(ctx, tx, op, in); err == nil {
-				err = s.duplicateAgency(ctx, tx, op, in, a.ID)
-			}
-			if err != nil {
-				refuse("agency", a.ID, errs.SafeMessage(err))
-				continue
-			}
-			if st == "missing" {
-				err = s.insertAgency(ctx, tx, a.ID, from, in, "", a.UpdatedBy)
-				rep.Inserted++
-			} else {
-				err = replaceAgencyRow(ctx, tx, a.ID, in, agencySearch(in, s.countryWords(ctx, tx, in.Country)))
-				rep.Updated++
-			}
-			if err != nil {
-				return err
-			}
-			if err := s.stamp(ctx, tx, "dir_agencies", a.ID, a.Meta); err != nil {
-				return err
-			}
-		}
-		for _, c := range doc.ContactPoints {
-			authority := c.OwnerNode == from && authority(c.Country) == from
-			if !authority && c.MechanismID != "" && c.OwnerNode == from {
-				m, err := s.mechanism(ctx, tx, c.MechanismID)
-				authority = err == nil && m.OwnerNode == from
-			}
-			if !authority {
-				refuse("contact point", c.ID, "node "+from+" is not the authority for "+c.Country+" entries")
-				continue
-			}
-			st, err := state("dir_contact_points", c.ID, from, c.Version)
-			if err != nil {
-				return err
-			}
-			if st == "foreign" || st == "current" {
-				if st == "foreign" {
-					refuse("contact point", c.ID, "a record with this ID belongs to another node here")
-				} else {
-					rep.Current++
-				}
-				continue
-			}
-			in := ContactPointInput{Country: c.Country, AgencyID: c.AgencyID, MechanismID: c.MechanismID, Role: c.Role, Title: c.Title, Channels: c.Channels, Languages: c.Languages,
-				AlwaysOn: c.AlwaysOn, Hours: c.Hours, TimeZone: c.TimeZone, HolderName: c.Holder.Name, HolderTitle: c.Holder.Title, HolderSince: string(c.HolderSince),
-				DeputyName: c.Deputy.Name, DeputyTitle: c.Deputy.Title, Notes: c.Notes, Sources: c.Sources}
-			if in, err = s.cleanContact(ctx, tx, op, in); err != nil {
-				refuse("contact point", c.ID, errs.SafeMessage(err))
-				continue
-			}
-			if st == "missing" {
-				err = s.insertContact(ctx, tx, c.ID, from, in, "", c.UpdatedBy)
-				rep.Inserted++
-			} else {
-				err = replaceContactRow(ctx, tx, c.ID, in, s.contactSearch(ctx, tx, in))
-				rep.Updated++
-			}
-			if err != nil {
-				return err
-			}
-			// Staleness travels with the record: the owner's confirmation date.
-			if err := setContactConfirmation(ctx, tx, c.ID, c.ConfirmedAt, c.ConfirmedBy); err != nil {
-				return err
-			}
-			if err := s.stamp(ctx, tx, "dir_contact_points", c.ID, c.Meta); err != nil {
-				return err
-			}
-		}
-		for _, a := range doc.Agreements {
-			if a.OwnerNode != from {
-				refuse("agreement", a.ID, "owned by "+a.OwnerNode+", not by the sender")
-				continue
-			}
-			st, err := state("dir_agreements", a.ID, from, a.Version)
-			if err != nil {
-				return err
-			}
-			if st == "foreign" || st == "current" {
-				if st == "foreign" {
-					refuse("agreement", a.ID, "a record with this ID belongs to another node here")
-				} else {
-					rep.Current++
-				}
-				continue
-			}
-			in := AgreementInput{Title: a.Title, ShortName: a.ShortName, Types: a.Types, Multilateral: a.Multilateral, Parties: a.Parties, Signed: string(a.Signed), Ratified: string(a.Ratified),
-				InForce: string(a.InForce), Ended: string(a.Ended), LegalBasis: a.LegalBasis, Scope: a.Scope, MechanismID: a.MechanismID, Status: a.Status, StatusNote: a.StatusNote, Sources: a.Sources}
-			c, err := s.cleanAgreement(ctx, tx, op, in)
-			if err != nil {
-				refuse("agreement", a.ID, errs.SafeMessage(err))
-				continue
-			}
-			if taken, err := agreementTitleTaken(ctx, tx, c.Title, a.ID); err != nil || taken {
-				if err != nil {
-					return err
-				}
-				refuse("agreement", a.ID, "another agreement here already has the title "+c.Title)
-				continue
-			}
-			if st == "missing" {
-				if err := s.insertAgreement(ctx, tx, a.ID, from, c, "", a.UpdatedBy); err != nil {
-					return err
-				}
-				rep.Inserted++
-			} else {
-				if err := replaceAgreementRow(ctx, tx, a.ID, c); err != nil {
-					return err
-				}
-				rep.Updated++
-			}
-			if err := s.stamp(ctx, tx, "dir_agreements", a.ID, a.Meta); err != nil {
+		a := &snapshotApply{s: s, tx: tx, from: from, nodes: nodes, rep: &rep}
+		// Mechanisms first (contact points refer to them).
+		for _, step := range []func(context.Context, ExportDoc) error{a.mechanisms, a.agencies, a.contactPoints, a.agreements} {
+			if err := step(ctx, doc); err != nil {
 				return err
 			}
 		}
@@ -256,4 +60,245 @@ func (s *Service) ApplySnapshot(ctx context.Context, from string, doc ExportDoc)
 		return ApplyReport{Refused: []string{}}, dbErr(op, err)
 	}
 	return rep, nil
+}
+
+// snapshotApply applies one peer's snapshot inside one transaction, record
+// kind by record kind, counting and explaining what it refuses.
+type snapshotApply struct {
+	s     *Service
+	tx    *store.Tx
+	from  string
+	nodes map[string]string // country → the node that is its authority
+	rep   *ApplyReport
+}
+
+const applyOp = "directory.ApplySnapshot"
+
+func (a *snapshotApply) refuse(kind, id, why string) {
+	a.rep.Refused = append(a.rep.Refused, kind+" "+id+": "+why)
+}
+
+// authority is the node that owns a country's entries, "" when none does
+// or the country is unknown here.
+func (a *snapshotApply) authority(country string) string { return a.nodes[country] }
+
+// state compares a peer record with the local row of the same ID:
+// "missing", "foreign" (another node's), "current" or "older".
+func (a *snapshotApply) state(ctx context.Context, table, id string, version int64) (string, error) {
+	localOwner, localVersion, err := rowOwnerVersion(ctx, a.tx, table, id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "missing", nil
+	case err != nil:
+		return "", err
+	case localOwner != a.from:
+		return "foreign", nil
+	case localVersion >= version:
+		return "current", nil
+	}
+	return "older", nil
+}
+
+// skip reports whether a record needs no write (refusing a foreign one),
+// after reading its state.
+func (a *snapshotApply) skip(ctx context.Context, kind, table, id string, version int64) (state string, skip bool, err error) {
+	st, err := a.state(ctx, table, id, version)
+	switch {
+	case err != nil:
+		return "", true, err
+	case st == "foreign":
+		a.refuse(kind, id, "a record with this ID belongs to another node here")
+		return st, true, nil
+	case st == "current":
+		a.rep.Current++
+		return st, true, nil
+	}
+	return st, false, nil
+}
+
+// counted adds a write to the report by the record's earlier state.
+func (a *snapshotApply) counted(state string) {
+	if state == "missing" {
+		a.rep.Inserted++
+	} else {
+		a.rep.Updated++
+	}
+}
+
+func (a *snapshotApply) mechanisms(ctx context.Context, doc ExportDoc) error {
+	s, tx, from := a.s, a.tx, a.from
+	ms := append([]Mechanism(nil), doc.Mechanisms...)
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].ParentID == "" && ms[j].ParentID != "" }) // parents first
+	for _, m := range ms {
+		if m.OwnerNode != from {
+			a.refuse("mechanism", m.ID, "owned by "+m.OwnerNode+", not by the sender")
+			continue
+		}
+		st, skip, err := a.skip(ctx, "mechanism", "dir_mechanisms", m.ID, m.Version)
+		if err != nil || skip {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		in := MechanismInput{Code: m.Code, Name: m.Name, FormerNames: m.FormerNames, Kind: m.Kind, Purpose: m.Purpose, Members: m.Members, Founded: m.Founded, Themes: m.Themes,
+			SecretariatCity: m.SecretariatCity, SecretariatCountry: m.SecretariatCountry, Website: m.Website, ParentID: m.ParentID, Status: m.Status, StatusNote: m.StatusNote, Sources: m.Sources}
+		if in, err = s.cleanMechanism(ctx, tx, applyOp, in); err != nil {
+			a.refuse("mechanism", m.ID, errs.SafeMessage(err))
+			continue
+		}
+		// Checked first: on PostgreSQL a failed statement ends the transaction.
+		if taken, err := mechanismCodeTaken(ctx, tx, in.Code, m.ID); err != nil || taken {
+			if err != nil {
+				return err
+			}
+			a.refuse("mechanism", m.ID, "another mechanism here already has the code "+in.Code)
+			continue
+		}
+		if st == "missing" {
+			err = s.insertMechanism(ctx, tx, m.ID, from, in, "", m.UpdatedBy)
+		} else {
+			err = replaceMechanismRow(ctx, tx, m.ID, in)
+		}
+		if err != nil {
+			return err
+		}
+		a.counted(st)
+		if err := s.stamp(ctx, tx, "dir_mechanisms", m.ID, m.Meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *snapshotApply) agencies(ctx context.Context, doc ExportDoc) error {
+	s, tx, from := a.s, a.tx, a.from
+	as := append([]Agency(nil), doc.Agencies...)
+	sort.SliceStable(as, func(i, j int) bool { return as[i].ParentID == "" && as[j].ParentID != "" }) // parents first
+	for _, ag := range as {
+		if ag.OwnerNode != from || a.authority(ag.Country) != from {
+			a.refuse("agency", ag.ID, "node "+from+" is not the authority for "+ag.Country+" entries")
+			continue
+		}
+		st, skip, err := a.skip(ctx, "agency", "dir_agencies", ag.ID, ag.Version)
+		if err != nil || skip {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		in := AgencyInput{Country: ag.Country, Code: ag.Code, Name: ag.Name, LocalName: ag.LocalName, Acronym: ag.Acronym, Type: ag.Type, Jurisdiction: ag.Jurisdiction,
+			ParentID: ag.ParentID, Languages: ag.Languages, Website: ag.Website, Sources: ag.Sources}
+		if in, err = s.cleanAgency(ctx, tx, applyOp, in); err == nil {
+			err = s.duplicateAgency(ctx, tx, applyOp, in, ag.ID)
+		}
+		if err != nil {
+			a.refuse("agency", ag.ID, errs.SafeMessage(err))
+			continue
+		}
+		if st == "missing" {
+			err = s.insertAgency(ctx, tx, ag.ID, from, in, "", ag.UpdatedBy)
+		} else {
+			err = replaceAgencyRow(ctx, tx, ag.ID, in, agencySearch(in, s.countryWords(ctx, tx, in.Country)))
+		}
+		if err != nil {
+			return err
+		}
+		a.counted(st)
+		if err := s.stamp(ctx, tx, "dir_agencies", ag.ID, ag.Meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *snapshotApply) contactPoints(ctx context.Context, doc ExportDoc) error {
+	s, tx, from := a.s, a.tx, a.from
+	for _, c := range doc.ContactPoints {
+		authority := c.OwnerNode == from && a.authority(c.Country) == from
+		if !authority && c.MechanismID != "" && c.OwnerNode == from {
+			// A regional mechanism's contact points belong to its owner.
+			m, err := s.mechanism(ctx, tx, c.MechanismID)
+			authority = err == nil && m.OwnerNode == from
+		}
+		if !authority {
+			a.refuse("contact point", c.ID, "node "+from+" is not the authority for "+c.Country+" entries")
+			continue
+		}
+		st, skip, err := a.skip(ctx, "contact point", "dir_contact_points", c.ID, c.Version)
+		if err != nil || skip {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		in := ContactPointInput{Country: c.Country, AgencyID: c.AgencyID, MechanismID: c.MechanismID, Role: c.Role, Title: c.Title, Channels: c.Channels, Languages: c.Languages,
+			AlwaysOn: c.AlwaysOn, Hours: c.Hours, TimeZone: c.TimeZone, HolderName: c.Holder.Name, HolderTitle: c.Holder.Title, HolderSince: string(c.HolderSince),
+			DeputyName: c.Deputy.Name, DeputyTitle: c.Deputy.Title, Notes: c.Notes, Sources: c.Sources}
+		if in, err = s.cleanContact(ctx, tx, applyOp, in); err != nil {
+			a.refuse("contact point", c.ID, errs.SafeMessage(err))
+			continue
+		}
+		if st == "missing" {
+			err = s.insertContact(ctx, tx, c.ID, from, in, "", c.UpdatedBy)
+		} else {
+			err = replaceContactRow(ctx, tx, c.ID, in, s.contactSearch(ctx, tx, in))
+		}
+		if err != nil {
+			return err
+		}
+		a.counted(st)
+		// Staleness travels with the record: the owner's confirmation date.
+		if err := setContactConfirmation(ctx, tx, c.ID, c.ConfirmedAt, c.ConfirmedBy); err != nil {
+			return err
+		}
+		if err := s.stamp(ctx, tx, "dir_contact_points", c.ID, c.Meta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *snapshotApply) agreements(ctx context.Context, doc ExportDoc) error {
+	s, tx, from := a.s, a.tx, a.from
+	for _, ag := range doc.Agreements {
+		if ag.OwnerNode != from {
+			a.refuse("agreement", ag.ID, "owned by "+ag.OwnerNode+", not by the sender")
+			continue
+		}
+		st, skip, err := a.skip(ctx, "agreement", "dir_agreements", ag.ID, ag.Version)
+		if err != nil || skip {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		in := AgreementInput{Title: ag.Title, ShortName: ag.ShortName, Types: ag.Types, Multilateral: ag.Multilateral, Parties: ag.Parties, Signed: string(ag.Signed), Ratified: string(ag.Ratified),
+			InForce: string(ag.InForce), Ended: string(ag.Ended), LegalBasis: ag.LegalBasis, Scope: ag.Scope, MechanismID: ag.MechanismID, Status: ag.Status, StatusNote: ag.StatusNote, Sources: ag.Sources}
+		c, err := s.cleanAgreement(ctx, tx, applyOp, in)
+		if err != nil {
+			a.refuse("agreement", ag.ID, errs.SafeMessage(err))
+			continue
+		}
+		if taken, err := agreementTitleTaken(ctx, tx, c.Title, ag.ID); err != nil || taken {
+			if err != nil {
+				return err
+			}
+			a.refuse("agreement", ag.ID, "another agreement here already has the title "+c.Title)
+			continue
+		}
+		if st == "missing" {
+			err = s.insertAgreement(ctx, tx, ag.ID, from, c, "", ag.UpdatedBy)
+		} else {
+			err = replaceAgreementRow(ctx, tx, ag.ID, c)
+		}
+		if err != nil {
+			return err
+		}
+		a.counted(st)
+		if err := s.stamp(ctx, tx, "dir_agreements", ag.ID, ag.Meta); err != nil {
+			return err
+		}
+	}
+	return nil
 }
