@@ -124,7 +124,8 @@ func Dedupe(ctx context.Context, recs []entity.Person, opt Options) (*Result, er
 }
 
 // run compares candidate pairs of recs. split < 0 deduplicates; otherwise
-// records [0,split) are linked against [split,len).
+// records [0,split) are linked against [split,len). It runs in stages —
+// prepare, block, compare, fit and score — each timed in the stats.
 func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Result, error) {
 	n := len(recs)
 	res := &Result{Stats: Stats{Records: n}}
@@ -132,12 +133,8 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	defer prog.stop()
 
 	t0 := time.Now()
-	prep := make([]prepared, n)
-	keys := make([][]uint64, n)
-	if err := parallel(ctx, n, opt.Workers, prog.stage("prepare", n), func(i int) {
-		prep[i] = prepare(&recs[i])
-		keys[i] = prep[i].blockKeys(nil)
-	}); err != nil {
+	prep, keys, err := prepareAll(ctx, recs, opt.Workers, prog.stage("prepare", n))
+	if err != nil {
 		return nil, err
 	}
 	res.left = prep
@@ -146,13 +143,8 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	t0 = time.Now()
 	prog.stage("block", 1)
 	idx := buildIndex(prep, keys)
-	keys = nil
 	res.Stats.Blocks = idx.blocks
-	for q := 0; q < len(idx.rec); q++ {
-		if int(idx.runStart[q]) == q && int(idx.runEnd[q]-idx.runStart[q]) > opt.MaxBlock {
-			res.Stats.OversizedBlocks++
-		}
-	}
+	res.Stats.OversizedBlocks = idx.oversized(opt.MaxBlock)
 	res.Stats.Block = time.Since(t0)
 
 	t0 = time.Now()
@@ -160,23 +152,82 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	if split >= 0 {
 		outer = split
 	}
-	// cand is a compared pair, kept small: there are tens of millions at
-	// scale and only the matches become Pairs.
-	type cand struct {
-		i, j int32
-		p    Pattern
+	shards, err := compareCandidates(ctx, prep, idx, split, outer, opt, prog.stage("compare", outer))
+	if err != nil {
+		return nil, err
 	}
-	// Candidates are stored in fixed-size chunks: appending to one huge
-	// slice would copy it on every growth.
-	const candChunk = 1 << 16
-	type shard struct {
-		pairs  [][]cand
-		counts map[Pattern]int64
-		cmp    int64
+	counts := shards[0].counts
+	for w := 1; w < len(shards); w++ {
+		for p, c := range shards[w].counts {
+			counts[p] += c
+		}
 	}
+	for _, sh := range shards {
+		res.Stats.Comparisons += sh.cmp
+	}
+	res.Stats.Compare = time.Since(t0)
+
+	t0 = time.Now()
+	prog.stage("fit", 1)
+	model := opt.Model
+	if model == nil {
+		model = NewModel()
+		model.FitEM(counts, opt.EMIterations)
+	}
+	res.Model = model
+	res.Pairs = scoreCandidates(model, counts, shards, opt.Threshold)
+	res.Stats.Fit = time.Since(t0)
+	return res, nil
+}
+
+// prepareAll normalises every record and computes its blocking keys.
+func prepareAll(ctx context.Context, recs []entity.Person, workers int, done func(int)) ([]prepared, [][]uint64, error) {
+	prep := make([]prepared, len(recs))
+	keys := make([][]uint64, len(recs))
+	err := parallel(ctx, len(recs), workers, done, func(i int) {
+		prep[i] = prepare(&recs[i])
+		keys[i] = prep[i].blockKeys(nil)
+	})
+	return prep, keys, err
+}
+
+// oversized counts the blocks larger than maxBlock, which are compared
+// only within a sliding window.
+func (idx *blockIndex) oversized(maxBlock int) int {
+	n := 0
+	for q := 0; q < len(idx.rec); q++ {
+		if int(idx.runStart[q]) == q && int(idx.runEnd[q]-idx.runStart[q]) > maxBlock {
+			n++
+		}
+	}
+	return n
+}
+
+// cand is a compared pair, kept small: there are tens of millions at
+// scale and only the matches become Pairs.
+type cand struct {
+	i, j int32
+	p    Pattern
+}
+
+// Candidates are stored in fixed-size chunks: appending to one huge slice
+// would copy it on every growth.
+const candChunk = 1 << 16
+
+// shard is one worker's share of the comparisons.
+type shard struct {
+	pairs  [][]cand
+	counts map[Pattern]int64
+	cmp    int64
+}
+
+// compareCandidates compares every record of [0,outer) with the records
+// that share a block with it (each pair once), in parallel, and returns
+// each worker's pairs and pattern counts.
+func compareCandidates(ctx context.Context, prep []prepared, idx *blockIndex, split, outer int, opt Options, progress func(int)) ([]shard, error) {
+	n := len(prep)
 	shards := make([]shard, opt.Workers)
 	var next, done atomic.Int64
-	total := prog.stage("compare", outer)
 	var wg sync.WaitGroup
 	const chunk = 256
 	for w := 0; w < opt.Workers; w++ {
@@ -185,7 +236,7 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 			defer wg.Done()
 			sh := &shards[w]
 			sh.counts = map[Pattern]int64{}
-			stamp := make([]int32, n)
+			stamp := make([]int32, n) // stamp[j] == i+1: j already compared with i
 			for ctx.Err() == nil {
 				start := int(next.Add(chunk)) - chunk
 				if start >= outer {
@@ -222,33 +273,18 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 						}
 					}
 				}
-				total(int(done.Add(int64(end - start))))
+				progress(int(done.Add(int64(end - start))))
 			}
 		}(w)
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	counts := shards[0].counts
-	for w := 1; w < len(shards); w++ {
-		for p, c := range shards[w].counts {
-			counts[p] += c
-		}
-	}
-	for _, sh := range shards {
-		res.Stats.Comparisons += sh.cmp
-	}
-	res.Stats.Compare = time.Since(t0)
+	return shards, ctx.Err()
+}
 
-	t0 = time.Now()
-	prog.stage("fit", 1)
-	model := opt.Model
-	if model == nil {
-		model = NewModel()
-		model.FitEM(counts, opt.EMIterations)
-	}
-	res.Model = model
+// scoreCandidates scores each agreement pattern once and keeps the pairs
+// at or above threshold, ordered by left then right record. It releases
+// the shards' pairs as it goes.
+func scoreCandidates(model *Model, counts map[Pattern]int64, shards []shard, threshold float64) []Pair {
 	type scored struct{ w, s float64 }
 	scores := make(map[Pattern]scored, len(counts))
 	for p := range counts {
@@ -260,7 +296,7 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 		for _, chunk := range shards[w].pairs {
 			for _, c := range chunk {
 				sc := scores[c.p]
-				if sc.s >= opt.Threshold {
+				if sc.s >= threshold {
 					out = append(out, Pair{Left: int(c.i), Right: int(c.j), Weight: sc.w, Score: sc.s, Pattern: c.p})
 				}
 			}
@@ -273,9 +309,7 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 		}
 		return a.Right - b.Right
 	})
-	res.Pairs = out
-	res.Stats.Fit = time.Since(t0)
-	return res, nil
+	return out
 }
 
 // oneToOne keeps the best-scoring pairs such that every left and right
