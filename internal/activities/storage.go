@@ -31,20 +31,7 @@ func practices(ctx context.Context, q store.Querier, query string) ([]Practice, 
 		sq += ` AND search LIKE ?`
 		args = append(args, "% "+w+"%")
 	}
-	rows, err := q.QueryContext(ctx, sq+` ORDER BY updated_at DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Practice{}
-	for rows.Next() {
-		x, err := scanPractice(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanPractice, sq+` ORDER BY updated_at DESC LIMIT 500`, args...)
 }
 
 // countryNames reads the directory's country table: code → name.
@@ -67,7 +54,7 @@ func countryNames(ctx context.Context, q store.Querier) (map[string]string, erro
 
 const activityCols = `id, owner_node, version, status, published, title, description, kind, implementer, donor, budget, currency, countries, agencies, themes, start_date, end_date, expected_results, indicators, beneficiaries, contact_name, contact_email, contact_phone, documents, resolutions, merged_into, search, created_at, created_by, updated_at, updated_by, published_at`
 
-func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
+func scanActivity(r store.Scanner) (Activity, error) {
 	var jc store.JSONColumns
 	var a Activity
 	var pub int
@@ -172,25 +159,12 @@ func (s *Service) list(ctx context.Context, f Filter, drafts bool) ([]Activity, 
 		q += ` AND search LIKE ?`
 		args = append(args, "% "+w+"%")
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY start_date DESC, title LIMIT 5000`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Activity{}
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, s.d.Store, scanActivity, q+` ORDER BY start_date DESC, title LIMIT 5000`, args...)
 }
 
 const eventCols = `id, owner_node, version, title, kind, activity_id, start_date, end_date, country, city, themes, description, participants, materials, contact_name, contact_email, search, created_at, updated_at, updated_by`
 
-func scanEvent(r interface{ Scan(...any) error }) (Event, error) {
+func scanEvent(r store.Scanner) (Event, error) {
 	var jc store.JSONColumns
 	var e Event
 	var themes, parts, mats, search, c, u string
@@ -224,25 +198,12 @@ func (s *Service) events(ctx context.Context, query string) ([]Event, error) {
 		q += ` AND search LIKE ?`
 		args = append(args, "% "+w+"%")
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY start_date DESC LIMIT 2000`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, s.d.Store, scanEvent, q+` ORDER BY start_date DESC LIMIT 2000`, args...)
 }
 
 const practiceCols = `id, owner_node, version, title, summary, language, themes, link, event_id, search, created_at, updated_at, updated_by`
 
-func scanPractice(r interface{ Scan(...any) error }) (Practice, error) {
+func scanPractice(r store.Scanner) (Practice, error) {
 	var jc store.JSONColumns
 	var x Practice
 	var themes, search, c, u string
@@ -282,7 +243,7 @@ func needByID(ctx context.Context, q store.Querier, id string) (Need, error) {
 
 const needCols = `id, owner_node, version, country, agency, theme, priority, title, description, status, search, created_at, updated_at, updated_by`
 
-func scanNeed(r interface{ Scan(...any) error }) (Need, error) {
+func scanNeed(r store.Scanner) (Need, error) {
 	var n Need
 	var search, c, u string
 	err := r.Scan(&n.ID, &n.OwnerNode, &n.Version, &n.Country, &n.Agency, &n.Theme, &n.Priority, &n.Title, &n.Description, &n.Status, &search, &c, &u, &n.UpdatedBy)
@@ -317,20 +278,7 @@ func (s *Service) needs(ctx context.Context, country, theme string) ([]Need, err
 		q += ` AND theme = ?`
 		args = append(args, t)
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY priority, country, title`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Need{}
-	for rows.Next() {
-		n, err := scanNeed(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, s.d.Store, scanNeed, q+` ORDER BY priority, country, title`, args...)
 }
 
 // publishedBetween lists the published activities, other than excludeID and
@@ -370,20 +318,7 @@ func closeRound(ctx context.Context, tx *store.Tx, id string, at time.Time) (boo
 
 // rounds lists the rounds, newest first.
 func rounds(ctx context.Context, q store.Querier) ([]Round, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+roundCols+` FROM act_rounds ORDER BY created_at DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Round{}
-	for rows.Next() {
-		r, err := scanRound(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanRound, `SELECT `+roundCols+` FROM act_rounds ORDER BY created_at DESC`)
 }
 
 // roundByID reads one round; sql.ErrNoRows when there is none.
@@ -436,7 +371,7 @@ func votesOf(ctx context.Context, q store.Querier, roundID string) (map[string][
 
 const roundCols = `id, owner_node, title, description, status, closes_on, created_at, created_by, closed_at`
 
-func scanRound(r interface{ Scan(...any) error }) (Round, error) {
+func scanRound(r store.Scanner) (Round, error) {
 	var x Round
 	var c, cl string
 	err := r.Scan(&x.ID, &x.OwnerNode, &x.Title, &x.Description, &x.Status, &x.ClosesOn, &c, &x.CreatedBy, &cl)

@@ -21,7 +21,7 @@ func insertRequest(ctx context.Context, tx *store.Tx, r ARORequest) error {
 
 const reqCols = `id, direction, origin_node, target_node, purpose, subject, details, case_ref, status, answer, agency, created_by, created_at, answered_by, answered_at`
 
-func scanRequest(row interface{ Scan(...any) error }) (ARORequest, error) {
+func scanRequest(row store.Scanner) (ARORequest, error) {
 	var r ARORequest
 	var c, a string
 	err := row.Scan(&r.ID, &r.Direction, &r.OriginNode, &r.TargetNode, &r.Purpose, &r.Subject, &r.Details, &r.CaseRef, &r.Status, &r.Answer, &r.Agency, &r.CreatedBy, &c, &r.AnsweredBy, &a)
@@ -46,20 +46,7 @@ func requestExists(ctx context.Context, q store.Querier, id string) (bool, error
 
 // agencyRequests lists an agency's requests, newest first.
 func agencyRequests(ctx context.Context, q store.Querier, agency string) ([]ARORequest, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+reqCols+` FROM ar_requests WHERE agency = ? ORDER BY created_at DESC LIMIT 500`, agency)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ARORequest{}
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanRequest, `SELECT `+reqCols+` FROM ar_requests WHERE agency = ? ORDER BY created_at DESC LIMIT 500`, agency)
 }
 
 // setAnswer records the answer to (or refusal of) a request.
@@ -82,7 +69,7 @@ func moveRequest(ctx context.Context, tx *store.Tx, id, from, to string) error {
 
 const assetCols = `id, kind, description, identifier, country, person, case_ref, value_cents, currency, step, agency, created_by, created_at, updated_at`
 
-func scanAsset(row interface{ Scan(...any) error }) (Asset, error) {
+func scanAsset(row store.Scanner) (Asset, error) {
 	var a Asset
 	var c, u string
 	if err := row.Scan(&a.ID, &a.Kind, &a.Description, &a.Identifier, &a.Country, &a.Person, &a.CaseRef, &a.ValueCents, &a.Currency, &a.Step, &a.Agency, &a.CreatedBy, &c, &u); err != nil {
@@ -125,22 +112,13 @@ func assetByID(ctx context.Context, q store.Querier, id string) (Asset, error) {
 
 // assetSteps reads an asset's steps in order.
 func assetSteps(ctx context.Context, q store.Querier, id string) ([]Step, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, step, on_date, authority, decision_ref, value_cents, skip_reason, note, recorded_by, recorded_at FROM ar_steps WHERE asset_id = ? ORDER BY on_date, recorded_at`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Step{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(row store.Scanner) (Step, error) {
 		var st Step
 		var at string
-		if err := rows.Scan(&st.ID, &st.Step, &st.Date, &st.Authority, &st.DecisionRef, &st.ValueCents, &st.SkipReason, &st.Note, &st.RecordedBy, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&st.ID, &st.Step, &st.Date, &st.Authority, &st.DecisionRef, &st.ValueCents, &st.SkipReason, &st.Note, &st.RecordedBy, &at)
 		st.RecordedAt, st.StepLabel = store.ParseTime(at), StepLabels[st.Step]
-		out = append(out, st)
-	}
-	return out, rows.Err()
+		return st, err
+	}, `SELECT id, step, on_date, authority, decision_ref, value_cents, skip_reason, note, recorded_by, recorded_at FROM ar_steps WHERE asset_id = ? ORDER BY on_date, recorded_at`, id)
 }
 
 // listAssets reads assets matching f, most recently changed first.
@@ -163,20 +141,7 @@ func listAssets(ctx context.Context, q store.Querier, f Filter) ([]Asset, error)
 		query += ` AND country = ?`
 		args = append(args, f.Country)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY updated_at DESC LIMIT 1000`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Asset{}
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanAsset, query+` ORDER BY updated_at DESC LIMIT 1000`, args...)
 }
 
 // valuesByStep sums the value of assets at each step by country, year of

@@ -37,20 +37,8 @@ func updateAgencyRow(ctx context.Context, tx *store.Tx, id string, in AgencyInpu
 // agenciesOwnedBy lists the agencies node is the authority for, by name.
 func agenciesOwnedBy(ctx context.Context, q store.Querier, node string) ([]Agency, error) {
 	const op = "directory.NodeAgencies"
-	rows, err := q.QueryContext(ctx, `SELECT `+agencyCols+` FROM dir_agencies WHERE owner_node = ? ORDER BY name`, node)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Agency{}
-	for rows.Next() {
-		a, err := scanAgency(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, a)
-	}
-	return out, dbErr(op, rows.Err())
+	out, err := store.Collect(ctx, q, scanAgency, `SELECT `+agencyCols+` FROM dir_agencies WHERE owner_node = ? ORDER BY name`, node)
+	return out, dbErr(op, err)
 }
 
 // nodeCountries lists the country codes this node is the authority for.
@@ -73,7 +61,7 @@ func (s *Service) nodeCountries(ctx context.Context, q store.Querier) (map[strin
 
 const agencyCols = `id, owner_node, country, code, name, local_name, acronym, type, jurisdiction, parent_id, languages, website, sources, version, seed_hash, updated_at, updated_by`
 
-func scanAgency(r interface{ Scan(...any) error }) (Agency, error) {
+func scanAgency(r store.Scanner) (Agency, error) {
 	var jc store.JSONColumns
 	var a Agency
 	var langs, sources, seed, updated string
@@ -142,25 +130,13 @@ func (s *Service) agencies(ctx context.Context, f AgencyFilter) ([]Agency, error
 		q += ` AND type = ?`
 		args = append(args, t)
 	}
-	rows, err := s.st.QueryContext(ctx, q+` ORDER BY country, name`, args...)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Agency{}
-	for rows.Next() {
-		a, err := scanAgency(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, a)
-	}
-	return out, dbErr(op, rows.Err())
+	out, err := store.Collect(ctx, s.st, scanAgency, q+` ORDER BY country, name`, args...)
+	return out, dbErr(op, err)
 }
 
 const countryCols = `code, name, local_names, kind, parent, node, time_zone, languages, note, sources, owner_node, version, seed_hash, updated_at, updated_by`
 
-func scanCountry(r interface{ Scan(...any) error }) (Country, error) {
+func scanCountry(r store.Scanner) (Country, error) {
 	var jc store.JSONColumns
 	var c Country
 	var local, langs, sources, seed, updated string
@@ -175,20 +151,8 @@ func scanCountry(r interface{ Scan(...any) error }) (Country, error) {
 
 func (s *Service) countries(ctx context.Context) ([]Country, error) {
 	const op = "directory.Countries"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+countryCols+` FROM dir_countries ORDER BY CASE kind WHEN 'participant' THEN 0 WHEN 'entity' THEN 1 WHEN 'eu' THEN 2 WHEN 'partner' THEN 3 ELSE 4 END, CASE WHEN parent = '' THEN code ELSE parent END, parent, name`)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Country{}
-	for rows.Next() {
-		c, err := scanCountry(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, c)
-	}
-	return out, dbErr(op, rows.Err())
+	out, err := store.Collect(ctx, s.st, scanCountry, `SELECT `+countryCols+` FROM dir_countries ORDER BY CASE kind WHEN 'participant' THEN 0 WHEN 'entity' THEN 1 WHEN 'eu' THEN 2 WHEN 'partner' THEN 3 ELSE 4 END, CASE WHEN parent = '' THEN code ELSE parent END, parent, name`)
+	return out, dbErr(op, err)
 }
 
 func (s *Service) country(ctx context.Context, q store.Querier, code string) (Country, error) {

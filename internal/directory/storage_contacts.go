@@ -35,7 +35,7 @@ const cpCols = `c.id, c.owner_node, c.country, c.agency_id, COALESCE(a.name, '')
 
 const cpFrom = ` FROM dir_contact_points c LEFT JOIN dir_agencies a ON a.id = c.agency_id`
 
-func (s *Service) scanContact(r interface{ Scan(...any) error }) (ContactPoint, error) {
+func (s *Service) scanContact(r store.Scanner) (ContactPoint, error) {
 	var jc store.JSONColumns
 	var c ContactPoint
 	var channels, langs, sources, seed, updated, confirmed, since string
@@ -178,25 +178,12 @@ func dueHandovers(ctx context.Context, q store.Querier, today Day) ([]Handover, 
 
 // handoversOf lists the handovers of a contact point, newest first.
 func handoversOf(ctx context.Context, q store.Querier, contactID string) ([]Handover, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+handoverCols+` FROM dir_handovers WHERE contact_point_id = ? ORDER BY created_at DESC, id DESC`, contactID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Handover{}
-	for rows.Next() {
-		h, err := scanHandover(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanHandover, `SELECT `+handoverCols+` FROM dir_handovers WHERE contact_point_id = ? ORDER BY created_at DESC, id DESC`, contactID)
 }
 
 const handoverCols = `id, contact_point_id, from_holder, to_holder, to_holder_title, to_deputy, to_deputy_title, effective_from, reason, open_items, reassigned, state, created_by, created_at, applied_at`
 
-func scanHandover(r interface{ Scan(...any) error }) (Handover, error) {
+func scanHandover(r store.Scanner) (Handover, error) {
 	var jc store.JSONColumns
 	var h Handover
 	var eff, items, created, applied string

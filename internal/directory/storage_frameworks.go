@@ -66,7 +66,7 @@ func manualActivities(ctx context.Context, q store.Querier, subjectKind, id stri
 
 const agrCols = `id, owner_node, title, short_name, types, multilateral, parties, signed, ratified, in_force, ended, legal_basis, scope, mechanism_id, status, status_note, sources, version, seed_hash, updated_at, updated_by`
 
-func scanAgreement(r interface{ Scan(...any) error }) (Agreement, error) {
+func scanAgreement(r store.Scanner) (Agreement, error) {
 	var jc store.JSONColumns
 	var a Agreement
 	var types, parties, sources, seed, updated, signed, ratified, inForce, ended string
@@ -107,25 +107,13 @@ func (s *Service) agreement(ctx context.Context, q store.Querier, id string) (Ag
 
 func (s *Service) agreements(ctx context.Context) ([]Agreement, error) {
 	const op = "directory.Agreements"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+agrCols+` FROM dir_agreements ORDER BY multilateral DESC, title`)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Agreement{}
-	for rows.Next() {
-		a, err := scanAgreement(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, a)
-	}
-	return out, dbErr(op, rows.Err())
+	out, err := store.Collect(ctx, s.st, scanAgreement, `SELECT `+agrCols+` FROM dir_agreements ORDER BY multilateral DESC, title`)
+	return out, dbErr(op, err)
 }
 
 const mechCols = `id, owner_node, code, name, former_names, kind, purpose, members, founded, themes, secretariat_city, secretariat_country, website, parent_id, status, status_note, sources, version, seed_hash, updated_at, updated_by`
 
-func scanMechanism(r interface{ Scan(...any) error }) (Mechanism, error) {
+func scanMechanism(r store.Scanner) (Mechanism, error) {
 	var jc store.JSONColumns
 	var m Mechanism
 	var former, members, themes, sources, seed, updated string
@@ -162,18 +150,6 @@ func (s *Service) mechanism(ctx context.Context, q store.Querier, id string) (Me
 
 func (s *Service) mechanisms(ctx context.Context) ([]Mechanism, error) {
 	const op = "directory.Mechanisms"
-	rows, err := s.st.QueryContext(ctx, `SELECT `+mechCols+` FROM dir_mechanisms ORDER BY code`)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := []Mechanism{}
-	for rows.Next() {
-		m, err := scanMechanism(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		out = append(out, m)
-	}
-	return out, dbErr(op, rows.Err())
+	out, err := store.Collect(ctx, s.st, scanMechanism, `SELECT `+mechCols+` FROM dir_mechanisms ORDER BY code`)
+	return out, dbErr(op, err)
 }

@@ -40,7 +40,7 @@ func ft(t time.Time) string {
 	return store.FormatTime(t)
 }
 
-func (s *Service) scan(row interface{ Scan(...any) error }) (Request, error) {
+func (s *Service) scan(row store.Scanner) (Request, error) {
 	var jc store.JSONColumns
 	var r Request
 	var cj, tj, created, updated, signed, sent, received, recognised, closed, rdue, edue string
@@ -92,40 +92,18 @@ func (s *Service) listRequests(ctx context.Context, q store.Querier, agency, dir
 		query += ` AND status = ?`
 		args = append(args, status)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY updated_at DESC LIMIT 1000`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Request{}
-	for rows.Next() {
-		r, err := s.scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, s.scan, query+` ORDER BY updated_at DESC LIMIT 1000`, args...)
 }
 
 // requestEvents reads a request's timeline in order.
 func requestEvents(ctx context.Context, q store.Querier, id string) ([]RequestEvent, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, at, node, actor, kind, status, note FROM mla_events WHERE request_id = ? ORDER BY at, id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []RequestEvent{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(row store.Scanner) (RequestEvent, error) {
 		var e RequestEvent
 		var at string
-		if err := rows.Scan(&e.ID, &at, &e.Node, &e.Actor, &e.Kind, &e.Status, &e.Note); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&e.ID, &at, &e.Node, &e.Actor, &e.Kind, &e.Status, &e.Note)
 		e.At = pt(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, `SELECT id, at, node, actor, kind, status, note FROM mla_events WHERE request_id = ? ORDER BY at, id`, id)
 }
 
 // updateDraft saves the editable fields of a draft; false when the request
