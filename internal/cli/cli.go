@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/liaison-wb/liaison/internal/buildinfo"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 )
@@ -58,10 +57,7 @@ func commands() []command {
 		{"dedupe", "find duplicate records in one CSV file", runDedupe},
 		{"cases", "joint operational database: cases import|export|fit", runCases},
 		{"bench", "measure performance: bench match", runBench},
-		{"version", "print version, commit and Go version", func(ctx context.Context, env Env, args []string) error {
-			fmt.Fprintln(env.Stdout, buildinfo.String())
-			return nil
-		}},
+		{"version", "print version, commit and Go version", runVersion},
 	}
 }
 
