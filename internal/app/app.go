@@ -200,6 +200,7 @@ func (n *Node) Start(ctx context.Context) error {
 		mux := http.NewServeMux()
 		mux.Handle("POST "+federation.InboxPath, n.Fed.InboxHandler())
 		mux.Handle("POST "+federation.CallPrefix+witness.CallHeld, n.Witness.CallHandler())
+		mux.Handle("POST "+federation.CallPrefix+federation.CallHealth, n.Fed.HealthHandler())
 		n.fedSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
 			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
 	}

@@ -83,6 +83,11 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Remembered for liaison doctor; a read-only database only loses the note.
+	rec := store.OpsRecord{At: time.Now().UTC(), OK: rep.OK(), Detail: fmt.Sprintf("%d entries, %d problem(s)", rep.Entries, len(rep.Problems))}
+	if err := st.RecordOps(ctx, store.SettingLastAuditVerify, rec); err != nil {
+		fmt.Fprintln(env.Stderr, "warning: could not record the verification for liaison doctor:", errs.SafeMessage(err))
+	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
 			fmt.Fprintln(env.Stdout, "PROBLEM:", p)

@@ -48,7 +48,10 @@ func commands() []command {
 	return []command{
 		{"serve", "run one node", runServe},
 		{"demo", "run a regional federation of seven nodes on loopback with demo data", runDemo},
-		{"migrate", "apply database migrations and exit", runMigrate},
+		{"migrate", "apply database migrations and exit; --check lists them without applying", runMigrate},
+		{"doctor", "check a node's health: config, database, keys, certificate, peers, disk, backups", runDoctor},
+		{"backup", "write an encrypted, consistent backup of a running node", runBackup},
+		{"restore", "restore an encrypted backup into an empty data directory or database", runRestore},
 		{"user", "manage accounts: user add|list|disable|enable", runUser},
 		{"audit", "audit log tools: audit verify, audit prune", runAudit},
 		{"directory", "regional directory: directory contact|search|stale|matrix|export", runDirectory},
