@@ -27,6 +27,10 @@ func Connect(ctx context.Context, opt Options) (*Store, error) {
 	return connect(ctx, opt)
 }
 
+// Create connects without migrating and creates an SQLite database that
+// does not exist yet (restore builds the schema itself).
+func Create(ctx context.Context, opt Options) (*Store, error) { return connect(ctx, opt) }
+
 // SQLitePath is the SQLite file opt selects ("" for PostgreSQL).
 func SQLitePath(opt Options) string {
 	if strings.HasPrefix(opt.URL, "postgres://") || strings.HasPrefix(opt.URL, "postgresql://") {
