@@ -18,6 +18,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/backup"
 	"github.com/liaison-wb/liaison/internal/buildinfo"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -56,6 +57,8 @@ type Node struct {
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
+
+	backups *backup.Schedule
 
 	httpSrv  *http.Server
 	fedSrv   *http.Server
@@ -149,6 +152,14 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
+	if n.Cfg.BackupEvery > 0 {
+		rs, err := backup.ParseRecipients(n.Cfg.BackupRecipients(), nonEmpty(n.Cfg.BackupRecipientsFile))
+		if err != nil {
+			return errs.Wrap(errs.Invalid, "config", "backup-recipient: "+errs.SafeMessage(err), err)
+		}
+		n.backups = &backup.Schedule{Every: n.Cfg.BackupEvery, Keep: int(n.Cfg.BackupKeep), Dir: n.Cfg.BackupDir, Recipients: rs,
+			Source: backup.Source{Store: n.Store, DataDir: n.Cfg.DataDir, Exclude: []string{n.Cfg.BackupDir}}, Logger: n.Logger.With("component", "backup")}
+	}
 	proxies, err := n.Cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
@@ -159,6 +170,13 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
 	return nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // checkNodeID binds the database to one node ID on first start, so a node
@@ -239,6 +257,9 @@ func (n *Node) Start(ctx context.Context) error {
 	n.run("exchange", n.Exchange.Run)
 	n.run("jit", n.JIT.Run)
 	n.run("mla", n.MLA.Run)
+	if n.backups != nil {
+		n.run("scheduled backups", n.backups.Run)
+	}
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
 }

@@ -249,3 +249,44 @@ func TestRestoreRefusesADatabaseWithTables(t *testing.T) {
 		t.Fatalf("SQLite backup into PostgreSQL: %v %+v", err, res.Audit.Problems)
 	}
 }
+
+func TestScheduledBackupsKeepTheNewest(t *testing.T) {
+	n := testutil.Start(t, testutil.Options{NodeID: "rs"})
+	rcpt, id := keyPair(t)
+	// The backup directory inside the data directory must not back itself up.
+	dir := filepath.Join(n.Cfg.DataDir, "backups")
+	tick := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	s := backup.Schedule{Every: time.Hour, Keep: 2, Dir: dir, Recipients: []age.Recipient{rcpt}, Logger: testutil.Logger(t),
+		Source: backup.Source{Store: n.Store, DataDir: n.Cfg.DataDir, Exclude: []string{dir}, Now: func() time.Time { return tick }}}
+	var files []string
+	for i := 0; i < 4; i++ {
+		tick = tick.Add(24 * time.Hour)
+		f, err := s.Once(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 || entries[0].Name() != filepath.Base(files[2]) || entries[1].Name() != filepath.Base(files[3]) {
+		t.Fatalf("kept %v", entries)
+	}
+	f, err := os.Open(files[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := backup.Restore(context.Background(), f, []age.Identity{id}, backup.Target{DataDir: t.TempDir(), NodeID: "rs"})
+	if err != nil || !res.Audit.OK() {
+		t.Fatalf("restore of a scheduled backup: %v", err)
+	}
+	for _, file := range res.Manifest.Files {
+		if strings.HasPrefix(file.Name, "backups/") {
+			t.Fatalf("the backup holds an earlier backup: %s", file.Name)
+		}
+	}
+	rec, ok, err := n.Store.LastOps(context.Background(), store.SettingLastBackup)
+	if err != nil || !ok || rec.File != files[3] {
+		t.Fatalf("last backup record %+v %v %v", rec, ok, err)
+	}
+}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"filippo.io/age"
 
 	"github.com/liaison-wb/liaison/internal/backup"
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -67,52 +64,13 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	m, size, err := writeBackup(ctx, st, *out, rs, backup.Source{DataDir: cfg.DataDir, TmpDir: *tmpDir, Progress: progress})
+	m, size, err := backup.ToFile(ctx, *out, rs, backup.Source{Store: st, DataDir: cfg.DataDir, TmpDir: *tmpDir, Progress: progress})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "backup of node %s written to %s: %s, %d tables, %d rows, %d files, encrypted to %d recipient(s)\n",
 		m.NodeID, *out, humanBytes(size), len(m.Tables), m.Rows(), len(m.Files), len(rs))
 	return nil
-}
-
-// writeBackup writes a backup to path atomically (path.partial, then
-// rename) and records it for liaison doctor.
-func writeBackup(ctx context.Context, st *store.Store, path string, rs []age.Recipient, src backup.Source) (backup.Manifest, int64, error) {
-	const op = "backup"
-	src.Store = st
-	if abs, err := filepath.Abs(path); err == nil {
-		src.Exclude = append(src.Exclude, abs, abs+".partial")
-	}
-	tmp := path + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return backup.Manifest{}, 0, errs.Wrap(errs.Unavailable, op, "cannot create "+tmp, err)
-	}
-	m, err := backup.Write(ctx, f, rs, src)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil && cerr != nil {
-		err = errs.Wrap(errs.Unavailable, op, "cannot write "+tmp, cerr)
-	}
-	if err == nil {
-		if rerr := os.Rename(tmp, path); rerr != nil {
-			err = errs.Wrap(errs.Unavailable, op, "cannot rename "+tmp, rerr)
-		}
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return m, 0, err
-	}
-	info, _ := os.Stat(path)
-	size := info.Size()
-	abs, _ := filepath.Abs(path)
-	rec := store.OpsRecord{At: time.Now().UTC(), OK: true, File: abs, Bytes: size, Detail: fmt.Sprintf("(%d rows)", m.Rows())}
-	if err := st.RecordOps(ctx, store.SettingLastBackup, rec); err != nil && src.Progress != nil {
-		src.Progress("warning: could not record the backup for liaison doctor: " + errs.SafeMessage(err))
-	}
-	return m, size, nil
 }
 
 func runBackupKeygen(env Env, args []string) error {
