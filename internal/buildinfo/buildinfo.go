@@ -76,9 +76,12 @@ func From(version, commit string, bi *debug.BuildInfo) Info {
 
 // ShortCommit is the first 12 hex digits of a full revision.
 func (in Info) ShortCommit() string {
-	c := in.Commit
+	c, suffix, _ := strings.Cut(in.Commit, "+")
 	if len(c) > 12 && !strings.Contains(c, " ") {
 		c = c[:12]
+	}
+	if suffix != "" && !in.Modified {
+		c += "+" + suffix
 	}
 	if in.Modified {
 		c += "+modified"

@@ -51,3 +51,9 @@ func TestRunningBinary(t *testing.T) {
 		t.Fatalf("%q", s)
 	}
 }
+
+func TestLinkerCommitKeepsItsSuffix(t *testing.T) {
+	if s := From("1.0.0", "0123456789abcdef0123+modified", nil).ShortCommit(); s != "0123456789ab+modified" {
+		t.Fatal(s)
+	}
+}
