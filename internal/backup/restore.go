@@ -193,14 +193,15 @@ func Restore(ctx context.Context, r io.Reader, ids []age.Identity, t Target) (re
 	}
 	t.progress("verifying the audit log…")
 	var pinned ed25519.PublicKey
+	var previous []ed25519.PublicKey
 	if _, err := os.Stat(filepath.Join(t.DataDir, identity.KeyFile)); err == nil {
 		n, err := identity.LoadOrCreate(t.DataDir, t.NodeID, "")
 		if err != nil {
 			return res, err
 		}
-		pinned = n.Public()
+		pinned, previous = n.Public(), n.PreviousPublic()
 	}
-	res.Audit, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, NodeID: m.NodeID, Progress: func(done int64) { t.progress("  verified %d audit entries…", done) }})
+	res.Audit, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Previous: previous, NodeID: m.NodeID, Progress: func(done int64) { t.progress("  verified %d audit entries…", done) }})
 	if err != nil {
 		return res, err
 	}

@@ -45,6 +45,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	var pinned ed25519.PublicKey
+	var previous []ed25519.PublicKey
 	switch {
 	case *pubFlag != "":
 		k, err := identity.DecodePublic(*pubFlag)
@@ -58,7 +59,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			pinned = n.Public()
+			pinned, previous = n.Public(), n.PreviousPublic()
 		} else {
 			fmt.Fprintln(env.Stderr, "warning: no node key found and no --public-key given; checking signatures against the keys stored with the checkpoints")
 		}
@@ -78,7 +79,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	if *withWitnesses {
 		rep, err = verifyWithWitnesses(ctx, env, *cfg, st, progress)
 	} else {
-		rep, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Progress: progress})
+		rep, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Previous: previous, Progress: progress})
 	}
 	if err != nil {
 		return err

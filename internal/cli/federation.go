@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,20 +14,26 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 )
 
-const federationUsage = "federation init | peer add ID URL PUBKEY [--cert-sha256 FP] [--name NAME] | peer list | peer suspend ID | peer resume ID | status | retry [PEER]"
+const federationUsage = "federation init | peer add ID URL PUBKEY [--cert-sha256 FP] [--name NAME] | peer list | peer suspend ID | peer resume ID | status | retry [PEER] | key rotate [--grace 7d] | key revoke --reason TEXT"
 
 func runFederation(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usagef("missing subcommand: %s", federationUsage)
 	}
 	sub, rest := args[0], args[1:]
+	if sub == "key" {
+		if len(rest) == 0 {
+			return usagef("missing key subcommand: key rotate|revoke")
+		}
+		sub, rest = "key "+rest[0], rest[1:]
+	}
 	if sub == "peer" {
 		if len(rest) == 0 {
 			return usagef("missing peer subcommand: peer add|list|suspend|resume")
 		}
 		sub, rest = "peer "+rest[0], rest[1:]
 	}
-	want := map[string]int{"init": 0, "peer add": 3, "peer list": 0, "peer suspend": 1, "peer resume": 1, "status": 0, "retry": -1}
+	want := map[string]int{"init": 0, "peer add": 3, "peer list": 0, "peer suspend": 1, "peer resume": 1, "status": 0, "retry": -1, "key rotate": 0, "key revoke": 0}
 	n, ok := want[sub]
 	if !ok {
 		return usagef("unknown subcommand %q: use %s", sub, federationUsage)
@@ -35,6 +42,9 @@ func runFederation(ctx context.Context, env Env, args []string) error {
 	cfg, load := nodeConfig(fs)
 	cert := fs.String("cert-sha256", "", "peer add: SHA-256 fingerprint of the peer's federation certificate (required for https peers)")
 	name := fs.String("name", "", "peer add: display name of the peer")
+	grace := 7 * 24 * time.Hour
+	durFlag(fs, &grace, "grace", grace, "key rotate: how long peers keep accepting the old key (at most 30d)")
+	reason := fs.String("reason", "", "key revoke: why the key is revoked (shown to the peers' NCUs)")
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
 		return err
@@ -92,6 +102,22 @@ func runFederation(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", p.ID, p.URL, state, last, p.Backlog, p.AwaitingNCU, p.Failures, p.LastError)
 		}
 		return tw.Flush()
+	case "key rotate", "key revoke":
+		res, err := node.Fed.RotateKey(ctx, cliActor, cfg.DataDir, grace, sub == "key revoke", *reason)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "new node key: %s\nold key:      %s", res.NewKey, res.OldKey)
+		if sub == "key revoke" {
+			fmt.Fprintf(env.Stdout, " (revoked: peers refuse it as soon as they receive the notice)\n")
+		} else {
+			fmt.Fprintf(env.Stdout, " (peers accept it until %s)\n", res.GraceUntil.Format(time.RFC3339))
+		}
+		fmt.Fprintf(env.Stdout, "announced to: %s; %d queued message(s) re-signed with the new key\n", strings.Join(res.Announced, ", "), res.Resigned)
+		if len(res.Skipped) > 0 {
+			fmt.Fprintf(env.Stdout, "NOT announced to suspended peers %s: give them the new key with liaison federation peer add\n", strings.Join(res.Skipped, ", "))
+		}
+		fmt.Fprintln(env.Stdout, "restart the node now so that it signs with the new key; a running node sends the announcements on its next delivery round")
 	case "retry":
 		peer := ""
 		if len(pos) > 0 {

@@ -1,0 +1,12 @@
+-- Key rotation: a peer's previous key stays trusted until prev_key_until
+-- (a grace period announced with the new key); revoked keys are never
+-- trusted again.
+ALTER TABLE fed_peers ADD COLUMN prev_public_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE fed_peers ADD COLUMN prev_key_until TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE fed_revoked_keys (
+    public_key TEXT PRIMARY KEY,
+    peer       TEXT NOT NULL,
+    revoked_at TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT ''
+);
