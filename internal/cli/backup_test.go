@@ -49,3 +49,28 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		t.Fatalf("audit verify of the restored node: %d %q", r.code, r.stderr)
 	}
 }
+
+func TestFederationKeyRotateCommand(t *testing.T) {
+	data := t.TempDir()
+	if r := run(t, nil, "", "federation", "init", "--data", data, "--node-id", "rs"); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	if r := run(t, nil, "", "federation", "key", "revoke", "--data", data, "--node-id", "rs"); r.code != 2 || !strings.Contains(r.stderr, "needs a --reason") {
+		t.Fatalf("revoke without reason: %d %q", r.code, r.stderr)
+	}
+	r := run(t, nil, "", "federation", "key", "rotate", "--grace", "3d", "--data", data, "--node-id", "rs")
+	if r.code != 0 || !strings.Contains(r.stdout, "new node key:") || !strings.Contains(r.stdout, "re-signed") {
+		t.Fatalf("rotate: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	retired, _ := filepath.Glob(filepath.Join(data, "node.key.retired-*"))
+	if len(retired) != 1 {
+		t.Fatalf("retired keys: %v", retired)
+	}
+	if r := run(t, nil, "", "audit", "verify", "--data", data, "--node-id", "rs"); r.code != 0 {
+		t.Fatalf("audit verify after rotation: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	os.Chmod(retired[0], 0o640)
+	if r := run(t, nil, "", "doctor", "--data", data, "--node-id", "rs", "--min-free-mb", "1"); r.code != 1 || !strings.Contains(r.stdout, "node.key.retired-") {
+		t.Fatalf("doctor on a readable retired key: %d %s", r.code, r.stdout)
+	}
+}

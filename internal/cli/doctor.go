@@ -232,6 +232,15 @@ func checkNodeKey(rep *doctorReport, cfg config.Config) *identity.Node {
 		return nil
 	}
 	rep.Checks[len(rep.Checks)-1].Message += ", public key " + n.PublicString()
+	if len(n.Previous) > 0 {
+		rep.Checks[len(rep.Checks)-1].Message += fmt.Sprintf(", %d earlier key(s)", len(n.Previous))
+	}
+	earlier, _ := filepath.Glob(filepath.Join(cfg.DataDir, identity.KeyFile+".*"))
+	for _, p := range earlier {
+		if info, err := os.Stat(p); err == nil && info.Mode().Perm()&0o077 != 0 {
+			rep.add("node-key", checkFail, "%s has mode %04o: it must be readable only by its owner (chmod 600 %s)", p, info.Mode().Perm(), p)
+		}
+	}
 	return n
 }
 

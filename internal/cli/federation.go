@@ -52,6 +52,9 @@ func runFederation(ctx context.Context, env Env, args []string) error {
 	if n >= 0 && len(pos) != n {
 		return usagef("federation %s takes %d argument(s), got %d", sub, n, len(pos))
 	}
+	if sub == "key revoke" && strings.TrimSpace(*reason) == "" {
+		return usagef("key revoke needs a --reason (shown to the peers' NCUs)")
+	}
 	if err := load(env.Getenv); err != nil {
 		return err
 	}
