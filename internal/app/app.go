@@ -117,12 +117,14 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	if created && n.Cfg.AdminPassword == "" && out != nil {
 		fmt.Fprintf(out, "\nFirst start: created user \"admin\" with one-time password %s\nLog in and choose a new password.\n\n", pw)
 	}
-	if n.FedTLS, err = federation.LoadOrCreateTLS(n.Cfg.DataDir, n.Cfg.NodeID); err != nil {
+	certs, err := federation.LoadCerts(n.Cfg.DataDir, n.Cfg.NodeID)
+	if err != nil {
 		return err
 	}
+	n.FedTLS = certs.Current()
 	fcfg := federation.DefaultConfig()
 	fcfg.Insecure = n.Cfg.InsecureFederation
-	n.Fed = federation.New(federation.Deps{Store: n.Store, Audit: n.Audit, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "federation"), TLS: &n.FedTLS}, fcfg)
+	n.Fed = federation.New(federation.Deps{Store: n.Store, Audit: n.Audit, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "federation"), TLS: &n.FedTLS, Certs: certs}, fcfg)
 	n.Exchange = exchange.New(exchange.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "exchange"),
 		Mailer: exchange.NewSMTPMailer(exchange.SMTPConfig{Addr: n.Cfg.SMTPAddr, From: n.Cfg.SMTPFrom, Username: n.Cfg.SMTPUsername, Password: n.Cfg.SMTPPassword})},
 		exchange.Config{UrgentDeadline: n.Cfg.ExchangeUrgentDeadline, DatabaseDeadline: n.Cfg.ExchangeDatabaseDeadline, DefaultDeadline: n.Cfg.ExchangeDefaultDeadline,
@@ -214,7 +216,7 @@ func (n *Node) Start(ctx context.Context) error {
 			ln.Close()
 			return errs.Wrap(errs.Unavailable, "app.Start", "cannot listen on federation address "+n.Cfg.FederationAddr, err)
 		}
-		n.fedLn = tls.NewListener(fln, federation.ServerTLS(n.FedTLS, n.Fed.KnownCertificate))
+		n.fedLn = tls.NewListener(fln, n.Fed.ServerTLSConfig())
 		mux := http.NewServeMux()
 		mux.Handle("POST "+federation.InboxPath, n.Fed.InboxHandler())
 		mux.Handle("POST "+federation.CallPrefix+witness.CallHeld, n.Witness.CallHandler())
@@ -245,6 +247,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.serve("federation", n.fedSrv, n.fedLn)
 	}
 	n.run("federation delivery", n.Fed.Run)
+	n.run("certificate reload", func(ctx context.Context) { n.Fed.RunCertReload(ctx, 30*time.Second) })
 	n.serve("http", n.httpSrv, ln)
 	n.run("audit checkpoints", func(ctx context.Context) { n.Audit.Run(ctx, 10*time.Second) })
 	n.run("audit outbox", func(ctx context.Context) { n.Audit.RunOutbox(ctx, time.Second) })

@@ -109,7 +109,7 @@ func (s *Service) authenticate(ctx context.Context, from, sentAt, sig, certFP st
 	if peer.Suspended {
 		return reject(errs.Forbidden, CodeSuspended, "exchange with "+from+" is suspended")
 	}
-	if certFP != "" && certFP != peer.CertSHA256 {
+	if certFP != "" && !s.certPinned(peer, certFP) {
 		return reject(errs.Unauthenticated, CodeCertMismatch, "the TLS client certificate is not the one pinned for "+from)
 	}
 	keys := s.trustedKeys(peer)

@@ -105,7 +105,7 @@ func (s *Service) Receive(ctx context.Context, from, sentAt, sig, certFP string,
 		s.auditRejection(ctx, from, "", CodeSuspended)
 		return nil, reject(errs.Forbidden, CodeSuspended, "exchange with "+from+" is suspended")
 	}
-	if certFP != "" && certFP != peer.CertSHA256 {
+	if certFP != "" && !s.certPinned(peer, certFP) {
 		s.auditRejection(ctx, from, "", CodeCertMismatch)
 		return nil, reject(errs.Unauthenticated, CodeCertMismatch, "the TLS client certificate is not the one pinned for "+from)
 	}
@@ -206,6 +206,15 @@ func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, keys 
 	}
 	if err != nil && !isNoRows(err) {
 		return Result{}, audit.Entry{}, err
+	}
+	if env.Type == TypeCertRenew {
+		why, err := s.applyCertChange(ctx, tx, peer, &env, now)
+		if err != nil {
+			return Result{}, audit.Entry{}, err
+		}
+		if why != "" {
+			return refuse(CodeBadKeyChange, why)
+		}
 	}
 	if env.Type == TypeKeyRotate || env.Type == TypeKeyRevoke {
 		next, why, err := s.applyKeyChange(ctx, tx, peer, &env, signer, now)

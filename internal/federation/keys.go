@@ -49,6 +49,7 @@ type KeyChange struct {
 func (s *Service) registerKeyTypes() {
 	noop := func(ctx context.Context, tx *store.Tx, in Incoming) error { return nil }
 	s.Register(TypeKeyRotate, TypeSpec{Handle: noop})
+	s.Register(TypeCertRenew, TypeSpec{Handle: noop})
 	s.Register(TypeKeyRevoke, TypeSpec{Handle: noop, NotifyNCU: true, Describe: func(from string, payload json.RawMessage) (Preview, error) {
 		var kc KeyChange
 		if err := json.Unmarshal(payload, &kc); err != nil {

@@ -90,6 +90,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// TLS is the node's federation certificate; nil only when Config.Insecure.
 	TLS *tls.Certificate
+	// Certs, when set, supersedes TLS and follows certificate renewals.
+	Certs *Certs
 }
 
 // Service is the federation layer of one node.
@@ -108,6 +110,9 @@ type Service struct {
 
 // New builds the service. Register payload types before Run.
 func New(d Deps, cfg Config) *Service {
+	if d.Certs == nil && d.TLS != nil {
+		d.Certs = StaticCerts(*d.TLS)
+	}
 	s := &Service{d: d, cfg: cfg, types: map[string]TypeSpec{}, clients: map[string]*http.Client{},
 		wakeOut: make(chan struct{}, 1), wakeIn: make(chan struct{}, 1)}
 	s.metrics = newMetrics(s)
@@ -162,6 +167,10 @@ type Peer struct {
 	// PrevKeyUntil after it announced a new one.
 	PrevPublicKey string    `json:"previous_public_key,omitempty"`
 	PrevKeyUntil  time.Time `json:"previous_key_until,omitzero"`
+	// PrevCertSHA256 is the peer's previous certificate, still pinned
+	// until PrevCertUntil after it announced a new one.
+	PrevCertSHA256 string    `json:"previous_tls_cert_sha256,omitempty"`
+	PrevCertUntil  time.Time `json:"previous_cert_until,omitzero"`
 }
 
 // AddPeer registers or updates a peer.
@@ -249,14 +258,14 @@ func actorEntry(p *auth.Principal, action, object, detail string) audit.Entry {
 	return e
 }
 
-const peerCols = `id, name, url, public_key, tls_cert_sha256, suspended, last_contact_at, last_error, failures, prev_public_key, prev_key_until`
+const peerCols = `id, name, url, public_key, tls_cert_sha256, suspended, last_contact_at, last_error, failures, prev_public_key, prev_key_until, prev_tls_cert_sha256, prev_cert_until`
 
 func scanPeer(r interface{ Scan(...any) error }) (Peer, error) {
 	var p Peer
 	var susp int
-	var last, until string
-	err := r.Scan(&p.ID, &p.Name, &p.URL, &p.PublicKey, &p.CertSHA256, &susp, &last, &p.LastError, &p.Failures, &p.PrevPublicKey, &until)
-	p.Suspended, p.LastContactAt, p.PrevKeyUntil = susp == 1, store.ParseTime(last), store.ParseTime(until)
+	var last, until, certUntil string
+	err := r.Scan(&p.ID, &p.Name, &p.URL, &p.PublicKey, &p.CertSHA256, &susp, &last, &p.LastError, &p.Failures, &p.PrevPublicKey, &until, &p.PrevCertSHA256, &certUntil)
+	p.Suspended, p.LastContactAt, p.PrevKeyUntil, p.PrevCertUntil = susp == 1, store.ParseTime(last), store.ParseTime(until), store.ParseTime(certUntil)
 	return p, err
 }
 
@@ -565,7 +574,8 @@ func (s *Service) Outbox(ctx context.Context, id string) (OutboxEntry, error) {
 // pinned for an active peer; the TLS layer uses it before any HTTP is read.
 func (s *Service) KnownCertificate(fp string) bool {
 	var n int
-	err := s.d.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_peers WHERE tls_cert_sha256 = ? AND suspended = 0`, fp).Scan(&n)
+	err := s.d.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_peers WHERE suspended = 0 AND (tls_cert_sha256 = ? OR (prev_tls_cert_sha256 = ? AND prev_cert_until > ?))`,
+		fp, fp, store.FormatTime(s.d.Clock.Now())).Scan(&n)
 	return err == nil && n > 0
 }
 

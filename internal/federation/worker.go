@@ -194,10 +194,10 @@ func (s *Service) client(p Peer) (*http.Client, error) {
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second}
 	if strings.HasPrefix(p.URL, "https://") {
-		if s.d.TLS == nil {
+		if s.d.Certs == nil {
 			return nil, errs.New(errs.Invalid, "federation.client", "this node has no federation certificate; run liaison federation init")
 		}
-		tr.TLSClientConfig = ClientTLS(*s.d.TLS, p.CertSHA256)
+		tr.TLSClientConfig = s.clientTLS(p)
 	} else if !s.cfg.Insecure {
 		return nil, errs.New(errs.Invalid, "federation.client", "plain http:// peers need --insecure-federation")
 	}

@@ -10,3 +10,8 @@ CREATE TABLE fed_revoked_keys (
     revoked_at TEXT NOT NULL,
     reason     TEXT NOT NULL DEFAULT ''
 );
+
+-- Certificate renewal: a peer's previous federation certificate stays
+-- pinned until prev_cert_until.
+ALTER TABLE fed_peers ADD COLUMN prev_tls_cert_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE fed_peers ADD COLUMN prev_cert_until TEXT NOT NULL DEFAULT '';
