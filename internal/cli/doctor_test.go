@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/cli"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/testutil"
@@ -188,5 +190,29 @@ func TestMigrateCheckListsPendingWithoutApplying(t *testing.T) {
 	db.Close()
 	if r = run(t, nil, "", "migrate", "--check", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "9999") {
 		t.Fatalf("newer database: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestServeWarnsBeforeApplyingMigrations(t *testing.T) {
+	data := t.TempDir()
+	if r := run(t, nil, "", "migrate", "--data", data); r.code != 0 {
+		t.Fatalf("migrate: %d %s", r.code, r.stderr)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(data, "liaison.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int
+	db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&last)
+	// Forget the last migration: serve sees it pending and warns before it
+	// applies it (re-applying may then fail; only the warning matters here).
+	db.Exec(`DELETE FROM schema_migrations WHERE version = ?`, last)
+	db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var out, errb strings.Builder
+	cli.Run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--admin-password", "long enough password"}, cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }})
+	if !strings.Contains(errb.String(), "take a backup first") || !strings.Contains(errb.String(), fmt.Sprintf("%04d_", last)) {
+		t.Fatalf("no backup warning in\n%s", errb.String())
 	}
 }
