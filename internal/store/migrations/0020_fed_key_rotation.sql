@@ -15,3 +15,6 @@ CREATE TABLE fed_revoked_keys (
 -- pinned until prev_cert_until.
 ALTER TABLE fed_peers ADD COLUMN prev_tls_cert_sha256 TEXT NOT NULL DEFAULT '';
 ALTER TABLE fed_peers ADD COLUMN prev_cert_until TEXT NOT NULL DEFAULT '';
+
+-- Pending key and certificate announcements are looked up per delivery round.
+CREATE INDEX fed_outbox_type_state ON fed_outbox(type, state);
