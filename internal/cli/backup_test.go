@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/liaison-wb/liaison/internal/store/storetest"
 )
 
 func TestBackupAndRestoreCommands(t *testing.T) {
@@ -72,5 +74,37 @@ func TestFederationKeyRotateCommand(t *testing.T) {
 	os.Chmod(retired[0], 0o640)
 	if r := run(t, nil, "", "doctor", "--data", data, "--node-id", "rs", "--min-free-mb", "1"); r.code != 1 || !strings.Contains(r.stdout, "node.key.retired-") {
 		t.Fatalf("doctor on a readable retired key: %d %s", r.code, r.stdout)
+	}
+}
+
+func TestDoctorAndBackupOnPostgres(t *testing.T) {
+	pg := os.Getenv(storetest.EnvPostgres)
+	if pg == "" {
+		t.Skip("needs " + storetest.EnvPostgres)
+	}
+	url, data, dir := storetest.FreshSchema(t, pg), t.TempDir(), t.TempDir()
+	if r := run(t, nil, "", "migrate", "--check", "--db", url, "--data", data); r.code != 0 || !strings.Contains(r.stdout, "0001_foundation") {
+		t.Fatalf("check on an empty schema: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, nil, "", "user", "list", "--db", url, "--data", data, "--node-id", "mk"); r.code != 0 {
+		t.Fatalf("first start: %d %s", r.code, r.stderr)
+	}
+	r := run(t, nil, "", "doctor", "--db", url, "--data", data, "--node-id", "mk", "--min-free-mb", "1")
+	if r.code != 0 || !strings.Contains(r.stdout, "reachable (postgres)") || !strings.Contains(r.stdout, "WARN  backup") {
+		t.Fatalf("doctor: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	key := filepath.Join(dir, "k.txt")
+	r = run(t, nil, "", "backup", "keygen", "--out", key)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	out := filepath.Join(dir, "mk.age")
+	if r := run(t, nil, "", "backup", "--db", url, "--data", data, "--node-id", "mk", "--out", out, "--recipient", lines[len(lines)-1]); r.code != 0 || !strings.Contains(r.stderr, "REPEATABLE READ") {
+		t.Fatalf("backup: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, nil, "", "doctor", "--db", url, "--data", data, "--node-id", "mk", "--min-free-mb", "1"); !strings.Contains(r.stdout, "OK    backup") {
+		t.Fatalf("doctor after backup: %s", r.stdout)
+	}
+	url2 := storetest.FreshSchema(t, pg)
+	if r := run(t, nil, "", "restore", out, "--identity", key, "--db", url2, "--data", filepath.Join(dir, "restored"), "--node-id", "mk"); r.code != 0 || !strings.Contains(r.stdout, "audit log OK") {
+		t.Fatalf("restore: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 }
