@@ -55,7 +55,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		pinned = k
 	default:
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, identity.KeyFile)); err == nil {
-			n, err := identity.LoadOrCreate(cfg.DataDir, cfg.NodeID, "")
+			n, err := identity.Load(cfg.DataDir, cfg.NodeID, "")
 			if err != nil {
 				return err
 			}
@@ -124,7 +124,7 @@ func verifyWithWitnesses(ctx context.Context, env Env, cfg config.Config, st *st
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, identity.KeyFile)); err != nil {
 		return audit.Report{}, usagef("--witnesses needs the node key in --data %s", cfg.DataDir)
 	}
-	node, err := identity.LoadOrCreate(cfg.DataDir, nodeID, "")
+	node, err := identity.Load(cfg.DataDir, nodeID, "")
 	if err != nil {
 		return audit.Report{}, err
 	}

@@ -225,8 +225,7 @@ func checkNodeKey(rep *doctorReport, cfg config.Config) *identity.Node {
 	if !checkKeyFile(rep, "node-key", path) {
 		return nil
 	}
-	// LoadOrCreate only reads: the file exists.
-	n, err := identity.LoadOrCreate(cfg.DataDir, cfg.NodeID, cfg.NodeName)
+	n, err := identity.Load(cfg.DataDir, cfg.NodeID, cfg.NodeName)
 	if err != nil {
 		rep.Checks[len(rep.Checks)-1] = doctorCheck{Name: "node-key", Status: checkFail, Message: errs.SafeMessage(err)}
 		return nil
@@ -234,6 +233,9 @@ func checkNodeKey(rep *doctorReport, cfg config.Config) *identity.Node {
 	rep.Checks[len(rep.Checks)-1].Message += ", public key " + n.PublicString()
 	if len(n.Previous) > 0 {
 		rep.Checks[len(rep.Checks)-1].Message += fmt.Sprintf(", %d earlier key(s)", len(n.Previous))
+	}
+	if identity.RotationPending(cfg.DataDir) {
+		rep.add("node-key", checkWarn, "a key rotation was interrupted after it was announced; the next start of the node completes it")
 	}
 	earlier, _ := filepath.Glob(filepath.Join(cfg.DataDir, identity.KeyFile+".*"))
 	for _, p := range earlier {

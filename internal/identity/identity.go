@@ -110,6 +110,33 @@ func LoadOrCreate(dir, nodeID, name string) (*Node, error) {
 	return n, nil
 }
 
+// Load reads the node key and the earlier keys without creating or
+// changing anything (for read-only tools such as doctor and audit verify).
+// RotationPending reports a rotation that the next start will complete.
+func Load(dir, nodeID, name string) (*Node, error) {
+	path := filepath.Join(dir, KeyFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errs.Wrap(errs.Unavailable, "identity.Load", "cannot read node key "+path, err)
+	}
+	priv, err := parseKey(path, data)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{ID: nodeID, Key: priv, Name: name}
+	if n.Previous, err = loadPrevious(dir); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// RotationPending reports whether a key rotation in dir was announced but
+// not completed (the next start completes it).
+func RotationPending(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, nextFile))
+	return err == nil
+}
+
 func loadOrCreate(dir, nodeID, name string) (*Node, error) {
 	const op = "identity.LoadOrCreate"
 	path := filepath.Join(dir, KeyFile)

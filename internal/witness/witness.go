@@ -488,7 +488,7 @@ func (s *Service) Verify(ctx context.Context, progress func(int64)) (audit.Repor
 	if err != nil {
 		return audit.Report{}, nil, err
 	}
-	opt := audit.VerifyOptions{Pinned: s.d.Node.Public(), NodeID: s.d.Node.ID, Progress: progress}
+	opt := audit.VerifyOptions{Pinned: s.d.Node.Public(), Previous: s.d.Node.PreviousPublic(), NodeID: s.d.Node.ID, Progress: progress}
 	for _, h := range held {
 		if h.Witnessed != nil {
 			opt.Witnessed = append(opt.Witnessed, *h.Witnessed)
