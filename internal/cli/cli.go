@@ -55,7 +55,7 @@ func commands() []command {
 		{"user", "manage accounts: user add|list|disable|enable", runUser},
 		{"audit", "audit log tools: audit verify, audit prune", runAudit},
 		{"directory", "regional directory: directory contact|search|stale|matrix|export", runDirectory},
-		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status", runFederation},
+		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status|key rotate|key revoke|cert renew", runFederation},
 		{"link", "link records across two CSV files", runLink},
 		{"dedupe", "find duplicate records in one CSV file", runDedupe},
 		{"cases", "joint operational database: cases import|export|fit", runCases},
