@@ -3,6 +3,7 @@ module github.com/liaison-wb/liaison
 go 1.26.8
 
 require (
+	filippo.io/age v1.3.2
 	github.com/chromedp/chromedp v0.23.0
 	github.com/danielgtaylor/huma/v2 v2.37.2
 	github.com/google/uuid v1.6.0
@@ -16,6 +17,8 @@ require (
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.61.1
 )
+
+require filippo.io/hpke v0.4.0 // indirect
 
 require (
 	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect

@@ -18,6 +18,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/backup"
 	"github.com/liaison-wb/liaison/internal/buildinfo"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -56,6 +57,8 @@ type Node struct {
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
 	FedTLS   tls.Certificate
+
+	backups *backup.Schedule
 
 	httpSrv  *http.Server
 	fedSrv   *http.Server
@@ -114,12 +117,14 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	if created && n.Cfg.AdminPassword == "" && out != nil {
 		fmt.Fprintf(out, "\nFirst start: created user \"admin\" with one-time password %s\nLog in and choose a new password.\n\n", pw)
 	}
-	if n.FedTLS, err = federation.LoadOrCreateTLS(n.Cfg.DataDir, n.Cfg.NodeID); err != nil {
+	certs, err := federation.LoadCerts(n.Cfg.DataDir, n.Cfg.NodeID)
+	if err != nil {
 		return err
 	}
+	n.FedTLS = certs.Current()
 	fcfg := federation.DefaultConfig()
 	fcfg.Insecure = n.Cfg.InsecureFederation
-	n.Fed = federation.New(federation.Deps{Store: n.Store, Audit: n.Audit, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "federation"), TLS: &n.FedTLS}, fcfg)
+	n.Fed = federation.New(federation.Deps{Store: n.Store, Audit: n.Audit, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "federation"), TLS: &n.FedTLS, Certs: certs}, fcfg)
 	n.Exchange = exchange.New(exchange.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "exchange"),
 		Mailer: exchange.NewSMTPMailer(exchange.SMTPConfig{Addr: n.Cfg.SMTPAddr, From: n.Cfg.SMTPFrom, Username: n.Cfg.SMTPUsername, Password: n.Cfg.SMTPPassword})},
 		exchange.Config{UrgentDeadline: n.Cfg.ExchangeUrgentDeadline, DatabaseDeadline: n.Cfg.ExchangeDatabaseDeadline, DefaultDeadline: n.Cfg.ExchangeDefaultDeadline,
@@ -133,7 +138,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Exchange.SetCaseImporter(exchangeCaseImporter(n.Cases))
 	n.DirPub = directory.NewPublisher(n.Dir, n.Fed)
 	n.JIT = jit.New(jit.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "jit"), Node: n.Cfg.NodeID,
-		FileKey: jit.FileKeyFrom(n.Identity.Key)}, jit.DefaultConfig())
+		FileKey: jit.FileKeyFrom(n.Identity.Original())}, jit.DefaultConfig())
 	n.JIT.Register(n.Fed)
 	n.MLA = mla.New(mla.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "mla"), NodeID: n.Cfg.NodeID},
 		mla.Config{RecogniseDeadline: n.Cfg.MLARecogniseDeadline, Extension: n.Cfg.MLAExtension, ExecuteDeadline: n.Cfg.MLAExecuteDeadline})
@@ -149,16 +154,31 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "message catalogues are broken", err)
 	}
+	if n.Cfg.BackupEvery > 0 {
+		rs, err := backup.ParseRecipients(n.Cfg.BackupRecipients(), nonEmpty(n.Cfg.BackupRecipientsFile))
+		if err != nil {
+			return errs.Wrap(errs.Invalid, "config", "backup-recipient: "+errs.SafeMessage(err), err)
+		}
+		n.backups = &backup.Schedule{Every: n.Cfg.BackupEvery, Keep: int(n.Cfg.BackupKeep), Dir: n.Cfg.BackupDir, Recipients: rs,
+			Source: backup.Source{Store: n.Store, DataDir: n.Cfg.DataDir, Exclude: []string{n.Cfg.BackupDir}}, Logger: n.Logger.With("component", "backup")}
+	}
 	proxies, err := n.Cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
 	}
 	n.Web, err = web.New(web.Deps{TrustedProxies: proxies, MetricsToken: n.Cfg.MetricsToken, MetricsElsewhere: n.Cfg.MetricsAddr != "", Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
 	return nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // checkNodeID binds the database to one node ID on first start, so a node
@@ -196,10 +216,11 @@ func (n *Node) Start(ctx context.Context) error {
 			ln.Close()
 			return errs.Wrap(errs.Unavailable, "app.Start", "cannot listen on federation address "+n.Cfg.FederationAddr, err)
 		}
-		n.fedLn = tls.NewListener(fln, federation.ServerTLS(n.FedTLS, n.Fed.KnownCertificate))
+		n.fedLn = tls.NewListener(fln, n.Fed.ServerTLSConfig())
 		mux := http.NewServeMux()
 		mux.Handle("POST "+federation.InboxPath, n.Fed.InboxHandler())
 		mux.Handle("POST "+federation.CallPrefix+witness.CallHeld, n.Witness.CallHandler())
+		mux.Handle("POST "+federation.CallPrefix+federation.CallHealth, n.Fed.HealthHandler())
 		n.fedSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
 			ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
 	}
@@ -226,6 +247,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.serve("federation", n.fedSrv, n.fedLn)
 	}
 	n.run("federation delivery", n.Fed.Run)
+	n.run("certificate reload", func(ctx context.Context) { n.Fed.RunCertReload(ctx, 30*time.Second) })
 	n.serve("http", n.httpSrv, ln)
 	n.run("audit checkpoints", func(ctx context.Context) { n.Audit.Run(ctx, 10*time.Second) })
 	n.run("audit outbox", func(ctx context.Context) { n.Audit.RunOutbox(ctx, time.Second) })
@@ -238,6 +260,9 @@ func (n *Node) Start(ctx context.Context) error {
 	n.run("exchange", n.Exchange.Run)
 	n.run("jit", n.JIT.Run)
 	n.run("mla", n.MLA.Run)
+	if n.backups != nil {
+		n.run("scheduled backups", n.backups.Run)
+	}
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
 }

@@ -146,6 +146,20 @@ func Open(ctx context.Context, st *store.Store, node *identity.Node, clk clock.C
 	return l, nil
 }
 
+// Rekey makes the log sign its head with the node's current key after a
+// key rotation; the caller then appends the rotation's record, which the
+// new key signs.
+func (l *Log) Rekey(ctx context.Context) error {
+	signer, err := NoteSigner(l.node.ID, l.node.Key)
+	if err != nil {
+		return errs.Wrap(errs.Internal, "audit.Rekey", "cannot use the node key for checkpoints", err)
+	}
+	l.mu.Lock()
+	l.signer = signer
+	l.mu.Unlock()
+	return nil
+}
+
 // root is the tree's current root hash; the caller holds l.mu or owns l.
 func (l *Log) root() []byte {
 	if l.size == 0 {

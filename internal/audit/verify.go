@@ -58,6 +58,10 @@ func (r *Report) problem(format string, args ...any) {
 type VerifyOptions struct {
 	// Pinned, when not nil, is the key every checkpoint must be signed by.
 	Pinned ed25519.PublicKey
+	// Previous are the node's earlier keys (before a key rotation): older
+	// checkpoints signed by them are accepted. The latest must be signed by
+	// Pinned.
+	Previous []ed25519.PublicKey
 	// NodeID names the log's origin; needed to check checkpoint notes.
 	NodeID string
 	// Witnessed are checkpoints held by peers, checked against the log.
@@ -98,7 +102,7 @@ func Verify(ctx context.Context, q store.Querier, opt VerifyOptions) (Report, er
 			rep.problem("checkpoint at size %d has an unreadable public key", cp.Size)
 			continue
 		}
-		if pinned != nil && !bytes.Equal(pub, pinned) {
+		if pinned != nil && !bytes.Equal(pub, pinned) && !containsKey(opt.Previous, pub) {
 			rep.problem("checkpoint at size %d is signed by a key other than the node's key", cp.Size)
 		}
 		if !cp.VerifySignature(pub) {
@@ -265,4 +269,13 @@ func checkpoints(ctx context.Context, q store.Querier) ([]Checkpoint, error) {
 		out = append(out, cp)
 	}
 	return out, rows.Err()
+}
+
+func containsKey(keys []ed25519.PublicKey, k ed25519.PublicKey) bool {
+	for _, x := range keys {
+		if bytes.Equal(x, k) {
+			return true
+		}
+	}
+	return false
 }

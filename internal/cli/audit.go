@@ -45,6 +45,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	var pinned ed25519.PublicKey
+	var previous []ed25519.PublicKey
 	switch {
 	case *pubFlag != "":
 		k, err := identity.DecodePublic(*pubFlag)
@@ -54,11 +55,11 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		pinned = k
 	default:
 		if _, err := os.Stat(filepath.Join(cfg.DataDir, identity.KeyFile)); err == nil {
-			n, err := identity.LoadOrCreate(cfg.DataDir, cfg.NodeID, "")
+			n, err := identity.Load(cfg.DataDir, cfg.NodeID, "")
 			if err != nil {
 				return err
 			}
-			pinned = n.Public()
+			pinned, previous = n.Public(), n.PreviousPublic()
 		} else {
 			fmt.Fprintln(env.Stderr, "warning: no node key found and no --public-key given; checking signatures against the keys stored with the checkpoints")
 		}
@@ -78,10 +79,15 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 	if *withWitnesses {
 		rep, err = verifyWithWitnesses(ctx, env, *cfg, st, progress)
 	} else {
-		rep, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Progress: progress})
+		rep, err = audit.Verify(ctx, st, audit.VerifyOptions{Pinned: pinned, Previous: previous, Progress: progress})
 	}
 	if err != nil {
 		return err
+	}
+	// Remembered for liaison doctor; a read-only database only loses the note.
+	rec := store.OpsRecord{At: time.Now().UTC(), OK: rep.OK(), Detail: fmt.Sprintf("%d entries, %d problem(s)", rep.Entries, len(rep.Problems))}
+	if err := st.RecordOps(ctx, store.SettingLastAuditVerify, rec); err != nil {
+		fmt.Fprintln(env.Stderr, "warning: could not record the verification for liaison doctor:", errs.SafeMessage(err))
 	}
 	if !rep.OK() {
 		for _, p := range rep.Problems {
@@ -118,7 +124,7 @@ func verifyWithWitnesses(ctx context.Context, env Env, cfg config.Config, st *st
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, identity.KeyFile)); err != nil {
 		return audit.Report{}, usagef("--witnesses needs the node key in --data %s", cfg.DataDir)
 	}
-	node, err := identity.LoadOrCreate(cfg.DataDir, nodeID, "")
+	node, err := identity.Load(cfg.DataDir, nodeID, "")
 	if err != nil {
 		return audit.Report{}, err
 	}

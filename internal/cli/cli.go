@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/liaison-wb/liaison/internal/buildinfo"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 )
@@ -49,19 +48,19 @@ func commands() []command {
 	return []command{
 		{"serve", "run one node", runServe},
 		{"demo", "run a regional federation of seven nodes on loopback with demo data", runDemo},
-		{"migrate", "apply database migrations and exit", runMigrate},
+		{"migrate", "apply database migrations and exit; --check lists them without applying", runMigrate},
+		{"doctor", "check a node's health: config, database, keys, certificate, peers, disk, backups", runDoctor},
+		{"backup", "write an encrypted, consistent backup of a running node", runBackup},
+		{"restore", "restore an encrypted backup into an empty data directory or database", runRestore},
 		{"user", "manage accounts: user add|list|disable|enable", runUser},
 		{"audit", "audit log tools: audit verify, audit prune", runAudit},
 		{"directory", "regional directory: directory contact|search|stale|matrix|export", runDirectory},
-		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status", runFederation},
+		{"federation", "node keys and peers: federation init|peer add|peer list|peer suspend|status|key rotate|key revoke|cert renew", runFederation},
 		{"link", "link records across two CSV files", runLink},
 		{"dedupe", "find duplicate records in one CSV file", runDedupe},
 		{"cases", "joint operational database: cases import|export|fit", runCases},
 		{"bench", "measure performance: bench match", runBench},
-		{"version", "print version, commit and Go version", func(ctx context.Context, env Env, args []string) error {
-			fmt.Fprintln(env.Stdout, buildinfo.String())
-			return nil
-		}},
+		{"version", "print version, commit and Go version", runVersion},
 	}
 }
 

@@ -64,6 +64,13 @@ type Config struct {
 	SMTPFrom             string
 	SMTPUsername         string
 	SMTPPassword         string
+	// Scheduled backups: every BackupEvery (0: none) an encrypted backup
+	// goes to BackupDir, keeping the newest BackupKeep.
+	BackupEvery          time.Duration
+	BackupKeep           int64
+	BackupDir            string
+	BackupRecipient      string // age public keys, separated by commas or spaces
+	BackupRecipientsFile string
 }
 
 // Default returns the defaults for a single node.
@@ -92,6 +99,8 @@ func Default() Config {
 		MLARecogniseDeadline: 30 * 24 * time.Hour,
 		MLAExtension:         30 * 24 * time.Hour,
 		MLAExecuteDeadline:   90 * 24 * time.Hour,
+
+		BackupKeep: 7,
 	}
 }
 
@@ -141,6 +150,11 @@ func (c *Config) settings() []setting {
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
 		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},
 		{name: "smtp-password", help: "SMTP password", secret: true, value: (*stringValue)(&c.SMTPPassword)},
+		{name: "backup-every", help: "take an encrypted backup this often while serving, e.g. 24h (0: no scheduled backups)", value: (*durationValue)(&c.BackupEvery)},
+		{name: "backup-keep", help: "how many scheduled backups to keep in backup-dir", value: (*int64Value)(&c.BackupKeep)},
+		{name: "backup-dir", help: "directory of scheduled backups, best on another disk", value: (*stringValue)(&c.BackupDir)},
+		{name: "backup-recipient", help: "age public key(s) scheduled backups are encrypted to, separated by commas", value: (*stringValue)(&c.BackupRecipient)},
+		{name: "backup-recipients-file", help: "file of age public keys, one a line, scheduled backups are encrypted to", value: (*stringValue)(&c.BackupRecipientsFile)},
 	}
 }
 
@@ -225,6 +239,18 @@ func (c *Config) Validate() error {
 	if c.SessionTTL < time.Minute {
 		return errs.New(errs.Invalid, "config", "session-ttl must be at least 1m")
 	}
+	if c.BackupEvery > 0 {
+		switch {
+		case c.BackupEvery < time.Minute:
+			return errs.New(errs.Invalid, "config", "backup-every must be at least 1m")
+		case c.BackupDir == "":
+			return errs.New(errs.Invalid, "config", "backup-every needs backup-dir")
+		case c.BackupRecipient == "" && c.BackupRecipientsFile == "":
+			return errs.New(errs.Invalid, "config", "backup-every needs backup-recipient or backup-recipients-file: backups are always encrypted")
+		case c.BackupKeep < 1:
+			return errs.New(errs.Invalid, "config", "backup-keep must be at least 1")
+		}
+	}
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.HasPrefix(c.DB, "sqlite:") {
 		return errs.New(errs.Invalid, "config", "db must be empty (SQLite in the data directory), sqlite:PATH or a postgres:// URL")
 	}
@@ -294,6 +320,11 @@ func redact(name, v string) string {
 		return v
 	}
 	return "[redacted]"
+}
+
+// BackupRecipients splits BackupRecipient into keys.
+func (c *Config) BackupRecipients() []string {
+	return strings.FieldsFunc(c.BackupRecipient, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
 }
 
 // UsesPostgres reports whether the configured database is PostgreSQL.

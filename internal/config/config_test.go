@@ -137,3 +137,22 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+func TestScheduledBackupSettings(t *testing.T) {
+	c := Default()
+	c.BackupEvery = 24 * time.Hour
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "backup-dir") {
+		t.Fatalf("no dir: %v", err)
+	}
+	c.BackupDir = "/var/backups/liaison"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "always encrypted") {
+		t.Fatalf("no recipient: %v", err)
+	}
+	c.BackupRecipient = "age1aaa, age1bbb"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.BackupRecipients(); len(r) != 2 || r[1] != "age1bbb" {
+		t.Fatalf("%q", r)
+	}
+}

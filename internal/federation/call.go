@@ -109,15 +109,14 @@ func (s *Service) authenticate(ctx context.Context, from, sentAt, sig, certFP st
 	if peer.Suspended {
 		return reject(errs.Forbidden, CodeSuspended, "exchange with "+from+" is suspended")
 	}
-	if certFP != "" && certFP != peer.CertSHA256 {
+	if certFP != "" && !s.certPinned(peer, certFP) {
 		return reject(errs.Unauthenticated, CodeCertMismatch, "the TLS client certificate is not the one pinned for "+from)
 	}
-	pub, err := s.publicKeyOf(peer)
-	if err != nil {
+	keys := s.trustedKeys(peer)
+	if len(keys) == 0 {
 		return reject(errs.Unauthenticated, CodeBadSignature, "no valid public key is configured for "+from)
 	}
-	sigBytes, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || !ed25519.Verify(pub, text, sigBytes) {
+	if !verifyAny(keys, text, sig) {
 		return reject(errs.Unauthenticated, CodeBadSignature, "the signature does not verify with the key of "+from)
 	}
 	sent, err := time.Parse(time.RFC3339Nano, sentAt)
@@ -151,7 +150,7 @@ func (s *Service) Call(ctx context.Context, peer, name string, req, out any) err
 	hr.Header.Set("Content-Type", "application/json")
 	hr.Header.Set(HeaderNode, s.d.Node.ID)
 	hr.Header.Set(HeaderSentAt, sentAt)
-	hr.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(ed25519.Sign(s.d.Node.Key, callText(s.d.Node.ID, p.ID, sentAt, path, body))))
+	hr.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(ed25519.Sign(s.signingKey(ctx, p.ID), callText(s.d.Node.ID, p.ID, sentAt, path, body))))
 	resp, err := c.Do(hr)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "peer "+p.ID+" is unreachable", err)

@@ -3,7 +3,6 @@ package federation
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -106,16 +105,15 @@ func (s *Service) Receive(ctx context.Context, from, sentAt, sig, certFP string,
 		s.auditRejection(ctx, from, "", CodeSuspended)
 		return nil, reject(errs.Forbidden, CodeSuspended, "exchange with "+from+" is suspended")
 	}
-	if certFP != "" && certFP != peer.CertSHA256 {
+	if certFP != "" && !s.certPinned(peer, certFP) {
 		s.auditRejection(ctx, from, "", CodeCertMismatch)
 		return nil, reject(errs.Unauthenticated, CodeCertMismatch, "the TLS client certificate is not the one pinned for "+from)
 	}
-	pub, err := s.publicKeyOf(peer)
-	if err != nil {
+	keys := s.trustedKeys(peer)
+	if len(keys) == 0 {
 		return nil, reject(errs.Unauthenticated, CodeBadSignature, "no valid public key is configured for "+from)
 	}
-	sigBytes, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || !ed25519.Verify(pub, deliveryText(from, s.d.Node.ID, sentAt, body), sigBytes) {
+	if !verifyAny(keys, deliveryText(from, s.d.Node.ID, sentAt, body), sig) {
 		s.auditRejection(ctx, from, "", CodeBadSignature)
 		return nil, reject(errs.Unauthenticated, CodeBadSignature, "the delivery signature does not verify with the key of "+from)
 	}
@@ -132,7 +130,7 @@ func (s *Service) Receive(ctx context.Context, from, sentAt, sig, certFP string,
 	var entries []audit.Entry
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, raw := range b.Envelopes {
-			r, entry, err := s.receiveOne(ctx, tx, peer, pub, raw, now)
+			r, entry, err := s.receiveOne(ctx, tx, peer, &keys, raw, now)
 			if err != nil {
 				return err
 			}
@@ -167,7 +165,7 @@ func (s *Service) auditRejection(ctx context.Context, from, id, code string) {
 
 // receiveOne checks and stores one envelope. Returned errors are database
 // failures; refusals are results.
-func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, pub ed25519.PublicKey, raw json.RawMessage, now time.Time) (Result, audit.Entry, error) {
+func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, keys *[]ed25519.PublicKey, raw json.RawMessage, now time.Time) (Result, audit.Entry, error) {
 	var env Envelope
 	refuse := func(code, detail string) (Result, audit.Entry, error) {
 		s.metrics.rejected.WithLabelValues(code).Inc()
@@ -186,7 +184,8 @@ func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, pub e
 	if env.To != s.d.Node.ID {
 		return refuse(CodeWrongNode, "envelope is addressed to "+quote(env.To))
 	}
-	if !env.VerifySignature(pub) {
+	signer := signerOf(&env, *keys)
+	if signer == nil {
 		return refuse(CodeBadSignature, "envelope signature does not verify with the key of "+peer.ID)
 	}
 	if env.CreatedAt.Sub(now) > s.cfg.MaxSkew {
@@ -208,8 +207,27 @@ func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, pub e
 	if err != nil && !isNoRows(err) {
 		return Result{}, audit.Entry{}, err
 	}
+	if env.Type == TypeCertRenew {
+		why, err := s.applyCertChange(ctx, tx, peer, &env, now)
+		if err != nil {
+			return Result{}, audit.Entry{}, err
+		}
+		if why != "" {
+			return refuse(CodeBadKeyChange, why)
+		}
+	}
+	if env.Type == TypeKeyRotate || env.Type == TypeKeyRevoke {
+		next, why, err := s.applyKeyChange(ctx, tx, peer, &env, signer, now)
+		if err != nil {
+			return Result{}, audit.Entry{}, err
+		}
+		if why != "" {
+			return refuse(CodeBadKeyChange, why)
+		}
+		*keys = next
+	}
 	state := InReceived
-	if spec.Sensitive {
+	if spec.Sensitive || spec.NotifyNCU {
 		state = InNCUPending
 	}
 	canon, _ := json.Marshal(env)

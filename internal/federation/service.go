@@ -60,6 +60,9 @@ type TypeSpec struct {
 	// Reroute, when set, moves what Handle created to another agency when
 	// the NCU routes a handled message again.
 	Reroute Rerouter
+	// NotifyNCU types leave without waiting but, on the way in, wait in
+	// the NCU queue like sensitive ones (key revocations).
+	NotifyNCU bool
 }
 
 // Config tunes delivery.
@@ -87,6 +90,8 @@ type Deps struct {
 	Logger *slog.Logger
 	// TLS is the node's federation certificate; nil only when Config.Insecure.
 	TLS *tls.Certificate
+	// Certs, when set, supersedes TLS and follows certificate renewals.
+	Certs *Certs
 }
 
 // Service is the federation layer of one node.
@@ -105,10 +110,14 @@ type Service struct {
 
 // New builds the service. Register payload types before Run.
 func New(d Deps, cfg Config) *Service {
+	if d.Certs == nil && d.TLS != nil {
+		d.Certs = StaticCerts(*d.TLS)
+	}
 	s := &Service{d: d, cfg: cfg, types: map[string]TypeSpec{}, clients: map[string]*http.Client{},
 		wakeOut: make(chan struct{}, 1), wakeIn: make(chan struct{}, 1)}
 	s.metrics = newMetrics(s)
 	s.registerBuiltins()
+	s.registerKeyTypes()
 	return s
 }
 
@@ -154,6 +163,14 @@ type Peer struct {
 	Backlog       int       `json:"backlog" doc:"messages queued for this peer"`
 	AwaitingNCU   int       `json:"awaiting_ncu" doc:"messages waiting for NCU approval"`
 	OldestQueued  time.Time `json:"oldest_queued_at,omitzero"`
+	// PrevPublicKey is the peer's previous key, still accepted until
+	// PrevKeyUntil after it announced a new one.
+	PrevPublicKey string    `json:"previous_public_key,omitempty"`
+	PrevKeyUntil  time.Time `json:"previous_key_until,omitzero"`
+	// PrevCertSHA256 is the peer's previous certificate, still pinned
+	// until PrevCertUntil after it announced a new one.
+	PrevCertSHA256 string    `json:"previous_tls_cert_sha256,omitempty"`
+	PrevCertUntil  time.Time `json:"previous_cert_until,omitzero"`
 }
 
 // AddPeer registers or updates a peer.
@@ -184,9 +201,19 @@ func (s *Service) AddPeer(ctx context.Context, actor *auth.Principal, p Peer) er
 	if p.Name == "" {
 		p.Name = p.ID
 	}
+	var revoked int
+	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_revoked_keys WHERE public_key = ?`, p.PublicKey).Scan(&revoked); err != nil {
+		return errs.Wrap(errs.Unavailable, op, "cannot read revoked keys", err)
+	}
+	if revoked > 0 {
+		return errs.Newf(errs.Invalid, op, "this public key was revoked by %s and cannot be trusted again", p.ID)
+	}
 	now := store.FormatTime(s.d.Clock.Now())
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE fed_peers SET name = ?, url = ?, public_key = ?, tls_cert_sha256 = ? WHERE id = ?`, p.Name, p.URL, p.PublicKey, p.CertSHA256, p.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE fed_peers SET name = ?, url = ?, tls_cert_sha256 = ?,
+			prev_public_key = CASE WHEN public_key = ? THEN prev_public_key ELSE '' END,
+			prev_key_until = CASE WHEN public_key = ? THEN prev_key_until ELSE '' END,
+			public_key = ? WHERE id = ?`, p.Name, p.URL, p.CertSHA256, p.PublicKey, p.PublicKey, p.PublicKey, p.ID)
 		if err != nil {
 			return err
 		}
@@ -239,14 +266,14 @@ func actorEntry(p *auth.Principal, action, object, detail string) audit.Entry {
 	return e
 }
 
-const peerCols = `id, name, url, public_key, tls_cert_sha256, suspended, last_contact_at, last_error, failures`
+const peerCols = `id, name, url, public_key, tls_cert_sha256, suspended, last_contact_at, last_error, failures, prev_public_key, prev_key_until, prev_tls_cert_sha256, prev_cert_until`
 
 func scanPeer(r interface{ Scan(...any) error }) (Peer, error) {
 	var p Peer
 	var susp int
-	var last string
-	err := r.Scan(&p.ID, &p.Name, &p.URL, &p.PublicKey, &p.CertSHA256, &susp, &last, &p.LastError, &p.Failures)
-	p.Suspended, p.LastContactAt = susp == 1, store.ParseTime(last)
+	var last, until, certUntil string
+	err := r.Scan(&p.ID, &p.Name, &p.URL, &p.PublicKey, &p.CertSHA256, &susp, &last, &p.LastError, &p.Failures, &p.PrevPublicKey, &until, &p.PrevCertSHA256, &certUntil)
+	p.Suspended, p.LastContactAt, p.PrevKeyUntil, p.PrevCertUntil = susp == 1, store.ParseTime(last), store.ParseTime(until), store.ParseTime(certUntil)
 	return p, err
 }
 
@@ -562,7 +589,8 @@ func (s *Service) Outbox(ctx context.Context, id string) (OutboxEntry, error) {
 // pinned for an active peer; the TLS layer uses it before any HTTP is read.
 func (s *Service) KnownCertificate(fp string) bool {
 	var n int
-	err := s.d.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_peers WHERE tls_cert_sha256 = ? AND suspended = 0`, fp).Scan(&n)
+	err := s.d.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_peers WHERE suspended = 0 AND (tls_cert_sha256 = ? OR (prev_tls_cert_sha256 = ? AND prev_cert_until > ?))`,
+		fp, fp, store.FormatTime(s.d.Clock.Now())).Scan(&n)
 	return err == nil && n > 0
 }
 

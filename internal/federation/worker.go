@@ -18,7 +18,6 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/errs"
-	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
@@ -116,6 +115,20 @@ func (s *Service) DeliverOnce(ctx context.Context) (int, error) {
 		blocked[c] = seq
 	}
 	brows.Close()
+	announcing := map[string]bool{}
+	arows, err := s.d.Store.QueryContext(ctx, `SELECT DISTINCT peer FROM fed_outbox WHERE type IN (?, ?) AND state = ?`, TypeKeyRotate, TypeKeyRevoke, OutQueued)
+	if err != nil {
+		return 0, err
+	}
+	for arows.Next() {
+		var p string
+		if err := arows.Scan(&p); err != nil {
+			arows.Close()
+			return 0, err
+		}
+		announcing[p] = true
+	}
+	arows.Close()
 	rows, err := s.d.Store.QueryContext(ctx, `SELECT o.id, o.peer, o.envelope, o.type, o.attempts, o.created_at, o.conversation, o.seq FROM fed_outbox o
 		JOIN fed_peers p ON p.id = o.peer AND p.suspended = 0
 		WHERE o.state = ? AND o.next_attempt_at <= ?
@@ -135,6 +148,9 @@ func (s *Service) DeliverOnce(ctx context.Context) (int, error) {
 		}
 		if first, ok := blocked[conv{r.peer, conversation}]; ok && first < seq {
 			continue
+		}
+		if announcing[r.peer] && r.typ != TypeKeyRotate && r.typ != TypeKeyRevoke {
+			continue // a key announcement goes alone, first
 		}
 		r.createdAt = store.ParseTime(c)
 		if _, ok := byPeer[r.peer]; !ok {
@@ -178,10 +194,10 @@ func (s *Service) client(p Peer) (*http.Client, error) {
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second}
 	if strings.HasPrefix(p.URL, "https://") {
-		if s.d.TLS == nil {
+		if s.d.Certs == nil {
 			return nil, errs.New(errs.Invalid, "federation.client", "this node has no federation certificate; run liaison federation init")
 		}
-		tr.TLSClientConfig = ClientTLS(*s.d.TLS, p.CertSHA256)
+		tr.TLSClientConfig = s.clientTLS(p)
 	} else if !s.cfg.Insecure {
 		return nil, errs.New(errs.Invalid, "federation.client", "plain http:// peers need --insecure-federation")
 	}
@@ -296,7 +312,7 @@ func (s *Service) post(ctx context.Context, p Peer, body []byte) ([]Result, erro
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderNode, s.d.Node.ID)
 	req.Header.Set(HeaderSentAt, sentAt)
-	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(ed25519.Sign(s.d.Node.Key, deliveryText(s.d.Node.ID, p.ID, sentAt, body))))
+	req.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(ed25519.Sign(s.signingKey(ctx, p.ID), deliveryText(s.d.Node.ID, p.ID, sentAt, body))))
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, op, "peer "+p.ID+" is unreachable", err)
@@ -320,6 +336,3 @@ func (s *Service) post(ctx context.Context, p Peer, body []byte) ([]Result, erro
 	}
 	return br.Results, nil
 }
-
-// PublicKeyOf returns a peer's decoded signing key.
-func (s *Service) publicKeyOf(p Peer) ([]byte, error) { return identity.DecodePublic(p.PublicKey) }

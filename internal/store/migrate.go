@@ -64,6 +64,21 @@ func (s *Store) dialectSQL(q string) string {
 // by set, not by "highest so far", so modules developed side by side may land
 // their numbered migrations in any order.
 func (s *Store) Migrate(ctx context.Context) error {
+	return s.migrate(ctx, nil)
+}
+
+// MigrateOnly applies the listed migrations (not yet applied) and no
+// others: a restore rebuilds the schema its backup was taken with, and the
+// node applies newer migrations when it starts.
+func (s *Store) MigrateOnly(ctx context.Context, versions []int) error {
+	want := map[int]bool{}
+	for _, v := range versions {
+		want[v] = true
+	}
+	return s.migrate(ctx, want)
+}
+
+func (s *Store) migrate(ctx context.Context, only map[int]bool) error {
 	const op = "store.Migrate"
 	ms, err := Migrations()
 	if err != nil {
@@ -92,8 +107,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return errs.Newf(errs.Invalid, op, "database has schema migration %d, which this binary does not know; upgrade liaison", v)
 		}
 	}
+	for v := range only {
+		if !known[v] {
+			return errs.Newf(errs.Invalid, op, "the backup has schema migration %d, which this binary does not know; restore with a newer liaison", v)
+		}
+	}
 	for _, m := range ms {
-		if applied[m.Version] {
+		if applied[m.Version] || (only != nil && !only[m.Version]) {
 			continue
 		}
 		err := s.InTx(ctx, func(tx *Tx) error {

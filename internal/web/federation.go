@@ -21,6 +21,7 @@ func (s *Server) registerFederation() {
 	f := s.d.Federation
 	inbox := f.InboxHandler()
 	s.handle("POST", federation.InboxPath, auth.ActFederationInbox, inbox.ServeHTTP)
+	s.handle("POST", federation.CallPrefix+federation.CallHealth, auth.ActFederationCall, f.HealthHandler().ServeHTTP)
 
 	s.handle("GET", "/federation", auth.ActFederationView, s.federationPage)
 	s.handle("POST", "/federation/peers", auth.ActPeerManage, s.peerAdd)

@@ -340,7 +340,14 @@ func (s *Service) openHeld(p federation.Peer, text string) (*audit.Witnessed, st
 	if err != nil {
 		return nil, "no valid key is configured for this peer"
 	}
+	// A witness may still hold a checkpoint signed before a key rotation.
 	size, root, n, err := audit.OpenCheckpointNote(text, s.d.Node.ID, s.d.Node.Public(), cv)
+	for _, prev := range s.d.Node.PreviousPublic() {
+		if err == nil {
+			break
+		}
+		size, root, n, err = audit.OpenCheckpointNote(text, s.d.Node.ID, prev, cv)
+	}
 	if err != nil || !audit.HasSignatureOf(n, cv) {
 		return nil, "its answer is not a checkpoint signed by this node and cosigned by the peer"
 	}
@@ -415,7 +422,7 @@ func (s *Service) Verify(ctx context.Context, progress func(int64)) (audit.Repor
 	if err != nil {
 		return audit.Report{}, nil, err
 	}
-	opt := audit.VerifyOptions{Pinned: s.d.Node.Public(), NodeID: s.d.Node.ID, Progress: progress}
+	opt := audit.VerifyOptions{Pinned: s.d.Node.Public(), Previous: s.d.Node.PreviousPublic(), NodeID: s.d.Node.ID, Progress: progress}
 	for _, h := range held {
 		if h.Witnessed != nil {
 			opt.Witnessed = append(opt.Witnessed, *h.Witnessed)
