@@ -159,15 +159,13 @@ func (s *Service) CreateCase(ctx context.Context, p *auth.Principal, in CaseInpu
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		c, created, err = s.createCase(ctx, tx, p, in)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.case.create", "case/"+c.ID, "", c.Reference))
 	})
 	if err != nil {
 		return Case{}, unavailable("cases.CreateCase", err)
-	}
-	if created {
-		if err := s.record(ctx, entry(p, "cases.case.create", "case/"+c.ID, "", c.Reference)); err != nil {
-			return Case{}, err
-		}
 	}
 	return c, nil
 }
@@ -508,7 +506,10 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		e, created, err = s.storeEntity(ctx, tx, p, kind, in)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.entity.create", "entity/"+e.ID, "", e.Kind))
 	})
 	var fe *FieldError
 	if errors.As(err, &fe) {
@@ -516,11 +517,6 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 	}
 	if err != nil {
 		return Entity{}, false, unavailable(op, err)
-	}
-	if created {
-		if err := s.record(ctx, entry(p, "cases.entity.create", "entity/"+e.ID, "", e.Kind)); err != nil {
-			return Entity{}, false, err
-		}
 	}
 	return e, created, nil
 }

@@ -165,11 +165,6 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 	}
 	q := OutQuery{ID: store.NewID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
 		CreatedAt: s.now(), Results: []PeerResult{}, Releases: []Release{}, Pending: peers}
-	// Audit first: a search that cannot be logged must not happen.
-	if err := s.record(ctx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,
-		fmt.Sprintf("case=%s peers=%s items=%d", q.CaseRef, strings.Join(peers, ","), len(items)))); err != nil {
-		return OutQuery{}, err
-	}
 	payload := queryPayload{QueryID: q.ID, Purpose: q.Purpose, CaseRef: q.CaseRef, Requester: p.Username, Agency: p.Agency, Items: items}
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_queries (id, purpose, case_ref, peers, items, created_by, agency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -182,7 +177,10 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 				return err
 			}
 		}
-		return nil
+		// A search that cannot be logged must not happen: the query, its
+		// envelopes and its audit entry commit together.
+		return s.queue(ctx, tx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,
+			fmt.Sprintf("case=%s peers=%s items=%d", q.CaseRef, strings.Join(peers, ","), len(items))))
 	})
 	if err != nil {
 		return OutQuery{}, unavailable(op, err)

@@ -458,11 +458,17 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if p != nil {
 		by = p.Username
 	}
-	if _, err := s.d.Store.ExecContext(ctx, `INSERT INTO cases_imports (id, format, filename, sha256, rows_total, created, unchanged, rejected, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rep.ID, rep.Format, textutil.Clip(strings.TrimSpace(opt.Filename), 200), rep.SHA256, rep.Rows, rep.Created, rep.Unchanged, len(rep.Rejected), by, store.FormatTime(s.now())); err != nil {
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_imports (id, format, filename, sha256, rows_total, created, unchanged, rejected, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			rep.ID, rep.Format, textutil.Clip(strings.TrimSpace(opt.Filename), 200), rep.SHA256, rep.Rows, rep.Created, rep.Unchanged, len(rep.Rejected), by, store.FormatTime(s.now())); err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
+	})
+	if err != nil {
 		return rep, unavailable(op, err)
 	}
-	return rep, s.record(ctx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
+	return rep, nil
 }
 
 func reportDetail(r ImportResult) string {
@@ -712,7 +718,12 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 					keys, owners = keys[n:], owners[n:]
 				}
 			}
-			return nil
+			// Each transaction of the load carries its own audit entry.
+			detail := fmt.Sprintf("source=%s persons=%d", source, end-start)
+			if start > 0 || end < len(persons) {
+				detail += fmt.Sprintf(" (%d-%d of %d)", start+1, end, len(persons))
+			}
+			return s.queue(ctx, tx, entry(p, "cases.bulkload", "cases/bulk", "", detail))
 		})
 		if err != nil {
 			return unavailable(op, err)
@@ -724,5 +735,5 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 			return unavailable(op, err)
 		}
 	}
-	return s.record(ctx, entry(p, "cases.bulkload", "cases/bulk", "", fmt.Sprintf("source=%s persons=%d", source, len(persons))))
+	return nil
 }

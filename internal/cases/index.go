@@ -579,8 +579,10 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cases_model WHERE id = 1`); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO cases_model (id, model, records, fitted_at) VALUES (1, ?, ?, ?)`, buf.String(), len(recs), now)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_model (id, model, records, fitted_at) VALUES (1, ?, ?, ?)`, buf.String(), len(recs), now); err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.model.fit", "cases/model", "", "records="+strconv.Itoa(len(recs))))
 	})
 	if err != nil {
 		return 0, unavailable(op, err)
@@ -588,7 +590,7 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 	s.mu.Lock()
 	s.model = m
 	s.mu.Unlock()
-	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+strconv.Itoa(len(recs))))
+	return len(recs), nil
 }
 
 func scanEntityJSON(fields, aliases string) (Entity, error) {

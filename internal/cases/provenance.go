@@ -211,7 +211,14 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 		if store.IsUniqueViolation(err) {
 			return errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("%s from %s/%s thread %s message %s #%d into case %s; %s", kind, pr.SourceNode, pr.SourceAgency, pr.ThreadID, pr.MessageID, pr.EntityIndex, pr.CaseReference, pr.MarkingLabel)
+		if !pr.Created {
+			detail += "; identical entity already stored, linked"
+		}
+		return s.queue(ctx, tx, entry(p, "cases.entity.import", "entity/"+pr.EntityID, "", detail))
 	})
 	var fe *FieldError
 	if errors.As(err, &fe) {
@@ -220,14 +227,7 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 	if err != nil {
 		return Provenance{}, unavailable(op, err)
 	}
-	if pr.AlreadyImported {
-		return pr, nil
-	}
-	detail := fmt.Sprintf("%s from %s/%s thread %s message %s #%d into case %s; %s", kind, pr.SourceNode, pr.SourceAgency, pr.ThreadID, pr.MessageID, pr.EntityIndex, pr.CaseReference, pr.MarkingLabel)
-	if !pr.Created {
-		detail += "; identical entity already stored, linked"
-	}
-	return pr, s.record(ctx, entry(p, "cases.entity.import", "entity/"+pr.EntityID, "", detail))
+	return pr, nil
 }
 
 func fmtOptTime(t time.Time) string {

@@ -49,13 +49,13 @@ func (s *Service) Relate(ctx context.Context, p *auth.Principal, in RelationInpu
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		created, err = s.relate(ctx, tx, &r)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.relation.create", "entity/"+r.From, "", r.Type+" entity/"+r.To))
 	})
 	if err != nil {
 		return Relation{}, unavailable(op, err)
-	}
-	if created {
-		return r, s.record(ctx, entry(p, "cases.relation.create", "entity/"+r.From, "", r.Type+" entity/"+r.To))
 	}
 	return r, nil
 }
@@ -151,20 +151,26 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string
 		if _, err = tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE merged_into = ?`, keep, dup); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT pk FROM cases_entities WHERE id = ?`, dup).Scan(&dupPK)
+		if err := tx.QueryRowContext(ctx, `SELECT pk FROM cases_entities WHERE id = ?`, dup).Scan(&dupPK); err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
 	})
 	if err != nil {
 		return unavailable(op, err)
 	}
 	s.ix.setDead([]int64{dupPK}, true)
-	return s.record(ctx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
+	return nil
 }
 
 // Unmerge restores a merged entity.
 func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) error {
 	var pk int64
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> '' RETURNING pk`, id).Scan(&pk)
+		if err := tx.QueryRowContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> '' RETURNING pk`, id).Scan(&pk); err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.New(errs.Conflict, "cases.Unmerge", "the entity is not merged")
@@ -173,5 +179,5 @@ func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) err
 		return unavailable("cases.Unmerge", err)
 	}
 	s.ix.setDead([]int64{pk}, false)
-	return s.record(ctx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
+	return nil
 }

@@ -270,13 +270,16 @@ func (s *Service) ShareStats(ctx context.Context, p *auth.Principal, peer string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		id, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: peer, Type: TypeStats, Payload: st, Summary: "aggregate case statistics", Actor: p})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.stats.share", "peer/"+peer, "", fmt.Sprintf("areas=%d", len(st.Areas))))
 	})
 	if err != nil {
 		return "", unavailable(op, err)
 	}
 	s.fed.Notify()
-	return id, s.record(ctx, entry(p, "cases.stats.share", "peer/"+peer, "", fmt.Sprintf("areas=%d", len(st.Areas))))
+	return id, nil
 }
 
 func (s *Service) handleStats(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
