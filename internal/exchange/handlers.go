@@ -229,14 +229,13 @@ func (s *Service) autoRouteBatch(ctx context.Context) (int, bool, error) {
 	rows.Close()
 	n := 0
 	for _, it := range items {
-		if err := s.d.Fed.Route(ctx, s.systemPrincipal(), it.id, it.agency); err != nil {
+		// The routing and its audit entry commit together.
+		e := audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.autoroute", Object: "thread/" + it.thread,
+			Detail: "envelope " + it.id + " from " + it.peer + " routed to " + it.agency + ", the agency holding the thread"}
+		if err := s.d.Fed.RouteAudited(ctx, s.systemPrincipal(), it.id, it.agency, e); err != nil {
 			if errs.Is(err, errs.Conflict) { // routed by an operator meanwhile
 				continue
 			}
-			return n, false, err
-		}
-		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.autoroute", Object: "thread/" + it.thread,
-			Detail: "envelope " + it.id + " from " + it.peer + " routed to " + it.agency + ", the agency holding the thread"}); err != nil {
 			return n, false, err
 		}
 		n++
