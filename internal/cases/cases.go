@@ -126,7 +126,6 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 // RegionOf returns the ISO country of a national node ID ("rs" → "RS"),
 // or "" for regional bodies.

@@ -179,14 +179,14 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 		Original: ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
 		Unmapped: unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT id, reference FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&pr.CaseID, &pr.CaseReference); err != nil {
+		var err error
+		if pr.CaseID, pr.CaseReference, err = caseKey(ctx, tx, in.Case); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return errs.Newf(errs.NotFound, op, "no local case with reference %q", in.Case)
 			}
 			return err
 		}
-		prev, err := scanProvenance(tx.QueryRowContext(ctx, `SELECT `+provenanceCols+` FROM cases_provenance pv JOIN cases_cases c ON c.id = pv.case_id
-			WHERE pv.case_id = ? AND pv.source_node = ? AND pv.message_id = ? AND pv.entity_index = ?`, pr.CaseID, in.SourceNode, in.MessageID, in.EntityIndex))
+		prev, err := provenanceOfImport(ctx, tx, pr.CaseID, in.SourceNode, in.MessageID, in.EntityIndex)
 		if err == nil {
 			prev.AlreadyImported = true
 			pr = prev
@@ -201,13 +201,10 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 			return err
 		}
 		pr.EntityID, pr.Created = e.ID, created
-		orig := jsonText(struct {
-			ProvidedEntity
-			Unmapped map[string]string `json:"unmapped,omitempty"`
-		}{pr.Original, unmapped})
-		_, err = tx.ExecContext(ctx, `INSERT INTO cases_provenance (id, case_id, entity_id, source_node, source_agency, thread_id, message_id, entity_index, sent_at, markings, marking_label, original, imported_by, imported_agency, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pr.ID, pr.CaseID, pr.EntityID, textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64),
-			textutil.Clip(strings.TrimSpace(pr.MessageID), 64), pr.EntityIndex, fmtOptTime(pr.SentAt), string(mk), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000), orig, pr.ImportedBy, pr.ImportedAgency, store.FormatTime(pr.ImportedAt))
+		stored := pr
+		stored.SourceNode, stored.SourceAgency, stored.ThreadID = textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64)
+		stored.MessageID, stored.MarkingLabel = textutil.Clip(strings.TrimSpace(pr.MessageID), 64), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000)
+		err = insertProvenance(ctx, tx, stored, string(mk))
 		if store.IsUniqueViolation(err) {
 			return errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
 		}
@@ -237,28 +234,6 @@ func fmtOptTime(t time.Time) string {
 	return store.FormatTime(t)
 }
 
-const provenanceCols = `pv.id, pv.case_id, c.reference, pv.entity_id, pv.source_node, pv.source_agency, pv.thread_id, pv.message_id, pv.entity_index, pv.sent_at, pv.markings, pv.marking_label, pv.original, pv.imported_by, pv.imported_agency, pv.imported_at`
-
-func scanProvenance(r interface{ Scan(...any) error }) (Provenance, error) {
-	var pr Provenance
-	var sent, mk, orig, at string
-	if err := r.Scan(&pr.ID, &pr.CaseID, &pr.CaseReference, &pr.EntityID, &pr.SourceNode, &pr.SourceAgency, &pr.ThreadID, &pr.MessageID, &pr.EntityIndex, &sent, &mk, &pr.MarkingLabel, &orig, &pr.ImportedBy, &pr.ImportedAgency, &at); err != nil {
-		return pr, err
-	}
-	var o struct {
-		ProvidedEntity
-		Unmapped map[string]string `json:"unmapped,omitempty"`
-	}
-	var jc store.JSONColumns
-	jc.Decode("original", orig, &o)
-	if err := jc.Err("cases.scanProvenance", "provenance "+pr.ID); err != nil {
-		return pr, err
-	}
-	pr.Original, pr.Unmapped = o.ProvidedEntity, o.Unmapped
-	pr.Markings, pr.SentAt, pr.ImportedAt = json.RawMessage(mk), store.ParseTime(sent), store.ParseTime(at)
-	return pr, nil
-}
-
 // ProvenanceOf lists where the entities of a case came from (caseRef) or
 // where one entity came from (entityID); either may be empty. Needs the
 // right to view cases; audited.
@@ -267,33 +242,11 @@ func (s *Service) ProvenanceOf(ctx context.Context, p *auth.Principal, caseRef, 
 	if err := auth.Authorize(p, auth.ActCasesView); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + provenanceCols + ` FROM cases_provenance pv JOIN cases_cases c ON c.id = pv.case_id WHERE 1 = 1`
-	var args []any
-	if caseRef != "" {
-		q += ` AND (c.reference = ? OR c.id = ?)`
-		args = append(args, caseRef, caseRef)
-	}
-	if entityID != "" {
-		q += ` AND pv.entity_id = ?`
-		args = append(args, entityID)
-	}
-	if len(args) == 0 {
+	if caseRef == "" && entityID == "" {
 		return nil, errs.New(errs.Invalid, op, "name a case or an entity")
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY pv.imported_at, pv.id`, args...)
+	out, err := provenanceRecords(ctx, s.d.Store, caseRef, entityID)
 	if err != nil {
-		return nil, unavailable(op, err)
-	}
-	defer rows.Close()
-	out := []Provenance{}
-	for rows.Next() {
-		pr, err := scanProvenance(rows)
-		if err != nil {
-			return nil, unavailable(op, err)
-		}
-		out = append(out, pr)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, unavailable(op, err)
 	}
 	return out, s.record(ctx, entry(p, "cases.provenance.read", "case/"+caseRef, "", "entity "+entityID+": "+fmt.Sprint(len(out))+" records"))
