@@ -126,7 +126,6 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-
 // RegionOf returns the ISO country of a national node ID ("rs" → "RS"),
 // or "" for regional bodies.
 func RegionOf(nodeID string) string {
