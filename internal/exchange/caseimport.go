@@ -89,19 +89,19 @@ func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threa
 	if len(res.Unmapped) > 0 {
 		prov["unmapped"] = res.Unmapped
 	}
-	ej, _ := json.Marshal(e)
-	pj, _ := json.Marshal(prov)
+	pj, err := json.Marshal(prov)
+	if err != nil {
+		return EntityImport{}, errs.Wrap(errs.Internal, op, "cannot encode the provenance", err)
+	}
 	now := s.d.Clock.Now()
 	im := EntityImport{ID: store.NewID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
 		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
-			im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
+		inserted, err := insertEntityImport(ctx, tx, t.ID, im)
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
+		if !inserted || res.AlreadyImported {
 			im.AlreadyImported = true
 			return nil
 		}
@@ -135,25 +135,9 @@ func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, t.ID)
+	out, err := threadImports(ctx, s.d.Store, t.ID)
 	if err != nil {
 		return nil, dbErr("exchange.Imports", "cannot read imports", err)
 	}
-	defer rows.Close()
-	out := []EntityImport{}
-	for rows.Next() {
-		var im EntityImport
-		var e, p, at string
-		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
-			return nil, dbErr("exchange.Imports", "cannot read imports", err)
-		}
-		var jc store.JSONColumns
-		jc.Decode("entity", e, &im.Entity)
-		if err := jc.Err("exchange.Imports", "import "+im.ID); err != nil {
-			return nil, err
-		}
-		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
-		out = append(out, im)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -363,7 +363,6 @@ func prefixRange(p string) (string, string) {
 	return p, p + "\U0010FFFF"
 }
 
-
 // openThread is what the dashboard needs of an open request.
 type openThread struct {
 	parties           []string
