@@ -149,26 +149,63 @@ func mapProvidedFields(kind entity.Kind, label string, in map[string]string) (ma
 // entity of the same message into the same case again changes nothing
 // and reports AlreadyImported. Needs the right to edit cases; audited.
 func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, in ProvenanceInput) (Provenance, error) {
+	job, err := s.prepareProvenance(p, in)
+	if err != nil {
+		return Provenance{}, err
+	}
+	var pr Provenance
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		pr, err = s.fileProvenance(ctx, tx, p, job)
+		return err
+	})
+	if err != nil {
+		return Provenance{}, unavailable("cases.ImportWithProvenance", err)
+	}
+	return pr, nil
+}
+
+// ImportWithProvenanceIn is ImportWithProvenance inside the caller's
+// transaction, so that another module's record of the import (and its
+// audit entry) commits with the filing or not at all.
+func (s *Service) ImportWithProvenanceIn(ctx context.Context, tx *store.Tx, p *auth.Principal, in ProvenanceInput) (Provenance, error) {
+	job, err := s.prepareProvenance(p, in)
+	if err != nil {
+		return Provenance{}, err
+	}
+	return s.fileProvenance(ctx, tx, p, job)
+}
+
+// provenanceJob is a validated filing.
+type provenanceJob struct {
+	in       ProvenanceInput
+	kind     entity.Kind
+	ei       EntityInput
+	markings string
+	pr       Provenance
+}
+
+func (s *Service) prepareProvenance(p *auth.Principal, in ProvenanceInput) (provenanceJob, error) {
 	const op = "cases.ImportWithProvenance"
 	if err := auth.Authorize(p, auth.ActCasesEdit); err != nil {
-		return Provenance{}, err
+		return provenanceJob{}, err
 	}
 	in.Case = strings.TrimSpace(in.Case)
 	if in.Case == "" || len(in.Case) > 100 {
-		return Provenance{}, errs.New(errs.Invalid, op, "choose the local case to import into (its reference)")
+		return provenanceJob{}, errs.New(errs.Invalid, op, "choose the local case to import into (its reference)")
 	}
 	if in.SourceNode == "" || in.MessageID == "" || in.EntityIndex < 0 {
-		return Provenance{}, errs.New(errs.Invalid, op, "the provenance (providing node and message) is required")
+		return provenanceJob{}, errs.New(errs.Invalid, op, "the provenance (providing node and message) is required")
 	}
 	kind, ok := entity.ParseKind(strings.TrimSpace(in.Kind))
 	if !ok {
-		return Provenance{}, errs.Newf(errs.Invalid, op, "%q is not an entity kind", in.Kind)
+		return provenanceJob{}, errs.Newf(errs.Invalid, op, "%q is not an entity kind", in.Kind)
 	}
 	fields, unmapped := mapProvidedFields(kind, in.Label, in.Fields)
 	ei := EntityInput{Kind: string(kind), Fields: fields, Case: in.Case, Role: in.Role,
 		Source: textutil.Clip(strings.TrimSpace("exchange:"+in.SourceNode+"/"+in.SourceAgency+" thread "+in.ThreadID+" message "+in.MessageID+fmt.Sprintf(" #%d", in.EntityIndex)), 300)}
 	if _, err := s.normaliseEntity(&ei); err != nil {
-		return Provenance{}, errs.Newf(errs.Invalid, op, "the entity cannot be filed into a case: %v", err)
+		return provenanceJob{}, errs.Newf(errs.Invalid, op, "the entity cannot be filed into a case: %v", err)
 	}
 	mk, _ := json.Marshal(in.Markings)
 	if in.Markings == nil {
@@ -178,53 +215,53 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 		EntityIndex: in.EntityIndex, SentAt: in.SentAt, Markings: mk, MarkingLabel: in.MarkingLabel,
 		Original: ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
 		Unmapped: unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		var err error
-		if pr.CaseID, pr.CaseReference, err = caseKey(ctx, tx, in.Case); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return errs.Newf(errs.NotFound, op, "no local case with reference %q", in.Case)
-			}
-			return err
+	return provenanceJob{in: in, kind: kind, ei: ei, markings: string(mk), pr: pr}, nil
+}
+
+// fileProvenance files a prepared entity inside tx.
+func (s *Service) fileProvenance(ctx context.Context, tx *store.Tx, p *auth.Principal, job provenanceJob) (Provenance, error) {
+	const op = "cases.ImportWithProvenance"
+	in, kind, ei, mk, pr := job.in, job.kind, job.ei, job.markings, job.pr
+	var err error
+	if pr.CaseID, pr.CaseReference, err = caseKey(ctx, tx, in.Case); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Provenance{}, errs.Newf(errs.NotFound, op, "no local case with reference %q", in.Case)
 		}
-		prev, err := provenanceOfImport(ctx, tx, pr.CaseID, in.SourceNode, in.MessageID, in.EntityIndex)
-		if err == nil {
-			prev.AlreadyImported = true
-			pr = prev
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		ei.Case = pr.CaseID
-		e, created, err := s.storeEntity(ctx, tx, p, kind, ei)
-		if err != nil {
-			return err
-		}
-		pr.EntityID, pr.Created = e.ID, created
-		stored := pr
-		stored.SourceNode, stored.SourceAgency, stored.ThreadID = textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64)
-		stored.MessageID, stored.MarkingLabel = textutil.Clip(strings.TrimSpace(pr.MessageID), 64), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000)
-		err = insertProvenance(ctx, tx, stored, string(mk))
-		if store.IsUniqueViolation(err) {
-			return errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
-		}
-		if err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("%s from %s/%s thread %s message %s #%d into case %s; %s", kind, pr.SourceNode, pr.SourceAgency, pr.ThreadID, pr.MessageID, pr.EntityIndex, pr.CaseReference, pr.MarkingLabel)
-		if !pr.Created {
-			detail += "; identical entity already stored, linked"
-		}
-		return s.queue(ctx, tx, entry(p, "cases.entity.import", "entity/"+pr.EntityID, "", detail))
-	})
+		return Provenance{}, err
+	}
+	prev, err := provenanceOfImport(ctx, tx, pr.CaseID, in.SourceNode, in.MessageID, in.EntityIndex)
+	if err == nil {
+		prev.AlreadyImported = true
+		return prev, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Provenance{}, err
+	}
+	ei.Case = pr.CaseID
+	e, created, err := s.storeEntity(ctx, tx, p, kind, ei)
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		return Provenance{}, errs.Newf(errs.Invalid, op, "%v", fe)
 	}
 	if err != nil {
-		return Provenance{}, unavailable(op, err)
+		return Provenance{}, err
 	}
-	return pr, nil
+	pr.EntityID, pr.Created = e.ID, created
+	stored := pr
+	stored.SourceNode, stored.SourceAgency, stored.ThreadID = textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64)
+	stored.MessageID, stored.MarkingLabel = textutil.Clip(strings.TrimSpace(pr.MessageID), 64), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000)
+	err = insertProvenance(ctx, tx, stored, string(mk))
+	if store.IsUniqueViolation(err) {
+		return Provenance{}, errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
+	}
+	if err != nil {
+		return Provenance{}, err
+	}
+	detail := fmt.Sprintf("%s from %s/%s thread %s message %s #%d into case %s; %s", kind, pr.SourceNode, pr.SourceAgency, pr.ThreadID, pr.MessageID, pr.EntityIndex, pr.CaseReference, pr.MarkingLabel)
+	if !pr.Created {
+		detail += "; identical entity already stored, linked"
+	}
+	return pr, s.queue(ctx, tx, entry(p, "cases.entity.import", "entity/"+pr.EntityID, "", detail))
 }
 
 func fmtOptTime(t time.Time) string {
