@@ -348,13 +348,9 @@ func insertPersons(ctx context.Context, tx *store.Tx, ps []bulkPerson, source, b
 }
 
 // resyncEntityPKs moves the entity pk sequence past the pks a bulk load
-// chose itself (PostgreSQL; SQLite needs nothing).
+// chose itself.
 func resyncEntityPKs(ctx context.Context, st *store.Store) error {
-	if st.Dialect != store.Postgres {
-		return nil
-	}
-	_, err := st.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('cases_entities', 'pk'), (SELECT MAX(pk) FROM cases_entities))`)
-	return err
+	return st.SyncSerial(ctx, "cases_entities", "pk")
 }
 
 // insertKeys stores candidate-index keys: key keys[i] belongs to entity
