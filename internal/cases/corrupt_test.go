@@ -27,3 +27,19 @@ func TestCorruptStoredDataIsAnError(t *testing.T) {
 		}
 	})
 }
+
+// TestCorruptSharedStatisticsAreAnError: statistics a peer shared that no
+// longer decode are an error naming the peer, not left out silently.
+func TestCorruptSharedStatisticsAreAnError(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		s, _ := newService(t, st)
+		if _, err := st.ExecContext(ctx, `INSERT INTO cases_shared_stats (peer, stats, received_at) VALUES ('ba', '{"node": ', '2026-01-01T00:00:00.000000Z')`); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.SharedStats(ctx, officer)
+		if !errs.Is(err, errs.Internal) || !strings.Contains(err.Error(), "statistics of ba") {
+			t.Fatalf("reading corrupt shared statistics: %v", err)
+		}
+	})
+}
