@@ -15,7 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/store"
 )
 
-type scanner interface{ Scan(...any) error }
+type scanner = store.Scanner
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
@@ -85,56 +85,25 @@ func listCases(ctx context.Context, q store.Querier, crimeArea string) ([]Case, 
 		query += ` WHERE crime_area = ?`
 		args = append(args, crimeArea)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY created_at DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Case{}
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanCase, query+` ORDER BY created_at DESC LIMIT 500`, args...)
 }
 
 // caseMembers reads the entities of a case with their roles.
 func caseMembers(ctx context.Context, q store.Querier, caseID string) ([]CaseMember, error) {
-	rows, err := q.QueryContext(ctx, `SELECT e.id, e.kind, e.label, ce.role FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id WHERE ce.case_id = ? ORDER BY e.kind, e.label`, caseID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []CaseMember{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(r store.Scanner) (CaseMember, error) {
 		var m CaseMember
-		if err := rows.Scan(&m.Entity.ID, &m.Entity.Kind, &m.Entity.Label, &m.Role); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		err := r.Scan(&m.Entity.ID, &m.Entity.Kind, &m.Entity.Label, &m.Role)
+		return m, err
+	}, `SELECT e.id, e.kind, e.label, ce.role FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id WHERE ce.case_id = ? ORDER BY e.kind, e.label`, caseID)
 }
 
 // entityCases reads the cases an entity appears in.
 func entityCases(ctx context.Context, q store.Querier, entityID string) ([]CaseRole, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.id, c.reference, c.title, ce.role FROM cases_case_entities ce JOIN cases_cases c ON c.id = ce.case_id WHERE ce.entity_id = ? ORDER BY c.reference`, entityID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []CaseRole{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(r store.Scanner) (CaseRole, error) {
 		var c CaseRole
-		if err := rows.Scan(&c.CaseID, &c.Reference, &c.Title, &c.Role); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		err := r.Scan(&c.CaseID, &c.Reference, &c.Title, &c.Role)
+		return c, err
+	}, `SELECT c.id, c.reference, c.title, ce.role FROM cases_case_entities ce JOIN cases_cases c ON c.id = ce.case_id WHERE ce.entity_id = ? ORDER BY c.reference`, entityID)
 }
 
 // linkEntity puts an entity in a case; an existing link is kept.
@@ -164,22 +133,6 @@ func scanEntity(r scanner) (Entity, error) {
 	return e, jc.Err("cases.scanEntity", "entity "+e.ID)
 }
 
-// scanEntities reads every row of an entity query.
-func scanEntities(rows *sql.Rows, err error) ([]Entity, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Entity
-	for rows.Next() {
-		e, err := scanEntity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}
 
 // insertEntity stores e unless an entity with the same fingerprint is
 // stored; it sets e.pk and reports whether it inserted.
@@ -216,7 +169,7 @@ func liveEntitiesByPK(ctx context.Context, q store.Querier, pks []int64) ([]Enti
 	for i, pk := range pks {
 		args[i] = pk
 	}
-	return scanEntities(q.QueryContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE pk IN (`+placeholders(len(pks))+`) AND merged_into = ''`, args...))
+	return store.Collect(ctx, q, scanEntity, `SELECT `+entityCols+` FROM cases_entities WHERE pk IN (`+placeholders(len(pks))+`) AND merged_into = ''`, args...)
 }
 
 // liveEntities reads every entity not merged into another, in storage
@@ -233,7 +186,7 @@ func liveEntities(ctx context.Context, q store.Querier, kind string, limit int) 
 		query += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	return scanEntities(q.QueryContext(ctx, query, args...))
+	return store.Collect(ctx, q, scanEntity, query, args...)
 }
 
 // indexRow is what the in-memory index needs of an entity.
@@ -271,7 +224,7 @@ func slimsByID(ctx context.Context, q store.Querier, ids []string) ([]EntitySlim
 		for i, id := range ids[:n] {
 			args[i] = id
 		}
-		got, err := scanSlims(q.QueryContext(ctx, `SELECT id, kind, label FROM cases_entities WHERE id IN (`+placeholders(n)+`)`, args...))
+		got, err := store.Collect(ctx, q, scanSlim, `SELECT id, kind, label FROM cases_entities WHERE id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -283,23 +236,13 @@ func slimsByID(ctx context.Context, q store.Querier, ids []string) ([]EntitySlim
 
 // mergedSlims reads the entities merged into id.
 func mergedSlims(ctx context.Context, q store.Querier, id string) ([]EntitySlim, error) {
-	return scanSlims(q.QueryContext(ctx, `SELECT id, kind, label FROM cases_entities WHERE merged_into = ? ORDER BY id`, id))
+	return store.Collect(ctx, q, scanSlim, `SELECT id, kind, label FROM cases_entities WHERE merged_into = ? ORDER BY id`, id)
 }
 
-func scanSlims(rows *sql.Rows, err error) ([]EntitySlim, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []EntitySlim{}
-	for rows.Next() {
-		var m EntitySlim
-		if err := rows.Scan(&m.ID, &m.Kind, &m.Label); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+func scanSlim(r store.Scanner) (EntitySlim, error) {
+	var m EntitySlim
+	err := r.Scan(&m.ID, &m.Kind, &m.Label)
+	return m, err
 }
 
 // maxEntityPK is the highest entity pk stored (0 for none).
@@ -436,27 +379,17 @@ func insertRelation(ctx context.Context, tx *store.Tx, r Relation) (bool, error)
 	return k > 0, err
 }
 
-func scanRelations(rows *sql.Rows, err error) ([]Relation, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Relation{}
-	for rows.Next() {
-		var r Relation
-		var at string
-		if err := rows.Scan(&r.ID, &r.From, &r.To, &r.Type, &r.Note, &at); err != nil {
-			return nil, err
-		}
-		r.CreatedAt = store.ParseTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+func scanRelation(row store.Scanner) (Relation, error) {
+	var r Relation
+	var at string
+	err := row.Scan(&r.ID, &r.From, &r.To, &r.Type, &r.Note, &at)
+	r.CreatedAt = store.ParseTime(at)
+	return r, err
 }
 
 // relationsOf reads the first 500 relations of an entity.
 func relationsOf(ctx context.Context, q store.Querier, id string) ([]Relation, error) {
-	return scanRelations(q.QueryContext(ctx, `SELECT `+relationCols+` FROM cases_relations WHERE from_id = ? OR to_id = ? ORDER BY created_at LIMIT 500`, id, id))
+	return store.Collect(ctx, q, scanRelation, `SELECT `+relationCols+` FROM cases_relations WHERE from_id = ? OR to_id = ? ORDER BY created_at LIMIT 500`, id, id)
 }
 
 // relationsAmong reads the relations between entities of ids.
@@ -467,12 +400,12 @@ func relationsAmong(ctx context.Context, q store.Querier, ids []string) ([]Relat
 	}
 	args = append(args, args...)
 	ph := placeholders(len(ids))
-	return scanRelations(q.QueryContext(ctx, `SELECT `+relationCols+` FROM cases_relations WHERE from_id IN (`+ph+`) AND to_id IN (`+ph+`) ORDER BY created_at`, args...))
+	return store.Collect(ctx, q, scanRelation, `SELECT `+relationCols+` FROM cases_relations WHERE from_id IN (`+ph+`) AND to_id IN (`+ph+`) ORDER BY created_at`, args...)
 }
 
 // allRelations reads every relation, oldest first.
 func allRelations(ctx context.Context, q store.Querier) ([]Relation, error) {
-	return scanRelations(q.QueryContext(ctx, `SELECT `+relationCols+` FROM cases_relations ORDER BY created_at`))
+	return store.Collect(ctx, q, scanRelation, `SELECT `+relationCols+` FROM cases_relations ORDER BY created_at`)
 }
 
 // eachLiveEntity calls fn with every entity not merged into another, in
@@ -512,7 +445,7 @@ func candidatesByKeys(ctx context.Context, q store.Querier, keys []int64, perKey
 	}
 	b.WriteString(`) AS u GROUP BY ent ORDER BY c DESC LIMIT ?) t JOIN cases_entities e ON e.pk = t.ent WHERE e.merged_into = ''`)
 	args = append(args, limit)
-	return scanEntities(q.QueryContext(ctx, b.String(), args...))
+	return store.Collect(ctx, q, scanEntity, b.String(), args...)
 }
 
 // ---- the matching model

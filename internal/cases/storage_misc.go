@@ -67,20 +67,7 @@ func provenanceRecords(ctx context.Context, q store.Querier, caseRef, entityID s
 		query += ` AND pv.entity_id = ?`
 		args = append(args, entityID)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY pv.imported_at, pv.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Provenance{}
-	for rows.Next() {
-		pr, err := scanProvenance(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pr)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanProvenance, query+` ORDER BY pv.imported_at, pv.id`, args...)
 }
 
 // ---- imports

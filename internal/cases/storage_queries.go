@@ -300,20 +300,7 @@ func listHits(ctx context.Context, q store.Querier, state string) ([]Hit, error)
 		query += ` WHERE h.state = ?`
 		args = append(args, state)
 	}
-	rows, err := q.QueryContext(ctx, query+` ORDER BY h.created_at DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []Hit{}
-	for rows.Next() {
-		h, err := scanHit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, q, scanHit, query+` ORDER BY h.created_at DESC LIMIT 500`, args...)
 }
 
 // hitByRef reads one hit; sql.ErrNoRows when none.
