@@ -133,7 +133,6 @@ func scanEntity(r scanner) (Entity, error) {
 	return e, jc.Err("cases.scanEntity", "entity "+e.ID)
 }
 
-
 // insertEntity stores e unless an entity with the same fingerprint is
 // stored; it sets e.pk and reports whether it inserted.
 func insertEntity(ctx context.Context, tx *store.Tx, e *Entity, fp string) (bool, error) {
