@@ -17,41 +17,27 @@ import (
 )
 
 func loadMembers(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, node, username, name, agency, role, added_at FROM jit_members WHERE workspace_id = ? ORDER BY added_at, node, username`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	w.Members = []Member{}
-	for rows.Next() {
+	var err error
+	w.Members, err = store.Collect(ctx, q, func(r store.Scanner) (Member, error) {
 		var m Member
 		var at string
-		if err := rows.Scan(&m.ID, &m.Node, &m.Username, &m.Name, &m.Agency, &m.Role, &at); err != nil {
-			return err
-		}
+		err := r.Scan(&m.ID, &m.Node, &m.Username, &m.Name, &m.Agency, &m.Role, &at)
 		m.AddedAt = store.ParseTime(at)
-		w.Members = append(w.Members, m)
-	}
-	return rows.Err()
+		return m, err
+	}, `SELECT id, node, username, name, agency, role, added_at FROM jit_members WHERE workspace_id = ? ORDER BY added_at, node, username`, w.ID)
+	return err
 }
 
 func loadTasks(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, title, description, owner, due_date, status, created_at, updated_at FROM jit_tasks WHERE workspace_id = ? ORDER BY created_at, id`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	w.Tasks = []Task{}
-	for rows.Next() {
+	var err error
+	w.Tasks, err = store.Collect(ctx, q, func(r store.Scanner) (Task, error) {
 		var t Task
 		var c, u string
-		if err := rows.Scan(&t.ID, &t.Title, &t.Description, &t.Owner, &t.DueDate, &t.Status, &c, &u); err != nil {
-			return err
-		}
+		err := r.Scan(&t.ID, &t.Title, &t.Description, &t.Owner, &t.DueDate, &t.Status, &c, &u)
 		t.CreatedAt, t.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
-		w.Tasks = append(w.Tasks, t)
-	}
-	if err := rows.Err(); err != nil {
+		return t, err
+	}, `SELECT id, title, description, owner, due_date, status, created_at, updated_at FROM jit_tasks WHERE workspace_id = ? ORDER BY created_at, id`, w.ID)
+	if err != nil {
 		return err
 	}
 	for i := range w.Tasks {
@@ -303,22 +289,13 @@ func workspaceEvents(ctx context.Context, q store.Querier, id string, before int
 	} else {
 		query += ` ORDER BY seq`
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []TimelineEvent{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(r store.Scanner) (TimelineEvent, error) {
 		e := TimelineEvent{Workspace: id}
 		var data, at string
-		if err := rows.Scan(&e.Seq, &e.Kind, &e.Actor.Node, &e.Actor.Username, &e.Actor.Agency, &e.Summary, &data, &at); err != nil {
-			return nil, err
-		}
+		err := r.Scan(&e.Seq, &e.Kind, &e.Actor.Node, &e.Actor.Username, &e.Actor.Agency, &e.Summary, &data, &at)
 		e.Data, e.At = json.RawMessage(data), store.ParseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, query, args...)
 }
 
 // insertEvent records an applied event and moves the workspace's sequence
