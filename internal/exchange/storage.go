@@ -436,25 +436,15 @@ func insertEntityImport(ctx context.Context, tx *store.Tx, threadID string, im E
 
 // threadImports reads the entities imported from a thread, oldest first.
 func threadImports(ctx context.Context, q store.Querier, threadID string) ([]EntityImport, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, threadID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []EntityImport{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(r store.Scanner) (EntityImport, error) {
 		var im EntityImport
 		var e, p, at string
-		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
-			return nil, err
+		if err := r.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
+			return im, err
 		}
 		var jc store.JSONColumns
 		jc.Decode("entity", e, &im.Entity)
-		if err := jc.Err("exchange.Imports", "import "+im.ID); err != nil {
-			return nil, err
-		}
 		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
-		out = append(out, im)
-	}
-	return out, rows.Err()
+		return im, jc.Err("exchange.Imports", "import "+im.ID)
+	}, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, threadID)
 }

@@ -210,24 +210,15 @@ func notificationsOf(ctx context.Context, q store.Querier, actor *auth.Principal
 	if unreadOnly {
 		where += ` AND r.read_at IS NULL`
 	}
-	rows, err := q.QueryContext(ctx, `SELECT n.id, n.thread_id, n.kind, n.text, n.created_at, COALESCE(r.read_at, '') FROM ex_notifications n
+	return store.Collect(ctx, q, func(r store.Scanner) (ExchangeNotification, error) {
+		var n ExchangeNotification
+		var c, rd string
+		err := r.Scan(&n.ID, &n.ThreadID, &n.Kind, &n.Text, &c, &rd)
+		n.CreatedAt, n.Read = store.ParseTime(c), rd != ""
+		return n, err
+	}, `SELECT n.id, n.thread_id, n.kind, n.text, n.created_at, COALESCE(r.read_at, '') FROM ex_notifications n
 		LEFT JOIN ex_notification_reads r ON r.notification_id = n.id AND r.username = ? WHERE `+where+` ORDER BY n.created_at DESC, n.id DESC LIMIT 200`,
 		append([]any{actor.Username}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []ExchangeNotification{}
-	for rows.Next() {
-		var n ExchangeNotification
-		var c, r string
-		if err := rows.Scan(&n.ID, &n.ThreadID, &n.Kind, &n.Text, &c, &r); err != nil {
-			return nil, err
-		}
-		n.CreatedAt, n.Read = store.ParseTime(c), r != ""
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // markAllRead marks every notification a user sees read for that user.

@@ -396,28 +396,18 @@ func openThreads(ctx context.Context, q store.Querier, agency string) ([]openThr
 
 // routingRows reads the routing metadata of the newest 500 threads.
 func routingRows(ctx context.Context, q store.Querier) ([]RoutingInfo, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.priority, t.parties, t.origin_node, t.agency, t.status, t.created_at, t.deadline_at,
-		(SELECT COUNT(*) FROM ex_messages m WHERE m.thread_id = t.id) FROM ex_threads t ORDER BY t.updated_at DESC LIMIT 500`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []RoutingInfo{}
-	for rows.Next() {
+	return store.Collect(ctx, q, func(row store.Scanner) (RoutingInfo, error) {
 		var r RoutingInfo
 		var parties, c, d string
-		if err := rows.Scan(&r.ID, &r.Priority, &parties, &r.OriginNode, &r.Agency, &r.Status, &c, &d, &r.Messages); err != nil {
-			return nil, err
+		if err := row.Scan(&r.ID, &r.Priority, &parties, &r.OriginNode, &r.Agency, &r.Status, &c, &d, &r.Messages); err != nil {
+			return r, err
 		}
 		var jc store.JSONColumns
 		jc.Decode("parties", parties, &r.Parties)
-		if err := jc.Err("exchange.Routing", "thread "+r.ID); err != nil {
-			return nil, err
-		}
 		r.CreatedAt, r.DeadlineAt = store.ParseTime(c), store.ParseTime(d)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, jc.Err("exchange.Routing", "thread "+r.ID)
+	}, `SELECT t.id, t.priority, t.parties, t.origin_node, t.agency, t.status, t.created_at, t.deadline_at,
+		(SELECT COUNT(*) FROM ex_messages m WHERE m.thread_id = t.id) FROM ex_threads t ORDER BY t.updated_at DESC LIMIT 500`)
 }
 
 // threadMarkings reads the markings of every message of the threads, by
