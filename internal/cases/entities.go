@@ -203,6 +203,16 @@ func (s *Service) Cases(ctx context.Context, p *auth.Principal, crimeArea string
 	return out, s.record(ctx, entry(p, "cases.case.list", "cases", "", crimeArea))
 }
 
+// HasCase reports whether a case with the reference is filed here, for
+// modules that link to national cases (not a read of the case: unaudited).
+func (s *Service) HasCase(ctx context.Context, reference string) (bool, error) {
+	n, err := countCases(ctx, s.d.Store, reference, false)
+	if err != nil {
+		return false, unavailable("cases.HasCase", err)
+	}
+	return n > 0, nil
+}
+
 // CaseDetail is a case with its entities.
 type CaseDetail struct {
 	Case     Case         `json:"case"`

@@ -265,14 +265,6 @@ func workspaceParties(ctx context.Context, q store.Querier, id string) ([]string
 	return ps, jc.Err("jit.parties", "workspace "+id)
 }
 
-// nationalCaseExists reports whether this node's case database holds a
-// case with the reference.
-func nationalCaseExists(ctx context.Context, q store.Querier, ref string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ?`, ref).Scan(&n)
-	return n > 0, err
-}
-
 // ---- the timeline
 
 // workspaceEvents reads a workspace's events, all or those before seq

@@ -584,7 +584,10 @@ func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef
 	if caseRef == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, op, "give the national case reference")
 	}
-	exists, err := nationalCaseExists(ctx, s.d.Store, caseRef)
+	if s.d.Cases == nil {
+		return TimelineEvent{}, errs.New(errs.Unavailable, op, "the case database is not available on this node")
+	}
+	exists, err := s.d.Cases.HasCase(ctx, caseRef)
 	if err != nil {
 		return TimelineEvent{}, dbErr(op, err)
 	}
