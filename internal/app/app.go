@@ -138,7 +138,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Exchange.SetCaseImporter(exchangeCaseImporter(n.Cases))
 	n.DirPub = directory.NewPublisher(n.Dir, n.Fed)
 	n.JIT = jit.New(jit.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "jit"), Node: n.Cfg.NodeID,
-		FileKey: jit.FileKeyFrom(n.Identity.Original())}, jit.DefaultConfig())
+		FileKey: jit.FileKeyFrom(n.Identity.Original()), Cases: n.Cases}, jit.DefaultConfig())
 	n.JIT.Register(n.Fed)
 	n.MLA = mla.New(mla.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "mla"), NodeID: n.Cfg.NodeID},
 		mla.Config{RecogniseDeadline: n.Cfg.MLARecogniseDeadline, Extension: n.Cfg.MLAExtension, ExecuteDeadline: n.Cfg.MLAExecuteDeadline})

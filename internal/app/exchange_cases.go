@@ -6,13 +6,14 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/exchange"
+	"github.com/liaison-wb/liaison/internal/store"
 )
 
 // exchangeCaseImporter files entities received in exchange messages into
 // the node's case database with their provenance.
 func exchangeCaseImporter(c *cases.Service) exchange.CaseImporter {
-	return func(ctx context.Context, p *auth.Principal, in exchange.CaseImport) (exchange.CaseImportResult, error) {
-		pr, err := c.ImportWithProvenance(ctx, p, cases.ProvenanceInput{Case: in.CaseRef, Role: in.Role, Kind: in.Entity.Kind, Label: in.Entity.Label,
+	return func(ctx context.Context, tx *store.Tx, p *auth.Principal, in exchange.CaseImport) (exchange.CaseImportResult, error) {
+		pr, err := c.ImportWithProvenanceIn(ctx, tx, p, cases.ProvenanceInput{Case: in.CaseRef, Role: in.Role, Kind: in.Entity.Kind, Label: in.Entity.Label,
 			Fields: in.Entity.Fields, SourceNode: in.SourceNode, SourceAgency: in.SourceAgency, ThreadID: in.ThreadID, MessageID: in.MessageID,
 			EntityIndex: in.EntityIndex, SentAt: in.SentAt, Markings: in.Markings, MarkingLabel: in.MarkingLabel})
 		if err != nil {

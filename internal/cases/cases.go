@@ -104,7 +104,15 @@ func entry(p *auth.Principal, action, object, purpose, detail string) audit.Entr
 	return e
 }
 
+// record appends the audit entry of a read or a refusal, which change
+// nothing; a read whose entry cannot be written fails.
 func (s *Service) record(ctx context.Context, e audit.Entry) error { return s.d.Audit.Record(ctx, e) }
+
+// queue adds the audit entry of a change to the change's transaction: the
+// change and its entry commit together or not at all.
+func (s *Service) queue(ctx context.Context, tx *store.Tx, e audit.Entry) error {
+	return s.d.Audit.Queue(ctx, tx, e)
+}
 
 func unavailable(op string, err error) error {
 	if _, ok := err.(*errs.E); ok {
@@ -117,8 +125,6 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 // RegionOf returns the ISO country of a national node ID ("rs" → "RS"),
 // or "" for regional bodies.

@@ -159,21 +159,19 @@ func (s *Service) CreateCase(ctx context.Context, p *auth.Principal, in CaseInpu
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		c, created, err = s.createCase(ctx, tx, p, in)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.case.create", "case/"+c.ID, "", c.Reference))
 	})
 	if err != nil {
 		return Case{}, unavailable("cases.CreateCase", err)
-	}
-	if created {
-		if err := s.record(ctx, entry(p, "cases.case.create", "case/"+c.ID, "", c.Reference)); err != nil {
-			return Case{}, err
-		}
 	}
 	return c, nil
 }
 
 func (s *Service) createCase(ctx context.Context, tx *store.Tx, p *auth.Principal, in CaseInput) (Case, bool, error) {
-	if c, err := scanCase(tx.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases_cases WHERE reference = ?`, in.Reference)); err == nil {
+	if c, err := caseByReference(ctx, tx, in.Reference); err == nil {
 		return c, false, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return Case{}, false, err
@@ -186,10 +184,7 @@ func (s *Service) createCase(ctx context.Context, tx *store.Tx, p *auth.Principa
 	c := Case{ID: store.NewID(), Reference: in.Reference, Title: in.Title, CrimeArea: in.CrimeArea, Status: in.Status, OpenedOn: in.OpenedOn,
 		ClosedOn: in.ClosedOn, Places: nz(in.Places), ModusOperandi: in.ModusOperandi, Route: nz(in.Route), Links: nz(in.Links), CreatedBy: by,
 		CreatedAt: now, UpdatedAt: now}
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_cases (id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Reference, c.Title, c.CrimeArea, c.Status, c.OpenedOn, c.ClosedOn, jsonText(c.Places),
-		c.ModusOperandi, jsonText(c.Route), jsonText(c.Links), by, store.FormatTime(now), store.FormatTime(now))
-	return c, true, err
+	return c, true, insertCase(ctx, tx, c)
 }
 
 func nz(s []string) []string {
@@ -199,49 +194,23 @@ func nz(s []string) []string {
 	return s
 }
 
-const caseCols = `id, reference, title, crime_area, status, opened_on, closed_on, places, modus_operandi, route, links, created_by, created_at, updated_at`
-
-func scanCase(r interface{ Scan(...any) error }) (Case, error) {
-	var jc store.JSONColumns
-	var c Case
-	var places, route, links, ca, ua string
-	err := r.Scan(&c.ID, &c.Reference, &c.Title, &c.CrimeArea, &c.Status, &c.OpenedOn, &c.ClosedOn, &places, &c.ModusOperandi, &route, &links, &c.CreatedBy, &ca, &ua)
-	jc.Decode("places", places, &c.Places)
-	jc.Decode("route", route, &c.Route)
-	jc.Decode("links", links, &c.Links)
-	c.Places, c.Route, c.Links = nz(c.Places), nz(c.Route), nz(c.Links)
-	c.CreatedAt, c.UpdatedAt = store.ParseTime(ca), store.ParseTime(ua)
-	if err == nil {
-		err = jc.Err("cases.scanCase", "case "+c.ID)
-	}
-	return c, err
-}
-
 // Cases lists cases, newest first. Reading is audited.
 func (s *Service) Cases(ctx context.Context, p *auth.Principal, crimeArea string) ([]Case, error) {
-	q := `SELECT ` + caseCols + ` FROM cases_cases`
-	var args []any
-	if crimeArea != "" {
-		q += ` WHERE crime_area = ?`
-		args = append(args, crimeArea)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY created_at DESC LIMIT 500`, args...)
+	out, err := listCases(ctx, s.d.Store, crimeArea)
 	if err != nil {
 		return nil, unavailable("cases.Cases", err)
 	}
-	defer rows.Close()
-	out := []Case{}
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			return nil, unavailable("cases.Cases", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable("cases.Cases", err)
-	}
 	return out, s.record(ctx, entry(p, "cases.case.list", "cases", "", crimeArea))
+}
+
+// HasCase reports whether a case with the reference is filed here, for
+// modules that link to national cases (not a read of the case: unaudited).
+func (s *Service) HasCase(ctx context.Context, reference string) (bool, error) {
+	n, err := countCases(ctx, s.d.Store, reference, false)
+	if err != nil {
+		return false, unavailable("cases.HasCase", err)
+	}
+	return n > 0, nil
 }
 
 // CaseDetail is a case with its entities.
@@ -267,26 +236,18 @@ type EntitySlim struct {
 // GetCase returns one case by ID or reference with its entities and the
 // relations between them. Reading is audited.
 func (s *Service) GetCase(ctx context.Context, p *auth.Principal, idOrRef string) (CaseDetail, error) {
-	c, err := scanCase(s.d.Store.QueryRowContext(ctx, `SELECT `+caseCols+` FROM cases_cases WHERE id = ? OR reference = ?`, idOrRef, idOrRef))
+	c, err := caseByIDOrRef(ctx, s.d.Store, idOrRef)
 	if err != nil {
 		return CaseDetail{}, store.NotFound(err, "cases.GetCase", "no such case")
 	}
-	d := CaseDetail{Case: c, Entities: []CaseMember{}, Graph: []Relation{}}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT e.id, e.kind, e.label, ce.role FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id WHERE ce.case_id = ? ORDER BY e.kind, e.label`, c.ID)
-	if err != nil {
+	d := CaseDetail{Case: c, Graph: []Relation{}}
+	if d.Entities, err = caseMembers(ctx, s.d.Store, c.ID); err != nil {
 		return CaseDetail{}, unavailable("cases.GetCase", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var m CaseMember
-		if err := rows.Scan(&m.Entity.ID, &m.Entity.Kind, &m.Entity.Label, &m.Role); err != nil {
-			rows.Close()
-			return CaseDetail{}, unavailable("cases.GetCase", err)
-		}
-		d.Entities = append(d.Entities, m)
+	ids := make([]string, 0, len(d.Entities))
+	for _, m := range d.Entities {
 		ids = append(ids, m.Entity.ID)
 	}
-	rows.Close()
 	if d.Graph, err = s.relationsAmong(ctx, ids); err != nil {
 		return CaseDetail{}, err
 	}
@@ -508,7 +469,10 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		e, created, err = s.storeEntity(ctx, tx, p, kind, in)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.entity.create", "entity/"+e.ID, "", e.Kind))
 	})
 	var fe *FieldError
 	if errors.As(err, &fe) {
@@ -516,11 +480,6 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 	}
 	if err != nil {
 		return Entity{}, false, unavailable(op, err)
-	}
-	if created {
-		if err := s.record(ctx, entry(p, "cases.entity.create", "entity/"+e.ID, "", e.Kind)); err != nil {
-			return Entity{}, false, err
-		}
 	}
 	return e, created, nil
 }
@@ -530,7 +489,8 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Principal, kind entity.Kind, in EntityInput) (Entity, bool, error) {
 	var caseID string
 	if in.Case != "" {
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&caseID); err != nil {
+		var err error
+		if caseID, _, err = caseKey(ctx, tx, in.Case); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return Entity{}, false, &FieldError{"case", fmt.Sprintf("no case with reference %q", in.Case)}
 			}
@@ -546,21 +506,21 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 	if e.Source == "" {
 		e.Source = "user:" + by
 	}
-	created := true
-	err := tx.QueryRowContext(ctx, `INSERT INTO cases_entities (id, kind, label, fields, aliases, fingerprint, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`, e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), fp, e.Source, by, store.FormatTime(e.CreatedAt)).Scan(&e.pk)
-	if errors.Is(err, sql.ErrNoRows) {
-		created = false
-		var err2 error
-		e, err2 = scanEntity(tx.QueryRowContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE fingerprint = ?`, fp))
-		if err2 != nil {
-			return Entity{}, false, err2
-		}
-	} else if err != nil {
+	created, err := insertEntity(ctx, tx, &e, fp)
+	if err != nil {
 		return Entity{}, false, err
+	}
+	if !created {
+		if e, err = entityByFingerprint(ctx, tx, fp); err != nil {
+			return Entity{}, false, err
+		}
 	} else {
 		it := s.indexItem(e.pk, kind, e.Fields, e.Aliases)
-		if err := s.insertKeys(ctx, tx, e.pk, it.keys); err != nil {
+		owners := make([]int64, len(it.keys))
+		for i := range owners {
+			owners[i] = e.pk
+		}
+		if err := insertKeys(ctx, tx, it.keys, owners, 200); err != nil {
 			return Entity{}, false, err
 		}
 		// Indexed now rather than after commit, so every caller's write is
@@ -569,53 +529,11 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 		s.ix.add([]memItem{it}, true)
 	}
 	if caseID != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_case_entities (case_id, entity_id, role) VALUES (?, ?, ?) ON CONFLICT (case_id, entity_id) DO NOTHING`, caseID, e.ID, in.Role); err != nil {
+		if err := linkEntity(ctx, tx, caseID, e.ID, in.Role); err != nil {
 			return Entity{}, false, err
 		}
 	}
 	return e, created, nil
-}
-
-func (s *Service) insertKeys(ctx context.Context, tx *store.Tx, pk int64, keys []int64) error {
-	for len(keys) > 0 {
-		n := min(len(keys), 200)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO cases_keys (k, ent) VALUES `)
-		args := make([]any, 0, 2*n)
-		for i, k := range keys[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?)")
-			args = append(args, k, pk)
-		}
-		b.WriteString(` ON CONFLICT (k, ent) DO NOTHING`)
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		keys = keys[n:]
-	}
-	return nil
-}
-
-const entityCols = `pk, id, kind, label, fields, aliases, source, merged_into, created_by, created_at`
-
-func scanEntity(r interface{ Scan(...any) error }) (Entity, error) {
-	var jc store.JSONColumns
-	var e Entity
-	var f, a, at string
-	err := r.Scan(&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &at)
-	jc.Decode("f", f, &e.Fields)
-	jc.Decode("a", a, &e.Aliases)
-	if e.Fields == nil {
-		e.Fields = map[string]string{}
-	}
-	e.Aliases = nz(e.Aliases)
-	e.CreatedAt = store.ParseTime(at)
-	if err == nil {
-		err = jc.Err("cases.scanEntity", "entity "+e.ID)
-	}
-	return e, err
 }
 
 // EntityDetail is an entity with its cases and relations.
@@ -637,24 +555,14 @@ type CaseRole struct {
 
 // GetEntity returns one entity with its cases and relations; audited.
 func (s *Service) GetEntity(ctx context.Context, p *auth.Principal, id string) (EntityDetail, error) {
-	e, err := scanEntity(s.d.Store.QueryRowContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE id = ?`, id))
+	e, err := entityByID(ctx, s.d.Store, id)
 	if err != nil {
 		return EntityDetail{}, store.NotFound(err, "cases.GetEntity", "no such entity")
 	}
-	d := EntityDetail{Entity: e, Cases: []CaseRole{}, Neighbors: []EntitySlim{}, Merged: []EntitySlim{}}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT c.id, c.reference, c.title, ce.role FROM cases_case_entities ce JOIN cases_cases c ON c.id = ce.case_id WHERE ce.entity_id = ? ORDER BY c.reference`, id)
-	if err != nil {
+	d := EntityDetail{Entity: e, Neighbors: []EntitySlim{}}
+	if d.Cases, err = entityCases(ctx, s.d.Store, id); err != nil {
 		return d, unavailable("cases.GetEntity", err)
 	}
-	for rows.Next() {
-		var c CaseRole
-		if err := rows.Scan(&c.CaseID, &c.Reference, &c.Title, &c.Role); err != nil {
-			rows.Close()
-			return d, unavailable("cases.GetEntity", err)
-		}
-		d.Cases = append(d.Cases, c)
-	}
-	rows.Close()
 	if d.Relations, err = s.relationsOf(ctx, id); err != nil {
 		return d, err
 	}
@@ -668,53 +576,12 @@ func (s *Service) GetEntity(ctx context.Context, p *auth.Principal, id string) (
 			}
 		}
 	}
-	if d.Neighbors, err = s.slims(ctx, `id`, nids); err != nil {
-		return d, err
-	}
-	mrows, err := s.d.Store.QueryContext(ctx, `SELECT id, kind, label FROM cases_entities WHERE merged_into = ? ORDER BY id`, id)
-	if err != nil {
+	if d.Neighbors, err = slimsByID(ctx, s.d.Store, nids); err != nil {
 		return d, unavailable("cases.GetEntity", err)
 	}
-	for mrows.Next() {
-		var m EntitySlim
-		if err := mrows.Scan(&m.ID, &m.Kind, &m.Label); err != nil {
-			mrows.Close()
-			return d, unavailable("cases.GetEntity", err)
-		}
-		d.Merged = append(d.Merged, m)
+	sort.Slice(d.Neighbors, func(i, j int) bool { return d.Neighbors[i].Label < d.Neighbors[j].Label })
+	if d.Merged, err = mergedSlims(ctx, s.d.Store, id); err != nil {
+		return d, unavailable("cases.GetEntity", err)
 	}
-	mrows.Close()
 	return d, s.record(ctx, entry(p, "cases.entity.read", "entity/"+id, "", e.Kind))
-}
-
-func (s *Service) slims(ctx context.Context, col string, ids []string) ([]EntitySlim, error) {
-	out := []EntitySlim{}
-	for len(ids) > 0 {
-		n := min(len(ids), 200)
-		q := `SELECT id, kind, label FROM cases_entities WHERE ` + col + ` IN (` + placeholders(n) + `)`
-		args := make([]any, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-		}
-		rows, err := s.d.Store.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, unavailable("cases.slims", err)
-		}
-		for rows.Next() {
-			var m EntitySlim
-			if err := rows.Scan(&m.ID, &m.Kind, &m.Label); err != nil {
-				rows.Close()
-				return nil, unavailable("cases.slims", err)
-			}
-			out = append(out, m)
-		}
-		rows.Close()
-		ids = ids[n:]
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
-	return out, nil
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

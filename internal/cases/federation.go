@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -165,15 +164,9 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 	}
 	q := OutQuery{ID: store.NewID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
 		CreatedAt: s.now(), Results: []PeerResult{}, Releases: []Release{}, Pending: peers}
-	// Audit first: a search that cannot be logged must not happen.
-	if err := s.record(ctx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,
-		fmt.Sprintf("case=%s peers=%s items=%d", q.CaseRef, strings.Join(peers, ","), len(items)))); err != nil {
-		return OutQuery{}, err
-	}
 	payload := queryPayload{QueryID: q.ID, Purpose: q.Purpose, CaseRef: q.CaseRef, Requester: p.Username, Agency: p.Agency, Items: items}
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_queries (id, purpose, case_ref, peers, items, created_by, agency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			q.ID, q.Purpose, q.CaseRef, jsonText(peers), jsonText(items), p.Username, p.Agency, store.FormatTime(q.CreatedAt)); err != nil {
+		if err := insertQuery(ctx, tx, q); err != nil {
 			return err
 		}
 		for _, peer := range peers {
@@ -182,7 +175,10 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 				return err
 			}
 		}
-		return nil
+		// A search that cannot be logged must not happen: the query, its
+		// envelopes and its audit entry commit together.
+		return s.queue(ctx, tx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,
+			fmt.Sprintf("case=%s peers=%s items=%d", q.CaseRef, strings.Join(peers, ","), len(items))))
 	})
 	if err != nil {
 		return OutQuery{}, unavailable(op, err)
@@ -198,10 +194,9 @@ func (s *Service) handleQuery(ctx context.Context, tx *store.Tx, in federation.I
 	if err := json.Unmarshal(in.Payload, &q); err != nil {
 		return errs.Wrap(errs.Invalid, "cases.handleQuery", "malformed query", err)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_inbound (id, query_id, peer, purpose, case_ref, requester, agency, items, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-		ON CONFLICT (id) DO NOTHING`, in.ID, textutil.Clip(strings.TrimSpace(q.QueryID), 64), in.From, textutil.Clip(strings.TrimSpace(q.Purpose), 500), textutil.Clip(strings.TrimSpace(q.CaseRef), 100), textutil.Clip(strings.TrimSpace(q.Requester), 100), textutil.Clip(strings.TrimSpace(q.Agency), 100),
-		jsonText(q.Items), store.FormatTime(s.now()))
-	if err != nil {
+	if err := insertInbound(ctx, tx, inbound{id: in.ID, queryID: textutil.Clip(strings.TrimSpace(q.QueryID), 64), peer: in.From, purpose: textutil.Clip(strings.TrimSpace(q.Purpose), 500),
+		caseRef: textutil.Clip(strings.TrimSpace(q.CaseRef), 100), requester: textutil.Clip(strings.TrimSpace(q.Requester), 100), agency: textutil.Clip(strings.TrimSpace(q.Agency), 100),
+		items: q.Items}, s.now()); err != nil {
 		return err
 	}
 	if err := s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + textutil.Clip(strings.TrimSpace(q.Requester), 100), Agency: textutil.Clip(strings.TrimSpace(q.Agency), 100), Action: "cases.query.receive",
@@ -227,25 +222,10 @@ func (s *Service) AnswerPending(ctx context.Context) (int, error) {
 	done := 0
 	for {
 		now := s.now()
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, query_id, peer, purpose, case_ref, requester, agency, items, attempts FROM cases_inbound
-			WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY received_at LIMIT 20`, store.FormatTime(now))
+		todo, err := dueInbound(ctx, s.d.Store, now, 20)
 		if err != nil {
 			return done, err
 		}
-		var todo []inbound
-		for rows.Next() {
-			var q inbound
-			var items string
-			if err := rows.Scan(&q.id, &q.queryID, &q.peer, &q.purpose, &q.caseRef, &q.requester, &q.agency, &items, &q.attempts); err != nil {
-				rows.Close()
-				return done, err
-			}
-			if err := json.Unmarshal([]byte(items), &q.items); err != nil {
-				q.unreadable = err
-			}
-			todo = append(todo, q)
-		}
-		rows.Close()
 		if len(todo) == 0 {
 			return done, nil
 		}
@@ -253,7 +233,6 @@ func (s *Service) AnswerPending(ctx context.Context) (int, error) {
 			err := q.unreadable
 			if err != nil {
 				s.d.Logger.Error("cases: stored query cannot be read", "inbound", q.id, "query", q.queryID, "peer", q.peer, "err", err)
-				err = errs.Wrap(errs.Internal, "cases.answer", "the stored query cannot be read", err)
 			} else {
 				err = s.answer(ctx, q)
 			}
@@ -284,9 +263,7 @@ func (s *Service) retryLater(ctx context.Context, q inbound, cause error) error 
 		state = "failed"
 	}
 	s.d.Logger.Warn("cases: query not answered", "inbound", q.id, "query", q.queryID, "peer", q.peer, "attempt", attempts, "retry_in", wait, "state", state, "err", cause)
-	_, err := s.d.Store.ExecContext(ctx, `UPDATE cases_inbound SET attempts = ?, next_attempt_at = ?, last_error = ?, state = ? WHERE id = ? AND state = 'pending'`,
-		attempts, store.FormatTime(s.now().Add(wait)), textutil.Clip(strings.TrimSpace(errs.SafeMessage(cause)), 500), state, q.id)
-	return err
+	return retryInbound(ctx, s.d.Store, q.id, attempts, s.now().Add(wait), textutil.Clip(strings.TrimSpace(errs.SafeMessage(cause)), 500), state)
 }
 
 type localHit struct {
@@ -418,19 +395,16 @@ func (s *Service) answer(ctx context.Context, q inbound) error {
 		entries = append(entries, audit.Entry{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.hit", Object: "entity/" + h.entity.ID,
 			Purpose: q.purpose, Detail: fmt.Sprintf("query=%s item=%d ref=%s band=%s", q.queryID, h.item.N, h.reference, h.band)})
 	}
-	now := store.FormatTime(s.now())
+	now := s.now()
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cases_inbound SET state = 'answered', hits = ?, answered_at = ? WHERE id = ? AND state = 'pending'`, len(hits), now, q.id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // answered meanwhile
+		claimed, err := markAnswered(ctx, tx, q.id, len(hits), now)
+		if err != nil || !claimed {
+			return err // !claimed: answered meanwhile
 		}
 		for _, h := range hits {
 			asked := map[string]any{"kind": h.item.Kind, "fields": h.item.Fields, "requester": q.requester, "agency": q.agency, "purpose": q.purpose, "case_ref": q.caseRef}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO cases_hits (reference, inbound_id, query_id, peer, item, entity_id, score, band, asked, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)`,
-				h.reference, q.id, q.queryID, q.peer, h.item.N, h.entity.ID, strconv.FormatFloat(h.score, 'f', 4, 64), h.band, jsonText(asked), now); err != nil {
+			if err := insertHit(ctx, tx, newHit{reference: h.reference, inboundID: q.id, queryID: q.queryID, peer: q.peer, item: h.item.N, entityID: h.entity.ID,
+				score: h.score, band: h.band, asked: asked}, now); err != nil {
 				return err
 			}
 		}
@@ -452,14 +426,14 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 	if err := json.Unmarshal(in.Payload, &a); err != nil {
 		return errs.Wrap(errs.Invalid, "cases.handleAnswer", "malformed answer", err)
 	}
-	var by, purpose string
-	if err := tx.QueryRowContext(ctx, `SELECT created_by, purpose FROM cases_queries WHERE id = ?`, a.QueryID).Scan(&by, &purpose); err != nil {
+	by, purpose, _, err := queryAsker(ctx, tx, a.QueryID)
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, "cases.handleAnswer", "answer to an unknown query")
 		}
 		return err
 	}
-	now := store.FormatTime(s.now())
+	now := s.now()
 	hits := 0
 	for _, r := range a.Results {
 		b := ""
@@ -467,8 +441,8 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 			hits++
 			b = r.Band
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_query_results (query_id, peer, item, hit, reference, band, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (query_id, peer, item) DO NOTHING`,
-			a.QueryID, in.From, r.N, store.BoolInt(r.Hit), textutil.Clip(strings.TrimSpace(r.Reference), 64), textutil.Clip(strings.TrimSpace(b), 10), now); err != nil {
+		r.Reference, r.Band = textutil.Clip(strings.TrimSpace(r.Reference), 64), textutil.Clip(strings.TrimSpace(b), 10)
+		if err := insertQueryResult(ctx, tx, a.QueryID, in.From, r, now); err != nil {
 			return err
 		}
 	}
@@ -480,82 +454,36 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 // Releases are shown to the agency the NCU routed them to and to the NCU.
 func (s *Service) Query(ctx context.Context, p *auth.Principal, id string) (OutQuery, error) {
 	const op = "cases.Query"
-	var q OutQuery
-	var peers, items, at string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT id, purpose, case_ref, peers, items, created_by, agency, created_at FROM cases_queries WHERE id = ?`, id).
-		Scan(&q.ID, &q.Purpose, &q.CaseRef, &peers, &items, &q.CreatedBy, &q.Agency, &at)
+	q, err := queryByID(ctx, s.d.Store, id)
 	if err != nil {
 		return q, store.NotFound(err, op, "no such query")
 	}
 	if q.CreatedBy != p.Username && q.Agency != p.Agency && !p.Has(auth.RoleNCUOperator) {
 		return OutQuery{}, errs.New(errs.NotFound, op, "no such query")
 	}
-	var jc store.JSONColumns
-	jc.Decode("peers", peers, &q.Peers)
-	jc.Decode("items", items, &q.Items)
-	if err := jc.Err(op, "query "+q.ID); err != nil {
-		return q, err
-	}
-	q.CreatedAt = store.ParseTime(at)
-	q.Results, q.Releases = []PeerResult{}, []Release{}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT peer, item, hit, reference, band, answered_at FROM cases_query_results WHERE query_id = ? ORDER BY item, peer`, id)
-	if err != nil {
+	if q.Results, err = queryResults(ctx, s.d.Store, id); err != nil {
 		return q, unavailable(op, err)
 	}
 	answered := map[string]bool{}
-	for rows.Next() {
-		var r PeerResult
-		var hit int
-		var at string
-		if err := rows.Scan(&r.Peer, &r.N, &hit, &r.Reference, &r.Band, &at); err != nil {
-			rows.Close()
-			return q, unavailable(op, err)
-		}
-		r.Hit, r.AnsweredAt = hit == 1, store.ParseTime(at)
+	for _, r := range q.Results {
 		if r.Hit {
 			q.Hits++
 		}
 		answered[r.Peer] = true
-		q.Results = append(q.Results, r)
 	}
-	rows.Close()
 	q.Pending = []string{}
 	for _, peer := range q.Peers {
 		if !answered[peer] {
 			q.Pending = append(q.Pending, peer)
 		}
 	}
-	rq := `SELECT id, peer, reference, refused, reason, fields, markings, released_by, routed_to, received_at, thread_id FROM cases_releases WHERE query_id = ?`
-	args := []any{id}
-	if !p.Has(auth.RoleNCUOperator) {
-		rq += ` AND routed_to = ?`
-		args = append(args, p.Agency)
+	routedTo := p.Agency
+	if p.Has(auth.RoleNCUOperator) {
+		routedTo = ""
 	}
-	rrows, err := s.d.Store.QueryContext(ctx, rq+` ORDER BY received_at`, args...)
-	if err != nil {
+	if q.Releases, err = queryReleases(ctx, s.d.Store, id, routedTo); err != nil {
 		return q, unavailable(op, err)
 	}
-	for rrows.Next() {
-		var r Release
-		var refused int
-		var f, m, at string
-		if err := rrows.Scan(&r.ID, &r.Peer, &r.Reference, &refused, &r.Reason, &f, &m, &r.ReleasedBy, &r.RoutedTo, &at, &r.ThreadID); err != nil {
-			rrows.Close()
-			return q, unavailable(op, err)
-		}
-		r.Refused, r.ReceivedAt = refused == 1, store.ParseTime(at)
-		jc.Decode("fields", f, &r.Fields)
-		jc.Decode("markings", m, &r.Markings)
-		if err := jc.Err(op, "release "+r.ID); err != nil {
-			rrows.Close()
-			return q, err
-		}
-		if r.Fields == nil {
-			r.Fields = map[string]string{}
-		}
-		q.Releases = append(q.Releases, r)
-	}
-	rrows.Close()
 	return q, s.record(ctx, entry(p, "cases.query.read", "query/"+id, q.Purpose, fmt.Sprintf("hits=%d releases=%d", q.Hits, len(q.Releases))))
 }
 
@@ -573,36 +501,12 @@ type QuerySummary struct {
 
 // Queries lists queries sent by the caller's agency (all for the NCU).
 func (s *Service) Queries(ctx context.Context, p *auth.Principal) ([]QuerySummary, error) {
-	q := `SELECT q.id, q.purpose, q.case_ref, q.peers, q.items, q.created_by, q.created_at,
-		(SELECT COUNT(*) FROM cases_query_results r WHERE r.query_id = q.id AND r.hit = 1) FROM cases_queries q`
-	var args []any
-	if !p.Has(auth.RoleNCUOperator) {
-		q += ` WHERE q.agency = ?`
-		args = append(args, p.Agency)
+	agency := p.Agency
+	if p.Has(auth.RoleNCUOperator) {
+		agency = ""
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY q.created_at DESC LIMIT 200`, args...)
+	out, err := querySummaries(ctx, s.d.Store, agency)
 	if err != nil {
-		return nil, unavailable("cases.Queries", err)
-	}
-	defer rows.Close()
-	out := []QuerySummary{}
-	for rows.Next() {
-		var r QuerySummary
-		var peers, items, at string
-		if err := rows.Scan(&r.ID, &r.Purpose, &r.CaseRef, &peers, &items, &r.CreatedBy, &at, &r.Hits); err != nil {
-			return nil, unavailable("cases.Queries", err)
-		}
-		var jc store.JSONColumns
-		jc.Decode("peers", peers, &r.Peers)
-		var its []json.RawMessage
-		jc.Decode("items", items, &its)
-		if err := jc.Err("cases.Queries", "query "+r.ID); err != nil {
-			return nil, err
-		}
-		r.Items, r.CreatedAt = len(its), store.ParseTime(at)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, unavailable("cases.Queries", err)
 	}
 	return out, s.record(ctx, entry(p, "cases.query.list", "queries", "", ""))

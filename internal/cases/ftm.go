@@ -165,31 +165,25 @@ func (s *Service) ExportFtM(ctx context.Context, p *auth.Principal, w io.Writer)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE merged_into = '' ORDER BY pk`)
-	if err != nil {
-		return 0, unavailable(op, err)
-	}
 	n := 0
-	for rows.Next() {
-		e, err := scanEntity(rows)
-		if err != nil {
-			rows.Close()
-			return n, unavailable(op, err)
-		}
+	var encErr error
+	err := eachLiveEntity(ctx, s.d.Store, func(e Entity) error {
 		if err := enc.Encode(toFtM(e)); err != nil {
-			rows.Close()
-			return n, err
+			encErr = err
+			return err
 		}
 		n++
+		return nil
+	})
+	if encErr != nil {
+		return n, encErr
 	}
-	rows.Close()
-	rrows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations ORDER BY created_at`)
 	if err != nil {
 		return n, unavailable(op, err)
 	}
-	rels, err := scanRelations(rrows)
+	rels, err := allRelations(ctx, s.d.Store)
 	if err != nil {
-		return n, err
+		return n, unavailable(op, err)
 	}
 	for _, r := range rels {
 		schema := map[string]string{"owns": "Ownership", "member_of": "Membership", "paid": "Payment", "called": "Call", "related_to": "UnknownLink",

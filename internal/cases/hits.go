@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -124,63 +123,11 @@ type Asked struct {
 	CaseRef   string            `json:"case_ref"`
 }
 
-const hitCols = `h.reference, h.query_id, h.peer, h.item, h.score, h.band, h.asked, h.state, h.decided_by, h.decided_at, h.reason, h.released, h.created_at, h.thread_id, ` +
-	`e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at`
-
-func scanHit(r interface{ Scan(...any) error }) (Hit, error) {
-	var jc store.JSONColumns
-	var h Hit
-	var score, asked, dat, rel, cat string
-	var e Entity
-	var f, a, eat string
-	err := r.Scan(&h.Reference, &h.QueryID, &h.Peer, &h.Item, &score, &h.Band, &asked, &h.State, &h.DecidedBy, &dat, &h.Reason, &rel, &cat, &h.ThreadID,
-		&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &eat)
-	if err != nil {
-		return h, err
-	}
-	var perr error
-	if h.Score, perr = strconv.ParseFloat(score, 64); perr != nil {
-		return h, errs.Wrap(errs.Internal, "cases.scanHit", "stored data of hit "+h.Reference+" cannot be read (column score)", perr)
-	}
-	jc.Decode("asked", asked, &h.Asked)
-	if rel != "" {
-		jc.Decode("rel", rel, &h.Released)
-	}
-	jc.Decode("f", f, &e.Fields)
-	jc.Decode("a", a, &e.Aliases)
-	e.Aliases = nz(e.Aliases)
-	e.CreatedAt = store.ParseTime(eat)
-	h.Entity = e
-	h.DecidedAt, h.CreatedAt = store.ParseTime(dat), store.ParseTime(cat)
-	if err == nil {
-		err = jc.Err("cases.scanHit", "hit "+h.Reference)
-	}
-	return h, err
-}
-
 // Hits lists the owner's hit inbox (state "new", "released", "refused" or
 // "" for all), newest first. Reading is audited.
 func (s *Service) Hits(ctx context.Context, p *auth.Principal, state string) ([]Hit, error) {
-	q := `SELECT ` + hitCols + ` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id`
-	var args []any
-	if state != "" {
-		q += ` WHERE h.state = ?`
-		args = append(args, state)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY h.created_at DESC LIMIT 500`, args...)
+	out, err := listHits(ctx, s.d.Store, state)
 	if err != nil {
-		return nil, unavailable("cases.Hits", err)
-	}
-	defer rows.Close()
-	out := []Hit{}
-	for rows.Next() {
-		h, err := scanHit(rows)
-		if err != nil {
-			return nil, unavailable("cases.Hits", err)
-		}
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, unavailable("cases.Hits", err)
 	}
 	return out, s.record(ctx, entry(p, "cases.hits.list", "hits", "", "state="+state))
@@ -188,7 +135,7 @@ func (s *Service) Hits(ctx context.Context, p *auth.Principal, state string) ([]
 
 // GetHit returns one hit; audited.
 func (s *Service) GetHit(ctx context.Context, p *auth.Principal, ref string) (Hit, error) {
-	h, err := scanHit(s.d.Store.QueryRowContext(ctx, `SELECT `+hitCols+` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id WHERE h.reference = ?`, ref))
+	h, err := hitByRef(ctx, s.d.Store, ref)
 	if err != nil {
 		return Hit{}, store.NotFound(err, "cases.GetHit", "no such hit")
 	}
@@ -228,7 +175,7 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 	if err := in.Markings.validate(op); err != nil {
 		return "", err
 	}
-	h, err := scanHit(s.d.Store.QueryRowContext(ctx, `SELECT `+hitCols+` FROM cases_hits h JOIN cases_entities e ON e.id = h.entity_id WHERE h.reference = ?`, ref))
+	h, err := hitByRef(ctx, s.d.Store, ref)
 	if err != nil {
 		return "", store.NotFound(err, op, "no such hit")
 	}
@@ -273,12 +220,11 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 	var envID string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		// The claim fails when another officer decided the hit meanwhile.
-		res, err := tx.ExecContext(ctx, `UPDATE cases_hits SET state = ?, decided_by = ?, decided_at = ?, reason = ?, released = ? WHERE reference = ? AND state = 'new'`,
-			state, p.Username, store.FormatTime(s.now()), in.Reason, jsonText(released), ref)
+		claimed, err := decideHit(ctx, tx, ref, state, p.Username, s.now(), in.Reason, released)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !claimed {
 			return errs.New(errs.Conflict, op, "this hit was decided meanwhile")
 		}
 		threadID, env, err := s.d.Exchange(ctx, tx, p, msg)
@@ -286,7 +232,7 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 			return err
 		}
 		envID = env
-		if _, err := tx.ExecContext(ctx, `UPDATE cases_hits SET thread_id = ?, envelope_id = ? WHERE reference = ?`, threadID, envID, ref); err != nil {
+		if err := setHitThread(ctx, tx, ref, threadID, envID); err != nil {
 			return err
 		}
 		notice := releaseNotice{QueryID: h.QueryID, Reference: ref, Refused: in.Refuse, ThreadID: threadID, Markings: in.Markings, ReleasedBy: p.Username, Agency: p.Agency}
@@ -321,8 +267,8 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 	if err := json.Unmarshal(in.Payload, &r); err != nil {
 		return errs.Wrap(errs.Invalid, "cases.handleRelease", "malformed release notice", err)
 	}
-	var purpose, agency string
-	if err := tx.QueryRowContext(ctx, `SELECT purpose, agency FROM cases_queries WHERE id = ?`, r.QueryID).Scan(&purpose, &agency); err != nil {
+	_, purpose, agency, err := queryAsker(ctx, tx, r.QueryID)
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, "cases.handleRelease", "release for an unknown query")
 		}
@@ -334,10 +280,8 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 	if routed == "" {
 		routed = agency
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_releases (id, query_id, peer, reference, refused, markings, released_by, routed_to, received_at, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO NOTHING`, in.ID, r.QueryID, in.From, textutil.Clip(strings.TrimSpace(r.Reference), 64), store.BoolInt(r.Refused), jsonText(r.Markings),
-		textutil.Clip(strings.TrimSpace(r.ReleasedBy), 100), routed, store.FormatTime(s.now()), textutil.Clip(strings.TrimSpace(r.ThreadID), 64))
-	if err != nil {
+	if err := insertRelease(ctx, tx, Release{ID: in.ID, Peer: in.From, Reference: textutil.Clip(strings.TrimSpace(r.Reference), 64), Refused: r.Refused, Markings: r.Markings,
+		ReleasedBy: textutil.Clip(strings.TrimSpace(r.ReleasedBy), 100), RoutedTo: routed, ReceivedAt: s.now(), ThreadID: textutil.Clip(strings.TrimSpace(r.ThreadID), 64)}, r.QueryID); err != nil {
 		return err
 	}
 	what := "released"
@@ -351,8 +295,8 @@ func (s *Service) handleRelease(ctx context.Context, tx *store.Tx, in federation
 // CountHits counts the owner's hits in a state, without reading them (menus
 // show it on every page, so it is not audited).
 func (s *Service) CountHits(ctx context.Context, state string) (int, error) {
-	var n int
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_hits WHERE state = ?`, state).Scan(&n); err != nil {
+	n, err := countHits(ctx, s.d.Store, state)
+	if err != nil {
 		return 0, unavailable("cases.CountHits", err)
 	}
 	return n, nil

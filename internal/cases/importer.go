@@ -458,11 +458,16 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if p != nil {
 		by = p.Username
 	}
-	if _, err := s.d.Store.ExecContext(ctx, `INSERT INTO cases_imports (id, format, filename, sha256, rows_total, created, unchanged, rejected, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		rep.ID, rep.Format, textutil.Clip(strings.TrimSpace(opt.Filename), 200), rep.SHA256, rep.Rows, rep.Created, rep.Unchanged, len(rep.Rejected), by, store.FormatTime(s.now())); err != nil {
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		if err := insertImport(ctx, tx, rep, textutil.Clip(strings.TrimSpace(opt.Filename), 200), by, s.now()); err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
+	})
+	if err != nil {
 		return rep, unavailable(op, err)
 	}
-	return rep, s.record(ctx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
+	return rep, nil
 }
 
 func reportDetail(r ImportResult) string {
@@ -484,8 +489,8 @@ func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportResul
 		}
 		switch {
 		case row.cas != nil:
-			var n int
-			if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ?`, row.cas.Reference).Scan(&n); err != nil {
+			n, err := countCases(ctx, s.d.Store, row.cas.Reference, false)
+			if err != nil {
 				return unavailable("cases.Import", err)
 			}
 			if n == 0 {
@@ -493,8 +498,8 @@ func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportResul
 			}
 		case row.entity != nil:
 			if c := row.entity.Case; c != "" && !cases[c] {
-				var n int
-				if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ? OR id = ?`, c, c).Scan(&n); err != nil {
+				n, err := countCases(ctx, s.d.Store, c, true)
+				if err != nil {
 					return unavailable("cases.Import", err)
 				}
 				if n == 0 {
@@ -503,8 +508,8 @@ func (s *Service) dryRun(ctx context.Context, rows []importRow, rep *ImportResul
 				}
 			}
 			kind, _ := entity.ParseKind(row.entity.Kind)
-			var n int
-			if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_entities WHERE fingerprint = ?`, fingerprint(kind, row.entity.Fields, row.entity.Aliases)).Scan(&n); err != nil {
+			n, err := countFingerprint(ctx, s.d.Store, fingerprint(kind, row.entity.Fields, row.entity.Aliases))
+			if err != nil {
 				return unavailable("cases.Import", err)
 			}
 			if n == 0 {
@@ -634,8 +639,8 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string, persons []map[string]string) error {
 	const op = "cases.BulkLoad"
 	const rowsPerStmt = 100
-	var next int64
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COALESCE(MAX(pk), 0) FROM cases_entities`).Scan(&next); err != nil {
+	next, err := maxEntityPK(ctx, s.d.Store)
+	if err != nil {
 		return unavailable(op, err)
 	}
 	now := store.FormatTime(s.now())
@@ -650,11 +655,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 			fresh = fresh[:0]
 			for i := start; i < end; i += rowsPerStmt {
 				j := min(i+rowsPerStmt, end)
-				var b strings.Builder
-				b.WriteString(`INSERT INTO cases_entities (pk, id, kind, label, fields, aliases, fingerprint, source, created_by, created_at) VALUES `)
-				args := make([]any, 0, 10*(j-i))
-				var keys []int64
-				var owners []int64
+				batch := make([]bulkPerson, 0, j-i)
 				items := map[int64]memItem{}
 				for k, f := range persons[i:j] {
 					in := EntityInput{Kind: string(entity.KindPerson), Fields: f}
@@ -662,26 +663,17 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 						return errs.Newf(errs.Invalid, op, "person %d: %v", i+k+1, err)
 					}
 					next++
-					if k > 0 {
-						b.WriteString(", ")
-					}
-					b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)")
-					args = append(args, next, store.NewID(), string(entity.KindPerson), label(entity.KindPerson, in.Fields), jsonText(in.Fields),
-						fingerprint(entity.KindPerson, in.Fields, nil), source, by, now)
+					batch = append(batch, bulkPerson{pk: next, id: store.NewID(), label: label(entity.KindPerson, in.Fields), fields: in.Fields,
+						fingerprint: fingerprint(entity.KindPerson, in.Fields, nil)})
 					items[next] = s.indexItem(next, entity.KindPerson, in.Fields, nil)
 				}
 				// Only the rows actually inserted (not already stored) get keys.
-				b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`)
-				rows, err := tx.QueryContext(ctx, b.String(), args...)
+				inserted, err := insertPersons(ctx, tx, batch, source, by, now)
 				if err != nil {
 					return err
 				}
-				for rows.Next() {
-					var pk int64
-					if err := rows.Scan(&pk); err != nil {
-						rows.Close()
-						return err
-					}
+				var keys, owners []int64
+				for _, pk := range inserted {
 					it := items[pk]
 					fresh = append(fresh, it)
 					keys = append(keys, it.keys...)
@@ -689,40 +681,24 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 						owners = append(owners, pk)
 					}
 				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
+				if err := insertKeys(ctx, tx, keys, owners, 400); err != nil {
 					return err
 				}
-				for len(keys) > 0 {
-					n := min(len(keys), 400)
-					var kb strings.Builder
-					kb.WriteString(`INSERT INTO cases_keys (k, ent) VALUES `)
-					kargs := make([]any, 0, 2*n)
-					for x := 0; x < n; x++ {
-						if x > 0 {
-							kb.WriteString(", ")
-						}
-						kb.WriteString("(?, ?)")
-						kargs = append(kargs, keys[x], owners[x])
-					}
-					kb.WriteString(` ON CONFLICT (k, ent) DO NOTHING`)
-					if _, err := tx.ExecContext(ctx, kb.String(), kargs...); err != nil {
-						return err
-					}
-					keys, owners = keys[n:], owners[n:]
-				}
 			}
-			return nil
+			// Each transaction of the load carries its own audit entry.
+			detail := fmt.Sprintf("source=%s persons=%d", source, end-start)
+			if start > 0 || end < len(persons) {
+				detail += fmt.Sprintf(" (%d-%d of %d)", start+1, end, len(persons))
+			}
+			return s.queue(ctx, tx, entry(p, "cases.bulkload", "cases/bulk", "", detail))
 		})
 		if err != nil {
 			return unavailable(op, err)
 		}
 		s.ix.add(fresh, true)
 	}
-	if s.d.Store.Dialect == store.Postgres {
-		if _, err := s.d.Store.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('cases_entities', 'pk'), (SELECT MAX(pk) FROM cases_entities))`); err != nil {
-			return unavailable(op, err)
-		}
+	if err := resyncEntityPKs(ctx, s.d.Store); err != nil {
+		return unavailable(op, err)
 	}
-	return s.record(ctx, entry(p, "cases.bulkload", "cases/bulk", "", fmt.Sprintf("source=%s persons=%d", source, len(persons))))
+	return nil
 }

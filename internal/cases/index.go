@@ -212,33 +212,7 @@ func (s *Service) candidates(ctx context.Context, q store.Querier, keys []int64)
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(keys)+1)
-	var b strings.Builder
-	b.WriteString(`SELECT e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at
-		FROM (SELECT ent, COUNT(*) AS c FROM (`)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(` UNION ALL `)
-		}
-		b.WriteString(`SELECT ent FROM (SELECT ent FROM cases_keys WHERE k = ? LIMIT ` + strconv.Itoa(perKeyLimit) + `) AS k` + strconv.Itoa(i))
-		args = append(args, k)
-	}
-	b.WriteString(`) AS u GROUP BY ent ORDER BY c DESC LIMIT ?) t JOIN cases_entities e ON e.pk = t.ent WHERE e.merged_into = ''`)
-	args = append(args, candidateLimit)
-	rows, err := q.QueryContext(ctx, b.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Entity
-	for rows.Next() {
-		e, err := scanEntity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return candidatesByKeys(ctx, q, keys, perKeyLimit, candidateLimit)
 }
 
 // entitiesByPK reads live entities by primary key (the database is the
@@ -247,25 +221,12 @@ func (s *Service) entitiesByPK(ctx context.Context, q store.Querier, pks []int64
 	out := make(map[int64]Entity, len(pks))
 	for len(pks) > 0 {
 		n := min(len(pks), 500)
-		args := make([]any, n)
-		for i, pk := range pks[:n] {
-			args[i] = pk
-		}
-		rows, err := q.QueryContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE pk IN (`+placeholders(n)+`) AND merged_into = ''`, args...)
+		got, err := liveEntitiesByPK(ctx, q, pks[:n])
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			e, err := scanEntity(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, e := range got {
 			out[e.pk] = e
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 		pks = pks[n:]
 	}
@@ -516,8 +477,7 @@ func (s *Service) Model(ctx context.Context) (*match.Model, error) {
 	if m != nil {
 		return m, nil
 	}
-	var raw string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT model FROM cases_model WHERE id = 1`).Scan(&raw)
+	raw, err := storedModel(ctx, s.d.Store)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		m = match.NewModel()
@@ -542,23 +502,14 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 	if sample <= 0 {
 		sample = 50000
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, fields, aliases FROM cases_entities WHERE kind = ? AND merged_into = '' ORDER BY pk LIMIT ?`, string(entity.KindPerson), sample)
+	persons, err := personFields(ctx, s.d.Store, sample)
 	if err != nil {
 		return 0, unavailable(op, err)
 	}
-	var recs []entity.Person
-	for rows.Next() {
-		var id, f, a string
-		if err := rows.Scan(&id, &f, &a); err != nil {
-			rows.Close()
-			return 0, unavailable(op, err)
-		}
-		e := Entity{ID: id}
-		e2, _ := scanEntityJSON(f, a)
-		e.Fields, e.Aliases = e2.Fields, e2.Aliases
-		recs = append(recs, personVariants(id, e.Fields, nil, s.d.Region)[0])
+	recs := make([]entity.Person, 0, len(persons))
+	for _, e := range persons {
+		recs = append(recs, personVariants(e.ID, e.Fields, nil, s.d.Region)[0])
 	}
-	rows.Close()
 	if len(recs) < 100 {
 		return len(recs), errs.Newf(errs.Conflict, op, "only %d persons stored; at least 100 are needed to learn weights (default weights stay in use)", len(recs))
 	}
@@ -574,13 +525,11 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 	if err != nil {
 		return 0, errs.Wrap(errs.Internal, op, "fitting failed", err)
 	}
-	now := store.FormatTime(s.now())
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM cases_model WHERE id = 1`); err != nil {
+		if err := saveModel(ctx, tx, buf.String(), len(recs), s.now()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO cases_model (id, model, records, fitted_at) VALUES (1, ?, ?, ?)`, buf.String(), len(recs), now)
-		return err
+		return s.queue(ctx, tx, entry(p, "cases.model.fit", "cases/model", "", "records="+strconv.Itoa(len(recs))))
 	})
 	if err != nil {
 		return 0, unavailable(op, err)
@@ -588,12 +537,5 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 	s.mu.Lock()
 	s.model = m
 	s.mu.Unlock()
-	return len(recs), s.record(ctx, entry(p, "cases.model.fit", "cases/model", "", "records="+strconv.Itoa(len(recs))))
-}
-
-func scanEntityJSON(fields, aliases string) (Entity, error) {
-	var e Entity
-	err := jsonUnmarshal(fields, &e.Fields)
-	_ = jsonUnmarshal(aliases, &e.Aliases)
-	return e, err
+	return len(recs), nil
 }

@@ -5,10 +5,12 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/store"
 )
 
 // In-memory candidate index. The database stays the source of truth
@@ -292,30 +294,11 @@ func (s *Service) WarmIndex(ctx context.Context) (IndexStats, error) {
 // prepares their index items on all cores.
 func (s *Service) streamEntities(ctx context.Context, known func([]int64) []bool, emit func([]memItem)) error {
 	const page = 20000
-	type raw struct {
-		pk      int64
-		kind    string
-		f, a    string
-		aliases []string
-	}
 	var after int64
 	workers := runtime.GOMAXPROCS(0)
 	for {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT pk, kind, fields, aliases FROM cases_entities WHERE pk > ? AND merged_into = '' ORDER BY pk LIMIT ?`, after, page)
+		rs, err := indexPage(ctx, s.d.Store, after, page)
 		if err != nil {
-			return err
-		}
-		var rs []raw
-		for rows.Next() {
-			var r raw
-			if err := rows.Scan(&r.pk, &r.kind, &r.f, &r.a); err != nil {
-				rows.Close()
-				return err
-			}
-			rs = append(rs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(rs) == 0 {
@@ -328,6 +311,7 @@ func (s *Service) streamEntities(ctx context.Context, known func([]int64) []bool
 		}
 		skip := known(pks)
 		items := make([]memItem, len(rs))
+		bad := make([]error, len(rs))
 		var wg sync.WaitGroup
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
@@ -339,14 +323,25 @@ func (s *Service) streamEntities(ctx context.Context, known func([]int64) []bool
 					}
 					var f map[string]string
 					var a []string
-					_ = jsonUnmarshal(rs[i].f, &f)
-					_ = jsonUnmarshal(rs[i].a, &a)
+					var jc store.JSONColumns
+					jc.Decode("fields", rs[i].f, &f)
+					jc.Decode("aliases", rs[i].a, &a)
+					if bad[i] = jc.Err("cases.index", "entity pk "+strconv.FormatInt(rs[i].pk, 10)); bad[i] != nil {
+						continue
+					}
 					kind, _ := entity.ParseKind(rs[i].kind)
 					items[i] = s.indexItem(rs[i].pk, kind, f, a)
 				}
 			}(w)
 		}
 		wg.Wait()
+		// An entity whose stored data cannot be read is left out of the
+		// index, and said so; reading it from the database fails visibly.
+		for _, err := range bad {
+			if err != nil {
+				s.d.Logger.Error("cases: entity left out of the candidate index", "err", err)
+			}
+		}
 		items = slices.DeleteFunc(items, func(it memItem) bool { return it.pk == 0 })
 		emit(items)
 		if ctx.Err() != nil {

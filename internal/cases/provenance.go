@@ -149,26 +149,63 @@ func mapProvidedFields(kind entity.Kind, label string, in map[string]string) (ma
 // entity of the same message into the same case again changes nothing
 // and reports AlreadyImported. Needs the right to edit cases; audited.
 func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, in ProvenanceInput) (Provenance, error) {
+	job, err := s.prepareProvenance(p, in)
+	if err != nil {
+		return Provenance{}, err
+	}
+	var pr Provenance
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		pr, err = s.fileProvenance(ctx, tx, p, job)
+		return err
+	})
+	if err != nil {
+		return Provenance{}, unavailable("cases.ImportWithProvenance", err)
+	}
+	return pr, nil
+}
+
+// ImportWithProvenanceIn is ImportWithProvenance inside the caller's
+// transaction, so that another module's record of the import (and its
+// audit entry) commits with the filing or not at all.
+func (s *Service) ImportWithProvenanceIn(ctx context.Context, tx *store.Tx, p *auth.Principal, in ProvenanceInput) (Provenance, error) {
+	job, err := s.prepareProvenance(p, in)
+	if err != nil {
+		return Provenance{}, err
+	}
+	return s.fileProvenance(ctx, tx, p, job)
+}
+
+// provenanceJob is a validated filing.
+type provenanceJob struct {
+	in       ProvenanceInput
+	kind     entity.Kind
+	ei       EntityInput
+	markings string
+	pr       Provenance
+}
+
+func (s *Service) prepareProvenance(p *auth.Principal, in ProvenanceInput) (provenanceJob, error) {
 	const op = "cases.ImportWithProvenance"
 	if err := auth.Authorize(p, auth.ActCasesEdit); err != nil {
-		return Provenance{}, err
+		return provenanceJob{}, err
 	}
 	in.Case = strings.TrimSpace(in.Case)
 	if in.Case == "" || len(in.Case) > 100 {
-		return Provenance{}, errs.New(errs.Invalid, op, "choose the local case to import into (its reference)")
+		return provenanceJob{}, errs.New(errs.Invalid, op, "choose the local case to import into (its reference)")
 	}
 	if in.SourceNode == "" || in.MessageID == "" || in.EntityIndex < 0 {
-		return Provenance{}, errs.New(errs.Invalid, op, "the provenance (providing node and message) is required")
+		return provenanceJob{}, errs.New(errs.Invalid, op, "the provenance (providing node and message) is required")
 	}
 	kind, ok := entity.ParseKind(strings.TrimSpace(in.Kind))
 	if !ok {
-		return Provenance{}, errs.Newf(errs.Invalid, op, "%q is not an entity kind", in.Kind)
+		return provenanceJob{}, errs.Newf(errs.Invalid, op, "%q is not an entity kind", in.Kind)
 	}
 	fields, unmapped := mapProvidedFields(kind, in.Label, in.Fields)
 	ei := EntityInput{Kind: string(kind), Fields: fields, Case: in.Case, Role: in.Role,
 		Source: textutil.Clip(strings.TrimSpace("exchange:"+in.SourceNode+"/"+in.SourceAgency+" thread "+in.ThreadID+" message "+in.MessageID+fmt.Sprintf(" #%d", in.EntityIndex)), 300)}
 	if _, err := s.normaliseEntity(&ei); err != nil {
-		return Provenance{}, errs.Newf(errs.Invalid, op, "the entity cannot be filed into a case: %v", err)
+		return provenanceJob{}, errs.Newf(errs.Invalid, op, "the entity cannot be filed into a case: %v", err)
 	}
 	mk, _ := json.Marshal(in.Markings)
 	if in.Markings == nil {
@@ -178,56 +215,53 @@ func (s *Service) ImportWithProvenance(ctx context.Context, p *auth.Principal, i
 		EntityIndex: in.EntityIndex, SentAt: in.SentAt, Markings: mk, MarkingLabel: in.MarkingLabel,
 		Original: ProvidedEntity{Kind: string(kind), Label: in.Label, Fields: in.Fields},
 		Unmapped: unmapped, ImportedBy: p.Username, ImportedAgency: p.Agency, ImportedAt: s.now()}
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT id, reference FROM cases_cases WHERE reference = ? OR id = ?`, in.Case, in.Case).Scan(&pr.CaseID, &pr.CaseReference); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return errs.Newf(errs.NotFound, op, "no local case with reference %q", in.Case)
-			}
-			return err
+	return provenanceJob{in: in, kind: kind, ei: ei, markings: string(mk), pr: pr}, nil
+}
+
+// fileProvenance files a prepared entity inside tx.
+func (s *Service) fileProvenance(ctx context.Context, tx *store.Tx, p *auth.Principal, job provenanceJob) (Provenance, error) {
+	const op = "cases.ImportWithProvenance"
+	in, kind, ei, mk, pr := job.in, job.kind, job.ei, job.markings, job.pr
+	var err error
+	if pr.CaseID, pr.CaseReference, err = caseKey(ctx, tx, in.Case); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Provenance{}, errs.Newf(errs.NotFound, op, "no local case with reference %q", in.Case)
 		}
-		prev, err := scanProvenance(tx.QueryRowContext(ctx, `SELECT `+provenanceCols+` FROM cases_provenance pv JOIN cases_cases c ON c.id = pv.case_id
-			WHERE pv.case_id = ? AND pv.source_node = ? AND pv.message_id = ? AND pv.entity_index = ?`, pr.CaseID, in.SourceNode, in.MessageID, in.EntityIndex))
-		if err == nil {
-			prev.AlreadyImported = true
-			pr = prev
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		ei.Case = pr.CaseID
-		e, created, err := s.storeEntity(ctx, tx, p, kind, ei)
-		if err != nil {
-			return err
-		}
-		pr.EntityID, pr.Created = e.ID, created
-		orig := jsonText(struct {
-			ProvidedEntity
-			Unmapped map[string]string `json:"unmapped,omitempty"`
-		}{pr.Original, unmapped})
-		_, err = tx.ExecContext(ctx, `INSERT INTO cases_provenance (id, case_id, entity_id, source_node, source_agency, thread_id, message_id, entity_index, sent_at, markings, marking_label, original, imported_by, imported_agency, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, pr.ID, pr.CaseID, pr.EntityID, textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64),
-			textutil.Clip(strings.TrimSpace(pr.MessageID), 64), pr.EntityIndex, fmtOptTime(pr.SentAt), string(mk), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000), orig, pr.ImportedBy, pr.ImportedAgency, store.FormatTime(pr.ImportedAt))
-		if store.IsUniqueViolation(err) {
-			return errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
-		}
-		return err
-	})
+		return Provenance{}, err
+	}
+	prev, err := provenanceOfImport(ctx, tx, pr.CaseID, in.SourceNode, in.MessageID, in.EntityIndex)
+	if err == nil {
+		prev.AlreadyImported = true
+		return prev, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Provenance{}, err
+	}
+	ei.Case = pr.CaseID
+	e, created, err := s.storeEntity(ctx, tx, p, kind, ei)
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		return Provenance{}, errs.Newf(errs.Invalid, op, "%v", fe)
 	}
 	if err != nil {
-		return Provenance{}, unavailable(op, err)
+		return Provenance{}, err
 	}
-	if pr.AlreadyImported {
-		return pr, nil
+	pr.EntityID, pr.Created = e.ID, created
+	stored := pr
+	stored.SourceNode, stored.SourceAgency, stored.ThreadID = textutil.Clip(strings.TrimSpace(pr.SourceNode), 64), textutil.Clip(strings.TrimSpace(pr.SourceAgency), 200), textutil.Clip(strings.TrimSpace(pr.ThreadID), 64)
+	stored.MessageID, stored.MarkingLabel = textutil.Clip(strings.TrimSpace(pr.MessageID), 64), textutil.Clip(strings.TrimSpace(pr.MarkingLabel), 2000)
+	err = insertProvenance(ctx, tx, stored, string(mk))
+	if store.IsUniqueViolation(err) {
+		return Provenance{}, errs.New(errs.Conflict, op, "this entity is being imported into the case at the same time; try again")
+	}
+	if err != nil {
+		return Provenance{}, err
 	}
 	detail := fmt.Sprintf("%s from %s/%s thread %s message %s #%d into case %s; %s", kind, pr.SourceNode, pr.SourceAgency, pr.ThreadID, pr.MessageID, pr.EntityIndex, pr.CaseReference, pr.MarkingLabel)
 	if !pr.Created {
 		detail += "; identical entity already stored, linked"
 	}
-	return pr, s.record(ctx, entry(p, "cases.entity.import", "entity/"+pr.EntityID, "", detail))
+	return pr, s.queue(ctx, tx, entry(p, "cases.entity.import", "entity/"+pr.EntityID, "", detail))
 }
 
 func fmtOptTime(t time.Time) string {
@@ -235,28 +269,6 @@ func fmtOptTime(t time.Time) string {
 		return ""
 	}
 	return store.FormatTime(t)
-}
-
-const provenanceCols = `pv.id, pv.case_id, c.reference, pv.entity_id, pv.source_node, pv.source_agency, pv.thread_id, pv.message_id, pv.entity_index, pv.sent_at, pv.markings, pv.marking_label, pv.original, pv.imported_by, pv.imported_agency, pv.imported_at`
-
-func scanProvenance(r interface{ Scan(...any) error }) (Provenance, error) {
-	var pr Provenance
-	var sent, mk, orig, at string
-	if err := r.Scan(&pr.ID, &pr.CaseID, &pr.CaseReference, &pr.EntityID, &pr.SourceNode, &pr.SourceAgency, &pr.ThreadID, &pr.MessageID, &pr.EntityIndex, &sent, &mk, &pr.MarkingLabel, &orig, &pr.ImportedBy, &pr.ImportedAgency, &at); err != nil {
-		return pr, err
-	}
-	var o struct {
-		ProvidedEntity
-		Unmapped map[string]string `json:"unmapped,omitempty"`
-	}
-	var jc store.JSONColumns
-	jc.Decode("original", orig, &o)
-	if err := jc.Err("cases.scanProvenance", "provenance "+pr.ID); err != nil {
-		return pr, err
-	}
-	pr.Original, pr.Unmapped = o.ProvidedEntity, o.Unmapped
-	pr.Markings, pr.SentAt, pr.ImportedAt = json.RawMessage(mk), store.ParseTime(sent), store.ParseTime(at)
-	return pr, nil
 }
 
 // ProvenanceOf lists where the entities of a case came from (caseRef) or
@@ -267,33 +279,11 @@ func (s *Service) ProvenanceOf(ctx context.Context, p *auth.Principal, caseRef, 
 	if err := auth.Authorize(p, auth.ActCasesView); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + provenanceCols + ` FROM cases_provenance pv JOIN cases_cases c ON c.id = pv.case_id WHERE 1 = 1`
-	var args []any
-	if caseRef != "" {
-		q += ` AND (c.reference = ? OR c.id = ?)`
-		args = append(args, caseRef, caseRef)
-	}
-	if entityID != "" {
-		q += ` AND pv.entity_id = ?`
-		args = append(args, entityID)
-	}
-	if len(args) == 0 {
+	if caseRef == "" && entityID == "" {
 		return nil, errs.New(errs.Invalid, op, "name a case or an entity")
 	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY pv.imported_at, pv.id`, args...)
+	out, err := provenanceRecords(ctx, s.d.Store, caseRef, entityID)
 	if err != nil {
-		return nil, unavailable(op, err)
-	}
-	defer rows.Close()
-	out := []Provenance{}
-	for rows.Next() {
-		pr, err := scanProvenance(rows)
-		if err != nil {
-			return nil, unavailable(op, err)
-		}
-		out = append(out, pr)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, unavailable(op, err)
 	}
 	return out, s.record(ctx, entry(p, "cases.provenance.read", "case/"+caseRef, "", "entity "+entityID+": "+fmt.Sprint(len(out))+" records"))

@@ -49,72 +49,45 @@ func (s *Service) Relate(ctx context.Context, p *auth.Principal, in RelationInpu
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		created, err = s.relate(ctx, tx, &r)
-		return err
+		if err != nil || !created {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.relation.create", "entity/"+r.From, "", r.Type+" entity/"+r.To))
 	})
 	if err != nil {
 		return Relation{}, unavailable(op, err)
-	}
-	if created {
-		return r, s.record(ctx, entry(p, "cases.relation.create", "entity/"+r.From, "", r.Type+" entity/"+r.To))
 	}
 	return r, nil
 }
 
 func (s *Service) relate(ctx context.Context, tx *store.Tx, r *Relation) (bool, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_entities WHERE id IN (?, ?)`, r.From, r.To).Scan(&n); err != nil {
+	n, err := countEntitiesIn(ctx, tx, r.From, r.To)
+	if err != nil {
 		return false, err
 	}
 	if n != 2 {
 		return false, errs.New(errs.NotFound, "cases.Relate", "both entities must exist")
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO cases_relations (id, from_id, to_id, type, note, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (from_id, to_id, type) DO NOTHING`,
-		r.ID, r.From, r.To, r.Type, r.Note, store.FormatTime(r.CreatedAt))
-	if err != nil {
-		return false, err
-	}
-	k, _ := res.RowsAffected()
-	return k > 0, nil
-}
-
-func scanRelations(rows *sql.Rows) ([]Relation, error) {
-	defer rows.Close()
-	out := []Relation{}
-	for rows.Next() {
-		var r Relation
-		var at string
-		if err := rows.Scan(&r.ID, &r.From, &r.To, &r.Type, &r.Note, &at); err != nil {
-			return nil, unavailable("cases.relations", err)
-		}
-		r.CreatedAt = store.ParseTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return insertRelation(ctx, tx, *r)
 }
 
 func (s *Service) relationsOf(ctx context.Context, id string) ([]Relation, error) {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations WHERE from_id = ? OR to_id = ? ORDER BY created_at LIMIT 500`, id, id)
+	out, err := relationsOf(ctx, s.d.Store, id)
 	if err != nil {
 		return nil, unavailable("cases.relations", err)
 	}
-	return scanRelations(rows)
+	return out, nil
 }
 
 func (s *Service) relationsAmong(ctx context.Context, ids []string) ([]Relation, error) {
 	if len(ids) == 0 || len(ids) > 400 {
 		return []Relation{}, nil
 	}
-	args := make([]any, 0, 2*len(ids))
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	args = append(args, args...)
-	ph := placeholders(len(ids))
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, from_id, to_id, type, note, created_at FROM cases_relations WHERE from_id IN (`+ph+`) AND to_id IN (`+ph+`) ORDER BY created_at`, args...)
+	out, err := relationsAmong(ctx, s.d.Store, ids)
 	if err != nil {
 		return nil, unavailable("cases.relations", err)
 	}
-	return scanRelations(rows)
+	return out, nil
 }
 
 // Merge marks dup as a duplicate of keep: dup disappears from searches and
@@ -127,11 +100,12 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string
 	}
 	var dupPK int64
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		var k1, k2, m1 string
-		if err := tx.QueryRowContext(ctx, `SELECT kind, merged_into FROM cases_entities WHERE id = ?`, keep).Scan(&k1, &m1); err != nil {
+		k1, m1, err := entityKind(ctx, tx, keep)
+		if err != nil {
 			return store.NotFound(err, op, "no such entity "+keep)
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT kind FROM cases_entities WHERE id = ?`, dup).Scan(&k2); err != nil {
+		k2, _, err := entityKind(ctx, tx, dup)
+		if err != nil {
 			return store.NotFound(err, op, "no such entity "+dup)
 		}
 		if k1 != k2 {
@@ -140,31 +114,32 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string
 		if m1 != "" {
 			return errs.New(errs.Conflict, op, "the entity to keep is itself merged into another")
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE id = ? AND merged_into = ''`, keep, dup)
-		if err != nil {
+		// Anything merged into dup now points at keep.
+		var merged bool
+		if dupPK, merged, err = mergeEntity(ctx, tx, keep, dup); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !merged {
 			return errs.New(errs.Conflict, op, "the duplicate is already merged")
 		}
-		// Anything merged into dup now points at keep.
-		if _, err = tx.ExecContext(ctx, `UPDATE cases_entities SET merged_into = ? WHERE merged_into = ?`, keep, dup); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT pk FROM cases_entities WHERE id = ?`, dup).Scan(&dupPK)
+		return s.queue(ctx, tx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
 	})
 	if err != nil {
 		return unavailable(op, err)
 	}
 	s.ix.setDead([]int64{dupPK}, true)
-	return s.record(ctx, entry(p, "cases.entity.merge", "entity/"+dup, "", "merged into entity/"+keep))
+	return nil
 }
 
 // Unmerge restores a merged entity.
 func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) error {
 	var pk int64
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		return tx.QueryRowContext(ctx, `UPDATE cases_entities SET merged_into = '' WHERE id = ? AND merged_into <> '' RETURNING pk`, id).Scan(&pk)
+		var err error
+		if pk, err = unmergeEntity(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.New(errs.Conflict, "cases.Unmerge", "the entity is not merged")
@@ -173,5 +148,5 @@ func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) err
 		return unavailable("cases.Unmerge", err)
 	}
 	s.ix.setDead([]int64{pk}, false)
-	return s.record(ctx, entry(p, "cases.entity.unmerge", "entity/"+id, "", ""))
+	return nil
 }

@@ -134,69 +134,38 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 	}
 	openedOf := map[string]entity.Date{}
 	areaOf := map[string]string{}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, crime_area, status, opened_on, created_at, route, modus_operandi FROM cases_cases`)
-	if err != nil {
-		return Statistics{}, unavailable(op, err)
-	}
-	for rows.Next() {
-		var id, area, status, opened, created, route, mo string
-		if err := rows.Scan(&id, &area, &status, &opened, &created, &route, &mo); err != nil {
-			rows.Close()
-			return Statistics{}, unavailable(op, err)
-		}
-		a := get(area)
+	err := eachCaseStat(ctx, s.d.Store, func(r caseStatRow) {
+		a := get(r.area)
 		a.cases["all"]++
-		a.status[status]++
-		d, _ := entity.ParseDate(opened)
+		a.status[r.status]++
+		d, _ := entity.ParseDate(r.opened)
 		if d.Year == 0 {
-			t := store.ParseTime(created)
+			t := store.ParseTime(r.created)
 			d = entity.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
 		}
-		openedOf[id], areaOf[id] = d, area
+		openedOf[r.id], areaOf[r.id] = d, r.area
 		y := a.years[d.Year]
 		if y == nil {
 			y = &[3]counter{{}, {}, {}}
 			a.years[d.Year] = y
 		}
 		y[0]["cases"]++
-		var r []string
-		var jc store.JSONColumns
-		jc.Decode("route", route, &r)
-		if err := jc.Err(op, "case "+id); err != nil {
-			rows.Close()
-			return Statistics{}, err
+		if len(r.route) > 0 {
+			y[1][strings.Join(r.route, "→")]++
 		}
-		if len(r) > 0 {
-			y[1][strings.Join(r, "→")]++
-		}
-		for _, phrase := range strings.FieldsFunc(mo, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
+		for _, phrase := range strings.FieldsFunc(r.mo, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
 			if ph := strings.TrimSpace(entity.Fold(phrase)); ph != "" && len(ph) <= 80 {
 				y[2][ph]++
 			}
 		}
-	}
-	rows.Close()
-	prow, err := s.d.Store.QueryContext(ctx, `SELECT ce.case_id, ce.role, e.fields FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id
-		WHERE e.kind = 'person' AND e.merged_into = '' AND ce.role IN ('suspect', 'victim')`)
+	})
 	if err != nil {
 		return Statistics{}, unavailable(op, err)
 	}
-	for prow.Next() {
-		var caseID, role, fields string
-		if err := prow.Scan(&caseID, &role, &fields); err != nil {
-			prow.Close()
-			return Statistics{}, unavailable(op, err)
-		}
+	err = eachCasePerson(ctx, s.d.Store, func(caseID, role string, f map[string]string) {
 		a := accs[areaOf[caseID]]
 		if a == nil {
-			continue
-		}
-		var f map[string]string
-		var jc store.JSONColumns
-		jc.Decode("fields", fields, &f)
-		if err := jc.Err(op, "person of case "+caseID); err != nil {
-			prow.Close()
-			return Statistics{}, err
+			return
 		}
 		pp := match.PersonFromFields(f, s.d.Region)
 		dob := pp.DOB
@@ -218,8 +187,10 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 			nat = "unknown"
 		}
 		acc[3][nat]++
+	})
+	if err != nil {
+		return Statistics{}, unavailable(op, err)
 	}
-	prow.Close()
 	st := Statistics{Node: s.d.NodeID, At: s.now(), Suppressed: shared, Areas: []AreaStats{}}
 	names := make([]string, 0, len(accs))
 	for a := range accs {
@@ -270,13 +241,16 @@ func (s *Service) ShareStats(ctx context.Context, p *auth.Principal, peer string
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		id, err = s.fed.Enqueue(ctx, tx, federation.Outgoing{To: peer, Type: TypeStats, Payload: st, Summary: "aggregate case statistics", Actor: p})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.queue(ctx, tx, entry(p, "cases.stats.share", "peer/"+peer, "", fmt.Sprintf("areas=%d", len(st.Areas))))
 	})
 	if err != nil {
 		return "", unavailable(op, err)
 	}
 	s.fed.Notify()
-	return id, s.record(ctx, entry(p, "cases.stats.share", "peer/"+peer, "", fmt.Sprintf("areas=%d", len(st.Areas))))
+	return id, nil
 }
 
 func (s *Service) handleStats(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
@@ -285,11 +259,7 @@ func (s *Service) handleStats(ctx context.Context, tx *store.Tx, in federation.I
 		return errs.Wrap(errs.Invalid, "cases.handleStats", "malformed statistics", err)
 	}
 	st.Node = in.From
-	now := store.FormatTime(s.now())
-	if _, err := tx.ExecContext(ctx, `DELETE FROM cases_shared_stats WHERE peer = ?`, in.From); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases_shared_stats (peer, stats, received_at) VALUES (?, ?, ?)`, in.From, jsonText(st), now); err != nil {
+	if err := saveSharedStats(ctx, tx, in.From, st, s.now()); err != nil {
 		return err
 	}
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "federation", Action: "cases.stats.receive", Object: "peer/" + in.From, Detail: fmt.Sprintf("areas=%d", len(st.Areas))})
@@ -297,23 +267,11 @@ func (s *Service) handleStats(ctx context.Context, tx *store.Tx, in federation.I
 
 // SharedStats lists the statistics peers have shared with this node.
 func (s *Service) SharedStats(ctx context.Context, p *auth.Principal) ([]Statistics, error) {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT stats FROM cases_shared_stats ORDER BY peer`)
+	out, err := sharedStats(ctx, s.d.Store)
 	if err != nil {
 		return nil, unavailable("cases.SharedStats", err)
 	}
-	defer rows.Close()
-	out := []Statistics{}
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, unavailable("cases.SharedStats", err)
-		}
-		var st Statistics
-		if json.Unmarshal([]byte(raw), &st) == nil {
-			out = append(out, st)
-		}
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DuplicatePair is a suggested duplicate within this node.
@@ -333,26 +291,18 @@ func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) 
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+entityCols+` FROM cases_entities WHERE kind = 'person' AND merged_into = '' ORDER BY pk LIMIT 50000`)
+	ents, err := liveEntities(ctx, s.d.Store, string(entity.KindPerson), 50000)
 	if err != nil {
 		return nil, unavailable(op, err)
 	}
-	var ents []Entity
 	var recs []entity.Person
 	var owner []int
-	for rows.Next() {
-		e, err := scanEntity(rows)
-		if err != nil {
-			rows.Close()
-			return nil, unavailable(op, err)
-		}
+	for i, e := range ents {
 		for _, v := range personVariants(e.ID, e.Fields, e.Aliases, s.d.Region) {
 			recs = append(recs, v)
-			owner = append(owner, len(ents))
+			owner = append(owner, i)
 		}
-		ents = append(ents, e)
 	}
-	rows.Close()
 	out := []DuplicatePair{}
 	if len(recs) > 1 {
 		model, err := s.Model(ctx)
@@ -386,26 +336,19 @@ func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) 
 			out = append(out, DuplicatePair{A: slim(ents[a]), B: slim(ents[b]), Score: pr.Score, Band: band(pr.Score), Explanation: fields})
 		}
 	}
-	krows, err := s.d.Store.QueryContext(ctx, `SELECT ea.id, ea.kind, ea.label, eb.id, eb.kind, eb.label FROM cases_keys a JOIN cases_keys b ON a.k = b.k AND a.ent < b.ent
-		JOIN cases_entities ea ON ea.pk = a.ent JOIN cases_entities eb ON eb.pk = b.ent
-		WHERE ea.kind <> 'person' AND ea.kind = eb.kind AND ea.merged_into = '' AND eb.merged_into = '' LIMIT 1000`)
+	pairs, err := identicalPairs(ctx, s.d.Store)
 	if err != nil {
 		return nil, unavailable(op, err)
 	}
 	seen := map[string]bool{}
-	for krows.Next() {
-		var a, b EntitySlim
-		if err := krows.Scan(&a.ID, &a.Kind, &a.Label, &b.ID, &b.Kind, &b.Label); err != nil {
-			krows.Close()
-			return nil, unavailable(op, err)
-		}
+	for _, pr := range pairs {
+		a, b := pr[0], pr[1]
 		if seen[a.ID+b.ID] {
 			continue
 		}
 		seen[a.ID+b.ID] = true
 		out = append(out, DuplicatePair{A: a, B: b, Score: 1, Band: BandHigh, Explanation: []match.FieldExplanation{{Field: "identifier", Level: "exact"}}})
 	}
-	krows.Close()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	if len(out) > limit {
 		out = out[:limit]

@@ -40,9 +40,11 @@ type CaseImportResult struct {
 	Unmapped        map[string]string
 }
 
-// CaseImporter files an entity into a local case (wired by the app to
-// internal/cases, so neither package imports the other).
-type CaseImporter func(ctx context.Context, actor *auth.Principal, in CaseImport) (CaseImportResult, error)
+// CaseImporter files an entity into a local case inside the caller's
+// transaction, so that the filing, the exchange's record of it and both
+// audit entries commit together (wired by the app to internal/cases, so
+// neither package imports the other).
+type CaseImporter func(ctx context.Context, tx *store.Tx, actor *auth.Principal, in CaseImport) (CaseImportResult, error)
 
 // SetCaseImporter connects the local case database.
 func (s *Service) SetCaseImporter(f CaseImporter) { s.importer = f }
@@ -57,7 +59,7 @@ type ImportInput struct {
 // the case database, with its provenance (providing node and agency,
 // thread, message, time, markings, importing user). Importing the same
 // entity into the same case again changes nothing. Audited here and by the
-// case database.
+// case database, in one transaction with the filing.
 func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threadID, messageID string, index int, in ImportInput) (EntityImport, error) {
 	const op = "exchange.ImportEntity"
 	in.CaseRef = strings.TrimSpace(in.CaseRef)
@@ -79,29 +81,29 @@ func (s *Service) ImportEntity(ctx context.Context, actor *auth.Principal, threa
 		return EntityImport{}, errs.New(errs.Unavailable, op, "the case database is not available on this node")
 	}
 	e := m.Entities[index]
-	res, err := s.importer(ctx, actor, CaseImport{CaseRef: in.CaseRef, Role: in.Role, Entity: e, SourceNode: m.Node, SourceAgency: m.Agency, ThreadID: t.ID,
-		MessageID: m.ID, EntityIndex: index, SentAt: m.CreatedAt, Markings: m.Markings, MarkingLabel: m.Markings.auditLabel()})
-	if err != nil {
-		return EntityImport{}, err
-	}
-	prov := map[string]any{"node": m.Node, "agency": m.Agency, "thread": t.ID, "message": m.ID, "entity_index": index, "sent_at": m.CreatedAt,
-		"markings": m.Markings, "marking_label": m.Markings.Label(), "case_entity": res.EntityID}
-	if len(res.Unmapped) > 0 {
-		prov["unmapped"] = res.Unmapped
-	}
-	ej, _ := json.Marshal(e)
-	pj, _ := json.Marshal(prov)
-	now := s.d.Clock.Now()
-	im := EntityImport{ID: store.NewID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
-		ImportedBy: actor.Username, ImportedAt: now, Created: res.Created, AlreadyImported: res.AlreadyImported}
+	var im EntityImport
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
-			im.ID, t.ID, m.ID, index, res.CaseReference, res.EntityID, string(ej), string(pj), actor.Username, store.FormatTime(now))
+		res, err := s.importer(ctx, tx, actor, CaseImport{CaseRef: in.CaseRef, Role: in.Role, Entity: e, SourceNode: m.Node, SourceAgency: m.Agency, ThreadID: t.ID,
+			MessageID: m.ID, EntityIndex: index, SentAt: m.CreatedAt, Markings: m.Markings, MarkingLabel: m.Markings.auditLabel()})
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 || res.AlreadyImported {
+		prov := map[string]any{"node": m.Node, "agency": m.Agency, "thread": t.ID, "message": m.ID, "entity_index": index, "sent_at": m.CreatedAt,
+			"markings": m.Markings, "marking_label": m.Markings.Label(), "case_entity": res.EntityID}
+		if len(res.Unmapped) > 0 {
+			prov["unmapped"] = res.Unmapped
+		}
+		pj, err := json.Marshal(prov)
+		if err != nil {
+			return errs.Wrap(errs.Internal, op, "cannot encode the provenance", err)
+		}
+		im = EntityImport{ID: store.NewID(), CaseRef: res.CaseReference, CaseEntityID: res.EntityID, MessageID: m.ID, EntityIndex: index, Entity: e, Provenance: pj,
+			ImportedBy: actor.Username, ImportedAt: s.d.Clock.Now(), Created: res.Created, AlreadyImported: res.AlreadyImported}
+		inserted, err := insertEntityImport(ctx, tx, t.ID, im)
+		if err != nil {
+			return err
+		}
+		if !inserted || res.AlreadyImported {
 			im.AlreadyImported = true
 			return nil
 		}
@@ -135,25 +137,9 @@ func (s *Service) Imports(ctx context.Context, actor *auth.Principal, threadID s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, t.ID)
+	out, err := threadImports(ctx, s.d.Store, t.ID)
 	if err != nil {
 		return nil, dbErr("exchange.Imports", "cannot read imports", err)
 	}
-	defer rows.Close()
-	out := []EntityImport{}
-	for rows.Next() {
-		var im EntityImport
-		var e, p, at string
-		if err := rows.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
-			return nil, dbErr("exchange.Imports", "cannot read imports", err)
-		}
-		var jc store.JSONColumns
-		jc.Decode("entity", e, &im.Entity)
-		if err := jc.Err("exchange.Imports", "import "+im.ID); err != nil {
-			return nil, err
-		}
-		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
-		out = append(out, im)
-	}
-	return out, rows.Err()
+	return out, nil
 }

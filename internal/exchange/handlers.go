@@ -97,7 +97,7 @@ func (s *Service) handleMessage(ctx context.Context, tx *store.Tx, in federation
 		return errs.New(errs.Invalid, op, "exchange message outside its thread's conversation")
 	}
 	now := s.d.Clock.Now()
-	t, err := s.scanThread(tx.QueryRowContext(ctx, `SELECT `+threadCols+` FROM ex_threads WHERE id = ?`, w.Thread.ID))
+	t, err := s.threadByID(ctx, tx, w.Thread.ID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if in.RoutedTo == "" {
@@ -123,8 +123,8 @@ func (s *Service) handleMessage(ctx context.Context, tx *store.Tx, in federation
 		// Only nodes that take part in the thread, or to which this node
 		// forwarded a message of it, may add to it.
 		if !slices.Contains(t.Parties, in.From) {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_deliveries WHERE thread_id = ? AND node = ?`, t.ID, in.From).Scan(&n); err != nil {
+			n, err := countDeliveriesTo(ctx, tx, t.ID, in.From)
+			if err != nil {
 				return err
 			}
 			if n == 0 {
@@ -140,8 +140,7 @@ func (s *Service) handleMessage(ctx context.Context, tx *store.Tx, in federation
 	if err := s.applyKind(ctx, tx, t.ID, m.Kind, w.NewDeadline, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ex_deliveries (message_id, thread_id, node, envelope_id, delivered_at) VALUES (?, ?, ?, ?, ?)`,
-		m.ID, t.ID, s.d.NodeID, in.ID, store.FormatTime(now)); err != nil {
+	if err := insertDelivery(ctx, tx, m.ID, t.ID, s.d.NodeID, in.ID, now); err != nil {
 		return err
 	}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: in.From, Type: TypeAck, Conversation: t.ID + "/ack",
@@ -167,12 +166,7 @@ func (s *Service) handleAck(ctx context.Context, tx *store.Tx, in federation.Inc
 	if err := json.Unmarshal(in.Payload, &a); err != nil || a.Message == "" {
 		return errs.New(errs.Invalid, "exchange.ack", "malformed acknowledgement")
 	}
-	col := "delivered_at"
-	switch a.Kind {
-	case "delivered":
-	case "read":
-		col = "read_at"
-	default:
+	if a.Kind != "delivered" && a.Kind != "read" {
 		return errs.New(errs.Invalid, "exchange.ack", "unknown acknowledgement kind")
 	}
 	at := a.At
@@ -180,11 +174,13 @@ func (s *Service) handleAck(ctx context.Context, tx *store.Tx, in federation.Inc
 		at = s.d.Clock.Now()
 	}
 	// An acknowledgement for a thread deleted by retention finds nothing: fine.
-	_, err := tx.ExecContext(ctx, `UPDATE ex_deliveries SET `+col+` = ? WHERE message_id = ? AND node = ? AND `+col+` = ''`, store.FormatTime(at), a.Message, in.From)
-	if err == nil && a.Kind == "read" {
-		_, err = tx.ExecContext(ctx, `UPDATE ex_deliveries SET delivered_at = ? WHERE message_id = ? AND node = ? AND delivered_at = ''`, store.FormatTime(at), a.Message, in.From)
+	if a.Kind == "delivered" {
+		return markDelivered(ctx, tx, a.Message, in.From, at)
 	}
-	return err
+	if _, err := setReadAt(ctx, tx, a.Message, in.From, at); err != nil {
+		return err
+	}
+	return markDelivered(ctx, tx, a.Message, in.From, at)
 }
 
 // systemPrincipal acts for automatic routing.
@@ -211,32 +207,19 @@ func (s *Service) AutoRoute(ctx context.Context) (int, error) {
 }
 
 func (s *Service) autoRouteBatch(ctx context.Context) (int, bool, error) {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT i.id, i.peer, t.id, t.agency FROM fed_inbox i JOIN ex_threads t ON t.id = i.conversation
-		WHERE i.state = ? AND i.type = ? ORDER BY i.received_at LIMIT 500`, federation.InNCUPending, TypeMessage)
+	items, err := routableMessages(ctx, s.d.Store, 500)
 	if err != nil {
 		return 0, false, err
 	}
-	type item struct{ id, peer, thread, agency string }
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.peer, &it.thread, &it.agency); err != nil {
-			rows.Close()
-			return 0, false, err
-		}
-		items = append(items, it)
-	}
-	rows.Close()
 	n := 0
 	for _, it := range items {
-		if err := s.d.Fed.Route(ctx, s.systemPrincipal(), it.id, it.agency); err != nil {
+		// The routing and its audit entry commit together.
+		e := audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.autoroute", Object: "thread/" + it.thread,
+			Detail: "envelope " + it.id + " from " + it.peer + " routed to " + it.agency + ", the agency holding the thread"}
+		if err := s.d.Fed.RouteAudited(ctx, s.systemPrincipal(), it.id, it.agency, e); err != nil {
 			if errs.Is(err, errs.Conflict) { // routed by an operator meanwhile
 				continue
 			}
-			return n, false, err
-		}
-		if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "system:exchange", Agency: s.d.NodeID, Action: "exchange.autoroute", Object: "thread/" + it.thread,
-			Detail: "envelope " + it.id + " from " + it.peer + " routed to " + it.agency + ", the agency holding the thread"}); err != nil {
 			return n, false, err
 		}
 		n++

@@ -118,51 +118,22 @@ func (s *Service) MailPending(ctx context.Context) error {
 	if s.d.Mailer == nil {
 		return nil
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, agency, role, kind FROM ex_notifications WHERE mailed = 0 ORDER BY created_at LIMIT 200`)
+	items, err := unmailedNotifications(ctx, s.d.Store)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "exchange.MailPending", "cannot read notifications", err)
 	}
-	type item struct{ id, agency, role, kind string }
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.id, &it.agency, &it.role, &it.kind); err != nil {
-			rows.Close()
-			return err
-		}
-		items = append(items, it)
-	}
-	rows.Close()
 	for _, it := range items {
-		q := `SELECT email, roles FROM users WHERE disabled = 0 AND email != ''`
-		var args []any
-		if it.agency != "" {
-			q += ` AND agency = ?`
-			args = append(args, it.agency)
-		}
-		urows, err := s.d.Store.QueryContext(ctx, q, args...)
+		to, err := mailRecipients(ctx, s.d.Store, it.agency, it.role)
 		if err != nil {
 			return err
 		}
-		var to []string
-		for urows.Next() {
-			var email, roles string
-			if err := urows.Scan(&email, &roles); err != nil {
-				urows.Close()
-				return err
-			}
-			if it.role == "" || containsField(roles, it.role) {
-				to = append(to, email)
-			}
-		}
-		urows.Close()
 		if len(to) > 0 {
 			subject, body := mailText(it.kind, s.cfg.BaseURL)
 			if err := s.d.Mailer.Send(ctx, to, subject, body); err != nil {
 				return errs.Wrap(errs.Unavailable, "exchange.MailPending", "cannot send e-mail", err)
 			}
 		}
-		if _, err := s.d.Store.ExecContext(ctx, `UPDATE ex_notifications SET mailed = 1 WHERE id = ?`, it.id); err != nil {
+		if err := markMailed(ctx, s.d.Store, it.id); err != nil {
 			return err
 		}
 	}

@@ -59,6 +59,5 @@ func (s *Service) describe(from string, payload json.RawMessage) (federation.Pre
 // chose instead; the thread's later messages follow it. The federation
 // layer audits the re-routing once the transaction commits.
 func (s *Service) reroute(ctx context.Context, tx *store.Tx, in federation.Incoming, previous string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, in.Conversation, previous)
-	return err
+	return moveThread(ctx, tx, in.Conversation, previous, in.RoutedTo)
 }

@@ -321,20 +321,11 @@ func (s *Service) ComposeIn(ctx context.Context, tx *store.Tx, actor *auth.Princ
 	if err != nil {
 		return "", nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT node, envelope_id FROM ex_deliveries WHERE thread_id = ?`, t.ID)
+	envs, err := threadEnvelopes(ctx, tx, t.ID)
 	if err != nil {
 		return "", nil, err
 	}
-	defer rows.Close()
-	envs := map[string]string{}
-	for rows.Next() {
-		var node, env string
-		if err := rows.Scan(&node, &env); err != nil {
-			return "", nil, err
-		}
-		envs[node] = env
-	}
-	return t.ID, envs, rows.Err()
+	return t.ID, envs, nil
 }
 
 // compose validates a new thread and writes it, its first message, its
@@ -464,7 +455,7 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, actor *auth.Principal,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ex_deliveries (message_id, thread_id, node, envelope_id) VALUES (?, ?, ?, ?)`, msg.ID, t.ID, node, envID); err != nil {
+		if err := insertDelivery(ctx, tx, msg.ID, t.ID, node, envID, time.Time{}); err != nil {
 			return err
 		}
 	}
@@ -555,23 +546,17 @@ func (s *Service) recipients(ctx context.Context, t Thread) ([]string, error) {
 
 // applyKind updates the thread's state for a new message.
 func (s *Service) applyKind(ctx context.Context, tx *store.Tx, threadID, kind string, newDeadline, at time.Time) error {
-	q, args := "", []any{}
 	switch kind {
 	case KindAnswer:
-		q, args = `UPDATE ex_threads SET status = ?, updated_at = ? WHERE id = ?`, []any{StatusAnswered, store.FormatTime(at), threadID}
+		return setThreadStatus(ctx, tx, threadID, StatusAnswered, at)
 	case KindRefusal:
-		q, args = `UPDATE ex_threads SET status = ?, updated_at = ? WHERE id = ?`, []any{StatusRefused, store.FormatTime(at), threadID}
+		return setThreadStatus(ctx, tx, threadID, StatusRefused, at)
 	case KindDelay:
 		if !newDeadline.IsZero() {
-			q, args = `UPDATE ex_threads SET deadline_at = ?, reminded = 0, expired = 0, updated_at = ? WHERE id = ?`, []any{store.FormatTime(newDeadline), store.FormatTime(at), threadID}
-		} else {
-			q, args = `UPDATE ex_threads SET updated_at = ? WHERE id = ?`, []any{store.FormatTime(at), threadID}
+			return setThreadDeadline(ctx, tx, threadID, newDeadline, at)
 		}
-	default:
-		q, args = `UPDATE ex_threads SET updated_at = ? WHERE id = ?`, []any{store.FormatTime(at), threadID}
 	}
-	_, err := tx.ExecContext(ctx, q, args...)
-	return err
+	return touchThread(ctx, tx, threadID, at)
 }
 
 // ForwardMessage sends a message of a thread to a node that is not part of
@@ -632,7 +617,7 @@ func (s *Service) ForwardMessage(ctx context.Context, actor *auth.Principal, thr
 		if err := s.insertMessage(ctx, tx, t, msg); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET updated_at = ? WHERE id = ?`, store.FormatTime(msg.CreatedAt), t.ID); err != nil {
+		if err := touchThread(ctx, tx, t.ID, msg.CreatedAt); err != nil {
 			return err
 		}
 		if err := s.send(ctx, tx, actor, fwd, msg, []string{to}, time.Time{}); err != nil {
@@ -670,11 +655,7 @@ func (s *Service) Share(ctx context.Context, actor *auth.Principal, threadID, ag
 }
 
 func (s *Service) share(ctx context.Context, tx *store.Tx, threadID, agency, by string) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_shares WHERE thread_id = ? AND agency = ?`, threadID, agency).Scan(&n); err != nil || n > 0 {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ex_shares (thread_id, agency, shared_by, shared_at) VALUES (?, ?, ?, ?)`, threadID, agency, by, store.FormatTime(s.d.Clock.Now())); err != nil {
+	if added, err := insertShare(ctx, tx, threadID, agency, by, s.d.Clock.Now()); err != nil || !added {
 		return err
 	}
 	return s.notify(ctx, tx, agency, "", threadID, "shared", "A thread was shared with your agency")
@@ -693,7 +674,7 @@ func (s *Service) KeepThread(ctx context.Context, actor *auth.Principal, threadI
 		return time.Time{}, err
 	}
 	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET keep_reason = ? WHERE id = ?`, reason, t.ID); err != nil {
+		if err := setKeepReason(ctx, tx, t.ID, reason); err != nil {
 			return err
 		}
 		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.keep", Object: "thread/" + t.ID,
@@ -725,7 +706,7 @@ func (s *Service) SetRetentionAction(ctx context.Context, actor *auth.Principal,
 	}
 	t.RetentionAction = s.retentionAction(action)
 	if err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE ex_threads SET retention_action = ? WHERE id = ?`, action, t.ID); err != nil {
+		if err := setRetentionAction(ctx, tx, t.ID, action); err != nil {
 			return err
 		}
 		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.retention", Object: "thread/" + t.ID,

@@ -1,15 +1,15 @@
+// Storage of threads, messages, attachments, deliveries and imported
+// entities: every SQL statement of these tables is here, behind typed
+// functions; the service holds none.
+
 package exchange
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
-	"github.com/liaison-wb/liaison/internal/audit"
-	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
@@ -149,18 +149,6 @@ func (s *Service) scanThread(r interface{ Scan(...any) error }) (Thread, error) 
 // visibleSQL restricts ex_threads t to the caller's agency and threads shared with it.
 const visibleSQL = `(t.agency = ? OR EXISTS (SELECT 1 FROM ex_shares s WHERE s.thread_id = t.id AND s.agency = ?))`
 
-// visibleThread loads a thread the caller may see; others do not exist for them.
-func (s *Service) visibleThread(ctx context.Context, actor *auth.Principal, id string) (Thread, error) {
-	t, err := s.scanThread(s.d.Store.QueryRowContext(ctx, `SELECT `+threadCols+` FROM ex_threads t WHERE t.id = ? AND `+visibleSQL, id, actor.Agency, actor.Agency))
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return t, errs.New(errs.NotFound, "exchange.Thread", "no such thread")
-		}
-		return t, errs.Wrap(errs.Unavailable, "exchange.Thread", "cannot read the thread", err)
-	}
-	return t, nil
-}
-
 const messageCols = `id, thread_id, kind, node, author, agency, body, classification, handling, handling_note, reliability, accuracy, onward, entities, forwarded_from, permission, reason, recipients, created_at, received_at`
 
 func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
@@ -183,25 +171,97 @@ func scanMessage(r interface{ Scan(...any) error }) (Message, error) {
 	return m, jc.Err("exchange.scanMessage", "message "+m.ID)
 }
 
-func (s *Service) message(ctx context.Context, threadID, id string) (Message, error) {
-	m, err := scanMessage(s.d.Store.QueryRowContext(ctx, `SELECT `+messageCols+` FROM ex_messages WHERE id = ? AND thread_id = ?`, id, threadID))
-	if err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return m, errs.New(errs.NotFound, "exchange.Message", "no such message in this thread")
-		}
-		return m, errs.Wrap(errs.Unavailable, "exchange.Message", "cannot read the message", err)
-	}
-	return m, nil
+// threadByID reads a thread; sql.ErrNoRows when there is none.
+func (s *Service) threadByID(ctx context.Context, q store.Querier, id string) (Thread, error) {
+	return s.scanThread(q.QueryRowContext(ctx, `SELECT `+threadCols+` FROM ex_threads WHERE id = ?`, id))
 }
 
-func (s *Service) attachments(ctx context.Context, messageID string, withData bool) ([]MessageAttachment, error) {
+// visibleThreadByID reads a thread an agency may see; sql.ErrNoRows when
+// there is none or the agency may not see it.
+func (s *Service) visibleThreadByID(ctx context.Context, q store.Querier, id, agency string) (Thread, error) {
+	return s.scanThread(q.QueryRowContext(ctx, `SELECT `+threadCols+` FROM ex_threads t WHERE t.id = ? AND `+visibleSQL, id, agency, agency))
+}
+
+// setThreadStatus sets a thread's status after a message at at.
+func setThreadStatus(ctx context.Context, tx *store.Tx, id, status string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET status = ?, updated_at = ? WHERE id = ?`, status, store.FormatTime(at), id)
+	return err
+}
+
+// setThreadDeadline moves a request's deadline (reminders start again).
+func setThreadDeadline(ctx context.Context, tx *store.Tx, id string, deadline, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET deadline_at = ?, reminded = 0, expired = 0, updated_at = ? WHERE id = ?`, store.FormatTime(deadline), store.FormatTime(at), id)
+	return err
+}
+
+// touchThread records that a thread changed at at.
+func touchThread(ctx context.Context, tx *store.Tx, id string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET updated_at = ? WHERE id = ?`, store.FormatTime(at), id)
+	return err
+}
+
+func setKeepReason(ctx context.Context, tx *store.Tx, id, reason string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET keep_reason = ? WHERE id = ?`, reason, id)
+	return err
+}
+
+func setRetentionAction(ctx context.Context, tx *store.Tx, id, action string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET retention_action = ? WHERE id = ?`, action, id)
+	return err
+}
+
+// moveThread hands a thread from one agency to another; nothing changes
+// when it is no longer with from.
+func moveThread(ctx context.Context, tx *store.Tx, id, from, to string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ex_threads SET agency = ? WHERE id = ? AND agency = ?`, to, id, from)
+	return err
+}
+
+// insertShare shares a thread with an agency; false when it already is.
+func insertShare(ctx context.Context, tx *store.Tx, threadID, agency, by string, at time.Time) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_shares WHERE thread_id = ? AND agency = ?`, threadID, agency).Scan(&n); err != nil || n > 0 {
+		return false, err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO ex_shares (thread_id, agency, shared_by, shared_at) VALUES (?, ?, ?, ?)`, threadID, agency, by, store.FormatTime(at))
+	return err == nil, err
+}
+
+// ---- messages and attachments
+
+// messageByID reads a message of a thread; sql.ErrNoRows when none.
+func messageByID(ctx context.Context, q store.Querier, threadID, id string) (Message, error) {
+	return scanMessage(q.QueryRowContext(ctx, `SELECT `+messageCols+` FROM ex_messages WHERE id = ? AND thread_id = ?`, id, threadID))
+}
+
+// threadMessages reads a thread's messages, oldest first.
+func threadMessages(ctx context.Context, q store.Querier, threadID string) ([]Message, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+messageCols+` FROM ex_messages WHERE thread_id = ? ORDER BY created_at, id`, threadID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// messageAttachments reads a message's attachments, with their data or
+// without.
+func messageAttachments(ctx context.Context, q store.Querier, messageID string, withData bool) ([]MessageAttachment, error) {
 	cols := `id, name, content_type, size, sha256`
 	if withData {
 		cols += `, data`
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+cols+` FROM ex_attachments WHERE message_id = ? ORDER BY name`, messageID)
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM ex_attachments WHERE message_id = ? ORDER BY name`, messageID)
 	if err != nil {
-		return nil, errs.Wrap(errs.Unavailable, "exchange.attachments", "cannot read attachments", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []MessageAttachment
@@ -212,156 +272,179 @@ func (s *Service) attachments(ctx context.Context, messageID string, withData bo
 			dst = append(dst, &a.Data)
 		}
 		if err := rows.Scan(dst...); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "exchange.attachments", "cannot read attachments", err)
+			return nil, err
 		}
 		out = append(out, a)
 	}
 	return out, rows.Err()
 }
 
-// Thread returns a thread with its messages, attachments (without data)
-// and acknowledgements. Opening it marks received messages read and sends
-// read acknowledgements to their nodes. The read is audited.
-func (s *Service) Thread(ctx context.Context, actor *auth.Principal, id string) (Thread, error) {
-	const op = "exchange.Thread"
-	t, err := s.visibleThread(ctx, actor, id)
+// threadAttachment is an attachment (without data) with its message.
+type threadAttachment struct {
+	messageID string
+	MessageAttachment
+}
+
+// threadAttachments reads the attachments of a thread's messages, without
+// their data, by name.
+func threadAttachments(ctx context.Context, q store.Querier, threadID string) ([]threadAttachment, error) {
+	rows, err := q.QueryContext(ctx, `SELECT message_id, id, name, content_type, size, sha256 FROM ex_attachments WHERE thread_id = ? ORDER BY name`, threadID)
 	if err != nil {
-		return t, err
+		return nil, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+messageCols+` FROM ex_messages WHERE thread_id = ? ORDER BY created_at, id`, t.ID)
-	if err != nil {
-		return t, errs.Wrap(errs.Unavailable, op, "cannot read messages", err)
-	}
-	byID := map[string]int{}
+	defer rows.Close()
+	var out []threadAttachment
 	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			rows.Close()
-			return t, errs.Wrap(errs.Unavailable, op, "cannot read messages", err)
+		var a threadAttachment
+		if err := rows.Scan(&a.messageID, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
+			return nil, err
 		}
-		byID[m.ID] = len(t.Messages)
-		t.Messages = append(t.Messages, m)
+		out = append(out, a)
 	}
-	rows.Close()
-	arows, err := s.d.Store.QueryContext(ctx, `SELECT message_id, id, name, content_type, size, sha256 FROM ex_attachments WHERE thread_id = ? ORDER BY name`, t.ID)
+	return out, rows.Err()
+}
+
+// attachmentByID reads one attachment of a thread with its data;
+// sql.ErrNoRows when none.
+func attachmentByID(ctx context.Context, q store.Querier, threadID, id string) (MessageAttachment, error) {
+	var a MessageAttachment
+	err := q.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256, data FROM ex_attachments WHERE id = ? AND thread_id = ?`, id, threadID).
+		Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
+	return a, err
+}
+
+// ---- deliveries
+
+// deliveryRow is one delivery of a message with the state of the
+// federation envelope that carries it.
+type deliveryRow struct {
+	messageID string
+	Delivery
+	state, reason, lastErr string
+}
+
+// threadDeliveries reads the deliveries of a thread's messages, by node.
+func threadDeliveries(ctx context.Context, q store.Querier, threadID string) ([]deliveryRow, error) {
+	rows, err := q.QueryContext(ctx, `SELECT d.message_id, d.node, d.envelope_id, d.delivered_at, d.read_at, COALESCE(o.state, ''), COALESCE(o.reason, ''), COALESCE(o.last_error, '')
+		FROM ex_deliveries d LEFT JOIN fed_outbox o ON o.id = d.envelope_id WHERE d.thread_id = ? ORDER BY d.node`, threadID)
 	if err != nil {
-		return t, errs.Wrap(errs.Unavailable, op, "cannot read attachments", err)
+		return nil, err
 	}
-	for arows.Next() {
-		var mid string
-		var a MessageAttachment
-		if err := arows.Scan(&mid, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256); err != nil {
-			arows.Close()
-			return t, errs.Wrap(errs.Unavailable, op, "cannot read attachments", err)
-		}
-		if i, ok := byID[mid]; ok {
-			t.Messages[i].Attachments = append(t.Messages[i].Attachments, a)
-		}
-	}
-	arows.Close()
-	drows, err := s.d.Store.QueryContext(ctx, `SELECT d.message_id, d.node, d.envelope_id, d.delivered_at, d.read_at, COALESCE(o.state, ''), COALESCE(o.reason, ''), COALESCE(o.last_error, '')
-		FROM ex_deliveries d LEFT JOIN fed_outbox o ON o.id = d.envelope_id WHERE d.thread_id = ? ORDER BY d.node`, t.ID)
-	if err != nil {
-		return t, errs.Wrap(errs.Unavailable, op, "cannot read deliveries", err)
-	}
-	var unread []string // received messages not yet read here
-	for drows.Next() {
-		var mid, dl, rd, state, reason, lastErr string
-		var d Delivery
-		if err := drows.Scan(&mid, &d.Node, &d.EnvelopeID, &dl, &rd, &state, &reason, &lastErr); err != nil {
-			drows.Close()
-			return t, errs.Wrap(errs.Unavailable, op, "cannot read deliveries", err)
+	defer rows.Close()
+	var out []deliveryRow
+	for rows.Next() {
+		var d deliveryRow
+		var dl, rd string
+		if err := rows.Scan(&d.messageID, &d.Node, &d.EnvelopeID, &dl, &rd, &d.state, &d.reason, &d.lastErr); err != nil {
+			return nil, err
 		}
 		d.DeliveredAt, d.ReadAt = store.ParseTime(dl), store.ParseTime(rd)
-		i, ok := byID[mid]
-		if !ok {
-			continue
-		}
-		if d.Node == s.d.NodeID { // our own receipt record of a received message
-			if d.ReadAt.IsZero() {
-				unread = append(unread, mid)
-			}
-			continue
-		}
-		switch {
-		case !d.ReadAt.IsZero():
-			d.State = "read"
-		case !d.DeliveredAt.IsZero():
-			d.State = "delivered"
-		case state == federation.OutNCUPending:
-			d.State = "awaiting_ncu"
-		case state == federation.OutRejected:
-			d.State, d.Reason = "rejected", reason
-		case state == federation.OutFailed:
-			d.State, d.Reason = "failed", lastErr
-		default:
-			d.State = "queued"
-		}
-		t.Messages[i].Deliveries = append(t.Messages[i].Deliveries, d)
+		out = append(out, d)
 	}
-	drows.Close()
-	ms := make([]MessageMarkings, len(t.Messages))
-	for i, m := range t.Messages {
-		ms[i] = m.Markings
-	}
-	t.Marking = Marking(ms)
-	if len(unread) > 0 {
-		if err := s.markRead(ctx, t, unread, byID); err != nil {
-			return t, err
-		}
-	}
-	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.thread.read", Object: "thread/" + t.ID}); err != nil {
-		return t, err
-	}
-	return t, nil
+	return out, rows.Err()
 }
 
-// markRead records that received messages were read and acknowledges them
-// to their authors' nodes.
-func (s *Service) markRead(ctx context.Context, t Thread, ids []string, byID map[string]int) error {
-	now := s.d.Clock.Now()
-	sent := false
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		for _, id := range ids {
-			res, err := tx.ExecContext(ctx, `UPDATE ex_deliveries SET read_at = ? WHERE message_id = ? AND node = ? AND read_at = ''`, store.FormatTime(now), id, s.d.NodeID)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 || s.d.Fed == nil {
-				continue
-			}
-			m := t.Messages[byID[id]]
-			if m.Node == s.d.NodeID {
-				continue
-			}
-			if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: m.Node, Type: TypeAck, Conversation: t.ID + "/ack",
-				Payload: ack{Thread: t.ID, Message: id, Kind: "read", At: now}, Summary: "read acknowledgement"}); err != nil {
-				return err
-			}
-			sent = true
-		}
-		return nil
-	})
+// threadEnvelopes reads, per recipient node, the envelope that carries a
+// thread's message.
+func threadEnvelopes(ctx context.Context, q store.Querier, threadID string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT node, envelope_id FROM ex_deliveries WHERE thread_id = ?`, threadID)
 	if err != nil {
-		return dbErr("exchange.markRead", "could not record the read acknowledgement", err)
+		return nil, err
 	}
-	if sent {
-		s.d.Fed.Notify()
+	defer rows.Close()
+	envs := map[string]string{}
+	for rows.Next() {
+		var node, env string
+		if err := rows.Scan(&node, &env); err != nil {
+			return nil, err
+		}
+		envs[node] = env
 	}
-	return nil
+	return envs, rows.Err()
 }
 
-// Attachment returns one attachment with its data (audited).
-func (s *Service) Attachment(ctx context.Context, actor *auth.Principal, threadID, id string) (MessageAttachment, error) {
-	t, err := s.visibleThread(ctx, actor, threadID)
+// insertDelivery records a message for a node and the envelope carrying
+// it; deliveredAt is zero until the node acknowledges it.
+func insertDelivery(ctx context.Context, tx *store.Tx, messageID, threadID, node, envelopeID string, deliveredAt time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO ex_deliveries (message_id, thread_id, node, envelope_id, delivered_at) VALUES (?, ?, ?, ?, ?)`,
+		messageID, threadID, node, envelopeID, fmtOpt(deliveredAt))
+	return err
+}
+
+// countDeliveriesTo counts the messages of a thread sent to a node.
+func countDeliveriesTo(ctx context.Context, q store.Querier, threadID, node string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM ex_deliveries WHERE thread_id = ? AND node = ?`, threadID, node).Scan(&n)
+	return n, err
+}
+
+// markDelivered records when a node received a message, once.
+func markDelivered(ctx context.Context, q store.Querier, messageID, node string, at time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE ex_deliveries SET delivered_at = ? WHERE message_id = ? AND node = ? AND delivered_at = ''`, store.FormatTime(at), messageID, node)
+	return err
+}
+
+// setReadAt records when a node read a message, once; false when it was
+// recorded before (or there is no such delivery).
+func setReadAt(ctx context.Context, q store.Querier, messageID, node string, at time.Time) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE ex_deliveries SET read_at = ? WHERE message_id = ? AND node = ? AND read_at = ''`, store.FormatTime(at), messageID, node)
 	if err != nil {
-		return MessageAttachment{}, err
+		return false, err
 	}
-	var a MessageAttachment
-	err = s.d.Store.QueryRowContext(ctx, `SELECT id, name, content_type, size, sha256, data FROM ex_attachments WHERE id = ? AND thread_id = ?`, id, t.ID).
-		Scan(&a.ID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.Data)
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// routable is an incoming message waiting for the NCU in a thread this
+// node holds.
+type routable struct{ id, peer, thread, agency string }
+
+// routableMessages reads up to limit messages waiting for routing whose
+// thread is already held here, oldest first.
+func routableMessages(ctx context.Context, q store.Querier, limit int) ([]routable, error) {
+	rows, err := q.QueryContext(ctx, `SELECT i.id, i.peer, t.id, t.agency FROM fed_inbox i JOIN ex_threads t ON t.id = i.conversation
+		WHERE i.state = ? AND i.type = ? ORDER BY i.received_at LIMIT ?`, federation.InNCUPending, TypeMessage, limit)
 	if err != nil {
-		return a, store.NotFound(err, "exchange.Attachment", "no such attachment")
+		return nil, err
 	}
-	return a, s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.attachment.read", Object: "thread/" + t.ID, Detail: "attachment " + a.ID + " sha256 " + a.SHA256})
+	defer rows.Close()
+	var out []routable
+	for rows.Next() {
+		var it routable
+		if err := rows.Scan(&it.id, &it.peer, &it.thread, &it.agency); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// ---- entities imported into cases
+
+// insertEntityImport records an entity of a message filed into a local
+// case; false when it was filed into that case before.
+func insertEntityImport(ctx context.Context, tx *store.Tx, threadID string, im EntityImport) (bool, error) {
+	r, err := tx.ExecContext(ctx, `INSERT INTO ex_imports (id, thread_id, message_id, entity_index, case_ref, case_entity_id, entity, provenance, imported_by, imported_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id, entity_index, case_ref) WHERE entity_index >= 0 DO NOTHING`,
+		im.ID, threadID, im.MessageID, im.EntityIndex, im.CaseRef, im.CaseEntityID, jsonText(im.Entity), string(im.Provenance), im.ImportedBy, store.FormatTime(im.ImportedAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	return n > 0, err
+}
+
+// threadImports reads the entities imported from a thread, oldest first.
+func threadImports(ctx context.Context, q store.Querier, threadID string) ([]EntityImport, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (EntityImport, error) {
+		var im EntityImport
+		var e, p, at string
+		if err := r.Scan(&im.ID, &im.CaseRef, &im.CaseEntityID, &im.MessageID, &im.EntityIndex, &e, &p, &im.ImportedBy, &at); err != nil {
+			return im, err
+		}
+		var jc store.JSONColumns
+		jc.Decode("entity", e, &im.Entity)
+		im.Provenance, im.ImportedAt = json.RawMessage(p), store.ParseTime(at)
+		return im, jc.Err("exchange.Imports", "import "+im.ID)
+	}, `SELECT id, case_ref, case_entity_id, message_id, entity_index, entity, provenance, imported_by, imported_at FROM ex_imports WHERE thread_id = ? ORDER BY imported_at, id`, threadID)
 }

@@ -506,6 +506,12 @@ func (s *Service) decideOutgoing(ctx context.Context, actor *auth.Principal, id,
 
 // Route hands an incoming sensitive message to a national agency.
 func (s *Service) Route(ctx context.Context, actor *auth.Principal, id, agency string) error {
+	return s.RouteAudited(ctx, actor, id, agency)
+}
+
+// RouteAudited is Route with the caller's own audit entries of the
+// routing, queued in the routing's transaction.
+func (s *Service) RouteAudited(ctx context.Context, actor *auth.Principal, id, agency string, also ...audit.Entry) error {
 	const op = "federation.Route"
 	agency = strings.TrimSpace(agency)
 	if agency == "" || len(agency) > 100 {
@@ -521,7 +527,7 @@ func (s *Service) Route(ctx context.Context, actor *auth.Principal, id, agency s
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.New(errs.Conflict, op, "this message is not waiting for routing (already routed or unknown)")
 		}
-		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, "ncu.route", "envelope/"+id, "to "+agency))
+		return s.d.Audit.Queue(ctx, tx, append([]audit.Entry{actorEntry(actor, "ncu.route", "envelope/"+id, "to "+agency)}, also...)...)
 	})
 	if err != nil {
 		return err

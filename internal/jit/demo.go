@@ -20,8 +20,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 	if err != nil || !peers["ba"] {
 		return err
 	}
-	var n int
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM jit_workspaces WHERE reference = 'JIT RS-BA 1/2026'`).Scan(&n); err != nil || n > 0 {
+	if n, err := countWorkspacesByReference(ctx, s.d.Store, "JIT RS-BA 1/2026"); err != nil || n > 0 {
 		return err
 	}
 	pros := &auth.Principal{Username: "prosecutor", DisplayName: "Public prosecutor", Agency: "rs-mup", Roles: []auth.Role{auth.RoleProsecutor}}

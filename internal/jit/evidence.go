@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -105,8 +106,7 @@ func (s *Service) RegisterEvidence(ctx context.Context, p *auth.Principal, wsID 
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if len(in.Data) > 0 {
 			nonce, ct := s.seal(in.Data, e.ID)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO jit_files (evidence_id, workspace_id, area, nonce, data, received_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				e.ID, wsID, AreaStore, nonce, ct, store.FormatTime(s.now())); err != nil {
+			if err := insertFile(ctx, tx, wsID, e.ID, AreaStore, storedFile{nonce: nonce, ct: ct}, s.now(), time.Time{}); err != nil {
 				return err
 			}
 		}
@@ -166,16 +166,14 @@ func (s *Service) Download(ctx context.Context, p *auth.Principal, wsID, evidenc
 		if e == nil || ws.member(s.d.Node, p.Username) == nil {
 			return errs.New(errs.NotFound, op, "no such item of evidence")
 		}
-		var area string
-		var nonce, ct []byte
-		err = tx.QueryRowContext(ctx, `SELECT area, nonce, data FROM jit_files WHERE evidence_id = ? AND workspace_id = ?`, evidenceID, wsID).Scan(&area, &nonce, &ct)
+		file, err := fileOf(ctx, tx, wsID, evidenceID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.New(errs.NotFound, op, "this node does not hold the file of this item (it was never sent here, or it was downloaded or purged from the transfer area); ask its custodian "+e.Custodian)
 		}
 		if err != nil {
 			return err
 		}
-		plain, err := s.open(nonce, ct, evidenceID)
+		plain, err := s.open(file.nonce, file.ct, evidenceID)
 		if err != nil {
 			return errs.Wrap(errs.Internal, op, "the stored file cannot be decrypted with this node's key", err)
 		}
@@ -184,8 +182,8 @@ func (s *Service) Download(ctx context.Context, p *auth.Principal, wsID, evidenc
 		}
 		f = EvidenceFile{Name: e.FileName, ContentType: e.ContentType, SHA256: e.SHA256, Data: plain}
 		action := "accessed"
-		if area == AreaTransfer {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM jit_files WHERE evidence_id = ?`, evidenceID); err != nil {
+		if file.area == AreaTransfer {
+			if err := deleteFile(ctx, tx, evidenceID, ""); err != nil {
 				return err
 			}
 			action, f.Purged = "downloaded", true
@@ -202,29 +200,19 @@ func (s *Service) Download(ctx context.Context, p *auth.Principal, wsID, evidenc
 // PurgeTransfers removes files that waited in the transfer area past their
 // time; the register entry and its chain of custody stay.
 func (s *Service) PurgeTransfers(ctx context.Context) (int, error) {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT evidence_id, workspace_id FROM jit_files WHERE area = ? AND purge_at <= ?`, AreaTransfer, store.FormatTime(s.d.Clock.Now()))
+	due, err := dueTransfers(ctx, s.d.Store, s.d.Clock.Now())
 	if err != nil {
 		return 0, err
 	}
-	type item struct{ ev, ws string }
-	var due []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.ev, &it.ws); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		due = append(due, it)
-	}
-	rows.Close()
 	n := 0
 	for _, it := range due {
+		evID, wsID := it[0], it[1]
 		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM jit_files WHERE evidence_id = ? AND area = ?`, it.ev, AreaTransfer); err != nil {
+			if err := deleteFile(ctx, tx, evID, AreaTransfer); err != nil {
 				return err
 			}
-			_, err := s.propose(ctx, tx, it.ws, Actor{Node: s.d.Node, Username: SystemUser}, EvAccess,
-				change{Evidence2: it.ev, Custody: &Custody{Action: "purged", Note: "not downloaded within " + strconv.FormatInt(int64(s.cfg.TransferTTL.Hours()/24), 10) + " days; removed from the transfer area"}})
+			_, err := s.propose(ctx, tx, wsID, Actor{Node: s.d.Node, Username: SystemUser}, EvAccess,
+				change{Evidence2: evID, Custody: &Custody{Action: "purged", Note: "not downloaded within " + strconv.FormatInt(int64(s.cfg.TransferTTL.Hours()/24), 10) + " days; removed from the transfer area"}})
 			return err
 		})
 		if err != nil {
@@ -266,27 +254,13 @@ func (s *Service) VerifyCustody(ctx context.Context, p *auth.Principal, wsID str
 }
 
 func (s *Service) loadEvidence(ctx context.Context, q store.Querier, w *Workspace, full bool) error {
-	rows, err := q.QueryContext(ctx, `SELECT e.id, e.title, e.description, e.sha256, e.size, e.file_name, e.content_type, e.origin, e.collecting_party, e.legal_basis,
-		e.governing_law, e.custodian, e.use_authorised, e.use_authorised_by, e.registered_by, e.registered_at, COALESCE(f.area, ''), COALESCE(f.purge_at, '')
-		FROM jit_evidence e LEFT JOIN jit_files f ON f.evidence_id = e.id WHERE e.workspace_id = ? ORDER BY e.registered_at, e.id`, w.ID)
+	evs, err := workspaceEvidence(ctx, q, w.ID)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		e := Evidence{Workspace: w.ID}
-		var ua int
-		var at, purge string
-		if err := rows.Scan(&e.ID, &e.Title, &e.Description, &e.SHA256, &e.Size, &e.FileName, &e.ContentType, &e.Origin, &e.CollectingParty, &e.LegalBasis,
-			&e.GoverningLaw, &e.Custodian, &ua, &e.UseAuthorisedBy, &e.RegisteredBy, &at, &e.FileHere, &purge); err != nil {
-			rows.Close()
-			return err
-		}
-		e.UseAuthorised, e.RegisteredAt, e.PurgeAt = ua == 1, store.ParseTime(at), parseOpt(purge)
-		w.Evidence = append(w.Evidence, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || !full {
-		return err
+	w.Evidence = append(w.Evidence, evs...)
+	if !full {
+		return nil
 	}
 	for i := range w.Evidence {
 		e := &w.Evidence[i]
@@ -297,25 +271,6 @@ func (s *Service) loadEvidence(ctx context.Context, q store.Querier, w *Workspac
 		e.ChainOK = bad == 0
 	}
 	return nil
-}
-
-func custodyOf(ctx context.Context, q store.Querier, evidenceID string) ([]Custody, error) {
-	rows, err := q.QueryContext(ctx, `SELECT n, action, from_party, to_party, actor, actor_node, note, at, prev_hash, hash FROM jit_custody WHERE evidence_id = ? ORDER BY n`, evidenceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Custody
-	for rows.Next() {
-		var c Custody
-		var at string
-		if err := rows.Scan(&c.N, &c.Action, &c.From, &c.To, &c.Actor, &c.ActorNode, &c.Note, &at, &c.PrevHash, &c.Hash); err != nil {
-			return nil, err
-		}
-		c.At = store.ParseTime(at)
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // afterApply runs the node-local consequences of an applied event: the
@@ -331,15 +286,14 @@ func (s *Service) afterApply(ctx context.Context, tx *store.Tx, ev TimelineEvent
 		if s.d.Fed == nil {
 			return nil
 		}
-		var nonce, ct []byte
-		err := tx.QueryRowContext(ctx, `SELECT nonce, data FROM jit_files WHERE evidence_id = ?`, ch.Evidence2).Scan(&nonce, &ct)
+		file, err := fileOf(ctx, tx, "", ch.Evidence2)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // the item is held outside Liaison
 		}
 		if err != nil {
 			return err
 		}
-		plain, err := s.open(nonce, ct, ch.Evidence2)
+		plain, err := s.open(file.nonce, file.ct, ch.Evidence2)
 		if err != nil {
 			return errs.Wrap(errs.Internal, "jit.transfer", "the stored file cannot be decrypted with this node's key", err)
 		}
@@ -348,8 +302,7 @@ func (s *Service) afterApply(ctx context.Context, tx *store.Tx, ev TimelineEvent
 			Summary: "jit " + ev.Workspace + " evidence file " + ch.Evidence2})
 		return err
 	case c.To:
-		var area string
-		err := tx.QueryRowContext(ctx, `SELECT area FROM jit_files WHERE evidence_id = ?`, ch.Evidence2).Scan(&area)
+		area, err := fileArea(ctx, tx, ch.Evidence2)
 		if errors.Is(err, sql.ErrNoRows) || area != AreaTransfer {
 			return nil // the file follows, or there is none
 		}

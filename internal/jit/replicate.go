@@ -71,9 +71,7 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 		s.d.Logger.Warn("jit: unreadable event data", "from", in.From, "err", err)
 		return nil
 	}
-	var leader string
-	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT leader_node, last_seq FROM jit_workspaces WHERE id = ?`, ev.Workspace).Scan(&leader, &last)
+	leader, last, err := workspaceLeader(ctx, tx, ev.Workspace)
 	switch {
 	case isNoRows(err):
 		if ev.Seq != 1 || ev.Kind != EvCreate || ch.Workspace == nil || ch.Workspace.LeaderNode != in.From || ch.Workspace.ID != ev.Workspace {
@@ -97,7 +95,7 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 	}
 	if ch.Submission != "" {
 		// The leader confirmed a change made here: no longer pending.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM jit_pending WHERE id = ?`, ch.Submission); err != nil {
+		if err := deletePending(ctx, tx, ch.Submission); err != nil {
 			return err
 		}
 	}
@@ -148,16 +146,14 @@ func (s *Service) handleRejected(ctx context.Context, tx *store.Tx, in federatio
 	if err := json.Unmarshal(in.Payload, &r); err != nil || r.ID == "" {
 		return nil
 	}
-	var leader string
-	if err := tx.QueryRowContext(ctx, `SELECT leader_node FROM jit_workspaces WHERE id = ?`, r.Workspace).Scan(&leader); err != nil || leader != in.From {
+	if leader, _, err := workspaceLeader(ctx, tx, r.Workspace); err != nil || leader != in.From {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO jit_rejections (workspace_id, id, kind, actor, reason, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		r.Workspace, r.ID, textutil.Clip(strings.TrimSpace(r.Kind), 40), textutil.Clip(strings.TrimSpace(r.Actor), 200), textutil.Clip(strings.TrimSpace(r.Reason), 1000), store.FormatTime(s.now()))
-	if err != nil {
+	if err := insertRejection(ctx, tx, r.Workspace, Rejection{ID: r.ID, Kind: textutil.Clip(strings.TrimSpace(r.Kind), 40), Actor: textutil.Clip(strings.TrimSpace(r.Actor), 200),
+		Reason: textutil.Clip(strings.TrimSpace(r.Reason), 1000), At: s.now()}); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM jit_pending WHERE id = ?`, r.ID); err != nil {
+	if err := deletePending(ctx, tx, r.ID); err != nil {
 		return err
 	}
 	return s.queueAudit(ctx, tx, Actor{Node: s.d.Node, Username: SystemUser}, "jit.refused", "jit/"+r.Workspace, r.Actor+" "+r.Kind+": "+r.Reason)
@@ -171,18 +167,13 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		s.d.Logger.Warn("jit: unreadable evidence file", "from", in.From, "err", err)
 		return nil
 	}
-	var parties string
-	if err := tx.QueryRowContext(ctx, `SELECT parties FROM jit_workspaces WHERE id = ?`, f.Workspace).Scan(&parties); err != nil {
+	ps, err := workspaceParties(ctx, tx, f.Workspace)
+	if err != nil {
 		if isNoRows(err) {
 			// Files travel in their own conversation and may overtake the
 			// workspace's first event: wait for it rather than drop the file.
 			return federation.ErrNotYet
 		}
-		return err
-	}
-	var jc store.JSONColumns
-	ps := store.ParseJSON[[]string](&jc, "parties", parties)
-	if err := jc.Err("jit.receiveFile", "workspace "+f.Workspace); err != nil {
 		return err
 	}
 	if !slices.Contains(ps, in.From) {
@@ -193,8 +184,7 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		s.d.Logger.Warn("jit: evidence file does not match its hash; refused", "from", in.From, "evidence", f.Evidence)
 		return s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.refused", "jit/"+f.Workspace+"/evidence/"+f.Evidence, "SHA-256 mismatch")
 	}
-	var regSHA, custodian string
-	err := tx.QueryRowContext(ctx, `SELECT sha256, custodian FROM jit_evidence WHERE id = ? AND workspace_id = ?`, f.Evidence, f.Workspace).Scan(&regSHA, &custodian)
+	regSHA, custodian, err := evidenceRegistered(ctx, tx, f.Workspace, f.Evidence)
 	if err != nil && !isNoRows(err) {
 		return err
 	}
@@ -202,14 +192,12 @@ func (s *Service) handleFile(ctx context.Context, tx *store.Tx, in federation.In
 		s.d.Logger.Warn("jit: evidence file does not match the register; refused", "from", in.From, "evidence", f.Evidence)
 		return s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.refused", "jit/"+f.Workspace+"/evidence/"+f.Evidence, "does not match the register")
 	}
-	var area string
-	if aerr := tx.QueryRowContext(ctx, `SELECT area FROM jit_files WHERE evidence_id = ?`, f.Evidence).Scan(&area); aerr == nil {
+	if _, aerr := fileArea(ctx, tx, f.Evidence); aerr == nil {
 		return nil // already held here
 	}
 	now := s.now()
 	nonce, ct := s.seal(f.Data, f.Evidence)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jit_files (evidence_id, workspace_id, area, nonce, data, received_at, purge_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		f.Evidence, f.Workspace, AreaTransfer, nonce, ct, store.FormatTime(now), store.FormatTime(now.Add(s.cfg.TransferTTL))); err != nil {
+	if err := insertFile(ctx, tx, f.Workspace, f.Evidence, AreaTransfer, storedFile{nonce: nonce, ct: ct}, now, now.Add(s.cfg.TransferTTL)); err != nil {
 		return err
 	}
 	if err := s.queueAudit(ctx, tx, Actor{Node: in.From, Username: SystemUser}, "jit.evidence.file.receive", "jit/"+f.Workspace+"/evidence/"+f.Evidence, strconv.Itoa(len(f.Data))+" bytes"); err != nil {

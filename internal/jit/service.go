@@ -80,6 +80,14 @@ type Deps struct {
 	// FileKey is the node's 32-byte key for evidence files at rest
 	// (FileKeyFrom derives it from the node's signing key).
 	FileKey []byte
+	// Cases is the node's case database, which national cases linked to a
+	// workspace must be in; nil on nodes without one (links are refused).
+	Cases CaseChecker
+}
+
+// CaseChecker tells whether the node's case database holds a case.
+type CaseChecker interface {
+	HasCase(ctx context.Context, reference string) (bool, error)
 }
 
 // Service is the JIT and parallel-investigation module of one node.

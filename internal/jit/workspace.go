@@ -290,33 +290,11 @@ func (s *Service) List(ctx context.Context, p *auth.Principal, kind string) ([]W
 	if err := s.authorize(ctx, p, action, "jit"); err != nil {
 		return nil, err
 	}
-	q := `SELECT w.id, w.kind, w.reference, w.title, w.leader_node, w.parties, w.start_date, w.end_date, w.plan_status, m.role, w.updated_at
-		FROM jit_workspaces w JOIN jit_members m ON m.workspace_id = w.id WHERE m.node = ? AND m.username = ?`
-	args := []any{s.d.Node, p.Username}
-	if kind != "" {
-		q += ` AND w.kind = ?`
-		args = append(args, kind)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY w.updated_at DESC`, args...)
+	out, err := memberWorkspaces(ctx, s.d.Store, s.d.Node, p.Username, kind)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	defer rows.Close()
-	out := []WorkspaceSummary{}
-	for rows.Next() {
-		var w WorkspaceSummary
-		var parties, upd string
-		if err := rows.Scan(&w.ID, &w.Kind, &w.Reference, &w.Title, &w.LeaderNode, &parties, &w.StartDate, &w.EndDate, &w.PlanStatus, &w.MyRole, &upd); err != nil {
-			return nil, dbErr(op, err)
-		}
-		var jc store.JSONColumns
-		w.Parties, w.UpdatedAt = store.ParseJSON[[]string](&jc, "parties", parties), store.ParseTime(upd)
-		if err := jc.Err(op, "workspace "+w.ID); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, dbErr(op, rows.Err())
+	return out, nil
 }
 
 // Get returns the whole workspace for a member; every read is audited.
@@ -350,33 +328,11 @@ func (s *Service) Timeline(ctx context.Context, p *auth.Principal, id string) ([
 }
 
 func (s *Service) events(ctx context.Context, q store.Querier, id string, before int64, desc bool) ([]TimelineEvent, error) {
-	query := `SELECT seq, kind, actor_node, actor, agency, summary, data, at FROM jit_events WHERE workspace_id = ?`
-	args := []any{id}
-	if before > 0 {
-		query += ` AND seq < ?`
-		args = append(args, before)
-	}
-	if desc {
-		query += ` ORDER BY seq DESC`
-	} else {
-		query += ` ORDER BY seq`
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := workspaceEvents(ctx, q, id, before, desc)
 	if err != nil {
 		return nil, dbErr("jit.events", err)
 	}
-	defer rows.Close()
-	out := []TimelineEvent{}
-	for rows.Next() {
-		e := TimelineEvent{Workspace: id}
-		var data, at string
-		if err := rows.Scan(&e.Seq, &e.Kind, &e.Actor.Node, &e.Actor.Username, &e.Actor.Agency, &e.Summary, &data, &at); err != nil {
-			return nil, dbErr("jit.events", err)
-		}
-		e.Data, e.At = json.RawMessage(data), store.ParseTime(at)
-		out = append(out, e)
-	}
-	return out, dbErr("jit.events", rows.Err())
+	return out, nil
 }
 
 // load reads a workspace; full adds messages, custody chains, cases,
@@ -384,45 +340,32 @@ func (s *Service) events(ctx context.Context, q store.Querier, id string, before
 func (s *Service) load(ctx context.Context, q store.Querier, id string, full bool) (*Workspace, error) {
 	const op = "jit.load"
 	w := &Workspace{ID: id}
-	var parties, ext, agreed, approvedAt, created, updated string
-	err := q.QueryRowContext(ctx, `SELECT kind, leader_node, reference, title, template, purpose, legal_basis, parties, start_date, end_date, extensions,
-		plan_status, plan_version, plan_approved_by, plan_approved_at, exchange_agreed, last_seq, created_at, created_by, updated_at FROM jit_workspaces WHERE id = ?`, id).
-		Scan(&w.Kind, &w.LeaderNode, &w.Reference, &w.Title, &w.Template, &w.Purpose, &w.LegalBasis, &parties, &w.StartDate, &w.EndDate, &ext,
-			&w.PlanStatus, &w.PlanVersion, &w.PlanApprovedBy, &approvedAt, &agreed, &w.LastSeq, &created, &w.CreatedBy, &updated)
+	err := workspaceRow(ctx, q, w)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.New(errs.NotFound, op, "no such workspace, or you are not a member of it")
 	}
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
-	var jc store.JSONColumns
-	w.Parties, w.Extensions, w.ExchangeAgreed = store.ParseJSON[[]string](&jc, "parties", parties), store.ParseJSON[[]Extension](&jc, "extensions", ext), store.ParseJSON[[]string](&jc, "exchange_agreed", agreed)
-	if err := jc.Err(op, "workspace "+id); err != nil {
-		return nil, err
-	}
-	if w.Extensions == nil {
-		w.Extensions = []Extension{}
-	}
-	w.PlanApprovedAt, w.CreatedAt, w.UpdatedAt = parseOpt(approvedAt), store.ParseTime(created), store.ParseTime(updated)
-	if err := s.loadMembers(ctx, q, w); err != nil {
+	if err := loadMembers(ctx, q, w); err != nil {
 		return nil, dbErr(op, err)
 	}
-	if err := s.loadTasks(ctx, q, w); err != nil {
+	if err := loadTasks(ctx, q, w); err != nil {
 		return nil, dbErr(op, err)
 	}
 	if err := s.loadEvidence(ctx, q, w, full); err != nil {
 		return nil, dbErr(op, err)
 	}
-	if err := s.loadExchange(ctx, q, w); err != nil {
+	if err := loadExchange(ctx, q, w); err != nil {
 		return nil, dbErr(op, err)
 	}
-	if err := s.loadTargets(ctx, q, w); err != nil {
+	if err := loadTargets(ctx, q, w); err != nil {
 		return nil, dbErr(op, err)
 	}
 	if !full {
 		return w, nil
 	}
-	if err := s.loadFull(ctx, q, w); err != nil {
+	if err := loadFull(ctx, q, w); err != nil {
 		return nil, dbErr(op, err)
 	}
 	return w, nil
@@ -433,170 +376,6 @@ func parseOpt(s string) time.Time {
 		return time.Time{}
 	}
 	return store.ParseTime(s)
-}
-
-func (s *Service) loadMembers(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, node, username, name, agency, role, added_at FROM jit_members WHERE workspace_id = ? ORDER BY added_at, node, username`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	w.Members = []Member{}
-	for rows.Next() {
-		var m Member
-		var at string
-		if err := rows.Scan(&m.ID, &m.Node, &m.Username, &m.Name, &m.Agency, &m.Role, &at); err != nil {
-			return err
-		}
-		m.AddedAt = store.ParseTime(at)
-		w.Members = append(w.Members, m)
-	}
-	return rows.Err()
-}
-
-func (s *Service) loadTasks(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, title, description, owner, due_date, status, created_at, updated_at FROM jit_tasks WHERE workspace_id = ? ORDER BY created_at, id`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	w.Tasks = []Task{}
-	for rows.Next() {
-		var t Task
-		var c, u string
-		if err := rows.Scan(&t.ID, &t.Title, &t.Description, &t.Owner, &t.DueDate, &t.Status, &c, &u); err != nil {
-			return err
-		}
-		t.CreatedAt, t.UpdatedAt = store.ParseTime(c), store.ParseTime(u)
-		w.Tasks = append(w.Tasks, t)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i := range w.Tasks {
-		if m := w.memberByID(w.Tasks[i].Owner); m != nil {
-			w.Tasks[i].OwnerLabel = m.Name + " (" + m.Node + ")"
-		}
-	}
-	return nil
-}
-
-func (s *Service) loadExchange(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, what, from_node, to_node, channel, schedule, at FROM jit_exchange WHERE workspace_id = ? ORDER BY at, id`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x ExchangeItem
-		var at string
-		if err := rows.Scan(&x.ID, &x.What, &x.From, &x.To, &x.Channel, &x.Schedule, &at); err != nil {
-			return err
-		}
-		x.At = store.ParseTime(at)
-		w.Exchange = append(w.Exchange, x)
-	}
-	return rows.Err()
-}
-
-func (s *Service) loadTargets(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, node, kind, label, fields, added_by, at FROM jit_targets WHERE workspace_id = ? ORDER BY at, id`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t Target
-		var f, at string
-		if err := rows.Scan(&t.ID, &t.Node, &t.Kind, &t.Label, &f, &t.AddedBy, &at); err != nil {
-			return err
-		}
-		var jc store.JSONColumns
-		t.Fields, t.At = store.ParseJSON[map[string]string](&jc, "fields", f), store.ParseTime(at)
-		if err := jc.Err("jit.loadTargets", "target "+t.ID); err != nil {
-			return err
-		}
-		w.Targets = append(w.Targets, t)
-	}
-	return rows.Err()
-}
-
-func (s *Service) loadFull(ctx context.Context, q store.Querier, w *Workspace) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, node, author, body, at FROM jit_messages WHERE workspace_id = ? ORDER BY at, id`, w.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var m TeamMessage
-		var at string
-		if err := rows.Scan(&m.ID, &m.Node, &m.Author, &m.Body, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		m.At = store.ParseTime(at)
-		w.Messages = append(w.Messages, m)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT node, case_ref, note, linked_by, at FROM jit_cases WHERE workspace_id = ? ORDER BY node, case_ref`, w.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var c CaseLink
-		var at string
-		if err := rows.Scan(&c.Node, &c.CaseRef, &c.Note, &c.LinkedBy, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		c.At = store.ParseTime(at)
-		w.Cases = append(w.Cases, c)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT id, target_a, target_b, node_a, node_b, kind, score, explanation, at FROM jit_warnings WHERE workspace_id = ? ORDER BY at, id`, w.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var x Warning
-		var at string
-		if err := rows.Scan(&x.ID, &x.TargetA, &x.TargetB, &x.NodeA, &x.NodeB, &x.Kind, &x.Score, &x.Explanation, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		x.At = store.ParseTime(at)
-		w.Warnings = append(w.Warnings, x)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT id, kind, actor, summary, submitted_at FROM jit_pending WHERE workspace_id = ? ORDER BY submitted_at`, w.ID)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var x Pending
-		var at string
-		if err := rows.Scan(&x.ID, &x.Kind, &x.Actor, &x.Summary, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		x.SubmittedAt = store.ParseTime(at)
-		w.Pending = append(w.Pending, x)
-	}
-	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT id, kind, actor, reason, at FROM jit_rejections WHERE workspace_id = ? ORDER BY at DESC`, w.ID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x Rejection
-		var at string
-		if err := rows.Scan(&x.ID, &x.Kind, &x.Actor, &x.Reason, &at); err != nil {
-			return err
-		}
-		x.At = store.ParseTime(at)
-		w.Rejections = append(w.Rejections, x)
-	}
-	return rows.Err()
 }
 
 // commit is the leader's step for every change: check it against the
@@ -704,8 +483,7 @@ func (s *Service) propose(ctx context.Context, tx *store.Tx, wsID string, a Acto
 	}
 	sub := Submission{ID: store.NewID(), Workspace: wsID, Kind: kind, Actor: a, Data: ch}
 	summary := summarize(ws, kind, ch)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jit_pending (id, workspace_id, kind, actor, summary, submitted_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		sub.ID, wsID, kind, a.String(), textutil.Clip(summary, 2000), store.FormatTime(s.now())); err != nil {
+	if err := insertPending(ctx, tx, sub, textutil.Clip(summary, 2000), s.now()); err != nil {
 		return TimelineEvent{}, err
 	}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: ws.LeaderNode, Type: TypeSubmit, Conversation: "jit/" + wsID,
@@ -806,11 +584,14 @@ func (s *Service) LinkCase(ctx context.Context, p *auth.Principal, wsID, caseRef
 	if caseRef == "" {
 		return TimelineEvent{}, errs.New(errs.Invalid, op, "give the national case reference")
 	}
-	var n int
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_cases WHERE reference = ?`, caseRef).Scan(&n); err != nil {
+	if s.d.Cases == nil {
+		return TimelineEvent{}, errs.New(errs.Unavailable, op, "the case database is not available on this node")
+	}
+	exists, err := s.d.Cases.HasCase(ctx, caseRef)
+	if err != nil {
 		return TimelineEvent{}, dbErr(op, err)
 	}
-	if n == 0 {
+	if !exists {
 		return TimelineEvent{}, errs.Newf(errs.Invalid, op, "case %s is not in this node's case database; create it under Cases first", caseRef)
 	}
 	return s.change(ctx, p, auth.ActParallelEdit, wsID, EvCaseLink, change{Case: &CaseLink{CaseRef: caseRef, Note: textutil.Clip(strings.TrimSpace(note), 1000)}})

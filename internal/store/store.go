@@ -249,6 +249,18 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// SyncSerial moves the sequence of table's serial column past the highest
+// value stored, after rows were inserted with values chosen by the caller.
+// SQLite's rowid needs nothing; PostgreSQL's sequence does. table and
+// column are the caller's identifiers, never input.
+func (s *Store) SyncSerial(ctx context.Context, table, column string) error {
+	if s.Dialect != Postgres {
+		return nil
+	}
+	_, err := s.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence(?, ?), (SELECT MAX(`+column+`) FROM `+table+`))`, table, column)
+	return err
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint failure on
 // either database, by the drivers' codes (SQLite extended result codes,
 // PostgreSQL SQLSTATE 23505), not by message text.
