@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/activities"
+	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -52,6 +53,7 @@ type Node struct {
 	Exchange *exchange.Service
 	JIT      *jit.Service
 	MLA      *mla.Service
+	Alerts   *alerts.Service
 	Assets   *assets.Service
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
@@ -139,6 +141,9 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		mla.Config{RecogniseDeadline: n.Cfg.MLARecogniseDeadline, Extension: n.Cfg.MLAExtension, ExecuteDeadline: n.Cfg.MLAExecuteDeadline})
 	n.MLA.Register(n.Fed)
 	n.Dir.RegisterUsageSource("mla", n.MLA)
+	n.Alerts = alerts.New(alerts.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "alerts"),
+		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline})
+	n.Alerts.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)
 	if n.Witness, err = witness.New(witness.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "witness")}); err != nil {
@@ -238,6 +243,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.run("exchange", n.Exchange.Run)
 	n.run("jit", n.JIT.Run)
 	n.run("mla", n.MLA.Run)
+	n.run("alerts", n.Alerts.Run)
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
 }

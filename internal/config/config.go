@@ -61,6 +61,8 @@ type Config struct {
 	MLARecogniseDeadline time.Duration
 	MLAExtension         time.Duration
 	MLAExecuteDeadline   time.Duration
+	// Alerts module: deadline of the issuer's answer to a hit report.
+	AlertsHitDeadline time.Duration
 	SMTPFrom             string
 	SMTPUsername         string
 	SMTPPassword         string
@@ -92,6 +94,7 @@ func Default() Config {
 		MLARecogniseDeadline: 30 * 24 * time.Hour,
 		MLAExtension:         30 * 24 * time.Hour,
 		MLAExecuteDeadline:   90 * 24 * time.Hour,
+		AlertsHitDeadline:    12 * time.Hour,
 	}
 }
 
@@ -137,6 +140,7 @@ func (c *Config) settings() []setting {
 		{name: "mla-recognise-deadline", help: "time the requested side has to decide on recognising a judicial request, from receipt", value: (*durationValue)(&c.MLARecogniseDeadline)},
 		{name: "mla-extension", help: "one extension of the recognition deadline of a judicial request", value: (*durationValue)(&c.MLAExtension)},
 		{name: "mla-execute-deadline", help: "time the requested side has to execute a judicial request, from recognition", value: (*durationValue)(&c.MLAExecuteDeadline)},
+		{name: "alerts-hit-deadline", help: "time the issuing country has to answer a hit report on its alert", value: (*durationValue)(&c.AlertsHitDeadline)},
 		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
 		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},
