@@ -159,7 +159,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	n.Web, err = web.New(web.Deps{TrustedProxies: proxies, MetricsToken: n.Cfg.MetricsToken, MetricsElsewhere: n.Cfg.MetricsAddr != "", Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Alerts: n.Alerts, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
