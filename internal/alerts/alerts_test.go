@@ -73,9 +73,9 @@ func setup(t *testing.T, c *cluster) parties {
 	return p
 }
 
-func arrestDraft(recipients ...string) alerts.Draft {
-	d := alerts.Draft{Kind: alerts.KindArrest, Sub: "extradition",
-		Person: &alerts.Person{GivenName: "Marko", FamilyName: "Petrović", Names: []string{"Марко Петровић", "Marko Petrovski"}, DateOfBirth: "1985-03-12",
+func arrestDraft(recipients ...string) alerts.AlertDraft {
+	d := alerts.AlertDraft{Kind: alerts.KindArrest, Sub: "extradition",
+		Person: &alerts.WantedPerson{GivenName: "Marko", FamilyName: "Petrović", Names: []string{"Марко Петровић", "Marko Petrovski"}, DateOfBirth: "1985-03-12",
 			PlaceOfBirth: "Niš", Sex: "m", Nationalities: []string{"rs"}, Documents: []string{"012345678"}, Description: "scar on the left cheek"},
 		Warnings: []string{"violent", "armed"}, Action: "Arrest with a view to extradition; inform the Serbian NCU at once.",
 		Reason: "Armed robbery of a jewellery shop in Niš, 2025.", Authority: "Higher Public Prosecutor's Office in Niš", WarrantRef: "KTI-117/25",
@@ -88,7 +88,7 @@ func arrestDraft(recipients ...string) alerts.Draft {
 
 // publish drafts (officer), validates (prosecutor) and waits for the copy
 // on me.
-func publish(t *testing.T, p parties, d alerts.Draft) alerts.Alert {
+func publish(t *testing.T, p parties, d alerts.AlertDraft) alerts.Alert {
 	t.Helper()
 	ctx := context.Background()
 	a, err := p.rs.Alerts.Create(ctx, p.rsPol, d)
@@ -282,7 +282,7 @@ func TestBilateralBasisForKosovo(t *testing.T) {
 	pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 	pol2 := user(t, rs, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
 	xkPol := user(t, xk, "xk-police", "xk-border", auth.RoleOfficer)
-	d := alerts.Draft{Kind: alerts.KindObject, Sub: "seizure", Object: &alerts.Object{Type: "vehicle", Plate: "BG 123-AB", VIN: "WVWZZZ1JZXW000001", Make: "Volkswagen", Model: "Golf"},
+	d := alerts.AlertDraft{Kind: alerts.KindObject, Sub: "seizure", Object: &alerts.WantedObject{Type: "vehicle", Plate: "BG 123-AB", VIN: "WVWZZZ1JZXW000001", Make: "Volkswagen", Model: "Golf"},
 		Action: "Seize the vehicle and inform the Serbian NCU.", Reason: "Stolen in Belgrade on 3 May 2026.", Authority: "Police Directorate Belgrade",
 		Recipients: []alerts.RecipientInput{{Node: "xk"}}}
 	if _, err := rs.Alerts.Create(ctx, pol, d); errs.CodeOf(err) != "no-legal-basis" {
@@ -319,7 +319,7 @@ func TestReviewExpiryReplicates(t *testing.T) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
 		p := setup(t, c)
-		d := alerts.Draft{Kind: alerts.KindCheck, Sub: "discreet", Person: &alerts.Person{GivenName: "Ana", FamilyName: "Kovačević", DateOfBirth: "1991-07-02"},
+		d := alerts.AlertDraft{Kind: alerts.KindCheck, Sub: "discreet", Person: &alerts.WantedPerson{GivenName: "Ana", FamilyName: "Kovačević", DateOfBirth: "1991-07-02"},
 			Action: "Discreet check: report place, time and companions; do not alert the person.", Reason: "Suspected courier of a smuggling network.",
 			Authority: "Police Directorate Belgrade", Recipients: []alerts.RecipientInput{{Node: "me"}}}
 		a := publish(t, p, d)
@@ -378,26 +378,26 @@ func TestDraftValidation(t *testing.T) {
 	rs := c.nodes["rs"]
 	pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 	partner := user(t, rs, "donor", "donor", auth.RolePartner)
-	for name, d := range map[string]alerts.Draft{
-		"no kind":                 {Person: &alerts.Person{GivenName: "A", FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z"},
-		"arrest without warrant":  {Kind: alerts.KindArrest, Person: &alerts.Person{GivenName: "A", FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z"},
-		"document without status": {Kind: alerts.KindObject, Object: &alerts.Object{Type: "document_issued", DocNumber: "AB123456"}, Action: "x", Reason: "y", Authority: "z"},
-		"object without number":   {Kind: alerts.KindObject, Object: &alerts.Object{Type: "vehicle", Make: "VW"}, Action: "x", Reason: "y", Authority: "z"},
-		"bad interpol":            {Kind: alerts.KindCheck, Person: &alerts.Person{FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z", InterpolRef: "pink 1"},
-		"bad warning":             {Kind: alerts.KindCheck, Person: &alerts.Person{FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z", Warnings: []string{"grumpy"}},
-		"no action":               {Kind: alerts.KindCheck, Person: &alerts.Person{FamilyName: "B"}, Reason: "y", Authority: "z"},
-		"unknown recipient":       {Kind: alerts.KindCheck, Person: &alerts.Person{FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z", Recipients: []alerts.RecipientInput{{Node: "zz"}}},
+	for name, d := range map[string]alerts.AlertDraft{
+		"no kind":                 {Person: &alerts.WantedPerson{GivenName: "A", FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z"},
+		"arrest without warrant":  {Kind: alerts.KindArrest, Person: &alerts.WantedPerson{GivenName: "A", FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z"},
+		"document without status": {Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "document_issued", DocNumber: "AB123456"}, Action: "x", Reason: "y", Authority: "z"},
+		"object without number":   {Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "vehicle", Make: "VW"}, Action: "x", Reason: "y", Authority: "z"},
+		"bad interpol":            {Kind: alerts.KindCheck, Person: &alerts.WantedPerson{FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z", InterpolRef: "pink 1"},
+		"bad warning":             {Kind: alerts.KindCheck, Person: &alerts.WantedPerson{FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z", Warnings: []string{"grumpy"}},
+		"no action":               {Kind: alerts.KindCheck, Person: &alerts.WantedPerson{FamilyName: "B"}, Reason: "y", Authority: "z"},
+		"unknown recipient":       {Kind: alerts.KindCheck, Person: &alerts.WantedPerson{FamilyName: "B"}, Action: "x", Reason: "y", Authority: "z", Recipients: []alerts.RecipientInput{{Node: "zz"}}},
 	} {
 		if _, err := rs.Alerts.Create(ctx, pol, d); !errs.Is(err, errs.Invalid) {
 			t.Errorf("%s: %v, want invalid", name, err)
 		}
 	}
-	if _, err := rs.Alerts.Create(ctx, partner, alerts.Draft{}); !errs.Is(err, errs.Forbidden) {
+	if _, err := rs.Alerts.Create(ctx, partner, alerts.AlertDraft{}); !errs.Is(err, errs.Forbidden) {
 		t.Errorf("partner drafts: %v", err)
 	}
 	// Drafts are seen by their agency only, not by front-line users elsewhere.
 	other := user(t, rs, "rs-customs", "rs-customs", auth.RoleOfficer)
-	a, err := rs.Alerts.Create(ctx, pol, alerts.Draft{Kind: alerts.KindObject, Object: &alerts.Object{Type: "firearm", Serial: "CZ-75-123456", Make: "CZ", Model: "75"},
+	a, err := rs.Alerts.Create(ctx, pol, alerts.AlertDraft{Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "firearm", Serial: "CZ-75-123456", Make: "CZ", Model: "75"},
 		Action: "Seize.", Reason: "Stolen from a gun shop.", Authority: "Police Directorate Novi Sad"})
 	if err != nil {
 		t.Fatal(err)

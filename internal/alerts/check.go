@@ -28,8 +28,8 @@ const (
 	perKeyLimit    = 200
 )
 
-// Probe is what one search box was understood as.
-type Probe struct {
+// CheckProbe is what one search box was understood as.
+type CheckProbe struct {
 	Name        string   `json:"name,omitempty"`
 	DateOfBirth string   `json:"date_of_birth,omitempty"`
 	Identifiers []string `json:"identifiers,omitempty" doc:"document or national numbers, plates, VINs, serial numbers (normalised)"`
@@ -40,8 +40,8 @@ type Probe struct {
 // identifier (document, national number, plate, VIN, serial). The whole
 // input without spaces is also tried as one identifier, so "BG 123 AB"
 // finds the plate BG123AB.
-func ParseQuery(q string) (Probe, error) {
-	var p Probe
+func ParseQuery(q string) (CheckProbe, error) {
+	var p CheckProbe
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return p, errs.New(errs.Invalid, "alerts.Check", "type a name, date of birth, document or national number, plate, VIN or serial number")
@@ -90,7 +90,7 @@ type scoredAlert struct {
 	Explanation []match.FieldExplanation
 }
 
-func (s *Service) probeRecord(p Probe) (entity.Person, bool) {
+func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
 	if p.Name == "" {
 		return entity.Person{}, false
 	}
@@ -216,8 +216,8 @@ type CheckMatch struct {
 	WarrantRef  string                   `json:"warrant_ref,omitempty"`
 	InterpolRef string                   `json:"interpol_ref,omitempty"`
 	DocStatus   string                   `json:"doc_status,omitempty"`
-	Person      *Person                  `json:"person,omitempty"`
-	Object      *Object                  `json:"object,omitempty"`
+	Person      *WantedPerson                  `json:"person,omitempty"`
+	Object      *WantedObject                  `json:"object,omitempty"`
 	Misused     *Misused                 `json:"misused,omitempty" doc:"the identity is misused: check that the person is not its genuine holder"`
 	Exact       string                   `json:"exact,omitempty" doc:"identifier that matched exactly"`
 	Explanation []match.FieldExplanation `json:"explanation"`
@@ -226,7 +226,7 @@ type CheckMatch struct {
 // CheckResult says HIT or NO HIT.
 type CheckResult struct {
 	Query   string       `json:"query"`
-	Probe   Probe        `json:"probe"`
+	Probe   CheckProbe        `json:"probe"`
 	Hit     bool         `json:"hit"`
 	Matches []CheckMatch `json:"matches"`
 }

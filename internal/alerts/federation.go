@@ -54,8 +54,8 @@ type wireAlert struct {
 	OriginNode  string    `json:"origin_node"`
 	Kind        string    `json:"kind"`
 	Sub         string    `json:"sub"`
-	Person      *Person   `json:"person,omitempty"`
-	Object      *Object   `json:"object,omitempty"`
+	Person      *WantedPerson   `json:"person,omitempty"`
+	Object      *WantedObject   `json:"object,omitempty"`
 	Warnings    []string  `json:"warnings"`
 	Action      string    `json:"action"`
 	Reason      string    `json:"reason"`
@@ -144,7 +144,7 @@ func (s *Service) ParsePublish(from string, raw []byte) (Alert, error) {
 	if !InForce(w.Status) {
 		return Alert{}, bad("a status that is not in force")
 	}
-	a, err := s.clean(op, Draft{Kind: w.Kind, Sub: w.Sub, Person: w.Person, Object: w.Object, Warnings: w.Warnings, Action: w.Action, Reason: w.Reason,
+	a, err := s.clean(op, AlertDraft{Kind: w.Kind, Sub: w.Sub, Person: w.Person, Object: w.Object, Warnings: w.Warnings, Action: w.Action, Reason: w.Reason,
 		Authority: w.Authority, WarrantRef: w.WarrantRef, InterpolRef: w.InterpolRef, Misused: w.Misused, CaseRefs: w.CaseRefs})
 	if err != nil {
 		return Alert{}, err
@@ -191,7 +191,7 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 	if err := replaceKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
 		return err
 	}
-	if err := insertEvent(ctx, tx, a.ID, Event{At: now, Node: in.From, Actor: a.CreatedBy, Kind: "received", Status: a.Status,
+	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: now, Node: in.From, Actor: a.CreatedBy, Kind: "received", Status: a.Status,
 		Note: "signed copy, envelope " + in.ID + "; SHA-256 " + a.Digest + joinNote("", "legal basis: "+a.LegalBasis)}); err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.
 		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
 	}
 	if u.Kind == "status" && (a.Status == u.Status || Final(a.Status)) {
-		return insertEvent(ctx, tx, a.ID, Event{At: u.At, Node: in.From, Actor: u.Actor + "@" + in.From, Kind: "status", Note: "update to " + u.Status + " not applied: the alert is " + a.Status + " here"})
+		return insertEvent(ctx, tx, a.ID, AlertEvent{At: u.At, Node: in.From, Actor: u.Actor + "@" + in.From, Kind: "status", Note: "update to " + u.Status + " not applied: the alert is " + a.Status + " here"})
 	}
 	if err := s.apply(ctx, tx, a, u, in.From); err != nil {
 		return err
@@ -353,7 +353,7 @@ func (s *Service) handleFlag(ctx context.Context, tx *store.Tx, in federation.In
 	if m.Lifted {
 		what = "flag lifted by " + in.From
 	}
-	if err := insertEvent(ctx, tx, a.ID, Event{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "flag", Note: joinNote(what, m.Reason)}); err != nil {
+	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "flag", Note: joinNote(what, m.Reason)}); err != nil {
 		return err
 	}
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: m.Actor + "@" + in.From, Agency: a.Agency, Action: "alerts.flag.receive", Object: "alerts/" + a.ID, Detail: joinNote(what, m.Reason)})
@@ -415,5 +415,5 @@ func (s *Service) handleLift(ctx context.Context, tx *store.Tx, in federation.In
 	if a.OriginNode != in.From {
 		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
 	}
-	return insertEvent(ctx, tx, a.ID, Event{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "lift_request", Note: "URGENT: the issuer asks to lift this country's flag; " + m.Reason})
+	return insertEvent(ctx, tx, a.ID, AlertEvent{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "lift_request", Note: "URGENT: the issuer asks to lift this country's flag; " + m.Reason})
 }

@@ -26,8 +26,8 @@ const (
 // Outcomes the issuer gives in its answer.
 var Outcomes = []string{"", StatusActionTaken, StatusNotPossible}
 
-// Hit is a hit report.
-type Hit struct {
+// HitReport is a hit report.
+type HitReport struct {
 	ID           string    `json:"id"`
 	AlertID      string    `json:"alert_id"`
 	Direction    string    `json:"direction" enum:"outgoing,incoming"`
@@ -52,7 +52,7 @@ type Hit struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-func (s *Service) hitFlags(h *Hit) {
+func (s *Service) hitFlags(h *HitReport) {
 	h.Overdue = h.Status != HitAnswered && !s.d.Clock.Now().Before(h.Due)
 }
 
@@ -71,37 +71,37 @@ type HitInput struct {
 // partner's alert the report goes to the issuer through both NCUs with
 // the answer deadline; for a national alert it goes to the issuing agency
 // at once.
-func (s *Service) ReportHit(ctx context.Context, actor *auth.Principal, alertID string, in HitInput) (Hit, error) {
+func (s *Service) ReportHit(ctx context.Context, actor *auth.Principal, alertID string, in HitInput) (HitReport, error) {
 	const op = "alerts.ReportHit"
 	if err := auth.Authorize(actor, auth.ActAlertsHit); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	a, err := s.visible(ctx, actor, alertID)
 	if err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if !InForce(a.Status) {
-		return Hit{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "not-in-force", Msg: "the alert is not in force (" + a.Status + ")"}
+		return HitReport{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "not-in-force", Msg: "the alert is not in force (" + a.Status + ")"}
 	}
-	h := Hit{ID: store.NewID(), AlertID: a.ID, Direction: "outgoing", ReporterNode: s.d.NodeID, IssuerNode: a.OriginNode, Status: HitSent,
+	h := HitReport{ID: store.NewID(), AlertID: a.ID, Direction: "outgoing", ReporterNode: s.d.NodeID, IssuerNode: a.OriginNode, Status: HitSent,
 		Agency: actor.Agency, CreatedBy: actor.Username}
 	if h.Place, err = textField(op, "place of the check", in.Place, 300, true); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if h.CheckReason, err = textField(op, "reason for the check", in.CheckReason, 1000, false); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if h.Route, err = textField(op, "route", in.Route, 1000, false); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if h.Companions, err = textField(op, "accompanying persons", in.Companions, 2000, false); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if h.Vehicle, err = textField(op, "vehicle", in.Vehicle, 300, false); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if h.ActionTaken, err = textField(op, "action taken", in.ActionTaken, 2000, true); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	now := s.d.Clock.Now()
 	h.CheckedAt, h.CreatedAt, h.Due = in.CheckedAt.UTC(), now, now.Add(s.cfg.HitDeadline)
@@ -109,10 +109,10 @@ func (s *Service) ReportHit(ctx context.Context, actor *auth.Principal, alertID 
 		h.CheckedAt = now
 	}
 	if h.CheckedAt.After(now.Add(5 * time.Minute)) {
-		return Hit{}, errs.New(errs.Invalid, op, "the time of the check is in the future")
+		return HitReport{}, errs.New(errs.Invalid, op, "the time of the check is in the future")
 	}
 	if !a.Local && s.d.Fed == nil {
-		return Hit{}, errs.New(errs.Invalid, op, "this node is not connected to other countries")
+		return HitReport{}, errs.New(errs.Invalid, op, "this node is not connected to other countries")
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if a.Local {
@@ -137,7 +137,7 @@ func (s *Service) ReportHit(ctx context.Context, actor *auth.Principal, alertID 
 		return s.queueAudit(ctx, tx, actor, "alerts.hit.report", a.ID, "hit "+h.ID+" at "+h.Place)
 	})
 	if err != nil {
-		return Hit{}, dbErr(op, "could not file the hit report", err)
+		return HitReport{}, dbErr(op, "could not file the hit report", err)
 	}
 	if !a.Local {
 		s.d.Fed.Notify()
@@ -147,8 +147,8 @@ func (s *Service) ReportHit(ctx context.Context, actor *auth.Principal, alertID 
 }
 
 // markHit moves the issuer's alert to hit and tells every recipient.
-func (s *Service) markHit(ctx context.Context, tx *store.Tx, a Alert, h Hit, by string) error {
-	if err := insertEvent(ctx, tx, a.ID, Event{At: h.CreatedAt, Node: by, Actor: h.CreatedBy, Kind: "hit_report",
+func (s *Service) markHit(ctx context.Context, tx *store.Tx, a Alert, h HitReport, by string) error {
+	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: h.CreatedAt, Node: by, Actor: h.CreatedBy, Kind: "hit_report",
 		Note: "hit at " + h.Place + " reported by " + by + "; answer due " + h.Due.Format("2006-01-02 15:04") + " UTC"}); err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ type wireHit struct {
 	Agency      string    `json:"issuer_agency"`
 }
 
-func toWireHit(h Hit, a Alert) wireHit {
+func toWireHit(h HitReport, a Alert) wireHit {
 	return wireHit{Summary: "hit report on alert " + a.ID, ID: h.ID, AlertID: a.ID, AlertLabel: a.Label, Place: h.Place, CheckedAt: h.CheckedAt, CheckReason: h.CheckReason,
 		Route: h.Route, Companions: h.Companions, Vehicle: h.Vehicle, ActionTaken: h.ActionTaken, Due: h.Due, Reporter: h.CreatedBy, ReportedAt: h.CreatedAt}
 }
@@ -260,7 +260,7 @@ func (s *Service) handleHit(ctx context.Context, tx *store.Tx, in federation.Inc
 	if agency == "" {
 		agency = a.Agency
 	}
-	h := Hit{ID: w.ID, AlertID: a.ID, Direction: "incoming", ReporterNode: in.From, IssuerNode: s.d.NodeID, Place: w.Place, CheckedAt: w.CheckedAt,
+	h := HitReport{ID: w.ID, AlertID: a.ID, Direction: "incoming", ReporterNode: in.From, IssuerNode: s.d.NodeID, Place: w.Place, CheckedAt: w.CheckedAt,
 		CheckReason: w.CheckReason, Route: w.Route, Companions: w.Companions, Vehicle: w.Vehicle, ActionTaken: w.ActionTaken, Status: HitReceived,
 		Due: w.Due, Agency: agency, CreatedBy: w.Reporter + "@" + in.From, CreatedAt: s.d.Clock.Now()}
 	if err := insertHit(ctx, tx, h); err != nil {
@@ -301,34 +301,34 @@ type AnswerInput struct {
 
 // AnswerHit is the issuer's answer on further action; the answer goes to
 // the reporting node and an outcome moves the alert (replicated).
-func (s *Service) AnswerHit(ctx context.Context, actor *auth.Principal, hitID string, in AnswerInput) (Hit, error) {
+func (s *Service) AnswerHit(ctx context.Context, actor *auth.Principal, hitID string, in AnswerInput) (HitReport, error) {
 	const op = "alerts.AnswerHit"
 	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	answer, err := textField(op, "answer", in.Answer, 4000, true)
 	if err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if !slices.Contains(Outcomes, in.Outcome) {
-		return Hit{}, errs.New(errs.Invalid, op, "the outcome is action_taken or action_not_possible (or none)")
+		return HitReport{}, errs.New(errs.Invalid, op, "the outcome is action_taken or action_not_possible (or none)")
 	}
 	h, err := loadHit(ctx, s.d.Store, hitID)
 	if isNoRows(err) {
-		return Hit{}, errs.New(errs.NotFound, op, "no such hit report")
+		return HitReport{}, errs.New(errs.NotFound, op, "no such hit report")
 	}
 	if err != nil {
-		return Hit{}, unavailable(op, err)
+		return HitReport{}, unavailable(op, err)
 	}
 	a, err := s.issuerAlert(ctx, actor, op, h.AlertID)
 	if err != nil {
-		return Hit{}, err
+		return HitReport{}, err
 	}
 	if h.Direction != "incoming" || (h.Agency != actor.Agency && !actor.Has(auth.RoleNCUOperator)) {
-		return Hit{}, errs.New(errs.NotFound, op, "no such hit report")
+		return HitReport{}, errs.New(errs.NotFound, op, "no such hit report")
 	}
 	if h.Status == HitAnswered {
-		return Hit{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "answered", Msg: "the hit report was already answered"}
+		return HitReport{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "answered", Msg: "the hit report was already answered"}
 	}
 	now := s.d.Clock.Now()
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -361,11 +361,11 @@ func (s *Service) AnswerHit(ctx context.Context, actor *auth.Principal, hitID st
 		return s.queueAudit(ctx, tx, actor, "alerts.hit.answer", a.ID, "hit "+h.ID+"; outcome "+in.Outcome)
 	})
 	if err != nil {
-		return Hit{}, dbErr(op, "could not answer the hit report", err)
+		return HitReport{}, dbErr(op, "could not answer the hit report", err)
 	}
 	h, err = loadHit(ctx, s.d.Store, h.ID)
 	if err != nil {
-		return Hit{}, unavailable(op, err)
+		return HitReport{}, unavailable(op, err)
 	}
 	s.hitFlags(&h)
 	return h, nil
@@ -402,7 +402,7 @@ func (s *Service) handleHitAnswer(ctx context.Context, tx *store.Tx, in federati
 	if _, err := setHitAnswer(ctx, tx, h.ID, m.Answer, m.Outcome, m.Actor+"@"+in.From, m.At); err != nil {
 		return err
 	}
-	if err := insertEvent(ctx, tx, h.AlertID, Event{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "hit_answer", Note: "answer to the hit at " + h.Place + ": " + m.Answer}); err != nil {
+	if err := insertEvent(ctx, tx, h.AlertID, AlertEvent{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "hit_answer", Note: "answer to the hit at " + h.Place + ": " + m.Answer}); err != nil {
 		return err
 	}
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: m.Actor + "@" + in.From, Agency: h.Agency, Action: "alerts.hit.answer.receive", Object: "alerts/" + h.AlertID, Detail: "hit " + h.ID})
@@ -410,7 +410,7 @@ func (s *Service) handleHitAnswer(ctx context.Context, tx *store.Tx, in federati
 
 // Hits lists the hit reports of the caller's agency (sent and received),
 // open ones first.
-func (s *Service) Hits(ctx context.Context, actor *auth.Principal) ([]Hit, error) {
+func (s *Service) Hits(ctx context.Context, actor *auth.Principal) ([]HitReport, error) {
 	const op = "alerts.Hits"
 	if err := auth.Authorize(actor, auth.ActAlertsView); err != nil {
 		return nil, err
@@ -426,7 +426,7 @@ func (s *Service) Hits(ctx context.Context, actor *auth.Principal) ([]Hit, error
 		return nil, unavailable(op, err)
 	}
 	defer rows.Close()
-	out := []Hit{}
+	out := []HitReport{}
 	for rows.Next() {
 		h, err := scanHit(rows)
 		if err != nil {

@@ -84,8 +84,8 @@ func endedWithReason(status string) bool {
 	return status == StatusWithdrawn || status == StatusDeleted
 }
 
-// Person is the data of a person alert.
-type Person struct {
+// WantedPerson is the data of a person alert.
+type WantedPerson struct {
 	GivenName     string   `json:"given_name,omitempty" maxLength:"100"`
 	FamilyName    string   `json:"family_name,omitempty" maxLength:"100"`
 	Names         []string `json:"names,omitempty" maxItems:"20" doc:"previous names and aliases, in any script"`
@@ -99,10 +99,10 @@ type Person struct {
 }
 
 // FullName is the name as shown.
-func (p Person) FullName() string { return strings.TrimSpace(p.GivenName + " " + p.FamilyName) }
+func (p WantedPerson) FullName() string { return strings.TrimSpace(p.GivenName + " " + p.FamilyName) }
 
-// Object is the data of an object alert.
-type Object struct {
+// WantedObject is the data of an object alert.
+type WantedObject struct {
 	Type        string `json:"type" doc:"vehicle, trailer, boat, container, aircraft, firearm, number_plate, registration_certificate, document_blank, document_issued, banknote, it_equipment, other"`
 	Plate       string `json:"plate,omitempty" maxLength:"20"`
 	VIN         string `json:"vin,omitempty" maxLength:"20"`
@@ -116,7 +116,7 @@ type Object struct {
 }
 
 // Identifiers are the object's identifying numbers, as written.
-func (o Object) Identifiers() []string {
+func (o WantedObject) Identifiers() []string {
 	var out []string
 	for _, v := range []string{o.Plate, o.VIN, o.Serial, o.DocNumber} {
 		if v != "" {
@@ -155,8 +155,8 @@ type Flag struct {
 	LiftAsked time.Time `json:"lift_asked,omitzero" doc:"when the issuer asked urgently to lift the flag"`
 }
 
-// Event is one entry of an alert's timeline.
-type Event struct {
+// AlertEvent is one entry of an alert's timeline.
+type AlertEvent struct {
 	At     time.Time `json:"at"`
 	Node   string    `json:"node"`
 	Actor  string    `json:"actor"`
@@ -174,8 +174,8 @@ type Alert struct {
 	Sub          string      `json:"sub,omitempty"`
 	Subject      string      `json:"subject" doc:"person or an object type"`
 	Label        string      `json:"label" doc:"name or identifiers, for lists"`
-	Person       *Person     `json:"person,omitempty"`
-	Object       *Object     `json:"object,omitempty"`
+	Person       *WantedPerson     `json:"person,omitempty"`
+	Object       *WantedObject     `json:"object,omitempty"`
 	Warnings     []string    `json:"warnings"`
 	Action       string      `json:"action" doc:"action to take on a hit"`
 	Reason       string      `json:"reason"`
@@ -202,8 +202,8 @@ type Alert struct {
 	FlagReason   string      `json:"flag_reason,omitempty"`
 	Recipients   []Recipient `json:"recipients"`
 	Flags        []Flag      `json:"flags"`
-	Hits         []Hit       `json:"hits,omitempty"`
-	Events       []Event     `json:"events,omitempty"`
+	Hits         []HitReport       `json:"hits,omitempty"`
+	Events       []AlertEvent     `json:"events,omitempty"`
 }
 
 // label is the short description of the subject.

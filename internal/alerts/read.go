@@ -51,7 +51,7 @@ func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Al
 	if err != nil {
 		return Alert{}, unavailable(op, err)
 	}
-	a.Hits = []Hit{}
+	a.Hits = []HitReport{}
 	for _, h := range hs {
 		if h.Agency == actor.Agency || actor.Has(auth.RoleNCUOperator) || s.facts(actor, a).OwnAgency {
 			s.hitFlags(&h)

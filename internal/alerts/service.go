@@ -132,12 +132,12 @@ type RecipientInput struct {
 	LegalBasisID string `json:"legal_basis_id,omitempty" maxLength:"64" doc:"directory agreement; required where no multilateral agreement applies (e.g. Kosovo)"`
 }
 
-// Draft creates or changes an alert before validation.
-type Draft struct {
+// AlertDraft creates or changes an alert before validation.
+type AlertDraft struct {
 	Kind        string           `json:"kind" enum:"arrest,missing,judicial,check,object"`
 	Sub         string           `json:"sub,omitempty" maxLength:"20" doc:"arrest: surrender|extradition; missing: adult|child|protection; judicial: witness|summons; check: discreet|inquiry|specific; object: seizure|evidence"`
-	Person      *Person          `json:"person,omitempty"`
-	Object      *Object          `json:"object,omitempty"`
+	Person      *WantedPerson          `json:"person,omitempty"`
+	Object      *WantedObject          `json:"object,omitempty"`
 	Warnings    []string         `json:"warnings,omitempty" maxItems:"6" doc:"armed, violent, escaped, terrorism, suicide_risk, health_risk"`
 	Action      string           `json:"action" maxLength:"2000" doc:"action to take on a hit"`
 	Reason      string           `json:"reason" maxLength:"4000"`
@@ -202,7 +202,7 @@ func cleanDate(op, name, v string) (string, error) {
 }
 
 // clean validates a draft into an alert (content only).
-func (s *Service) clean(op string, in Draft) (Alert, error) {
+func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 	var a Alert
 	var err error
 	a.Kind = strings.TrimSpace(in.Kind)
@@ -393,7 +393,7 @@ func digits(s string) bool {
 }
 
 // resolveRecipients checks each recipient and finds its legal basis.
-func (s *Service) resolveRecipients(ctx context.Context, actor *auth.Principal, op string, in Draft) ([]Recipient, []string, error) {
+func (s *Service) resolveRecipients(ctx context.Context, actor *auth.Principal, op string, in AlertDraft) ([]Recipient, []string, error) {
 	var skipped []string
 	list := slices.Clone(in.Recipients)
 	if in.AllPartners && s.d.Fed != nil {
@@ -496,8 +496,8 @@ func (s *Service) legalBasis(ctx context.Context, actor *auth.Principal, op, nod
 func Digest(a Alert) string {
 	c := struct {
 		ID, Origin, Kind, Sub, Subject                     string
-		Person                                             *Person
-		Object                                             *Object
+		Person                                             *WantedPerson
+		Object                                             *WantedObject
 		Warnings                                           []string
 		Action, Reason, Authority, WarrantRef, InterpolRef string
 		Misused                                            *Misused
@@ -511,7 +511,7 @@ func Digest(a Alert) string {
 // Create records a draft alert. The compatibility table is applied at
 // once: a contradicting alert of this country on the same subject refuses
 // the draft (Conflict, code "incompatible").
-func (s *Service) Create(ctx context.Context, actor *auth.Principal, in Draft) (Alert, error) {
+func (s *Service) Create(ctx context.Context, actor *auth.Principal, in AlertDraft) (Alert, error) {
 	const op = "alerts.Create"
 	if err := auth.Authorize(actor, auth.ActAlertsDraft); err != nil {
 		return Alert{}, err
@@ -559,7 +559,7 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in Draft) (
 }
 
 // Update changes a draft.
-func (s *Service) Update(ctx context.Context, actor *auth.Principal, id string, in Draft) (Alert, error) {
+func (s *Service) Update(ctx context.Context, actor *auth.Principal, id string, in AlertDraft) (Alert, error) {
 	const op = "alerts.Update"
 	if err := auth.Authorize(actor, auth.ActAlertsDraft); err != nil {
 		return Alert{}, err
@@ -710,7 +710,7 @@ func (s *Service) Distribute(ctx context.Context, actor *auth.Principal, id stri
 	if err != nil {
 		return Alert{}, unavailable(op, err)
 	}
-	recips, _, err := s.resolveRecipients(ctx, actor, op, Draft{Recipients: in})
+	recips, _, err := s.resolveRecipients(ctx, actor, op, AlertDraft{Recipients: in})
 	if err != nil {
 		return Alert{}, err
 	}
@@ -879,12 +879,12 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, a Alert, u update, by
 		if u.Hidden {
 			what = "hidden from front-line users"
 		}
-		return insertEvent(ctx, tx, a.ID, Event{At: u.At, Node: by, Actor: actor, Kind: "hidden", Note: joinNote(what, u.Reason)})
+		return insertEvent(ctx, tx, a.ID, AlertEvent{At: u.At, Node: by, Actor: actor, Kind: "hidden", Note: joinNote(what, u.Reason)})
 	case "review":
 		if err := setReview(ctx, tx, a.ID, u.ReviewDue, now); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, a.ID, Event{At: u.At, Node: by, Actor: actor, Kind: "extended", Note: joinNote("review by "+u.ReviewDue.Format("2006-01-02"), u.Reason)})
+		return insertEvent(ctx, tx, a.ID, AlertEvent{At: u.At, Node: by, Actor: actor, Kind: "extended", Note: joinNote("review by "+u.ReviewDue.Format("2006-01-02"), u.Reason)})
 	case "status":
 		ok, err := setStatus(ctx, tx, a.ID, a.Status, u.Status, u.Reason, now)
 		if err != nil {
@@ -902,7 +902,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, a Alert, u update, by
 		} else if err := deleteKeys(ctx, tx, a.ID); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, a.ID, Event{At: u.At, Node: by, Actor: actor, Kind: "status", Status: u.Status, Note: u.Reason})
+		return insertEvent(ctx, tx, a.ID, AlertEvent{At: u.At, Node: by, Actor: actor, Kind: "status", Status: u.Status, Note: u.Reason})
 	}
 	return errs.New(errs.Invalid, "alerts.apply", "unknown change "+quote(u.Kind))
 }
@@ -915,7 +915,7 @@ func joinNote(a, b string) string {
 }
 
 func (s *Service) event(ctx context.Context, tx *store.Tx, id, actor, kind, status, note string) error {
-	return insertEvent(ctx, tx, id, Event{At: s.d.Clock.Now(), Node: s.d.NodeID, Actor: actor, Kind: kind, Status: status, Note: note})
+	return insertEvent(ctx, tx, id, AlertEvent{At: s.d.Clock.Now(), Node: s.d.NodeID, Actor: actor, Kind: kind, Status: status, Note: note})
 }
 
 func (s *Service) auditEntry(actor *auth.Principal, action, id, detail string) audit.Entry {

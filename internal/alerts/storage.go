@@ -116,11 +116,11 @@ func scanAlert(row interface{ Scan(...any) error }, self string) (Alert, error) 
 		return a, err
 	}
 	if person != "" {
-		a.Person = &Person{}
+		a.Person = &WantedPerson{}
 		jc.Decode("person", person, a.Person)
 	}
 	if object != "" {
-		a.Object = &Object{}
+		a.Object = &WantedObject{}
 		jc.Decode("object", object, a.Object)
 	}
 	if misused != "" {
@@ -394,21 +394,21 @@ func flags(ctx context.Context, q store.Querier, id string) ([]Flag, error) {
 	return out, rows.Err()
 }
 
-func insertEvent(ctx context.Context, tx *store.Tx, id string, e Event) error {
+func insertEvent(ctx context.Context, tx *store.Tx, id string, e AlertEvent) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO alerts_events (id, alert_id, at, node, actor, kind, status, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		store.NewID(), id, ft(e.At), e.Node, e.Actor, e.Kind, e.Status, e.Note)
 	return err
 }
 
-func events(ctx context.Context, q store.Querier, id string) ([]Event, error) {
+func events(ctx context.Context, q store.Querier, id string) ([]AlertEvent, error) {
 	rows, err := q.QueryContext(ctx, `SELECT at, node, actor, kind, status, note FROM alerts_events WHERE alert_id = ? ORDER BY at, id`, id)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Event{}
+	out := []AlertEvent{}
 	for rows.Next() {
-		var e Event
+		var e AlertEvent
 		var at string
 		if err := rows.Scan(&at, &e.Node, &e.Actor, &e.Kind, &e.Status, &e.Note); err != nil {
 			return nil, err
@@ -422,7 +422,7 @@ func events(ctx context.Context, q store.Querier, id string) ([]Event, error) {
 const hitCols = `id, alert_id, direction, reporter_node, issuer_node, place, checked_at, check_reason, route, companions, vehicle, action_taken, status,
 	due, answer, outcome, answered_by, answered_at, agency, created_by, created_at`
 
-func insertHit(ctx context.Context, tx *store.Tx, h Hit) error {
+func insertHit(ctx context.Context, tx *store.Tx, h HitReport) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO alerts_hits (`+hitCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.ID, h.AlertID, h.Direction, h.ReporterNode, h.IssuerNode, h.Place, ft(h.CheckedAt), h.CheckReason, h.Route, h.Companions, h.Vehicle,
 		h.ActionTaken, h.Status, ft(h.Due), h.Answer, h.Outcome, h.AnsweredBy, ft(h.AnsweredAt), h.Agency, h.CreatedBy, ft(h.CreatedAt))
@@ -439,8 +439,8 @@ func setHitAnswer(ctx context.Context, tx *store.Tx, id, answer, outcome, by str
 	return n > 0, nil
 }
 
-func scanHit(row interface{ Scan(...any) error }) (Hit, error) {
-	var h Hit
+func scanHit(row interface{ Scan(...any) error }) (HitReport, error) {
+	var h HitReport
 	var checked, due, answered, created string
 	err := row.Scan(&h.ID, &h.AlertID, &h.Direction, &h.ReporterNode, &h.IssuerNode, &h.Place, &checked, &h.CheckReason, &h.Route, &h.Companions,
 		&h.Vehicle, &h.ActionTaken, &h.Status, &due, &h.Answer, &h.Outcome, &h.AnsweredBy, &answered, &h.Agency, &h.CreatedBy, &created)
@@ -448,17 +448,17 @@ func scanHit(row interface{ Scan(...any) error }) (Hit, error) {
 	return h, err
 }
 
-func loadHit(ctx context.Context, q store.Querier, id string) (Hit, error) {
+func loadHit(ctx context.Context, q store.Querier, id string) (HitReport, error) {
 	return scanHit(q.QueryRowContext(ctx, `SELECT `+hitCols+` FROM alerts_hits WHERE id = ?`, strings.TrimSpace(id)))
 }
 
-func hitsOf(ctx context.Context, q store.Querier, alertID string) ([]Hit, error) {
+func hitsOf(ctx context.Context, q store.Querier, alertID string) ([]HitReport, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+hitCols+` FROM alerts_hits WHERE alert_id = ? ORDER BY created_at, id`, alertID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Hit{}
+	out := []HitReport{}
 	for rows.Next() {
 		h, err := scanHit(rows)
 		if err != nil {

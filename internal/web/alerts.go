@@ -23,7 +23,7 @@ type alertsListInput struct {
 
 type alertDraftInput struct {
 	ID   string `path:"id" maxLength:"64"`
-	Body alerts.Draft
+	Body alerts.AlertDraft
 }
 
 type alertCheckInput struct {
@@ -113,7 +113,7 @@ func (s *Server) registerAlerts() {
 		})
 	register(s, huma.Operation{OperationID: "create-alert", Method: http.MethodPost, Path: "/api/v1/alerts",
 		Summary: "Draft an alert with its recipients (legal bases from the directory)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: bad},
-		auth.ActAlertsDraft, func(ctx context.Context, in *Body[alerts.Draft]) (*Body[alerts.Alert], error) {
+		auth.ActAlertsDraft, func(ctx context.Context, in *Body[alerts.AlertDraft]) (*Body[alerts.Alert], error) {
 			a, err := m.Create(ctx, p(ctx), in.Body)
 			return &Body[alerts.Alert]{a}, err
 		})
@@ -173,21 +173,21 @@ func (s *Server) registerAlerts() {
 		})
 	register(s, huma.Operation{OperationID: "report-alert-hit", Method: http.MethodPost, Path: "/api/v1/alerts/{id}/hits",
 		Summary: "File a hit report: it goes to the issuing country through both NCUs, with the answer deadline", Tags: tags, DefaultStatus: http.StatusCreated, Errors: bad},
-		auth.ActAlertsHit, func(ctx context.Context, in *alertHitInput) (*Body[alerts.Hit], error) {
+		auth.ActAlertsHit, func(ctx context.Context, in *alertHitInput) (*Body[alerts.HitReport], error) {
 			h, err := m.ReportHit(ctx, p(ctx), in.ID, in.Body)
-			return &Body[alerts.Hit]{h}, err
+			return &Body[alerts.HitReport]{h}, err
 		})
 	register(s, huma.Operation{OperationID: "list-alert-hits", Method: http.MethodGet, Path: "/api/v1/alerts/hits",
 		Summary: "Hit reports of your agency, sent and received, open ones first", Tags: tags},
-		auth.ActAlertsView, func(ctx context.Context, _ *emptyInput) (*Body[[]alerts.Hit], error) {
+		auth.ActAlertsView, func(ctx context.Context, _ *emptyInput) (*Body[[]alerts.HitReport], error) {
 			hs, err := m.Hits(ctx, p(ctx))
-			return &Body[[]alerts.Hit]{hs}, err
+			return &Body[[]alerts.HitReport]{hs}, err
 		})
 	register(s, huma.Operation{OperationID: "answer-alert-hit", Method: http.MethodPost, Path: "/api/v1/alerts/hits/{id}/answer",
 		Summary: "The issuer's answer to a hit report on further action", Tags: tags, Errors: bad},
-		auth.ActAlertsManage, func(ctx context.Context, in *alertAnswerInput) (*Body[alerts.Hit], error) {
+		auth.ActAlertsManage, func(ctx context.Context, in *alertAnswerInput) (*Body[alerts.HitReport], error) {
 			h, err := m.AnswerHit(ctx, p(ctx), in.ID, in.Body)
-			return &Body[alerts.Hit]{h}, err
+			return &Body[alerts.HitReport]{h}, err
 		})
 
 	s.handle("GET", "/alerts", auth.ActAlertsView, s.alertsList)
@@ -320,14 +320,14 @@ func (s *Server) alertsCreate(w http.ResponseWriter, r *http.Request) {
 	f := formValues(r, "kind", "sub", "subject", "given_name", "family_name", "names", "date_of_birth", "place_of_birth", "sex", "nationalities", "documents",
 		"national_ids", "description", "plate", "vin", "serial", "doc_number", "doc_status", "make", "model", "calibre", "action", "reason", "authority",
 		"warrant_ref", "interpol_ref", "case_refs", "misused_name", "misused_dob", "misused_document", "misused_note", "misused_consent")
-	d := alerts.Draft{Kind: f["kind"], Sub: f["sub"], Warnings: r.PostForm["warnings"], Action: f["action"], Reason: f["reason"], Authority: f["authority"],
+	d := alerts.AlertDraft{Kind: f["kind"], Sub: f["sub"], Warnings: r.PostForm["warnings"], Action: f["action"], Reason: f["reason"], Authority: f["authority"],
 		WarrantRef: f["warrant_ref"], InterpolRef: f["interpol_ref"], CaseRefs: splitList(f["case_refs"])}
 	if f["subject"] == alerts.SubjectPerson || f["subject"] == "" {
-		d.Person = &alerts.Person{GivenName: f["given_name"], FamilyName: f["family_name"], Names: lines(f["names"]), DateOfBirth: f["date_of_birth"],
+		d.Person = &alerts.WantedPerson{GivenName: f["given_name"], FamilyName: f["family_name"], Names: lines(f["names"]), DateOfBirth: f["date_of_birth"],
 			PlaceOfBirth: f["place_of_birth"], Sex: f["sex"], Nationalities: splitList(f["nationalities"]), Documents: splitList(f["documents"]),
 			NationalIDs: splitList(f["national_ids"]), Description: f["description"]}
 	} else {
-		d.Object = &alerts.Object{Type: f["subject"], Plate: f["plate"], VIN: f["vin"], Serial: f["serial"], DocNumber: f["doc_number"], DocStatus: f["doc_status"],
+		d.Object = &alerts.WantedObject{Type: f["subject"], Plate: f["plate"], VIN: f["vin"], Serial: f["serial"], DocNumber: f["doc_number"], DocStatus: f["doc_status"],
 			Make: f["make"], Model: f["model"], Calibre: f["calibre"], Description: f["description"]}
 	}
 	if strings.TrimSpace(f["misused_name"]) != "" {
