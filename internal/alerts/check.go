@@ -238,44 +238,18 @@ func (s *Service) Check(ctx context.Context, actor *auth.Principal, query, purpo
 	if err := auth.Authorize(actor, auth.ActAlertsCheck); err != nil {
 		return CheckResult{}, err
 	}
-	pr, err := ParseQuery(query)
+	purpose, err := textField(op, "purpose", purpose, 500, false)
 	if err != nil {
 		return CheckResult{}, err
 	}
-	if purpose, err = textField(op, "purpose", purpose, 500, false); err != nil {
-		return CheckResult{}, err
-	}
-	res := CheckResult{Query: strings.TrimSpace(query), Probe: pr, Matches: []CheckMatch{}}
-	var people []entity.Person
-	if p, ok := s.probeRecord(pr); ok {
-		people = append(people, p)
-	}
-	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers)
+	res, err := s.check(ctx, actor, query)
 	if err != nil {
-		return CheckResult{}, unavailable(op, err)
+		return CheckResult{}, err
 	}
 	var ids []string
-	for _, f := range found {
-		if f.Score < medScore || !auth.AlertVisible(actor, s.facts(actor, f.Alert)) {
-			continue
-		}
-		a := f.Alert
-		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
-			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
-			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation}
-		if a.Object != nil {
-			m.DocStatus = a.Object.DocStatus
-		}
-		if m.Explanation == nil {
-			m.Explanation = []match.FieldExplanation{}
-		}
-		res.Matches = append(res.Matches, m)
-		ids = append(ids, a.ID)
+	for _, m := range res.Matches {
+		ids = append(ids, m.AlertID)
 	}
-	if len(res.Matches) > 20 {
-		res.Matches = res.Matches[:20]
-	}
-	res.Hit = len(res.Matches) > 0
 	detail := "no hit"
 	if res.Hit {
 		detail = "hit " + strings.Join(ids, ",")
@@ -291,4 +265,43 @@ func (s *Service) auditEntryPurpose(actor *auth.Principal, action, purpose, deta
 	e := s.auditEntry(actor, action, "check", detail)
 	e.Purpose = purpose
 	return e
+}
+
+// check is Check without the audit entry (BatchCheck audits the batch).
+func (s *Service) check(ctx context.Context, actor *auth.Principal, query string) (CheckResult, error) {
+	const op = "alerts.Check"
+	pr, err := ParseQuery(query)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	res := CheckResult{Query: strings.TrimSpace(query), Probe: pr, Matches: []CheckMatch{}}
+	var people []entity.Person
+	if p, ok := s.probeRecord(pr); ok {
+		people = append(people, p)
+	}
+	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers)
+	if err != nil {
+		return CheckResult{}, unavailable(op, err)
+	}
+	for _, f := range found {
+		if f.Score < medScore || !auth.AlertVisible(actor, s.facts(actor, f.Alert)) {
+			continue
+		}
+		a := f.Alert
+		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
+			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
+			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation}
+		if a.Object != nil {
+			m.DocStatus = a.Object.DocStatus
+		}
+		if m.Explanation == nil {
+			m.Explanation = []match.FieldExplanation{}
+		}
+		res.Matches = append(res.Matches, m)
+	}
+	if len(res.Matches) > 20 {
+		res.Matches = res.Matches[:20]
+	}
+	res.Hit = len(res.Matches) > 0
+	return res, nil
 }

@@ -58,3 +58,37 @@ func FuzzParseWire(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseFiles(f *testing.F) {
+	f.Add("ref,given_name,family_name,date_of_birth\n1,Marko,Petrović,1985-03-12\n")
+	f.Add("query\n\"BG 123 AB\"\n\"a\"\"b\n")
+	f.Add("ref;plate\n;\n")
+	f.Add(importHeader + "check,discreet,Ana,Kovačević,,1991-07-02,,,,,,,a,b,c,,me|al:x\n")
+	f.Add("kind,unknown\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		rows, bad, err := alerts.ParseBatch(strings.NewReader(s))
+		if err == nil {
+			for _, r := range rows {
+				if strings.TrimSpace(r.Query) == "" || r.Line < 2 {
+					t.Fatalf("row without query or line: %+v", r)
+				}
+			}
+			for _, b := range bad {
+				if b.Line < 1 || !utf8.ValidString(b.Msg) {
+					t.Fatalf("bad row report: %+v", b)
+				}
+			}
+		}
+		lines, bad, err := alerts.ParseImport(strings.NewReader(s), alerts.FormatCSV)
+		if err == nil {
+			for _, l := range lines {
+				if (l.Draft.Person == nil) == (l.Draft.Object == nil) || l.Line < 2 {
+					t.Fatalf("import line: %+v", l)
+				}
+			}
+			_ = bad
+		}
+		_, _, _ = alerts.ParseImport(strings.NewReader(s), alerts.FormatJSON)
+	})
+}
