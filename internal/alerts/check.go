@@ -216,8 +216,8 @@ type CheckMatch struct {
 	WarrantRef  string                   `json:"warrant_ref,omitempty"`
 	InterpolRef string                   `json:"interpol_ref,omitempty"`
 	DocStatus   string                   `json:"doc_status,omitempty"`
-	Person      *WantedPerson                  `json:"person,omitempty"`
-	Object      *WantedObject                  `json:"object,omitempty"`
+	Person      *WantedPerson            `json:"person,omitempty"`
+	Object      *WantedObject            `json:"object,omitempty"`
 	Misused     *Misused                 `json:"misused,omitempty" doc:"the identity is misused: check that the person is not its genuine holder"`
 	Exact       string                   `json:"exact,omitempty" doc:"identifier that matched exactly"`
 	Explanation []match.FieldExplanation `json:"explanation"`
@@ -226,7 +226,7 @@ type CheckMatch struct {
 // CheckResult says HIT or NO HIT.
 type CheckResult struct {
 	Query   string       `json:"query"`
-	Probe   CheckProbe        `json:"probe"`
+	Probe   CheckProbe   `json:"probe"`
 	Hit     bool         `json:"hit"`
 	Matches []CheckMatch `json:"matches"`
 }

@@ -49,28 +49,28 @@ func (s *Service) Register(f *federation.Service) {
 
 // wireAlert is the payload of alerts.publish.
 type wireAlert struct {
-	Summary     string    `json:"summary"`
-	ID          string    `json:"id"`
-	OriginNode  string    `json:"origin_node"`
-	Kind        string    `json:"kind"`
-	Sub         string    `json:"sub"`
-	Person      *WantedPerson   `json:"person,omitempty"`
-	Object      *WantedObject   `json:"object,omitempty"`
-	Warnings    []string  `json:"warnings"`
-	Action      string    `json:"action"`
-	Reason      string    `json:"reason"`
-	Authority   string    `json:"authority"`
-	WarrantRef  string    `json:"warrant_ref"`
-	InterpolRef string    `json:"interpol_ref"`
-	Misused     *Misused  `json:"misused,omitempty"`
-	CaseRefs    []string  `json:"case_refs"`
-	Status      string    `json:"status"`
-	Hidden      bool      `json:"hidden"`
-	ReviewDue   time.Time `json:"review_due"`
-	ValidatedBy string    `json:"validated_by"`
-	ValidatedAt time.Time `json:"validated_at"`
-	Digest      string    `json:"digest"`
-	LegalBasis  string    `json:"legal_basis"`
+	Summary     string        `json:"summary"`
+	ID          string        `json:"id"`
+	OriginNode  string        `json:"origin_node"`
+	Kind        string        `json:"kind"`
+	Sub         string        `json:"sub"`
+	Person      *WantedPerson `json:"person,omitempty"`
+	Object      *WantedObject `json:"object,omitempty"`
+	Warnings    []string      `json:"warnings"`
+	Action      string        `json:"action"`
+	Reason      string        `json:"reason"`
+	Authority   string        `json:"authority"`
+	WarrantRef  string        `json:"warrant_ref"`
+	InterpolRef string        `json:"interpol_ref"`
+	Misused     *Misused      `json:"misused,omitempty"`
+	CaseRefs    []string      `json:"case_refs"`
+	Status      string        `json:"status"`
+	Hidden      bool          `json:"hidden"`
+	ReviewDue   time.Time     `json:"review_due"`
+	ValidatedBy string        `json:"validated_by"`
+	ValidatedAt time.Time     `json:"validated_at"`
+	Digest      string        `json:"digest"`
+	LegalBasis  string        `json:"legal_basis"`
 }
 
 // update is the payload of alerts.update.

@@ -167,43 +167,43 @@ type AlertEvent struct {
 
 // Alert is an alert as this node holds it.
 type Alert struct {
-	ID           string      `json:"id"`
-	OriginNode   string      `json:"origin_node" doc:"issuing node"`
-	Local        bool        `json:"local" doc:"issued on this node"`
-	Kind         string      `json:"kind" enum:"arrest,missing,judicial,check,object"`
-	Sub          string      `json:"sub,omitempty"`
-	Subject      string      `json:"subject" doc:"person or an object type"`
-	Label        string      `json:"label" doc:"name or identifiers, for lists"`
-	Person       *WantedPerson     `json:"person,omitempty"`
-	Object       *WantedObject     `json:"object,omitempty"`
-	Warnings     []string    `json:"warnings"`
-	Action       string      `json:"action" doc:"action to take on a hit"`
-	Reason       string      `json:"reason"`
-	Authority    string      `json:"authority" doc:"issuing judicial or police authority"`
-	WarrantRef   string      `json:"warrant_ref,omitempty" doc:"reference of the national decision"`
-	InterpolRef  string      `json:"interpol_ref,omitempty" doc:"Interpol notice colour and number, e.g. red 2025/12345"`
-	Misused      *Misused    `json:"misused,omitempty"`
-	CaseRefs     []string    `json:"case_refs"`
-	Status       string      `json:"status"`
-	Hidden       bool        `json:"hidden" doc:"hidden from front-line users during an operation"`
-	ClosedReason string      `json:"closed_reason,omitempty"`
-	Agency       string      `json:"agency,omitempty" doc:"issuing agency (on the issuing node)"`
-	CreatedBy    string      `json:"created_by"`
-	CreatedAt    time.Time   `json:"created_at"`
-	UpdatedAt    time.Time   `json:"updated_at"`
-	ValidatedBy  string      `json:"validated_by,omitempty"`
-	ValidatedAt  time.Time   `json:"validated_at,omitzero"`
-	ReviewDue    time.Time   `json:"review_due,omitzero"`
-	Digest       string      `json:"digest,omitempty" doc:"SHA-256 of the validated content"`
-	EnvelopeID   string      `json:"envelope_id,omitempty" doc:"signed envelope the copy came in (recipients)"`
-	Signature    string      `json:"signature,omitempty" doc:"issuer node's Ed25519 signature of that envelope (base64)"`
-	LegalBasis   string      `json:"legal_basis,omitempty" doc:"legal basis under which this node received the copy"`
-	DoNotAct     bool        `json:"do_not_act" doc:"this node flagged the alert: do not execute it here"`
-	FlagReason   string      `json:"flag_reason,omitempty"`
-	Recipients   []Recipient `json:"recipients"`
-	Flags        []Flag      `json:"flags"`
-	Hits         []HitReport       `json:"hits,omitempty"`
-	Events       []AlertEvent     `json:"events,omitempty"`
+	ID           string        `json:"id"`
+	OriginNode   string        `json:"origin_node" doc:"issuing node"`
+	Local        bool          `json:"local" doc:"issued on this node"`
+	Kind         string        `json:"kind" enum:"arrest,missing,judicial,check,object"`
+	Sub          string        `json:"sub,omitempty"`
+	Subject      string        `json:"subject" doc:"person or an object type"`
+	Label        string        `json:"label" doc:"name or identifiers, for lists"`
+	Person       *WantedPerson `json:"person,omitempty"`
+	Object       *WantedObject `json:"object,omitempty"`
+	Warnings     []string      `json:"warnings"`
+	Action       string        `json:"action" doc:"action to take on a hit"`
+	Reason       string        `json:"reason"`
+	Authority    string        `json:"authority" doc:"issuing judicial or police authority"`
+	WarrantRef   string        `json:"warrant_ref,omitempty" doc:"reference of the national decision"`
+	InterpolRef  string        `json:"interpol_ref,omitempty" doc:"Interpol notice colour and number, e.g. red 2025/12345"`
+	Misused      *Misused      `json:"misused,omitempty"`
+	CaseRefs     []string      `json:"case_refs"`
+	Status       string        `json:"status"`
+	Hidden       bool          `json:"hidden" doc:"hidden from front-line users during an operation"`
+	ClosedReason string        `json:"closed_reason,omitempty"`
+	Agency       string        `json:"agency,omitempty" doc:"issuing agency (on the issuing node)"`
+	CreatedBy    string        `json:"created_by"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
+	ValidatedBy  string        `json:"validated_by,omitempty"`
+	ValidatedAt  time.Time     `json:"validated_at,omitzero"`
+	ReviewDue    time.Time     `json:"review_due,omitzero"`
+	Digest       string        `json:"digest,omitempty" doc:"SHA-256 of the validated content"`
+	EnvelopeID   string        `json:"envelope_id,omitempty" doc:"signed envelope the copy came in (recipients)"`
+	Signature    string        `json:"signature,omitempty" doc:"issuer node's Ed25519 signature of that envelope (base64)"`
+	LegalBasis   string        `json:"legal_basis,omitempty" doc:"legal basis under which this node received the copy"`
+	DoNotAct     bool          `json:"do_not_act" doc:"this node flagged the alert: do not execute it here"`
+	FlagReason   string        `json:"flag_reason,omitempty"`
+	Recipients   []Recipient   `json:"recipients"`
+	Flags        []Flag        `json:"flags"`
+	Hits         []HitReport   `json:"hits,omitempty"`
+	Events       []AlertEvent  `json:"events,omitempty"`
 }
 
 // label is the short description of the subject.

@@ -136,8 +136,8 @@ type RecipientInput struct {
 type AlertDraft struct {
 	Kind        string           `json:"kind" enum:"arrest,missing,judicial,check,object"`
 	Sub         string           `json:"sub,omitempty" maxLength:"20" doc:"arrest: surrender|extradition; missing: adult|child|protection; judicial: witness|summons; check: discreet|inquiry|specific; object: seizure|evidence"`
-	Person      *WantedPerson          `json:"person,omitempty"`
-	Object      *WantedObject          `json:"object,omitempty"`
+	Person      *WantedPerson    `json:"person,omitempty"`
+	Object      *WantedObject    `json:"object,omitempty"`
 	Warnings    []string         `json:"warnings,omitempty" maxItems:"6" doc:"armed, violent, escaped, terrorism, suicide_risk, health_risk"`
 	Action      string           `json:"action" maxLength:"2000" doc:"action to take on a hit"`
 	Reason      string           `json:"reason" maxLength:"4000"`

@@ -63,9 +63,9 @@ type Config struct {
 	MLAExecuteDeadline   time.Duration
 	// Alerts module: deadline of the issuer's answer to a hit report.
 	AlertsHitDeadline time.Duration
-	SMTPFrom             string
-	SMTPUsername         string
-	SMTPPassword         string
+	SMTPFrom          string
+	SMTPUsername      string
+	SMTPPassword      string
 }
 
 // Default returns the defaults for a single node.
