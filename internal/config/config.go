@@ -61,11 +61,11 @@ type Config struct {
 	MLARecogniseDeadline time.Duration
 	MLAExtension         time.Duration
 	MLAExecuteDeadline   time.Duration
+	SMTPFrom             string
+	SMTPUsername         string
+	SMTPPassword         string
 	// Alerts module: deadline of the issuer's answer to a hit report.
 	AlertsHitDeadline time.Duration
-	SMTPFrom          string
-	SMTPUsername      string
-	SMTPPassword      string
 }
 
 // Default returns the defaults for a single node.
