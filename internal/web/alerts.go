@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -30,6 +31,16 @@ type alertCheckInput struct {
 	Body struct {
 		Query   string `json:"query" minLength:"1" maxLength:"200" doc:"name, date of birth, document or national number, plate, VIN or serial number, in one line"`
 		Purpose string `json:"purpose,omitempty" maxLength:"500" doc:"why the check is made (audit log)"`
+	}
+}
+
+type alertBatchInput struct {
+	Body struct {
+		Rows []struct {
+			Ref   string `json:"ref,omitempty" maxLength:"100"`
+			Query string `json:"query" minLength:"1" maxLength:"200"`
+		} `json:"rows" minItems:"1" maxItems:"10000"`
+		Purpose string `json:"purpose,omitempty" maxLength:"500"`
 	}
 }
 
@@ -104,6 +115,20 @@ func (s *Server) registerAlerts() {
 		auth.ActAlertsCheck, func(ctx context.Context, in *alertCheckInput) (*Body[alerts.CheckResult], error) {
 			r, err := m.Check(ctx, p(ctx), in.Body.Query, in.Body.Purpose)
 			return &Body[alerts.CheckResult]{r}, err
+		})
+	register(s, huma.Operation{OperationID: "check-alerts-batch", Method: http.MethodPost, Path: "/api/v1/alerts/check/batch",
+		Summary: "Check a list of travellers or vehicles at once (e.g. a bus passenger list); one audit entry for the batch", Tags: tags,
+		Errors: []int{http.StatusBadRequest}},
+		auth.ActAlertsCheck, func(ctx context.Context, in *alertBatchInput) (*Body[[]alerts.BatchResult], error) {
+			rows := make([]alerts.BatchRow, len(in.Body.Rows))
+			for i, r := range in.Body.Rows {
+				rows[i] = alerts.BatchRow{Line: i + 1, Ref: r.Ref, Query: r.Query}
+				if _, err := alerts.ParseQuery(r.Query); err != nil {
+					return nil, problemFor(s.d.Logger, err, "/api/v1/alerts/check/batch")
+				}
+			}
+			res, err := m.BatchCheck(ctx, p(ctx), rows, in.Body.Purpose)
+			return &Body[[]alerts.BatchResult]{res}, err
 		})
 	register(s, huma.Operation{OperationID: "list-alerts", Method: http.MethodGet, Path: "/api/v1/alerts",
 		Summary: "Alerts you may see: front-line users see alerts in force and not hidden", Tags: tags, Errors: []int{http.StatusBadRequest}},
@@ -192,6 +217,7 @@ func (s *Server) registerAlerts() {
 
 	s.handle("GET", "/alerts", auth.ActAlertsView, s.alertsList)
 	s.handle("GET", "/alerts/check", auth.ActAlertsCheck, s.alertsCheck)
+	s.handle("POST", "/alerts/check/batch", auth.ActAlertsCheck, s.alertsBatch)
 	s.handle("GET", "/alerts/new", auth.ActAlertsDraft, s.alertsNew)
 	s.handle("POST", "/alerts", auth.ActAlertsDraft, s.alertsCreate)
 	s.handle("GET", "/alerts/{id}", auth.ActAlertsView, s.alertsView)
@@ -242,6 +268,41 @@ func (s *Server) alertsCheck(w http.ResponseWriter, r *http.Request) {
 		data["R"] = res
 	}
 	s.render(w, r, http.StatusOK, "alerts_check", "alerts.check.title", "nav.alerts", data, "", "")
+}
+
+// alertsBatch checks an uploaded CSV list and sends the result back as a
+// CSV download.
+func (s *Server) alertsBatch(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseMultipartForm(16 << 20); err != nil {
+		s.render(w, r, http.StatusUnprocessableEntity, "alerts_check", "alerts.check.title", "nav.alerts", map[string]any{}, "", s.d.Catalog.T(s.lang(r), "alerts.batch.nofile"))
+		return
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		s.render(w, r, http.StatusUnprocessableEntity, "alerts_check", "alerts.check.title", "nav.alerts", map[string]any{}, "", s.d.Catalog.T(s.lang(r), "alerts.batch.nofile"))
+		return
+	}
+	defer f.Close()
+	rows, bad, err := alerts.ParseBatch(f)
+	if err == nil {
+		var res []alerts.BatchResult
+		if res, err = s.d.Alerts.BatchCheck(ctx, PrincipalFrom(ctx), rows, r.PostFormValue("purpose")); err == nil {
+			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			w.Header().Set("Content-Disposition", `attachment; filename="check-result.csv"`)
+			w.Header().Set("Cache-Control", "no-store")
+			_ = alerts.WriteBatchCSV(w, res)
+			for _, b := range bad {
+				_, _ = w.Write([]byte(strconv.Itoa(b.Line) + ",,,REFUSED,,,,\"" + strings.ReplaceAll(b.Msg, `"`, `""`) + "\",,,\n"))
+			}
+			return
+		}
+	}
+	if errs.Is(err, errs.Invalid) || errs.Is(err, errs.TooLarge) {
+		s.render(w, r, http.StatusUnprocessableEntity, "alerts_check", "alerts.check.title", "nav.alerts", map[string]any{}, "", errs.SafeMessage(err))
+		return
+	}
+	s.uiError(w, r, err)
 }
 
 // alertRecipient is a partner offered on the compose form with the

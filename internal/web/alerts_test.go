@@ -1,0 +1,79 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/alerts"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/testutil"
+)
+
+func TestAlertsAPIAndBatchDownload(t *testing.T) {
+	n := testutil.Start(t, testutil.Options{})
+	ctx := context.Background()
+	author := principal(t, n, "author", auth.RoleOfficer)
+	second := principal(t, n, "second", auth.RoleOfficer)
+	a, err := n.Alerts.Create(ctx, author, alerts.AlertDraft{Kind: alerts.KindObject, Sub: "seizure",
+		Object: &alerts.WantedObject{Type: "vehicle", Plate: "NS 123-AB", Make: "Škoda", Model: "Octavia"},
+		Action: "Seize the vehicle.", Reason: "Stolen in Novi Sad.", Authority: "PU Novi Sad"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Alerts.Validate(ctx, second, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	token := n.AddUser(t, "border", auth.RoleOfficer)
+	partner := n.AddUser(t, "donor", auth.RolePartner)
+	call := func(tok, method, path, ctype string, body io.Reader) (*http.Response, []byte) {
+		req, _ := http.NewRequest(method, n.URL+path, body)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	resp, body := call(token, "POST", "/api/v1/alerts/check", "application/json", strings.NewReader(`{"query":"ns123ab","purpose":"traffic stop"}`))
+	var res alerts.CheckResult
+	if resp.StatusCode != 200 || json.Unmarshal(body, &res) != nil || !res.Hit || res.Matches[0].AlertID != a.ID || res.Matches[0].Action != "Seize the vehicle." {
+		t.Fatalf("API check: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := call(partner, "POST", "/api/v1/alerts/check", "application/json", strings.NewReader(`{"query":"ns123ab"}`)); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("partner checks: %d", resp.StatusCode)
+	}
+	resp, body = call(token, "POST", "/api/v1/alerts/check/batch", "application/json", strings.NewReader(`{"rows":[{"ref":"1","query":"Jovan Jovanović"},{"ref":"2","query":"NS 123 AB"}]}`))
+	var batch []alerts.BatchResult
+	if resp.StatusCode != 200 || json.Unmarshal(body, &batch) != nil || len(batch) != 2 || batch[0].Hit || !batch[1].Hit {
+		t.Fatalf("API batch: %d %s", resp.StatusCode, body)
+	}
+	// The same list uploaded on the check screen comes back as CSV.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "bus.csv")
+	fw.Write([]byte("ref,given_name,family_name,plate\n1,Jovan,Jovanović,\n2,,,NS 123 AB\n3,,,\n"))
+	mw.WriteField("purpose", "bus at Batrovci")
+	mw.Close()
+	resp, body = call(token, "POST", "/alerts/check/batch", mw.FormDataContentType(), &buf)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(string(body), "3,2,NS 123 AB,HIT,"+a.ID) || !strings.Contains(string(body), "2,1,Jovan Jovanović,NO HIT") || !strings.Contains(string(body), "4,,,REFUSED") {
+		t.Fatalf("batch download: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	resp, body = call(token, "GET", "/api/openapi.json", "", nil)
+	for _, p := range []string{"/api/v1/alerts/check", "/api/v1/alerts/{id}/hits", "/api/v1/alerts/hits/{id}/answer", "/api/v1/alerts/{id}/flag"} {
+		if !strings.Contains(string(body), `"`+p+`"`) {
+			t.Errorf("OpenAPI lacks %s", p)
+		}
+	}
+}
