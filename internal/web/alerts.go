@@ -427,8 +427,21 @@ func (s *Server) alertsView(w http.ResponseWriter, r *http.Request) {
 	}
 	p := PrincipalFrom(ctx)
 	issuer := a.Local && (a.Agency == p.Agency || p.Has(auth.RoleNCUOperator))
-	s.render(w, r, http.StatusOK, "alerts_alert", "alerts.alert", "nav.alerts", map[string]any{"A": a, "Issuer": issuer, "InForce": alerts.InForce(a.Status),
-		"Final": alerts.Final(a.Status), "Draft": a.Status == alerts.StatusDraft}, flash, "")
+	data := map[string]any{"A": a, "Issuer": issuer, "InForce": alerts.InForce(a.Status), "Final": alerts.Final(a.Status), "Draft": a.Status == alerts.StatusDraft}
+	// From an arrest-alert hit abroad the issuer's prosecutor opens the
+	// extradition request prefilled with the alert.
+	if issuer && a.Kind == alerts.KindArrest && auth.Can(p, auth.ActMLADraft) {
+		for _, h := range a.Hits {
+			if h.Direction == "incoming" && h.ReporterNode != s.d.Node.ID {
+				q := url.Values{"target_node": {h.ReporterNode}, "kind": {"extradition"}, "title": {"Extradition of " + a.Label},
+					"facts": {a.Reason + "\n\nHit at " + h.Place + " on " + h.CheckedAt.UTC().Format("2006-01-02 15:04") + " UTC; action taken: " + h.ActionTaken},
+					"persons": {a.Label}, "case_refs": {strings.Join(append([]string{a.WarrantRef}, a.CaseRefs...), ", ")}}
+				data["Extradition"] = "/mla/new?" + q.Encode()
+				break
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "alerts_alert", "alerts.alert", "nav.alerts", data, flash, "")
 }
 
 func (s *Server) alertsAfter(w http.ResponseWriter, r *http.Request, form string, err error, ok string) {

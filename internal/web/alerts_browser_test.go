@@ -100,4 +100,21 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 		t.Fatalf("hit report on the alert page: %q", h)
 	}
 	browsertest.Screenshot(bc, t, "alerts-hit-report")
+
+	// Through both NCUs to Serbia, where the prosecutor opens the
+	// extradition request prefilled from the alert.
+	testutil.ApproveAll(t, me, meNCU)
+	testutil.RouteIncoming(t, rs, principal(t, rs, "rs-ncu", auth.RoleNCUOperator), alerts.TypeHit, "rs-agency")
+	testutil.WaitFor(t, "hit on rs", 20*time.Second, func() bool {
+		got, _ := rs.Alerts.Get(ctx, pros, a.ID)
+		return got.Status == alerts.StatusHit
+	})
+	browsertest.Logout(bc, t)
+	browsertest.Login(bc, t, rs.URL, "rs-prosecutor", testutil.Password)
+	browsertest.Do(bc, t, chromedp.Navigate(rs.URL+"/alerts/"+a.ID), chromedp.WaitVisible(chromedp.CSS(`#alert-extradition`)),
+		chromedp.Click(chromedp.CSS(`#alert-extradition`)), chromedp.WaitVisible(chromedp.CSS(`#m-title`)))
+	vals, err := chromedp.Run(bc, chromedp.Evaluate[[]string](`['#m-target', '#m-kind', '#m-title', '#m-facts'].map(s => document.querySelector(s).value)`))
+	if err != nil || vals[0] != "me" || vals[1] != "extradition" || !strings.Contains(vals[2], "Marko Petrović") || !strings.Contains(vals[3], "Dobrakovo") {
+		t.Fatalf("prefilled extradition request: %q %v", vals, err)
+	}
 }
