@@ -434,7 +434,7 @@ func (s *Server) alertsView(w http.ResponseWriter, r *http.Request) {
 		for _, h := range a.Hits {
 			if h.Direction == "incoming" && h.ReporterNode != s.d.Node.ID {
 				q := url.Values{"target_node": {h.ReporterNode}, "kind": {"extradition"}, "title": {"Extradition of " + a.Label},
-					"facts": {a.Reason + "\n\nHit at " + h.Place + " on " + h.CheckedAt.UTC().Format("2006-01-02 15:04") + " UTC; action taken: " + h.ActionTaken},
+					"facts":   {a.Reason + "\n\nHit at " + h.Place + " on " + h.CheckedAt.UTC().Format("2006-01-02 15:04") + " UTC; action taken: " + h.ActionTaken},
 					"persons": {a.Label}, "case_refs": {strings.Join(append([]string{a.WarrantRef}, a.CaseRefs...), ", ")}}
 				data["Extradition"] = "/mla/new?" + q.Encode()
 				break
