@@ -45,6 +45,8 @@ func (s *Service) Register(f *federation.Service) {
 	f.Register(TypeLift, federation.TypeSpec{Handle: s.handleLift})
 	f.Register(TypeHit, federation.TypeSpec{Sensitive: true, Handle: s.handleHit, Describe: describeHit, Reroute: rerouteHit})
 	f.Register(TypeHitAnswer, federation.TypeSpec{Handle: s.handleHitAnswer})
+	f.Register(TypeTrace, federation.TypeSpec{Sensitive: true, Handle: s.handleTrace, Describe: describeTrace, Reroute: rerouteTrace})
+	f.Register(TypeTraceUpdate, federation.TypeSpec{Handle: s.handleTraceUpdate})
 }
 
 // wireAlert is the payload of alerts.publish.

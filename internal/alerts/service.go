@@ -30,13 +30,16 @@ type Config struct {
 	Review      map[string]time.Duration // review period per kind (defaults: check and missing 1 y, judicial 3 y, arrest and object 5 y)
 	WarnBefore  time.Duration            // the issuer is warned this long before the review date (default 4 months)
 	Interval    time.Duration            // how often the review job runs (default 1 min)
+	// TraceDeadline is the time a requested country has to answer a
+	// firearms tracing request (default 30 days).
+	TraceDeadline time.Duration
 }
 
 const year = 365 * 24 * time.Hour
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
-	return Config{HitDeadline: 12 * time.Hour, WarnBefore: 122 * 24 * time.Hour, Interval: time.Minute,
+	return Config{HitDeadline: 12 * time.Hour, WarnBefore: 122 * 24 * time.Hour, Interval: time.Minute, TraceDeadline: 30 * 24 * time.Hour,
 		Review: map[string]time.Duration{KindCheck: year, KindMissing: year, KindJudicial: 3 * year, KindArrest: 5 * year, KindObject: 5 * year}}
 }
 
@@ -50,6 +53,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Interval <= 0 {
 		c.Interval = def.Interval
+	}
+	if c.TraceDeadline <= 0 {
+		c.TraceDeadline = def.TraceDeadline
 	}
 	r := map[string]time.Duration{}
 	for k, v := range def.Review {

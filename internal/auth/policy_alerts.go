@@ -9,6 +9,8 @@ const (
 	ActAlertsManage   Action = "alerts.manage"   // hide, extend, withdraw, delete the issuer's alerts; answer hit reports
 	ActAlertsFlag     Action = "alerts.flag"     // flag a partner's alert: it will not be executed on this territory
 	ActAlertsHit      Action = "alerts.hit"      // file a hit report after a check hit
+	ActFirearmsView   Action = "firearms.view"   // firearms records, tracing requests of one's agency, statistics
+	ActFirearmsEdit   Action = "firearms.edit"   // record firearms, send and answer tracing requests
 )
 
 // Front-line officers check and report hits; the issuing agency drafts,
@@ -23,6 +25,8 @@ var alertsRules = map[Action]rule{
 	ActAlertsManage:   {roles: []Role{RoleOfficer, RoleProsecutor, RoleNCUOperator}},
 	ActAlertsFlag:     {roles: []Role{RoleNCUOperator, RoleProsecutor}},
 	ActAlertsHit:      {roles: []Role{RoleOfficer, RoleProsecutor, RoleNCUOperator}},
+	ActFirearmsView:   {roles: []Role{RoleOfficer, RoleAnalyst, RoleProsecutor, RoleNCUOperator}},
+	ActFirearmsEdit:   {roles: []Role{RoleOfficer, RoleProsecutor, RoleNCUOperator}},
 }
 
 // AlertFacts are what the policy needs to know about one alert.

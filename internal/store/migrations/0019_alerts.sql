@@ -119,3 +119,64 @@ CREATE TABLE alerts_events (
     note     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX alerts_events_alert ON alerts_events(alert_id, at);
+
+-- Firearms records of this node: lost, stolen, trafficked, seized,
+-- deactivated or destroyed firearms, linked to persons and cases.
+CREATE TABLE alerts_firearms (
+    id             TEXT PRIMARY KEY,
+    manufacturer   TEXT NOT NULL DEFAULT '',
+    country_made   TEXT NOT NULL DEFAULT '',
+    serial         TEXT NOT NULL,
+    serial_norm    TEXT NOT NULL,
+    year           INTEGER NOT NULL DEFAULT 0,
+    model          TEXT NOT NULL DEFAULT '',
+    calibre        TEXT NOT NULL DEFAULT '',
+    type           TEXT NOT NULL,
+    import_marking TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL,
+    persons        TEXT NOT NULL DEFAULT '[]',
+    case_refs      TEXT NOT NULL DEFAULT '[]',
+    place          TEXT NOT NULL DEFAULT '',
+    route          TEXT NOT NULL DEFAULT '',
+    event_at       TEXT NOT NULL DEFAULT '',
+    agency         TEXT NOT NULL,
+    created_by     TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+);
+CREATE INDEX alerts_firearms_serial ON alerts_firearms(serial_norm);
+CREATE INDEX alerts_firearms_status ON alerts_firearms(status, type);
+
+-- Tracing requests to another country's firearms focal point: outgoing on
+-- the requesting node, incoming on the requested node, one global ID.
+CREATE TABLE alerts_traces (
+    id             TEXT PRIMARY KEY,
+    direction      TEXT NOT NULL,
+    from_node      TEXT NOT NULL,
+    to_node        TEXT NOT NULL,
+    firearm_id     TEXT NOT NULL DEFAULT '',
+    markings       TEXT NOT NULL,
+    circumstances  TEXT NOT NULL DEFAULT '',
+    legal_basis_id TEXT NOT NULL DEFAULT '',
+    legal_basis    TEXT NOT NULL DEFAULT '',
+    focal_point    TEXT NOT NULL DEFAULT '',
+    requester      TEXT NOT NULL DEFAULT '',
+    status         TEXT NOT NULL,
+    due            TEXT NOT NULL,
+    answer         TEXT NOT NULL DEFAULT '',
+    agency         TEXT NOT NULL,
+    created_by     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX alerts_traces_agency ON alerts_traces(agency, updated_at);
+
+CREATE TABLE alerts_trace_events (
+    id       TEXT PRIMARY KEY,
+    trace_id TEXT NOT NULL REFERENCES alerts_traces(id) ON DELETE CASCADE,
+    at       TEXT NOT NULL,
+    node     TEXT NOT NULL,
+    actor    TEXT NOT NULL,
+    status   TEXT NOT NULL DEFAULT '',
+    note     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alerts_trace_events_trace ON alerts_trace_events(trace_id, at);
