@@ -22,14 +22,14 @@ const (
 	maxFileBytes  = 16 << 20
 )
 
-// RowError is a refused row of a file, by its line number.
-type RowError struct {
+// AlertRowError is a refused row of a file, by its line number.
+type AlertRowError struct {
 	Line   int    `json:"line" doc:"line of the file, the header being line 1"`
 	Column string `json:"column,omitempty"`
 	Msg    string `json:"msg"`
 }
 
-func (e RowError) String() string {
+func (e AlertRowError) String() string {
 	if e.Column != "" {
 		return fmt.Sprintf("line %d, column %s: %s", e.Line, e.Column, e.Msg)
 	}
@@ -78,7 +78,7 @@ func readAll(in io.Reader, op string) ([]byte, error) {
 // list): a "query" column, or name, date of birth, document and vehicle
 // columns joined into one query, and an optional "ref" column. Rows with
 // nothing to check are refused with their line numbers.
-func ParseBatch(in io.Reader) ([]BatchRow, []RowError, error) {
+func ParseBatch(in io.Reader) ([]BatchRow, []AlertRowError, error) {
 	const op = "alerts.ParseBatch"
 	data, err := readAll(in, op)
 	if err != nil {
@@ -107,7 +107,7 @@ func ParseBatch(in io.Reader) ([]BatchRow, []RowError, error) {
 		return nil, nil, errs.Newf(errs.Invalid, op, "no column to check; use %s", strings.Join(batchColumns, ", "))
 	}
 	var rows []BatchRow
-	var bad []RowError
+	var bad []AlertRowError
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -119,7 +119,7 @@ func ParseBatch(in io.Reader) ([]BatchRow, []RowError, error) {
 			if errors.As(err, &pe) {
 				line = pe.Line
 			}
-			bad = append(bad, RowError{Line: line, Msg: "not a CSV row"})
+			bad = append(bad, AlertRowError{Line: line, Msg: "not a CSV row"})
 			if len(bad) > 1000 {
 				break
 			}
@@ -138,15 +138,15 @@ func ParseBatch(in io.Reader) ([]BatchRow, []RowError, error) {
 			row.Ref = strings.TrimSpace(rec[ref])
 		}
 		if row.Query == "" {
-			bad = append(bad, RowError{Line: line, Msg: "nothing to check in this row"})
+			bad = append(bad, AlertRowError{Line: line, Msg: "nothing to check in this row"})
 			continue
 		}
 		if _, err := ParseQuery(row.Query); err != nil {
-			bad = append(bad, RowError{Line: line, Msg: errs.SafeMessage(err)})
+			bad = append(bad, AlertRowError{Line: line, Msg: errs.SafeMessage(err)})
 			continue
 		}
 		if utf8.RuneCountInString(row.Ref) > 100 {
-			bad = append(bad, RowError{Line: line, Column: "ref", Msg: "the reference is limited to 100 characters"})
+			bad = append(bad, AlertRowError{Line: line, Column: "ref", Msg: "the reference is limited to 100 characters"})
 			continue
 		}
 		rows = append(rows, row)

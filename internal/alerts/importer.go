@@ -26,14 +26,14 @@ var importColumns = []string{"kind", "sub", "given_name", "family_name", "names"
 	"national_ids", "object_type", "plate", "vin", "serial", "doc_number", "doc_status", "make", "model", "calibre", "description", "warnings", "action",
 	"reason", "authority", "warrant_ref", "interpol_ref", "case_refs", "recipients"}
 
-// ImportResult reports an import: either every row was written as a draft,
+// AlertImportResult reports an import: either every row was written as a draft,
 // or none was and Errors says why, by line.
-type ImportResult struct {
+type AlertImportResult struct {
 	Rows    int        `json:"rows"`
 	Created int        `json:"created"`
 	IDs     []string   `json:"ids"`
 	DryRun  bool       `json:"dry_run"`
-	Errors  []RowError `json:"errors"`
+	Errors  []AlertRowError `json:"errors"`
 }
 
 // ImportLine is a draft read from a file with its line (CSV) or position
@@ -55,7 +55,7 @@ func splitBar(v string) []string {
 
 // ParseImport reads drafts from CSV (header with the columns of
 // importColumns, in any order) or JSON (an array of drafts).
-func ParseImport(in io.Reader, format string) ([]ImportLine, []RowError, error) {
+func ParseImport(in io.Reader, format string) ([]ImportLine, []AlertRowError, error) {
 	const op = "alerts.Import"
 	data, err := readAll(in, op)
 	if err != nil {
@@ -99,7 +99,7 @@ func ParseImport(in io.Reader, format string) ([]ImportLine, []RowError, error) 
 		col[h] = i
 	}
 	var out []ImportLine
-	var bad []RowError
+	var bad []AlertRowError
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -107,7 +107,7 @@ func ParseImport(in io.Reader, format string) ([]ImportLine, []RowError, error) 
 		}
 		line, _ := r.FieldPos(0)
 		if err != nil {
-			bad = append(bad, RowError{Line: line, Msg: "not a CSV row"})
+			bad = append(bad, AlertRowError{Line: line, Msg: "not a CSV row"})
 			if len(bad) > 1000 {
 				break
 			}
@@ -147,16 +147,16 @@ func ParseImport(in io.Reader, format string) ([]ImportLine, []RowError, error) 
 // one transaction, or none: any refused row is reported with its line and
 // nothing is written. Imported alerts are drafts; a second person
 // validates each as usual.
-func (s *Service) Import(ctx context.Context, actor *auth.Principal, in io.Reader, format string, dryRun bool) (ImportResult, error) {
+func (s *Service) Import(ctx context.Context, actor *auth.Principal, in io.Reader, format string, dryRun bool) (AlertImportResult, error) {
 	const op = "alerts.Import"
 	if err := auth.Authorize(actor, auth.ActAlertsDraft); err != nil {
-		return ImportResult{}, err
+		return AlertImportResult{}, err
 	}
 	lines, bad, err := ParseImport(in, format)
 	if err != nil {
-		return ImportResult{}, err
+		return AlertImportResult{}, err
 	}
-	res := ImportResult{Rows: len(lines) + len(bad), DryRun: dryRun, Errors: bad, IDs: []string{}}
+	res := AlertImportResult{Rows: len(lines) + len(bad), DryRun: dryRun, Errors: bad, IDs: []string{}}
 	type ready struct {
 		a      Alert
 		recips []Recipient
@@ -185,9 +185,9 @@ func (s *Service) Import(ctx context.Context, actor *auth.Principal, in io.Reade
 		}
 		if err != nil {
 			if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
-				return ImportResult{}, err
+				return AlertImportResult{}, err
 			}
-			res.Errors = append(res.Errors, RowError{Line: l.Line, Msg: errs.SafeMessage(err)})
+			res.Errors = append(res.Errors, AlertRowError{Line: l.Line, Msg: errs.SafeMessage(err)})
 		}
 	}
 	if len(res.Errors) > 0 || dryRun {
@@ -213,7 +213,7 @@ func (s *Service) Import(ctx context.Context, actor *auth.Principal, in io.Reade
 		return s.queueAudit(ctx, tx, actor, "alerts.import", "import", "drafts="+strconv.Itoa(len(todo)))
 	})
 	if err != nil {
-		return ImportResult{}, dbErr(op, "could not save the alerts", err)
+		return AlertImportResult{}, dbErr(op, "could not save the alerts", err)
 	}
 	res.Created = len(todo)
 	for _, t := range todo {

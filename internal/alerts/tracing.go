@@ -39,8 +39,8 @@ const (
 	TypeTraceUpdate = "alerts.trace_update"
 )
 
-// Markings are the markings of a traced firearm.
-type Markings struct {
+// FirearmMarkings are the markings of a traced firearm.
+type FirearmMarkings struct {
 	Manufacturer  string `json:"manufacturer" maxLength:"100"`
 	CountryMade   string `json:"country_of_manufacture,omitempty" maxLength:"3"`
 	Serial        string `json:"serial" maxLength:"60"`
@@ -58,7 +58,7 @@ type Trace struct {
 	FromNode      string       `json:"from_node"`
 	ToNode        string       `json:"to_node"`
 	FirearmID     string       `json:"firearm_id,omitempty"`
-	Markings      Markings     `json:"markings"`
+	Markings      FirearmMarkings     `json:"markings"`
 	Circumstances string       `json:"circumstances" doc:"circumstances of the seizure"`
 	LegalBasisID  string       `json:"legal_basis_id,omitempty"`
 	LegalBasis    string       `json:"legal_basis"`
@@ -157,7 +157,7 @@ func (s *Service) RequestTrace(ctx context.Context, actor *auth.Principal, firea
 	r := recips[0]
 	now := s.d.Clock.Now()
 	t := Trace{ID: store.NewID(), Direction: "outgoing", FromNode: s.d.NodeID, ToNode: r.Node, FirearmID: f.ID, Circumstances: circ,
-		Markings:     Markings{Manufacturer: f.Manufacturer, CountryMade: f.CountryMade, Serial: f.Serial, Year: f.Year, Model: f.Model, Calibre: f.Calibre, Type: f.Type, ImportMarking: f.ImportMarking},
+		Markings:     FirearmMarkings{Manufacturer: f.Manufacturer, CountryMade: f.CountryMade, Serial: f.Serial, Year: f.Year, Model: f.Model, Calibre: f.Calibre, Type: f.Type, ImportMarking: f.ImportMarking},
 		LegalBasisID: r.LegalBasisID, LegalBasis: r.LegalBasis, Requester: actor.Username + " (" + actor.Agency + ")", Status: TraceSent,
 		Due: now.Add(s.cfg.TraceDeadline), Agency: actor.Agency, CreatedBy: actor.Username, CreatedAt: now, UpdatedAt: now}
 	if s.d.Dir != nil {

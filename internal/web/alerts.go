@@ -44,6 +44,16 @@ type alertBatchInput struct {
 	}
 }
 
+type traceRequestInput struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body alerts.TraceInput
+}
+
+type traceChangeInput struct {
+	ID   string `path:"id" maxLength:"64"`
+	Body alerts.TraceChange
+}
+
 type alertReasonInput struct {
 	ID   string `path:"id" maxLength:"64"`
 	Body struct {
@@ -213,6 +223,51 @@ func (s *Server) registerAlerts() {
 		auth.ActAlertsManage, func(ctx context.Context, in *alertAnswerInput) (*Body[alerts.HitReport], error) {
 			h, err := m.AnswerHit(ctx, p(ctx), in.ID, in.Body)
 			return &Body[alerts.HitReport]{h}, err
+		})
+
+	ftags := []string{"Firearms"}
+	register(s, huma.Operation{OperationID: "record-firearm", Method: http.MethodPost, Path: "/api/v1/firearms",
+		Summary: "Record a firearm; a seized one is checked against every alert held here and hits are reported to the owner countries", Tags: ftags,
+		DefaultStatus: http.StatusCreated, Errors: bad},
+		auth.ActFirearmsEdit, func(ctx context.Context, in *Body[alerts.FirearmInput]) (*Body[alerts.FirearmResult], error) {
+			r, err := m.RecordFirearm(ctx, p(ctx), in.Body)
+			return &Body[alerts.FirearmResult]{r}, err
+		})
+	register(s, huma.Operation{OperationID: "list-firearms", Method: http.MethodGet, Path: "/api/v1/firearms",
+		Summary: "Firearms recorded by your agency", Tags: ftags},
+		auth.ActFirearmsView, func(ctx context.Context, _ *emptyInput) (*Body[[]alerts.Firearm], error) {
+			fs, err := m.Firearms(ctx, p(ctx))
+			return &Body[[]alerts.Firearm]{fs}, err
+		})
+	register(s, huma.Operation{OperationID: "firearm-stats", Method: http.MethodGet, Path: "/api/v1/firearms/stats",
+		Summary: "Seized firearms by type, country of manufacture and route", Tags: ftags},
+		auth.ActFirearmsView, func(ctx context.Context, _ *emptyInput) (*Body[[]alerts.FirearmStat], error) {
+			st, err := m.FirearmStats(ctx, p(ctx))
+			return &Body[[]alerts.FirearmStat]{st}, err
+		})
+	register(s, huma.Operation{OperationID: "request-firearm-trace", Method: http.MethodPost, Path: "/api/v1/firearms/{id}/trace",
+		Summary: "Ask another country's firearms focal point to trace a recorded firearm (through both NCUs)", Tags: ftags, DefaultStatus: http.StatusCreated, Errors: bad},
+		auth.ActFirearmsEdit, func(ctx context.Context, in *traceRequestInput) (*Body[alerts.Trace], error) {
+			t, err := m.RequestTrace(ctx, p(ctx), in.ID, in.Body)
+			return &Body[alerts.Trace]{t}, err
+		})
+	register(s, huma.Operation{OperationID: "list-firearm-traces", Method: http.MethodGet, Path: "/api/v1/firearms/traces",
+		Summary: "Tracing requests of your agency, sent and received, with deadline flags", Tags: ftags},
+		auth.ActFirearmsView, func(ctx context.Context, _ *emptyInput) (*Body[[]alerts.Trace], error) {
+			ts, err := m.Traces(ctx, p(ctx))
+			return &Body[[]alerts.Trace]{ts}, err
+		})
+	register(s, huma.Operation{OperationID: "get-firearm-trace", Method: http.MethodGet, Path: "/api/v1/firearms/traces/{id}",
+		Summary: "A tracing request with its timeline", Tags: ftags, Errors: []int{http.StatusNotFound}},
+		auth.ActFirearmsView, func(ctx context.Context, in *idInput) (*Body[alerts.Trace], error) {
+			t, err := m.GetTrace(ctx, p(ctx), in.ID)
+			return &Body[alerts.Trace]{t}, err
+		})
+	register(s, huma.Operation{OperationID: "change-firearm-trace", Method: http.MethodPost, Path: "/api/v1/firearms/traces/{id}/status",
+		Summary: "Requested side: in progress, or answered with the firearm's legal history; requesting side: closed", Tags: ftags, Errors: bad},
+		auth.ActFirearmsEdit, func(ctx context.Context, in *traceChangeInput) (*Body[alerts.Trace], error) {
+			t, err := m.UpdateTrace(ctx, p(ctx), in.ID, in.Body)
+			return &Body[alerts.Trace]{t}, err
 		})
 
 	s.handle("GET", "/alerts", auth.ActAlertsView, s.alertsList)
