@@ -29,10 +29,10 @@ var importColumns = []string{"kind", "sub", "given_name", "family_name", "names"
 // AlertImportResult reports an import: either every row was written as a draft,
 // or none was and Errors says why, by line.
 type AlertImportResult struct {
-	Rows    int        `json:"rows"`
-	Created int        `json:"created"`
-	IDs     []string   `json:"ids"`
-	DryRun  bool       `json:"dry_run"`
+	Rows    int             `json:"rows"`
+	Created int             `json:"created"`
+	IDs     []string        `json:"ids"`
+	DryRun  bool            `json:"dry_run"`
 	Errors  []AlertRowError `json:"errors"`
 }
 

@@ -53,26 +53,26 @@ type FirearmMarkings struct {
 
 // Trace is a tracing request as this node holds it.
 type Trace struct {
-	ID            string       `json:"id"`
-	Direction     string       `json:"direction" enum:"outgoing,incoming"`
-	FromNode      string       `json:"from_node"`
-	ToNode        string       `json:"to_node"`
-	FirearmID     string       `json:"firearm_id,omitempty"`
-	Markings      FirearmMarkings     `json:"markings"`
-	Circumstances string       `json:"circumstances" doc:"circumstances of the seizure"`
-	LegalBasisID  string       `json:"legal_basis_id,omitempty"`
-	LegalBasis    string       `json:"legal_basis"`
-	FocalPoint    string       `json:"focal_point,omitempty" doc:"the requested country's firearms focal point (directory)"`
-	Requester     string       `json:"requester" doc:"requesting focal point or officer"`
-	Status        string       `json:"status" enum:"sent,acknowledged,in_progress,answered,closed"`
-	Due           time.Time    `json:"due" doc:"the requested side answers by then"`
-	Overdue       bool         `json:"overdue"`
-	Answer        string       `json:"answer,omitempty" doc:"the firearm's legal history: manufacture, export, import, owners, licences"`
-	Agency        string       `json:"agency"`
-	CreatedBy     string       `json:"created_by"`
-	CreatedAt     time.Time    `json:"created_at"`
-	UpdatedAt     time.Time    `json:"updated_at"`
-	Events        []TraceEvent `json:"events,omitempty"`
+	ID            string          `json:"id"`
+	Direction     string          `json:"direction" enum:"outgoing,incoming"`
+	FromNode      string          `json:"from_node"`
+	ToNode        string          `json:"to_node"`
+	FirearmID     string          `json:"firearm_id,omitempty"`
+	Markings      FirearmMarkings `json:"markings"`
+	Circumstances string          `json:"circumstances" doc:"circumstances of the seizure"`
+	LegalBasisID  string          `json:"legal_basis_id,omitempty"`
+	LegalBasis    string          `json:"legal_basis"`
+	FocalPoint    string          `json:"focal_point,omitempty" doc:"the requested country's firearms focal point (directory)"`
+	Requester     string          `json:"requester" doc:"requesting focal point or officer"`
+	Status        string          `json:"status" enum:"sent,acknowledged,in_progress,answered,closed"`
+	Due           time.Time       `json:"due" doc:"the requested side answers by then"`
+	Overdue       bool            `json:"overdue"`
+	Answer        string          `json:"answer,omitempty" doc:"the firearm's legal history: manufacture, export, import, owners, licences"`
+	Agency        string          `json:"agency"`
+	CreatedBy     string          `json:"created_by"`
+	CreatedAt     time.Time       `json:"created_at"`
+	UpdatedAt     time.Time       `json:"updated_at"`
+	Events        []TraceEvent    `json:"events,omitempty"`
 }
 
 // TraceEvent is one entry of a tracing request's timeline.
