@@ -84,9 +84,16 @@ func (f *Federation) seedAlerts(ctx context.Context) error {
 	ncu := &auth.Principal{Username: "ncu", Agency: agency["me"], Roles: []auth.Role{auth.RoleNCUOperator}}
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if _, err := me.Alerts.Get(ctx, ncu, flagged); err == nil {
-			_, err := me.Alerts.Flag(ctx, ncu, flagged, "The offence is time-barred under Montenegrin law; the person will not be arrested here.", false)
-			return err
+			if _, err := me.Alerts.Flag(ctx, ncu, flagged, "The offence is time-barred under Montenegrin law; the person will not be arrested here.", false); err != nil {
+				return err
+			}
+			break
 		}
 	}
-	return nil
+	// The pistol stolen in Serbia is seized in Montenegro: the record hits
+	// the Serbian alert and the hit report waits at Montenegro's NCU.
+	officer := &auth.Principal{Username: "officer", Agency: agency["me"], Roles: []auth.Role{auth.RoleOfficer}}
+	_, err := me.Alerts.RecordFirearm(ctx, officer, alerts.FirearmInput{Manufacturer: "Česká zbrojovka", CountryMade: "CZ", Serial: "CZ75-B-123456",
+		Model: "75 B", Calibre: "9×19 mm", Type: "pistol", Status: "seized", Place: "Port of Bar, vehicle inspection", Route: "Albania – Montenegro – Croatia"})
+	return err
 }

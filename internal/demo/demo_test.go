@@ -52,6 +52,14 @@ func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
 	if res, err := f.Nodes[1].Alerts.Check(ctx, ncu, "CZ75B123456", ""); err != nil || !res.Hit {
 		t.Fatalf("stolen firearm on me: %+v %v", res, err)
 	}
+	// The pistol stolen in Serbia and seized in Montenegro: the hit report
+	// waits at Montenegro's NCU.
+	if fs, err := f.Nodes[1].Alerts.Firearms(ctx, ncu); err != nil || len(fs) != 1 || fs[0].Status != "seized" {
+		t.Fatalf("firearms on me: %+v %v", fs, err)
+	}
+	if q, _ := f.Nodes[1].Fed.Queue(ctx, ncu); len(q) == 0 || q[len(q)-1].Type != "alerts.hit" {
+		t.Fatalf("me queue: %+v", q)
+	}
 	// A ping between demo nodes makes a round trip.
 	if _, err := f.Nodes[0].Fed.Ping(ctx, nil, "selec"); err != nil {
 		t.Fatal(err)
