@@ -270,6 +270,11 @@ func (s *Server) registerAlerts() {
 			return &Body[alerts.Trace]{t}, err
 		})
 
+	s.handle("GET", "/alerts/firearms", auth.ActFirearmsView, s.firearmsPage)
+	s.handle("POST", "/alerts/firearms", auth.ActFirearmsEdit, s.firearmsRecord)
+	s.handle("POST", "/alerts/firearms/{id}/trace", auth.ActFirearmsEdit, s.firearmsTrace)
+	s.handle("GET", "/alerts/firearms/traces/{id}", auth.ActFirearmsView, s.tracePage)
+	s.handle("POST", "/alerts/firearms/traces/{id}/status", auth.ActFirearmsEdit, s.traceStatus)
 	s.handle("GET", "/alerts", auth.ActAlertsView, s.alertsList)
 	s.handle("GET", "/alerts/check", auth.ActAlertsCheck, s.alertsCheck)
 	s.handle("POST", "/alerts/check/batch", auth.ActAlertsCheck, s.alertsBatch)
@@ -583,4 +588,110 @@ func (s *Server) alertsAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err := s.d.Alerts.AnswerHit(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("hit"), alerts.AnswerInput{Answer: r.PostFormValue("answer"), Outcome: r.PostFormValue("outcome")})
 	s.alertsAfter(w, r, "answer", err, "answered")
+}
+
+func (s *Server) firearmsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := PrincipalFrom(ctx)
+	fs, err := s.d.Alerts.Firearms(ctx, p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	ts, err := s.d.Alerts.Traces(ctx, p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	st, err := s.d.Alerts.FirearmStats(ctx, p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	var peers []string
+	if s.d.Federation != nil {
+		if ps, err := s.d.Federation.Peers(ctx); err == nil {
+			for _, pe := range ps {
+				peers = append(peers, pe.ID)
+			}
+		}
+	}
+	flash := ""
+	if ok := r.URL.Query().Get("ok"); ok != "" {
+		if msg, found := s.d.Catalog.Lookup(s.lang(r), "firearms.ok."+ok); found {
+			flash = msg
+		}
+	}
+	s.render(w, r, http.StatusOK, "alerts_firearms", "firearms.title", "nav.alerts", map[string]any{"Firearms": fs, "Traces": ts, "Stats": st,
+		"Types": alerts.FirearmTypes, "Statuses": alerts.FirearmStatuses, "Peers": peers}, flash, "")
+}
+
+func (s *Server) firearmsRecord(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := formValues(r, "manufacturer", "country_made", "serial", "year", "model", "calibre", "type", "import_marking", "status", "persons", "case_refs", "place", "route")
+	if err := needField(f["serial"], "serial", "firearms.err.serial"); err != nil {
+		s.failForm(w, r, "/alerts/firearms", "firearm", err)
+		return
+	}
+	year, _ := strconv.Atoi(strings.TrimSpace(f["year"]))
+	res, err := s.d.Alerts.RecordFirearm(ctx, PrincipalFrom(ctx), alerts.FirearmInput{Manufacturer: f["manufacturer"], CountryMade: f["country_made"], Serial: f["serial"],
+		Year: year, Model: f["model"], Calibre: f["calibre"], Type: f["type"], ImportMarking: f["import_marking"], Status: f["status"],
+		Persons: lines(f["persons"]), CaseRefs: splitList(f["case_refs"]), Place: f["place"], Route: f["route"]})
+	if err != nil {
+		s.failForm(w, r, "/alerts/firearms", "firearm", err)
+		return
+	}
+	ok := "recorded"
+	if len(res.Hits) > 0 {
+		ok = "hit"
+	}
+	http.Redirect(w, r, "/alerts/firearms?ok="+ok, http.StatusSeeOther)
+}
+
+func (s *Server) firearmsTrace(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := needField(r.PostFormValue("circumstances"), "circumstances", "firearms.err.circumstances"); err != nil {
+		s.failForm(w, r, "/alerts/firearms", "trace", err)
+		return
+	}
+	t, err := s.d.Alerts.RequestTrace(ctx, PrincipalFrom(ctx), r.PathValue("id"), alerts.TraceInput{ToNode: r.PostFormValue("to_node"),
+		LegalBasisID: r.PostFormValue("legal_basis_id"), Circumstances: r.PostFormValue("circumstances")})
+	if err != nil {
+		s.failForm(w, r, "/alerts/firearms", "trace", err)
+		return
+	}
+	http.Redirect(w, r, "/alerts/firearms/traces/"+url.PathEscape(t.ID)+"?ok=sent", http.StatusSeeOther)
+}
+
+func (s *Server) tracePage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	t, err := s.d.Alerts.GetTrace(ctx, PrincipalFrom(ctx), r.PathValue("id"))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	flash := ""
+	if ok := r.URL.Query().Get("ok"); ok != "" {
+		if msg, found := s.d.Catalog.Lookup(s.lang(r), "firearms.ok."+ok); found {
+			flash = msg
+		}
+	}
+	s.render(w, r, http.StatusOK, "alerts_trace", "firearms.trace", "nav.alerts", map[string]any{"T": t}, flash, "")
+}
+
+func (s *Server) traceStatus(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	page := "/alerts/firearms/traces/" + url.PathEscape(r.PathValue("id"))
+	if r.PostFormValue("status") == alerts.TraceAnswered {
+		if err := needField(r.PostFormValue("answer"), "answer", "firearms.err.answer"); err != nil {
+			s.failForm(w, r, page, "trace", err)
+			return
+		}
+	}
+	_, err := s.d.Alerts.UpdateTrace(ctx, PrincipalFrom(ctx), r.PathValue("id"), alerts.TraceChange{Status: r.PostFormValue("status"), Answer: r.PostFormValue("answer")})
+	if err != nil {
+		s.failForm(w, r, page, "trace", err)
+		return
+	}
+	http.Redirect(w, r, page+"?ok=status", http.StatusSeeOther)
 }
