@@ -77,3 +77,34 @@ func TestAlertsAPIAndBatchDownload(t *testing.T) {
 		}
 	}
 }
+
+func TestFirearmsPages(t *testing.T) {
+	n := testutil.Start(t, testutil.Options{})
+	token := n.AddUser(t, "armourer", auth.RoleOfficer)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(method, path, form string) (*http.Response, string) {
+		req, _ := http.NewRequest(method, n.URL+path, strings.NewReader(form))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if form != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, _ := do("POST", "/alerts/firearms", "serial=ZAS-M70-998877&type=assault_rifle&status=seized&manufacturer=Zastava&country_made=RS&place=Horgo%C5%A1&route=Turkey+%E2%80%93+Serbia+%E2%80%93+Hungary")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/alerts/firearms?ok=recorded" {
+		t.Fatalf("record: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body := do("GET", "/alerts/firearms?ok=recorded", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, "ZAS-M70-998877") || !strings.Contains(body, "no alert on its serial number") || !strings.Contains(body, "Turkey – Serbia – Hungary") {
+		t.Fatalf("firearms page: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := do("POST", "/alerts/firearms", "serial=&type=pistol&status=seized"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "form=") {
+		t.Fatalf("record without serial: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
