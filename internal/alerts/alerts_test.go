@@ -409,3 +409,46 @@ func TestDraftValidation(t *testing.T) {
 		t.Fatal("a draft hits")
 	}
 }
+
+// A hit on a national alert goes straight to the issuing agency; its
+// answer deadline passing is noted once on the timeline.
+func TestNationalHitDeadline(t *testing.T) {
+	b := storetest.Backends()[0]
+	ctx := context.Background()
+	c := startCluster(t, b, "rs")
+	rs := c.nodes["rs"]
+	pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
+	pol2 := user(t, rs, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
+	border := user(t, rs, "rs-border", "rs-border-police", auth.RoleOfficer)
+	a, err := rs.Alerts.Create(ctx, pol, alerts.AlertDraft{Kind: alerts.KindMissing, Sub: "child", Person: &alerts.WantedPerson{GivenName: "Mila", FamilyName: "Jović", DateOfBirth: "2013-02-03"},
+		Action: "Place the child in safety.", Reason: "Missing from Subotica.", Authority: "PU Subotica"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Alerts.Validate(ctx, pol2, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	h, err := rs.Alerts.ReportHit(ctx, border, a.ID, alerts.HitInput{Place: "Horgoš", ActionTaken: "Child in the care of social services."})
+	if err != nil || h.Direction != "incoming" || h.Agency != "rs-police-dir" {
+		t.Fatalf("national hit: %+v %v", h, err)
+	}
+	if n, _ := rs.Alerts.OpenHits(ctx, pol); n != 1 {
+		t.Fatalf("open hits for the issuer: %d", n)
+	}
+	c.clk.Advance(13 * time.Hour)
+	for range 2 {
+		if _, _, err := rs.Alerts.Review(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := rs.Alerts.Get(ctx, pol, a.ID)
+	n := 0
+	for _, e := range got.Events {
+		if e.Kind == "hit_overdue" {
+			n++
+		}
+	}
+	if got.Status != alerts.StatusHit || n != 1 || !got.Hits[0].Overdue {
+		t.Fatalf("overdue hit: status %s, %d overdue notes, %+v", got.Status, n, got.Hits)
+	}
+}

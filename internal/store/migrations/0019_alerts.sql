@@ -102,7 +102,8 @@ CREATE TABLE alerts_hits (
     answered_at   TEXT NOT NULL DEFAULT '',
     agency        TEXT NOT NULL DEFAULT '',
     created_by    TEXT NOT NULL,
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    overdue_noted INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX alerts_hits_alert ON alerts_hits(alert_id, created_at);
 CREATE INDEX alerts_hits_open ON alerts_hits(status, due);
