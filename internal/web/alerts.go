@@ -277,6 +277,7 @@ func (s *Server) registerAlerts() {
 	s.handle("POST", "/alerts/firearms/traces/{id}/status", auth.ActFirearmsEdit, s.traceStatus)
 	s.handle("GET", "/alerts", auth.ActAlertsView, s.alertsList)
 	s.handle("GET", "/alerts/check", auth.ActAlertsCheck, s.alertsCheck)
+	s.handle("POST", "/alerts/check", auth.ActAlertsCheck, s.alertsCheck)
 	s.handle("POST", "/alerts/check/batch", auth.ActAlertsCheck, s.alertsBatch)
 	s.handle("GET", "/alerts/new", auth.ActAlertsDraft, s.alertsNew)
 	s.handle("POST", "/alerts", auth.ActAlertsDraft, s.alertsCreate)
@@ -313,10 +314,12 @@ func (s *Server) alertsList(w http.ResponseWriter, r *http.Request) {
 // right under it.
 func (s *Server) alertsCheck(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	data := map[string]any{"Q": q, "Purpose": r.URL.Query().Get("purpose")}
-	if q != "" {
-		res, err := s.d.Alerts.Check(ctx, PrincipalFrom(ctx), q, r.URL.Query().Get("purpose"))
+	// The search is posted, so names and numbers stay out of URLs,
+	// browser history and proxy logs.
+	q := strings.TrimSpace(r.PostFormValue("q"))
+	data := map[string]any{"Q": q, "Purpose": r.PostFormValue("purpose")}
+	if r.Method == http.MethodPost {
+		res, err := s.d.Alerts.Check(ctx, PrincipalFrom(ctx), q, r.PostFormValue("purpose"))
 		if errs.Is(err, errs.Invalid) {
 			s.render(w, r, http.StatusUnprocessableEntity, "alerts_check", "alerts.check.title", "nav.alerts", data, "", errs.SafeMessage(err))
 			return

@@ -81,7 +81,9 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 		t.Fatalf("HIT, action and warnings are not all inside the viewport (%v)", err)
 	}
 	// A check of someone else says NO HIT.
-	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check?q=Jovan+Jovanovi%C4%87+1990-01-01"), chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Jovan Jovanović 1990-01-01"), chromedp.Click(chromedp.CSS(`#check-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
 	if v := browsertest.Text(bc, t, `#verdict`); v != "NO HIT" {
 		t.Fatalf("verdict %q, want NO HIT", v)
 	}
