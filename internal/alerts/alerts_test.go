@@ -452,3 +452,52 @@ func TestNationalHitDeadline(t *testing.T) {
 		t.Fatalf("overdue hit: status %s, %d overdue notes, %+v", got.Status, n, got.Hits)
 	}
 }
+
+// A draft on a person Montenegro already alerted shows Montenegro's alert;
+// an alert without recipients is distributed later; drafts can be changed.
+func TestExistingAlertsDistributeAndUpdate(t *testing.T) {
+	b := storetest.Backends()[0]
+	ctx := context.Background()
+	c := startCluster(t, b, "rs", "me")
+	p := setup(t, c)
+	mePol2 := user(t, p.me, "me-border-2", "me-border-police", auth.RoleOfficer)
+	meAlert, err := p.me.Alerts.Create(ctx, p.mePol, alerts.AlertDraft{Kind: alerts.KindCheck, Sub: "specific",
+		Person: &alerts.WantedPerson{GivenName: "Đorđe", FamilyName: "Jovanović", DateOfBirth: "1984-05-17"},
+		Action: "Specific check of the vehicle and luggage.", Reason: "Heroin courier.", Authority: "UP Podgorica", Recipients: []alerts.RecipientInput{{Node: "rs"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.me.Alerts.Validate(ctx, mePol2, meAlert.ID); err != nil {
+		t.Fatal(err)
+	}
+	testutil.WaitFor(t, "me's alert on rs", wait, func() bool {
+		_, err := p.rs.Alerts.Get(ctx, p.rsNCU, meAlert.ID)
+		return err == nil
+	})
+	d := arrestDraft()
+	d.Person = &alerts.WantedPerson{GivenName: "Djordje", FamilyName: "Jovanovic", Names: []string{"Ђорђе Јовановић"}, DateOfBirth: "1984-05-17"}
+	a, err := p.rs.Alerts.Create(ctx, p.rsPol, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Existing) != 1 || a.Existing[0].ID != meAlert.ID || a.Existing[0].OriginNode != "me" || !a.Existing[0].Compatible {
+		t.Fatalf("existing alerts of other countries: %+v", a.Existing)
+	}
+	d.Reason = "Organising heroin transports from Montenegro."
+	if a, err = p.rs.Alerts.Update(ctx, p.rsPol, a.ID, d); err != nil || a.Reason != d.Reason {
+		t.Fatalf("update: %+v %v", a, err)
+	}
+	if _, err := p.rs.Alerts.Validate(ctx, p.rsPros, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.rs.Alerts.Update(ctx, p.rsPol, a.ID, d); errs.CodeOf(err) != "not-a-draft" {
+		t.Fatalf("update after validation: %v", err)
+	}
+	if a, err = p.rs.Alerts.Distribute(ctx, p.rsPros, a.ID, []alerts.RecipientInput{{Node: "me"}}); err != nil || len(a.Recipients) != 1 || a.Recipients[0].SentAt.IsZero() {
+		t.Fatalf("distribute: %+v %v", a.Recipients, err)
+	}
+	testutil.WaitFor(t, "distributed copy on me", wait, func() bool {
+		got, err := p.me.Alerts.Get(ctx, p.mePol, a.ID)
+		return err == nil && got.Reason == d.Reason
+	})
+}

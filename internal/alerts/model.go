@@ -203,6 +203,7 @@ type Alert struct {
 	Recipients   []Recipient   `json:"recipients"`
 	Flags        []Flag        `json:"flags"`
 	Hits         []HitReport   `json:"hits,omitempty"`
+	Existing     []Existing    `json:"existing,omitempty" doc:"drafts: alerts in force on the same subject found by the matching engine (other countries' included)"`
 	Events       []AlertEvent  `json:"events,omitempty"`
 }
 

@@ -58,6 +58,13 @@ func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Al
 			a.Hits = append(a.Hits, h)
 		}
 	}
+	if a.Local && a.Status == StatusDraft {
+		comp, err := s.compatibility(ctx, s.d.Store, a)
+		if err != nil {
+			return Alert{}, unavailable(op, err)
+		}
+		a.Existing = comp.Existing // hidden alerts of other countries are left out
+	}
 	if a.Events, err = events(ctx, s.d.Store, a.ID); err != nil {
 		return Alert{}, unavailable(op, err)
 	}
