@@ -7,11 +7,13 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -106,5 +108,69 @@ func TestFirearmsPages(t *testing.T) {
 	}
 	if resp, _ := do("POST", "/alerts/firearms", "serial=&type=pistol&status=seized"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "form=") {
 		t.Fatalf("record without serial: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// The compose form drafts a person alert with warnings, aliases, a misused
+// identity and a recipient; a second officer validates it on its page.
+func TestAlertComposeAndValidateForms(t *testing.T) {
+	rs := testutil.Start(t, testutil.Options{NodeID: "rs", Config: func(c *config.Config) { c.InsecureFederation = true }})
+	me := testutil.Start(t, testutil.Options{NodeID: "me", Config: func(c *config.Config) { c.InsecureFederation = true }})
+	testutil.Peer(t, rs, me)
+	author := rs.AddUser(t, "author", auth.RoleOfficer)
+	second := rs.AddUser(t, "second", auth.RoleOfficer)
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(tok, path string, form url.Values) *http.Response {
+		req, _ := http.NewRequest("POST", rs.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	get := func(tok, path string) string {
+		req, _ := http.NewRequest("GET", rs.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if page := get(author, "/alerts/new"); !strings.Contains(page, `name="recipient" value="me"`) {
+		t.Fatalf("compose form without the partner:\n%s", page)
+	}
+	form := url.Values{"kind": {"judicial"}, "sub": {"witness"}, "subject": {"person"}, "given_name": {"Jelena"}, "family_name": {"Marić"},
+		"names": {"Јелена Марић\nJelena Popović"}, "date_of_birth": {"02.04.1990"}, "sex": {"f"}, "warnings": {"health_risk"},
+		"action": {"Serve the summons to appear before the Higher Court in Belgrade."}, "reason": {"Witness in case K-12/26."}, "authority": {"Higher Court in Belgrade"},
+		"misused_name": {"Jelena Marić"}, "misused_dob": {"1990-04-02"}, "misused_note": {"The genuine holder lives in Vienna."}, "misused_consent": {"1"},
+		"recipient": {"me"}, "basis_me": {""}}
+	resp := post(author, "/alerts", form)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/alerts/") || !strings.HasSuffix(loc, "?ok=created") {
+		t.Fatalf("compose: %d %s", resp.StatusCode, loc)
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/alerts/"), "?ok=created")
+	if page := get(author, loc); !strings.Contains(page, "Draft saved") || !strings.Contains(page, "Jelena Popović") || !strings.Contains(page, "The genuine holder lives in Vienna.") {
+		t.Fatalf("draft page:\n%s", page)
+	}
+	if resp := post(author, "/alerts/"+id+"/validate", url.Values{}); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "form=") {
+		t.Fatalf("author validates: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp := post(second, "/alerts/"+id+"/validate", url.Values{}); resp.Header.Get("Location") != "/alerts/"+id+"?ok=validated" {
+		t.Fatalf("second officer validates: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if page := get(second, "/alerts/"+id); !strings.Contains(page, `id="alert-status">active`) || !strings.Contains(page, "health risk") {
+		t.Fatalf("validated page:\n%s", page)
+	}
+	// A form without the action is refused with the field marked.
+	form.Del("action")
+	if resp := post(author, "/alerts", form); !strings.Contains(resp.Header.Get("Location"), "/alerts/new?form=") {
+		t.Fatalf("compose without action: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
