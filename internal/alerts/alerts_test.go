@@ -369,6 +369,13 @@ func TestMisusedIdentityShownOnCheck(t *testing.T) {
 	if err != nil || !res.Hit || res.Matches[0].AlertID != a.ID || res.Matches[0].Misused == nil || !strings.Contains(res.Matches[0].Misused.Note, "no scar") {
 		t.Fatalf("check shows the misused identity: %+v %v", res, err)
 	}
+	// Typos, a swapped day and month, an alias in another script.
+	for _, q := range []string{"Marko Petrovc 1985-03-12", "Petrović Marko 1985-12-03", "Марко Петровски 12.03.1985"} {
+		res, err := p.me.Alerts.Check(ctx, p.mePol, q, "")
+		if err != nil || !res.Hit || res.Matches[0].AlertID != a.ID {
+			t.Errorf("check %q: %+v %v", q, res, err)
+		}
+	}
 }
 
 func TestDraftValidation(t *testing.T) {

@@ -18,12 +18,15 @@ import (
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
-// Score bands: a check reports a hit from medScore (a possible hit that
-// the officer verifies) and a certain hit from highScore or an exact
-// identifier.
+// Score bands: a check reports a possible hit, which the officer
+// verifies, from medScore — low enough that a typo in the name or a
+// swapped day and month still shows the wanted person (recall matters more
+// than precision at a border check), high enough that the same name with
+// another date of birth does not — and a certain hit from highScore or an
+// exact identifier.
 const (
 	highScore      = 0.9
-	medScore       = 0.75
+	medScore       = 0.6
 	candidateLimit = 64
 	perKeyLimit    = 200
 )

@@ -56,7 +56,9 @@ func (s *Service) compatibility(ctx context.Context, q store.Querier, a Alert) (
 			continue
 		}
 		e := Existing{ID: m.Alert.ID, OriginNode: m.Alert.OriginNode, Kind: m.Alert.Kind, Status: m.Alert.Status, Label: m.Alert.Label, Score: m.Score, Compatible: true}
-		if m.Alert.OriginNode == a.OriginNode {
+		// Only a certain match of this country's own alert is refused; a
+		// possible one is listed for the author to judge.
+		if m.Alert.OriginNode == a.OriginNode && m.Score >= highScore {
 			e.Compatible = compatible(m.Alert.Kind, a.Kind)
 		}
 		out.Existing = append(out.Existing, e)
