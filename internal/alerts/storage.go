@@ -260,6 +260,11 @@ func replaceKeys(ctx context.Context, tx *store.Tx, id string, keys []int64) err
 	if _, err := tx.ExecContext(ctx, `DELETE FROM alerts_keys WHERE alert_id = ?`, id); err != nil {
 		return err
 	}
+	return insertKeys(ctx, tx, id, keys)
+}
+
+// insertKeys adds the candidate keys of an alert that has none yet.
+func insertKeys(ctx context.Context, tx *store.Tx, id string, keys []int64) error {
 	for len(keys) > 0 {
 		n := min(len(keys), 200)
 		args := make([]any, 0, 2*n)

@@ -52,3 +52,13 @@ func TestAlertsImportExportCheck(t *testing.T) {
 		t.Fatalf("check: %+v", r)
 	}
 }
+
+// The alerts benchmark runs end to end on a tiny register (the real run
+// is documented in docs/PERFORMANCE.md).
+func TestBenchAlertsSmoke(t *testing.T) {
+	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir())
+	if r.code != 0 || !strings.Contains(r.stdout, "single checks: 10") || !strings.Contains(r.stdout, "batch check of 10 rows") {
+		t.Fatalf("bench alerts: %+v", r)
+	}
+	t.Log(r.stdout)
+}
