@@ -142,7 +142,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.MLA.Register(n.Fed)
 	n.Dir.RegisterUsageSource("mla", n.MLA)
 	n.Alerts = alerts.New(alerts.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "alerts"),
-		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline})
+		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline, TraceDeadline: n.Cfg.AlertsTraceDeadline})
 	n.Alerts.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)

@@ -64,8 +64,10 @@ type Config struct {
 	SMTPFrom             string
 	SMTPUsername         string
 	SMTPPassword         string
-	// Alerts module: deadline of the issuer's answer to a hit report.
-	AlertsHitDeadline time.Duration
+	// Alerts module: deadline of the issuer's answer to a hit report and of
+	// the answer to a firearms tracing request.
+	AlertsHitDeadline   time.Duration
+	AlertsTraceDeadline time.Duration
 }
 
 // Default returns the defaults for a single node.
@@ -95,6 +97,7 @@ func Default() Config {
 		MLAExtension:         30 * 24 * time.Hour,
 		MLAExecuteDeadline:   90 * 24 * time.Hour,
 		AlertsHitDeadline:    12 * time.Hour,
+		AlertsTraceDeadline:  30 * 24 * time.Hour,
 	}
 }
 
@@ -141,6 +144,7 @@ func (c *Config) settings() []setting {
 		{name: "mla-extension", help: "one extension of the recognition deadline of a judicial request", value: (*durationValue)(&c.MLAExtension)},
 		{name: "mla-execute-deadline", help: "time the requested side has to execute a judicial request, from recognition", value: (*durationValue)(&c.MLAExecuteDeadline)},
 		{name: "alerts-hit-deadline", help: "time the issuing country has to answer a hit report on its alert", value: (*durationValue)(&c.AlertsHitDeadline)},
+		{name: "alerts-trace-deadline", help: "time a country has to answer a firearms tracing request", value: (*durationValue)(&c.AlertsTraceDeadline)},
 		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
 		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},
