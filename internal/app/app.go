@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/activities"
+	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -53,6 +54,7 @@ type Node struct {
 	Exchange *exchange.Service
 	JIT      *jit.Service
 	MLA      *mla.Service
+	Alerts   *alerts.Service
 	Assets   *assets.Service
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
@@ -144,6 +146,9 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		mla.Config{RecogniseDeadline: n.Cfg.MLARecogniseDeadline, Extension: n.Cfg.MLAExtension, ExecuteDeadline: n.Cfg.MLAExecuteDeadline})
 	n.MLA.Register(n.Fed)
 	n.Dir.RegisterUsageSource("mla", n.MLA)
+	n.Alerts = alerts.New(alerts.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "alerts"),
+		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline, TraceDeadline: n.Cfg.AlertsTraceDeadline})
+	n.Alerts.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)
 	if n.Witness, err = witness.New(witness.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "witness")}); err != nil {
@@ -167,7 +172,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	n.Web, err = web.New(web.Deps{TrustedProxies: proxies, MetricsToken: n.Cfg.MetricsToken, MetricsElsewhere: n.Cfg.MetricsAddr != "", Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Alerts: n.Alerts, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
@@ -263,6 +268,7 @@ func (n *Node) Start(ctx context.Context) error {
 	if n.backups != nil {
 		n.run("scheduled backups", n.backups.Run)
 	}
+	n.run("alerts", n.Alerts.Run)
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
 }

@@ -35,6 +35,8 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return runBenchFederation(ctx, env, args[1:])
 	case "search":
 		return runCasesBench(ctx, env, args[1:])
+	case "alerts":
+		return runAlertsBench(ctx, env, args[1:])
 	}
 	return usagef("unknown benchmark %q: use match or federation", args[0])
 }

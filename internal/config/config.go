@@ -71,6 +71,10 @@ type Config struct {
 	BackupDir            string
 	BackupRecipient      string // age public keys, separated by commas or spaces
 	BackupRecipientsFile string
+	// Alerts module: deadline of the issuer's answer to a hit report and of
+	// the answer to a firearms tracing request.
+	AlertsHitDeadline   time.Duration
+	AlertsTraceDeadline time.Duration
 }
 
 // Default returns the defaults for a single node.
@@ -100,7 +104,9 @@ func Default() Config {
 		MLAExtension:         30 * 24 * time.Hour,
 		MLAExecuteDeadline:   90 * 24 * time.Hour,
 
-		BackupKeep: 7,
+		BackupKeep:          7,
+		AlertsHitDeadline:   12 * time.Hour,
+		AlertsTraceDeadline: 30 * 24 * time.Hour,
 	}
 }
 
@@ -146,6 +152,8 @@ func (c *Config) settings() []setting {
 		{name: "mla-recognise-deadline", help: "time the requested side has to decide on recognising a judicial request, from receipt", value: (*durationValue)(&c.MLARecogniseDeadline)},
 		{name: "mla-extension", help: "one extension of the recognition deadline of a judicial request", value: (*durationValue)(&c.MLAExtension)},
 		{name: "mla-execute-deadline", help: "time the requested side has to execute a judicial request, from recognition", value: (*durationValue)(&c.MLAExecuteDeadline)},
+		{name: "alerts-hit-deadline", help: "time the issuing country has to answer a hit report on its alert", value: (*durationValue)(&c.AlertsHitDeadline)},
+		{name: "alerts-trace-deadline", help: "time a country has to answer a firearms tracing request", value: (*durationValue)(&c.AlertsTraceDeadline)},
 		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
 		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/demo"
 )
 
@@ -40,6 +41,24 @@ func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
 	q, _ := f.Nodes[0].Fed.Queue(ctx, nil)
 	if len(q) != 1 || q[0].Peer != "me" {
 		t.Fatalf("rs queue %+v", q)
+	}
+	// Serbia's alerts reached Montenegro, which flagged the arrest alert:
+	// "do not act" there, a hit with the action elsewhere.
+	ncu := &auth.Principal{Username: "ncu", Agency: "me-up", Roles: []auth.Role{auth.RoleNCUOperator}}
+	res, err := f.Nodes[1].Alerts.Check(ctx, ncu, "Petrovic Marko 12.03.1985", "demo test")
+	if err != nil || !res.Hit || !res.Matches[0].DoNotAct || res.Matches[0].Warnings[0] != "armed" {
+		t.Fatalf("check on me: %+v %v", res, err)
+	}
+	if res, err := f.Nodes[1].Alerts.Check(ctx, ncu, "CZ75B123456", ""); err != nil || !res.Hit {
+		t.Fatalf("stolen firearm on me: %+v %v", res, err)
+	}
+	// The pistol stolen in Serbia and seized in Montenegro: the hit report
+	// waits at Montenegro's NCU.
+	if fs, err := f.Nodes[1].Alerts.Firearms(ctx, ncu); err != nil || len(fs) != 1 || fs[0].Status != "seized" {
+		t.Fatalf("firearms on me: %+v %v", fs, err)
+	}
+	if q, _ := f.Nodes[1].Fed.Queue(ctx, ncu); len(q) == 0 || q[len(q)-1].Type != "alerts.hit" {
+		t.Fatalf("me queue: %+v", q)
 	}
 	// A ping between demo nodes makes a round trip.
 	if _, err := f.Nodes[0].Fed.Ping(ctx, nil, "selec"); err != nil {

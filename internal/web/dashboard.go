@@ -38,6 +38,11 @@ func (s *Server) badges(ctx context.Context, p *auth.Principal) map[string]int {
 			out["nav.cases"] = n
 		}
 	}
+	if s.d.Alerts != nil && auth.Can(p, auth.ActAlertsManage) {
+		if n, err := s.d.Alerts.OpenHits(ctx, p); err == nil {
+			out["nav.alerts"] = n
+		}
+	}
 	if s.d.Exchange != nil && auth.Can(p, auth.ActExchangeNotifications) {
 		if n, err := s.d.Exchange.UnreadCount(ctx, p); err == nil {
 			out["nav.exchange"] = n

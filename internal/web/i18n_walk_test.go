@@ -170,8 +170,8 @@ func TestTranslatedPagesWalk(t *testing.T) {
 				if l == "en" {
 					continue
 				}
-				if pg.path == "/audit" && (auditCodeRE.MatchString(tx) || auditObjectRE.MatchString(tx)) {
-					continue // recorded codes; the newest entries change while the walk goes on
+				if pg.path == "/audit" && (auditCodeRE.MatchString(tx) || auditObjectRE.MatchString(tx) || auditDetailRE.MatchString(tx)) {
+					continue // recorded codes and details; the newest entries change while the walk goes on
 				}
 				// Shown as in English while another language's page says it otherwise.
 				if texts["en"][tx] && hasWord(tx) && !catalogueHas(cat, l, strings.TrimPrefix(tx, attrMark)) {
@@ -350,6 +350,8 @@ func visibleTexts(page string) map[string]bool {
 var (
 	segmentRE   = regexp.MustCompile(` · |: | — | → `)
 	auditCodeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`)
+	// auditDetailRE matches recorded details such as "country=XK type=".
+	auditDetailRE = regexp.MustCompile(`^[a-z_]+=\S*( [a-z_]+=\S*)*$`)
 	// auditObjectRE matches recorded objects such as directory/country/XK.
 	auditObjectRE = regexp.MustCompile(`^[a-z][a-z0-9_.-]*(/[A-Za-z0-9_.:-]+)+$`)
 	keyLikeRE     = regexp.MustCompile(`\b[a-z]+(?:\.[a-z0-9_]+)+\b`)

@@ -194,6 +194,13 @@ func (s *Server) mlaFormData(r *http.Request, form map[string]string) map[string
 
 func (s *Server) mlaNew(w http.ResponseWriter, r *http.Request) {
 	form := map[string]string{"channel": "formal"}
+	// A form may be prefilled by a link, e.g. an extradition request from
+	// an arrest-alert hit.
+	for _, k := range []string{"target_node", "kind", "title", "facts", "measures", "persons", "case_refs"} {
+		if v := r.URL.Query().Get(k); v != "" && len(v) <= 5000 {
+			form[k] = v
+		}
+	}
 	if f := s.failedForm(r); f.Is("mla") {
 		form = f.Map()
 	}

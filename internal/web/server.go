@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/liaison-wb/liaison/internal/activities"
+	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -61,6 +62,7 @@ type Deps struct {
 	Activities    *activities.Service
 	Cases         *cases.Service
 	MLA           *mla.Service
+	Alerts        *alerts.Service
 	Assets        *assets.Service
 	JIT           *jit.Service
 	Witness       *witness.Service
@@ -146,6 +148,7 @@ func New(d Deps) (*Server, error) {
 	s.registerCases()
 	s.registerActivities()
 	s.registerMLA()
+	s.registerAlerts()
 	s.registerAssetRecovery()
 	s.registerJIT()
 	s.registerUI()

@@ -1,0 +1,310 @@
+package alerts
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
+)
+
+// Score bands: a check reports a possible hit, which the officer
+// verifies, from medScore — low enough that a typo in the name or a
+// swapped day and month still shows the wanted person (recall matters more
+// than precision at a border check), high enough that the same name with
+// another date of birth does not — and a certain hit from highScore or an
+// exact identifier.
+const (
+	highScore      = 0.9
+	medScore       = 0.6
+	candidateLimit = 64
+	perKeyLimit    = 200
+)
+
+// CheckProbe is what one search box was understood as.
+type CheckProbe struct {
+	Name        string   `json:"name,omitempty"`
+	DateOfBirth string   `json:"date_of_birth,omitempty"`
+	Identifiers []string `json:"identifiers,omitempty" doc:"document or national numbers, plates, VINs, serial numbers (normalised)"`
+}
+
+// ParseQuery reads one search box: words are a name (any script, any
+// order), a date is the date of birth, and anything with digits is an
+// identifier (document, national number, plate, VIN, serial). The whole
+// input without spaces is also tried as one identifier, so "BG 123 AB"
+// finds the plate BG123AB.
+func ParseQuery(q string) (CheckProbe, error) {
+	var p CheckProbe
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return p, errs.New(errs.Invalid, "alerts.Check", "type a name, date of birth, document or national number, plate, VIN or serial number")
+	}
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > 200 {
+		return p, errs.New(errs.Invalid, "alerts.Check", "a check is limited to 200 characters")
+	}
+	var names []string
+	addID := func(v string) {
+		if n := identNorm(v); len(n) >= 4 && !slices.Contains(p.Identifiers, n) {
+			p.Identifiers = append(p.Identifiers, n)
+		}
+	}
+	toks := strings.FieldsFunc(q, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' })
+	for _, t := range toks {
+		hasDigit := strings.ContainsFunc(t, unicode.IsDigit)
+		if !hasDigit {
+			names = append(names, t)
+			continue
+		}
+		if p.DateOfBirth == "" && (strings.ContainsAny(t, ".-/") || len(t) == 8) {
+			if d, err := entity.ParseDate(strings.TrimSuffix(t, ".")); err == nil && d.Full() {
+				p.DateOfBirth = d.String()
+				if strings.ContainsAny(t, ".-/") {
+					continue
+				}
+			}
+		}
+		addID(t)
+	}
+	if len(toks) > 1 && strings.ContainsFunc(q, unicode.IsDigit) {
+		addID(q)
+	}
+	p.Name = strings.Join(names, " ")
+	if len(p.Identifiers) > 12 {
+		p.Identifiers = p.Identifiers[:12]
+	}
+	return p, nil
+}
+
+// scoredAlert is an alert found for a probe with its score.
+type scoredAlert struct {
+	Alert       Alert
+	Score       float64
+	Exact       string // the identifier that matched exactly
+	Explanation []match.FieldExplanation
+}
+
+func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
+	if p.Name == "" {
+		return entity.Person{}, false
+	}
+	v := map[string]string{match.ColID: "probe", match.ColFull: p.Name, match.ColDOB: p.DateOfBirth}
+	for _, id := range p.Identifiers {
+		if len(id) == 13 && digits(id) {
+			v[match.ColPersonalID] = id
+			break
+		}
+	}
+	return match.PersonFromFields(v, s.d.Region), true
+}
+
+// search finds the alerts in force on this node for a probe: persons by
+// the matching engine over the candidates sharing its index keys, objects
+// and documents by exact normalised identifiers.
+func (s *Service) search(ctx context.Context, q store.Querier, people []entity.Person, idents []string) ([]scoredAlert, error) {
+	var keys []int64
+	for i := range people {
+		for _, k := range match.IndexKeys(&people[i], nil) {
+			keys = append(keys, int64(k))
+		}
+	}
+	identKey := map[int64]string{}
+	for _, id := range idents {
+		k := hashKey(tagIdent, id)
+		identKey[k] = id
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	ids, err := candidateIDs(ctx, q, keys, candidateLimit, perKeyLimit)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	got, err := s.alertsByID(ctx, q, ids, true)
+	if err != nil {
+		return nil, err
+	}
+	best := map[string]scoredAlert{}
+	// Exact identifiers.
+	for _, a := range got {
+		for _, id := range identifiers(a) {
+			if slices.Contains(idents, id) {
+				best[a.ID] = scoredAlert{Alert: a, Score: 1, Exact: id,
+					Explanation: []match.FieldExplanation{{Field: "identifier", Level: "exact", Weight: 10, Left: id, Right: id}}}
+				break
+			}
+		}
+	}
+	// Persons by the engine.
+	if len(people) > 0 {
+		var right []entity.Person
+		var owner []string
+		for _, id := range ids {
+			a, ok := got[id]
+			if !ok || a.Person == nil {
+				continue
+			}
+			for _, r := range personRecords(a, s.d.Region) {
+				right = append(right, r)
+				owner = append(owner, a.ID)
+			}
+		}
+		if len(right) > 0 {
+			model, err := s.matchModel(ctx)
+			if err != nil {
+				return nil, err
+			}
+			res, err := match.Link(ctx, people, right, match.Options{Model: model, Threshold: 1e-9, Workers: 1, MaxBlock: len(right) + 2})
+			if err != nil {
+				return nil, err
+			}
+			for _, pr := range res.Pairs {
+				id := owner[pr.Right]
+				if b, ok := best[id]; ok && b.Score >= pr.Score {
+					continue
+				}
+				var fields []match.FieldExplanation
+				for _, fe := range res.Explain(pr).Fields {
+					if fe.Level != "missing" && fe.Level != "" {
+						fields = append(fields, fe)
+					}
+				}
+				best[id] = scoredAlert{Alert: got[id], Score: pr.Score, Explanation: fields}
+			}
+		}
+	}
+	out := make([]scoredAlert, 0, len(best))
+	for _, b := range best {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Alert.ID < out[j].Alert.ID
+	})
+	return out, nil
+}
+
+// findSubject finds the alerts on the same subject as a.
+func (s *Service) findSubject(ctx context.Context, q store.Querier, a Alert, _ bool) ([]scoredAlert, error) {
+	return s.search(ctx, q, personRecords(a, s.d.Region), identifiers(a))
+}
+
+// CheckMatch is one alert found by a check, with what the officer must
+// know first: the action to take and the warning markers.
+type CheckMatch struct {
+	AlertID     string                   `json:"alert_id"`
+	Certain     bool                     `json:"certain" doc:"exact identifier or high score; otherwise a possible hit to verify"`
+	Score       float64                  `json:"score"`
+	Action      string                   `json:"action"`
+	Warnings    []string                 `json:"warnings"`
+	DoNotAct    bool                     `json:"do_not_act" doc:"this country flagged the alert: do not execute it here; report the hit only"`
+	FlagReason  string                   `json:"flag_reason,omitempty"`
+	Kind        string                   `json:"kind"`
+	Sub         string                   `json:"sub,omitempty"`
+	Subject     string                   `json:"subject"`
+	Label       string                   `json:"label"`
+	OriginNode  string                   `json:"origin_node" doc:"issuing country"`
+	Authority   string                   `json:"authority"`
+	WarrantRef  string                   `json:"warrant_ref,omitempty"`
+	InterpolRef string                   `json:"interpol_ref,omitempty"`
+	DocStatus   string                   `json:"doc_status,omitempty"`
+	Person      *WantedPerson            `json:"person,omitempty"`
+	Object      *WantedObject            `json:"object,omitempty"`
+	Misused     *Misused                 `json:"misused,omitempty" doc:"the identity is misused: check that the person is not its genuine holder"`
+	Exact       string                   `json:"exact,omitempty" doc:"identifier that matched exactly"`
+	Explanation []match.FieldExplanation `json:"explanation"`
+}
+
+// CheckResult says HIT or NO HIT.
+type CheckResult struct {
+	Query   string       `json:"query"`
+	Probe   CheckProbe   `json:"probe"`
+	Hit     bool         `json:"hit"`
+	Matches []CheckMatch `json:"matches"`
+}
+
+// Check checks one search box against every alert in force on this node
+// that the caller may see. Every check is audited with its purpose.
+func (s *Service) Check(ctx context.Context, actor *auth.Principal, query, purpose string) (CheckResult, error) {
+	const op = "alerts.Check"
+	if err := auth.Authorize(actor, auth.ActAlertsCheck); err != nil {
+		return CheckResult{}, err
+	}
+	purpose, err := textField(op, "purpose", purpose, 500, false)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	res, err := s.check(ctx, actor, query)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	var ids []string
+	for _, m := range res.Matches {
+		ids = append(ids, m.AlertID)
+	}
+	detail := "no hit"
+	if res.Hit {
+		detail = "hit " + strings.Join(ids, ",")
+	}
+	detail += "; matches=" + strconv.Itoa(len(res.Matches))
+	if err := s.d.Audit.Record(ctx, s.auditEntryPurpose(actor, "alerts.check", textutil.Clip(purpose, 500), detail)); err != nil {
+		return CheckResult{}, err
+	}
+	return res, nil
+}
+
+func (s *Service) auditEntryPurpose(actor *auth.Principal, action, purpose, detail string) audit.Entry {
+	e := s.auditEntry(actor, action, "check", detail)
+	e.Purpose = purpose
+	return e
+}
+
+// check is Check without the audit entry (BatchCheck audits the batch).
+func (s *Service) check(ctx context.Context, actor *auth.Principal, query string) (CheckResult, error) {
+	const op = "alerts.Check"
+	pr, err := ParseQuery(query)
+	if err != nil {
+		return CheckResult{}, err
+	}
+	res := CheckResult{Query: strings.TrimSpace(query), Probe: pr, Matches: []CheckMatch{}}
+	var people []entity.Person
+	if p, ok := s.probeRecord(pr); ok {
+		people = append(people, p)
+	}
+	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers)
+	if err != nil {
+		return CheckResult{}, unavailable(op, err)
+	}
+	for _, f := range found {
+		if f.Score < medScore || !auth.AlertVisible(actor, s.facts(actor, f.Alert)) {
+			continue
+		}
+		a := f.Alert
+		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
+			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
+			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation}
+		if a.Object != nil {
+			m.DocStatus = a.Object.DocStatus
+		}
+		if m.Explanation == nil {
+			m.Explanation = []match.FieldExplanation{}
+		}
+		res.Matches = append(res.Matches, m)
+	}
+	if len(res.Matches) > 20 {
+		res.Matches = res.Matches[:20]
+	}
+	res.Hit = len(res.Matches) > 0
+	return res, nil
+}

@@ -1,0 +1,421 @@
+package alerts
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// Federation message types.
+const (
+	// TypePublish carries a validated alert to a recipient, which keeps it
+	// as a signed local copy. Not held at the NCU: the alert was validated
+	// by a second person and the recipient is a partner the issuer chose
+	// with a legal basis; the recipient's NCU sees every copy in its list.
+	TypePublish = "alerts.publish"
+	// TypeUpdate replicates status changes, hiding and review dates.
+	TypeUpdate = "alerts.update"
+	// TypeFlag carries a recipient's flag (or its lifting) to the issuer.
+	TypeFlag = "alerts.flag"
+	// TypeLift is the issuer's urgent request to lift a flag.
+	TypeLift = "alerts.lift"
+	// TypeHit carries a hit report to the issuer (sensitive: it leaves
+	// through the reporting NCU and is routed by the issuing NCU).
+	TypeHit = "alerts.hit"
+	// TypeHitAnswer carries the issuer's answer back.
+	TypeHitAnswer = "alerts.hit_answer"
+)
+
+// Register binds the message types to the federation layer.
+func (s *Service) Register(f *federation.Service) {
+	f.Register(TypePublish, federation.TypeSpec{Handle: s.handlePublish})
+	f.Register(TypeUpdate, federation.TypeSpec{Handle: s.handleUpdate})
+	f.Register(TypeFlag, federation.TypeSpec{Handle: s.handleFlag})
+	f.Register(TypeLift, federation.TypeSpec{Handle: s.handleLift})
+	f.Register(TypeHit, federation.TypeSpec{Sensitive: true, Handle: s.handleHit, Describe: describeHit, Reroute: rerouteHit})
+	f.Register(TypeHitAnswer, federation.TypeSpec{Handle: s.handleHitAnswer})
+	f.Register(TypeTrace, federation.TypeSpec{Sensitive: true, Handle: s.handleTrace, Describe: describeTrace, Reroute: rerouteTrace})
+	f.Register(TypeTraceUpdate, federation.TypeSpec{Handle: s.handleTraceUpdate})
+}
+
+// wireAlert is the payload of alerts.publish.
+type wireAlert struct {
+	Summary     string        `json:"summary"`
+	ID          string        `json:"id"`
+	OriginNode  string        `json:"origin_node"`
+	Kind        string        `json:"kind"`
+	Sub         string        `json:"sub"`
+	Person      *WantedPerson `json:"person,omitempty"`
+	Object      *WantedObject `json:"object,omitempty"`
+	Warnings    []string      `json:"warnings"`
+	Action      string        `json:"action"`
+	Reason      string        `json:"reason"`
+	Authority   string        `json:"authority"`
+	WarrantRef  string        `json:"warrant_ref"`
+	InterpolRef string        `json:"interpol_ref"`
+	Misused     *Misused      `json:"misused,omitempty"`
+	CaseRefs    []string      `json:"case_refs"`
+	Status      string        `json:"status"`
+	Hidden      bool          `json:"hidden"`
+	ReviewDue   time.Time     `json:"review_due"`
+	ValidatedBy string        `json:"validated_by"`
+	ValidatedAt time.Time     `json:"validated_at"`
+	Digest      string        `json:"digest"`
+	LegalBasis  string        `json:"legal_basis"`
+}
+
+// update is the payload of alerts.update.
+type update struct {
+	Summary   string    `json:"summary"`
+	AlertID   string    `json:"alert_id"`
+	Kind      string    `json:"kind"` // status | hidden | review
+	Status    string    `json:"status,omitempty"`
+	Hidden    bool      `json:"hidden,omitempty"`
+	ReviewDue time.Time `json:"review_due,omitzero"`
+	Reason    string    `json:"reason,omitempty"`
+	Actor     string    `json:"actor"`
+	At        time.Time `json:"at"`
+}
+
+func (u update) describe() string {
+	switch u.Kind {
+	case "status":
+		return "status " + u.Status + joinNote("", u.Reason)
+	case "hidden":
+		return fmt.Sprintf("hidden=%v%s", u.Hidden, joinNote("", u.Reason))
+	}
+	return "review " + u.ReviewDue.Format("2006-01-02") + joinNote("", u.Reason)
+}
+
+// flagMsg is the payload of alerts.flag and alerts.lift.
+type flagMsg struct {
+	Summary string    `json:"summary"`
+	AlertID string    `json:"alert_id"`
+	Reason  string    `json:"reason"`
+	Lifted  bool      `json:"lifted,omitempty"`
+	Actor   string    `json:"actor"`
+	At      time.Time `json:"at"`
+}
+
+func summaryOf(a Alert) string {
+	return a.Kind + " alert (" + a.Subject + ") from " + a.OriginNode
+}
+
+// publish enqueues a signed copy for one recipient and marks it sent.
+func (s *Service) publish(ctx context.Context, tx *store.Tx, actor *auth.Principal, a Alert, r Recipient) error {
+	w := wireAlert{Summary: summaryOf(a), ID: a.ID, OriginNode: a.OriginNode, Kind: a.Kind, Sub: a.Sub, Person: a.Person, Object: a.Object,
+		Warnings: a.Warnings, Action: a.Action, Reason: a.Reason, Authority: a.Authority, WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef,
+		Misused: a.Misused, CaseRefs: a.CaseRefs, Status: a.Status, Hidden: a.Hidden, ReviewDue: a.ReviewDue, ValidatedBy: a.ValidatedBy,
+		ValidatedAt: a.ValidatedAt, Digest: a.Digest, LegalBasis: r.LegalBasis}
+	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.Node, Type: TypePublish, Conversation: "alerts/" + a.ID, Payload: w, Summary: w.Summary, Actor: actor}); err != nil {
+		return err
+	}
+	return markSent(ctx, tx, a.ID, r.Node, s.d.Clock.Now())
+}
+
+func (s *Service) replicate(ctx context.Context, tx *store.Tx, actor *auth.Principal, a Alert, node string, u update) error {
+	u.Summary = "alert " + a.ID + ": " + u.Kind
+	_, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: node, Type: TypeUpdate, Conversation: "alerts/" + a.ID, Payload: u, Summary: u.Summary, Actor: actor})
+	return err
+}
+
+// ParsePublish decodes and validates an alerts.publish payload from node
+// from: the content must pass the same checks as a local draft and match
+// its digest.
+func (s *Service) ParsePublish(from string, raw []byte) (Alert, error) {
+	const op = "alerts.receive"
+	var w wireAlert
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Alert{}, errs.Wrap(errs.Invalid, op, "malformed alert", err)
+	}
+	bad := func(what string) error { return errs.New(errs.Invalid, op, "alert with "+what) }
+	if w.ID == "" || len(w.ID) > 64 || w.OriginNode != from {
+		return Alert{}, bad("no ID or an issuer other than the sender")
+	}
+	if !InForce(w.Status) {
+		return Alert{}, bad("a status that is not in force")
+	}
+	a, err := s.clean(op, AlertDraft{Kind: w.Kind, Sub: w.Sub, Person: w.Person, Object: w.Object, Warnings: w.Warnings, Action: w.Action, Reason: w.Reason,
+		Authority: w.Authority, WarrantRef: w.WarrantRef, InterpolRef: w.InterpolRef, Misused: w.Misused, CaseRefs: w.CaseRefs})
+	if err != nil {
+		return Alert{}, err
+	}
+	if !utf8.ValidString(w.LegalBasis+w.ValidatedBy) || len(w.LegalBasis) > 1200 || len(w.ValidatedBy) > 200 {
+		return Alert{}, bad("fields beyond their limits")
+	}
+	a.ID, a.OriginNode, a.Status, a.Hidden, a.ReviewDue, a.ValidatedBy, a.ValidatedAt, a.LegalBasis = w.ID, w.OriginNode, w.Status, w.Hidden, w.ReviewDue, w.ValidatedBy, w.ValidatedAt, w.LegalBasis
+	if Digest(a) != w.Digest {
+		return Alert{}, bad("content that does not match its digest")
+	}
+	a.Digest = w.Digest
+	return a, nil
+}
+
+// handlePublish stores (or replaces) the signed local copy of a partner's
+// alert and indexes it for checks.
+func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	a, err := s.ParsePublish(in.From, in.Payload)
+	if err != nil {
+		return err
+	}
+	now := s.d.Clock.Now()
+	a.EnvelopeID, a.Signature = in.ID, base64.StdEncoding.EncodeToString(in.Signature)
+	a.CreatedBy, a.CreatedAt, a.UpdatedAt = a.ValidatedBy+"@"+in.From, now, now
+	cur, err := s.loadAlert(ctx, tx, a.ID)
+	switch {
+	case isNoRows(err):
+		if err := insertAlert(ctx, tx, a); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case cur.OriginNode != in.From:
+		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
+	default:
+		if Final(cur.Status) {
+			return nil // ended here already: a late copy does not revive it
+		}
+		if err := replaceContent(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	if err := replaceKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: now, Node: in.From, Actor: a.CreatedBy, Kind: "received", Status: a.Status,
+		Note: "signed copy, envelope " + in.ID + "; SHA-256 " + a.Digest + joinNote("", "legal basis: "+a.LegalBasis)}); err != nil {
+		return err
+	}
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.CreatedBy, Agency: in.From, Action: "alerts.receive", Object: "alerts/" + a.ID,
+		Detail: a.Kind + " " + a.Subject + " from " + in.From + "; SHA-256 " + a.Digest})
+}
+
+// ParseUpdate decodes and validates an alerts.update payload.
+func ParseUpdate(raw []byte) (update, error) {
+	const op = "alerts.receive"
+	var u update
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return u, errs.Wrap(errs.Invalid, op, "malformed alert update", err)
+	}
+	if u.AlertID == "" || len(u.AlertID) > 64 || u.At.IsZero() {
+		return u, errs.New(errs.Invalid, op, "alert update without alert or time")
+	}
+	switch u.Kind {
+	case "status":
+		if !slices.Contains(Statuses, u.Status) || u.Status == StatusDraft {
+			return u, errs.New(errs.Invalid, op, "alert update with an unknown status")
+		}
+	case "hidden":
+	case "review":
+		if u.ReviewDue.IsZero() {
+			return u, errs.New(errs.Invalid, op, "review update without the date")
+		}
+	default:
+		return u, errs.New(errs.Invalid, op, "alert update of an unknown kind")
+	}
+	if !utf8.ValidString(u.Reason+u.Actor) || len(u.Reason) > 8000 || len(u.Actor) > 200 {
+		return u, errs.New(errs.Invalid, op, "alert update fields beyond their limits")
+	}
+	return u, nil
+}
+
+// handleUpdate applies an issuer's change to the local copy. An update for
+// a copy not held yet waits (the copy may still be on its way).
+func (s *Service) handleUpdate(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	u, err := ParseUpdate(in.Payload)
+	if err != nil {
+		return err
+	}
+	a, err := s.loadAlert(ctx, tx, u.AlertID)
+	if isNoRows(err) {
+		return fmt.Errorf("alerts.receive: update for alert %s: %w", u.AlertID, federation.ErrNotYet)
+	}
+	if err != nil {
+		return err
+	}
+	if a.OriginNode != in.From {
+		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
+	}
+	if u.Kind == "status" && (a.Status == u.Status || Final(a.Status)) {
+		return insertEvent(ctx, tx, a.ID, AlertEvent{At: u.At, Node: in.From, Actor: u.Actor + "@" + in.From, Kind: "status", Note: "update to " + u.Status + " not applied: the alert is " + a.Status + " here"})
+	}
+	if err := s.apply(ctx, tx, a, u, in.From); err != nil {
+		return err
+	}
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: u.Actor + "@" + in.From, Agency: in.From, Action: "alerts.update.receive", Object: "alerts/" + a.ID, Detail: u.describe()})
+}
+
+// Flag records on this node that it will not execute a partner's alert
+// on its territory, with a reason, and tells the issuer. An empty reason
+// with lift=true lifts the flag.
+func (s *Service) Flag(ctx context.Context, actor *auth.Principal, id, reason string, lift bool) (Alert, error) {
+	const op = "alerts.Flag"
+	if err := auth.Authorize(actor, auth.ActAlertsFlag); err != nil {
+		return Alert{}, err
+	}
+	reason, err := textField(op, "reason for the flag", reason, 2000, !lift)
+	if err != nil {
+		return Alert{}, err
+	}
+	a, err := s.visible(ctx, actor, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	if a.Local {
+		return Alert{}, errs.New(errs.Invalid, op, "a flag is attached by a recipient country, not by the issuer")
+	}
+	if Final(a.Status) {
+		return Alert{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "not-in-force", Msg: "the alert has ended"}
+	}
+	if lift && !a.DoNotAct {
+		return Alert{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "not-flagged", Msg: "this country has not flagged the alert"}
+	}
+	if s.d.Fed == nil {
+		return Alert{}, errs.New(errs.Invalid, op, "this node is not connected to other countries")
+	}
+	now := s.d.Clock.Now()
+	m := flagMsg{AlertID: a.ID, Reason: reason, Lifted: lift, Actor: actor.Username, At: now}
+	m.Summary = "flag on alert " + a.ID
+	what := "flagged: do not act on this territory"
+	if lift {
+		m.Summary, what = "flag lifted on alert "+a.ID, "flag lifted"
+	}
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		stored := reason
+		if lift {
+			stored = ""
+		}
+		if err := setLocalFlag(ctx, tx, a.ID, stored, actor.Username, now); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, a.ID, actor.Username, "flag", "", joinNote(what, reason)); err != nil {
+			return err
+		}
+		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: a.OriginNode, Type: TypeFlag, Conversation: "alerts/" + a.ID, Payload: m, Summary: m.Summary, Actor: actor}); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "alerts.flag", a.ID, joinNote(what, reason))
+	})
+	if err != nil {
+		return Alert{}, dbErr(op, "could not flag the alert", err)
+	}
+	s.d.Fed.Notify()
+	return s.Get(ctx, actor, a.ID)
+}
+
+func parseFlag(raw []byte) (flagMsg, error) {
+	var m flagMsg
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return m, errs.Wrap(errs.Invalid, "alerts.receive", "malformed flag", err)
+	}
+	if m.AlertID == "" || len(m.AlertID) > 64 || m.At.IsZero() || !utf8.ValidString(m.Reason+m.Actor) || len(m.Reason) > 8000 || len(m.Actor) > 200 {
+		return m, errs.New(errs.Invalid, "alerts.receive", "flag without alert or time, or beyond its limits")
+	}
+	if !m.Lifted && strings.TrimSpace(m.Reason) == "" {
+		return m, errs.New(errs.Invalid, "alerts.receive", "flag without a reason")
+	}
+	return m, nil
+}
+
+// handleFlag records a recipient's flag on the issuer.
+func (s *Service) handleFlag(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	m, err := parseFlag(in.Payload)
+	if err != nil {
+		return err
+	}
+	a, err := s.loadAlert(ctx, tx, m.AlertID)
+	if isNoRows(err) {
+		return errs.New(errs.NotFound, "alerts.receive", "flag on an unknown alert")
+	}
+	if err != nil {
+		return err
+	}
+	rs, err := recipients(ctx, tx, a.ID)
+	if err != nil {
+		return err
+	}
+	if !a.Local || !slices.ContainsFunc(rs, func(r Recipient) bool { return r.Node == in.From }) {
+		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-a-recipient", Msg: in.From + " is not a recipient of alert " + a.ID}
+	}
+	if err := upsertFlag(ctx, tx, a.ID, Flag{Node: in.From, Reason: m.Reason, Actor: m.Actor + "@" + in.From, At: m.At, Lifted: m.Lifted}); err != nil {
+		return err
+	}
+	what := "flagged by " + in.From + ": not executed on its territory"
+	if m.Lifted {
+		what = "flag lifted by " + in.From
+	}
+	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "flag", Note: joinNote(what, m.Reason)}); err != nil {
+		return err
+	}
+	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: m.Actor + "@" + in.From, Agency: a.Agency, Action: "alerts.flag.receive", Object: "alerts/" + a.ID, Detail: joinNote(what, m.Reason)})
+}
+
+// RequestLift sends the flagging country an urgent request to lift its
+// flag, with the issuer's reasons.
+func (s *Service) RequestLift(ctx context.Context, actor *auth.Principal, id, node, note string) (Alert, error) {
+	const op = "alerts.RequestLift"
+	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
+		return Alert{}, err
+	}
+	note, err := textField(op, "reason for lifting the flag", note, 2000, true)
+	if err != nil {
+		return Alert{}, err
+	}
+	a, err := s.issuerAlert(ctx, actor, op, id)
+	if err != nil {
+		return Alert{}, err
+	}
+	node = strings.ToLower(strings.TrimSpace(node))
+	now := s.d.Clock.Now()
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		ok, err := setLiftAsked(ctx, tx, a.ID, node, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &errs.E{Kind: errs.Conflict, Op: op, Code: "not-flagged", Msg: node + " has no flag on this alert"}
+		}
+		m := flagMsg{Summary: "[URGENT] request to lift the flag on alert " + a.ID, AlertID: a.ID, Reason: note, Actor: actor.Username, At: now}
+		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: node, Type: TypeLift, Conversation: "alerts/" + a.ID, Payload: m, Summary: m.Summary, Actor: actor}); err != nil {
+			return err
+		}
+		if err := s.event(ctx, tx, a.ID, actor.Username, "lift_request", "", "urgent request to "+node+" to lift its flag; "+note); err != nil {
+			return err
+		}
+		return s.queueAudit(ctx, tx, actor, "alerts.flag.lift_request", a.ID, node+"; "+note)
+	})
+	if err != nil {
+		return Alert{}, dbErr(op, "could not send the request", err)
+	}
+	s.d.Fed.Notify()
+	return s.Get(ctx, actor, a.ID)
+}
+
+func (s *Service) handleLift(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	m, err := parseFlag(in.Payload)
+	if err != nil {
+		return err
+	}
+	a, err := s.loadAlert(ctx, tx, m.AlertID)
+	if isNoRows(err) {
+		return errs.New(errs.NotFound, "alerts.receive", "request on an unknown alert")
+	}
+	if err != nil {
+		return err
+	}
+	if a.OriginNode != in.From {
+		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
+	}
+	return insertEvent(ctx, tx, a.ID, AlertEvent{At: m.At, Node: in.From, Actor: m.Actor + "@" + in.From, Kind: "lift_request", Note: "URGENT: the issuer asks to lift this country's flag; " + m.Reason})
+}

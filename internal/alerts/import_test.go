@@ -1,0 +1,107 @@
+package alerts_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/alerts"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+)
+
+const importHeader = "kind,sub,given_name,family_name,names,date_of_birth,object_type,plate,serial,doc_number,doc_status,warnings,action,reason,authority,warrant_ref,recipients\n"
+
+func TestImportIsAllOrNothingWithLineNumbers(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := startCluster(t, b, "rs", "me")
+		rs := c.nodes["rs"]
+		pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
+		bad := importHeader +
+			"check,discreet,Ana,Kovačević,Ана Ковачевић,1991-07-02,,,,,,,Report companions.,Courier.,PU Beograd,,me\n" + // line 2: fine
+			"arrest,,Petar,Petrović,,1980-01-01,,,,,,armed,Arrest.,Robbery.,VJT Beograd,,me\n" + // line 3: no warrant
+			"object,seizure,,,,,vehicle,BG 123 AB,,,,,Seize.,Stolen.,PU Beograd,,xk\n" + // line 4: xk not a partner
+			"object,seizure,,,,,document_issued,,,P1234567,,,Seize.,Stolen.,PU Beograd,,\n" + // line 5: no document status
+			"check,discreet,Ana,Kovacevic,,1991-07-02,,,,,,,Report.,Again.,PU Beograd,,\n" // line 6: same subject as line 2
+		res, err := rs.Alerts.Import(ctx, pol, strings.NewReader(bad), alerts.FormatCSV, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []int
+		for _, e := range res.Errors {
+			lines = append(lines, e.Line)
+		}
+		if res.Created != 0 || len(lines) != 4 || lines[0] != 3 || lines[1] != 4 || lines[2] != 5 || lines[3] != 6 {
+			t.Fatalf("import with bad rows: %+v", res)
+		}
+		if as, _ := rs.Alerts.List(ctx, pol, alerts.Filter{}); len(as) != 0 {
+			t.Fatalf("half-imported: %d alerts written", len(as))
+		}
+		good := importHeader +
+			"check,discreet,Ana,Kovačević,Ана Ковачевић,1991-07-02,,,,,,,Report companions.,Courier.,PU Beograd,,me\n" +
+			"object,seizure,,,,,firearm,,CZ75-B-123456,,,,Seize.,Stolen from a dealer.,PU Kragujevac,,\n" +
+			"object,seizure,,,,,document_issued,,,P1234567,stolen,,Seize.,Stolen.,PU Beograd,,me\n"
+		res, err = rs.Alerts.Import(ctx, pol, strings.NewReader(good), alerts.FormatCSV, false)
+		if err != nil || res.Created != 3 || len(res.Errors) != 0 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		a, err := rs.Alerts.Get(ctx, pol, res.IDs[0])
+		if err != nil || a.Status != alerts.StatusDraft || a.Person.Names[0] != "Ана Ковачевић" || len(a.Recipients) != 1 {
+			t.Fatalf("imported draft: %+v %v", a, err)
+		}
+		// Export reads back as an import.
+		pol2 := user(t, rs, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
+		for _, id := range res.IDs {
+			if _, err := rs.Alerts.Validate(ctx, pol2, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		n, err := rs.Alerts.Export(ctx, pol, &buf)
+		if err != nil || n != 3 {
+			t.Fatalf("export: %d %v", n, err)
+		}
+		// Importing the export again is refused: every alert duplicates one in force.
+		again, err := rs.Alerts.Import(ctx, pol, &buf, alerts.FormatJSON, false)
+		if err != nil || again.Created != 0 || len(again.Errors) != 3 || !strings.Contains(again.Errors[0].Msg, "already has an alert") {
+			t.Fatalf("re-import: %+v %v", again, err)
+		}
+	})
+}
+
+func TestBatchCheck(t *testing.T) {
+	b := storetest.Backends()[0]
+	ctx := context.Background()
+	c := startCluster(t, b, "rs", "me")
+	p := setup(t, c)
+	a := publish(t, p, arrestDraft("me"))
+	list := "ref;given_name;family_name;date_of_birth;document;plate\n" +
+		"1;Jovan;Jovanović;1990-01-01;;\n" +
+		"2;Марко;Петровић;12.03.1985;;\n" +
+		"3;;;;;\n" +
+		"4;Ana;Ivić;1970-05-05;012345678;\n"
+	rows, bad, err := alerts.ParseBatch(strings.NewReader(list))
+	if err != nil || len(rows) != 3 || len(bad) != 1 || bad[0].Line != 4 {
+		t.Fatalf("parse: %+v %+v %v", rows, bad, err)
+	}
+	res, err := p.me.Alerts.BatchCheck(ctx, p.mePol, rows, "bus Sarajevo–Podgorica at Hum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Hit || !res[1].Hit || res[1].Matches[0].AlertID != a.ID || !res[2].Hit {
+		t.Fatalf("batch: %+v", res)
+	}
+	var out bytes.Buffer
+	if err := alerts.WriteBatchCSV(&out, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "3,2,Марко Петровић 12.03.1985,HIT,"+a.ID) || !strings.Contains(out.String(), "2,1,Jovan Jovanović 1990-01-01,NO HIT") {
+		t.Fatalf("CSV:\n%s", out.String())
+	}
+	if _, err := p.me.Alerts.BatchCheck(ctx, p.mePartner, rows, ""); !errs.Is(err, errs.Forbidden) {
+		t.Fatalf("partner batch check: %v", err)
+	}
+}

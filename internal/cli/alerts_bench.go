@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/alerts"
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/match/synth"
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// runAlertsBench measures checks against a synthetic register of alerts in
+// force (persons and objects): single-check latency and throughput, one
+// batch check, and recall and false hits on noisy renderings.
+func runAlertsBench(ctx context.Context, env Env, args []string) error {
+	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--db postgres://…] [--dir DIR]")
+	n := fs.Int("alerts", 1_000_000, "alerts in force on the checking node (4 in 5 persons, the rest vehicles and firearms)")
+	checks := fs.Int("checks", 2000, "single checks in the latency run (half known persons, half unknown)")
+	batch := fs.Int("batch", 10000, "rows of the batch check")
+	clients := fs.Int("clients", 4, "concurrent single checks")
+	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
+	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 {
+		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive")
+	}
+	opt := store.Options{}
+	if *db != "" {
+		u, drop, err := benchSchema(ctx, *db, "")
+		if err != nil {
+			return err
+		}
+		defer drop()
+		opt.URL = u
+	} else {
+		d := *dir
+		if d == "" {
+			tmp, err := os.MkdirTemp("", "liaison-bench-alerts-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			d = tmp
+		}
+		opt.DataDir = d
+	}
+	st, err := store.Open(ctx, opt)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	keyDir, err := os.MkdirTemp("", "liaison-bench-key-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(keyDir)
+	id, err := identity.LoadOrCreate(keyDir, "rs", "bench")
+	if err != nil {
+		return err
+	}
+	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
+	al, err := audit.Open(ctx, st, id, clock.System{}, lg)
+	if err != nil {
+		return err
+	}
+	svc := alerts.New(alerts.Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: "rs", Region: "RS"}, alerts.Config{})
+	actor := &auth.Principal{Username: "bench", Agency: "rs-bench", Roles: []auth.Role{auth.RoleNCUOperator, auth.RoleOfficer}, Console: true}
+
+	fmt.Fprintf(env.Stdout, "alerts check benchmark: %d alerts in force, %s\n", *n, st.Dialect)
+	g := synth.New(20261204)
+	var known []*synth.Identity
+	var plates []string
+	want := *checks/2 + *batch/2
+	every := max(*n*4/5/max(want, 1), 1)
+	t0 := time.Now()
+	const chunk = 5000
+	buf := make([]alerts.AlertDraft, 0, chunk)
+	for i := 0; i < *n; i++ {
+		var d alerts.AlertDraft
+		switch {
+		case i%5 != 4:
+			idn := g.Identity()
+			p := &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String()}
+			if idn.PersonalID != "" {
+				p.NationalIDs = []string{idn.PersonalID}
+			}
+			d = alerts.AlertDraft{Kind: []string{alerts.KindArrest, alerts.KindCheck, alerts.KindMissing, alerts.KindJudicial}[i%4], Person: p, WarrantRef: "K-" + strconv.Itoa(i)}
+			if i%every == 0 && len(known) < want {
+				known = append(known, idn)
+			}
+		case i%10 == 4:
+			plate := fmt.Sprintf("BG%06dAB", i)
+			d = alerts.AlertDraft{Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "vehicle", Plate: plate}}
+			if len(plates) < 100 {
+				plates = append(plates, plate)
+			}
+		default:
+			d = alerts.AlertDraft{Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "firearm", Serial: fmt.Sprintf("CZ75-%08d", i)}}
+		}
+		d.Action, d.Reason, d.Authority = "Act as the alert says.", "Synthetic alert.", "Bench authority"
+		buf = append(buf, d)
+		if len(buf) == chunk || i == *n-1 {
+			if err := svc.BulkLoad(ctx, actor, buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+			fmt.Fprintf(env.Stderr, "\rloaded %d alerts (%.0f/s)", i+1, float64(i+1)/time.Since(t0).Seconds())
+		}
+	}
+	fmt.Fprintln(env.Stderr)
+	load := time.Since(t0)
+	var keys int64
+	_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts_keys`).Scan(&keys)
+	fmt.Fprintf(env.Stdout, "load: %s (%.0f alerts/s), %d candidate keys (%.1f per alert)\n", load.Round(time.Second), float64(*n)/load.Seconds(), keys, float64(keys)/float64(*n))
+
+	// Checks: noisy renderings of alerted persons (Cyrillic, swapped names,
+	// typos — expected hits), fresh persons (expected no hits) and plates.
+	query := func(r synth.Row) string {
+		name := r["full_name"]
+		if name == "" {
+			name = strings.TrimSpace(r["given_name"] + " " + r["surname"])
+		}
+		return strings.TrimSpace(name + " " + r["date_of_birth"])
+	}
+	mk := func(count, offset int) ([]alerts.BatchRow, []bool) {
+		rows := make([]alerts.BatchRow, count)
+		isKnown := make([]bool, count)
+		for i := range rows {
+			var row synth.Row
+			if i%2 == 0 && offset+i/2 < len(known) {
+				row = g.Render(known[offset+i/2], "", true)
+				isKnown[i] = true
+			} else {
+				row = g.Render(g.Identity(), "", true)
+			}
+			q := query(row)
+			if q == "" {
+				q = "nobody"
+			}
+			if i%20 == 19 && len(plates) > 0 {
+				q, isKnown[i] = plates[i%len(plates)], true
+			}
+			rows[i] = alerts.BatchRow{Line: i + 2, Query: q}
+		}
+		return rows, isKnown
+	}
+	single, singleKnown := mk(*checks, 0)
+	lat := make([]time.Duration, len(single))
+	hits := make([]bool, len(single))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	var firstErr error
+	var mu sync.Mutex
+	t1 := time.Now()
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				s := time.Now()
+				res, err := svc.Check(ctx, actor, single[i].Query, "benchmark")
+				lat[i] = time.Since(s)
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					continue
+				}
+				hits[i] = res.Hit
+			}
+		}()
+	}
+	for i := range single {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	wall := time.Since(t1)
+	if firstErr != nil {
+		return firstErr
+	}
+	slices.Sort(lat)
+	q := func(p float64) time.Duration {
+		return lat[min(int(p*float64(len(lat))), len(lat)-1)].Round(10 * time.Microsecond)
+	}
+	tp, fp, kn := quality(hits, singleKnown)
+	fmt.Fprintf(env.Stdout, "single checks: %d with %d clients in %s: %.0f checks/s; latency p50 %s, p95 %s, p99 %s, max %s\n",
+		len(single), *clients, wall.Round(time.Millisecond), float64(len(single))/wall.Seconds(), q(0.5), q(0.95), q(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
+	fmt.Fprintf(env.Stdout, "  hits on alerted subjects %d/%d (%.1f%%), hits on others %d/%d (%.2f%%)\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)),
+		fp, len(single)-kn, 100*float64(fp)/float64(max(len(single)-kn, 1)))
+
+	rows, batchKnown := mk(*batch, *checks/2)
+	t2 := time.Now()
+	res, err := svc.BatchCheck(ctx, actor, rows, "benchmark")
+	if err != nil {
+		return err
+	}
+	bt := time.Since(t2)
+	bh := make([]bool, len(res))
+	for i, r := range res {
+		bh[i] = r.Hit
+	}
+	tp, fp, kn = quality(bh, batchKnown)
+	fmt.Fprintf(env.Stdout, "batch check of %d rows in %s (%.0f rows/s)\n", len(rows), bt.Round(time.Millisecond), float64(len(rows))/bt.Seconds())
+	fmt.Fprintf(env.Stdout, "  hits on alerted subjects %d/%d (%.1f%%), hits on others %d/%d (%.2f%%)\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)),
+		fp, len(rows)-kn, 100*float64(fp)/float64(max(len(rows)-kn, 1)))
+	return nil
+}

@@ -1,0 +1,64 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAlertsImportExportCheck(t *testing.T) {
+	data := t.TempDir()
+	dir := t.TempDir()
+	if r := run(t, nil, "", "user", "add", "pol", "--name", "Petar Polić", "--agency", "rs-mup", "--roles", "officer", "--data", data); r.code != 0 {
+		t.Fatalf("user add: %+v", r)
+	}
+	header := "kind,sub,given_name,family_name,date_of_birth,object_type,serial,action,reason,authority,warrant_ref\n"
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte(header+
+		"check,discreet,Ana,Kovačević,1991-07-02,,,Report companions.,Courier.,PU Beograd,\n"+
+		"arrest,,Petar,Petrović,1980-01-01,,,Arrest.,Robbery.,VJT Beograd,\n"+
+		"object,seizure,,,,firearm,CZ75-B-1,Seize.,,PU Kragujevac,\n"), 0o600)
+	r := run(t, nil, "", "alerts", "import", bad, "--data", data)
+	if r.code != 2 || !strings.Contains(r.stderr, "--user") {
+		t.Fatalf("import without --user: %+v", r)
+	}
+	r = run(t, nil, "", "alerts", "import", bad, "--user", "pol", "--data", data)
+	if r.code != 1 || !strings.Contains(r.stdout, "refused: line 3") || !strings.Contains(r.stdout, "refused: line 4") || !strings.Contains(r.stderr, "nothing was imported") {
+		t.Fatalf("bad import: %+v", r)
+	}
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte(header+
+		"check,discreet,Ana,Kovačević,1991-07-02,,,Report companions.,Courier.,PU Beograd,\n"+
+		"object,seizure,,,,firearm,CZ75-B-1,Seize.,Stolen.,PU Kragujevac,\n"), 0o600)
+	if r = run(t, nil, "", "alerts", "import", good, "--dry-run", "--user", "pol", "--data", data); r.code != 0 || !strings.Contains(r.stdout, "nothing written") {
+		t.Fatalf("dry run: %+v", r)
+	}
+	if r = run(t, nil, "", "alerts", "import", good, "--user", "pol", "--data", data); r.code != 0 || !strings.Contains(r.stdout, "imported 2 alerts as drafts") {
+		t.Fatalf("import: %+v", r)
+	}
+	out := filepath.Join(dir, "export.json")
+	if r = run(t, nil, "", "alerts", "export", out, "--user", "pol", "--data", data); r.code != 0 || !strings.Contains(r.stderr, "exported 2 alerts") {
+		t.Fatalf("export: %+v", r)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "Kovačević") {
+		t.Fatalf("export file: %s", b)
+	}
+	// Drafts are not checked against: the bus list gives no hit.
+	list := filepath.Join(dir, "bus.csv")
+	os.WriteFile(list, []byte("ref,given_name,family_name,date_of_birth\n1,Ana,Kovačević,1991-07-02\n2,,,\n"), 0o600)
+	r = run(t, nil, "", "alerts", "check", list, "--purpose", "bus at Horgoš", "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "2,1,Ana Kovačević 1991-07-02,NO HIT") || !strings.Contains(r.stderr, "refused: line 3") {
+		t.Fatalf("check: %+v", r)
+	}
+}
+
+// The alerts benchmark runs end to end on a tiny register (the real run
+// is documented in docs/PERFORMANCE.md).
+func TestBenchAlertsSmoke(t *testing.T) {
+	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir())
+	if r.code != 0 || !strings.Contains(r.stdout, "single checks: 10") || !strings.Contains(r.stdout, "batch check of 10 rows") {
+		t.Fatalf("bench alerts: %+v", r)
+	}
+	t.Log(r.stdout)
+}
