@@ -364,6 +364,17 @@ func (n *Node) Close(ctx context.Context) error {
 		n.cancel()
 	}
 	n.wg.Wait()
+	// Changes made without the background loops (command-line commands) or
+	// in the last moments before shutdown are in the audit outbox: append
+	// them now, so the log is complete when the node stops.
+	if n.Audit != nil {
+		if _, err := n.Audit.Drain(ctx); err != nil {
+			n.Logger.Error("audit entries left in the outbox; they are appended at the next start", "err", err)
+			if first == nil {
+				first = err
+			}
+		}
+	}
 	if err := n.Store.Close(); err != nil && first == nil {
 		first = err
 	}
