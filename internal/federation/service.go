@@ -201,24 +201,21 @@ func (s *Service) AddPeer(ctx context.Context, actor *auth.Principal, p Peer) er
 	if p.Name == "" {
 		p.Name = p.ID
 	}
-	var revoked int
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_revoked_keys WHERE public_key = ?`, p.PublicKey).Scan(&revoked); err != nil {
+	revoked, err := keyRevoked(ctx, s.d.Store, p.PublicKey)
+	if err != nil {
 		return errs.Wrap(errs.Unavailable, op, "cannot read revoked keys", err)
 	}
-	if revoked > 0 {
+	if revoked {
 		return errs.Newf(errs.Invalid, op, "this public key was revoked by %s and cannot be trusted again", p.ID)
 	}
 	now := store.FormatTime(s.d.Clock.Now())
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE fed_peers SET name = ?, url = ?, tls_cert_sha256 = ?,
-			prev_public_key = CASE WHEN public_key = ? THEN prev_public_key ELSE '' END,
-			prev_key_until = CASE WHEN public_key = ? THEN prev_key_until ELSE '' END,
-			public_key = ? WHERE id = ?`, p.Name, p.URL, p.CertSHA256, p.PublicKey, p.PublicKey, p.PublicKey, p.ID)
+		found, err := updatePeer(ctx, tx, p)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO fed_peers (id, name, url, public_key, tls_cert_sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.URL, p.PublicKey, p.CertSHA256, now); err != nil {
+		if !found {
+			if err := insertPeer(ctx, tx, p, now); err != nil {
 				return err
 			}
 		}
@@ -240,11 +237,11 @@ func (s *Service) SetSuspended(ctx context.Context, actor *auth.Principal, id st
 		action = "federation.peer.suspend"
 	}
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE fed_peers SET suspended = ? WHERE id = ?`, store.BoolInt(suspended), id)
+		found, err := setPeerSuspended(ctx, tx, id, suspended)
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, "federation.SetSuspended", "could not update the peer", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !found {
 			return errs.Newf(errs.NotFound, "federation.SetSuspended", "no peer %q", id)
 		}
 		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, action, "peer/"+id, ""))
@@ -266,20 +263,9 @@ func actorEntry(p *auth.Principal, action, object, detail string) audit.Entry {
 	return e
 }
 
-const peerCols = `id, name, url, public_key, tls_cert_sha256, suspended, last_contact_at, last_error, failures, prev_public_key, prev_key_until, prev_tls_cert_sha256, prev_cert_until`
-
-func scanPeer(r interface{ Scan(...any) error }) (Peer, error) {
-	var p Peer
-	var susp int
-	var last, until, certUntil string
-	err := r.Scan(&p.ID, &p.Name, &p.URL, &p.PublicKey, &p.CertSHA256, &susp, &last, &p.LastError, &p.Failures, &p.PrevPublicKey, &until, &p.PrevCertSHA256, &certUntil)
-	p.Suspended, p.LastContactAt, p.PrevKeyUntil, p.PrevCertUntil = susp == 1, store.ParseTime(last), store.ParseTime(until), store.ParseTime(certUntil)
-	return p, err
-}
-
 // Peer returns one peer.
 func (s *Service) Peer(ctx context.Context, id string) (Peer, error) {
-	p, err := scanPeer(s.d.Store.QueryRowContext(ctx, `SELECT `+peerCols+` FROM fed_peers WHERE id = ?`, id))
+	p, err := peerByID(ctx, s.d.Store, id)
 	if err != nil {
 		return Peer{}, store.NotFound(err, "federation.Peer", "no peer "+id)
 	}
@@ -288,46 +274,33 @@ func (s *Service) Peer(ctx context.Context, id string) (Peer, error) {
 
 // Peers lists peers with their delivery status.
 func (s *Service) Peers(ctx context.Context) ([]Peer, error) {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT `+peerCols+` FROM fed_peers ORDER BY id`)
+	out, err := listPeers(ctx, s.d.Store)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read peers", err)
 	}
-	var out []Peer
-	for rows.Next() {
-		p, err := scanPeer(rows)
-		if err != nil {
-			rows.Close()
-			return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read peers", err)
-		}
-		out = append(out, p)
+	if len(out) == 0 {
+		out = nil
 	}
-	rows.Close()
 	idx := map[string]int{}
 	for i, p := range out {
 		idx[p.ID] = i
 	}
-	brows, err := s.d.Store.QueryContext(ctx, `SELECT peer, state, COUNT(*), MIN(created_at) FROM fed_outbox WHERE state IN (?, ?) GROUP BY peer, state`, OutQueued, OutNCUPending)
+	counts, err := outboxCountsByPeer(ctx, s.d.Store)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read the outbox", err)
 	}
-	defer brows.Close()
-	for brows.Next() {
-		var peer, state, oldest string
-		var n int
-		if err := brows.Scan(&peer, &state, &n, &oldest); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "federation.Peers", "cannot read the outbox", err)
-		}
-		i, ok := idx[peer]
+	for _, c := range counts {
+		i, ok := idx[c.peer]
 		if !ok {
 			continue
 		}
-		if state == OutQueued {
-			out[i].Backlog, out[i].OldestQueued = n, store.ParseTime(oldest)
+		if c.state == OutQueued {
+			out[i].Backlog, out[i].OldestQueued = c.n, store.ParseTime(c.oldest)
 		} else {
-			out[i].AwaitingNCU = n
+			out[i].AwaitingNCU = c.n
 		}
 	}
-	return out, brows.Err()
+	return out, nil
 }
 
 // Outgoing is a message a domain package wants to send.
@@ -348,14 +321,14 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 	if !ok {
 		return "", errs.Newf(errs.Internal, op, "message type %q is not registered", m.Type)
 	}
-	var suspended int
-	if err := tx.QueryRowContext(ctx, `SELECT suspended FROM fed_peers WHERE id = ?`, m.To).Scan(&suspended); err != nil {
+	suspended, err := peerSuspended(ctx, tx, m.To)
+	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", errs.Newf(errs.Invalid, op, "%q is not a peer of this node", m.To)
 		}
 		return "", errs.Wrap(errs.Unavailable, op, "cannot read peers", err)
 	}
-	if suspended == 1 {
+	if suspended {
 		return "", errs.Newf(errs.Conflict, op, "exchange with %s is suspended", m.To)
 	}
 	payload, err := json.Marshal(m.Payload)
@@ -369,8 +342,8 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 	if m.Conversation == "" {
 		m.Conversation = id
 	}
-	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM fed_outbox WHERE peer = ? AND conversation = ?`, m.To, m.Conversation).Scan(&seq); err != nil {
+	seq, err := nextOutboxSeq(ctx, tx, m.To, m.Conversation)
+	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
 	}
 	now := s.d.Clock.Now()
@@ -387,8 +360,8 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Outgoing) (string
 	if m.Actor != nil {
 		by, agency = m.Actor.Username, m.Actor.Agency
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO fed_outbox (id, peer, type, conversation, seq, created_at, envelope, state, sensitive, summary, created_by, created_agency, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, m.To, m.Type, m.Conversation, seq, store.FormatTime(now), string(raw), state, store.BoolInt(spec.Sensitive), textutil.Ellipsis(m.Summary, 500), by, agency, store.FormatTime(now))
+	err = insertOutbox(ctx, tx, outboxRecord{id: id, peer: m.To, typ: m.Type, conversation: m.Conversation, seq: seq, createdAt: store.FormatTime(now),
+		envelope: string(raw), state: state, sensitive: spec.Sensitive, summary: textutil.Ellipsis(m.Summary, 500), by: by, agency: agency, nextAttemptAt: store.FormatTime(now)})
 	if err != nil {
 		return "", errs.Wrap(errs.Unavailable, op, "cannot write the outbox", err)
 	}
@@ -433,29 +406,17 @@ type QueueItem struct {
 func (s *Service) Queue(ctx context.Context, actor *auth.Principal) ([]QueueItem, error) {
 	now := s.d.Clock.Now()
 	var out []QueueItem
-	read := func(q, dir string, args ...any) error {
-		rows, err := s.d.Store.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			it := QueueItem{Direction: dir}
-			var at string
-			if err := rows.Scan(&it.ID, &it.Peer, &it.Type, &it.Summary, &it.CreatedBy, &at, &it.Conversation); err != nil {
-				return err
-			}
-			it.CreatedAt = store.ParseTime(at)
-			it.AgeSeconds = int64(now.Sub(it.CreatedAt).Seconds())
-			out = append(out, it)
-		}
-		return rows.Err()
-	}
-	if err := read(`SELECT id, peer, type, summary, created_by, created_at, conversation FROM fed_outbox WHERE state = ? ORDER BY created_at LIMIT 500`, "outgoing", OutNCUPending); err != nil {
+	outgoing, err := ncuOutgoing(ctx, s.d.Store)
+	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Queue", "cannot read the queue", err)
 	}
-	if err := read(`SELECT id, peer, type, summary, '', received_at, conversation FROM fed_inbox WHERE state = ? ORDER BY received_at LIMIT 500`, "incoming", InNCUPending); err != nil {
+	incoming, err := ncuIncoming(ctx, s.d.Store)
+	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Queue", "cannot read the queue", err)
+	}
+	for _, it := range append(outgoing, incoming...) {
+		it.AgeSeconds = int64(now.Sub(it.CreatedAt).Seconds())
+		out = append(out, it)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	if err := s.d.Audit.Record(ctx, actorEntry(actor, "ncu.queue.view", "ncu-queue", fmt.Sprintf("%d items", len(out)))); err != nil {
@@ -487,12 +448,11 @@ func (s *Service) decideOutgoing(ctx context.Context, actor *auth.Principal, id,
 	}
 	// The decision and its audit entry commit together.
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, decided_by = ?, decided_at = ?, reason = ?, next_attempt_at = ? WHERE id = ? AND state = ?`,
-			state, actor.Username, now, textutil.Ellipsis(reason, 1000), now, id, OutNCUPending)
+		decided, err := decideOutbox(ctx, tx, id, state, actor.Username, now, textutil.Ellipsis(reason, 1000))
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, op, "could not record the decision", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !decided {
 			return errs.New(errs.Conflict, op, "this message is not waiting for a decision (already decided or unknown)")
 		}
 		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, action, "envelope/"+id, reason))
@@ -519,12 +479,11 @@ func (s *Service) RouteAudited(ctx context.Context, actor *auth.Principal, id, a
 	}
 	now := store.FormatTime(s.d.Clock.Now())
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, routed_to = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?`,
-			InReceived, agency, actor.Username, now, id, InNCUPending)
+		routed, err := routeInbox(ctx, tx, id, agency, actor.Username, now)
 		if err != nil {
 			return errs.Wrap(errs.Unavailable, op, "could not record the routing", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !routed {
 			return errs.New(errs.Conflict, op, "this message is not waiting for routing (already routed or unknown)")
 		}
 		return s.d.Audit.Queue(ctx, tx, append([]audit.Entry{actorEntry(actor, "ncu.route", "envelope/"+id, "to "+agency)}, also...)...)
@@ -556,14 +515,15 @@ type OutboxEntry struct {
 // audited. Others are told it does not exist.
 func (s *Service) OutboxFor(ctx context.Context, p *auth.Principal, id string) (OutboxEntry, error) {
 	const op = "federation.Outbox"
-	var agency string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT COALESCE(NULLIF(o.created_agency, ''), (SELECT u.agency FROM users u WHERE u.username = o.created_by), '') FROM fed_outbox o WHERE o.id = ?`, id).Scan(&agency)
+	agency, err := outboxAgency(ctx, s.d.Store, id)
 	if err != nil {
 		return OutboxEntry{}, store.NotFound(err, op, "no such message")
 	}
 	if p == nil || (!p.Has(auth.RoleNCUOperator) && (agency == "" || agency != p.Agency)) {
 		if p != nil {
-			_ = s.d.Audit.Record(ctx, audit.Entry{Actor: p.Username, Agency: p.Agency, Action: "federation.outbox.view", Object: "outbox/" + id, Outcome: audit.Denied, Detail: "other agency"})
+			if err := s.d.Audit.Record(ctx, audit.Entry{Actor: p.Username, Agency: p.Agency, Action: "federation.outbox.view", Object: "outbox/" + id, Outcome: audit.Denied, Detail: "other agency"}); err != nil {
+				s.d.Logger.Error("audit of a refused outbox read failed", "envelope", id, "err", err)
+			}
 		}
 		return OutboxEntry{}, errs.New(errs.NotFound, op, "no such message")
 	}
@@ -580,36 +540,24 @@ func (s *Service) OutboxFor(ctx context.Context, p *auth.Principal, id string) (
 // Outbox returns the status of one outgoing message, unchecked (for the
 // node itself and tests; users go through OutboxFor).
 func (s *Service) Outbox(ctx context.Context, id string) (OutboxEntry, error) {
-	var e OutboxEntry
-	var c, d string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT id, peer, type, state, summary, created_at, delivered_at, attempts, last_error, reason FROM fed_outbox WHERE id = ?`, id).
-		Scan(&e.ID, &e.Peer, &e.Type, &e.State, &e.Summary, &c, &d, &e.Attempts, &e.LastError, &e.Reason)
+	e, err := outboxByID(ctx, s.d.Store, id)
 	if err != nil {
 		return e, store.NotFound(err, "federation.Outbox", "no such message")
 	}
-	e.CreatedAt, e.DeliveredAt = store.ParseTime(c), store.ParseTime(d)
 	return e, nil
 }
 
 // KnownCertificate reports whether a TLS client certificate fingerprint is
 // pinned for an active peer; the TLS layer uses it before any HTTP is read.
 func (s *Service) KnownCertificate(fp string) bool {
-	var n int
-	err := s.d.Store.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_peers WHERE suspended = 0 AND (tls_cert_sha256 = ? OR (prev_tls_cert_sha256 = ? AND prev_cert_until > ?))`,
-		fp, fp, store.FormatTime(s.d.Clock.Now())).Scan(&n)
-	return err == nil && n > 0
+	known, err := certificateKnown(context.Background(), s.d.Store, fp, store.FormatTime(s.d.Clock.Now()))
+	return err == nil && known
 }
 
 // RetryNow makes every queued message to peer (all peers when empty) due
 // immediately, e.g. after an operator learns that a peer is back.
 func (s *Service) RetryNow(ctx context.Context, peer string) error {
-	q := `UPDATE fed_outbox SET next_attempt_at = ? WHERE state = ?`
-	args := []any{store.FormatTime(s.d.Clock.Now()), OutQueued}
-	if peer != "" {
-		q += ` AND peer = ?`
-		args = append(args, peer)
-	}
-	if _, err := s.d.Store.ExecContext(ctx, q, args...); err != nil {
+	if err := rescheduleOutbox(ctx, s.d.Store, peer, store.FormatTime(s.d.Clock.Now())); err != nil {
 		return errs.Wrap(errs.Unavailable, "federation.RetryNow", "could not reschedule", err)
 	}
 	wake(s.wakeOut)
@@ -620,11 +568,12 @@ func (s *Service) RetryNow(ctx context.Context, peer string) error {
 // outgoing ones to approve and incoming ones to route. It reads no content,
 // so it is not audited (menus show it on every page).
 func (s *Service) WaitingForNCU(ctx context.Context) (int, error) {
-	var out, in int
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox WHERE state = ?`, OutNCUPending).Scan(&out); err != nil {
+	out, err := countOutbox(ctx, s.d.Store, OutNCUPending)
+	if err != nil {
 		return 0, errs.Wrap(errs.Unavailable, "federation.WaitingForNCU", "cannot read the NCU queue", err)
 	}
-	if err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_inbox WHERE state = ?`, InNCUPending).Scan(&in); err != nil {
+	in, err := countInbox(ctx, s.d.Store, InNCUPending)
+	if err != nil {
 		return 0, errs.Wrap(errs.Unavailable, "federation.WaitingForNCU", "cannot read the NCU queue", err)
 	}
 	return out + in, nil
