@@ -94,34 +94,20 @@ type ReceivedNotice struct {
 // Notices lists notices routed to the caller's agency (all of them for the NCU).
 // Reading them is audited.
 func (s *Service) Notices(ctx context.Context, actor *auth.Principal) ([]ReceivedNotice, error) {
-	q := `SELECT id, peer, envelope, routed_to, received_at FROM fed_inbox WHERE type = ? AND state = ?`
-	args := []any{TypeNotice, InHandled}
-	if !actor.Has(auth.RoleNCUOperator) {
-		q += ` AND routed_to = ?`
-		args = append(args, actor.Agency)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY received_at DESC LIMIT 200`, args...)
+	rows, err := handledNotices(ctx, s.d.Store, actor.Has(auth.RoleNCUOperator), actor.Agency)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Notices", "cannot read notices", err)
 	}
-	defer rows.Close()
 	var out []ReceivedNotice
-	for rows.Next() {
-		var n ReceivedNotice
-		var raw, at string
-		if err := rows.Scan(&n.ID, &n.From, &raw, &n.RoutedTo, &at); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "federation.Notices", "cannot read notices", err)
-		}
+	for _, r := range rows {
+		n := ReceivedNotice{ID: r.id, From: r.from, RoutedTo: r.routedTo}
 		var env Envelope
 		var p Notice
-		if json.Unmarshal([]byte(raw), &env) == nil {
+		if json.Unmarshal([]byte(r.raw), &env) == nil {
 			_ = json.Unmarshal(env.Payload, &p)
 		}
-		n.Subject, n.Text, n.FromUser, n.FromAgency, n.ReceivedAt = p.Summary, p.Text, p.FromUser, p.FromAgency, store.ParseTime(at)
+		n.Subject, n.Text, n.FromUser, n.FromAgency, n.ReceivedAt = p.Summary, p.Text, p.FromUser, p.FromAgency, store.ParseTime(r.receivedAt)
 		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "federation.notices.read", Object: "notices", Detail: ""}); err != nil {
 		return nil, err

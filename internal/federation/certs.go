@@ -132,14 +132,7 @@ func (c *Certs) renewFiles(nodeID string) error {
 // announcingCert reports whether a certificate announcement to peer (any
 // peer when peer is "") is still undelivered.
 func (s *Service) announcingCert(ctx context.Context, peer string) bool {
-	q := `SELECT COUNT(*) FROM fed_outbox WHERE type = ? AND state IN (?, ?)`
-	args := []any{TypeCertRenew, OutQueued, OutNCUPending}
-	if peer != "" {
-		q += ` AND peer = ?`
-		args = append(args, peer)
-	}
-	var n int
-	err := s.d.Store.QueryRowContext(ctx, q, args...).Scan(&n)
+	n, err := pendingCertAnnouncements(ctx, s.d.Store, peer)
 	return err == nil && n > 0
 }
 
@@ -205,8 +198,8 @@ func (s *Service) applyCertChange(ctx context.Context, tx *store.Tx, peer Peer, 
 	if err := json.Unmarshal(env.Payload, &cc); err != nil || len(cc.NewSHA256) != 64 {
 		return "unreadable certificate announcement", nil
 	}
-	var current string
-	if err := tx.QueryRowContext(ctx, `SELECT tls_cert_sha256 FROM fed_peers WHERE id = ?`, peer.ID).Scan(&current); err != nil {
+	current, err := peerCertificate(ctx, tx, peer.ID)
+	if err != nil {
 		return "", err
 	}
 	if current != cc.OldSHA256 {
@@ -216,8 +209,7 @@ func (s *Service) applyCertChange(ctx context.Context, tx *store.Tx, peer Peer, 
 	if until.After(now.Add(MaxGrace)) {
 		until = now.Add(MaxGrace)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE fed_peers SET tls_cert_sha256 = ?, prev_tls_cert_sha256 = ?, prev_cert_until = ? WHERE id = ?`,
-		cc.NewSHA256, cc.OldSHA256, store.FormatTime(until), peer.ID); err != nil {
+	if err := renewPeerCertificate(ctx, tx, peer.ID, cc.NewSHA256, cc.OldSHA256, store.FormatTime(until)); err != nil {
 		return "", err
 	}
 	tx.AfterCommit(func() {

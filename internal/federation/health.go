@@ -62,25 +62,19 @@ type Backlog struct {
 // OutboxBacklog counts what waits to leave and what a peer refused.
 func (s *Service) OutboxBacklog(ctx context.Context) (Backlog, error) {
 	var b Backlog
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT state, COUNT(*), MIN(created_at) FROM fed_outbox WHERE state IN (?, ?, ?) GROUP BY state`, OutQueued, OutNCUPending, OutFailed)
+	counts, err := outboxCountsByState(ctx, s.d.Store)
 	if err != nil {
 		return b, errs.Wrap(errs.Unavailable, "federation.OutboxBacklog", "cannot read the outbox", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var state, oldest string
-		var n int
-		if err := rows.Scan(&state, &n, &oldest); err != nil {
-			return b, errs.Wrap(errs.Unavailable, "federation.OutboxBacklog", "cannot read the outbox", err)
-		}
-		switch state {
+	for _, c := range counts {
+		switch c.state {
 		case OutQueued:
-			b.Queued, b.OldestQueued = n, store.ParseTime(oldest)
+			b.Queued, b.OldestQueued = c.n, store.ParseTime(c.oldest)
 		case OutNCUPending:
-			b.AwaitingNCU = n
+			b.AwaitingNCU = c.n
 		case OutFailed:
-			b.Failed = n
+			b.Failed = c.n
 		}
 	}
-	return b, rows.Err()
+	return b, nil
 }

@@ -79,7 +79,9 @@ func (s *Service) InboxHandler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(batchResponse{Results: results})
+		if err := json.NewEncoder(w).Encode(batchResponse{Results: results}); err != nil {
+			s.d.Logger.Warn("could not send the delivery results", "peer", r.Header.Get(HeaderNode), "err", err)
+		}
 	})
 }
 
@@ -143,7 +145,9 @@ func (s *Service) Receive(ctx context.Context, from, sentAt, sig, certFP string,
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Receive", "could not store the delivery", err)
 	}
-	_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_peers SET last_contact_at = ? WHERE id = ?`, store.FormatTime(now), from)
+	if err := touchPeer(ctx, s.d.Store, from, store.FormatTime(now)); err != nil {
+		s.d.Logger.Warn("could not record the peer's last contact", "peer", from, "err", err)
+	}
 	s.metrics.received.WithLabelValues(from).Add(float64(len(results)))
 	wake(s.wakeIn)
 	return results, nil
@@ -159,7 +163,9 @@ func absDur(d time.Duration) time.Duration {
 }
 
 func (s *Service) auditRejection(ctx context.Context, from, id, code string) {
-	_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "peer:" + from, Action: "federation.receive", Object: "envelope/" + id, Outcome: audit.Denied, Detail: code})
+	if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "peer:" + from, Action: "federation.receive", Object: "envelope/" + id, Outcome: audit.Denied, Detail: code}); err != nil {
+		s.d.Logger.Error("audit of a refused delivery failed", "peer", from, "code", code, "err", err)
+	}
 	s.metrics.rejected.WithLabelValues(code).Inc()
 }
 
@@ -195,8 +201,7 @@ func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, keys 
 	if !ok {
 		return refuse(CodeUnknownType, "this node does not handle messages of type "+quote(env.Type))
 	}
-	var stored string
-	err := tx.QueryRowContext(ctx, `SELECT envelope FROM fed_inbox WHERE id = ?`, env.ID).Scan(&stored)
+	stored, err := inboxEnvelope(ctx, tx, env.ID)
 	if err == nil {
 		var prev Envelope
 		if json.Unmarshal([]byte(stored), &prev) == nil && prev.Digest() == env.Digest() {
@@ -231,8 +236,8 @@ func (s *Service) receiveOne(ctx context.Context, tx *store.Tx, peer Peer, keys 
 		state = InNCUPending
 	}
 	canon, _ := json.Marshal(env)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO fed_inbox (id, peer, type, conversation, seq, created_at, received_at, envelope, state, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		env.ID, peer.ID, env.Type, env.Conversation, env.Seq, store.FormatTime(env.CreatedAt), store.FormatTime(now), string(canon), state, summarise(env)); err != nil {
+	if err := insertInbox(ctx, tx, inboxRecord{id: env.ID, peer: peer.ID, typ: env.Type, conversation: env.Conversation, seq: env.Seq,
+		createdAt: store.FormatTime(env.CreatedAt), receivedAt: store.FormatTime(now), envelope: string(canon), state: state, summary: summarise(env)}); err != nil {
 		return Result{}, audit.Entry{}, err
 	}
 	return Result{ID: env.ID, Status: "accepted"}, audit.Entry{Actor: "peer:" + peer.ID, Action: "federation.receive", Object: "envelope/" + env.ID, Detail: env.Type}, nil
@@ -268,20 +273,10 @@ func (s *Service) runInbox(ctx context.Context) {
 func (s *Service) DispatchOnce(ctx context.Context) (int, error) {
 	handled := 0
 	for {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT id, envelope, routed_to, received_at FROM fed_inbox WHERE state = ? ORDER BY received_at, conversation, seq LIMIT 200`, InReceived)
+		items, err := receivedInbox(ctx, s.d.Store)
 		if err != nil {
 			return handled, err
 		}
-		var items []inboxItem
-		for rows.Next() {
-			var it inboxItem
-			if err := rows.Scan(&it.id, &it.envelope, &it.routed, &it.receivedAt); err != nil {
-				rows.Close()
-				return handled, err
-			}
-			items = append(items, it)
-		}
-		rows.Close()
 		if len(items) == 0 {
 			return handled, nil
 		}
@@ -328,7 +323,7 @@ func (s *Service) dispatchBatch(ctx context.Context, items []inboxItem, one bool
 				return env, err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, handled_at = ?, last_error = '' WHERE id = ? AND state = ?`, InHandled, store.FormatTime(s.d.Clock.Now()), it.id, InReceived); err != nil {
+		if err := markInboxHandled(ctx, tx, it.id, store.FormatTime(s.d.Clock.Now())); err != nil {
 			return env, err
 		}
 		// Whatever a module does with a received envelope is audited in the
@@ -375,13 +370,19 @@ func (s *Service) dispatchBatch(ctx context.Context, items []inboxItem, one bool
 		if errors.Is(herr, ErrNotYet) && s.d.Clock.Now().Sub(store.ParseTime(it.receivedAt)) < NotYetLimit {
 			// Left as received: handled again on the next pass.
 			waiting[env.From+"/"+env.Conversation] = true
-			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET last_error = ? WHERE id = ?`, textutil.Ellipsis(herr.Error(), 500), it.id)
+			if err := setInboxError(ctx, s.d.Store, it.id, textutil.Ellipsis(herr.Error(), 500)); err != nil {
+				s.d.Logger.Error("could not record why an envelope waits", "envelope", it.id, "err", err)
+			}
 			continue
 		}
 		if herr != nil {
 			s.d.Logger.Error("handler failed", "type", env.Type, "envelope", it.id, "err", herr)
-			_, _ = s.d.Store.ExecContext(ctx, `UPDATE fed_inbox SET state = ?, last_error = ? WHERE id = ?`, InFailed, textutil.Ellipsis(herr.Error(), 500), it.id)
-			_ = s.d.Audit.Record(ctx, audit.Entry{Actor: "federation", Action: "federation.handle", Object: "envelope/" + it.id, Outcome: audit.Failed, Detail: errs.SafeMessage(herr)})
+			if err := failInbox(ctx, s.d.Store, it.id, textutil.Ellipsis(herr.Error(), 500)); err != nil {
+				s.d.Logger.Error("could not set a failed envelope aside", "envelope", it.id, "err", err)
+			}
+			if err := s.d.Audit.Record(ctx, audit.Entry{Actor: "federation", Action: "federation.handle", Object: "envelope/" + it.id, Outcome: audit.Failed, Detail: errs.SafeMessage(herr)}); err != nil {
+				s.d.Logger.Error("audit of a failed envelope failed", "envelope", it.id, "err", err)
+			}
 			continue
 		}
 		handled++

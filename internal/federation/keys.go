@@ -112,26 +112,25 @@ func (s *Service) applyKeyChange(ctx context.Context, tx *store.Tx, peer Peer, e
 	if err != nil {
 		return nil, "the announced key is not an Ed25519 key", nil
 	}
-	var current string
-	if err := tx.QueryRowContext(ctx, `SELECT public_key FROM fed_peers WHERE id = ?`, peer.ID).Scan(&current); err != nil {
+	current, err := peerPublicKey(ctx, tx, peer.ID)
+	if err != nil {
 		return nil, "", err
 	}
 	if identity.EncodePublic(signer) != current || kc.OldKey != current {
 		return nil, "a key announcement must be signed by the peer's current key and name it", nil
 	}
-	var revoked int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_revoked_keys WHERE public_key = ?`, kc.NewKey).Scan(&revoked); err != nil {
+	revoked, err := keyRevoked(ctx, tx, kc.NewKey)
+	if err != nil {
 		return nil, "", err
 	}
-	if revoked > 0 || bytes.Equal(newKey, signer) {
+	if revoked || bytes.Equal(newKey, signer) {
 		return nil, "the announced key was revoked or is the current one", nil
 	}
 	if env.Type == TypeKeyRevoke {
-		if _, err := tx.ExecContext(ctx, `UPDATE fed_peers SET public_key = ?, prev_public_key = '', prev_key_until = '' WHERE id = ?`, kc.NewKey, peer.ID); err != nil {
+		if err := replacePeerKey(ctx, tx, peer.ID, kc.NewKey); err != nil {
 			return nil, "", err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO fed_revoked_keys (public_key, peer, revoked_at, reason) VALUES (?, ?, ?, ?) ON CONFLICT (public_key) DO NOTHING`,
-			kc.OldKey, peer.ID, store.FormatTime(now), kc.Reason); err != nil {
+		if err := insertRevokedKey(ctx, tx, kc.OldKey, peer.ID, store.FormatTime(now), kc.Reason); err != nil {
 			return nil, "", err
 		}
 		s.d.Logger.Warn("peer revoked its key", "peer", peer.ID, "revoked", kc.OldKey, "new", kc.NewKey)
@@ -144,8 +143,7 @@ func (s *Service) applyKeyChange(ctx context.Context, tx *store.Tx, peer Peer, e
 	if until.Before(now) {
 		until = now
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE fed_peers SET public_key = ?, prev_public_key = ?, prev_key_until = ? WHERE id = ?`,
-		kc.NewKey, kc.OldKey, store.FormatTime(until), peer.ID); err != nil {
+	if err := rotatePeerKey(ctx, tx, peer.ID, kc.NewKey, kc.OldKey, store.FormatTime(until)); err != nil {
 		return nil, "", err
 	}
 	s.d.Logger.Info("peer rotated its key", "peer", peer.ID, "new", kc.NewKey, "old_trusted_until", until)
@@ -156,9 +154,7 @@ func (s *Service) applyKeyChange(ctx context.Context, tx *store.Tx, peer Peer, e
 // outbox: until it is delivered, deliveries to peer are signed with the
 // previous key, which is the one peer knows.
 func (s *Service) announcing(ctx context.Context, peer string) bool {
-	var n int
-	err := s.d.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox WHERE peer = ? AND type IN (?, ?) AND state IN (?, ?)`,
-		peer, TypeKeyRotate, TypeKeyRevoke, OutQueued, OutNCUPending).Scan(&n)
+	n, err := pendingKeyAnnouncements(ctx, s.d.Store, peer)
 	return err == nil && n > 0
 }
 
@@ -218,21 +214,10 @@ func (s *Service) RotateKey(ctx context.Context, actor *auth.Principal, dataDir 
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		// Re-sign what has not left yet (before the announcements are
 		// queued, which must stay signed by the old key).
-		rows, err := tx.QueryContext(ctx, `SELECT id, envelope FROM fed_outbox WHERE state IN (?, ?)`, OutQueued, OutNCUPending)
+		ps, err := unsentEnvelopes(ctx, tx)
 		if err != nil {
 			return err
 		}
-		type pending struct{ id, raw string }
-		var ps []pending
-		for rows.Next() {
-			var p pending
-			if err := rows.Scan(&p.id, &p.raw); err != nil {
-				rows.Close()
-				return err
-			}
-			ps = append(ps, p)
-		}
-		rows.Close()
 		for _, p := range ps {
 			var env Envelope
 			if err := json.Unmarshal([]byte(p.raw), &env); err != nil {
@@ -245,7 +230,7 @@ func (s *Service) RotateKey(ctx context.Context, actor *auth.Principal, dataDir 
 				return err
 			}
 			raw, _ := json.Marshal(env)
-			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET envelope = ? WHERE id = ?`, string(raw), p.id); err != nil {
+			if err := setOutboxEnvelope(ctx, tx, p.id, string(raw)); err != nil {
 				return err
 			}
 			res.Resigned++

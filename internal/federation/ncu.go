@@ -56,15 +56,9 @@ type QueueDetail struct {
 // work with its preview. Reading it is audited.
 func (s *Service) QueueItemDetail(ctx context.Context, actor *auth.Principal, id string) (QueueDetail, error) {
 	const op = "federation.QueueItem"
-	var d QueueDetail
-	var at, raw string
-	err := s.d.Store.QueryRowContext(ctx, `SELECT id, peer, type, summary, created_by, created_at, conversation, envelope, state FROM fed_outbox WHERE id = ? AND sensitive = 1`, id).
-		Scan(&d.ID, &d.Peer, &d.Type, &d.Summary, &d.CreatedBy, &at, &d.Conversation, &raw, &d.State)
-	d.Direction = "outgoing"
+	d, raw, err := ncuOutgoingDetail(ctx, s.d.Store, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		d = QueueDetail{QueueItem: QueueItem{Direction: "incoming"}}
-		err = s.d.Store.QueryRowContext(ctx, `SELECT id, peer, type, summary, received_at, conversation, envelope, state, routed_to FROM fed_inbox WHERE id = ? AND (state = ? OR routed_to <> '')`, id, InNCUPending).
-			Scan(&d.ID, &d.Peer, &d.Type, &d.Summary, &at, &d.Conversation, &raw, &d.State, &d.RoutedTo)
+		d, raw, err = ncuIncomingDetail(ctx, s.d.Store, id)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return QueueDetail{}, errs.New(errs.NotFound, op, "no such message for the national contact unit")
@@ -72,7 +66,6 @@ func (s *Service) QueueItemDetail(ctx context.Context, actor *auth.Principal, id
 	if err != nil {
 		return QueueDetail{}, errs.Wrap(errs.Unavailable, op, "cannot read the queue", err)
 	}
-	d.CreatedAt = store.ParseTime(at)
 	d.AgeSeconds = int64(s.d.Clock.Now().Sub(d.CreatedAt).Seconds())
 	d.Routable = d.Direction == "incoming" && d.State != InFailed
 	var env Envelope
@@ -106,25 +99,17 @@ func (s *Service) Routed(ctx context.Context, limit int) ([]RoutedItem, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, peer, type, summary, received_at, conversation, routed_to, decided_by, decided_at FROM fed_inbox
-		WHERE routed_to <> '' AND state <> ? ORDER BY decided_at DESC, id LIMIT ?`, InFailed, limit)
+	items, err := routedInbox(ctx, s.d.Store, limit)
 	if err != nil {
 		return nil, errs.Wrap(errs.Unavailable, "federation.Routed", "cannot read routed messages", err)
 	}
-	defer rows.Close()
 	now := s.d.Clock.Now()
 	var out []RoutedItem
-	for rows.Next() {
-		it := RoutedItem{QueueItem: QueueItem{Direction: "incoming"}}
-		var at, dec string
-		if err := rows.Scan(&it.ID, &it.Peer, &it.Type, &it.Summary, &at, &it.Conversation, &it.RoutedTo, &it.DecidedBy, &dec); err != nil {
-			return nil, errs.Wrap(errs.Unavailable, "federation.Routed", "cannot read routed messages", err)
-		}
-		it.CreatedAt, it.DecidedAt = store.ParseTime(at), store.ParseTime(dec)
+	for _, it := range items {
 		it.AgeSeconds = int64(now.Sub(it.CreatedAt).Seconds())
 		out = append(out, it)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Reroute sends an already routed incoming message to another national
@@ -138,7 +123,8 @@ func (s *Service) Reroute(ctx context.Context, actor *auth.Principal, id, agency
 	var prev string
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		var state, raw string
-		err := tx.QueryRowContext(ctx, `SELECT state, routed_to, envelope FROM fed_inbox WHERE id = ?`, id).Scan(&state, &prev, &raw)
+		var err error
+		state, prev, raw, err = inboxRouting(ctx, tx, id)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && (prev == "" || state == InFailed)) {
 			return errs.New(errs.Conflict, op, "this message has not been routed, so it cannot be routed again")
 		}
@@ -159,8 +145,7 @@ func (s *Service) Reroute(ctx context.Context, actor *auth.Principal, id, agency
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fed_inbox SET routed_to = ?, decided_by = ?, decided_at = ? WHERE id = ?`,
-			agency, actor.Username, store.FormatTime(s.d.Clock.Now()), id); err != nil {
+		if err := rerouteInbox(ctx, tx, id, agency, actor.Username, store.FormatTime(s.d.Clock.Now())); err != nil {
 			return err
 		}
 		return s.d.Audit.Queue(ctx, tx, actorEntry(actor, "ncu.reroute", "envelope/"+id, "from "+prev+" to "+agency))

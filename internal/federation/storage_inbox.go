@@ -124,12 +124,12 @@ func rerouteInbox(ctx context.Context, tx *store.Tx, id, agency, by, at string) 
 // noticeRow is a handled notice as stored.
 type noticeRow struct{ id, from, raw, routedTo, receivedAt string }
 
-// handledNotices lists up to 200 handled notices, newest first: those
-// routed to agency, or all of them when agency is "".
-func handledNotices(ctx context.Context, q store.Querier, agency string) ([]noticeRow, error) {
+// handledNotices lists up to 200 handled notices, newest first: all of
+// them, or only those routed to agency.
+func handledNotices(ctx context.Context, q store.Querier, all bool, agency string) ([]noticeRow, error) {
 	query := `SELECT id, peer, envelope, routed_to, received_at FROM fed_inbox WHERE type = ? AND state = ?`
 	args := []any{TypeNotice, InHandled}
-	if agency != "" {
+	if !all {
 		query += ` AND routed_to = ?`
 		args = append(args, agency)
 	}

@@ -100,67 +100,39 @@ func (s *Service) DeliverOnce(ctx context.Context) (int, error) {
 	// once per round rather than per message, so a large backlog stays cheap.
 	type conv struct{ peer, conversation string }
 	blocked := map[conv]int64{}
-	brows, err := s.d.Store.QueryContext(ctx, `SELECT peer, conversation, MIN(seq) FROM fed_outbox
-		WHERE state = ? OR (state = ? AND next_attempt_at > ?) GROUP BY peer, conversation`, OutNCUPending, OutQueued, now)
+	bs, err := blockedConversations(ctx, s.d.Store, now)
 	if err != nil {
 		return 0, err
 	}
-	for brows.Next() {
-		var c conv
-		var seq int64
-		if err := brows.Scan(&c.peer, &c.conversation, &seq); err != nil {
-			brows.Close()
-			return 0, err
-		}
-		blocked[c] = seq
+	for _, b := range bs {
+		blocked[conv{b.peer, b.conversation}] = b.seq
 	}
-	brows.Close()
 	announcing := map[string]bool{}
-	arows, err := s.d.Store.QueryContext(ctx, `SELECT DISTINCT peer FROM fed_outbox WHERE type IN (?, ?) AND state = ?`, TypeKeyRotate, TypeKeyRevoke, OutQueued)
+	ps, err := announcingPeers(ctx, s.d.Store)
 	if err != nil {
 		return 0, err
 	}
-	for arows.Next() {
-		var p string
-		if err := arows.Scan(&p); err != nil {
-			arows.Close()
-			return 0, err
-		}
+	for _, p := range ps {
 		announcing[p] = true
 	}
-	arows.Close()
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT o.id, o.peer, o.envelope, o.type, o.attempts, o.created_at, o.conversation, o.seq FROM fed_outbox o
-		JOIN fed_peers p ON p.id = o.peer AND p.suspended = 0
-		WHERE o.state = ? AND o.next_attempt_at <= ?
-		ORDER BY o.peer, o.conversation, o.seq LIMIT ?`, OutQueued, now, s.cfg.BatchSize*4)
+	due, err := dueOutbox(ctx, s.d.Store, now, s.cfg.BatchSize*4)
 	if err != nil {
 		return 0, err
 	}
 	byPeer := map[string][]outRow{}
 	var order []string
-	for rows.Next() {
-		var r outRow
-		var c, conversation string
-		var seq int64
-		if err := rows.Scan(&r.id, &r.peer, &r.envelope, &r.typ, &r.attempts, &c, &conversation, &seq); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		if first, ok := blocked[conv{r.peer, conversation}]; ok && first < seq {
+	for _, d := range due {
+		r := d.outRow
+		if first, ok := blocked[conv{r.peer, d.conversation}]; ok && first < d.seq {
 			continue
 		}
 		if announcing[r.peer] && r.typ != TypeKeyRotate && r.typ != TypeKeyRevoke {
 			continue // a key announcement goes alone, first
 		}
-		r.createdAt = store.ParseTime(c)
 		if _, ok := byPeer[r.peer]; !ok {
 			order = append(order, r.peer)
 		}
 		byPeer[r.peer] = append(byPeer[r.peer], r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -236,7 +208,7 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 				s.metrics.observeDelivered(peerID, now.Sub(m.createdAt))
 				entries = append(entries, audit.Entry{Actor: "federation", Action: "federation.deliver", Object: "envelope/" + m.id, Detail: m.typ + " to " + peerID})
 			case ok && r.Status == "rejected":
-				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?`, OutFailed, textutil.Ellipsis(r.Code+": "+r.Detail, 500), m.id); err != nil {
+				if err := outboxRefused(ctx, tx, m.id, textutil.Ellipsis(r.Code+": "+r.Detail, 500)); err != nil {
 					return err
 				}
 				failedPerm++
@@ -250,27 +222,18 @@ func (s *Service) deliverBatch(ctx context.Context, peerID string, msgs []outRow
 					}
 				}
 				next := now.Add(s.backoff(m.attempts + 1))
-				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`, store.FormatTime(next), textutil.Ellipsis(msg, 500), m.id); err != nil {
+				if err := outboxRetryAt(ctx, tx, m.id, store.FormatTime(next), textutil.Ellipsis(msg, 500)); err != nil {
 					return err
 				}
 			}
 		}
-		if len(deliveredIDs) > 0 {
-			args := []any{OutDelivered, store.FormatTime(now)}
-			for _, id := range deliveredIDs {
-				args = append(args, id)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id IN (`+
-				strings.TrimSuffix(strings.Repeat("?,", len(deliveredIDs)), ",")+`)`, args...); err != nil {
-				return err
-			}
-		}
-		if sendErr != nil {
-			_, err := tx.ExecContext(ctx, `UPDATE fed_peers SET failures = failures + 1, last_error = ? WHERE id = ?`, textutil.Ellipsis(errs.SafeMessage(sendErr), 500), peerID)
+		if err := outboxDelivered(ctx, tx, deliveredIDs, store.FormatTime(now)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE fed_peers SET failures = 0, last_error = '', last_contact_at = ? WHERE id = ?`, store.FormatTime(now), peerID)
-		return err
+		if sendErr != nil {
+			return peerDeliveryFailed(ctx, tx, peerID, textutil.Ellipsis(errs.SafeMessage(sendErr), 500))
+		}
+		return peerDelivered(ctx, tx, peerID, store.FormatTime(now))
 	})
 	if err != nil {
 		return 0, err
