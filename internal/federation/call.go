@@ -70,7 +70,9 @@ func (s *Service) ServeCall(name string, h CallHandler) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(out)
+		if err := json.NewEncoder(w).Encode(out); err != nil {
+			s.d.Logger.Warn("could not send a federation call's answer", "call", name, "peer", from, "err", err)
+		}
 	})
 }
 
