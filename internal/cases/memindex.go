@@ -4,7 +4,7 @@ import (
 	"context"
 	"runtime"
 	"slices"
-		"strconv"
+	"strconv"
 	"sync"
 	"time"
 
