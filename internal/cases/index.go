@@ -166,26 +166,19 @@ type Candidate struct {
 
 // Score bands. A cross-border answer reports a hit only for high and
 // medium; a low candidate is "no hit".
+// They are the matching engine's decision bands (match.Band).
 const (
-	BandHigh   = "high"
-	BandMedium = "medium"
-	BandLow    = "low"
-	highScore  = 0.9
-	medScore   = 0.75
+	BandHigh   = match.BandHigh
+	BandMedium = match.BandMedium
+	BandLow    = match.BandLow
+	highScore  = match.HighScore
+	medScore   = match.MediumScore
 	// dupScore is the lower bar for duplicate suggestions inside a node,
 	// which a person reviews before merging.
 	dupScore = 0.6
 )
 
-func band(score float64) string {
-	switch {
-	case score >= highScore:
-		return BandHigh
-	case score >= medScore:
-		return BandMedium
-	}
-	return BandLow
-}
+func band(score float64) string { return match.Band(score) }
 
 // Probe is what is searched for: a kind and its fields (the same field
 // names as stored entities).
