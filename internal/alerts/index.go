@@ -87,9 +87,12 @@ func (s *Service) WarmIndex(ctx context.Context) (IndexStats, error) {
 	if err != nil {
 		return IndexStats{}, err
 	}
-	s.d.Logger.Info("alerts: candidate index ready", "alerts", s.ix.Live(), "postings", st.Postings, "took", st.Build)
+	s.d.Logger.Info("alerts: candidate index ready", "alerts", st.Live, "postings", st.Postings, "took", st.Build)
 	return st, nil
 }
+
+// IndexStats describes the in-memory index (Live: alerts in force in it).
+func (s *Service) IndexStats() IndexStats { return s.ix.Stats() }
 
 // ensureIndex builds the index on first use when nothing started building
 // it (tests, tools); while a build runs elsewhere it reports false and the

@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/match/synth"
@@ -195,11 +196,15 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	}
 	tf := time.Now()
 	fm, pairs, err := svc.FitModel(ctx, fitQ)
-	if err != nil {
+	switch {
+	case errs.Is(err, errs.Conflict):
+		fmt.Fprintf(env.Stdout, "model: default weights (%d candidate pairs are too few to fit)\n", pairs)
+	case err != nil:
 		return err
+	default:
+		fitted = fm
+		fmt.Fprintf(env.Stdout, "model: fitted by EM on the %d candidate pairs of %d other checks in %s (prior %.3f)\n", pairs, len(fitQ), time.Since(tf).Round(time.Millisecond), fm.Prior)
 	}
-	fitted = fm
-	fmt.Fprintf(env.Stdout, "model: fitted by EM on the %d candidate pairs of %d other checks in %s (prior %.3f)\n", pairs, len(fitQ), time.Since(tf).Round(time.Millisecond), fm.Prior)
 
 	single, singleKnown := mk(*checks, 0)
 	lat := make([]time.Duration, len(single))

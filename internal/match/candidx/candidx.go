@@ -35,6 +35,7 @@ const (
 // Stats describes an index.
 type Stats struct {
 	Entities int           `json:"entities"`
+	Live     int           `json:"live" doc:"records in searches (not removed or merged)"`
 	Postings int           `json:"postings"`
 	Ready    bool          `json:"ready"`
 	Build    time.Duration `json:"build_ns"`
@@ -273,7 +274,7 @@ func (x *Index[K, R]) Lookup(keys []int64, limit, common int) []Cand[K, R] {
 func (x *Index[K, R]) Stats() Stats {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return Stats{Entities: len(x.recs), Postings: len(x.bk) + x.deltaN, Ready: x.state == Ready, Build: x.build}
+	return Stats{Entities: len(x.recs), Live: x.live, Postings: len(x.bk) + x.deltaN, Ready: x.state == Ready, Build: x.build}
 }
 
 // Live counts the live records.
