@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/audit"
@@ -178,16 +180,49 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 	if err != nil {
 		return nil, err
 	}
-	out := make([]BatchResult, 0, len(rows))
-	var hits []string
-	for _, row := range rows {
-		res, err := s.check(ctx, actor, row.Query)
-		if err != nil {
-			return nil, err
+	out := make([]BatchResult, len(rows))
+	// Rows are checked by a few workers; the first failure stops the batch.
+	workers := min(len(rows), max(runtime.GOMAXPROCS(0), 4))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res, err := s.check(ctx, actor, rows[i].Query)
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					continue
+				}
+				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Matches: res.Matches}
+			}
+		}()
+	}
+	for i := range rows {
+		if ctx.Err() != nil {
+			break
 		}
-		out = append(out, BatchResult{BatchRow: row, Hit: res.Hit, Matches: res.Matches})
-		if res.Hit {
-			hits = append(hits, strconv.Itoa(row.Line))
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return nil, first
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var hits []string
+	for _, r := range out {
+		if r.Hit {
+			hits = append(hits, strconv.Itoa(r.Line))
 		}
 	}
 	detail := "rows=" + strconv.Itoa(len(rows)) + " hits=" + strconv.Itoa(len(hits))

@@ -42,6 +42,7 @@ func (s *Service) BulkLoad(ctx context.Context, actor *auth.Principal, drafts []
 				return err
 			}
 		}
+		s.indexAfterCommit(tx, as...)
 		return s.queueAudit(ctx, tx, actor, "alerts.import", "bulk", "console bulk load of "+strconv.Itoa(len(as))+" alerts in force")
 	})
 	if err != nil {

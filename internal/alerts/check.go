@@ -18,18 +18,30 @@ import (
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
-// Score bands: a check reports a possible hit, which the officer
-// verifies, from medScore — low enough that a typo in the name or a
-// swapped day and month still shows the wanted person (recall matters more
-// than precision at a border check), high enough that the same name with
-// another date of birth does not — and a certain hit from highScore or an
-// exact identifier.
+// Decision bands: a check reports a hit ("HIT") for an exact identifier
+// or a score in the matching engine's high band under the node's fitted
+// model, and a possible hit, which the officer verifies, in its medium
+// (review) band — the same bands as the case database's hit/no-hit search
+// (match.Band). A node that has not fitted its model yet scores with the
+// engine's generic default weights, whose scores are not calibrated
+// probabilities: there possible hits start lower (defaultReview, the
+// module's earlier hand-set floor), so that a typo in the name or a
+// swapped day and month still shows the wanted person.
 const (
-	highScore      = 0.9
-	medScore       = 0.6
+	highScore      = match.HighScore
+	medScore       = match.MediumScore
+	defaultReview  = 0.6
 	candidateLimit = 64
 	perKeyLimit    = 200
 )
+
+// reviewFloor is where possible hits start under a model.
+func reviewFloor(m *match.Model) float64 {
+	if m != nil && m.Fitted {
+		return medScore
+	}
+	return defaultReview
+}
 
 // CheckProbe is what one search box was understood as.
 type CheckProbe struct {
@@ -107,9 +119,20 @@ func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
 	return match.PersonFromFields(v, s.d.Region), true
 }
 
-// search finds the alerts in force on this node for a probe: persons by
-// the matching engine over the candidates sharing its index keys, objects
-// and documents by exact normalised identifiers.
+// candidate is an alert found by its keys, with what it is compared on.
+type candidate struct {
+	id      string
+	persons []entity.Person
+	idents  []string
+	alert   *Alert // already read (database path)
+}
+
+// search finds the alerts in force on this node for a probe at or above
+// the review floor of the node's model, best first: persons by the matching engine over the candidates
+// sharing its index keys, objects and documents by exact normalised
+// identifiers. Candidates come from the in-memory index (or the
+// alerts_keys table while it is being built) and are read back from the
+// database, in force, before they are returned.
 func (s *Service) search(ctx context.Context, q store.Querier, people []entity.Person, idents []string) ([]scoredAlert, error) {
 	var keys []int64
 	for i := range people {
@@ -117,28 +140,40 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			keys = append(keys, int64(k))
 		}
 	}
-	identKey := map[int64]string{}
 	for _, id := range idents {
-		k := hashKey(tagIdent, id)
-		identKey[k] = id
-		keys = append(keys, k)
+		keys = append(keys, hashKey(tagIdent, id))
 	}
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
-	ids, err := candidateIDs(ctx, q, keys, candidateLimit, perKeyLimit)
-	if err != nil || len(ids) == 0 {
-		return nil, err
+	var cands []candidate
+	if s.ensureIndex(ctx) {
+		for _, c := range s.ix.Lookup(keys, candidateLimit, commonKey) {
+			cands = append(cands, candidate{id: c.ID, persons: c.Rec.persons, idents: c.Rec.idents})
+		}
+	} else {
+		ids, err := candidateIDs(ctx, q, keys, candidateLimit, perKeyLimit)
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
+		got, err := s.alertsByID(ctx, q, ids, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			if a, ok := got[id]; ok {
+				cands = append(cands, candidate{id: id, persons: personRecords(a, s.d.Region), idents: identifiers(a), alert: &a})
+			}
+		}
 	}
-	got, err := s.alertsByID(ctx, q, ids, true)
-	if err != nil {
-		return nil, err
+	if len(cands) == 0 {
+		return nil, nil
 	}
 	best := map[string]scoredAlert{}
 	// Exact identifiers.
-	for _, a := range got {
-		for _, id := range identifiers(a) {
+	for _, c := range cands {
+		for _, id := range c.idents {
 			if slices.Contains(idents, id) {
-				best[a.ID] = scoredAlert{Alert: a, Score: 1, Exact: id,
+				best[c.id] = scoredAlert{Score: 1, Exact: id,
 					Explanation: []match.FieldExplanation{{Field: "identifier", Level: "exact", Weight: 10, Left: id, Right: id}}}
 				break
 			}
@@ -148,14 +183,10 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 	if len(people) > 0 {
 		var right []entity.Person
 		var owner []string
-		for _, id := range ids {
-			a, ok := got[id]
-			if !ok || a.Person == nil {
-				continue
-			}
-			for _, r := range personRecords(a, s.d.Region) {
+		for _, c := range cands {
+			for _, r := range c.persons {
 				right = append(right, r)
-				owner = append(owner, a.ID)
+				owner = append(owner, c.id)
 			}
 		}
 		if len(right) > 0 {
@@ -163,7 +194,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			if err != nil {
 				return nil, err
 			}
-			res, err := match.Link(ctx, people, right, match.Options{Model: model, Threshold: 1e-9, Workers: 1, MaxBlock: len(right) + 2})
+			res, err := match.Link(ctx, people, right, match.Options{Model: model, Threshold: reviewFloor(model), Workers: 1, MaxBlock: len(right) + 2})
 			if err != nil {
 				return nil, err
 			}
@@ -178,12 +209,42 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 						fields = append(fields, fe)
 					}
 				}
-				best[id] = scoredAlert{Alert: got[id], Score: pr.Score, Explanation: fields}
+				best[id] = scoredAlert{Score: pr.Score, Explanation: fields}
 			}
 		}
 	}
+	// Read back what is reported: the database is the source of truth.
+	read := map[string]Alert{}
+	var need []string
+	for _, c := range cands {
+		if _, ok := best[c.id]; !ok {
+			continue
+		}
+		if c.alert != nil {
+			read[c.id] = *c.alert
+		} else {
+			need = append(need, c.id)
+		}
+	}
+	if len(need) > 0 {
+		got, err := s.alertsByID(ctx, q, need, true)
+		if err != nil {
+			return nil, err
+		}
+		for id, a := range got {
+			read[id] = a
+		}
+	}
 	out := make([]scoredAlert, 0, len(best))
-	for _, b := range best {
+	for id, b := range best {
+		a, ok := read[id]
+		if !ok {
+			continue // no longer in force
+		}
+		if b.Exact != "" && !slices.Contains(identifiers(a), b.Exact) {
+			continue // changed since it was indexed
+		}
+		b.Alert = a
 		out = append(out, b)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -204,7 +265,8 @@ func (s *Service) findSubject(ctx context.Context, q store.Querier, a Alert, _ b
 // know first: the action to take and the warning markers.
 type CheckMatch struct {
 	AlertID     string                   `json:"alert_id"`
-	Certain     bool                     `json:"certain" doc:"exact identifier or high score; otherwise a possible hit to verify"`
+	Certain     bool                     `json:"certain" doc:"exact identifier or high band: HIT; otherwise a possible hit to verify"`
+	Band        string                   `json:"band" enum:"high,medium" doc:"the matching engine's decision band (high for an exact identifier)"`
 	Score       float64                  `json:"score"`
 	Action      string                   `json:"action"`
 	Warnings    []string                 `json:"warnings"`
@@ -287,13 +349,16 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query string
 		return CheckResult{}, unavailable(op, err)
 	}
 	for _, f := range found {
-		if f.Score < medScore || !auth.AlertVisible(actor, s.facts(actor, f.Alert)) {
+		if !auth.AlertVisible(actor, s.facts(actor, f.Alert)) {
 			continue
 		}
 		a := f.Alert
-		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
+		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Band: match.BandMedium, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
 			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
 			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation}
+		if m.Certain {
+			m.Band = match.BandHigh
+		}
 		if a.Object != nil {
 			m.DocStatus = a.Object.DocStatus
 		}

@@ -52,7 +52,7 @@ func (s *Service) compatibility(ctx context.Context, q store.Querier, a Alert) (
 		if m.Alert.ID == a.ID || Final(m.Alert.Status) {
 			continue
 		}
-		if m.Score < medScore || (m.Alert.Hidden && m.Alert.OriginNode != a.OriginNode) {
+		if m.Alert.Hidden && m.Alert.OriginNode != a.OriginNode {
 			continue
 		}
 		e := Existing{ID: m.Alert.ID, OriginNode: m.Alert.OriginNode, Kind: m.Alert.Kind, Status: m.Alert.Status, Label: m.Alert.Label, Score: m.Score, Compatible: true}

@@ -193,6 +193,11 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 	if err := replaceKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
 		return err
 	}
+	if InForce(a.Status) {
+		s.indexAfterCommit(tx, a)
+	} else {
+		s.unindexAfterCommit(tx, a.ID)
+	}
 	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: now, Node: in.From, Actor: a.CreatedBy, Kind: "received", Status: a.Status,
 		Note: "signed copy, envelope " + in.ID + "; SHA-256 " + a.Digest + joinNote("", "legal basis: "+a.LegalBasis)}); err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/match/candidx"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/validate"
 )
@@ -90,6 +91,8 @@ type Service struct {
 
 	mu    sync.Mutex
 	model *match.Model
+
+	ix *alertIndex // in-memory candidate index of the alerts in force
 }
 
 // New builds the service; call Register before the federation starts.
@@ -106,7 +109,7 @@ func New(d Deps, cfg Config) *Service {
 	if d.Region == "" {
 		d.Region = countryOf(d.NodeID)
 	}
-	return &Service{d: d, cfg: cfg.withDefaults()}
+	return &Service{d: d, cfg: cfg.withDefaults(), ix: candidx.New[string, indexRec]()}
 }
 
 // Config returns the effective settings.
@@ -666,6 +669,7 @@ func (s *Service) Validate(ctx context.Context, actor *auth.Principal, id string
 		if err := replaceKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
 			return err
 		}
+		s.indexAfterCommit(tx, a)
 		if err := s.event(ctx, tx, a.ID, actor.Username, "validated", StatusActive, "SHA-256 "+a.Digest+"; review by "+a.ReviewDue.Format("2006-01-02")); err != nil {
 			return err
 		}
@@ -904,9 +908,13 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, a Alert, u update, by
 				if err := replaceKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
 					return err
 				}
+				s.indexAfterCommit(tx, a)
 			}
-		} else if err := deleteKeys(ctx, tx, a.ID); err != nil {
-			return err
+		} else {
+			if err := deleteKeys(ctx, tx, a.ID); err != nil {
+				return err
+			}
+			s.unindexAfterCommit(tx, a.ID)
 		}
 		return insertEvent(ctx, tx, a.ID, AlertEvent{At: u.At, Node: by, Actor: actor, Kind: "status", Status: u.Status, Note: u.Reason})
 	}

@@ -516,17 +516,17 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 		}
 	} else {
 		it := s.indexItem(e.pk, kind, e.Fields, e.Aliases)
-		owners := make([]int64, len(it.keys))
+		owners := make([]int64, len(it.Keys))
 		for i := range owners {
 			owners[i] = e.pk
 		}
-		if err := insertKeys(ctx, tx, it.keys, owners, 200); err != nil {
+		if err := insertKeys(ctx, tx, it.Keys, owners, 200); err != nil {
 			return Entity{}, false, err
 		}
 		// Indexed now rather than after commit, so every caller's write is
 		// searchable: a rolled-back row is never reported (candidates are
 		// read back from the database) and its pk, if reused, is replaced.
-		s.ix.add([]memItem{it}, true)
+		s.ix.Add([]memItem{it}, true)
 	}
 	if caseID != "" {
 		if err := linkEntity(ctx, tx, caseID, e.ID, in.Role); err != nil {

@@ -676,8 +676,8 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 				for _, pk := range inserted {
 					it := items[pk]
 					fresh = append(fresh, it)
-					keys = append(keys, it.keys...)
-					for range it.keys {
+					keys = append(keys, it.Keys...)
+					for range it.Keys {
 						owners = append(owners, pk)
 					}
 				}
@@ -695,7 +695,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 		if err != nil {
 			return unavailable(op, err)
 		}
-		s.ix.add(fresh, true)
+		s.ix.Add(fresh, true)
 	}
 	if err := resyncEntityPKs(ctx, s.d.Store); err != nil {
 		return unavailable(op, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/match/candidx"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
@@ -165,26 +166,19 @@ type Candidate struct {
 
 // Score bands. A cross-border answer reports a hit only for high and
 // medium; a low candidate is "no hit".
+// They are the matching engine's decision bands (match.Band).
 const (
-	BandHigh   = "high"
-	BandMedium = "medium"
-	BandLow    = "low"
-	highScore  = 0.9
-	medScore   = 0.75
+	BandHigh   = match.BandHigh
+	BandMedium = match.BandMedium
+	BandLow    = match.BandLow
+	highScore  = match.HighScore
+	medScore   = match.MediumScore
 	// dupScore is the lower bar for duplicate suggestions inside a node,
 	// which a person reviews before merging.
 	dupScore = 0.6
 )
 
-func band(score float64) string {
-	switch {
-	case score >= highScore:
-		return BandHigh
-	case score >= medScore:
-		return BandMedium
-	}
-	return BandLow
-}
+func band(score float64) string { return match.Band(score) }
 
 // Probe is what is searched for: a kind and its fields (the same field
 // names as stored entities).
@@ -237,13 +231,10 @@ func (s *Service) entitiesByPK(ctx context.Context, q store.Querier, pks []int64
 // building it (tests, tools); while a build runs elsewhere it reports false
 // and the caller uses the cases_keys table.
 func (s *Service) ensureIndex(ctx context.Context) bool {
-	s.ix.mu.RLock()
-	st := s.ix.state
-	s.ix.mu.RUnlock()
-	switch st {
-	case idxReady:
+	switch s.ix.State() {
+	case candidx.Ready:
 		return true
-	case idxBuilding:
+	case candidx.Building:
 		return false
 	}
 	if _, err := s.WarmIndex(ctx); err != nil {
@@ -314,10 +305,10 @@ func (s *Service) score(ctx context.Context, q store.Querier, kind entity.Kind, 
 	keys, fields := identKeys(kind, f, nil)
 	var cands []Entity
 	if mem {
-		found := s.ix.lookup(keys, candidateLimit)
+		found := s.ix.Lookup(keys, candidateLimit, commonKey)
 		pks := make([]int64, len(found))
 		for i, c := range found {
-			pks[i] = c.rec.pk
+			pks[i] = c.ID
 		}
 		got, err := s.entitiesByPK(ctx, q, pks)
 		if err != nil {
@@ -371,15 +362,15 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	var pks []int64
 	var ents []*Entity
 	if mem {
-		for _, c := range s.ix.lookup(keys, candidateLimit) {
-			if c.rec.kind != entity.KindPerson {
+		for _, c := range s.ix.Lookup(keys, candidateLimit, commonKey) {
+			if c.Rec.kind != entity.KindPerson {
 				continue
 			}
-			for range c.rec.persons {
+			for range c.Rec.persons {
 				owner = append(owner, len(pks))
 			}
-			right = append(right, c.rec.persons...)
-			pks = append(pks, c.rec.pk)
+			right = append(right, c.Rec.persons...)
+			pks = append(pks, c.ID)
 			ents = append(ents, nil)
 		}
 	} else {

@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/match/candidx"
 	"github.com/liaison-wb/liaison/internal/match/synth"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
@@ -106,7 +107,7 @@ func TestMemIndexAgreesWithDatabase(t *testing.T) {
 		streamed := run(s2)
 		// And one whose index is still building uses cases_keys.
 		s3 := testService(t, st)
-		s3.ix.state = idxBuilding
+		s3.ix.SetState(candidx.Building)
 		db := run(s3)
 		hits, agree := 0, 0
 		for i := range mem {
@@ -173,7 +174,7 @@ func TestIndexItemKeysMatchStoredKeys(t *testing.T) {
 		{"given_name": "Ana"},
 	} {
 		for _, aliases := range [][]string{nil, {"Marko Kum", "Kum"}} {
-			got := s.indexItem(1, "person", f, aliases).keys
+			got := s.indexItem(1, "person", f, aliases).Keys
 			want := entityKeys("person", f, aliases, "RS")
 			if !slices.Equal(got, want) {
 				t.Errorf("%v %v: index keys %v, stored keys %v", f, aliases, got, want)

@@ -17,6 +17,10 @@ type Model struct {
 	M, U  [NumFields][]float64
 	// Iterations is the number of EM iterations run (0 for fixed weights).
 	Iterations int
+	// Fitted is set when the parameters were learned (FitEM) or read
+	// (ReadModel) rather than the generic defaults of NewModel, whose
+	// scores are not calibrated probabilities.
+	Fitted bool
 	// Mix, when set, models non-matches on the stage-1 (personal) fields as
 	// a mixture of latent classes instead of one u per field: blocking
 	// produces structured non-matches (same name and other birth date,
@@ -222,6 +226,7 @@ func (m *Model) FitEM(counts map[Pattern]int64, maxIter int) {
 	if maxIter <= 0 {
 		maxIter = 200
 	}
+	m.Fitted = true
 	pcs := make([]patternCount, 0, len(counts))
 	total := 0.0
 	for p, n := range counts {
@@ -594,6 +599,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("weights: %w", err)
 	}
 	m := NewModel()
+	m.Fitted = true
 	if in.Prior != 0 {
 		if in.Prior <= 0 || in.Prior >= 1 {
 			return nil, fmt.Errorf("weights: prior %v must be between 0 and 1", in.Prior)

@@ -1,0 +1,317 @@
+// Package candidx is an in-memory candidate index for record search: the
+// blocking keys of stored records and a comparison-ready copy of each
+// record, so a search finds the records sharing the most keys with a
+// query without a database round trip. The database stays the source of
+// truth: callers build the index by streaming their rows at start, update
+// it after every committed write and read the candidates found here back
+// from the database before they report them.
+//
+// Postings are kept in two parts: a large array of (key, record) pairs
+// sorted by key (12 bytes a posting, binary search) and a small map of
+// recent additions, folded into the array when it grows past a fraction
+// of it, so one million records cost one array, not millions of slices.
+package candidx
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// State is where an index is in its life.
+type State int
+
+const (
+	// Empty: not built; searches use the database.
+	Empty State = iota
+	// Building: a build is streaming the records.
+	Building
+	// Ready: the index answers searches.
+	Ready
+)
+
+// Stats describes an index.
+type Stats struct {
+	Entities int           `json:"entities"`
+	Live     int           `json:"live" doc:"records in searches (not removed or merged)"`
+	Postings int           `json:"postings"`
+	Ready    bool          `json:"ready"`
+	Build    time.Duration `json:"build_ns"`
+}
+
+// Item is a record about to be indexed: its ID, keys and payload (what a
+// search compares, e.g. parsed engine records).
+type Item[K comparable, R any] struct {
+	ID   K
+	Keys []int64
+	Rec  R
+}
+
+// Cand is a record found for a query with the number of keys it shares.
+type Cand[K comparable, R any] struct {
+	ID     K
+	Rec    R
+	Shared int
+}
+
+type entry[K comparable, R any] struct {
+	id   K
+	dead bool // removed, merged or replaced
+	rec  R
+}
+
+// Index is the in-memory candidate index of records identified by K.
+type Index[K comparable, R any] struct {
+	mu sync.RWMutex
+	// base postings, sorted by key then record.
+	bk []int64
+	br []uint32
+	// delta postings added since the last fold.
+	delta  map[int64][]uint32
+	deltaN int
+	recs   []entry[K, R]
+	byID   map[K]uint32
+	live   int
+
+	buildMu sync.Mutex
+	state   State
+	build   time.Duration
+}
+
+// New returns an empty index.
+func New[K comparable, R any]() *Index[K, R] {
+	return &Index[K, R]{delta: map[int64][]uint32{}, byID: map[K]uint32{}}
+}
+
+// Add indexes records. With replace, an ID already indexed is replaced (a
+// write's add: the record changed, or a key reused after a rollback);
+// without, it is kept (the initial build's add: the write that raced it is
+// newer, and a removal it raced left a tombstone).
+func (x *Index[K, R]) Add(items []Item[K, R], replace bool) {
+	if len(items) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, it := range items {
+		if old, ok := x.byID[it.ID]; ok {
+			if !replace {
+				continue
+			}
+			x.kill(old)
+		}
+		r := uint32(len(x.recs))
+		x.recs = append(x.recs, entry[K, R]{id: it.ID, rec: it.Rec})
+		x.byID[it.ID] = r
+		x.live++
+		for _, k := range it.Keys {
+			x.delta[k] = append(x.delta[k], r)
+		}
+		x.deltaN += len(it.Keys)
+	}
+	if x.deltaN > max(1<<16, len(x.bk)/4) {
+		x.fold()
+	}
+}
+
+// kill marks a record dead and frees its payload. Caller holds mu.
+func (x *Index[K, R]) kill(r uint32) {
+	if !x.recs[r].dead {
+		x.live--
+	}
+	var zero R
+	x.recs[r].dead, x.recs[r].rec = true, zero
+}
+
+// Remove takes records out of searches (withdrawn, expired, deleted). An
+// ID not indexed yet gets a tombstone, so a build racing the removal does
+// not bring it back; a later Add with replace indexes it again.
+func (x *Index[K, R]) Remove(ids []K) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, id := range ids {
+		if r, ok := x.byID[id]; ok {
+			x.kill(r)
+			continue
+		}
+		x.byID[id] = uint32(len(x.recs))
+		x.recs = append(x.recs, entry[K, R]{id: id, dead: true})
+	}
+}
+
+// SetDead marks indexed records dead (true) or live again (false),
+// keeping their payload: a merge and its undo.
+func (x *Index[K, R]) SetDead(ids []K, dead bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, id := range ids {
+		if r, ok := x.byID[id]; ok && x.recs[r].dead != dead {
+			x.recs[r].dead = dead
+			if dead {
+				x.live--
+			} else {
+				x.live++
+			}
+		}
+	}
+}
+
+// Known reports which IDs are indexed already (live or not).
+func (x *Index[K, R]) Known(ids []K) []bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := make([]bool, len(ids))
+	for i, id := range ids {
+		_, out[i] = x.byID[id]
+	}
+	return out
+}
+
+// fold merges the delta postings into the sorted array. Caller holds mu.
+func (x *Index[K, R]) fold() {
+	type posting struct {
+		k int64
+		r uint32
+	}
+	d := make([]posting, 0, x.deltaN)
+	for k, rs := range x.delta {
+		for _, r := range rs {
+			d = append(d, posting{k, r})
+		}
+	}
+	sort.Slice(d, func(i, j int) bool {
+		if d[i].k != d[j].k {
+			return d[i].k < d[j].k
+		}
+		return d[i].r < d[j].r
+	})
+	n := len(x.bk) + len(d)
+	nk, nr := make([]int64, 0, n), make([]uint32, 0, n)
+	i, j := 0, 0
+	for i < len(x.bk) || j < len(d) {
+		if j == len(d) || i < len(x.bk) && (x.bk[i] < d[j].k || x.bk[i] == d[j].k && x.br[i] <= d[j].r) {
+			nk, nr = append(nk, x.bk[i]), append(nr, x.br[i])
+			i++
+		} else {
+			nk, nr = append(nk, d[j].k), append(nr, d[j].r)
+			j++
+		}
+	}
+	x.bk, x.br = nk, nr
+	x.delta, x.deltaN = map[int64][]uint32{}, 0
+}
+
+// State reports where the index is.
+func (x *Index[K, R]) State() State {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.state
+}
+
+// SetState forces the state (tests).
+func (x *Index[K, R]) SetState(st State) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.state = st
+}
+
+// Lookup returns up to limit live records sharing the most keys with the
+// query, most shared first and among equals the earliest indexed. A key
+// with more than common postings is skipped: a frequent name pair says
+// little, and the true match shares rarer keys.
+func (x *Index[K, R]) Lookup(keys []int64, limit, common int) []Cand[K, R] {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var hits []uint32
+	for _, k := range keys {
+		lo := sort.Search(len(x.bk), func(i int) bool { return x.bk[i] >= k })
+		hi := lo
+		for hi < len(x.bk) && x.bk[hi] == k {
+			hi++
+		}
+		d := x.delta[k]
+		if hi-lo+len(d) > common {
+			continue
+		}
+		hits = append(hits, x.br[lo:hi]...)
+		hits = append(hits, d...)
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	slices.Sort(hits)
+	type rc struct {
+		r uint32
+		c int
+	}
+	counted := make([]rc, 0, len(hits))
+	for i := 0; i < len(hits); {
+		j := i + 1
+		for j < len(hits) && hits[j] == hits[i] {
+			j++
+		}
+		if !x.recs[hits[i]].dead {
+			counted = append(counted, rc{hits[i], j - i})
+		}
+		i = j
+	}
+	sort.SliceStable(counted, func(i, j int) bool { return counted[i].c > counted[j].c })
+	if len(counted) > limit {
+		counted = counted[:limit]
+	}
+	out := make([]Cand[K, R], len(counted))
+	for i, c := range counted {
+		e := &x.recs[c.r]
+		out[i] = Cand[K, R]{ID: e.id, Rec: e.rec, Shared: c.c}
+	}
+	return out
+}
+
+// Stats describes the index: Entities counts the records in it (live or
+// not, as cases reports it).
+func (x *Index[K, R]) Stats() Stats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return Stats{Entities: len(x.recs), Live: x.live, Postings: len(x.bk) + x.deltaN, Ready: x.state == Ready, Build: x.build}
+}
+
+// Live counts the live records.
+func (x *Index[K, R]) Live() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.live
+}
+
+// Build fills the index once by calling stream, which reads the stored
+// records and hands them to emit in batches (skipping those known says are
+// indexed already, by writes made meanwhile). Writes made during the
+// build Add with replace as usual. A second Build after a successful one
+// returns at once; after a failed one the index is Empty again.
+func (x *Index[K, R]) Build(ctx context.Context, stream func(ctx context.Context, known func([]K) []bool, emit func([]Item[K, R])) error) (Stats, error) {
+	x.buildMu.Lock()
+	defer x.buildMu.Unlock()
+	x.mu.Lock()
+	if x.state == Ready {
+		x.mu.Unlock()
+		return x.Stats(), nil
+	}
+	x.state = Building
+	x.mu.Unlock()
+	t0 := time.Now()
+	err := stream(ctx, x.Known, func(items []Item[K, R]) { x.Add(items, false) })
+	x.mu.Lock()
+	if err != nil {
+		x.state = Empty
+		x.mu.Unlock()
+		return Stats{}, err
+	}
+	if x.deltaN > 0 {
+		x.fold()
+	}
+	x.state = Ready
+	x.build = time.Since(t0)
+	x.mu.Unlock()
+	return x.Stats(), nil
+}

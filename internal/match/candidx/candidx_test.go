@@ -1,0 +1,79 @@
+package candidx
+
+import (
+	"context"
+	"strconv"
+	"testing"
+)
+
+func ids(cs []Cand[string, int]) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+func TestLookupRanksBySharedKeysAndSkipsCommonKeys(t *testing.T) {
+	x := New[string, int]()
+	x.Add([]Item[string, int]{{ID: "a", Keys: []int64{1, 2, 3}, Rec: 1}, {ID: "b", Keys: []int64{1, 2}, Rec: 2}, {ID: "c", Keys: []int64{1}, Rec: 3}}, true)
+	if got := ids(x.Lookup([]int64{1, 2, 3}, 10, 100)); len(got) != 3 || got[0] != "a" || got[1] != "b" || got[2] != "c" {
+		t.Fatalf("ranking: %v", got)
+	}
+	// Key 1 has 3 postings: above common=2 it is skipped.
+	if got := ids(x.Lookup([]int64{1}, 10, 2)); len(got) != 0 {
+		t.Fatalf("common key not skipped: %v", got)
+	}
+	if got := ids(x.Lookup([]int64{1, 2, 3}, 1, 100)); len(got) != 1 || got[0] != "a" {
+		t.Fatalf("limit: %v", got)
+	}
+}
+
+func TestRemoveReplaceAndFold(t *testing.T) {
+	x := New[string, int]()
+	var items []Item[string, int]
+	for i := 0; i < 70000; i++ { // past the fold threshold
+		items = append(items, Item[string, int]{ID: strconv.Itoa(i), Keys: []int64{int64(i)}, Rec: i})
+	}
+	x.Add(items, true)
+	if st := x.Stats(); st.Live != 70000 || st.Postings != 70000 {
+		t.Fatalf("stats: %+v", st)
+	}
+	x.Add([]Item[string, int]{{ID: items[5].ID, Keys: []int64{-5}, Rec: -5}}, true)
+	if got := x.Lookup([]int64{5}, 10, 100); len(got) != 0 {
+		t.Fatalf("replaced record still found by its old key: %v", got)
+	}
+	if got := x.Lookup([]int64{-5}, 10, 100); len(got) != 1 || got[0].Rec != -5 {
+		t.Fatalf("replacement: %v", got)
+	}
+	x.Remove([]string{items[6].ID})
+	if got := x.Lookup([]int64{6}, 10, 100); len(got) != 0 || x.Live() != 69999 {
+		t.Fatalf("removed record found: %v live %d", got, x.Live())
+	}
+}
+
+// A removal that races the start-up build leaves a tombstone: the build
+// does not bring the record back; a later write does.
+func TestBuildDoesNotReviveRemoved(t *testing.T) {
+	x := New[string, int]()
+	x.Remove([]string{"gone"})
+	st, err := x.Build(context.Background(), func(ctx context.Context, known func([]string) []bool, emit func([]Item[string, int])) error {
+		rows := []Item[string, int]{{ID: "gone", Keys: []int64{1}}, {ID: "kept", Keys: []int64{1}}}
+		k := known([]string{"gone", "kept"})
+		if !k[0] || k[1] {
+			t.Fatalf("known: %v", k)
+		}
+		emit(rows)
+		return nil
+	})
+	if err != nil || !st.Ready || x.State() != Ready {
+		t.Fatalf("build: %+v %v", st, err)
+	}
+	if got := ids(x.Lookup([]int64{1}, 10, 100)); len(got) != 1 || got[0] != "kept" {
+		t.Fatalf("after build: %v", got)
+	}
+	x.Add([]Item[string, int]{{ID: "gone", Keys: []int64{1}}}, true)
+	if got := ids(x.Lookup([]int64{1}, 10, 100)); len(got) != 2 {
+		t.Fatalf("re-added: %v", got)
+	}
+}
