@@ -40,6 +40,11 @@ var CyrillicExceptions = map[string]string{
 	"err.web.metrics-need-authorization-bearer":   "метрике захтевају Authorization: Bearer <metrics token>",
 	"err.web.authorization-bearer-token":          "користите Authorization: Bearer <token>",
 	"err.activities.documents-http-s-link":        "документи: %q мора бити http(s) линк",
+	"err.alerts.file-header-line-ref":             "датотека нема ред заглавља (нпр. ref,given_name,family_name,date_of_birth,document,plate)",
+	"err.alerts.format-csv-json":                  "формат је csv или json",
+	"err.alerts.interpol-notice-written-colour":   "Интерполова потерница пише се бојом и бројем, нпр. red 2025/12345",
+	"err.alerts.origin-local-foreign-node":        "порекло је local, foreign или ID чвора",
+	"err.alerts.sex-m-f":                          "пол је m или f",
 }
 
 var (
