@@ -139,9 +139,7 @@ func (s *Service) RecordFirearm(ctx context.Context, actor *auth.Principal, in F
 	now := s.d.Clock.Now()
 	f.ID, f.EventAt, f.Agency, f.CreatedBy, f.CreatedAt = store.NewID(), now, actor.Agency, actor.Username, now
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts_firearms (`+firearmCols+`, serial_norm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.ID, f.Manufacturer, f.CountryMade, f.Serial, f.Year, f.Model, f.Calibre, f.Type, f.ImportMarking, f.Status, store.JSONText(f.Persons),
-			store.JSONText(f.CaseRefs), f.Place, f.Route, ft(f.EventAt), f.Agency, f.CreatedBy, ft(f.CreatedAt), identNorm(f.Serial)); err != nil {
+		if err := insertFirearm(ctx, tx, f); err != nil {
 			return err
 		}
 		return s.queueAudit(ctx, tx, actor, "alerts.firearm.record", "firearm/"+f.ID, f.Status+" "+f.Type)
@@ -186,25 +184,8 @@ func (s *Service) Firearms(ctx context.Context, actor *auth.Principal) ([]Firear
 	if err := auth.Authorize(actor, auth.ActFirearmsView); err != nil {
 		return nil, err
 	}
-	q, args := `SELECT `+firearmCols+` FROM alerts_firearms`, []any{}
-	if !actor.Has(auth.RoleNCUOperator) {
-		q += ` WHERE agency = ?`
-		args = append(args, actor.Agency)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY created_at DESC, id LIMIT 1000`, args...)
+	out, err := listFirearms(ctx, s.d.Store, agencyFilter(actor))
 	if err != nil {
-		return nil, unavailable(op, err)
-	}
-	defer rows.Close()
-	out := []Firearm{}
-	for rows.Next() {
-		f, err := scanFirearm(rows)
-		if err != nil {
-			return nil, unavailable(op, err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, unavailable(op, err)
 	}
 	return out, s.audit(ctx, actor, "alerts.firearm.list", "firearms", "")
@@ -226,23 +207,13 @@ func (s *Service) FirearmStats(ctx context.Context, actor *auth.Principal) ([]Fi
 	}
 	out := []FirearmStat{}
 	for _, dim := range []struct{ by, col string }{{"type", "type"}, {"origin", "country_made"}, {"route", "route"}} {
-		rows, err := s.d.Store.QueryContext(ctx, `SELECT `+dim.col+`, COUNT(*) FROM alerts_firearms WHERE status = ? GROUP BY `+dim.col, "seized")
+		part, err := seizedFirearmsBy(ctx, s.d.Store, dim.col)
 		if err != nil {
 			return nil, unavailable(op, err)
 		}
-		var part []FirearmStat
-		for rows.Next() {
-			st := FirearmStat{By: dim.by}
-			if err := rows.Scan(&st.Value, &st.Count); err != nil {
-				rows.Close()
-				return nil, unavailable(op, err)
-			}
-			if st.Value == "" {
-				st.Value = "unknown"
-			}
-			part = append(part, st)
+		for i := range part {
+			part[i].By = dim.by
 		}
-		rows.Close()
 		sort.Slice(part, func(i, j int) bool {
 			if part[i].Count != part[j].Count {
 				return part[i].Count > part[j].Count

@@ -249,12 +249,8 @@ func (s *Service) handleHit(ctx context.Context, tx *store.Tx, in federation.Inc
 	if !slices.ContainsFunc(rs, func(r Recipient) bool { return r.Node == in.From }) {
 		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-a-recipient", Msg: in.From + " is not a recipient of alert " + a.ID}
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts_hits WHERE id = ?`, w.ID).Scan(&n); err != nil {
+	if held, err := rowExists(ctx, tx, "alerts_hits", w.ID); err != nil || held {
 		return err
-	}
-	if n > 0 {
-		return nil
 	}
 	agency := in.RoutedTo
 	if agency == "" {
@@ -289,8 +285,7 @@ func rerouteHit(ctx context.Context, tx *store.Tx, in federation.Incoming, previ
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE alerts_hits SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, w.ID, previous)
-	return err
+	return moveRow(ctx, tx, "alerts_hits", w.ID, previous, in.RoutedTo)
 }
 
 // AnswerInput is the issuer's answer to a hit report.
@@ -415,28 +410,12 @@ func (s *Service) Hits(ctx context.Context, actor *auth.Principal) ([]HitReport,
 	if err := auth.Authorize(actor, auth.ActAlertsView); err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + hitCols + ` FROM alerts_hits`
-	var args []any
-	if !actor.Has(auth.RoleNCUOperator) {
-		q += ` WHERE agency = ?`
-		args = append(args, actor.Agency)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY CASE WHEN status = 'answered' THEN 1 ELSE 0 END, due LIMIT 500`, args...)
+	out, err := listHits(ctx, s.d.Store, agencyFilter(actor))
 	if err != nil {
 		return nil, unavailable(op, err)
 	}
-	defer rows.Close()
-	out := []HitReport{}
-	for rows.Next() {
-		h, err := scanHit(rows)
-		if err != nil {
-			return nil, unavailable(op, err)
-		}
-		s.hitFlags(&h)
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, unavailable(op, err)
+	for i := range out {
+		s.hitFlags(&out[i])
 	}
 	return out, s.audit(ctx, actor, "alerts.hit.list", "hits", "")
 }

@@ -83,28 +83,13 @@ func (s *Service) Review(ctx context.Context) (warned, expired int, err error) {
 // overdueHits writes to the alert's timeline, once per hit report, that
 // the issuer's answer is overdue.
 func (s *Service) overdueHits(ctx context.Context, now time.Time) error {
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, alert_id, place, due FROM alerts_hits WHERE direction = 'incoming' AND status = ? AND due <= ? AND overdue_noted = 0 LIMIT 500`,
-		HitReceived, ft(now))
+	ls, err := overdueHitReports(ctx, s.d.Store, now)
 	if err != nil {
-		return err
-	}
-	type late struct{ id, alert, place, due string }
-	var ls []late
-	for rows.Next() {
-		var l late
-		if err := rows.Scan(&l.id, &l.alert, &l.place, &l.due); err != nil {
-			rows.Close()
-			return err
-		}
-		ls = append(ls, l)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, l := range ls {
 		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.ExecContext(ctx, `UPDATE alerts_hits SET overdue_noted = 1 WHERE id = ?`, l.id); err != nil {
+			if err := markHitOverdue(ctx, tx, l.id); err != nil {
 				return err
 			}
 			return s.event(ctx, tx, l.alert, "system:alerts", "hit_overdue", "", "the answer to the hit at "+l.place+" was due "+pt(l.due).Format("2006-01-02 15:04")+" UTC")
@@ -122,12 +107,5 @@ func (s *Service) OpenHits(ctx context.Context, actor *auth.Principal) (int, err
 	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
 		return 0, err
 	}
-	q, args := `SELECT COUNT(*) FROM alerts_hits WHERE direction = 'incoming' AND status = ?`, []any{HitReceived}
-	if !actor.Has(auth.RoleNCUOperator) {
-		q += ` AND agency = ?`
-		args = append(args, actor.Agency)
-	}
-	var n int
-	err := s.d.Store.QueryRowContext(ctx, q, args...).Scan(&n)
-	return n, err
+	return countOpenHits(ctx, s.d.Store, agencyFilter(actor))
 }

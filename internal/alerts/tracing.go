@@ -115,20 +115,6 @@ func (s *Service) scanTrace(row interface{ Scan(...any) error }) (Trace, error) 
 	return t, jc.Err("alerts.trace", "trace "+t.ID)
 }
 
-func insertTrace(ctx context.Context, tx *store.Tx, t Trace) error {
-	mj, _ := json.Marshal(t.Markings)
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerts_traces (`+traceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Direction, t.FromNode, t.ToNode, t.FirearmID, string(mj), t.Circumstances, t.LegalBasisID, t.LegalBasis, t.FocalPoint, t.Requester,
-		t.Status, ft(t.Due), t.Answer, t.Agency, t.CreatedBy, ft(t.CreatedAt), ft(t.UpdatedAt))
-	return err
-}
-
-func traceEvent(ctx context.Context, tx *store.Tx, id string, e TraceEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerts_trace_events (id, trace_id, at, node, actor, status, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		store.NewID(), id, ft(e.At), e.Node, e.Actor, e.Status, e.Note)
-	return err
-}
-
 // RequestTrace sends a tracing request for a recorded firearm to another
 // country's firearms focal point, with the legal basis from the directory.
 func (s *Service) RequestTrace(ctx context.Context, actor *auth.Principal, firearmID string, in TraceInput) (Trace, error) {
@@ -136,7 +122,7 @@ func (s *Service) RequestTrace(ctx context.Context, actor *auth.Principal, firea
 	if err := auth.Authorize(actor, auth.ActFirearmsEdit); err != nil {
 		return Trace{}, err
 	}
-	f, err := scanFirearm(s.d.Store.QueryRowContext(ctx, `SELECT `+firearmCols+` FROM alerts_firearms WHERE id = ?`, strings.TrimSpace(firearmID)))
+	f, err := firearmByID(ctx, s.d.Store, strings.TrimSpace(firearmID))
 	if isNoRows(err) || (err == nil && f.Agency != actor.Agency && !actor.Has(auth.RoleNCUOperator)) {
 		return Trace{}, errs.New(errs.NotFound, op, "no such firearm record")
 	}
@@ -207,8 +193,7 @@ func (s *Service) handleTrace(ctx context.Context, tx *store.Tx, in federation.I
 	if in.RoutedTo == "" {
 		return errs.New(errs.Invalid, op, "tracing request was not routed to an authority")
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts_traces WHERE id = ?`, t.ID).Scan(&n); err != nil || n > 0 {
+	if held, err := rowExists(ctx, tx, "alerts_traces", t.ID); err != nil || held {
 		return err
 	}
 	now := s.d.Clock.Now()
@@ -290,12 +275,11 @@ func (s *Service) UpdateTrace(ctx context.Context, actor *auth.Principal, id str
 }
 
 func (s *Service) applyTrace(ctx context.Context, tx *store.Tx, t Trace, u traceUpdate, by string) error {
-	res, err := tx.ExecContext(ctx, `UPDATE alerts_traces SET status = ?, answer = CASE WHEN ? = '' THEN answer ELSE ? END, updated_at = ? WHERE id = ? AND status = ?`,
-		u.Status, u.Answer, u.Answer, ft(s.d.Clock.Now()), t.ID, t.Status)
+	moved, err := setTraceStatus(ctx, tx, t.ID, t.Status, u.Status, u.Answer, s.d.Clock.Now())
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if !moved {
 		return &errs.E{Kind: errs.Conflict, Op: "alerts.trace", Code: "bad-transition", Msg: "the tracing request was changed meanwhile"}
 	}
 	actor := u.Actor
@@ -315,7 +299,7 @@ func (s *Service) handleTraceUpdate(ctx context.Context, tx *store.Tx, in federa
 		len(u.Answer) > 80000 || len(u.Actor) > 200 {
 		return errs.New(errs.Invalid, op, "tracing update without its request or beyond its limits")
 	}
-	t, err := s.scanTrace(tx.QueryRowContext(ctx, `SELECT `+traceCols+` FROM alerts_traces WHERE id = ?`, u.TraceID))
+	t, err := s.traceByID(ctx, tx, u.TraceID)
 	if isNoRows(err) {
 		return fmt.Errorf("%s: update for trace %s: %w", op, u.TraceID, federation.ErrNotYet)
 	}
@@ -344,7 +328,7 @@ func (s *Service) handleTraceUpdate(ctx context.Context, tx *store.Tx, in federa
 }
 
 func (s *Service) visibleTrace(ctx context.Context, actor *auth.Principal, id string) (Trace, error) {
-	t, err := s.scanTrace(s.d.Store.QueryRowContext(ctx, `SELECT `+traceCols+` FROM alerts_traces WHERE id = ?`, strings.TrimSpace(id)))
+	t, err := s.traceByID(ctx, s.d.Store, strings.TrimSpace(id))
 	if isNoRows(err) || (err == nil && t.Agency != actor.Agency && !actor.Has(auth.RoleNCUOperator)) {
 		return Trace{}, errs.New(errs.NotFound, "alerts.Trace", "no such tracing request")
 	}
@@ -364,22 +348,7 @@ func (s *Service) GetTrace(ctx context.Context, actor *auth.Principal, id string
 	if err != nil {
 		return Trace{}, err
 	}
-	rows, err := s.d.Store.QueryContext(ctx, `SELECT at, node, actor, status, note FROM alerts_trace_events WHERE trace_id = ? ORDER BY at, id`, t.ID)
-	if err != nil {
-		return Trace{}, unavailable(op, err)
-	}
-	defer rows.Close()
-	t.Events = []TraceEvent{}
-	for rows.Next() {
-		var e TraceEvent
-		var at string
-		if err := rows.Scan(&at, &e.Node, &e.Actor, &e.Status, &e.Note); err != nil {
-			return Trace{}, unavailable(op, err)
-		}
-		e.At = pt(at)
-		t.Events = append(t.Events, e)
-	}
-	if err := rows.Err(); err != nil {
+	if t.Events, err = traceEvents(ctx, s.d.Store, t.ID); err != nil {
 		return Trace{}, unavailable(op, err)
 	}
 	return t, s.audit(ctx, actor, "alerts.trace.read", "trace/"+t.ID, "")
@@ -392,25 +361,8 @@ func (s *Service) Traces(ctx context.Context, actor *auth.Principal) ([]Trace, e
 	if err := auth.Authorize(actor, auth.ActFirearmsView); err != nil {
 		return nil, err
 	}
-	q, args := `SELECT `+traceCols+` FROM alerts_traces`, []any{}
-	if !actor.Has(auth.RoleNCUOperator) {
-		q += ` WHERE agency = ?`
-		args = append(args, actor.Agency)
-	}
-	rows, err := s.d.Store.QueryContext(ctx, q+` ORDER BY updated_at DESC, id LIMIT 1000`, args...)
+	out, err := s.listTraces(ctx, s.d.Store, agencyFilter(actor))
 	if err != nil {
-		return nil, unavailable(op, err)
-	}
-	defer rows.Close()
-	out := []Trace{}
-	for rows.Next() {
-		t, err := s.scanTrace(rows)
-		if err != nil {
-			return nil, unavailable(op, err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, unavailable(op, err)
 	}
 	return out, s.audit(ctx, actor, "alerts.trace.list", "traces", "")
@@ -434,6 +386,5 @@ func rerouteTrace(ctx context.Context, tx *store.Tx, in federation.Incoming, pre
 	if err := json.Unmarshal(in.Payload, &t); err != nil {
 		return errs.Wrap(errs.Invalid, "alerts.reroute", "malformed tracing request", err)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE alerts_traces SET agency = ? WHERE id = ? AND agency = ?`, in.RoutedTo, t.ID, previous)
-	return err
+	return moveRow(ctx, tx, "alerts_traces", t.ID, previous, in.RoutedTo)
 }
