@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -14,14 +13,11 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/alerts"
-	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/errs"
-	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/match/synth"
-	"github.com/liaison-wb/liaison/internal/store"
 )
 
 // runAlertsBench measures checks against a synthetic register of alerts in
@@ -41,45 +37,12 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 {
 		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive")
 	}
-	opt := store.Options{}
-	if *db != "" {
-		u, drop, err := benchSchema(ctx, *db, "")
-		if err != nil {
-			return err
-		}
-		defer drop()
-		opt.URL = u
-	} else {
-		d := *dir
-		if d == "" {
-			tmp, err := os.MkdirTemp("", "liaison-bench-alerts-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			d = tmp
-		}
-		opt.DataDir = d
-	}
-	st, err := store.Open(ctx, opt)
+	st, al, closeBench, err := openBenchStore(ctx, *db, "", *dir, "alerts", "rs")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	keyDir, err := os.MkdirTemp("", "liaison-bench-key-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(keyDir)
-	id, err := identity.LoadOrCreate(keyDir, "rs", "bench")
-	if err != nil {
-		return err
-	}
+	defer closeBench()
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
-	al, err := audit.Open(ctx, st, id, clock.System{}, lg)
-	if err != nil {
-		return err
-	}
 	// The checks use the model fitted below (nil until then: default
 	// weights), as a node uses its fitted model.
 	var fitted *match.Model

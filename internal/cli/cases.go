@@ -151,45 +151,12 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	if *persons < 100 || *queries < 1 || *batch < 1 || *clients < 1 {
 		return usagef("--persons must be at least 100; --queries, --batch and --clients positive")
 	}
-	opt := store.Options{}
-	if *db != "" {
-		u, drop, err := benchSchema(ctx, *db, *schema)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		opt.URL = u
-	} else {
-		d := *dir
-		if d == "" {
-			tmp, err := os.MkdirTemp("", "liaison-bench-search-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			d = tmp
-		}
-		opt.DataDir = d
-	}
-	st, err := store.Open(ctx, opt)
+	st, al, closeBench, err := openBenchStore(ctx, *db, *schema, *dir, "search", "ba")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	keyDir, err := os.MkdirTemp("", "liaison-bench-key-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(keyDir)
-	id, err := identity.LoadOrCreate(keyDir, "ba", "bench")
-	if err != nil {
-		return err
-	}
+	defer closeBench()
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
-	al, err := audit.Open(ctx, st, id, clock.System{}, lg)
-	if err != nil {
-		return err
-	}
 	svc := cases.New(cases.Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: "ba", Region: "BA"})
 
 	var stored int
@@ -350,6 +317,61 @@ func benchFields(r synth.Row) map[string]string {
 		f[k] = v
 	}
 	return f
+}
+
+// openBenchStore opens the database a benchmark loads: a fresh schema of
+// the PostgreSQL server db (kept under the name keep when given), or SQLite
+// in dir (a temporary directory when empty), with an audit log signed by a
+// throw-away key of node nodeID. close releases all of it.
+func openBenchStore(ctx context.Context, db, keep, dir, what, nodeID string) (st *store.Store, al *audit.Log, close func(), err error) {
+	var cleanups []func()
+	close = func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			close()
+		}
+	}()
+	opt := store.Options{}
+	if db != "" {
+		u, drop, err := benchSchema(ctx, db, keep)
+		if err != nil {
+			return nil, nil, close, err
+		}
+		cleanups = append(cleanups, drop)
+		opt.URL = u
+	} else {
+		if dir == "" {
+			tmp, err := os.MkdirTemp("", "liaison-bench-"+what+"-")
+			if err != nil {
+				return nil, nil, close, err
+			}
+			cleanups = append(cleanups, func() { os.RemoveAll(tmp) })
+			dir = tmp
+		}
+		opt.DataDir = dir
+	}
+	if st, err = store.Open(ctx, opt); err != nil {
+		return nil, nil, close, err
+	}
+	cleanups = append(cleanups, func() { st.Close() })
+	keyDir, err := os.MkdirTemp("", "liaison-bench-key-")
+	if err != nil {
+		return nil, nil, close, err
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(keyDir) })
+	id, err := identity.LoadOrCreate(keyDir, nodeID, "bench")
+	if err != nil {
+		return nil, nil, close, err
+	}
+	al, err = audit.Open(ctx, st, id, clock.System{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, nil, close, err
+	}
+	return st, al, close, nil
 }
 
 func benchSchema(ctx context.Context, base, keep string) (string, func(), error) {
