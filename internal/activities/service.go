@@ -382,11 +382,8 @@ func (s *Service) create(ctx context.Context, tx *store.Tx, p *auth.Principal, i
 	return a, s.recordTx(ctx, tx, p, "activities.create", "activity/"+a.ID, a.Title)
 }
 
-func fromInput(a Activity, in Input) Activity {
-	a.Title, a.Description, a.Kind, a.Implementer, a.Donor = in.Title, in.Description, in.Kind, in.Implementer, in.Donor
-	a.Budget, a.Currency, a.Countries, a.Agencies, a.Themes = in.Budget, in.Currency, in.Countries, in.Agencies, in.Themes
-	a.StartDate, a.EndDate, a.ExpectedResults, a.Indicators, a.Beneficiaries = in.StartDate, in.EndDate, in.ExpectedResults, in.Indicators, in.Beneficiaries
-	a.ContactName, a.ContactEmail, a.ContactPhone, a.Documents = in.ContactName, in.ContactEmail, in.ContactPhone, in.Documents
+// emptyLists gives absent lists as empty ones, so they encode as [] in JSON.
+func (a *Activity) emptyLists() {
 	if a.Countries == nil {
 		a.Countries = []string{}
 	}
@@ -402,6 +399,14 @@ func fromInput(a Activity, in Input) Activity {
 	if a.Resolutions == nil {
 		a.Resolutions = []Resolution{}
 	}
+}
+
+func fromInput(a Activity, in Input) Activity {
+	a.Title, a.Description, a.Kind, a.Implementer, a.Donor = in.Title, in.Description, in.Kind, in.Implementer, in.Donor
+	a.Budget, a.Currency, a.Countries, a.Agencies, a.Themes = in.Budget, in.Currency, in.Countries, in.Agencies, in.Themes
+	a.StartDate, a.EndDate, a.ExpectedResults, a.Indicators, a.Beneficiaries = in.StartDate, in.EndDate, in.ExpectedResults, in.Indicators, in.Beneficiaries
+	a.ContactName, a.ContactEmail, a.ContactPhone, a.Documents = in.ContactName, in.ContactEmail, in.ContactPhone, in.Documents
+	a.emptyLists()
 	return a
 }
 

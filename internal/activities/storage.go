@@ -73,21 +73,7 @@ func scanActivity(r store.Scanner) (Activity, error) {
 	a.Documents = store.ParseJSON[[]Document](&jc, "documents", documents)
 	a.Resolutions = store.ParseJSON[[]Resolution](&jc, "resolutions", resolutions)
 	a.CreatedAt, a.UpdatedAt, a.PublishedAt = store.ParseTime(created), store.ParseTime(updated), store.ParseTime(published)
-	if a.Countries == nil {
-		a.Countries = []string{}
-	}
-	if a.Agencies == nil {
-		a.Agencies = []Beneficiary{}
-	}
-	if a.Indicators == nil {
-		a.Indicators = []string{}
-	}
-	if a.Documents == nil {
-		a.Documents = []Document{}
-	}
-	if a.Resolutions == nil {
-		a.Resolutions = []Resolution{}
-	}
+	a.emptyLists()
 	return a, jc.Err("activities.scanActivity", "activity "+a.ID)
 }
 
