@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Limits of files read by the module.
@@ -176,7 +177,7 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 	if len(rows) > MaxBatchRows {
 		return nil, errs.Newf(errs.TooLarge, op, "a batch check is limited to %d rows", MaxBatchRows)
 	}
-	purpose, err := textField(op, "purpose", purpose, 500, false)
+	purpose, err := validate.Field(op, "purpose", purpose, 500, false)
 	if err != nil {
 		return nil, err
 	}

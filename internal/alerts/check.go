@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Decision bands: a check reports a hit ("HIT") for an exact identifier
@@ -303,7 +304,7 @@ func (s *Service) Check(ctx context.Context, actor *auth.Principal, query, purpo
 	if err := auth.Authorize(actor, auth.ActAlertsCheck); err != nil {
 		return CheckResult{}, err
 	}
-	purpose, err := textField(op, "purpose", purpose, 500, false)
+	purpose, err := validate.Field(op, "purpose", purpose, 500, false)
 	if err != nil {
 		return CheckResult{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Federation message types.
@@ -269,7 +270,7 @@ func (s *Service) Flag(ctx context.Context, actor *auth.Principal, id, reason st
 	if err := auth.Authorize(actor, auth.ActAlertsFlag); err != nil {
 		return Alert{}, err
 	}
-	reason, err := textField(op, "reason for the flag", reason, 2000, !lift)
+	reason, err := validate.Field(op, "reason for the flag", reason, 2000, !lift)
 	if err != nil {
 		return Alert{}, err
 	}
@@ -373,7 +374,7 @@ func (s *Service) RequestLift(ctx context.Context, actor *auth.Principal, id, no
 	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
 		return Alert{}, err
 	}
-	note, err := textField(op, "reason for lifting the flag", note, 2000, true)
+	note, err := validate.Field(op, "reason for lifting the flag", note, 2000, true)
 	if err != nil {
 		return Alert{}, err
 	}

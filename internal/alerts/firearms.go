@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Firearm types and statuses.
@@ -109,7 +110,7 @@ func (s *Service) RecordFirearm(ctx context.Context, actor *auth.Principal, in F
 	}{{&f.Manufacturer, in.Manufacturer, "manufacturer", 100, false}, {&f.Serial, in.Serial, "serial number", 60, true}, {&f.Model, in.Model, "model", 100, false},
 		{&f.Calibre, in.Calibre, "calibre", 40, false}, {&f.ImportMarking, in.ImportMarking, "import marking", 100, false}, {&f.Place, in.Place, "place", 300, false},
 		{&f.Route, in.Route, "route", 300, false}} {
-		if *x.v, err = textField(op, x.name, x.in, x.max, x.req); err != nil {
+		if *x.v, err = validate.Field(op, x.name, x.in, x.max, x.req); err != nil {
 			return FirearmResult{}, err
 		}
 	}

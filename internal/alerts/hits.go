@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Hit report statuses.
@@ -85,22 +86,22 @@ func (s *Service) ReportHit(ctx context.Context, actor *auth.Principal, alertID 
 	}
 	h := HitReport{ID: store.NewID(), AlertID: a.ID, Direction: "outgoing", ReporterNode: s.d.NodeID, IssuerNode: a.OriginNode, Status: HitSent,
 		Agency: actor.Agency, CreatedBy: actor.Username}
-	if h.Place, err = textField(op, "place of the check", in.Place, 300, true); err != nil {
+	if h.Place, err = validate.Field(op, "place of the check", in.Place, 300, true); err != nil {
 		return HitReport{}, err
 	}
-	if h.CheckReason, err = textField(op, "reason for the check", in.CheckReason, 1000, false); err != nil {
+	if h.CheckReason, err = validate.Field(op, "reason for the check", in.CheckReason, 1000, false); err != nil {
 		return HitReport{}, err
 	}
-	if h.Route, err = textField(op, "route", in.Route, 1000, false); err != nil {
+	if h.Route, err = validate.Field(op, "route", in.Route, 1000, false); err != nil {
 		return HitReport{}, err
 	}
-	if h.Companions, err = textField(op, "accompanying persons", in.Companions, 2000, false); err != nil {
+	if h.Companions, err = validate.Field(op, "accompanying persons", in.Companions, 2000, false); err != nil {
 		return HitReport{}, err
 	}
-	if h.Vehicle, err = textField(op, "vehicle", in.Vehicle, 300, false); err != nil {
+	if h.Vehicle, err = validate.Field(op, "vehicle", in.Vehicle, 300, false); err != nil {
 		return HitReport{}, err
 	}
-	if h.ActionTaken, err = textField(op, "action taken", in.ActionTaken, 2000, true); err != nil {
+	if h.ActionTaken, err = validate.Field(op, "action taken", in.ActionTaken, 2000, true); err != nil {
 		return HitReport{}, err
 	}
 	now := s.d.Clock.Now()
@@ -301,7 +302,7 @@ func (s *Service) AnswerHit(ctx context.Context, actor *auth.Principal, hitID st
 	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
 		return HitReport{}, err
 	}
-	answer, err := textField(op, "answer", in.Answer, 4000, true)
+	answer, err := validate.Field(op, "answer", in.Answer, 4000, true)
 	if err != nil {
 		return HitReport{}, err
 	}

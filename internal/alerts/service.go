@@ -159,24 +159,10 @@ type AlertDraft struct {
 	AllPartners bool             `json:"all_partners,omitempty" doc:"distribute to every peer with a legal basis"`
 }
 
-func textField(op, name, v string, max int, required bool) (string, error) {
-	v = strings.TrimSpace(v)
-	if required && v == "" {
-		return "", errs.Newf(errs.Invalid, op, "the %s is required", name)
-	}
-	if m := validate.Text(name, v); m != "" {
-		return "", errs.Newf(errs.Invalid, op, "the %s: %s", name, m)
-	}
-	if utf8.RuneCountInString(v) > max {
-		return "", errs.Newf(errs.Invalid, op, "the %s is limited to %d characters", name, max)
-	}
-	return v, nil
-}
-
 func textList(op, name string, in []string, maxItems, maxLen int) ([]string, error) {
 	out := []string{}
 	for _, v := range in {
-		v, err := textField(op, name, v, maxLen, false)
+		v, err := validate.Field(op, name, v, maxLen, false)
 		if err != nil {
 			return nil, err
 		}
@@ -230,10 +216,10 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 			return a, errs.New(errs.Invalid, op, "an object alert needs an object, not a person")
 		}
 		p := *in.Person
-		if p.GivenName, err = textField(op, "given name", p.GivenName, 100, false); err != nil {
+		if p.GivenName, err = validate.Field(op, "given name", p.GivenName, 100, false); err != nil {
 			return a, err
 		}
-		if p.FamilyName, err = textField(op, "family name", p.FamilyName, 100, false); err != nil {
+		if p.FamilyName, err = validate.Field(op, "family name", p.FamilyName, 100, false); err != nil {
 			return a, err
 		}
 		if p.Names, err = textList(op, "previous names and aliases", p.Names, 20, 200); err != nil {
@@ -245,7 +231,7 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 		if p.DateOfBirth, err = cleanDate(op, "date of birth", p.DateOfBirth); err != nil {
 			return a, err
 		}
-		if p.PlaceOfBirth, err = textField(op, "place of birth", p.PlaceOfBirth, 100, false); err != nil {
+		if p.PlaceOfBirth, err = validate.Field(op, "place of birth", p.PlaceOfBirth, 100, false); err != nil {
 			return a, err
 		}
 		p.Sex = strings.ToLower(strings.TrimSpace(p.Sex))
@@ -264,7 +250,7 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 		if p.NationalIDs, err = textList(op, "national numbers", p.NationalIDs, 5, 20); err != nil {
 			return a, err
 		}
-		if p.Description, err = textField(op, "physical description", p.Description, 2000, false); err != nil {
+		if p.Description, err = validate.Field(op, "physical description", p.Description, 2000, false); err != nil {
 			return a, err
 		}
 		a.Person, a.Subject = &p, SubjectPerson
@@ -283,7 +269,7 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 			max  int
 		}{{&o.Plate, "plate", 20}, {&o.VIN, "VIN", 20}, {&o.Serial, "serial number", 60}, {&o.DocNumber, "document number", 40},
 			{&o.Make, "make", 100}, {&o.Model, "model", 100}, {&o.Calibre, "calibre", 40}, {&o.Description, "description", 2000}} {
-			if *f.v, err = textField(op, f.name, *f.v, f.max, false); err != nil {
+			if *f.v, err = validate.Field(op, f.name, *f.v, f.max, false); err != nil {
 				return a, err
 			}
 		}
@@ -324,16 +310,16 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 	if a.Warnings == nil {
 		a.Warnings = []string{}
 	}
-	if a.Action, err = textField(op, "action to take", in.Action, 2000, true); err != nil {
+	if a.Action, err = validate.Field(op, "action to take", in.Action, 2000, true); err != nil {
 		return a, err
 	}
-	if a.Reason, err = textField(op, "reason", in.Reason, 4000, true); err != nil {
+	if a.Reason, err = validate.Field(op, "reason", in.Reason, 4000, true); err != nil {
 		return a, err
 	}
-	if a.Authority, err = textField(op, "issuing authority", in.Authority, 300, true); err != nil {
+	if a.Authority, err = validate.Field(op, "issuing authority", in.Authority, 300, true); err != nil {
 		return a, err
 	}
-	if a.WarrantRef, err = textField(op, "warrant reference", in.WarrantRef, 100, false); err != nil {
+	if a.WarrantRef, err = validate.Field(op, "warrant reference", in.WarrantRef, 100, false); err != nil {
 		return a, err
 	}
 	if a.Kind == KindArrest && a.WarrantRef == "" {
@@ -350,16 +336,16 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 		if !m.Consent {
 			return a, errs.New(errs.Invalid, op, "a misused identity is kept only with the consent of the person whose identity is misused")
 		}
-		if m.Name, err = textField(op, "name of the person whose identity is misused", m.Name, 200, true); err != nil {
+		if m.Name, err = validate.Field(op, "name of the person whose identity is misused", m.Name, 200, true); err != nil {
 			return a, err
 		}
 		if m.DateOfBirth, err = cleanDate(op, "date of birth of the person whose identity is misused", m.DateOfBirth); err != nil {
 			return a, err
 		}
-		if m.Document, err = textField(op, "document of the person whose identity is misused", m.Document, 40, false); err != nil {
+		if m.Document, err = validate.Field(op, "document of the person whose identity is misused", m.Document, 40, false); err != nil {
 			return a, err
 		}
-		if m.Note, err = textField(op, "note on the misused identity", m.Note, 2000, false); err != nil {
+		if m.Note, err = validate.Field(op, "note on the misused identity", m.Note, 2000, false); err != nil {
 			return a, err
 		}
 		a.Misused = &m
@@ -775,7 +761,7 @@ func (s *Service) SetHidden(ctx context.Context, actor *auth.Principal, id strin
 	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
 		return Alert{}, err
 	}
-	reason, err := textField(op, "reason", reason, 2000, hidden)
+	reason, err := validate.Field(op, "reason", reason, 2000, hidden)
 	if err != nil {
 		return Alert{}, err
 	}
@@ -800,7 +786,7 @@ func (s *Service) End(ctx context.Context, actor *auth.Principal, id, status, re
 	if !endedWithReason(status) {
 		return Alert{}, errs.New(errs.Invalid, op, "an alert is ended as withdrawn or deleted")
 	}
-	reason, err := textField(op, "reason", reason, 2000, true)
+	reason, err := validate.Field(op, "reason", reason, 2000, true)
 	if err != nil {
 		return Alert{}, err
 	}
@@ -822,7 +808,7 @@ func (s *Service) Extend(ctx context.Context, actor *auth.Principal, id, reason 
 	if err := auth.Authorize(actor, auth.ActAlertsManage); err != nil {
 		return Alert{}, err
 	}
-	reason, err := textField(op, "reason for the extension", reason, 2000, true)
+	reason, err := validate.Field(op, "reason for the extension", reason, 2000, true)
 	if err != nil {
 		return Alert{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Tracing request statuses: sent → acknowledged (on arrival) → in
@@ -129,7 +130,7 @@ func (s *Service) RequestTrace(ctx context.Context, actor *auth.Principal, firea
 	if err != nil {
 		return Trace{}, unavailable(op, err)
 	}
-	circ, err := textField(op, "circumstances of the seizure", in.Circumstances, 4000, true)
+	circ, err := validate.Field(op, "circumstances of the seizure", in.Circumstances, 4000, true)
 	if err != nil {
 		return Trace{}, err
 	}
@@ -245,7 +246,7 @@ func (s *Service) UpdateTrace(ctx context.Context, actor *auth.Principal, id str
 	if !traceNext(t.Status, in.Status, t.Direction) {
 		return Trace{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "bad-transition", Msg: "a tracing request that is " + t.Status + " cannot be moved to " + quote(in.Status) + " by this side"}
 	}
-	answer, err := textField(op, "answer (legal history of the firearm)", in.Answer, 20000, in.Status == TraceAnswered)
+	answer, err := validate.Field(op, "answer (legal history of the firearm)", in.Answer, 20000, in.Status == TraceAnswered)
 	if err != nil {
 		return Trace{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Federation message types.
@@ -102,13 +103,13 @@ func (s *Service) SendRequest(ctx context.Context, actor *auth.Principal, in New
 	if !slices.Contains(Purposes, r.Purpose) {
 		return ARORequest{}, errs.Newf(errs.Invalid, op, "purpose must be one of %s", strings.Join(Purposes, ", "))
 	}
-	if r.Subject, err = textField(op, "subject", in.Subject, 300, true); err != nil {
+	if r.Subject, err = validate.Field(op, "subject", in.Subject, 300, true); err != nil {
 		return ARORequest{}, err
 	}
-	if r.Details, err = textField(op, "details", in.Details, 20000, false); err != nil {
+	if r.Details, err = validate.Field(op, "details", in.Details, 20000, false); err != nil {
 		return ARORequest{}, err
 	}
-	if r.CaseRef, err = textField(op, "case reference", in.CaseRef, 100, false); err != nil {
+	if r.CaseRef, err = validate.Field(op, "case reference", in.CaseRef, 100, false); err != nil {
 		return ARORequest{}, err
 	}
 	if s.d.Fed == nil {
@@ -176,7 +177,7 @@ func (s *Service) AnswerRequest(ctx context.Context, actor *auth.Principal, id s
 	if err := auth.Authorize(actor, auth.ActARRequest); err != nil {
 		return ARORequest{}, err
 	}
-	text, err := textField(op, "answer", in.Text, 20000, true)
+	text, err := validate.Field(op, "answer", in.Text, 20000, true)
 	if err != nil {
 		return ARORequest{}, err
 	}

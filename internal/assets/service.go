@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -18,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // CaseFinder resolves a case reference in the joint case database.
@@ -114,17 +114,6 @@ type StepInput struct {
 	Note        string `json:"note,omitempty" maxLength:"2000"`
 }
 
-func textField(op, name, v string, max int, required bool) (string, error) {
-	v = strings.TrimSpace(v)
-	if required && v == "" {
-		return "", errs.Newf(errs.Invalid, op, "the %s is required", name)
-	}
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > max {
-		return "", errs.Newf(errs.Invalid, op, "the %s is limited to %d characters", name, max)
-	}
-	return v, nil
-}
-
 func dbErr(op, msg string, err error) error {
 	if err == nil {
 		return nil
@@ -174,16 +163,16 @@ func (s *Service) cleanStep(op string, in StepInput) (Step, error) {
 	if st.Date, err = s.cleanDate(op, in.Date); err != nil {
 		return st, err
 	}
-	if st.Authority, err = textField(op, "authority", in.Authority, 300, true); err != nil {
+	if st.Authority, err = validate.Field(op, "authority", in.Authority, 300, true); err != nil {
 		return st, err
 	}
-	if st.DecisionRef, err = textField(op, "decision reference", in.DecisionRef, 200, false); err != nil {
+	if st.DecisionRef, err = validate.Field(op, "decision reference", in.DecisionRef, 200, false); err != nil {
 		return st, err
 	}
-	if st.SkipReason, err = textField(op, "reason for skipping a step", in.SkipReason, 2000, false); err != nil {
+	if st.SkipReason, err = validate.Field(op, "reason for skipping a step", in.SkipReason, 2000, false); err != nil {
 		return st, err
 	}
-	if st.Note, err = textField(op, "note", in.Note, 2000, false); err != nil {
+	if st.Note, err = validate.Field(op, "note", in.Note, 2000, false); err != nil {
 		return st, err
 	}
 	if st.ValueCents, err = ParseAmount(in.Value); err != nil {
@@ -219,16 +208,16 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in NewAsset
 	if !slices.Contains(Kinds, a.Kind) {
 		return Asset{}, errs.Newf(errs.Invalid, op, "kind must be one of %s", strings.Join(Kinds, ", "))
 	}
-	if a.Description, err = textField(op, "description", in.Description, 1000, true); err != nil {
+	if a.Description, err = validate.Field(op, "description", in.Description, 1000, true); err != nil {
 		return Asset{}, err
 	}
-	if a.Identifier, err = textField(op, "identifier", in.Identifier, 200, false); err != nil {
+	if a.Identifier, err = validate.Field(op, "identifier", in.Identifier, 200, false); err != nil {
 		return Asset{}, err
 	}
-	if a.Person, err = textField(op, "person", in.Person, 300, false); err != nil {
+	if a.Person, err = validate.Field(op, "person", in.Person, 300, false); err != nil {
 		return Asset{}, err
 	}
-	if a.CaseRef, err = textField(op, "case reference", in.CaseRef, 100, false); err != nil {
+	if a.CaseRef, err = validate.Field(op, "case reference", in.CaseRef, 100, false); err != nil {
 		return Asset{}, err
 	}
 	if a.Country, err = upperCode(op, "country code", in.Country, 2); err != nil {

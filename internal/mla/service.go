@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -19,6 +18,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Config holds the module's deadlines.
@@ -132,17 +132,6 @@ func dbErr(op, msg string, err error) error {
 	return errs.Wrap(errs.Unavailable, op, msg, err)
 }
 
-func textField(op, name, v string, max int, required bool) (string, error) {
-	v = strings.TrimSpace(v)
-	if required && v == "" {
-		return "", errs.Newf(errs.Invalid, op, "the %s is required", name)
-	}
-	if utf8.RuneCountInString(v) > max {
-		return "", errs.Newf(errs.Invalid, op, "the %s is limited to %d characters", name, max)
-	}
-	return v, nil
-}
-
 // countryOf maps a node ID to the directory country code (rs → RS).
 func countryOf(node string) string { return strings.ToUpper(node) }
 
@@ -161,16 +150,16 @@ func (s *Service) clean(ctx context.Context, actor *auth.Principal, op string, i
 	if !slices.Contains(Kinds, r.Kind) {
 		return r, errs.Newf(errs.Invalid, op, "kind %s is not one of %s", quote(in.Kind), strings.Join(Kinds, ", "))
 	}
-	if r.Title, err = textField(op, "title", in.Title, 200, true); err != nil {
+	if r.Title, err = validate.Field(op, "title", in.Title, 200, true); err != nil {
 		return r, err
 	}
-	if r.Facts, err = textField(op, "summary of facts", in.Facts, 50000, false); err != nil {
+	if r.Facts, err = validate.Field(op, "summary of facts", in.Facts, 50000, false); err != nil {
 		return r, err
 	}
-	if r.Measures, err = textField(op, "description of the assistance requested", in.Measures, 50000, false); err != nil {
+	if r.Measures, err = validate.Field(op, "description of the assistance requested", in.Measures, 50000, false); err != nil {
 		return r, err
 	}
-	if r.Persons, err = textField(op, "list of persons", in.Persons, 5000, false); err != nil {
+	if r.Persons, err = validate.Field(op, "list of persons", in.Persons, 5000, false); err != nil {
 		return r, err
 	}
 	r.CaseRefs = []string{}
@@ -462,10 +451,10 @@ func (s *Service) Transition(ctx context.Context, actor *auth.Principal, id stri
 	if decision && !actor.Has(auth.RoleProsecutor) {
 		return Request{}, &errs.E{Kind: errs.Forbidden, Op: op, Code: "prosecutor-only", Msg: "recognising, refusing or withdrawing a judicial request is a prosecutor's decision"}
 	}
-	if in.Reason, err = textField(op, "reason", in.Reason, 4000, t.reason); err != nil {
+	if in.Reason, err = validate.Field(op, "reason", in.Reason, 4000, t.reason); err != nil {
 		return Request{}, err
 	}
-	if in.Note, err = textField(op, "note", in.Note, 20000, false); err != nil {
+	if in.Note, err = validate.Field(op, "note", in.Note, 20000, false); err != nil {
 		return Request{}, err
 	}
 	now := s.d.Clock.Now()
@@ -521,7 +510,7 @@ func (s *Service) Extend(ctx context.Context, actor *auth.Principal, id, reason 
 	if !actor.Has(auth.RoleProsecutor) {
 		return Request{}, &errs.E{Kind: errs.Forbidden, Op: op, Code: "prosecutor-only", Msg: "extending the recognition deadline is a prosecutor's decision"}
 	}
-	reason, err := textField(op, "reason for the extension", reason, 4000, true)
+	reason, err := validate.Field(op, "reason for the extension", reason, 4000, true)
 	if err != nil {
 		return Request{}, err
 	}

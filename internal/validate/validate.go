@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
 )
 
 // MaxFieldValue is the longest accepted entity field value, in characters.
@@ -227,4 +228,22 @@ func walk(body []byte, prefix string, span func(path string, start, end int64) b
 			expectKey = true
 		}
 	}
+}
+
+// Field checks one text field of a form or request for a domain service:
+// trimmed, required when asked, acceptable to Text and at most max
+// characters. The error names the field in words ("the place of the
+// check …") and is an invalid-input domain error of operation op.
+func Field(op, name, v string, max int, required bool) (string, error) {
+	v = strings.TrimSpace(v)
+	if required && v == "" {
+		return "", errs.Newf(errs.Invalid, op, "the %s is required", name)
+	}
+	if m := Text(name, v); m != "" {
+		return "", errs.Newf(errs.Invalid, op, "the %s: %s", name, m)
+	}
+	if utf8.RuneCountInString(v) > max {
+		return "", errs.Newf(errs.Invalid, op, "the %s is limited to %d characters", name, max)
+	}
+	return v, nil
 }
