@@ -130,16 +130,11 @@ func runAlerts(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(env.Stdout, "imported %d alerts as drafts; a second person validates each\n", res.Created)
 		}
 	case "export":
-		w := env.Stdout
-		if len(pos) == 1 {
-			f, err := os.Create(pos[0])
-			if err != nil {
-				return fmt.Errorf("cannot create %s: %w", pos[0], err)
-			}
-			defer f.Close()
-			w = f
-		}
-		n, err := node.Alerts.Export(ctx, actor, w)
+		var n int
+		err := writeOutput(pos, env.Stdout, func(w io.Writer) (err error) {
+			n, err = node.Alerts.Export(ctx, actor, w)
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -44,6 +44,13 @@ func TestAlertsImportExportCheck(t *testing.T) {
 	if b, _ := os.ReadFile(out); !strings.Contains(string(b), "Kovačević") {
 		t.Fatalf("export file: %s", b)
 	}
+	// An export that cannot be written is a failure, never a short file
+	// reported as complete.
+	if _, err := os.Stat("/dev/full"); err == nil {
+		if r = run(t, nil, "", "alerts", "export", "/dev/full", "--user", "pol", "--data", data); r.code != 1 || strings.Contains(r.stderr, "exported") {
+			t.Fatalf("export to a full disk: %+v", r)
+		}
+	}
 	// Drafts are not checked against: the bus list gives no hit.
 	list := filepath.Join(dir, "bus.csv")
 	os.WriteFile(list, []byte("ref,given_name,family_name,date_of_birth\n1,Ana,Kovačević,1991-07-02\n2,,,\n"), 0o600)

@@ -110,16 +110,11 @@ func runCases(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(env.Stdout, "rejected: row %d%s: %s\n", r.Row, col, r.Msg)
 		}
 	case "export":
-		w := env.Stdout
-		if len(pos) == 1 {
-			f, err := os.Create(pos[0])
-			if err != nil {
-				return fmt.Errorf("cannot create %s: %w", pos[0], err)
-			}
-			defer f.Close()
-			w = f
-		}
-		n, err := node.Cases.ExportFtM(ctx, cliActor, w)
+		var n int
+		err := writeOutput(pos, env.Stdout, func(w io.Writer) (err error) {
+			n, err = node.Cases.ExportFtM(ctx, cliActor, w)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -317,6 +312,27 @@ func benchFields(r synth.Row) map[string]string {
 		f[k] = v
 	}
 	return f
+}
+
+// writeOutput runs write on the file named by pos[0], or on stdout when no
+// file is named. A file that cannot be closed is an error: a full disk shows
+// there, and an export must not look complete when it is not.
+func writeOutput(pos []string, stdout io.Writer, write func(io.Writer) error) error {
+	if len(pos) == 0 {
+		return write(stdout)
+	}
+	f, err := os.Create(pos[0])
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %w", pos[0], err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", pos[0], err)
+	}
+	return nil
 }
 
 // openBenchStore opens the database a benchmark loads: a fresh schema of
