@@ -51,8 +51,9 @@ func setViewport(ctx context.Context, t *testing.T, v viewport) {
 }
 
 // layoutProblems lists what a person would see wrong on the current page:
-// a page wider than the window, and visible form controls (inputs, selects,
-// text areas, buttons) that are partly or wholly outside the window.
+// a page wider than the window, visible form controls (inputs, selects,
+// text areas, buttons) that are partly or wholly outside the window, and
+// controls set apart from their labels.
 const layoutProblemsJS = `(() => {
   const out = [];
   const de = document.documentElement, vw = de.clientWidth;
@@ -74,6 +75,17 @@ const layoutProblemsJS = `(() => {
       break;
     }
     if (r.left < -1 || r.right > vw + 1) out.push((el.id ? "#" + el.id : el.tagName.toLowerCase() + "[name=" + (el.name || "") + "]") + " outside the window (" + Math.round(r.left) + ".." + Math.round(r.right) + " of " + vw + ")");
+  }
+  // A control sits beside its label on the same row or right under it, never
+  // at the start of the next line while its label ends the line above.
+  for (const lab of document.querySelectorAll("label[for]")) {
+    const el = document.getElementById(lab.htmlFor);
+    if (!el || el.type === "hidden" || el.type === "checkbox" || el.type === "radio" || el.closest("details:not([open])")) continue;
+    const a = lab.getBoundingClientRect(), r = el.getBoundingClientRect();
+    if (!a.width || !r.width) continue;
+    const beside = r.top < a.bottom && r.bottom > a.top && r.left >= a.left;
+    const under = r.top >= a.bottom - 2 && r.top - a.bottom < 40 && r.left >= a.left - 2;
+    if (!beside && !under) out.push("#" + el.id + " is neither beside nor under its label");
   }
   return out;
 })()`
@@ -142,7 +154,7 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		browsertest.Login(ctx, t, base, u.Username, demo.Password)
 		pages := menuPages(ctx, t)
 		// The forms named in the menu's pages are part of the walk too.
-		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new"} {
+		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new", "/alerts/new", "/alerts/check", "/alerts/firearms"} {
 			ok := evalBool(ctx, t, fmt.Sprintf(`!!document.querySelector('nav.side a[href="/%s"]')`, strings.Split(extra, "/")[1]))
 			if ok && !contains(pages, extra) {
 				pages = append(pages, extra)
