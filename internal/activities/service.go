@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -113,14 +112,7 @@ func (s *Service) refused(ctx context.Context, p *auth.Principal, err error, act
 }
 
 func dbErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *errs.E
-	if errors.As(err, &e) {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, "the activity registry database is unavailable", err)
+	return errs.WrapPlain(errs.Unavailable, op, "the activity registry database is unavailable", err)
 }
 
 // CountryName returns the directory's name for a country code.

@@ -936,10 +936,7 @@ func (s *Service) queueAudit(ctx context.Context, tx *store.Tx, actor *auth.Prin
 }
 
 func dbErr(op, msg string, err error) error {
-	if _, ok := err.(*errs.E); ok {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, msg, err)
+	return errs.WrapPlain(errs.Unavailable, op, msg, err)
 }
 
 func unavailable(op string, err error) error { return dbErr(op, "the alerts cannot be read now", err) }

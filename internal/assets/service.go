@@ -115,14 +115,7 @@ type StepInput struct {
 }
 
 func dbErr(op, msg string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *errs.E
-	if errors.As(err, &e) {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, msg, err)
+	return errs.WrapPlain(errs.Unavailable, op, msg, err)
 }
 
 func upperCode(op, name, v string, n int) (string, error) {

@@ -115,10 +115,7 @@ func (s *Service) queue(ctx context.Context, tx *store.Tx, e audit.Entry) error 
 }
 
 func unavailable(op string, err error) error {
-	if _, ok := err.(*errs.E); ok {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, "the case database is unavailable", err)
+	return errs.WrapPlain(errs.Unavailable, op, "the case database is unavailable", err)
 }
 
 func jsonText(v any) string {

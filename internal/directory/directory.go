@@ -241,12 +241,5 @@ func (s *Service) checkCountries(ctx context.Context, q store.Querier, op, field
 }
 
 func dbErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *errs.E
-	if errors.As(err, &e) {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, "the directory database is unavailable", err)
+	return errs.WrapPlain(errs.Unavailable, op, "the directory database is unavailable", err)
 }

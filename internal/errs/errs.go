@@ -92,6 +92,21 @@ func Wrap(kind Kind, op, msg string, err error) *E {
 	return &E{Kind: kind, Op: op, Msg: msg, Err: err}
 }
 
+// WrapPlain wraps err with kind and a safe message unless it already is a
+// domain error (whose kind and message stand); nil stays nil. Storage
+// failures go through it: a driver error becomes an outage the user is
+// told about, a rule the storage code reported keeps its own meaning.
+func WrapPlain(kind Kind, op, msg string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *E
+	if errors.As(err, &e) {
+		return err
+	}
+	return Wrap(kind, op, msg, err)
+}
+
 // KindOf reports the kind of err; errors that are not *E are Internal.
 func KindOf(err error) Kind {
 	var e *E

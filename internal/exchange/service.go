@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"log/slog"
 	"net/http"
 	"path"
@@ -464,14 +463,7 @@ func (s *Service) send(ctx context.Context, tx *store.Tx, actor *auth.Principal,
 
 // dbErr keeps domain errors and wraps anything else.
 func dbErr(op, msg string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *errs.E
-	if errors.As(err, &e) {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, msg, err)
+	return errs.WrapPlain(errs.Unavailable, op, msg, err)
 }
 
 // Reply adds an answer, follow-up, refusal or delay notice to a thread and

@@ -208,13 +208,7 @@ func (s *Service) finish(ctx context.Context, p *auth.Principal, err error, acti
 }
 
 func dbErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := err.(*errs.E); ok {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, "the JIT workspace database is unavailable", err)
+	return errs.WrapPlain(errs.Unavailable, op, "the JIT workspace database is unavailable", err)
 }
 
 func forbidden(op, msg string) error {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"slices"
 	"strings"
@@ -122,14 +121,7 @@ func errInvalid(msg string) error { return errs.New(errs.Invalid, "mla", msg) }
 
 // dbErr keeps domain errors and wraps anything else.
 func dbErr(op, msg string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *errs.E
-	if errors.As(err, &e) {
-		return err
-	}
-	return errs.Wrap(errs.Unavailable, op, msg, err)
+	return errs.WrapPlain(errs.Unavailable, op, msg, err)
 }
 
 // countryOf maps a node ID to the directory country code (rs → RS).
