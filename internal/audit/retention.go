@@ -140,6 +140,12 @@ func (l *Log) archive(ctx context.Context, from, through int64, w io.Writer) err
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(errs.Unavailable, op, "cannot read audit log", err)
 	}
+	// An archive file reaches the disk before anything is erased.
+	if f, ok := w.(interface{ Sync() error }); ok {
+		if err := f.Sync(); err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot write the audit archive; nothing was erased", err)
+		}
+	}
 	return nil
 }
 

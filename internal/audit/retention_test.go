@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -191,4 +192,25 @@ func TestPruneRefusesAFutureCutOff(t *testing.T) {
 	if rep, _ := audit.Verify(context.Background(), st, audit.VerifyOptions{}); rep.Erased != 0 {
 		t.Fatalf("nothing may be erased: %+v", rep)
 	}
+}
+
+// unsyncable stands for an archive file whose data cannot reach the disk.
+type unsyncable struct{ bytes.Buffer }
+
+func (*unsyncable) Sync() error { return errors.New("no space left on device") }
+
+// TestPruneErasesNothingWhenTheArchiveCannotBeSaved: the archive reaches
+// the disk before any record is erased.
+func TestPruneErasesNothingWhenTheArchiveCannotBeSaved(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		l, _, clk, _ := agedLog(t, st)
+		if _, err := l.Prune(ctx, clk.Now().Add(-threeYears), &unsyncable{}, nil); err == nil || !strings.Contains(err.Error(), "nothing was erased") {
+			t.Fatalf("prune with an archive that cannot be saved: %v", err)
+		}
+		var pruned int
+		if err := st.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE pruned = 1`).Scan(&pruned); err != nil || pruned != 0 {
+			t.Fatalf("%d records erased (%v)", pruned, err)
+		}
+	})
 }

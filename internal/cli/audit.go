@@ -206,7 +206,11 @@ func runAuditPrune(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("cannot create the archive (it must not exist yet): %w", err)
 		}
-		defer f.Close()
+		defer func() {
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(env.Stderr, "warning: closing the archive %s: %v\n", *archivePath, err)
+			}
+		}()
 		archive = f
 	}
 	before := time.Now().UTC().Add(-retention)
