@@ -568,6 +568,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	done := 0
 	for start := 0; start < len(order); start += chunk {
 		end := min(start+chunk, len(order))
+		before := *rep
 		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 			for _, i := range order[start:end] {
 				row := &rows[i]
@@ -619,7 +620,11 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 				}
 			}
-			return nil
+			// Each transaction of the import carries its own audit entry,
+			// so what a chunk stored is on record exactly when it is stored.
+			detail := fmt.Sprintf("rows %d-%d of %d: created=%d unchanged=%d relations=%d cases=%d sha256=%s", start+1, end, total,
+				rep.Created-before.Created, rep.Unchanged-before.Unchanged, rep.Relations-before.Relations, rep.Cases-before.Cases, rep.SHA256)
+			return s.queue(ctx, tx, entry(p, "cases.import.chunk", "import/"+rep.SHA256[:16], "", detail))
 		})
 		if err != nil {
 			return unavailable("cases.Import", err)
