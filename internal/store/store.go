@@ -226,6 +226,16 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	return t.tx.QueryRowContext(ctx, t.s.Rebind(query), args...)
 }
 
+// ForUpdate is the clause that keeps the rows a transaction reads locked
+// until it ends, for read-then-write sequences that several processes may
+// run at once (PostgreSQL); SQLite's single writer needs none.
+func (t *Tx) ForUpdate() string {
+	if t.s.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
 // Dialect of the transaction's store.
 func (t *Tx) Dialect() Dialect { return t.s.Dialect }
 
