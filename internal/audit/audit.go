@@ -414,7 +414,7 @@ func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also f
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, errTampered) {
+		if errors.Is(err, errTampered) || errors.Is(err, errDrainedElsewhere) {
 			return nil, err
 		}
 		l.logger.Error("audit append failed", "err", err)
