@@ -86,8 +86,13 @@ func (s *Service) WarmIndex(ctx context.Context) (IndexStats, error) {
 // streamEntities reads the live entities in primary-key order in pages and
 // prepares their index items on all cores.
 func (s *Service) streamEntities(ctx context.Context, known func([]int64) []bool, emit func([]memItem)) error {
+	return s.streamEntitiesAfter(ctx, 0, known, emit)
+}
+
+// streamEntitiesAfter streams the live entities with a primary key above
+// after.
+func (s *Service) streamEntitiesAfter(ctx context.Context, after int64, known func([]int64) []bool, emit func([]memItem)) error {
 	const page = 20000
-	var after int64
 	workers := runtime.GOMAXPROCS(0)
 	for {
 		rs, err := indexPage(ctx, s.d.Store, after, page)
@@ -139,6 +144,65 @@ func (s *Service) streamEntities(ctx context.Context, known func([]int64) []bool
 		emit(items)
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+	}
+}
+
+// followLookback is how far below the highest primary key seen a catch-up
+// looks again: on PostgreSQL a transaction that took a lower key can
+// commit after a higher one was seen.
+const followLookback = 5000
+
+// CatchUp adds to the in-memory index the entities that other instances
+// of the node stored since the last look (PostgreSQL with several
+// instances); entities this instance stored are in it already.
+func (s *Service) CatchUp(ctx context.Context) error {
+	if s.ix.State() != candidx.Ready {
+		return nil
+	}
+	from := s.followPK.Load()
+	if from == 0 {
+		top, err := maxEntityPK(ctx, s.d.Store)
+		if err != nil {
+			return unavailable("cases.CatchUp", err)
+		}
+		from = top
+	}
+	top := from
+	err := s.streamEntitiesAfter(ctx, max(0, from-followLookback), s.ix.Known, func(items []memItem) {
+		for _, it := range items {
+			top = max(top, it.ID)
+		}
+		s.ix.Add(items, false)
+	})
+	if err != nil {
+		return unavailable("cases.CatchUp", err)
+	}
+	s.followPK.Store(top)
+	return nil
+}
+
+// RunIndex builds the in-memory candidate index and, when follow is set
+// (several instances share the database), catches up with the other
+// instances' writes every follow interval, until ctx ends. Every instance
+// runs it; searches made before the index is built use the database.
+func (s *Service) RunIndex(ctx context.Context, follow time.Duration) {
+	if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
+		s.d.Logger.Warn("cases: building the candidate index failed; searches use the database", "err", err)
+	}
+	if follow <= 0 {
+		return
+	}
+	t := time.NewTicker(follow)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("cases: catching up with other instances failed", "err", err)
+			}
 		}
 	}
 }
