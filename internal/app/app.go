@@ -271,7 +271,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.run("cases index", func(ctx context.Context) { n.Cases.RunIndex(ctx, follow) })
 	n.run("alerts index", func(ctx context.Context) { n.Alerts.RunIndex(ctx, follow) })
 	n.serve("http", n.httpSrv, ln)
-	n.leader = n.Store.NewLeadership(store.LeaderLockKey, n.Cfg.InstanceSync, n.Logger.With("component", "leader"))
+	n.leader = n.Store.NewLeadership(n.Cfg.NodeID, n.Cfg.InstanceSync, n.Logger.With("component", "leader"))
 	n.run("leadership", func(ctx context.Context) { n.leader.Run(ctx, n.lead) })
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil

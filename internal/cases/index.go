@@ -363,13 +363,17 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	var ents []*Entity
 	if mem {
 		for _, c := range s.ix.Lookup(keys, candidateLimit, commonKey) {
-			if c.Rec.kind != entity.KindPerson {
+			if !c.Rec.person {
 				continue
 			}
-			for range c.Rec.persons {
+			persons, err := candPersons(c)
+			if err != nil {
+				return nil, errs.Wrap(errs.Internal, "cases.search", "the candidate index holds an unreadable record", err)
+			}
+			for range persons {
 				owner = append(owner, len(pks))
 			}
-			right = append(right, c.Rec.persons...)
+			right = append(right, persons...)
 			pks = append(pks, c.ID)
 			ents = append(ents, nil)
 		}

@@ -18,22 +18,24 @@ import (
 // directory is locked), which leads at once.
 type Leadership struct {
 	st     *Store
-	key    int64
+	name   string
 	retry  time.Duration
 	logger *slog.Logger
 	leader atomic.Bool
 	pid    atomic.Int64 // the lock connection's server process while leading
 }
 
-// LeaderLockKey is the advisory lock that elects the node's leader.
-const LeaderLockKey = 7342
-
-// NewLeadership prepares an election; retry is how often a follower tries
-// to take over and how often the leader checks that it still holds the
-// lock.
-func (s *Store) NewLeadership(key int64, retry time.Duration, logger *slog.Logger) *Leadership {
-	return &Leadership{st: s, key: key, retry: retry, logger: logger}
+// NewLeadership prepares an election among the instances of the node
+// named name; retry is how often a follower tries to take over and how
+// often the leader checks that it still holds the lock. The lock is named
+// after the schema and the node, so nodes that share a PostgreSQL server
+// (tests, small hosting) elect their leaders apart.
+func (s *Store) NewLeadership(name string, retry time.Duration, logger *slog.Logger) *Leadership {
+	return &Leadership{st: s, name: name, retry: retry, logger: logger}
 }
+
+// leaderLockKey is the advisory lock's key, computed by the server.
+const leaderLockKey = `hashtextextended(current_schema() || ':liaison-leader:' || $1, 0)`
 
 // IsLeader reports whether this instance leads now.
 func (l *Leadership) IsLeader() bool { return l.leader.Load() }
@@ -60,7 +62,7 @@ func (l *Leadership) Run(ctx context.Context, lead func(ctx context.Context)) {
 			// Unlocking on a connection that may be broken: closing it
 			// releases the lock anyway.
 			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_, _ = conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1)`, l.key)
+			_, _ = conn.ExecContext(uctx, `SELECT pg_advisory_unlock(`+leaderLockKey+`)`, l.name)
 			cancel()
 			conn.Close()
 			if ctx.Err() == nil {
@@ -86,7 +88,7 @@ func (l *Leadership) acquire(ctx context.Context) (*sql.Conn, bool) {
 	}
 	var got bool
 	var pid int64
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1), pg_backend_pid()`, l.key).Scan(&got, &pid); err != nil || !got {
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(`+leaderLockKey+`), pg_backend_pid()`, l.name).Scan(&got, &pid); err != nil || !got {
 		if err != nil && ctx.Err() == nil {
 			l.logger.Warn("leader election failed", "err", err)
 		}
