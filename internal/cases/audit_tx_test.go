@@ -119,7 +119,6 @@ func TestChangesCommitWithTheirAuditEntries(t *testing.T) {
 			{"cases.entity.unmerge", "entity/" + b.ID},
 			{"cases.entity.import", "entity/" + pr.EntityID},
 			{"cases.import", "import/" + rep.ID},
-			{"cases.import.chunk", "import/" + rep.SHA256[:16]},
 			{"cases.bulkload", "cases/bulk"},
 		} {
 			es, err := audit.List(ctx, st, audit.Filter{Action: w.action, Object: w.object, Limit: 100})

@@ -51,6 +51,9 @@ type Service struct {
 	ix       *memIndex
 	followPK atomic.Int64 // highest entity key the index caught up to
 
+	ixVerOnce sync.Once
+	ixVer     int64 // see indexVersion
+
 	wake chan struct{}
 }
 

@@ -2,6 +2,8 @@ package cases
 
 import (
 	"context"
+	"encoding/binary"
+	"hash/fnv"
 	"runtime"
 	"slices"
 	"strconv"
@@ -13,12 +15,13 @@ import (
 	"github.com/liaison-wb/liaison/internal/store"
 )
 
-// In-memory candidate index. The database stays the source of truth
-// (cases_entities and its cases_keys table); this is a copy of the blocking
-// keys and of the comparison-ready person records, built once by streaming
-// the entities at startup and updated after every committed write through
-// the same functions on SQLite and PostgreSQL. Until it is built, searches
-// use the cases_keys table. Candidates found here are read back from the
+// In-memory candidate index. The database stays the source of truth: each
+// entity is stored with its blocking keys and comparison-ready person
+// records (ix_keys, ix_rec, stamped with the code's index version). The
+// index holds them in memory, built once at startup by streaming those
+// columns (recomputing rows stored by other code) and updated with every
+// write, through the same functions on SQLite and PostgreSQL. Searches
+// wait for the build. Candidates found here are read back from the
 // database by primary key before they are reported, so an index entry for
 // a row that was rolled back or merged meanwhile is never shown.
 //
@@ -71,6 +74,72 @@ func (s *Service) indexItem(pk int64, kind entity.Kind, f map[string]string, ali
 	return it
 }
 
+// storedIndex is what the database keeps of an index item beside its
+// entity, stamped with the version of the code that computed it.
+func (s *Service) storedIndex(it memItem) storedIndex {
+	keys := make([]byte, 0, 8*len(it.Keys))
+	for _, k := range it.Keys {
+		keys = binary.LittleEndian.AppendUint64(keys, uint64(k))
+	}
+	return storedIndex{keys: keys, rec: it.Blob, ver: s.indexVersion()}
+}
+
+// itemFromStored rebuilds an index item from what the database keeps,
+// when the code that computed it computes the same today.
+func (s *Service) itemFromStored(pk int64, kind string, ix storedIndex) (memItem, bool) {
+	if ix.ver != s.indexVersion() || len(ix.keys)%8 != 0 {
+		return memItem{}, false
+	}
+	it := memItem{ID: pk, Rec: memRec{person: kind == string(entity.KindPerson)}, Keys: make([]int64, len(ix.keys)/8)}
+	for i := range it.Keys {
+		it.Keys[i] = int64(binary.LittleEndian.Uint64(ix.keys[8*i:]))
+	}
+	if it.Rec.person {
+		it.Blob = ix.rec
+	}
+	return it, true
+}
+
+// indexVersion fingerprints the code that computes index items: the items
+// of a fixed set of sample records, in every script and kind, hashed.
+// When normalisation, keys or the binary form change, so does the
+// version, and stored items of the old code are computed anew instead of
+// being trusted.
+func (s *Service) indexVersion() int64 {
+	s.ixVerOnce.Do(func() {
+		h := fnv.New64a()
+		h.Write([]byte(s.d.Region))
+		for _, r := range indexSamples {
+			it := s.indexItem(0, r.kind, r.fields, r.aliases)
+			for _, k := range it.Keys {
+				h.Write(binary.LittleEndian.AppendUint64(nil, uint64(k)))
+			}
+			h.Write(it.Blob)
+			h.Write([]byte{0})
+		}
+		s.ixVer = int64(h.Sum64() | 1) // never 0, the column's default
+	})
+	return s.ixVer
+}
+
+// indexSamples exercise what index items depend on.
+var indexSamples = []struct {
+	kind    entity.Kind
+	fields  map[string]string
+	aliases []string
+}{
+	{entity.KindPerson, map[string]string{"given_name": "Marko", "family_name": "Petrović", "date_of_birth": "1985-03-12", "personal_id": "1203985170006", "phone": "+381 64 123 4567"}, []string{"Marko Petrovic"}},
+	{entity.KindPerson, map[string]string{"full_name": "Петровић Марко Јован", "date_of_birth": "12.03.1985", "sex": "m", "nationality": "Srbija"}, nil},
+	{entity.KindPerson, map[string]string{"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "1990", "personal_id": "J00123456A", "city": "Prishtinë"}, nil},
+	{entity.KindPerson, map[string]string{"given_name": "Ђорђе", "family_name": "Јовановски", "personal_id": "0101990450006", "address": "ул. Македонија 5, Скопје"}, nil},
+	{entity.KindVehicle, map[string]string{"plate": "BG 123-XY", "vin": "WVWZZZ1JZXW000001"}, nil},
+	{entity.KindPhone, map[string]string{"number": "+387 61 234 567"}, nil},
+	{entity.KindAccount, map[string]string{"iban": "BA39 1290 0794 0102 8494"}, nil},
+	{entity.KindOrganisation, map[string]string{"name": "Transport d.o.o.", "registration_number": "4200000000001"}, []string{"Transport doo"}},
+	{entity.KindDocument, map[string]string{"number": "P1234567", "country": "ME"}, nil},
+	{entity.KindWeapon, map[string]string{"serial": "AB-12345", "make": "Zastava"}, nil},
+}
+
 // candPersons reads back the engine records a candidate keeps in the
 // index.
 func candPersons(c memCand) ([]entity.Person, error) {
@@ -87,8 +156,8 @@ func candPersons(c memCand) ([]entity.Person, error) {
 }
 
 // WarmIndex builds the in-memory candidate index from the database if it
-// is not built yet and returns its size. Run calls it at startup; searches
-// made meanwhile use the cases_keys table.
+// is not built yet and returns its size. RunIndex calls it at startup;
+// searches made meanwhile wait for it.
 func (s *Service) WarmIndex(ctx context.Context) (IndexStats, error) {
 	t0 := time.Now()
 	st, err := s.ix.Build(ctx, s.streamEntities)
@@ -135,6 +204,10 @@ func (s *Service) streamEntitiesAfter(ctx context.Context, after int64, known fu
 				defer wg.Done()
 				for i := w; i < len(rs); i += workers {
 					if skip[i] {
+						continue
+					}
+					if it, ok := s.itemFromStored(rs[i].pk, rs[i].kind, rs[i].ix); ok {
+						items[i] = it
 						continue
 					}
 					var f map[string]string

@@ -391,3 +391,43 @@ func (x *Index[K, R]) Build(ctx context.Context, stream func(ctx context.Context
 	x.mu.Unlock()
 	return x.Stats(), nil
 }
+
+// Pairs returns up to limit pairs of live records, both accepted by keep,
+// that share a key (or its 32-bit slot: callers confirm), for finding
+// duplicates. Keys with more than common postings are skipped.
+func (x *Index[K, R]) Pairs(keep func(R) bool, limit, common int) [][2]K {
+	x.mu.Lock()
+	if x.deltaN > 0 {
+		x.fold()
+	}
+	x.mu.Unlock()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out [][2]K
+	seen := map[[2]uint32]bool{}
+	for i := 0; i < len(x.bk) && len(out) < limit; {
+		j := i + 1
+		for j < len(x.bk) && x.bk[j] == x.bk[i] {
+			j++
+		}
+		if j-i > 1 && j-i <= common {
+			for a := i; a < j && len(out) < limit; a++ {
+				ea := &x.recs[x.br[a]]
+				if ea.dead || !keep(ea.rec) {
+					continue
+				}
+				for b := a + 1; b < j && len(out) < limit; b++ {
+					eb := &x.recs[x.br[b]]
+					pair := [2]uint32{x.br[a], x.br[b]}
+					if eb.dead || !keep(eb.rec) || pair[0] == pair[1] || seen[pair] {
+						continue
+					}
+					seen[pair] = true
+					out = append(out, [2]K{ea.id, eb.id})
+				}
+			}
+		}
+		i = j
+	}
+	return out
+}

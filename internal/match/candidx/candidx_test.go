@@ -113,3 +113,14 @@ func TestBlobsSurviveReplaceRemoveAndCompaction(t *testing.T) {
 		}
 	}
 }
+
+func TestPairsShareAKey(t *testing.T) {
+	x := New[string, int]()
+	x.Add([]Item[string, int]{{ID: "a", Keys: []int64{1, 2}, Rec: 1}, {ID: "b", Keys: []int64{2}, Rec: 1}, {ID: "c", Keys: []int64{1, 2}, Rec: 1},
+		{ID: "p", Keys: []int64{2}, Rec: 0}, {ID: "z", Keys: []int64{9}, Rec: 1}}, true)
+	x.Remove([]string{"c"})
+	got := x.Pairs(func(r int) bool { return r == 1 }, 10, 100)
+	if len(got) != 1 || got[0] != [2]string{"a", "b"} {
+		t.Fatalf("pairs: %v", got)
+	}
+}
