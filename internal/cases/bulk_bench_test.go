@@ -67,3 +67,33 @@ func BenchmarkImportCSV(b *testing.B) {
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
 	}
 }
+
+// BenchmarkIndexRebuild measures the start-up rebuild of the in-memory
+// index from 100,000 stored persons (the index data stored with each
+// entity, read back without parsing) and reports persons per second.
+//
+//	go test -run XXX -bench IndexRebuild -benchtime 1x ./internal/cases/
+func BenchmarkIndexRebuild(b *testing.B) {
+	const n = 100_000
+	g := synth.New(8)
+	rows := make([]map[string]string, n)
+	for i := range rows {
+		rows[i] = synthFields(g.Render(g.Identity(), "", false))
+	}
+	st := storetest.SQLite(b)
+	s, _ := newService(b, st)
+	for start := 0; start < n; start += 10_000 {
+		if err := s.BulkLoad(context.Background(), officer, "bench", rows[start:start+10_000]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		fresh, _ := newService(b, st)
+		stats, err := fresh.WarmIndex(context.Background())
+		if err != nil || stats.Entities != n {
+			b.Fatalf("%+v %v", stats, err)
+		}
+		b.ReportMetric(float64(n)/stats.Build.Seconds(), "persons/s")
+	}
+}
