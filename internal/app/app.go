@@ -32,6 +32,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/mla"
+	"github.com/liaison-wb/liaison/internal/operations"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/web"
 	"github.com/liaison-wb/liaison/internal/witness"
@@ -55,6 +56,7 @@ type Node struct {
 	JIT      *jit.Service
 	MLA      *mla.Service
 	Alerts   *alerts.Service
+	Ops      *operations.Service
 	Assets   *assets.Service
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
@@ -149,6 +151,9 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Alerts = alerts.New(alerts.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "alerts"),
 		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline, TraceDeadline: n.Cfg.AlertsTraceDeadline})
 	n.Alerts.Register(n.Fed)
+	n.Ops = operations.New(operations.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "operations"),
+		NodeID: n.Cfg.NodeID}, operations.Config{ReportWithin: n.Cfg.OpsReportWithin, SurveillanceDeadline: n.Cfg.OpsSurveillanceDeadline})
+	n.Ops.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)
 	if n.Witness, err = witness.New(witness.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "witness")}); err != nil {
@@ -269,6 +274,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.run("scheduled backups", n.backups.Run)
 	}
 	n.run("alerts", n.Alerts.Run)
+	n.run("operations", n.Ops.Run)
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
 }
