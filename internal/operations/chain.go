@@ -21,7 +21,7 @@ func genesis(opID string) string {
 }
 
 // entryHash is the hash of e linked to prev.
-func entryHash(opID, prev string, e Event) string {
+func entryHash(opID, prev string, e OpEvent) string {
 	c := struct {
 		Op, Prev string
 		Seq      int64
@@ -32,8 +32,8 @@ func entryHash(opID, prev string, e Event) string {
 		Kind     string
 		Text     string
 		Status   string
-		Pos      *Point
-		Data     EventData
+		Pos      *GeoPoint
+		Data     OpEventData
 	}{opID, prev, e.Seq, e.ID, e.At.UTC().Format(time.RFC3339Nano), e.Node, e.Actor, e.Kind, e.Text, e.Status, e.Pos, e.Data}
 	b, _ := json.Marshal(c)
 	h := sha256.New()
@@ -45,7 +45,7 @@ func entryHash(opID, prev string, e Event) string {
 
 // VerifyChain checks a log read in sequence order; the error names the
 // first entry that does not fit.
-func VerifyChain(opID string, evs []Event) error {
+func VerifyChain(opID string, evs []OpEvent) error {
 	prev := genesis(opID)
 	for i, e := range evs {
 		if e.Seq != int64(i+1) || e.PrevHash != prev || entryHash(opID, prev, e) != e.Hash {

@@ -9,18 +9,18 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 )
 
-// Point is a WGS 84 position in decimal degrees.
-type Point struct {
+// GeoPoint is a WGS 84 position in decimal degrees.
+type GeoPoint struct {
 	Lat float64 `json:"lat" minimum:"-90" maximum:"90"`
 	Lon float64 `json:"lon" minimum:"-180" maximum:"180"`
 }
 
 // String writes the point as "44.81250, 20.46120".
-func (p Point) String() string {
+func (p GeoPoint) String() string {
 	return strconv.FormatFloat(p.Lat, 'f', 5, 64) + ", " + strconv.FormatFloat(p.Lon, 'f', 5, 64)
 }
 
-func (p Point) valid() bool {
+func (p GeoPoint) valid() bool {
 	return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lon) && p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180
 }
 
@@ -28,14 +28,14 @@ func (p Point) valid() bool {
 // ("44.8125, 20.4612", "44,8125 20,4612", "N44.8125 E20.4612") or degrees,
 // minutes and seconds ("44°48'45\"N 20°27'40\"E", "44 48 45 N, 20 27 40 E").
 // Latitude comes first unless the hemisphere letters say otherwise.
-func ParsePoint(s string) (Point, error) {
+func ParsePoint(s string) (GeoPoint, error) {
 	const op = "operations.ParsePoint"
 	bad := func() error {
 		return errs.New(errs.Invalid, op, "the position is not understood; write latitude and longitude, e.g. 44.8125, 20.4612")
 	}
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 100 {
-		return Point{}, bad()
+		return GeoPoint{}, bad()
 	}
 	// Two decimal numbers with decimal commas: "44,8125 20,4612".
 	if strings.Count(s, ",") == 2 && !strings.Contains(s, ".") {
@@ -84,15 +84,15 @@ func ParsePoint(s string) (Point, error) {
 			}
 			v, err := strconv.ParseFloat(string(rs[i:j]), 64)
 			if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-				return Point{}, bad()
+				return GeoPoint{}, bad()
 			}
 			if len(cur.parts) == 3 {
-				return Point{}, bad()
+				return GeoPoint{}, bad()
 			}
 			cur.parts = append(cur.parts, v)
 			i = j
 		default:
-			return Point{}, bad()
+			return GeoPoint{}, bad()
 		}
 	}
 	flush()
@@ -101,7 +101,7 @@ func ParsePoint(s string) (Point, error) {
 		cs = []coord{{parts: cs[0].parts[:1]}, {parts: cs[0].parts[1:]}}
 	}
 	if len(cs) != 2 {
-		return Point{}, bad()
+		return GeoPoint{}, bad()
 	}
 	val := func(c coord) (float64, bool) {
 		v := c.parts[0]
@@ -126,24 +126,24 @@ func ParsePoint(s string) (Point, error) {
 		return v, true
 	}
 	if len(cs[0].parts) == 0 || len(cs[1].parts) == 0 {
-		return Point{}, bad()
+		return GeoPoint{}, bad()
 	}
 	a, ok1 := val(cs[0])
 	b, ok2 := val(cs[1])
 	if !ok1 || !ok2 {
-		return Point{}, bad()
+		return GeoPoint{}, bad()
 	}
-	p := Point{Lat: a, Lon: b}
+	p := GeoPoint{Lat: a, Lon: b}
 	latHemi := func(h rune) bool { return h == 'N' || h == 'S' }
 	lonHemi := func(h rune) bool { return h == 'E' || h == 'W' }
 	switch {
 	case lonHemi(cs[0].hemi) && (latHemi(cs[1].hemi) || cs[1].hemi == 0):
-		p = Point{Lat: b, Lon: a}
+		p = GeoPoint{Lat: b, Lon: a}
 	case (cs[0].hemi != 0 && !latHemi(cs[0].hemi)) || (cs[1].hemi != 0 && !lonHemi(cs[1].hemi)):
-		return Point{}, bad()
+		return GeoPoint{}, bad()
 	}
 	if !p.valid() {
-		return Point{}, errs.New(errs.Invalid, op, "the position is outside the range of latitudes and longitudes")
+		return GeoPoint{}, errs.New(errs.Invalid, op, "the position is outside the range of latitudes and longitudes")
 	}
 	p.Lat, p.Lon = math.Round(p.Lat*1e6)/1e6, math.Round(p.Lon*1e6)/1e6
 	return p, nil
@@ -151,8 +151,8 @@ func ParsePoint(s string) (Point, error) {
 
 // ParsePoints reads several positions, one a line or separated by "|" or
 // ";" between pairs, e.g. a patrol sector's outline.
-func ParsePoints(s string) ([]Point, error) {
-	var out []Point
+func ParsePoints(s string) ([]GeoPoint, error) {
+	var out []GeoPoint
 	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '|' }) {
 		if strings.TrimSpace(part) == "" {
 			continue

@@ -8,7 +8,7 @@ import (
 )
 
 func TestParsePoint(t *testing.T) {
-	good := map[string]operations.Point{
+	good := map[string]operations.GeoPoint{
 		"44.8125, 20.4612":        {Lat: 44.8125, Lon: 20.4612},
 		"44.8125 20.4612":         {Lat: 44.8125, Lon: 20.4612},
 		"44,8125 20,4612":         {Lat: 44.8125, Lon: 20.4612},

@@ -37,40 +37,40 @@ func conversation(id string) string { return "operations/" + id }
 
 // wireOp is the payload of operations.open.
 type wireOp struct {
-	ID           string    `json:"id"`
-	Kind         string    `json:"kind"`
-	OriginNode   string    `json:"origin_node"`
-	Nodes        []string  `json:"nodes"`
-	Title        string    `json:"title"`
-	Status       string    `json:"status"`
-	Exercise     bool      `json:"exercise"`
-	Severity     int       `json:"severity"`
-	Details      Details   `json:"details"`
-	LegalBasis   string    `json:"legal_basis"`
-	LegalBasisID string    `json:"legal_basis_id"`
-	Terms        *Terms    `json:"terms,omitempty"`
-	DeadlineAt   time.Time `json:"deadline_at,omitzero"`
-	Agency       string    `json:"agency"`
-	CreatedBy    string    `json:"created_by"`
-	CreatedAt    time.Time `json:"created_at"`
-	Countries    []Country `json:"countries"`
-	Opened       wireEvent `json:"opened"`
+	ID           string      `json:"id"`
+	Kind         string      `json:"kind"`
+	OriginNode   string      `json:"origin_node"`
+	Nodes        []string    `json:"nodes"`
+	Title        string      `json:"title"`
+	Status       string      `json:"status"`
+	Exercise     bool        `json:"exercise"`
+	Severity     int         `json:"severity"`
+	Details      OpDetails   `json:"details"`
+	LegalBasis   string      `json:"legal_basis"`
+	LegalBasisID string      `json:"legal_basis_id"`
+	Terms        *OpTerms    `json:"terms,omitempty"`
+	DeadlineAt   time.Time   `json:"deadline_at,omitzero"`
+	Agency       string      `json:"agency"`
+	CreatedBy    string      `json:"created_by"`
+	CreatedAt    time.Time   `json:"created_at"`
+	Countries    []OpCountry `json:"countries"`
+	Opened       wireEvent   `json:"opened"`
 }
 
 // wireEvent is the payload of operations.event.
 type wireEvent struct {
-	OpID  string    `json:"op_id"`
-	ID    string    `json:"id"`
-	At    time.Time `json:"at"`
-	Node  string    `json:"node"`
-	Actor string    `json:"actor"`
-	Kind  string    `json:"kind"`
-	Text  string    `json:"text,omitempty"`
-	Pos   *Point    `json:"pos,omitempty"`
-	Data  EventData `json:"data"`
+	OpID  string      `json:"op_id"`
+	ID    string      `json:"id"`
+	At    time.Time   `json:"at"`
+	Node  string      `json:"node"`
+	Actor string      `json:"actor"`
+	Kind  string      `json:"kind"`
+	Text  string      `json:"text,omitempty"`
+	Pos   *GeoPoint   `json:"pos,omitempty"`
+	Data  OpEventData `json:"data"`
 }
 
-func toWire(opID string, e Event) wireEvent {
+func toWire(opID string, e OpEvent) wireEvent {
 	return wireEvent{OpID: opID, ID: e.ID, At: e.At, Node: e.Node, Actor: e.Actor, Kind: e.Kind, Text: e.Text, Pos: e.Pos, Data: e.Data}
 }
 
@@ -84,7 +84,7 @@ func summary(o Operation, what string) string {
 
 // sendOpen enqueues the header of o for node, in the operation's
 // conversation so the log entries that follow arrive after it.
-func (s *Service) sendOpen(ctx context.Context, tx *store.Tx, actor *auth.Principal, o Operation, opened Event, node string) error {
+func (s *Service) sendOpen(ctx context.Context, tx *store.Tx, actor *auth.Principal, o Operation, opened OpEvent, node string) error {
 	cs, err := countries(ctx, tx, o.ID)
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func (s *Service) sendOpen(ctx context.Context, tx *store.Tx, actor *auth.Princi
 // fanout sends an entry entered or received here onward: from the origin
 // to every participant (nodes, as they were before the entry) except the
 // one it came from; from any other node to the origin only.
-func (s *Service) fanout(ctx context.Context, tx *store.Tx, actor *auth.Principal, o Operation, nodes []string, ev Event, from string) error {
+func (s *Service) fanout(ctx context.Context, tx *store.Tx, actor *auth.Principal, o Operation, nodes []string, ev OpEvent, from string) error {
 	if s.d.Fed == nil {
 		return nil
 	}
@@ -238,7 +238,7 @@ func (s *Service) handleOpen(ctx context.Context, tx *store.Tx, in federation.In
 	if err := insertOp(ctx, tx, o); err != nil {
 		return err
 	}
-	opened := Event{ID: w.Opened.ID, At: w.Opened.At, Node: in.From, Actor: w.Opened.Actor + "@" + in.From, Kind: EvOpened, Text: w.Opened.Text, Status: o.Status, Pos: w.Opened.Pos}
+	opened := OpEvent{ID: w.Opened.ID, At: w.Opened.At, Node: in.From, Actor: w.Opened.Actor + "@" + in.From, Kind: EvOpened, Text: w.Opened.Text, Status: o.Status, Pos: w.Opened.Pos}
 	if err := s.appendEvent(ctx, tx, &o, &opened); err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func (s *Service) handleEvent(ctx context.Context, tx *store.Tx, in federation.I
 	if err != nil {
 		return err
 	}
-	ev := Event{ID: w.ID, At: w.At, Node: w.Node, Actor: w.Actor + "@" + w.Node, Kind: w.Kind, Text: w.Text, Pos: w.Pos, Data: w.Data}
+	ev := OpEvent{ID: w.ID, At: w.At, Node: w.Node, Actor: w.Actor + "@" + w.Node, Kind: w.Kind, Text: w.Text, Pos: w.Pos, Data: w.Data}
 	status, terr := transition(o, w.Kind, w.Node == o.OriginNode, cm, w.Node)
 	if w.Kind == EvStopRequired && w.Node != o.OriginNode {
 		terr = badPayload("a deadline entry not from the origin")

@@ -17,13 +17,13 @@ import (
 // the agreement in force between the two countries and what the host
 // state declared under it.
 type Basis struct {
-	From        string `json:"from" doc:"this country"`
-	Node        string `json:"node"`
-	Kind        string `json:"kind"`
-	Allowed     bool   `json:"allowed"`
-	AgreementID string `json:"agreement_id,omitempty"`
-	Agreement   string `json:"agreement,omitempty"`
-	Terms       Terms  `json:"terms"`
+	From        string  `json:"from" doc:"this country"`
+	Node        string  `json:"node"`
+	Kind        string  `json:"kind"`
+	Allowed     bool    `json:"allowed"`
+	AgreementID string  `json:"agreement_id,omitempty"`
+	Agreement   string  `json:"agreement,omitempty"`
+	Terms       OpTerms `json:"terms"`
 	// Reason says why the operation is not allowed (code and English text).
 	Code   string `json:"code,omitempty" enum:"no-agreement,pursuit-excluded,"`
 	Reason string `json:"reason,omitempty"`
@@ -74,7 +74,7 @@ func (s *Service) LegalBasis(ctx context.Context, actor *auth.Principal, kind, n
 	us, them := countryOf(s.d.NodeID), countryOf(node)
 	if s.d.Dir == nil || kind == KindIncident {
 		b.Allowed = true
-		b.Terms = Terms{Country: them, Pursuit: true, SurveillanceMinutes: int(s.cfg.SurveillanceDeadline / time.Minute)}
+		b.Terms = OpTerms{Country: them, Pursuit: true, SurveillanceMinutes: int(s.cfg.SurveillanceDeadline / time.Minute)}
 		return b, nil
 	}
 	as, err := s.d.Dir.Agreements(ctx, actor, them, "police_cooperation")
@@ -88,7 +88,7 @@ func (s *Service) LegalBasis(ctx context.Context, actor *auth.Principal, kind, n
 	// under it are recorded. A bilateral agreement comes before a
 	// multilateral convention.
 	var found *directory.Agreement
-	var t Terms
+	var t OpTerms
 	for _, bilateral := range []bool{true, false} {
 		for i, a := range as {
 			if found != nil || a.Multilateral == bilateral || a.StateBetween(us, them, today) != directory.StateInForce {
@@ -154,33 +154,33 @@ type TermsInput struct {
 
 // SetTerms records a state's declared terms under an agreement of the
 // directory (NCU).
-func (s *Service) SetTerms(ctx context.Context, actor *auth.Principal, in TermsInput) (Terms, error) {
+func (s *Service) SetTerms(ctx context.Context, actor *auth.Principal, in TermsInput) (OpTerms, error) {
 	const op = "operations.SetTerms"
 	if err := auth.Authorize(actor, auth.ActOpsTerms); err != nil {
-		return Terms{}, err
+		return OpTerms{}, err
 	}
 	var err error
 	if in.Note, err = validate.Field(op, "note", in.Note, 1000, false); err != nil {
-		return Terms{}, err
+		return OpTerms{}, err
 	}
 	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
 	if s.d.Dir == nil {
-		return Terms{}, errs.New(errs.Invalid, op, "the directory is not available on this node")
+		return OpTerms{}, errs.New(errs.Invalid, op, "the directory is not available on this node")
 	}
 	a, err := s.d.Dir.Agreement(ctx, actor, strings.TrimSpace(in.AgreementID))
 	if err != nil {
-		return Terms{}, err
+		return OpTerms{}, err
 	}
 	if !slices.ContainsFunc(a.Parties, func(p directory.Party) bool { return p.Country == in.Country }) {
-		return Terms{}, errs.New(errs.Invalid, op, "the declaring state is not a party to this agreement")
+		return OpTerms{}, errs.New(errs.Invalid, op, "the declaring state is not a party to this agreement")
 	}
 	if in.PursuitKm < 0 || in.PursuitKm > 1000 || in.PursuitHours < 0 || in.PursuitHours > 72 || in.SurveillanceMinutes < 0 || in.SurveillanceMinutes > 2880 {
-		return Terms{}, errs.New(errs.Invalid, op, "a declared limit is out of range")
+		return OpTerms{}, errs.New(errs.Invalid, op, "a declared limit is out of range")
 	}
 	if in.SurveillanceMinutes == 0 {
 		in.SurveillanceMinutes = int(s.cfg.SurveillanceDeadline / time.Minute)
 	}
-	t := Terms{AgreementID: a.ID, Agreement: agreementName(a), Country: in.Country, Pursuit: in.Pursuit, PursuitKm: in.PursuitKm, PursuitHours: in.PursuitHours,
+	t := OpTerms{AgreementID: a.ID, Agreement: agreementName(a), Country: in.Country, Pursuit: in.Pursuit, PursuitKm: in.PursuitKm, PursuitHours: in.PursuitHours,
 		Apprehend: in.Apprehend, SurveillanceMinutes: in.SurveillanceMinutes, Note: in.Note, Declared: true}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := putTerms(ctx, tx, t, actor.Username, s.d.Clock.Now()); err != nil {
@@ -189,7 +189,7 @@ func (s *Service) SetTerms(ctx context.Context, actor *auth.Principal, in TermsI
 		return s.d.Audit.Queue(ctx, tx, s.auditEntry(actor, "operations.terms", "terms/"+a.ID+"/"+in.Country, store.JSONText(t)))
 	})
 	if err != nil {
-		return Terms{}, dbErr(op, err)
+		return OpTerms{}, dbErr(op, err)
 	}
 	return t, nil
 }

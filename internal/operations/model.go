@@ -102,34 +102,34 @@ var (
 	CountryStates = []string{"requested", "authorised", "refused", "passed", "proposed", "confirmed", "notified"}
 )
 
-// Details are the kind-specific facts of an operation.
-type Details struct {
-	Unit          string   `json:"unit,omitempty" maxLength:"200" doc:"pursuing or surveillance unit"`
-	Officers      []string `json:"officers,omitempty" maxItems:"30"`
-	Vehicles      []string `json:"vehicles,omitempty" maxItems:"20" doc:"the unit's vehicles"`
-	Persons       []string `json:"persons,omitempty" maxItems:"20" doc:"pursued persons or surveillance targets"`
-	TargetVehicle string   `json:"target_vehicle,omitempty" maxLength:"200"`
-	Offence       string   `json:"offence,omitempty" maxLength:"300"`
-	Direction     string   `json:"direction,omitempty" maxLength:"300"`
-	Crossing      string   `json:"crossing,omitempty" maxLength:"200" doc:"border crossing"`
-	Route         string   `json:"route,omitempty" maxLength:"1000" doc:"expected route"`
-	Consignment   string   `json:"consignment,omitempty" maxLength:"2000" doc:"controlled delivery: the consignment"`
-	Handovers     []string `json:"handovers,omitempty" maxItems:"20" doc:"controlled delivery: handover points"`
-	Sector        string   `json:"sector,omitempty" maxLength:"200" doc:"joint patrol: border sector"`
-	SectorArea    []Point  `json:"sector_area,omitempty" maxItems:"50" doc:"joint patrol: the sector's outline"`
-	Start         string   `json:"start,omitempty" maxLength:"16" doc:"joint patrol: first day (YYYY-MM-DD)"`
-	End           string   `json:"end,omitempty" maxLength:"16" doc:"joint patrol: last day (YYYY-MM-DD)"`
-	Schedule      string   `json:"schedule,omitempty" maxLength:"1000" doc:"joint patrol: shifts"`
-	Language      string   `json:"language,omitempty" maxLength:"60"`
-	Commander     string   `json:"commander,omitempty" maxLength:"200"`
-	IncidentType  string   `json:"incident_type,omitempty" maxLength:"40"`
-	Location      string   `json:"location,omitempty" maxLength:"300"`
-	LeadOrg       string   `json:"lead_org,omitempty" maxLength:"200"`
+// OpDetails are the kind-specific facts of an operation.
+type OpDetails struct {
+	Unit          string     `json:"unit,omitempty" maxLength:"200" doc:"pursuing or surveillance unit"`
+	Officers      []string   `json:"officers,omitempty" maxItems:"30"`
+	Vehicles      []string   `json:"vehicles,omitempty" maxItems:"20" doc:"the unit's vehicles"`
+	Persons       []string   `json:"persons,omitempty" maxItems:"20" doc:"pursued persons or surveillance targets"`
+	TargetVehicle string     `json:"target_vehicle,omitempty" maxLength:"200"`
+	Offence       string     `json:"offence,omitempty" maxLength:"300"`
+	Direction     string     `json:"direction,omitempty" maxLength:"300"`
+	Crossing      string     `json:"crossing,omitempty" maxLength:"200" doc:"border crossing"`
+	Route         string     `json:"route,omitempty" maxLength:"1000" doc:"expected route"`
+	Consignment   string     `json:"consignment,omitempty" maxLength:"2000" doc:"controlled delivery: the consignment"`
+	Handovers     []string   `json:"handovers,omitempty" maxItems:"20" doc:"controlled delivery: handover points"`
+	Sector        string     `json:"sector,omitempty" maxLength:"200" doc:"joint patrol: border sector"`
+	SectorArea    []GeoPoint `json:"sector_area,omitempty" maxItems:"50" doc:"joint patrol: the sector's outline"`
+	Start         string     `json:"start,omitempty" maxLength:"16" doc:"joint patrol: first day (YYYY-MM-DD)"`
+	End           string     `json:"end,omitempty" maxLength:"16" doc:"joint patrol: last day (YYYY-MM-DD)"`
+	Schedule      string     `json:"schedule,omitempty" maxLength:"1000" doc:"joint patrol: shifts"`
+	Language      string     `json:"language,omitempty" maxLength:"60"`
+	Commander     string     `json:"commander,omitempty" maxLength:"200"`
+	IncidentType  string     `json:"incident_type,omitempty" maxLength:"40"`
+	Location      string     `json:"location,omitempty" maxLength:"300"`
+	LeadOrg       string     `json:"lead_org,omitempty" maxLength:"200"`
 }
 
-// Terms are what a state declared under an agreement for operations that
+// OpTerms are what a state declared under an agreement for operations that
 // continue on its territory.
-type Terms struct {
+type OpTerms struct {
 	AgreementID  string `json:"agreement_id"`
 	Agreement    string `json:"agreement"`
 	Country      string `json:"country"`
@@ -144,23 +144,23 @@ type Terms struct {
 	Declared            bool   `json:"declared" doc:"false: defaults, nothing declared in the directory"`
 }
 
-// Country is one participant's state in an operation.
-type Country struct {
+// OpCountry is one participant's state in an operation.
+type OpCountry struct {
 	Node  string    `json:"node"`
 	State string    `json:"state"`
 	Note  string    `json:"note,omitempty"`
 	At    time.Time `json:"at"`
 }
 
-// Org is an organisation's activation state in an incident.
-type Org struct {
+// OpOrg is an organisation's activation state in an incident.
+type OpOrg struct {
 	Org   string    `json:"org"`
 	State string    `json:"state"`
 	At    time.Time `json:"at"`
 }
 
-// Task is one task of an incident.
-type Task struct {
+// OpTask is one task of an incident.
+type OpTask struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
 	Priority  string    `json:"priority"`
@@ -169,8 +169,8 @@ type Task struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// EventData are an event's extra fields.
-type EventData struct {
+// OpEventData are an event's extra fields.
+type OpEventData struct {
 	Agency   string `json:"agency,omitempty"`
 	Org      string `json:"org,omitempty"`
 	State    string `json:"state,omitempty"`
@@ -183,20 +183,20 @@ type EventData struct {
 	Links    string `json:"links,omitempty"`
 }
 
-// Event is one entry of an operation's log.
-type Event struct {
-	Seq      int64     `json:"seq"`
-	ID       string    `json:"id"`
-	At       time.Time `json:"at"`
-	Node     string    `json:"node"`
-	Actor    string    `json:"actor"`
-	Kind     string    `json:"kind"`
-	Text     string    `json:"text,omitempty"`
-	Status   string    `json:"status,omitempty" doc:"the operation's status after this event, when it changed it"`
-	Pos      *Point    `json:"pos,omitempty"`
-	Data     EventData `json:"data"`
-	PrevHash string    `json:"prev_hash"`
-	Hash     string    `json:"hash"`
+// OpEvent is one entry of an operation's log.
+type OpEvent struct {
+	Seq      int64       `json:"seq"`
+	ID       string      `json:"id"`
+	At       time.Time   `json:"at"`
+	Node     string      `json:"node"`
+	Actor    string      `json:"actor"`
+	Kind     string      `json:"kind"`
+	Text     string      `json:"text,omitempty"`
+	Status   string      `json:"status,omitempty" doc:"the operation's status after this event, when it changed it"`
+	Pos      *GeoPoint   `json:"pos,omitempty"`
+	Data     OpEventData `json:"data"`
+	PrevHash string      `json:"prev_hash"`
+	Hash     string      `json:"hash"`
 }
 
 // Operation is one live operation or incident as held on this node.
@@ -209,10 +209,10 @@ type Operation struct {
 	Status       string    `json:"status"`
 	Exercise     bool      `json:"exercise"`
 	Severity     int       `json:"severity,omitempty"`
-	Details      Details   `json:"details"`
+	Details      OpDetails `json:"details"`
 	LegalBasis   string    `json:"legal_basis,omitempty"`
 	LegalBasisID string    `json:"legal_basis_id,omitempty"`
-	Terms        *Terms    `json:"terms,omitempty"`
+	Terms        *OpTerms  `json:"terms,omitempty"`
 	DeadlineAt   time.Time `json:"deadline_at,omitzero" doc:"surveillance: authorisation deadline; after the end: the end report is due"`
 	Units        []string  `json:"units" doc:"agencies on this node taking part"`
 	Agency       string    `json:"agency"`
@@ -220,17 +220,17 @@ type Operation struct {
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 	LastText     string    `json:"last_text,omitempty"`
-	LastPos      *Point    `json:"last_pos,omitempty"`
+	LastPos      *GeoPoint `json:"last_pos,omitempty"`
 	LastAt       time.Time `json:"last_at,omitzero"`
 	Local        bool      `json:"local" doc:"opened on this node"`
 
-	Overdue   bool      `json:"overdue,omitempty" doc:"the deadline has passed"`
-	Events    []Event   `json:"events,omitempty"`
-	Countries []Country `json:"countries,omitempty"`
-	Orgs      []Org     `json:"orgs,omitempty"`
-	Tasks     []Task    `json:"tasks,omitempty"`
-	ChainOK   bool      `json:"chain_ok,omitempty" doc:"the log's hash chain verified on this read"`
-	Track     []Point   `json:"track,omitempty" doc:"positions in order"`
+	Overdue   bool        `json:"overdue,omitempty" doc:"the deadline has passed"`
+	Events    []OpEvent   `json:"events,omitempty"`
+	Countries []OpCountry `json:"countries,omitempty"`
+	Orgs      []OpOrg     `json:"orgs,omitempty"`
+	Tasks     []OpTask    `json:"tasks,omitempty"`
+	ChainOK   bool        `json:"chain_ok,omitempty" doc:"the log's hash chain verified on this read"`
+	Track     []GeoPoint  `json:"track,omitempty" doc:"positions in order"`
 }
 
 // Host returns the first participant other than the origin.

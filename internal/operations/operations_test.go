@@ -72,7 +72,7 @@ func waitOp(t *testing.T, n *testutil.Node, p *auth.Principal, id, what string, 
 
 func pursuitInput(host string) operations.OpenInput {
 	return operations.OpenInput{Kind: operations.KindPursuit, Title: "Stolen Audi A6 fleeing towards Zvornik", Countries: []string{host},
-		Details: operations.Details{Unit: "Traffic police Loznica, patrol 3", Officers: []string{"Nikola Janković", "Milan Perić"}, Vehicles: []string{"Škoda Octavia LO-123-PP"},
+		Details: operations.OpDetails{Unit: "Traffic police Loznica, patrol 3", Officers: []string{"Nikola Janković", "Milan Perić"}, Vehicles: []string{"Škoda Octavia LO-123-PP"},
 			Persons: []string{"unknown male driver"}, TargetVehicle: "Audi A6, black, BG-987-XY", Offence: "armed robbery of a petrol station", Direction: "towards Zvornik",
 			Crossing: "Mali Zvornik – Zvornik"},
 		Position: "44.3870, 19.1050", Where: "Mali Zvornik, approaching the bridge"}
@@ -247,7 +247,7 @@ func TestSurveillanceDeadline(t *testing.T) {
 		rsPol := user(t, rs, "rs-surv", "rs-special-unit", auth.RoleOfficer)
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
 		in := operations.OpenInput{Kind: operations.KindSurveillance, Title: "Courier of the Kotor cell", Countries: []string{"me"}, Urgent: true,
-			Details: operations.Details{Unit: "SBPOK surveillance team 2", Persons: []string{"Petar Vuković"}, TargetVehicle: "VW Golf PG-AB-123", Route: "Bijelo Polje – Podgorica – Bar"}}
+			Details: operations.OpDetails{Unit: "SBPOK surveillance team 2", Persons: []string{"Petar Vuković"}, TargetVehicle: "VW Golf PG-AB-123", Route: "Bijelo Polje – Podgorica – Bar"}}
 		start := c.clk.Now()
 		o, err := rs.Ops.Open(ctx, rsPol, in)
 		if err != nil {
@@ -355,7 +355,7 @@ func TestControlledDeliveryAcrossRoute(t *testing.T) {
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
 		baNCU := user(t, ba, "ba-ncu", "ba-ncu", auth.RoleNCUOperator)
 		o, err := al.Ops.Open(ctx, alPol, operations.OpenInput{Kind: operations.KindDelivery, Title: "Cannabis in a lorry, Durrës to Sarajevo", Countries: []string{"me", "ba"},
-			Details: operations.Details{Consignment: "about 120 kg of cannabis hidden in a lorry of tiles", Route: "Hani i Hotit – Podgorica – Nikšić – Bileća – Sarajevo",
+			Details: operations.OpDetails{Consignment: "about 120 kg of cannabis hidden in a lorry of tiles", Route: "Hani i Hotit – Podgorica – Nikšić – Bileća – Sarajevo",
 				Handovers: []string{"Hani i Hotit / Božaj", "Vraćenovići / Deleuša"}, Unit: "Anti-drug directorate"}})
 		if err != nil {
 			t.Fatal(err)
@@ -366,7 +366,7 @@ func TestControlledDeliveryAcrossRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := waitOp(t, ba, baNCU, o.ID, "Montenegro's authorisation relayed", func(o operations.Operation) bool {
-			return slices.ContainsFunc(o.Countries, func(c operations.Country) bool { return c.Node == "me" && c.State == "authorised" })
+			return slices.ContainsFunc(o.Countries, func(c operations.OpCountry) bool { return c.Node == "me" && c.State == "authorised" })
 		})
 		if got.Status != operations.StRequested {
 			t.Fatalf("authorised before every country: %s", got.Status)
@@ -389,7 +389,7 @@ func TestControlledDeliveryAcrossRoute(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitOp(t, ba, baNCU, o.ID, "Montenegro passed", func(o operations.Operation) bool {
-			return slices.ContainsFunc(o.Countries, func(c operations.Country) bool { return c.Node == "me" && c.State == "passed" })
+			return slices.ContainsFunc(o.Countries, func(c operations.OpCountry) bool { return c.Node == "me" && c.State == "passed" })
 		})
 		if _, err := al.Ops.Act(ctx, alPol, o.ID, operations.ActInput{Kind: operations.EvEnd, Text: "consignment seized in Sarajevo, 3 arrested"}); err != nil {
 			t.Fatal(err)
@@ -413,9 +413,9 @@ func TestJointPatrol(t *testing.T) {
 		alNCU := user(t, al, "al-ncu", "al-ncu", auth.RoleNCUOperator)
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
 		in := operations.OpenInput{Kind: operations.KindPatrol, Title: "Joint patrol Lake Shkodër, week 50", Countries: []string{"me"},
-			Details: operations.Details{Sector: "Lake Shkodër – Hani i Hotit", Start: "2026-12-07", End: "2026-12-13", Schedule: "daily 08:00–16:00",
+			Details: operations.OpDetails{Sector: "Lake Shkodër – Hani i Hotit", Start: "2026-12-07", End: "2026-12-13", Schedule: "daily 08:00–16:00",
 				Officers: []string{"Arben Hoxha", "Dragan Radović"}, Language: "English and Albanian", Commander: "Insp. Arben Hoxha",
-				SectorArea: []operations.Point{{Lat: 42.35, Lon: 19.35}, {Lat: 42.20, Lon: 19.50}, {Lat: 42.05, Lon: 19.40}}}}
+				SectorArea: []operations.GeoPoint{{Lat: 42.35, Lon: 19.35}, {Lat: 42.20, Lon: 19.50}, {Lat: 42.05, Lon: 19.40}}}}
 		o, err := al.Ops.Open(ctx, alPol, in)
 		if err != nil {
 			t.Fatal(err)
@@ -454,7 +454,7 @@ func TestIncidentCoordinationAndChain(t *testing.T) {
 		mkCMC := user(t, mk, "mk-cmc", "mk-crisis-centre", auth.RoleNCUOperator)
 		alNCU := user(t, al, "al-ncu", "al-ncu", auth.RoleNCUOperator)
 		o, err := mk.Ops.Open(ctx, mkCMC, operations.OpenInput{Kind: operations.KindIncident, Title: "Exercise: forest fire near Ohrid", Exercise: true, Severity: 3,
-			Details:  operations.Details{IncidentType: "natural_disaster", Location: "Galičica national park", LeadOrg: "Crisis Management Centre", Commander: "Col. Ilievski"},
+			Details:  operations.OpDetails{IncidentType: "natural_disaster", Location: "Galičica national park", LeadOrg: "Crisis Management Centre", Commander: "Col. Ilievski"},
 			Position: "40.95, 20.80"})
 		if err != nil {
 			t.Fatal(err)

@@ -162,15 +162,15 @@ func (s *Service) auditEntry(p *auth.Principal, action, id, detail string) audit
 
 // OpenInput opens an operation or an incident.
 type OpenInput struct {
-	Kind      string   `json:"kind" enum:"hot_pursuit,surveillance,controlled_delivery,joint_patrol,incident"`
-	Title     string   `json:"title" maxLength:"200"`
-	Countries []string `json:"countries,omitempty" maxItems:"10" doc:"node IDs of the countries the operation enters (hot pursuit, surveillance, joint patrol: one; controlled delivery: every country on the route; incident: the partners it is shared with)"`
-	Exercise  bool     `json:"exercise,omitempty" doc:"an exercise: watermarked on every screen and notification"`
-	Urgent    bool     `json:"urgent,omitempty" doc:"surveillance already started without prior authorisation"`
-	Severity  int      `json:"severity,omitempty" minimum:"0" maximum:"5" doc:"incident: 1 (minor) to 5 (catastrophic)"`
-	Details   Details  `json:"details"`
-	Position  string   `json:"position,omitempty" maxLength:"100" doc:"last known position, e.g. 44.8125, 20.4612"`
-	Where     string   `json:"where,omitempty" maxLength:"300" doc:"the position in words"`
+	Kind      string    `json:"kind" enum:"hot_pursuit,surveillance,controlled_delivery,joint_patrol,incident"`
+	Title     string    `json:"title" maxLength:"200"`
+	Countries []string  `json:"countries,omitempty" maxItems:"10" doc:"node IDs of the countries the operation enters (hot pursuit, surveillance, joint patrol: one; controlled delivery: every country on the route; incident: the partners it is shared with)"`
+	Exercise  bool      `json:"exercise,omitempty" doc:"an exercise: watermarked on every screen and notification"`
+	Urgent    bool      `json:"urgent,omitempty" doc:"surveillance already started without prior authorisation"`
+	Severity  int       `json:"severity,omitempty" minimum:"0" maximum:"5" doc:"incident: 1 (minor) to 5 (catastrophic)"`
+	Details   OpDetails `json:"details"`
+	Position  string    `json:"position,omitempty" maxLength:"100" doc:"last known position, e.g. 44.8125, 20.4612"`
+	Where     string    `json:"where,omitempty" maxLength:"300" doc:"the position in words"`
 }
 
 func cleanList(op, name string, in []string, maxItems, maxLen int) ([]string, error) {
@@ -202,7 +202,7 @@ func cleanDay(op, name, v string, required bool) (string, error) {
 }
 
 // cleanOpen validates an OpenInput in plain code.
-func (s *Service) cleanOpen(in OpenInput) (OpenInput, *Point, error) {
+func (s *Service) cleanOpen(in OpenInput) (OpenInput, *GeoPoint, error) {
 	const op = "operations.Open"
 	var err error
 	if !slices.Contains(Kinds, in.Kind) {
@@ -300,7 +300,7 @@ func (s *Service) cleanOpen(in OpenInput) (OpenInput, *Point, error) {
 	} else {
 		d.IncidentType, in.Severity = "", 0
 	}
-	var pos *Point
+	var pos *GeoPoint
 	if strings.TrimSpace(in.Position) != "" {
 		p, err := ParsePoint(in.Position)
 		if err != nil {
@@ -383,7 +383,7 @@ func (s *Service) Open(ctx context.Context, actor *auth.Principal, in OpenInput)
 	if o.Kind == KindSurveillance && in.Urgent {
 		o.DeadlineAt = now.Add(basis.deadline(s.cfg.SurveillanceDeadline))
 	}
-	opened := Event{ID: store.NewID(), At: now, Node: s.d.NodeID, Actor: actor.Username, Kind: EvOpened, Text: in.Where, Status: o.Status, Pos: pos}
+	opened := OpEvent{ID: store.NewID(), At: now, Node: s.d.NodeID, Actor: actor.Username, Kind: EvOpened, Text: in.Where, Status: o.Status, Pos: pos}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertOp(ctx, tx, o); err != nil {
 			return err
@@ -399,7 +399,7 @@ func (s *Service) Open(ctx context.Context, actor *auth.Principal, in OpenInput)
 					continue
 				}
 			}
-			if err := setCountry(ctx, tx, o.ID, Country{Node: n, State: st, At: now}); err != nil {
+			if err := setCountry(ctx, tx, o.ID, OpCountry{Node: n, State: st, At: now}); err != nil {
 				return err
 			}
 		}
@@ -433,7 +433,7 @@ func (s *Service) notifyFed() {
 // appendEvent links ev to the end of o's log, writes it and applies it to
 // the operation's projections (status, position, countries, organisations,
 // tasks, participants), all in tx. Subscribers hear of it after commit.
-func (s *Service) appendEvent(ctx context.Context, tx *store.Tx, o *Operation, ev *Event) error {
+func (s *Service) appendEvent(ctx context.Context, tx *store.Tx, o *Operation, ev *OpEvent) error {
 	seq, prev, err := lastLink(ctx, tx, o.ID)
 	if err != nil {
 		return err
@@ -452,17 +452,17 @@ func (s *Service) appendEvent(ctx context.Context, tx *store.Tx, o *Operation, e
 		o.Status = ev.Status
 	}
 	if cs := countryState(*o, ev.Kind); cs != "" {
-		if err := setCountry(ctx, tx, o.ID, Country{Node: ev.Node, State: cs, Note: ev.Text, At: ev.At}); err != nil {
+		if err := setCountry(ctx, tx, o.ID, OpCountry{Node: ev.Node, State: cs, Note: ev.Text, At: ev.At}); err != nil {
 			return err
 		}
 	}
 	switch ev.Kind {
 	case EvOrg:
-		if err := setOrg(ctx, tx, o.ID, Org{Org: ev.Data.Org, State: ev.Data.State, At: ev.At}); err != nil {
+		if err := setOrg(ctx, tx, o.ID, OpOrg{Org: ev.Data.Org, State: ev.Data.State, At: ev.At}); err != nil {
 			return err
 		}
 	case EvTask:
-		if err := insertTask(ctx, tx, o.ID, Task{ID: ev.Data.TaskID, Title: ev.Data.Title, Priority: ev.Data.Priority, Assignee: ev.Data.Agency, State: ev.Data.State, UpdatedAt: ev.At}); err != nil {
+		if err := insertTask(ctx, tx, o.ID, OpTask{ID: ev.Data.TaskID, Title: ev.Data.Title, Priority: ev.Data.Priority, Assignee: ev.Data.Agency, State: ev.Data.State, UpdatedAt: ev.At}); err != nil {
 			return err
 		}
 	case EvTaskState:
@@ -529,26 +529,26 @@ type ActInput struct {
 }
 
 // cleanAct validates an action in plain code into the event it records.
-func (s *Service) cleanAct(o Operation, in ActInput) (Event, error) {
+func (s *Service) cleanAct(o Operation, in ActInput) (OpEvent, error) {
 	const op = "operations.Act"
 	var err error
 	if !slices.Contains(Actions, in.Kind) {
-		return Event{}, errs.New(errs.Invalid, op, "choose an action")
+		return OpEvent{}, errs.New(errs.Invalid, op, "choose an action")
 	}
 	needText := in.Kind == EvNote || in.Kind == EvReport || in.Kind == EvSitrep || in.Kind == EvRefuse || in.Kind == EvStop
 	if in.Text, err = validate.Field(op, "text", in.Text, 4000, needText); err != nil {
-		return Event{}, err
+		return OpEvent{}, err
 	}
-	ev := Event{ID: store.NewID(), Kind: in.Kind, Text: in.Text}
+	ev := OpEvent{ID: store.NewID(), Kind: in.Kind, Text: in.Text}
 	if strings.TrimSpace(in.Position) != "" {
 		p, err := ParsePoint(in.Position)
 		if err != nil {
-			return Event{}, err
+			return OpEvent{}, err
 		}
 		ev.Pos = &p
 	}
 	if in.Kind == EvPosition && ev.Pos == nil && ev.Text == "" {
-		return Event{}, errs.New(errs.Invalid, op, "give the position, in coordinates or in words")
+		return OpEvent{}, errs.New(errs.Invalid, op, "give the position, in coordinates or in words")
 	}
 	field := func(name string, v string, max int, required bool) string {
 		if err != nil {
@@ -564,7 +564,7 @@ func (s *Service) cleanAct(o Operation, in ActInput) (Event, error) {
 	case EvOrg:
 		ev.Data.Org = field("organisation", in.Org, 200, true)
 		if err == nil && !slices.Contains(OrgStates, in.State) {
-			return Event{}, errs.New(errs.Invalid, op, "choose the organisation's state: alerted, standing by, active or deactivated")
+			return OpEvent{}, errs.New(errs.Invalid, op, "choose the organisation's state: alerted, standing by, active or deactivated")
 		}
 		ev.Data.State = in.State
 	case EvTask:
@@ -574,7 +574,7 @@ func (s *Service) cleanAct(o Operation, in ActInput) (Event, error) {
 			in.Priority = "normal"
 		}
 		if err == nil && !slices.Contains(Priorities, in.Priority) {
-			return Event{}, errs.New(errs.Invalid, op, "choose the priority: low, normal, high or urgent")
+			return OpEvent{}, errs.New(errs.Invalid, op, "choose the priority: low, normal, high or urgent")
 		}
 		ev.Data.Priority, ev.Data.TaskID, ev.Data.State = in.Priority, store.NewID(), "new"
 		if ev.Data.Agency != "" {
@@ -584,20 +584,20 @@ func (s *Service) cleanAct(o Operation, in ActInput) (Event, error) {
 		ev.Data.TaskID = strings.TrimSpace(in.TaskID)
 		ev.Data.Agency = field("assignee", in.Agency, 200, false)
 		if err == nil && !slices.Contains(TaskStates, in.State) {
-			return Event{}, errs.New(errs.Invalid, op, "choose the task's state: new, assigned, blocked, done or cancelled")
+			return OpEvent{}, errs.New(errs.Invalid, op, "choose the task's state: new, assigned, blocked, done or cancelled")
 		}
 		ev.Data.State = in.State
 	case EvShare:
 		ev.Data.Node = strings.ToLower(strings.TrimSpace(in.Node))
 		if ev.Data.Node == "" || len(ev.Data.Node) > 32 || ev.Data.Node == s.d.NodeID {
-			return Event{}, errs.New(errs.Invalid, op, "choose the partner country to share the incident with")
+			return OpEvent{}, errs.New(errs.Invalid, op, "choose the partner country to share the incident with")
 		}
 		if o.Takes(ev.Data.Node) {
-			return Event{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "already-shared", Msg: "the incident is already shared with this country"}
+			return OpEvent{}, &errs.E{Kind: errs.Conflict, Op: op, Code: "already-shared", Msg: "the incident is already shared with this country"}
 		}
 	case EvReport:
 		if in.Checks < 0 || in.Checks > 100000 {
-			return Event{}, errs.New(errs.Invalid, op, "the number of checks is a whole number from 0 to 100000")
+			return OpEvent{}, errs.New(errs.Invalid, op, "the number of checks is a whole number from 0 to 100000")
 		}
 		ev.Data.Checks = in.Checks
 		ev.Data.Links = field("links", in.Links, 1000, false)
@@ -682,7 +682,7 @@ func (s *Service) Act(ctx context.Context, actor *auth.Principal, id string, in 
 	return s.Get(ctx, actor, o.ID)
 }
 
-func statusNote(ev Event) string {
+func statusNote(ev OpEvent) string {
 	if ev.Status != "" {
 		return " → " + ev.Status
 	}
@@ -718,8 +718,8 @@ func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Op
 	return o, s.d.Audit.Record(ctx, s.auditEntry(actor, "operations.read", o.ID, ""))
 }
 
-func track(evs []Event) []Point {
-	out := []Point{}
+func track(evs []OpEvent) []GeoPoint {
+	out := []GeoPoint{}
 	for _, e := range evs {
 		if e.Pos != nil {
 			out = append(out, *e.Pos)
@@ -806,7 +806,7 @@ func (s *Service) PatrolStats(ctx context.Context, actor *auth.Principal) ([]Sec
 	var order []string
 	for _, r := range rows {
 		var jc store.JSONColumns
-		d := store.ParseJSON[Details](&jc, "details", r.Details)
+		d := store.ParseJSON[OpDetails](&jc, "details", r.Details)
 		st := by[d.Sector]
 		if st == nil {
 			st = &SectorStats{Sector: d.Sector}
@@ -865,7 +865,7 @@ func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
 			if o.Status != StUrgent {
 				return nil
 			}
-			ev := Event{ID: store.NewID(), At: now, Node: s.d.NodeID, Actor: "system:operations", Kind: EvStopRequired, Status: StStopRequired,
+			ev := OpEvent{ID: store.NewID(), At: now, Node: s.d.NodeID, Actor: "system:operations", Kind: EvStopRequired, Status: StStopRequired,
 				Text: "not authorised by " + o.DeadlineAt.UTC().Format("2006-01-02 15:04") + " UTC: stop the surveillance"}
 			before := slices.Clone(o.Nodes)
 			if err := s.appendEvent(ctx, tx, &o, &ev); err != nil {

@@ -40,7 +40,7 @@ func scanOp(row store.Scanner, self string) (Operation, error) {
 	jc.Decode("details", details, &o.Details)
 	jc.Decode("units", units, &o.Units)
 	if conditions != "" {
-		o.Terms = &Terms{}
+		o.Terms = &OpTerms{}
 		jc.Decode("conditions", conditions, o.Terms)
 	}
 	if o.Units == nil {
@@ -48,14 +48,14 @@ func scanOp(row store.Scanner, self string) (Operation, error) {
 	}
 	o.Exercise = exercise == 1
 	if hasPos == 1 {
-		o.LastPos = &Point{Lat: lat, Lon: lon}
+		o.LastPos = &GeoPoint{Lat: lat, Lon: lon}
 	}
 	o.DeadlineAt, o.CreatedAt, o.UpdatedAt, o.LastAt = store.ParseTime(deadline), store.ParseTime(created), store.ParseTime(updated), store.ParseTime(lastAt)
 	o.Local = o.OriginNode == self
 	return o, jc.Err("operations.scan", "operation "+o.ID)
 }
 
-func termsText(t *Terms) string {
+func termsText(t *OpTerms) string {
 	if t == nil {
 		return ""
 	}
@@ -71,7 +71,7 @@ func insertOp(ctx context.Context, tx *store.Tx, o Operation) error {
 	return err
 }
 
-func posCols(p *Point) (float64, float64, int) {
+func posCols(p *GeoPoint) (float64, float64, int) {
 	if p == nil {
 		return 0, 0, 0
 	}
@@ -117,8 +117,8 @@ func dueSurveillance(ctx context.Context, q store.Querier, self string, now time
 
 const eventCols = `seq, id, at, node, actor, kind, text, status, has_pos, lat, lon, data, prev_hash, hash`
 
-func scanEvent(r store.Scanner) (Event, error) {
-	var e Event
+func scanEvent(r store.Scanner) (OpEvent, error) {
+	var e OpEvent
 	var at, data string
 	var has int
 	var lat, lon float64
@@ -126,7 +126,7 @@ func scanEvent(r store.Scanner) (Event, error) {
 		return e, err
 	}
 	if has == 1 {
-		e.Pos = &Point{Lat: lat, Lon: lon}
+		e.Pos = &GeoPoint{Lat: lat, Lon: lon}
 	}
 	e.At = store.ParseTime(at)
 	var jc store.JSONColumns
@@ -134,7 +134,7 @@ func scanEvent(r store.Scanner) (Event, error) {
 	return e, jc.Err("operations.scan", "event "+e.ID)
 }
 
-func events(ctx context.Context, q store.Querier, opID string) ([]Event, error) {
+func events(ctx context.Context, q store.Querier, opID string) ([]OpEvent, error) {
 	return store.Collect(ctx, q, scanEvent, `SELECT `+eventCols+` FROM ops_events WHERE op_id = ? ORDER BY seq`, opID)
 }
 
@@ -156,7 +156,7 @@ func eventKnown(ctx context.Context, q store.Querier, id string) (bool, error) {
 	return n > 0, err
 }
 
-func insertEvent(ctx context.Context, tx *store.Tx, opID string, e Event) error {
+func insertEvent(ctx context.Context, tx *store.Tx, opID string, e OpEvent) error {
 	lat, lon, has := posCols(e.Pos)
 	_, err := tx.ExecContext(ctx, `INSERT INTO ops_events (op_id, `+eventCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		opID, e.Seq, e.ID, ft(e.At), e.Node, e.Actor, e.Kind, e.Text, e.Status, has, lat, lon, store.JSONText(e.Data), e.PrevHash, e.Hash)
@@ -169,7 +169,7 @@ func countEvents(ctx context.Context, q store.Querier, opID, kind string) (int, 
 	return n, err
 }
 
-func setCountry(ctx context.Context, tx *store.Tx, opID string, c Country) error {
+func setCountry(ctx context.Context, tx *store.Tx, opID string, c OpCountry) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ops_countries WHERE op_id = ? AND node = ?`, opID, c.Node); err != nil {
 		return err
 	}
@@ -177,9 +177,9 @@ func setCountry(ctx context.Context, tx *store.Tx, opID string, c Country) error
 	return err
 }
 
-func countries(ctx context.Context, q store.Querier, opID string) ([]Country, error) {
-	return store.Collect(ctx, q, func(r store.Scanner) (Country, error) {
-		var c Country
+func countries(ctx context.Context, q store.Querier, opID string) ([]OpCountry, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (OpCountry, error) {
+		var c OpCountry
 		var at string
 		err := r.Scan(&c.Node, &c.State, &c.Note, &at)
 		c.At = store.ParseTime(at)
@@ -199,7 +199,7 @@ func countryMap(ctx context.Context, q store.Querier, opID string) (map[string]s
 	return m, nil
 }
 
-func setOrg(ctx context.Context, tx *store.Tx, opID string, o Org) error {
+func setOrg(ctx context.Context, tx *store.Tx, opID string, o OpOrg) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ops_orgs WHERE op_id = ? AND org = ?`, opID, o.Org); err != nil {
 		return err
 	}
@@ -207,9 +207,9 @@ func setOrg(ctx context.Context, tx *store.Tx, opID string, o Org) error {
 	return err
 }
 
-func orgs(ctx context.Context, q store.Querier, opID string) ([]Org, error) {
-	return store.Collect(ctx, q, func(r store.Scanner) (Org, error) {
-		var o Org
+func orgs(ctx context.Context, q store.Querier, opID string) ([]OpOrg, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (OpOrg, error) {
+		var o OpOrg
 		var at string
 		err := r.Scan(&o.Org, &o.State, &at)
 		o.At = store.ParseTime(at)
@@ -217,36 +217,36 @@ func orgs(ctx context.Context, q store.Querier, opID string) ([]Org, error) {
 	}, `SELECT org, state, at FROM ops_orgs WHERE op_id = ? ORDER BY org`, opID)
 }
 
-func scanTask(r store.Scanner) (Task, error) {
-	var t Task
+func scanTask(r store.Scanner) (OpTask, error) {
+	var t OpTask
 	var at string
 	err := r.Scan(&t.ID, &t.Title, &t.Priority, &t.Assignee, &t.State, &at)
 	t.UpdatedAt = store.ParseTime(at)
 	return t, err
 }
 
-func tasks(ctx context.Context, q store.Querier, opID string) ([]Task, error) {
+func tasks(ctx context.Context, q store.Querier, opID string) ([]OpTask, error) {
 	return store.Collect(ctx, q, scanTask, `SELECT id, title, priority, assignee, state, updated_at FROM ops_tasks WHERE op_id = ? ORDER BY id`, opID)
 }
 
-func task(ctx context.Context, q store.Querier, opID, id string) (Task, error) {
+func task(ctx context.Context, q store.Querier, opID, id string) (OpTask, error) {
 	return scanTask(q.QueryRowContext(ctx, `SELECT id, title, priority, assignee, state, updated_at FROM ops_tasks WHERE op_id = ? AND id = ?`, opID, id))
 }
 
-func insertTask(ctx context.Context, tx *store.Tx, opID string, t Task) error {
+func insertTask(ctx context.Context, tx *store.Tx, opID string, t OpTask) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO ops_tasks (id, op_id, title, priority, assignee, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, opID, t.Title, t.Priority, t.Assignee, t.State, ft(t.UpdatedAt))
 	return err
 }
 
-func updateTask(ctx context.Context, tx *store.Tx, opID string, t Task) error {
+func updateTask(ctx context.Context, tx *store.Tx, opID string, t OpTask) error {
 	_, err := tx.ExecContext(ctx, `UPDATE ops_tasks SET assignee = ?, state = ?, updated_at = ? WHERE op_id = ? AND id = ?`, t.Assignee, t.State, ft(t.UpdatedAt), opID, t.ID)
 	return err
 }
 
 // declaredTerms reads what country declared under an agreement.
-func declaredTerms(ctx context.Context, q store.Querier, agreementID, country string) (Terms, bool, error) {
-	t := Terms{AgreementID: agreementID, Country: country}
+func declaredTerms(ctx context.Context, q store.Querier, agreementID, country string) (OpTerms, bool, error) {
+	t := OpTerms{AgreementID: agreementID, Country: country}
 	var pursuit, apprehend int
 	err := q.QueryRowContext(ctx, `SELECT pursuit, pursuit_km, pursuit_hours, apprehend, surveillance_min, note FROM ops_terms WHERE agreement_id = ? AND country = ?`,
 		agreementID, country).Scan(&pursuit, &t.PursuitKm, &t.PursuitHours, &apprehend, &t.SurveillanceMinutes, &t.Note)
@@ -260,7 +260,7 @@ func declaredTerms(ctx context.Context, q store.Querier, agreementID, country st
 	return t, true, nil
 }
 
-func putTerms(ctx context.Context, tx *store.Tx, t Terms, by string, at time.Time) error {
+func putTerms(ctx context.Context, tx *store.Tx, t OpTerms, by string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ops_terms WHERE agreement_id = ? AND country = ?`, t.AgreementID, t.Country); err != nil {
 		return err
 	}
@@ -308,7 +308,7 @@ func reportedChecks(ctx context.Context, q store.Querier) (map[string]int, error
 	out := map[string]int{}
 	for _, r := range rows {
 		var jc store.JSONColumns
-		d := store.ParseJSON[EventData](&jc, "data", r.data)
+		d := store.ParseJSON[OpEventData](&jc, "data", r.data)
 		out[r.op] += d.Checks
 	}
 	return out, nil

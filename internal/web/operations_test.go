@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/config"
+	"github.com/liaison-wb/liaison/internal/operations"
+	"github.com/liaison-wb/liaison/internal/testutil"
+)
+
+func opsNodes(t *testing.T, ids ...string) []*testutil.Node {
+	t.Helper()
+	var ns []*testutil.Node
+	for _, id := range ids {
+		ns = append(ns, testutil.Start(t, testutil.Options{NodeID: id, Config: func(c *config.Config) { c.InsecureFederation = true }}))
+	}
+	testutil.PeerAll(t, ns...)
+	return ns
+}
+
+func pageText(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestOperationsPages: the form says which countries an operation may
+// enter and why not the others before anything is sent; a hot pursuit
+// notified through the form (Post/Redirect/Get) is on the board and its
+// page; a refused country and a bad position come back on the form,
+// translated.
+func TestOperationsPages(t *testing.T) {
+	ns := opsNodes(t, "rs", "ba", "xk")
+	rs := ns[0]
+	rs.AddUser(t, "milan", auth.RoleOfficer)
+	c := testutil.Client()
+	csrf := login(t, c, rs.URL, "milan")
+
+	code, page := pageText(t, c, rs.URL+"/operations/new?kind=hot_pursuit")
+	if code != 200 || !strings.Contains(page, `value="ba"`) || !strings.Contains(page, `id="nobasis-xk"`) || !strings.Contains(page, "PCC SEE") {
+		t.Fatalf("form %d: basis for ba, refusal for xk expected", code)
+	}
+	if strings.Contains(page, `name="country" value="xk"`) {
+		t.Fatal("a country without legal basis can be ticked")
+	}
+	form := url.Values{"csrf_token": {csrf}, "kind": {"hot_pursuit"}, "title": {"Black Audi towards Zvornik"}, "country": {"ba"}, "unit": {"Traffic police Loznica"},
+		"offence": {"armed robbery"}, "target_vehicle": {"Audi A6 BG-987-XY"}, "position": {"44°23'N 19°06'E"}, "where": {"Mali Zvornik bridge"}}
+	resp, err := c.PostForm(rs.URL+"/operations", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/operations/") || !strings.Contains(loc, "ok=opened") {
+		t.Fatalf("create: %d %s", resp.StatusCode, loc)
+	}
+	code, page = pageText(t, c, rs.URL+loc)
+	if code != 200 || !strings.Contains(page, "Black Audi towards Zvornik") || !strings.Contains(page, `id="ops-track"`) && !strings.Contains(page, `class="ops-pos`) {
+		t.Fatalf("operation page %d", code)
+	}
+	if !strings.Contains(page, "The operation is open") || !strings.Contains(page, `id="ops-chain" class="small ok"`) {
+		t.Fatal("no confirmation or chain status on the page")
+	}
+	code, page = pageText(t, c, rs.URL+"/operations")
+	if code != 200 || !strings.Contains(page, "Black Audi towards Zvornik") || !strings.Contains(page, `<svg class="ops-map"`) || !strings.Contains(page, `data-live="/operations/events"`) {
+		t.Fatalf("board %d", code)
+	}
+
+	// Kosovo: refused with the reason, in the user's language, nothing sent.
+	form.Set("country", "xk")
+	form.Set("title", "Pursuit towards Jarinje")
+	c.Jar.SetCookies(mustURL(rs.URL), []*http.Cookie{{Name: "liaison_lang", Value: "sr-Latn"}})
+	resp, err = c.PostForm(rs.URL+"/operations", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc = resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/operations/new?kind=hot_pursuit&form=") {
+		t.Fatalf("refusal: %d %s", resp.StatusCode, loc)
+	}
+	_, page = pageText(t, c, rs.URL+loc)
+	if !strings.Contains(page, "ijedan sporazum na snazi u imeniku između RS i XK") || !strings.Contains(page, `value="Pursuit towards Jarinje"`) {
+		i := strings.Index(page, "<main")
+		t.Fatalf("refusal not shown in place, translated, with the form filled in: %s", page[i:min(len(page), i+3000)])
+	}
+	form.Set("country", "ba")
+	form.Set("position", "north of the bridge")
+	resp, _ = c.PostForm(rs.URL+"/operations", form)
+	resp.Body.Close()
+	_, page = pageText(t, c, rs.URL+resp.Header.Get("Location"))
+	if !strings.Contains(page, "oložaj nije razumljiv") {
+		t.Fatal("a bad position is not explained")
+	}
+	_, page = pageText(t, c, rs.URL+"/operations")
+	if strings.Contains(page, "Pursuit towards Jarinje") {
+		t.Fatal("a refused operation is on the board")
+	}
+}
+
+// TestOperationsEventStream: the board's event stream announces a change
+// received from a partner node.
+func TestOperationsEventStream(t *testing.T) {
+	ns := opsNodes(t, "rs", "ba")
+	rs, ba := ns[0], ns[1]
+	ba.AddUser(t, "ba-ncu", auth.RoleNCUOperator)
+	c := testutil.Client()
+	login(t, c, ba.URL, "ba-ncu")
+	req, _ := http.NewRequest("GET", ba.URL+"/operations/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := c.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	lines := bufio.NewScanner(resp.Body)
+	next := func() string {
+		if !lines.Scan() {
+			t.Fatalf("stream ended: %v", lines.Err())
+		}
+		return lines.Text()
+	}
+	for next() != "event: hello" {
+	}
+	rsPol := &auth.Principal{Username: "ana", Agency: "rs-traffic", Roles: []auth.Role{auth.RoleOfficer}}
+	o, err := rs.Ops.Open(context.Background(), rsPol, opsPursuit("ba"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for next() != "event: change" {
+	}
+	if d := next(); d != "data: "+o.ID {
+		t.Fatalf("change %q, want %s", d, o.ID)
+	}
+	// Without Accept: text/event-stream the address answers at once.
+	resp2, err := c.Get(ba.URL + "/operations/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusBadRequest {
+		t.Fatalf("plain GET: %d", resp2.StatusCode)
+	}
+}
+
+func opsPursuit(host string) operations.OpenInput {
+	return operations.OpenInput{Kind: operations.KindPursuit, Title: "Stolen Audi A6 fleeing towards Zvornik", Countries: []string{host},
+		Details:  operations.OpDetails{Unit: "Traffic police Loznica", Offence: "armed robbery", TargetVehicle: "Audi A6, black, BG-987-XY", Direction: "towards Zvornik"},
+		Position: "44.3870, 19.1050", Where: "Mali Zvornik, approaching the bridge"}
+}
