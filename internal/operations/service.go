@@ -97,17 +97,21 @@ func (s *Service) NodeID() string { return s.d.NodeID }
 
 // Subscribe returns a channel that receives a Change after every committed
 // change to an operation on this node (entered here or received), and a
-// function that ends the subscription. A slow subscriber misses changes
+// function that ends the subscription (and closes the channel). A slow subscriber misses changes
 // while its channel is full; it reads the board again on the next one.
 func (s *Service) Subscribe() (<-chan Change, func()) {
 	ch := make(chan Change, 16)
 	s.mu.Lock()
 	s.subs[ch] = struct{}{}
 	s.mu.Unlock()
+	var once sync.Once
 	return ch, func() {
-		s.mu.Lock()
-		delete(s.subs, ch)
-		s.mu.Unlock()
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.subs, ch)
+			close(ch)
+			s.mu.Unlock()
+		})
 	}
 }
 

@@ -89,7 +89,7 @@ func points(ps []operations.GeoPoint) string {
 // drawn larger with its track.
 func opsMap(ops []operations.Operation, current *operations.Operation, label string) template.HTML {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="ops-map" id="ops-map" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
+	fmt.Fprintf(&b, `<svg class="ops-map" id="ops-map" viewBox="0 0 %.0f %.0f" role="group" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
 		mapW, mapH(), template.HTMLEscapeString(label))
 	b.WriteString(mapBaseOnce)
 	draw := func(o operations.Operation, big bool) {

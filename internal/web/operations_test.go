@@ -16,7 +16,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
-func opsNodes(t *testing.T, ids ...string) []*testutil.Node {
+func opsNodes(t testing.TB, ids ...string) []*testutil.Node {
 	t.Helper()
 	var ns []*testutil.Node
 	for _, id := range ids {
