@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"context"
 	"io"
 	"net/http"
@@ -165,4 +167,67 @@ func opsPursuit(host string) operations.OpenInput {
 	return operations.OpenInput{Kind: operations.KindPursuit, Title: "Stolen Audi A6 fleeing towards Zvornik", Countries: []string{host},
 		Details:  operations.OpDetails{Unit: "Traffic police Loznica", Offence: "armed robbery", TargetVehicle: "Audi A6, black, BG-987-XY", Direction: "towards Zvornik"},
 		Position: "44.3870, 19.1050", Where: "Mali Zvornik, approaching the bridge"}
+}
+
+// TestOperationsAPI: the JSON API opens a surveillance request, the
+// partner's NCU authorises it through its own API, the log verifies; a
+// pair without an agreement is a problem document with code
+// no-legal-basis; the legal basis can be asked beforehand.
+func TestOperationsAPI(t *testing.T) {
+	ns := opsNodes(t, "rs", "me", "xk")
+	rs, me := ns[0], ns[1]
+	rsTok := rs.AddUser(t, "team", auth.RoleOfficer)
+	meTok := me.AddUser(t, "me-ncu", auth.RoleNCUOperator)
+	analyst := rs.AddUser(t, "analyst", auth.RoleAnalyst)
+	call := func(n *testutil.Node, tok, method, path, body string) (int, string, []byte) {
+		req, _ := http.NewRequest(method, n.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), b
+	}
+	code, _, body := call(rs, rsTok, "GET", "/api/v1/operations/legal-basis?kind=surveillance&node=xk", "")
+	var basis operations.Basis
+	if code != 200 || json.Unmarshal(body, &basis) != nil || basis.Allowed || basis.Code != "no-agreement" {
+		t.Fatalf("legal basis RS–XK: %d %s", code, body)
+	}
+	req := `{"kind":"surveillance","title":"Courier to Bar","countries":["%s"],"details":{"unit":"SBPOK team 2","persons":["Petar V."],"route":"Bijelo Polje – Podgorica – Bar"}}`
+	code, ctype, body := call(rs, rsTok, "POST", "/api/v1/operations", fmt.Sprintf(req, "xk"))
+	if code != 400 || ctype != "application/problem+json" || !strings.Contains(string(body), "no-legal-basis") {
+		t.Fatalf("no agreement: %d %s %s", code, ctype, body)
+	}
+	code, _, body = call(rs, rsTok, "POST", "/api/v1/operations", fmt.Sprintf(req, "me"))
+	var o operations.Operation
+	if code != 201 || json.Unmarshal(body, &o) != nil || o.Status != operations.StRequested || o.LegalBasis != "PCC SEE" {
+		t.Fatalf("open: %d %s", code, body)
+	}
+	if code, _, _ := call(rs, analyst, "GET", "/api/v1/operations/"+o.ID, ""); code != 403 {
+		t.Fatalf("analyst reads an operation: %d", code)
+	}
+	testutil.WaitFor(t, "the request in Montenegro", 20*time.Second, func() bool {
+		code, _, _ := call(me, meTok, "GET", "/api/v1/operations/"+o.ID, "")
+		return code == 200
+	})
+	code, _, body = call(me, meTok, "POST", "/api/v1/operations/"+o.ID+"/actions", `{"kind":"authorise","text":"accompanied by Montenegrin officers from Bijelo Polje"}`)
+	if code != 200 || !strings.Contains(string(body), `"status":"authorised"`) {
+		t.Fatalf("authorise: %d %s", code, body)
+	}
+	testutil.WaitFor(t, "the authorisation in Serbia", 20*time.Second, func() bool {
+		_, _, body := call(rs, rsTok, "GET", "/api/v1/operations/"+o.ID, "")
+		return strings.Contains(string(body), `"status":"authorised"`)
+	})
+	code, _, body = call(rs, rsTok, "POST", "/api/v1/operations/"+o.ID+"/actions", `{"kind":"position","position":"91, 19"}`)
+	if code != 400 || !strings.Contains(string(body), "outside the range") {
+		t.Fatalf("bad position: %d %s", code, body)
+	}
+	if code, _, body := call(rs, rsTok, "GET", "/api/v1/operations/"+o.ID+"/verify", ""); code != 200 || !strings.Contains(string(body), `"intact":true`) {
+		t.Fatalf("verify: %d %s", code, body)
+	}
 }
