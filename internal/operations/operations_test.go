@@ -293,8 +293,8 @@ func TestSurveillanceDeadline(t *testing.T) {
 }
 
 // TestPartnerDownCatchesUpInOrder: the host node is down while the
-// pursuing country posts its updates; when it is back they arrive, in
-// order.
+// pursuing country posts its updates and while an incident shared with it
+// is opened and reported on; when it is back everything arrives, in order.
 func TestPartnerDownCatchesUpInOrder(t *testing.T) {
 	ctx := context.Background()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -332,6 +332,18 @@ func TestPartnerDownCatchesUpInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An incident opened and reported on while the partner is down.
+	rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
+	inc, err := rs.Ops.Open(ctx, rsNCU, operations.OpenInput{Kind: operations.KindIncident, Title: "Flooding on the Drina", Severity: 3, Countries: []string{"ba"},
+		Details: operations.OpDetails{IncidentType: "natural_disaster", Location: "Loznica – Zvornik", LeadOrg: "Sector for emergency management", Commander: "Col. Marić"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"river at 4.1 m", "river at 4.6 m", "river at 5.0 m, evacuation of Mali Zvornik"} {
+		if _, err := rs.Ops.Act(ctx, rsNCU, inc.ID, operations.ActInput{Kind: operations.EvSitrep, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ba = startBA(false)
 	got := waitOp(t, ba, baNCU, o.ID, "the updates sent while down", func(o operations.Operation) bool { return len(o.Track) == n+1 })
 	for i := range n {
@@ -341,6 +353,12 @@ func TestPartnerDownCatchesUpInOrder(t *testing.T) {
 	}
 	if !got.ChainOK {
 		t.Fatal("the log does not verify after the catch-up")
+	}
+	gotInc := waitOp(t, ba, baNCU, inc.ID, "the incident opened while down", func(o operations.Operation) bool { return len(o.Events) == 4 })
+	for i, e := range gotInc.Events[1:] {
+		if e.Kind != operations.EvSitrep || e.Data.Number != i+1 {
+			t.Fatalf("situation report %d arrived as %s no. %d", i+1, e.Kind, e.Data.Number)
+		}
 	}
 }
 
