@@ -446,3 +446,15 @@ func countryState(o Operation, kind string) string {
 	}
 	return ""
 }
+
+// Possible reports whether the action kind can be taken now on this node
+// (self) on o as read by Get: the same rule the service applies, so pages
+// offer only what would be accepted.
+func Possible(o Operation, kind, self string) bool {
+	cm := map[string]string{}
+	for _, c := range o.Countries {
+		cm[c.Node] = c.State
+	}
+	_, err := transition(o, kind, o.OriginNode == self, cm, self)
+	return err == nil
+}

@@ -304,7 +304,7 @@ func (s *Server) opsView(w http.ResponseWriter, r *http.Request) {
 		if slices.Contains(operations.DecisionActions, a) {
 			need = auth.ActOpsDecide
 		}
-		if auth.Can(p, need) {
+		if auth.Can(p, need) && operations.Possible(o, a, s.d.Node.ID) {
 			acts = append(acts, a)
 		}
 	}
