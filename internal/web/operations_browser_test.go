@@ -61,4 +61,23 @@ func TestBrowserOperationsBoardFollowsPartner(t *testing.T) {
 		t.Fatalf("the page was reloaded or the map has no dot: %v", err)
 	}
 	browsertest.Screenshot(bc, t, "operations-board-live")
+
+	// The NCU opens the operation and acknowledges it through the form.
+	browsertest.Do(bc, t, chromedp.Click(chromedp.CSS(row+` a`)), chromedp.WaitVisible(chromedp.CSS(`#act-acknowledge`)))
+	if s := browsertest.Text(bc, t, "#ops-status"); !strings.Contains(s, "notified") {
+		t.Fatalf("status %q", s)
+	}
+	if n, err := chromedp.Run(bc, chromedp.Evaluate[int](`document.querySelectorAll('#act-end, #act-report').length`)); err != nil || n != 0 {
+		t.Fatalf("the host is offered the pursuing side's actions (%d, %v)", n, err)
+	}
+	browsertest.Do(bc, t, chromedp.SendKeys(chromedp.CSS(`#acknowledge-text`), "Border police Zvornik informed"), chromedp.Click(chromedp.CSS(`#do-acknowledge`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	if s := browsertest.Text(bc, t, "#ops-status"); !strings.Contains(s, "acknowledged") {
+		t.Fatalf("status after acknowledging %q", s)
+	}
+	waitRS := func() bool {
+		got, err := rs.Ops.Get(ctx, rsPol, o.ID)
+		return err == nil && got.Status == operations.StAcknowledged
+	}
+	testutil.WaitFor(t, "the acknowledgement in Serbia", 20*time.Second, waitRS)
 }

@@ -111,6 +111,26 @@ func TestOperationsPages(t *testing.T) {
 	if strings.Contains(page, "Pursuit towards Jarinje") {
 		t.Fatal("a refused operation is on the board")
 	}
+
+	// An exercise is watermarked on the board and on its page.
+	if strings.Contains(page, `id="ops-exercise"`) {
+		t.Fatal("exercise banner without an exercise")
+	}
+	ex := url.Values{"csrf_token": {csrf}, "kind": {"incident"}, "title": {"Exercise: bus crash at Batrovci"}, "incident_type": {"mass_casualty"}, "severity": {"3"},
+		"location": {"Batrovci"}, "lead_org": {"Sector for emergency management"}, "commander": {"Col. Marić"}, "exercise": {"1"}}
+	resp, err = c.PostForm(rs.URL+"/operations", ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, page = pageText(t, c, rs.URL+resp.Header.Get("Location"))
+	if !strings.Contains(page, `class="ops-watermark"`) || !strings.Contains(page, `id="ops-exercise"`) {
+		t.Fatal("no exercise watermark on the incident's page")
+	}
+	_, page = pageText(t, c, rs.URL+"/operations")
+	if !strings.Contains(page, `id="ops-exercise"`) || !strings.Contains(page, "ops-row-exercise") {
+		t.Fatal("no exercise banner on the board")
+	}
 }
 
 // TestOperationsEventStream: the board's event stream announces a change
