@@ -75,6 +75,7 @@ func TestBrowserOperationsBoardFollowsPartner(t *testing.T) {
 	if s := browsertest.Text(bc, t, "#ops-status"); !strings.Contains(s, "acknowledged") {
 		t.Fatalf("status after acknowledging %q", s)
 	}
+	browsertest.Screenshot(bc, t, "operations-op")
 	waitRS := func() bool {
 		got, err := rs.Ops.Get(ctx, rsPol, o.ID)
 		return err == nil && got.Status == operations.StAcknowledged

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/operations"
@@ -61,16 +62,62 @@ func mapBase() string {
 		}
 		fmt.Fprintf(&b, `"><title>%s</title></path>`, template.HTMLEscapeString(o.Name))
 	}
-	for code, p := range mapLabels {
-		x, y := project(p.Lat, p.Lon)
-		fmt.Fprintf(&b, `<text class="ops-label" x="%.1f" y="%.1f" text-anchor="middle">%s</text>`, x, y, code)
+	return b.String()
+}
+
+// mapMarks draws the country labels and border crossings at zoom k (1:
+// the whole region), so they keep their size on screen.
+func mapMarks(b *strings.Builder, k float64) {
+	codes := make([]string, 0, len(mapLabels))
+	for c := range mapLabels {
+		codes = append(codes, c)
 	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		p := mapLabels[code]
+		x, y := project(p.Lat, p.Lon)
+		fmt.Fprintf(b, `<text class="ops-label" x="%.2f" y="%.2f" font-size="%.2f" text-anchor="middle">%s</text>`, x, y, 11/k, code)
+	}
+	r := mapCrossingRadius / k
 	for _, c := range operations.Crossings {
 		x, y := project(c.Pos.Lat, c.Pos.Lon)
-		fmt.Fprintf(&b, `<rect class="ops-crossing" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`,
-			x-mapCrossingRadius, y-mapCrossingRadius, 2*mapCrossingRadius, 2*mapCrossingRadius, template.HTMLEscapeString(c.Name))
+		fmt.Fprintf(b, `<rect class="ops-crossing" x="%.2f" y="%.2f" width="%.2f" height="%.2f"><title>%s</title></rect>`,
+			x-r, y-r, 2*r, 2*r, template.HTMLEscapeString(c.Name))
 	}
-	return b.String()
+}
+
+// zoomTo returns the view box around an operation's positions and sector
+// (at least about 80 km across), and the zoom factor; the whole region
+// when it has none.
+func zoomTo(o *operations.Operation) (x0, y0, w, h, k float64) {
+	w, h, k = mapW, mapH(), 1
+	if o == nil {
+		return
+	}
+	pts := append(append([]operations.GeoPoint{}, o.Track...), o.Details.SectorArea...)
+	if o.LastPos != nil {
+		pts = append(pts, *o.LastPos)
+	}
+	if len(pts) == 0 {
+		return
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range pts {
+		x, y := project(p.Lat, p.Lon)
+		minX, minY, maxX, maxY = math.Min(minX, x), math.Min(minY, y), math.Max(maxX, x), math.Max(maxY, y)
+	}
+	minW := 0.8 * mapScale // about 0.8° of latitude
+	bw := math.Max(maxX-minX, minW) * 1.4
+	bh := bw * mapH() / mapW
+	if need := (maxY - minY) * 1.4; need > bh {
+		bh = need
+		bw = bh * mapW / mapH()
+	}
+	if bw >= mapW {
+		return
+	}
+	cx, cy := (minX+maxX)/2, (minY+maxY)/2
+	return cx - bw/2, cy - bh/2, bw, bh, mapW / bw
 }
 
 func points(ps []operations.GeoPoint) string {
@@ -89,9 +136,11 @@ func points(ps []operations.GeoPoint) string {
 // drawn larger with its track.
 func opsMap(ops []operations.Operation, current *operations.Operation, label string) template.HTML {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="ops-map" id="ops-map" viewBox="0 0 %.0f %.0f" role="group" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
-		mapW, mapH(), template.HTMLEscapeString(label))
+	x0, y0, w, h, k := zoomTo(current)
+	fmt.Fprintf(&b, `<svg class="ops-map" id="ops-map" viewBox="%.2f %.2f %.2f %.2f" role="group" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
+		x0, y0, w, h, template.HTMLEscapeString(label))
 	b.WriteString(mapBaseOnce)
+	mapMarks(&b, k)
 	draw := func(o operations.Operation, big bool) {
 		cls := "ops-k-" + o.Kind
 		if o.Exercise {
@@ -106,11 +155,11 @@ func opsMap(ops []operations.Operation, current *operations.Operation, label str
 		}
 		if o.LastPos != nil {
 			x, y := project(o.LastPos.Lat, o.LastPos.Lon)
-			r := mapPositionRadius
+			r := mapPositionRadius / k
 			if big {
-				r = mapPositionRadiusCurrent
+				r = mapPositionRadiusCurrent / k
 			}
-			fmt.Fprintf(&b, `<a href="/operations/%s" aria-label="%s"><title>%s</title><circle class="ops-pos %s" data-op="%s" cx="%.1f" cy="%.1f" r="%.1f"/></a>`,
+			fmt.Fprintf(&b, `<a href="/operations/%s" aria-label="%s"><title>%s</title><circle class="ops-pos %s" data-op="%s" cx="%.2f" cy="%.2f" r="%.2f"/></a>`,
 				template.HTMLEscapeString(o.ID), template.HTMLEscapeString(o.Title), template.HTMLEscapeString(o.Title+" — "+o.LastText), cls, template.HTMLEscapeString(o.ID), x, y, r)
 		}
 	}
