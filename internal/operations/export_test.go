@@ -10,3 +10,14 @@ import (
 func Tamper(ctx context.Context, st *store.Store, opID string, seq int64, text string) error {
 	return tamperForTest(ctx, st, opID, seq, text)
 }
+
+// ParseEventForTest and ParseOpenForTest expose the payload parsers to the fuzz tests.
+func ParseEventForTest(raw []byte) error {
+	_, err := parseEvent(raw)
+	return err
+}
+
+func ParseOpenForTest(from string, raw []byte) error {
+	_, err := parseOpen(from, raw)
+	return err
+}
