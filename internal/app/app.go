@@ -35,6 +35,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/mla"
+	"github.com/liaison-wb/liaison/internal/operations"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/web"
 	"github.com/liaison-wb/liaison/internal/witness"
@@ -58,6 +59,7 @@ type Node struct {
 	JIT      *jit.Service
 	MLA      *mla.Service
 	Alerts   *alerts.Service
+	Ops      *operations.Service
 	Assets   *assets.Service
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
@@ -154,6 +156,9 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Alerts = alerts.New(alerts.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "alerts"),
 		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline, TraceDeadline: n.Cfg.AlertsTraceDeadline})
 	n.Alerts.Register(n.Fed)
+	n.Ops = operations.New(operations.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "operations"),
+		NodeID: n.Cfg.NodeID}, operations.Config{ReportWithin: n.Cfg.OpsReportWithin, SurveillanceDeadline: n.Cfg.OpsSurveillanceDeadline})
+	n.Ops.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)
 	if n.Witness, err = witness.New(witness.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "witness")}); err != nil {
@@ -177,7 +182,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	n.Web, err = web.New(web.Deps{TrustedProxies: proxies, MetricsToken: n.Cfg.MetricsToken, MetricsElsewhere: n.Cfg.MetricsAddr != "", Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Alerts: n.Alerts, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Alerts: n.Alerts, Ops: n.Ops, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}
@@ -224,6 +229,7 @@ func (n *Node) Start(ctx context.Context) error {
 	n.httpSrv = &http.Server{Handler: n.Web.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(n.Logger.Handler(), slog.LevelWarn)}
+	n.httpSrv.RegisterOnShutdown(n.Web.CloseStreams) // live boards' event streams end with the server
 	if n.Cfg.FederationAddr != "" {
 		fln, err := net.Listen("tcp", n.Cfg.FederationAddr)
 		if err != nil {
@@ -307,6 +313,7 @@ func (n *Node) lead(ctx context.Context) {
 		loop("scheduled backups", n.backups.Run)
 	}
 	loop("alerts", n.Alerts.Run)
+	loop("operations", n.Ops.Run)
 	wg.Wait()
 }
 

@@ -78,6 +78,11 @@ type Config struct {
 	// the answer to a firearms tracing request.
 	AlertsHitDeadline   time.Duration
 	AlertsTraceDeadline time.Duration
+	// Operations room: time to file the end-of-operation report, and the
+	// deadline for authorising urgent surveillance where the host state
+	// declared none.
+	OpsReportWithin         time.Duration
+	OpsSurveillanceDeadline time.Duration
 }
 
 // Default returns the defaults for a single node.
@@ -111,6 +116,9 @@ func Default() Config {
 		BackupKeep:          7,
 		AlertsHitDeadline:   12 * time.Hour,
 		AlertsTraceDeadline: 30 * 24 * time.Hour,
+
+		OpsReportWithin:         24 * time.Hour,
+		OpsSurveillanceDeadline: 5 * time.Hour,
 	}
 }
 
@@ -158,6 +166,8 @@ func (c *Config) settings() []setting {
 		{name: "mla-extension", help: "one extension of the recognition deadline of a judicial request", value: (*durationValue)(&c.MLAExtension)},
 		{name: "mla-execute-deadline", help: "time the requested side has to execute a judicial request, from recognition", value: (*durationValue)(&c.MLAExecuteDeadline)},
 		{name: "alerts-hit-deadline", help: "time the issuing country has to answer a hit report on its alert", value: (*durationValue)(&c.AlertsHitDeadline)},
+		{name: "ops-report-within", help: "time to file the end-of-operation report after a hot pursuit, surveillance or controlled delivery ended", value: (*durationValue)(&c.OpsReportWithin)},
+		{name: "ops-surveillance-deadline", help: "deadline for authorising urgent cross-border surveillance where the host state declared none in the directory", value: (*durationValue)(&c.OpsSurveillanceDeadline)},
 		{name: "alerts-trace-deadline", help: "time a country has to answer a firearms tracing request", value: (*durationValue)(&c.AlertsTraceDeadline)},
 		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},

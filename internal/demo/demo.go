@@ -148,6 +148,10 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 			return nil, err
 		}
 	}
+	if err := f.seedOperations(ctx); err != nil {
+		f.Close(ctx)
+		return nil, err
+	}
 	if err := f.seedAlerts(ctx); err != nil {
 		f.Close(ctx)
 		return nil, err

@@ -10,6 +10,8 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/demo"
+	"github.com/liaison-wb/liaison/internal/operations"
+	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
 func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
@@ -80,4 +82,41 @@ func TestUnknownDemoNode(t *testing.T) {
 	if err == nil {
 		t.Fatal("unknown node must be refused")
 	}
+}
+
+// TestDemoOperations: the demo's operations room has a hot pursuit from
+// Serbia into Bosnia and Herzegovina in progress, a joint patrol between
+// Albania and Montenegro and an exercise incident, on the partners' boards.
+func TestDemoOperations(t *testing.T) {
+	ctx := context.Background()
+	f, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), Nodes: []string{"rs", "ba", "al", "me", "mk"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(ctx)
+	board := func(node string) []operations.Operation {
+		for i, n := range f.Nodes {
+			if n.Cfg.NodeID == node {
+				ops, err := n.Ops.Board(ctx, &auth.Principal{Username: "ncu", Agency: f.Specs[i].Agency, Roles: []auth.Role{auth.RoleNCUOperator}}, operations.BoardFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ops
+			}
+		}
+		t.Fatalf("no node %s", node)
+		return nil
+	}
+	has := func(node, kind, status string, exercise bool) bool {
+		for _, o := range board(node) {
+			if o.Kind == kind && o.Status == status && o.Exercise == exercise {
+				return true
+			}
+		}
+		return false
+	}
+	testutil.WaitFor(t, "the demo operations on the partners' boards", 30*time.Second, func() bool {
+		return has("ba", operations.KindPursuit, operations.StAcknowledged, false) && has("rs", operations.KindPursuit, operations.StAcknowledged, false) &&
+			has("me", operations.KindPatrol, operations.StConfirmed, false) && has("al", operations.KindIncident, operations.StOpen, true)
+	})
 }

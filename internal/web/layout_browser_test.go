@@ -15,6 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/browsertest"
 	"github.com/liaison-wb/liaison/internal/demo"
 	"github.com/liaison-wb/liaison/internal/exchange"
+	"github.com/liaison-wb/liaison/internal/operations"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -147,6 +148,12 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		Body: "Please check tanker BG-777-XY.", Markings: exchange.MessageMarkings{Classification: "restricted", Reliability: "B", Accuracy: 2, OnwardAllowed: true}}); err != nil {
 		t.Fatal(err)
 	}
+	// A hot pursuit into Montenegro, so the board, the map and an
+	// operation's page with its action forms are walked too.
+	if _, err := f.Nodes[0].Ops.Open(t.Context(), officer, operations.OpenInput{Kind: operations.KindPursuit, Title: "Stolen van towards Pljevlja", Countries: []string{"me"},
+		Details: operations.OpDetails{Unit: "Traffic police Prijepolje", Offence: "theft", TargetVehicle: "white Ford Transit"}, Position: "43.3800, 19.6500", Where: "Gostun"}); err != nil {
+		t.Fatal(err)
+	}
 	ctx := browsertest.New(t)
 	base := f.Nodes[0].URL()
 	var problems []string
@@ -154,7 +161,8 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		browsertest.Login(ctx, t, base, u.Username, demo.Password)
 		pages := menuPages(ctx, t)
 		// The forms named in the menu's pages are part of the walk too.
-		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new", "/alerts/new", "/alerts/check", "/alerts/firearms"} {
+		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new", "/alerts/new", "/alerts/check", "/alerts/firearms",
+			"/operations/new", "/operations/new?kind=surveillance", "/operations/new?kind=controlled_delivery", "/operations/new?kind=joint_patrol", "/operations/new?kind=incident", "/operations/patrols"} {
 			ok := evalBool(ctx, t, fmt.Sprintf(`!!document.querySelector('nav.side a[href="/%s"]')`, strings.Split(extra, "/")[1]))
 			if ok && !contains(pages, extra) {
 				pages = append(pages, extra)

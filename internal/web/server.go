@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -37,6 +38,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/jit"
 	"github.com/liaison-wb/liaison/internal/mla"
+	"github.com/liaison-wb/liaison/internal/operations"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/witness"
 )
@@ -63,6 +65,7 @@ type Deps struct {
 	Cases         *cases.Service
 	MLA           *mla.Service
 	Alerts        *alerts.Service
+	Ops           *operations.Service
 	Assets        *assets.Service
 	JIT           *jit.Service
 	Witness       *witness.Service
@@ -98,6 +101,9 @@ type Server struct {
 	pages   *pages
 	cookie  string
 	forms   formStash // failed form submits waiting to be shown again
+
+	streamsDone chan struct{} // closed when the server shuts down: event streams end
+	streamsOnce sync.Once
 }
 
 type ctxKey int
@@ -113,7 +119,7 @@ func PrincipalFrom(ctx context.Context) *auth.Principal {
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
 	huma.NewError = newHumaError
-	s := &Server{d: d, mux: http.NewServeMux(), cookie: "liaison_session_" + d.Node.ID}
+	s := &Server{d: d, mux: http.NewServeMux(), cookie: "liaison_session_" + d.Node.ID, streamsDone: make(chan struct{})}
 	s.metrics = newMetrics(d.Store)
 	s.metrics.reg.MustRegister(newQueueCollector(s))
 	if d.Federation != nil {
@@ -149,6 +155,7 @@ func New(d Deps) (*Server, error) {
 	s.registerActivities()
 	s.registerMLA()
 	s.registerAlerts()
+	s.registerOperations()
 	s.registerAssetRecovery()
 	s.registerJIT()
 	s.registerUI()
