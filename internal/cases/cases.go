@@ -37,6 +37,9 @@ type Deps struct {
 	// Exchange sends an owner's release as a secure-exchange message;
 	// nil on nodes without the exchange (releases are then refused).
 	Exchange ExchangeSender
+	// Private configures privacy-preserving hit/no-hit and deconfliction
+	// (keyed Bloom-filter encodings); zero turns them off.
+	Private PrivateConfig
 }
 
 // Service is the case database of one node.
@@ -48,6 +51,7 @@ type Service struct {
 	model *match.Model
 
 	ix *memIndex
+	pv privState
 
 	wake chan struct{}
 }
@@ -61,7 +65,13 @@ func New(d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
+	s := &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
+	if err := s.setupPrivate(); err != nil {
+		// The application checks the configuration before; a library
+		// caller with a bad secret gets private mode off, said loudly.
+		d.Logger.Error("cases: private matching disabled", "err", err)
+	}
+	return s
 }
 
 func (s *Service) now() time.Time { return s.d.Clock.Now() }
@@ -79,6 +89,9 @@ func (s *Service) Run(ctx context.Context) {
 	go func() {
 		if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
 			s.d.Logger.Warn("cases: building the candidate index failed; searches use the database", "err", err)
+		}
+		if err := s.WarmPrivate(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("cases: building the private encoding index failed; it is built on the first private query", "err", err)
 		}
 	}()
 	t := time.NewTicker(250 * time.Millisecond)

@@ -121,6 +121,7 @@ type Asked struct {
 	Agency    string            `json:"agency"`
 	Purpose   string            `json:"purpose"`
 	CaseRef   string            `json:"case_ref"`
+	Mode      string            `json:"mode,omitempty" enum:",plain,private" doc:"private: the requester sent only keyed encodings; Fields is empty"`
 }
 
 // Hits lists the owner's hit inbox (state "new", "released", "refused" or
