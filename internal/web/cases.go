@@ -547,7 +547,7 @@ func (s *Server) renderSearch(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.render(w, r, status, "cases_search", "cases.search", "nav.cases", s.casesCommon(r, map[string]any{"Form": form, "Results": results, "Searched": searched,
-		"Peers": s.queryPeers(ctx, peers), "Fields": fields}), "", errMsg)
+		"Peers": s.queryPeers(ctx, peers), "Fields": fields, "PrivateEnabled": s.d.Cases.PrivateEnabled()}), "", errMsg)
 }
 
 // probeField is one input of a search form.
@@ -601,7 +601,7 @@ func (s *Server) casesSearchPage(w http.ResponseWriter, r *http.Request) {
 var probeFormFields = []string{"given_name", "family_name", "full_name", "date_of_birth", "personal_id", "nationality", "plate", "vin", "number", "iban", "serial", "name", "reg_no"}
 
 func probeFromForm(r *http.Request) (cases.Probe, map[string]string) {
-	form := map[string]string{"kind": r.PostFormValue("kind"), "purpose": r.PostFormValue("purpose"), "case_ref": r.PostFormValue("case_ref"), "batch": r.PostFormValue("batch")}
+	form := map[string]string{"kind": r.PostFormValue("kind"), "purpose": r.PostFormValue("purpose"), "case_ref": r.PostFormValue("case_ref"), "batch": r.PostFormValue("batch"), "mode": r.PostFormValue("mode")}
 	pr := cases.Probe{Kind: form["kind"], Fields: map[string]string{}}
 	allowed := map[string]bool{}
 	if k, ok := entity.ParseKind(form["kind"]); ok {
@@ -677,7 +677,7 @@ func (s *Server) casesQuerySend(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	q, err := s.d.Cases.SendQuery(ctx, PrincipalFrom(ctx), cases.QueryInput{Purpose: form["purpose"], CaseRef: form["case_ref"], Peers: r.PostForm["peer"], Items: items})
+	q, err := s.d.Cases.SendQuery(ctx, PrincipalFrom(ctx), cases.QueryInput{Purpose: form["purpose"], CaseRef: form["case_ref"], Peers: r.PostForm["peer"], Items: items, Mode: form["mode"]})
 	if err != nil {
 		p := problemFor(s.d.Logger, err, r.URL.Path)
 		s.renderSearch(w, r, p.Status, form, nil, false, p.Detail)
