@@ -93,6 +93,7 @@ func (s *Service) RegisterFederation(f *federation.Service) {
 	f.Register(TypeAnswer, federation.TypeSpec{Handle: s.handleAnswer})
 	f.Register(TypeRelease, federation.TypeSpec{Handle: s.handleRelease})
 	f.Register(TypeStats, federation.TypeSpec{Handle: s.handleStats})
+	s.registerDeconf(f)
 }
 
 // QueryInput is a cross-border hit/no-hit search.
