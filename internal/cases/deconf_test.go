@@ -53,6 +53,9 @@ func TestRegionalDeconfliction(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if l, err := rs.Cases.CaseDeconfliction(ctx, "RS-OK-12/2026"); err != nil || len(l) != 1 || l[0].State != "active" || l[0].Targets != 2 {
+				t.Fatalf("case registrations: %+v %v", l, err)
+			}
 			if regRS.Targets != 2 {
 				t.Fatalf("rs registered %d targets, want 2", regRS.Targets)
 			}
