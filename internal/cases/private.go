@@ -354,6 +354,58 @@ func cutFP(fp string) (string, string, bool) {
 	return fp, "", false
 }
 
+// privBest is the best stored entity for a private item.
+type privBest struct {
+	pk    int64
+	score float64
+	dice  float64
+}
+
+// scorePrivate looks a private item's keyed blocking keys up in px and
+// scores the candidates' encodings with Dice and the fitted Dice model;
+// nil when nothing reaches the medium band.
+func (s *Service) scorePrivate(px *privIndex, it QueryItem) *privBest {
+	if it.Private == nil {
+		return nil
+	}
+	keys, err := unpackKeys(it.Private.Blocks)
+	if err != nil {
+		return nil // an item we cannot read is a no-hit
+	}
+	kind, ok := entity.ParseKind(it.Kind)
+	if !ok {
+		return nil
+	}
+	var probe pprl.Encoding
+	if kind == entity.KindPerson {
+		if probe, err = pprl.ParseEncoding(it.Private.CLK, px.key.Schema().Words()); err != nil {
+			return nil
+		}
+	}
+	var b *privBest
+	for _, c := range px.ix.Lookup(keys, privateCandidateLimit, commonKey) {
+		if c.Rec.kind != kind {
+			continue
+		}
+		var score, dice float64
+		if kind == entity.KindPerson {
+			for _, e := range c.Rec.encs {
+				dice = max(dice, pprl.Dice(probe.Bits, e.Bits, probe.Count, e.Count))
+			}
+			score = s.pv.model.Posterior(dice)
+		} else {
+			score, dice = 1, 1 // an exact keyed identifier
+		}
+		if score < medScore {
+			continue
+		}
+		if b == nil || score > b.score || (score == b.score && dice > b.dice) {
+			b = &privBest{pk: c.ID, score: score, dice: dice}
+		}
+	}
+	return b
+}
+
 // matchPrivate scores private items against px and returns for each its
 // best candidate at or above the medium band (nil for no hit).
 func (s *Service) matchPrivate(ctx context.Context, px *privIndex, items []QueryItem) ([]*Candidate, error) {
@@ -362,54 +414,9 @@ func (s *Service) matchPrivate(ctx context.Context, px *privIndex, items []Query
 			return nil, err
 		}
 	}
-	model := s.pv.model
-	words := px.key.Schema().Words()
-	type best struct {
-		pk    int64
-		score float64
-		dice  float64
-	}
-	found := make([]*best, len(items))
+	found := make([]*privBest, len(items))
 	for i, it := range items {
-		if it.Private == nil {
-			continue
-		}
-		keys, err := unpackKeys(it.Private.Blocks)
-		if err != nil {
-			continue // an item we cannot read is a no-hit
-		}
-		kind, ok := entity.ParseKind(it.Kind)
-		if !ok {
-			continue
-		}
-		var probe pprl.Encoding
-		if kind == entity.KindPerson {
-			if probe, err = pprl.ParseEncoding(it.Private.CLK, words); err != nil {
-				continue
-			}
-		}
-		var b *best
-		for _, c := range px.ix.Lookup(keys, privateCandidateLimit, commonKey) {
-			if c.Rec.kind != kind {
-				continue
-			}
-			var score, dice float64
-			if kind == entity.KindPerson {
-				for _, e := range c.Rec.encs {
-					dice = max(dice, pprl.Dice(probe.Bits, e.Bits, probe.Count, e.Count))
-				}
-				score = model.Posterior(dice)
-			} else {
-				score, dice = 1, 1 // an exact keyed identifier
-			}
-			if score < medScore {
-				continue
-			}
-			if b == nil || score > b.score || (score == b.score && dice > b.dice) {
-				b = &best{pk: c.ID, score: score, dice: dice}
-			}
-		}
-		found[i] = b
+		found[i] = s.scorePrivate(px, it)
 	}
 	var need []int64
 	for _, b := range found {

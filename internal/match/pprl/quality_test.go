@@ -2,6 +2,7 @@ package pprl
 
 import (
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,12 +89,16 @@ func febrlEntity(id string) string {
 // qualityFEBRL dedupes a FEBRL set through encodings and returns pairwise
 // precision, recall and F1 (pairs found vs true pairs).
 func qualityFEBRL(t *testing.T, k *Key, name string, noIDs bool) (float64, float64, float64, LinkResult) {
+	return qualityFEBRLWith(t, k, nil, name, noIDs)
+}
+
+func qualityFEBRLWith(t *testing.T, k *Key, model *DiceModel, name string, noIDs bool) (float64, float64, float64, LinkResult) {
 	ps := loadPersons(t, filepath.Join(febrlDir, name))
 	if noIDs {
 		ps = dropIDs(ps)
 	}
 	recs := prepareAll(k, ps)
-	res := Dedupe(recs, nil, match.DefaultThreshold)
+	res := Dedupe(recs, model, match.DefaultThreshold)
 	truth := map[string]bool{}
 	byEnt := map[string][]int{}
 	for i, p := range ps {
@@ -137,6 +142,10 @@ func itoa(i int) string {
 }
 
 func qualityWB(t *testing.T, k *Key, noIDs bool) (float64, float64, float64, LinkResult) {
+	return qualityWBWith(t, k, nil, noIDs)
+}
+
+func qualityWBWith(t *testing.T, k *Key, model *DiceModel, noIDs bool) (float64, float64, float64, LinkResult) {
 	left := loadPersons(t, "../testdata/wb_left.csv")
 	right := loadPersons(t, "../testdata/wb_right.csv")
 	if noIDs {
@@ -162,7 +171,7 @@ func qualityWB(t *testing.T, k *Key, noIDs bool) (float64, float64, float64, Lin
 	for _, r := range rows[1:] {
 		truth[itoa(li[r[0]])+"|"+itoa(ri[r[1]])] = true
 	}
-	res := Link(prepareAll(k, left), prepareAll(k, right), nil, match.DefaultThreshold, true)
+	res := Link(prepareAll(k, left), prepareAll(k, right), model, match.DefaultThreshold, true)
 	var pred []string
 	for _, pr := range res.Pairs {
 		pred = append(pred, itoa(pr.Left)+"|"+itoa(pr.Right))
@@ -191,5 +200,33 @@ func TestEncodedQuality(t *testing.T) {
 		}
 		p, r, f, res := qualityWB(t, k, noIDs)
 		t.Logf("WB link noIDs=%v: precision %.4f recall %.4f F1 %.4f (%d comparisons, review %d)", noIDs, p, r, f, res.Comparisons, res.Review)
+	}
+}
+
+// TestEncodedQualityByHardening reports the quality cost of each hardening
+// option: for each, the Dice model is refitted on the generated training
+// data under that option (as TestFitDefaultModel does for the default),
+// then the development sets are linked through encodings only. It logs,
+// it does not assert: the figures go to docs/matching.md.
+func TestEncodedQualityByHardening(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	for _, h := range []Hardening{{}, {Balance: true}, {XORFold: 1}, {Balance: true, XORFold: 1}} {
+		s := *DefaultSchema()
+		s.ClkConfig.Hardening = h
+		k := testKey(t, &s)
+		dice, truth := labelledPairs(t, k, 6000)
+		m := FitDiceModel(dice, truth)
+		name := fmt.Sprintf("balance=%v xorFolds=%d", h.Balance, h.XORFold)
+		for _, noIDs := range []bool{false, true} {
+			var ps, rs []float64
+			for _, set := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
+				p, r, _, _ := qualityFEBRLWith(t, k, m, set, noIDs)
+				ps, rs = append(ps, p), append(rs, r)
+			}
+			p, r, f, _ := qualityWBWith(t, k, m, noIDs)
+			t.Logf("%s noIDs=%v: FEBRL P/R %.4f/%.4f %.4f/%.4f %.4f/%.4f; WB link P %.4f R %.4f F1 %.4f", name, noIDs, ps[0], rs[0], ps[1], rs[1], ps[2], rs[2], p, r, f)
+		}
 	}
 }
