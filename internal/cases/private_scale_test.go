@@ -90,16 +90,13 @@ func TestPrivateScale(t *testing.T) {
 				wg.Add(1)
 				go func(w int) {
 					defer wg.Done()
-					var raw []uint64
 					for i := start + w; i < end; i += workers {
-						p := &stored[i]
-						raw = match.IndexKeys(p, raw[:0])
-						kb := k.KeyedBlocks(raw, nil)
+						enc, kb := k.EncodeWithBlocks(&stored[i])
 						keys := make([]int64, len(kb))
 						for j, x := range kb {
 							keys[j] = int64(x)
 						}
-						items[i-start] = candidx.Item[int64, privRec]{ID: int64(i + 1), Keys: keys, Rec: privRec{kind: entity.KindPerson, encs: []pprl.Encoding{k.Encode(p)}}}
+						items[i-start] = candidx.Item[int64, privRec]{ID: int64(i + 1), Keys: keys, Rec: privRec{kind: entity.KindPerson, encs: []pprl.Encoding{enc}}}
 					}
 				}(w)
 			}

@@ -32,6 +32,17 @@ type NormalForm struct {
 // Normal returns the comparison form of a person record.
 func Normal(p *entity.Person) NormalForm {
 	r := prepare(p)
+	return normalOf(&r)
+}
+
+// NormalWithKeys returns the comparison form and the index keys
+// (IndexKeys) of a person, preparing the record once.
+func NormalWithKeys(p *entity.Person) (NormalForm, []uint64) {
+	r := prepare(p)
+	return normalOf(&r), r.keys(nil, false)
+}
+
+func normalOf(r *prepared) NormalForm {
 	var n NormalForm
 	if r.fromFull {
 		n.Names = append(n.Names, r.full...)

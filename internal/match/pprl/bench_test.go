@@ -76,7 +76,6 @@ func BenchmarkEncode(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		p := &ps[i%len(ps)]
-		_ = k.Encode(p)
-		_ = k.BlockKeys(p, nil)
+		_, _ = k.EncodeWithBlocks(p)
 	}
 }

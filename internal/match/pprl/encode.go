@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"math/bits"
 	"slices"
 
@@ -155,19 +154,17 @@ func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 		if per == 0 {
 			per = (h.Strategy.BitsPerFeature + len(toks) - 1) / len(toks)
 		}
-		var hs hash.Hash
+		// BLAKE2b-512 of key‖token (‖0‖block for more than 32 bits): with
+		// a key of at most 64 bytes and a short token this is one
+		// compression per token. BLAKE2 has no length extension, so the
+		// prefixed key makes a PRF.
 		for _, t := range toks {
-			if hs == nil {
-				hs, _ = blake2b.New512(fk.key)
-			}
 			for blk, left := 0, per; left > 0; blk++ {
-				hs.Reset()
-				buf = append(buf[:0], t...)
+				buf = append(append(buf[:0], fk.key...), t...)
 				if blk > 0 {
 					buf = append(buf, 0, byte(blk))
 				}
-				hs.Write(buf)
-				hs.Sum(digest[:0])
+				digest = blake2b.Sum512(buf)
 				for j := 0; j < 32 && left > 0; j, left = j+1, left-1 {
 					pos := uint32(binary.LittleEndian.Uint16(digest[2*j:])) & mask
 					bf[pos/64] |= 1 << (pos % 64)
@@ -211,6 +208,13 @@ func popcount(b []uint64) int {
 	return c
 }
 
+// EncodeWithBlocks returns the encoding and the keyed blocking keys of a
+// person, preparing the record once.
+func (k *Key) EncodeWithBlocks(p *entity.Person) (Encoding, []uint64) {
+	n, raw := match.NormalWithKeys(p)
+	return k.EncodeNormal(&n), k.KeyedBlocks(raw, nil)
+}
+
 // BlockKeys appends the keyed blocking keys of a person: the matching
 // engine's index keys (match.IndexKeys: identifier and its halves, date of
 // birth, phonetic name pairs, a name token with parts of the date, phone),
@@ -226,13 +230,12 @@ func (k *Key) KeyedBlocks(raw []uint64, out []uint64) []uint64 {
 	if len(raw) == 0 {
 		return out
 	}
-	h, _ := blake2b.New256(k.block)
-	var sum [32]byte
+	var buf [40]byte
+	copy(buf[:], k.block)
 	start := len(out)
 	for _, r := range raw {
-		h.Reset()
-		h.Write(le64(r))
-		h.Sum(sum[:0])
+		binary.LittleEndian.PutUint64(buf[32:], r)
+		sum := blake2b.Sum256(buf[:])
 		out = append(out, binary.LittleEndian.Uint64(sum[:8]))
 	}
 	tail := out[start:]

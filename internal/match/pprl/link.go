@@ -71,8 +71,8 @@ func candidates(left, right []Record, dedupe bool) [][2]int32 {
 	return out
 }
 
-// Link links two encoded files. With model nil a model is fitted to the
-// candidate pairs by EM. Pairs at or above threshold are returned, best
+// Link links two encoded files under model (nil: the regional default),
+// its prior refitted to this run's candidate pairs by EM. Pairs at or above threshold are returned, best
 // first; oneToOne keeps at most one partner per record (greedy).
 func Link(left, right []Record, model *DiceModel, threshold float64, oneToOne bool) LinkResult {
 	return link(left, right, model, threshold, oneToOne, false)
@@ -91,7 +91,9 @@ func link(left, right []Record, model *DiceModel, threshold float64, oneToOne, d
 		dice[i] = Dice(a.Bits, b.Bits, a.Count, b.Count)
 	}
 	if model == nil {
-		model = DefaultDiceModel()
+		model = DefaultDiceModel().WithPrior(dice, 200)
+	} else {
+		model = model.WithPrior(dice, 200)
 	}
 	res := LinkResult{Model: model, Comparisons: len(cand)}
 	for i, c := range cand {
@@ -112,7 +114,7 @@ func link(left, right []Record, model *DiceModel, threshold float64, oneToOne, d
 		})
 	}
 	for _, p := range res.Pairs {
-		if p.Score < 0.9 {
+		if p.Score < match.HighScore {
 			res.Review++
 		}
 	}

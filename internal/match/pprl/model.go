@@ -129,3 +129,37 @@ func (m *DiceModel) Posterior(d float64) float64 {
 
 // Band is the matching engine's decision band of a Dice coefficient.
 func (m *DiceModel) Band(d float64) string { return match.Band(m.Posterior(d)) }
+
+// WithPrior returns a copy of m whose prior is refitted by EM to the Dice
+// coefficients of one run's candidate pairs, the m and u distributions
+// kept: the share of matches among candidates depends on the files and
+// the blocking (a deduplication file full of duplicates has many), and it
+// is identifiable from the data once m and u are fixed.
+func (m *DiceModel) WithPrior(dice []float64, maxIter int) *DiceModel {
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	if len(dice) == 0 {
+		return out
+	}
+	counts := make([]float64, DiceBins)
+	for _, d := range dice {
+		counts[bin(d)]++
+	}
+	for it := 0; it < maxIter; it++ {
+		sm := 0.0
+		for b, c := range counts {
+			if c == 0 {
+				continue
+			}
+			pm := out.Prior * m.M[b]
+			pu := (1 - out.Prior) * m.U[b]
+			sm += c * pm / (pm + pu)
+		}
+		prior := math.Min(math.Max(sm/float64(len(dice)), 1e-6), 1-1e-6)
+		done := math.Abs(prior-out.Prior) < 1e-9
+		out.Prior = prior
+		if done {
+			break
+		}
+	}
+	return out
+}

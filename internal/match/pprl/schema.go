@@ -118,8 +118,10 @@ type Strategy struct {
 	BitsPerFeature int `json:"bitsPerFeature,omitempty"`
 }
 
-// Hash names the hash: "blakeHash" (keyed BLAKE2b-512; each 16-bit word of
-// the digest picks one bit).
+// Hash names the hash: "blakeHash", BLAKE2b-512 over the feature key
+// followed by the token (and a zero byte and block number for more than 32
+// bits); each 16-bit little-endian word of the digest, modulo the filter
+// length, picks one bit.
 type Hash struct {
 	Type string `json:"type"`
 }
