@@ -408,6 +408,7 @@ func (s *Server) casesCommon(r *http.Request, data map[string]any) map[string]an
 	data["CanRelease"] = auth.Can(p, auth.ActCasesRelease)
 	data["CanDeconflict"] = auth.Can(p, auth.ActCasesDeconflict)
 	data["CanDeconfNotices"] = auth.Can(p, auth.ActCasesDeconfNotices)
+	data["RequirePrivate"] = s.d.Cases.RequirePrivate()
 	data["CrimeAreas"] = cases.CrimeAreas
 	data["Kinds"] = entity.Kinds
 	data["RelationTypes"] = cases.RelationTypes
