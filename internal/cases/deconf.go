@@ -422,7 +422,7 @@ func (s *Service) CloseCase(ctx context.Context, p *auth.Principal, idOrRef stri
 		return s.queue(ctx, tx, entry(p, "cases.case.close", "case/"+c.ID, "", c.Reference))
 	})
 	if err != nil {
-		return errs.WrapPlain(errs.Unavailable, op, "the case database is unavailable", err)
+		return unavailable(op, err)
 	}
 	if s.fed != nil {
 		s.fed.Notify()
