@@ -5,8 +5,10 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/match/candidx"
 	"github.com/liaison-wb/liaison/internal/store"
@@ -149,6 +151,62 @@ func (s *Service) streamAlerts(ctx context.Context, known func([]string) []bool,
 		emit(items)
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+	}
+}
+
+// followOverlap is how far back a catch-up looks again: a change that
+// committed late carries an earlier update time.
+const followOverlap = 30 * time.Second
+
+// CatchUp applies to the in-memory index the alerts other instances of
+// the node changed since the last look (PostgreSQL with several
+// instances): alerts now in force are indexed, the others removed.
+func (s *Service) CatchUp(ctx context.Context) error {
+	if s.ix.State() != candidx.Ready {
+		return nil
+	}
+	now := s.d.Clock.Now()
+	since := s.followSince.Load()
+	if since == nil {
+		s.followSince.Store(&now)
+		return nil
+	}
+	inForce, gone, err := s.changedSince(ctx, since.Add(-followOverlap))
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "alerts.CatchUp", "cannot read alerts", err)
+	}
+	items := make([]indexItem, len(inForce))
+	for i, a := range inForce {
+		items[i] = s.indexItem(a)
+	}
+	s.ix.Add(items, true)
+	s.ix.Remove(gone)
+	s.followSince.Store(&now)
+	return nil
+}
+
+// RunIndex builds the in-memory index and, when follow is set (several
+// instances share the database), catches up with the other instances'
+// changes every follow interval, until ctx ends. Every instance runs it.
+func (s *Service) RunIndex(ctx context.Context, follow time.Duration) {
+	if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
+		s.d.Logger.Warn("alerts: building the candidate index failed; checks use the database", "err", err)
+	}
+	if follow <= 0 {
+		return
+	}
+	_ = s.CatchUp(ctx) // marks where following starts
+	t := time.NewTicker(follow)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.CatchUp(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("alerts: catching up with other instances failed", "err", err)
+			}
 		}
 	}
 }

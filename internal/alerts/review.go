@@ -10,11 +10,6 @@ import (
 
 // Run checks review dates until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	go func() {
-		if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
-			s.d.Logger.Warn("alerts: building the candidate index failed; checks use the database", "err", err)
-		}
-	}()
 	tick := time.NewTicker(s.cfg.Interval)
 	defer tick.Stop()
 	for {

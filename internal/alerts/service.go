@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -92,7 +93,8 @@ type Service struct {
 	mu    sync.Mutex
 	model *match.Model
 
-	ix *alertIndex // in-memory candidate index of the alerts in force
+	ix          *alertIndex               // in-memory candidate index of the alerts in force
+	followSince atomic.Pointer[time.Time] // when CatchUp last looked
 }
 
 // New builds the service; call Register before the federation starts.

@@ -5,6 +5,7 @@ package alerts
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -187,17 +188,37 @@ func (s *Service) inForcePage(ctx context.Context, after string, n int) ([]Alert
 	if err != nil {
 		return nil, "", err
 	}
+	out, last, _, err := s.scanIndexRows(rows)
+	return out, last, err
+}
+
+// changedSince reads the alerts changed at or after since: those in force
+// with their data, the others by ID only.
+func (s *Service) changedSince(ctx context.Context, since time.Time) (inForce []Alert, gone []string, err error) {
+	rows, err := s.d.Store.QueryContext(ctx, `SELECT id, status, person, object FROM alerts WHERE updated_at >= ? ORDER BY id`, store.FormatTime(since))
+	if err != nil {
+		return nil, nil, err
+	}
+	inForce, _, gone, err = s.scanIndexRows(rows)
+	return inForce, gone, err
+}
+
+// scanIndexRows reads (id, status, person, object) rows: the alerts in
+// force, the last ID read, and the IDs of the alerts not in force.
+func (s *Service) scanIndexRows(rows *sql.Rows) ([]Alert, string, []string, error) {
 	defer rows.Close()
 	var out []Alert
+	var gone []string
 	last := ""
 	for rows.Next() {
 		var a Alert
 		var person, object string
 		if err := rows.Scan(&a.ID, &a.Status, &person, &object); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 		last = a.ID
 		if !InForce(a.Status) {
+			gone = append(gone, a.ID)
 			continue
 		}
 		var jc store.JSONColumns
@@ -216,5 +237,5 @@ func (s *Service) inForcePage(ctx context.Context, after string, n int) ([]Alert
 		}
 		out = append(out, a)
 	}
-	return out, last, rows.Err()
+	return out, last, gone, rows.Err()
 }

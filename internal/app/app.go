@@ -11,7 +11,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/activities"
@@ -69,6 +72,8 @@ type Node struct {
 	metSrv   *http.Server
 	metLn    net.Listener
 	bg       context.Context // background loops' context, cancelled by Close
+	leader   *store.Leadership
+	dirLock  *os.File // the SQLite data directory's lock while serving
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 }
@@ -211,8 +216,12 @@ func (n *Node) checkNodeID(ctx context.Context) error {
 
 // Start listens on the configured address and serves in the background.
 func (n *Node) Start(ctx context.Context) error {
+	if err := n.lockDataDir(); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", n.Cfg.Addr)
 	if err != nil {
+		n.releaseDataDir()
 		return errs.Wrap(errs.Unavailable, "app.Start", "cannot listen on "+n.Cfg.Addr, err)
 	}
 	n.listener = ln
@@ -255,26 +264,80 @@ func (n *Node) Start(ctx context.Context) error {
 	if n.fedSrv != nil {
 		n.serve("federation", n.fedSrv, n.fedLn)
 	}
-	n.run("federation delivery", n.Fed.Run)
+	// Every instance serves, keeps its in-memory indexes and reloads its
+	// certificate; one instance at a time (the leader) does the node's
+	// background work.
+	follow := time.Duration(0)
+	if n.Store.Dialect == store.Postgres {
+		follow = n.Cfg.InstanceSync
+	}
 	n.run("certificate reload", func(ctx context.Context) { n.Fed.RunCertReload(ctx, 30*time.Second) })
+	n.run("cases index", func(ctx context.Context) { n.Cases.RunIndex(ctx, follow) })
+	n.run("alerts index", func(ctx context.Context) { n.Alerts.RunIndex(ctx, follow) })
 	n.serve("http", n.httpSrv, ln)
-	n.run("audit checkpoints", func(ctx context.Context) { n.Audit.Run(ctx, 10*time.Second) })
-	n.run("audit outbox", func(ctx context.Context) { n.Audit.RunOutbox(ctx, time.Second) })
-	n.run("audit retention", func(ctx context.Context) { n.Audit.RunRetention(ctx, n.Cfg.AuditRetention, 24*time.Hour) })
-	n.run("cases", n.Cases.Run)
-	if n.Cfg.AuditWitnessInterval > 0 {
-		n.run("witness", func(ctx context.Context) { n.Witness.Run(ctx, n.Cfg.AuditWitnessInterval) })
-	}
-	n.run("directory publisher", func(ctx context.Context) { n.DirPub.Run(ctx, 30*time.Second) })
-	n.run("exchange", n.Exchange.Run)
-	n.run("jit", n.JIT.Run)
-	n.run("mla", n.MLA.Run)
-	if n.backups != nil {
-		n.run("scheduled backups", n.backups.Run)
-	}
-	n.run("alerts", n.Alerts.Run)
+	n.leader = n.Store.NewLeadership(n.Cfg.NodeID, n.Cfg.InstanceSync, n.Logger.With("component", "leader"))
+	n.run("leadership", func(ctx context.Context) { n.leader.Run(ctx, n.lead) })
 	n.Logger.Info("node started", "node", n.Cfg.NodeID, "url", n.URL(), "db", string(n.Store.Dialect))
 	return nil
+}
+
+// lead runs the node's background work while this instance leads:
+// federation delivery and receipt, answering queries, deadlines,
+// retention, the audit outbox and checkpoints, backups. It returns when
+// ctx ends (shutdown or lost leadership) and every loop has stopped.
+func (n *Node) lead(ctx context.Context) {
+	var wg sync.WaitGroup
+	loop := func(name string, fn func(ctx context.Context)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(ctx)
+			n.Logger.Debug("background loop stopped", "loop", name)
+		}()
+	}
+	loop("federation delivery", n.Fed.Run)
+	loop("audit checkpoints", func(ctx context.Context) { n.Audit.Run(ctx, 10*time.Second) })
+	loop("audit outbox", func(ctx context.Context) { n.Audit.RunOutbox(ctx, time.Second) })
+	loop("audit retention", func(ctx context.Context) { n.Audit.RunRetention(ctx, n.Cfg.AuditRetention, 24*time.Hour) })
+	loop("cases", n.Cases.Run)
+	if n.Cfg.AuditWitnessInterval > 0 {
+		loop("witness", func(ctx context.Context) { n.Witness.Run(ctx, n.Cfg.AuditWitnessInterval) })
+	}
+	loop("directory publisher", func(ctx context.Context) { n.DirPub.Run(ctx, 30*time.Second) })
+	loop("exchange", n.Exchange.Run)
+	loop("jit", n.JIT.Run)
+	loop("mla", n.MLA.Run)
+	if n.backups != nil {
+		loop("scheduled backups", n.backups.Run)
+	}
+	loop("alerts", n.Alerts.Run)
+	wg.Wait()
+}
+
+// IsLeader reports whether this instance does the node's background work.
+func (n *Node) IsLeader() bool { return n.leader != nil && n.leader.IsLeader() }
+
+// Crash stops the instance the way a killed process stops: its database
+// session holding the leadership ends at once, listeners close without
+// letting requests finish, and nothing is drained or signed on the way
+// out. Tests use it to show another instance takes over.
+func (n *Node) Crash(ctx context.Context) {
+	if n.leader != nil {
+		if err := n.leader.Abandon(ctx); err != nil {
+			n.Logger.Warn("could not end the leader's session", "err", err)
+		}
+	}
+	for _, srv := range []*http.Server{n.httpSrv, n.fedSrv, n.metSrv} {
+		if srv != nil {
+			srv.Close()
+		}
+	}
+	if n.cancel != nil {
+		n.cancel()
+	}
+	n.wg.Wait()
+	n.releaseDataDir()
+	n.Store.Close()
 }
 
 // URL is where the node can be reached.
@@ -379,8 +442,40 @@ func (n *Node) Close(ctx context.Context) error {
 			}
 		}
 	}
+	n.releaseDataDir()
 	if err := n.Store.Close(); err != nil && first == nil {
 		first = err
 	}
 	return first
+}
+
+// lockDataDir makes sure one process at a time serves a node on SQLite:
+// a second `liaison serve` on the same data directory is refused with a
+// clear reason instead of sharing the database file. Several instances of
+// a node need PostgreSQL.
+func (n *Node) lockDataDir() error {
+	if n.Store.Dialect != store.SQLite {
+		return nil
+	}
+	path := filepath.Join(n.Cfg.DataDir, "serve.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "app.Start", "cannot lock the data directory "+n.Cfg.DataDir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return errs.Newf(errs.Conflict, "app.Start", "another liaison process already serves the data directory %s: a node on SQLite runs as one process (several instances of a node need PostgreSQL)", n.Cfg.DataDir)
+	}
+	_ = f.Truncate(0)
+	_, _ = fmt.Fprintf(f, "%d\n", os.Getpid())
+	n.dirLock = f
+	return nil
+}
+
+// releaseDataDir lets another process serve the data directory.
+func (n *Node) releaseDataDir() {
+	if n.dirLock != nil {
+		n.dirLock.Close()
+		n.dirLock = nil
+	}
 }

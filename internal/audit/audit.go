@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -121,29 +123,73 @@ var factory = &compact.RangeFactory{Hash: rfc6962.DefaultHasher.HashChildren}
 
 // Open loads the current tree state from the store.
 func Open(ctx context.Context, st *store.Store, node *identity.Node, clk clock.Clock, logger *slog.Logger) (*Log, error) {
-	const op = "audit.Open"
-	var size int64
-	if err := st.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM audit_log`).Scan(&size); err != nil {
-		return nil, errs.Wrap(errs.Unavailable, op, "cannot read audit log", err)
-	}
-	ids := compact.RangeNodes(0, uint64(size), nil)
-	hashes, err := fetchNodes(ctx, st, ids)
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, "audit tree is incomplete; run liaison audit verify", err)
-	}
-	rng, err := factory.NewRange(0, uint64(size), hashes)
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, "audit tree is inconsistent; run liaison audit verify", err)
-	}
 	signer, err := NoteSigner(node.ID, node.Key)
 	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, "cannot use the node key for checkpoints", err)
+		return nil, errs.Wrap(errs.Internal, "audit.Open", "cannot use the node key for checkpoints", err)
 	}
-	l := &Log{st: st, node: node, signer: signer, clock: clk, logger: logger, rng: rng, size: size, wake: make(chan struct{}, 1)}
-	if err := l.checkHead(ctx); err != nil {
+	l := &Log{st: st, node: node, signer: signer, clock: clk, logger: logger, wake: make(chan struct{}, 1)}
+	if err := l.open(ctx); err != nil {
 		return nil, err
 	}
 	return l, nil
+}
+
+// open loads the tree from the node's own signed head of the latest size.
+// The head is written with every append, so a head that does not match
+// the stored tree means the database was changed behind the node's back:
+// the node refuses to start rather than sign over it. Another instance of
+// the node may append while this one starts; its head is then newer than
+// the entries read a moment before, and the check is made again.
+func (l *Log) open(ctx context.Context) error {
+	const op = "audit.Open"
+	for attempt := 1; ; attempt++ {
+		var stored int64
+		if err := l.st.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM audit_log`).Scan(&stored); err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot read audit log", err)
+		}
+		head, err := Head(ctx, l.st)
+		switch {
+		case errs.Is(err, errs.NotFound):
+			return l.openWithoutHead(ctx, stored)
+		case err != nil:
+			return err
+		case head.Size > stored && attempt < 5:
+			continue
+		case head.Size != stored:
+			return errs.Newf(errs.Internal, op, "the audit log does not match its latest signed checkpoint (%d entries signed, %d stored): the database was changed outside the node; run liaison audit verify --witnesses and restore from a backup", head.Size, stored)
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.reload(ctx, l.st)
+	}
+}
+
+// openWithoutHead loads a log that has no signed head. A missing head is
+// signed anew, and unless the node is merely upgrading from a version
+// without heads, the log records that it had to, which verify reports.
+func (l *Log) openWithoutHead(ctx context.Context, size int64) error {
+	const op = "audit.Open"
+	hashes, err := fetchNodes(ctx, l.st, compact.RangeNodes(0, uint64(size), nil))
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, "audit tree is incomplete; run liaison audit verify", err)
+	}
+	rng, err := factory.NewRange(0, uint64(size), hashes)
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, "audit tree is inconsistent; run liaison audit verify", err)
+	}
+	l.rng, l.size = rng, size
+	upgrade := l.size == 0
+	if latest, err := LatestCheckpoint(ctx, l.st); err == nil && latest.Size == l.size && bytes.Equal(latest.Root, l.root()) {
+		upgrade = true
+	}
+	if upgrade {
+		return l.st.InTx(ctx, func(tx *store.Tx) error { return l.writeHead(ctx, tx, l.clock.Now(), l.size, l.root()) })
+	}
+	l.logger.Error("audit log has no signed checkpoint of its latest size; signing one and recording the gap", "entries", l.size)
+	// The append below signs the new head in its own transaction.
+	_, err = l.Append(ctx, Entry{Actor: "system", Action: headRecreatedAction, Object: pruneObject, Outcome: Failed,
+		Detail: fmt.Sprintf("the log had %d entries and no signed checkpoint of that size", l.size)})
+	return err
 }
 
 // Rekey makes the log sign its head with the node's current key after a
@@ -169,39 +215,6 @@ func (l *Log) root() []byte {
 	return r
 }
 
-// checkHead makes sure the log starts from its own signed checkpoint of the
-// latest size. The head is written with every append, so a head that does
-// not match the stored tree means the database was changed behind the
-// node's back: the node refuses to start rather than sign over it. A
-// missing head is signed anew, and unless the node is merely upgrading from
-// a version without heads, the log records that it had to, which verify
-// reports.
-func (l *Log) checkHead(ctx context.Context) error {
-	const op = "audit.Open"
-	head, err := Head(ctx, l.st)
-	switch {
-	case err == nil:
-		if head.Size != l.size || !bytes.Equal(head.Root, l.root()) {
-			return errs.Newf(errs.Internal, op, "the audit log does not match its latest signed checkpoint (%d entries signed, %d stored): the database was changed outside the node; run liaison audit verify --witnesses and restore from a backup", head.Size, l.size)
-		}
-		return nil
-	case !errs.Is(err, errs.NotFound):
-		return err
-	}
-	upgrade := l.size == 0
-	if latest, err := LatestCheckpoint(ctx, l.st); err == nil && latest.Size == l.size && bytes.Equal(latest.Root, l.root()) {
-		upgrade = true
-	}
-	if upgrade {
-		return l.st.InTx(ctx, func(tx *store.Tx) error { return l.writeHead(ctx, tx, l.clock.Now(), l.size, l.root()) })
-	}
-	l.logger.Error("audit log has no signed checkpoint of its latest size; signing one and recording the gap", "entries", l.size)
-	// The append below signs the new head in its own transaction.
-	_, err = l.Append(ctx, Entry{Actor: "system", Action: headRecreatedAction, Object: pruneObject, Outcome: Failed,
-		Detail: fmt.Sprintf("the log had %d entries and no signed checkpoint of that size", l.size)})
-	return err
-}
-
 // headRecreatedAction marks an entry written when a node found its signed
 // head missing; verify reports it.
 const headRecreatedAction = "audit.head.recreated"
@@ -216,6 +229,31 @@ func (l *Log) writeHead(ctx context.Context, tx *store.Tx, at time.Time, size in
 		ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, at = excluded.at, note = excluded.note`,
 		size, root, store.FormatTime(at), text)
 	return err
+}
+
+// moveHead signs and stores the checkpoint of size inside tx, provided the
+// stored head is still the one of size from: several instances of one
+// node may append (each its own requests' entries), and one that read an
+// older head must not write a tree that forks from the signed one.
+func (l *Log) moveHead(ctx context.Context, tx *store.Tx, at time.Time, from, size int64, root []byte) error {
+	text, err := SignCheckpointNote(CheckpointBody(l.node.ID, size, root), l.signer)
+	if err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, tree_size, root_hash, at, note) VALUES (1, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, at = excluded.at, note = excluded.note
+		WHERE audit_head.tree_size = ?`,
+		size, root, store.FormatTime(at), text, from)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		// The head is locked first, so only a changed database gets here.
+		return errs.Newf(errs.Internal, "audit.Append", "the audit head is not at size %d as read a moment ago", from)
+	}
+	return nil
 }
 
 // Head is the signed checkpoint of the log's latest size.
@@ -308,48 +346,44 @@ func (l *Log) flush(ctx context.Context) {
 // are stamped with the current time unless keepTime (entries drained from
 // the outbox keep the time of the change that queued them); also, when not
 // nil, runs inside the same transaction.
+//
+// Several instances of one node may share its database (PostgreSQL), and
+// each appends its own requests' entries: the transaction first locks the
+// signed head and, when another instance moved it, continues from the
+// tree that head signs, so the log never forks.
 func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also func(*store.Tx) error) ([]Entry, error) {
 	const op = "audit.Append"
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	rng, err := factory.NewRange(0, uint64(l.size), l.rng.Hashes())
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, "audit tree state", err)
-	}
-	now := l.clock.Now()
-	type node struct {
-		id   compact.NodeID
-		hash []byte
-	}
-	var nodes []node
-	visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, node{id, h}) }
-	out := make([]Entry, len(entries))
-	leaves := make([][]byte, len(entries))
-	for i, e := range entries {
-		e.Index = l.size + int64(i)
-		if !keepTime || e.At.IsZero() {
-			e.At = now
+	var out []Entry
+	var rng *compact.Range
+	var newSize int64
+	err := l.st.InTx(ctx, func(tx *store.Tx) error {
+		var cur int64
+		switch err := tx.QueryRowContext(ctx, `SELECT tree_size FROM audit_head WHERE id = 1`+tx.ForUpdate()).Scan(&cur); {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case cur != l.size:
+			if err := l.reload(ctx, tx); err != nil {
+				return err
+			}
 		}
-		e.Actor, e.Agency, e.Action, e.Object = textutil.Ellipsis(e.Actor, maxFieldLen), textutil.Ellipsis(e.Agency, maxFieldLen), textutil.Ellipsis(e.Action, maxFieldLen), textutil.Ellipsis(e.Object, maxFieldLen)
-		e.Purpose, e.Detail = textutil.Ellipsis(e.Purpose, maxFieldLen), textutil.Ellipsis(e.Detail, maxFieldLen)
-		if e.Outcome == "" {
-			e.Outcome = OK
+		var err error
+		var nodes []treeNode
+		var leaves [][]byte
+		out, leaves, nodes, rng, err = l.grow(entries, keepTime)
+		if err != nil {
+			return err
 		}
-		leaves[i] = LeafHash(e)
-		if err := rng.Append(leaves[i], visit); err != nil {
-			return nil, errs.Wrap(errs.Internal, op, "audit tree append", err)
+		newSize = l.size + int64(len(out))
+		newRoot, err := rng.GetRootHash(nil)
+		if err != nil {
+			return errs.Wrap(errs.Internal, op, "audit tree root", err)
 		}
-		out[i] = e
-	}
-	newSize := l.size + int64(len(out))
-	newRoot, err := rng.GetRootHash(nil)
-	if err != nil {
-		return nil, errs.Wrap(errs.Internal, op, "audit tree root", err)
-	}
-	err = l.st.InTx(ctx, func(tx *store.Tx) error {
 		// The signed head moves with the entries, so the log never has
 		// entries that no signed checkpoint covers.
-		if err := l.writeHead(ctx, tx, now, newSize, newRoot); err != nil {
+		if err := l.moveHead(ctx, tx, l.clock.Now(), l.size, newSize, newRoot); err != nil {
 			return err
 		}
 		if also != nil {
@@ -380,12 +414,87 @@ func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also f
 		return nil
 	})
 	if err != nil {
+		if errors.Is(err, errTampered) || errors.Is(err, errDrainedElsewhere) {
+			return nil, err
+		}
 		l.logger.Error("audit append failed", "err", err)
 		return nil, errs.Wrap(errs.Unavailable, op, "the audit log could not be written, so the action was not performed", err)
 	}
 	l.rng = rng
 	l.size = newSize
 	return out, nil
+}
+
+// treeNode is a Merkle tree node an append adds.
+type treeNode struct {
+	id   compact.NodeID
+	hash []byte
+}
+
+// grow computes the entries' indexes, times and leaf hashes and the tree
+// after them, without changing l; the caller holds l.mu.
+func (l *Log) grow(entries []Entry, keepTime bool) ([]Entry, [][]byte, []treeNode, *compact.Range, error) {
+	const op = "audit.Append"
+	rng, err := factory.NewRange(0, uint64(l.size), l.rng.Hashes())
+	if err != nil {
+		return nil, nil, nil, nil, errs.Wrap(errs.Internal, op, "audit tree state", err)
+	}
+	now := l.clock.Now()
+	var nodes []treeNode
+	visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, treeNode{id, h}) }
+	out := make([]Entry, len(entries))
+	leaves := make([][]byte, len(entries))
+	for i, e := range entries {
+		e.Index = l.size + int64(i)
+		if !keepTime || e.At.IsZero() {
+			e.At = now
+		}
+		e.Actor, e.Agency, e.Action, e.Object = textutil.Ellipsis(e.Actor, maxFieldLen), textutil.Ellipsis(e.Agency, maxFieldLen), textutil.Ellipsis(e.Action, maxFieldLen), textutil.Ellipsis(e.Object, maxFieldLen)
+		e.Purpose, e.Detail = textutil.Ellipsis(e.Purpose, maxFieldLen), textutil.Ellipsis(e.Detail, maxFieldLen)
+		if e.Outcome == "" {
+			e.Outcome = OK
+		}
+		leaves[i] = LeafHash(e)
+		if err := rng.Append(leaves[i], visit); err != nil {
+			return nil, nil, nil, nil, errs.Wrap(errs.Internal, op, "audit tree append", err)
+		}
+		out[i] = e
+	}
+	return out, leaves, nodes, rng, nil
+}
+
+// errTampered marks a stored tree that is not the one its head signs.
+var errTampered = errors.New("the audit log does not match its signed head")
+
+// reload reads, through q, the tree state of the latest signed head; the
+// caller holds l.mu. Entries and head commit together, so the head's size
+// and the stored tree agree unless the database was changed outside the
+// node.
+func (l *Log) reload(ctx context.Context, q store.Querier) error {
+	const op = "audit.reload"
+	head, err := Head(ctx, q)
+	if err != nil {
+		return err
+	}
+	hashes, err := fetchNodes(ctx, q, compact.RangeNodes(0, uint64(head.Size), nil))
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, "audit tree is incomplete; run liaison audit verify", errors.Join(errTampered, err))
+	}
+	rng, err := factory.NewRange(0, uint64(head.Size), hashes)
+	if err != nil {
+		return errs.Wrap(errs.Internal, op, "audit tree is inconsistent; run liaison audit verify", errors.Join(errTampered, err))
+	}
+	root := rfc6962.DefaultHasher.EmptyRoot()
+	if head.Size > 0 {
+		if root, err = rng.GetRootHash(nil); err != nil {
+			return errs.Wrap(errs.Internal, op, "audit tree is inconsistent; run liaison audit verify", errors.Join(errTampered, err))
+		}
+	}
+	if !bytes.Equal(root, head.Root) {
+		return errs.Wrap(errs.Internal, op, fmt.Sprintf("the audit log does not match its latest signed checkpoint (%d entries signed): the database was changed outside the node; run liaison audit verify --witnesses and restore from a backup", head.Size), errTampered)
+	}
+	l.rng, l.size = rng, head.Size
+	return nil
 }
 
 // Record is Append for a single entry, discarding the stored copy.
@@ -407,6 +516,12 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	const op = "audit.Checkpoint"
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Another instance of the node may have appended since this one did.
+	if head, err := Head(ctx, l.st); err == nil && head.Size != l.size {
+		if err := l.reload(ctx, l.st); err != nil {
+			return Checkpoint{}, err
+		}
+	}
 	latest, err := LatestCheckpoint(ctx, l.st)
 	if err == nil && latest.Size == l.size {
 		return latest, nil

@@ -3,7 +3,9 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/errs"
@@ -62,6 +64,7 @@ func (l *Log) Drain(ctx context.Context) (int, error) {
 		}
 		var last int64
 		var entries []Entry
+		var seqs []any
 		for rows.Next() {
 			var raw string
 			if err := rows.Scan(&last, &raw); err != nil {
@@ -76,6 +79,7 @@ func (l *Log) Drain(ctx context.Context) (int, error) {
 				e = Entry{Actor: "system", Action: "audit.outbox.unreadable", Object: fmt.Sprintf("audit_outbox/%d", last), Outcome: Failed, Detail: raw}
 			}
 			entries = append(entries, e)
+			seqs = append(seqs, last)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -84,17 +88,34 @@ func (l *Log) Drain(ctx context.Context) (int, error) {
 		if len(entries) == 0 {
 			return total, nil
 		}
-		through := last
+		// Exactly the rows read are removed: on PostgreSQL a change with a
+		// lower sequence number can commit after a higher one was read, and
+		// it must wait for the next round, not vanish. Rows another
+		// instance drained meanwhile roll this round back.
 		_, err = l.commit(ctx, entries, true, func(tx *store.Tx) error {
-			_, err := tx.ExecContext(ctx, `DELETE FROM audit_outbox WHERE seq <= ?`, through)
-			return err
+			res, err := tx.ExecContext(ctx, `DELETE FROM audit_outbox WHERE seq IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(seqs)), ", ")+`)`, seqs...)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n != int64(len(seqs)) {
+				return errDrainedElsewhere
+			}
+			return nil
 		})
+		if errors.Is(err, errDrainedElsewhere) {
+			continue
+		}
 		if err != nil {
 			return total, err
 		}
 		total += len(entries)
 	}
 }
+
+// errDrainedElsewhere: another instance appended some of the entries read.
+var errDrainedElsewhere = errors.New("audit outbox entries were drained by another instance")
 
 // RunOutbox drains the outbox whenever a change queued entries, and every
 // poll interval in case a wake-up was missed. It drains once more when ctx

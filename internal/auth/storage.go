@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -357,4 +358,37 @@ func tokenByHash(ctx context.Context, q store.Querier, secretHash string) (token
 func touchToken(ctx context.Context, q store.Querier, id string, now time.Time) error {
 	_, err := q.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, store.FormatTime(now), id)
 	return err
+}
+
+// MailRecipients reads the e-mail addresses of the active users of an
+// agency (of every agency when agency is "") holding role (any when ""):
+// modules that e-mail notifications ask here instead of reading accounts.
+func MailRecipients(ctx context.Context, q store.Querier, agency, role string) ([]string, error) {
+	query := `SELECT email, roles FROM users WHERE disabled = 0 AND email != ''`
+	var args []any
+	if agency != "" {
+		query += ` AND agency = ?`
+		args = append(args, agency)
+	}
+	type recipient struct {
+		email string
+		roles []Role
+	}
+	all, err := store.Collect(ctx, q, func(r store.Scanner) (recipient, error) {
+		var rc recipient
+		var roles string
+		err := r.Scan(&rc.email, &roles)
+		rc.roles = splitRoles(roles)
+		return rc, err
+	}, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var to []string
+	for _, rc := range all {
+		if role == "" || slices.Contains(rc.roles, Role(role)) {
+			to = append(to, rc.email)
+		}
+	}
+	return to, nil
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/audit"
@@ -50,8 +51,12 @@ type Service struct {
 	mu    sync.RWMutex
 	model *match.Model
 
-	ix *memIndex
-	pv privState
+	ix       *memIndex
+	followPK atomic.Int64 // highest entity key the index caught up to
+	pv       privState
+
+	ixVerOnce sync.Once
+	ixVer     int64 // see indexVersion
 
 	wake chan struct{}
 }
@@ -86,14 +91,6 @@ func (s *Service) notify() {
 // Run answers received queries and flushes queued audit entries until ctx
 // ends.
 func (s *Service) Run(ctx context.Context) {
-	go func() {
-		if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
-			s.d.Logger.Warn("cases: building the candidate index failed; searches use the database", "err", err)
-		}
-		if err := s.WarmPrivate(ctx); err != nil && ctx.Err() == nil {
-			s.d.Logger.Warn("cases: building the private encoding index failed; it is built on the first private query", "err", err)
-		}
-	}()
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {

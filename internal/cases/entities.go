@@ -487,6 +487,28 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 // storeEntity inserts a normalised entity with its index keys inside tx
 // and adds it to the in-memory candidate index.
 func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Principal, kind entity.Kind, in EntityInput) (Entity, bool, error) {
+	return s.storePrepared(ctx, tx, p, s.prepareEntity(kind, in), in)
+}
+
+// preparedEntity is what storing an entity computes before it touches the
+// database: an import prepares its rows on every core while one
+// transaction writes them.
+type preparedEntity struct {
+	kind        entity.Kind
+	fingerprint string
+	label       string
+	item        memItem
+	stored      storedIndex
+}
+
+func (s *Service) prepareEntity(kind entity.Kind, in EntityInput) preparedEntity {
+	it := s.indexItem(0, kind, in.Fields, in.Aliases)
+	return preparedEntity{kind: kind, fingerprint: fingerprint(kind, in.Fields, in.Aliases), label: label(kind, in.Fields), item: it, stored: s.storedIndex(it)}
+}
+
+// storePrepared is storeEntity after prepareEntity.
+func (s *Service) storePrepared(ctx context.Context, tx *store.Tx, p *auth.Principal, pe preparedEntity, in EntityInput) (Entity, bool, error) {
+	kind, fp := pe.kind, pe.fingerprint
 	var caseID string
 	if in.Case != "" {
 		var err error
@@ -497,16 +519,16 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 			return Entity{}, false, err
 		}
 	}
-	fp := fingerprint(kind, in.Fields, in.Aliases)
 	by := ""
 	if p != nil {
 		by = p.Username
 	}
-	e := Entity{ID: store.NewID(), Kind: string(kind), Label: label(kind, in.Fields), Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+	e := Entity{ID: store.NewID(), Kind: string(kind), Label: pe.label, Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
 	if e.Source == "" {
 		e.Source = "user:" + by
 	}
-	created, err := insertEntity(ctx, tx, &e, fp)
+	it := pe.item
+	created, err := insertEntity(ctx, tx, &e, fp, pe.stored)
 	if err != nil {
 		return Entity{}, false, err
 	}
@@ -515,14 +537,7 @@ func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Princip
 			return Entity{}, false, err
 		}
 	} else {
-		it := s.indexItem(e.pk, kind, e.Fields, e.Aliases)
-		owners := make([]int64, len(it.Keys))
-		for i := range owners {
-			owners[i] = e.pk
-		}
-		if err := insertKeys(ctx, tx, it.Keys, owners, 200); err != nil {
-			return Entity{}, false, err
-		}
+		it.ID = e.pk
 		// Indexed now rather than after commit, so every caller's write is
 		// searchable: a rolled-back row is never reported (candidates are
 		// read back from the database) and its pk, if reused, is replaced.

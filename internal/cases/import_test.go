@@ -3,6 +3,7 @@ package cases_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -136,4 +137,46 @@ func TestImportJSON(t *testing.T) {
 	if rep.Cases != 1 || rep.Created != 3 || rep.Relations != 1 || len(rep.Rejected) != 2 {
 		t.Fatalf("json import: %+v", rep)
 	}
+}
+
+// An import refused half-way (here: cancelled after its first chunk)
+// leaves the database as it was; the same file then imports whole.
+func TestImportRefusedHalfwayStoresNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s, _ := newService(t, st)
+		var csv strings.Builder
+		csv.WriteString("given_name,family_name,date_of_birth\n")
+		for i := range 1200 {
+			fmt.Fprintf(&csv, "Petar%d,Perić,19%02d-01-%02d\n", i, 40+i%60, 1+i%28)
+		}
+		count := func(table string) int {
+			t.Helper()
+			var n int
+			if err := st.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var seen []int
+		_, err := s.Import(ctx, officer, strings.NewReader(csv.String()), cases.ImportOptions{Format: cases.FormatCSV, Filename: "p.csv",
+			Progress: func(done, total int) {
+				seen = append(seen, done)
+				cancel()
+			}})
+		if err == nil || !strings.Contains(err.Error(), "nothing was stored") {
+			t.Fatalf("cancelled import: %v", err)
+		}
+		if len(seen) != 1 || seen[0] != 500 {
+			t.Fatalf("progress before the cancellation: %v", seen)
+		}
+		if n, m := count("cases_entities"), count("cases_imports"); n != 0 || m != 0 {
+			t.Fatalf("after a refused import: %d entities, %d imports", n, m)
+		}
+		rep, err := s.Import(context.Background(), officer, strings.NewReader(csv.String()), cases.ImportOptions{Format: cases.FormatCSV, Filename: "p.csv"})
+		if err != nil || rep.Created != 1200 || rep.ID == "" || count("cases_entities") != 1200 {
+			t.Fatalf("import again: %+v %v", rep, err)
+		}
+	})
 }

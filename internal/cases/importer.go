@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -439,35 +441,43 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 		if err := s.record(ctx, entry(p, "cases.import.start", "import/"+rep.SHA256[:16], "", fmt.Sprintf("format=%s file=%s rows=%d", rep.Format, textutil.Clip(strings.TrimSpace(opt.Filename), 200), len(rows)))); err != nil {
 			return rep, err
 		}
-		err = s.write(ctx, p, rows, opt, &rep)
+		// The rows and the import's own record commit together: a file
+		// refused half-way (a storage failure, a cancelled command) leaves
+		// the database as it was.
+		err = s.write(ctx, p, rows, opt, &rep, func(tx *store.Tx) error {
+			collectRejected(rows, &rep)
+			rep.ID = store.NewID()
+			by := ""
+			if p != nil {
+				by = p.Username
+			}
+			if err := insertImport(ctx, tx, rep, textutil.Clip(strings.TrimSpace(opt.Filename), 200), by, s.now()); err != nil {
+				return err
+			}
+			return s.queue(ctx, tx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
+		})
+		if err != nil {
+			rep.ID = ""
+			return rep, err
+		}
+		return rep, nil
 	}
 	if err != nil {
 		return rep, err
 	}
+	collectRejected(rows, &rep)
+	return rep, s.record(ctx, entry(p, "cases.import.dryrun", "import/"+rep.SHA256[:16], "", reportDetail(rep)))
+}
+
+// collectRejected lists the rows refused, in file order.
+func collectRejected(rows []importRow, rep *ImportResult) {
+	rep.Rejected = rep.Rejected[:0]
 	for _, row := range rows {
 		if row.err != nil {
 			rep.Rejected = append(rep.Rejected, *row.err)
 		}
 	}
 	slices.SortStableFunc(rep.Rejected, func(a, b RejectedRow) int { return a.Row - b.Row })
-	if opt.DryRun {
-		return rep, s.record(ctx, entry(p, "cases.import.dryrun", "import/"+rep.SHA256[:16], "", reportDetail(rep)))
-	}
-	rep.ID = store.NewID()
-	by := ""
-	if p != nil {
-		by = p.Username
-	}
-	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		if err := insertImport(ctx, tx, rep, textutil.Clip(strings.TrimSpace(opt.Filename), 200), by, s.now()); err != nil {
-			return err
-		}
-		return s.queue(ctx, tx, entry(p, "cases.import", "import/"+rep.ID, "", reportDetail(rep)))
-	})
-	if err != nil {
-		return rep, unavailable(op, err)
-	}
-	return rep, nil
 }
 
 func reportDetail(r ImportResult) string {
@@ -543,7 +553,7 @@ func orCol(m map[string]string, f string) string {
 }
 
 // write stores the rows in chunks of a few hundred per transaction.
-func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult) error {
+func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult, finish func(tx *store.Tx) error) error {
 	const chunk = 500
 	src := "import:" + rep.Format + ":" + textutil.Clip(strings.TrimSpace(opt.Filename), 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
@@ -565,10 +575,13 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 			order = append(order, i)
 		}
 	}
-	done := 0
-	for start := 0; start < len(order); start += chunk {
-		end := min(start+chunk, len(order))
-		err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+	prepared := s.prepareRows(ctx, rows)
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		for start := 0; start < len(order); start += chunk {
+			if err := ctx.Err(); err != nil {
+				return err // cancelled: nothing is kept
+			}
+			end := min(start+chunk, len(order))
 			for _, i := range order[start:end] {
 				row := &rows[i]
 				if row.err != nil {
@@ -584,9 +597,8 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 						rep.Cases++
 					}
 				case row.entity != nil:
-					kind, _ := entity.ParseKind(row.entity.Kind)
 					row.entity.Source = src
-					e, created, err := s.storeEntity(ctx, tx, p, kind, *row.entity)
+					e, created, err := s.storePrepared(ctx, tx, p, prepared[i], *row.entity)
 					var fe *FieldError
 					if errors.As(err, &fe) {
 						row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
@@ -619,17 +631,45 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return unavailable("cases.Import", err)
+			if opt.Progress != nil {
+				opt.Progress(end, total)
+			}
 		}
-		done = end
-		if opt.Progress != nil {
-			opt.Progress(done, total)
-		}
+		return finish(tx)
+	})
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return errs.Wrap(errs.Unavailable, "cases.Import", "the import was cancelled; nothing was stored", err)
+	default:
+		return errs.WrapPlain(errs.Unavailable, "cases.Import", "the import failed; nothing was stored", err)
 	}
-	return nil
+}
+
+// prepareRows computes the fingerprints, labels and index data of the
+// entity rows on every core, before the one transaction that writes them.
+func (s *Service) prepareRows(ctx context.Context, rows []importRow) []preparedEntity {
+	out := make([]preparedEntity, len(rows))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rows); i += workers {
+				if i%1024 == 0 && ctx.Err() != nil {
+					return
+				}
+				if r := rows[i]; r.err == nil && r.entity != nil {
+					kind, _ := entity.ParseKind(r.entity.Kind)
+					out[i] = s.prepareEntity(kind, *r.entity)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // BulkLoad stores many new persons quickly (initial loads of large
@@ -663,26 +703,18 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 						return errs.Newf(errs.Invalid, op, "person %d: %v", i+k+1, err)
 					}
 					next++
+					it := s.indexItem(next, entity.KindPerson, in.Fields, nil)
 					batch = append(batch, bulkPerson{pk: next, id: store.NewID(), label: label(entity.KindPerson, in.Fields), fields: in.Fields,
-						fingerprint: fingerprint(entity.KindPerson, in.Fields, nil)})
-					items[next] = s.indexItem(next, entity.KindPerson, in.Fields, nil)
+						fingerprint: fingerprint(entity.KindPerson, in.Fields, nil), ix: s.storedIndex(it)})
+					items[next] = it
 				}
-				// Only the rows actually inserted (not already stored) get keys.
+				// Only the rows actually inserted (not already stored) are indexed.
 				inserted, err := insertPersons(ctx, tx, batch, source, by, now)
 				if err != nil {
 					return err
 				}
-				var keys, owners []int64
 				for _, pk := range inserted {
-					it := items[pk]
-					fresh = append(fresh, it)
-					keys = append(keys, it.Keys...)
-					for range it.Keys {
-						owners = append(owners, pk)
-					}
-				}
-				if err := insertKeys(ctx, tx, keys, owners, 400); err != nil {
-					return err
+					fresh = append(fresh, items[pk])
 				}
 			}
 			// Each transaction of the load carries its own audit entry.

@@ -19,10 +19,10 @@ import (
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
-// Candidate index. Every stored entity gets a few 64-bit blocking keys in
-// cases_keys (primary key (k, ent)); a query computes the same keys and
-// fetches the entities sharing most of them, then only those are scored by
-// the matching engine. Person keys are the engine's own blocking keys
+// Candidate index. Every stored entity gets a few 64-bit blocking keys,
+// kept beside it (cases_entities.ix_keys) and in the in-memory index; a
+// query computes the same keys and takes the entities sharing most of
+// them, then only those are scored by the matching engine. Person keys are the engine's own blocking keys
 // (match.IndexKeys) so a pair the engine would compare in a batch link is
 // also found here: identifier (whole and both halves), full date of birth, phonetic keys of
 // two name tokens (order-free, script- and diacritic-free), a name token's
@@ -44,12 +44,8 @@ const (
 	tagAddr
 )
 
-// candidateLimit bounds how many stored entities are scored per query;
-// perKeyLimit how many entities one key contributes.
-const (
-	candidateLimit = 32
-	perKeyLimit    = 100
-)
+// candidateLimit bounds how many stored entities are scored per query.
+const candidateLimit = 32
 
 func hashKey(tag byte, parts ...string) int64 {
 	const offset, prime = 14695981039346656037, 1099511628211
@@ -197,18 +193,6 @@ func (s *Service) prepareProbe(pr Probe) (entity.Kind, map[string]string, error)
 	return kind, in.Fields, nil
 }
 
-// candidates fetches the stored entities sharing the most keys from the
-// cases_keys table; used until the in-memory index is built. Each key
-// contributes at most perKeyLimit entities, so a very common key (a
-// frequent name pair) costs a bounded amount; the true match shares the
-// rare keys (identifier, date of birth with a name token) anyway.
-func (s *Service) candidates(ctx context.Context, q store.Querier, keys []int64) ([]Entity, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	return candidatesByKeys(ctx, q, keys, perKeyLimit, candidateLimit)
-}
-
 // entitiesByPK reads live entities by primary key (the database is the
 // source of truth for what the in-memory index found).
 func (s *Service) entitiesByPK(ctx context.Context, q store.Querier, pks []int64) (map[int64]Entity, error) {
@@ -227,21 +211,18 @@ func (s *Service) entitiesByPK(ctx context.Context, q store.Querier, pks []int64
 	return out, nil
 }
 
-// ensureIndex builds the in-memory index on first use when nothing started
-// building it (tests, tools); while a build runs elsewhere it reports false
-// and the caller uses the cases_keys table.
-func (s *Service) ensureIndex(ctx context.Context) bool {
-	switch s.ix.State() {
-	case candidx.Ready:
-		return true
-	case candidx.Building:
-		return false
+// ensureIndex makes sure the in-memory index answers: it builds it on
+// first use when nothing started building it (tests, tools) and waits for
+// a build under way (the first seconds after a start), since the index is
+// the only way to candidates.
+func (s *Service) ensureIndex(ctx context.Context) error {
+	if s.ix.State() == candidx.Ready {
+		return nil
 	}
 	if _, err := s.WarmIndex(ctx); err != nil {
-		s.d.Logger.Warn("cases: building the candidate index failed; using the database", "err", err)
-		return false
+		return errs.WrapPlain(errs.Unavailable, "cases.search", "the candidate index is not available; try again shortly", err)
 	}
-	return true
+	return nil
 }
 
 // scored is a candidate scored before it is read back from the database:
@@ -298,31 +279,26 @@ func (s *Service) hydrate(ctx context.Context, q store.Querier, sc []scored) ([]
 
 // score finds and scores candidates for one probe, best first.
 func (s *Service) score(ctx context.Context, q store.Querier, kind entity.Kind, f map[string]string, minScore float64) ([]scored, error) {
-	mem := s.ensureIndex(ctx)
+	if err := s.ensureIndex(ctx); err != nil {
+		return nil, err
+	}
 	if kind == entity.KindPerson {
-		return s.scorePerson(ctx, q, f, minScore, mem)
+		return s.scorePerson(ctx, q, f, minScore)
 	}
 	keys, fields := identKeys(kind, f, nil)
 	var cands []Entity
-	if mem {
-		found := s.ix.Lookup(keys, candidateLimit, commonKey)
-		pks := make([]int64, len(found))
-		for i, c := range found {
-			pks[i] = c.ID
-		}
-		got, err := s.entitiesByPK(ctx, q, pks)
-		if err != nil {
-			return nil, err
-		}
-		for _, pk := range pks {
-			if e, ok := got[pk]; ok {
-				cands = append(cands, e)
-			}
-		}
-	} else {
-		var err error
-		if cands, err = s.candidates(ctx, q, keys); err != nil {
-			return nil, err
+	found := s.ix.Lookup(keys, candidateLimit, commonKey)
+	pks := make([]int64, len(found))
+	for i, c := range found {
+		pks[i] = c.ID
+	}
+	got, err := s.entitiesByPK(ctx, q, pks)
+	if err != nil {
+		return nil, err
+	}
+	for _, pk := range pks {
+		if e, ok := got[pk]; ok {
+			cands = append(cands, e)
 		}
 	}
 	var out []scored
@@ -350,7 +326,7 @@ func (s *Service) score(ctx context.Context, q store.Querier, kind entity.Kind, 
 	return out, nil
 }
 
-func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string]string, minScore float64, mem bool) ([]scored, error) {
+func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string]string, minScore float64) ([]scored, error) {
 	probe := personVariants("probe", f, nil, s.d.Region)[0]
 	keys := personKeys(probe, nil)
 	slices.Sort(keys)
@@ -361,36 +337,20 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	var owner []int
 	var pks []int64
 	var ents []*Entity
-	if mem {
-		for _, c := range s.ix.Lookup(keys, candidateLimit, commonKey) {
-			if c.Rec.kind != entity.KindPerson {
-				continue
-			}
-			for range c.Rec.persons {
-				owner = append(owner, len(pks))
-			}
-			right = append(right, c.Rec.persons...)
-			pks = append(pks, c.ID)
-			ents = append(ents, nil)
+	for _, c := range s.ix.Lookup(keys, candidateLimit, commonKey) {
+		if !c.Rec.person {
+			continue
 		}
-	} else {
-		cands, err := s.candidates(ctx, q, keys)
+		persons, err := candPersons(c)
 		if err != nil {
-			return nil, err
+			return nil, errs.Wrap(errs.Internal, "cases.search", "the candidate index holds an unreadable record", err)
 		}
-		for i := range cands {
-			c := &cands[i]
-			if c.Kind != string(entity.KindPerson) {
-				continue
-			}
-			vs := personVariants(c.ID, c.Fields, c.Aliases, s.d.Region)
-			for range vs {
-				owner = append(owner, len(pks))
-			}
-			right = append(right, vs...)
-			pks = append(pks, c.pk)
-			ents = append(ents, c)
+		for range persons {
+			owner = append(owner, len(pks))
 		}
+		right = append(right, persons...)
+		pks = append(pks, c.ID)
+		ents = append(ents, nil)
 	}
 	if len(right) == 0 {
 		return nil, nil

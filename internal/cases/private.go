@@ -70,11 +70,13 @@ type PrivateProbe struct {
 	Blocks string `json:"blocks" doc:"keyed blocking keys, base64"`
 }
 
-// privRec is what the private index keeps of an entity: its kind and, for
-// persons, the encodings of the record and of each alias.
+// privRec is what the private index keeps of an entity: whether it is a
+// person and, for persons, the encodings of the record and of each alias.
+// Other kinds are found by their keyed identifier keys alone, which are
+// tagged by kind.
 type privRec struct {
-	kind entity.Kind
-	encs []pprl.Encoding
+	person bool
+	encs   []pprl.Encoding
 }
 
 type privIndex struct {
@@ -169,9 +171,15 @@ func keyedInt64(k *pprl.Key, keys []int64) []int64 {
 
 // privItem computes what the private index keeps of an indexed entity.
 func (px *privIndex) item(it memItem) candidx.Item[int64, privRec] {
-	out := candidx.Item[int64, privRec]{ID: it.ID, Keys: keyedInt64(px.key, it.Keys), Rec: privRec{kind: it.Rec.kind}}
-	for i := range it.Rec.persons {
-		out.Rec.encs = append(out.Rec.encs, px.key.Encode(&it.Rec.persons[i]))
+	out := candidx.Item[int64, privRec]{ID: it.ID, Keys: keyedInt64(px.key, it.Keys), Rec: privRec{person: it.Rec.person}}
+	// The candidate index keeps a person's engine records as bytes.
+	for b := it.Blob; len(b) > 0; {
+		p, rest, err := entity.ReadPersonBinary(b)
+		if err != nil {
+			break
+		}
+		out.Rec.encs = append(out.Rec.encs, px.key.Encode(&p))
+		b = rest
 	}
 	return out
 }
@@ -384,7 +392,7 @@ func (s *Service) scorePrivate(px *privIndex, it QueryItem) *privBest {
 	}
 	var b *privBest
 	for _, c := range px.ix.Lookup(keys, privateCandidateLimit, commonKey) {
-		if c.Rec.kind != kind {
+		if c.Rec.person != (kind == entity.KindPerson) {
 			continue
 		}
 		var score, dice float64

@@ -96,7 +96,7 @@ func TestPrivateScale(t *testing.T) {
 						for j, x := range kb {
 							keys[j] = int64(x)
 						}
-						items[i-start] = candidx.Item[int64, privRec]{ID: int64(i + 1), Keys: keys, Rec: privRec{kind: entity.KindPerson, encs: []pprl.Encoding{enc}}}
+						items[i-start] = candidx.Item[int64, privRec]{ID: int64(i + 1), Keys: keys, Rec: privRec{person: true, encs: []pprl.Encoding{enc}}}
 					}
 				}(w)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -336,9 +337,9 @@ func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) 
 			out = append(out, DuplicatePair{A: slim(ents[a]), B: slim(ents[b]), Score: pr.Score, Band: band(pr.Score), Explanation: fields})
 		}
 	}
-	pairs, err := identicalPairs(ctx, s.d.Store)
+	pairs, err := s.identicalPairs(ctx)
 	if err != nil {
-		return nil, unavailable(op, err)
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, pr := range pairs {
@@ -354,6 +355,38 @@ func (s *Service) Duplicates(ctx context.Context, p *auth.Principal, limit int) 
 		out = out[:limit]
 	}
 	return out, s.record(ctx, entry(p, "cases.duplicates", "cases/duplicates", "", "pairs="+strconv.Itoa(len(out))))
+}
+
+// identicalPairs finds up to 1000 pairs of live entities of the same kind
+// (other than persons) that share an identifier key, through the
+// in-memory index; each pair is confirmed on the stored entities.
+func (s *Service) identicalPairs(ctx context.Context) ([][2]EntitySlim, error) {
+	if err := s.ensureIndex(ctx); err != nil {
+		return nil, err
+	}
+	found := s.ix.Pairs(func(r memRec) bool { return !r.person }, 1000, commonKey)
+	pks := make([]int64, 0, 2*len(found))
+	for _, p := range found {
+		pks = append(pks, p[0], p[1])
+	}
+	ents, err := s.entitiesByPK(ctx, s.d.Store, pks)
+	if err != nil {
+		return nil, unavailable("cases.Duplicates", err)
+	}
+	var out [][2]EntitySlim
+	for _, p := range found {
+		a, okA := ents[p[0]]
+		b, okB := ents[p[1]]
+		if !okA || !okB || a.Kind != b.Kind {
+			continue
+		}
+		ka := entityKeys(entity.Kind(a.Kind), a.Fields, a.Aliases, s.d.Region)
+		kb := entityKeys(entity.Kind(b.Kind), b.Fields, b.Aliases, s.d.Region)
+		if slices.ContainsFunc(ka, func(k int64) bool { return slices.Contains(kb, k) }) {
+			out = append(out, [2]EntitySlim{slim(a), slim(b)})
+		}
+	}
+	return out, nil
 }
 
 func slim(e Entity) EntitySlim { return EntitySlim{ID: e.ID, Kind: e.Kind, Label: e.Label} }

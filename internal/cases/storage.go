@@ -8,7 +8,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -135,10 +134,14 @@ func scanEntity(r scanner) (Entity, error) {
 
 // insertEntity stores e unless an entity with the same fingerprint is
 // stored; it sets e.pk and reports whether it inserted.
-func insertEntity(ctx context.Context, tx *store.Tx, e *Entity, fp string) (bool, error) {
-	err := tx.QueryRowContext(ctx, `INSERT INTO cases_entities (id, kind, label, fields, aliases, fingerprint, source, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`, e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), fp, e.Source, e.CreatedBy,
-		store.FormatTime(e.CreatedAt)).Scan(&e.pk)
+func insertEntity(ctx context.Context, tx *store.Tx, e *Entity, fp string, ix storedIndex) (bool, error) {
+	stmt, err := tx.Prepared(ctx, `INSERT INTO cases_entities (id, kind, label, fields, aliases, fingerprint, source, created_by, created_at, ix_keys, ix_rec, ix_ver) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`)
+	if err != nil {
+		return false, err
+	}
+	err = stmt.QueryRowContext(ctx, e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), fp, e.Source, e.CreatedBy,
+		store.FormatTime(e.CreatedAt), ix.keys, ix.rec, ix.ver).Scan(&e.pk)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -188,17 +191,24 @@ func liveEntities(ctx context.Context, q store.Querier, kind string, limit int) 
 	return store.Collect(ctx, q, scanEntity, query, args...)
 }
 
+// storedIndex is the candidate index data stored with an entity.
+type storedIndex struct {
+	keys, rec []byte
+	ver       int64
+}
+
 // indexRow is what the in-memory index needs of an entity.
 type indexRow struct {
 	pk   int64
 	kind string
 	f, a string
+	ix   storedIndex
 }
 
 // indexPage reads up to page live entities after pk, in pk order, for
 // building the in-memory index.
 func indexPage(ctx context.Context, q store.Querier, after int64, page int) ([]indexRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT pk, kind, fields, aliases FROM cases_entities WHERE pk > ? AND merged_into = '' ORDER BY pk LIMIT ?`, after, page)
+	rows, err := q.QueryContext(ctx, `SELECT pk, kind, fields, aliases, ix_keys, ix_rec, ix_ver FROM cases_entities WHERE pk > ? AND merged_into = '' ORDER BY pk LIMIT ?`, after, page)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +216,7 @@ func indexPage(ctx context.Context, q store.Querier, after int64, page int) ([]i
 	var out []indexRow
 	for rows.Next() {
 		var r indexRow
-		if err := rows.Scan(&r.pk, &r.kind, &r.f, &r.a); err != nil {
+		if err := rows.Scan(&r.pk, &r.kind, &r.f, &r.a, &r.ix.keys, &r.ix.rec, &r.ix.ver); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -257,20 +267,21 @@ type bulkPerson struct {
 	id, label   string
 	fields      map[string]string
 	fingerprint string
+	ix          storedIndex
 }
 
 // insertPersons inserts persons in one statement, skipping those whose
 // fingerprint is stored, and returns the pks actually inserted.
 func insertPersons(ctx context.Context, tx *store.Tx, ps []bulkPerson, source, by, at string) ([]int64, error) {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO cases_entities (pk, id, kind, label, fields, aliases, fingerprint, source, created_by, created_at) VALUES `)
-	args := make([]any, 0, 10*len(ps))
+	b.WriteString(`INSERT INTO cases_entities (pk, id, kind, label, fields, aliases, fingerprint, source, created_by, created_at, ix_keys, ix_rec, ix_ver) VALUES `)
+	args := make([]any, 0, 12*len(ps))
 	for i, p := range ps {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?)")
-		args = append(args, p.pk, p.id, "person", p.label, jsonText(p.fields), p.fingerprint, source, by, at)
+		b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, p.pk, p.id, "person", p.label, jsonText(p.fields), p.fingerprint, source, by, at, p.ix.keys, p.ix.rec, p.ix.ver)
 	}
 	b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`)
 	rows, err := tx.QueryContext(ctx, b.String(), args...)
@@ -293,30 +304,6 @@ func insertPersons(ctx context.Context, tx *store.Tx, ps []bulkPerson, source, b
 // chose itself.
 func resyncEntityPKs(ctx context.Context, st *store.Store) error {
 	return st.SyncSerial(ctx, "cases_entities", "pk")
-}
-
-// insertKeys stores candidate-index keys: key keys[i] belongs to entity
-// owners[i]; batch keys per statement.
-func insertKeys(ctx context.Context, tx *store.Tx, keys, owners []int64, batch int) error {
-	for len(keys) > 0 {
-		n := min(len(keys), batch)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO cases_keys (k, ent) VALUES `)
-		args := make([]any, 0, 2*n)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?)")
-			args = append(args, keys[i], owners[i])
-		}
-		b.WriteString(` ON CONFLICT (k, ent) DO NOTHING`)
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		keys, owners = keys[n:], owners[n:]
-	}
-	return nil
 }
 
 // ---- merging
@@ -425,26 +412,6 @@ func eachLiveEntity(ctx context.Context, q store.Querier, fn func(Entity) error)
 		}
 	}
 	return rows.Err()
-}
-
-// candidatesByKeys reads the live entities sharing the most keys with a
-// probe: each key contributes at most perKey entities, and at most limit
-// entities are returned.
-func candidatesByKeys(ctx context.Context, q store.Querier, keys []int64, perKey, limit int) ([]Entity, error) {
-	args := make([]any, 0, len(keys)+1)
-	var b strings.Builder
-	b.WriteString(`SELECT e.pk, e.id, e.kind, e.label, e.fields, e.aliases, e.source, e.merged_into, e.created_by, e.created_at
-		FROM (SELECT ent, COUNT(*) AS c FROM (`)
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(` UNION ALL `)
-		}
-		b.WriteString(`SELECT ent FROM (SELECT ent FROM cases_keys WHERE k = ? LIMIT ` + strconv.Itoa(perKey) + `) AS k` + strconv.Itoa(i))
-		args = append(args, k)
-	}
-	b.WriteString(`) AS u GROUP BY ent ORDER BY c DESC LIMIT ?) t JOIN cases_entities e ON e.pk = t.ent WHERE e.merged_into = ''`)
-	args = append(args, limit)
-	return store.Collect(ctx, q, scanEntity, b.String(), args...)
 }
 
 // ---- the matching model

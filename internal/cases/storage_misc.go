@@ -166,24 +166,3 @@ func sharedStats(ctx context.Context, q store.Querier) ([]Statistics, error) {
 	}
 	return out, rows.Err()
 }
-
-// identicalPairs reads up to 1000 pairs of live entities of the same kind
-// (other than persons) that share an index key.
-func identicalPairs(ctx context.Context, q store.Querier) ([][2]EntitySlim, error) {
-	rows, err := q.QueryContext(ctx, `SELECT ea.id, ea.kind, ea.label, eb.id, eb.kind, eb.label FROM cases_keys a JOIN cases_keys b ON a.k = b.k AND a.ent < b.ent
-		JOIN cases_entities ea ON ea.pk = a.ent JOIN cases_entities eb ON eb.pk = b.ent
-		WHERE ea.kind <> 'person' AND ea.kind = eb.kind AND ea.merged_into = '' AND eb.merged_into = '' LIMIT 1000`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out [][2]EntitySlim
-	for rows.Next() {
-		var a, b EntitySlim
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Label, &b.ID, &b.Kind, &b.Label); err != nil {
-			return nil, err
-		}
-		out = append(out, [2]EntitySlim{a, b})
-	}
-	return out, rows.Err()
-}

@@ -90,7 +90,7 @@ func runCases(ctx context.Context, env Env, args []string) error {
 			mapping[strings.TrimSpace(h)] = strings.TrimSpace(fld)
 		}
 		rep, err := node.Cases.Import(ctx, cliActor, f, cases.ImportOptions{Format: *format, Filename: filepath.Base(pos[0]), Kind: *kind, Case: *caseRef, Mapping: mapping, DryRun: *dry,
-			Progress: func(done, total int) { fmt.Fprintf(env.Stderr, "\r%d/%d rows", done, total) }})
+			Progress: rowProgress(env.Stderr, "importing", time.Now)})
 		if err != nil {
 			return err
 		}
@@ -185,12 +185,10 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stderr)
 	load := time.Since(t0)
-	var keys int64
-	_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases_keys`).Scan(&keys)
 	if reuse {
-		fmt.Fprintf(env.Stdout, "reusing the %d persons already stored, %d index keys\n", stored, keys)
+		fmt.Fprintf(env.Stdout, "reusing the %d persons already stored\n", stored)
 	} else {
-		fmt.Fprintf(env.Stdout, "load: %s (%.0f persons/s), %d index keys (%.1f per person)\n", load.Round(time.Second), float64(*persons)/load.Seconds(), keys, float64(keys)/float64(*persons))
+		fmt.Fprintf(env.Stdout, "load: %s (%.0f persons/s)\n", load.Round(time.Second), float64(*persons)/load.Seconds())
 	}
 
 	runtime.GC()

@@ -37,6 +37,9 @@ type Config struct {
 	InsecureFederation bool
 	FederationAddr     string
 	ShutdownTimeout    time.Duration
+	// InstanceSync is, on PostgreSQL, how often an instance checks the
+	// leadership and catches up with the other instances' writes.
+	InstanceSync time.Duration
 	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges,
 	// comma-separated) whose X-Forwarded-For and X-Forwarded-Proto headers
 	// are believed.
@@ -98,6 +101,7 @@ func Default() Config {
 		LogFormat:       "text",
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 10 * time.Second,
+		InstanceSync:    2 * time.Second,
 		AuditRetention:  3 * 365 * 24 * time.Hour,
 
 		AuditWitnessInterval: 10 * time.Minute,
@@ -150,6 +154,7 @@ func (c *Config) settings() []setting {
 		{name: "metrics-addr", help: "separate listen address for Prometheus /metrics, e.g. 127.0.0.1:9090 (empty: none)", value: (*stringValue)(&c.MetricsAddr)},
 		{name: "metrics-token", help: "bearer token that /metrics on the main address requires (empty: /metrics is not served there)", secret: true, value: (*stringValue)(&c.MetricsToken)},
 		{name: "shutdown-timeout", help: "how long to wait for requests to finish on shutdown", value: (*durationValue)(&c.ShutdownTimeout)},
+		{name: "instance-sync", help: "PostgreSQL with several instances of the node: how often a standby tries to take over the background work and each instance catches up with the others' writes", value: (*durationValue)(&c.InstanceSync)},
 		{name: "audit-retention", help: "how long audit records keep who, what and why before they are erased (hash and time stay; 0 keeps for ever), e.g. 1095d", value: (*durationValue)(&c.AuditRetention)},
 		{name: "audit-witness-interval", help: "how often the signed audit checkpoint is sent to peers to witness, e.g. 10m", value: (*durationValue)(&c.AuditWitnessInterval)},
 		{name: "exchange-urgent-deadline", help: "response deadline of urgent requests", value: (*durationValue)(&c.ExchangeUrgentDeadline)},

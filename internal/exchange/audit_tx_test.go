@@ -117,10 +117,18 @@ func TestChangesCommitWithTheirAuditEntries(t *testing.T) {
 		if again, err := rs.Exchange.ImportEntity(ctx, off, th.ID, req.ID, 0, exchange.ImportInput{CaseRef: "RS-CASE-1"}); err != nil || !again.AlreadyImported {
 			t.Fatalf("second import: %+v %v", again, err)
 		}
+		// Marking read is audited once, and only when something was unread.
+		customs := user(t, rs, "rs-customs-officer", "rs-customs", auth.RoleOfficer)
+		for range 2 {
+			if err := rs.Exchange.MarkNotificationsRead(ctx, customs); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if _, err := rs.Audit.Drain(ctx); err != nil {
 			t.Fatal(err)
 		}
 		for _, w := range []struct{ action, object string }{
+			{"exchange.notification.read", "notifications"},
 			{"exchange.thread.create", "thread/" + th2.ID},
 			{"exchange.message.send", "thread/" + th.ID},
 			{"exchange.thread.share", "thread/" + th.ID},

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -275,7 +276,14 @@ func (s *Service) Notifications(ctx context.Context, actor *auth.Principal, unre
 // MarkNotificationsRead marks every notification of the caller read for
 // the caller only; colleagues keep their own unread notifications.
 func (s *Service) MarkNotificationsRead(ctx context.Context, actor *auth.Principal) error {
-	err := markAllRead(ctx, s.d.Store, actor, s.d.Clock.Now())
+	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		n, err := markAllRead(ctx, tx, actor, s.d.Clock.Now())
+		if err != nil || n == 0 {
+			return err
+		}
+		return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: actor.Username, Agency: actor.Agency, Action: "exchange.notification.read",
+			Object: "notifications", Detail: fmt.Sprintf("marked read=%d", n)})
+	})
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "exchange.MarkNotificationsRead", "cannot update notifications", err)
 	}

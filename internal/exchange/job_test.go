@@ -3,12 +3,14 @@ package exchange_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
@@ -245,10 +247,11 @@ func TestRetention(t *testing.T) {
 
 // smtpServer is a minimal local SMTP server that records messages.
 type smtpServer struct {
-	ln   net.Listener
-	mu   sync.Mutex
-	msgs []string
-	rcpt [][]string
+	ln     net.Listener
+	reject string // RCPT addresses containing it are refused
+	mu     sync.Mutex
+	msgs   []string
+	rcpt   [][]string
 }
 
 func startSMTP(t *testing.T) *smtpServer {
@@ -287,6 +290,8 @@ func (s *smtpServer) serve(c net.Conn) {
 			w("250 test")
 		case strings.HasPrefix(cmd, "MAIL FROM"):
 			w("250 ok")
+		case strings.HasPrefix(cmd, "RCPT TO") && s.reject != "" && strings.Contains(line, s.reject):
+			w("550 no such user")
 		case strings.HasPrefix(cmd, "RCPT TO"):
 			rcpt = append(rcpt, strings.Trim(strings.TrimSpace(line[8:]), "<>"))
 			w("250 ok")
@@ -351,5 +356,59 @@ func TestEmailNotificationsCarryNoContent(t *testing.T) {
 	srv.mu.Lock()
 	if len(srv.msgs) != 1 {
 		t.Fatalf("mailed again: %d", len(srv.msgs))
+	}
+}
+
+// One notification whose recipients the relay refuses is tried again
+// later with its reason shown; the notifications after it are mailed and
+// audited, and a refused colleague does not stop the others' e-mail.
+func TestEmailFailureDoesNotHoldBackOthers(t *testing.T) {
+	ctx := context.Background()
+	srv := startSMTP(t)
+	srv.reject = "bad"
+	n := testutil.Start(t, testutil.Options{NodeID: "rs", Store: storetest.Backends()[0].Options(t), Config: func(c *config.Config) {
+		c.SMTPAddr, c.SMTPFrom = srv.ln.Addr().String(), "liaison@rs.test"
+	}})
+	off := user(t, n, "rs-officer", "rs-police", auth.RoleOfficer)
+	user(t, n, "rs-bad-border", "rs-border", auth.RoleOfficer)
+	user(t, n, "rs-customs", "rs-customs", auth.RoleOfficer)
+	user(t, n, "rs-bad-customs", "rs-customs", auth.RoleOfficer)
+	for _, to := range []string{"rs-border", "rs-customs"} {
+		if _, err := n.Exchange.Compose(ctx, off, exchange.NewThread{Subject: "s", Agencies: []string{to}, Body: "b", Markings: marks("restricted", true)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.Exchange.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	got := fmt.Sprint(srv.rcpt)
+	srv.mu.Unlock()
+	if got != "[[rs-customs@example.test]]" {
+		t.Fatalf("recipients %s, want only rs-customs", got)
+	}
+	h, err := n.Exchange.MailQueueHealth(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Retrying != 1 || h.Waiting != 0 || len(h.Problems) != 1 || h.Problems[0].Peer != "rs-border" || !strings.Contains(h.Problems[0].LastError, "550") || h.Problems[0].NextTry.IsZero() {
+		t.Fatalf("mail queue: %+v", h)
+	}
+	// Not due yet: the next round does not try it again.
+	if err := n.Exchange.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := n.Exchange.MailQueueHealth(ctx); h.Problems[0].Attempts != 1 {
+		t.Fatalf("tried again before its time: %+v", h.Problems[0])
+	}
+	if _, err := n.Audit.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	es, err := audit.List(ctx, n.Store, audit.Filter{Action: "exchange.notification.mail", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Agency != "rs-customs" || !strings.Contains(es[0].Detail, "recipients=2") {
+		t.Fatalf("mail audit: %+v", es)
 	}
 }

@@ -8,7 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Mailer sends one e-mail. The exchange module only ever sends a fixed,
@@ -75,10 +79,19 @@ func (m *SMTPMailer) Send(ctx context.Context, to []string, subject, body string
 	if err := c.Mail(m.cfg.From); err != nil {
 		return err
 	}
+	// A colleague's rejected address must not keep the others' e-mail
+	// back: the message goes to whoever the relay accepts.
+	var accepted int
+	var rejected error
 	for _, r := range to {
 		if err := c.Rcpt(r); err != nil {
-			return err
+			rejected = err
+			continue
 		}
+		accepted++
+	}
+	if accepted == 0 {
+		return fmt.Errorf("the relay accepted none of %d recipients: %w", len(to), rejected)
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -113,38 +126,70 @@ func mailText(kind, baseURL string) (string, string) {
 
 // MailPending e-mails users about notifications not mailed yet: every
 // active user of the notified agency (holding the role, when one is set)
-// who has an e-mail address.
+// who has an e-mail address. A send that fails is tried again later with
+// backoff and its reason shown on the work queues page; it never holds
+// back the notifications after it.
 func (s *Service) MailPending(ctx context.Context) error {
+	const op = "exchange.MailPending"
 	if s.d.Mailer == nil {
 		return nil
 	}
-	items, err := unmailedNotifications(ctx, s.d.Store)
+	now := s.d.Clock.Now()
+	items, err := unmailedNotifications(ctx, s.d.Store, now)
 	if err != nil {
-		return errs.Wrap(errs.Unavailable, "exchange.MailPending", "cannot read notifications", err)
+		return errs.Wrap(errs.Unavailable, op, "cannot read notifications", err)
 	}
 	for _, it := range items {
-		to, err := mailRecipients(ctx, s.d.Store, it.agency, it.role)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
+		}
+		to, err := auth.MailRecipients(ctx, s.d.Store, it.agency, it.role)
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot read notifications", err)
 		}
 		if len(to) > 0 {
 			subject, body := mailText(it.kind, s.cfg.BaseURL)
 			if err := s.d.Mailer.Send(ctx, to, subject, body); err != nil {
-				return errs.Wrap(errs.Unavailable, "exchange.MailPending", "cannot send e-mail", err)
+				attempts := it.attempts + 1
+				giveUp := attempts >= maxMailAttempts
+				s.d.Logger.Warn("notification e-mail failed", "notification", it.id, "attempt", attempts, "given_up", giveUp, "err", err)
+				if err := markMailFailed(ctx, s.d.Store, it.id, attempts, now.Add(mailBackoff(attempts)), giveUp, textutil.Ellipsis(err.Error(), 300)); err != nil {
+					return errs.Wrap(errs.Unavailable, op, "cannot update notifications", err)
+				}
+				continue
 			}
 		}
-		if err := markMailed(ctx, s.d.Store, it.id); err != nil {
-			return err
+		// The e-mail left the node: it is on record with the mark.
+		err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+			if err := markMailed(ctx, tx, it.id); err != nil {
+				return err
+			}
+			return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "system:exchange", Agency: it.agency, Action: "exchange.notification.mail",
+				Object: "notification/" + it.id, Detail: fmt.Sprintf("kind=%s recipients=%d", it.kind, len(to))})
+		})
+		if err != nil {
+			return errs.Wrap(errs.Unavailable, op, "cannot update notifications", err)
 		}
 	}
 	return nil
 }
 
-func containsField(s, f string) bool {
-	for _, x := range strings.Fields(s) {
-		if x == f {
-			return true
-		}
+// maxMailAttempts is how often a notification e-mail is tried before it is
+// given up and shown as failed.
+const maxMailAttempts = 8
+
+// mailBackoff is the wait before attempt n+1: one minute, doubling, at
+// most six hours.
+func mailBackoff(attempts int) time.Duration {
+	return min(time.Minute<<min(attempts-1, 12), 6*time.Hour)
+}
+
+// MailQueueHealth reports notification e-mails waiting, retrying and given
+// up, with their reasons.
+func (s *Service) MailQueueHealth(ctx context.Context) (store.QueueHealth, error) {
+	h, err := mailHealth(ctx, s.d.Store)
+	if err != nil {
+		return h, errs.Wrap(errs.Unavailable, "exchange.MailQueueHealth", "cannot read notifications", err)
 	}
-	return false
+	return h, nil
 }

@@ -222,13 +222,16 @@ func notificationsOf(ctx context.Context, q store.Querier, actor *auth.Principal
 }
 
 // markAllRead marks every notification a user sees read for that user.
-func markAllRead(ctx context.Context, q store.Querier, actor *auth.Principal, at time.Time) error {
+func markAllRead(ctx context.Context, q store.Querier, actor *auth.Principal, at time.Time) (int64, error) {
 	where, args := notificationScope(actor)
-	_, err := q.ExecContext(ctx, `INSERT INTO ex_notification_reads (notification_id, username, read_at)
+	res, err := q.ExecContext(ctx, `INSERT INTO ex_notification_reads (notification_id, username, read_at)
 		SELECT n.id, ?, ? FROM ex_notifications n WHERE `+where+` AND NOT EXISTS (SELECT 1 FROM ex_notification_reads r WHERE r.notification_id = n.id AND r.username = ?)
 		ON CONFLICT (notification_id, username) DO NOTHING`,
 		append(append([]any{actor.Username, store.FormatTime(at)}, args...), actor.Username)...)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // countUnread counts the notifications a user has not read.
@@ -242,54 +245,72 @@ func countUnread(ctx context.Context, q store.Querier, actor *auth.Principal) (i
 }
 
 // unmailed is a notification not e-mailed yet.
-type unmailed struct{ id, agency, role, kind string }
+type unmailed struct {
+	id, agency, role, kind string
+	attempts               int
+}
 
-// unmailedNotifications reads the oldest 200 notifications not e-mailed.
-func unmailedNotifications(ctx context.Context, q store.Querier) ([]unmailed, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, agency, role, kind FROM ex_notifications WHERE mailed = 0 ORDER BY created_at LIMIT 200`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []unmailed
-	for rows.Next() {
+// Mail states of a notification (ex_notifications.mailed).
+const (
+	mailPending = 0
+	mailSent    = 1
+	mailFailed  = 2 // given up after maxMailAttempts
+)
+
+// unmailedNotifications reads the oldest 200 notifications due for e-mail.
+func unmailedNotifications(ctx context.Context, q store.Querier, now time.Time) ([]unmailed, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (unmailed, error) {
 		var it unmailed
-		if err := rows.Scan(&it.id, &it.agency, &it.role, &it.kind); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+		return it, r.Scan(&it.id, &it.agency, &it.role, &it.kind, &it.attempts)
+	}, `SELECT id, agency, role, kind, mail_attempts FROM ex_notifications
+		WHERE mailed = ? AND mail_next_at <= ? ORDER BY created_at LIMIT 200`, mailPending, store.FormatTime(now))
 }
 
-// mailRecipients reads the e-mail addresses of the active users of an
-// agency (of every agency when agency is "") holding role (any when "").
-func mailRecipients(ctx context.Context, q store.Querier, agency, role string) ([]string, error) {
-	query := `SELECT email, roles FROM users WHERE disabled = 0 AND email != ''`
-	var args []any
-	if agency != "" {
-		query += ` AND agency = ?`
-		args = append(args, agency)
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var to []string
-	for rows.Next() {
-		var email, roles string
-		if err := rows.Scan(&email, &roles); err != nil {
-			return nil, err
-		}
-		if role == "" || containsField(roles, role) {
-			to = append(to, email)
-		}
-	}
-	return to, rows.Err()
-}
-
+// markMailed records that a notification was e-mailed.
 func markMailed(ctx context.Context, q store.Querier, id string) error {
-	_, err := q.ExecContext(ctx, `UPDATE ex_notifications SET mailed = 1 WHERE id = ?`, id)
+	_, err := q.ExecContext(ctx, `UPDATE ex_notifications SET mailed = ?, mail_error = '' WHERE id = ?`, mailSent, id)
 	return err
+}
+
+// markMailFailed records a failed send: tried again at next, or given up.
+func markMailFailed(ctx context.Context, q store.Querier, id string, attempts int, next time.Time, giveUp bool, reason string) error {
+	state := mailPending
+	if giveUp {
+		state = mailFailed
+	}
+	_, err := q.ExecContext(ctx, `UPDATE ex_notifications SET mailed = ?, mail_attempts = ?, mail_next_at = ?, mail_error = ? WHERE id = ?`,
+		state, attempts, store.FormatTime(next), reason, id)
+	return err
+}
+
+// mailHealth counts the notifications waiting for e-mail, retrying and
+// given up, and lists the latest problems (kind only, never the text).
+func mailHealth(ctx context.Context, q store.Querier) (store.QueueHealth, error) {
+	h := store.QueueHealth{Queue: "exchange.mail"}
+	var oldest string
+	if err := q.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN mailed = ? AND mail_attempts = 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN mailed = ? AND mail_attempts > 0 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN mailed = ? THEN 1 ELSE 0 END), 0),
+		COALESCE(MIN(CASE WHEN mailed = ? THEN created_at END), '')
+		FROM ex_notifications WHERE mailed IN (?, ?)`, mailPending, mailPending, mailFailed, mailPending, mailPending, mailFailed).Scan(&h.Waiting, &h.Retrying, &h.Failed, &oldest); err != nil {
+		return h, err
+	}
+	h.Oldest = store.ParseTime(oldest)
+	var err error
+	h.Problems, err = store.Collect(ctx, q, func(r store.Scanner) (store.QueueProblem, error) {
+		var p store.QueueProblem
+		var kind, next, since string
+		var state int
+		if err := r.Scan(&p.ID, &p.Peer, &kind, &state, &p.Attempts, &next, &p.LastError, &since); err != nil {
+			return p, err
+		}
+		p.What, p.State, p.Since = "notification."+kind, "failed", store.ParseTime(since)
+		if state == mailPending {
+			p.State, p.NextTry = "retrying", store.ParseTime(next)
+		}
+		return p, nil
+	}, `SELECT id, agency, kind, mailed, mail_attempts, mail_next_at, mail_error, created_at FROM ex_notifications
+		WHERE (mailed = ? AND mail_attempts > 0) OR mailed = ? ORDER BY created_at DESC LIMIT ?`, mailPending, mailFailed, store.MaxQueueProblems)
+	return h, err
 }

@@ -89,7 +89,7 @@ func connect(ctx context.Context, opt Options) (*Store, error) {
 			}
 			path = filepath.Join(opt.DataDir, "liaison.db")
 		}
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-65536)"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot open SQLite database "+path, err)
@@ -208,6 +208,7 @@ type Tx struct {
 	s     *Store
 	tx    *sql.Tx
 	after []func()
+	stmts map[string]*sql.Stmt
 }
 
 // AfterCommit runs fn once the transaction has committed (never when it
@@ -224,6 +225,35 @@ func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.s.Rebind(query), args...)
+}
+
+// ForUpdate is the clause that keeps the rows a transaction reads locked
+// until it ends, for read-then-write sequences that several processes may
+// run at once (PostgreSQL); SQLite's single writer needs none.
+func (t *Tx) ForUpdate() string {
+	if t.s.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Prepared returns query prepared once for the transaction: statements
+// run for every row of a large import are compiled once instead of every
+// time (SQLite compiles any statement it is not handed prepared). The
+// statements close with the transaction.
+func (t *Tx) Prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(ctx, t.s.Rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st, nil
 }
 
 // Dialect of the transaction's store.

@@ -10,7 +10,8 @@ import (
 )
 
 // queueHealth gathers every work queue of the node: federation delivery
-// and receipt, hit/no-hit answers and the audit outbox.
+// and receipt, hit/no-hit answers, notification e-mail and the audit
+// outbox.
 func (s *Server) queueHealth(ctx context.Context) ([]store.QueueHealth, error) {
 	var out []store.QueueHealth
 	if s.d.Federation != nil {
@@ -26,6 +27,13 @@ func (s *Server) queueHealth(ctx context.Context) ([]store.QueueHealth, error) {
 			return nil, err
 		}
 		out = append(out, c)
+	}
+	if s.d.Exchange != nil {
+		m, err := s.d.Exchange.MailQueueHealth(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
 	}
 	if s.d.Audit != nil {
 		n, err := s.d.Audit.Pending(ctx)

@@ -7,7 +7,7 @@
 // from the database before they report them.
 //
 // Postings are kept in two parts: a large array of (key, record) pairs
-// sorted by key (12 bytes a posting, binary search) and a small map of
+// sorted by key (8 bytes a posting, binary search) and a small map of
 // recent additions, folded into the array when it grows past a fraction
 // of it, so one million records cost one array, not millions of slices.
 package candidx
@@ -42,17 +42,23 @@ type Stats struct {
 }
 
 // Item is a record about to be indexed: its ID, keys and payload (what a
-// search compares, e.g. parsed engine records).
+// search compares, e.g. parsed engine records). Blob, when set, is kept
+// in the index's byte arena: a payload without pointers costs the
+// collector nothing to scan, so large indexes keep their records there
+// and R small.
 type Item[K comparable, R any] struct {
 	ID   K
 	Keys []int64
 	Rec  R
+	Blob []byte
 }
 
 // Cand is a record found for a query with the number of keys it shares.
+// Blob must not be modified.
 type Cand[K comparable, R any] struct {
 	ID     K
 	Rec    R
+	Blob   []byte
 	Shared int
 }
 
@@ -60,29 +66,74 @@ type entry[K comparable, R any] struct {
 	id   K
 	dead bool // removed, merged or replaced
 	rec  R
+	blob blobRef
+}
+
+// blobRef locates a record's bytes in the arena.
+type blobRef struct{ chunk, off, n uint32 }
+
+// arenaChunk is the size of one arena chunk; larger blobs get their own.
+const arenaChunk = 4 << 20
+
+// arena holds the records' bytes in a few large chunks. Bytes once written
+// are never changed, so a slice handed out stays valid after the lock is
+// released; a compaction writes new chunks.
+type arena struct {
+	chunks     [][]byte
+	live, dead int64
+}
+
+func (a *arena) put(b []byte) blobRef {
+	if len(b) == 0 {
+		return blobRef{}
+	}
+	last := len(a.chunks) - 1
+	if last < 0 || cap(a.chunks[last])-len(a.chunks[last]) < len(b) {
+		a.chunks = append(a.chunks, make([]byte, 0, max(arenaChunk, len(b))))
+		last++
+	}
+	c := a.chunks[last]
+	a.chunks[last] = append(c, b...)
+	a.live += int64(len(b))
+	return blobRef{chunk: uint32(last), off: uint32(len(c)), n: uint32(len(b))}
+}
+
+func (a *arena) get(r blobRef) []byte {
+	if r.n == 0 {
+		return nil
+	}
+	return a.chunks[r.chunk][r.off : r.off+r.n : r.off+r.n]
 }
 
 // Index is the in-memory candidate index of records identified by K.
 type Index[K comparable, R any] struct {
 	mu sync.RWMutex
 	// base postings, sorted by key then record.
-	bk []int64
+	bk []uint32
 	br []uint32
 	// delta postings added since the last fold.
-	delta  map[int64][]uint32
+	delta  map[uint32][]uint32
 	deltaN int
 	recs   []entry[K, R]
 	byID   map[K]uint32
 	live   int
+	blobs  arena
 
 	buildMu sync.Mutex
 	state   State
 	build   time.Duration
 }
 
+// slot is the 32 bits of a 64-bit key that postings keep: 8 bytes a
+// posting instead of 12. Two keys that share a slot find each other's
+// records, which only adds a candidate sharing one key (about one lookup
+// key in 300 at 12 million postings); the callers compare every candidate
+// before they report it.
+func slot(k int64) uint32 { return uint32((uint64(k) * 0x9E3779B97F4A7C15) >> 32) }
+
 // New returns an empty index.
 func New[K comparable, R any]() *Index[K, R] {
-	return &Index[K, R]{delta: map[int64][]uint32{}, byID: map[K]uint32{}}
+	return &Index[K, R]{delta: map[uint32][]uint32{}, byID: map[K]uint32{}}
 }
 
 // Add indexes records. With replace, an ID already indexed is replaced (a
@@ -103,17 +154,38 @@ func (x *Index[K, R]) Add(items []Item[K, R], replace bool) {
 			x.kill(old)
 		}
 		r := uint32(len(x.recs))
-		x.recs = append(x.recs, entry[K, R]{id: it.ID, rec: it.Rec})
+		x.recs = append(x.recs, entry[K, R]{id: it.ID, rec: it.Rec, blob: x.blobs.put(it.Blob)})
 		x.byID[it.ID] = r
 		x.live++
 		for _, k := range it.Keys {
-			x.delta[k] = append(x.delta[k], r)
+			x.delta[slot(k)] = append(x.delta[slot(k)], r)
 		}
 		x.deltaN += len(it.Keys)
 	}
 	if x.deltaN > max(1<<16, len(x.bk)/4) {
 		x.fold()
 	}
+	x.maybeCompact()
+}
+
+// maybeCompact compacts the arena once more of it is left behind than is
+// in use. Caller holds mu.
+func (x *Index[K, R]) maybeCompact() {
+	if x.blobs.dead > max(arenaChunk, x.blobs.live) {
+		x.compact()
+	}
+}
+
+// compact copies the live records' bytes into new chunks, leaving the
+// bytes of replaced and removed records behind. Caller holds mu.
+func (x *Index[K, R]) compact() {
+	var fresh arena
+	for i := range x.recs {
+		if e := &x.recs[i]; e.blob.n > 0 {
+			e.blob = fresh.put(x.blobs.get(e.blob))
+		}
+	}
+	x.blobs = fresh
 }
 
 // kill marks a record dead and frees its payload. Caller holds mu.
@@ -122,7 +194,9 @@ func (x *Index[K, R]) kill(r uint32) {
 		x.live--
 	}
 	var zero R
-	x.recs[r].dead, x.recs[r].rec = true, zero
+	x.blobs.live -= int64(x.recs[r].blob.n)
+	x.blobs.dead += int64(x.recs[r].blob.n)
+	x.recs[r].dead, x.recs[r].rec, x.recs[r].blob = true, zero, blobRef{}
 }
 
 // Remove takes records out of searches (withdrawn, expired, deleted). An
@@ -139,6 +213,7 @@ func (x *Index[K, R]) Remove(ids []K) {
 		x.byID[id] = uint32(len(x.recs))
 		x.recs = append(x.recs, entry[K, R]{id: id, dead: true})
 	}
+	x.maybeCompact()
 }
 
 // SetDead marks indexed records dead (true) or live again (false),
@@ -172,7 +247,7 @@ func (x *Index[K, R]) Known(ids []K) []bool {
 // fold merges the delta postings into the sorted array. Caller holds mu.
 func (x *Index[K, R]) fold() {
 	type posting struct {
-		k int64
+		k uint32
 		r uint32
 	}
 	d := make([]posting, 0, x.deltaN)
@@ -188,7 +263,7 @@ func (x *Index[K, R]) fold() {
 		return d[i].r < d[j].r
 	})
 	n := len(x.bk) + len(d)
-	nk, nr := make([]int64, 0, n), make([]uint32, 0, n)
+	nk, nr := make([]uint32, 0, n), make([]uint32, 0, n)
 	i, j := 0, 0
 	for i < len(x.bk) || j < len(d) {
 		if j == len(d) || i < len(x.bk) && (x.bk[i] < d[j].k || x.bk[i] == d[j].k && x.br[i] <= d[j].r) {
@@ -200,7 +275,7 @@ func (x *Index[K, R]) fold() {
 		}
 	}
 	x.bk, x.br = nk, nr
-	x.delta, x.deltaN = map[int64][]uint32{}, 0
+	x.delta, x.deltaN = map[uint32][]uint32{}, 0
 }
 
 // State reports where the index is.
@@ -225,7 +300,8 @@ func (x *Index[K, R]) Lookup(keys []int64, limit, common int) []Cand[K, R] {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var hits []uint32
-	for _, k := range keys {
+	for _, key := range keys {
+		k := slot(key)
 		lo := sort.Search(len(x.bk), func(i int) bool { return x.bk[i] >= k })
 		hi := lo
 		for hi < len(x.bk) && x.bk[hi] == k {
@@ -264,7 +340,7 @@ func (x *Index[K, R]) Lookup(keys []int64, limit, common int) []Cand[K, R] {
 	out := make([]Cand[K, R], len(counted))
 	for i, c := range counted {
 		e := &x.recs[c.r]
-		out[i] = Cand[K, R]{ID: e.id, Rec: e.rec, Shared: c.c}
+		out[i] = Cand[K, R]{ID: e.id, Rec: e.rec, Blob: x.blobs.get(e.blob), Shared: c.c}
 	}
 	return out
 }
@@ -314,4 +390,44 @@ func (x *Index[K, R]) Build(ctx context.Context, stream func(ctx context.Context
 	x.build = time.Since(t0)
 	x.mu.Unlock()
 	return x.Stats(), nil
+}
+
+// Pairs returns up to limit pairs of live records, both accepted by keep,
+// that share a key (or its 32-bit slot: callers confirm), for finding
+// duplicates. Keys with more than common postings are skipped.
+func (x *Index[K, R]) Pairs(keep func(R) bool, limit, common int) [][2]K {
+	x.mu.Lock()
+	if x.deltaN > 0 {
+		x.fold()
+	}
+	x.mu.Unlock()
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out [][2]K
+	seen := map[[2]uint32]bool{}
+	for i := 0; i < len(x.bk) && len(out) < limit; {
+		j := i + 1
+		for j < len(x.bk) && x.bk[j] == x.bk[i] {
+			j++
+		}
+		if j-i > 1 && j-i <= common {
+			for a := i; a < j && len(out) < limit; a++ {
+				ea := &x.recs[x.br[a]]
+				if ea.dead || !keep(ea.rec) {
+					continue
+				}
+				for b := a + 1; b < j && len(out) < limit; b++ {
+					eb := &x.recs[x.br[b]]
+					pair := [2]uint32{x.br[a], x.br[b]}
+					if eb.dead || !keep(eb.rec) || pair[0] == pair[1] || seen[pair] {
+						continue
+					}
+					seen[pair] = true
+					out = append(out, [2]K{ea.id, eb.id})
+				}
+			}
+		}
+		i = j
+	}
+	return out
 }

@@ -77,3 +77,50 @@ func TestBuildDoesNotReviveRemoved(t *testing.T) {
 		t.Fatalf("re-added: %v", got)
 	}
 }
+
+// Records' bytes come back as stored through replacements, merges and
+// removals, and after the arena is compacted.
+func TestBlobsSurviveReplaceRemoveAndCompaction(t *testing.T) {
+	x := New[string, int]()
+	blob := func(id string, v int) []byte { return []byte(id + "=" + strconv.Itoa(v)) }
+	const n = 3000
+	big := make([]byte, 4096) // enough replacements to force compactions
+	for round := range 4 {
+		var items []Item[string, int]
+		for i := range n {
+			id := strconv.Itoa(i)
+			items = append(items, Item[string, int]{ID: id, Keys: []int64{int64(i)}, Rec: round, Blob: append(blob(id, round), big...)})
+		}
+		x.Add(items, true)
+	}
+	x.Remove([]string{"5"})
+	x.SetDead([]string{"6"}, true)
+	x.SetDead([]string{"6"}, false)
+	if x.blobs.dead > max(arenaChunk, x.blobs.live) {
+		t.Fatalf("arena never compacted: %d dead bytes, %d live", x.blobs.dead, x.blobs.live)
+	}
+	for i := range n {
+		id := strconv.Itoa(i)
+		got := x.Lookup([]int64{int64(i)}, 5, 100)
+		if id == "5" {
+			if len(got) != 0 {
+				t.Fatalf("removed record found: %v", ids(got))
+			}
+			continue
+		}
+		if len(got) != 1 || got[0].Rec != 3 || string(got[0].Blob[:len(blob(id, 3))]) != string(blob(id, 3)) || len(got[0].Blob) != len(blob(id, 3))+len(big) {
+			t.Fatalf("record %s: %d found, blob %.20q", id, len(got), got[0].Blob)
+		}
+	}
+}
+
+func TestPairsShareAKey(t *testing.T) {
+	x := New[string, int]()
+	x.Add([]Item[string, int]{{ID: "a", Keys: []int64{1, 2}, Rec: 1}, {ID: "b", Keys: []int64{2}, Rec: 1}, {ID: "c", Keys: []int64{1, 2}, Rec: 1},
+		{ID: "p", Keys: []int64{2}, Rec: 0}, {ID: "z", Keys: []int64{9}, Rec: 1}}, true)
+	x.Remove([]string{"c"})
+	got := x.Pairs(func(r int) bool { return r == 1 }, 10, 100)
+	if len(got) != 1 || got[0] != [2]string{"a", "b"} {
+		t.Fatalf("pairs: %v", got)
+	}
+}
