@@ -37,3 +37,26 @@ func FuzzParseSchema(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseEncoding: an encoding received from a peer either parses to
+// the right length with its bits counted, or is refused; never a panic.
+func FuzzParseEncoding(f *testing.F) {
+	k, _ := NewKey(DefaultSchema(), []byte("fuzz secret 0123456789"))
+	p := goldenPerson()
+	f.Add(k.Encode(&p).String())
+	f.Add("")
+	f.Add("AAAA")
+	f.Add("!!not base64!!")
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseEncoding(s, 16)
+		if err != nil {
+			return
+		}
+		if len(e.Bits) != 16 || e.Count != popcount(e.Bits) {
+			t.Fatalf("parsed %d words, count %d", len(e.Bits), e.Count)
+		}
+		if d := Dice(e.Bits, e.Bits, e.Count, e.Count); e.Count > 0 && d != 1 {
+			t.Fatalf("self dice %v", d)
+		}
+	})
+}
