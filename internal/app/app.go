@@ -141,8 +141,12 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Exchange.Register(n.Fed)
 	n.Acts = activities.New(activities.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Clock: n.Clock, Logger: n.Logger.With("component", "activities"), Node: n.Cfg.NodeID})
 	n.Acts.Register(n.Fed)
+	priv, err := privateConfig(n.Cfg)
+	if err != nil {
+		return err
+	}
 	n.Cases = cases.New(cases.Deps{Store: n.Store, Audit: n.Audit, Clock: n.Clock, Logger: n.Logger.With("component", "cases"), NodeID: n.Cfg.NodeID,
-		Region: cases.RegionOf(n.Cfg.NodeID), Exchange: casesReleaseSender(n.Exchange)})
+		Region: cases.RegionOf(n.Cfg.NodeID), Exchange: casesReleaseSender(n.Exchange), Private: priv})
 	n.Cases.RegisterFederation(n.Fed)
 	n.Exchange.SetCaseImporter(exchangeCaseImporter(n.Cases))
 	n.DirPub = directory.NewPublisher(n.Dir, n.Fed)

@@ -12,6 +12,12 @@ const (
 	ActCasesStats   Action = "cases.stats"   // aggregate statistics
 	ActCasesModel   Action = "cases.model"   // refit the matching model on local data
 	ActCasesShare   Action = "cases.share"   // send aggregate statistics to a peer
+	// ActCasesDeconflict registers or withdraws a case's targets for
+	// regional deconfliction (keyed encodings only leave the node).
+	ActCasesDeconflict Action = "cases.deconflict"
+	// ActCasesDeconfNotices reads the deconfliction notices: which
+	// partner investigation shares a target, and its contact point.
+	ActCasesDeconfNotices Action = "cases.deconflict.notices"
 )
 
 var casesRules = map[Action]rule{
@@ -28,4 +34,8 @@ var casesRules = map[Action]rule{
 	ActCasesStats:   {roles: []Role{RoleOfficer, RoleAnalyst, RoleProsecutor, RoleNCUOperator}},
 	ActCasesModel:   {roles: []Role{RoleAnalyst, RoleAdmin}},
 	ActCasesShare:   {roles: []Role{RoleAnalyst, RoleNCUOperator}},
+	// Case editors put their investigation up for deconfliction; the
+	// NCU is told of matches and passes the contact points on.
+	ActCasesDeconflict:    {roles: []Role{RoleOfficer, RoleAnalyst}},
+	ActCasesDeconfNotices: {roles: []Role{RoleNCUOperator}},
 }

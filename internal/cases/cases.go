@@ -38,6 +38,9 @@ type Deps struct {
 	// Exchange sends an owner's release as a secure-exchange message;
 	// nil on nodes without the exchange (releases are then refused).
 	Exchange ExchangeSender
+	// Private configures privacy-preserving hit/no-hit and deconfliction
+	// (keyed Bloom-filter encodings); zero turns them off.
+	Private PrivateConfig
 }
 
 // Service is the case database of one node.
@@ -50,6 +53,7 @@ type Service struct {
 
 	ix       *memIndex
 	followPK atomic.Int64 // highest entity key the index caught up to
+	pv       privState
 
 	ixVerOnce sync.Once
 	ixVer     int64 // see indexVersion
@@ -66,7 +70,13 @@ func New(d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = clock.System{}
 	}
-	return &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
+	s := &Service{d: d, wake: make(chan struct{}, 1), ix: newMemIndex()}
+	if err := s.setupPrivate(); err != nil {
+		// The application checks the configuration before; a library
+		// caller with a bad secret gets private mode off, said loudly.
+		d.Logger.Error("cases: private matching disabled", "err", err)
+	}
+	return s
 }
 
 func (s *Service) now() time.Time { return s.d.Clock.Now() }

@@ -541,7 +541,7 @@ func (s *Service) storePrepared(ctx context.Context, tx *store.Tx, p *auth.Princ
 		// Indexed now rather than after commit, so every caller's write is
 		// searchable: a rolled-back row is never reported (candidates are
 		// read back from the database) and its pk, if reused, is replaced.
-		s.ix.Add([]memItem{it}, true)
+		s.indexAdd([]memItem{it}, true)
 	}
 	if caseID != "" {
 		if err := linkEntity(ctx, tx, caseID, e.ID, in.Role); err != nil {

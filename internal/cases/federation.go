@@ -16,8 +16,10 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/match/pprl"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
 )
@@ -48,10 +50,15 @@ const MaxBatch = 10000
 type QueryItem struct {
 	N int `json:"n" doc:"position of the item in the query"`
 	Probe
+	// Private holds the item of a private query as it travels (and as the
+	// owner keeps it): only keyed encodings; Fields are then empty.
+	Private *PrivateProbe `json:"private,omitempty"`
 }
 
 type queryPayload struct {
 	QueryID   string      `json:"query_id"`
+	Mode      string      `json:"mode,omitempty"`
+	Key       string      `json:"pprl_key,omitempty"` // schema digest / key check value
 	Purpose   string      `json:"purpose"`
 	CaseRef   string      `json:"case_ref"`
 	Requester string      `json:"requester"`
@@ -66,11 +73,16 @@ type AnswerItem struct {
 	Hit       bool   `json:"hit"`
 	Reference string `json:"reference,omitempty"`
 	Band      string `json:"band,omitempty"`
+	// Error is a peer's configuration error instead of an answer
+	// (pprl-key-mismatch, pprl-schema-mismatch, pprl-not-configured,
+	// private-mode-required): the query was not matched there.
+	Error string `json:"error,omitempty" enum:",pprl-key-mismatch,pprl-schema-mismatch,pprl-not-configured,private-mode-required,pprl-key-rotating"`
 }
 
 type answerPayload struct {
 	QueryID string       `json:"query_id"`
 	Results []AnswerItem `json:"results"`
+	Error   string       `json:"error,omitempty"`
 }
 
 // RegisterFederation registers the message types; call before the
@@ -81,6 +93,7 @@ func (s *Service) RegisterFederation(f *federation.Service) {
 	f.Register(TypeAnswer, federation.TypeSpec{Handle: s.handleAnswer})
 	f.Register(TypeRelease, federation.TypeSpec{Handle: s.handleRelease})
 	f.Register(TypeStats, federation.TypeSpec{Handle: s.handleStats})
+	s.registerDeconf(f)
 }
 
 // QueryInput is a cross-border hit/no-hit search.
@@ -89,6 +102,7 @@ type QueryInput struct {
 	CaseRef string   `json:"case_ref" minLength:"1" maxLength:"100" doc:"the requesting case reference"`
 	Peers   []string `json:"peers" minItems:"1" maxItems:"20" doc:"node IDs to ask"`
 	Items   []Probe  `json:"items" minItems:"1" maxItems:"10000"`
+	Mode    string   `json:"mode,omitempty" enum:"plain,private" doc:"plain sends the probe's fields; private sends only keyed Bloom-filter encodings and keyed blocking keys (default plain)"`
 }
 
 // OutQuery is a query sent by this node, with the answers so far.
@@ -96,6 +110,7 @@ type OutQuery struct {
 	ID        string       `json:"id"`
 	Purpose   string       `json:"purpose"`
 	CaseRef   string       `json:"case_ref"`
+	Mode      string       `json:"mode" enum:"plain,private"`
 	Peers     []string     `json:"peers"`
 	Items     []QueryItem  `json:"items"`
 	CreatedBy string       `json:"created_by"`
@@ -154,6 +169,22 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 	if len(in.Items) > MaxBatch {
 		return OutQuery{}, errs.Newf(errs.TooLarge, op, "at most %d entities per query", MaxBatch)
 	}
+	var key *pprl.Key
+	switch in.Mode {
+	case "", ModePlain:
+		in.Mode = ModePlain
+	case ModePrivate:
+		s.pv.mu.RLock()
+		if s.pv.cur != nil {
+			key = s.pv.cur.key
+		}
+		s.pv.mu.RUnlock()
+		if key == nil {
+			return OutQuery{}, &errs.E{Kind: errs.Invalid, Op: op, Code: ErrCodeNotConfigured, Msg: "private queries need a regional secret on this node (LIAISON_PPRL_SECRET)"}
+		}
+	default:
+		return OutQuery{}, errs.New(errs.Invalid, op, "mode must be plain or private")
+	}
 	items := make([]QueryItem, len(in.Items))
 	for i, pr := range in.Items {
 		kind, f, err := s.prepareProbe(pr)
@@ -162,23 +193,34 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 		}
 		items[i] = QueryItem{N: i + 1, Probe: Probe{Kind: string(kind), Fields: f}}
 	}
-	q := OutQuery{ID: store.NewID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
+	q := OutQuery{ID: store.NewID(), Purpose: in.Purpose, CaseRef: in.CaseRef, Mode: in.Mode, Peers: peers, Items: items, CreatedBy: p.Username, Agency: p.Agency,
 		CreatedAt: s.now(), Results: []PeerResult{}, Releases: []Release{}, Pending: peers}
-	payload := queryPayload{QueryID: q.ID, Purpose: q.Purpose, CaseRef: q.CaseRef, Requester: p.Username, Agency: p.Agency, Items: items}
+	payload := queryPayload{QueryID: q.ID, Mode: in.Mode, Purpose: q.Purpose, CaseRef: q.CaseRef, Requester: p.Username, Agency: p.Agency, Items: items}
+	summary := fmt.Sprintf("hit/no-hit query %s: %d item(s), case %s", q.ID, len(items), q.CaseRef)
+	if key != nil {
+		// Only the encodings travel; the probe in clear stays here.
+		wire := make([]QueryItem, len(items))
+		for i, it := range items {
+			pp := s.privateProbe(key, entity.Kind(it.Kind), it.Fields)
+			wire[i] = QueryItem{N: it.N, Probe: Probe{Kind: it.Kind}, Private: &pp}
+		}
+		payload.Items, payload.Key = wire, key.Fingerprint()
+		summary = fmt.Sprintf("private hit/no-hit query %s: %d item(s), case %s", q.ID, len(items), q.CaseRef)
+	}
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertQuery(ctx, tx, q); err != nil {
 			return err
 		}
 		for _, peer := range peers {
 			if _, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: peer, Type: TypeQuery, Conversation: q.ID, Payload: payload,
-				Summary: fmt.Sprintf("hit/no-hit query %s: %d item(s), case %s", q.ID, len(items), q.CaseRef), Actor: p}); err != nil {
+				Summary: summary, Actor: p}); err != nil {
 				return err
 			}
 		}
 		// A search that cannot be logged must not happen: the query, its
 		// envelopes and its audit entry commit together.
 		return s.queue(ctx, tx, entry(p, "cases.query.send", "query/"+q.ID, q.Purpose,
-			fmt.Sprintf("case=%s peers=%s items=%d", q.CaseRef, strings.Join(peers, ","), len(items))))
+			fmt.Sprintf("case=%s peers=%s items=%d mode=%s", q.CaseRef, strings.Join(peers, ","), len(items), q.Mode)))
 	})
 	if err != nil {
 		return OutQuery{}, unavailable(op, err)
@@ -196,19 +238,28 @@ func (s *Service) handleQuery(ctx context.Context, tx *store.Tx, in federation.I
 	}
 	if err := insertInbound(ctx, tx, inbound{id: in.ID, queryID: textutil.Clip(strings.TrimSpace(q.QueryID), 64), peer: in.From, purpose: textutil.Clip(strings.TrimSpace(q.Purpose), 500),
 		caseRef: textutil.Clip(strings.TrimSpace(q.CaseRef), 100), requester: textutil.Clip(strings.TrimSpace(q.Requester), 100), agency: textutil.Clip(strings.TrimSpace(q.Agency), 100),
-		items: q.Items}, s.now()); err != nil {
+		items: q.Items, mode: queryMode(q.Mode), key: textutil.Clip(strings.TrimSpace(q.Key), 64)}, s.now()); err != nil {
 		return err
 	}
 	if err := s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: in.From + ":" + textutil.Clip(strings.TrimSpace(q.Requester), 100), Agency: textutil.Clip(strings.TrimSpace(q.Agency), 100), Action: "cases.query.receive",
-		Object: "query/" + textutil.Clip(strings.TrimSpace(q.QueryID), 64), Purpose: textutil.Clip(strings.TrimSpace(q.Purpose), 500), Detail: fmt.Sprintf("from=%s case=%s items=%d", in.From, textutil.Clip(strings.TrimSpace(q.CaseRef), 100), len(q.Items))}); err != nil {
+		Object: "query/" + textutil.Clip(strings.TrimSpace(q.QueryID), 64), Purpose: textutil.Clip(strings.TrimSpace(q.Purpose), 500), Detail: fmt.Sprintf("from=%s case=%s items=%d mode=%s", in.From, textutil.Clip(strings.TrimSpace(q.CaseRef), 100), len(q.Items), queryMode(q.Mode))}); err != nil {
 		return err
 	}
 	s.notify()
 	return nil
 }
 
+// queryMode is the mode of a received query (plain unless it says private).
+func queryMode(m string) string {
+	if m == ModePrivate {
+		return ModePrivate
+	}
+	return ModePlain
+}
+
 type inbound struct {
 	id, queryID, peer, purpose, caseRef, requester, agency string
+	mode, key                                              string
 	items                                                  []QueryItem
 	attempts                                               int
 	unreadable                                             error
@@ -372,14 +423,36 @@ func randomRef() string {
 
 func (s *Service) answer(ctx context.Context, q inbound) error {
 	const op = "cases.answer"
-	best, err := s.MatchBatch(ctx, q.items)
+	var best []*Candidate
+	var err error
+	refused := ""
+	switch {
+	case q.mode == ModePrivate:
+		px, code := s.privIndexFor(q.key)
+		if code == ErrCodeKeyRotating {
+			return errs.New(errs.Unavailable, op, "re-encoding under the new regional key; the query is answered when it is done")
+		}
+		if px == nil {
+			refused = code
+			s.d.Logger.Error("cases: private query not answerable: the regional key or schema differs from the requester's", "peer", q.peer, "query", q.queryID, "error", code, "theirs", q.key, "ours", s.PrivateFingerprint())
+			break
+		}
+		best, err = s.matchPrivate(ctx, px, q.items)
+	case s.d.Private.RequirePrivate:
+		refused = ErrCodePrivateRequired
+	default:
+		best, err = s.MatchBatch(ctx, q.items)
+	}
 	if err != nil {
 		return unavailable(op, err)
+	}
+	if best == nil {
+		best = make([]*Candidate, len(q.items))
 	}
 	results := make([]AnswerItem, len(q.items))
 	var hits []localHit
 	for i, it := range q.items {
-		results[i] = AnswerItem{N: it.N}
+		results[i] = AnswerItem{N: it.N, Error: refused}
 		if c := best[i]; c != nil {
 			h := localHit{item: it, entity: c.Entity, score: c.Score, band: c.Band, reference: randomRef()}
 			hits = append(hits, h)
@@ -390,7 +463,7 @@ func (s *Service) answer(ctx context.Context, q inbound) error {
 	// answer: who asked, why, for which case, and which local entities were
 	// hit. A failed attempt leaves no entry, so a retry does not repeat one.
 	entries := []audit.Entry{{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.query.answer", Object: "query/" + q.queryID,
-		Purpose: q.purpose, Detail: fmt.Sprintf("from=%s case=%s items=%d hits=%d", q.peer, q.caseRef, len(q.items), len(hits))}}
+		Purpose: q.purpose, Detail: answerDetail(q, len(hits), refused)}}
 	for _, h := range hits {
 		entries = append(entries, audit.Entry{Actor: q.peer + ":" + q.requester, Agency: q.agency, Action: "cases.hit", Object: "entity/" + h.entity.ID,
 			Purpose: q.purpose, Detail: fmt.Sprintf("query=%s item=%d ref=%s band=%s", q.queryID, h.item.N, h.reference, h.band)})
@@ -402,13 +475,13 @@ func (s *Service) answer(ctx context.Context, q inbound) error {
 			return err // !claimed: answered meanwhile
 		}
 		for _, h := range hits {
-			asked := map[string]any{"kind": h.item.Kind, "fields": h.item.Fields, "requester": q.requester, "agency": q.agency, "purpose": q.purpose, "case_ref": q.caseRef}
+			asked := map[string]any{"kind": h.item.Kind, "fields": h.item.Fields, "requester": q.requester, "agency": q.agency, "purpose": q.purpose, "case_ref": q.caseRef, "mode": q.mode}
 			if err := insertHit(ctx, tx, newHit{reference: h.reference, inboundID: q.id, queryID: q.queryID, peer: q.peer, item: h.item.N, entityID: h.entity.ID,
 				score: h.score, band: h.band, asked: asked}, now); err != nil {
 				return err
 			}
 		}
-		if _, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: q.peer, Type: TypeAnswer, Conversation: q.queryID, Payload: answerPayload{QueryID: q.queryID, Results: results},
+		if _, err := s.fed.Enqueue(ctx, tx, federation.Outgoing{To: q.peer, Type: TypeAnswer, Conversation: q.queryID, Payload: answerPayload{QueryID: q.queryID, Results: results, Error: refused},
 			Summary: fmt.Sprintf("hit/no-hit answer to query %s", q.queryID)}); err != nil {
 			return err
 		}
@@ -419,6 +492,14 @@ func (s *Service) answer(ctx context.Context, q inbound) error {
 	}
 	s.fed.Notify()
 	return nil
+}
+
+func answerDetail(q inbound, hits int, refused string) string {
+	d := fmt.Sprintf("from=%s case=%s items=%d hits=%d mode=%s", q.peer, q.caseRef, len(q.items), hits, q.mode)
+	if refused != "" {
+		d += " refused=" + refused
+	}
+	return d
 }
 
 func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
@@ -442,12 +523,35 @@ func (s *Service) handleAnswer(ctx context.Context, tx *store.Tx, in federation.
 			b = r.Band
 		}
 		r.Reference, r.Band = textutil.Clip(strings.TrimSpace(r.Reference), 64), textutil.Clip(strings.TrimSpace(b), 10)
+		r.Error = answerError(r.Error, a.Error)
 		if err := insertQueryResult(ctx, tx, a.QueryID, in.From, r, now); err != nil {
 			return err
 		}
 	}
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: by, Action: "cases.answer.receive", Object: "query/" + a.QueryID, Purpose: purpose,
-		Detail: fmt.Sprintf("from=%s items=%d hits=%d", in.From, len(a.Results), hits)})
+		Detail: fmt.Sprintf("from=%s items=%d hits=%d%s", in.From, len(a.Results), hits, errDetail(a.Error))})
+}
+
+// answerError keeps a known configuration error code of an answer.
+func answerError(item, whole string) string {
+	e := item
+	if e == "" {
+		e = whole
+	}
+	switch e {
+	case ErrCodeKeyMismatch, ErrCodeSchemaMismatch, ErrCodeNotConfigured, ErrCodePrivateRequired, ErrCodeKeyRotating:
+		return e
+	case "":
+		return ""
+	}
+	return "error"
+}
+
+func errDetail(e string) string {
+	if e == "" {
+		return ""
+	}
+	return " error=" + textutil.Clip(e, 40)
 }
 
 // Query returns one query sent by this node with answers and releases.
@@ -492,6 +596,7 @@ type QuerySummary struct {
 	ID        string    `json:"id"`
 	Purpose   string    `json:"purpose"`
 	CaseRef   string    `json:"case_ref"`
+	Mode      string    `json:"mode" enum:"plain,private"`
 	Peers     []string  `json:"peers"`
 	Items     int       `json:"items"`
 	Hits      int       `json:"hits"`

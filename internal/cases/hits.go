@@ -121,6 +121,7 @@ type Asked struct {
 	Agency    string            `json:"agency"`
 	Purpose   string            `json:"purpose"`
 	CaseRef   string            `json:"case_ref"`
+	Mode      string            `json:"mode,omitempty" enum:",plain,private" doc:"private: the requester sent only keyed encodings; Fields is empty"`
 }
 
 // Hits lists the owner's hit inbox (state "new", "released", "refused" or
@@ -204,15 +205,20 @@ func (s *Service) Release(ctx context.Context, p *auth.Principal, ref string, in
 	msg := ReleaseMessage{To: h.Peer, CaseRefs: []string{h.Asked.CaseRef}, Markings: in.Markings}
 	asked := fmt.Sprintf("your hit/no-hit query %s, item %d (reference %s, %s match), asked by %s (%s) for case %s: %q",
 		h.QueryID, h.Item, ref, h.Band, h.Asked.Requester, h.Asked.Agency, h.Asked.CaseRef, h.Asked.Purpose)
+	what := "Hit/no-hit"
+	if h.Asked.Mode == ModePrivate {
+		// The NCU sees that the requester searched with encodings only.
+		what = "Private hit/no-hit"
+	}
 	if in.Refuse {
-		msg.Subject = "Hit/no-hit: release refused (reference " + ref + ")"
+		msg.Subject = what + ": release refused (reference " + ref + ")"
 		msg.Body = "The release of details on " + asked + " is refused.\n\nReason: " + in.Reason + "\n\nDecided by " + p.Username + " (" + p.Agency + ")."
 	} else {
 		lbl := label(entity.Kind(h.Entity.Kind), released)
 		if lbl == "" {
 			lbl = h.Entity.Kind + " " + ref
 		}
-		msg.Subject = "Hit/no-hit: details released (reference " + ref + ")"
+		msg.Subject = what + ": details released (reference " + ref + ")"
 		msg.Body = "Details released on " + asked + ".\n\nReleased fields: " + strings.Join(sortedKeys(released), ", ") +
 			"\n\nDecided by " + p.Username + " (" + p.Agency + "). The protective markings of this message apply to the released details."
 		msg.Entity = &ReleasedEntity{Kind: h.Entity.Kind, Label: textutil.Clip(strings.TrimSpace(lbl), 200), Fields: released}

@@ -727,7 +727,7 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 		if err != nil {
 			return unavailable(op, err)
 		}
-		s.ix.Add(fresh, true)
+		s.indexAdd(fresh, true)
 	}
 	if err := resyncEntityPKs(ctx, s.d.Store); err != nil {
 		return unavailable(op, err)

@@ -264,7 +264,7 @@ func (s *Service) CatchUp(ctx context.Context) error {
 		for _, it := range items {
 			top = max(top, it.ID)
 		}
-		s.ix.Add(items, false)
+		s.indexAdd(items, false)
 	})
 	if err != nil {
 		return unavailable("cases.CatchUp", err)
@@ -280,6 +280,9 @@ func (s *Service) CatchUp(ctx context.Context) error {
 func (s *Service) RunIndex(ctx context.Context, follow time.Duration) {
 	if _, err := s.WarmIndex(ctx); err != nil && ctx.Err() == nil {
 		s.d.Logger.Warn("cases: building the candidate index failed; searches use the database", "err", err)
+	}
+	if err := s.WarmPrivate(ctx); err != nil && ctx.Err() == nil {
+		s.d.Logger.Warn("cases: building the private encoding index failed; it is built on the first private query", "err", err)
 	}
 	if follow <= 0 {
 		return

@@ -127,7 +127,7 @@ func (s *Service) Merge(ctx context.Context, p *auth.Principal, keep, dup string
 	if err != nil {
 		return unavailable(op, err)
 	}
-	s.ix.SetDead([]int64{dupPK}, true)
+	s.indexSetDead([]int64{dupPK}, true)
 	return nil
 }
 
@@ -147,6 +147,6 @@ func (s *Service) Unmerge(ctx context.Context, p *auth.Principal, id string) err
 	if err != nil {
 		return unavailable("cases.Unmerge", err)
 	}
-	s.ix.SetDead([]int64{pk}, false)
+	s.indexSetDead([]int64{pk}, false)
 	return nil
 }

@@ -17,8 +17,8 @@ import (
 // ---- sent queries
 
 func insertQuery(ctx context.Context, tx *store.Tx, q OutQuery) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_queries (id, purpose, case_ref, peers, items, created_by, agency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		q.ID, q.Purpose, q.CaseRef, jsonText(q.Peers), jsonText(q.Items), q.CreatedBy, q.Agency, store.FormatTime(q.CreatedAt))
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_queries (id, purpose, case_ref, peers, items, created_by, agency, created_at, mode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		q.ID, q.Purpose, q.CaseRef, jsonText(q.Peers), jsonText(q.Items), q.CreatedBy, q.Agency, store.FormatTime(q.CreatedAt), q.Mode)
 	return err
 }
 
@@ -27,8 +27,8 @@ func insertQuery(ctx context.Context, tx *store.Tx, q OutQuery) error {
 func queryByID(ctx context.Context, q store.Querier, id string) (OutQuery, error) {
 	var out OutQuery
 	var peers, items, at string
-	err := q.QueryRowContext(ctx, `SELECT id, purpose, case_ref, peers, items, created_by, agency, created_at FROM cases_queries WHERE id = ?`, id).
-		Scan(&out.ID, &out.Purpose, &out.CaseRef, &peers, &items, &out.CreatedBy, &out.Agency, &at)
+	err := q.QueryRowContext(ctx, `SELECT id, purpose, case_ref, peers, items, created_by, agency, created_at, mode FROM cases_queries WHERE id = ?`, id).
+		Scan(&out.ID, &out.Purpose, &out.CaseRef, &peers, &items, &out.CreatedBy, &out.Agency, &at, &out.Mode)
 	if err != nil {
 		return out, err
 	}
@@ -49,7 +49,7 @@ func queryAsker(ctx context.Context, q store.Querier, id string) (by, purpose, a
 // querySummaries reads the newest 200 sent queries, of one agency unless
 // agency is "".
 func querySummaries(ctx context.Context, q store.Querier, agency string) ([]QuerySummary, error) {
-	query := `SELECT q.id, q.purpose, q.case_ref, q.peers, q.items, q.created_by, q.created_at,
+	query := `SELECT q.id, q.purpose, q.case_ref, q.peers, q.items, q.created_by, q.created_at, q.mode,
 		(SELECT COUNT(*) FROM cases_query_results r WHERE r.query_id = q.id AND r.hit = 1) FROM cases_queries q`
 	var args []any
 	if agency != "" {
@@ -65,7 +65,7 @@ func querySummaries(ctx context.Context, q store.Querier, agency string) ([]Quer
 	for rows.Next() {
 		var r QuerySummary
 		var peers, items, at string
-		if err := rows.Scan(&r.ID, &r.Purpose, &r.CaseRef, &peers, &items, &r.CreatedBy, &at, &r.Hits); err != nil {
+		if err := rows.Scan(&r.ID, &r.Purpose, &r.CaseRef, &peers, &items, &r.CreatedBy, &at, &r.Mode, &r.Hits); err != nil {
 			return nil, err
 		}
 		var jc store.JSONColumns
@@ -84,14 +84,14 @@ func querySummaries(ctx context.Context, q store.Querier, agency string) ([]Quer
 // insertQueryResult records one item of a peer's answer; a repeated
 // answer changes nothing.
 func insertQueryResult(ctx context.Context, tx *store.Tx, queryID, peer string, r AnswerItem, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_query_results (query_id, peer, item, hit, reference, band, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (query_id, peer, item) DO NOTHING`,
-		queryID, peer, r.N, store.BoolInt(r.Hit), r.Reference, r.Band, store.FormatTime(at))
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_query_results (query_id, peer, item, hit, reference, band, answered_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (query_id, peer, item) DO NOTHING`,
+		queryID, peer, r.N, store.BoolInt(r.Hit), r.Reference, r.Band, store.FormatTime(at), r.Error)
 	return err
 }
 
 // queryResults reads the answers to a query, by item and peer.
 func queryResults(ctx context.Context, q store.Querier, id string) ([]PeerResult, error) {
-	rows, err := q.QueryContext(ctx, `SELECT peer, item, hit, reference, band, answered_at FROM cases_query_results WHERE query_id = ? ORDER BY item, peer`, id)
+	rows, err := q.QueryContext(ctx, `SELECT peer, item, hit, reference, band, answered_at, error FROM cases_query_results WHERE query_id = ? ORDER BY item, peer`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func queryResults(ctx context.Context, q store.Querier, id string) ([]PeerResult
 		var r PeerResult
 		var hit int
 		var at string
-		if err := rows.Scan(&r.Peer, &r.N, &hit, &r.Reference, &r.Band, &at); err != nil {
+		if err := rows.Scan(&r.Peer, &r.N, &hit, &r.Reference, &r.Band, &at, &r.Error); err != nil {
 			return nil, err
 		}
 		r.Hit, r.AnsweredAt = hit == 1, store.ParseTime(at)
@@ -161,8 +161,8 @@ func queryReleases(ctx context.Context, q store.Querier, id, agency string) ([]R
 // ---- received queries
 
 func insertInbound(ctx context.Context, tx *store.Tx, q inbound, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases_inbound (id, query_id, peer, purpose, case_ref, requester, agency, items, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)
-		ON CONFLICT (id) DO NOTHING`, q.id, q.queryID, q.peer, q.purpose, q.caseRef, q.requester, q.agency, jsonText(q.items), store.FormatTime(at))
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases_inbound (id, query_id, peer, purpose, case_ref, requester, agency, items, state, received_at, mode, pprl_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, q.id, q.queryID, q.peer, q.purpose, q.caseRef, q.requester, q.agency, jsonText(q.items), store.FormatTime(at), q.mode, q.key)
 	return err
 }
 
@@ -170,7 +170,7 @@ func insertInbound(ctx context.Context, tx *store.Tx, q inbound, at time.Time) e
 // whose next attempt is due. A query whose items cannot be read is
 // returned with unreadable set, so that it is put aside, not retried.
 func dueInbound(ctx context.Context, q store.Querier, now time.Time, limit int) ([]inbound, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, query_id, peer, purpose, case_ref, requester, agency, items, attempts FROM cases_inbound
+	rows, err := q.QueryContext(ctx, `SELECT id, query_id, peer, purpose, case_ref, requester, agency, items, attempts, mode, pprl_key FROM cases_inbound
 		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY received_at LIMIT ?`, store.FormatTime(now), limit)
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func dueInbound(ctx context.Context, q store.Querier, now time.Time, limit int) 
 	for rows.Next() {
 		var r inbound
 		var items string
-		if err := rows.Scan(&r.id, &r.queryID, &r.peer, &r.purpose, &r.caseRef, &r.requester, &r.agency, &items, &r.attempts); err != nil {
+		if err := rows.Scan(&r.id, &r.queryID, &r.peer, &r.purpose, &r.caseRef, &r.requester, &r.agency, &items, &r.attempts, &r.mode, &r.key); err != nil {
 			return nil, err
 		}
 		var jc store.JSONColumns

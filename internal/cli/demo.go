@@ -69,6 +69,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if *keep {
 		fmt.Fprintf(env.Stdout, "Data directory (kept): %s\n", dir)
 	}
+	fmt.Fprintln(env.Stdout, "\nTry: on rs, log in as officer and open Cases → Queries: a private hit/no-hit query (only keyed encodings went to ba) found a person written in another script.")
+	fmt.Fprintln(env.Stdout, "     On rs, ba or al, log in as ncu and open /cases/deconfliction: the three drug investigations share targets; each NCU sees the partner's contact point.")
 	fmt.Fprintln(env.Stdout, "\nPress Ctrl-C to stop.")
 	<-ctx.Done()
 	fmt.Fprintln(env.Stdout, "\nStopping…")

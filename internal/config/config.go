@@ -83,6 +83,14 @@ type Config struct {
 	// declared none.
 	OpsReportWithin         time.Duration
 	OpsSurveillanceDeadline time.Duration
+	// Privacy-preserving matching: the regional secret the encoding keys
+	// are derived from (empty: private mode off), the previous one during
+	// a rotation, an optional linkage schema file (default: the regional
+	// schema built in), and whether received queries must be private.
+	PPRLSecret         string
+	PPRLPreviousSecret string
+	PPRLSchema         string
+	PPRLRequirePrivate bool
 }
 
 // Default returns the defaults for a single node.
@@ -177,6 +185,10 @@ func (c *Config) settings() []setting {
 		{name: "backup-keep", help: "how many scheduled backups to keep in backup-dir", value: (*int64Value)(&c.BackupKeep)},
 		{name: "backup-dir", help: "directory of scheduled backups, best on another disk", value: (*stringValue)(&c.BackupDir)},
 		{name: "backup-recipient", help: "age public key(s) scheduled backups are encrypted to, separated by commas", value: (*stringValue)(&c.BackupRecipient)},
+		{name: "pprl-secret", help: "regional secret (at least 16 bytes) from which the keys of privacy-preserving encodings are derived; the same on every node of the region (empty: private hit/no-hit off)", secret: true, value: (*stringValue)(&c.PPRLSecret)},
+		{name: "pprl-previous-secret", help: "the regional secret before a rotation: private queries under it are still answered", secret: true, value: (*stringValue)(&c.PPRLPreviousSecret)},
+		{name: "pprl-schema", help: "linkage schema file (JSON, clkhash v3 structure) instead of the built-in regional schema", value: (*stringValue)(&c.PPRLSchema)},
+		{name: "pprl-require-private", help: "answer only private hit/no-hit queries; plain ones get a configuration error", value: (*boolValue)(&c.PPRLRequirePrivate)},
 		{name: "backup-recipients-file", help: "file of age public keys, one a line, scheduled backups are encrypted to", value: (*stringValue)(&c.BackupRecipientsFile)},
 	}
 }
@@ -252,6 +264,14 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.TrustedProxyPrefixes(); err != nil {
 		return err
+	}
+	for name, v := range map[string]string{"pprl-secret": c.PPRLSecret, "pprl-previous-secret": c.PPRLPreviousSecret} {
+		if v != "" && len(v) < 16 {
+			return errs.Newf(errs.Invalid, "config", "%s must be at least 16 bytes", name)
+		}
+	}
+	if c.PPRLRequirePrivate && c.PPRLSecret == "" {
+		return errs.New(errs.Invalid, "config", "pprl-require-private needs pprl-secret")
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return errs.New(errs.Invalid, "config", "metrics-token must have at least 16 characters")

@@ -62,8 +62,9 @@ func TestRedaction(t *testing.T) {
 	c := Default()
 	c.DB = "postgres://liaison:pa55@db:5432/l"
 	c.AdminPassword = "hunter2hunter2"
+	c.PPRLSecret, c.PPRLPreviousSecret = "regional-secret-xyz-2026", "regional-secret-old-2025"
 	all := strings.Join(c.Redacted(), "\n")
-	if strings.Contains(all, "pa55") || strings.Contains(all, "hunter2") || !strings.Contains(all, "db=postgres://[redacted]@db:5432/l") {
+	if strings.Contains(all, "pa55") || strings.Contains(all, "hunter2") || strings.Contains(all, "regional-secret") || !strings.Contains(all, "db=postgres://[redacted]@db:5432/l") {
 		t.Fatalf("redaction failed:\n%s", all)
 	}
 }
@@ -154,5 +155,22 @@ func TestScheduledBackupSettings(t *testing.T) {
 	}
 	if r := c.BackupRecipients(); len(r) != 2 || r[1] != "age1bbb" {
 		t.Fatalf("%q", r)
+	}
+}
+
+func TestPPRLSettings(t *testing.T) {
+	c := Default()
+	c.PPRLSecret = "too short"
+	if err := c.Validate(); err == nil {
+		t.Fatal("a regional secret under 16 bytes was accepted")
+	}
+	c = Default()
+	c.PPRLRequirePrivate = true
+	if err := c.Validate(); err == nil {
+		t.Fatal("require-private without a secret was accepted")
+	}
+	c.PPRLSecret = "a long enough regional secret"
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

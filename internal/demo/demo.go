@@ -87,6 +87,7 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		cfg.DataDir = filepath.Join(opt.Dir, spec.ID)
 		cfg.AdminPassword = Password
 		cfg.InsecureFederation = true
+		cfg.PPRLSecret = RegionalSecret
 		cfg.Addr = "127.0.0.1:0"
 		if opt.BasePort > 0 {
 			cfg.Addr = fmt.Sprintf("127.0.0.1:%d", opt.BasePort+i)
@@ -153,6 +154,10 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		return nil, err
 	}
 	if err := f.seedAlerts(ctx); err != nil {
+		f.Close(ctx)
+		return nil, err
+	}
+	if err := f.seedPrivate(ctx); err != nil {
 		f.Close(ctx)
 		return nil, err
 	}

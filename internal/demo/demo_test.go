@@ -120,3 +120,34 @@ func TestDemoOperations(t *testing.T) {
 			has("me", operations.KindPatrol, operations.StConfirmed, false) && has("al", operations.KindIncident, operations.StOpen, true)
 	})
 }
+
+// TestDemoPrivateQueryAndDeconfliction: the demo shows a private hit/no-hit
+// query that finds a person across scripts, and deconfliction notices for
+// the NCUs of Serbia, Bosnia and Herzegovina and Albania.
+func TestDemoPrivateQueryAndDeconfliction(t *testing.T) {
+	ctx := context.Background()
+	f, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), Nodes: []string{"rs", "ba", "al"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(ctx)
+	rs, ba, al := f.Nodes[0], f.Nodes[1], f.Nodes[2]
+	if rs.Cfg.NodeID != "rs" || ba.Cfg.NodeID != "ba" || al.Cfg.NodeID != "al" {
+		t.Fatalf("node order %s %s %s", rs.Cfg.NodeID, ba.Cfg.NodeID, al.Cfg.NodeID)
+	}
+	ncu := &auth.Principal{Username: "ncu", Agency: "rs-mup", Roles: []auth.Role{auth.RoleNCUOperator}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		qs, _ := rs.Cases.Queries(ctx, ncu)
+		nrs, _ := rs.Cases.DeconfNotices(ctx, ncu, "open")
+		nba, _ := ba.Cases.DeconfNotices(ctx, ncu, "open")
+		nal, _ := al.Cases.DeconfNotices(ctx, ncu, "open")
+		if len(qs) == 1 && qs[0].Mode == "private" && qs[0].Hits == 1 && len(nrs) == 2 && len(nba) == 1 && len(nal) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queries %+v; notices rs %d ba %d al %d", qs, len(nrs), len(nba), len(nal))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

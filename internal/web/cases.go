@@ -76,6 +76,21 @@ type queryCreateInput struct {
 	Body cases.QueryInput
 }
 
+type deconfRegisterInput struct {
+	Body struct {
+		Case string `json:"case" minLength:"1" maxLength:"100" doc:"case ID or reference"`
+		cases.DeconfInput
+	}
+}
+
+type deconfListInput struct {
+	Case string `query:"case" maxLength:"100" required:"true" doc:"case ID or reference"`
+}
+
+type deconfNoticesInput struct {
+	State string `query:"state" enum:"open,closed," doc:"open, closed; empty for all"`
+}
+
 type hitsInput struct {
 	State string `query:"state" enum:"new,released,refused," doc:"new, released, refused; empty for all"`
 }
@@ -211,6 +226,33 @@ func (s *Server) registerCasesAPI() {
 			q, err := c.Query(ctx, PrincipalFrom(ctx), in.ID)
 			return &Body[cases.OutQuery]{q}, err
 		})
+	register(s, huma.Operation{OperationID: "register-deconfliction", Method: http.MethodPost, Path: "/api/v1/cases/deconfliction", Summary: "Register a case's targets for regional deconfliction with chosen partners",
+		Description: "Only keyed encodings of the targets leave the node. When a partner's active investigation shares a target, both NCUs get a notice naming the two contact points.", Tags: tags,
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict}},
+		auth.ActCasesDeconflict, func(ctx context.Context, in *deconfRegisterInput) (*Body[cases.DeconfRegistration], error) {
+			r, err := c.RegisterDeconfliction(ctx, PrincipalFrom(ctx), in.Body.Case, in.Body.DeconfInput)
+			return &Body[cases.DeconfRegistration]{r}, err
+		})
+	register(s, huma.Operation{OperationID: "list-deconfliction", Method: http.MethodGet, Path: "/api/v1/cases/deconfliction", Summary: "A case's deconfliction registrations", Tags: tags, Errors: []int{http.StatusNotFound}},
+		auth.ActCasesView, func(ctx context.Context, in *deconfListInput) (*Body[[]cases.DeconfRegistration], error) {
+			l, err := c.CaseDeconfliction(ctx, in.Case)
+			return &Body[[]cases.DeconfRegistration]{l}, err
+		})
+	register(s, huma.Operation{OperationID: "withdraw-deconfliction", Method: http.MethodPost, Path: "/api/v1/cases/deconfliction/{id}/withdraw", Summary: "Withdraw a deconfliction registration (partners remove its targets)", Tags: tags,
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict}},
+		auth.ActCasesDeconflict, func(ctx context.Context, in *idInput) (*struct{}, error) {
+			return &struct{}{}, c.WithdrawDeconfliction(ctx, PrincipalFrom(ctx), in.ID)
+		})
+	register(s, huma.Operation{OperationID: "list-deconfliction-notices", Method: http.MethodGet, Path: "/api/v1/cases/deconfliction/notices", Summary: "Deconfliction notices: partner investigations sharing a target, with their contact points", Tags: tags},
+		auth.ActCasesDeconfNotices, func(ctx context.Context, in *deconfNoticesInput) (*Body[[]cases.DeconfNotice], error) {
+			l, err := c.DeconfNotices(ctx, PrincipalFrom(ctx), in.State)
+			return &Body[[]cases.DeconfNotice]{l}, err
+		})
+	register(s, huma.Operation{OperationID: "close-case", Method: http.MethodPost, Path: "/api/v1/cases/{id}/close", Summary: "Close a case (its deconfliction registrations are withdrawn)", Tags: tags,
+		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict}},
+		auth.ActCasesEdit, func(ctx context.Context, in *casesIDInput) (*struct{}, error) {
+			return &struct{}{}, c.CloseCase(ctx, PrincipalFrom(ctx), in.ID)
+		})
 	register(s, huma.Operation{OperationID: "list-hits", Method: http.MethodGet, Path: "/api/v1/cases/hits", Summary: "Hit inbox: other nodes' queries that matched local data", Tags: tags},
 		auth.ActCasesHits, func(ctx context.Context, in *hitsInput) (*Body[[]cases.Hit], error) {
 			l, err := c.Hits(ctx, PrincipalFrom(ctx), in.State)
@@ -291,6 +333,62 @@ func (s *Server) registerCasesUI() {
 	s.handle("GET", "/cases/duplicates", auth.ActCasesView, s.casesDuplicatesPage)
 	s.handle("GET", "/cases/stats", auth.ActCasesStats, s.casesStatsPage)
 	s.handle("POST", "/cases/stats/share", auth.ActCasesShare, s.casesShareStats)
+	s.handle("POST", "/cases/c/{id}/deconfliction", auth.ActCasesDeconflict, s.caseDeconflict)
+	s.handle("POST", "/cases/c/{id}/close", auth.ActCasesEdit, s.caseClose)
+	s.handle("POST", "/cases/deconfliction/{id}/withdraw", auth.ActCasesDeconflict, s.deconfWithdraw)
+	s.handle("GET", "/cases/deconfliction", auth.ActCasesDeconfNotices, s.deconfNoticesPage)
+}
+
+func (s *Server) caseDeconflict(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	back := "/cases/c/" + url.PathEscape(r.PathValue("id"))
+	if err := r.ParseForm(); err != nil {
+		s.uiError(w, r, errs.New(errs.Invalid, "web", "the form cannot be read"))
+		return
+	}
+	_, err := s.d.Cases.RegisterDeconfliction(ctx, PrincipalFrom(ctx), r.PathValue("id"), cases.DeconfInput{Peers: r.PostForm["peer"], Contact: r.PostFormValue("contact")})
+	if err != nil {
+		s.failForm(w, r, back, "deconf", err)
+		return
+	}
+	http.Redirect(w, r, back+"?ok=deconf", http.StatusSeeOther)
+}
+
+func (s *Server) caseClose(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	back := "/cases/c/" + url.PathEscape(r.PathValue("id"))
+	if err := s.d.Cases.CloseCase(ctx, PrincipalFrom(ctx), r.PathValue("id")); err != nil {
+		s.failForm(w, r, back, "close", err)
+		return
+	}
+	http.Redirect(w, r, back+"?ok=closed", http.StatusSeeOther)
+}
+
+func (s *Server) deconfWithdraw(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	back := "/cases/c/" + url.PathEscape(r.PostFormValue("case"))
+	if err := s.d.Cases.WithdrawDeconfliction(ctx, PrincipalFrom(ctx), r.PathValue("id")); err != nil {
+		s.failForm(w, r, back, "deconf", err)
+		return
+	}
+	http.Redirect(w, r, back+"?ok=withdrawn", http.StatusSeeOther)
+}
+
+func (s *Server) deconfNoticesPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	state := r.URL.Query().Get("state")
+	if state == "" {
+		state = "open"
+	}
+	if state == "all" {
+		state = ""
+	}
+	l, err := s.d.Cases.DeconfNotices(ctx, PrincipalFrom(ctx), state)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "cases_deconf", "cases.deconf.notices", "nav.cases", s.casesCommon(r, map[string]any{"Notices": l, "State": state}), "", "")
 }
 
 func (s *Server) casesFlash(r *http.Request) string {
@@ -308,6 +406,9 @@ func (s *Server) casesCommon(r *http.Request, data map[string]any) map[string]an
 	data["CanImport"] = auth.Can(p, auth.ActCasesImport)
 	data["CanStats"] = auth.Can(p, auth.ActCasesStats)
 	data["CanRelease"] = auth.Can(p, auth.ActCasesRelease)
+	data["CanDeconflict"] = auth.Can(p, auth.ActCasesDeconflict)
+	data["CanDeconfNotices"] = auth.Can(p, auth.ActCasesDeconfNotices)
+	data["RequirePrivate"] = s.d.Cases.RequirePrivate()
 	data["CrimeAreas"] = cases.CrimeAreas
 	data["Kinds"] = entity.Kinds
 	data["RelationTypes"] = cases.RelationTypes
@@ -385,8 +486,23 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	for _, m := range d.Entities {
 		nodes = append(nodes, m.Entity)
 	}
+	regs, err := s.d.Cases.CaseDeconfliction(ctx, d.Case.ID)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	var peers any
+	if s.d.Federation != nil && auth.Can(PrincipalFrom(ctx), auth.ActCasesDeconflict) {
+		if peers, err = s.d.Federation.Peers(ctx); err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+	}
+	if f := s.failedForm(r); errMsg == "" && (f.Is("deconf") || f.Is("close")) {
+		errMsg = f.Message
+	}
 	s.render(w, r, status, "cases_case", "cases.case", "nav.cases", s.casesCommon(r, map[string]any{"D": d, "Form": form, "Graph": layoutGraph("", nodes, d.Graph),
-		"PersonFields": cases.KindFields(entity.KindPerson)}), flash, errMsg)
+		"PersonFields": cases.KindFields(entity.KindPerson), "Deconf": regs, "DeconfPeers": s.queryPeers(ctx, peers), "PrivateEnabled": s.d.Cases.PrivateEnabled()}), flash, errMsg)
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
@@ -547,7 +663,7 @@ func (s *Server) renderSearch(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.render(w, r, status, "cases_search", "cases.search", "nav.cases", s.casesCommon(r, map[string]any{"Form": form, "Results": results, "Searched": searched,
-		"Peers": s.queryPeers(ctx, peers), "Fields": fields}), "", errMsg)
+		"Peers": s.queryPeers(ctx, peers), "Fields": fields, "PrivateEnabled": s.d.Cases.PrivateEnabled()}), "", errMsg)
 }
 
 // probeField is one input of a search form.
@@ -601,7 +717,7 @@ func (s *Server) casesSearchPage(w http.ResponseWriter, r *http.Request) {
 var probeFormFields = []string{"given_name", "family_name", "full_name", "date_of_birth", "personal_id", "nationality", "plate", "vin", "number", "iban", "serial", "name", "reg_no"}
 
 func probeFromForm(r *http.Request) (cases.Probe, map[string]string) {
-	form := map[string]string{"kind": r.PostFormValue("kind"), "purpose": r.PostFormValue("purpose"), "case_ref": r.PostFormValue("case_ref"), "batch": r.PostFormValue("batch")}
+	form := map[string]string{"kind": r.PostFormValue("kind"), "purpose": r.PostFormValue("purpose"), "case_ref": r.PostFormValue("case_ref"), "batch": r.PostFormValue("batch"), "mode": r.PostFormValue("mode")}
 	pr := cases.Probe{Kind: form["kind"], Fields: map[string]string{}}
 	allowed := map[string]bool{}
 	if k, ok := entity.ParseKind(form["kind"]); ok {
@@ -677,7 +793,7 @@ func (s *Server) casesQuerySend(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	q, err := s.d.Cases.SendQuery(ctx, PrincipalFrom(ctx), cases.QueryInput{Purpose: form["purpose"], CaseRef: form["case_ref"], Peers: r.PostForm["peer"], Items: items})
+	q, err := s.d.Cases.SendQuery(ctx, PrincipalFrom(ctx), cases.QueryInput{Purpose: form["purpose"], CaseRef: form["case_ref"], Peers: r.PostForm["peer"], Items: items, Mode: form["mode"]})
 	if err != nil {
 		p := problemFor(s.d.Logger, err, r.URL.Path)
 		s.renderSearch(w, r, p.Status, form, nil, false, p.Detail)

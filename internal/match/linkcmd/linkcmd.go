@@ -175,7 +175,7 @@ func Link(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c common
 	c.register(fs)
 	oneToOne := fs.Bool("one-to-one", false, "keep at most one partner per record")
-	explain := fs.Bool("explain", false, "add per-field agreement and weight columns")
+	explain := fs.Bool("explain", false, "add a decision (linked, review, not_linked) and per-field agreement and weight columns; near misses (score >= 0.01) are listed too")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -196,6 +196,13 @@ func Link(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opt.OneToOne = *oneToOne
+	threshold := opt.Threshold
+	if *explain {
+		// Near misses are explained too, so that one sees why a pair was
+		// not linked. Greedy one-to-one takes pairs best first, so pairs
+		// below the threshold never take a partner from a linked pair.
+		opt.Threshold = min(threshold, nearMiss)
+	}
 	res, err := match.Link(ctx, left, right, opt)
 	if err != nil {
 		return err
@@ -209,7 +216,7 @@ func Link(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cols []match.Field
 	if *explain {
 		cols = explainColumns(res)
-		head = append(head, "weight")
+		head = append(head, "weight", "decision")
 		for _, f := range cols {
 			head = append(head, f.String())
 		}
@@ -218,10 +225,22 @@ func Link(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	row := make([]string, 0, len(head))
+	linked, review := 0, 0
 	for _, p := range res.Pairs {
+		d := decision(p.Score, threshold)
+		switch d {
+		case "linked":
+			linked++
+		case "review":
+			linked++
+			review++
+		}
+		if d == "not_linked" && !*explain {
+			continue
+		}
 		row = append(row[:0], left[p.Left].ID, right[p.Right].ID, strconv.FormatFloat(p.Score, 'f', 4, 64))
 		if *explain {
-			row = append(row, strconv.FormatFloat(p.Weight, 'f', 2, 64))
+			row = append(row, strconv.FormatFloat(p.Weight, 'f', 2, 64), d)
 			e := res.Explain(p)
 			for _, f := range cols {
 				fe := e.Fields[f]
@@ -240,7 +259,29 @@ func Link(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := w.Error(); err != nil {
 		return err
 	}
-	return bw.Flush()
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if !c.quiet {
+		fmt.Fprintf(stderr, "liaison link: %d pairs linked, %d of them in the review band (score below %.2f): check those by hand\n", linked, review, match.HighScore)
+	}
+	return nil
+}
+
+// nearMiss is the lowest score --explain lists as a pair not linked.
+const nearMiss = 0.01
+
+// decision names what happened to a pair: linked (at or above the high
+// band), review (linked, but below the high band: a person should check
+// it) or not_linked (below the threshold, listed by --explain only).
+func decision(score, threshold float64) string {
+	switch {
+	case score < threshold:
+		return "not_linked"
+	case score < match.HighScore:
+		return "review"
+	}
+	return "linked"
 }
 
 // explainColumns lists the fields compared (not missing) in at least one

@@ -60,6 +60,22 @@ func TestLinkGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "link_explain.golden", out)
+	// Each run says how many pairs fell in the review band; --explain
+	// names the decision for every pair, near misses included.
+	_, errOut, err := run(t, Link, l, r, "--threshold", "0.9995")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut, "pairs linked, 0 of them in the review band") {
+		t.Errorf("no review-band count on stderr: %q", errOut)
+	}
+	ex, _, err := run(t, Link, l, r, "--threshold", "0.9995", "--explain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ex, "L2,R2,0.9988,10.44,not_linked,") {
+		t.Errorf("--explain does not show the pair below the threshold as not linked:\n%s", ex)
+	}
 	// Flags may come before the files, and a high threshold drops pairs.
 	hi, _, err := run(t, Link, "--threshold", "0.999999", l, r)
 	if err != nil {

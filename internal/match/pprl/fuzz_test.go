@@ -1,0 +1,62 @@
+package pprl
+
+import (
+	"testing"
+)
+
+// FuzzParseSchema: any document either parses into a schema that encodes
+// without panicking, or is refused with a SchemaError.
+func FuzzParseSchema(f *testing.F) {
+	f.Add(DefaultSchemaJSON())
+	f.Add([]byte(`{"version":3,"clkConfig":{"l":256,"kdf":{"type":"HKDF","hash":"SHA256","keySize":32}},"features":[{"identifier":"name","hashing":{"comparison":{"type":"ngram","n":2},"strategy":{"bitsPerToken":1},"hash":{"type":"blakeHash"}}}]}`))
+	f.Add([]byte(`{"version":3,"clkConfig":{"l":4096,"kdf":{"type":"HKDF","hash":"SHA256","keySize":64},"hardening":{"balance":true,"xorFolds":2}},"features":[{"identifier":"date_of_birth","hashing":{"comparison":{"type":"date"},"strategy":{"bitsPerFeature":2000},"hash":{"type":"blakeHash"},"missingValue":{"sentinel":"","replaceWith":"x"}}}]}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseSchema(b)
+		if err != nil {
+			if _, ok := err.(*SchemaError); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		if s.Digest() == "" {
+			t.Fatal("no digest")
+		}
+		k, err := NewKey(s, []byte("fuzz secret 0123456789"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := goldenPerson()
+		e := k.Encode(&p)
+		if len(e.Bits) != s.Words() {
+			t.Fatalf("%d words, want %d", len(e.Bits), s.Words())
+		}
+		if s.ClkConfig.Hardening.Balance && e.Count != s.ClkConfig.L/2 {
+			t.Fatalf("balanced: %d bits", e.Count)
+		}
+	})
+}
+
+// FuzzParseEncoding: an encoding received from a peer either parses to
+// the right length with its bits counted, or is refused; never a panic.
+func FuzzParseEncoding(f *testing.F) {
+	k, _ := NewKey(DefaultSchema(), []byte("fuzz secret 0123456789"))
+	p := goldenPerson()
+	f.Add(k.Encode(&p).String())
+	f.Add("")
+	f.Add("AAAA")
+	f.Add("!!not base64!!")
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := ParseEncoding(s, 16)
+		if err != nil {
+			return
+		}
+		if len(e.Bits) != 16 || e.Count != popcount(e.Bits) {
+			t.Fatalf("parsed %d words, count %d", len(e.Bits), e.Count)
+		}
+		if d := Dice(e.Bits, e.Bits, e.Count, e.Count); e.Count > 0 && d != 1 {
+			t.Fatalf("self dice %v", d)
+		}
+	})
+}

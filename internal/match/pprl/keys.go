@@ -1,0 +1,99 @@
+package pprl
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"math/rand/v2"
+)
+
+// MinSecretLen is the shortest regional secret accepted (bytes).
+const MinSecretLen = 16
+
+// ErrShortSecret is returned for a regional secret shorter than
+// MinSecretLen.
+var ErrShortSecret = errors.New("pprl: the regional secret must be at least 16 bytes")
+
+// Key is a schema with the keys derived from one regional secret: what a
+// node needs to encode records and keyed blocking keys. It is safe for
+// concurrent use. The secret itself is not kept.
+type Key struct {
+	s     *Schema
+	feats []featureKey
+	block []byte
+	perm  []uint16 // balancing permutation of the l output bits
+	check string
+}
+
+type featureKey struct {
+	f   *Feature
+	key []byte
+}
+
+func (s *Schema) derive(secret []byte, label string, size int) []byte {
+	salt, _ := base64.StdEncoding.DecodeString(s.ClkConfig.KDF.Salt)
+	info, _ := base64.StdEncoding.DecodeString(s.ClkConfig.KDF.Info)
+	info = append(append(info, 0), label...)
+	k, err := hkdf.Key(sha256.New, secret, salt, string(info), size)
+	if err != nil {
+		panic("pprl: hkdf: " + err.Error()) // only for sizes we never ask
+	}
+	return k
+}
+
+// NewKey derives the feature keys of schema s from a regional secret with
+// HKDF-SHA256 (salt and info from the schema's kdf; one key per feature,
+// its identifier and salt in the info).
+func NewKey(s *Schema, secret []byte) (*Key, error) {
+	if len(secret) < MinSecretLen {
+		return nil, ErrShortSecret
+	}
+	k := &Key{s: s}
+	size := s.ClkConfig.KDF.KeySize
+	for i := range s.Features {
+		f := &s.Features[i]
+		if f.Ignored {
+			continue
+		}
+		k.feats = append(k.feats, featureKey{f: f, key: s.derive(secret, "feature\x00"+f.Identifier+"\x00"+f.Hashing.Salt, size)})
+	}
+	k.block = s.derive(secret, "blocking", 32)
+	// The check value lets two nodes see that they hold the same key
+	// without revealing it: a mismatch is a configuration error, not a
+	// silent stream of no-hits.
+	k.check = hex.EncodeToString(s.derive(secret, "key check\x00"+s.digest, 8))
+	if s.ClkConfig.Hardening.Balance {
+		seed := s.derive(secret, "balance permutation", 32)
+		rng := rand.New(rand.NewChaCha8([32]byte(seed)))
+		l := s.ClkConfig.L
+		k.perm = make([]uint16, l)
+		for i := range k.perm {
+			k.perm[i] = uint16(i)
+		}
+		for i := l - 1; i > 0; i-- {
+			j := rng.IntN(i + 1)
+			k.perm[i], k.perm[j] = k.perm[j], k.perm[i]
+		}
+	}
+	return k, nil
+}
+
+// Schema returns the key's schema.
+func (k *Key) Schema() *Schema { return k.s }
+
+// Check is the key check value (16 hex digits): equal on two nodes exactly
+// when they derived their keys from the same secret under the same schema.
+// It reveals nothing useful about the secret.
+func (k *Key) Check() string { return k.check }
+
+// Fingerprint names schema and key together ("digest/check").
+func (k *Key) Fingerprint() string { return k.s.digest + "/" + k.check }
+
+func le64(v uint64) []byte {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], v)
+	return b[:]
+}

@@ -1,0 +1,83 @@
+package pprl
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/match/synth"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files and the fitted default model")
+
+// trainingSeed generates the synthetic training data of the default model;
+// the development sets (FEBRL, testdata/wb_*) are never used for fitting.
+const trainingSeed = 20261204
+
+func synthPersons(t testing.TB, rs []synth.Record) []entity.Person {
+	var b bytes.Buffer
+	if err := synth.WriteCSV(&b, rs, nil); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := match.ReadPersons(&b, "synth.csv", match.TableOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// labelledPairs returns the Dice and truth of the candidate pairs of a
+// generated deduplication set, with and without identifiers.
+func labelledPairs(t testing.TB, k *Key, n int) ([]float64, []bool) {
+	rs := synth.DedupeSet(trainingSeed, n)
+	ps := synthPersons(t, rs)
+	var dice []float64
+	var truth []bool
+	for _, set := range [][]entity.Person{ps, dropIDs(ps)} {
+		recs := prepareAll(k, set)
+		for _, c := range candidates(recs, recs, true) {
+			a, b := &recs[c[0]].Enc, &recs[c[1]].Enc
+			dice = append(dice, Dice(a.Bits, b.Bits, a.Count, b.Count))
+			truth = append(truth, rs[c[0]].Entity == rs[c[1]].Entity)
+		}
+	}
+	return dice, truth
+}
+
+// TestFitDefaultModel refits the default model on generated data and
+// checks it against the stored one (go test -run TestFitDefaultModel
+// -update rewrites testdata/dice_model.json after a schema change).
+func TestFitDefaultModel(t *testing.T) {
+	k := testKey(t, DefaultSchema())
+	dice, truth := labelledPairs(t, k, 6000)
+	m := FitDiceModel(dice, truth)
+	got, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	if *update {
+		if err := os.WriteFile("testdata/dice_model.json", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, _ := os.ReadFile("testdata/dice_model.json")
+	if !bytes.Equal(got, want) {
+		t.Fatalf("testdata/dice_model.json is stale; rerun with -update")
+	}
+	d := DefaultDiceModel()
+	for _, x := range []float64{0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1} {
+		t.Logf("dice %.2f: weight %.2f posterior %.4f band %s", x, d.Weight(x), d.Posterior(x), d.Band(x))
+	}
+	for x := 0.0; x < 1; x += 0.01 {
+		if d.Posterior(x+0.01) < d.Posterior(x) {
+			t.Fatalf("posterior decreases at dice %.2f", x)
+		}
+	}
+}
+
+func synthSample(t testing.TB) []synth.Record { return synth.DedupeSet(trainingSeed+1, 2000) }
