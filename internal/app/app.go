@@ -19,6 +19,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/activities"
 	"github.com/liaison-wb/liaison/internal/alerts"
+	"github.com/liaison-wb/liaison/internal/analysis"
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -60,6 +61,7 @@ type Node struct {
 	MLA      *mla.Service
 	Alerts   *alerts.Service
 	Ops      *operations.Service
+	Analysis *analysis.Service
 	Assets   *assets.Service
 	Witness  *witness.Service
 	DirPub   *directory.Publisher
@@ -163,6 +165,8 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Ops = operations.New(operations.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "operations"),
 		NodeID: n.Cfg.NodeID}, operations.Config{ReportWithin: n.Cfg.OpsReportWithin, SurveillanceDeadline: n.Cfg.OpsSurveillanceDeadline})
 	n.Ops.Register(n.Fed)
+	n.Analysis = analysis.New(analysis.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "analysis"), NodeID: n.Cfg.NodeID})
+	n.Analysis.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)
 	if n.Witness, err = witness.New(witness.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Node: n.Identity, Clock: n.Clock, Logger: n.Logger.With("component", "witness")}); err != nil {
@@ -186,7 +190,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	n.Web, err = web.New(web.Deps{TrustedProxies: proxies, MetricsToken: n.Cfg.MetricsToken, MetricsElsewhere: n.Cfg.MetricsAddr != "", Store: n.Store, Audit: n.Audit, Auth: n.Auth, Node: n.Identity, Clock: n.Clock, Logger: n.Logger,
-		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Alerts: n.Alerts, Ops: n.Ops, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
+		Catalog: cat, Federation: n.Fed, Directory: n.Dir, Activities: n.Acts, Cases: n.Cases, Exchange: n.Exchange, JIT: n.JIT, MLA: n.MLA, Alerts: n.Alerts, Ops: n.Ops, Analysis: n.Analysis, Assets: n.Assets, Witness: n.Witness, Version: buildinfo.Read().Version, SecureCookies: n.Cfg.SecureCookies, MaxBodyBytes: n.Cfg.MaxBodyBytes})
 	if err != nil {
 		return errs.Wrap(errs.Internal, "app", "web templates are broken", err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/activities"
 	"github.com/liaison-wb/liaison/internal/alerts"
+	"github.com/liaison-wb/liaison/internal/analysis"
 	"github.com/liaison-wb/liaison/internal/assets"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -66,6 +67,7 @@ type Deps struct {
 	MLA           *mla.Service
 	Alerts        *alerts.Service
 	Ops           *operations.Service
+	Analysis      *analysis.Service
 	Assets        *assets.Service
 	JIT           *jit.Service
 	Witness       *witness.Service
@@ -156,6 +158,7 @@ func New(d Deps) (*Server, error) {
 	s.registerMLA()
 	s.registerAlerts()
 	s.registerOperations()
+	s.registerAnalysis()
 	s.registerAssetRecovery()
 	s.registerJIT()
 	s.registerUI()

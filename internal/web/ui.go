@@ -97,7 +97,7 @@ var navigation = []navItem{
 	{Key: "nav.exchange", Href: "/exchange", Enabled: true, Action: auth.ActExchangeList}, {Key: "nav.cases", Href: "/cases", Enabled: true, Action: auth.ActCasesView}, {Key: "nav.jit", Href: "/jit", Enabled: true, Action: auth.ActJITView},
 	{Key: "nav.mla", Href: "/mla", Enabled: true, Action: auth.ActMLAView}, {Key: "nav.assetrecovery", Href: "/asset-recovery", Enabled: true, Action: auth.ActARView},
 	{Key: "nav.alerts", Href: "/alerts/check", Enabled: true, Action: auth.ActAlertsCheck},
-	{Key: "nav.operations", Href: "/operations", Enabled: true, Action: auth.ActOpsView}, {Key: "nav.analysis"}, {Key: "nav.activities", Href: "/activities", Enabled: true, Action: auth.ActActivityView},
+	{Key: "nav.operations", Href: "/operations", Enabled: true, Action: auth.ActOpsView}, {Key: "nav.analysis", Href: "/analysis", Enabled: true, Action: auth.ActAnalysisView}, {Key: "nav.activities", Href: "/activities", Enabled: true, Action: auth.ActActivityView},
 	{Key: "nav.notices", Href: "/federation/notices", Enabled: true, Action: auth.ActNoticeRead},
 	{Key: "nav.ncu", Href: "/federation/queue", Enabled: true, Action: auth.ActNCUQueue},
 	{Key: "nav.federation", Href: "/federation", Enabled: true, Action: auth.ActFederationView},

@@ -1,0 +1,211 @@
+package analysis
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/liaison-wb/liaison/internal/store"
+)
+
+// The scoreboard reads the records other modules keep (exchange threads,
+// hit/no-hit queries, judicial requests, JITs, operations, the directory's
+// agreements and implementation record) through the typed readers below;
+// it never writes them.
+
+func jsonList(s string) []string {
+	var out []string
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}
+
+// exMessageRow is one request, answer or refusal of an exchange thread.
+type exMessageRow struct {
+	thread, origin string
+	parties        []string
+	created        time.Time
+	deadline       time.Time
+	node, kind     string
+	at             time.Time
+}
+
+func exchangeMessages(ctx context.Context, q store.Querier) ([]exMessageRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (exMessageRow, error) {
+		var x exMessageRow
+		var parties, created, deadline, at string
+		err := r.Scan(&x.thread, &x.origin, &parties, &created, &deadline, &x.node, &x.kind, &at)
+		x.parties, x.created, x.deadline, x.at = jsonList(parties), store.ParseTime(created), store.ParseTime(deadline), store.ParseTime(at)
+		return x, err
+	}, `SELECT t.id, t.origin_node, t.parties, t.created_at, t.deadline_at, m.node, m.kind, m.created_at
+		FROM ex_threads t JOIN ex_messages m ON m.thread_id = t.id
+		WHERE m.kind IN ('request', 'answer', 'refusal') ORDER BY t.id, m.created_at`)
+}
+
+// queryRow is a hit/no-hit query this node sent, with the hits per peer.
+type queryRow struct {
+	id      string
+	peers   []string
+	created time.Time
+}
+
+func sentQueries(ctx context.Context, q store.Querier) ([]queryRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (queryRow, error) {
+		var x queryRow
+		var peers, created string
+		err := r.Scan(&x.id, &peers, &created)
+		x.peers, x.created = jsonList(peers), store.ParseTime(created)
+		return x, err
+	}, `SELECT id, peers, created_at FROM cases_queries`)
+}
+
+// peerAt is one dated event with a peer, with a count.
+type peerAt struct {
+	peer string
+	at   time.Time
+	n    int
+}
+
+func scanPeerAt(r store.Scanner) (peerAt, error) {
+	var x peerAt
+	var at string
+	err := r.Scan(&x.peer, &at, &x.n)
+	x.at = store.ParseTime(at)
+	return x, err
+}
+
+// queryHits are the hits answered by peers (one row per item that hit).
+func queryHits(ctx context.Context, q store.Querier) ([]peerAt, error) {
+	return store.Collect(ctx, q, scanPeerAt, `SELECT peer, answered_at, 1 FROM cases_query_results WHERE hit = 1`)
+}
+
+// releasesReceived are the details owners released to this node.
+func releasesReceived(ctx context.Context, q store.Querier) ([]peerAt, error) {
+	return store.Collect(ctx, q, scanPeerAt, `SELECT peer, received_at, 1 FROM cases_releases WHERE refused = 0`)
+}
+
+// inboundQueries are the queries peers sent here, with how many items hit.
+func inboundQueries(ctx context.Context, q store.Querier) ([]peerAt, error) {
+	return store.Collect(ctx, q, scanPeerAt, `SELECT peer, received_at, hits FROM cases_inbound`)
+}
+
+// releasesGiven are the hits this node released to the asking peer.
+func releasesGiven(ctx context.Context, q store.Querier) ([]peerAt, error) {
+	return store.Collect(ctx, q, scanPeerAt, `SELECT peer, decided_at, 1 FROM cases_hits WHERE state = 'released'`)
+}
+
+type mlaRow struct {
+	origin, target, status, basis string
+	sent, closed                  time.Time
+}
+
+func mlaRequests(ctx context.Context, q store.Querier) ([]mlaRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (mlaRow, error) {
+		var x mlaRow
+		var sent, closed string
+		err := r.Scan(&x.origin, &x.target, &x.status, &x.basis, &sent, &closed)
+		x.sent, x.closed = store.ParseTime(sent), store.ParseTime(closed)
+		return x, err
+	}, `SELECT origin_node, target_node, status, legal_basis_id, sent_at, closed_at FROM mla_requests WHERE status != 'draft'`)
+}
+
+// groupRow is a JIT or an operation: the nodes taking part.
+type groupRow struct {
+	kind, origin, basis string
+	nodes               []string
+	created             time.Time
+}
+
+func jitWorkspaces(ctx context.Context, q store.Querier) ([]groupRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (groupRow, error) {
+		var x groupRow
+		var nodes, created string
+		err := r.Scan(&x.kind, &x.origin, &x.basis, &nodes, &created)
+		x.nodes, x.created = jsonList(nodes), store.ParseTime(created)
+		return x, err
+	}, `SELECT kind, leader_node, legal_basis, parties, created_at FROM jit_workspaces`)
+}
+
+func operations(ctx context.Context, q store.Querier) ([]groupRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (groupRow, error) {
+		var x groupRow
+		var nodes, created string
+		err := r.Scan(&x.kind, &x.origin, &x.basis, &nodes, &created)
+		x.nodes, x.created = jsonList(nodes), store.ParseTime(created)
+		return x, err
+	}, `SELECT kind, origin_node, legal_basis_id, nodes, created_at FROM ops_operations WHERE exercise = 0`)
+}
+
+type agreementRow struct {
+	id, title, short, status, ended string
+	parties                         []string
+}
+
+func agreements(ctx context.Context, q store.Querier) ([]agreementRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (agreementRow, error) {
+		var x agreementRow
+		var parties string
+		err := r.Scan(&x.id, &x.title, &x.short, &x.status, &x.ended, &parties)
+		var ps []struct {
+			Country string `json:"country"`
+		}
+		_ = json.Unmarshal([]byte(parties), &ps)
+		for _, p := range ps {
+			x.parties = append(x.parties, p.Country)
+		}
+		return x, err
+	}, `SELECT id, title, short_name, status, ended, parties FROM dir_agreements ORDER BY title`)
+}
+
+// manualUse sums the implementation record's manual entries per agreement.
+func manualUse(ctx context.Context, q store.Querier) (map[string]int, error) {
+	rows, err := store.Collect(ctx, q, func(r store.Scanner) (peerAt, error) {
+		var x peerAt
+		err := r.Scan(&x.peer, &x.n)
+		return x, err
+	}, `SELECT subject_id, SUM(count) FROM dir_activity WHERE subject_kind = 'agreement' GROUP BY subject_id`)
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.peer] = r.n
+	}
+	return out, err
+}
+
+// nodeCountries maps node IDs to the countries they are the authority for.
+func nodeCountries(ctx context.Context, q store.Querier) (map[string]string, error) {
+	rows, err := store.Collect(ctx, q, func(r store.Scanner) ([2]string, error) {
+		var x [2]string
+		err := r.Scan(&x[0], &x[1])
+		return x, err
+	}, `SELECT node, code FROM dir_countries WHERE node != '' AND parent = '' ORDER BY code`)
+	out := map[string]string{}
+	for _, r := range rows {
+		if _, ok := out[r[0]]; !ok {
+			out[r[0]] = r[1]
+		}
+	}
+	return out, err
+}
+
+// saveShared keeps the newest aggregate a peer shared of one kind.
+func saveShared(ctx context.Context, tx *store.Tx, peer, kind string, payload []byte, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO analysis_shared (peer, kind, payload, received_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (peer, kind) DO UPDATE SET payload = excluded.payload, received_at = excluded.received_at`, peer, kind, string(payload), store.FormatTime(at))
+	return err
+}
+
+type sharedRow struct {
+	peer, kind string
+	payload    []byte
+	at         time.Time
+}
+
+// sharedOf lists what peers shared of kinds starting with prefix.
+func sharedOf(ctx context.Context, q store.Querier, prefix string) ([]sharedRow, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (sharedRow, error) {
+		var x sharedRow
+		var payload, at string
+		err := r.Scan(&x.peer, &x.kind, &payload, &at)
+		x.payload, x.at = []byte(payload), store.ParseTime(at)
+		return x, err
+	}, `SELECT peer, kind, payload, received_at FROM analysis_shared WHERE kind LIKE ? ORDER BY peer, kind`, prefix+"%")
+}
