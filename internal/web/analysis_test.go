@@ -1,0 +1,103 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/browsertest"
+	"github.com/liaison-wb/liaison/internal/exchange"
+	"github.com/liaison-wb/liaison/internal/testutil"
+)
+
+// anRequests has Serbia send Montenegro n requests (waiting for the NCU).
+func anRequests(t *testing.T, rs *testutil.Node, n int) {
+	t.Helper()
+	officer := &auth.Principal{Username: "ana", Agency: "rs-police", Roles: []auth.Role{auth.RoleOfficer}}
+	for i := 0; i < n; i++ {
+		if _, err := rs.Exchange.Compose(context.Background(), officer, exchange.NewThread{Subject: "Vehicle check", Priority: exchange.PriorityNormal, Parties: []string{"me"},
+			Body: "Please check the vehicle.", Markings: exchange.MessageMarkings{Classification: "restricted", Reliability: "B", Accuracy: 2}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestAnalysisScoreboardPages: the matrix, the partner's page with its
+// table, the CSV export and sharing through the NCU (Post/Redirect/Get);
+// officers are refused.
+func TestAnalysisScoreboardPages(t *testing.T) {
+	ns := opsNodes(t, "rs", "me")
+	rs := ns[0]
+	anRequests(t, rs, 3)
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	rs.AddUser(t, "milan", auth.RoleOfficer)
+	c := testutil.Client()
+	csrf := login(t, c, rs.URL, "vesna")
+	code, page := pageText(t, c, rs.URL+"/analysis")
+	if code != 200 || !strings.Contains(page, `id="an-matrix"`) || !strings.Contains(page, `href="/analysis/scoreboard/me"`) || !strings.Contains(page, ">3 / 0</a>") {
+		t.Fatalf("matrix %d", code)
+	}
+	if !strings.Contains(page, "declaratory") {
+		t.Fatal("no agreement flagged declaratory on a node with no recorded use")
+	}
+	code, page = pageText(t, c, rs.URL+"/analysis/scoreboard/me")
+	if code != 200 || !strings.Contains(page, `id="an-chart"`) || !strings.Contains(page, `id="an-quarters"`) || !strings.Contains(page, "3 requests sent, 0 answered") {
+		t.Fatalf("partner page %d", code)
+	}
+	code, csv := pageText(t, c, rs.URL+"/analysis/scoreboard.csv?partner=me")
+	if code != 200 || !strings.HasPrefix(csv, "node,partner,quarter,requests_sent") || !strings.Contains(csv, "\nrs,me,total,3,0,") {
+		t.Fatalf("CSV %d:\n%s", code, csv)
+	}
+	if code, _ := pageText(t, c, rs.URL+"/analysis/scoreboard/xk"); code != http.StatusNotFound {
+		t.Fatalf("a partner with no record: %d", code)
+	}
+	resp, err := c.PostForm(rs.URL+"/analysis/scoreboard/share", url.Values{"csrf_token": {csrf}, "peer": {"me"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/analysis/scoreboard?ok=shared" {
+		t.Fatalf("share: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var state string
+	if err := rs.Store.QueryRowContext(context.Background(), `SELECT state FROM fed_outbox WHERE type = 'analysis.scoreboard'`).Scan(&state); err != nil || state != "ncu_pending" {
+		t.Fatalf("shared scoreboard %q %v, want waiting for the NCU", state, err)
+	}
+
+	o := testutil.Client()
+	login(t, o, rs.URL, "milan")
+	if code, _ := pageText(t, o, rs.URL+"/analysis"); code != http.StatusForbidden {
+		t.Fatalf("officer on the scoreboard: %d", code)
+	}
+}
+
+// TestBrowserAnalysisChart: what an analyst sees on a partner's page: the
+// chart drawn, and its numbers in the table beside it.
+func TestBrowserAnalysisChart(t *testing.T) {
+	ns := opsNodes(t, "rs", "me")
+	rs := ns[0]
+	anRequests(t, rs, 4)
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	bc := browsertest.New(t)
+	browsertest.Login(bc, t, rs.URL, "vesna", testutil.Password)
+	browsertest.Do(bc, t, chromedp.Navigate(rs.URL+"/analysis/scoreboard/me"), chromedp.WaitVisible(chromedp.CSS(`#an-chart`)))
+	browsertest.Do(bc, t, chromedp.Poll[chromedp.Void](`typeof Chart !== "undefined" && !!Chart.getChart(document.getElementById("an-chart"))`, chromedp.WithPollingTimeout(10*time.Second)))
+	drawn, err := chromedp.Run(bc, chromedp.Evaluate[bool](`(() => { const c = document.getElementById("an-chart"); const r = c.getBoundingClientRect();
+		return r.width > 100 && r.height > 50 && Chart.getChart(c).data.datasets[0].data.reduce((a, b) => a + b, 0) === 4 })()`))
+	if err != nil || !drawn {
+		t.Fatalf("the chart is not drawn with the 4 requests: %v", err)
+	}
+	if s := browsertest.Text(bc, t, "#an-quarters tr.total"); !strings.Contains(s, "4") {
+		t.Fatalf("table total: %q", s)
+	}
+	if s := browsertest.Text(bc, t, "#an-summary"); !strings.Contains(s, "4 requests sent") {
+		t.Fatalf("summary: %q", s)
+	}
+	browsertest.Screenshot(bc, t, "analysis-partner-chart")
+}
