@@ -41,8 +41,8 @@ func ScoreboardCSV(boards []Scoreboard, only string) []byte {
 	return buf.Bytes()
 }
 
-// Cell is one cell of the scoreboard matrix: what reporter recorded with partner.
-type Cell struct {
+// ScoreCell is one cell of the scoreboard matrix: what reporter recorded with partner.
+type ScoreCell struct {
 	Partner string
 	Has     bool
 	Counts
@@ -53,7 +53,7 @@ type MatrixRow struct {
 	Node  string
 	Own   bool
 	At    string
-	Cells []Cell
+	Cells []ScoreCell
 }
 
 // Matrix lays scoreboards out as reporting node × partner.
@@ -72,7 +72,7 @@ func Matrix(boards []Scoreboard) (partners []string, rows []MatrixRow) {
 	for i, b := range boards {
 		r := MatrixRow{Node: b.Node, Own: i == 0, At: b.At.Format("2006-01-02 15:04")}
 		for _, k := range partners {
-			c := Cell{Partner: k}
+			c := ScoreCell{Partner: k}
 			if p, ok := b.Pair(k); ok {
 				c.Has, c.Counts = true, p.Counts
 			}
@@ -84,3 +84,58 @@ func Matrix(boards []Scoreboard) (partners []string, rows []MatrixRow) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// TableCSV writes a table's cells in the import format (suppressed cells
+// have an empty value and suppressed=true), followed by nothing else: the
+// definitions travel in the JSON form.
+func TableCSV(t Table) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"jurisdiction", "period", "indicator", "area", "sex", "age_band", "relationship", "form", "nationality", "value", "suppressed"})
+	for _, c := range t.Cells {
+		v := ""
+		if c.Value != nil {
+			v = strconv.Itoa(*c.Value)
+		}
+		_ = w.Write([]string{t.Jurisdiction, t.Period, c.Indicator, c.Area, c.Sex, c.AgeBand, c.Relationship, c.Form, c.Nationality, v, strconv.FormatBool(c.Suppressed)})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// IndicatorTotals gives one number per indicator for charts: the cells
+// with no breakdown when there are any, else the cells broken down the
+// same way as the indicator's first cell (so no person is counted twice).
+func IndicatorTotals(t Table) (labels []string, values []float64) {
+	set, _ := SetOf(t.Set)
+	sig := func(c TableCell) [6]bool {
+		return [6]bool{c.Area != "", c.Sex != "", c.AgeBand != "", c.Relationship != "", c.Form != "", c.Nationality != ""}
+	}
+	for _, ind := range set.Indicators {
+		var cs []TableCell
+		for _, c := range t.Cells {
+			if c.Indicator == ind.Code && c.Value != nil {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		want := sig(cs[0])
+		for _, c := range cs {
+			if sig(c) == ([6]bool{}) || sig(c) == [6]bool{true} {
+				want = sig(c)
+				break
+			}
+		}
+		total := 0
+		for _, c := range cs {
+			if sig(c) == want {
+				total += *c.Value
+			}
+		}
+		labels = append(labels, ind.Code)
+		values = append(values, float64(total))
+	}
+	return labels, values
+}

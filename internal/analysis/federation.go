@@ -25,6 +25,7 @@ const (
 // Register binds the message types to the federation layer.
 func (s *Service) Register(f *federation.Service) {
 	f.Register(TypeScoreboard, federation.TypeSpec{Sensitive: true, Handle: s.handleScoreboard, Describe: describeScoreboard})
+	f.Register(TypeTable, federation.TypeSpec{Sensitive: true, Handle: s.handleTable, Describe: describeTable})
 }
 
 func describeScoreboard(from string, payload json.RawMessage) (federation.Preview, error) {

@@ -55,8 +55,8 @@ func pct(a, b int) int {
 	return (a*100 + b/2) / b
 }
 
-// Pair is one node's record with one partner.
-type Pair struct {
+// PartnerRecord is one node's record with one partner.
+type PartnerRecord struct {
 	Partner string `json:"partner" doc:"the partner's node"`
 	Counts
 	Quarters []Quarter `json:"quarters" doc:"the same counts per calendar quarter, oldest first"`
@@ -84,20 +84,20 @@ type AgreementUse struct {
 
 // Scoreboard is one node's record of cooperation, per partner and per agreement.
 type Scoreboard struct {
-	Node       string         `json:"node" doc:"the node whose records these are"`
-	At         time.Time      `json:"at"`
-	Pairs      []Pair         `json:"pairs"`
-	Agreements []AgreementUse `json:"agreements"`
+	Node       string          `json:"node" doc:"the node whose records these are"`
+	At         time.Time       `json:"at"`
+	Pairs      []PartnerRecord `json:"pairs"`
+	Agreements []AgreementUse  `json:"agreements"`
 }
 
-// Pair returns the record with partner, and whether there is one.
-func (b Scoreboard) Pair(partner string) (Pair, bool) {
+// PartnerRecord returns the record with partner, and whether there is one.
+func (b Scoreboard) Pair(partner string) (PartnerRecord, bool) {
 	for _, p := range b.Pairs {
 		if p.Partner == partner {
 			return p, true
 		}
 	}
-	return Pair{}, false
+	return PartnerRecord{}, false
 }
 
 // QuarterOf names the calendar quarter of t ("2026-Q4").
@@ -274,7 +274,7 @@ func (s *Service) compute(ctx context.Context, q store.Querier) (Scoreboard, err
 		}
 	}
 
-	out := Scoreboard{Node: self, At: s.d.Clock.Now().UTC(), Pairs: []Pair{}, Agreements: []AgreementUse{}}
+	out := Scoreboard{Node: self, At: s.d.Clock.Now().UTC(), Pairs: []PartnerRecord{}, Agreements: []AgreementUse{}}
 	partners := make([]string, 0, len(b.pairs))
 	for k := range b.pairs {
 		partners = append(partners, k)
@@ -282,7 +282,7 @@ func (s *Service) compute(ctx context.Context, q store.Querier) (Scoreboard, err
 	sort.Strings(partners)
 	for _, k := range partners {
 		a := b.pairs[k]
-		pr := Pair{Partner: k, Counts: a.total, Quarters: []Quarter{}}
+		pr := PartnerRecord{Partner: k, Counts: a.total, Quarters: []Quarter{}}
 		pr.MedianHours, pr.MLAMedianDays = median(a.hours), median(a.days)
 		qs := make([]string, 0, len(a.quarters))
 		for q := range a.quarters {

@@ -209,3 +209,36 @@ func sharedOf(ctx context.Context, q store.Querier, prefix string) ([]sharedRow,
 		return x, err
 	}, `SELECT peer, kind, payload, received_at FROM analysis_shared WHERE kind LIKE ? ORDER BY peer, kind`, prefix+"%")
 }
+
+func insertTable(ctx context.Context, tx *store.Tx, t Table) error {
+	defs, _ := json.Marshal(t.Definitions)
+	cells, _ := json.Marshal(t.Cells)
+	_, err := tx.ExecContext(ctx, `INSERT INTO analysis_tables (id, indicator_set, title, period, jurisdiction, source, definitions, cells, created_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, t.ID, t.Set, t.Title, t.Period, t.Jurisdiction, t.Source, string(defs), string(cells), t.CreatedBy,
+		store.FormatTime(t.CreatedAt), store.FormatTime(t.UpdatedAt))
+	return err
+}
+
+const tableCols = `id, indicator_set, title, period, jurisdiction, source, definitions, cells, created_by, created_at, updated_at`
+
+func scanTable(self string) func(r store.Scanner) (Table, error) {
+	return func(r store.Scanner) (Table, error) {
+		var t Table
+		var defs, cells, created, updated string
+		err := r.Scan(&t.ID, &t.Set, &t.Title, &t.Period, &t.Jurisdiction, &t.Source, &defs, &cells, &t.CreatedBy, &created, &updated)
+		t.Node, t.CreatedAt, t.UpdatedAt = self, store.ParseTime(created), store.ParseTime(updated)
+		t.Definitions, t.Cells = []Definition{}, []TableCell{}
+		_ = json.Unmarshal([]byte(defs), &t.Definitions)
+		_ = json.Unmarshal([]byte(cells), &t.Cells)
+		return t, err
+	}
+}
+
+func listTables(ctx context.Context, q store.Querier, self string) ([]Table, error) {
+	return store.Collect(ctx, q, scanTable(self), `SELECT `+tableCols+` FROM analysis_tables ORDER BY indicator_set, period DESC, jurisdiction, created_at`)
+}
+
+// getTable returns sql.ErrNoRows when there is no such table.
+func getTable(ctx context.Context, q store.Querier, self, id string) (Table, error) {
+	return scanTable(self)(q.QueryRowContext(ctx, `SELECT `+tableCols+` FROM analysis_tables WHERE id = ?`, id))
+}

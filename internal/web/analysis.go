@@ -73,6 +73,7 @@ func (s *Server) registerAnalysis() {
 			return out, err
 		})
 
+	s.registerAnalysisTables()
 	s.handle("GET", "/analysis", auth.ActAnalysisView, s.anScoreboard)
 	s.handle("GET", "/analysis/scoreboard", auth.ActAnalysisView, s.anScoreboard)
 	s.handle("GET", "/analysis/scoreboard.csv", auth.ActAnalysisView, s.anScoreboardCSV)

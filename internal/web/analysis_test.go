@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -100,4 +103,65 @@ func TestBrowserAnalysisChart(t *testing.T) {
 		t.Fatalf("summary: %q", s)
 	}
 	browsertest.Screenshot(bc, t, "analysis-partner-chart")
+}
+
+func anUpload(t *testing.T, c *http.Client, base, csrf string, fields map[string]string, file string) (*http.Response, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf_token", csrf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", "gbv.csv")
+	_, _ = fw.Write([]byte(file))
+	mw.Close()
+	req, _ := http.NewRequest("POST", base+"/analysis/statistics/import", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+// TestAnalysisStatisticsPages: an import with errors comes back with each
+// error by line, translated, and nothing saved; a good file lands on the
+// table's page (chart, figures, definitions); the regional table lists it.
+func TestAnalysisStatisticsPages(t *testing.T) {
+	ns := opsNodes(t, "ba", "selec")
+	ba := ns[0]
+	ba.AddUser(t, "amra", auth.RoleAnalyst)
+	c := testutil.Client()
+	csrf := login(t, c, ba.URL, "amra")
+	fields := map[string]string{"set": "gbv", "title": "GBV Republika Srpska 2025", "period": "2025", "jurisdiction": "BA-RS", "source": "RS Ministry of Interior",
+		"definitions": "ipv_victims | Art. 190 Domestic violence, RS Criminal Code | victims per reported offence"}
+	c.Jar.SetCookies(mustURL(ba.URL), []*http.Cookie{{Name: "liaison_lang", Value: "bs"}})
+	resp, page := anUpload(t, c, ba.URL, csrf, fields, "indicator,sex,value\nipv_victims,female,640\nfemicide,female,3\nfemicides,female,x\n")
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `id="an-row-errors"`) || !strings.Contains(page, "<td>3</td><td>indicator</td><td>nije pokazatelj ovog skupa</td>") ||
+		!strings.Contains(page, "<td>4</td><td>value</td>") || !strings.Contains(page, `value="GBV Republika Srpska 2025"`) {
+		i := strings.Index(page, "<main")
+		t.Fatalf("import with errors %d: %s", resp.StatusCode, page[i:min(len(page), i+4000)])
+	}
+	if ts, _ := ba.Analysis.Tables(context.Background(), &auth.Principal{Username: "amra", Roles: []auth.Role{auth.RoleAnalyst}}); len(ts) != 0 {
+		t.Fatal("a refused import saved a table")
+	}
+	c.Jar.SetCookies(mustURL(ba.URL), []*http.Cookie{{Name: "liaison_lang", Value: "en"}})
+	resp, _ = anUpload(t, c, ba.URL, csrf, fields, "indicator,sex,value\nipv_victims,female,640\nfemicides,female,3\nprotection_orders_granted,,212\n")
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/analysis/statistics/") {
+		t.Fatalf("import: %d %s", resp.StatusCode, loc)
+	}
+	code, page := pageText(t, c, ba.URL+loc)
+	if code != 200 || !strings.Contains(page, "The table was imported.") || !strings.Contains(page, `id="an-table-chart"`) || !strings.Contains(page, "Art. 190 Domestic violence") ||
+		!strings.Contains(page, "<td>640</td>") || !strings.Contains(page, `id="an-table-share"`) {
+		t.Fatalf("table page %d", code)
+	}
+	code, page = pageText(t, c, ba.URL+"/analysis/statistics/regional?set=gbv&period=2025")
+	if code != 200 || !strings.Contains(page, `id="an-contributions"`) || !strings.Contains(page, "BA-RS") || !strings.Contains(page, "victims per reported offence") ||
+		strings.Contains(page, "<td>3</td>") {
+		t.Fatalf("regional page %d (the 3 femicides must not show)", code)
+	}
 }
