@@ -68,3 +68,34 @@ func TestDemoAnalysisScoreboard(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoAnalysisTables: Bosnia and Herzegovina's three jurisdictions and
+// North Macedonia share gender-based violence tables with SELEC, whose
+// regional table keeps each one's definitions; small cells are suppressed.
+func TestDemoAnalysisTables(t *testing.T) {
+	ctx := context.Background()
+	f, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), Nodes: []string{"ba", "mk", "selec"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close(ctx)
+	selec := f.Nodes[2]
+	an := &auth.Principal{Username: "analyst", Agency: f.Specs[2].Agency, Roles: []auth.Role{auth.RoleAnalyst}}
+	var r analysis.Regional
+	testutil.WaitFor(t, "four GBV contributions on SELEC", 30*time.Second, func() bool {
+		r, err = selec.Analysis.RegionalTable(ctx, an, "gbv", "2025")
+		return err == nil && len(r.Contributions) == 4
+	})
+	for _, c := range r.Contributions {
+		if len(c.Definitions) == 0 {
+			t.Fatalf("%s without definitions", c.Jurisdiction)
+		}
+	}
+	for _, row := range r.Rows {
+		for _, v := range row.Values {
+			if v != nil && *v > 0 && *v < analysis.MinCell {
+				t.Fatalf("a small cell reached SELEC: %+v", row)
+			}
+		}
+	}
+}
