@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/store"
@@ -241,4 +242,56 @@ func listTables(ctx context.Context, q store.Querier, self string) ([]Table, err
 // getTable returns sql.ErrNoRows when there is no such table.
 func getTable(ctx context.Context, q store.Querier, self, id string) (Table, error) {
 	return scanTable(self)(q.QueryRowContext(ctx, `SELECT `+tableCols+` FROM analysis_tables WHERE id = ?`, id))
+}
+
+type relRow struct{ from, to, typ string }
+
+// inArgs turns ids into placeholders and arguments.
+func inArgs(ids []string) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+}
+
+// relationsTouching returns the relations with one end in ids, in
+// batches of 400 IDs.
+func relationsTouching(ctx context.Context, q store.Querier, ids []string) ([]relRow, error) {
+	var out []relRow
+	for start := 0; start < len(ids); start += 400 {
+		ph, args := inArgs(ids[start:min(len(ids), start+400)])
+		rows, err := store.Collect(ctx, q, func(r store.Scanner) (relRow, error) {
+			var x relRow
+			err := r.Scan(&x.from, &x.to, &x.typ)
+			return x, err
+		}, `SELECT from_id, to_id, type FROM cases_relations WHERE from_id IN (`+ph+`) UNION SELECT from_id, to_id, type FROM cases_relations WHERE to_id IN (`+ph+`)`, append(args, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+type entRow struct{ id, kind, label string }
+
+// entitiesByID reads the kind and label of entities not merged into another.
+func entitiesByID(ctx context.Context, q store.Querier, ids []string) (map[string]entRow, error) {
+	out := make(map[string]entRow, len(ids))
+	for start := 0; start < len(ids); start += 400 {
+		ph, args := inArgs(ids[start:min(len(ids), start+400)])
+		rows, err := store.Collect(ctx, q, func(r store.Scanner) (entRow, error) {
+			var x entRow
+			err := r.Scan(&x.id, &x.kind, &x.label)
+			return x, err
+		}, `SELECT id, kind, label FROM cases_entities WHERE merged_into = '' AND id IN (`+ph+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.id] = r
+		}
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/browsertest"
+	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
@@ -163,5 +165,38 @@ func TestAnalysisStatisticsPages(t *testing.T) {
 	if code != 200 || !strings.Contains(page, `id="an-contributions"`) || !strings.Contains(page, "BA-RS") || !strings.Contains(page, "victims per reported offence") ||
 		strings.Contains(page, "<td>3</td>") {
 		t.Fatalf("regional page %d (the 3 femicides must not show)", code)
+	}
+}
+
+// TestAnalysisGraphPage: the link chart page lists the entities around
+// one, the most central first, and the path to another.
+func TestAnalysisGraphPage(t *testing.T) {
+	ns := opsNodes(t, "rs")
+	rs := ns[0]
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	an := &auth.Principal{Username: "vesna", Agency: "rs-police", Roles: []auth.Role{auth.RoleAnalyst}}
+	ctx := context.Background()
+	var ids []string
+	for i := 0; i < 3; i++ {
+		e, _, err := rs.Cases.CreateEntity(ctx, an, cases.EntityInput{Kind: "vehicle", Fields: map[string]string{"plate": fmt.Sprintf("NS-%03d-AB", i), "make": "Golf"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	for _, r := range [][2]int{{0, 1}, {1, 2}} {
+		if _, err := rs.Cases.Relate(ctx, an, cases.RelationInput{From: ids[r[0]], To: ids[r[1]], Type: "related_to"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := testutil.Client()
+	login(t, c, rs.URL, "vesna")
+	code, page := pageText(t, c, rs.URL+"/analysis/graph?entity="+ids[1]+"&to="+ids[2])
+	if code != 200 || !strings.Contains(page, `id="an-central"`) || !strings.Contains(page, `id="an-path"`) || strings.Count(page, "Golf") < 4 {
+		i := strings.Index(page, "<main")
+		t.Fatalf("graph page %d: %s", code, page[i:min(len(page), i+3000)])
+	}
+	if code, _ := pageText(t, c, rs.URL+"/api/v1/analysis/graph/path?from="+ids[0]+"&to="+ids[2]); code != 200 {
+		t.Fatalf("path API %d", code)
 	}
 }

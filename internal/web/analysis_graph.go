@@ -1,0 +1,75 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/liaison-wb/liaison/internal/analysis"
+	"github.com/liaison-wb/liaison/internal/auth"
+)
+
+type anNeighboursInput struct {
+	analysis.NeighbourQuery
+}
+
+type anPathInput struct {
+	analysis.PathQuery
+}
+
+func (s *Server) registerAnalysisGraph() {
+	a := s.d.Analysis
+	tags := []string{"Analysis"}
+	p := PrincipalFrom
+	bad := []int{http.StatusBadRequest, http.StatusNotFound}
+	register(s, huma.Operation{OperationID: "analysis-graph-neighbours", Method: http.MethodGet, Path: "/api/v1/analysis/graph/neighbours", Tags: tags, Errors: bad,
+		Summary: "Link chart around a case entity: neighbours out to a depth, filtered by relation type and entity kind, with degree, betweenness centrality and communities computed on the chart"},
+		auth.ActAnalysisView, func(ctx context.Context, in *anNeighboursInput) (*Body[analysis.Chart], error) {
+			r, err := a.Neighbours(ctx, p(ctx), in.NeighbourQuery)
+			return &Body[analysis.Chart]{r}, err
+		})
+	register(s, huma.Operation{OperationID: "analysis-graph-path", Method: http.MethodGet, Path: "/api/v1/analysis/graph/path", Tags: tags, Errors: bad,
+		Summary: "A shortest chain of relations between two case entities (empty when there is none within the limit)"},
+		auth.ActAnalysisView, func(ctx context.Context, in *anPathInput) (*Body[analysis.Chart], error) {
+			r, err := a.ShortestPath(ctx, p(ctx), in.PathQuery)
+			return &Body[analysis.Chart]{r}, err
+		})
+	s.handle("GET", "/analysis/graph", auth.ActAnalysisView, s.anGraph)
+}
+
+// anGraph is the link chart page: an entity's neighbourhood with its most
+// central entities and communities, and a path to a second entity.
+func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	data := map[string]any{"Entity": q.Get("entity"), "To": q.Get("to"), "Depth": q.Get("depth"), "Depths": []string{"1", "2", "3"}}
+	var errMsg string
+	if e := q.Get("entity"); e != "" && len(e) <= 64 {
+		depth, _ := strconv.Atoi(q.Get("depth"))
+		c, err := s.d.Analysis.Neighbours(ctx, PrincipalFrom(ctx), analysis.NeighbourQuery{Entity: e, Depth: depth})
+		if err != nil {
+			errMsg = problemFor(s.d.Logger, err, r.URL.Path).Detail
+		} else {
+			central := append([]analysis.ChartNode(nil), c.Nodes...)
+			sort.SliceStable(central, func(i, j int) bool { return central[i].Betweenness > central[j].Betweenness })
+			data["Chart"], data["Central"] = c, central[:min(len(central), 10)]
+			labels := map[string]string{}
+			for _, n := range c.Nodes {
+				labels[n.ID] = n.Label
+			}
+			data["Labels"] = labels
+		}
+		if to := q.Get("to"); to != "" && len(to) <= 64 && errMsg == "" {
+			pc, err := s.d.Analysis.ShortestPath(ctx, PrincipalFrom(ctx), analysis.PathQuery{From: e, To: to})
+			if err != nil {
+				errMsg = problemFor(s.d.Logger, err, r.URL.Path).Detail
+			} else {
+				data["Path"] = pc
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "analysis_graph", "an.graph", "nav.analysis", data, "", errMsg)
+}
