@@ -162,7 +162,8 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		pages := menuPages(ctx, t)
 		// The forms named in the menu's pages are part of the walk too.
 		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new", "/alerts/new", "/alerts/check", "/alerts/firearms",
-			"/operations/new", "/operations/new?kind=surveillance", "/operations/new?kind=controlled_delivery", "/operations/new?kind=joint_patrol", "/operations/new?kind=incident", "/operations/patrols"} {
+			"/operations/new", "/operations/new?kind=surveillance", "/operations/new?kind=controlled_delivery", "/operations/new?kind=joint_patrol", "/operations/new?kind=incident", "/operations/patrols",
+			"/analysis/statistics", "/analysis/statistics/regional?set=gbv&period=2025", "/analysis/graph"} {
 			ok := evalBool(ctx, t, fmt.Sprintf(`!!document.querySelector('nav.side a[href="/%s"]')`, strings.Split(extra, "/")[1]))
 			if ok && !contains(pages, extra) {
 				pages = append(pages, extra)

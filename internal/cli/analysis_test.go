@@ -1,0 +1,34 @@
+package cli_test
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestAnalysisImportExport: a file with an error is refused with its line
+// and nothing saved; a good one is imported and exported again.
+func TestAnalysisImportExport(t *testing.T) {
+	data := t.TempDir()
+	bad, good := filepath.Join(t.TempDir(), "bad.csv"), filepath.Join(t.TempDir(), "gbv.csv")
+	writeFile(t, bad, "indicator,value\nfemicides,7\nfemicide,2\n")
+	writeFile(t, good, "indicator,sex,value\nfemicides,female,7\nipv_victims,female,455\n")
+	args := []string{"--set", "gbv", "--title", "GBV RS entity 2025", "--period", "2025", "--jurisdiction", "BA-RS", "--definition", "ipv_victims|Art. 190 RS CC|per offence", "--data", data}
+	r := run(t, nil, "", append([]string{"analysis", "import", bad}, args...)...)
+	if r.code != 1 || !strings.Contains(r.stdout, "line 3, column indicator: indicator") || !strings.Contains(r.stderr, "nothing was saved") {
+		t.Fatalf("bad file: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, nil, "", append([]string{"analysis", "import", good}, args...)...)
+	m := regexp.MustCompile(`imported table (\S+): gbv BA-RS 2025, 2 cells`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil {
+		t.Fatalf("import: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, nil, "", "analysis", "export", "--table", m[1], "--data", data)
+	if r.code != 0 || !strings.Contains(r.stdout, "BA-RS,2025,ipv_victims,,female,,,,,455,false") {
+		t.Fatalf("export: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, nil, "", "analysis", "export", "--data", data); r.code != 0 || !strings.HasPrefix(r.stdout, "node,partner,quarter") {
+		t.Fatalf("scoreboard export: %d %q", r.code, r.stderr)
+	}
+}
