@@ -11,10 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -404,11 +402,12 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if err != nil {
 		return rep, err
 	}
-	// Validate every row first, so a dry run reports everything.
-	for i := range rows {
+	// Validate every row first, so a dry run reports everything; rows are
+	// independent, so on every core.
+	parallel(len(rows), func(i int) {
 		row := &rows[i]
 		if row.err != nil {
-			continue
+			return
 		}
 		switch {
 		case row.entity != nil:
@@ -433,7 +432,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 				row.err = &RejectedRow{Row: row.row, Column: "type", Msg: fmt.Sprintf("%q is not a relation type (%s)", row.relation.typ, strings.Join(RelationTypes, ", "))}
 			}
 		}
-	}
+	})
 	rep.Rows = len(rows)
 	if opt.DryRun {
 		err = s.dryRun(ctx, rows, &rep)
@@ -575,13 +574,33 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 			order = append(order, i)
 		}
 	}
-	prepared := s.prepareRows(ctx, rows)
+	// Chunks are prepared one ahead of the writer, on the other cores.
+	prepared := make([]preparedEntity, len(rows))
+	ready := make([]chan struct{}, (len(order)+chunk-1)/chunk)
+	for c := range ready {
+		ready[c] = make(chan struct{})
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for c := range ready {
+			s.prepareRows(rows, order[c*chunk:min((c+1)*chunk, len(order))], prepared)
+			close(ready[c])
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		for start := 0; start < len(order); start += chunk {
 			if err := ctx.Err(); err != nil {
 				return err // cancelled: nothing is kept
 			}
+			<-ready[start/chunk]
 			end := min(start+chunk, len(order))
+			var batch []memItem
 			for _, i := range order[start:end] {
 				row := &rows[i]
 				if row.err != nil {
@@ -598,7 +617,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 				case row.entity != nil:
 					row.entity.Source = src
-					e, created, err := s.storePrepared(ctx, tx, p, prepared[i], *row.entity)
+					e, created, err := s.storePrepared(ctx, tx, p, prepared[i], *row.entity, &batch)
 					var fe *FieldError
 					if errors.As(err, &fe) {
 						row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
@@ -631,6 +650,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 				}
 			}
+			s.indexAdd(batch, true)
 			if opt.Progress != nil {
 				opt.Progress(end, total)
 			}
@@ -648,28 +668,14 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 }
 
 // prepareRows computes the fingerprints, labels and index data of the
-// entity rows on every core, before the one transaction that writes them.
-func (s *Service) prepareRows(ctx context.Context, rows []importRow) []preparedEntity {
-	out := make([]preparedEntity, len(rows))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(rows); i += workers {
-				if i%1024 == 0 && ctx.Err() != nil {
-					return
-				}
-				if r := rows[i]; r.err == nil && r.entity != nil {
-					kind, _ := entity.ParseKind(r.entity.Kind)
-					out[i] = s.prepareEntity(kind, *r.entity)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return out
+// entity rows listed in which, on every core, into out.
+func (s *Service) prepareRows(rows []importRow, which []int, out []preparedEntity) {
+	parallel(len(which), func(k int) {
+		if r := rows[which[k]]; r.err == nil && r.entity != nil {
+			kind, _ := entity.ParseKind(r.entity.Kind)
+			out[which[k]] = s.prepareEntity(kind, *r.entity)
+		}
+	})
 }
 
 // BulkLoad stores many new persons quickly (initial loads of large
