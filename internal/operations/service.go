@@ -890,3 +890,32 @@ func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Follow tells this instance's boards about changes other instances of the
+// node made (PostgreSQL with several instances: the leader applies what
+// partners send, a user's board may be open on another instance), every
+// interval until ctx ends.
+func (s *Service) Follow(ctx context.Context, interval time.Duration) {
+	seen := map[string]opVersion{}
+	first := true
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		vs, err := openVersions(ctx, s.d.Store, s.d.Clock.Now().Add(-time.Hour))
+		if err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("operations: following other instances failed", "err", err)
+		}
+		for _, v := range vs {
+			if old, ok := seen[v.id]; !first && (!ok || old != v) {
+				s.publish(Change{OpID: v.id, At: s.d.Clock.Now()})
+			}
+			seen[v.id] = v
+		}
+		first = false
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
