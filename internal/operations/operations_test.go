@@ -562,9 +562,10 @@ func TestBoardsFollowOtherInstances(t *testing.T) {
 		other := operations.New(operations.Deps{Store: mk.Store, Audit: mk.Audit, NodeID: "mk"}, operations.Config{})
 		changes, stop := other.Subscribe()
 		defer stop()
-		fctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		go other.Follow(fctx, 50*time.Millisecond)
+		follow := operations.NewFollower(other)
+		if err := follow.Poll(ctx); err != nil { // takes note of what is there
+			t.Fatal(err)
+		}
 		o, err := mk.Ops.Open(ctx, cmc, operations.OpenInput{Kind: operations.KindIncident, Title: "Flood in Kumanovo", Severity: 2,
 			Details: operations.OpDetails{IncidentType: "natural_disaster", Location: "Kumanovo", LeadOrg: "Crisis Management Centre", Commander: "Maj. Stojanov"}})
 		if err != nil {
@@ -572,14 +573,16 @@ func TestBoardsFollowOtherInstances(t *testing.T) {
 		}
 		seenOn := func(what string) {
 			t.Helper()
-			deadline := time.After(10 * time.Second)
+			if err := follow.Poll(ctx); err != nil {
+				t.Fatal(err)
+			}
 			for {
 				select {
 				case ch := <-changes:
 					if ch.OpID == o.ID {
 						return
 					}
-				case <-deadline:
+				default:
 					t.Fatalf("the other instance's board was not told about %s", what)
 				}
 			}
@@ -589,5 +592,13 @@ func TestBoardsFollowOtherInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		seenOn("the situation report")
+		if err := follow.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ch := <-changes:
+			t.Fatalf("told again about an unchanged operation: %+v", ch)
+		default:
+		}
 	})
 }
