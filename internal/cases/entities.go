@@ -487,7 +487,7 @@ func (s *Service) CreateEntity(ctx context.Context, p *auth.Principal, in Entity
 // storeEntity inserts a normalised entity with its index keys inside tx
 // and adds it to the in-memory candidate index.
 func (s *Service) storeEntity(ctx context.Context, tx *store.Tx, p *auth.Principal, kind entity.Kind, in EntityInput) (Entity, bool, error) {
-	return s.storePrepared(ctx, tx, p, s.prepareEntity(kind, in), in, nil)
+	return s.storePrepared(ctx, tx, p, s.prepareEntity(kind, in), in)
 }
 
 // preparedEntity is what storing an entity computes before it touches the
@@ -506,10 +506,8 @@ func (s *Service) prepareEntity(kind entity.Kind, in EntityInput) preparedEntity
 	return preparedEntity{kind: kind, fingerprint: fingerprint(kind, in.Fields, in.Aliases), label: label(kind, in.Fields), item: it, stored: s.storedIndex(it)}
 }
 
-// storePrepared is storeEntity after prepareEntity. With batch set, a new
-// entity's index item is appended there for the caller to add with its
-// neighbours (an import adds a chunk at a time).
-func (s *Service) storePrepared(ctx context.Context, tx *store.Tx, p *auth.Principal, pe preparedEntity, in EntityInput, batch *[]memItem) (Entity, bool, error) {
+// storePrepared is storeEntity after prepareEntity.
+func (s *Service) storePrepared(ctx context.Context, tx *store.Tx, p *auth.Principal, pe preparedEntity, in EntityInput) (Entity, bool, error) {
 	kind, fp := pe.kind, pe.fingerprint
 	var caseID string
 	if in.Case != "" {
@@ -543,11 +541,7 @@ func (s *Service) storePrepared(ctx context.Context, tx *store.Tx, p *auth.Princ
 		// Indexed now rather than after commit, so every caller's write is
 		// searchable: a rolled-back row is never reported (candidates are
 		// read back from the database) and its pk, if reused, is replaced.
-		if batch != nil {
-			*batch = append(*batch, it)
-		} else {
-			s.indexAdd([]memItem{it}, true)
-		}
+		s.indexAdd([]memItem{it}, true)
 	}
 	if caseID != "" {
 		if err := linkEntity(ctx, tx, caseID, e.ID, in.Role); err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -556,6 +557,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	const chunk = 500
 	src := "import:" + rep.Format + ":" + textutil.Clip(strings.TrimSpace(opt.Filename), 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
+	cases := map[string]string{} // case reference → ID, as looked up
 	total := len(rows)
 	// Cases first, so entities can link to them.
 	order := make([]int, 0, len(rows))
@@ -601,10 +603,28 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 			<-ready[start/chunk]
 			end := min(start+chunk, len(order))
 			var batch []memItem
+			var pending []int // entity rows waiting to be written together
+			flush := func() error {
+				err := s.storeEntityRows(ctx, tx, p, rows, pending, prepared, cases, ids, rep, &batch)
+				pending = pending[:0]
+				return err
+			}
 			for _, i := range order[start:end] {
 				row := &rows[i]
 				if row.err != nil {
 					continue
+				}
+				if row.entity != nil {
+					row.entity.Source = src
+					if pending = append(pending, i); len(pending) == entityBatch {
+						if err := flush(); err != nil {
+							return err
+						}
+					}
+					continue
+				}
+				if err := flush(); err != nil { // relations need the entities before them
+					return err
 				}
 				switch {
 				case row.cas != nil:
@@ -614,25 +634,6 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 					if created {
 						rep.Cases++
-					}
-				case row.entity != nil:
-					row.entity.Source = src
-					e, created, err := s.storePrepared(ctx, tx, p, prepared[i], *row.entity, &batch)
-					var fe *FieldError
-					if errors.As(err, &fe) {
-						row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
-						continue
-					}
-					if err != nil {
-						return err
-					}
-					if created {
-						rep.Created++
-					} else {
-						rep.Unchanged++
-					}
-					if row.ref != "" {
-						ids[row.ref] = e.ID
 					}
 				case row.relation != nil:
 					from, to := ids[row.relation.from], ids[row.relation.to]
@@ -650,6 +651,9 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 				}
 			}
+			if err := flush(); err != nil {
+				return err
+			}
 			s.indexAdd(batch, true)
 			if opt.Progress != nil {
 				opt.Progress(end, total)
@@ -665,6 +669,94 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	default:
 		return errs.WrapPlain(errs.Unavailable, "cases.Import", "the import failed; nothing was stored", err)
 	}
+}
+
+// entityBatch is how many entity rows one multi-row statement writes.
+const entityBatch = 100
+
+// storeEntityRows writes the entity rows listed in which (already
+// normalised and prepared) in multi-row statements: one round trip for a
+// hundred rows instead of one each. A row naming a case that does not
+// exist is rejected; an entity already stored is linked, not duplicated.
+func (s *Service) storeEntityRows(ctx context.Context, tx *store.Tx, p *auth.Principal, rows []importRow, which []int, prepared []preparedEntity,
+	cases map[string]string, ids map[string]string, rep *ImportResult, batch *[]memItem) error {
+	if len(which) == 0 {
+		return nil
+	}
+	by := ""
+	if p != nil {
+		by = p.Username
+	}
+	type pendingRow struct {
+		i      int
+		caseID string
+		e      Entity
+	}
+	var todo []pendingRow
+	var ents []newEntity
+	for _, i := range which {
+		row := &rows[i]
+		in := row.entity
+		var caseID string
+		if in.Case != "" {
+			id, ok := cases[in.Case]
+			if !ok {
+				var err error
+				if id, _, err = caseKey(ctx, tx, in.Case); errors.Is(err, sql.ErrNoRows) {
+					id = ""
+				} else if err != nil {
+					return err
+				}
+				cases[in.Case] = id
+			}
+			if id == "" {
+				row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, "case"), Msg: fmt.Sprintf("no case with reference %q", in.Case)}
+				continue
+			}
+			caseID = id
+		}
+		pe := prepared[i]
+		e := Entity{ID: store.NewID(), Kind: string(pe.kind), Label: pe.label, Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+		todo = append(todo, pendingRow{i: i, caseID: caseID, e: e})
+		ents = append(ents, newEntity{e: e, fingerprint: pe.fingerprint, ix: pe.stored})
+	}
+	created, err := insertEntities(ctx, tx, ents)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, t := range todo {
+		if _, ok := created[t.e.ID]; !ok {
+			known = append(known, prepared[t.i].fingerprint)
+		}
+	}
+	existing, err := entitiesByFingerprints(ctx, tx, known)
+	if err != nil {
+		return err
+	}
+	var links []caseLink
+	for _, t := range todo {
+		row := &rows[t.i]
+		e := t.e
+		if pk, ok := created[e.ID]; ok {
+			it := prepared[t.i].item
+			it.ID = pk
+			*batch = append(*batch, it)
+			rep.Created++
+		} else if old, ok := existing[prepared[t.i].fingerprint]; ok {
+			e = old
+			rep.Unchanged++
+		} else {
+			return fmt.Errorf("entity with fingerprint %s neither stored nor found", prepared[t.i].fingerprint)
+		}
+		if row.ref != "" {
+			ids[row.ref] = e.ID
+		}
+		if t.caseID != "" {
+			links = append(links, caseLink{caseID: t.caseID, entityID: e.ID, role: row.entity.Role})
+		}
+	}
+	return linkEntities(ctx, tx, links)
 }
 
 // prepareRows computes the fingerprints, labels and index data of the
