@@ -460,6 +460,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 			rep.ID = ""
 			return rep, err
 		}
+		s.analyzeAfterLoad(ctx, rep.Created)
 		return rep, nil
 	}
 	if err != nil {
@@ -830,5 +831,18 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 	if err := resyncEntityPKs(ctx, s.d.Store); err != nil {
 		return unavailable(op, err)
 	}
+	s.analyzeAfterLoad(ctx, len(persons))
 	return nil
+}
+
+// analyzeAfterLoad refreshes the database's statistics after a large load,
+// so that the next start streams the index by primary key instead of
+// sorting the table (on PostgreSQL, 17 ms a page instead of 650).
+func (s *Service) analyzeAfterLoad(ctx context.Context, rows int) {
+	if rows < 10_000 {
+		return
+	}
+	if err := s.d.Store.Analyze(ctx, "cases_entities", "cases_case_entities"); err != nil {
+		s.d.Logger.Warn("cases: refreshing statistics after a load failed", "err", err)
+	}
 }
