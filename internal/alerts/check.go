@@ -79,8 +79,19 @@ func ParseQuery(q string) (CheckProbe, error) {
 			continue
 		}
 		if p.DateOfBirth == "" && (strings.ContainsAny(t, ".-/") || len(t) == 8) {
-			if d, err := entity.ParseDate(strings.TrimSuffix(t, ".")); err == nil && d.Full() {
+			raw := strings.TrimSuffix(t, ".")
+			d, err := entity.ParseDate(raw)
+			switch {
+			case err == nil && d.Full():
 				p.DateOfBirth = d.String()
+				if strings.ContainsAny(t, ".-/") {
+					continue
+				}
+			case err != nil && d.Full() && d.Year >= 1900 && d.Year <= 2100:
+				// A date typed with a typo (13.16.1998, 95.1.1966): still the
+				// date of birth, compared digit by digit by the engine,
+				// rather than an identifier.
+				p.DateOfBirth = raw
 				if strings.ContainsAny(t, ".-/") {
 					continue
 				}

@@ -1,6 +1,7 @@
 package alerts_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -91,4 +92,24 @@ func FuzzParseFiles(f *testing.F) {
 		}
 		_, _, _ = alerts.ParseImport(strings.NewReader(s), alerts.FormatJSON)
 	})
+}
+
+// A date of birth typed with a typo stays the date of birth (the engine
+// compares it digit by digit) instead of becoming an identifier.
+func TestParseQueryKeepsMistypedDates(t *testing.T) {
+	for _, c := range []struct{ in, dob, id, notID string }{
+		{"Marko Petrović 12.03.1985", "1985-03-12", "", "12031985"},
+		{"Marko Petrović 13.16.1998.", "13.16.1998", "", "13161998"},
+		{"Marko Petrović 95.1.1966", "95.1.1966", "", "9511966"},
+		{"Marko Petrović 19785315", "19785315", "19785315", ""},
+		{"BG 123-AB", "", "BG123AB", ""},
+	} {
+		p, err := alerts.ParseQuery(c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.DateOfBirth != c.dob || (c.id != "" && !slices.Contains(p.Identifiers, c.id)) || (c.notID != "" && slices.Contains(p.Identifiers, c.notID)) {
+			t.Errorf("%q: date %q identifiers %v, want date %q, identifier %q, not %q", c.in, p.DateOfBirth, p.Identifiers, c.dob, c.id, c.notID)
+		}
+	}
 }

@@ -284,6 +284,9 @@ func (n *Node) Start(ctx context.Context) error {
 	n.run("certificate reload", func(ctx context.Context) { n.Fed.RunCertReload(ctx, 30*time.Second) })
 	n.run("cases index", func(ctx context.Context) { n.Cases.RunIndex(ctx, follow) })
 	n.run("alerts index", func(ctx context.Context) { n.Alerts.RunIndex(ctx, follow) })
+	if follow > 0 {
+		n.run("operations boards", func(ctx context.Context) { n.Ops.Follow(ctx, follow) })
+	}
 	n.serve("http", n.httpSrv, ln)
 	n.leader = n.Store.NewLeadership(n.Cfg.NodeID, n.Cfg.InstanceSync, n.Logger.With("component", "leader"))
 	n.run("leadership", func(ctx context.Context) { n.leader.Run(ctx, n.lead) })

@@ -5,16 +5,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/auth"
@@ -404,11 +403,12 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 	if err != nil {
 		return rep, err
 	}
-	// Validate every row first, so a dry run reports everything.
-	for i := range rows {
+	// Validate every row first, so a dry run reports everything; rows are
+	// independent, so on every core.
+	parallel(len(rows), func(i int) {
 		row := &rows[i]
 		if row.err != nil {
-			continue
+			return
 		}
 		switch {
 		case row.entity != nil:
@@ -433,7 +433,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 				row.err = &RejectedRow{Row: row.row, Column: "type", Msg: fmt.Sprintf("%q is not a relation type (%s)", row.relation.typ, strings.Join(RelationTypes, ", "))}
 			}
 		}
-	}
+	})
 	rep.Rows = len(rows)
 	if opt.DryRun {
 		err = s.dryRun(ctx, rows, &rep)
@@ -460,6 +460,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 			rep.ID = ""
 			return rep, err
 		}
+		s.analyzeAfterLoad(ctx, rep.Created)
 		return rep, nil
 	}
 	if err != nil {
@@ -557,6 +558,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	const chunk = 500
 	src := "import:" + rep.Format + ":" + textutil.Clip(strings.TrimSpace(opt.Filename), 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
+	cases := map[string]string{} // case reference → ID, as looked up
 	total := len(rows)
 	// Cases first, so entities can link to them.
 	order := make([]int, 0, len(rows))
@@ -575,17 +577,55 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 			order = append(order, i)
 		}
 	}
-	prepared := s.prepareRows(ctx, rows)
+	// Chunks are prepared one ahead of the writer, on the other cores.
+	prepared := make([]preparedEntity, len(rows))
+	ready := make([]chan struct{}, (len(order)+chunk-1)/chunk)
+	for c := range ready {
+		ready[c] = make(chan struct{})
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for c := range ready {
+			s.prepareRows(rows, order[c*chunk:min((c+1)*chunk, len(order))], prepared)
+			close(ready[c])
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		for start := 0; start < len(order); start += chunk {
 			if err := ctx.Err(); err != nil {
 				return err // cancelled: nothing is kept
 			}
+			<-ready[start/chunk]
 			end := min(start+chunk, len(order))
+			var batch []memItem
+			var pending []int // entity rows waiting to be written together
+			flush := func() error {
+				err := s.storeEntityRows(ctx, tx, p, rows, pending, prepared, cases, ids, rep, &batch)
+				pending = pending[:0]
+				return err
+			}
 			for _, i := range order[start:end] {
 				row := &rows[i]
 				if row.err != nil {
 					continue
+				}
+				if row.entity != nil {
+					row.entity.Source = src
+					if pending = append(pending, i); len(pending) == entityBatch {
+						if err := flush(); err != nil {
+							return err
+						}
+					}
+					continue
+				}
+				if err := flush(); err != nil { // relations need the entities before them
+					return err
 				}
 				switch {
 				case row.cas != nil:
@@ -595,25 +635,6 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 					if created {
 						rep.Cases++
-					}
-				case row.entity != nil:
-					row.entity.Source = src
-					e, created, err := s.storePrepared(ctx, tx, p, prepared[i], *row.entity)
-					var fe *FieldError
-					if errors.As(err, &fe) {
-						row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, fe.Field), Msg: fe.Msg}
-						continue
-					}
-					if err != nil {
-						return err
-					}
-					if created {
-						rep.Created++
-					} else {
-						rep.Unchanged++
-					}
-					if row.ref != "" {
-						ids[row.ref] = e.ID
 					}
 				case row.relation != nil:
 					from, to := ids[row.relation.from], ids[row.relation.to]
@@ -631,6 +652,10 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 					}
 				}
 			}
+			if err := flush(); err != nil {
+				return err
+			}
+			s.indexAdd(batch, true)
 			if opt.Progress != nil {
 				opt.Progress(end, total)
 			}
@@ -647,29 +672,103 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	}
 }
 
-// prepareRows computes the fingerprints, labels and index data of the
-// entity rows on every core, before the one transaction that writes them.
-func (s *Service) prepareRows(ctx context.Context, rows []importRow) []preparedEntity {
-	out := make([]preparedEntity, len(rows))
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(rows); i += workers {
-				if i%1024 == 0 && ctx.Err() != nil {
-					return
-				}
-				if r := rows[i]; r.err == nil && r.entity != nil {
-					kind, _ := entity.ParseKind(r.entity.Kind)
-					out[i] = s.prepareEntity(kind, *r.entity)
-				}
-			}
-		}()
+// entityBatch is how many entity rows one multi-row statement writes.
+const entityBatch = 100
+
+// storeEntityRows writes the entity rows listed in which (already
+// normalised and prepared) in multi-row statements: one round trip for a
+// hundred rows instead of one each. A row naming a case that does not
+// exist is rejected; an entity already stored is linked, not duplicated.
+func (s *Service) storeEntityRows(ctx context.Context, tx *store.Tx, p *auth.Principal, rows []importRow, which []int, prepared []preparedEntity,
+	cases map[string]string, ids map[string]string, rep *ImportResult, batch *[]memItem) error {
+	if len(which) == 0 {
+		return nil
 	}
-	wg.Wait()
-	return out
+	by := ""
+	if p != nil {
+		by = p.Username
+	}
+	type pendingRow struct {
+		i      int
+		caseID string
+		e      Entity
+	}
+	var todo []pendingRow
+	var ents []newEntity
+	for _, i := range which {
+		row := &rows[i]
+		in := row.entity
+		var caseID string
+		if in.Case != "" {
+			id, ok := cases[in.Case]
+			if !ok {
+				var err error
+				if id, _, err = caseKey(ctx, tx, in.Case); errors.Is(err, sql.ErrNoRows) {
+					id = ""
+				} else if err != nil {
+					return err
+				}
+				cases[in.Case] = id
+			}
+			if id == "" {
+				row.err = &RejectedRow{Row: row.row, Column: orCol(row.colOf, "case"), Msg: fmt.Sprintf("no case with reference %q", in.Case)}
+				continue
+			}
+			caseID = id
+		}
+		pe := prepared[i]
+		e := Entity{ID: store.NewID(), Kind: string(pe.kind), Label: pe.label, Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+		todo = append(todo, pendingRow{i: i, caseID: caseID, e: e})
+		ents = append(ents, newEntity{e: e, fingerprint: pe.fingerprint, ix: pe.stored})
+	}
+	created, err := insertEntities(ctx, tx, ents)
+	if err != nil {
+		return err
+	}
+	var known []string
+	for _, t := range todo {
+		if _, ok := created[t.e.ID]; !ok {
+			known = append(known, prepared[t.i].fingerprint)
+		}
+	}
+	existing, err := entitiesByFingerprints(ctx, tx, known)
+	if err != nil {
+		return err
+	}
+	var links []caseLink
+	for _, t := range todo {
+		row := &rows[t.i]
+		e := t.e
+		if pk, ok := created[e.ID]; ok {
+			it := prepared[t.i].item
+			it.ID = pk
+			*batch = append(*batch, it)
+			rep.Created++
+		} else if old, ok := existing[prepared[t.i].fingerprint]; ok {
+			e = old
+			rep.Unchanged++
+		} else {
+			return fmt.Errorf("entity with fingerprint %s neither stored nor found", prepared[t.i].fingerprint)
+		}
+		if row.ref != "" {
+			ids[row.ref] = e.ID
+		}
+		if t.caseID != "" {
+			links = append(links, caseLink{caseID: t.caseID, entityID: e.ID, role: row.entity.Role})
+		}
+	}
+	return linkEntities(ctx, tx, links)
+}
+
+// prepareRows computes the fingerprints, labels and index data of the
+// entity rows listed in which, on every core, into out.
+func (s *Service) prepareRows(rows []importRow, which []int, out []preparedEntity) {
+	parallel(len(which), func(k int) {
+		if r := rows[which[k]]; r.err == nil && r.entity != nil {
+			kind, _ := entity.ParseKind(r.entity.Kind)
+			out[which[k]] = s.prepareEntity(kind, *r.entity)
+		}
+	})
 }
 
 // BulkLoad stores many new persons quickly (initial loads of large
@@ -732,5 +831,18 @@ func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string
 	if err := resyncEntityPKs(ctx, s.d.Store); err != nil {
 		return unavailable(op, err)
 	}
+	s.analyzeAfterLoad(ctx, len(persons))
 	return nil
+}
+
+// analyzeAfterLoad refreshes the database's statistics after a large load,
+// so that the next start streams the index by primary key instead of
+// sorting the table (on PostgreSQL, 17 ms a page instead of 650).
+func (s *Service) analyzeAfterLoad(ctx context.Context, rows int) {
+	if rows < 10_000 {
+		return
+	}
+	if err := s.d.Store.Analyze(ctx, "cases_entities", "cases_case_entities"); err != nil {
+		s.d.Logger.Warn("cases: refreshing statistics after a load failed", "err", err)
+	}
 }

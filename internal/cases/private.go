@@ -189,8 +189,11 @@ func (px *privIndex) add(items []memItem, replace bool) {
 		return
 	}
 	conv := make([]candidx.Item[int64, privRec], len(items))
-	for i, it := range items {
-		conv[i] = px.item(it)
+	if len(items) == 1 {
+		conv[0] = px.item(items[0])
+	} else {
+		// An import adds a chunk at a time: encode it on every core.
+		parallel(len(items), func(i int) { conv[i] = px.item(items[i]) })
 	}
 	px.ix.Add(conv, replace)
 }

@@ -111,15 +111,51 @@ func linkEntity(ctx context.Context, tx *store.Tx, caseID, entityID, role string
 	return err
 }
 
+// caseLink is an entity's place in a case.
+type caseLink struct{ caseID, entityID, role string }
+
+// linkEntities puts entities into cases in multi-row statements.
+func linkEntities(ctx context.Context, tx *store.Tx, links []caseLink) error {
+	for len(links) > 0 {
+		n := min(len(links), 300)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO cases_case_entities (case_id, entity_id, role) VALUES `)
+		args := make([]any, 0, 3*n)
+		for i, l := range links[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, l.caseID, l.entityID, l.role)
+		}
+		b.WriteString(` ON CONFLICT (case_id, entity_id) DO NOTHING`)
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		links = links[n:]
+	}
+	return nil
+}
+
 // ---- entities
 
 const entityCols = `pk, id, kind, label, fields, aliases, source, merged_into, created_by, created_at`
 
-func scanEntity(r scanner) (Entity, error) {
+func scanEntity(r scanner) (Entity, error) { return scanEntityWith(r) }
+
+// scanEntityFP reads entityCols and the fingerprint after them.
+func scanEntityFP(r scanner) (Entity, string, error) {
+	var fp string
+	e, err := scanEntityWith(r, &fp)
+	return e, fp, err
+}
+
+// scanEntityWith reads entityCols and then the extra columns into extra.
+func scanEntityWith(r scanner, extra ...any) (Entity, error) {
 	var jc store.JSONColumns
 	var e Entity
 	var f, a, at string
-	if err := r.Scan(&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &at); err != nil {
+	if err := r.Scan(append([]any{&e.pk, &e.ID, &e.Kind, &e.Label, &f, &a, &e.Source, &e.MergedInto, &e.CreatedBy, &at}, extra...)...); err != nil {
 		return e, err
 	}
 	jc.Decode("fields", f, &e.Fields)
@@ -146,6 +182,86 @@ func insertEntity(ctx context.Context, tx *store.Tx, e *Entity, fp string, ix st
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// newEntity is an entity about to be inserted with its fingerprint and
+// index data.
+type newEntity struct {
+	e           Entity
+	fingerprint string
+	ix          storedIndex
+}
+
+// insertEntities inserts entities in one statement, skipping those whose
+// fingerprint is stored (or repeated in ents), and returns the primary
+// keys of those inserted by ID.
+func insertEntities(ctx context.Context, tx *store.Tx, ents []newEntity) (map[string]int64, error) {
+	out := make(map[string]int64, len(ents))
+	if len(ents) == 0 {
+		return out, nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO cases_entities (id, kind, label, fields, aliases, fingerprint, source, created_by, created_at, ix_keys, ix_rec, ix_ver) VALUES `)
+	args := make([]any, 0, 12*len(ents))
+	for i, n := range ents {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		e := n.e
+		args = append(args, e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), n.fingerprint, e.Source, e.CreatedBy, store.FormatTime(e.CreatedAt), n.ix.keys, n.ix.rec, n.ix.ver)
+	}
+	b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING RETURNING id, pk`)
+	stmt, err := tx.Prepared(ctx, b.String())
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var pk int64
+		if err := rows.Scan(&id, &pk); err != nil {
+			return nil, err
+		}
+		out[id] = pk
+	}
+	return out, rows.Err()
+}
+
+// entitiesByFingerprints reads the entities with these fingerprints.
+func entitiesByFingerprints(ctx context.Context, q store.Querier, fps []string) (map[string]Entity, error) {
+	out := make(map[string]Entity, len(fps))
+	for len(fps) > 0 {
+		n := min(len(fps), 500)
+		args := make([]any, n)
+		for i, fp := range fps[:n] {
+			args[i] = fp
+		}
+		es, err := store.Collect(ctx, q, func(r store.Scanner) (struct {
+			e  Entity
+			fp string
+		}, error) {
+			var x struct {
+				e  Entity
+				fp string
+			}
+			var err error
+			x.e, x.fp, err = scanEntityFP(r)
+			return x, err
+		}, `SELECT `+entityCols+`, fingerprint FROM cases_entities WHERE fingerprint IN (`+strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range es {
+			out[x.fp] = x.e
+		}
+		fps = fps[n:]
+	}
+	return out, nil
 }
 
 // entityByFingerprint reads the entity with this fingerprint.

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -132,7 +134,8 @@ func runCases(ctx context.Context, env Env, args []string) error {
 // runCasesBench measures hit/no-hit answering against a synthetic register:
 // single-query latency and throughput, and one large batch.
 func runCasesBench(ctx context.Context, env Env, args []string) error {
-	fs := flagSet(env, "bench search", "bench search [--persons N] [--queries N] [--batch N] [--clients N] [--db postgres://…] [--dir DIR]")
+	fs := flagSet(env, "bench search", "bench search [--persons N] [--queries N] [--batch N] [--clients N] [--load bulk|import] [--db postgres://…] [--dir DIR]")
+	loadVia := fs.String("load", "bulk", "how the persons are loaded: bulk (the bulk loader) or import (CSV files of 100,000 rows through liaison cases import's path)")
 	persons := fs.Int("persons", 1_000_000, "persons stored on the answering node")
 	queries := fs.Int("queries", 2000, "single-entity queries in the latency run (half known, half unknown)")
 	batch := fs.Int("batch", 10000, "entities in the batch query")
@@ -145,6 +148,9 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	}
 	if *persons < 100 || *queries < 1 || *batch < 1 || *clients < 1 {
 		return usagef("--persons must be at least 100; --queries, --batch and --clients positive")
+	}
+	if *loadVia != "bulk" && *loadVia != "import" {
+		return usagef("--load is bulk or import")
 	}
 	st, al, closeBench, err := openBenchStore(ctx, *db, *schema, *dir, "search", "ba")
 	if err != nil {
@@ -163,7 +169,10 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	want := *queries/2 + *batch/2
 	every := max(*persons/max(want, 1), 1)
 	t0 := time.Now()
-	const chunk = 50000
+	chunk := 50000
+	if *loadVia == "import" {
+		chunk = 100_000
+	}
 	buf := make([]map[string]string, 0, chunk)
 	for i := 0; i < *persons; i++ {
 		idn := g.Identity()
@@ -176,7 +185,11 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 				buf = buf[:0]
 				continue
 			}
-			if err := svc.BulkLoad(ctx, cliActor, "bench", buf); err != nil {
+			if *loadVia == "import" {
+				if err := benchImport(ctx, svc, buf, i+1); err != nil {
+					return err
+				}
+			} else if err := svc.BulkLoad(ctx, cliActor, "bench", buf); err != nil {
 				return err
 			}
 			buf = buf[:0]
@@ -298,6 +311,30 @@ func quality(hit, known []bool) (tp, fp, nKnown int) {
 }
 
 // benchFields maps a synthetic row to person fields.
+// benchImport loads persons as one CSV file through the import path.
+func benchImport(ctx context.Context, svc *cases.Service, persons []map[string]string, upTo int) error {
+	cols := []string{"given_name", "family_name", "father_name", "full_name", "date_of_birth", "sex", "personal_id", "address_1", "street_number", "city", "postcode", "country", "phone", "nationality"}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write(cols)
+	row := make([]string, len(cols))
+	for _, f := range persons {
+		for i, c := range cols {
+			row[i] = f[c]
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	rep, err := svc.Import(ctx, cliActor, &b, cases.ImportOptions{Format: cases.FormatCSV, Filename: fmt.Sprintf("bench-%d.csv", upTo)})
+	if err != nil {
+		return err
+	}
+	if len(rep.Rejected) > 0 {
+		return fmt.Errorf("bench import: %d rows rejected, the first: row %d: %s", len(rep.Rejected), rep.Rejected[0].Row, rep.Rejected[0].Msg)
+	}
+	return nil
+}
+
 func benchFields(r synth.Row) map[string]string {
 	f := map[string]string{}
 	for k, v := range r {

@@ -21,3 +21,10 @@ func ParseOpenForTest(from string, raw []byte) error {
 	_, err := parseOpen(from, raw)
 	return err
 }
+
+// Follower polls as Follow does, one round per call.
+type Follower struct{ f *follower }
+
+func NewFollower(s *Service) *Follower { return &Follower{f: &follower{s: s}} }
+
+func (f *Follower) Poll(ctx context.Context) error { return f.f.poll(ctx) }

@@ -550,3 +550,55 @@ func TestMessagesAreOrdinaryTraffic(t *testing.T) {
 		t.Fatalf("held at the NCU: %+v %v", q, err)
 	}
 }
+
+// Another instance of the node (a second service on the same database)
+// tells its open boards about a change made through the first one.
+func TestBoardsFollowOtherInstances(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := startCluster(t, b, "mk")
+		mk := c.nodes["mk"]
+		cmc := user(t, mk, "mk-cmc", "mk-crisis-centre", auth.RoleNCUOperator)
+		other := operations.New(operations.Deps{Store: mk.Store, Audit: mk.Audit, NodeID: "mk"}, operations.Config{})
+		changes, stop := other.Subscribe()
+		defer stop()
+		follow := operations.NewFollower(other)
+		if err := follow.Poll(ctx); err != nil { // takes note of what is there
+			t.Fatal(err)
+		}
+		o, err := mk.Ops.Open(ctx, cmc, operations.OpenInput{Kind: operations.KindIncident, Title: "Flood in Kumanovo", Severity: 2,
+			Details: operations.OpDetails{IncidentType: "natural_disaster", Location: "Kumanovo", LeadOrg: "Crisis Management Centre", Commander: "Maj. Stojanov"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seenOn := func(what string) {
+			t.Helper()
+			if err := follow.Poll(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				select {
+				case ch := <-changes:
+					if ch.OpID == o.ID {
+						return
+					}
+				default:
+					t.Fatalf("the other instance's board was not told about %s", what)
+				}
+			}
+		}
+		seenOn("the new incident")
+		if _, err := mk.Ops.Act(ctx, cmc, o.ID, operations.ActInput{Kind: operations.EvSitrep, Text: "River level falling"}); err != nil {
+			t.Fatal(err)
+		}
+		seenOn("the situation report")
+		if err := follow.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case ch := <-changes:
+			t.Fatalf("told again about an unchanged operation: %+v", ch)
+		default:
+		}
+	})
+}

@@ -890,3 +890,49 @@ func (s *Service) CheckDeadlines(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// Follow tells this instance's boards about changes other instances of the
+// node made (PostgreSQL with several instances: the leader applies what
+// partners send, a user's board may be open on another instance), every
+// interval until ctx ends.
+func (s *Service) Follow(ctx context.Context, interval time.Duration) {
+	f := &follower{s: s}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := f.poll(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("operations: following other instances failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// follower remembers the version of each operation it has seen.
+type follower struct {
+	s    *Service
+	seen map[string]opVersion
+}
+
+// poll publishes a change for every operation whose version moved since
+// the last poll; the first poll only takes note.
+func (f *follower) poll(ctx context.Context) error {
+	vs, err := openVersions(ctx, f.s.d.Store, f.s.d.Clock.Now().Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	first := f.seen == nil
+	if first {
+		f.seen = map[string]opVersion{}
+	}
+	for _, v := range vs {
+		if old, ok := f.seen[v.id]; !first && (!ok || old != v) {
+			f.s.publish(Change{OpID: v.id, At: f.s.d.Clock.Now()})
+		}
+		f.seen[v.id] = v
+	}
+	return nil
+}

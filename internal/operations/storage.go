@@ -320,3 +320,19 @@ func tamperForTest(ctx context.Context, q store.Querier, opID string, seq int64,
 	_, err := q.ExecContext(ctx, `UPDATE ops_events SET text = ? WHERE op_id = ? AND seq = ?`, text, opID, seq)
 	return err
 }
+
+// opVersion is an operation's identity, the time of its last change and
+// the length of its log (every action is logged).
+type opVersion struct {
+	id, updated string
+	logged      int64
+}
+
+// openVersions reads the open operations' versions and those of the
+// operations changed since.
+func openVersions(ctx context.Context, q store.Querier, since time.Time) ([]opVersion, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (opVersion, error) {
+		var v opVersion
+		return v, r.Scan(&v.id, &v.updated, &v.logged)
+	}, `SELECT o.id, o.updated_at, (SELECT COUNT(*) FROM ops_events e WHERE e.op_id = o.id) FROM ops_operations o WHERE o.closed = 0 OR o.updated_at >= ?`, ft(since))
+}

@@ -279,6 +279,19 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// Analyze refreshes the planner's statistics of tables after a large load:
+// PostgreSQL otherwise plans on the sizes it saw before (a million new rows
+// read as a few hundred) until autovacuum comes round. table names are the
+// caller's identifiers, never input.
+func (s *Store) Analyze(ctx context.Context, tables ...string) error {
+	for _, t := range tables {
+		if _, err := s.write.ExecContext(ctx, `ANALYZE `+t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // SyncSerial moves the sequence of table's serial column past the highest
 // value stored, after rows were inserted with values chosen by the caller.
 // SQLite's rowid needs nothing; PostgreSQL's sequence does. table and
