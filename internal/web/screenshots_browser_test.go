@@ -83,6 +83,10 @@ func TestScreenshots(t *testing.T) {
 	browsertest.Do(ctx, t, chromedp.Click(chromedp.CSS(`#ncu-queue a.open`)), chromedp.WaitVisible(chromedp.CSS(`#ncu-approve`)))
 	shot("ncu-approve")
 	browsertest.Do(ctx, t, chromedp.Click(chromedp.CSS(`#ncu-approve`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	open(rs.URL()+"/operations", "main h1")
+	shot("operations-board")
+	open(rs.URL()+"/analysis", "main h1")
+	shot("analysis-scoreboard")
 	browsertest.Logout(ctx, t)
 
 	// The Montenegrin NCU routes it to one of its agencies.
