@@ -20,9 +20,7 @@ import (
 const wait = 20 * time.Second
 
 func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
-	}
+	storetest.EachBackend(t, fn)
 }
 
 func startCluster(t *testing.T, b storetest.Backend, ids ...string) map[string]*testutil.Node {
@@ -40,16 +38,7 @@ func startCluster(t *testing.T, b storetest.Backend, ids ...string) map[string]*
 }
 
 func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Role) *auth.Principal {
-	t.Helper()
-	ctx := context.Background()
-	if _, err := n.Auth.CreateUser(ctx, nil, auth.NewUser{Username: name, DisplayName: name, Agency: agency, Roles: roles, Password: testutil.Password}); err != nil {
-		t.Fatalf("add user: %v", err)
-	}
-	sess, err := n.Auth.Login(ctx, auth.LoginInput{Username: name, Password: testutil.Password})
-	if err != nil {
-		t.Fatalf("login: %v", err)
-	}
-	return sess.Principal
+	return n.Principal(t, name, agency, roles...)
 }
 
 func request(subject string) exchange.NewThread {

@@ -45,9 +45,7 @@ func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Rol
 }
 
 func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
-	}
+	storetest.EachBackend(t, fn)
 }
 
 func TestStepTransitions(t *testing.T) {

@@ -82,9 +82,7 @@ func delivery(th exchange.Thread, msgID, node string) exchange.Delivery {
 }
 
 func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
-	for _, b := range storetest.Backends() {
-		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
-	}
+	storetest.EachBackend(t, fn)
 }
 
 // TestFullCycle: compose on rs → rs NCU approves → me NCU routes → me

@@ -94,6 +94,21 @@ func Start(t testing.TB, opt Options) *Node {
 	return &Node{Node: n, URL: n.BaseURL()}
 }
 
+// Principal creates an account at agency with roles, logs it in and
+// returns who it is, for calling services directly.
+func (n *Node) Principal(t testing.TB, username, agency string, roles ...auth.Role) *auth.Principal {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := n.Auth.CreateUser(ctx, nil, auth.NewUser{Username: username, DisplayName: username, Agency: agency, Roles: roles, Password: Password}); err != nil {
+		t.Fatalf("add user: %v", err)
+	}
+	sess, err := n.Auth.Login(ctx, auth.LoginInput{Username: username, Password: Password})
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	return sess.Principal
+}
+
 // AddUser creates an account with the given roles and returns a bearer token for it.
 func (n *Node) AddUser(t testing.TB, username string, roles ...auth.Role) string {
 	t.Helper()

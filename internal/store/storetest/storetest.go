@@ -37,6 +37,15 @@ func Backends() []Backend {
 	return out
 }
 
+// EachBackend runs fn once per backend as a subtest; fn opens what it
+// needs (nodes, stores) from the backend's options.
+func EachBackend(t *testing.T, fn func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b) })
+	}
+}
+
 // Each runs fn once per backend as a subtest with a fresh migrated store.
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
