@@ -131,10 +131,10 @@ func (s *Service) RecordFirearm(ctx context.Context, actor *auth.Principal, in F
 	if f.Status = strings.TrimSpace(in.Status); !slices.Contains(FirearmStatuses, f.Status) {
 		return FirearmResult{}, errs.Newf(errs.Invalid, op, "the status is one of %s", strings.Join(FirearmStatuses, ", "))
 	}
-	if f.Persons, err = textList(op, "persons", in.Persons, 20, 200); err != nil {
+	if f.Persons, err = validate.List(op, "persons", in.Persons, 20, 200); err != nil {
 		return FirearmResult{}, err
 	}
-	if f.CaseRefs, err = textList(op, "case references", in.CaseRefs, 20, 100); err != nil {
+	if f.CaseRefs, err = validate.List(op, "case references", in.CaseRefs, 20, 100); err != nil {
 		return FirearmResult{}, err
 	}
 	now := s.d.Clock.Now()

@@ -161,23 +161,6 @@ type AlertDraft struct {
 	AllPartners bool             `json:"all_partners,omitempty" doc:"distribute to every peer with a legal basis"`
 }
 
-func textList(op, name string, in []string, maxItems, maxLen int) ([]string, error) {
-	out := []string{}
-	for _, v := range in {
-		v, err := validate.Field(op, name, v, maxLen, false)
-		if err != nil {
-			return nil, err
-		}
-		if v != "" && !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	if len(out) > maxItems {
-		return nil, errs.Newf(errs.Invalid, op, "at most %d %s", maxItems, name)
-	}
-	return out, nil
-}
-
 func quote(s string) string {
 	if utf8.RuneCountInString(s) > 40 {
 		s = string([]rune(s)[:40]) + "…"
@@ -224,7 +207,7 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 		if p.FamilyName, err = validate.Field(op, "family name", p.FamilyName, 100, false); err != nil {
 			return a, err
 		}
-		if p.Names, err = textList(op, "previous names and aliases", p.Names, 20, 200); err != nil {
+		if p.Names, err = validate.List(op, "previous names and aliases", p.Names, 20, 200); err != nil {
 			return a, err
 		}
 		if p.GivenName == "" && p.FamilyName == "" && len(p.Names) == 0 {
@@ -240,16 +223,16 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 		if p.Sex != "" && p.Sex != "m" && p.Sex != "f" {
 			return a, errs.New(errs.Invalid, op, "sex is m or f")
 		}
-		if p.Nationalities, err = textList(op, "nationalities", p.Nationalities, 5, 3); err != nil {
+		if p.Nationalities, err = validate.List(op, "nationalities", p.Nationalities, 5, 3); err != nil {
 			return a, err
 		}
 		for i, c := range p.Nationalities {
 			p.Nationalities[i] = strings.ToUpper(c)
 		}
-		if p.Documents, err = textList(op, "identity documents", p.Documents, 10, 40); err != nil {
+		if p.Documents, err = validate.List(op, "identity documents", p.Documents, 10, 40); err != nil {
 			return a, err
 		}
-		if p.NationalIDs, err = textList(op, "national numbers", p.NationalIDs, 5, 20); err != nil {
+		if p.NationalIDs, err = validate.List(op, "national numbers", p.NationalIDs, 5, 20); err != nil {
 			return a, err
 		}
 		if p.Description, err = validate.Field(op, "physical description", p.Description, 2000, false); err != nil {
@@ -352,7 +335,7 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 		}
 		a.Misused = &m
 	}
-	if a.CaseRefs, err = textList(op, "case references", in.CaseRefs, 20, 100); err != nil {
+	if a.CaseRefs, err = validate.List(op, "case references", in.CaseRefs, 20, 100); err != nil {
 		return a, err
 	}
 	a.Label = label(a)

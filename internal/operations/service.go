@@ -177,23 +177,6 @@ type OpenInput struct {
 	Where     string    `json:"where,omitempty" maxLength:"300" doc:"the position in words"`
 }
 
-func cleanList(op, name string, in []string, maxItems, maxLen int) ([]string, error) {
-	out := []string{}
-	for _, v := range in {
-		v, err := validate.Field(op, name, v, maxLen, false)
-		if err != nil {
-			return nil, err
-		}
-		if v != "" && !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	if len(out) > maxItems {
-		return nil, errs.Newf(errs.Invalid, op, "at most %d %s", maxItems, name)
-	}
-	return out, nil
-}
-
 func cleanDay(op, name, v string, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" && !required {
@@ -266,7 +249,7 @@ func (s *Service) cleanOpen(in OpenInput) (OpenInput, *GeoPoint, error) {
 		v    *[]string
 		max  int
 	}{{"officers", &d.Officers, 30}, {"vehicles", &d.Vehicles, 20}, {"persons", &d.Persons, 20}, {"handover points", &d.Handovers, 20}} {
-		if *l.v, err = cleanList(op, l.name, *l.v, l.max, 200); err != nil {
+		if *l.v, err = validate.List(op, l.name, *l.v, l.max, 200); err != nil {
 			return in, nil, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -246,4 +247,23 @@ func Field(op, name, v string, max int, required bool) (string, error) {
 		return "", errs.Newf(errs.Invalid, op, "the %s is limited to %d characters", name, max)
 	}
 	return v, nil
+}
+
+// List checks a list of text fields as Field does (none required), drops
+// empty and repeated values and allows at most maxItems.
+func List(op, name string, in []string, maxItems, maxLen int) ([]string, error) {
+	out := []string{}
+	for _, v := range in {
+		v, err := Field(op, name, v, maxLen, false)
+		if err != nil {
+			return nil, err
+		}
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	if len(out) > maxItems {
+		return nil, errs.Newf(errs.Invalid, op, "at most %d %s", maxItems, name)
+	}
+	return out, nil
 }
