@@ -279,6 +279,21 @@ func transition(o Operation, kind string, origin bool, countries map[string]stri
 			return "", notAllowed()
 		}
 		return "", nil
+	case EvEnd, EvReport:
+		// Pursuit, surveillance and controlled delivery end and report
+		// alike; a joint patrol reports on its own terms below.
+		if o.Kind == KindPursuit || o.Kind == KindSurveillance || o.Kind == KindDelivery {
+			if err := originOnly(); err != nil {
+				return "", err
+			}
+			switch {
+			case kind == EvEnd && st != StEnded:
+				return StEnded, nil
+			case kind == EvReport && st == StEnded:
+				return StReported, nil
+			}
+			return "", notAllowed()
+		}
 	}
 	switch o.Kind {
 	case KindPursuit:
@@ -304,20 +319,6 @@ func transition(o Operation, kind string, origin bool, countries map[string]stri
 			if st == StNotified || st == StAcknowledged || st == StHandedOver {
 				return StStopOrdered, nil
 			}
-		case EvEnd:
-			if err := originOnly(); err != nil {
-				return "", err
-			}
-			if st != StEnded {
-				return StEnded, nil
-			}
-		case EvReport:
-			if err := originOnly(); err != nil {
-				return "", err
-			}
-			if st == StEnded {
-				return StReported, nil
-			}
 		}
 	case KindSurveillance:
 		switch kind {
@@ -334,20 +335,6 @@ func transition(o Operation, kind string, origin bool, countries map[string]stri
 		case EvStopRequired:
 			if st == StUrgent {
 				return StStopRequired, nil
-			}
-		case EvEnd:
-			if err := originOnly(); err != nil {
-				return "", err
-			}
-			if st != StEnded {
-				return StEnded, nil
-			}
-		case EvReport:
-			if err := originOnly(); err != nil {
-				return "", err
-			}
-			if st == StEnded {
-				return StReported, nil
 			}
 		}
 	case KindDelivery:
@@ -378,20 +365,6 @@ func transition(o Operation, kind string, origin bool, countries map[string]stri
 		case EvPassed:
 			if st == StInProgress {
 				return "", nil
-			}
-		case EvEnd:
-			if err := originOnly(); err != nil {
-				return "", err
-			}
-			if st != StEnded {
-				return StEnded, nil
-			}
-		case EvReport:
-			if err := originOnly(); err != nil {
-				return "", err
-			}
-			if st == StEnded {
-				return StReported, nil
 			}
 		}
 	case KindPatrol:
