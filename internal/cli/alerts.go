@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/alerts"
-	"github.com/liaison-wb/liaison/internal/app"
 	"github.com/liaison-wb/liaison/internal/auth"
-	"github.com/liaison-wb/liaison/internal/clock"
 )
 
 const alertsUsage = "alerts check FILE.csv [--out RESULT.csv] [--purpose TEXT] | import FILE [--format csv|json] [--dry-run] --user NAME | export [FILE] [--user NAME]"
@@ -45,10 +42,7 @@ func runAlerts(ctx context.Context, env Env, args []string) error {
 	if sub == "import" && *userName == "" {
 		return usagef("alerts import needs --user NAME: the drafts belong to that user's agency and a second person validates them")
 	}
-	if err := load(env.Getenv); err != nil {
-		return err
-	}
-	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
+	node, err := openNode(ctx, env, cfg, load)
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/liaison-wb/liaison/internal/analysis"
-	"github.com/liaison-wb/liaison/internal/app"
 	"github.com/liaison-wb/liaison/internal/auth"
-	"github.com/liaison-wb/liaison/internal/clock"
 )
 
 const analysisUsage = "analysis import FILE --set gbv|thb|migration --title T --period P --jurisdiction J [--source S] [--definition 'indicator|national offence|note']... | export [--table ID] [FILE]"
@@ -42,10 +39,7 @@ func runAnalysis(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := load(env.Getenv); err != nil {
-		return err
-	}
-	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
+	node, err := openNode(ctx, env, cfg, load)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/liaison-wb/liaison/internal/app"
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/clock"
@@ -55,10 +54,7 @@ func runCases(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := load(env.Getenv); err != nil {
-		return err
-	}
-	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
+	node, err := openNode(ctx, env, cfg, load)
 	if err != nil {
 		return err
 	}

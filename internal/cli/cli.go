@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/liaison-wb/liaison/internal/app"
+	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 )
@@ -164,6 +166,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return &usageError{err.Error()}
 	}
 	return nil
+}
+
+// openNode loads a command's node configuration (flags, file, environment)
+// and opens the node quietly; the caller closes it.
+func openNode(ctx context.Context, env Env, cfg *config.Config, load func(getenv func(string) string) error) (*app.Node, error) {
+	if err := load(env.Getenv); err != nil {
+		return nil, err
+	}
+	return app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
 }
 
 // nodeConfig registers the node settings on fs and returns a loader.

@@ -3,14 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/liaison-wb/liaison/internal/app"
-	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/federation"
 )
 
@@ -61,10 +57,7 @@ func runFederation(ctx context.Context, env Env, args []string) error {
 	if sub == "key revoke" && strings.TrimSpace(*reason) == "" {
 		return usagef("key revoke needs a --reason (shown to the peers' NCUs)")
 	}
-	if err := load(env.Getenv); err != nil {
-		return err
-	}
-	node, err := app.Open(ctx, *cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.System{}, env.Stdout)
+	node, err := openNode(ctx, env, cfg, load)
 	if err != nil {
 		return err
 	}
