@@ -14,20 +14,22 @@ import (
 	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/match/candidx"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
 	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Decision bands: a check reports a hit ("HIT") for an exact identifier
-// or a score in the matching engine's high band under the node's fitted
-// model, and a possible hit, which the officer verifies, in its medium
-// (review) band — the same bands as the case database's hit/no-hit search
-// (match.Band). A node that has not fitted its model yet scores with the
-// engine's generic default weights, whose scores are not calibrated
-// probabilities: there possible hits start lower (defaultReview, the
-// module's earlier hand-set floor), so that a typo in the name or a
-// swapped day and month still shows the wanted person.
+// or a score in the matching engine's high band, and a possible hit, which
+// the officer verifies, in its medium (review) band — the same bands as
+// the case database's hit/no-hit search (match.Band). Scores come from the
+// node's register model (match.FitRegister, fitted on its case database)
+// with the prior of one alert among those in force
+// (match.ExclusivePosteriors). A model with the engine's generic default
+// weights (tools and tests without a case database) gives scores that are
+// not calibrated probabilities: there possible hits start lower
+// (defaultReview).
 const (
 	highScore      = match.HighScore
 	medScore       = match.MediumScore
@@ -35,6 +37,15 @@ const (
 	candidateLimit = 64
 	perKeyLimit    = 200
 )
+
+// registerSize is the number of alerts a check is compared with, for the
+// prior of each (0 before the index is built: the prior's floor applies).
+func (s *Service) registerSize() int {
+	if s.ix.State() != candidx.Ready {
+		return 0
+	}
+	return s.ix.Live()
+}
 
 // reviewFloor is where possible hits start under a model.
 func reviewFloor(m *match.Model) float64 {
@@ -95,9 +106,25 @@ func ParseQuery(q string) (CheckProbe, error) {
 				if strings.ContainsAny(t, ".-/") {
 					continue
 				}
+			case strings.ContainsAny(t, ".-/") && d.Year != 0:
+				// A partial date (1993-07) or one with a mistyped year
+				// (10.3.7951.): what is known of the date of birth.
+				p.DateOfBirth = raw
+				continue
 			}
 		}
 		addID(t)
+	}
+	// A year beside a name is the year of birth ("Arta Kola 1978"), not
+	// an identifier.
+	if p.DateOfBirth == "" && len(names) > 0 {
+		for i, id := range p.Identifiers {
+			if y, err := strconv.Atoi(id); err == nil && len(id) == 4 && y >= 1900 && y <= 2100 {
+				p.DateOfBirth = id
+				p.Identifiers = slices.Delete(p.Identifiers, i, i+1)
+				break
+			}
+		}
 	}
 	if len(toks) > 1 && strings.ContainsFunc(q, unicode.IsDigit) {
 		addID(q)
@@ -206,13 +233,21 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			if err != nil {
 				return nil, err
 			}
-			res, err := match.Link(ctx, people, right, match.Options{Model: model, Threshold: reviewFloor(model), Workers: 1, MaxBlock: len(right) + 2})
+			// Every compared alert is kept: the register's prior is shared
+			// between them (match.ExclusivePosteriors) before the floor.
+			res, err := match.Link(ctx, people, right, match.Options{Model: model, Threshold: 1e-300, Workers: 1, MaxBlock: len(right) + 2})
 			if err != nil {
 				return nil, err
 			}
+			type weighed struct {
+				w      float64
+				fields []match.FieldExplanation
+			}
+			engine := map[string]weighed{}
 			for _, pr := range res.Pairs {
 				id := owner[pr.Right]
-				if b, ok := best[id]; ok && b.Score >= pr.Score {
+				w := res.PairWeight(pr)
+				if b, ok := engine[id]; ok && b.w >= w {
 					continue
 				}
 				var fields []match.FieldExplanation
@@ -221,7 +256,21 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 						fields = append(fields, fe)
 					}
 				}
-				best[id] = scoredAlert{Score: pr.Score, Explanation: fields}
+				engine[id] = weighed{w, fields}
+			}
+			ids := make([]string, 0, len(engine))
+			weights := make([]float64, 0, len(engine))
+			for id, e := range engine {
+				ids = append(ids, id)
+				weights = append(weights, e.w)
+			}
+			floor := reviewFloor(model)
+			for i, post := range match.ExclusivePosteriors(weights, match.RegisterPrior(s.registerSize())) {
+				id := ids[i]
+				if b, ok := best[id]; post < floor || (ok && b.Score >= post) {
+					continue
+				}
+				best[id] = scoredAlert{Score: post, Explanation: engine[id].fields}
 			}
 		}
 	}

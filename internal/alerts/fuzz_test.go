@@ -103,6 +103,10 @@ func TestParseQueryKeepsMistypedDates(t *testing.T) {
 		{"Marko Petrović 95.1.1966", "95.1.1966", "", "9511966"},
 		{"Marko Petrović 19785315", "19785315", "19785315", ""},
 		{"BG 123-AB", "", "BG123AB", ""},
+		{"Arta Kola 1978", "1978", "", "1978"},
+		{"Amar Hajdarević 1993-07", "1993-07", "", "199307"},
+		{"Ivan Gajić 10.3.7951.", "10.3.7951", "", "1037951"},
+		{"A123 1978", "", "1978", ""},
 	} {
 		p, err := alerts.ParseQuery(c.in)
 		if err != nil {

@@ -48,8 +48,11 @@ type Service struct {
 	d   Deps
 	fed *federation.Service
 
-	mu    sync.RWMutex
-	model *match.Model
+	mu          sync.RWMutex
+	model       *match.Model
+	modelN      int  // live entities when the model was fitted from a sample
+	modelStored bool // fitted on request and kept in the database
+	fitMu       sync.Mutex
 
 	ix       *memIndex
 	followPK atomic.Int64 // highest entity key the index caught up to

@@ -288,6 +288,12 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
 // normaliseEntity validates and normalises an entity. Errors name the field.
 func (s *Service) normaliseEntity(in *EntityInput) (entity.Kind, error) {
+	return s.normalise(in, validate.FieldValue)
+}
+
+// normalise is normaliseEntity with the check applied to every value
+// (validate.ProbeValue for what is searched for).
+func (s *Service) normalise(in *EntityInput, check func(key, v string) string) (entity.Kind, error) {
 	kind, ok := entity.ParseKind(in.Kind)
 	if !ok {
 		return "", &FieldError{"kind", fmt.Sprintf("%q is not an entity kind (person, organisation, vehicle, phone, account, document, weapon, address)", in.Kind)}
@@ -296,7 +302,7 @@ func (s *Service) normaliseEntity(in *EntityInput) (entity.Kind, error) {
 	out := map[string]string{}
 	for k, v := range in.Fields {
 		k = strings.ToLower(strings.TrimSpace(k))
-		if m := validate.FieldValue(k, v); m != "" {
+		if m := check(k, v); m != "" {
 			return "", &FieldError{k, m}
 		}
 		v = textutil.Clip(strings.TrimSpace(v), 300)

@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/match/candidx"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/textutil"
+	"github.com/liaison-wb/liaison/internal/validate"
 )
 
 // Candidate index. Every stored entity gets a few 64-bit blocking keys,
@@ -183,10 +184,12 @@ type Probe struct {
 	Fields map[string]string `json:"fields"`
 }
 
-// prepareProbe validates and normalises a probe like an entity.
+// prepareProbe validates and normalises a probe like an entity, except
+// that an impossible date of birth is compared digit by digit rather than
+// refused: a query is what the document or the file says.
 func (s *Service) prepareProbe(pr Probe) (entity.Kind, map[string]string, error) {
 	in := EntityInput{Kind: pr.Kind, Fields: pr.Fields}
-	kind, err := s.normaliseEntity(&in)
+	kind, err := s.normalise(&in, validate.ProbeValue)
 	if err != nil {
 		return "", nil, err
 	}
@@ -359,14 +362,17 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	if err != nil {
 		return nil, err
 	}
-	res, err := match.Link(ctx, []entity.Person{probe}, right, match.Options{Model: model, Threshold: max(minScore, 1e-9), Workers: 1, MaxBlock: len(right) + 2})
+	// Every compared candidate is kept: the posteriors are shared between
+	// them below, so the threshold applies afterwards.
+	res, err := match.Link(ctx, []entity.Person{probe}, right, match.Options{Model: model, Threshold: 1e-300, Workers: 1, MaxBlock: len(right) + 2})
 	if err != nil {
 		return nil, err
 	}
 	best := map[int]scored{}
 	for _, p := range res.Pairs {
 		o := owner[p.Right]
-		if b, ok := best[o]; ok && b.weight >= p.Weight {
+		w := res.PairWeight(p)
+		if b, ok := best[o]; ok && b.weight >= w {
 			continue
 		}
 		ex := res.Explain(p)
@@ -376,7 +382,22 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 				fields = append(fields, fe)
 			}
 		}
-		best[o] = scored{pk: pks[o], ent: ents[o], score: p.Score, weight: p.Weight, band: band(p.Score), explanation: fields}
+		best[o] = scored{pk: pks[o], ent: ents[o], weight: w, explanation: fields}
+	}
+	owners := make([]int, 0, len(best))
+	weights := make([]float64, 0, len(best))
+	for o, c := range best {
+		owners = append(owners, o)
+		weights = append(weights, c.weight)
+	}
+	for i, post := range match.ExclusivePosteriors(weights, match.RegisterPrior(s.ix.Live())) {
+		c := best[owners[i]]
+		c.score, c.band = post, band(post)
+		if post < minScore {
+			delete(best, owners[i])
+			continue
+		}
+		best[owners[i]] = c
 	}
 	out := make([]scored, 0, len(best))
 	for _, c := range best {
@@ -419,57 +440,95 @@ func searchDetail(n int) string {
 	return "results=" + strconv.Itoa(n)
 }
 
-// Model is the node's matching model: fitted on its own data by FitModel,
-// or the generic default weights.
+// registerSample is how many stored persons the register model's u
+// probabilities are counted on (random pairs among them).
+const (
+	registerSample = 20000
+	registerPairs  = 200000
+)
+
+// Model is the node's matching model for queries against its register
+// (match.FitRegister): the one kept by FitModel, or one fitted on a sample
+// of the persons stored, refitted as the register grows (when it has
+// doubled since), so a node that has just imported its database scores
+// with its own name and date frequencies.
 func (s *Service) Model(ctx context.Context) (*match.Model, error) {
-	s.mu.RLock()
-	m := s.model
-	s.mu.RUnlock()
-	if m != nil {
+	n := s.ix.Live()
+	fresh := func() (*match.Model, bool) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		return s.model, s.model != nil && (s.modelStored || n < 2*s.modelN+1000)
+	}
+	if m, ok := fresh(); ok {
 		return m, nil
 	}
+	s.fitMu.Lock()
+	defer s.fitMu.Unlock()
+	if m, ok := fresh(); ok {
+		return m, nil
+	}
+	stored := true
 	raw, err := storedModel(ctx, s.d.Store)
+	var m *match.Model
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		m = match.NewModel()
+		stored = false
 	case err != nil:
 		return nil, err
 	default:
 		if m, err = match.ReadModel(strings.NewReader(raw)); err != nil {
-			s.d.Logger.Warn("cases: stored model unreadable; using default weights", "err", err)
-			m = match.NewModel()
+			s.d.Logger.Warn("cases: stored model unreadable; fitting one on the stored persons", "err", err)
+			stored = false
 		}
 	}
+	fittedOn := n
+	if !stored {
+		recs, err := s.registerSample(ctx, registerSample)
+		if err != nil {
+			return nil, err
+		}
+		fittedOn = max(n, len(recs))
+		m = match.FitRegister(recs, registerPairs, 1)
+		m.Prior = match.RegisterPrior(fittedOn)
+	}
 	s.mu.Lock()
-	s.model = m
+	s.model, s.modelN, s.modelStored = m, fittedOn, stored
 	s.mu.Unlock()
 	return m, nil
 }
 
-// FitModel learns match weights by EM from (up to sample) persons stored
-// on this node and keeps them for searches and answers.
-func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (int, error) {
-	const op = "cases.FitModel"
-	if sample <= 0 {
-		sample = 50000
-	}
-	persons, err := personFields(ctx, s.d.Store, sample)
+// registerSample reads up to limit stored persons in engine form.
+func (s *Service) registerSample(ctx context.Context, limit int) ([]entity.Person, error) {
+	persons, err := personFields(ctx, s.d.Store, limit)
 	if err != nil {
-		return 0, unavailable(op, err)
+		return nil, err
 	}
 	recs := make([]entity.Person, 0, len(persons))
 	for _, e := range persons {
 		recs = append(recs, personVariants(e.ID, e.Fields, nil, s.d.Region)[0])
 	}
+	return recs, nil
+}
+
+// FitModel fits the register model (match.FitRegister) on up to sample
+// persons stored on this node (default 50,000) and keeps it for searches
+// and answers, instead of the one refitted automatically.
+func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (int, error) {
+	const op = "cases.FitModel"
+	if sample <= 0 {
+		sample = 50000
+	}
+	recs, err := s.registerSample(ctx, sample)
+	if err != nil {
+		return 0, unavailable(op, err)
+	}
 	if len(recs) < 100 {
 		return len(recs), errs.Newf(errs.Conflict, op, "only %d persons stored; at least 100 are needed to learn weights (default weights stay in use)", len(recs))
 	}
-	res, err := match.Dedupe(ctx, recs, match.Options{})
-	if err != nil {
-		return 0, errs.Wrap(errs.Internal, op, "fitting failed", err)
-	}
+	fitted := match.FitRegister(recs, registerPairs, 1)
+	fitted.Prior = match.RegisterPrior(max(s.ix.Live(), len(recs)))
 	var buf bytes.Buffer
-	if err := res.Model.WriteJSON(&buf); err != nil {
+	if err := fitted.WriteJSON(&buf); err != nil {
 		return 0, errs.Wrap(errs.Internal, op, "fitting failed", err)
 	}
 	m, err := match.ReadModel(bytes.NewReader(buf.Bytes()))
@@ -486,7 +545,7 @@ func (s *Service) FitModel(ctx context.Context, p *auth.Principal, sample int) (
 		return 0, unavailable(op, err)
 	}
 	s.mu.Lock()
-	s.model = m
+	s.model, s.modelN, s.modelStored = m, s.ix.Live(), true
 	s.mu.Unlock()
 	return len(recs), nil
 }

@@ -167,6 +167,11 @@ func (s *Service) WarmIndex(ctx context.Context) (IndexStats, error) {
 	if st.Build > 0 && time.Since(t0) >= st.Build {
 		s.d.Logger.Info("cases: candidate index built", "entities", st.Entities, "took", st.Build.Round(time.Millisecond))
 	}
+	// The model follows the register's size: fit it now rather than in
+	// the first query after a start or a large import.
+	if _, err := s.Model(ctx); err != nil {
+		return st, err
+	}
 	return st, nil
 }
 

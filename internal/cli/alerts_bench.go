@@ -15,7 +15,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/clock"
-	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/match/synth"
 )
@@ -43,15 +43,16 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeBench()
 	lg := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// The checks use the model fitted below (nil until then: default
-	// weights), as a node uses its fitted model.
+	// The checks use the register model fitted below on the alerted
+	// persons (a node uses the one fitted on its case database).
 	var fitted *match.Model
 	model := func(context.Context) (*match.Model, error) {
 		if fitted == nil {
-			return match.NewModel(), nil
+			return match.FitRegister(nil, 0, 1), nil
 		}
 		return fitted, nil
 	}
+	var sample []entity.Person
 	svc := alerts.New(alerts.Deps{Store: st, Audit: al, Clock: clock.System{}, Logger: lg, NodeID: "rs", Region: "RS", Model: model}, alerts.Config{})
 	actor := &auth.Principal{Username: "bench", Agency: "rs-bench", Roles: []auth.Role{auth.RoleNCUOperator, auth.RoleOfficer}, Console: true}
 
@@ -59,8 +60,8 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	g := synth.New(20261204)
 	var known []*synth.Identity
 	var plates []string
-	const fitN = 5000 // checks the model is fitted on, apart from those measured
-	want := *checks/2 + *batch/2 + fitN/2
+	const fitN = 20000 // alerted persons the model's u is counted on
+	want := *checks/2 + *batch/2
 	every := max(*n*4/5/max(want, 1), 1)
 	t0 := time.Now()
 	const chunk = 5000
@@ -77,6 +78,9 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 			d = alerts.AlertDraft{Kind: []string{alerts.KindArrest, alerts.KindCheck, alerts.KindMissing, alerts.KindJudicial}[i%4], Person: p, WarrantRef: "K-" + strconv.Itoa(i)}
 			if i%every == 0 && len(known) < want {
 				known = append(known, idn)
+			}
+			if len(sample) < fitN {
+				sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: idn.Given, match.ColFamily: idn.Family, match.ColDOB: idn.DOB.String(), match.ColPersonalID: idn.PersonalID}, "RS"))
 			}
 		case i%10 == 4:
 			plate := fmt.Sprintf("BG%06dAB", i)
@@ -150,24 +154,9 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 		return rows, isKnown
 	}
-	// Fit the engine's weights by EM on a separate sample of checks
-	// (unlabelled), then measure with them.
-	fitRows, _ := mk(fitN, (*checks+*batch)/2)
-	fitQ := make([]string, len(fitRows))
-	for i, r := range fitRows {
-		fitQ[i] = r.Query
-	}
 	tf := time.Now()
-	fm, pairs, err := svc.FitModel(ctx, fitQ)
-	switch {
-	case errs.Is(err, errs.Conflict):
-		fmt.Fprintf(env.Stdout, "model: default weights (%d candidate pairs are too few to fit)\n", pairs)
-	case err != nil:
-		return err
-	default:
-		fitted = fm
-		fmt.Fprintf(env.Stdout, "model: fitted by EM on the %d candidate pairs of %d other checks in %s (prior %.3f)\n", pairs, len(fitQ), time.Since(tf).Round(time.Millisecond), fm.Prior)
-	}
+	fitted = match.FitRegister(sample, 200000, 1)
+	fmt.Fprintf(env.Stdout, "model: register model, u counted on random pairs of %d alerted persons in %s\n", len(sample), time.Since(tf).Round(time.Millisecond))
 
 	single, singleKnown := mk(*checks, 0)
 	lat := make([]time.Duration, len(single))

@@ -290,6 +290,7 @@ const (
 	IDExact                // identical after normalisation
 	IDOneEdit              // one substitution, insertion, deletion or adjacent swap
 	IDTwoEdits             // two edits (only for identifiers of 6+ characters)
+	IDNearSerial           // same encoded date of birth, one edit in the rest (see compareIDs)
 	IDDisagree
 )
 

@@ -401,23 +401,32 @@ func (e Explanation) String() string {
 
 // Explain returns the per-field explanation of a pair from this result.
 func (r *Result) Explain(p Pair) Explanation {
-	e := Explanation{Weight: p.Weight, Score: p.Score}
-	var a, b *prepared
-	if p.Left >= 0 && p.Left < len(r.left) {
-		a = &r.left[p.Left]
-	}
-	if p.Right >= 0 && p.Right < len(r.right) {
-		b = &r.right[p.Right]
-	}
+	e := Explanation{Weight: r.PairWeight(p), Score: p.Score}
+	a, b := r.sides(p)
 	for f := Field(0); f < NumFields; f++ {
 		l := p.Pattern.Level(f)
-		fe := FieldExplanation{Field: f.String(), Level: levelNames[f][min(l, len(levelNames[f])-1)], Weight: r.Model.Weight(f, l)}
+		w := r.Model.Weight(f, l)
+		if f == FieldGiven || f == FieldFamily {
+			w = r.Model.nameWeight(f, l, nameValue(a, b, f))
+		}
+		fe := FieldExplanation{Field: f.String(), Level: levelNames[f][min(l, len(levelNames[f])-1)], Weight: w}
 		if a != nil && b != nil {
 			fe.Left, fe.Right = a.value(f), b.value(f)
 		}
 		e.Fields = append(e.Fields, fe)
 	}
 	return e
+}
+
+// sides returns the pair's prepared records (nil when out of range).
+func (r *Result) sides(p Pair) (a, b *prepared) {
+	if p.Left >= 0 && p.Left < len(r.left) {
+		a = &r.left[p.Left]
+	}
+	if p.Right >= 0 && p.Right < len(r.right) {
+		b = &r.right[p.Right]
+	}
+	return a, b
 }
 
 // value renders a field of a prepared record for explanations.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Model holds Fellegi–Sunter parameters: for every field and agreement
@@ -32,6 +33,20 @@ type Model struct {
 	// registrations), so that a file full of heavily corrupted duplicates
 	// does not make the noisy matches look like a class of their own.
 	MatchMix []MixClass `json:"-"`
+	// Household counts the household fields (father's name, address,
+	// state, phone, nationality) as one observation (see FitRegister).
+	Household bool
+	// Freq holds, for a register model, the share of the register's
+	// records with each given and family name (see nameWeight);
+	// FreqFloor is the share assumed for a name not seen.
+	Freq      [NumFields]map[string]float64
+	FreqFloor [NumFields]float64
+	// FullNames holds the share of the register's records with each given
+	// and family name together (key given + "|" + family), for the
+	// combinations seen at least twice: names are not independent (a
+	// Bosniak given name goes with a Bosniak family name), so the product
+	// of their shares understates how common a full name is.
+	FullNames map[string]float64
 	// weights caches the clamped log2(m/u) per field and level.
 	weights [NumFields][]float64
 }
@@ -75,7 +90,7 @@ var defaultM = [NumFields][]float64{
 	FieldFather:      {0, 0.80, 0.10, 0.05, 0.03, 0.02},
 	FieldDOB:         {0, 0.85, 0.08, 0.04, 0.03},
 	FieldSex:         {0, 0.95, 0.05},
-	FieldID:          {0, 0.85, 0.08, 0.04, 0.03},
+	FieldID:          {0, 0.85, 0.08, 0.03, 0.01, 0.03},
 	FieldAddress:     {0, 0.70, 0.10, 0.10, 0.10},
 	FieldRegion:      {0, 0.90, 0.10},
 	FieldPhone:       {0, 0.85, 0.10, 0.05},
@@ -90,7 +105,7 @@ var defaultU = [NumFields][]float64{
 	FieldFather:      {0, 0.10, 0.05, 0.05, 0.10, 0.70},
 	FieldDOB:         {0, 0.20, 0.05, 0.05, 0.70},
 	FieldSex:         {0, 0.50, 0.50},
-	FieldID:          {0, 0.01, 0.01, 0.02, 0.96},
+	FieldID:          {0, 0.01, 0.01, 0.02, 0.02, 0.94},
 	FieldAddress:     {0, 0.05, 0.05, 0.20, 0.70},
 	FieldRegion:      {0, 0.50, 0.50},
 	FieldPhone:       {0, 0.01, 0.02, 0.97},
@@ -158,7 +173,12 @@ func (m *Model) Weight(f Field, level int) float64 {
 func (m *Model) Score(p Pattern) (weight, posterior float64) {
 	if len(m.Mix) == 0 {
 		for f := Field(0); f < NumFields; f++ {
-			weight += m.Weight(f, p.Level(f))
+			if !m.Household || !slices.Contains(householdFields, f) {
+				weight += m.Weight(f, p.Level(f))
+			}
+		}
+		if m.Household {
+			weight = m.householdAware(p, weight+m.householdWeight(p))
 		}
 		return weight, m.posterior(weight)
 	}
@@ -566,13 +586,30 @@ func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter in
 
 // modelJSON is the on-disk form: per field, per level name, m and u.
 type modelJSON struct {
-	Prior  float64                                  `json:"prior"`
-	Fields map[string]map[string]map[string]float64 `json:"fields"`
+	Prior       float64                                  `json:"prior"`
+	Household   bool                                     `json:"household,omitempty"`
+	Frequencies map[string]nameFrequencies               `json:"frequencies,omitempty"`
+	FullNames   map[string]float64                       `json:"full_names,omitempty"`
+	Fields      map[string]map[string]map[string]float64 `json:"fields"`
+}
+
+// nameFrequencies is a name field's frequency table in JSON.
+type nameFrequencies struct {
+	Floor  float64            `json:"floor"`
+	Shares map[string]float64 `json:"shares"`
 }
 
 // WriteJSON writes the model in the format accepted by ReadModel.
 func (m *Model) WriteJSON(w io.Writer) error {
-	out := modelJSON{Prior: m.Prior, Fields: map[string]map[string]map[string]float64{}}
+	out := modelJSON{Prior: m.Prior, Household: m.Household, FullNames: m.FullNames, Fields: map[string]map[string]map[string]float64{}}
+	for f := Field(0); f < NumFields; f++ {
+		if m.Freq[f] != nil {
+			if out.Frequencies == nil {
+				out.Frequencies = map[string]nameFrequencies{}
+			}
+			out.Frequencies[fieldNames[f]] = nameFrequencies{Floor: m.FreqFloor[f], Shares: m.Freq[f]}
+		}
+	}
 	for f := Field(0); f < NumFields; f++ {
 		lv := map[string]map[string]float64{}
 		for l := 1; l < len(m.M[f]); l++ {
@@ -600,6 +637,28 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	m := NewModel()
 	m.Fitted = true
+	m.Household = in.Household
+	for name, fr := range in.Frequencies {
+		f, ok := ParseField(name)
+		if !ok || (f != FieldGiven && f != FieldFamily) {
+			return nil, fmt.Errorf("weights: no name frequencies for field %q", name)
+		}
+		if !(fr.Floor > 0 && fr.Floor < 1) {
+			return nil, fmt.Errorf("weights: %s frequency floor %v must be between 0 and 1", name, fr.Floor)
+		}
+		for k, v := range fr.Shares {
+			if !(v > 0 && v <= 1) {
+				return nil, fmt.Errorf("weights: %s frequency of %q = %v must be in (0, 1]", name, k, v)
+			}
+		}
+		m.Freq[f], m.FreqFloor[f] = fr.Shares, fr.Floor
+	}
+	for k, v := range in.FullNames {
+		if !(v > 0 && v <= 1) || !strings.Contains(k, "|") {
+			return nil, fmt.Errorf("weights: full name frequency %q = %v must be \"given|family\" in (0, 1]", k, v)
+		}
+	}
+	m.FullNames = in.FullNames
 	if in.Prior != 0 {
 		if in.Prior <= 0 || in.Prior >= 1 {
 			return nil, fmt.Errorf("weights: prior %v must be between 0 and 1", in.Prior)

@@ -39,7 +39,7 @@ var levelNames = [NumFields][]string{
 	FieldFather: nameLevels,
 	FieldDOB:    {"missing", "exact", "swap_or_typo", "same_year", "different"},
 	FieldSex:    {"missing", "same", "different"},
-	FieldID:     {"missing", "exact", "one_edit", "two_edits", "different"},
+	FieldID:     {"missing", "exact", "one_edit", "two_edits", "near_serial", "different"},
 	// The address parts are one field: they are strongly correlated, and
 	// counting them separately lets a shared household outvote the names.
 	FieldAddress:     {"missing", "same_address", "same_street", "same_locality", "different"},
@@ -113,6 +113,7 @@ type prepared struct {
 	dobRaw                string
 	sex                   entity.Sex
 	id                    string
+	idDate                int // leading characters of id that encode the date of birth
 	streetNo              string
 	street                addrPart
 	line2                 addrPart
@@ -154,6 +155,12 @@ func prepare(p *entity.Person) prepared {
 		r.sex = pid.Sex
 	}
 	r.id = pid.Number
+	switch pid.Kind {
+	case entity.IDJMBG:
+		r.idDate = 7 // DDMMYYY
+	case entity.IDAlbanian:
+		r.idDate = 6 // decade letter, YYMMDD with the month +50 for women
+	}
 	a := p.Address
 	r.streetNo = strings.Join(entity.Tokens(a.StreetNumber), "")
 	r.street = newAddrPart(AddressTokens(a.Street))
@@ -350,7 +357,7 @@ func compare(a, b *prepared) Pattern {
 	if a.sex != entity.SexUnknown && b.sex != entity.SexUnknown {
 		p = p.with(FieldSex, sameDiff(a.sex == b.sex))
 	}
-	p = p.with(FieldID, int(CompareIDs(a.id, b.id)))
+	p = p.with(FieldID, int(compareIDs(a, b)))
 	p = p.with(FieldAddress, addressLevel(a, b))
 	if a.region != "" && b.region != "" {
 		p = p.with(FieldRegion, sameDiff(a.region == b.region))
@@ -369,6 +376,23 @@ func compare(a, b *prepared) Pattern {
 		p = p.with(FieldNationality, sameDiff(a.nationality == b.nationality))
 	}
 	return p
+}
+
+// compareIDs compares identifiers. Numbers that encode the date of birth
+// (JMBG/EMBG, Albanian) and agree on it are compared on the rest alone:
+// people born on the same day share that prefix, so a number one or two
+// edits away is common between different persons and says little more
+// than the date of birth (compared on its own) already says. One edit in
+// the rest is its own level, near_serial, whose u a register model counts
+// among persons born on the same day.
+func compareIDs(a, b *prepared) IDAgreement {
+	if k := a.idDate; k > 0 && k == b.idDate && len(a.id) > k && len(b.id) > k && a.id != b.id && a.id[:k] == b.id[:k] {
+		if editDistance(a.id[k:], b.id[k:], 1) == 1 {
+			return IDNearSerial
+		}
+		return IDDisagree
+	}
+	return CompareIDs(a.id, b.id)
 }
 
 func sameDiff(same bool) int {

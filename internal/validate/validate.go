@@ -51,7 +51,10 @@ func headerLike(key string) bool {
 
 // Text checks one text value whose field is named key; it returns "" when
 // the value is acceptable.
-func Text(key, v string) string {
+func Text(key, v string) string { return text(key, v, true) }
+
+// text is Text; realDates refuses date-shaped values that are not dates.
+func text(key, v string, realDates bool) string {
 	if !utf8.ValidString(v) {
 		return "is not valid UTF-8 text"
 	}
@@ -65,7 +68,7 @@ func Text(key, v string) string {
 			}
 		}
 	}
-	if t := strings.TrimSpace(v); isoDate.MatchString(t) || dotDate.MatchString(t) {
+	if t := strings.TrimSpace(v); realDates && (isoDate.MatchString(t) || dotDate.MatchString(t)) {
 		if _, err := entity.ParseDate(t); err != nil {
 			return fmt.Sprintf("%q is not a real date", t)
 		}
@@ -75,8 +78,16 @@ func Text(key, v string) string {
 
 // FieldValue checks an entity field value: Text, and at most MaxFieldValue
 // characters.
-func FieldValue(key, v string) string {
-	if m := Text(key, v); m != "" {
+func FieldValue(key, v string) string { return fieldValue(key, v, true) }
+
+// ProbeValue checks a value that is searched for rather than stored: as
+// FieldValue, except that an impossible date (a typo such as 31.02.1980 or
+// month 13, as written on a damaged document) is accepted, because the
+// matching engine compares it digit by digit.
+func ProbeValue(key, v string) string { return fieldValue(key, v, false) }
+
+func fieldValue(key, v string, realDates bool) string {
+	if m := text(key, v, realDates); m != "" {
 		return m
 	}
 	if utf8.RuneCountInString(v) > MaxFieldValue {
@@ -88,7 +99,13 @@ func FieldValue(key, v string) string {
 // JSON checks a JSON body: it must be one valid JSON value with no duplicate
 // keys, and every string in it must pass Text (FieldValue for the values of
 // a "fields" object). Locations start with prefix, e.g. "body".
-func JSON(body []byte, prefix string) *Error {
+func JSON(body []byte, prefix string) *Error { return checkJSON(body, prefix, true) }
+
+// QueryJSON checks the body of a search or check as JSON does, except that
+// impossible dates are accepted (see ProbeValue).
+func QueryJSON(body []byte, prefix string) *Error { return checkJSON(body, prefix, false) }
+
+func checkJSON(body []byte, prefix string, realDates bool) *Error {
 	if !utf8.Valid(body) {
 		// Name the string that holds the bad bytes.
 		bad := firstInvalidUTF8(body)
@@ -104,11 +121,11 @@ func JSON(body []byte, prefix string) *Error {
 	}
 	var out *Error
 	err := walk(body, prefix, nil, func(path, key string, inFields bool, v string) bool {
-		check := Text
+		check := text
 		if inFields {
-			check = FieldValue
+			check = fieldValue
 		}
-		if m := check(key, v); m != "" {
+		if m := check(key, v, realDates); m != "" {
 			out = &Error{Location: path, Msg: m}
 			return false
 		}

@@ -33,3 +33,32 @@ func TestJSONRefusesBadInputNamingTheField(t *testing.T) {
 		}
 	}
 }
+
+// A search or check compares what it is given as written: an impossible
+// date is a typo to match digit by digit, not a reason to refuse the query;
+// every other rule still holds.
+func TestQueryJSONAcceptsImpossibleDatesOnly(t *testing.T) {
+	for _, ok := range []string{`{"fields":{"date_of_birth":"1980-02-31"}}`, `{"items":[{"fields":{"date_of_birth":"17.18.1955"}}]}`} {
+		if err := validate.QueryJSON([]byte(ok), "body"); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+		if err := validate.JSON([]byte(ok), "body"); err == nil {
+			t.Errorf("%s accepted for storing", ok)
+		}
+	}
+	for _, tc := range []struct{ body, msg string }{
+		{`{"fields":{"family_name":"Marko\u0000vić"}}`, "NUL"},
+		{`{"fields":{"full_name":"` + strings.Repeat("x", 1001) + `"}}`, "longer than"},
+		{`{"a":1,"a":2}`, "twice"},
+	} {
+		if err := validate.QueryJSON([]byte(tc.body), "body"); err == nil || !strings.Contains(err.Msg, tc.msg) {
+			t.Errorf("%s: got %v, want %s", tc.body[:min(len(tc.body), 40)], err, tc.msg)
+		}
+	}
+	if m := validate.ProbeValue("date_of_birth", "1980-02-31"); m != "" {
+		t.Errorf("probe value refused: %s", m)
+	}
+	if m := validate.FieldValue("date_of_birth", "1980-02-31"); m == "" {
+		t.Error("stored value with an impossible date accepted")
+	}
+}

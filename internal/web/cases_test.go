@@ -69,6 +69,16 @@ func TestCasesAPI(t *testing.T) {
 	if code != 200 || len(res) != 1 || res[0].Entity.ID != created.Entity.ID || len(res[0].Explanation) == 0 {
 		t.Fatalf("search: %d %s", code, raw)
 	}
+	// A search compares a date with a typo (month 13) digit by digit, while
+	// storing such a date is refused.
+	code, raw = casesCall(t, "POST", n.URL+"/api/v1/cases/search", officer, js, `{"kind":"person","fields":{"given_name":"Emir","family_name":"Hodžić","date_of_birth":"1980-02-33"},"purpose":"check"}`, &res)
+	if code != 200 || len(res) != 1 || res[0].Entity.ID != created.Entity.ID {
+		t.Fatalf("search with a mistyped date: %d %s", code, raw)
+	}
+	code, raw = casesCall(t, "POST", n.URL+"/api/v1/cases/entities", officer, js, `{"kind":"person","fields":{"given_name":"Emir","family_name":"Hodžić","date_of_birth":"1980-13-03"}}`, nil)
+	if code != http.StatusBadRequest || !strings.Contains(raw, "not a real date") {
+		t.Fatalf("impossible date stored: %d %s", code, raw)
+	}
 	// Import dry run through the API reports rejected rows by line and column.
 	var rep cases.ImportResult
 	code, raw = casesCall(t, "POST", n.URL+"/api/v1/cases/import?format=csv&dry_run=true&case=BA-1", officer, "text/csv",

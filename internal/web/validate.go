@@ -45,11 +45,25 @@ func (s *Server) checkJSONBody(r *http.Request) *Problem {
 	if !json.Valid(body) {
 		return nil // malformed: the decoder answers with its own problem
 	}
-	if ve := validate.JSON(body, "body"); ve != nil {
+	check := validate.JSON
+	if queryPaths[r.URL.Path] {
+		check = validate.QueryJSON
+	}
+	if ve := check(body, "body"); ve != nil {
 		return &Problem{Type: ProblemTypePrefix + "invalid-input", Title: http.StatusText(http.StatusBadRequest), Status: http.StatusBadRequest,
 			Detail: ve.Location + " " + ve.Msg, Instance: r.URL.Path, Errors: []*huma.ErrorDetail{{Location: ve.Location, Message: ve.Msg}}}
 	}
 	return nil
+}
+
+// queryPaths are the searches and checks: what they look for is compared as
+// written, so an impossible date (a typo on a document) is matched digit by
+// digit instead of refused.
+var queryPaths = map[string]bool{
+	"/api/v1/cases/search":       true,
+	"/api/v1/cases/queries":      true,
+	"/api/v1/alerts/check":       true,
+	"/api/v1/alerts/check/batch": true,
 }
 
 func isJSON(ct string) bool {

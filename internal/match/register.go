@@ -1,0 +1,330 @@
+package match
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/liaison-wb/liaison/internal/entity"
+)
+
+// Scoring a query against a register (a node's case database, its alert
+// list) is a different question from linking two files: the probe is one
+// person, the register holds N others, and at most one of them is the
+// person sought. The register model answers it with
+//
+//   - u, the chance of each agreement level between two different persons,
+//     counted on random pairs of the register itself (so a common surname
+//     or a shared city weighs what it weighs in this country's data);
+//   - m, the chance of each level between two registrations of the same
+//     person by different agencies, from generic priors: a register holds
+//     too few known duplicates to learn them, and m describes how agencies
+//     record people, not this register;
+//   - a prior per record of InRegister/N: the person sought is in the
+//     register about half the time and then is one of its N records;
+//   - ExclusivePosteriors, which share that prior between the candidates
+//     found, so that a namesake scores low when the real person is also
+//     found and a name shared by many records is not a hit on its own.
+
+// InRegister is the assumed share of queries whose person is in the
+// register.
+const InRegister = 0.5
+
+// MinRegister is the smallest register size the prior assumes: a small or
+// new register does not make a query more likely to be about one of its
+// few records than about anyone else in the population.
+const MinRegister = 10000
+
+// RegisterPrior is the prior match probability of one record of a register
+// of n records.
+func RegisterPrior(n int) float64 { return InRegister / float64(max(n, MinRegister)) }
+
+// registerM is P(level | same person, registered by two agencies): names
+// mistyped or transliterated in about one record in five, dates with a
+// typo or swapped day and month in about one in ten, family names changed
+// by marriage, people who moved or changed phone numbers.
+var registerM = [NumFields][]float64{
+	FieldGiven:       {0, 0.82, 0.08, 0.05, 0.03, 0.02},
+	FieldFamily:      {0, 0.80, 0.08, 0.05, 0.03, 0.04},
+	FieldFather:      {0, 0.80, 0.08, 0.05, 0.03, 0.04},
+	FieldDOB:         {0, 0.86, 0.08, 0.04, 0.02},
+	FieldSex:         {0, 0.98, 0.02},
+	FieldID:          {0, 0.90, 0.035, 0.02, 0.03, 0.015},
+	FieldAddress:     {0, 0.45, 0.10, 0.20, 0.25},
+	FieldRegion:      {0, 0.85, 0.15},
+	FieldPhone:       {0, 0.60, 0.05, 0.35},
+	FieldNationality: {0, 0.93, 0.07},
+}
+
+// populationU is P(level | two different persons) in a national
+// population, used alone for an empty register and blended with the
+// register's own counts (populationPairs pseudo-pairs) otherwise, so that
+// levels too rare to be seen in a sample (the same identifier) keep a
+// sensible value.
+var populationU = [NumFields][]float64{
+	FieldGiven:       {0, 0.01, 0.01, 0.02, 0.05, 0.91},
+	FieldFamily:      {0, 0.005, 0.005, 0.01, 0.03, 0.95},
+	FieldFather:      {0, 0.01, 0.01, 0.02, 0.05, 0.91},
+	FieldDOB:         {0, 5e-5, 5e-4, 0.02, 0.97945},
+	FieldSex:         {0, 0.5, 0.5},
+	FieldID:          {0, 1e-7, 1e-6, 1e-5, nearSerialU, 1 - 1.11e-5 - nearSerialU},
+	FieldAddress:     {0, 1e-4, 1e-3, 0.05, 0.9489},
+	FieldRegion:      {0, 0.3, 0.7},
+	FieldPhone:       {0, 1e-6, 1e-5, 1 - 1.1e-5},
+	FieldNationality: {0, 0.7, 0.3},
+}
+
+const populationPairs = 1000.0
+
+// nearSerialU is the share of persons born on the same day whose numbers
+// differ by one edit after the date part (JMBG: region, serial and check
+// digit; Albanian: serial and check letter), before a register's own
+// count.
+const nearSerialU = 0.01
+
+// householdFields are shared by members of one household (siblings share
+// a father's name, an address and a phone; relatives a nationality and a
+// state). Counted as independent evidence, they let a brother outvote the
+// given name and the date of birth; a register model weighs the household
+// as a third explanation (householdAware).
+var householdFields = []Field{FieldFather, FieldAddress, FieldRegion, FieldPhone, FieldNationality}
+
+// FitRegister returns the register model for persons (a sample of the
+// register, in any order): u counted on up to pairs random pairs of them
+// (seeded, so the same sample gives the same model). Prior is
+// RegisterPrior(len(persons)); callers set it from the register's
+// current size.
+func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
+	m := &Model{Fitted: true, Household: true}
+	var counts [NumFields][]float64
+	for f := Field(0); f < NumFields; f++ {
+		m.M[f] = slices.Clone(registerM[f])
+		counts[f] = make([]float64, len(registerM[f]))
+	}
+	n := len(persons)
+	var seen [NumFields]float64
+	if n >= 2 && pairs > 0 {
+		prep := make([]prepared, n)
+		for i := range persons {
+			prep[i] = prepare(&persons[i])
+		}
+		pairs = min(pairs, n*(n-1)/2)
+		r := rand.New(rand.NewPCG(seed, 0x5eed))
+		for k := 0; k < pairs; k++ {
+			i := r.IntN(n)
+			j := r.IntN(n - 1)
+			if j >= i {
+				j++
+			}
+			p := compare(&prep[i], &prep[j])
+			for f := Field(0); f < NumFields; f++ {
+				if l := p.Level(f); l > 0 && l < len(counts[f]) {
+					counts[f][l]++
+					seen[f]++
+				}
+			}
+		}
+	}
+	for f := Field(0); f < NumFields; f++ {
+		u := make([]float64, len(populationU[f]))
+		for l := 1; l < len(u); l++ {
+			u[l] = (counts[f][l] + populationPairs*populationU[f][l]) / (seen[f] + populationPairs)
+		}
+		m.U[f] = u
+	}
+	// near_serial only occurs between persons born on the same day, whose
+	// date agreement is already counted: its u is the share among them.
+	near, same := sameBirthSerials(persons)
+	m.U[FieldID][IDNearSerial] = (near + 100*nearSerialU) / (same + 100)
+	m.Prior = RegisterPrior(n)
+	m.computeWeights()
+	m.fitNameFrequencies(persons)
+	return m
+}
+
+// sameBirthSerials counts, among pairs of persons whose identifiers encode
+// the same date of birth, those one edit apart after it (near) and all
+// (same), up to 200 pairs per date.
+func sameBirthSerials(persons []entity.Person) (near, same float64) {
+	groups := map[string][]prepared{}
+	for i := range persons {
+		r := prepare(&persons[i])
+		if r.idDate > 0 && len(r.id) > r.idDate {
+			k := r.id[:r.idDate]
+			groups[k] = append(groups[k], r)
+		}
+	}
+	for _, g := range groups {
+		n := 0
+		for i := 0; i < len(g) && n < 200; i++ {
+			for j := i + 1; j < len(g) && n < 200; j++ {
+				if g[i].id == g[j].id {
+					continue // the same number twice: a duplicate, not two persons
+				}
+				n++
+				same++
+				if compareIDs(&g[i], &g[j]) == IDNearSerial {
+					near++
+				}
+			}
+		}
+	}
+	return near, same
+}
+
+// fitNameFrequencies counts the given and family names of the sample (as
+// compared), for term-frequency weights: agreeing on a name that one
+// person in two thousand has is stronger evidence than agreeing on one
+// that one in forty has.
+func (m *Model) fitNameFrequencies(persons []entity.Person) {
+	counts := [2]map[string]float64{{}, {}}
+	full := map[string]float64{}
+	n := 0.0
+	for i := range persons {
+		r := prepare(&persons[i])
+		if r.fromFull {
+			continue // roles unknown
+		}
+		n++
+		if r.given.s != "" {
+			counts[0][r.given.s]++
+		}
+		if r.family.s != "" {
+			counts[1][r.family.s]++
+		}
+		if r.given.s != "" && r.family.s != "" {
+			full[r.given.s+"|"+r.family.s]++
+		}
+	}
+	if n < 1000 {
+		return // too few to tell common names from rare ones
+	}
+	for i, f := range []Field{FieldGiven, FieldFamily} {
+		for k := range counts[i] {
+			counts[i][k] /= n
+		}
+		m.Freq[f] = counts[i]
+		m.FreqFloor[f] = 0.5 / n
+	}
+	// A full name seen once may be the very person a query is about; only
+	// combinations seen twice or more say how common they are.
+	m.FullNames = map[string]float64{}
+	for k, c := range full {
+		if c >= 2 {
+			m.FullNames[k] = c / n
+		}
+	}
+}
+
+// nameWeight is the weight of a name field at a level, for exact
+// agreement on value weighed by how common the name is when the model
+// has name frequencies.
+func (m *Model) nameWeight(f Field, level int, value string) float64 {
+	fr := m.Freq[f]
+	if level != 1 || fr == nil || value == "" {
+		return m.Weight(f, level)
+	}
+	u := max(fr[value], m.FreqFloor[f])
+	return min(30, max(-30, math.Log2(m.M[f][1]/u)))
+}
+
+// nameValue is the name compared at the exact level: taken from the side
+// whose roles are known.
+func nameValue(a, b *prepared, f Field) string {
+	switch {
+	case b != nil && !b.fromFull:
+		return b.value(f)
+	case a != nil && !a.fromFull:
+		return a.value(f)
+	}
+	return ""
+}
+
+// PairWeight is a pair's weight with exact name agreement weighed by the
+// name's frequency in the register (models from FitRegister); otherwise
+// the pair's weight.
+func (r *Result) PairWeight(p Pair) float64 {
+	m := r.Model
+	if m == nil || (m.Freq[FieldGiven] == nil && m.Freq[FieldFamily] == nil) {
+		return p.Weight
+	}
+	a, b := r.sides(p)
+	w := p.Weight
+	var tf [2]float64
+	for i, f := range []Field{FieldGiven, FieldFamily} {
+		if l := p.Pattern.Level(f); l == 1 {
+			tf[i] = m.nameWeight(f, 1, nameValue(a, b, f))
+			w += tf[i] - m.Weight(f, 1)
+		}
+	}
+	if p.Pattern.Level(FieldGiven) == 1 && p.Pattern.Level(FieldFamily) == 1 {
+		g, f := nameValue(a, b, FieldGiven), nameValue(a, b, FieldFamily)
+		if share, ok := m.FullNames[g+"|"+f]; ok {
+			joint := min(30, math.Log2(m.M[FieldGiven][1]*m.M[FieldFamily][1]/share))
+			if joint < tf[0]+tf[1] {
+				w += joint - tf[0] - tf[1]
+			}
+		}
+	}
+	return w
+}
+
+// householdWeight is the household fields' weight as one observation
+// (they are correlated: one country, one town, one family): the strongest
+// agreement plus the strongest disagreement among them.
+func (m *Model) householdWeight(p Pattern) float64 {
+	var pos, neg float64
+	for _, f := range householdFields {
+		w := m.Weight(f, p.Level(f))
+		pos, neg = max(pos, w), min(neg, w)
+	}
+	return pos + neg
+}
+
+// householdAware turns a pair's weight (log2 of P(pattern | same
+// person) / P(pattern | unrelated)) into one that also weighs the third
+// explanation: a member of the same household, who shares the family
+// name and the household fields and differs like anyone else on the given
+// name, date of birth, sex and identifier. With about two household
+// members per person in a register,
+//
+//	weight = −log2(2^−w + 2·prior·2^−b)
+//
+// where b sums the weights of the fields a household member does not
+// share.
+func (m *Model) householdAware(p Pattern, w float64) float64 {
+	var b float64
+	for f := Field(0); f < NumFields; f++ {
+		if f != FieldFamily && !slices.Contains(householdFields, f) {
+			b += m.Weight(f, p.Level(f))
+		}
+	}
+	prior := math.Min(math.Max(m.Prior, 1e-12), 0.5)
+	return -logSumExp2([]float64{-w, 1 + math.Log2(prior) - b})
+}
+
+// ExclusivePosteriors turns the match weights (bits) of the candidates
+// found for one probe in a register into match probabilities, given the
+// prior of one record (RegisterPrior): the person sought is at most one of
+// them, so
+//
+//	P(i) = prior·2^w(i) / ((1 − InRegister) + prior·Σ 2^w(j)).
+//
+// Records not found as candidates are taken to add nothing to the sum.
+func ExclusivePosteriors(weights []float64, prior float64) []float64 {
+	out := make([]float64, len(weights))
+	if len(weights) == 0 {
+		return out
+	}
+	lp := math.Log2(prior)
+	terms := make([]float64, 0, len(weights)+1)
+	terms = append(terms, math.Log2(1-InRegister))
+	for _, w := range weights {
+		terms = append(terms, lp+w)
+	}
+	den := logSumExp2(terms)
+	for i, w := range weights {
+		out[i] = math.Exp2(lp + w - den)
+	}
+	return out
+}

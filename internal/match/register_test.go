@@ -1,0 +1,178 @@
+package match
+
+import (
+	"bytes"
+	"math"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/match/synth"
+)
+
+func registerSample(t testing.TB, n int) []entity.Person {
+	t.Helper()
+	g := synth.New(99)
+	out := make([]entity.Person, n)
+	for i := range out {
+		r := g.Render(g.Identity(), "", false)
+		v := map[string]string{}
+		for k, x := range r {
+			if k == "surname" {
+				k = ColFamily
+			}
+			v[k] = x
+		}
+		out[i] = PersonFromFields(v, "RS")
+	}
+	return out
+}
+
+// u is counted on the register: agreement that is common between
+// different persons of this register (the same city, sex, a common
+// surname) weighs little; agreement that is rare (the same identifier,
+// date of birth or phone) weighs a lot.
+func TestFitRegisterCountsAgreementBetweenDifferentPersons(t *testing.T) {
+	m := FitRegister(registerSample(t, 5000), 100000, 1)
+	if !m.Household || !m.Fitted {
+		t.Fatalf("register model flags: household %v fitted %v", m.Household, m.Fitted)
+	}
+	checks := []struct {
+		f      Field
+		level  int
+		lo, hi float64 // bits
+	}{
+		{FieldID, 1, 20, 30},
+		{FieldDOB, 1, 11, 17},
+		{FieldPhone, 1, 15, 30},
+		{FieldSex, 1, 0.5, 1.5},
+		{FieldGiven, 1, 3, 10},
+		{FieldDOB, 4, -7, -4},
+		{FieldID, int(IDNearSerial), -2, 4}, // beside a date of birth already counted
+		{FieldGiven, 5, -7, -3},
+	}
+	for _, c := range checks {
+		if w := m.Weight(c.f, c.level); w < c.lo || w > c.hi {
+			t.Errorf("%s %s: %.1f bits, want %.0f..%.0f", c.f, c.f.Levels()[c.level], w, c.lo, c.hi)
+		}
+	}
+	// Without a register, the population's values apply.
+	empty := FitRegister(nil, 1000, 1)
+	if w := empty.Weight(FieldDOB, 1); math.Abs(w-math.Log2(registerM[FieldDOB][1]/populationU[FieldDOB][1])) > 1e-9 {
+		t.Errorf("empty register: date weight %.2f", w)
+	}
+	if empty.Freq[FieldGiven] != nil {
+		t.Error("name frequencies from an empty register")
+	}
+}
+
+// Agreeing on a common name is weaker evidence than agreeing on a rare one.
+func TestNameFrequencyWeights(t *testing.T) {
+	m := FitRegister(registerSample(t, 5000), 10000, 1)
+	var common, rare string
+	var cf, rf float64 = 0, 2
+	for name, f := range m.Freq[FieldFamily] {
+		if f > cf {
+			common, cf = name, f
+		}
+		if f < rf {
+			rare, rf = name, f
+		}
+	}
+	wc, wr := m.nameWeight(FieldFamily, 1, common), m.nameWeight(FieldFamily, 1, rare)
+	if !(wc < wr) || wc <= 0 {
+		t.Errorf("common %q (%.4f): %.1f bits; rare %q (%.4f): %.1f bits", common, cf, wc, rare, rf, wr)
+	}
+	if w := m.nameWeight(FieldFamily, 1, "neverseenbefore"); w < wr {
+		t.Errorf("unseen name weighs %.1f bits, less than the rarest seen (%.1f)", w, wr)
+	}
+	if w := m.nameWeight(FieldFamily, 3, common); w != m.Weight(FieldFamily, 3) {
+		t.Errorf("frequency applied below exact agreement: %.1f", w)
+	}
+	var buf bytes.Buffer
+	if err := m.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadModel(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Household || back.nameWeight(FieldFamily, 1, common) != wc || back.Weight(FieldDOB, 1) != m.Weight(FieldDOB, 1) {
+		t.Error("register model does not survive JSON")
+	}
+}
+
+func TestExclusivePosteriors(t *testing.T) {
+	prior := RegisterPrior(1_000_000) // 2^-21
+	tests := []struct {
+		name    string
+		weights []float64
+		check   func(p []float64) bool
+	}{
+		{"none", nil, func(p []float64) bool { return len(p) == 0 }},
+		{"one strong", []float64{40}, func(p []float64) bool { return p[0] > 0.999 }},
+		{"one weak", []float64{15}, func(p []float64) bool { return p[0] < 0.05 }},
+		{"two equal strong", []float64{40, 40}, func(p []float64) bool { return math.Abs(p[0]-0.5) < 0.01 && math.Abs(p[1]-0.5) < 0.01 }},
+		{"namesake beside the person", []float64{40, 25}, func(p []float64) bool { return p[0] > 0.99 && p[1] < 0.001 }},
+		{"many namesakes", []float64{24, 24, 24, 24, 24, 24, 24, 24}, func(p []float64) bool { return p[0] < 0.2 }},
+	}
+	for _, tt := range tests {
+		p := ExclusivePosteriors(tt.weights, prior)
+		sum := 0.0
+		for _, x := range p {
+			sum += x
+		}
+		if !tt.check(p) || sum > 1+1e-9 {
+			t.Errorf("%s: %v", tt.name, p)
+		}
+	}
+	if RegisterPrior(10) != RegisterPrior(MinRegister) {
+		t.Error("a small register raises the prior")
+	}
+}
+
+// Numbers that encode the date of birth: persons born on the same day
+// share the prefix, so only the rest tells them apart.
+func TestCompareIDsWithBirthDate(t *testing.T) {
+	mk := func(id string) prepared {
+		p := entity.Person{PersonalID: entity.ParsePersonalID(id)}
+		return prepare(&p)
+	}
+	tests := []struct {
+		a, b string
+		want IDAgreement
+	}{
+		{"1701967147933", "1701967147933", IDExact},
+		{"1701967147933", "1701967847935", IDDisagree},   // same birthday, other person
+		{"1701967147933", "1701967147833", IDNearSerial}, // one digit mistyped, or a neighbour
+		{"1701967147933", "1701968147933", IDOneEdit},    // typo in the date part
+		{"E15107824B", "E15107897B", IDDisagree},         // Albanian, same birthday
+		{"E15107824B", "E15107824C", IDNearSerial},
+		{"1780313762", "1780313761", IDOneEdit}, // Kosovo: no date part
+	}
+	for _, tt := range tests {
+		a, b := mk(tt.a), mk(tt.b)
+		if got := compareIDs(&a, &b); got != tt.want {
+			t.Errorf("%s vs %s: %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// A brother (same father, address and phone, other given name and date of
+// birth) is not the person: the household fields count once.
+func TestHouseholdCountsOnce(t *testing.T) {
+	m := FitRegister(registerSample(t, 5000), 50000, 1)
+	var p Pattern
+	p = p.with(FieldGiven, 5).with(FieldFamily, 1).with(FieldFather, 1).with(FieldDOB, 4).
+		with(FieldAddress, 1).with(FieldPhone, 1).with(FieldRegion, 1).with(FieldNationality, 1)
+	w, _ := m.Score(p)
+	sum := 0.0
+	for f := Field(0); f < NumFields; f++ {
+		sum += m.Weight(f, p.Level(f))
+	}
+	if w >= sum-5 {
+		t.Fatalf("household counted field by field: %.1f bits of %.1f", w, sum)
+	}
+	if post := ExclusivePosteriors([]float64{w}, RegisterPrior(100000))[0]; post >= MediumScore {
+		t.Errorf("brother scores %.3f (%.1f bits)", post, w)
+	}
+}
