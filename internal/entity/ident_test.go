@@ -283,7 +283,9 @@ func TestParseSexAndCountry(t *testing.T) {
 		}
 	}
 	countries := map[string]string{"Србија": "RS", "Shqipëri": "AL", "Crna Gora": "ME", "Kosova": "XK",
-		"BiH": "BA", "Северна Македонија": "MK", "mk": "MK", "Narnia": "narnia", "": ""}
+		"BiH": "BA", "Северна Македонија": "MK", "mk": "MK", "Narnia": "narnia", "": "",
+		"Republika e Kosovës": "XK", "Maqedonia e Veriut": "MK", "Republika Srbija": "RS", "Bosnja dhe Hercegovina": "BA",
+		"Republic of Albania": "AL", "Република Србија": "RS"}
 	for in, want := range countries {
 		if got := ParseCountry(in); got != want {
 			t.Errorf("ParseCountry(%q) = %q, want %q", in, got, want)

@@ -147,11 +147,17 @@ type Record struct {
 // languages (and ISO alpha-3 codes) to ISO alpha-2 codes.
 var countryNames = map[string]string{
 	"al": "AL", "alb": "AL", "albania": "AL", "shqiperi": "AL", "shqiperia": "AL", "albanija": "AL", "albanian": "AL", "shqiptar": "AL", "shqiptare": "AL",
+	"republika e shqiperise": "AL", "republic of albania": "AL", "republika albanija": "AL", "shqiperise": "AL",
 	"ba": "BA", "bih": "BA", "bosnia and herzegovina": "BA", "bosnia": "BA", "bosna i hercegovina": "BA", "bosna": "BA", "bosnian": "BA",
+	"bosnja dhe hercegovina": "BA", "bosnja e hercegovina": "BA", "bosnje e hercegovine": "BA", "bosnja": "BA",
 	"me": "ME", "mne": "ME", "montenegro": "ME", "crna gora": "ME", "mali i zi": "ME", "montenegrin": "ME", "crnogorsko": "ME",
+	"republika crna gora": "ME", "mal i zi": "ME", "crnogorska": "ME",
 	"mk": "MK", "mkd": "MK", "north macedonia": "MK", "macedonia": "MK", "makedonija": "MK", "severna makedonija": "MK", "maqedonia": "MK", "maqedonia e veriut": "MK", "macedonian": "MK",
+	"republic of north macedonia": "MK", "republika severna makedonija": "MK", "republika e maqedonise se veriut": "MK", "maqedonise se veriut": "MK",
 	"rs": "RS", "srb": "RS", "serbia": "RS", "srbija": "RS", "serbian": "RS", "serbi": "RS", "serbia e": "RS", "srpsko": "RS",
+	"republika srbija": "RS", "republic of serbia": "RS", "republika e serbise": "RS", "serbise": "RS",
 	"xk": "XK", "xkx": "XK", "kosovo": "XK", "kosova": "XK", "kosovar": "XK", "republika kosovo": "XK",
+	"republika e kosoves": "XK", "republic of kosovo": "XK", "kosoves": "XK", "republika kosova": "XK",
 	"hr": "HR", "hrv": "HR", "croatia": "HR", "hrvatska": "HR",
 	"si": "SI", "svn": "SI", "slovenia": "SI", "slovenija": "SI",
 	"de": "DE", "deu": "DE", "germany": "DE", "deutschland": "DE", "nemacka": "DE", "gjermani": "DE",
