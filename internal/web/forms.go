@@ -1,8 +1,15 @@
 package web
 
 import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,12 +17,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/store"
 )
 
 // Helpers shared by the HTML form handlers of every module.
@@ -76,7 +84,6 @@ type formFailure struct {
 	Errors  map[string]string // field name → translated message
 	Message string            // shown above the form
 	Status  int
-	expires time.Time
 }
 
 // V is the first value typed into a field.
@@ -122,53 +129,110 @@ func (f *formFailure) Map() map[string]string {
 
 const (
 	formStashTTL = 15 * time.Minute
-	formStashMax = 2000
+	// formStashPerUser bounds what one account can keep waiting.
+	formStashPerUser = 50
 )
 
-// formStash holds failed submits until they are shown or expire.
+// formStash holds failed submits (and secrets shown once) until they are
+// shown or expire. It lives in the database, so the page after a redirect
+// may be served by any instance of the node; the payload is sealed with
+// AES-GCM under a key derived from the node's identity, since it can hold
+// a new API token or second-factor secret.
 type formStash struct {
-	mu sync.Mutex
-	m  map[string]*formFailure
+	st   *store.Store
+	aead cipher.AEAD
 }
 
-func (st *formStash) put(f *formFailure, now time.Time) string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.m == nil {
-		st.m = map[string]*formFailure{}
+func newFormStash(st *store.Store, node *identity.Node) (*formStash, error) {
+	key, err := hkdf.Key(sha256.New, node.Original().Seed(), nil, "liaison web form stash v1", 32)
+	if err != nil {
+		return nil, err
 	}
-	for id, x := range st.m {
-		if now.After(x.expires) || len(st.m) >= formStashMax {
-			delete(st.m, id)
-		}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
 	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &formStash{st: st, aead: aead}, nil
+}
+
+// stashed is what is sealed.
+type stashed struct {
+	Form    string              `json:"form"`
+	Values  map[string][]string `json:"values"`
+	Errors  map[string]string   `json:"errors"`
+	Message string              `json:"message"`
+	Status  int                 `json:"status"`
+}
+
+func (st *formStash) put(ctx context.Context, f *formFailure, now time.Time) (string, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	id := hex.EncodeToString(b[:])
-	f.expires = now.Add(formStashTTL)
-	st.m[id] = f
-	return id
+	plain, err := json.Marshal(stashed{Form: f.Form, Values: f.Values, Errors: f.Errors, Message: f.Message, Status: f.Status})
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, st.aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	// The ID and the user are bound to the sealed text.
+	sealed := st.aead.Seal(nonce, nonce, plain, []byte(id+"\x00"+f.User))
+	err = st.st.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_stash WHERE expires_at < ?`, store.FormatTime(now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_stash WHERE username = ? AND id NOT IN
+			(SELECT id FROM web_stash WHERE username = ? ORDER BY expires_at DESC LIMIT ?)`, f.User, f.User, formStashPerUser-1); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO web_stash (id, username, expires_at, payload) VALUES (?, ?, ?, ?)`,
+			id, f.User, store.FormatTime(now.Add(formStashTTL)), base64.StdEncoding.EncodeToString(sealed))
+		return err
+	})
+	return id, err
 }
 
-func (st *formStash) get(id, user string, now time.Time) *formFailure {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	f := st.m[id]
-	if f == nil || f.User != user || now.After(f.expires) {
+// open unseals a row read for id and user; nil when it cannot be read.
+func (st *formStash) open(id, user, payload string) *formFailure {
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil || len(raw) < st.aead.NonceSize() {
 		return nil
 	}
-	return f
+	n := st.aead.NonceSize()
+	plain, err := st.aead.Open(nil, raw[:n], raw[n:], []byte(id+"\x00"+user))
+	if err != nil {
+		return nil
+	}
+	var x stashed
+	if json.Unmarshal(plain, &x) != nil {
+		return nil
+	}
+	return &formFailure{User: user, Form: x.Form, Values: url.Values(x.Values), Errors: x.Errors, Message: x.Message, Status: x.Status}
 }
 
-// take returns the entry and forgets it, for what is shown only once.
-func (st *formStash) take(id, user string, now time.Time) *formFailure {
-	f := st.get(id, user, now)
-	if f != nil {
-		st.mu.Lock()
-		delete(st.m, id)
-		st.mu.Unlock()
+func (st *formStash) get(ctx context.Context, id, user string, now time.Time) *formFailure {
+	var payload string
+	err := st.st.QueryRowContext(ctx, `SELECT payload FROM web_stash WHERE id = ? AND username = ? AND expires_at >= ?`, id, user, store.FormatTime(now)).Scan(&payload)
+	if err != nil {
+		return nil // gone, expired, someone else's, or the database is down: the page shows without it
 	}
-	return f
+	return st.open(id, user, payload)
+}
+
+// take returns the entry and forgets it, for what is shown only once; of
+// two instances asked at once, one gets it.
+func (st *formStash) take(ctx context.Context, id, user string, now time.Time) *formFailure {
+	var payload, expires string
+	err := st.st.InTx(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowContext(ctx, `DELETE FROM web_stash WHERE id = ? AND username = ? RETURNING payload, expires_at`, id, user).Scan(&payload, &expires)
+	})
+	if err != nil || expires < store.FormatTime(now) {
+		return nil
+	}
+	return st.open(id, user, payload)
 }
 
 // fieldError is a check the web layer makes before calling a service, so
@@ -230,7 +294,11 @@ func (s *Server) failForm(w http.ResponseWriter, r *http.Request, page, form str
 			f.Message = s.d.Catalog.T(lang, "form.err.fix")
 		}
 	}
-	id := s.forms.put(f, s.d.Clock.Now())
+	id, perr := s.forms.put(r.Context(), f, s.d.Clock.Now())
+	if perr != nil {
+		s.uiError(w, r, errs.Wrap(errs.Unavailable, "web.form", "the form could not be kept; try again", perr))
+		return
+	}
 	sep := "?"
 	if strings.Contains(page, "?") {
 		sep = "&"
@@ -245,7 +313,7 @@ func (s *Server) failedForm(r *http.Request) *formFailure {
 	if id == "" || p == nil {
 		return nil
 	}
-	return s.forms.get(id, p.Username, s.d.Clock.Now())
+	return s.forms.get(r.Context(), id, p.Username, s.d.Clock.Now())
 }
 
 // sentence makes a service message a sentence: capital first letter, full stop.

@@ -280,7 +280,12 @@ func TestTokensAndSecondFactorNeedASession(t *testing.T) {
 		resp, _ = c.Get(n.URL + loc)
 		return resp, loc
 	}
-	resp, _ := c.PostForm(n.URL+"/account/totp/begin", url.Values{"csrf_token": {csrf}})
+	resp, _ := c.PostForm(n.URL+"/account/password", url.Values{"csrf_token": {csrf}, "current": {"not my password"}, "new": {"a new and longer passphrase"}})
+	resp, _ = follow(resp)
+	if b := body(t, resp); !strings.Contains(b, `id="current-err"`) {
+		t.Fatalf("a wrong current password is not marked: %s", b)
+	}
+	resp, _ = c.PostForm(n.URL+"/account/totp/begin", url.Values{"csrf_token": {csrf}})
 	resp, _ = follow(resp)
 	if b := body(t, resp); !strings.Contains(b, "The current password is wrong.") || !strings.Contains(b, `id="totp-current-err"`) {
 		t.Fatalf("TOTP begin without password does not mark the field: %s", b)

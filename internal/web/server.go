@@ -102,7 +102,7 @@ type Server struct {
 	metrics *metrics
 	pages   *pages
 	cookie  string
-	forms   formStash // failed form submits waiting to be shown again
+	forms   *formStash // failed form submits waiting to be shown again
 
 	streamsDone chan struct{} // closed when the server shuts down: event streams end
 	streamsOnce sync.Once
@@ -128,6 +128,9 @@ func New(d Deps) (*Server, error) {
 		s.metrics.reg.MustRegister(d.Federation.Collector())
 	}
 	var err error
+	if s.forms, err = newFormStash(d.Store, d.Node); err != nil {
+		return nil, err
+	}
 	if s.pages, err = parsePages(d.Catalog); err != nil {
 		return nil, err
 	}

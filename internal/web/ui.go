@@ -476,13 +476,13 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	// redirect, never in its address: the secret waits on the server under a
 	// random ID bound to the user.
 	if id := r.URL.Query().Get("shown"); id != "" {
-		if f := s.forms.get(id, PrincipalFrom(r.Context()).Username, s.d.Clock.Now()); f != nil {
+		if f := s.forms.get(r.Context(), id, PrincipalFrom(r.Context()).Username, s.d.Clock.Now()); f != nil {
 			switch f.Form {
 			case "totp-secret":
 				extra = map[string]any{"TOTPSecret": f.V("secret"), "TOTPURI": f.V("uri"), "Shown": id}
 			case "token-secret":
 				// A token is shown once: a reload no longer shows it.
-				if f = s.forms.take(id, PrincipalFrom(r.Context()).Username, s.d.Clock.Now()); f != nil {
+				if f = s.forms.take(r.Context(), id, PrincipalFrom(r.Context()).Username, s.d.Clock.Now()); f != nil {
 					extra = map[string]any{"NewToken": f.V("secret")}
 				}
 			}
@@ -494,7 +494,11 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 // showOnAccount keeps a freshly made secret for the account page and sends
 // the browser there (POST/redirect/GET).
 func (s *Server) showOnAccount(w http.ResponseWriter, r *http.Request, kind string, values url.Values) {
-	id := s.forms.put(&formFailure{User: PrincipalFrom(r.Context()).Username, Form: kind, Values: values}, s.d.Clock.Now())
+	id, err := s.forms.put(r.Context(), &formFailure{User: PrincipalFrom(r.Context()).Username, Form: kind, Values: values}, s.d.Clock.Now())
+	if err != nil {
+		s.uiError(w, r, errs.Wrap(errs.Unavailable, "web.account", "the new secret could not be kept; try again", err))
+		return
+	}
 	http.Redirect(w, r, "/account?shown="+id, http.StatusSeeOther)
 }
 
