@@ -18,7 +18,10 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
-require filippo.io/hpke v0.4.0 // indirect
+require (
+	codeberg.org/go-pdf/fpdf v0.12.0 // indirect
+	filippo.io/hpke v0.4.0 // indirect
+)
 
 require (
 	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect
