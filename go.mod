@@ -3,6 +3,7 @@ module github.com/liaison-wb/liaison
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	filippo.io/age v1.3.2
 	github.com/chromedp/chromedp v0.23.0
 	github.com/danielgtaylor/huma/v2 v2.37.2
@@ -18,10 +19,7 @@ require (
 	modernc.org/sqlite v1.61.1
 )
 
-require (
-	codeberg.org/go-pdf/fpdf v0.12.0 // indirect
-	filippo.io/hpke v0.4.0 // indirect
-)
+require filippo.io/hpke v0.4.0 // indirect
 
 require (
 	filippo.io/mldsa v0.0.0-20260215214346-43d0283efc3e // indirect
