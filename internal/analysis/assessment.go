@@ -36,8 +36,8 @@ type SectionTemplate struct {
 	Questions []string `json:"questions"`
 }
 
-// Template is the built-in template of one crime area.
-type Template struct {
+// AssessmentTemplate is the built-in template of one crime area.
+type AssessmentTemplate struct {
 	CrimeArea string            `json:"crime_area"`
 	Title     string            `json:"title"`
 	Sections  []SectionTemplate `json:"sections"`
@@ -103,10 +103,10 @@ var templates = []struct {
 }
 
 // Templates lists the built-in templates, one per crime area.
-func Templates() []Template {
-	out := make([]Template, 0, len(templates))
+func Templates() []AssessmentTemplate {
+	out := make([]AssessmentTemplate, 0, len(templates))
 	for _, t := range templates {
-		tpl := Template{CrimeArea: t.area, Title: t.title}
+		tpl := AssessmentTemplate{CrimeArea: t.area, Title: t.title}
 		for _, k := range SectionKeys {
 			tpl.Sections = append(tpl.Sections, SectionTemplate{Key: k, Title: sectionTitles[k], Questions: t.questions[k]})
 		}
@@ -116,13 +116,13 @@ func Templates() []Template {
 }
 
 // TemplateOf returns the template of a crime area.
-func TemplateOf(area string) (Template, bool) {
+func TemplateOf(area string) (AssessmentTemplate, bool) {
 	for _, t := range Templates() {
 		if t.CrimeArea == area {
 			return t, true
 		}
 	}
-	return Template{}, false
+	return AssessmentTemplate{}, false
 }
 
 // CrimeAreas lists the crime areas that have a template.

@@ -70,8 +70,9 @@ type MoveInput struct {
 
 func noPersonal(op, field, text string) error {
 	if looksPersonal(text) {
-		return &errs.E{Kind: errs.Invalid, Op: op, Code: "personal-data",
-			Msg: "the " + field + " seems to hold personal data (a personal number, e-mail address, phone number or account); assessments describe phenomena, never people"}
+		e := errs.Newf(errs.Invalid, op, "the %s seems to hold personal data (a personal number, e-mail address, phone number or account); assessments describe phenomena, never people", field)
+		e.Code = "personal-data"
+		return e
 	}
 	return nil
 }
