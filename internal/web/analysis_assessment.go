@@ -390,7 +390,7 @@ func (s *Server) asView(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data := map[string]any{"A": a, "Merged": a.Merged(), "Bars": bars, "L": L, "Sections": secs, "Rows": rows, "Form": form,
-		"CanEdit": auth.Can(p, auth.ActAssessmentEdit) && a.State == analysis.AStateDraft && !a.Public,
+		"CanEdit":   auth.Can(p, auth.ActAssessmentEdit) && a.State == analysis.AStateDraft && !a.Public,
 		"CanSubmit": auth.Can(p, auth.ActAssessmentEdit) && a.State == analysis.AStateDraft && !a.Public,
 		"CanDecide": auth.Can(p, auth.ActAssessmentApprove) && a.State == analysis.AStateReview && !a.Public,
 		"CanNeeds":  auth.Can(p, auth.ActAssessmentNeeds) && a.State == analysis.AStateApproved && a.NeedsSentAt == nil && len(a.Priorities) > 0,
