@@ -54,8 +54,8 @@ var pdfLabels = map[string]string{
 
 // PDFOptions adjust an assessment's PDF.
 type PDFOptions struct {
-	// T translates a label key (see pdfLabels) and a section key; nil or ""
-	// keeps English.
+	// T translates a label key (see pdfLabels), a section key,
+	// "area_<crime area>" and "state_<state>"; nil or "" keeps English.
 	T func(key string) string
 	// Now is the creation date written into the document.
 	Now time.Time
@@ -69,6 +69,15 @@ func (o PDFOptions) label(key string) string {
 	}
 	if v, ok := pdfLabels[key]; ok {
 		return v
+	}
+	if area, ok := strings.CutPrefix(key, "area_"); ok {
+		if t, ok := TemplateOf(area); ok {
+			return t.Title
+		}
+		return area
+	}
+	if st, ok := strings.CutPrefix(key, "state_"); ok {
+		return strings.ReplaceAll(st, "_", " ")
 	}
 	return sectionTitles[key]
 }
@@ -91,7 +100,7 @@ func AssessmentPDF(a Assessment, o PDFOptions) ([]byte, error) {
 	pdf.AddUTF8FontFromBytes("dejavu", "", fontRegular)
 	pdf.AddUTF8FontFromBytes("dejavu", "B", fontBold)
 	pdf.SetTitle(a.Title, true)
-	pdf.SetSubject(o.label("crime_area")+": "+a.CrimeArea+", "+a.Period, true)
+	pdf.SetSubject(o.label("crime_area")+": "+o.label("area_"+a.CrimeArea)+", "+a.Period, true)
 	pdf.SetAuthor(strings.ToUpper(a.Node), true)
 	pdf.SetCreator("Liaison", true)
 	if !o.Now.IsZero() {
@@ -131,7 +140,7 @@ func AssessmentPDF(a Assessment, o PDFOptions) ([]byte, error) {
 	pdf.MultiCell(width, 8, a.Title, "", "L", false)
 	pdf.Ln(2)
 	pdf.SetFont("dejavu", "", 10)
-	meta := [][2]string{{o.label("crime_area"), a.CrimeArea}, {o.label("period"), a.Period}, {o.label("state"), a.State},
+	meta := [][2]string{{o.label("crime_area"), o.label("area_" + a.CrimeArea)}, {o.label("period"), a.Period}, {o.label("state"), o.label("state_" + a.State)},
 		{o.label("node"), strings.ToUpper(a.Node)}}
 	if a.ApprovedAt != nil {
 		meta = append(meta, [2]string{o.label("approved"), a.ApprovedAt.UTC().Format("2006-01-02")})

@@ -554,7 +554,12 @@ func (s *Server) asPDF(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
 	doc, err := analysis.AssessmentPDF(a, analysis.PDFOptions{Now: s.d.Clock.Now(), T: func(k string) string {
 		key := "as.pdf." + k
-		if v := s.d.Catalog.T(lang, key); v != key {
+		if area, ok := strings.CutPrefix(k, "area_"); ok {
+			key = "as.area." + area
+		} else if st, ok := strings.CutPrefix(k, "state_"); ok {
+			key = "as.state." + st
+		}
+		if v, ok := s.d.Catalog.Lookup(lang, key); ok {
 			return v
 		}
 		return ""
