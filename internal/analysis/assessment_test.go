@@ -122,6 +122,21 @@ func TestContributionReachesRegionalNode(t *testing.T) {
 		if _, err := rs.Analysis.MoveContribution(ctx, rsAn, cn.ID, analysis.MoveInput{Move: analysis.MoveApprove}); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("analyst approves: %v", err)
 		}
+		// Someone with both roles cannot approve what they submitted.
+		both := user(t, rs, "rs-both", "rs-police", auth.RoleAnalyst, auth.RoleNCUOperator)
+		own, err := rs.Analysis.CreateContribution(ctx, both, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rs.Analysis.MoveContribution(ctx, both, own.ID, analysis.MoveInput{Move: analysis.MoveSubmit}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rs.Analysis.MoveContribution(ctx, both, own.ID, analysis.MoveInput{Move: analysis.MoveApprove}); errs.CodeOf(err) != "four-eyes" {
+			t.Fatalf("approve one's own contribution: %v", err)
+		}
+		if r, err := rs.Analysis.MoveContribution(ctx, rsNCU, own.ID, analysis.MoveInput{Move: analysis.MoveReturn, Note: "Add the routes."}); err != nil || r.State != analysis.CStateDraft || r.Note != "Add the routes." {
+			t.Fatalf("return: %+v %v", r, err)
+		}
 		approved, err := rs.Analysis.MoveContribution(ctx, rsNCU, cn.ID, analysis.MoveInput{Move: analysis.MoveApprove})
 		if err != nil || approved.State != analysis.CStateApproved || approved.ApprovedBy != "rs-ncu" {
 			t.Fatalf("approve: %+v %v", approved, err)

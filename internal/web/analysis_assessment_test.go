@@ -118,6 +118,10 @@ func TestAssessmentPages(t *testing.T) {
 	if r.StatusCode != 200 || r.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(doc), "%PDF-") || !strings.Contains(r.Header.Get("Content-Disposition"), "public") {
 		t.Fatalf("PDF %d %s %s", r.StatusCode, r.Header.Get("Content-Type"), r.Header.Get("Content-Disposition"))
 	}
+	if code, spec := pageText(t, o, n.URL+"/api/openapi.json"); code != 200 || !strings.Contains(spec, `"/api/v1/analysis/assessments/{id}/needs"`) ||
+		!strings.Contains(spec, `"/api/v1/analysis/contributions/{node}/{id}/approve"`) || !strings.Contains(spec, `"assessment-pdf"`) {
+		t.Fatalf("OpenAPI document %d lacks the assessment operations", code)
+	}
 	o.Jar.SetCookies(mustURL(n.URL), []*http.Cookie{{Name: "liaison_lang", Value: "mk"}})
 	if code, doc := pageText(t, o, n.URL+page0+"/pdf"); code != 200 || !strings.HasPrefix(doc, "%PDF-") || !strings.HasSuffix(strings.TrimSpace(doc), "%%EOF") {
 		t.Fatalf("PDF page in Macedonian: %d", code)
