@@ -134,6 +134,10 @@ func CrimeAreas() []string {
 	return out
 }
 
+// ValidPeriod reports whether p is a year, a quarter or a month as
+// assessments and tables write them (2025, 2025-Q1, 2025-03).
+func ValidPeriod(p string) bool { return periodRE.MatchString(strings.ToUpper(strings.TrimSpace(p))) }
+
 // SectionTitle is the English title of a section key.
 func SectionTitle(key string) string { return sectionTitles[key] }
 

@@ -356,8 +356,8 @@ func (s *Service) MoveContribution(ctx context.Context, p *auth.Principal, id st
 	return out, nil
 }
 
-// sent is the form that leaves the node: no user names but the approver's
-// role is implied; the regional node sees the country's text only.
+// sent is the form that leaves the node: the country's text and dates,
+// without the names of the people who drafted, submitted and approved it.
 func (c NationalContribution) sent() NationalContribution {
 	c.CreatedBy, c.SubmittedBy, c.ApprovedBy, c.Note = "", "", "", ""
 	return c

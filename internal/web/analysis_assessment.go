@@ -245,8 +245,10 @@ func (s *Server) asLabels(lang string) map[string]string {
 	return out
 }
 
+var flashKey = regexp.MustCompile(`^[a-z]{1,20}$`)
+
 func (s *Server) asFlash(r *http.Request) string {
-	if k := r.URL.Query().Get("ok"); k != "" && len(k) < 20 && regexp.MustCompile(`^[a-z]+$`).MatchString(k) {
+	if k := r.URL.Query().Get("ok"); flashKey.MatchString(k) {
 		return s.d.Catalog.T(s.lang(r), "as.ok."+k)
 	}
 	return ""
@@ -280,14 +282,12 @@ func (s *Server) asList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "analysis_assessments", "as.title", "nav.analysis", data, s.asFlash(r), "")
 }
 
-var periodForm = regexp.MustCompile(`^(19|20)\d\d(-Q[1-4]|-(0[1-9]|1[0-2]))?$`)
-
 // asHead checks the fields every create form has, naming the field.
 func asHead(f url.Values) error {
 	if err := needField(f.Get("title"), "title", "as.err.title"); err != nil {
 		return err
 	}
-	if !periodForm.MatchString(strings.ToUpper(strings.TrimSpace(f.Get("period")))) {
+	if !analysis.ValidPeriod(f.Get("period")) {
 		return &fieldError{Field: "period", Key: "as.err.period"}
 	}
 	return nil
