@@ -171,4 +171,12 @@ func TestBrowserAssessmentPage(t *testing.T) {
 	}
 	mustSee(ctx, t, "#th-t-0")
 	browsertest.Screenshot(ctx, t, "analysis-assessment")
+
+	// The list: both forms usable at 1366×768, the assessment listed.
+	browsertest.Do(ctx, t, chromedp.Navigate(n.URL+"/analysis/assessments"), chromedp.WaitVisible(chromedp.CSS(`#as-list`)))
+	if s := browsertest.Text(ctx, t, "#as-list"); !strings.Contains(s, "SEE drugs threat assessment 2025") {
+		t.Fatalf("list %q", s)
+	}
+	everyControlVisible(ctx, t, "#as-new")
+	everyControlVisible(ctx, t, "#co-new")
 }
