@@ -429,6 +429,9 @@ func (s *Service) handleContribution(ctx context.Context, tx *store.Tx, in feder
 	if err != nil {
 		return err
 	}
+	if c.Regional != s.d.NodeID {
+		return errs.New(errs.Invalid, "analysis.receive", "contribution addressed to another regional node")
+	}
 	if err := saveReceived(ctx, tx, c); err != nil {
 		return err
 	}
