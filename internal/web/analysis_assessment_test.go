@@ -179,4 +179,21 @@ func TestBrowserAssessmentPage(t *testing.T) {
 	}
 	everyControlVisible(ctx, t, "#as-new")
 	everyControlVisible(ctx, t, "#co-new")
+
+	// No layout problem and no serious accessibility violation on either
+	// page, at both sizes.
+	for _, v := range layoutViewports {
+		setViewport(ctx, t, v)
+		for _, p := range []string{"/analysis/assessments", "/analysis/assessments/" + a.ID, "/analysis/assessments/" + a.ID + "?version=public"} {
+			browsertest.Do(ctx, t, chromedp.Navigate(n.URL+p), chromedp.WaitReady(chromedp.CSS(`footer.foot`)))
+			problems := evalStrings(ctx, t, layoutProblemsJS, false)
+			if v.name == "laptop" {
+				evalBool(ctx, t, axeSource+"\n;true")
+				problems = append(problems, evalStrings(ctx, t, axeJS, true)...)
+			}
+			if len(problems) > 0 {
+				t.Errorf("%s %s: %s", v.name, p, strings.Join(problems, "; "))
+			}
+		}
+	}
 }
