@@ -180,11 +180,25 @@ func TestBrowserAssessmentPage(t *testing.T) {
 	everyControlVisible(ctx, t, "#as-new")
 	everyControlVisible(ctx, t, "#co-new")
 
-	// No layout problem and no serious accessibility violation on either
-	// page, at both sizes.
+	// A contribution's page: the template's questions beside each section.
+	c, err := n.Analysis.CreateContribution(context.Background(), an, analysis.ContributionInput{RegionalNode: "pccsee", CrimeArea: "firearms", Period: "2025-Q3",
+		Title: "Firearms, third quarter", Paragraphs: []analysis.Paragraph{{Section: analysis.SecRoutes, Text: "Converted pistols by post."}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := "/analysis/contributions/selec/" + c.ID
+	browsertest.Do(ctx, t, chromedp.Navigate(n.URL+co), chromedp.WaitVisible(chromedp.CSS(`#co-edit-form`)))
+	everyControlVisible(ctx, t, "#co-edit-form")
+	mustSee(ctx, t, "#co-submit")
+	if s := browsertest.Text(ctx, t, "#co-e-sec-routes-q"); !strings.Contains(s, "Destination countries in the EU") {
+		t.Fatalf("questions of the routes section: %q", s)
+	}
+
+	// No layout problem and no serious accessibility violation on any of
+	// the pages, at both sizes.
 	for _, v := range layoutViewports {
 		setViewport(ctx, t, v)
-		for _, p := range []string{"/analysis/assessments", "/analysis/assessments/" + a.ID, "/analysis/assessments/" + a.ID + "?version=public"} {
+		for _, p := range []string{"/analysis/assessments", "/analysis/assessments/" + a.ID, "/analysis/assessments/" + a.ID + "?version=public", co} {
 			browsertest.Do(ctx, t, chromedp.Navigate(n.URL+p), chromedp.WaitReady(chromedp.CSS(`footer.foot`)))
 			problems := evalStrings(ctx, t, layoutProblemsJS, false)
 			if v.name == "laptop" {
