@@ -44,17 +44,22 @@ type NeedInput struct {
 	Version     int64  `json:"version,omitempty"`
 }
 
-func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput) (NeedInput, error) {
-	in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
-	node, err := countryNode(ctx, s.d.Store, in.Country)
-	if errors.Is(err, sql.ErrNoRows) {
-		return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
-	}
-	if err != nil {
-		return in, dbErr(op, err)
-	}
-	if node != "" && node != s.d.Node {
-		return in, &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-owner", Msg: "needs of " + in.Country + " are declared on node " + node + ", the country's own node"}
+// cleanNeed checks a need; countryChecked skips the country (checked by
+// the caller).
+func (s *Service) cleanNeed(ctx context.Context, op string, in NeedInput, countryChecked bool) (NeedInput, error) {
+	var err error
+	if !countryChecked {
+		in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+		node, err := countryNode(ctx, s.d.Store, in.Country)
+		if errors.Is(err, sql.ErrNoRows) {
+			return in, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
+		}
+		if err != nil {
+			return in, dbErr(op, err)
+		}
+		if node != "" && node != s.d.Node {
+			return in, &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-owner", Msg: "needs of " + in.Country + " are declared on node " + node + ", the country's own node"}
+		}
 	}
 	if in.Agency, err = text(op, "agency", in.Agency, 200, false); err != nil {
 		return in, err
@@ -90,7 +95,7 @@ func (s *Service) CreateNeed(ctx context.Context, p *auth.Principal, in NeedInpu
 	if err := s.authorize(ctx, p, auth.ActNeedEdit, "needs"); err != nil {
 		return Need{}, err
 	}
-	in, err := s.cleanNeed(ctx, op, in)
+	in, err := s.cleanNeed(ctx, op, in, false)
 	if err != nil {
 		return Need{}, err
 	}
@@ -120,7 +125,7 @@ func (s *Service) UpdateNeed(ctx context.Context, p *auth.Principal, id string, 
 	if err := s.authorize(ctx, p, auth.ActNeedEdit, "need/"+id); err != nil {
 		return Need{}, err
 	}
-	in, err := s.cleanNeed(ctx, op, in)
+	in, err := s.cleanNeed(ctx, op, in, false)
 	if err != nil {
 		return Need{}, err
 	}
@@ -166,3 +171,51 @@ func (s *Service) Needs(ctx context.Context, p *auth.Principal, country, theme s
 	out, err := s.needs(ctx, country, theme)
 	return out, dbErr("activities.Needs", err)
 }
+
+// DeclareNeedsTx declares needs inside the caller's transaction, for a
+// regional assessment's priorities ("training follows risk analysis"): the
+// regional node owns the needs it declares for the countries the priority
+// names, so countries with their own node are allowed here; each need is
+// checked as CreateNeed checks it, published to every peer and audited
+// with its source. The caller calls Notify after the commit.
+func (s *Service) DeclareNeedsTx(ctx context.Context, tx *store.Tx, p *auth.Principal, source string, ins []NeedInput) ([]Need, error) {
+	const op = "activities.DeclareNeeds"
+	if err := auth.Authorize(p, auth.ActAssessmentNeeds); err != nil {
+		return nil, err
+	}
+	now := s.d.Clock.Now()
+	by, _ := actorOf(p)
+	out := make([]Need, 0, len(ins))
+	for _, in := range ins {
+		in.Country = strings.ToUpper(strings.TrimSpace(in.Country))
+		if _, err := countryNode(ctx, tx, in.Country); errors.Is(err, sql.ErrNoRows) {
+			return nil, errs.Newf(errs.Invalid, op, "country: unknown country code %q", textutil.Ellipsis(in.Country, 20))
+		} else if err != nil {
+			return nil, err
+		}
+		// The ownership rule of cleanNeed is about the declaring node;
+		// here the regional node declares, so check the rest only.
+		c, err := s.cleanNeed(ctx, op, NeedInput{Country: "", Agency: in.Agency, Theme: in.Theme, Priority: in.Priority, Title: in.Title,
+			Description: in.Description, Status: in.Status}, true)
+		if err != nil {
+			return nil, err
+		}
+		n := Need{ID: store.NewID(), OwnerNode: s.d.Node, Version: 1, Country: in.Country, Agency: c.Agency, Theme: c.Theme, Priority: c.Priority,
+			Title: c.Title, Description: c.Description, Status: c.Status, CreatedAt: now, UpdatedAt: now, UpdatedBy: by}
+		if err := writeNeed(ctx, tx, n, true); err != nil {
+			return nil, err
+		}
+		if err := s.replicate(ctx, tx, p, Publication{Kind: "need", Need: &n}); err != nil {
+			return nil, err
+		}
+		if err := s.recordTx(ctx, tx, p, "activities.need.create", "need/"+n.ID, n.Country+" "+n.Theme+": "+n.Title+" (from "+source+")"); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Notify wakes the federation after needs declared in a caller's
+// transaction were committed.
+func (s *Service) Notify() { s.notify(true) }

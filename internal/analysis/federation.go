@@ -26,6 +26,7 @@ const (
 func (s *Service) Register(f *federation.Service) {
 	f.Register(TypeScoreboard, federation.TypeSpec{Sensitive: true, Handle: s.handleScoreboard, Describe: describeScoreboard})
 	f.Register(TypeTable, federation.TypeSpec{Sensitive: true, Handle: s.handleTable, Describe: describeTable})
+	f.Register(TypeContribution, federation.TypeSpec{Sensitive: true, Handle: s.handleContribution, Describe: describeContribution})
 }
 
 func describeScoreboard(from string, payload json.RawMessage) (federation.Preview, error) {

@@ -23,6 +23,7 @@ type Deps struct {
 	Audit  *audit.Log
 	Fed    *federation.Service // nil: nothing is shared
 	Cases  *cases.Service      // case statistics; nil: no computed profiles
+	Needs  NeedsRegistry       // activity registry; nil: priorities cannot become needs
 	Clock  clock.Clock
 	Logger *slog.Logger
 	NodeID string

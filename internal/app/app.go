@@ -165,7 +165,7 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.Ops = operations.New(operations.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "operations"),
 		NodeID: n.Cfg.NodeID}, operations.Config{ReportWithin: n.Cfg.OpsReportWithin, SurveillanceDeadline: n.Cfg.OpsSurveillanceDeadline})
 	n.Ops.Register(n.Fed)
-	n.Analysis = analysis.New(analysis.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "analysis"), NodeID: n.Cfg.NodeID})
+	n.Analysis = analysis.New(analysis.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Needs: n.Acts, Clock: n.Clock, Logger: n.Logger.With("component", "analysis"), NodeID: n.Cfg.NodeID})
 	n.Analysis.Register(n.Fed)
 	n.Assets = assets.New(assets.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Cases: n.Cases, Clock: n.Clock, Logger: n.Logger.With("component", "assets"), NodeID: n.Cfg.NodeID})
 	n.Assets.Register(n.Fed)

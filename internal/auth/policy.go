@@ -72,7 +72,7 @@ type rule struct {
 // policy is deny-by-default: an action missing here is refused to everyone.
 // Each module keeps its rules in its own policy_*.go file in this package, so
 // the whole policy stays in one place and is reviewed as one table.
-var policy = mergeRules(coreRules, auditRules, federationRules, directoryRules, exchangeRules, casesRules, activitiesRules, jitRules, mlaRules, assetRules, alertsRules, operationsRules, analysisRules)
+var policy = mergeRules(coreRules, auditRules, federationRules, directoryRules, exchangeRules, casesRules, activitiesRules, jitRules, mlaRules, assetRules, alertsRules, operationsRules, analysisRules, assessmentRules)
 
 func mergeRules(parts ...map[Action]rule) map[Action]rule {
 	out := map[Action]rule{}

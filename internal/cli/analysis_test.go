@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -30,5 +31,32 @@ func TestAnalysisImportExport(t *testing.T) {
 	}
 	if r := run(t, nil, "", "analysis", "export", "--data", data); r.code != 0 || !strings.HasPrefix(r.stdout, "node,partner,quarter") {
 		t.Fatalf("scoreboard export: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestAssessmentCommands: an assessment started from the console is listed
+// and printed as a PDF; an unknown one is a clear error.
+func TestAssessmentCommands(t *testing.T) {
+	data := t.TempDir()
+	r := run(t, nil, "", "assessment", "create", "--area", "drugs", "--period", "2025", "--title", "Drugs 2025 — Дрога", "--data", data)
+	m := regexp.MustCompile(`started assessment (\S+): drugs 2025, 0 contributions merged`).FindStringSubmatch(r.stdout)
+	if r.code != 0 || m == nil {
+		t.Fatalf("create: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := run(t, nil, "", "assessment", "list", "--data", data); r.code != 0 || !strings.Contains(r.stdout, m[1]+"\tdraft\tdrugs\t2025\tDrugs 2025 — Дрога") {
+		t.Fatalf("list: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	out := filepath.Join(t.TempDir(), "a.pdf")
+	if r := run(t, nil, "", "assessment", "pdf", m[1], out, "--data", data); r.code != 0 {
+		t.Fatalf("pdf: %d %q", r.code, r.stderr)
+	}
+	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "%PDF-") || !strings.Contains(string(b), "%%EOF") {
+		t.Fatalf("not a PDF: %.20q", b)
+	}
+	if r := run(t, nil, "", "assessment", "pdf", "nope", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "no such assessment") {
+		t.Fatalf("unknown: %d %q", r.code, r.stderr)
+	}
+	if r := run(t, nil, "", "assessment", "create", "--area", "fishing", "--period", "2025", "--title", "x", "--data", data); r.code != 1 {
+		t.Fatalf("unknown area: %d %q", r.code, r.stderr)
 	}
 }

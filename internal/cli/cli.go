@@ -62,6 +62,7 @@ func commands() []command {
 		{"dedupe", "find duplicate records in one CSV file", runDedupe},
 		{"cases", "joint operational database: cases import|export|fit", runCases},
 		{"analysis", "harmonised statistics and the cooperation scoreboard: analysis import|export", runAnalysis},
+		{"assessment", "joint risk assessments: assessment list|create|pdf", runAssessment},
 		{"alerts", "alerts on wanted persons and objects: alerts check|import|export", runAlerts},
 		{"bench", "measure performance: bench match", runBench},
 		{"version", "print version, commit and Go version", runVersion},

@@ -67,6 +67,15 @@ func TestDemoAnalysisScoreboard(t *testing.T) {
 			}
 		}
 	}
+	// SELEC's regional drugs assessment is in progress with the approved
+	// contributions of Serbia and Montenegro, each paragraph attributed.
+	list, err := selec.Analysis.Assessments(ctx, analyst("selec"))
+	if err != nil || len(list) != 1 || list[0].State != analysis.AStateDraft {
+		t.Fatalf("assessments on SELEC: %+v %v", list, err)
+	}
+	if nodes := list[0].Nodes(); len(nodes) != 2 || nodes[0] != "me" || nodes[1] != "rs" {
+		t.Fatalf("contributions merged: %v", nodes)
+	}
 }
 
 // TestDemoAnalysisTables: Bosnia and Herzegovina's three jurisdictions and

@@ -165,6 +165,10 @@ func Start(ctx context.Context, opt Options) (*Federation, error) {
 		f.Close(ctx)
 		return nil, err
 	}
+	if err := f.seedAssessment(ctx); err != nil {
+		f.Close(ctx)
+		return nil, err
+	}
 	return f, nil
 }
 

@@ -45,6 +45,10 @@ var CyrillicExceptions = map[string]string{
 	"err.alerts.interpol-notice-written-colour":   "Интерполова потерница пише се бојом и бројем, нпр. red 2025/12345",
 	"err.alerts.origin-local-foreign-node":        "порекло је local, foreign или ID чвора",
 	"err.alerts.sex-m-f":                          "пол је m или f",
+	"err.analysis.as-crime-area":                  "изаберите област криминала: drugs, thb, migrant_smuggling, firearms, cybercrime или money_laundering",
+	"err.analysis.as-paragraph-section":           "сваки пасус припада одељку шаблона: indicators, trends, modus_operandi, groups или routes",
+	"err.analysis.as-regional-node":               "наведите регионални чвор којем иде допринос (други чвор, нпр. selec)",
+	"as.err.regional":                             "Унесите регионални чвор којем иде допринос, нпр. selec.",
 }
 
 var (
