@@ -171,8 +171,7 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	prog.stage("fit", 1)
 	model := opt.Model
 	if model == nil {
-		model = NewModel()
-		model.FitEM(counts, opt.EMIterations)
+		model = fitFile(recs, split, counts, opt.EMIterations)
 	}
 	res.Model = model
 	res.Pairs = scoreCandidates(model, counts, shards, opt.Threshold)

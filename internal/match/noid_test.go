@@ -35,9 +35,11 @@ func TestQualityWithoutIdentifiers(t *testing.T) {
 		p, r, _, _, _ := pairwise(res.Clusters, truth)
 		f := 2 * p * r / (p + r)
 		t.Logf("FEBRL %s without identifiers: precision %.4f recall %.4f F1 %.4f", name, p, r, f)
-		// dataset3 (3,000 duplicates of 2,000 originals) falls to recall
-		// 0.75 without identifiers: the 0.98 is not reached yet.
-		if f < 0.85 {
+		// dataset1 stays below the 0.98 (recall 0.88): without the
+		// identifier, a duplicate whose given name is corrupted beyond
+		// recognition looks like a twin (same family, date and address),
+		// which the model keeps apart.
+		if f < 0.93 {
 			t.Errorf("F1 %.4f", f)
 		}
 	}
@@ -64,7 +66,7 @@ func TestQualityWithoutIdentifiers(t *testing.T) {
 	r := float64(tp) / float64(len(truth))
 	f := 2 * p * r / (p + r)
 	t.Logf("WB link without identifiers: precision %.4f recall %.4f F1 %.4f, %d pairs in the review band", p, r, f, review)
-	if f < 0.9 {
+	if f < 0.98 {
 		t.Errorf("F1 %.4f", f)
 	}
 }

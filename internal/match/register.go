@@ -281,11 +281,15 @@ func (m *Model) householdWeight(p Pattern) float64 {
 	return pos + neg
 }
 
+// twinShare is the share of household members born on the same day as
+// another (twins, and the odd registration error), for householdAware.
+const twinShare = 0.02
+
 // householdAware turns a pair's weight (log2 of P(pattern | same
 // person) / P(pattern | unrelated)) into one that also weighs the third
 // explanation: a member of the same household, who shares the family
 // name and the household fields and differs like anyone else on the given
-// name, date of birth, sex and identifier. With about two household
+// name, date of birth (except twins), sex and identifier. With about two household
 // members per person in a register,
 //
 //	weight = −log2(2^−w + 2·prior·2^−b)
@@ -295,9 +299,17 @@ func (m *Model) householdWeight(p Pattern) float64 {
 func (m *Model) householdAware(p Pattern, w float64) float64 {
 	var b float64
 	for f := Field(0); f < NumFields; f++ {
-		if f != FieldFamily && !slices.Contains(householdFields, f) {
-			b += m.Weight(f, p.Level(f))
+		if f == FieldFamily || slices.Contains(householdFields, f) {
+			continue
 		}
+		l := p.Level(f)
+		if f == FieldDOB && l == int(DateExact) && l < len(m.M[f]) {
+			// Twins: a household member is born on the same day far more
+			// often than a stranger.
+			b += math.Log2(m.M[f][l] / twinShare)
+			continue
+		}
+		b += m.Weight(f, l)
 	}
 	prior := math.Min(math.Max(m.Prior, 1e-12), 0.5)
 	return -logSumExp2([]float64{-w, 1 + math.Log2(prior) - b})
@@ -327,4 +339,84 @@ func ExclusivePosteriors(weights []float64, prior float64) []float64 {
 		out[i] = math.Exp2(lp + w - den)
 	}
 	return out
+}
+
+// fileSample is how many records of a file FitRegister counts u on.
+const fileSample = 20000
+
+// fitFile is the model of a linkage or deduplication run: the register
+// model's u, name frequencies and household, counted on (up to 20,000
+// evenly spaced) records of the input (of its larger side for a link); a prior per pair of
+// InRegister/N (about half the records of the smaller side have a partner
+// in the other, N the larger side, or half the records a duplicate); and m
+// learnt by EM on the candidate pairs with u and the prior held, starting
+// from the register priors. Holding u (counted on random pairs, which
+// are non-matches) and the prior keeps EM from mistaking the structured
+// non-matches that blocking produces ("same name, other birth date") for
+// the matches.
+func fitFile(recs []entity.Person, split int, counts map[Pattern]int64, iters int) *Model {
+	// In a linkage, u is counted within the larger side: pairs across
+	// the sides hold the very matches sought, which in a small file are
+	// not a negligible share of them.
+	from := recs
+	if split >= 0 {
+		if from = recs[:split]; len(recs)-split > split {
+			from = recs[split:]
+		}
+	}
+	step := max(1, len(from)/fileSample)
+	sample := make([]entity.Person, 0, min(len(from), fileSample))
+	for i := 0; i < len(from); i += step {
+		sample = append(sample, from[i])
+	}
+	m := FitRegister(sample, 200000, 1)
+	n := len(recs)
+	if split >= 0 {
+		n = max(split, len(recs)-split)
+	}
+	m.Prior = RegisterPrior(n)
+	if iters <= 0 {
+		iters = 20
+	}
+	m.Iterations = m.fitM(counts, min(iters, 50))
+	return m
+}
+
+// mPseudoPairs is the weight of the register priors for m in fitM, in
+// pairs: a file with few matches keeps them.
+const mPseudoPairs = 50.0
+
+// fitM re-estimates m from the candidate pairs' agreement patterns by EM,
+// u and the prior held; it returns the iterations run.
+func (m *Model) fitM(counts map[Pattern]int64, iters int) int {
+	for it := 1; it <= iters; it++ {
+		var num [NumFields][]float64
+		var den [NumFields]float64
+		for f := Field(0); f < NumFields; f++ {
+			num[f] = make([]float64, len(m.M[f]))
+		}
+		for p, c := range counts {
+			_, post := m.Score(p)
+			w := post * float64(c)
+			for f := Field(0); f < NumFields; f++ {
+				if l := p.Level(f); l > 0 && l < len(num[f]) {
+					num[f][l] += w
+					den[f] += w
+				}
+			}
+		}
+		moved := 0.0
+		for f := Field(0); f < NumFields; f++ {
+			for l := 1; l < len(num[f]); l++ {
+				v := (num[f][l] + mPseudoPairs*registerM[f][l]) / (den[f] + mPseudoPairs)
+				moved = max(moved, math.Abs(v-m.M[f][l]))
+				m.M[f][l] = v
+			}
+		}
+		m.computeWeights()
+		if moved < 1e-6 {
+			return it
+		}
+	}
+	return iters
 }

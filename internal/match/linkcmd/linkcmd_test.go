@@ -73,7 +73,7 @@ func TestLinkGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(ex, "L2,R2,0.9988,10.44,not_linked,") {
+	if !strings.Contains(ex, "L2,R2,0.9994,25.07,not_linked,") {
 		t.Errorf("--explain does not show the pair below the threshold as not linked:\n%s", ex)
 	}
 	// Flags may come before the files, and a high threshold drops pairs.
