@@ -286,11 +286,11 @@ type IDAgreement uint8
 
 // Identifier agreement levels.
 const (
-	IDMissing  IDAgreement = iota
-	IDExact                // identical after normalisation
-	IDOneEdit              // one substitution, insertion, deletion or adjacent swap
-	IDTwoEdits             // two edits (only for identifiers of 6+ characters)
-	IDNearSerial           // same encoded date of birth, one edit in the rest (see compareIDs)
+	IDMissing    IDAgreement = iota
+	IDExact                  // identical after normalisation
+	IDOneEdit                // one substitution, insertion, deletion or adjacent swap
+	IDTwoEdits               // two edits (only for identifiers of 6+ characters)
+	IDNearSerial             // same encoded date of birth, one edit in the rest (see compareIDs)
 	IDDisagree
 )
 
