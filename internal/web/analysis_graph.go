@@ -16,6 +16,10 @@ type anNeighboursInput struct {
 	analysis.NeighbourQuery
 }
 
+type anChartExportInput struct {
+	analysis.ChartExportQuery
+}
+
 type anPathInput struct {
 	analysis.PathQuery
 }
@@ -36,6 +40,17 @@ func (s *Server) registerAnalysisGraph() {
 		auth.ActAnalysisView, func(ctx context.Context, in *anPathInput) (*Body[analysis.Chart], error) {
 			r, err := a.ShortestPath(ctx, p(ctx), in.PathQuery)
 			return &Body[analysis.Chart]{r}, err
+		})
+	register(s, huma.Operation{OperationID: "analysis-graph-export", Method: http.MethodGet, Path: "/api/v1/analysis/graph/export", Tags: tags, Errors: bad,
+		Summary: "A link chart (the neighbours of entity, or the path from one entity to another) as GraphML, GEXF or FollowTheMoney JSON lines",
+		Responses: map[string]*huma.Response{"200": {Description: "GraphML, GEXF or FollowTheMoney file", Content: map[string]*huma.MediaType{
+			"application/graphml+xml": {}, "application/gexf+xml": {}, "application/x-ndjson": {}}}}},
+		auth.ActAnalysisView, func(ctx context.Context, in *anChartExportInput) (*anFileOutput, error) {
+			f, err := a.ExportChart(ctx, p(ctx), in.ChartExportQuery)
+			if err != nil {
+				return nil, err
+			}
+			return &anFileOutput{ContentType: f.ContentType, ContentDisposition: `attachment; filename="` + f.Name + `"`, Body: f.Body}, nil
 		})
 	s.handle("GET", "/analysis/graph", auth.ActAnalysisView, s.anGraph)
 }
