@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -10,6 +13,8 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/analysis"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/cases"
+	"github.com/liaison-wb/liaison/internal/entity"
 )
 
 type anNeighboursInput struct {
@@ -60,11 +65,13 @@ func (s *Server) registerAnalysisGraph() {
 func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	data := map[string]any{"Entity": q.Get("entity"), "To": q.Get("to"), "Depth": q.Get("depth"), "Depths": []string{"1", "2", "3"}}
+	types, kinds := pick(q["type"], cases.RelationTypes), pick(q["kind"], entityKinds())
+	data := map[string]any{"Entity": q.Get("entity"), "To": q.Get("to"), "Depth": q.Get("depth"), "Depths": []string{"1", "2", "3"},
+		"Types": cases.RelationTypes, "Kinds": entityKinds(), "TypeOn": on(types), "KindOn": on(kinds)}
 	var errMsg string
 	if e := q.Get("entity"); e != "" && len(e) <= 64 {
 		depth, _ := strconv.Atoi(q.Get("depth"))
-		c, err := s.d.Analysis.Neighbours(ctx, PrincipalFrom(ctx), analysis.NeighbourQuery{Entity: e, Depth: depth})
+		c, err := s.d.Analysis.Neighbours(ctx, PrincipalFrom(ctx), analysis.NeighbourQuery{Entity: e, Depth: depth, Types: types, Kinds: kinds})
 		if err != nil {
 			errMsg = problemFor(s.d.Logger, err, r.URL.Path).Detail
 		} else {
@@ -77,6 +84,18 @@ func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
 			}
 			data["Labels"] = labels
 		}
+		exports := func(prefix string, q url.Values) []chartExport {
+			var out []chartExport
+			for _, f := range [][2]string{{analysis.FormatGraphML, "GraphML"}, {analysis.FormatGEXF, "GEXF"}, {analysis.FormatFtM, "FollowTheMoney"}} {
+				q.Set("format", f[0])
+				out = append(out, chartExport{Format: prefix + f[0], Label: f[1], URL: template.URL("/api/v1/analysis/graph/export?" + q.Encode())})
+			}
+			return out
+		}
+		data["Exports"] = exports("", url.Values{"entity": {e}, "depth": {strconv.Itoa(max(depth, 1))}, "type": types, "kind": kinds})
+		if to := q.Get("to"); to != "" && len(to) <= 64 {
+			data["PathExports"] = exports("path-", url.Values{"from": {e}, "to": {to}})
+		}
 		if to := q.Get("to"); to != "" && len(to) <= 64 && errMsg == "" {
 			pc, err := s.d.Analysis.ShortestPath(ctx, PrincipalFrom(ctx), analysis.PathQuery{From: e, To: to})
 			if err != nil {
@@ -87,4 +106,36 @@ func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "analysis_graph", "an.graph", "nav.analysis", data, "", errMsg)
+}
+
+type chartExport struct {
+	Format, Label string
+	URL           template.URL
+}
+
+// pick keeps the values that are in allowed, once each.
+func pick(vals, allowed []string) []string {
+	var out []string
+	for _, v := range vals {
+		if slices.Contains(allowed, v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func on(vals []string) map[string]bool {
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[v] = true
+	}
+	return m
+}
+
+func entityKinds() []string {
+	out := make([]string, 0, len(entity.Kinds))
+	for _, k := range entity.Kinds {
+		out = append(out, string(k))
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -198,5 +199,30 @@ func TestAnalysisGraphPage(t *testing.T) {
 	}
 	if code, _ := pageText(t, c, rs.URL+"/api/v1/analysis/graph/path?from="+ids[0]+"&to="+ids[2]); code != 200 {
 		t.Fatalf("path API %d", code)
+	}
+	if !strings.Contains(page, `<a href="/api/v1/analysis/graph/export?depth=1&amp;entity=`) || !strings.Contains(page, `id="an-export-path-gexf"`) || !strings.Contains(page, `id="an-cy"`) || !strings.Contains(page, "/assets/cytoscape.min.js") {
+		i := strings.Index(page, "an-exports")
+		t.Fatalf("the page has no drawing or export links: %s", page[max(i, 0):min(len(page), max(i, 0)+800)])
+	}
+	// Exports: GraphML and GEXF are well-formed XML with the three entities.
+	for _, f := range []string{"graphml", "gexf", "ftm"} {
+		resp, err := c.Get(rs.URL + "/api/v1/analysis/graph/export?format=" + f + "&entity=" + ids[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") || strings.Count(string(b), ids[0]) == 0 || strings.Count(string(b), ids[2]) == 0 {
+			t.Fatalf("%s export: %d %s", f, resp.StatusCode, b)
+		}
+		if f != "ftm" {
+			var v struct{ XMLName xml.Name }
+			if err := xml.Unmarshal(b, &v); err != nil {
+				t.Fatalf("%s export is not XML: %v", f, err)
+			}
+		}
+	}
+	if code, _ := pageText(t, c, rs.URL+"/api/v1/analysis/graph/export?format=graphml"); code != http.StatusBadRequest {
+		t.Fatalf("export without an entity: %d", code)
 	}
 }
