@@ -226,3 +226,68 @@ func TestAnalysisGraphPage(t *testing.T) {
 		t.Fatalf("export without an entity: %d", code)
 	}
 }
+
+// TestBrowserLinkChart: the link chart is drawn by cytoscape.js from the
+// API; its tools are labelled and on screen; expanding a node adds its
+// neighbours; pinning and annotating survive a reload (local storage).
+func TestBrowserLinkChart(t *testing.T) {
+	ns := opsNodes(t, "rs")
+	rs := ns[0]
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	an := &auth.Principal{Username: "vesna", Agency: "rs-police", Roles: []auth.Role{auth.RoleAnalyst}}
+	ctx := context.Background()
+	// A chain 0–1–2–3 with a star of four around 1: depth 1 from 0 shows 0 and 1.
+	var ids []string
+	for i := range 8 {
+		e, _, err := rs.Cases.CreateEntity(ctx, an, cases.EntityInput{Kind: "vehicle", Fields: map[string]string{"plate": fmt.Sprintf("NS-%03d-AB", i), "make": "Golf"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	for _, r := range [][2]int{{0, 1}, {1, 2}, {2, 3}, {1, 4}, {1, 5}, {1, 6}, {1, 7}} {
+		if _, err := rs.Cases.Relate(ctx, an, cases.RelationInput{From: ids[r[0]], To: ids[r[1]], Type: "related_to"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bc := browsertest.New(t)
+	browsertest.Login(bc, t, rs.URL, "vesna", testutil.Password)
+	browsertest.Do(bc, t, chromedp.Navigate(rs.URL+"/analysis/graph?entity="+ids[0]+"&depth=1"), chromedp.WaitVisible(chromedp.CSS(`#an-cy`)))
+	browsertest.Do(bc, t, chromedp.Poll[chromedp.Void](`!!window.liaisonChart && window.liaisonChart.nodes().length === 2`, chromedp.WithPollingTimeout(10*time.Second)))
+	drawn, err := chromedp.Run(bc, chromedp.Evaluate[bool](`(() => { const c = document.querySelector("#an-cy canvas"); if (!c) return false;
+		const r = document.getElementById("an-cy").getBoundingClientRect(); return r.width > 300 && r.height > 300 && c.width > 0 })()`))
+	if err != nil || !drawn {
+		t.Fatalf("the chart has no canvas: %v", err)
+	}
+	// Every tool is visible, inside the viewport and has a name.
+	bad, err := chromedp.Run(bc, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#an-cy-tools button, #an-cy-tools input, #g-types input, #g-kinds input")).filter(e => {
+		const r = e.getBoundingClientRect();
+		const name = e.tagName === "BUTTON" ? e.textContent.trim() : (e.labels && e.labels.length ? e.labels[0].textContent.trim() : "");
+		return !(r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth && name !== "");
+	}).map(e => e.id || e.name + "=" + e.value)`))
+	if err != nil || len(bad) != 0 {
+		t.Fatalf("tools hidden, off screen or unlabelled: %v %v", bad, err)
+	}
+	// Expand the neighbour: its five further neighbours are added.
+	browsertest.Do(bc, t, chromedp.Evaluate[chromedp.Void](`void window.liaisonChart.getElementById("`+ids[1]+`").select()`),
+		chromedp.Click(chromedp.CSS(`#an-cy-expand`)),
+		chromedp.Poll[chromedp.Void](`window.liaisonChart.nodes().length === 7`, chromedp.WithPollingTimeout(10*time.Second)))
+	// Pin and annotate the opened entity; both are there after a reload.
+	browsertest.Do(bc, t, chromedp.Evaluate[chromedp.Void](`window.liaisonChart.nodes().unselect(); void window.liaisonChart.getElementById("`+ids[0]+`").select()`),
+		chromedp.Click(chromedp.CSS(`#an-cy-pin`)),
+		chromedp.SendKeys(chromedp.CSS(`#an-cy-note`), "seen at Batrovci"),
+		chromedp.Click(chromedp.CSS(`#an-cy-note-save`)),
+		chromedp.WaitVisible(chromedp.CSS(`#an-cy-notes li`)))
+	if s := browsertest.Text(bc, t, "#an-cy-info"); !strings.Contains(s, "7 entities") {
+		t.Fatalf("info: %q", s)
+	}
+	browsertest.Screenshot(bc, t, "analysis-link-chart")
+	browsertest.Do(bc, t, chromedp.Reload(), chromedp.Poll[chromedp.Void](`!!window.liaisonChart && window.liaisonChart.nodes().length === 2`, chromedp.WithPollingTimeout(10*time.Second)))
+	kept, err := chromedp.Run(bc, chromedp.Evaluate[bool](`(() => { const n = window.liaisonChart.getElementById("`+ids[0]+`"); return n.locked() && n.data("note") === "seen at Batrovci" })()`))
+	if err != nil || !kept {
+		t.Fatalf("the pin or the annotation was lost: %v", err)
+	}
+	if s := browsertest.Text(bc, t, "#an-cy-notes"); !strings.Contains(s, "seen at Batrovci") {
+		t.Fatalf("notes: %q", s)
+	}
+}

@@ -37,6 +37,8 @@
     var noteIn = document.getElementById('an-cy-note'), noteSave = document.getElementById('an-cy-note-save');
     var pins = load(PINS), notes = load(NOTES), maxBet = 0;
     var root = box.getAttribute('data-entity');
+    var relName = {};
+    document.querySelectorAll('#an-cy-rel li').forEach(function (li) { relName[li.getAttribute('data-type')] = li.textContent; });
     box.hidden = false;
     document.getElementById('an-cy-tools').hidden = false;
 
@@ -49,7 +51,7 @@
       var els = [];
       chart.nodes.forEach(function (n) { maxBet = Math.max(maxBet, n.betweenness); });
       chart.nodes.forEach(function (n) { els.push({ group: 'nodes', data: nodeData(n) }); });
-      chart.edges.forEach(function (e) { els.push({ group: 'edges', data: { id: e.from + '|' + e.type + '|' + e.to, source: e.from, target: e.to, type: e.type } }); });
+      chart.edges.forEach(function (e) { els.push({ group: 'edges', data: { id: e.from + '|' + e.type + '|' + e.to, source: e.from, target: e.to, type: e.type, name: relName[e.type] || e.type } }); });
       return els;
     }
 
@@ -60,8 +62,13 @@
       var opts = n <= 300 ? { name: 'cose', animate: false, randomize: true, nodeDimensionsIncludeLabels: false, numIter: 1000 }
         : { name: 'concentric', animate: false, concentric: function (x) { return 10 - (x.data('depth') || 0); }, levelWidth: function () { return 1; }, minNodeSpacing: 4 };
       var l = (fresh || cy.elements()).layout(opts);
-      l.one('layoutstop', applyPins);
+      l.one('layoutstop', function () { applyPins(); fit(); });
       l.run();
+    }
+    // Fit the chart, without zooming a handful of entities up to poster size.
+    function fit() {
+      cy.fit(cy.elements(':visible'), 30);
+      if (cy.zoom() > 1.2) { cy.zoom(1.2); cy.center(cy.elements(':visible')); }
     }
     function applyPins() {
       cy.nodes().forEach(function (n) {
@@ -114,6 +121,7 @@
         cy.add(add);
         node.addClass('opened');
         filter();
+        fit();
         listNotes();
       }).catch(function () { info.textContent = t('error'); });
     }
@@ -148,7 +156,7 @@
           { selector: 'node.opened', style: { 'border-width': 2, 'border-color': '#555' } },
           { selector: 'node:selected', style: { 'overlay-color': '#ffd400', 'overlay-opacity': 0.45, 'overlay-padding': 4 } },
           { selector: 'edge', style: { width: 1, 'line-color': '#aab', 'curve-style': big ? 'haystack' : 'bezier', 'target-arrow-shape': big ? 'none' : 'triangle',
-            'target-arrow-color': '#aab', 'arrow-scale': 0.7, label: big ? '' : 'data(type)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#667' } },
+            'target-arrow-color': '#aab', 'arrow-scale': 0.7, label: big ? '' : 'data(name)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#667' } },
           { selector: '.path', style: { 'line-color': '#c00', 'target-arrow-color': '#c00', width: 3, 'border-color': '#c00', 'border-width': 3 } }
         ]
       });
@@ -180,7 +188,7 @@
       });
       save(PINS, pins);
     });
-    document.getElementById('an-cy-fit').addEventListener('click', function () { if (cy) { cy.fit(cy.elements(':visible'), 20); } });
+    document.getElementById('an-cy-fit').addEventListener('click', function () { if (cy) { fit(); } });
     document.getElementById('an-cy-relayout').addEventListener('click', function () { if (cy) { layout(); } });
     noteSave.addEventListener('click', function () {
       var sel = cy ? cy.nodes(':selected') : [];
