@@ -20,6 +20,7 @@ var CyrillicExceptions = map[string]string{
 	// Domain error messages (domainerrors) that quote settings, values and
 	// examples users type as they are: they stay in Latin script.
 	"err.config.log-level-debug-info":             "log-level мора бити debug, info, warn или error, а не %q",
+	"err.analysis.chart-format":                   "формат мора бити graphml, gexf или ftm",
 	"err.config.log-format-text-json":             "log-format мора бити text или json, а не %q",
 	"err.config.node-id-short-identifier":         "node-id %q мора бити кратак идентификатор као rs или selec",
 	"err.config.exchange-retention-action-delete": "exchange-retention-action мора бити delete или anonymise, а не %q",

@@ -291,3 +291,102 @@ func TestBrowserLinkChart(t *testing.T) {
 		t.Fatalf("notes: %q", s)
 	}
 }
+
+// anRouteCase makes a migrant smuggling case with journeys Gevgelija –
+// Skopje – Tabanovce – Belgrade (twice) and Skopje – Tabanovce – Niš.
+func anRouteCase(t *testing.T, n *testutil.Node, p *auth.Principal) string {
+	t.Helper()
+	ctx := context.Background()
+	c, err := n.Cases.CreateCase(ctx, p, cases.CaseInput{Reference: "RS-GP-2026-7", Title: "Smuggling via Tabanovce", CrimeArea: "migrant_smuggling"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC()
+	for i, stops := range [][]string{{"MKGEV", "MKSKP", "BCP-TABANOVCE", "RSBEG"}, {"MKGEV", "MKSKP", "BCP-TABANOVCE", "RSBEG"}, {"MKSKP", "BCP-TABANOVCE", "RSINI"}} {
+		if _, err := n.Cases.AddRoute(ctx, p, c.ID, cases.RouteInput{TravelledOn: today.AddDate(0, 0, -10*(i+1)).Format(time.DateOnly), Stops: stops}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c.ID
+}
+
+// TestAnalysisRoutesPage: a route recorded through the case page's form
+// (and refused with the reason when a stop is unknown) is counted on the
+// route map, whose table and CSV carry the same numbers.
+func TestAnalysisRoutesPage(t *testing.T) {
+	ns := opsNodes(t, "rs")
+	rs := ns[0]
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	an := &auth.Principal{Username: "vesna", Agency: "rs-police", Roles: []auth.Role{auth.RoleAnalyst}}
+	id := anRouteCase(t, rs, an)
+	c := testutil.Client()
+	csrf := login(t, c, rs.URL, "vesna")
+	day := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	resp, err := c.PostForm(rs.URL+"/cases/c/"+id+"/routes", url.Values{"csrf_token": {csrf}, "travelled_on": {day}, "stops": {"MKSKP > Atlantis"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, page := pageText(t, c, rs.URL+resp.Header.Get("Location"))
+	if !strings.Contains(page, "Stop 2: &#34;Atlantis&#34; is not a place of the gazetteer.") || !strings.Contains(page, `value="MKSKP &gt; Atlantis"`) {
+		t.Fatalf("bad route: %d %s", code, page)
+	}
+	resp, err = c.PostForm(rs.URL+"/cases/c/"+id+"/routes", url.Values{"csrf_token": {csrf}, "travelled_on": {day}, "stops": {"mkskp > BCP-TABANOVCE, RSBEG"}, "note": {"van, 12 people"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, page = pageText(t, c, rs.URL+resp.Header.Get("Location"))
+	if code != 200 || !strings.Contains(page, "The route was recorded.") || !strings.Contains(page, `<td>Skopje → Tabanovce – Preševo <small class="muted">(border crossing)</small> → Beograd</td><td>van, 12 people</td>`) {
+		i := strings.Index(page, `<main`)
+		t.Fatalf("case page %d: %s", code, page[max(i, 0):min(len(page), max(i, 0)+1500)])
+	}
+	code, page = pageText(t, c, rs.URL+"/analysis/routes")
+	if code != 200 || !strings.Contains(page, `id="an-route-map"`) || strings.Count(page, `class="an-route-leg"`) != 4 || !strings.Contains(page, `data-journeys="4"`) ||
+		!strings.Contains(page, "<strong>4</strong> journeys, <strong>1</strong> cases") || !strings.Contains(page, `id="an-routes-csv"`) {
+		t.Fatalf("routes page %d: %s", code, page)
+	}
+	code, page = pageText(t, c, rs.URL+"/api/v1/analysis/routes/export?area=migrant_smuggling")
+	if code != 200 || !strings.Contains(page, "MKSKP,Skopje,BCP-TABANOVCE,Tabanovce – Preševo,4,1,") {
+		t.Fatalf("csv %d: %s", code, page)
+	}
+	if code, page = pageText(t, c, rs.URL+"/analysis/routes?area=drugs"); code != 200 || !strings.Contains(page, "<strong>0</strong> journeys") {
+		t.Fatalf("drugs routes %d", code)
+	}
+	if code, _ = pageText(t, c, rs.URL+"/api/v1/analysis/routes?from=2026-02-30"); code != http.StatusBadRequest {
+		t.Fatalf("bad date: %d", code)
+	}
+}
+
+// TestBrowserRouteMap: the route map shows the legs on the offline map,
+// the widest for the most travelled, with labelled filters on screen.
+func TestBrowserRouteMap(t *testing.T) {
+	ns := opsNodes(t, "rs")
+	rs := ns[0]
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	anRouteCase(t, rs, &auth.Principal{Username: "vesna", Agency: "rs-police", Roles: []auth.Role{auth.RoleAnalyst}})
+	bc := browsertest.New(t)
+	browsertest.Login(bc, t, rs.URL, "vesna", testutil.Password)
+	browsertest.Do(bc, t, chromedp.Navigate(rs.URL+"/analysis/graph"), chromedp.Click(chromedp.CSS(`#nav-an-routes`)), chromedp.WaitVisible(chromedp.CSS(`#an-route-map`)))
+	shown, err := chromedp.Run(bc, chromedp.Evaluate[bool](`(() => { const m = document.getElementById("an-route-map").getBoundingClientRect();
+		const legs = Array.from(document.querySelectorAll("#an-route-map .an-route-leg"));
+		const w = legs.map(l => parseFloat(l.getAttribute("stroke-width")));
+		const top = legs.find(l => l.getAttribute("data-journeys") === "3");
+		return m.width > 400 && m.height > 300 && legs.length === 4 && top && parseFloat(top.getAttribute("stroke-width")) === Math.max(...w) &&
+			legs.every(l => { const r = l.getBoundingClientRect(); return r.width + r.height > 0 && r.left >= m.left - 1 && r.right <= m.right + 1 }) })()`))
+	if err != nil || !shown {
+		t.Fatalf("the route map does not show the four legs: %v", err)
+	}
+	bad, err := chromedp.Run(bc, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#an-routes-form input, #an-routes-form select, #an-routes-form button, #an-routes-csv")).filter(e => {
+		const r = e.getBoundingClientRect();
+		const name = e.tagName === "BUTTON" || e.tagName === "A" ? e.textContent.trim() : (e.labels && e.labels.length ? e.labels[0].textContent.trim() : "");
+		return !(r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth && name !== "");
+	}).map(e => e.id)`))
+	if err != nil || len(bad) != 0 {
+		t.Fatalf("controls hidden, off screen or unlabelled: %v %v", bad, err)
+	}
+	if s := browsertest.Text(bc, t, "#an-routes-table tbody tr"); !strings.Contains(s, "Skopje") || !strings.Contains(s, "3") {
+		t.Fatalf("first leg: %q", s)
+	}
+	browsertest.Screenshot(bc, t, "analysis-route-map")
+}
