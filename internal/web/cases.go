@@ -375,7 +375,9 @@ type caseRouteInput struct {
 func (s *Server) caseAddRoute(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	back := "/cases/c/" + url.PathEscape(r.PathValue("id"))
-	stops := strings.FieldsFunc(r.PostFormValue("stops"), func(c rune) bool { return c == '>' || c == ',' || c == ';' || c == ' ' || c == '\n' || c == '\r' || c == '\t' })
+	stops := strings.FieldsFunc(r.PostFormValue("stops"), func(c rune) bool {
+		return c == '>' || c == ',' || c == ';' || c == ' ' || c == '\n' || c == '\r' || c == '\t'
+	})
 	_, err := s.d.Cases.AddRoute(ctx, PrincipalFrom(ctx), r.PathValue("id"), cases.RouteInput{TravelledOn: r.PostFormValue("travelled_on"), Stops: stops, Note: r.PostFormValue("note")})
 	if err != nil {
 		s.failForm(w, r, back, "route", err)
