@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/browsertest"
@@ -389,4 +390,40 @@ func TestBrowserRouteMap(t *testing.T) {
 		t.Fatalf("first leg: %q", s)
 	}
 	browsertest.Screenshot(bc, t, "analysis-route-map")
+}
+
+// TestAnalysisStatisticsXLSXImport: a workbook goes through the same
+// upload as CSV, its errors listed by sheet row, and a good one is saved.
+func TestAnalysisStatisticsXLSXImport(t *testing.T) {
+	ns := opsNodes(t, "ba")
+	ba := ns[0]
+	ba.AddUser(t, "amra", auth.RoleAnalyst)
+	c := testutil.Client()
+	csrf := login(t, c, ba.URL, "amra")
+	fields := map[string]string{"set": "gbv", "title": "GBV Brčko 2025", "period": "2025", "jurisdiction": "BA-BD", "source": "Brčko District Police"}
+	book := func(rows [][]any) string {
+		f := excelize.NewFile()
+		defer f.Close()
+		for r, row := range rows {
+			for i, v := range row {
+				cell, _ := excelize.CoordinatesToCellName(i+1, r+1)
+				_ = f.SetCellValue("Sheet1", cell, v)
+			}
+		}
+		var buf bytes.Buffer
+		_ = f.Write(&buf)
+		return buf.String()
+	}
+	resp, page := anUpload(t, c, ba.URL, csrf, fields, book([][]any{{"indicator", "sex", "value"}, {"ipv_victims", "female", 64}, {"femicide", "female", 3}}))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "<td>3</td><td>indicator</td>") {
+		t.Fatalf("workbook with an error: %d", resp.StatusCode)
+	}
+	resp, _ = anUpload(t, c, ba.URL, csrf, fields, book([][]any{{"indicator", "sex", "value"}, {"ipv_victims", "female", 64}, {"femicides", "female", 3}}))
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/analysis/statistics/") {
+		t.Fatalf("good workbook: %d", resp.StatusCode)
+	}
+	code, page := pageText(t, c, ba.URL+resp.Header.Get("Location"))
+	if code != 200 || !strings.Contains(page, "<td>64</td>") {
+		t.Fatalf("imported table %d", code)
+	}
 }
