@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/browsertest"
 	"github.com/liaison-wb/liaison/internal/cases"
 	"github.com/liaison-wb/liaison/internal/exchange"
+	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -426,4 +427,58 @@ func TestAnalysisStatisticsXLSXImport(t *testing.T) {
 	if code != 200 || !strings.Contains(page, "<td>64</td>") {
 		t.Fatalf("imported table %d", code)
 	}
+}
+
+// TestBrowserLinkChartAt5000: a chart of 5,000 entities (an entity, 50
+// linked to it, 99 more around each) is drawn, laid out in rings by depth,
+// and stays responsive to a zoom.
+func TestBrowserLinkChartAt5000(t *testing.T) {
+	ns := opsNodes(t, "rs")
+	rs := ns[0]
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	ctx := context.Background()
+	now := store.FormatTime(time.Now())
+	err := rs.Store.InTx(ctx, func(tx *store.Tx) error {
+		for i := range 5000 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cases_entities (id, kind, label, fields, fingerprint, created_at) VALUES (?, ?, ?, '{}', ?, ?)`,
+				fmt.Sprintf("e%05d", i), []string{"person", "vehicle", "phone", "account"}[i%4], fmt.Sprintf("entity %d", i), fmt.Sprintf("f%05d", i), now); err != nil {
+				return err
+			}
+			if i == 0 {
+				continue
+			}
+			from := 0 // 1..50 hang on 0, the others on 1..50
+			if i > 50 {
+				from = 1 + (i-51)%50
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cases_relations (id, from_id, to_id, type, created_at) VALUES (?, ?, ?, 'related_to', ?)`,
+				fmt.Sprintf("r%05d", i), fmt.Sprintf("e%05d", from), fmt.Sprintf("e%05d", i), now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := browsertest.New(t)
+	browsertest.Login(bc, t, rs.URL, "vesna", testutil.Password)
+	start := time.Now()
+	browsertest.Do(bc, t, chromedp.Navigate(rs.URL+"/analysis/graph?entity=e00000&depth=2"),
+		chromedp.Poll[chromedp.Void](`!!window.liaisonChart && window.liaisonChart.nodes().length === 5000 && window.liaisonChart.nodes()[4999].position().x !== 0`, chromedp.WithPollingTimeout(60*time.Second)))
+	t.Logf("5,000 entities drawn %v after opening the page", time.Since(start))
+	if api, err := chromedp.Run(bc, chromedp.Evaluate[float64](`performance.getEntriesByType("resource").filter(e => e.name.includes("/graph/neighbours")).map(e => e.duration)[0] || 0`)); err == nil {
+		t.Logf("of which the chart's API read took %.0f ms", api)
+	}
+	ms, err := chromedp.Run(bc, chromedp.Evaluate[float64](`new Promise(done => { const cy = window.liaisonChart; const t0 = performance.now();
+		cy.one("render", () => requestAnimationFrame(() => done(performance.now() - t0))); cy.zoom({ level: cy.zoom() * 1.5, renderedPosition: { x: 300, y: 300 } }); })`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a zoom at 5,000 entities renders in %.0f ms", ms)
+	if ms > 2000 {
+		t.Errorf("a zoom took %.0f ms to render at 5,000 entities", ms)
+	}
+	browsertest.Screenshot(bc, t, "analysis-link-chart-5000")
 }

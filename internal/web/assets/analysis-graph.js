@@ -45,12 +45,13 @@
     function size(n) { return 18 + 42 * (maxBet > 0 ? Math.sqrt(n.betweenness / maxBet) : 0); }
     function nodeData(n) {
       return { id: n.id, label: n.label, kind: n.kind, depth: n.depth, community: n.community, betweenness: n.betweenness, degree: n.degree,
-        color: PALETTE[n.community % PALETTE.length], shape: SHAPES[n.kind] || 'ellipse', size: size(n), note: notes[n.id] || '' };
+        color: PALETTE[n.community % PALETTE.length], shape: SHAPES[n.kind] || 'ellipse', size: size(n), note: notes[n.id] || '',
+        text: notes[n.id] ? n.label + ' ✎ ' + notes[n.id] : n.label };
     }
     function elements(chart) {
       var els = [];
       chart.nodes.forEach(function (n) { maxBet = Math.max(maxBet, n.betweenness); });
-      chart.nodes.forEach(function (n) { els.push({ group: 'nodes', data: nodeData(n) }); });
+      chart.nodes.forEach(function (n) { els.push({ group: 'nodes', data: nodeData(n), classes: notes[n.id] ? 'noted' : '' }); });
       chart.edges.forEach(function (e) { els.push({ group: 'edges', data: { id: e.from + '|' + e.type + '|' + e.to, source: e.from, target: e.to, type: e.type, name: relName[e.type] || e.type } }); });
       return els;
     }
@@ -94,13 +95,17 @@
         ol.appendChild(li);
       });
     }
+    // Filters hide by class, changing only the elements whose state changes.
     function filter() {
       var types = checked('type'), kinds = checked('kind');
       cy.batch(function () {
-        cy.nodes().forEach(function (n) {
-          n.style('display', kinds.length && n.id() !== root && kinds.indexOf(n.data('kind')) < 0 ? 'none' : 'element');
-        });
-        cy.edges().forEach(function (e) { e.style('display', types.length && types.indexOf(e.data('type')) < 0 ? 'none' : 'element'); });
+        cy.elements('.filtered').removeClass('filtered');
+        if (kinds.length) {
+          cy.nodes().filter(function (n) { return n.id() !== root && kinds.indexOf(n.data('kind')) < 0; }).addClass('filtered');
+        }
+        if (types.length) {
+          cy.edges().filter(function (e) { return types.indexOf(e.data('type')) < 0; }).addClass('filtered');
+        }
       });
       report();
     }
@@ -115,7 +120,7 @@
         fresh.forEach(function (el, i) {
           var a = 2 * Math.PI * i / Math.max(fresh.length, 1);
           el.position = { x: c.x + r * Math.cos(a), y: c.y + r * Math.sin(a) };
-          el.classes = 'expanded';
+          el.classes = (el.classes ? el.classes + ' ' : '') + 'expanded';
           el.data.depth = (node.data('depth') || 0) + 1;
         });
         cy.add(add);
@@ -146,17 +151,20 @@
       var chart = res[0];
       var big = chart.nodes.length > 1500;
       cy = window.cytoscape({
-        container: box, elements: elements(chart), boxSelectionEnabled: true,
+        container: box, elements: elements(chart), boxSelectionEnabled: true, layout: { name: 'preset' },
         hideEdgesOnViewport: big, textureOnViewport: big, pixelRatio: big ? 1 : 'auto', motionBlur: false,
         style: [
-          { selector: 'node', style: { 'background-color': 'data(color)', shape: 'data(shape)', width: 'data(size)', height: 'data(size)', label: 'data(label)',
+          { selector: 'node', style: { 'background-color': 'data(color)', shape: 'data(shape)', width: 'data(size)', height: 'data(size)', label: big ? '' : 'data(label)',
             'font-size': 10, 'min-zoomed-font-size': 7, 'text-valign': 'bottom', 'text-margin-y': 3, color: '#222', 'border-width': 1, 'border-color': '#fff' } },
-          { selector: 'node[note != ""]', style: { label: function (n) { return n.data('label') + ' ✎ ' + n.data('note'); }, 'font-style': 'italic' } },
+          { selector: 'node.noted', style: { label: 'data(text)', 'font-style': 'italic' } },
+          // Above 1,500 entities labels show only where they are asked for.
+          { selector: 'node.hover, node:selected, node.opened, node.path', style: { label: 'data(text)' } },
           { selector: 'node.pinned', style: { 'border-width': 3, 'border-color': '#000', 'border-style': 'double' } },
           { selector: 'node.opened', style: { 'border-width': 2, 'border-color': '#555' } },
           { selector: 'node:selected', style: { 'overlay-color': '#ffd400', 'overlay-opacity': 0.45, 'overlay-padding': 4 } },
           { selector: 'edge', style: { width: 1, 'line-color': '#aab', 'curve-style': big ? 'haystack' : 'bezier', 'target-arrow-shape': big ? 'none' : 'triangle',
             'target-arrow-color': '#aab', 'arrow-scale': 0.7, label: big ? '' : 'data(name)', 'font-size': 8, 'min-zoomed-font-size': 9, color: '#667' } },
+          { selector: '.filtered', style: { display: 'none' } },
           { selector: '.path', style: { 'line-color': '#c00', 'target-arrow-color': '#c00', width: 3, 'border-color': '#c00', 'border-width': 3 } }
         ]
       });
@@ -166,6 +174,8 @@
       if (res[1] && res[1].path && res[1].path.length) { showPath(root, to); }
       cy.on('dbltap', 'node', function (e) { expand(e.target); });
       cy.on('select unselect', 'node', report);
+      cy.on('mouseover', 'node', function (e) { e.target.addClass('hover'); });
+      cy.on('mouseout', 'node', function (e) { e.target.removeClass('hover'); });
       cy.on('dragfree', 'node', function (e) {
         var n = e.target;
         if (pins[n.id()]) { pins[n.id()] = n.position(); save(PINS, pins); }
@@ -195,7 +205,8 @@
       if (sel.length !== 1) { return; }
       var text = noteIn.value.trim();
       if (text) { notes[sel[0].id()] = text; } else { delete notes[sel[0].id()]; }
-      sel[0].data('note', text);
+      sel[0].data({ note: text, text: text ? sel[0].data('label') + ' ✎ ' + text : sel[0].data('label') });
+      sel[0].toggleClass('noted', !!text);
       save(NOTES, notes);
       listNotes();
     });
