@@ -482,3 +482,49 @@ func TestBrowserLinkChartAt5000(t *testing.T) {
 	}
 	browsertest.Screenshot(bc, t, "analysis-link-chart-5000")
 }
+
+// TestBrowserLinkChartAndRoutesLayout: the link chart with its drawing,
+// the route map and a case page with its routes pass the layout checks
+// and axe at laptop and tablet width.
+func TestBrowserLinkChartAndRoutesLayout(t *testing.T) {
+	ns := opsNodes(t, "rs")
+	rs := ns[0]
+	rs.AddUser(t, "vesna", auth.RoleAnalyst)
+	an := &auth.Principal{Username: "vesna", Agency: "rs-police", Roles: []auth.Role{auth.RoleAnalyst}}
+	caseID := anRouteCase(t, rs, an)
+	var ids []string
+	for i := range 4 {
+		e, _, err := rs.Cases.CreateEntity(context.Background(), an, cases.EntityInput{Kind: "vehicle", Fields: map[string]string{"plate": fmt.Sprintf("NS-%03d-AB", i), "make": "Golf"}, Case: "RS-GP-2026-7", Role: "object"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	for i := 1; i < 4; i++ {
+		if _, err := rs.Cases.Relate(context.Background(), an, cases.RelationInput{From: ids[0], To: ids[i], Type: "owns"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bc := browsertest.New(t)
+	browsertest.Login(bc, t, rs.URL, "vesna", testutil.Password)
+	var problems []string
+	for _, v := range layoutViewports {
+		setViewport(bc, t, v)
+		for _, p := range []string{"/analysis/graph?entity=" + ids[0] + "&to=" + ids[3], "/analysis/routes", "/cases/c/" + caseID} {
+			browsertest.Do(bc, t, chromedp.Navigate(rs.URL+p), chromedp.WaitReady(chromedp.CSS(`footer.foot`)))
+			if strings.HasPrefix(p, "/analysis/graph") {
+				browsertest.Do(bc, t, chromedp.Poll[chromedp.Void](`!!window.liaisonChart && window.liaisonChart.nodes().length === 4`, chromedp.WithPollingTimeout(10*time.Second)))
+			}
+			for _, pr := range evalStrings(bc, t, layoutProblemsJS, false) {
+				problems = append(problems, fmt.Sprintf("%s %s: %s", v.name, p, pr))
+			}
+			evalBool(bc, t, axeSource+"\n;true")
+			for _, pr := range evalStrings(bc, t, axeJS, true) {
+				problems = append(problems, fmt.Sprintf("%s %s: axe %s", v.name, p, pr))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		t.Fatalf("%d layout or accessibility problems:\n%s", len(problems), strings.Join(problems, "\n"))
+	}
+}
