@@ -358,6 +358,26 @@ func TestAnalysisRoutesPage(t *testing.T) {
 	if code, _ = pageText(t, c, rs.URL+"/api/v1/analysis/routes?from=2026-02-30"); code != http.StatusBadRequest {
 		t.Fatalf("bad date: %d", code)
 	}
+	// Through the API: the gazetteer, a route on the case, and a refusal.
+	tok := tokenAt(t, rs, "ana", "rs-police", auth.RoleOfficer)
+	resp = apiCall(t, "GET", rs.URL+"/api/v1/cases/places", tok, "")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"code":"BCP-HORGOS"`) {
+		t.Fatalf("places: %d %s", resp.StatusCode, b)
+	}
+	resp = apiCall(t, "POST", rs.URL+"/api/v1/cases/RS-GP-2026-7/routes", tok, `{"travelled_on":"`+day+`","stops":["RSBEG","BCP-HORGOS","HUSZE"]}`)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(b), `"stops":["RSBEG","BCP-HORGOS","HUSZE"]`) {
+		t.Fatalf("route by API: %d %s", resp.StatusCode, b)
+	}
+	resp = apiCall(t, "POST", rs.URL+"/api/v1/cases/RS-GP-2026-7/routes", tok, `{"travelled_on":"`+day+`","stops":["RSBEG","RSBEG"]}`)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "stop 2 repeats the stop before it") {
+		t.Fatalf("repeated stop by API: %d %s", resp.StatusCode, b)
+	}
 }
 
 // TestBrowserRouteMap: the route map shows the legs on the offline map,
