@@ -122,7 +122,7 @@ type gmlEdge struct {
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // WriteGraphML writes a chart as GraphML: node attributes label, kind,
-// depth, degree, betweenness, community and path position; edge type.
+// depth, degree, betweenness and community; edge type.
 func WriteGraphML(w io.Writer, c Chart) error {
 	d := gmlDoc{Keys: []gmlKey{
 		{"label", "node", "label", "string"}, {"kind", "node", "kind", "string"}, {"depth", "node", "depth", "int"},

@@ -227,6 +227,9 @@ func TestAnalysisGraphPage(t *testing.T) {
 	if code, _ := pageText(t, c, rs.URL+"/api/v1/analysis/graph/export?format=graphml"); code != http.StatusBadRequest {
 		t.Fatalf("export without an entity: %d", code)
 	}
+	if code, page := pageText(t, c, rs.URL+"/cases/e/"+ids[1]); code != 200 || !strings.Contains(page, `<a href="/analysis/graph?entity=`+ids[1]+`&amp;depth=2" id="entity-link-chart">Open in the link chart</a>`) {
+		t.Fatalf("entity page %d has no link to the chart", code)
+	}
 }
 
 // TestBrowserLinkChart: the link chart is drawn by cytoscape.js from the
