@@ -277,13 +277,25 @@ func TestBrowserLinkChart(t *testing.T) {
 	browsertest.Do(bc, t, chromedp.Evaluate[chromedp.Void](`void window.liaisonChart.getElementById("`+ids[1]+`").select()`),
 		chromedp.Click(chromedp.CSS(`#an-cy-expand`)),
 		chromedp.Poll[chromedp.Void](`window.liaisonChart.nodes().length === 7`, chromedp.WithPollingTimeout(10*time.Second)))
+	// A double-click on a node expands it too: 2's neighbour 3 joins.
+	browsertest.Do(bc, t, chromedp.Evaluate[chromedp.Void](`void window.liaisonChart.getElementById("`+ids[2]+`").emit("dbltap")`),
+		chromedp.Poll[chromedp.Void](`window.liaisonChart.nodes().length === 8 && window.liaisonChart.getElementById("`+ids[3]+`").length === 1`, chromedp.WithPollingTimeout(10*time.Second)))
+	// Ticking a kind filters the drawing at once: only the opened vehicle stays.
+	browsertest.Do(bc, t, chromedp.Click(chromedp.CSS(`#g-kinds input[value="phone"]`)),
+		chromedp.Poll[chromedp.Void](`window.liaisonChart.nodes(":visible").length === 1`, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Click(chromedp.CSS(`#g-kinds input[value="phone"]`)),
+		chromedp.Poll[chromedp.Void](`window.liaisonChart.nodes(":visible").length === 8`, chromedp.WithPollingTimeout(5*time.Second)))
+	// The path between two selected entities is drawn: 0, 1, 2, 3.
+	browsertest.Do(bc, t, chromedp.Evaluate[chromedp.Void](`window.liaisonChart.nodes().unselect(); window.liaisonChart.getElementById("`+ids[0]+`").select(); void window.liaisonChart.getElementById("`+ids[3]+`").select()`),
+		chromedp.Click(chromedp.CSS(`#an-cy-path`)),
+		chromedp.Poll[chromedp.Void](`window.liaisonChart.nodes(".path").length === 4 && window.liaisonChart.edges(".path").length === 3`, chromedp.WithPollingTimeout(10*time.Second)))
 	// Pin and annotate the opened entity; both are there after a reload.
 	browsertest.Do(bc, t, chromedp.Evaluate[chromedp.Void](`window.liaisonChart.nodes().unselect(); void window.liaisonChart.getElementById("`+ids[0]+`").select()`),
 		chromedp.Click(chromedp.CSS(`#an-cy-pin`)),
 		chromedp.SendKeys(chromedp.CSS(`#an-cy-note`), "seen at Batrovci"),
 		chromedp.Click(chromedp.CSS(`#an-cy-note-save`)),
 		chromedp.WaitVisible(chromedp.CSS(`#an-cy-notes li`)))
-	if s := browsertest.Text(bc, t, "#an-cy-info"); !strings.Contains(s, "7 entities") {
+	if s := browsertest.Text(bc, t, "#an-cy-info"); !strings.Contains(s, "8 entities") {
 		t.Fatalf("info: %q", s)
 	}
 	browsertest.Screenshot(bc, t, "analysis-link-chart")
