@@ -57,12 +57,12 @@
     }
 
     var cy = null;
-    function layout(fresh) {
+    function layout() {
       var n = cy.nodes().length;
       // cose (force directed) while it stays quick; rings by depth above.
       var opts = n <= 300 ? { name: 'cose', animate: false, randomize: true, nodeDimensionsIncludeLabels: false, numIter: 1000 }
         : { name: 'concentric', animate: false, concentric: function (x) { return 10 - (x.data('depth') || 0); }, levelWidth: function () { return 1; }, minNodeSpacing: 4 };
-      var l = (fresh || cy.elements()).layout(opts);
+      var l = cy.elements().layout(opts);
       l.one('layoutstop', function () { applyPins(); fit(); });
       l.run();
     }
