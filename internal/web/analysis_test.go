@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -461,6 +462,15 @@ func TestAnalysisStatisticsXLSXImport(t *testing.T) {
 	code, page := pageText(t, c, ba.URL+resp.Header.Get("Location"))
 	if code != 200 || !strings.Contains(page, "<td>64</td>") {
 		t.Fatalf("imported table %d", code)
+	}
+	// The API takes the workbook as base64.
+	tok := tokenAt(t, ba, "edin", "ba-sipa", auth.RoleAnalyst)
+	wb := base64.StdEncoding.EncodeToString([]byte(book([][]any{{"indicator", "value"}, {"femicides", 2}, {"femicidez", 1}})))
+	resp = apiCall(t, "POST", ba.URL+"/api/v1/analysis/tables", tok, `{"table":{"set":"gbv","title":"GBV Brčko 2024","period":"2024","jurisdiction":"BA-BD"},"xlsx":"`+wb+`"}`)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"saved":false`) || !strings.Contains(string(b), `{"line":3,"column":"indicator","code":"indicator","value":"femicidez"}`) {
+		t.Fatalf("xlsx through the API: %d %s", resp.StatusCode, b)
 	}
 }
 

@@ -366,7 +366,7 @@ func (s *Server) caseDeconflict(w http.ResponseWriter, r *http.Request) {
 }
 
 type caseRouteInput struct {
-	ID   string `path:"id" maxLength:"100"`
+	ID   string `path:"id" maxLength:"100" doc:"case ID or reference"`
 	Body cases.RouteInput
 }
 
