@@ -73,7 +73,8 @@ var (
 	// Latin-script words kept as they are: product names and technical terms.
 	// Capitals that are Serbian words, not acronyms: the date format.
 	cyrWords  = map[string]bool{"GGGG": true, "MM": true, "DD": true}
-	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true}
+	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true,
+		"Natural": true, "Earth": true, "Shift": true}
 )
 
 // LatinToCyrillic transliterates Serbian Latin text to Serbian Cyrillic.
