@@ -295,3 +295,41 @@ func entitiesByID(ctx context.Context, q store.Querier, ids []string) (map[strin
 	}
 	return out, nil
 }
+
+// ---- routes recorded on cases
+
+type legRow struct {
+	from, to        string
+	journeys, cases int
+}
+
+func routeFilter(q RouteQuery) (string, []any) {
+	where := ` WHERE r.travelled_on >= ? AND r.travelled_on <= ?`
+	args := []any{q.From, q.To}
+	if q.Area != "" {
+		where += ` AND r.case_id IN (SELECT id FROM cases_cases WHERE crime_area = ?)`
+		args = append(args, q.Area)
+	}
+	return where, args
+}
+
+// routeTotals counts the journeys of a period and the cases they are on.
+func routeTotals(ctx context.Context, q store.Querier, rq RouteQuery) (journeys, cases int, err error) {
+	where, args := routeFilter(rq)
+	err = q.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT r.case_id) FROM cases_routes r`+where, args...).Scan(&journeys, &cases)
+	return journeys, cases, err
+}
+
+// routeLegs counts consecutive stops of the journeys of a period.
+func routeLegs(ctx context.Context, q store.Querier, rq RouteQuery) ([]legRow, error) {
+	where, args := routeFilter(rq)
+	return store.Collect(ctx, q, func(r store.Scanner) (legRow, error) {
+		var x legRow
+		err := r.Scan(&x.from, &x.to, &x.journeys, &x.cases)
+		return x, err
+	}, `SELECT a.place, b.place, COUNT(*), COUNT(DISTINCT r.case_id)
+		FROM cases_route_stops a
+		JOIN cases_route_stops b ON b.route_id = a.route_id AND b.seq = a.seq + 1
+		JOIN cases_routes r ON r.id = a.route_id`+where+`
+		GROUP BY a.place, b.place`, args...)
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // MinCell is the smallest count shared with other nodes: cells from 1 to
@@ -150,7 +152,7 @@ func (t Table) Shared() Table {
 type ImportError struct {
 	Line   int    `json:"line" doc:"1 is the header"`
 	Column string `json:"column,omitempty"`
-	Code   string `json:"code" doc:"stable code: header, columns, indicator, value, breakdown, duplicate, too-many, encoding"`
+	Code   string `json:"code" doc:"stable code: header, columns, indicator, value, breakdown, duplicate, too-many, encoding, workbook"`
 	Value  string `json:"value,omitempty"`
 }
 
@@ -158,6 +160,20 @@ type ImportError struct {
 const MaxRows = 5000
 
 var importColumns = []string{"indicator", "sex", "age_band", "relationship", "form", "nationality", "value"}
+
+// ParseTableFile reads the cells of a table of set from an uploaded file:
+// an XLSX workbook (its first sheet) or CSV text.
+func ParseTableFile(set IndicatorSet, data []byte) ([]TableCell, []ImportError) {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return ParseXLSX(set, data)
+	}
+	return ParseCSV(set, data)
+}
+
+// rowSource yields a file's rows after the header: the cells, the line
+// (or sheet row) number, io.EOF at the end, or an error for a row that
+// cannot be read.
+type rowSource func() (rec []string, line int, err error)
 
 // ParseCSV reads the cells of a table of set from CSV. Columns are found
 // by header name (indicator and value required; sex, age_band,
@@ -178,9 +194,76 @@ func ParseCSV(set IndicatorSet, data []byte) ([]TableCell, []ImportError) {
 	if err != nil {
 		return nil, []ImportError{{Line: 1, Code: "header"}}
 	}
+	return parseRows(set, slices.Clone(head), func() ([]string, int, error) {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil, 0, io.EOF
+		}
+		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			return nil, max(line, 1), err
+		}
+		line, _ := r.FieldPos(0)
+		return rec, line, nil
+	})
+}
+
+// ParseXLSX reads the cells of a table of set from the first sheet of an
+// XLSX workbook, with the same columns and checks as ParseCSV; the line
+// of an error is the sheet's row number.
+func ParseXLSX(set IndicatorSet, data []byte) ([]TableCell, []ImportError) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, []ImportError{{Line: 1, Code: "workbook"}}
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, []ImportError{{Line: 1, Code: "workbook"}}
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, []ImportError{{Line: 1, Code: "workbook"}}
+	}
+	defer rows.Close()
+	line := 0
+	next := func() ([]string, int, error) {
+		if !rows.Next() {
+			if err := rows.Error(); err != nil {
+				return nil, line + 1, err
+			}
+			return nil, 0, io.EOF
+		}
+		line++
+		rec, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, line, err
+		}
+		for i, c := range rec {
+			if !utf8.ValidString(c) {
+				rec[i] = strings.ToValidUTF8(c, "")
+			}
+		}
+		return rec, line, nil
+	}
+	head, _, err := next()
+	if err != nil {
+		return nil, []ImportError{{Line: 1, Code: "header"}}
+	}
+	return parseRows(set, head, next)
+}
+
+// parseRows checks a table file's rows: the header names the columns,
+// every row is one cell. Every problem is reported with its line; a file
+// with any problem yields no cells.
+func parseRows(set IndicatorSet, head []string, next rowSource) ([]TableCell, []ImportError) {
 	col := map[string]int{}
 	for i, h := range head {
-		h = strings.ToLower(strings.TrimSpace(h))
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if slices.Contains(importColumns, h) {
 			col[h] = i
 		}
@@ -197,20 +280,14 @@ func ParseCSV(set IndicatorSet, data []byte) ([]TableCell, []ImportError) {
 	var cells []TableCell
 	seen := map[string]int{}
 	for {
-		rec, err := r.Read()
+		rec, line, err := next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.Line
-			}
-			errs = append(errs, ImportError{Line: max(line, 1), Code: "columns"})
+			errs = append(errs, ImportError{Line: line, Code: "columns"})
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if len(cells) >= MaxRows {
 			errs = append(errs, ImportError{Line: line, Code: "too-many"})
 			break
@@ -221,7 +298,7 @@ func ParseCSV(set IndicatorSet, data []byte) ([]TableCell, []ImportError) {
 			}
 			return ""
 		}
-		if strings.Join(rec, "") == "" {
+		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
 		c := TableCell{Indicator: strings.ToLower(get("indicator")), Sex: strings.ToLower(get("sex")), AgeBand: strings.ToLower(get("age_band")),

@@ -71,8 +71,9 @@ func (s *Service) cleanTable(op string, in TableInput) (IndicatorSet, TableInput
 	return set, in, nil
 }
 
-// ImportTable saves a table whose cells come from CSV. A file with any
-// problem is refused as a whole, with every problem by line.
+// ImportTable saves a table whose cells come from a CSV file or an XLSX
+// workbook. A file with any problem is refused as a whole, with every
+// problem by line.
 func (s *Service) ImportTable(ctx context.Context, p *auth.Principal, in TableInput, data []byte) (TableImport, error) {
 	const op = "analysis.ImportTable"
 	if err := auth.Authorize(p, auth.ActAnalysisEdit); err != nil {
@@ -82,7 +83,7 @@ func (s *Service) ImportTable(ctx context.Context, p *auth.Principal, in TableIn
 	if err != nil {
 		return TableImport{}, err
 	}
-	cells, rowErrs := ParseCSV(set, data)
+	cells, rowErrs := ParseTableFile(set, data)
 	if len(rowErrs) > 0 {
 		return TableImport{Errors: rowErrs}, nil
 	}

@@ -86,6 +86,9 @@ func TestChangesCommitWithTheirAuditEntries(t *testing.T) {
 		if _, err := s.Relate(ctx, officer, cases.RelationInput{From: a.ID, To: b.ID, Type: "related_to"}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.AddRoute(ctx, officer, c.ID, cases.RouteInput{TravelledOn: "2026-01-05", Stops: []string{"MKSKP", "BCP-TABANOVCE", "RSBEG"}}); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Merge(ctx, officer, a.ID, b.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -115,6 +118,7 @@ func TestChangesCommitWithTheirAuditEntries(t *testing.T) {
 			{"cases.case.create", "case/" + c.ID},
 			{"cases.entity.create", "entity/" + e.ID},
 			{"cases.relation.create", "entity/" + a.ID},
+			{"cases.route.create", "case/" + c.ID},
 			{"cases.entity.merge", "entity/" + b.ID},
 			{"cases.entity.unmerge", "entity/" + b.ID},
 			{"cases.entity.import", "entity/" + pr.EntityID},

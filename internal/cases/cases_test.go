@@ -170,6 +170,10 @@ func TestSeedDemoFindsCrossScriptHit(t *testing.T) {
 		if node != "ba" {
 			continue
 		}
+		// The demo case has its two journeys once, however often it is seeded.
+		if d, err := s.GetCase(ctx, officer, "BA-SIPA-2026-17"); err != nil || len(d.Routes) != 2 || d.Routes[0].Stops[0] != "BANEU" {
+			t.Fatalf("demo routes: %+v %v", d.Routes, err)
+		}
 		res, err := s.Search(ctx, officer, cases.Probe{Kind: "person", Fields: map[string]string{"given_name": "Ненад", "family_name": "Јовановић", "date_of_birth": "1981-06-21"}}, "demo")
 		if err != nil || len(res) == 0 || res[0].Band != cases.BandHigh {
 			t.Fatalf("demo hit: %+v %v", res, err)

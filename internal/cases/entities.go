@@ -218,6 +218,7 @@ type CaseDetail struct {
 	Case     Case         `json:"case"`
 	Entities []CaseMember `json:"entities"`
 	Graph    []Relation   `json:"relations"`
+	Routes   []Route      `json:"routes" doc:"journeys recorded on the case, the most recent first"`
 }
 
 // CaseMember is an entity in a case with its role.
@@ -250,6 +251,9 @@ func (s *Service) GetCase(ctx context.Context, p *auth.Principal, idOrRef string
 	}
 	if d.Graph, err = s.relationsAmong(ctx, ids); err != nil {
 		return CaseDetail{}, err
+	}
+	if d.Routes, err = routesOfCase(ctx, s.d.Store, c.ID); err != nil {
+		return CaseDetail{}, unavailable("cases.GetCase", err)
 	}
 	return d, s.record(ctx, entry(p, "cases.case.read", "case/"+c.ID, "", c.Reference))
 }

@@ -1,6 +1,6 @@
-// Storage of provenance records, import reports and statistics (own and
-// shared): every SQL statement of these tables is here, behind typed
-// functions.
+// Storage of provenance records, import reports, statistics (own and
+// shared) and recorded routes: every SQL statement of these tables is
+// here, behind typed functions.
 
 package cases
 
@@ -165,4 +165,55 @@ func sharedStats(ctx context.Context, q store.Querier) ([]Statistics, error) {
 		out = append(out, st)
 	}
 	return out, rows.Err()
+}
+
+// ---- routes
+
+func insertRoute(ctx context.Context, tx *store.Tx, r Route) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases_routes (id, case_id, travelled_on, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.ID, r.CaseID, r.TravelledOn, r.Note, r.CreatedBy, store.FormatTime(r.CreatedAt)); err != nil {
+		return err
+	}
+	for i, p := range r.Stops {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases_route_stops (route_id, seq, place) VALUES (?, ?, ?)`, r.ID, i, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// routesOfCase reads a case's routes, the most recent journey first, with
+// their stops in order.
+func routesOfCase(ctx context.Context, q store.Querier, caseID string) ([]Route, error) {
+	routes, err := store.Collect(ctx, q, func(r store.Scanner) (Route, error) {
+		var x Route
+		var ca string
+		err := r.Scan(&x.ID, &x.CaseID, &x.TravelledOn, &x.Note, &x.CreatedBy, &ca)
+		x.CreatedAt, x.Stops = store.ParseTime(ca), []string{}
+		return x, err
+	}, `SELECT id, case_id, travelled_on, note, created_by, created_at FROM cases_routes WHERE case_id = ? ORDER BY travelled_on DESC, created_at DESC`, caseID)
+	if err != nil || len(routes) == 0 {
+		return routes, err
+	}
+	type stop struct {
+		route, place string
+	}
+	stops, err := store.Collect(ctx, q, func(r store.Scanner) (stop, error) {
+		var x stop
+		err := r.Scan(&x.route, &x.place)
+		return x, err
+	}, `SELECT s.route_id, s.place FROM cases_route_stops s JOIN cases_routes r ON r.id = s.route_id WHERE r.case_id = ? ORDER BY s.route_id, s.seq`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[string]int, len(routes))
+	for i, r := range routes {
+		at[r.ID] = i
+	}
+	for _, s := range stops {
+		if i, ok := at[s.route]; ok {
+			routes[i].Stops = append(routes[i].Stops, s.place)
+		}
+	}
+	return routes, nil
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/auth"
 )
 
-const analysisUsage = "analysis import FILE --set gbv|thb|migration --title T --period P --jurisdiction J [--source S] [--definition 'indicator|national offence|note']... | export [--table ID] [FILE]"
+const analysisUsage = "analysis import FILE.csv|FILE.xlsx --set gbv|thb|migration --title T --period P --jurisdiction J [--source S] [--definition 'indicator|national offence|note']... | export [--table ID] [FILE]"
 
 // analysisActor is the node's console working as an analyst; what it does
 // is audited as "cli".

@@ -1,11 +1,14 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // TestAnalysisImportExport: a file with an error is refused with its line
@@ -31,6 +34,19 @@ func TestAnalysisImportExport(t *testing.T) {
 	}
 	if r := run(t, nil, "", "analysis", "export", "--data", data); r.code != 0 || !strings.HasPrefix(r.stdout, "node,partner,quarter") {
 		t.Fatalf("scoreboard export: %d %q", r.code, r.stderr)
+	}
+	// An XLSX workbook is read the same way.
+	book := excelize.NewFile()
+	for i, row := range [][]any{{"indicator", "sex", "value"}, {"femicides", "female", 9}, {"ipv_victims", "female", 512}} {
+		_ = book.SetSheetRow("Sheet1", fmt.Sprintf("A%d", i+1), &row)
+	}
+	xlsx := filepath.Join(t.TempDir(), "gbv.xlsx")
+	if err := book.SaveAs(xlsx); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, nil, "", append([]string{"analysis", "import", xlsx}, args...)...)
+	if r.code != 0 || !regexp.MustCompile(`imported table \S+: gbv BA-RS 2025, 2 cells`).MatchString(r.stdout) {
+		t.Fatalf("xlsx import: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
 

@@ -20,6 +20,7 @@ var CyrillicExceptions = map[string]string{
 	// Domain error messages (domainerrors) that quote settings, values and
 	// examples users type as they are: they stay in Latin script.
 	"err.config.log-level-debug-info":             "log-level мора бити debug, info, warn или error, а не %q",
+	"err.analysis.chart-format":                   "формат мора бити graphml, gexf или ftm",
 	"err.config.log-format-text-json":             "log-format мора бити text или json, а не %q",
 	"err.config.node-id-short-identifier":         "node-id %q мора бити кратак идентификатор као rs или selec",
 	"err.config.exchange-retention-action-delete": "exchange-retention-action мора бити delete или anonymise, а не %q",
@@ -76,7 +77,8 @@ var (
 	// Latin-script words kept as they are: product names and technical terms.
 	// Capitals that are Serbian words, not acronyms: the date format.
 	cyrWords  = map[string]bool{"GGGG": true, "MM": true, "DD": true}
-	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true}
+	keepWords = map[string]bool{"Liaison": true, "liaison": true, "OpenAPI": true, "FollowTheMoney": true, "base64": true, "htmx": true,
+		"Natural": true, "Earth": true, "Shift": true}
 )
 
 // LatinToCyrillic transliterates Serbian Latin text to Serbian Cyrillic.

@@ -76,6 +76,7 @@ func (s *Server) registerAnalysis() {
 	s.registerAnalysisTables()
 	s.registerAnalysisGraph()
 	s.registerAssessments()
+	s.registerAnalysisRoutes()
 	s.handle("GET", "/analysis", auth.ActAnalysisView, s.anScoreboard)
 	s.handle("GET", "/analysis/scoreboard", auth.ActAnalysisView, s.anScoreboard)
 	s.handle("GET", "/analysis/scoreboard.csv", auth.ActAnalysisView, s.anScoreboardCSV)

@@ -2,7 +2,10 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -10,10 +13,16 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/analysis"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/cases"
+	"github.com/liaison-wb/liaison/internal/entity"
 )
 
 type anNeighboursInput struct {
 	analysis.NeighbourQuery
+}
+
+type anChartExportInput struct {
+	analysis.ChartExportQuery
 }
 
 type anPathInput struct {
@@ -37,6 +46,17 @@ func (s *Server) registerAnalysisGraph() {
 			r, err := a.ShortestPath(ctx, p(ctx), in.PathQuery)
 			return &Body[analysis.Chart]{r}, err
 		})
+	register(s, huma.Operation{OperationID: "analysis-graph-export", Method: http.MethodGet, Path: "/api/v1/analysis/graph/export", Tags: tags, Errors: bad,
+		Summary: "A link chart (the neighbours of entity, or the path from one entity to another) as GraphML, GEXF or FollowTheMoney JSON lines",
+		Responses: map[string]*huma.Response{"200": {Description: "GraphML, GEXF or FollowTheMoney file", Content: map[string]*huma.MediaType{
+			"application/graphml+xml": {}, "application/gexf+xml": {}, "application/x-ndjson": {}}}}},
+		auth.ActAnalysisView, func(ctx context.Context, in *anChartExportInput) (*anFileOutput, error) {
+			f, err := a.ExportChart(ctx, p(ctx), in.ChartExportQuery)
+			if err != nil {
+				return nil, err
+			}
+			return &anFileOutput{ContentType: f.ContentType, ContentDisposition: `attachment; filename="` + f.Name + `"`, Body: f.Body}, nil
+		})
 	s.handle("GET", "/analysis/graph", auth.ActAnalysisView, s.anGraph)
 }
 
@@ -45,11 +65,13 @@ func (s *Server) registerAnalysisGraph() {
 func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	data := map[string]any{"Entity": q.Get("entity"), "To": q.Get("to"), "Depth": q.Get("depth"), "Depths": []string{"1", "2", "3"}}
+	types, kinds := pick(q["type"], cases.RelationTypes), pick(q["kind"], entityKinds())
+	data := map[string]any{"Entity": q.Get("entity"), "To": q.Get("to"), "Depth": q.Get("depth"), "Depths": []string{"1", "2", "3"},
+		"Types": cases.RelationTypes, "Kinds": entityKinds(), "TypeOn": on(types), "KindOn": on(kinds)}
 	var errMsg string
 	if e := q.Get("entity"); e != "" && len(e) <= 64 {
 		depth, _ := strconv.Atoi(q.Get("depth"))
-		c, err := s.d.Analysis.Neighbours(ctx, PrincipalFrom(ctx), analysis.NeighbourQuery{Entity: e, Depth: depth})
+		c, err := s.d.Analysis.Neighbours(ctx, PrincipalFrom(ctx), analysis.NeighbourQuery{Entity: e, Depth: depth, Types: types, Kinds: kinds})
 		if err != nil {
 			errMsg = problemFor(s.d.Logger, err, r.URL.Path).Detail
 		} else {
@@ -62,6 +84,18 @@ func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
 			}
 			data["Labels"] = labels
 		}
+		exports := func(prefix string, q url.Values) []chartExport {
+			var out []chartExport
+			for _, f := range [][2]string{{analysis.FormatGraphML, "GraphML"}, {analysis.FormatGEXF, "GEXF"}, {analysis.FormatFtM, "FollowTheMoney"}} {
+				q.Set("format", f[0])
+				out = append(out, chartExport{Format: prefix + f[0], Label: f[1], URL: template.URL("/api/v1/analysis/graph/export?" + q.Encode())})
+			}
+			return out
+		}
+		data["Exports"] = exports("", url.Values{"entity": {e}, "depth": {strconv.Itoa(max(depth, 1))}, "type": types, "kind": kinds})
+		if to := q.Get("to"); to != "" && len(to) <= 64 {
+			data["PathExports"] = exports("path-", url.Values{"from": {e}, "to": {to}})
+		}
 		if to := q.Get("to"); to != "" && len(to) <= 64 && errMsg == "" {
 			pc, err := s.d.Analysis.ShortestPath(ctx, PrincipalFrom(ctx), analysis.PathQuery{From: e, To: to})
 			if err != nil {
@@ -72,4 +106,36 @@ func (s *Server) anGraph(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "analysis_graph", "an.graph", "nav.analysis", data, "", errMsg)
+}
+
+type chartExport struct {
+	Format, Label string
+	URL           template.URL
+}
+
+// pick keeps the values that are in allowed, once each.
+func pick(vals, allowed []string) []string {
+	var out []string
+	for _, v := range vals {
+		if slices.Contains(allowed, v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func on(vals []string) map[string]bool {
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[v] = true
+	}
+	return m
+}
+
+func entityKinds() []string {
+	out := make([]string, 0, len(entity.Kinds))
+	for _, k := range entity.Kinds {
+		out = append(out, string(k))
+	}
+	return out
 }

@@ -16,7 +16,8 @@ import (
 type anImportInput struct {
 	Body struct {
 		Table analysis.TableInput `json:"table"`
-		CSV   string              `json:"csv" maxLength:"4000000" doc:"the cells: header row with indicator and value, optional sex, age_band, relationship, form, nationality"`
+		CSV   string              `json:"csv,omitempty" maxLength:"4000000" doc:"the cells: header row with indicator and value, optional sex, age_band, relationship, form, nationality"`
+		XLSX  []byte              `json:"xlsx,omitempty" maxLength:"4000000" doc:"or the cells as an XLSX workbook (base64): the first sheet, with the same columns as the CSV"`
 	}
 }
 
@@ -62,10 +63,14 @@ func (s *Server) registerAnalysisTables() {
 			return &Body[[]analysis.Table]{r}, err
 		})
 	register(s, huma.Operation{OperationID: "analysis-tables-import", Method: http.MethodPost, Path: "/api/v1/analysis/tables", Tags: tags, Errors: bad,
-		Summary:     "Import a table: its period, jurisdiction, source and definitions, with its cells as CSV",
+		Summary:     "Import a table: its period, jurisdiction, source and definitions, with its cells as CSV or an XLSX workbook",
 		Description: "A file with any problem is refused as a whole: `saved` is false and `errors` lists every problem by line and column; nothing is written."},
 		auth.ActAnalysisEdit, func(ctx context.Context, in *anImportInput) (*Body[analysis.TableImport], error) {
-			r, err := a.ImportTable(ctx, p(ctx), in.Body.Table, []byte(in.Body.CSV))
+			data := []byte(in.Body.CSV)
+			if len(in.Body.XLSX) > 0 {
+				data = in.Body.XLSX
+			}
+			r, err := a.ImportTable(ctx, p(ctx), in.Body.Table, data)
 			return &Body[analysis.TableImport]{r}, err
 		})
 	register(s, huma.Operation{OperationID: "analysis-tables-profile", Method: http.MethodPost, Path: "/api/v1/analysis/tables/profile", Tags: tags, Errors: bad, DefaultStatus: http.StatusCreated,

@@ -253,6 +253,16 @@ func (s *Server) registerCasesAPI() {
 		auth.ActCasesEdit, func(ctx context.Context, in *casesIDInput) (*struct{}, error) {
 			return &struct{}{}, c.CloseCase(ctx, PrincipalFrom(ctx), in.ID)
 		})
+	register(s, huma.Operation{OperationID: "add-case-route", Method: http.MethodPost, Path: "/api/v1/cases/{id}/routes", Summary: "Record a journey on a case: places and border crossings in order, with the day travelled", Tags: tags,
+		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusBadRequest, http.StatusNotFound}},
+		auth.ActCasesEdit, func(ctx context.Context, in *caseRouteInput) (*Body[cases.Route], error) {
+			r, err := c.AddRoute(ctx, PrincipalFrom(ctx), in.ID, in.Body)
+			return &Body[cases.Route]{r}, err
+		})
+	register(s, huma.Operation{OperationID: "list-route-places", Method: http.MethodGet, Path: "/api/v1/cases/places", Summary: "The gazetteer routes are recorded with: towns and border crossings with their codes", Tags: tags},
+		auth.ActCasesView, func(ctx context.Context, _ *struct{}) (*Body[[]cases.Place], error) {
+			return &Body[[]cases.Place]{cases.Places}, nil
+		})
 	register(s, huma.Operation{OperationID: "list-hits", Method: http.MethodGet, Path: "/api/v1/cases/hits", Summary: "Hit inbox: other nodes' queries that matched local data", Tags: tags},
 		auth.ActCasesHits, func(ctx context.Context, in *hitsInput) (*Body[[]cases.Hit], error) {
 			l, err := c.Hits(ctx, PrincipalFrom(ctx), in.State)
@@ -335,6 +345,7 @@ func (s *Server) registerCasesUI() {
 	s.handle("POST", "/cases/stats/share", auth.ActCasesShare, s.casesShareStats)
 	s.handle("POST", "/cases/c/{id}/deconfliction", auth.ActCasesDeconflict, s.caseDeconflict)
 	s.handle("POST", "/cases/c/{id}/close", auth.ActCasesEdit, s.caseClose)
+	s.handle("POST", "/cases/c/{id}/routes", auth.ActCasesEdit, s.caseAddRoute)
 	s.handle("POST", "/cases/deconfliction/{id}/withdraw", auth.ActCasesDeconflict, s.deconfWithdraw)
 	s.handle("GET", "/cases/deconfliction", auth.ActCasesDeconfNotices, s.deconfNoticesPage)
 }
@@ -352,6 +363,27 @@ func (s *Server) caseDeconflict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, back+"?ok=deconf", http.StatusSeeOther)
+}
+
+type caseRouteInput struct {
+	ID   string `path:"id" maxLength:"100" doc:"case ID or reference"`
+	Body cases.RouteInput
+}
+
+// caseAddRoute records a journey from the case page's form; the stops are
+// place codes separated by spaces, commas or ">".
+func (s *Server) caseAddRoute(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	back := "/cases/c/" + url.PathEscape(r.PathValue("id"))
+	stops := strings.FieldsFunc(r.PostFormValue("stops"), func(c rune) bool {
+		return c == '>' || c == ',' || c == ';' || c == ' ' || c == '\n' || c == '\r' || c == '\t'
+	})
+	_, err := s.d.Cases.AddRoute(ctx, PrincipalFrom(ctx), r.PathValue("id"), cases.RouteInput{TravelledOn: r.PostFormValue("travelled_on"), Stops: stops, Note: r.PostFormValue("note")})
+	if err != nil {
+		s.failForm(w, r, back, "route", err)
+		return
+	}
+	http.Redirect(w, r, back+"?ok=route#routes", http.StatusSeeOther)
 }
 
 func (s *Server) caseClose(w http.ResponseWriter, r *http.Request) {
@@ -498,11 +530,20 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 			return
 		}
 	}
-	if f := s.failedForm(r); errMsg == "" && (f.Is("deconf") || f.Is("close")) {
+	routeForm := map[string]string{}
+	if f := s.failedForm(r); errMsg == "" && (f.Is("deconf") || f.Is("close") || f.Is("route")) {
 		errMsg = f.Message
+		if f.Is("route") {
+			routeForm = f.Map()
+		}
+	}
+	places := map[string]cases.Place{}
+	for _, pl := range cases.Places {
+		places[pl.Code] = pl
 	}
 	s.render(w, r, status, "cases_case", "cases.case", "nav.cases", s.casesCommon(r, map[string]any{"D": d, "Form": form, "Graph": layoutGraph("", nodes, d.Graph),
-		"PersonFields": cases.KindFields(entity.KindPerson), "Deconf": regs, "DeconfPeers": s.queryPeers(ctx, peers), "PrivateEnabled": s.d.Cases.PrivateEnabled()}), flash, errMsg)
+		"PersonFields": cases.KindFields(entity.KindPerson), "Deconf": regs, "DeconfPeers": s.queryPeers(ctx, peers), "PrivateEnabled": s.d.Cases.PrivateEnabled(),
+		"RouteForm": routeForm, "Places": places, "PlaceList": cases.Places}), flash, errMsg)
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {

@@ -163,7 +163,7 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		// The forms named in the menu's pages are part of the walk too.
 		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new", "/alerts/new", "/alerts/check", "/alerts/firearms",
 			"/operations/new", "/operations/new?kind=surveillance", "/operations/new?kind=controlled_delivery", "/operations/new?kind=joint_patrol", "/operations/new?kind=incident", "/operations/patrols",
-			"/analysis/statistics", "/analysis/statistics/regional?set=gbv&period=2025", "/analysis/graph"} {
+			"/analysis/statistics", "/analysis/statistics/regional?set=gbv&period=2025", "/analysis/graph", "/analysis/routes"} {
 			ok := evalBool(ctx, t, fmt.Sprintf(`!!document.querySelector('nav.side a[href="/%s"]')`, strings.Split(extra, "/")[1]))
 			if ok && !contains(pages, extra) {
 				pages = append(pages, extra)
