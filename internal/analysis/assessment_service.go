@@ -288,20 +288,26 @@ func (s *Service) ownContribution(ctx context.Context, q store.Querier, op, id s
 	return c, err
 }
 
+// checkMove authorises a move (approving and returning are a supervisor's,
+// submitting an editor's) and cleans its note.
+func checkMove(op string, p *auth.Principal, in MoveInput) (string, error) {
+	act := auth.ActAssessmentEdit
+	if in.Move == MoveApprove || in.Move == MoveReturn {
+		act = auth.ActAssessmentApprove
+	}
+	if err := auth.Authorize(p, act); err != nil {
+		return "", err
+	}
+	return cleanText(op, "note", in.Note, 2000, false)
+}
+
 // MoveContribution submits, returns or approves a contribution of this
 // node. Approval is a second person's: never whoever drafted or submitted
 // it; approving sends the contribution to the regional node in the same
 // transaction (the envelope waits for the NCU).
 func (s *Service) MoveContribution(ctx context.Context, p *auth.Principal, id string, in MoveInput) (NationalContribution, error) {
 	const op = "analysis.MoveContribution"
-	act := auth.ActAssessmentEdit
-	if in.Move == MoveApprove || in.Move == MoveReturn {
-		act = auth.ActAssessmentApprove
-	}
-	if err := auth.Authorize(p, act); err != nil {
-		return NationalContribution{}, err
-	}
-	note, err := cleanText(op, "note", in.Note, 2000, false)
+	note, err := checkMove(op, p, in)
 	if err != nil {
 		return NationalContribution{}, err
 	}
@@ -563,14 +569,7 @@ func (s *Service) getAssessment(ctx context.Context, q store.Querier, op, id str
 // supersedes the earlier approved assessments of the crime area.
 func (s *Service) MoveAssessment(ctx context.Context, p *auth.Principal, id string, in MoveInput) (Assessment, error) {
 	const op = "analysis.MoveAssessment"
-	act := auth.ActAssessmentEdit
-	if in.Move == MoveApprove || in.Move == MoveReturn {
-		act = auth.ActAssessmentApprove
-	}
-	if err := auth.Authorize(p, act); err != nil {
-		return Assessment{}, err
-	}
-	note, err := cleanText(op, "note", in.Note, 2000, false)
+	note, err := checkMove(op, p, in)
 	if err != nil {
 		return Assessment{}, err
 	}
