@@ -245,6 +245,34 @@ func (s *Server) asLabels(lang string) map[string]string {
 	return out
 }
 
+// asTemplate is a crime area's template with its questions in the
+// reader's language (catalogue keys as.q.<area>.<section>.<n>).
+func (s *Server) asTemplate(lang string, t analysis.AssessmentTemplate) analysis.AssessmentTemplate {
+	secs := make([]analysis.SectionTemplate, len(t.Sections))
+	for i, st := range t.Sections {
+		qs := make([]string, len(st.Questions))
+		for j, q := range st.Questions {
+			qs[j] = q
+			if v, ok := s.d.Catalog.Lookup(lang, fmt.Sprintf("as.q.%s.%s.%d", t.CrimeArea, st.Key, j+1)); ok {
+				qs[j] = v
+			}
+		}
+		secs[i] = st
+		secs[i].Questions = qs
+	}
+	t.Sections = secs
+	return t
+}
+
+// asTemplates is every template in the reader's language.
+func (s *Server) asTemplates(lang string) []analysis.AssessmentTemplate {
+	out := analysis.Templates()
+	for i := range out {
+		out[i] = s.asTemplate(lang, out[i])
+	}
+	return out
+}
+
 var flashKey = regexp.MustCompile(`^[a-z]{1,20}$`)
 
 func (s *Server) asFlash(r *http.Request) string {
@@ -276,7 +304,7 @@ func (s *Server) asList(w http.ResponseWriter, r *http.Request) {
 	} else if f.Is("contribution") {
 		cform = f.Map()
 	}
-	data := map[string]any{"Assessments": list, "Contributions": contribs, "Templates": analysis.Templates(), "L": s.asLabels(s.lang(r)),
+	data := map[string]any{"Assessments": list, "Contributions": contribs, "Templates": s.asTemplates(s.lang(r)), "L": s.asLabels(s.lang(r)),
 		"Node": s.d.Analysis.NodeID(), "CanEdit": auth.Can(p, auth.ActAssessmentEdit), "CanView": auth.Can(p, auth.ActAssessmentView),
 		"Form": form, "CForm": cform, "Areas": analysis.CrimeAreas()}
 	s.render(w, r, http.StatusOK, "analysis_assessments", "as.title", "nav.analysis", data, s.asFlash(r), "")
@@ -362,6 +390,7 @@ func (s *Server) asView(w http.ResponseWriter, r *http.Request) {
 		Questions        []string
 	}
 	tpl, _ := analysis.TemplateOf(a.CrimeArea)
+	tpl = s.asTemplate(s.lang(r), tpl)
 	var secs []secRow
 	for _, st := range tpl.Sections {
 		row := secRow{Key: st.Key, Title: L["sec."+st.Key], Text: own[st.Key], Restricted: ownR[st.Key], Questions: st.Questions}
@@ -616,6 +645,7 @@ func (s *Server) coView(w http.ResponseWriter, r *http.Request) {
 		Questions        []string
 	}
 	tpl, _ := analysis.TemplateOf(c.CrimeArea)
+	tpl = s.asTemplate(s.lang(r), tpl)
 	var secs []secRow
 	for _, st := range tpl.Sections {
 		row := secRow{Key: st.Key, Title: L["sec."+st.Key], Questions: st.Questions}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/analysis"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/browsertest"
+	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -126,6 +128,10 @@ func TestAssessmentPages(t *testing.T) {
 	if code, doc := pageText(t, o, n.URL+page0+"/pdf"); code != 200 || !strings.HasPrefix(doc, "%PDF-") || !strings.HasSuffix(strings.TrimSpace(doc), "%%EOF") {
 		t.Fatalf("PDF page in Macedonian: %d", code)
 	}
+	// The templates' questions are shown in the reader's language.
+	if code, page := pageText(t, o, n.URL+"/analysis/assessments"); code != 200 || !strings.Contains(page, "Запленувања по супстанца") || strings.Contains(page, "Seizures by substance") {
+		t.Fatalf("template questions in Macedonian: %d", code)
+	}
 	a, err := n.Analysis.Assessment(context.Background(), &auth.Principal{Username: "milan", Roles: []auth.Role{auth.RoleOfficer}}, id, false)
 	if err != nil || !a.Public || a.State != analysis.AStateApproved {
 		t.Fatalf("officer's version: %+v %v", a, err)
@@ -207,6 +213,30 @@ func TestBrowserAssessmentPage(t *testing.T) {
 			}
 			if len(problems) > 0 {
 				t.Errorf("%s %s: %s", v.name, p, strings.Join(problems, "; "))
+			}
+		}
+	}
+}
+
+// Every question of every template has its text in each language, and the
+// English catalogue says what the template says.
+func TestAssessmentTemplateQuestionsTranslated(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tpl := range analysis.Templates() {
+		for _, sec := range tpl.Sections {
+			for i, q := range sec.Questions {
+				key := fmt.Sprintf("as.q.%s.%s.%d", tpl.CrimeArea, sec.Key, i+1)
+				if en, ok := cat.Lookup("en", key); !ok || en != q {
+					t.Errorf("%s: English %q, template %q", key, en, q)
+				}
+				for _, lang := range i18n.Languages {
+					if _, ok := cat.Lookup(lang.Code, key); !ok {
+						t.Errorf("%s: no %s text", key, lang.Code)
+					}
+				}
 			}
 		}
 	}
