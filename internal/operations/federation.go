@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -25,12 +26,53 @@ const (
 	// TypeEvent carries one log entry: from the node where it was entered
 	// to the origin, and from the origin to every other participant.
 	TypeEvent = "operations.event"
+	// TypeTerms carries what a state declared under an agreement (hot
+	// pursuit allowed, limits, right to apprehend, surveillance deadline)
+	// from that state's node to the other parties' nodes, so that a
+	// pursuing country checks the host's own declaration.
+	TypeTerms = "operations.terms"
 )
 
 // Register binds the message types to the federation layer.
 func (s *Service) Register(f *federation.Service) {
 	f.Register(TypeOpen, federation.TypeSpec{Handle: s.handleOpen})
 	f.Register(TypeEvent, federation.TypeSpec{Handle: s.handleEvent})
+	f.Register(TypeTerms, federation.TypeSpec{Handle: s.handleTerms})
+}
+
+// sendTerms sends this state's declaration to the nodes of the other
+// parties that are peers, in the declaring transaction.
+func (s *Service) sendTerms(ctx context.Context, tx *store.Tx, actor *auth.Principal, t OpTerms, parties []string, peers map[string]bool) error {
+	for _, c := range parties {
+		node := strings.ToLower(c)
+		if node == s.d.NodeID || !peers[node] {
+			continue
+		}
+		if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: node, Type: TypeTerms, Conversation: "operations/terms/" + t.AgreementID, Payload: t,
+			Summary: "Declared terms under " + t.Agreement, Actor: actor}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handleTerms keeps another state's declaration; a node declares for its
+// own state only.
+func (s *Service) handleTerms(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	const op = "operations.receive"
+	var t OpTerms
+	if err := json.Unmarshal(in.Payload, &t); err != nil {
+		return &errs.E{Kind: errs.Invalid, Op: op, Code: "bad-payload", Msg: "declared terms cannot be read"}
+	}
+	if t.Country != countryOf(in.From) {
+		return &errs.E{Kind: errs.Forbidden, Op: op, Code: "not-the-declaring-state", Msg: "a node declares terms for its own state only"}
+	}
+	if t.AgreementID == "" || len(t.AgreementID) > 64 || t.PursuitKm < 0 || t.PursuitKm > 1000 || t.PursuitHours < 0 || t.PursuitHours > 72 ||
+		t.SurveillanceMinutes < 0 || t.SurveillanceMinutes > 2880 || len(t.Note) > 4000 {
+		return &errs.E{Kind: errs.Invalid, Op: op, Code: "bad-payload", Msg: "declared terms out of range"}
+	}
+	t.Declared = true
+	return putTerms(ctx, tx, t, "@"+in.From, s.d.Clock.Now())
 }
 
 func conversation(id string) string { return "operations/" + id }

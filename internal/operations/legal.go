@@ -182,8 +182,27 @@ func (s *Service) SetTerms(ctx context.Context, actor *auth.Principal, in TermsI
 	}
 	t := OpTerms{AgreementID: a.ID, Agreement: agreementName(a), Country: in.Country, Pursuit: in.Pursuit, PursuitKm: in.PursuitKm, PursuitHours: in.PursuitHours,
 		Apprehend: in.Apprehend, SurveillanceMinutes: in.SurveillanceMinutes, Note: in.Note, Declared: true}
+	// This state's own declaration goes to the other parties' nodes; one
+	// recorded for another state is kept here only.
+	peers := map[string]bool{}
+	var parties []string
+	if s.d.Fed != nil && in.Country == countryOf(s.d.NodeID) {
+		ps, err := s.d.Fed.Peers(ctx)
+		if err != nil {
+			return OpTerms{}, err
+		}
+		for _, p := range ps {
+			peers[p.ID] = !p.Suspended
+		}
+		for _, p := range a.Parties {
+			parties = append(parties, p.Country)
+		}
+	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := putTerms(ctx, tx, t, actor.Username, s.d.Clock.Now()); err != nil {
+			return err
+		}
+		if err := s.sendTerms(ctx, tx, actor, t, parties, peers); err != nil {
 			return err
 		}
 		return s.d.Audit.Queue(ctx, tx, s.auditEntry(actor, "operations.terms", "terms/"+a.ID+"/"+in.Country, store.JSONText(t)))

@@ -591,3 +591,44 @@ func TestBoardsFollowOtherInstances(t *testing.T) {
 		}
 	})
 }
+
+// TestDeclaredTermsReachTheOtherParties: Serbia's NCU declares that Serbia
+// does not allow hot pursuit on its territory under PCC SEE; the
+// declaration reaches Bosnia and Herzegovina's node, whose pursuit into
+// Serbia is then refused with that reason. A declaration recorded for
+// another state stays on the node that recorded it.
+func TestDeclaredTermsReachTheOtherParties(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := startCluster(t, b, "rs", "ba")
+		rs, ba := c.nodes["rs"], c.nodes["ba"]
+		rsAdmin := user(t, rs, "rs-admin", "rs-ncu", auth.RoleAdmin)
+		baPol := user(t, ba, "ba-traffic", "ba-traffic", auth.RoleOfficer)
+		basis, err := ba.Ops.LegalBasis(ctx, baPol, operations.KindPursuit, "rs")
+		if err != nil || !basis.Allowed || basis.Terms.Declared {
+			t.Fatalf("BA→RS before: %+v %v", basis, err)
+		}
+		if _, err := rs.Ops.SetTerms(ctx, rsAdmin, operations.TermsInput{AgreementID: basis.AgreementID, Country: "BA", Pursuit: false}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rs.Ops.SetTerms(ctx, rsAdmin, operations.TermsInput{AgreementID: basis.AgreementID, Country: "RS", Pursuit: false, SurveillanceMinutes: 240, Note: "Art. 13 declaration"}); err != nil {
+			t.Fatal(err)
+		}
+		testutil.WaitFor(t, "RS's declaration on ba", wait, func() bool {
+			b, err := ba.Ops.LegalBasis(ctx, baPol, operations.KindPursuit, "rs")
+			return err == nil && b.Terms.Declared
+		})
+		got, err := ba.Ops.LegalBasis(ctx, baPol, operations.KindPursuit, "rs")
+		if err != nil || got.Allowed || got.Code != "pursuit-excluded" || got.Terms.SurveillanceMinutes != 240 || got.Terms.Note != "Art. 13 declaration" {
+			t.Fatalf("BA→RS after RS declared: %+v %v", got, err)
+		}
+		// What rs recorded for BA was not sent: ba's own side is unchanged.
+		if back, err := rs.Ops.LegalBasis(ctx, user(t, rs, "rs-pol", "rs-traffic", auth.RoleOfficer), operations.KindPursuit, "ba"); err != nil || back.Allowed {
+			t.Fatalf("RS→BA with RS's record for BA: %+v %v", back, err)
+		}
+		var n int
+		if err := ba.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM ops_terms WHERE country = 'BA'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("a declaration for BA reached ba: %d %v", n, err)
+		}
+	})
+}
