@@ -499,7 +499,9 @@ func (s *Service) Model(ctx context.Context) (*match.Model, error) {
 
 // registerSample reads up to limit stored persons in engine form.
 func (s *Service) registerSample(ctx context.Context, limit int) ([]entity.Person, error) {
-	persons, err := personFields(ctx, s.d.Store, limit)
+	// Every stride-th entity, so the sample spans the whole register (the
+	// first rows are often one source or one region).
+	persons, err := personFields(ctx, s.d.Store, limit, s.ix.Live()/max(2*limit, 1))
 	if err != nil {
 		return nil, err
 	}

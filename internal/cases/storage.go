@@ -548,10 +548,10 @@ func saveModel(ctx context.Context, tx *store.Tx, model string, records int, at 
 	return err
 }
 
-// personFields reads the IDs and fields of up to limit live persons, in
-// storage order.
-func personFields(ctx context.Context, q store.Querier, limit int) ([]Entity, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, fields, aliases FROM cases_entities WHERE kind = ? AND merged_into = '' ORDER BY pk LIMIT ?`, "person", limit)
+// personFields reads the IDs and fields of up to limit live persons whose
+// key is a multiple of stride, in storage order.
+func personFields(ctx context.Context, q store.Querier, limit, stride int) ([]Entity, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, fields, aliases FROM cases_entities WHERE kind = ? AND merged_into = '' AND pk % ? = 0 ORDER BY pk LIMIT ?`, "person", max(stride, 1), limit)
 	if err != nil {
 		return nil, err
 	}
