@@ -428,14 +428,6 @@ func exportRow(a Activity) []string {
 		a.ContactPhone, strings.Join(docs, "; ")}
 }
 
-// safeCell stops spreadsheets from running a cell as a formula.
-func safeCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
 // Export writes the matching activities as JSON, CSV or XLSX.
 func (s *Service) Export(ctx context.Context, p *auth.Principal, format string, f Filter) ([]byte, string, string, error) {
 	const op = "activities.Export"
@@ -459,7 +451,7 @@ func (s *Service) Export(ctx context.Context, p *auth.Principal, format string, 
 		for _, a := range list {
 			row := exportRow(a)
 			for i := range row {
-				row[i] = safeCell(row[i])
+				row[i] = textutil.SpreadsheetSafe(row[i])
 			}
 			_ = w.Write(row)
 		}

@@ -179,7 +179,7 @@ func csvOf(d ExportDoc, kind string) ([]byte, error) {
 	for i, r := range rows {
 		if i > 0 {
 			for k := range r {
-				r[k] = csvSafe(r[k])
+				r[k] = textutil.SpreadsheetSafe(r[k])
 			}
 		}
 		if err := w.Write(r); err != nil {
@@ -188,13 +188,4 @@ func csvOf(d ExportDoc, kind string) ([]byte, error) {
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
-}
-
-// csvSafe stops spreadsheets from running a cell as a formula (CSV
-// injection): directory text is typed by administrators of many nodes.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/liaison-wb/liaison/internal/errs"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // FuzzInputParsers feeds arbitrary text to the small parsers every form and
@@ -46,8 +47,8 @@ func FuzzInputParsers(f *testing.F) {
 				t.Fatalf("escapeLike(%q) = %q is not a literal pattern", w, escapeLike(w))
 			}
 		}
-		if c := csvSafe(s); c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			t.Fatalf("csvSafe(%q) = %q starts a formula", s, c)
+		if c := textutil.SpreadsheetSafe(s); c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			t.Fatalf("textutil.SpreadsheetSafe(%q) = %q starts a formula", s, c)
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(fold(s)) {
 			t.Fatalf("fold(%q) produced invalid UTF-8", s)

@@ -1,6 +1,7 @@
 package textutil
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -34,4 +35,21 @@ func TestEllipsis(t *testing.T) {
 	if got := Ellipsis("Ђор", 3); got != "Ђор" {
 		t.Errorf("got %q", got)
 	}
+}
+
+func TestSpreadsheetSafe(t *testing.T) {
+	for in, want := range map[string]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "+1": "'+1", "-2": "'-2", "@x": "'@x", "\tx": "'\tx", "Heroin": "Heroin", "": "", "a=b": "a=b"} {
+		if got := SpreadsheetSafe(in); got != want {
+			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzSpreadsheetSafe(f *testing.F) {
+	f.Add("=1+1")
+	f.Fuzz(func(t *testing.T, s string) {
+		if c := SpreadsheetSafe(s); c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			t.Fatalf("%q starts a formula", c)
+		}
+	})
 }

@@ -195,6 +195,7 @@ func (s *Server) registerAssessments() {
 	s.handle("POST", "/analysis/assessments", auth.ActAssessmentEdit, s.asCreate)
 	s.handle("GET", "/analysis/assessments/{id}", auth.ActAssessmentPublic, s.asView)
 	s.handle("GET", "/analysis/assessments/{id}/pdf", auth.ActAssessmentPublic, s.asPDF)
+	s.handle("GET", "/analysis/assessments/{id}/threats.csv", auth.ActAssessmentPublic, s.asThreatsCSV)
 	s.handle("POST", "/analysis/assessments/{id}", auth.ActAssessmentEdit, s.asSave)
 	s.handle("POST", "/analysis/assessments/{id}/submit", auth.ActAssessmentEdit, s.asMove(analysis.MoveSubmit))
 	s.handle("POST", "/analysis/assessments/{id}/return", auth.ActAssessmentApprove, s.asMove(analysis.MoveReturn))
@@ -571,6 +572,20 @@ func (s *Server) asNeeds(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, page+"?ok=needs", http.StatusSeeOther)
+}
+
+// asThreatsCSV downloads the numbers of the risk chart (the version the
+// reader may see, as on the page).
+func (s *Server) asThreatsCSV(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a, err := s.d.Analysis.Assessment(ctx, PrincipalFrom(ctx), r.PathValue("id"), r.URL.Query().Get("version") == "public")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.TrimSuffix(asFileName(a), ".pdf")+`-threats.csv"`)
+	_, _ = w.Write(analysis.ThreatsCSV(a))
 }
 
 func (s *Server) asPDF(w http.ResponseWriter, r *http.Request) {

@@ -128,6 +128,10 @@ func TestAssessmentPages(t *testing.T) {
 	if code, doc := pageText(t, o, n.URL+page0+"/pdf"); code != 200 || !strings.HasPrefix(doc, "%PDF-") || !strings.HasSuffix(strings.TrimSpace(doc), "%%EOF") {
 		t.Fatalf("PDF page in Macedonian: %d", code)
 	}
+	// The risk chart's numbers download as CSV.
+	if code, doc := pageText(t, o, n.URL+page0+"/threats.csv"); code != 200 || !strings.HasPrefix(doc, "threat,threat_score,vulnerability,impact,risk,level\n") || strings.Count(doc, "\n") < 2 {
+		t.Fatalf("threats CSV %d: %q", code, doc)
+	}
 	// The templates' questions are shown in the reader's language.
 	if code, page := pageText(t, o, n.URL+"/analysis/assessments"); code != 200 || !strings.Contains(page, "Запленувања по супстанца") || strings.Contains(page, "Seizures by substance") {
 		t.Fatalf("template questions in Macedonian: %d", code)
