@@ -87,6 +87,8 @@ func TestScreenshots(t *testing.T) {
 	shot("operations-board")
 	open(rs.URL()+"/analysis", "main h1")
 	shot("analysis-scoreboard")
+	open(rs.URL()+"/analysis/routes", "#an-routes-summary")
+	shot("analysis-routes")
 	browsertest.Logout(ctx, t)
 
 	// The Montenegrin NCU routes it to one of its agencies.
