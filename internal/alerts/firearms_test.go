@@ -49,6 +49,9 @@ func TestSeizedFirearmHitAndTracingCycle(t *testing.T) {
 		if _, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs"}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("trace without circumstances: %v", err)
 		}
+		if _, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs", Circumstances: "Found at Bar port.", FocalPointID: "no-such-contact"}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("trace to a contact that is not a focal point: %v", err)
+		}
 		tr, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs", Circumstances: "Found in a car at Bar port with two other pistols."})
 		if err != nil {
 			t.Fatal(err)

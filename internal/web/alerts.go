@@ -626,7 +626,7 @@ func (s *Server) firearmsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "alerts_firearms", "firearms.title", "nav.alerts", map[string]any{"Firearms": fs, "Traces": ts, "Stats": st,
-		"Types": alerts.FirearmTypes, "Statuses": alerts.FirearmStatuses, "Peers": peers}, flash, "")
+		"Types": alerts.FirearmTypes, "Statuses": alerts.FirearmStatuses, "Peers": peers, "Focal": s.d.Alerts.FocalPoints(ctx, p, peers)}, flash, "")
 }
 
 func (s *Server) firearmsRecord(w http.ResponseWriter, r *http.Request) {
@@ -658,7 +658,7 @@ func (s *Server) firearmsTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.d.Alerts.RequestTrace(ctx, PrincipalFrom(ctx), r.PathValue("id"), alerts.TraceInput{ToNode: r.PostFormValue("to_node"),
-		LegalBasisID: r.PostFormValue("legal_basis_id"), Circumstances: r.PostFormValue("circumstances")})
+		LegalBasisID: r.PostFormValue("legal_basis_id"), Circumstances: r.PostFormValue("circumstances"), FocalPointID: r.PostFormValue("focal_point_id")})
 	if err != nil {
 		s.failForm(w, r, "/alerts/firearms", "trace", err)
 		return
