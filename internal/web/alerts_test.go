@@ -73,7 +73,7 @@ func TestAlertsAPIAndBatchDownload(t *testing.T) {
 		t.Fatalf("batch download: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	resp, body = call(token, "GET", "/api/openapi.json", "", nil)
-	for _, p := range []string{"/api/v1/alerts/check", "/api/v1/alerts/{id}/hits", "/api/v1/alerts/hits/{id}/answer", "/api/v1/alerts/{id}/flag"} {
+	for _, p := range []string{"/api/v1/alerts/check", "/api/v1/alerts/{id}/hits", "/api/v1/alerts/hits/{id}/answer", "/api/v1/alerts/{id}/flag", "/api/v1/alerts/{id}/photo", "remove_photo", "links", "focal_point_id"} {
 		if !strings.Contains(string(body), `"`+p+`"`) {
 			t.Errorf("OpenAPI lacks %s", p)
 		}
