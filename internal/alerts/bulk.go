@@ -41,6 +41,11 @@ func (s *Service) BulkLoad(ctx context.Context, actor *auth.Principal, drafts []
 			if err := insertKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
 				return err
 			}
+			if a.photo != nil {
+				if err := putPhoto(ctx, tx, a.ID, *a.photo, ft(now)); err != nil {
+					return err
+				}
+			}
 		}
 		s.indexAfterCommit(tx, as...)
 		return s.queueAudit(ctx, tx, actor, "alerts.import", "bulk", "console bulk load of "+strconv.Itoa(len(as))+" alerts in force")

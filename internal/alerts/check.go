@@ -346,6 +346,7 @@ type CheckMatch struct {
 	Object      *WantedObject            `json:"object,omitempty"`
 	Misused     *Misused                 `json:"misused,omitempty" doc:"the identity is misused: check that the person is not its genuine holder"`
 	Exact       string                   `json:"exact,omitempty" doc:"identifier that matched exactly"`
+	Photo       bool                     `json:"photo" doc:"the alert carries a photo of the wanted person (GET /alerts/{id}/photo)"`
 	Explanation []match.FieldExplanation `json:"explanation"`
 }
 
@@ -416,7 +417,7 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query string
 		a := f.Alert
 		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Band: match.BandMedium, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
 			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
-			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation}
+			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation, Photo: a.Photo != nil}
 		if m.Certain {
 			m.Band = match.BandHigh
 		}

@@ -67,6 +67,8 @@ type wireAlert struct {
 	InterpolRef string        `json:"interpol_ref"`
 	Misused     *Misused      `json:"misused,omitempty"`
 	CaseRefs    []string      `json:"case_refs"`
+	Links       []string      `json:"links,omitempty"`
+	Photo       []byte        `json:"photo,omitempty" doc:"JPEG or PNG, base64; its SHA-256 is in the digest"`
 	Status      string        `json:"status"`
 	Hidden      bool          `json:"hidden"`
 	ReviewDue   time.Time     `json:"review_due"`
@@ -118,7 +120,14 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, actor *auth.Princip
 	w := wireAlert{Summary: summaryOf(a), ID: a.ID, OriginNode: a.OriginNode, Kind: a.Kind, Sub: a.Sub, Person: a.Person, Object: a.Object,
 		Warnings: a.Warnings, Action: a.Action, Reason: a.Reason, Authority: a.Authority, WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef,
 		Misused: a.Misused, CaseRefs: a.CaseRefs, Status: a.Status, Hidden: a.Hidden, ReviewDue: a.ReviewDue, ValidatedBy: a.ValidatedBy,
-		ValidatedAt: a.ValidatedAt, Digest: a.Digest, LegalBasis: r.LegalBasis}
+		ValidatedAt: a.ValidatedAt, Digest: a.Digest, LegalBasis: r.LegalBasis, Links: a.Links}
+	if a.Photo != nil {
+		p, err := loadPhoto(ctx, tx, a.ID)
+		if err != nil {
+			return err
+		}
+		w.Photo = p.Data
+	}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.Node, Type: TypePublish, Conversation: "alerts/" + a.ID, Payload: w, Summary: w.Summary, Actor: actor}); err != nil {
 		return err
 	}
@@ -148,7 +157,7 @@ func (s *Service) ParsePublish(from string, raw []byte) (Alert, error) {
 		return Alert{}, bad("a status that is not in force")
 	}
 	a, err := s.clean(op, AlertDraft{Kind: w.Kind, Sub: w.Sub, Person: w.Person, Object: w.Object, Warnings: w.Warnings, Action: w.Action, Reason: w.Reason,
-		Authority: w.Authority, WarrantRef: w.WarrantRef, InterpolRef: w.InterpolRef, Misused: w.Misused, CaseRefs: w.CaseRefs})
+		Authority: w.Authority, WarrantRef: w.WarrantRef, InterpolRef: w.InterpolRef, Misused: w.Misused, CaseRefs: w.CaseRefs, Links: w.Links, Photo: w.Photo})
 	if err != nil {
 		return Alert{}, err
 	}
@@ -179,6 +188,9 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 		if err := insertAlert(ctx, tx, a); err != nil {
 			return err
 		}
+		if err := s.receivePhoto(ctx, tx, a, now); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	case cur.OriginNode != in.From:
@@ -188,6 +200,9 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 			return nil // ended here already: a late copy does not revive it
 		}
 		if err := replaceContent(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := s.receivePhoto(ctx, tx, a, now); err != nil {
 			return err
 		}
 	}
@@ -205,6 +220,16 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 	}
 	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.CreatedBy, Agency: in.From, Action: "alerts.receive", Object: "alerts/" + a.ID,
 		Detail: a.Kind + " " + a.Subject + " from " + in.From + "; SHA-256 " + a.Digest})
+}
+
+// receivePhoto keeps the photo that came with a signed copy (checked by
+// ParsePublish and covered by the digest), or removes one the issuer no
+// longer sends.
+func (s *Service) receivePhoto(ctx context.Context, tx *store.Tx, a Alert, now time.Time) error {
+	if a.photo != nil {
+		return putPhoto(ctx, tx, a.ID, *a.photo, ft(now))
+	}
+	return dropPhoto(ctx, tx, a.ID)
 }
 
 // ParseUpdate decodes and validates an alerts.update payload.

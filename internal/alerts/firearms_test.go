@@ -49,12 +49,29 @@ func TestSeizedFirearmHitAndTracingCycle(t *testing.T) {
 		if _, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs"}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("trace without circumstances: %v", err)
 		}
+		if _, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs", Circumstances: "Found at Bar port.", FocalPointID: "no-such-contact"}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("trace to a contact that is not a focal point: %v", err)
+		}
 		tr, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs", Circumstances: "Found in a car at Bar port with two other pistols."})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tr.Status != alerts.TraceSent || tr.LegalBasis == "" || tr.Markings.Serial != "cz75b 123456" || !tr.Due.Equal(tr.CreatedAt.Add(30*24*time.Hour)) {
 			t.Fatalf("trace: %+v", tr)
+		}
+		// The requested country's firearms focal point comes from the
+		// directory (SEESAC's network in the demo directory): the first one
+		// by default, or the one chosen.
+		if err := p.me.Dir.SeedDemo(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fps := p.me.Alerts.FocalPoints(ctx, p.mePol, []string{"rs", "xx"})
+		if len(fps["rs"]) != 1 || len(fps["xx"]) != 0 {
+			t.Fatalf("focal points: %+v", fps)
+		}
+		tr2, err := p.me.Alerts.RequestTrace(ctx, p.mePol, res.Firearm.ID, alerts.TraceInput{ToNode: "rs", Circumstances: "Second request.", FocalPointID: fps["rs"][0].ID})
+		if err != nil || !strings.Contains(tr2.FocalPoint, "Firearms focal point") || !strings.Contains(tr2.FocalPoint, "Miloš Stanković") {
+			t.Fatalf("trace to the chosen focal point: %+v %v", tr2.FocalPoint, err)
 		}
 		testutil.ApproveAll(t, p.me, p.meNCU)
 		testutil.RouteIncoming(t, p.rs, p.rsNCU, alerts.TypeTrace, "rs-police-dir")

@@ -184,6 +184,10 @@ type Alert struct {
 	InterpolRef  string        `json:"interpol_ref,omitempty" doc:"Interpol notice colour and number, e.g. red 2025/12345"`
 	Misused      *Misused      `json:"misused,omitempty"`
 	CaseRefs     []string      `json:"case_refs"`
+	Links        []string      `json:"links" doc:"IDs of other alerts of the issuing country linked to this one"`
+	Linked       []LinkedAlert `json:"linked,omitempty" doc:"the linked alerts held on this node that the caller may see"`
+	Photo        *PhotoInfo    `json:"photo,omitempty" doc:"photo of the wanted person, served by GET /alerts/{id}/photo"`
+	photo        *Photo        // content of a new photo, on its way to the store
 	Status       string        `json:"status"`
 	Hidden       bool          `json:"hidden" doc:"hidden from front-line users during an operation"`
 	ClosedReason string        `json:"closed_reason,omitempty"`
@@ -205,6 +209,15 @@ type Alert struct {
 	Hits         []HitReport   `json:"hits,omitempty"`
 	Existing     []Existing    `json:"existing,omitempty" doc:"drafts: alerts in force on the same subject found by the matching engine (other countries' included)"`
 	Events       []AlertEvent  `json:"events,omitempty"`
+}
+
+// LinkedAlert is another alert linked to an alert, as this node holds it.
+type LinkedAlert struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Label   string `json:"label"`
+	Status  string `json:"status"`
+	Subject string `json:"subject"`
 }
 
 // label is the short description of the subject.

@@ -65,6 +65,14 @@ func (s *Service) Get(ctx context.Context, actor *auth.Principal, id string) (Al
 		}
 		a.Existing = comp.Existing // hidden alerts of other countries are left out
 	}
+	if a.Photo != nil {
+		if a.Photo, err = photoInfo(ctx, s.d.Store, a.ID); err != nil {
+			return Alert{}, unavailable(op, err)
+		}
+	}
+	if a.Linked, err = s.linked(ctx, actor, a.Links); err != nil {
+		return Alert{}, unavailable(op, err)
+	}
 	if a.Events, err = events(ctx, s.d.Store, a.ID); err != nil {
 		return Alert{}, unavailable(op, err)
 	}

@@ -157,6 +157,9 @@ type AlertDraft struct {
 	InterpolRef string           `json:"interpol_ref,omitempty" maxLength:"40" doc:"Interpol notice colour and number, e.g. red 2025/12345"`
 	Misused     *Misused         `json:"misused,omitempty"`
 	CaseRefs    []string         `json:"case_refs,omitempty" maxItems:"20"`
+	Links       []string         `json:"links,omitempty" maxItems:"20" doc:"IDs of other alerts held on this node, each one you may see"`
+	Photo       []byte           `json:"photo,omitempty" doc:"photo of the wanted person (person alerts): JPEG or PNG, at most 2 MiB and 4096 pixels a side, base64; on a change, omitted keeps the current photo"`
+	RemovePhoto bool             `json:"remove_photo,omitempty" doc:"on a change: remove the current photo"`
 	Recipients  []RecipientInput `json:"recipients,omitempty" maxItems:"20"`
 	AllPartners bool             `json:"all_partners,omitempty" doc:"distribute to every peer with a legal basis"`
 }
@@ -338,6 +341,22 @@ func (s *Service) clean(op string, in AlertDraft) (Alert, error) {
 	if a.CaseRefs, err = validate.List(op, "case references", in.CaseRefs, 20, 100); err != nil {
 		return a, err
 	}
+	if a.Links, err = validate.List(op, "linked alerts", in.Links, 20, 64); err != nil {
+		return a, err
+	}
+	if a.Links == nil {
+		a.Links = []string{}
+	}
+	if len(in.Photo) > 0 {
+		if a.Person == nil {
+			return a, errs.New(errs.Invalid, op, "only a person alert carries a photo")
+		}
+		p, err := checkPhoto(op, in.Photo)
+		if err != nil {
+			return a, err
+		}
+		a.photo, a.Photo = &p, &p.PhotoInfo
+	}
 	a.Label = label(a)
 	return a, nil
 }
@@ -485,6 +504,19 @@ func Digest(a Alert) string {
 	}{a.ID, a.OriginNode, a.Kind, a.Sub, a.Subject, a.Person, a.Object, a.Warnings, a.Action, a.Reason, a.Authority, a.WarrantRef, a.InterpolRef, a.Misused, a.CaseRefs}
 	b, _ := json.Marshal(c)
 	sum := sha256.Sum256(b)
+	d := hex.EncodeToString(sum[:])
+	if a.Photo == nil && len(a.Links) == 0 {
+		return d // alerts without a photo or links keep the digest they were signed with
+	}
+	ext := struct {
+		Base, Photo string
+		Links       []string
+	}{Base: d, Links: a.Links}
+	if a.Photo != nil {
+		ext.Photo = a.Photo.SHA256
+	}
+	b, _ = json.Marshal(ext)
+	sum = sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -507,6 +539,9 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in AlertDra
 	now := s.d.Clock.Now()
 	a.ID, a.OriginNode, a.Status, a.Local = store.NewID(), s.d.NodeID, StatusDraft, true
 	a.Agency, a.CreatedBy, a.CreatedAt, a.UpdatedAt = actor.Agency, actor.Username, now, now
+	if err := s.checkLinks(ctx, actor, op, a.ID, a.Links); err != nil {
+		return Alert{}, err
+	}
 	comp, err := s.compatibility(ctx, s.d.Store, a)
 	if err != nil {
 		return Alert{}, unavailable(op, err)
@@ -517,6 +552,11 @@ func (s *Service) Create(ctx context.Context, actor *auth.Principal, in AlertDra
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertAlert(ctx, tx, a); err != nil {
 			return err
+		}
+		if a.photo != nil {
+			if err := putPhoto(ctx, tx, a.ID, *a.photo, ft(now)); err != nil {
+				return err
+			}
 		}
 		for _, r := range recips {
 			if err := insertRecipient(ctx, tx, a.ID, r); err != nil {
@@ -560,6 +600,16 @@ func (s *Service) Update(ctx context.Context, actor *auth.Principal, id string, 
 		return Alert{}, err
 	}
 	a.ID, a.OriginNode, a.Status, a.Local, a.UpdatedAt = cur.ID, cur.OriginNode, StatusDraft, true, s.d.Clock.Now()
+	switch {
+	case a.photo != nil:
+	case in.RemovePhoto || a.Person == nil:
+		a.Photo = nil
+	default:
+		a.Photo = cur.Photo // kept
+	}
+	if err := s.checkLinks(ctx, actor, op, a.ID, a.Links); err != nil {
+		return Alert{}, err
+	}
 	comp, err := s.compatibility(ctx, s.d.Store, a)
 	if err != nil {
 		return Alert{}, unavailable(op, err)
@@ -570,6 +620,16 @@ func (s *Service) Update(ctx context.Context, actor *auth.Principal, id string, 
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := replaceContent(ctx, tx, a); err != nil {
 			return err
+		}
+		switch {
+		case a.photo != nil:
+			if err := putPhoto(ctx, tx, a.ID, *a.photo, ft(a.UpdatedAt)); err != nil {
+				return err
+			}
+		case a.Photo == nil:
+			if err := dropPhoto(ctx, tx, a.ID); err != nil {
+				return err
+			}
 		}
 		if err := deleteRecipients(ctx, tx, a.ID); err != nil {
 			return err

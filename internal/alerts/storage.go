@@ -16,7 +16,7 @@ import (
 
 const alertCols = `id, origin_node, kind, sub, subject, label, person, object, warnings, action, reason, authority, warrant_ref, interpol_ref, misused,
 	case_refs, status, hidden, closed_reason, agency, created_by, created_at, updated_at, validated_by, validated_at, review_due, digest, envelope_id,
-	signature, legal_basis, flag_reason, flagged_by, flagged_at`
+	signature, legal_basis, flag_reason, flagged_by, flagged_at, photo_sha256, links`
 
 func ft(t time.Time) string {
 	if t.IsZero() {
@@ -42,11 +42,11 @@ func jsonOrEmpty(v any) string {
 
 // insertAlert writes a new alert row.
 func insertAlert(ctx context.Context, tx *store.Tx, a Alert) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (`+alertCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OriginNode, a.Kind, a.Sub, a.Subject, a.Label, jsonOrEmpty(a.Person), jsonOrEmpty(a.Object), store.JSONText(a.Warnings), a.Action, a.Reason,
 		a.Authority, a.WarrantRef, a.InterpolRef, jsonOrEmpty(a.Misused), store.JSONText(a.CaseRefs), a.Status, store.BoolInt(a.Hidden), a.ClosedReason,
 		a.Agency, a.CreatedBy, ft(a.CreatedAt), ft(a.UpdatedAt), a.ValidatedBy, ft(a.ValidatedAt), ft(a.ReviewDue), a.Digest, a.EnvelopeID, a.Signature,
-		a.LegalBasis, a.FlagReason, "", "")
+		a.LegalBasis, a.FlagReason, "", "", photoSHA(a), store.JSONText(a.Links))
 	return err
 }
 
@@ -55,10 +55,10 @@ func insertAlert(ctx context.Context, tx *store.Tx, a Alert) error {
 func replaceContent(ctx context.Context, tx *store.Tx, a Alert) error {
 	_, err := tx.ExecContext(ctx, `UPDATE alerts SET kind = ?, sub = ?, subject = ?, label = ?, person = ?, object = ?, warnings = ?, action = ?, reason = ?,
 		authority = ?, warrant_ref = ?, interpol_ref = ?, misused = ?, case_refs = ?, status = ?, hidden = ?, review_due = ?, digest = ?, envelope_id = ?,
-		signature = ?, legal_basis = ?, validated_by = ?, validated_at = ?, updated_at = ? WHERE id = ?`,
+		signature = ?, legal_basis = ?, validated_by = ?, validated_at = ?, updated_at = ?, photo_sha256 = ?, links = ? WHERE id = ?`,
 		a.Kind, a.Sub, a.Subject, a.Label, jsonOrEmpty(a.Person), jsonOrEmpty(a.Object), store.JSONText(a.Warnings), a.Action, a.Reason, a.Authority,
 		a.WarrantRef, a.InterpolRef, jsonOrEmpty(a.Misused), store.JSONText(a.CaseRefs), a.Status, store.BoolInt(a.Hidden), ft(a.ReviewDue), a.Digest,
-		a.EnvelopeID, a.Signature, a.LegalBasis, a.ValidatedBy, ft(a.ValidatedAt), ft(a.UpdatedAt), a.ID)
+		a.EnvelopeID, a.Signature, a.LegalBasis, a.ValidatedBy, ft(a.ValidatedAt), ft(a.UpdatedAt), photoSHA(a), store.JSONText(a.Links), a.ID)
 	return err
 }
 
@@ -107,11 +107,11 @@ func setLocalFlag(ctx context.Context, tx *store.Tx, id, reason, by string, at t
 func scanAlert(row interface{ Scan(...any) error }, self string) (Alert, error) {
 	var a Alert
 	var jc store.JSONColumns
-	var person, object, warnings, misused, caseRefs, created, updated, validated, review, flaggedBy, flaggedAt string
+	var person, object, warnings, misused, caseRefs, created, updated, validated, review, flaggedBy, flaggedAt, photoSum, links string
 	var hidden int
 	err := row.Scan(&a.ID, &a.OriginNode, &a.Kind, &a.Sub, &a.Subject, &a.Label, &person, &object, &warnings, &a.Action, &a.Reason, &a.Authority,
 		&a.WarrantRef, &a.InterpolRef, &misused, &caseRefs, &a.Status, &hidden, &a.ClosedReason, &a.Agency, &a.CreatedBy, &created, &updated,
-		&a.ValidatedBy, &validated, &review, &a.Digest, &a.EnvelopeID, &a.Signature, &a.LegalBasis, &a.FlagReason, &flaggedBy, &flaggedAt)
+		&a.ValidatedBy, &validated, &review, &a.Digest, &a.EnvelopeID, &a.Signature, &a.LegalBasis, &a.FlagReason, &flaggedBy, &flaggedAt, &photoSum, &links)
 	if err != nil {
 		return a, err
 	}
@@ -129,6 +129,13 @@ func scanAlert(row interface{ Scan(...any) error }, self string) (Alert, error) 
 	}
 	jc.Decode("warnings", warnings, &a.Warnings)
 	jc.Decode("case_refs", caseRefs, &a.CaseRefs)
+	jc.Decode("links", links, &a.Links)
+	if a.Links == nil {
+		a.Links = []string{}
+	}
+	if photoSum != "" {
+		a.Photo = &PhotoInfo{SHA256: photoSum} // the rest is read by Get
+	}
 	if a.Warnings == nil {
 		a.Warnings = []string{}
 	}
@@ -495,6 +502,13 @@ func (s *Service) reviewCandidates(ctx context.Context, until time.Time, onlyUnw
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+func photoSHA(a Alert) string {
+	if a.Photo == nil {
+		return ""
+	}
+	return a.Photo.SHA256
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
@@ -90,6 +91,7 @@ type TraceInput struct {
 	ToNode        string `json:"to_node" minLength:"2" maxLength:"32"`
 	LegalBasisID  string `json:"legal_basis_id,omitempty" maxLength:"64"`
 	Circumstances string `json:"circumstances" minLength:"1" maxLength:"4000"`
+	FocalPointID  string `json:"focal_point_id,omitempty" maxLength:"64" doc:"directory contact point with the firearms role in the requested country; default: the first one the directory lists"`
 }
 
 // TraceChange moves a tracing request on.
@@ -147,11 +149,10 @@ func (s *Service) RequestTrace(ctx context.Context, actor *auth.Principal, firea
 		Markings:     FirearmMarkings{Manufacturer: f.Manufacturer, CountryMade: f.CountryMade, Serial: f.Serial, Year: f.Year, Model: f.Model, Calibre: f.Calibre, Type: f.Type, ImportMarking: f.ImportMarking},
 		LegalBasisID: r.LegalBasisID, LegalBasis: r.LegalBasis, Requester: actor.Username + " (" + actor.Agency + ")", Status: TraceSent,
 		Due: now.Add(s.cfg.TraceDeadline), Agency: actor.Agency, CreatedBy: actor.Username, CreatedAt: now, UpdatedAt: now}
-	if s.d.Dir != nil {
-		if res, err := s.d.Dir.Lookup(ctx, actor, countryOf(r.Node), "firearms"); err == nil && len(res.Contacts) > 0 {
-			c := res.Contacts[0]
-			t.FocalPoint = strings.TrimSpace(c.Title + " " + c.AgencyName)
-		}
+	if fp, ok, err := s.focalPoint(ctx, actor, op, r.Node, strings.TrimSpace(in.FocalPointID)); err != nil {
+		return Trace{}, err
+	} else if ok {
+		t.FocalPoint = fp
 	}
 	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		if err := insertTrace(ctx, tx, t); err != nil {
@@ -388,4 +389,66 @@ func rerouteTrace(ctx context.Context, tx *store.Tx, in federation.Incoming, pre
 		return errs.Wrap(errs.Invalid, "alerts.reroute", "malformed tracing request", err)
 	}
 	return moveRow(ctx, tx, "alerts_traces", t.ID, previous, in.RoutedTo)
+}
+
+// FocalPoints returns, for each node, the firearms focal points the
+// directory lists for its country (SEESAC's network); a country without
+// one is left out.
+func (s *Service) FocalPoints(ctx context.Context, actor *auth.Principal, nodes []string) map[string][]directory.ContactPoint {
+	out := map[string][]directory.ContactPoint{}
+	if s.d.Dir == nil {
+		return out
+	}
+	for _, n := range nodes {
+		res, err := s.d.Dir.Lookup(ctx, actor, countryOf(n), "firearms")
+		if err != nil || res.Fallback || len(res.Contacts) == 0 {
+			continue
+		}
+		out[n] = res.Contacts
+	}
+	return out
+}
+
+// describeFocal is how a focal point is named on a tracing request.
+func describeFocal(c directory.ContactPoint) string {
+	d := strings.TrimSpace(c.Title + ", " + c.AgencyName)
+	d = strings.Trim(d, ", ")
+	if c.Holder.Name != "" {
+		d += " (" + c.Holder.Name + ")"
+	}
+	return d
+}
+
+// focalPoint picks the requested country's firearms focal point from the
+// directory: the one named by id, which must hold the firearms role in that
+// country, or else the first one listed (the national contact unit when the
+// country has none).
+func (s *Service) focalPoint(ctx context.Context, actor *auth.Principal, op, node, id string) (string, bool, error) {
+	if s.d.Dir == nil {
+		if id != "" {
+			return "", false, errs.New(errs.Invalid, op, "this node has no directory to choose a focal point from")
+		}
+		return "", false, nil
+	}
+	res, err := s.d.Dir.Lookup(ctx, actor, countryOf(node), "firearms")
+	if err != nil {
+		if id != "" {
+			return "", false, err
+		}
+		return "", false, nil
+	}
+	if id == "" {
+		if len(res.Contacts) == 0 {
+			return "", false, nil
+		}
+		return describeFocal(res.Contacts[0]), true, nil
+	}
+	if !res.Fallback {
+		for _, c := range res.Contacts {
+			if c.ID == id {
+				return describeFocal(c), true, nil
+			}
+		}
+	}
+	return "", false, errs.Newf(errs.Invalid, op, "the contact point chosen is not a firearms focal point of %s in the directory", countryOf(node))
 }

@@ -51,6 +51,19 @@ func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
 	if err != nil || !res.Hit || !res.Matches[0].DoNotAct || res.Matches[0].Warnings[0] != "armed" {
 		t.Fatalf("check on me: %+v %v", res, err)
 	}
+	// The arrest alert carries a photo; the discreet check on the driver
+	// links to it.
+	if !res.Matches[0].Photo {
+		t.Fatalf("the demo arrest alert has no photo: %+v", res.Matches[0])
+	}
+	if ph, err := f.Nodes[1].Alerts.GetPhoto(ctx, ncu, res.Matches[0].AlertID); err != nil || ph.ContentType != "image/png" {
+		t.Fatalf("demo photo on me: %v", err)
+	}
+	if r2, err := f.Nodes[1].Alerts.Check(ctx, ncu, "Dejan Ristić 1988-07-30", ""); err != nil || !r2.Hit {
+		t.Fatalf("linked demo alert on me: %+v %v", r2, err)
+	} else if a, err := f.Nodes[1].Alerts.Get(ctx, ncu, r2.Matches[0].AlertID); err != nil || len(a.Linked) != 1 || a.Linked[0].ID != res.Matches[0].AlertID {
+		t.Fatalf("demo link: %+v %v", a.Linked, err)
+	}
 	if res, err := f.Nodes[1].Alerts.Check(ctx, ncu, "CZ75B123456", ""); err != nil || !res.Hit {
 		t.Fatalf("stolen firearm on me: %+v %v", res, err)
 	}

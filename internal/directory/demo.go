@@ -46,12 +46,12 @@ var demoAgencies = []demoAgency{
 
 // demoPeople are synthetic holders and deputies per country.
 var demoPeople = map[string][][2]string{
-	"AL": {{"Arben Hoxha", "Elira Dervishi"}, {"Besnik Shehu", "Anila Kola"}, {"Erion Leka", "Mirela Hasani"}, {"Klodian Meta", "Blerina Çela"}, {"Gentian Duka", "Ornela Gjoni"}},
-	"BA": {{"Amir Hadžić", "Dragana Kovačević"}, {"Emir Begić", "Sanja Marić"}, {"Haris Delić", "Jelena Tomić"}, {"Mirza Softić", "Ivana Jurić"}, {"Adnan Kurtović", "Lejla Osmanović"}},
-	"ME": {{"Milan Radović", "Jovana Bulatović"}, {"Vuk Đukanović", "Tamara Šćepanović"}, {"Nikola Vujošević", "Ana Raičević"}, {"Dejan Mugoša", "Marina Perović"}, {"Stefan Kalezić", "Ivana Vujović"}},
-	"MK": {{"Goran Trajkovski", "Marija Stojanovska"}, {"Aleksandar Petrovski", "Elena Nikolovska"}, {"Bujar Ademi", "Ivana Georgieva"}, {"Dragan Jovanovski", "Teuta Rexhepi"}, {"Vladimir Stojanov", "Biljana Ristovska"}},
-	"RS": {{"Nenad Marković", "Jelena Petrović"}, {"Dragan Nikolić", "Milica Đorđević"}, {"Marko Ilić", "Ana Jovanović"}, {"Stefan Pavlović", "Ivana Savić"}, {"Vladimir Lazić", "Tijana Mitić"}},
-	"XK": {{"Driton Krasniqi", "Vjosa Berisha"}, {"Arianit Gashi", "Drita Morina"}, {"Fatmir Hoti", "Liridona Bytyqi"}, {"Valon Shala", "Arta Kelmendi"}, {"Ilir Zeka", "Donika Hyseni"}},
+	"AL": {{"Arben Hoxha", "Elira Dervishi"}, {"Besnik Shehu", "Anila Kola"}, {"Erion Leka", "Mirela Hasani"}, {"Klodian Meta", "Blerina Çela"}, {"Gentian Duka", "Ornela Gjoni"}, {"Artan Basha", "Eriola Topi"}},
+	"BA": {{"Amir Hadžić", "Dragana Kovačević"}, {"Emir Begić", "Sanja Marić"}, {"Haris Delić", "Jelena Tomić"}, {"Mirza Softić", "Ivana Jurić"}, {"Adnan Kurtović", "Lejla Osmanović"}, {"Kenan Mujić", "Maja Vuković"}},
+	"ME": {{"Milan Radović", "Jovana Bulatović"}, {"Vuk Đukanović", "Tamara Šćepanović"}, {"Nikola Vujošević", "Ana Raičević"}, {"Dejan Mugoša", "Marina Perović"}, {"Stefan Kalezić", "Ivana Vujović"}, {"Luka Popović", "Milena Vukčević"}},
+	"MK": {{"Goran Trajkovski", "Marija Stojanovska"}, {"Aleksandar Petrovski", "Elena Nikolovska"}, {"Bujar Ademi", "Ivana Georgieva"}, {"Dragan Jovanovski", "Teuta Rexhepi"}, {"Vladimir Stojanov", "Biljana Ristovska"}, {"Zoran Dimitrievski", "Arta Selmani"}},
+	"RS": {{"Nenad Marković", "Jelena Petrović"}, {"Dragan Nikolić", "Milica Đorđević"}, {"Marko Ilić", "Ana Jovanović"}, {"Stefan Pavlović", "Ivana Savić"}, {"Vladimir Lazić", "Tijana Mitić"}, {"Miloš Stanković", "Jovana Ristić"}},
+	"XK": {{"Driton Krasniqi", "Vjosa Berisha"}, {"Arianit Gashi", "Drita Morina"}, {"Fatmir Hoti", "Liridona Bytyqi"}, {"Valon Shala", "Arta Kelmendi"}, {"Ilir Zeka", "Donika Hyseni"}, {"Agron Rama", "Fjolla Sylaj"}},
 }
 
 var demoNodes = map[string]string{"AL": "al", "BA": "ba", "BA-BIH": "ba", "BA-SRP": "ba", "BA-BRC": "ba", "ME": "me", "MK": "mk", "RS": "rs", "XK": "xk"}
@@ -106,6 +106,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 				{"prosecutorial_focal_point", prosecution[c], seepag, false},
 				{"aro", police[c], "", false},
 				{"gbv", police[c], "", false},
+				{"firearms", police[c], "", false}, // SEESAC firearms focal point network
 			}
 			for j, r := range roles {
 				id := seedID("demo-contact", c+"/"+r.role)

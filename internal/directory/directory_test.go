@@ -587,8 +587,13 @@ func TestSeedDemo(t *testing.T) {
 			}
 		}
 		all, err := e.svc.ContactPoints(ctx, officer, directory.ContactFilter{})
-		if err != nil || len(all) != 30 {
+		if err != nil || len(all) != 36 {
 			t.Fatalf("demo contact points %d %v", len(all), err)
+		}
+		// SEESAC's network: a firearms focal point in every country.
+		fa, err := e.svc.ContactPoints(ctx, officer, directory.ContactFilter{Role: "firearms"})
+		if err != nil || len(fa) != 6 {
+			t.Fatalf("demo firearms focal points %d %v", len(fa), err)
 		}
 		res, err := e.svc.Lookup(ctx, officer, "Kosova", "prosecutorial focal point")
 		if err != nil || len(res.Contacts) != 1 || res.Contacts[0].OwnerNode != "xk" || res.Contacts[0].MechanismID != "" {
@@ -608,7 +613,7 @@ func TestSeedDemo(t *testing.T) {
 		}
 		// A snapshot publishes only this node's own records.
 		snap, err := e.svc.Snapshot(ctx)
-		if err != nil || len(snap.ContactPoints) != 5 || len(snap.Agencies) != 4 || snap.Owner != "me" {
+		if err != nil || len(snap.ContactPoints) != 6 || len(snap.Agencies) != 4 || snap.Owner != "me" {
 			t.Fatalf("snapshot: %d contacts, %d agencies, %v", len(snap.ContactPoints), len(snap.Agencies), err)
 		}
 	})

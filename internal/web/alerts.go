@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -158,6 +159,15 @@ func (s *Server) registerAlerts() {
 			a, err := m.Get(ctx, p(ctx), in.ID)
 			return &Body[alerts.Alert]{a}, err
 		})
+	register(s, huma.Operation{OperationID: "get-alert-photo", Method: http.MethodGet, Path: "/api/v1/alerts/{id}/photo",
+		Summary: "The photo of the wanted person (JPEG or PNG), under the alert's visibility rules (the read is audited)", Tags: tags, Errors: []int{http.StatusNotFound}},
+		auth.ActAlertsView, func(ctx context.Context, in *idInput) (*alertPhotoOutput, error) {
+			ph, err := m.GetPhoto(ctx, p(ctx), in.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &alertPhotoOutput{ContentType: ph.ContentType, CacheControl: "private, no-store", Body: ph.Data}, nil
+		})
 	register(s, huma.Operation{OperationID: "update-alert", Method: http.MethodPut, Path: "/api/v1/alerts/{id}",
 		Summary: "Change a draft alert", Tags: tags, Errors: bad},
 		auth.ActAlertsDraft, func(ctx context.Context, in *alertDraftInput) (*Body[alerts.Alert], error) {
@@ -282,6 +292,7 @@ func (s *Server) registerAlerts() {
 	s.handle("GET", "/alerts/new", auth.ActAlertsDraft, s.alertsNew)
 	s.handle("POST", "/alerts", auth.ActAlertsDraft, s.alertsCreate)
 	s.handle("GET", "/alerts/{id}", auth.ActAlertsView, s.alertsView)
+	s.handle("GET", "/alerts/{id}/photo", auth.ActAlertsView, s.alertsPhoto)
 	s.handle("POST", "/alerts/{id}/validate", auth.ActAlertsValidate, s.alertsValidate)
 	s.handle("POST", "/alerts/{id}/hidden", auth.ActAlertsManage, s.alertsHidden)
 	s.handle("POST", "/alerts/{id}/extend", auth.ActAlertsManage, s.alertsExtend)
@@ -290,6 +301,13 @@ func (s *Server) registerAlerts() {
 	s.handle("POST", "/alerts/{id}/lift", auth.ActAlertsManage, s.alertsLift)
 	s.handle("POST", "/alerts/{id}/hits", auth.ActAlertsHit, s.alertsHit)
 	s.handle("POST", "/alerts/{id}/answer", auth.ActAlertsManage, s.alertsAnswer)
+}
+
+// alertPhotoOutput is the photo of an alert as an API response.
+type alertPhotoOutput struct {
+	ContentType  string `header:"Content-Type"`
+	CacheControl string `header:"Cache-Control"`
+	Body         []byte
 }
 
 func (s *Server) alertsList(w http.ResponseWriter, r *http.Request) {
@@ -440,12 +458,21 @@ func lines(v string) []string {
 
 func (s *Server) alertsCreate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	_ = r.ParseForm()
+	_ = r.ParseMultipartForm(s.d.MaxBodyBytes) // the photo comes as a file; a plain form is parsed too
 	f := formValues(r, "kind", "sub", "subject", "given_name", "family_name", "names", "date_of_birth", "place_of_birth", "sex", "nationalities", "documents",
 		"national_ids", "description", "plate", "vin", "serial", "doc_number", "doc_status", "make", "model", "calibre", "action", "reason", "authority",
 		"warrant_ref", "interpol_ref", "case_refs", "misused_name", "misused_dob", "misused_document", "misused_note", "misused_consent")
 	d := alerts.AlertDraft{Kind: f["kind"], Sub: f["sub"], Warnings: r.PostForm["warnings"], Action: f["action"], Reason: f["reason"], Authority: f["authority"],
-		WarrantRef: f["warrant_ref"], InterpolRef: f["interpol_ref"], CaseRefs: splitList(f["case_refs"])}
+		WarrantRef: f["warrant_ref"], InterpolRef: f["interpol_ref"], CaseRefs: splitList(f["case_refs"]), Links: splitList(r.PostFormValue("links"))}
+	if file, _, err := r.FormFile("photo"); err == nil {
+		b, err := io.ReadAll(io.LimitReader(file, alerts.MaxPhotoBytes+1))
+		file.Close()
+		if err != nil {
+			s.failForm(w, r, "/alerts/new", "alert", errs.New(errs.Invalid, "web", "the file cannot be read"))
+			return
+		}
+		d.Photo = b // checked by the service (type, size, dimensions)
+	}
 	if f["subject"] == alerts.SubjectPerson || f["subject"] == "" {
 		d.Person = &alerts.WantedPerson{GivenName: f["given_name"], FamilyName: f["family_name"], Names: lines(f["names"]), DateOfBirth: f["date_of_birth"],
 			PlaceOfBirth: f["place_of_birth"], Sex: f["sex"], Nationalities: splitList(f["nationalities"]), Documents: splitList(f["documents"]),
@@ -504,7 +531,32 @@ func (s *Server) alertsView(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	if s.d.Cases != nil && len(a.CaseRefs) > 0 {
+		links, err := s.d.Cases.CaseLinks(ctx, p, a.CaseRefs)
+		if err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+		data["CaseLinks"] = links
+	}
 	s.render(w, r, http.StatusOK, "alerts_alert", "alerts.alert", "nav.alerts", data, flash, "")
+}
+
+// alertsPhoto serves the photo of an alert under the alert's visibility
+// rules; every read is audited by the service.
+func (s *Server) alertsPhoto(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ph, err := s.d.Alerts.GetPhoto(ctx, PrincipalFrom(ctx), r.PathValue("id"))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", ph.ContentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(ph.Size, 10))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	_, _ = w.Write(ph.Data)
 }
 
 func (s *Server) alertsAfter(w http.ResponseWriter, r *http.Request, form string, err error, ok string) {
@@ -626,7 +678,7 @@ func (s *Server) firearmsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "alerts_firearms", "firearms.title", "nav.alerts", map[string]any{"Firearms": fs, "Traces": ts, "Stats": st,
-		"Types": alerts.FirearmTypes, "Statuses": alerts.FirearmStatuses, "Peers": peers}, flash, "")
+		"Types": alerts.FirearmTypes, "Statuses": alerts.FirearmStatuses, "Peers": peers, "Focal": s.d.Alerts.FocalPoints(ctx, p, peers)}, flash, "")
 }
 
 func (s *Server) firearmsRecord(w http.ResponseWriter, r *http.Request) {
@@ -658,7 +710,7 @@ func (s *Server) firearmsTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, err := s.d.Alerts.RequestTrace(ctx, PrincipalFrom(ctx), r.PathValue("id"), alerts.TraceInput{ToNode: r.PostFormValue("to_node"),
-		LegalBasisID: r.PostFormValue("legal_basis_id"), Circumstances: r.PostFormValue("circumstances")})
+		LegalBasisID: r.PostFormValue("legal_basis_id"), Circumstances: r.PostFormValue("circumstances"), FocalPointID: r.PostFormValue("focal_point_id")})
 	if err != nil {
 		s.failForm(w, r, "/alerts/firearms", "trace", err)
 		return

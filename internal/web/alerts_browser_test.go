@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +18,22 @@ import (
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
+
+// testPNG draws a small PNG (a gradient) for photo uploads.
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x * 2), uint8(y), 160, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
 
 func principal(t *testing.T, n *testutil.Node, user string, role auth.Role) *auth.Principal {
 	t.Helper()
@@ -41,7 +61,7 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 		Person:   &alerts.WantedPerson{GivenName: "Marko", FamilyName: "Petrović", DateOfBirth: "1985-03-12", Names: []string{"Марко Петровић"}},
 		Warnings: []string{"armed", "violent"}, Action: "Arrest and hold for extradition; call the Serbian NCU at once.",
 		Reason: "Armed robbery in Niš, 2025.", Authority: "Higher Public Prosecutor's Office in Niš", WarrantRef: "KTI-117/25",
-		Recipients: []alerts.RecipientInput{{Node: "me"}}})
+		Recipients: []alerts.RecipientInput{{Node: "me"}}, Photo: testPNG(t, 120, 160)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +107,21 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	if v := browsertest.Text(bc, t, `#verdict`); v != "NO HIT" {
 		t.Fatalf("verdict %q, want NO HIT", v)
 	}
+
+	// The photo of the wanted person is shown in the hit and on the alert
+	// page, loaded and inside the viewport.
+	photoShown := func(sel string) bool {
+		ok, err := chromedp.Run(bc, chromedp.Evaluate[bool](`(() => { const i = document.querySelector(`+"`"+sel+"`"+`); if (!i || !i.complete || i.naturalWidth !== 120) return false;
+			const r = i.getBoundingClientRect(); return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; })()`))
+		return err == nil && ok
+	}
+	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Marko Petrović 1985-03-12"), chromedp.Click(chromedp.CSS(`#check-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`.hit-photo`)))
+	testutil.WaitFor(t, "photo in the hit", 5*time.Second, func() bool { return photoShown(".hit-photo") })
+	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/"+a.ID), chromedp.WaitVisible(chromedp.CSS(`#alert-photo`)))
+	testutil.WaitFor(t, "photo on the alert page", 5*time.Second, func() bool { return photoShown("#alert-photo") })
+	browsertest.Screenshot(bc, t, "alerts-photo")
 
 	// The hit report from the alert page.
 	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/"+a.ID+"#hit-form"), chromedp.WaitVisible(chromedp.CSS(`#hit-place`)),

@@ -73,7 +73,7 @@ func TestAlertsAPIAndBatchDownload(t *testing.T) {
 		t.Fatalf("batch download: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	resp, body = call(token, "GET", "/api/openapi.json", "", nil)
-	for _, p := range []string{"/api/v1/alerts/check", "/api/v1/alerts/{id}/hits", "/api/v1/alerts/hits/{id}/answer", "/api/v1/alerts/{id}/flag"} {
+	for _, p := range []string{"/api/v1/alerts/check", "/api/v1/alerts/{id}/hits", "/api/v1/alerts/hits/{id}/answer", "/api/v1/alerts/{id}/flag", "/api/v1/alerts/{id}/photo", "remove_photo", "links", "focal_point_id"} {
 		if !strings.Contains(string(body), `"`+p+`"`) {
 			t.Errorf("OpenAPI lacks %s", p)
 		}
@@ -81,7 +81,8 @@ func TestAlertsAPIAndBatchDownload(t *testing.T) {
 }
 
 func TestFirearmsPages(t *testing.T) {
-	n := testutil.Start(t, testutil.Options{})
+	insecure := func(c *config.Config) { c.InsecureFederation = true }
+	n := testutil.Start(t, testutil.Options{Config: insecure})
 	token := n.AddUser(t, "armourer", auth.RoleOfficer)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path, form string) (*http.Response, string) {
@@ -108,6 +109,16 @@ func TestFirearmsPages(t *testing.T) {
 	}
 	if resp, _ := do("POST", "/alerts/firearms", "serial=&type=pistol&status=seized"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "form=") {
 		t.Fatalf("record without serial: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// With a peer and the directory's firearms focal points (SEESAC), the
+	// tracing form names the requested country's focal point.
+	me := testutil.Start(t, testutil.Options{NodeID: "me", Config: insecure})
+	testutil.Peer(t, n, me)
+	if err := n.Dir.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body = do("GET", "/alerts/firearms", ""); resp.StatusCode != 200 || !strings.Contains(body, "Firearms focal point, ") || !strings.Contains(body, "Luka Popović") {
+		t.Fatalf("focal point in the tracing form: %d\n%s", resp.StatusCode, body)
 	}
 }
 
