@@ -96,7 +96,9 @@ func runAnalysisBench(ctx context.Context, env Env, args []string) error {
 			nodes += n
 		}
 		slices.Sort(d)
-		q := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))].Round(10 * time.Microsecond) }
+		q := func(p float64) time.Duration {
+			return d[min(len(d)-1, int(p*float64(len(d))))].Round(10 * time.Microsecond)
+		}
 		fmt.Fprintf(env.Stdout, "%s: p50 %s  p95 %s  p99 %s  max %s  (%d queries, %.0f entities per chart)\n", name, q(0.50), q(0.95), q(0.99), d[len(d)-1].Round(10*time.Microsecond), len(d), float64(nodes)/float64(len(d)))
 		return nil
 	}
@@ -265,7 +267,7 @@ func (l *benchLoader) scoreboard(ctx context.Context, n int) error {
 	if err := l.bulk(ctx, "threads", `INSERT INTO ex_threads (id, subject, priority, parties, origin_node, agency, status, created_at, updated_at, deadline_at, review_at)`, "", 11, n, func(i int) []any {
 		a := at(i)
 		return []any{fmt.Sprintf("t%07d", i), "bench", "normal", `["` + partners[i%len(partners)] + `"]`, "rs", "rs-police", "open",
-			store.FormatTime(a), store.FormatTime(a), store.FormatTime(a.Add(72*time.Hour)), store.FormatTime(a)}
+			store.FormatTime(a), store.FormatTime(a), store.FormatTime(a.Add(72 * time.Hour)), store.FormatTime(a)}
 	}); err != nil {
 		return err
 	}
