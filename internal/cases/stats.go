@@ -168,7 +168,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 		if a == nil {
 			return
 		}
-		pp := profileFields(f)
+		pp := match.PersonFromFields(f, s.d.Region)
 		dob := pp.DOB
 		if dob.IsZero() {
 			dob = pp.PersonalID.DOB
@@ -226,24 +226,6 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 		st.Areas = append(st.Areas, as)
 	}
 	return st, s.record(ctx, entry(p, "cases.stats", "cases/stats", "", "shared="+strconv.FormatBool(shared)))
-}
-
-// profileFields reads the fields a statistics profile counts (date of
-// birth, sex, personal ID, nationality) as match.PersonFromFields reads
-// them, without the name, address and phone normalisation it does not use.
-func profileFields(f map[string]string) entity.Person {
-	var p entity.Person
-	if s := f[match.ColDOB]; s != "" {
-		if d, err := entity.ParseDate(s); err == nil {
-			p.DOB = d
-		}
-	}
-	p.Sex = entity.ParseSex(f[match.ColSex])
-	p.PersonalID = entity.ParsePersonalID(f[match.ColPersonalID])
-	if n := f[match.ColNationality]; n != "" {
-		p.Nationality = entity.ParseCountry(n)
-	}
-	return p
 }
 
 // ShareStats sends the suppressed aggregate statistics to a peer.
