@@ -76,3 +76,15 @@ func TestAssessmentCommands(t *testing.T) {
 		t.Fatalf("unknown area: %d %q", r.code, r.stderr)
 	}
 }
+
+// The analysis benchmark runs end to end on a tiny case database (the real
+// run is documented in docs/PERFORMANCE.md).
+func TestBenchAnalysisSmoke(t *testing.T) {
+	r := run(t, nil, "", "bench", "analysis", "--cases", "50", "--entities", "300", "--relations", "900", "--queries", "5", "--threads", "60", "--dir", t.TempDir())
+	for _, want := range []string{"statistics: ", "neighbours depth 2 (limit 5000): p50", "shortest path: p50", "scoreboard (7 nodes"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Fatalf("bench analysis: no %q in %+v", want, r)
+		}
+	}
+	t.Log(r.stdout)
+}

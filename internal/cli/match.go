@@ -37,6 +37,8 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return runCasesBench(ctx, env, args[1:])
 	case "alerts":
 		return runAlertsBench(ctx, env, args[1:])
+	case "analysis":
+		return runAnalysisBench(ctx, env, args[1:])
 	}
 	return usagef("unknown benchmark %q: use match or federation", args[0])
 }
