@@ -102,12 +102,13 @@ func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
 		counts[f] = make([]float64, len(registerM[f]))
 	}
 	n := len(persons)
+	// Each record is prepared once for the three counts below.
+	prep := make([]prepared, n)
+	for i := range persons {
+		prep[i] = prepare(&persons[i])
+	}
 	var seen [NumFields]float64
 	if n >= 2 && pairs > 0 {
-		prep := make([]prepared, n)
-		for i := range persons {
-			prep[i] = prepare(&persons[i])
-		}
 		pairs = min(pairs, n*(n-1)/2)
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
 		for k := 0; k < pairs; k++ {
@@ -134,21 +135,20 @@ func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
 	}
 	// near_serial only occurs between persons born on the same day, whose
 	// date agreement is already counted: its u is the share among them.
-	near, same := sameBirthSerials(persons)
+	near, same := sameBirthSerials(prep)
 	m.U[FieldID][IDNearSerial] = (near + 100*nearSerialU) / (same + 100)
 	m.Prior = RegisterPrior(n)
 	m.computeWeights()
-	m.fitNameFrequencies(persons)
+	m.fitNameFrequencies(prep)
 	return m
 }
 
 // sameBirthSerials counts, among pairs of persons whose identifiers encode
 // the same date of birth, those one edit apart after it (near) and all
 // (same), up to 200 pairs per date.
-func sameBirthSerials(persons []entity.Person) (near, same float64) {
+func sameBirthSerials(prep []prepared) (near, same float64) {
 	groups := map[string][]prepared{}
-	for i := range persons {
-		r := prepare(&persons[i])
+	for _, r := range prep {
 		if r.idDate > 0 && len(r.id) > r.idDate {
 			k := r.id[:r.idDate]
 			groups[k] = append(groups[k], r)
@@ -176,12 +176,12 @@ func sameBirthSerials(persons []entity.Person) (near, same float64) {
 // compared), for term-frequency weights: agreeing on a name that one
 // person in two thousand has is stronger evidence than agreeing on one
 // that one in forty has.
-func (m *Model) fitNameFrequencies(persons []entity.Person) {
+func (m *Model) fitNameFrequencies(prep []prepared) {
 	counts := [2]map[string]float64{{}, {}}
 	full := map[string]float64{}
 	n := 0.0
-	for i := range persons {
-		r := prepare(&persons[i])
+	for i := range prep {
+		r := &prep[i]
 		if r.fromFull {
 			continue // roles unknown
 		}
