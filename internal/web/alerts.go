@@ -148,7 +148,8 @@ func (s *Server) registerAlerts() {
 			return &Body[[]alerts.Alert]{as}, err
 		})
 	register(s, huma.Operation{OperationID: "create-alert", Method: http.MethodPost, Path: "/api/v1/alerts",
-		Summary: "Draft an alert with its recipients (legal bases from the directory)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: bad},
+		Summary: "Draft an alert with its recipients (legal bases from the directory)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: bad,
+		MaxBodyBytes: max(s.d.MaxBodyBytes, photoBodyBytes)},
 		auth.ActAlertsDraft, func(ctx context.Context, in *Body[alerts.AlertDraft]) (*Body[alerts.Alert], error) {
 			a, err := m.Create(ctx, p(ctx), in.Body)
 			return &Body[alerts.Alert]{a}, err
@@ -169,7 +170,7 @@ func (s *Server) registerAlerts() {
 			return &alertPhotoOutput{ContentType: ph.ContentType, CacheControl: "private, no-store", Body: ph.Data}, nil
 		})
 	register(s, huma.Operation{OperationID: "update-alert", Method: http.MethodPut, Path: "/api/v1/alerts/{id}",
-		Summary: "Change a draft alert", Tags: tags, Errors: bad},
+		Summary: "Change a draft alert", Tags: tags, Errors: bad, MaxBodyBytes: max(s.d.MaxBodyBytes, photoBodyBytes)},
 		auth.ActAlertsDraft, func(ctx context.Context, in *alertDraftInput) (*Body[alerts.Alert], error) {
 			a, err := m.Update(ctx, p(ctx), in.ID, in.Body)
 			return &Body[alerts.Alert]{a}, err
@@ -292,6 +293,8 @@ func (s *Server) registerAlerts() {
 	s.handle("GET", "/alerts/new", auth.ActAlertsDraft, s.alertsNew)
 	s.handle("POST", "/alerts", auth.ActAlertsDraft, s.alertsCreate)
 	s.handle("GET", "/alerts/{id}", auth.ActAlertsView, s.alertsView)
+	s.handle("GET", "/alerts/{id}/edit", auth.ActAlertsDraft, s.alertsEdit)
+	s.handle("POST", "/alerts/{id}/edit", auth.ActAlertsDraft, s.alertsUpdate)
 	s.handle("GET", "/alerts/{id}/photo", auth.ActAlertsView, s.alertsPhoto)
 	s.handle("POST", "/alerts/{id}/validate", auth.ActAlertsValidate, s.alertsValidate)
 	s.handle("POST", "/alerts/{id}/hidden", auth.ActAlertsManage, s.alertsHidden)
@@ -393,7 +396,7 @@ type alertRecipient struct {
 	Bases      []directory.Agreement
 }
 
-func (s *Server) alertsFormData(r *http.Request, form map[string]string) map[string]any {
+func (s *Server) alertsFormData(r *http.Request, form alertForm) map[string]any {
 	ctx := r.Context()
 	p := PrincipalFrom(ctx)
 	var recips []alertRecipient
@@ -439,11 +442,101 @@ func (s *Server) alertsFormData(r *http.Request, form map[string]string) map[str
 }
 
 func (s *Server) alertsNew(w http.ResponseWriter, r *http.Request) {
-	form := map[string]string{"kind": alerts.KindCheck, "subject": alerts.SubjectPerson}
+	form := alertForm{"kind": {alerts.KindCheck}, "subject": {alerts.SubjectPerson}}
 	if f := s.failedForm(r); f.Is("alert") {
-		form = f.Map()
+		form = alertForm(f.Values)
 	}
-	s.render(w, r, http.StatusOK, "alerts_form", "alerts.new", "nav.alerts", s.alertsFormData(r, form), "", "")
+	data := s.alertsFormData(r, form)
+	data["Title"], data["Action"] = "alerts.new", "/alerts"
+	s.render(w, r, http.StatusOK, "alerts_form", "alerts.new", "nav.alerts", data, "", "")
+}
+
+// alertsEdit shows a draft of the reader's agency in the compose form,
+// filled in, so a photo, links or recipients can be changed before a
+// second person validates it.
+func (s *Server) alertsEdit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := PrincipalFrom(ctx)
+	a, err := s.d.Alerts.Get(ctx, p, r.PathValue("id"))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if !a.Local || a.Status != alerts.StatusDraft || a.Agency != p.Agency {
+		s.uiError(w, r, &errs.E{Kind: errs.Conflict, Op: "web.alerts", Code: "not-a-draft", Msg: "only a draft of your agency can be changed"})
+		return
+	}
+	form := alertFormOf(a)
+	if f := s.failedForm(r); f.Is("alert") {
+		form = alertForm(f.Values)
+	}
+	data := s.alertsFormData(r, form)
+	data["Title"], data["Action"], data["Alert"] = "alerts.edit", "/alerts/"+url.PathEscape(a.ID)+"/edit", a
+	s.render(w, r, http.StatusOK, "alerts_form", "alerts.edit", "nav.alerts", data, "", "")
+}
+
+// photoBodyBytes is the body a request carrying an alert photo may have
+// whatever --max-body-bytes says: the largest photo, base64-encoded in
+// JSON, and the rest of the alert.
+const photoBodyBytes = alerts.MaxPhotoBytes*4/3 + 512<<10
+
+// carriesPhoto reports whether a request is one that may carry an alert
+// photo: the compose and edit forms and the API's create and change.
+func carriesPhoto(r *http.Request) bool {
+	p := r.URL.Path
+	switch r.Method {
+	case http.MethodPost:
+		return p == "/alerts" || p == "/api/v1/alerts" || strings.HasPrefix(p, "/alerts/") && strings.HasSuffix(p, "/edit") && strings.Count(p, "/") == 3
+	case http.MethodPut:
+		return strings.HasPrefix(p, "/api/v1/alerts/") && strings.Count(p, "/") == 4
+	}
+	return false
+}
+
+// alertForm is the compose form's values: one value per field, several
+// for check boxes (warnings, recipients).
+type alertForm url.Values
+
+// V is the field's first value.
+func (f alertForm) V(name string) string { return url.Values(f).Get(name) }
+
+// Has reports whether a check box had value v.
+func (f alertForm) Has(name, v string) bool { return slices.Contains(f[name], v) }
+
+// alertFormOf writes an alert as the compose form's values.
+func alertFormOf(a alerts.Alert) alertForm {
+	f := url.Values{"kind": {a.Kind}, "sub": {a.Sub}, "subject": {a.Subject}, "action": {a.Action}, "reason": {a.Reason}, "authority": {a.Authority},
+		"warrant_ref": {a.WarrantRef}, "interpol_ref": {a.InterpolRef}, "case_refs": {strings.Join(a.CaseRefs, ", ")}, "links": {strings.Join(a.Links, ", ")},
+		"warnings": a.Warnings}
+	if pe := a.Person; pe != nil {
+		f.Set("subject", alerts.SubjectPerson)
+		for k, v := range map[string]string{"given_name": pe.GivenName, "family_name": pe.FamilyName, "names": strings.Join(pe.Names, "\n"),
+			"date_of_birth": pe.DateOfBirth, "place_of_birth": pe.PlaceOfBirth, "sex": pe.Sex, "nationalities": strings.Join(pe.Nationalities, ", "),
+			"documents": strings.Join(pe.Documents, ", "), "national_ids": strings.Join(pe.NationalIDs, ", "), "description": pe.Description} {
+			f.Set(k, v)
+		}
+	}
+	if o := a.Object; o != nil {
+		f.Set("subject", o.Type)
+		for k, v := range map[string]string{"plate": o.Plate, "vin": o.VIN, "serial": o.Serial, "doc_number": o.DocNumber, "doc_status": o.DocStatus,
+			"make": o.Make, "model": o.Model, "calibre": o.Calibre, "description": o.Description} {
+			f.Set(k, v)
+		}
+	}
+	if m := a.Misused; m != nil {
+		f.Set("misused_name", m.Name)
+		f.Set("misused_dob", m.DateOfBirth)
+		f.Set("misused_document", m.Document)
+		f.Set("misused_note", m.Note)
+		if m.Consent {
+			f.Set("misused_consent", "1")
+		}
+	}
+	for _, rc := range a.Recipients {
+		f.Add("recipient", rc.Node)
+		f.Set("basis_"+rc.Node, rc.LegalBasisID)
+	}
+	return alertForm(f)
 }
 
 func lines(v string) []string {
@@ -456,20 +549,22 @@ func lines(v string) []string {
 	return out
 }
 
-func (s *Server) alertsCreate(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	_ = r.ParseMultipartForm(s.d.MaxBodyBytes) // the photo comes as a file; a plain form is parsed too
+// alertDraftOf reads the compose form (a multipart form: the photo comes
+// as a file) into a draft. Required fields are checked here so the
+// message stands next to its field.
+func alertDraftOf(r *http.Request) (alerts.AlertDraft, error) {
+	_ = r.ParseMultipartForm(photoBodyBytes) // held in memory: a photo of a wanted person is not left in temporary files
 	f := formValues(r, "kind", "sub", "subject", "given_name", "family_name", "names", "date_of_birth", "place_of_birth", "sex", "nationalities", "documents",
 		"national_ids", "description", "plate", "vin", "serial", "doc_number", "doc_status", "make", "model", "calibre", "action", "reason", "authority",
 		"warrant_ref", "interpol_ref", "case_refs", "misused_name", "misused_dob", "misused_document", "misused_note", "misused_consent")
 	d := alerts.AlertDraft{Kind: f["kind"], Sub: f["sub"], Warnings: r.PostForm["warnings"], Action: f["action"], Reason: f["reason"], Authority: f["authority"],
-		WarrantRef: f["warrant_ref"], InterpolRef: f["interpol_ref"], CaseRefs: splitList(f["case_refs"]), Links: splitList(r.PostFormValue("links"))}
+		WarrantRef: f["warrant_ref"], InterpolRef: f["interpol_ref"], CaseRefs: splitList(f["case_refs"]), Links: splitList(r.PostFormValue("links")),
+		RemovePhoto: r.PostFormValue("remove_photo") != ""}
 	if file, _, err := r.FormFile("photo"); err == nil {
 		b, err := io.ReadAll(io.LimitReader(file, alerts.MaxPhotoBytes+1))
 		file.Close()
 		if err != nil {
-			s.failForm(w, r, "/alerts/new", "alert", errs.New(errs.Invalid, "web", "the file cannot be read"))
-			return
+			return d, errs.New(errs.Invalid, "web", "the file cannot be read")
 		}
 		d.Photo = b // checked by the service (type, size, dimensions)
 	}
@@ -490,16 +585,37 @@ func (s *Server) alertsCreate(w http.ResponseWriter, r *http.Request) {
 	for _, check := range []error{needField(f["action"], "action", "alerts.err.action"), needField(f["reason"], "reason", "form.err.reason"),
 		needField(f["authority"], "authority", "alerts.err.authority")} {
 		if check != nil {
-			s.failForm(w, r, "/alerts/new", "alert", check)
+			return d, check
+		}
+	}
+	return d, nil
+}
+
+func (s *Server) alertsCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := alertDraftOf(r)
+	if err == nil {
+		var a alerts.Alert
+		if a, err = s.d.Alerts.Create(ctx, PrincipalFrom(ctx), d); err == nil {
+			http.Redirect(w, r, "/alerts/"+url.PathEscape(a.ID)+"?ok=created", http.StatusSeeOther)
 			return
 		}
 	}
-	a, err := s.d.Alerts.Create(ctx, PrincipalFrom(ctx), d)
-	if err != nil {
-		s.failForm(w, r, "/alerts/new", "alert", err)
-		return
+	s.failForm(w, r, "/alerts/new", "alert", err)
+}
+
+func (s *Server) alertsUpdate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	d, err := alertDraftOf(r)
+	if err == nil {
+		var a alerts.Alert
+		if a, err = s.d.Alerts.Update(ctx, PrincipalFrom(ctx), id, d); err == nil {
+			http.Redirect(w, r, "/alerts/"+url.PathEscape(a.ID)+"?ok=edited", http.StatusSeeOther)
+			return
+		}
 	}
-	http.Redirect(w, r, "/alerts/"+url.PathEscape(a.ID)+"?ok=created", http.StatusSeeOther)
+	s.failForm(w, r, "/alerts/"+url.PathEscape(id)+"/edit", "alert", err)
 }
 
 func (s *Server) alertsView(w http.ResponseWriter, r *http.Request) {
@@ -517,7 +633,8 @@ func (s *Server) alertsView(w http.ResponseWriter, r *http.Request) {
 	}
 	p := PrincipalFrom(ctx)
 	issuer := a.Local && (a.Agency == p.Agency || p.Has(auth.RoleNCUOperator))
-	data := map[string]any{"A": a, "Issuer": issuer, "InForce": alerts.InForce(a.Status), "Final": alerts.Final(a.Status), "Draft": a.Status == alerts.StatusDraft}
+	data := map[string]any{"A": a, "Issuer": issuer, "InForce": alerts.InForce(a.Status), "Final": alerts.Final(a.Status), "Draft": a.Status == alerts.StatusDraft,
+		"Editable": a.Local && a.Status == alerts.StatusDraft && a.Agency == p.Agency && auth.Can(p, auth.ActAlertsDraft)}
 	// From an arrest-alert hit abroad the issuer's prosecutor opens the
 	// extradition request prefilled with the alert.
 	if issuer && a.Kind == alerts.KindArrest && auth.Can(p, auth.ActMLADraft) {

@@ -294,7 +294,11 @@ const expiredKey ctxKey = 99
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.d.MaxBodyBytes {
+		limit := s.d.MaxBodyBytes
+		if carriesPhoto(r) {
+			limit = max(limit, photoBodyBytes)
+		}
+		if r.ContentLength > limit {
 			err := errs.New(errs.TooLarge, "web", "the request body is too large")
 			if isAPI(r) {
 				writeProblem(w, problemFor(s.d.Logger, err, r.URL.Path))
@@ -303,7 +307,7 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			}
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.d.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
