@@ -132,33 +132,39 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 		return strings.TrimSpace(name + " " + r["date_of_birth"])
 	}
-	mk := func(count, offset int) ([]alerts.BatchRow, []bool) {
+	// Each person check is classed by the date of birth it carries, so
+	// the figures show what a name alone can and cannot find.
+	mk := func(count, offset int) ([]alerts.BatchRow, []bool, []string) {
 		rows := make([]alerts.BatchRow, count)
 		isKnown := make([]bool, count)
+		class := make([]string, count)
 		for i := range rows {
 			var row synth.Row
+			var idn *synth.Identity
 			if i%2 == 0 && offset+i/2 < len(known) {
-				row = g.Render(known[offset+i/2], "", true)
+				idn = known[offset+i/2]
 				isKnown[i] = true
 			} else {
-				row = g.Render(g.Identity(), "", true)
+				idn = g.Identity()
 			}
+			row = g.Render(idn, "", true)
+			class[i] = dateClass(row["date_of_birth"], idn.DOB)
 			q := query(row)
 			if q == "" {
 				q = "nobody"
 			}
 			if i%20 == 19 && len(plates) > 0 {
-				q, isKnown[i] = plates[i%len(plates)], true
+				q, isKnown[i], class[i] = plates[i%len(plates)], true, "plate"
 			}
 			rows[i] = alerts.BatchRow{Line: i + 2, Query: q}
 		}
-		return rows, isKnown
+		return rows, isKnown, class
 	}
 	tf := time.Now()
 	fitted = match.FitRegister(sample, 200000, 1)
 	fmt.Fprintf(env.Stdout, "model: register model, u counted on random pairs of %d alerted persons in %s\n", len(sample), time.Since(tf).Round(time.Millisecond))
 
-	single, singleKnown := mk(*checks, 0)
+	single, singleKnown, singleClass := mk(*checks, 0)
 	lat := make([]time.Duration, len(single))
 	hits := make([]bool, len(single))
 	certain := make([]bool, len(single))
@@ -200,9 +206,9 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "single checks: %d with %d clients in %s: %.0f checks/s; latency p50 %s, p95 %s, p99 %s, max %s\n",
 		len(single), *clients, wall.Round(time.Millisecond), float64(len(single))/wall.Seconds(), q(0.5), q(0.95), q(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
-	reportQuality(env, certain, hits, singleKnown)
+	reportQuality(env, certain, hits, singleKnown, singleClass)
 
-	rows, batchKnown := mk(*batch, *checks/2)
+	rows, batchKnown, batchClass := mk(*batch, *checks/2)
 	t2 := time.Now()
 	res, err := svc.BatchCheck(ctx, actor, rows, "benchmark")
 	if err != nil {
@@ -215,7 +221,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		bh[i], bc[i] = r.Hit, isCertain(r.Matches)
 	}
 	fmt.Fprintf(env.Stdout, "batch check of %d rows in %s (%.0f rows/s)\n", len(rows), bt.Round(time.Millisecond), float64(len(rows))/bt.Seconds())
-	reportQuality(env, bc, bh, batchKnown)
+	reportQuality(env, bc, bh, batchKnown, batchClass)
 	return nil
 }
 
@@ -230,9 +236,24 @@ func isCertain(ms []alerts.CheckMatch) bool {
 	return false
 }
 
-// report prints recall and false hits for HIT alone and for HIT or
-// possible hit.
-func reportQuality(env Env, certain, any, known []bool) {
+// dateClass says how the date of birth of a check compares with the
+// person's own: as recorded, mistyped (swapped or one digit wrong), or
+// missing or only a year.
+func dateClass(typed string, dob entity.Date) string {
+	d, _ := entity.ParseDate(typed)
+	switch {
+	case d.Year == 0 || d.Month == 0 || d.Day == 0:
+		return "no date or year only"
+	case d == dob:
+		return "date as recorded"
+	}
+	return "date mistyped"
+}
+
+// reportQuality prints recall and false hits for HIT alone and for HIT or
+// possible hit, in all and by the date the check carried.
+func reportQuality(env Env, certain, any, known []bool, class []string) {
+	classes := []string{"date as recorded", "date mistyped", "no date or year only", "plate"}
 	for _, r := range []struct {
 		what string
 		hits []bool
@@ -240,5 +261,19 @@ func reportQuality(env Env, certain, any, known []bool) {
 		tp, fp, kn := quality(r.hits, known)
 		fmt.Fprintf(env.Stdout, "  %s: alerted subjects %d/%d (%.1f%%), others %d/%d (%.2f%%)\n", r.what, tp, kn, 100*float64(tp)/float64(max(kn, 1)),
 			fp, len(known)-kn, 100*float64(fp)/float64(max(len(known)-kn, 1)))
+		for _, c := range classes {
+			var h, k []bool
+			for i := range known {
+				if class[i] == c {
+					h, k = append(h, r.hits[i]), append(k, known[i])
+				}
+			}
+			if len(k) == 0 {
+				continue
+			}
+			tp, fp, kn := quality(h, k)
+			fmt.Fprintf(env.Stdout, "    %-21s alerted %d/%d (%.1f%%), others %d/%d (%.2f%%)\n", c+":", tp, kn, 100*float64(tp)/float64(max(kn, 1)),
+				fp, len(k)-kn, 100*float64(fp)/float64(max(len(k)-kn, 1)))
+		}
 	}
 }

@@ -64,8 +64,10 @@ func TestAlertsImportExportCheck(t *testing.T) {
 // is documented in docs/PERFORMANCE.md).
 func TestBenchAlertsSmoke(t *testing.T) {
 	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir())
-	if r.code != 0 || !strings.Contains(r.stdout, "single checks: 10") || !strings.Contains(r.stdout, "batch check of 10 rows") {
+	if r.code != 0 || !strings.Contains(r.stdout, "single checks: 10") || !strings.Contains(r.stdout, "batch check of 10 rows") ||
+		!strings.Contains(r.stdout, "date as recorded:") {
 		t.Fatalf("bench alerts: %+v", r)
 	}
 	t.Log(r.stdout)
 }
+
