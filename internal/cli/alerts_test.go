@@ -70,4 +70,3 @@ func TestBenchAlertsSmoke(t *testing.T) {
 	}
 	t.Log(r.stdout)
 }
-
