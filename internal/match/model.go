@@ -36,6 +36,12 @@ type Model struct {
 	// Household counts the household fields (father's name, address,
 	// state, phone, nationality) as one observation (see FitRegister).
 	Household bool
+	// HouseholdMembers is, with Household, how many members of the same
+	// household one record has in the data, on the prior's scale
+	// (householdAware): 2 for a national register, learnt by EM for a
+	// file (fitM), so data without households (FEBRL) does not take a
+	// corrupted duplicate for a twin.
+	HouseholdMembers float64
 	// Freq holds, for a register model, the share of the register's
 	// records with each given and family name (see nameWeight);
 	// FreqFloor is the share assumed for a name not seen.
@@ -172,13 +178,9 @@ func (m *Model) Weight(f Field, level int) float64 {
 // the posterior match probability P(match | pattern) given the prior.
 func (m *Model) Score(p Pattern) (weight, posterior float64) {
 	if len(m.Mix) == 0 {
-		for f := Field(0); f < NumFields; f++ {
-			if !m.Household || !slices.Contains(householdFields, f) {
-				weight += m.Weight(f, p.Level(f))
-			}
-		}
+		weight = m.plainWeight(p)
 		if m.Household {
-			weight = m.householdAware(p, weight+m.householdWeight(p))
+			weight = m.householdAware(p, weight)
 		}
 		return weight, m.posterior(weight)
 	}
@@ -588,6 +590,7 @@ func (m *Model) em(pcs []patternCount, total float64, fields []Field, maxIter in
 type modelJSON struct {
 	Prior       float64                                  `json:"prior"`
 	Household   bool                                     `json:"household,omitempty"`
+	Members     float64                                  `json:"household_members,omitempty"`
 	Frequencies map[string]nameFrequencies               `json:"frequencies,omitempty"`
 	FullNames   map[string]float64                       `json:"full_names,omitempty"`
 	Fields      map[string]map[string]map[string]float64 `json:"fields"`
@@ -601,7 +604,7 @@ type nameFrequencies struct {
 
 // WriteJSON writes the model in the format accepted by ReadModel.
 func (m *Model) WriteJSON(w io.Writer) error {
-	out := modelJSON{Prior: m.Prior, Household: m.Household, FullNames: m.FullNames, Fields: map[string]map[string]map[string]float64{}}
+	out := modelJSON{Prior: m.Prior, Household: m.Household, Members: m.HouseholdMembers, FullNames: m.FullNames, Fields: map[string]map[string]map[string]float64{}}
 	for f := Field(0); f < NumFields; f++ {
 		if m.Freq[f] != nil {
 			if out.Frequencies == nil {
@@ -638,6 +641,13 @@ func ReadModel(r io.Reader) (*Model, error) {
 	m := NewModel()
 	m.Fitted = true
 	m.Household = in.Household
+	m.HouseholdMembers = defaultHouseholdMembers
+	if in.Members != 0 {
+		if !(in.Members >= minHouseholdMembers && in.Members <= maxHouseholdMembers) {
+			return nil, fmt.Errorf("weights: household_members %v must be between %v and %v", in.Members, minHouseholdMembers, maxHouseholdMembers)
+		}
+		m.HouseholdMembers = in.Members
+	}
 	for name, fr := range in.Frequencies {
 		f, ok := ParseField(name)
 		if !ok || (f != FieldGiven && f != FieldFamily) {

@@ -95,7 +95,7 @@ var householdFields = []Field{FieldFather, FieldAddress, FieldRegion, FieldPhone
 // RegisterPrior(len(persons)); callers set it from the register's
 // current size.
 func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
-	m := &Model{Fitted: true, Household: true}
+	m := &Model{Fitted: true, Household: true, HouseholdMembers: defaultHouseholdMembers}
 	var counts [NumFields][]float64
 	for f := Field(0); f < NumFields; f++ {
 		m.M[f] = slices.Clone(registerM[f])
@@ -285,18 +285,42 @@ func (m *Model) householdWeight(p Pattern) float64 {
 // another (twins, and the odd registration error), for householdAware.
 const twinShare = 0.02
 
+// Household members per record: a national register has about two
+// (defaultHouseholdMembers); a file's own figure is learnt by EM within
+// these bounds.
+const (
+	defaultHouseholdMembers = 2.0
+	minHouseholdMembers     = 0.01
+	maxHouseholdMembers     = 20.0
+)
+
 // householdAware turns a pair's weight (log2 of P(pattern | same
 // person) / P(pattern | unrelated)) into one that also weighs the third
 // explanation: a member of the same household, who shares the family
 // name and the household fields and differs like anyone else on the given
-// name, date of birth (except twins), sex and identifier. With about two household
-// members per person in a register,
+// name, date of birth (except twins), sex and identifier. With h household
+// members per record (HouseholdMembers),
 //
-//	weight = −log2(2^−w + 2·prior·2^−b)
+//	weight = −log2(2^−w + h·prior·2^−b)
 //
 // where b sums the weights of the fields a household member does not
 // share.
 func (m *Model) householdAware(p Pattern, w float64) float64 {
+	prior := math.Min(math.Max(m.Prior, 1e-12), 0.5)
+	return -logSumExp2([]float64{-w, math.Log2(m.members()*prior) - m.householdApart(p)})
+}
+
+// members is HouseholdMembers, or the register's default when unset.
+func (m *Model) members() float64 {
+	if m.HouseholdMembers > 0 {
+		return m.HouseholdMembers
+	}
+	return defaultHouseholdMembers
+}
+
+// householdApart is b of householdAware: the weights of the fields a
+// member of the same household does not share with the record.
+func (m *Model) householdApart(p Pattern) float64 {
 	var b float64
 	for f := Field(0); f < NumFields; f++ {
 		if f == FieldFamily || slices.Contains(householdFields, f) {
@@ -311,8 +335,7 @@ func (m *Model) householdAware(p Pattern, w float64) float64 {
 		}
 		b += m.Weight(f, l)
 	}
-	prior := math.Min(math.Max(m.Prior, 1e-12), 0.5)
-	return -logSumExp2([]float64{-w, 1 + math.Log2(prior) - b})
+	return b
 }
 
 // ExclusivePosteriors turns the match weights (bits) of the candidates
@@ -378,7 +401,11 @@ func fitFile(recs []entity.Person, split int, counts map[Pattern]int64, iters in
 	if iters <= 0 {
 		iters = 20
 	}
-	m.Iterations = m.fitM(counts, min(iters, 50))
+	pairs := float64(n) * float64(n-1) / 2
+	if split >= 0 {
+		pairs = float64(split) * float64(len(recs)-split)
+	}
+	m.Iterations = m.fitM(counts, min(iters, 50), pairs)
 	return m
 }
 
@@ -387,16 +414,31 @@ func fitFile(recs []entity.Person, split int, counts map[Pattern]int64, iters in
 const mPseudoPairs = 50.0
 
 // fitM re-estimates m from the candidate pairs' agreement patterns by EM,
-// u and the prior held; it returns the iterations run.
-func (m *Model) fitM(counts map[Pattern]int64, iters int) int {
+// u and the prior held; it returns the iterations run. With the household
+// explanation it also learns how many household members a record has
+// (HouseholdMembers): the expected household pairs among the candidates
+// over prior × pairs, the number of pairs in the whole file (members of a
+// household share a family name and an address, so blocking puts them
+// among the candidates).
+func (m *Model) fitM(counts map[Pattern]int64, iters int, pairs float64) int {
+	prior := math.Min(math.Max(m.Prior, 1e-12), 0.5)
 	for it := 1; it <= iters; it++ {
 		var num [NumFields][]float64
 		var den [NumFields]float64
 		for f := Field(0); f < NumFields; f++ {
 			num[f] = make([]float64, len(m.M[f]))
 		}
+		households := 0.0
 		for p, c := range counts {
 			_, post := m.Score(p)
+			if m.Household && pairs > 0 {
+				// The three explanations on the odds scale of "unrelated":
+				// the same person, a household member, unrelated.
+				w := m.plainWeight(p)
+				lp := math.Log2(prior)
+				hh := math.Log2(m.members()) + lp + w - m.householdApart(p)
+				households += math.Exp2(hh-logSumExp2([]float64{0, lp + w, hh})) * float64(c)
+			}
 			w := post * float64(c)
 			for f := Field(0); f < NumFields; f++ {
 				if l := p.Level(f); l > 0 && l < len(num[f]) {
@@ -413,10 +455,32 @@ func (m *Model) fitM(counts map[Pattern]int64, iters int) int {
 				m.M[f][l] = v
 			}
 		}
+		if m.Household && pairs > 0 {
+			// One expected pair's worth of the register's default keeps a
+			// small file (a handful of records) near it.
+			h := (households + defaultHouseholdMembers) / (prior*pairs + 1)
+			h = min(max(h, minHouseholdMembers), maxHouseholdMembers)
+			moved = max(moved, math.Abs(h-m.members())/m.members())
+			m.HouseholdMembers = h
+		}
 		m.computeWeights()
 		if moved < 1e-6 {
 			return it
 		}
 	}
 	return iters
+}
+
+// plainWeight is a pattern's weight without the household explanation.
+func (m *Model) plainWeight(p Pattern) float64 {
+	var w float64
+	for f := Field(0); f < NumFields; f++ {
+		if !m.Household || !slices.Contains(householdFields, f) {
+			w += m.Weight(f, p.Level(f))
+		}
+	}
+	if m.Household {
+		w += m.householdWeight(p)
+	}
+	return w
 }

@@ -2,7 +2,10 @@ package match
 
 import (
 	"bytes"
+	"context"
 	"math"
+	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/entity"
@@ -174,5 +177,61 @@ func TestHouseholdCountsOnce(t *testing.T) {
 	}
 	if post := ExclusivePosteriors([]float64{w}, RegisterPrior(100000))[0]; post >= MediumScore {
 		t.Errorf("brother scores %.3f (%.1f bits)", post, w)
+	}
+}
+
+// A file's model learns how many household members a record has: data
+// with relatives (same surname, father and address) keeps the household
+// explanation, data without any (FEBRL) drops it, so a duplicate with a
+// corrupted given name there is not taken for a twin.
+func TestHouseholdMembersLearntFromTheFile(t *testing.T) {
+	toPerson := func(r synth.Row, id string) entity.Person {
+		v := map[string]string{ColID: id}
+		for k, x := range r {
+			if k == "surname" {
+				k = ColFamily
+			}
+			if k != "id" {
+				v[k] = x
+			}
+		}
+		return PersonFromFields(v, "RS")
+	}
+	g := synth.New(7)
+	var withRelatives []entity.Person
+	for i := range 3000 {
+		id := g.Identity()
+		withRelatives = append(withRelatives, toPerson(g.Render(id, "", false), "p"+strconv.Itoa(i)))
+		if i%2 == 0 {
+			withRelatives = append(withRelatives, toPerson(g.Render(g.Relative(id), "", false), "r"+strconv.Itoa(i)))
+		}
+		if i%3 == 0 {
+			withRelatives = append(withRelatives, toPerson(g.Render(id, "", true), "d"+strconv.Itoa(i)))
+		}
+	}
+	rel, err := Dedupe(context.Background(), withRelatives, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	febrl, err := Dedupe(context.Background(), withoutIDs(loadCSV(t, filepath.Join(febrlDir, "dataset1.csv"))), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, hf := rel.Model.HouseholdMembers, febrl.Model.HouseholdMembers
+	t.Logf("household members learnt: with relatives %.3f, FEBRL dataset1 %.3f", hr, hf)
+	if hf > 0.5 {
+		t.Errorf("FEBRL (no households): %.3f household members per record", hf)
+	}
+	if hr < 3*hf || hr < 1 {
+		t.Errorf("with relatives: %.3f household members per record (FEBRL %.3f)", hr, hf)
+	}
+	// The figure is part of the model's JSON.
+	var b bytes.Buffer
+	if err := rel.Model.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadModel(&b)
+	if err != nil || back.HouseholdMembers != hr {
+		t.Fatalf("household members after JSON: %v %v", back.HouseholdMembers, err)
 	}
 }
