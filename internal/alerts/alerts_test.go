@@ -8,8 +8,6 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/auth"
-	"github.com/liaison-wb/liaison/internal/clock"
-	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
@@ -18,22 +16,11 @@ import (
 
 const wait = 20 * time.Second
 
-type cluster struct {
-	clk   *clock.Fake
-	nodes map[string]*testutil.Node
-}
+// cluster is the countries of a test, on one fake clock.
+type cluster = testutil.Cluster
 
 func startCluster(t *testing.T, b storetest.Backend, ids ...string) *cluster {
-	t.Helper()
-	c := &cluster{clk: clock.NewFake(time.Now().UTC()), nodes: map[string]*testutil.Node{}}
-	var ns []*testutil.Node
-	for _, id := range ids {
-		n := testutil.Start(t, testutil.Options{NodeID: id, Store: b.Options(t), Clock: c.clk, Config: func(cfg *config.Config) { cfg.InsecureFederation = true }})
-		c.nodes[id] = n
-		ns = append(ns, n)
-	}
-	testutil.PeerAll(t, ns...)
-	return c
+	return testutil.StartCluster(t, b, ids...)
 }
 
 func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Role) *auth.Principal {
@@ -51,7 +38,7 @@ type parties struct {
 }
 
 func setup(t *testing.T, c *cluster) parties {
-	p := parties{rs: c.nodes["rs"], me: c.nodes["me"]}
+	p := parties{rs: c.Nodes["rs"], me: c.Nodes["me"]}
 	p.rsPol = user(t, p.rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 	p.rsPol2 = user(t, p.rs, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
 	p.rsPros = user(t, p.rs, "rs-prosecutor", "rs-police-dir", auth.RoleProsecutor)
@@ -266,7 +253,7 @@ func TestBilateralBasisForKosovo(t *testing.T) {
 	b := storetest.Backends()[0]
 	ctx := context.Background()
 	c := startCluster(t, b, "rs", "xk")
-	rs, xk := c.nodes["rs"], c.nodes["xk"]
+	rs, xk := c.Nodes["rs"], c.Nodes["xk"]
 	admin := user(t, rs, "rs-admin", "rs-it", auth.RoleAdmin)
 	pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 	pol2 := user(t, rs, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
@@ -316,7 +303,7 @@ func TestReviewExpiryReplicates(t *testing.T) {
 			t.Fatalf("review of a check alert: %v", a.ReviewDue)
 		}
 		// Four months ahead the issuer is warned, once.
-		c.clk.Advance(365*24*time.Hour - 100*24*time.Hour)
+		c.Clock.Advance(365*24*time.Hour - 100*24*time.Hour)
 		w, e, err := p.rs.Alerts.Review(ctx)
 		if err != nil || w != 1 || e != 0 {
 			t.Fatalf("review warning: %d %d %v", w, e, err)
@@ -324,7 +311,7 @@ func TestReviewExpiryReplicates(t *testing.T) {
 		if w, _, _ := p.rs.Alerts.Review(ctx); w != 0 {
 			t.Fatal("warned twice")
 		}
-		c.clk.Advance(101 * 24 * time.Hour)
+		c.Clock.Advance(101 * 24 * time.Hour)
 		if _, e, err := p.rs.Alerts.Review(ctx); err != nil || e != 1 {
 			t.Fatalf("expiry: %d %v", e, err)
 		}
@@ -371,7 +358,7 @@ func TestDraftValidation(t *testing.T) {
 	b := storetest.Backends()[0]
 	ctx := context.Background()
 	c := startCluster(t, b, "rs")
-	rs := c.nodes["rs"]
+	rs := c.Nodes["rs"]
 	pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 	partner := user(t, rs, "donor", "donor", auth.RolePartner)
 	for name, d := range map[string]alerts.AlertDraft{
@@ -412,7 +399,7 @@ func TestNationalHitDeadline(t *testing.T) {
 	b := storetest.Backends()[0]
 	ctx := context.Background()
 	c := startCluster(t, b, "rs")
-	rs := c.nodes["rs"]
+	rs := c.Nodes["rs"]
 	pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 	pol2 := user(t, rs, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
 	border := user(t, rs, "rs-border", "rs-border-police", auth.RoleOfficer)
@@ -431,7 +418,7 @@ func TestNationalHitDeadline(t *testing.T) {
 	if n, _ := rs.Alerts.OpenHits(ctx, pol); n != 1 {
 		t.Fatalf("open hits for the issuer: %d", n)
 	}
-	c.clk.Advance(13 * time.Hour)
+	c.Clock.Advance(13 * time.Hour)
 	for range 2 {
 		if _, _, err := rs.Alerts.Review(ctx); err != nil {
 			t.Fatal(err)

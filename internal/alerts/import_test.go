@@ -18,7 +18,7 @@ func TestImportIsAllOrNothingWithLineNumbers(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs := c.nodes["rs"]
+		rs := c.Nodes["rs"]
 		pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 		bad := importHeader +
 			"check,discreet,Ana,Kovačević,Ана Ковачевић,1991-07-02,,,,,,,Report companions.,Courier.,PU Beograd,,me\n" + // line 2: fine

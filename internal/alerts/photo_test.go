@@ -126,7 +126,7 @@ func TestAlertPhotoOnDraftEdit(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs")
-		rs := c.nodes["rs"]
+		rs := c.Nodes["rs"]
 		pol := user(t, rs, "rs-police", "rs-police-dir", auth.RoleOfficer)
 		d := arrestDraft()
 		d.Photo = pngOf(t, 32, 32)

@@ -19,7 +19,7 @@ func TestChangesCommitWithTheirAuditEntries(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs := c.nodes["rs"]
+		rs := c.Nodes["rs"]
 		off := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		newThread := exchange.NewThread{Subject: "Vehicle check", CrimeArea: "drugs", Priority: exchange.PriorityNormal, Parties: []string{"me"},
 			Body: "Please check the vehicle.", Markings: marks("restricted", true, "H0"),

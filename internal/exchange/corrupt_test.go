@@ -17,7 +17,7 @@ func TestCorruptedJSONColumnIsAnError(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs")
-		rs := c.nodes["rs"]
+		rs := c.Nodes["rs"]
 		off := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		th, err := rs.Exchange.Compose(ctx, off, exchange.NewThread{Subject: "Vehicle check", Agencies: []string{"rs-customs"}, Body: "Please check BG-123-AA.",
 			Markings: exchange.MessageMarkings{Classification: "restricted", Handling: []string{"H0"}, Reliability: "B", Accuracy: 2, OnwardAllowed: true}})

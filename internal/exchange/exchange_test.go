@@ -8,8 +8,6 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/cases"
-	"github.com/liaison-wb/liaison/internal/clock"
-	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/federation"
@@ -21,24 +19,11 @@ import (
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // cluster is a set of nodes sharing one fake clock.
-type cluster struct {
-	clk   *clock.Fake
-	nodes map[string]*testutil.Node
-}
+// cluster is the countries of a test, on one fake clock.
+type cluster = testutil.Cluster
 
-func startCluster(t *testing.T, backend storetest.Backend, ids ...string) *cluster {
-	t.Helper()
-	c := &cluster{clk: clock.NewFake(time.Now().UTC()), nodes: map[string]*testutil.Node{}}
-	var ns []*testutil.Node
-	for _, id := range ids {
-		n := testutil.Start(t, testutil.Options{NodeID: id, Store: backend.Options(t), Clock: c.clk, Config: func(cfg *config.Config) {
-			cfg.InsecureFederation = true
-		}})
-		c.nodes[id] = n
-		ns = append(ns, n)
-	}
-	testutil.PeerAll(t, ns...)
-	return c
+func startCluster(t *testing.T, b storetest.Backend, ids ...string) *cluster {
+	return testutil.StartCluster(t, b, ids...)
 }
 
 // user creates an account and returns its principal.
@@ -92,7 +77,7 @@ func TestFullCycle(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs, me := c.nodes["rs"], c.nodes["me"]
+		rs, me := c.Nodes["rs"], c.Nodes["me"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsOther := user(t, rs, "rs-other", "rs-customs", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
@@ -219,7 +204,7 @@ func TestRefusals(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me", "al")
-		rs, me, al := c.nodes["rs"], c.nodes["me"], c.nodes["al"]
+		rs, me, al := c.Nodes["rs"], c.Nodes["me"], c.Nodes["al"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
@@ -352,7 +337,7 @@ func TestMultiParty(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me", "selec")
-		rs, me, selec := c.nodes["rs"], c.nodes["me"], c.nodes["selec"]
+		rs, me, selec := c.Nodes["rs"], c.Nodes["me"], c.Nodes["selec"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)

@@ -23,7 +23,7 @@ func TestImportIntoCase(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs, me := c.nodes["rs"], c.nodes["me"]
+		rs, me := c.Nodes["rs"], c.Nodes["me"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)

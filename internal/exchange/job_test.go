@@ -56,7 +56,7 @@ func TestDeadlineClock(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs, me := c.nodes["rs"], c.nodes["me"]
+		rs, me := c.Nodes["rs"], c.Nodes["me"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
@@ -96,7 +96,7 @@ func TestDeadlineClock(t *testing.T) {
 			t.Fatalf("notifications before any deadline: %s", kinds(ns))
 		}
 		// Reminder at three quarters of the 8-hour window, to the agency that owes the answer.
-		c.clk.Advance(6*time.Hour + time.Minute)
+		c.Clock.Advance(6*time.Hour + time.Minute)
 		tick()
 		tick()
 		ns, _ := me.Exchange.Notifications(ctx, meOff, true)
@@ -107,7 +107,7 @@ func TestDeadlineClock(t *testing.T) {
 			t.Fatalf("requester reminded: %s", kinds(ns))
 		}
 		// Expiry: the owing agency is told, the NCU supervisor gets the escalation, the requester learns there is no answer.
-		c.clk.Advance(2 * time.Hour)
+		c.Clock.Advance(2 * time.Hour)
 		tick()
 		ns, _ = me.Exchange.Notifications(ctx, meOff, true)
 		if kinds(ns) != "deadline,reminder" {
@@ -127,14 +127,14 @@ func TestDeadlineClock(t *testing.T) {
 			t.Fatalf("dashboard: %+v %v", dash, err)
 		}
 		// The database request (3 days) is delayed with a reason and a new deadline.
-		newDL := c.clk.Now().Add(5 * 24 * time.Hour).Truncate(time.Second)
+		newDL := c.Clock.Now().Add(5 * 24 * time.Hour).Truncate(time.Second)
 		if _, err := me.Exchange.Reply(ctx, meOff, th2.ID, exchange.Reply{Kind: exchange.KindDelay, Reason: "registry offline until Monday", NewDeadline: newDL, Markings: marks("unclassified", true)}); err != nil {
 			t.Fatal(err)
 		}
 		testutil.ApproveAll(t, me, meNCU)
 		testutil.WaitFor(t, "new deadline on rs", 20*time.Second, func() bool { return thread(t, rs, rsOff, th2.ID).DeadlineAt.Equal(newDL) })
 		_ = rs.Exchange.MarkNotificationsRead(ctx, rsOff)
-		c.clk.Advance(3 * 24 * time.Hour)
+		c.Clock.Advance(3 * 24 * time.Hour)
 		tick()
 		if ns, _ := rs.Exchange.Notifications(ctx, rsOff, true); len(ns) != 0 {
 			t.Fatalf("delayed request expired at its old deadline: %s", kinds(ns))
@@ -154,7 +154,7 @@ func TestRetention(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs, me := c.nodes["rs"], c.nodes["me"]
+		rs, me := c.Nodes["rs"], c.Nodes["me"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
@@ -188,7 +188,7 @@ func TestRetention(t *testing.T) {
 		if _, err := rs.Exchange.KeepThread(ctx, rsOff, kept.ID, "trial pending at Belgrade Higher Court"); err != nil {
 			t.Fatal(err)
 		}
-		c.clk.Advance(3*365*24*time.Hour - 20*24*time.Hour)
+		c.Clock.Advance(3*365*24*time.Hour - 20*24*time.Hour)
 		if err := rs.Exchange.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +196,7 @@ func TestRetention(t *testing.T) {
 		if !strings.Contains(kinds(ns), "retention") {
 			t.Fatalf("no retention warning: %s", kinds(ns))
 		}
-		c.clk.Advance(21 * 24 * time.Hour)
+		c.Clock.Advance(21 * 24 * time.Hour)
 		for _, n := range []*testutil.Node{rs, me} {
 			if err := n.Exchange.Tick(ctx); err != nil {
 				t.Fatal(err)
@@ -236,7 +236,7 @@ func TestRetention(t *testing.T) {
 		}
 		// The thread with a reason to keep survives on rs with a new review date; me had no reason and deleted its copy.
 		k := thread(t, rs, rsOff, kept.ID)
-		if !k.ReviewAt.After(c.clk.Now()) || k.KeepReason != "" {
+		if !k.ReviewAt.After(c.Clock.Now()) || k.KeepReason != "" {
 			t.Fatalf("kept thread: review %v reason %q", k.ReviewAt, k.KeepReason)
 		}
 		if _, err := me.Exchange.Thread(ctx, meOff, kept.ID); err == nil {

@@ -70,7 +70,7 @@ func TestRetentionAnonymise(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs, me := c.nodes["rs"], c.nodes["me"]
+		rs, me := c.Nodes["rs"], c.Nodes["me"]
 		rsOff := user(t, rs, "rs-officer", "rs-police", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		meOff := user(t, me, "me-officer", "me-police", auth.RoleOfficer)
@@ -122,7 +122,7 @@ func TestRetentionAnonymise(t *testing.T) {
 			t.Fatalf("marker not stored where expected before the review: %v", before)
 		}
 		// Warned ahead of the review, with the action named.
-		c.clk.Advance(3*365*24*time.Hour - 10*24*time.Hour)
+		c.Clock.Advance(3*365*24*time.Hour - 10*24*time.Hour)
 		if err := rs.Exchange.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -136,7 +136,7 @@ func TestRetentionAnonymise(t *testing.T) {
 		if !warned {
 			t.Fatalf("no anonymisation warning: %+v", ns)
 		}
-		c.clk.Advance(11 * 24 * time.Hour)
+		c.Clock.Advance(11 * 24 * time.Hour)
 		for _, n := range []*testutil.Node{rs, me} {
 			if err := n.Exchange.Tick(ctx); err != nil {
 				t.Fatal(err)

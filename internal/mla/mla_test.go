@@ -7,30 +7,17 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
-	"github.com/liaison-wb/liaison/internal/clock"
-	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/mla"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
-type cluster struct {
-	clk   *clock.Fake
-	nodes map[string]*testutil.Node
-}
+// cluster is the countries of a test, on one fake clock.
+type cluster = testutil.Cluster
 
 func startCluster(t *testing.T, b storetest.Backend, ids ...string) *cluster {
-	t.Helper()
-	c := &cluster{clk: clock.NewFake(time.Now().UTC()), nodes: map[string]*testutil.Node{}}
-	var ns []*testutil.Node
-	for _, id := range ids {
-		n := testutil.Start(t, testutil.Options{NodeID: id, Store: b.Options(t), Clock: c.clk, Config: func(cfg *config.Config) { cfg.InsecureFederation = true }})
-		c.nodes[id] = n
-		ns = append(ns, n)
-	}
-	testutil.PeerAll(t, ns...)
-	return c
+	return testutil.StartCluster(t, b, ids...)
 }
 
 func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Role) *auth.Principal {
@@ -65,7 +52,7 @@ type parties struct {
 }
 
 func setup(t *testing.T, c *cluster) parties {
-	p := parties{rs: c.nodes["rs"], me: c.nodes["me"]}
+	p := parties{rs: c.Nodes["rs"], me: c.Nodes["me"]}
 	p.rsPol = user(t, p.rs, "rs-police", "rs-pros-office", auth.RoleOfficer)
 	p.rsPros = user(t, p.rs, "rs-prosecutor", "rs-pros-office", auth.RoleProsecutor)
 	p.rsNCU = user(t, p.rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
@@ -249,7 +236,7 @@ func TestDeadlinesRemindersAndExtension(t *testing.T) {
 	if n, err := p.me.MLA.Deadlines(ctx); err != nil || n != 0 {
 		t.Fatalf("deadlines at start: %d %v", n, err)
 	}
-	c.clk.Advance(24 * 24 * time.Hour) // 6 days before the recognition deadline
+	c.Clock.Advance(24 * 24 * time.Hour) // 6 days before the recognition deadline
 	for _, n := range []*testutil.Node{p.rs, p.me} {
 		if k, err := n.MLA.Deadlines(ctx); err != nil || k != 1 {
 			t.Fatalf("%s reminders: %d %v", n.Cfg.NodeID, k, err)
@@ -262,7 +249,7 @@ func TestDeadlinesRemindersAndExtension(t *testing.T) {
 	if !got.DueSoon || got.Overdue != "" || !hasEvent(got, "reminder") {
 		t.Fatalf("due soon: %+v", got)
 	}
-	c.clk.Set(due.Add(time.Minute))
+	c.Clock.Set(due.Add(time.Minute))
 	if k, _ := p.me.MLA.Deadlines(ctx); k != 1 {
 		t.Fatalf("overdue notices: %d", k)
 	}
@@ -299,7 +286,7 @@ func TestDeadlinesRemindersAndExtension(t *testing.T) {
 	if _, err := p.me.MLA.Transition(ctx, p.mePros, r.ID, mla.Change{Status: mla.StatusInExecution}); err != nil {
 		t.Fatal(err)
 	}
-	c.clk.Advance(91 * 24 * time.Hour)
+	c.Clock.Advance(91 * 24 * time.Hour)
 	if k, _ := p.me.MLA.Deadlines(ctx); k != 1 {
 		t.Fatalf("execution overdue notices: %d", k)
 	}

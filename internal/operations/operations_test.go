@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
-	"github.com/liaison-wb/liaison/internal/clock"
 	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
@@ -25,22 +24,11 @@ func eachBackend(t *testing.T, fn func(t *testing.T, b storetest.Backend)) {
 	storetest.EachBackend(t, fn)
 }
 
-type cluster struct {
-	clk   *clock.Fake
-	nodes map[string]*testutil.Node
-}
+// cluster is the countries of a test, on one fake clock.
+type cluster = testutil.Cluster
 
 func startCluster(t *testing.T, b storetest.Backend, ids ...string) *cluster {
-	t.Helper()
-	c := &cluster{clk: clock.NewFake(time.Now().UTC()), nodes: map[string]*testutil.Node{}}
-	var ns []*testutil.Node
-	for _, id := range ids {
-		n := testutil.Start(t, testutil.Options{NodeID: id, Store: b.Options(t), Clock: c.clk, Config: func(cfg *config.Config) { cfg.InsecureFederation = true }})
-		c.nodes[id] = n
-		ns = append(ns, n)
-	}
-	testutil.PeerAll(t, ns...)
-	return c
+	return testutil.StartCluster(t, b, ids...)
 }
 
 func user(t *testing.T, n *testutil.Node, name, agency string, roles ...auth.Role) *auth.Principal {
@@ -84,7 +72,7 @@ func TestHotPursuitAcrossNodes(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "ba")
-		rs, ba := c.nodes["rs"], c.nodes["ba"]
+		rs, ba := c.Nodes["rs"], c.Nodes["ba"]
 		rsPol := user(t, rs, "rs-traffic", "rs-traffic-loznica", auth.RoleOfficer)
 		rsOther := user(t, rs, "rs-other", "rs-police-nis", auth.RoleOfficer)
 		rsAnalyst := user(t, rs, "rs-analyst", "rs-traffic-loznica", auth.RoleAnalyst)
@@ -189,7 +177,7 @@ func TestLegalBasisRefused(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "xk")
-		rs := c.nodes["rs"]
+		rs := c.Nodes["rs"]
 		rsPol := user(t, rs, "rs-traffic", "rs-traffic", auth.RoleOfficer)
 		rsNCU := user(t, rs, "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
 		basis, err := rs.Ops.LegalBasis(ctx, rsPol, operations.KindPursuit, "xk")
@@ -232,12 +220,12 @@ func TestSurveillanceDeadline(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "me")
-		rs, me := c.nodes["rs"], c.nodes["me"]
+		rs, me := c.Nodes["rs"], c.Nodes["me"]
 		rsPol := user(t, rs, "rs-surv", "rs-special-unit", auth.RoleOfficer)
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
 		in := operations.OpenInput{Kind: operations.KindSurveillance, Title: "Courier of the Kotor cell", Countries: []string{"me"}, Urgent: true,
 			Details: operations.OpDetails{Unit: "SBPOK surveillance team 2", Persons: []string{"Petar Vuković"}, TargetVehicle: "VW Golf PG-AB-123", Route: "Bijelo Polje – Podgorica – Bar"}}
-		start := c.clk.Now()
+		start := c.Clock.Now()
 		o, err := rs.Ops.Open(ctx, rsPol, in)
 		if err != nil {
 			t.Fatal(err)
@@ -246,11 +234,11 @@ func TestSurveillanceDeadline(t *testing.T) {
 			t.Fatalf("urgent: %s, deadline %v", o.Status, o.DeadlineAt)
 		}
 		waitOp(t, me, meNCU, o.ID, "the urgent surveillance", func(o operations.Operation) bool { return o.Status == operations.StUrgent })
-		c.clk.Advance(5*time.Hour - time.Second)
+		c.Clock.Advance(5*time.Hour - time.Second)
 		if n, err := rs.Ops.CheckDeadlines(ctx); err != nil || n != 0 {
 			t.Fatalf("before the deadline: %d, %v", n, err)
 		}
-		c.clk.Advance(time.Second)
+		c.Clock.Advance(time.Second)
 		if n, err := rs.Ops.CheckDeadlines(ctx); err != nil || n != 1 {
 			t.Fatalf("at the deadline: %d, %v", n, err)
 		}
@@ -274,7 +262,7 @@ func TestSurveillanceDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitOp(t, rs, rsPol, o2.ID, "the authorisation", func(o operations.Operation) bool { return o.Status == operations.StAuthorised && o.DeadlineAt.IsZero() })
-		c.clk.Advance(6 * time.Hour)
+		c.Clock.Advance(6 * time.Hour)
 		if n, err := rs.Ops.CheckDeadlines(ctx); err != nil || n != 0 {
 			t.Fatalf("authorised in time: %d, %v", n, err)
 		}
@@ -357,7 +345,7 @@ func TestControlledDeliveryAcrossRoute(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "al", "me", "ba")
-		al, me, ba := c.nodes["al"], c.nodes["me"], c.nodes["ba"]
+		al, me, ba := c.Nodes["al"], c.Nodes["me"], c.Nodes["ba"]
 		alPol := user(t, al, "al-drugs", "al-antidrug", auth.RoleOfficer)
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
 		baNCU := user(t, ba, "ba-ncu", "ba-ncu", auth.RoleNCUOperator)
@@ -415,7 +403,7 @@ func TestJointPatrol(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "al", "me")
-		al, me := c.nodes["al"], c.nodes["me"]
+		al, me := c.Nodes["al"], c.Nodes["me"]
 		alPol := user(t, al, "al-border", "al-border-shkoder", auth.RoleOfficer)
 		alNCU := user(t, al, "al-ncu", "al-ncu", auth.RoleNCUOperator)
 		meNCU := user(t, me, "me-ncu", "me-ncu", auth.RoleNCUOperator)
@@ -457,7 +445,7 @@ func TestIncidentCoordinationAndChain(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "mk", "al")
-		mk, al := c.nodes["mk"], c.nodes["al"]
+		mk, al := c.Nodes["mk"], c.Nodes["al"]
 		mkCMC := user(t, mk, "mk-cmc", "mk-crisis-centre", auth.RoleNCUOperator)
 		alNCU := user(t, al, "al-ncu", "al-ncu", auth.RoleNCUOperator)
 		o, err := mk.Ops.Open(ctx, mkCMC, operations.OpenInput{Kind: operations.KindIncident, Title: "Exercise: forest fire near Ohrid", Exercise: true, Severity: 3,
@@ -529,12 +517,12 @@ func TestIncidentCoordinationAndChain(t *testing.T) {
 // TestMessagesAreOrdinaryTraffic: operation messages do not wait at the NCU.
 func TestMessagesAreOrdinaryTraffic(t *testing.T) {
 	c := startCluster(t, storetest.Backends()[0], "rs", "ba")
-	rsPol := user(t, c.nodes["rs"], "rs-traffic", "rs-traffic", auth.RoleOfficer)
-	rsNCU := user(t, c.nodes["rs"], "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
-	if _, err := c.nodes["rs"].Ops.Open(context.Background(), rsPol, pursuitInput("ba")); err != nil {
+	rsPol := user(t, c.Nodes["rs"], "rs-traffic", "rs-traffic", auth.RoleOfficer)
+	rsNCU := user(t, c.Nodes["rs"], "rs-ncu", "rs-ncu", auth.RoleNCUOperator)
+	if _, err := c.Nodes["rs"].Ops.Open(context.Background(), rsPol, pursuitInput("ba")); err != nil {
 		t.Fatal(err)
 	}
-	q, err := c.nodes["rs"].Fed.Queue(context.Background(), rsNCU)
+	q, err := c.Nodes["rs"].Fed.Queue(context.Background(), rsNCU)
 	if err != nil || slices.ContainsFunc(q, func(i federation.QueueItem) bool { return i.Direction == "outgoing" }) {
 		t.Fatalf("held at the NCU: %+v %v", q, err)
 	}
@@ -546,7 +534,7 @@ func TestBoardsFollowOtherInstances(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "mk")
-		mk := c.nodes["mk"]
+		mk := c.Nodes["mk"]
 		cmc := user(t, mk, "mk-cmc", "mk-crisis-centre", auth.RoleNCUOperator)
 		other := operations.New(operations.Deps{Store: mk.Store, Audit: mk.Audit, NodeID: "mk"}, operations.Config{})
 		changes, stop := other.Subscribe()
@@ -601,7 +589,7 @@ func TestDeclaredTermsReachTheOtherParties(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		c := startCluster(t, b, "rs", "ba")
-		rs, ba := c.nodes["rs"], c.nodes["ba"]
+		rs, ba := c.Nodes["rs"], c.Nodes["ba"]
 		rsAdmin := user(t, rs, "rs-admin", "rs-ncu", auth.RoleAdmin)
 		baPol := user(t, ba, "ba-traffic", "ba-traffic", auth.RoleOfficer)
 		basis, err := ba.Ops.LegalBasis(ctx, baPol, operations.KindPursuit, "rs")

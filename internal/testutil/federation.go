@@ -6,7 +6,10 @@ import (
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/federation"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
 )
 
 // Peer makes a and b peers of each other, using each node's federation URL
@@ -90,4 +93,27 @@ func RouteIncoming(t testing.TB, n *Node, ncu *auth.Principal, typ, agency strin
 		t.Fatal(err)
 	}
 	return item
+}
+
+// Cluster is a set of nodes that share one fake clock and are peers of
+// each other, for tests that follow a workflow across countries.
+type Cluster struct {
+	Clock *clock.Fake
+	Nodes map[string]*Node
+}
+
+// StartCluster starts one node per ID, each on a fresh database of
+// backend, all on one fake clock (started at the current time) and
+// peered with each other over federation on loopback.
+func StartCluster(t *testing.T, backend storetest.Backend, ids ...string) *Cluster {
+	t.Helper()
+	c := &Cluster{Clock: clock.NewFake(time.Now().UTC()), Nodes: map[string]*Node{}}
+	var ns []*Node
+	for _, id := range ids {
+		n := Start(t, Options{NodeID: id, Store: backend.Options(t), Clock: c.Clock, Config: func(cfg *config.Config) { cfg.InsecureFederation = true }})
+		c.Nodes[id] = n
+		ns = append(ns, n)
+	}
+	PeerAll(t, ns...)
+	return c
 }
