@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/audit"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/validate"
 )
@@ -41,15 +43,24 @@ func (e AlertRowError) String() string {
 
 // BatchRow is one traveller or vehicle of a batch check.
 type BatchRow struct {
-	Line  int    `json:"line"`
-	Ref   string `json:"ref,omitempty" doc:"the row's own reference (seat, passenger number)"`
-	Query string `json:"query" doc:"what is checked, as typed in the search box"`
+	Line        int    `json:"line"`
+	Ref         string `json:"ref,omitempty" doc:"the row's own reference (seat, passenger number)"`
+	Query       string `json:"query" doc:"what is checked, as typed in the search box"`
+	Sex         string `json:"sex,omitempty" maxLength:"20" doc:"the traveller's sex as the travel document gives it (m/f, muški/ženski, mashkull/femër); tells namesakes apart"`
+	Nationality string `json:"nationality,omitempty" maxLength:"60" doc:"the traveller's nationality (ISO code or country name)"`
 }
 
 // batchColumns are the columns a batch file may have (found by header,
 // case-insensitive); their values are joined into one query.
 var batchColumns = []string{"query", "given_name", "first_name", "family_name", "surname", "last_name", "full_name", "name", "date_of_birth", "dob",
 	"document", "passport", "personal_id", "national_id", "jmbg", "plate", "vin", "serial"}
+
+// batchSexColumns and batchNationalityColumns are read beside the query:
+// a passenger list gives them from the travel document.
+var (
+	batchSexColumns         = []string{"sex", "gender"}
+	batchNationalityColumns = []string{"nationality", "citizenship"}
+)
 
 // csvReader reads a CSV file with a header, detecting ';' as separator.
 func csvReader(data []byte) *csv.Reader {
@@ -93,11 +104,18 @@ func ParseBatch(in io.Reader) ([]BatchRow, []AlertRowError, error) {
 		return nil, nil, errs.New(errs.Invalid, op, "the file has no header line (e.g. ref,given_name,family_name,date_of_birth,document,plate)")
 	}
 	cols := map[int]string{}
-	ref := -1
+	ref, sex, nat := -1, -1, -1
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if h == "ref" || h == "id" {
+		switch {
+		case h == "ref" || h == "id":
 			ref = i
+			continue
+		case slices.Contains(batchSexColumns, h):
+			sex = i
+			continue
+		case slices.Contains(batchNationalityColumns, h):
+			nat = i
 			continue
 		}
 		for _, c := range batchColumns {
@@ -140,12 +158,23 @@ func ParseBatch(in io.Reader) ([]BatchRow, []AlertRowError, error) {
 		if ref >= 0 && ref < len(rec) {
 			row.Ref = strings.TrimSpace(rec[ref])
 		}
+		if sex >= 0 && sex < len(rec) {
+			row.Sex = strings.TrimSpace(rec[sex])
+		}
+		if nat >= 0 && nat < len(rec) {
+			row.Nationality = strings.TrimSpace(rec[nat])
+		}
 		if row.Query == "" {
 			bad = append(bad, AlertRowError{Line: line, Msg: "nothing to check in this row"})
 			continue
 		}
 		if _, err := ParseQuery(row.Query); err != nil {
 			bad = append(bad, AlertRowError{Line: line, Msg: errs.SafeMessage(err)})
+			continue
+		}
+		if e, ok := row.travelDocumentError(); !ok {
+			e.Line = line
+			bad = append(bad, e)
 			continue
 		}
 		if utf8.RuneCountInString(row.Ref) > 100 {
@@ -181,6 +210,11 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 	if err != nil {
 		return nil, err
 	}
+	for _, r := range rows {
+		if _, ok := r.travelDocumentError(); !ok {
+			return nil, errs.New(errs.Invalid, op, "a row gives a sex that cannot be read; use M or F")
+		}
+	}
 	out := make([]BatchResult, len(rows))
 	// Rows are checked by a few workers; the first failure stops the batch.
 	workers := min(len(rows), max(runtime.GOMAXPROCS(0), 4))
@@ -193,7 +227,7 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res, err := s.check(ctx, actor, rows[i].Query)
+				res, err := s.check(ctx, actor, rows[i].Query, rows[i].Sex, rows[i].Nationality)
 				if err != nil {
 					mu.Lock()
 					if first == nil {
@@ -268,4 +302,25 @@ func safeCell(v string) string {
 		return "'" + v
 	}
 	return v
+}
+
+// travelDocumentError checks the sex of a row: one that cannot be read is
+// refused rather than ignored. A nationality is compared only when it
+// reads as a country code (knownCountry); any other is left aside, as a
+// traveller may come from anywhere.
+func (r BatchRow) travelDocumentError() (AlertRowError, bool) {
+	if r.Sex != "" && entity.ParseSex(r.Sex) == entity.SexUnknown {
+		return AlertRowError{Column: "sex", Msg: "the sex cannot be read; use M or F"}, false
+	}
+	return AlertRowError{}, true
+}
+
+// knownCountry is the ISO code of a country name or code the directory
+// knows, or "".
+func knownCountry(v string) string {
+	c := entity.ParseCountry(v)
+	if len(c) == 2 && strings.ToUpper(c) == c {
+		return c
+	}
+	return ""
 }

@@ -59,6 +59,8 @@ func reviewFloor(m *match.Model) float64 {
 type CheckProbe struct {
 	Name        string   `json:"name,omitempty"`
 	DateOfBirth string   `json:"date_of_birth,omitempty"`
+	Sex         string   `json:"sex,omitempty" doc:"m or f, when given beside the query (batch rows)"`
+	Nationality string   `json:"nationality,omitempty" doc:"ISO code, when given beside the query (batch rows)"`
 	Identifiers []string `json:"identifiers,omitempty" doc:"document or national numbers, plates, VINs, serial numbers (normalised)"`
 }
 
@@ -148,7 +150,7 @@ func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
 	if p.Name == "" {
 		return entity.Person{}, false
 	}
-	v := map[string]string{match.ColID: "probe", match.ColFull: p.Name, match.ColDOB: p.DateOfBirth}
+	v := map[string]string{match.ColID: "probe", match.ColFull: p.Name, match.ColDOB: p.DateOfBirth, match.ColSex: p.Sex, match.ColNationality: p.Nationality}
 	for _, id := range p.Identifiers {
 		if len(id) == 13 && digits(id) {
 			v[match.ColPersonalID] = id
@@ -369,7 +371,7 @@ func (s *Service) Check(ctx context.Context, actor *auth.Principal, query, purpo
 	if err != nil {
 		return CheckResult{}, err
 	}
-	res, err := s.check(ctx, actor, query)
+	res, err := s.check(ctx, actor, query, "", "")
 	if err != nil {
 		return CheckResult{}, err
 	}
@@ -395,12 +397,21 @@ func (s *Service) auditEntryPurpose(actor *auth.Principal, action, purpose, deta
 }
 
 // check is Check without the audit entry (BatchCheck audits the batch).
-func (s *Service) check(ctx context.Context, actor *auth.Principal, query string) (CheckResult, error) {
+// check runs one check; sex and nationality, when a batch row gives them
+// from the travel document, are compared beside the query.
+func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, nationality string) (CheckResult, error) {
 	const op = "alerts.Check"
 	pr, err := ParseQuery(query)
 	if err != nil {
 		return CheckResult{}, err
 	}
+	switch entity.ParseSex(sex) {
+	case entity.SexMale:
+		pr.Sex = "m"
+	case entity.SexFemale:
+		pr.Sex = "f"
+	}
+	pr.Nationality = knownCountry(nationality)
 	res := CheckResult{Query: strings.TrimSpace(query), Probe: pr, Matches: []CheckMatch{}}
 	var people []entity.Person
 	if p, ok := s.probeRecord(pr); ok {

@@ -105,3 +105,61 @@ func TestBatchCheck(t *testing.T) {
 		t.Fatalf("partner batch check: %v", err)
 	}
 }
+
+// A passenger list's sex and nationality columns are compared beside the
+// name and date (the explanation shows them); a sex that cannot be read is
+// refused with its line and column, a nationality that is not a known
+// country is left aside.
+func TestBatchCheckReadsSexAndNationality(t *testing.T) {
+	b := storetest.Backends()[0]
+	ctx := context.Background()
+	c := startCluster(t, b, "rs", "me")
+	p := setup(t, c)
+	a := publish(t, p, arrestDraft("me"))
+	list := "ref,full_name,date_of_birth,sex,nationality\n" +
+		"1,Марко Петровић,12.03.1985,M,Srbija\n" +
+		"2,Marko Petrović,12.03.1985,ženski,SRB\n" +
+		"3,Marko Petrović,12.03.1985,x,\n" +
+		"4,Marko Petrović,12.03.1985,,Atlantis\n"
+	rows, bad, err := alerts.ParseBatch(strings.NewReader(list))
+	if err != nil || len(rows) != 3 || len(bad) != 1 || bad[0].Line != 4 || bad[0].Column != "sex" {
+		t.Fatalf("parse: %+v %+v %v", rows, bad, err)
+	}
+	if rows[0].Sex != "M" || rows[0].Nationality != "Srbija" {
+		t.Fatalf("row 1: %+v", rows[0])
+	}
+	res, err := p.me.Alerts.BatchCheck(ctx, p.mePol, rows, "bus Niš–Podgorica")
+	if err != nil {
+		t.Fatal(err)
+	}
+	level := func(r alerts.BatchResult, field string) string {
+		for _, m := range r.Matches {
+			if m.AlertID != a.ID {
+				continue
+			}
+			for _, f := range m.Explanation {
+				if f.Field == field {
+					return f.Level
+				}
+			}
+			return "absent"
+		}
+		return "no match"
+	}
+	if l := level(res[0], "sex"); l != "same" {
+		t.Errorf("row 1 sex level %q", l)
+	}
+	if l := level(res[0], "nationality"); l != "same" {
+		t.Errorf("row 1 nationality level %q", l)
+	}
+	if l := level(res[1], "sex"); l != "different" {
+		t.Errorf("row 2 sex level %q", l)
+	}
+	if l := level(res[2], "nationality"); l != "absent" {
+		t.Errorf("row 4: an unknown nationality is compared (%q)", l)
+	}
+	// The API's rows are checked the same way.
+	if _, err := p.me.Alerts.BatchCheck(ctx, p.mePol, []alerts.BatchRow{{Line: 1, Query: "Marko Petrović", Sex: "unknown"}}, ""); !errs.Is(err, errs.Invalid) {
+		t.Fatalf("unreadable sex in the API: %v", err)
+	}
+}

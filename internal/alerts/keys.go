@@ -73,6 +73,11 @@ func personRecords(a Alert, region string) []entity.Person {
 		return nil
 	}
 	base := map[string]string{match.ColID: a.ID, match.ColDOB: p.DateOfBirth, match.ColSex: p.Sex}
+	if len(p.Nationalities) == 1 {
+		// A dual national may travel on either passport: compared only
+		// when there is one.
+		base[match.ColNationality] = p.Nationalities[0]
+	}
 	if len(p.NationalIDs) > 0 {
 		base[match.ColPersonalID] = p.NationalIDs[0]
 	}

@@ -404,7 +404,7 @@ func (r *Result) Explain(p Pair) Explanation {
 	a, b := r.sides(p)
 	for f := Field(0); f < NumFields; f++ {
 		l := p.Pattern.Level(f)
-		w := r.Model.Weight(f, l)
+		w := r.Model.patternWeight(p.Pattern, f)
 		if f == FieldGiven || f == FieldFamily {
 			w = r.Model.nameWeight(f, l, nameValue(a, b, f))
 		}

@@ -108,6 +108,7 @@ func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
 		prep[i] = prepare(&persons[i])
 	}
 	var seen [NumFields]float64
+	var cond [2][2][2]float64 // per conditional: levels of the field among pairs exact/close on the other
 	if n >= 2 && pairs > 0 {
 		pairs = min(pairs, n*(n-1)/2)
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
@@ -124,6 +125,19 @@ func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
 					seen[f]++
 				}
 			}
+			for c, cd := range conditionals {
+				if lo, l := p.Level(cd.on), p.Level(cd.f); (lo == 1 || lo == 2) && (l == 1 || l == 2) {
+					cond[c][lo-1][l-1]++
+				}
+			}
+		}
+	}
+	// The conditionals' counts are blended with their stated shares (20
+	// pseudo-pairs each).
+	for c, cd := range conditionals {
+		for o, prior := range cd.same {
+			seenO := cond[c][o][0] + cond[c][o][1]
+			m.UCond[c][o] = [2]float64{(cond[c][o][0] + 20*prior) / (seenO + 20), (cond[c][o][1] + 20*(1-prior)) / (seenO + 20)}
 		}
 	}
 	for f := Field(0); f < NumFields; f++ {
@@ -275,7 +289,7 @@ func (r *Result) PairWeight(p Pair) float64 {
 func (m *Model) householdWeight(p Pattern) float64 {
 	var pos, neg float64
 	for _, f := range householdFields {
-		w := m.Weight(f, p.Level(f))
+		w := m.patternWeight(p, f)
 		pos, neg = max(pos, w), min(neg, w)
 	}
 	return pos + neg
@@ -333,9 +347,47 @@ func (m *Model) householdApart(p Pattern) float64 {
 			b += math.Log2(m.M[f][l] / twinShare)
 			continue
 		}
-		b += m.Weight(f, l)
+		b += m.patternWeight(p, f)
 	}
 	return b
+}
+
+// conditionals are the two-level fields weighed, beside agreement on
+// another field, against u counted among such pairs (Model.UCond), with
+// the share of "same" assumed for different persons who agree exactly or
+// closely on the other field.
+var conditionals = [2]struct {
+	f, on Field
+	same  [2]float64
+}{
+	{FieldSex, FieldGiven, [2]float64{0.99, 0.9}},
+	{FieldNationality, FieldFamily, [2]float64{0.8, 0.7}},
+}
+
+// patternWeight is field f's weight in pattern p: its own, except for a
+// conditional field beside agreement on its other field (UCond).
+func (m *Model) patternWeight(p Pattern, f Field) float64 {
+	l := p.Level(f)
+	if (l == 1 || l == 2) && m.UCond != [2][2][2]float64{} {
+		for c, cd := range conditionals {
+			if cd.f != f {
+				continue
+			}
+			if lo := p.Level(cd.on); lo == 1 || lo == 2 {
+				u := m.UCond[c][lo-1]
+				w := func(l int) float64 {
+					return min(max(math.Log2(math.Max(m.M[f][l], 1e-12)/math.Max(u[l-1], 1e-12)), -30), 30)
+				}
+				if l == 2 {
+					// A disagreement is never evidence for the pair, and
+					// never weighs more than the agreement.
+					return min(w(2), w(1), 0)
+				}
+				return w(1)
+			}
+		}
+	}
+	return m.Weight(f, l)
 }
 
 // ExclusivePosteriors turns the match weights (bits) of the candidates
@@ -476,7 +528,7 @@ func (m *Model) plainWeight(p Pattern) float64 {
 	var w float64
 	for f := Field(0); f < NumFields; f++ {
 		if !m.Household || !slices.Contains(householdFields, f) {
-			w += m.Weight(f, p.Level(f))
+			w += m.patternWeight(p, f)
 		}
 	}
 	if m.Household {

@@ -235,3 +235,32 @@ func TestHouseholdMembersLearntFromTheFile(t *testing.T) {
 		t.Fatalf("household members after JSON: %v %v", back.HouseholdMembers, err)
 	}
 }
+
+// Names in the region say the sex, and family names the country: beside
+// an agreeing given name the sex is weighed against how often different
+// persons with that given name share it (nearly always), so agreeing on
+// both counts about once, while a different sex beside the same given
+// name still weighs against the pair.
+func TestSexWeighedBesideTheGivenName(t *testing.T) {
+	m := FitRegister(registerSample(t, 5000), 100000, 1)
+	var p Pattern
+	sameSex := p.with(FieldSex, 1)
+	diffSex := p.with(FieldSex, 2)
+	alone := m.patternWeight(sameSex, FieldSex)
+	beside := m.patternWeight(sameSex.with(FieldGiven, 1), FieldSex)
+	against := m.patternWeight(diffSex.with(FieldGiven, 1), FieldSex)
+	againstClose := m.patternWeight(diffSex.with(FieldGiven, 2), FieldSex)
+	t.Logf("sex same alone %.2f, beside the same given name %.2f; different beside it %.2f, beside a close one (Dragan, Dragana) %.2f", alone, beside, against, againstClose)
+	if alone < 0.5 || math.Abs(beside) > 0.2 || against > 0 || against > beside || againstClose > -1 {
+		t.Errorf("sex weights: alone %.2f, beside %.2f, different beside %.2f, beside a close name %.2f", alone, beside, against, againstClose)
+	}
+	// Kept in the model's JSON.
+	var b bytes.Buffer
+	if err := m.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadModel(&b)
+	if err != nil || back.UCond != m.UCond {
+		t.Fatalf("conditional u after JSON: %v %v", back.UCond, err)
+	}
+}

@@ -38,8 +38,10 @@ type alertCheckInput struct {
 type alertBatchInput struct {
 	Body struct {
 		Rows []struct {
-			Ref   string `json:"ref,omitempty" maxLength:"100"`
-			Query string `json:"query" minLength:"1" maxLength:"200"`
+			Ref         string `json:"ref,omitempty" maxLength:"100"`
+			Query       string `json:"query" minLength:"1" maxLength:"200"`
+			Sex         string `json:"sex,omitempty" maxLength:"20" doc:"as the travel document gives it (m/f, muški/ženski, mashkull/femër): tells namesakes apart"`
+			Nationality string `json:"nationality,omitempty" maxLength:"60" doc:"ISO code or country name; compared when it is a known country"`
 		} `json:"rows" minItems:"1" maxItems:"10000"`
 		Purpose string `json:"purpose,omitempty" maxLength:"500"`
 	}
@@ -133,7 +135,7 @@ func (s *Server) registerAlerts() {
 		auth.ActAlertsCheck, func(ctx context.Context, in *alertBatchInput) (*Body[[]alerts.BatchResult], error) {
 			rows := make([]alerts.BatchRow, len(in.Body.Rows))
 			for i, r := range in.Body.Rows {
-				rows[i] = alerts.BatchRow{Line: i + 1, Ref: r.Ref, Query: r.Query}
+				rows[i] = alerts.BatchRow{Line: i + 1, Ref: r.Ref, Query: r.Query, Sex: r.Sex, Nationality: r.Nationality}
 				if _, err := alerts.ParseQuery(r.Query); err != nil {
 					return nil, problemFor(s.d.Logger, err, "/api/v1/alerts/check/batch")
 				}
