@@ -89,49 +89,84 @@ func insertImport(ctx context.Context, tx *store.Tx, rep ImportResult, filename,
 const statVer = 1
 
 // statPage is how many rows one transaction derives.
-const statPage = 2000
+const statPage = 5000
+
+// statAnalyze is how many rows derived in one refresh make it refresh the
+// tables' planner statistics too: the planner must see that the rows are
+// no longer waiting (st_ver) to pick the indexes.
+const statAnalyze = 10000
 
 // refreshStats derives the statistics columns of the cases and case links
 // written since the last run (or by an older version of the code).
 func (s *Service) refreshStats(ctx context.Context) error {
-	var texts map[[2]string]int64
-	for {
-		n, err := s.refreshCaseStats(ctx, &texts)
-		if err != nil || n == 0 {
-			if err != nil {
-				return err
-			}
-			break
-		}
+	nc, err := s.refreshCaseStats(ctx)
+	if err != nil {
+		return err
 	}
-	for {
-		n, err := s.refreshLinkStats(ctx)
-		if err != nil || n == 0 {
-			return err
-		}
+	nl, err := s.refreshLinkStats(ctx)
+	if err != nil {
+		return err
 	}
+	if nc+nl >= statAnalyze {
+		return s.d.Store.Analyze(ctx, "cases_cases", "cases_case_entities")
+	}
+	return nil
 }
 
-// refreshCaseStats derives the year, route and modus operandi of up to
-// statPage cases and reports how many it derived. texts maps the route and
-// modus operandi texts to their cases_stat_texts entry; it is read on the
-// first call that needs it. Two nodes' workers adding the same text twice
-// only split its count over two entries, summed again by label.
-func (s *Service) refreshCaseStats(ctx context.Context, texts *map[[2]string]int64) (int, error) {
+// eachStale reads the rows of query (rows waiting for their statistics
+// columns) in one pass on the read pool, and hands them to write in
+// batches of statPage, each written in its own transaction. One pass keeps
+// the work linear whichever plan the database picks for query.
+func eachStale[T any](ctx context.Context, st *store.Store, scan func(store.Scanner) (T, error), write func(*store.Tx, []T) error, query string, args ...any) (int, error) {
+	rows, err := st.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	var batch []T
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := st.InTx(ctx, func(tx *store.Tx) error { return write(tx, batch) })
+		n += len(batch)
+		batch = batch[:0]
+		return err
+	}
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return n, err
+		}
+		if batch = append(batch, x); len(batch) == statPage {
+			if err := flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	return n, flush()
+}
+
+// refreshCaseStats derives the year, route and modus operandi of the
+// cases waiting for them and reports how many it derived. Route and modus
+// operandi texts are entries of cases_stat_texts; two refreshes at once
+// adding the same text twice only split its count over two entries,
+// summed again by label.
+func (s *Service) refreshCaseStats(ctx context.Context) (int, error) {
 	type row struct {
 		id, opened, created, route, mo string
 	}
-	n := 0
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		page, err := store.Collect(ctx, tx, func(r store.Scanner) (row, error) {
-			var x row
-			err := r.Scan(&x.id, &x.opened, &x.created, &x.route, &x.mo)
-			return x, err
-		}, `SELECT id, opened_on, created_at, route, modus_operandi FROM cases_cases WHERE st_ver < ? LIMIT ?`, statVer, statPage)
-		if err != nil || len(page) == 0 {
-			return err
-		}
-		if *texts == nil {
+	var texts map[[2]string]int64
+	return eachStale(ctx, s.d.Store, func(r store.Scanner) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.opened, &x.created, &x.route, &x.mo)
+		return x, err
+	}, func(tx *store.Tx, page []row) error {
+		if texts == nil {
 			all, err := store.Collect(ctx, tx, func(r store.Scanner) (statText, error) {
 				var x statText
 				err := r.Scan(&x.id, &x.route, &x.mo)
@@ -140,9 +175,9 @@ func (s *Service) refreshCaseStats(ctx context.Context, texts *map[[2]string]int
 			if err != nil {
 				return err
 			}
-			*texts = make(map[[2]string]int64, len(all))
+			texts = make(map[[2]string]int64, len(all))
 			for _, t := range all {
-				(*texts)[[2]string{t.route, t.mo}] = t.id
+				texts[[2]string{t.route, t.mo}] = t.id
 			}
 		}
 		ins, err := tx.Prepared(ctx, `INSERT INTO cases_stat_texts (route, modus_operandi) VALUES (?, ?) RETURNING id`)
@@ -155,46 +190,36 @@ func (s *Service) refreshCaseStats(ctx context.Context, texts *map[[2]string]int
 		}
 		for _, c := range page {
 			k := [2]string{c.route, c.mo}
-			id, ok := (*texts)[k]
+			id, ok := texts[k]
 			if !ok {
-				if err := ins.QueryRowContext(ctx, c.route, c.mo).Scan(&id); err != nil {
-					return err
-				}
-				(*texts)[k] = id
+				err = ins.QueryRowContext(ctx, c.route, c.mo).Scan(&id)
+				texts[k] = id
 			}
-			if _, err := upd.ExecContext(ctx, statVer, caseOpened(c.opened, c.created).Year, id, c.id); err != nil {
+			if err == nil {
+				_, err = upd.ExecContext(ctx, statVer, caseOpened(c.opened, c.created).Year, id, c.id)
+			}
+			if err != nil {
+				texts = nil // entries added in this transaction are rolled back with it
 				return err
 			}
 		}
-		n = len(page)
 		return nil
-	})
-	if err != nil {
-		*texts = nil // entries inserted by the rolled-back transaction are gone
-	}
-	return n, err
+	}, `SELECT id, opened_on, created_at, route, modus_operandi FROM cases_cases WHERE st_ver < ?`, statVer)
 }
 
-// refreshLinkStats derives, for up to statPage links of cases to
-// entities, whether the link counts (a person as suspect or victim) and
+// refreshLinkStats derives, for the links of cases to entities waiting
+// for them, whether the link counts (a person as suspect or victim) and
 // then the case's crime area and the person's age band, sex and
 // nationality; it reports how many links it derived.
 func (s *Service) refreshLinkStats(ctx context.Context) (int, error) {
 	type row struct {
 		caseID, entityID, role, kind, fields, area, opened, created string
 	}
-	n := 0
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
-		page, err := store.Collect(ctx, tx, func(r store.Scanner) (row, error) {
-			var x row
-			err := r.Scan(&x.caseID, &x.entityID, &x.role, &x.kind, &x.fields, &x.area, &x.opened, &x.created)
-			return x, err
-		}, `SELECT ce.case_id, ce.entity_id, ce.role, e.kind, e.fields, c.crime_area, c.opened_on, c.created_at
-			FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id JOIN cases_cases c ON c.id = ce.case_id
-			WHERE ce.st_ver < ? LIMIT ?`, statVer, statPage)
-		if err != nil || len(page) == 0 {
-			return err
-		}
+	return eachStale(ctx, s.d.Store, func(r store.Scanner) (row, error) {
+		var x row
+		err := r.Scan(&x.caseID, &x.entityID, &x.role, &x.kind, &x.fields, &x.area, &x.opened, &x.created)
+		return x, err
+	}, func(tx *store.Tx, page []row) error {
 		upd, err := tx.Prepared(ctx, `UPDATE cases_case_entities SET st_ver = ?, st_counted = ?, st_area = ?, st_band = ?, st_sex = ?, st_nat = ? WHERE case_id = ? AND entity_id = ?`)
 		if err != nil {
 			return err
@@ -216,10 +241,10 @@ func (s *Service) refreshLinkStats(ctx context.Context) (int, error) {
 				return err
 			}
 		}
-		n = len(page)
 		return nil
-	})
-	return n, err
+	}, `SELECT ce.case_id, ce.entity_id, ce.role, e.kind, e.fields, c.crime_area, c.opened_on, c.created_at
+		FROM cases_case_entities ce CROSS JOIN cases_entities e CROSS JOIN cases_cases c
+		WHERE ce.st_ver < ? AND e.id = ce.entity_id AND c.id = ce.case_id`, statVer)
 }
 
 // statText is a route and modus operandi of cases.
@@ -314,14 +339,16 @@ type personCount struct {
 
 // eachPersonCount counts the derived links of suspects and victims, along
 // the index cases_case_entities_stats; with merged set, only those to
-// persons merged into another entity.
+// persons merged into another entity, found from the entities
+// (cases_entities_kind; CROSS JOIN keeps SQLite from starting at the
+// links, merged_into > ” lets it seek).
 func eachPersonCount(ctx context.Context, q store.Querier, merged bool, fn func(personCount)) error {
 	query := `SELECT st_area, role, st_band, st_sex, st_nat, COUNT(*) FROM cases_case_entities WHERE st_ver = ? AND st_counted = 1
 		GROUP BY st_area, role, st_band, st_sex, st_nat`
 	if merged {
 		query = `SELECT ce.st_area, ce.role, ce.st_band, ce.st_sex, ce.st_nat, COUNT(*)
-			FROM cases_entities e JOIN cases_case_entities ce ON ce.entity_id = e.id
-			WHERE e.kind = 'person' AND e.merged_into <> '' AND ce.st_ver = ? AND ce.st_counted = 1
+			FROM cases_entities e CROSS JOIN cases_case_entities ce
+			WHERE ce.entity_id = e.id AND e.kind = 'person' AND e.merged_into > '' AND ce.st_ver = ? AND ce.st_counted = 1
 			GROUP BY ce.st_area, ce.role, ce.st_band, ce.st_sex, ce.st_nat`
 	}
 	rows, err := q.QueryContext(ctx, query, statVer)
