@@ -108,90 +108,144 @@ func ageBand(dob, at entity.Date) string {
 	return "55+"
 }
 
+// caseOpened is the date a case's statistics count from: its opening
+// date, or the day it was created when the opening date has no year.
+func caseOpened(opened, created string) entity.Date {
+	d, _ := entity.ParseDate(opened)
+	if d.Year == 0 {
+		t := store.ParseTime(created)
+		d = entity.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+	}
+	return d
+}
+
+// personProfile is what the statistics count of a person: the date of
+// birth and sex (from the personal ID when not given) and the
+// nationality ("unknown" when not given).
+func personProfile(f map[string]string, region string) (dob entity.Date, sex, nat string) {
+	pp := match.PersonFromFields(f, region)
+	dob = pp.DOB
+	if dob.IsZero() {
+		dob = pp.PersonalID.DOB
+	}
+	if pp.Sex == entity.SexUnknown {
+		pp.Sex = pp.PersonalID.Sex
+	}
+	nat = pp.Nationality
+	if nat == "" {
+		nat = "unknown"
+	}
+	return dob, pp.Sex.String(), nat
+}
+
+// moPhrases splits a modus operandi into the phrases counted.
+func moPhrases(mo string) []string {
+	var out []string
+	for _, phrase := range strings.FieldsFunc(mo, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
+		if ph := strings.TrimSpace(entity.Fold(phrase)); ph != "" && len(ph) <= 80 {
+			out = append(out, ph)
+		}
+	}
+	return out
+}
+
 // Stats computes aggregate statistics per crime area. With shared set,
 // cells under MinCell are suppressed (the form sent to other nodes).
+//
+// The counting is done by the database (GROUP BY over the statistics
+// columns of migration 0030); cases and links not yet derived, or
+// derived by another version of the code, are derived first.
 func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (Statistics, error) {
 	const op = "cases.Stats"
 	minCell := 1
 	if shared {
 		minCell = MinCell
 	}
-	type areaAcc struct {
-		cases, status counter
-		perp, vict    [4]counter // persons, age, sex, nationality
-		years         map[int]*[3]counter
+	if err := s.refreshStats(ctx); err != nil {
+		return Statistics{}, unavailable(op, err)
 	}
-	accs := map[string]*areaAcc{}
-	get := func(a string) *areaAcc {
-		if x, ok := accs[a]; ok {
-			return x
-		}
-		x := &areaAcc{cases: counter{}, status: counter{}, years: map[int]*[3]counter{}}
-		for i := range x.perp {
-			x.perp[i], x.vict[i] = counter{}, counter{}
-		}
-		accs[a] = x
-		return x
+	accs := areaAccs{}
+	get := accs.get
+	texts, err := statTexts(ctx, s.d.Store)
+	if err != nil {
+		return Statistics{}, unavailable(op, err)
 	}
-	openedOf := map[string]entity.Date{}
-	areaOf := map[string]string{}
-	err := eachCaseStat(ctx, s.d.Store, func(r caseStatRow) {
+	err = eachCaseCount(ctx, s.d.Store, func(r caseCount) error {
 		a := get(r.area)
-		a.cases["all"]++
-		a.status[r.status]++
-		d, _ := entity.ParseDate(r.opened)
-		if d.Year == 0 {
-			t := store.ParseTime(r.created)
-			d = entity.Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
-		}
-		openedOf[r.id], areaOf[r.id] = d, r.area
-		y := a.years[d.Year]
+		a.cases["all"] += r.n
+		a.status[r.status] += r.n
+		y := a.years[r.year]
 		if y == nil {
 			y = &[3]counter{{}, {}, {}}
-			a.years[d.Year] = y
+			a.years[r.year] = y
 		}
-		y[0]["cases"]++
-		if len(r.route) > 0 {
-			y[1][strings.Join(r.route, "→")]++
+		y[0]["cases"] += r.n
+		t, err := texts.get(r.text)
+		if err != nil {
+			return err
 		}
-		for _, phrase := range strings.FieldsFunc(r.mo, func(c rune) bool { return c == ',' || c == ';' || c == '\n' }) {
-			if ph := strings.TrimSpace(entity.Fold(phrase)); ph != "" && len(ph) <= 80 {
-				y[2][ph]++
+		if len(t.route) > 0 {
+			y[1][strings.Join(t.route, "→")] += r.n
+		}
+		for _, ph := range t.phrases {
+			y[2][ph] += r.n
+		}
+		return nil
+	})
+	if err != nil {
+		return Statistics{}, unavailable(op, err)
+	}
+	// Persons in merged entities are counted by the first query and taken
+	// off by the second (merges are few).
+	for i, merged := range []bool{false, true} {
+		sign := 1 - 2*i
+		err = eachPersonCount(ctx, s.d.Store, merged, func(r personCount) {
+			a := accs[r.area]
+			if a == nil {
+				return
 			}
+			acc := &a.perp
+			if r.role == "victim" {
+				acc = &a.vict
+			}
+			n := sign * r.n
+			acc[0]["all"] += n
+			acc[1][r.band] += n
+			acc[2][r.sex] += n
+			acc[3][r.nat] += n
+		})
+		if err != nil {
+			return Statistics{}, unavailable(op, err)
 		}
-	})
-	if err != nil {
-		return Statistics{}, unavailable(op, err)
 	}
-	err = eachCasePerson(ctx, s.d.Store, func(caseID, role string, f map[string]string) {
-		a := accs[areaOf[caseID]]
-		if a == nil {
-			return
-		}
-		pp := match.PersonFromFields(f, s.d.Region)
-		dob := pp.DOB
-		if dob.IsZero() {
-			dob = pp.PersonalID.DOB
-		}
-		if pp.Sex == entity.SexUnknown {
-			pp.Sex = pp.PersonalID.Sex
-		}
-		acc := &a.perp
-		if role == "victim" {
-			acc = &a.vict
-		}
-		acc[0]["all"]++
-		acc[1][ageBand(dob, openedOf[caseID])]++
-		acc[2][pp.Sex.String()]++
-		nat := pp.Nationality
-		if nat == "" {
-			nat = "unknown"
-		}
-		acc[3][nat]++
-	})
-	if err != nil {
-		return Statistics{}, unavailable(op, err)
+	return s.statistics(accs, shared, minCell), s.record(ctx, entry(p, "cases.stats", "cases/stats", "", "shared="+strconv.FormatBool(shared)))
+}
+
+// areaAcc holds the counters of one crime area.
+type areaAcc struct {
+	cases, status counter
+	perp, vict    [4]counter // persons, age, sex, nationality
+	years         map[int]*[3]counter
+}
+
+// areaAccs are the counters by crime area.
+type areaAccs map[string]*areaAcc
+
+func (accs areaAccs) get(a string) *areaAcc {
+	if x, ok := accs[a]; ok {
+		return x
 	}
+	x := &areaAcc{cases: counter{}, status: counter{}, years: map[int]*[3]counter{}}
+	for i := range x.perp {
+		x.perp[i], x.vict[i] = counter{}, counter{}
+	}
+	accs[a] = x
+	return x
+}
+
+// statistics assembles the counters into Statistics, leaving out cells
+// under minCell.
+func (s *Service) statistics(accs areaAccs, shared bool, minCell int) Statistics {
 	st := Statistics{Node: s.d.NodeID, At: s.now(), Suppressed: shared, Areas: []AreaStats{}}
 	names := make([]string, 0, len(accs))
 	for a := range accs {
@@ -225,7 +279,7 @@ func (s *Service) Stats(ctx context.Context, p *auth.Principal, shared bool) (St
 		}
 		st.Areas = append(st.Areas, as)
 	}
-	return st, s.record(ctx, entry(p, "cases.stats", "cases/stats", "", "shared="+strconv.FormatBool(shared)))
+	return st
 }
 
 // ShareStats sends the suppressed aggregate statistics to a peer.

@@ -7,8 +7,10 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
+	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/store"
 )
 
@@ -80,56 +82,286 @@ func insertImport(ctx context.Context, tx *store.Tx, rep ImportResult, filename,
 
 // ---- statistics
 
-// caseStatRow is what the statistics need of a case.
-type caseStatRow struct {
-	id, area, status, opened, created, mo string
-	route                                 []string
+// statVer is the version of the code that derives the statistics columns
+// of cases and case links (migration 0030). Rows stamped with an older
+// version (0: never derived) are derived again before counting; raise it
+// when caseOpened, personProfile, ageBand or moPhrases change.
+const statVer = 1
+
+// statPage is how many rows one transaction derives.
+const statPage = 5000
+
+// statAnalyze is how many rows derived in one refresh make it refresh the
+// tables' planner statistics too: the planner must see that the rows are
+// no longer waiting (st_ver) to pick the indexes.
+const statAnalyze = 10000
+
+// refreshStats derives the statistics columns of the cases and case links
+// written since the last run (or by an older version of the code).
+func (s *Service) refreshStats(ctx context.Context) error {
+	nc, err := s.refreshCaseStats(ctx)
+	if err != nil {
+		return err
+	}
+	nl, err := s.refreshLinkStats(ctx)
+	if err != nil {
+		return err
+	}
+	if nc+nl >= statAnalyze {
+		return s.d.Store.Analyze(ctx, "cases_cases", "cases_case_entities")
+	}
+	return nil
 }
 
-// eachCaseStat calls fn with every case.
-func eachCaseStat(ctx context.Context, q store.Querier, fn func(caseStatRow)) error {
-	rows, err := q.QueryContext(ctx, `SELECT id, crime_area, status, opened_on, created_at, route, modus_operandi FROM cases_cases`)
+// eachStale reads the rows of query (rows waiting for their statistics
+// columns) in one pass on the read pool, and hands them to write in
+// batches of statPage, each written in its own transaction. One pass keeps
+// the work linear whichever plan the database picks for query.
+func eachStale[T any](ctx context.Context, st *store.Store, scan func(store.Scanner) (T, error), write func(*store.Tx, []T) error, query string, args ...any) (int, error) {
+	rows, err := st.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	var batch []T
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := st.InTx(ctx, func(tx *store.Tx) error { return write(tx, batch) })
+		n += len(batch)
+		batch = batch[:0]
+		return err
+	}
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return n, err
+		}
+		if batch = append(batch, x); len(batch) == statPage {
+			if err := flush(); err != nil {
+				return n, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	return n, flush()
+}
+
+// refreshCaseStats derives the year, route and modus operandi of the
+// cases waiting for them and reports how many it derived. Route and modus
+// operandi texts are entries of cases_stat_texts; two refreshes at once
+// adding the same text twice only split its count over two entries,
+// summed again by label.
+func (s *Service) refreshCaseStats(ctx context.Context) (int, error) {
+	type row struct {
+		id, opened, created, route, mo string
+	}
+	var texts map[[2]string]int64
+	return eachStale(ctx, s.d.Store, func(r store.Scanner) (row, error) {
+		var x row
+		err := r.Scan(&x.id, &x.opened, &x.created, &x.route, &x.mo)
+		return x, err
+	}, func(tx *store.Tx, page []row) error {
+		if texts == nil {
+			all, err := store.Collect(ctx, tx, func(r store.Scanner) (statText, error) {
+				var x statText
+				err := r.Scan(&x.id, &x.route, &x.mo)
+				return x, err
+			}, `SELECT id, route, modus_operandi FROM cases_stat_texts`)
+			if err != nil {
+				return err
+			}
+			texts = make(map[[2]string]int64, len(all))
+			for _, t := range all {
+				texts[[2]string{t.route, t.mo}] = t.id
+			}
+		}
+		ins, err := tx.Prepared(ctx, `INSERT INTO cases_stat_texts (route, modus_operandi) VALUES (?, ?) RETURNING id`)
+		if err != nil {
+			return err
+		}
+		upd, err := tx.Prepared(ctx, `UPDATE cases_cases SET st_ver = ?, st_year = ?, st_text = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			k := [2]string{c.route, c.mo}
+			id, ok := texts[k]
+			if !ok {
+				err = ins.QueryRowContext(ctx, c.route, c.mo).Scan(&id)
+				texts[k] = id
+			}
+			if err == nil {
+				_, err = upd.ExecContext(ctx, statVer, caseOpened(c.opened, c.created).Year, id, c.id)
+			}
+			if err != nil {
+				texts = nil // entries added in this transaction are rolled back with it
+				return err
+			}
+		}
+		return nil
+	}, `SELECT id, opened_on, created_at, route, modus_operandi FROM cases_cases WHERE st_ver < ?`, statVer)
+}
+
+// refreshLinkStats derives, for the links of cases to entities waiting
+// for them, whether the link counts (a person as suspect or victim) and
+// then the case's crime area and the person's age band, sex and
+// nationality; it reports how many links it derived.
+func (s *Service) refreshLinkStats(ctx context.Context) (int, error) {
+	type row struct {
+		caseID, entityID, role, kind, fields, area, opened, created string
+	}
+	return eachStale(ctx, s.d.Store, func(r store.Scanner) (row, error) {
+		var x row
+		err := r.Scan(&x.caseID, &x.entityID, &x.role, &x.kind, &x.fields, &x.area, &x.opened, &x.created)
+		return x, err
+	}, func(tx *store.Tx, page []row) error {
+		upd, err := tx.Prepared(ctx, `UPDATE cases_case_entities SET st_ver = ?, st_counted = ?, st_area = ?, st_band = ?, st_sex = ?, st_nat = ? WHERE case_id = ? AND entity_id = ?`)
+		if err != nil {
+			return err
+		}
+		for _, r := range page {
+			counted, band, sex, nat := 0, "", "", ""
+			if r.kind == string(entity.KindPerson) && (r.role == "suspect" || r.role == "victim") {
+				var f map[string]string
+				var jc store.JSONColumns
+				jc.Decode("fields", r.fields, &f)
+				if err := jc.Err("cases.Stats", "person of case "+r.caseID); err != nil {
+					return err
+				}
+				var dob entity.Date
+				dob, sex, nat = personProfile(f, s.d.Region)
+				counted, band = 1, ageBand(dob, caseOpened(r.opened, r.created))
+			}
+			if _, err := upd.ExecContext(ctx, statVer, counted, r.area, band, sex, nat, r.caseID, r.entityID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, `SELECT ce.case_id, ce.entity_id, ce.role, e.kind, e.fields, c.crime_area, c.opened_on, c.created_at
+		FROM cases_case_entities ce CROSS JOIN cases_entities e CROSS JOIN cases_cases c
+		WHERE ce.st_ver < ? AND e.id = ce.entity_id AND c.id = ce.case_id`, statVer)
+}
+
+// statText is a route and modus operandi of cases.
+type statText struct {
+	id        int64
+	route, mo string
+}
+
+// decodedText is a statText ready for counting.
+type decodedText struct {
+	route   []string
+	phrases []string
+}
+
+// statTextSet decodes the texts of cases_stat_texts as counting needs them.
+type statTextSet struct {
+	raw  map[int64]statText
+	done map[int64]decodedText
+}
+
+func (t *statTextSet) get(id int64) (decodedText, error) {
+	if d, ok := t.done[id]; ok {
+		return d, nil
+	}
+	r := t.raw[id]
+	var d decodedText
+	if r.route != "" {
+		var jc store.JSONColumns
+		jc.Decode("route", r.route, &d.route)
+		if err := jc.Err("cases.Stats", "route of cases "+strconv.FormatInt(id, 10)); err != nil {
+			return decodedText{}, err
+		}
+	}
+	d.phrases = moPhrases(r.mo)
+	t.done[id] = d
+	return d, nil
+}
+
+// statTexts reads the routes and modi operandi of cases.
+func statTexts(ctx context.Context, q store.Querier) (*statTextSet, error) {
+	all, err := store.Collect(ctx, q, func(r store.Scanner) (statText, error) {
+		var x statText
+		err := r.Scan(&x.id, &x.route, &x.mo)
+		return x, err
+	}, `SELECT id, route, modus_operandi FROM cases_stat_texts`)
+	if err != nil {
+		return nil, err
+	}
+	t := &statTextSet{raw: make(map[int64]statText, len(all)), done: map[int64]decodedText{}}
+	for _, x := range all {
+		t.raw[x.id] = x
+	}
+	return t, nil
+}
+
+// caseCount is a number of cases of one crime area, year, status, route
+// and modus operandi.
+type caseCount struct {
+	area, status string
+	year         int
+	text         int64
+	n            int
+}
+
+// eachCaseCount counts the derived cases by crime area, year, status and
+// text, along the index cases_cases_stats.
+func eachCaseCount(ctx context.Context, q store.Querier, fn func(caseCount) error) error {
+	rows, err := q.QueryContext(ctx, `SELECT crime_area, st_year, status, st_text, COUNT(*) FROM cases_cases WHERE st_ver = ?
+		GROUP BY crime_area, st_year, status, st_text`, statVer)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r caseStatRow
-		var route string
-		if err := rows.Scan(&r.id, &r.area, &r.status, &r.opened, &r.created, &route, &r.mo); err != nil {
+		var r caseCount
+		if err := rows.Scan(&r.area, &r.year, &r.status, &r.text, &r.n); err != nil {
 			return err
 		}
-		var jc store.JSONColumns
-		jc.Decode("route", route, &r.route)
-		if err := jc.Err("cases.Stats", "case "+r.id); err != nil {
+		if err := fn(r); err != nil {
 			return err
 		}
-		fn(r)
 	}
 	return rows.Err()
 }
 
-// eachCasePerson calls fn with every live person who is a suspect or a
-// victim in a case, with the case and the role.
-func eachCasePerson(ctx context.Context, q store.Querier, fn func(caseID, role string, fields map[string]string)) error {
-	rows, err := q.QueryContext(ctx, `SELECT ce.case_id, ce.role, e.fields FROM cases_case_entities ce JOIN cases_entities e ON e.id = ce.entity_id
-		WHERE e.kind = 'person' AND e.merged_into = '' AND ce.role IN ('suspect', 'victim')`)
+// personCount is a number of persons in one role in cases of one crime
+// area, of one age band, sex and nationality.
+type personCount struct {
+	area, role, band, sex, nat string
+	n                          int
+}
+
+// eachPersonCount counts the derived links of suspects and victims, along
+// the index cases_case_entities_stats; with merged set, only those to
+// persons merged into another entity, found from the entities
+// (cases_entities_kind; CROSS JOIN keeps SQLite from starting at the
+// links, merged_into > ” lets it seek).
+func eachPersonCount(ctx context.Context, q store.Querier, merged bool, fn func(personCount)) error {
+	query := `SELECT st_area, role, st_band, st_sex, st_nat, COUNT(*) FROM cases_case_entities WHERE st_ver = ? AND st_counted = 1
+		GROUP BY st_area, role, st_band, st_sex, st_nat`
+	if merged {
+		query = `SELECT ce.st_area, ce.role, ce.st_band, ce.st_sex, ce.st_nat, COUNT(*)
+			FROM cases_entities e CROSS JOIN cases_case_entities ce
+			WHERE ce.entity_id = e.id AND e.kind = 'person' AND e.merged_into > '' AND ce.st_ver = ? AND ce.st_counted = 1
+			GROUP BY ce.st_area, ce.role, ce.st_band, ce.st_sex, ce.st_nat`
+	}
+	rows, err := q.QueryContext(ctx, query, statVer)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var caseID, role, fields string
-		if err := rows.Scan(&caseID, &role, &fields); err != nil {
+		var r personCount
+		if err := rows.Scan(&r.area, &r.role, &r.band, &r.sex, &r.nat, &r.n); err != nil {
 			return err
 		}
-		var f map[string]string
-		var jc store.JSONColumns
-		jc.Decode("fields", fields, &f)
-		if err := jc.Err("cases.Stats", "person of case "+caseID); err != nil {
-			return err
-		}
-		fn(caseID, role, f)
+		fn(r)
 	}
 	return rows.Err()
 }
