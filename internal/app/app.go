@@ -313,6 +313,7 @@ func (n *Node) lead(ctx context.Context) {
 	loop("audit outbox", func(ctx context.Context) { n.Audit.RunOutbox(ctx, time.Second) })
 	loop("audit retention", func(ctx context.Context) { n.Audit.RunRetention(ctx, n.Cfg.AuditRetention, 24*time.Hour) })
 	loop("cases", n.Cases.Run)
+	loop("case statistics", func(ctx context.Context) { n.Cases.RunStats(ctx, 10*time.Second) })
 	if n.Cfg.AuditWitnessInterval > 0 {
 		loop("witness", func(ctx context.Context) { n.Witness.Run(ctx, n.Cfg.AuditWitnessInterval) })
 	}

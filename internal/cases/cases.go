@@ -109,6 +109,25 @@ func (s *Service) Run(ctx context.Context) {
 	}
 }
 
+// RunStats derives, every interval until ctx ends, the statistics
+// columns of cases and case links written since (imports, copies
+// received), so the first statistics page after a large import does not
+// pay for it.
+func (s *Service) RunStats(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.refreshStats(ctx); err != nil && ctx.Err() == nil {
+			s.d.Logger.Warn("cases: deriving statistics columns failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 func entry(p *auth.Principal, action, object, purpose, detail string) audit.Entry {
 	e := audit.Entry{Actor: "system", Action: action, Object: object, Purpose: purpose, Detail: detail}
 	if p != nil {

@@ -231,3 +231,35 @@ func TestStatsMatchReference(t *testing.T) {
 		compare("after a version change")
 	})
 }
+
+// The node derives the statistics columns of what was written in the
+// background, so the first statistics page after an import finds them.
+func TestRunStatsDerivesInTheBackground(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s := testService(t, st)
+		statsData(t, ctx, st, rand.New(rand.NewPCG(7, 9)), "r", 300)
+		waiting := func() int {
+			var a, b int
+			if err := st.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM cases_cases WHERE st_ver < ?), (SELECT COUNT(*) FROM cases_case_entities WHERE st_ver < ?)`, statVer, statVer).Scan(&a, &b); err != nil {
+				t.Fatal(err)
+			}
+			return a + b
+		}
+		if waiting() == 0 {
+			t.Fatal("nothing waiting before the background run")
+		}
+		done := make(chan struct{})
+		go func() { s.RunStats(ctx, 20*time.Millisecond); close(done) }()
+		deadline := time.Now().Add(20 * time.Second)
+		for waiting() > 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d rows still waiting", waiting())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		<-done
+	})
+}

@@ -7,6 +7,7 @@ package cases
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -114,41 +115,32 @@ func (s *Service) refreshStats(ctx context.Context) error {
 }
 
 // eachStale reads the rows of query (rows waiting for their statistics
-// columns) in one pass on the read pool, and hands them to write in
-// batches of statPage, each written in its own transaction. One pass keeps
-// the work linear whichever plan the database picks for query.
-func eachStale[T any](ctx context.Context, st *store.Store, scan func(store.Scanner) (T, error), write func(*store.Tx, []T) error, query string, args ...any) (int, error) {
-	rows, err := st.QueryContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
+// columns) a page of statPage at a time and hands each page to write, in
+// its own transaction, before reading the next: query must return only
+// rows still waiting, so the pages written drop out of it. Reading a page
+// at a time keeps no read open across the writes (on SQLite a read held
+// open stops the write-ahead log from being checkpointed).
+func eachStale[T comparable](ctx context.Context, st *store.Store, scan func(store.Scanner) (T, error), write func(*store.Tx, []T) error, query string, args ...any) (int, error) {
+	query += " LIMIT " + strconv.Itoa(statPage)
 	n := 0
-	var batch []T
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := st.InTx(ctx, func(tx *store.Tx) error { return write(tx, batch) })
-		n += len(batch)
-		batch = batch[:0]
-		return err
-	}
-	for rows.Next() {
-		x, err := scan(rows)
-		if err != nil {
+	var first T
+	for {
+		page, err := store.Collect(ctx, st, scan, query, args...)
+		if err != nil || len(page) == 0 {
 			return n, err
 		}
-		if batch = append(batch, x); len(batch) == statPage {
-			if err := flush(); err != nil {
-				return n, err
-			}
+		if n > 0 && page[0] == first {
+			return n, fmt.Errorf("cases: statistics columns of %v were not written", first)
+		}
+		first = page[0]
+		if err := st.InTx(ctx, func(tx *store.Tx) error { return write(tx, page) }); err != nil {
+			return n, err
+		}
+		n += len(page)
+		if len(page) < statPage {
+			return n, nil
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return n, err
-	}
-	return n, flush()
 }
 
 // refreshCaseStats derives the year, route and modus operandi of the
