@@ -205,10 +205,12 @@ func (s *Store) QueryRowContext(ctx context.Context, query string, args ...any) 
 
 // Tx is a write transaction.
 type Tx struct {
-	s     *Store
-	tx    *sql.Tx
-	after []func()
-	stmts map[string]*sql.Stmt
+	s      *Store
+	conn   *sql.Conn // the connection the transaction holds (COPY uses it)
+	tx     *sql.Tx
+	after  []func()
+	stmts  map[string]*sql.Stmt
+	stages map[string]string // staging tables of InsertMany, by table and columns
 }
 
 // AfterCommit runs fn once the transaction has committed (never when it
@@ -261,11 +263,16 @@ func (t *Tx) Dialect() Dialect { return t.s.Dialect }
 
 // InTx runs fn in a write transaction, committing if fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
 	}
-	tx := &Tx{s: s, tx: sqlTx}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
+	}
+	tx := &Tx{s: s, conn: conn, tx: sqlTx}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
