@@ -267,17 +267,22 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
 	}
-	defer conn.Close()
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
+		conn.Close()
 		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
 	}
 	tx := &Tx{s: s, conn: conn, tx: sqlTx}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		conn.Close()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	// The connection goes back to the pool before the hooks run: SQLite
+	// has one writing connection, which a hook may need.
+	conn.Close()
+	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.InTx", "could not save the change", err)
 	}
 	for _, fn := range tx.after {
