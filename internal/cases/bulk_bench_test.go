@@ -39,7 +39,16 @@ func BenchmarkBulkLoad(b *testing.B) {
 // liaison cases import and the API's import) and reports rows per second.
 //
 //	go test -run XXX -bench ImportCSV -benchtime 1x ./internal/cases/
+//
+// With LIAISON_TEST_POSTGRES set it runs on PostgreSQL too (sub-benchmark
+// postgres, the COPY path).
 func BenchmarkImportCSV(b *testing.B) {
+	for _, be := range storetest.Backends() {
+		b.Run(be.Name, func(b *testing.B) { benchImportCSV(b, be) })
+	}
+}
+
+func benchImportCSV(b *testing.B, be storetest.Backend) {
 	const n = 20_000
 	g := synth.New(6)
 	var csv strings.Builder
@@ -57,7 +66,7 @@ func BenchmarkImportCSV(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		st := storetest.SQLite(b)
+		st := storetest.Open(b, be.Options(b))
 		s, _ := newService(b, st)
 		b.StartTimer()
 		rep, err := s.Import(context.Background(), officer, strings.NewReader(csv.String()), cases.ImportOptions{Format: cases.FormatCSV, Filename: "bench.csv"})

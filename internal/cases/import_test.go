@@ -139,14 +139,15 @@ func TestImportJSON(t *testing.T) {
 	}
 }
 
-// An import refused half-way (here: cancelled after its first chunk)
-// leaves the database as it was; the same file then imports whole.
+// An import refused half-way (here: cancelled after its first chunk of a
+// thousand rows, written by COPY on PostgreSQL) leaves the database as it
+// was; the same file then imports whole.
 func TestImportRefusedHalfwayStoresNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		s, _ := newService(t, st)
 		var csv strings.Builder
 		csv.WriteString("given_name,family_name,date_of_birth\n")
-		for i := range 1200 {
+		for i := range 2200 {
 			fmt.Fprintf(&csv, "Petar%d,Perić,19%02d-01-%02d\n", i, 40+i%60, 1+i%28)
 		}
 		count := func(table string) int {
@@ -168,14 +169,14 @@ func TestImportRefusedHalfwayStoresNothing(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "nothing was stored") {
 			t.Fatalf("cancelled import: %v", err)
 		}
-		if len(seen) != 1 || seen[0] != 500 {
+		if len(seen) != 1 || seen[0] != 1000 {
 			t.Fatalf("progress before the cancellation: %v", seen)
 		}
 		if n, m := count("cases_entities"), count("cases_imports"); n != 0 || m != 0 {
 			t.Fatalf("after a refused import: %d entities, %d imports", n, m)
 		}
 		rep, err := s.Import(context.Background(), officer, strings.NewReader(csv.String()), cases.ImportOptions{Format: cases.FormatCSV, Filename: "p.csv"})
-		if err != nil || rep.Created != 1200 || rep.ID == "" || count("cases_entities") != 1200 {
+		if err != nil || rep.Created != 2200 || rep.ID == "" || count("cases_entities") != 2200 {
 			t.Fatalf("import again: %+v %v", rep, err)
 		}
 	})

@@ -49,7 +49,7 @@ type ImportOptions struct {
 	// this case reference.
 	Case   string
 	DryRun bool
-	// Progress, when set, is called every few hundred rows.
+	// Progress, when set, is called every thousand rows or so.
 	Progress func(done, total int)
 }
 
@@ -553,9 +553,10 @@ func orCol(m map[string]string, f string) string {
 	return f
 }
 
-// write stores the rows in chunks of a few hundred per transaction.
+// write stores the rows in one transaction, in chunks prepared one ahead
+// of the writer.
 func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult, finish func(tx *store.Tx) error) error {
-	const chunk = 500
+	const chunk = entityBatch
 	src := "import:" + rep.Format + ":" + textutil.Clip(strings.TrimSpace(opt.Filename), 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
 	cases := map[string]string{} // case reference → ID, as looked up
@@ -597,6 +598,12 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 		}
 	}()
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		// The rows created join the in-memory index once they are
+		// committed (their index data computed with the rows, so no second
+		// pass): a refused import leaves no pk in the index that SQLite
+		// could hand to another entity later.
+		var created []memItem
+		tx.AfterCommit(func() { s.indexAdd(created, true) })
 		for start := 0; start < len(order); start += chunk {
 			if err := ctx.Err(); err != nil {
 				return err // cancelled: nothing is kept
@@ -655,7 +662,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 			if err := flush(); err != nil {
 				return err
 			}
-			s.indexAdd(batch, true)
+			created = append(created, batch...)
 			if opt.Progress != nil {
 				opt.Progress(end, total)
 			}
@@ -672,12 +679,13 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	}
 }
 
-// entityBatch is how many entity rows one multi-row statement writes.
-const entityBatch = 100
+// entityBatch is how many entity rows are written together: one COPY on
+// PostgreSQL, one multi-row statement on SQLite.
+const entityBatch = 1000
 
 // storeEntityRows writes the entity rows listed in which (already
-// normalised and prepared) in multi-row statements: one round trip for a
-// hundred rows instead of one each. A row naming a case that does not
+// normalised and prepared) in bulk (store.Tx.InsertMany): one COPY or
+// multi-row statement for a thousand rows instead of one each. A row naming a case that does not
 // exist is rejected; an entity already stored is linked, not duplicated.
 func (s *Service) storeEntityRows(ctx context.Context, tx *store.Tx, p *auth.Principal, rows []importRow, which []int, prepared []preparedEntity,
 	cases map[string]string, ids map[string]string, rep *ImportResult, batch *[]memItem) error {
@@ -772,12 +780,12 @@ func (s *Service) prepareRows(rows []importRow, which []int, out []preparedEntit
 }
 
 // BulkLoad stores many new persons quickly (initial loads of large
-// registers and benchmarks): multi-row inserts in large transactions,
+// registers and benchmarks): bulk inserts (COPY on PostgreSQL) in large transactions,
 // no per-entity audit entry (the load is audited once). Entities whose
 // fingerprint is already stored are skipped.
 func (s *Service) BulkLoad(ctx context.Context, p *auth.Principal, source string, persons []map[string]string) error {
 	const op = "cases.BulkLoad"
-	const rowsPerStmt = 100
+	const rowsPerStmt = 1000
 	next, err := maxEntityPK(ctx, s.d.Store)
 	if err != nil {
 		return unavailable(op, err)

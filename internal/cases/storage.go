@@ -114,27 +114,14 @@ func linkEntity(ctx context.Context, tx *store.Tx, caseID, entityID, role string
 // caseLink is an entity's place in a case.
 type caseLink struct{ caseID, entityID, role string }
 
-// linkEntities puts entities into cases in multi-row statements.
+// linkEntities puts entities into cases in bulk (COPY on PostgreSQL);
+// existing links are kept.
 func linkEntities(ctx context.Context, tx *store.Tx, links []caseLink) error {
-	for len(links) > 0 {
-		n := min(len(links), 300)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO cases_case_entities (case_id, entity_id, role) VALUES `)
-		args := make([]any, 0, 3*n)
-		for i, l := range links[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?)")
-			args = append(args, l.caseID, l.entityID, l.role)
-		}
-		b.WriteString(` ON CONFLICT (case_id, entity_id) DO NOTHING`)
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-		links = links[n:]
+	rows := make([][]any, len(links))
+	for i, l := range links {
+		rows[i] = []any{l.caseID, l.entityID, l.role}
 	}
-	return nil
+	return tx.InsertMany(ctx, store.Bulk{Table: "cases_case_entities", Columns: []string{"case_id", "entity_id", "role"}, Conflict: "case_id, entity_id"}, rows, nil)
 }
 
 // ---- entities
@@ -192,44 +179,33 @@ type newEntity struct {
 	ix          storedIndex
 }
 
-// insertEntities inserts entities in one statement, skipping those whose
-// fingerprint is stored (or repeated in ents), and returns the primary
-// keys of those inserted by ID.
+// entityBulk is how entity rows are written in bulk.
+func entityBulk() store.Bulk {
+	return store.Bulk{Table: "cases_entities",
+		Columns:  []string{"id", "kind", "label", "fields", "aliases", "fingerprint", "source", "created_by", "created_at", "ix_keys", "ix_rec", "ix_ver"},
+		Conflict: "fingerprint", Returning: "id, pk"}
+}
+
+// insertEntities inserts entities in bulk (COPY on PostgreSQL), skipping
+// those whose fingerprint is stored (or repeated in ents), and returns the
+// primary keys of those inserted by ID.
 func insertEntities(ctx context.Context, tx *store.Tx, ents []newEntity) (map[string]int64, error) {
 	out := make(map[string]int64, len(ents))
-	if len(ents) == 0 {
-		return out, nil
-	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO cases_entities (id, kind, label, fields, aliases, fingerprint, source, created_by, created_at, ix_keys, ix_rec, ix_ver) VALUES `)
-	args := make([]any, 0, 12*len(ents))
+	rows := make([][]any, len(ents))
 	for i, n := range ents {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		e := n.e
-		args = append(args, e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), n.fingerprint, e.Source, e.CreatedBy, store.FormatTime(e.CreatedAt), n.ix.keys, n.ix.rec, n.ix.ver)
+		rows[i] = []any{e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), n.fingerprint, e.Source, e.CreatedBy, store.FormatTime(e.CreatedAt), n.ix.keys, n.ix.rec, n.ix.ver}
 	}
-	b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING RETURNING id, pk`)
-	stmt, err := tx.Prepared(ctx, b.String())
-	if err != nil {
-		return nil, err
-	}
-	rows, err := stmt.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := tx.InsertMany(ctx, entityBulk(), rows, func(r store.Scanner) error {
 		var id string
 		var pk int64
-		if err := rows.Scan(&id, &pk); err != nil {
-			return nil, err
+		if err := r.Scan(&id, &pk); err != nil {
+			return err
 		}
 		out[id] = pk
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // entitiesByFingerprints reads the entities with these fingerprints.
@@ -386,34 +362,30 @@ type bulkPerson struct {
 	ix          storedIndex
 }
 
-// insertPersons inserts persons in one statement, skipping those whose
-// fingerprint is stored, and returns the pks actually inserted.
+// personBulk is how a bulk load writes persons, with pks it chose.
+func personBulk() store.Bulk {
+	return store.Bulk{Table: "cases_entities",
+		Columns:  []string{"pk", "id", "kind", "label", "fields", "aliases", "fingerprint", "source", "created_by", "created_at", "ix_keys", "ix_rec", "ix_ver"},
+		Conflict: "fingerprint", Returning: "pk"}
+}
+
+// insertPersons inserts persons in bulk (COPY on PostgreSQL), skipping
+// those whose fingerprint is stored, and returns the pks actually inserted.
 func insertPersons(ctx context.Context, tx *store.Tx, ps []bulkPerson, source, by, at string) ([]int64, error) {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO cases_entities (pk, id, kind, label, fields, aliases, fingerprint, source, created_by, created_at, ix_keys, ix_rec, ix_ver) VALUES `)
-	args := make([]any, 0, 12*len(ps))
+	rows := make([][]any, len(ps))
 	for i, p := range ps {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, '[]', ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, p.pk, p.id, "person", p.label, jsonText(p.fields), p.fingerprint, source, by, at, p.ix.keys, p.ix.rec, p.ix.ver)
+		rows[i] = []any{p.pk, p.id, "person", p.label, jsonText(p.fields), "[]", p.fingerprint, source, by, at, p.ix.keys, p.ix.rec, p.ix.ver}
 	}
-	b.WriteString(` ON CONFLICT (fingerprint) DO NOTHING RETURNING pk`)
-	rows, err := tx.QueryContext(ctx, b.String(), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []int64
-	for rows.Next() {
+	err := tx.InsertMany(ctx, personBulk(), rows, func(r store.Scanner) error {
 		var pk int64
-		if err := rows.Scan(&pk); err != nil {
-			return nil, err
+		if err := r.Scan(&pk); err != nil {
+			return err
 		}
 		out = append(out, pk)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // resyncEntityPKs moves the entity pk sequence past the pks a bulk load

@@ -205,10 +205,12 @@ func (s *Store) QueryRowContext(ctx context.Context, query string, args ...any) 
 
 // Tx is a write transaction.
 type Tx struct {
-	s     *Store
-	tx    *sql.Tx
-	after []func()
-	stmts map[string]*sql.Stmt
+	s      *Store
+	conn   *sql.Conn // the connection the transaction holds (COPY uses it)
+	tx     *sql.Tx
+	after  []func()
+	stmts  map[string]*sql.Stmt
+	stages map[string]string // staging tables of InsertMany, by table and columns
 }
 
 // AfterCommit runs fn once the transaction has committed (never when it
@@ -261,16 +263,26 @@ func (t *Tx) Dialect() Dialect { return t.s.Dialect }
 
 // InTx runs fn in a write transaction, committing if fn returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
 	}
-	tx := &Tx{s: s, tx: sqlTx}
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return errs.Wrap(errs.Unavailable, "store.InTx", "database unavailable", err)
+	}
+	tx := &Tx{s: s, conn: conn, tx: sqlTx}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
+		conn.Close()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	// The connection goes back to the pool before the hooks run: SQLite
+	// has one writing connection, which a hook may need.
+	conn.Close()
+	if err != nil {
 		return errs.Wrap(errs.Unavailable, "store.InTx", "could not save the change", err)
 	}
 	for _, fn := range tx.after {

@@ -1,0 +1,91 @@
+package cases
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+)
+
+// A bulk import that the database refuses late (a row near the end of a
+// big file, after earlier chunks went in by COPY on PostgreSQL and by
+// multi-row statements on SQLite) leaves nothing: no entity, no case link,
+// no import record, and nothing in the in-memory index. The same file
+// without the refused row then imports whole and is searchable.
+func TestBulkImportRefusedLateLeavesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		p := &auth.Principal{Username: "ana", Agency: "rs-mup", Roles: []auth.Role{auth.RoleOfficer}}
+		s := testService(t, st)
+		if _, err := s.CreateCase(ctx, p, CaseInput{Reference: "RS-BULK-1", Title: "bulk", CrimeArea: "drugs"}); err != nil {
+			t.Fatal(err)
+		}
+		// The database refuses any entity whose fields name "Zzfail".
+		trigger := []string{`CREATE TRIGGER refuse_zzfail BEFORE INSERT ON cases_entities WHEN NEW.fields LIKE '%Zzfail%' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`}
+		if st.Dialect == store.Postgres {
+			trigger = []string{
+				`CREATE FUNCTION refuse_zzfail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.fields LIKE '%Zzfail%' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$`,
+				`CREATE TRIGGER refuse_zzfail BEFORE INSERT ON cases_entities FOR EACH ROW EXECUTE FUNCTION refuse_zzfail()`,
+			}
+		}
+		for _, q := range trigger {
+			if _, err := st.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		file := func(bad bool) string {
+			var b strings.Builder
+			b.WriteString("given_name,family_name,date_of_birth,case,role\n")
+			for i := range 2500 {
+				given := fmt.Sprintf("Marko%d", i)
+				if bad && i == 2400 {
+					given = "Zzfail"
+				}
+				fmt.Fprintf(&b, "%s,Marković,19%02d-02-%02d,RS-BULK-1,suspect\n", given, 40+i%60, 1+i%28)
+			}
+			return b.String()
+		}
+		count := func(table string) int {
+			t.Helper()
+			var n int
+			if err := st.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		var seen []int
+		_, err := s.Import(ctx, p, strings.NewReader(file(true)), ImportOptions{Format: FormatCSV, Filename: "big.csv",
+			Progress: func(done, total int) { seen = append(seen, done) }})
+		if err == nil || !strings.Contains(err.Error(), "nothing was stored") {
+			t.Fatalf("refused import: %v", err)
+		}
+		if len(seen) != 2 {
+			t.Fatalf("chunks written before the refusal: %v (want 2 of 3)", seen)
+		}
+		if e, l, i := count("cases_entities"), count("cases_case_entities"), count("cases_imports"); e != 0 || l != 0 || i != 0 {
+			t.Fatalf("after a refused import: %d entities, %d case links, %d imports", e, l, i)
+		}
+		if n := s.ix.Live(); n != 0 {
+			t.Fatalf("after a refused import the index holds %d entities", n)
+		}
+		rep, err := s.Import(ctx, p, strings.NewReader(file(false)), ImportOptions{Format: FormatCSV, Filename: "big.csv"})
+		if err != nil || rep.Created != 2500 || len(rep.Rejected) != 0 {
+			t.Fatalf("import without the refused row: %+v %v", rep, err)
+		}
+		if e, l := count("cases_entities"), count("cases_case_entities"); e != 2500 || l != 2500 {
+			t.Fatalf("after the import: %d entities, %d case links", e, l)
+		}
+		if n := s.ix.Live(); n != 2500 {
+			t.Fatalf("the index holds %d entities, want 2500", n)
+		}
+		// Re-importing changes nothing (conflicts skipped on both paths).
+		rep, err = s.Import(ctx, p, strings.NewReader(file(false)), ImportOptions{Format: FormatCSV, Filename: "big.csv"})
+		if err != nil || rep.Created != 0 || rep.Unchanged != 2500 || count("cases_entities") != 2500 || count("cases_case_entities") != 2500 {
+			t.Fatalf("re-import: %+v %v", rep, err)
+		}
+	})
+}
