@@ -93,6 +93,9 @@ func Normalize(s string) string {
 // ...). The result contains only lower-case letters, digits, spaces and
 // the punctuation that was in the input.
 func Fold(s string) string {
+	if isASCII(s) {
+		return foldASCII(s)
+	}
 	out := foldOnce(s)
 	// Rare scripts (Cherokee case folding, Greek spacing accents) need a
 	// second pass to reach a fixed point; ASCII output never does.
@@ -104,6 +107,40 @@ func Fold(s string) string {
 		out = next
 	}
 	return out
+}
+
+// foldASCII is Fold of ASCII text, which most names and identifiers are,
+// without the Unicode passes: lower case, runs of spaces and control
+// characters as one space, none at the ends. FuzzFoldASCII holds it to
+// the general path.
+func foldASCII(s string) string {
+	sep := func(c byte) bool { return c <= ' ' || c == 0x7f }
+	clean := len(s) == 0 || !sep(s[0]) && !sep(s[len(s)-1])
+	for i := 0; clean && i < len(s); i++ {
+		c := s[i]
+		clean = !('A' <= c && c <= 'Z') && (!sep(c) || c == ' ' && s[i+1] != ' ' && !sep(s[i+1]))
+	}
+	if clean {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if sep(c) {
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 func isASCII(s string) bool {

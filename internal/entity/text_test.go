@@ -190,3 +190,19 @@ func FuzzParseName(f *testing.F) {
 		_ = n.String()
 	})
 }
+
+// The ASCII path of Fold gives what the general path gives.
+func FuzzFoldASCII(f *testing.F) {
+	for _, s := range []string{"", " ", "Marko  PETROVIC", "\tana\n", "a\x00b", "x ", " y", "ab\x7fcd", "JMBG 0101990710006", "a  b", "a \tb"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !isASCII(s) {
+			return
+		}
+		slow := foldOnce(s)
+		if got := foldASCII(s); got != slow {
+			t.Fatalf("foldASCII(%q) = %q, general path %q", s, got, slow)
+		}
+	})
+}
