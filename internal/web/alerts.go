@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -555,7 +556,12 @@ func lines(v string) []string {
 // as a file) into a draft. Required fields are checked here so the
 // message stands next to its field.
 func alertDraftOf(r *http.Request) (alerts.AlertDraft, error) {
-	_ = r.ParseMultipartForm(photoBodyBytes) // held in memory: a photo of a wanted person is not left in temporary files
+	// Held in memory: a photo of a wanted person is not left in temporary
+	// files. A body over the limit is cut short, so the form is refused
+	// as too large rather than read as a form missing its fields.
+	if err := r.ParseMultipartForm(photoBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return alerts.AlertDraft{}, errs.Wrap(errs.TooLarge, "web", "the request body is too large", err)
+	}
 	f := formValues(r, "kind", "sub", "subject", "given_name", "family_name", "names", "date_of_birth", "place_of_birth", "sex", "nationalities", "documents",
 		"national_ids", "description", "plate", "vin", "serial", "doc_number", "doc_status", "make", "model", "calibre", "action", "reason", "authority",
 		"warrant_ref", "interpol_ref", "case_refs", "misused_name", "misused_dob", "misused_document", "misused_note", "misused_consent")

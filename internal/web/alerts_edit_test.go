@@ -116,6 +116,21 @@ func TestAlertDraftEditForm(t *testing.T) {
 		t.Fatalf("stored photo: %+v %v", a.Photo, err)
 	}
 
+	// A photo beyond what the form may carry is refused as too large, not
+	// read as a form missing its fields.
+	huge := noisyPNG(t, 1200, 1200) // about 4 MiB
+	body, ctype = multipartForm(t, form, huge)
+	if resp, page := do(author, "POST", "/alerts", ctype, body); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(page, "too large") {
+		t.Fatalf("compose with a 4 MiB photo: %d", resp.StatusCode)
+	}
+	// Sent without a length (chunked), it is cut short while being read.
+	body, ctype = multipartForm(t, form, huge)
+	if resp, _ := do(author, "POST", "/alerts", ctype, io.MultiReader(body)); !strings.HasPrefix(resp.Header.Get("Location"), "/alerts/new?form=") {
+		t.Fatalf("compose with a 4 MiB photo: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	} else if _, page := do(author, "GET", resp.Header.Get("Location"), "", nil); !strings.Contains(page, "too large") {
+		t.Fatalf("too large photo not explained:\n%s", page)
+	}
+
 	// The alert page offers the change to its author; the form is filled in.
 	if _, page := do(author, "GET", "/alerts/"+id, "", nil); !strings.Contains(page, `href="/alerts/`+id+`/edit"`) {
 		t.Fatalf("no change link on the draft:\n%s", page)
