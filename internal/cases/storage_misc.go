@@ -176,24 +176,22 @@ func (s *Service) refreshCaseStats(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		upd, err := tx.Prepared(ctx, `UPDATE cases_cases SET st_ver = ?, st_year = ?, st_text = ? WHERE id = ?`)
-		if err != nil {
-			return err
-		}
+		rows := make([][]any, 0, len(page))
 		for _, c := range page {
 			k := [2]string{c.route, c.mo}
 			id, ok := texts[k]
 			if !ok {
-				err = ins.QueryRowContext(ctx, c.route, c.mo).Scan(&id)
+				if err := ins.QueryRowContext(ctx, c.route, c.mo).Scan(&id); err != nil {
+					texts = nil // entries added in this transaction are rolled back with it
+					return err
+				}
 				texts[k] = id
 			}
-			if err == nil {
-				_, err = upd.ExecContext(ctx, statVer, caseOpened(c.opened, c.created).Year, id, c.id)
-			}
-			if err != nil {
-				texts = nil // entries added in this transaction are rolled back with it
-				return err
-			}
+			rows = append(rows, []any{statVer, caseOpened(c.opened, c.created).Year, id, c.id})
+		}
+		if err := tx.UpdateMany(ctx, store.BulkUpdate{Table: "cases_cases", Key: []string{"id"}, Set: []string{"st_ver", "st_year", "st_text"}}, rows); err != nil {
+			texts = nil
+			return err
 		}
 		return nil
 	}, `SELECT id, opened_on, created_at, route, modus_operandi FROM cases_cases WHERE st_ver < ?`, statVer)
@@ -212,10 +210,7 @@ func (s *Service) refreshLinkStats(ctx context.Context) (int, error) {
 		err := r.Scan(&x.caseID, &x.entityID, &x.role, &x.kind, &x.fields, &x.area, &x.opened, &x.created)
 		return x, err
 	}, func(tx *store.Tx, page []row) error {
-		upd, err := tx.Prepared(ctx, `UPDATE cases_case_entities SET st_ver = ?, st_counted = ?, st_area = ?, st_band = ?, st_sex = ?, st_nat = ? WHERE case_id = ? AND entity_id = ?`)
-		if err != nil {
-			return err
-		}
+		rows := make([][]any, 0, len(page))
 		for _, r := range page {
 			counted, band, sex, nat := 0, "", "", ""
 			if r.kind == string(entity.KindPerson) && (r.role == "suspect" || r.role == "victim") {
@@ -229,11 +224,10 @@ func (s *Service) refreshLinkStats(ctx context.Context) (int, error) {
 				dob, sex, nat = personProfile(f, s.d.Region)
 				counted, band = 1, ageBand(dob, caseOpened(r.opened, r.created))
 			}
-			if _, err := upd.ExecContext(ctx, statVer, counted, r.area, band, sex, nat, r.caseID, r.entityID); err != nil {
-				return err
-			}
+			rows = append(rows, []any{statVer, counted, r.area, band, sex, nat, r.caseID, r.entityID})
 		}
-		return nil
+		return tx.UpdateMany(ctx, store.BulkUpdate{Table: "cases_case_entities", Key: []string{"case_id", "entity_id"},
+			Set: []string{"st_ver", "st_counted", "st_area", "st_band", "st_sex", "st_nat"}}, rows)
 	}, `SELECT ce.case_id, ce.entity_id, ce.role, e.kind, e.fields, c.crime_area, c.opened_on, c.created_at
 		FROM cases_case_entities ce CROSS JOIN cases_entities e CROSS JOIN cases_cases c
 		WHERE ce.st_ver < ? AND e.id = ce.entity_id AND c.id = ce.case_id`, statVer)

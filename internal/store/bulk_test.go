@@ -77,3 +77,74 @@ func TestInsertMany(t *testing.T) {
 		}
 	})
 }
+
+// UpdateMany changes the rows named by their keys (through a staging table
+// on PostgreSQL for large batches), leaves the others, ignores keys that
+// match nothing, and rolls back with its transaction.
+func TestUpdateMany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := s.ExecContext(ctx, `CREATE TABLE upd_t (a TEXT NOT NULL, b TEXT NOT NULL, v BIGINT NOT NULL DEFAULT 0, note TEXT NOT NULL DEFAULT '', PRIMARY KEY (a, b))`); err != nil {
+			t.Fatal(err)
+		}
+		var seed [][]any
+		for i := 0; i < 500; i++ {
+			seed = append(seed, []any{fmt.Sprintf("a%d", i%7), fmt.Sprintf("b%d", i)})
+		}
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			return tx.InsertMany(ctx, store.Bulk{Table: "upd_t", Columns: []string{"a", "b"}}, seed, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b := store.BulkUpdate{Table: "upd_t", Key: []string{"a", "b"}, Set: []string{"v", "note"}}
+		change := func(from, to int) [][]any {
+			var out [][]any
+			for i := from; i < to; i++ {
+				out = append(out, []any{int64(i * 10), fmt.Sprintf("n%d", i), fmt.Sprintf("a%d", i%7), fmt.Sprintf("b%d", i)})
+			}
+			return out
+		}
+		sum := func() (int64, int) {
+			var v int64
+			var notes int
+			if err := s.QueryRowContext(ctx, `SELECT COALESCE(SUM(v), 0), COUNT(*) FILTER (WHERE note <> '') FROM upd_t`).Scan(&v, &notes); err != nil {
+				t.Fatal(err)
+			}
+			return v, notes
+		}
+		for _, size := range []int{3, 300} { // one statement a row, and the staging table
+			if _, err := s.ExecContext(ctx, `UPDATE upd_t SET v = 0, note = ''`); err != nil {
+				t.Fatal(err)
+			}
+			rows := append(change(100, 100+size), []any{int64(1), "ghost", "a1", "nowhere"})
+			if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateMany(ctx, b, rows) }); err != nil {
+				t.Fatal(err)
+			}
+			var want int64
+			for i := 100; i < 100+size; i++ {
+				want += int64(i * 10)
+			}
+			if v, notes := sum(); v != want || notes != size {
+				t.Fatalf("%d rows: sum %d with %d notes, want %d with %d", size, v, notes, want, size)
+			}
+			var note string
+			if err := s.QueryRowContext(ctx, `SELECT note FROM upd_t WHERE a = 'a2' AND b = 'b100'`).Scan(&note); err != nil || note != "n100" {
+				t.Fatalf("row b100: %q %v", note, err)
+			}
+		}
+		before, _ := sum()
+		refused := errors.New("refused")
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.UpdateMany(ctx, b, change(0, 400)); err != nil {
+				return err
+			}
+			return refused
+		})
+		if after, _ := sum(); !errors.Is(err, refused) || after != before {
+			t.Fatalf("rolled back: %v, sum %d, want %d", err, after, before)
+		}
+		if err := s.InTx(ctx, func(tx *store.Tx) error { return tx.UpdateMany(ctx, b, [][]any{{int64(1)}}) }); err == nil {
+			t.Fatal("a row with too few values was accepted")
+		}
+	})
+}
