@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -139,10 +140,11 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped unless --schema is given); default SQLite in --dir")
 	schema := fs.String("schema", "", "PostgreSQL schema to keep (created if missing, reused by a later run with as many persons)")
 	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory); a database left there by an earlier run with as many persons is reused")
+	showErrors := fs.Int("show-errors", 0, "print up to this many missed known persons and false hits of the batch, with the record sought and the candidate's explanation")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *persons < 100 || *queries < 1 || *batch < 1 || *clients < 1 {
+	if *persons < 100 || *queries < 1 || *batch < 1 || *clients < 1 || *showErrors < 0 {
 		return usagef("--persons must be at least 100; --queries, --batch and --clients positive")
 	}
 	if *loadVia != "bulk" && *loadVia != "import" {
@@ -162,6 +164,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "hit/no-hit search benchmark: %d persons, %s\n", *persons, st.Dialect)
 	g := synth.New(20261123)
 	var known []*synth.Identity
+	var knownRows []map[string]string // each known person as stored
 	want := *queries/2 + *batch/2
 	every := max(*persons/max(want, 1), 1)
 	t0 := time.Now()
@@ -175,6 +178,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 		buf = append(buf, benchFields(g.Render(idn, "", false)))
 		if i%every == 0 && len(known) < want {
 			known = append(known, idn)
+			knownRows = append(knownRows, buf[len(buf)-1])
 		}
 		if len(buf) == chunk || i == *persons-1 {
 			if reuse {
@@ -214,6 +218,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 		ixs.Entities, ixs.Postings, ixs.Build.Round(time.Millisecond), map[bool]string{true: "yes", false: "no, filled while loading"}[reuse],
 		m1.HeapAlloc>>20, m0.HeapAlloc>>20, rss())
 
+	sought := map[*cases.QueryItem]map[string]string{} // known person of a query, as stored
 	// Queries: noisy renderings of stored persons (Cyrillic, swapped
 	// names, typos — expected hits) and fresh persons (expected no-hits).
 	mk := func(n int, offset int) ([]cases.QueryItem, []bool) {
@@ -224,6 +229,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 			if i%2 == 0 && offset+i/2 < len(known) {
 				row = g.Render(known[offset+i/2], "", true)
 				isKnown[i] = true
+				sought[&items[i]] = knownRows[offset+i/2]
 			} else {
 				row = g.Render(g.Identity(), "", true)
 			}
@@ -289,7 +295,51 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 	tp, fp, kn = quality(bh, batchKnown)
 	fmt.Fprintf(env.Stdout, "batch of %d entities answered in %s (%.0f entities/s)\n", len(items), bt.Round(time.Millisecond), float64(len(items))/bt.Seconds())
 	fmt.Fprintf(env.Stdout, "  hits on known persons %d/%d (%.1f%%), hits on unknown persons %d/%d\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)), fp, len(items)-kn)
+	best := func(i int) *cases.Candidate { // the best candidate under the hit bands, for a miss
+		cs, err := svc.Search(ctx, cliActor, items[i].Probe, "bench search: explaining a miss")
+		if err != nil || len(cs) == 0 {
+			return nil
+		}
+		return &cs[0]
+	}
+	showMatchErrors(env.Stdout, *showErrors, items, res, batchKnown, func(i int) map[string]string { return sought[&items[i]] }, best)
 	return nil
+}
+
+// showMatchErrors prints up to n missed known persons and n false hits of
+// a batch: what was sought, what is stored, and how the candidate scored.
+func showMatchErrors(w io.Writer, n int, items []cases.QueryItem, res []*cases.Candidate, known []bool, stored func(i int) map[string]string, best func(i int) *cases.Candidate) {
+	fields := func(f map[string]string) string {
+		keys := slices.Sorted(maps.Keys(f))
+		var b strings.Builder
+		for _, k := range keys {
+			if f[k] != "" {
+				fmt.Fprintf(&b, " %s=%q", k, f[k])
+			}
+		}
+		return b.String()
+	}
+	explain := func(c *cases.Candidate) {
+		for _, e := range c.Explanation {
+			fmt.Fprintf(w, "    %s %s %.1f bits (%s | %s)\n", e.Field, e.Level, e.Weight, e.Left, e.Right)
+		}
+	}
+	misses, falseHits := 0, 0
+	for i, r := range res {
+		switch {
+		case known[i] && r == nil && misses < n:
+			misses++
+			fmt.Fprintf(w, "missed:\n  sought:%s\n  stored:%s\n", fields(items[i].Probe.Fields), fields(stored(i)))
+			if c := best(i); c != nil {
+				fmt.Fprintf(w, "  best candidate (%s, score %.3f, %.1f bits):%s\n", c.Band, c.Score, c.Weight, fields(c.Entity.Fields))
+				explain(c)
+			}
+		case !known[i] && r != nil && falseHits < n:
+			falseHits++
+			fmt.Fprintf(w, "false hit (%s, score %.3f, %.1f bits):\n  sought:%s\n  found: %s\n", r.Band, r.Score, r.Weight, fields(items[i].Probe.Fields), fields(r.Entity.Fields))
+			explain(r)
+		}
+	}
 }
 
 func quality(hit, known []bool) (tp, fp, nKnown int) {

@@ -379,15 +379,31 @@ func compare(a, b *prepared) Pattern {
 }
 
 // compareIDs compares identifiers. Numbers that encode the date of birth
-// (JMBG/EMBG, Albanian) and agree on it are compared on the rest alone:
-// people born on the same day share that prefix, so a number one or two
-// edits away is common between different persons and says little more
-// than the date of birth (compared on its own) already says. One edit in
-// the rest is its own level, near_serial, whose u a register model counts
-// among persons born on the same day.
+// (JMBG/EMBG, Albanian) are compared in two parts, the date part and the
+// rest (serial and check character), because the date part says nothing
+// the date of birth (compared on its own) does not already say:
+//
+//   - Same date part: people born on the same day share it, so a number
+//     one edit away in the rest is common between different persons. That
+//     is its own level, near_serial, whose u a register model counts among
+//     persons born on the same day; more than one edit is a disagreement.
+//   - Date part one edit away, rest identical: one mistyped digit of the
+//     date (the check character a typist leaves as it was), or persons
+//     born a digit apart with the same serial. Also near_serial: counted
+//     as a plain one-edit typo it outweighed two different names and
+//     sexes (persons born the same day whose numbers differ only in the
+//     sex coding of the month).
+//   - Anything else is a disagreement: a date part and a rest that both
+//     differ are two numbers, each with its own check character, which
+//     one typo does not make.
 func compareIDs(a, b *prepared) IDAgreement {
-	if k := a.idDate; k > 0 && k == b.idDate && len(a.id) > k && len(b.id) > k && a.id != b.id && a.id[:k] == b.id[:k] {
-		if editDistance(a.id[k:], b.id[k:], 1) == 1 {
+	if k := a.idDate; k > 0 && k == b.idDate && len(a.id) > k && len(a.id) == len(b.id) && a.id != b.id {
+		switch {
+		case a.id[:k] == b.id[:k]:
+			if editDistance(a.id[k:], b.id[k:], 1) == 1 {
+				return IDNearSerial
+			}
+		case a.id[k:] == b.id[k:] && editDistance(a.id[:k], b.id[:k], 1) == 1:
 			return IDNearSerial
 		}
 		return IDDisagree

@@ -147,7 +147,11 @@ func TestCompareIDsWithBirthDate(t *testing.T) {
 		{"1701967147933", "1701967147933", IDExact},
 		{"1701967147933", "1701967847935", IDDisagree},   // same birthday, other person
 		{"1701967147933", "1701967147833", IDNearSerial}, // one digit mistyped, or a neighbour
-		{"1701967147933", "1701968147933", IDOneEdit},    // typo in the date part
+		{"1701967147933", "1701968147933", IDNearSerial}, // typo in the date part, or a neighbour with the same serial
+		{"1802983795318", "1802986795319", IDDisagree},   // two numbers, each with its check digit
+		{"F15324826D", "F10324826D", IDNearSerial},       // Albanian: the month's sex coding
+		{"J10814295A", "J10824295P", IDDisagree},         // date and check letter differ
+		{"1701967147933", "170196714793", IDOneEdit},     // not a JMBG: compared whole
 		{"E15107824B", "E15107897B", IDDisagree},         // Albanian, same birthday
 		{"E15107824B", "E15107824C", IDNearSerial},
 		{"1780313762", "1780313761", IDOneEdit}, // Kosovo: no date part

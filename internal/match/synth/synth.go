@@ -45,6 +45,10 @@ var Columns = []string{"id", "given_name", "surname", "father_name", "full_name"
 type Generator struct {
 	r    *rand.Rand
 	next int
+	// issued holds the personal numbers given out: a registry never
+	// issues one number twice, and two persons sharing one would make
+	// false hits no matcher should avoid.
+	issued map[string]struct{}
 }
 
 // New returns a generator with a fixed seed.
@@ -146,6 +150,21 @@ func daysIn(y, m int) int {
 }
 
 func (g *Generator) assignID(id *Identity) {
+	if g.issued == nil {
+		g.issued = map[string]struct{}{}
+	}
+	for {
+		g.drawID(id)
+		if _, taken := g.issued[id.PersonalID]; !taken {
+			g.issued[id.PersonalID] = struct{}{}
+			return
+		}
+	}
+}
+
+// drawID draws a personal number of the identity's country for its date
+// of birth and sex.
+func (g *Generator) drawID(id *Identity) {
 	c := &countries[id.Country]
 	d := id.DOB
 	switch c.idKind {
