@@ -139,13 +139,7 @@ func (in *CaseInput) normalise() error {
 }
 
 func cleanList(in []string, n int) []string {
-	out := []string{}
-	for _, v := range in {
-		if v = textutil.Clip(strings.TrimSpace(v), n); v != "" && !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
+	return textutil.CleanList(in, func(v string) string { return textutil.Clip(v, n) })
 }
 
 // CreateCase files a new case. A case reference already present returns

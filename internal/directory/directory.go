@@ -180,18 +180,7 @@ func text(op, field, v string, max int, required bool) (string, error) {
 }
 
 // cleanList trims, drops empty entries and duplicates, keeping order.
-func cleanList(in []string) []string {
-	seen := map[string]bool{}
-	out := []string{}
-	for _, v := range in {
-		v = strings.TrimSpace(v)
-		if v != "" && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func cleanList(in []string) []string { return textutil.CleanList(in, nil) }
 
 var langRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
 

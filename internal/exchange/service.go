@@ -19,6 +19,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/federation"
 	"github.com/liaison-wb/liaison/internal/store"
+	"github.com/liaison-wb/liaison/internal/textutil"
 )
 
 // Federation message types.
@@ -250,20 +251,10 @@ func humanBytes(n int64) string {
 func quote(s string) string { return "\"" + s + "\"" }
 
 func cleanList(in []string, lower bool) []string {
-	var out []string
-	for _, x := range in {
-		x = strings.TrimSpace(x)
-		if lower {
-			x = strings.ToLower(x)
-		}
-		if x != "" && !slices.Contains(out, x) {
-			out = append(out, x)
-		}
+	if lower {
+		return textutil.CleanList(in, strings.ToLower)
 	}
-	if out == nil {
-		out = []string{}
-	}
-	return out
+	return textutil.CleanList(in, nil)
 }
 
 func (s *Service) buildMessage(op string, actor *auth.Principal, kind, body string, m MessageMarkings, es []MessageEntity, ups []AttachmentUpload) (Message, error) {
