@@ -24,18 +24,22 @@ import (
 // force (persons and objects): single-check latency and throughput, one
 // batch check, and recall and false hits on noisy renderings.
 func runAlertsBench(ctx context.Context, env Env, args []string) error {
-	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--db postgres://…] [--dir DIR]")
+	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--peers N] [--db postgres://…] [--dir DIR]")
 	n := fs.Int("alerts", 1_000_000, "alerts in force on the checking node (4 in 5 persons, the rest vehicles and firearms)")
 	checks := fs.Int("checks", 2000, "single checks in the latency run (half known persons, half unknown)")
 	batch := fs.Int("batch", 10000, "rows of the batch check")
 	clients := fs.Int("clients", 4, "concurrent single checks")
 	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
 	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
+	peers := fs.Int("peers", 0, "instead of checks, measure replication: the alerts go from one node to this many partner nodes on loopback")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 {
+	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 || *peers < 0 {
 		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive")
+	}
+	if *peers > 0 {
+		return runAlertsReplication(ctx, env, *n, *peers, *db, *dir)
 	}
 	st, al, closeBench, err := openBenchStore(ctx, *db, "", *dir, "alerts", "rs")
 	if err != nil {

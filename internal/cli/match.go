@@ -26,7 +26,7 @@ func runDedupe(ctx context.Context, env Env, args []string) error {
 
 func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usagef("use: liaison bench match|federation [flags]")
+		return usagef("use: liaison bench match|federation|search|alerts|analysis [flags]")
 	}
 	switch args[0] {
 	case "match":
@@ -40,5 +40,5 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	case "analysis":
 		return runAnalysisBench(ctx, env, args[1:])
 	}
-	return usagef("unknown benchmark %q: use match or federation", args[0])
+	return usagef("unknown benchmark %q: use match, federation, search, alerts or analysis", args[0])
 }

@@ -137,19 +137,42 @@ type dueRow struct {
 	seq          int64
 }
 
-// dueOutbox lists up to limit queued envelopes due at now for active
-// peers, in peer, conversation and sequence order.
+// dueOutbox lists, for each active peer, up to limit queued envelopes due
+// at now, in peer, conversation and sequence order.
+//
+// Each peer is read through the partial index fed_outbox_queued, which
+// hands its queued envelopes over in order, so a round costs the rows it
+// returns, not the backlog: read through fed_outbox_due, every round read
+// and sorted the whole backlog (hundreds of thousands of envelopes when a
+// register of alerts goes to every partner). The state is written into
+// the statement (a constant) so that both databases can prove the index
+// applies, and next_attempt_at is compared as an expression so that
+// neither prefers fed_outbox_due for it.
 func dueOutbox(ctx context.Context, q store.Querier, now string, limit int) ([]dueRow, error) {
-	return store.Collect(ctx, q, func(r store.Scanner) (dueRow, error) {
-		var d dueRow
-		var c string
-		err := r.Scan(&d.id, &d.peer, &d.envelope, &d.typ, &d.attempts, &c, &d.conversation, &d.seq)
-		d.createdAt = store.ParseTime(c)
-		return d, err
-	}, `SELECT o.id, o.peer, o.envelope, o.type, o.attempts, o.created_at, o.conversation, o.seq FROM fed_outbox o
-		JOIN fed_peers p ON p.id = o.peer AND p.suspended = 0
-		WHERE o.state = ? AND o.next_attempt_at <= ?
-		ORDER BY o.peer, o.conversation, o.seq LIMIT ?`, OutQueued, now, limit)
+	peers, err := store.Collect(ctx, q, func(r store.Scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, `SELECT id FROM fed_peers WHERE suspended = 0 ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	var out []dueRow
+	for _, peer := range peers {
+		rows, err := store.Collect(ctx, q, func(r store.Scanner) (dueRow, error) {
+			var d dueRow
+			var c string
+			err := r.Scan(&d.id, &d.peer, &d.envelope, &d.typ, &d.attempts, &c, &d.conversation, &d.seq)
+			d.createdAt = store.ParseTime(c)
+			return d, err
+		}, `SELECT id, peer, envelope, type, attempts, created_at, conversation, seq FROM fed_outbox
+			WHERE peer = ? AND state = '`+OutQueued+`' AND next_attempt_at || '' <= ?
+			ORDER BY conversation, seq LIMIT ?`, peer, now, limit)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
 }
 
 // outboxRefused marks an envelope the peer refused for good.
