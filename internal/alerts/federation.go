@@ -183,13 +183,16 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 	a.EnvelopeID, a.Signature = in.ID, base64.StdEncoding.EncodeToString(in.Signature)
 	a.CreatedBy, a.CreatedAt, a.UpdatedAt = a.ValidatedBy+"@"+in.From, now, now
 	cur, err := s.loadAlert(ctx, tx, a.ID)
+	fresh := isNoRows(err)
 	switch {
-	case isNoRows(err):
+	case fresh: // a first copy: nothing of it to replace
 		if err := insertAlert(ctx, tx, a); err != nil {
 			return err
 		}
-		if err := s.receivePhoto(ctx, tx, a, now); err != nil {
-			return err
+		if a.photo != nil {
+			if err := putPhoto(ctx, tx, a.ID, *a.photo, ft(now)); err != nil {
+				return err
+			}
 		}
 	case err != nil:
 		return err
@@ -206,7 +209,13 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 			return err
 		}
 	}
-	if err := replaceKeys(ctx, tx, a.ID, alertKeys(a, s.d.Region)); err != nil {
+	keys := alertKeys(a, s.d.Region)
+	if fresh {
+		err = insertKeys(ctx, tx, a.ID, keys)
+	} else {
+		err = replaceKeys(ctx, tx, a.ID, keys)
+	}
+	if err != nil {
 		return err
 	}
 	if InForce(a.Status) {
