@@ -8,6 +8,8 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/alerts"
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/config"
 	"github.com/liaison-wb/liaison/internal/directory"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
@@ -483,4 +485,36 @@ func TestExistingAlertsDistributeAndUpdate(t *testing.T) {
 		got, err := p.me.Alerts.Get(ctx, p.mePol, a.ID)
 		return err == nil && got.Reason == d.Reason
 	})
+}
+
+// The review periods and the warning are settings of the node
+// (--alerts-review-*): a check alert on a node that reviews checks after
+// 30 days, with a warning 10 days ahead.
+func TestReviewPeriodsFromSettings(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewFake(time.Now().UTC())
+	n := testutil.Start(t, testutil.Options{NodeID: "rs", Clock: clk, Config: func(c *config.Config) {
+		c.AlertsReviewCheck, c.AlertsReviewWarning = 30*24*time.Hour, 10*24*time.Hour
+	}})
+	if got := n.Alerts.Config(); got.Review[alerts.KindCheck] != 30*24*time.Hour || got.Review[alerts.KindArrest] != 5*365*24*time.Hour || got.WarnBefore != 10*24*time.Hour {
+		t.Fatalf("alerts settings: %+v", got)
+	}
+	pol := user(t, n, "rs-police", "rs-police-dir", auth.RoleOfficer)
+	pol2 := user(t, n, "rs-police-2", "rs-police-dir", auth.RoleOfficer)
+	a, err := n.Alerts.Create(ctx, pol, alerts.AlertDraft{Kind: alerts.KindCheck, Sub: "discreet", Person: &alerts.WantedPerson{GivenName: "Ana", FamilyName: "Kovačević", DateOfBirth: "1991-07-02"},
+		Action: "Report place and time.", Reason: "Suspected courier.", Authority: "Police Directorate Belgrade"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err = n.Alerts.Validate(ctx, pol2, a.ID); err != nil || !a.ReviewDue.Equal(a.ValidatedAt.Add(30*24*time.Hour)) {
+		t.Fatalf("review date: %v %v", a.ReviewDue, err)
+	}
+	clk.Advance(19 * 24 * time.Hour)
+	if w, _, err := n.Alerts.Review(ctx); err != nil || w != 0 {
+		t.Fatalf("warned 11 days ahead: %d %v", w, err)
+	}
+	clk.Advance(2 * 24 * time.Hour)
+	if w, _, err := n.Alerts.Review(ctx); err != nil || w != 1 {
+		t.Fatalf("not warned 9 days ahead: %d %v", w, err)
+	}
 }

@@ -160,7 +160,9 @@ func (n *Node) init(ctx context.Context, out io.Writer) error {
 	n.MLA.Register(n.Fed)
 	n.Dir.RegisterUsageSource("mla", n.MLA)
 	n.Alerts = alerts.New(alerts.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "alerts"),
-		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline, TraceDeadline: n.Cfg.AlertsTraceDeadline})
+		NodeID: n.Cfg.NodeID, Region: cases.RegionOf(n.Cfg.NodeID), Model: n.Cases.Model}, alerts.Config{HitDeadline: n.Cfg.AlertsHitDeadline, TraceDeadline: n.Cfg.AlertsTraceDeadline,
+		WarnBefore: n.Cfg.AlertsReviewWarning, Review: map[string]time.Duration{alerts.KindCheck: n.Cfg.AlertsReviewCheck, alerts.KindMissing: n.Cfg.AlertsReviewMissing,
+			alerts.KindJudicial: n.Cfg.AlertsReviewJudicial, alerts.KindArrest: n.Cfg.AlertsReviewArrest, alerts.KindObject: n.Cfg.AlertsReviewObject}})
 	n.Alerts.Register(n.Fed)
 	n.Ops = operations.New(operations.Deps{Store: n.Store, Audit: n.Audit, Fed: n.Fed, Dir: n.Dir, Clock: n.Clock, Logger: n.Logger.With("component", "operations"),
 		NodeID: n.Cfg.NodeID}, operations.Config{ReportWithin: n.Cfg.OpsReportWithin, SurveillanceDeadline: n.Cfg.OpsSurveillanceDeadline})

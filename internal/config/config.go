@@ -78,6 +78,10 @@ type Config struct {
 	// the answer to a firearms tracing request.
 	AlertsHitDeadline   time.Duration
 	AlertsTraceDeadline time.Duration
+	// Review periods of alerts by kind, and how long before the review
+	// date the issuer is warned.
+	AlertsReviewCheck, AlertsReviewMissing, AlertsReviewJudicial, AlertsReviewArrest, AlertsReviewObject time.Duration
+	AlertsReviewWarning                                                                                  time.Duration
 	// Operations room: time to file the end-of-operation report, and the
 	// deadline for authorising urgent surveillance where the host state
 	// declared none.
@@ -121,9 +125,15 @@ func Default() Config {
 		MLAExtension:         30 * 24 * time.Hour,
 		MLAExecuteDeadline:   90 * 24 * time.Hour,
 
-		BackupKeep:          7,
-		AlertsHitDeadline:   12 * time.Hour,
-		AlertsTraceDeadline: 30 * 24 * time.Hour,
+		BackupKeep:           7,
+		AlertsHitDeadline:    12 * time.Hour,
+		AlertsTraceDeadline:  30 * 24 * time.Hour,
+		AlertsReviewCheck:    365 * 24 * time.Hour,
+		AlertsReviewMissing:  365 * 24 * time.Hour,
+		AlertsReviewJudicial: 3 * 365 * 24 * time.Hour,
+		AlertsReviewArrest:   5 * 365 * 24 * time.Hour,
+		AlertsReviewObject:   5 * 365 * 24 * time.Hour,
+		AlertsReviewWarning:  122 * 24 * time.Hour,
 
 		OpsReportWithin:         24 * time.Hour,
 		OpsSurveillanceDeadline: 5 * time.Hour,
@@ -177,6 +187,12 @@ func (c *Config) settings() []setting {
 		{name: "ops-report-within", help: "time to file the end-of-operation report after a hot pursuit, surveillance or controlled delivery ended", value: (*durationValue)(&c.OpsReportWithin)},
 		{name: "ops-surveillance-deadline", help: "deadline for authorising urgent cross-border surveillance where the host state declared none in the directory", value: (*durationValue)(&c.OpsSurveillanceDeadline)},
 		{name: "alerts-trace-deadline", help: "time a country has to answer a firearms tracing request", value: (*durationValue)(&c.AlertsTraceDeadline)},
+		{name: "alerts-review-check", help: "review period of alerts for a discreet, inquiry or specific check, from validation or the last extension", value: (*durationValue)(&c.AlertsReviewCheck)},
+		{name: "alerts-review-missing", help: "review period of alerts on missing persons", value: (*durationValue)(&c.AlertsReviewMissing)},
+		{name: "alerts-review-judicial", help: "review period of alerts on persons sought for a judicial procedure", value: (*durationValue)(&c.AlertsReviewJudicial)},
+		{name: "alerts-review-arrest", help: "review period of alerts for arrest with a view to surrender or extradition", value: (*durationValue)(&c.AlertsReviewArrest)},
+		{name: "alerts-review-object", help: "review period of alerts on objects", value: (*durationValue)(&c.AlertsReviewObject)},
+		{name: "alerts-review-warning", help: "how long before an alert's review date its issuer is warned", value: (*durationValue)(&c.AlertsReviewWarning)},
 		{name: "smtp-addr", help: "SMTP relay host:port for e-mail notifications (empty: no e-mail)", value: (*stringValue)(&c.SMTPAddr)},
 		{name: "smtp-from", help: "sender address of e-mail notifications", value: (*stringValue)(&c.SMTPFrom)},
 		{name: "smtp-username", help: "SMTP user name (empty: no authentication)", value: (*stringValue)(&c.SMTPUsername)},
