@@ -35,16 +35,11 @@ func (s *Server) registerOperationsTerms() {
 	s.handle("POST", "/directory/agreements/{agreement}/terms", auth.ActOpsTerms, s.opsTermsSave)
 }
 
-// agreementTerms is one party's part of the terms section of an
-// agreement's page.
-type agreementTerms struct {
-	Country  string
-	Declared *operations.Declaration // nil: nothing declared
-}
-
 // agreementTermsData adds to an agreement's page what its parties declared
-// for cross-border operations, when the operations room runs here and the
-// user may read them; the directory knows nothing of operations.
+// for cross-border operations (Terms, in the order of the parties) and
+// which parties declared nothing (TermsNone), when the operations room runs
+// here and the user may read them; the directory knows nothing of
+// operations.
 func (s *Server) agreementTermsData(r *http.Request, a directory.Agreement, data map[string]any) {
 	p := PrincipalFrom(r.Context())
 	if s.d.Ops == nil || !auth.Can(p, auth.ActOpsTermsView) {
@@ -60,23 +55,22 @@ func (s *Server) agreementTermsData(r *http.Request, a directory.Agreement, data
 	if len(ds) == 0 {
 		return
 	}
-	var rows []agreementTerms
-	seen := map[string]bool{}
+	var declared []operations.Declaration
+	var none []string
 	for _, party := range a.Parties {
-		row := agreementTerms{Country: party.Country}
 		if i := slices.IndexFunc(ds, func(d operations.Declaration) bool { return d.Country == party.Country }); i >= 0 {
-			row.Declared = &ds[i]
+			declared = append(declared, ds[i])
+		} else {
+			none = append(none, party.Country)
 		}
-		seen[party.Country] = true
-		rows = append(rows, row)
 	}
 	// A declaration by a state no longer listed as a party is still shown.
-	for i := range ds {
-		if !seen[ds[i].Country] {
-			rows = append(rows, agreementTerms{Country: ds[i].Country, Declared: &ds[i]})
+	for _, d := range ds {
+		if !slices.ContainsFunc(a.Parties, func(x directory.Party) bool { return x.Country == d.Country }) {
+			declared = append(declared, d)
 		}
 	}
-	data["Terms"] = rows
+	data["Terms"], data["TermsNone"] = declared, strings.Join(none, ", ")
 }
 
 func (s *Server) opsTermsForm(w http.ResponseWriter, r *http.Request) {
