@@ -46,9 +46,20 @@ func TestAgreementPageShowsDeclaredTerms(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `id="terms-form"`) || !strings.Contains(body, `<option value="BA" selected>`) {
 		t.Fatalf("declaration form %d", code)
 	}
+	// A limit out of range comes back on the form with the reason.
+	resp, err := bc.PostForm(ba.URL+page+"/terms", url.Values{"csrf_token": {csrf}, "country": {"BA"}, "pursuit": {"1"}, "pursuit_km": {"5000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, page+"/terms?country=BA") {
+		t.Fatalf("out of range: %d %s", resp.StatusCode, loc)
+	} else if _, body := pageText(t, bc, ba.URL+loc); !strings.Contains(body, "A declared limit is out of range.") || !strings.Contains(body, `value="5000"`) {
+		t.Fatal("out-of-range limit not explained on the form")
+	}
 	form := url.Values{"csrf_token": {csrf}, "country": {"BA"}, "pursuit": {"1"}, "pursuit_km": {"30"}, "pursuit_hours": {"2"}, "surveillance_minutes": {"240"},
 		"note": {"Roads only"}}
-	resp, err := bc.PostForm(ba.URL+page+"/terms", form)
+	resp, err = bc.PostForm(ba.URL+page+"/terms", form)
 	if err != nil {
 		t.Fatal(err)
 	}
