@@ -172,9 +172,9 @@ func ParseBatch(in io.Reader) ([]BatchRow, []AlertRowError, error) {
 			bad = append(bad, AlertRowError{Line: line, Msg: errs.SafeMessage(err)})
 			continue
 		}
-		if e, ok := row.travelDocumentError(); !ok {
+		if e := row.travelDocumentError(); e != nil {
 			e.Line = line
-			bad = append(bad, e)
+			bad = append(bad, *e)
 			continue
 		}
 		if utf8.RuneCountInString(row.Ref) > 100 {
@@ -210,9 +210,11 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		if _, ok := r.travelDocumentError(); !ok {
-			return nil, errs.New(errs.Invalid, op, "a row gives a sex that cannot be read; use M or F")
+	for i, r := range rows {
+		// Rows sent as JSON have no file line: name the row by its
+		// position in the list, as the file path names line and column.
+		if e := r.travelDocumentError(); e != nil {
+			return nil, errs.Newf(errs.Invalid, op, "row %d, field %s: the sex cannot be read; use M or F", i+1, e.Column)
 		}
 	}
 	out := make([]BatchResult, len(rows))
@@ -307,12 +309,13 @@ func safeCell(v string) string {
 // travelDocumentError checks the sex of a row: one that cannot be read is
 // refused rather than ignored. A nationality is compared only when it
 // reads as a country code (knownCountry); any other is left aside, as a
-// traveller may come from anywhere.
-func (r BatchRow) travelDocumentError() (AlertRowError, bool) {
+// traveller may come from anywhere. Nil when the row is fine; the caller
+// sets the line.
+func (r BatchRow) travelDocumentError() *AlertRowError {
 	if r.Sex != "" && entity.ParseSex(r.Sex) == entity.SexUnknown {
-		return AlertRowError{Column: "sex", Msg: "the sex cannot be read; use M or F"}, false
+		return &AlertRowError{Column: "sex", Msg: "the sex cannot be read; use M or F"}
 	}
-	return AlertRowError{}, true
+	return nil
 }
 
 // knownCountry is the ISO code of a country name or code the directory

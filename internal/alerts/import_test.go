@@ -158,8 +158,10 @@ func TestBatchCheckReadsSexAndNationality(t *testing.T) {
 	if l := level(res[2], "nationality"); l != "absent" {
 		t.Errorf("row 4: an unknown nationality is compared (%q)", l)
 	}
-	// The API's rows are checked the same way.
-	if _, err := p.me.Alerts.BatchCheck(ctx, p.mePol, []alerts.BatchRow{{Line: 1, Query: "Marko Petrović", Sex: "unknown"}}, ""); !errs.Is(err, errs.Invalid) {
+	// The API's rows are checked the same way, and the refusal names the
+	// row (1-based) and the field.
+	_, err = p.me.Alerts.BatchCheck(ctx, p.mePol, []alerts.BatchRow{{Line: 1, Query: "Ana Marić", Sex: "F"}, {Line: 2, Query: "Marko Petrović", Sex: "unknown"}}, "")
+	if !errs.Is(err, errs.Invalid) || errs.SafeMessage(err) != "row 2, field sex: the sex cannot be read; use M or F" {
 		t.Fatalf("unreadable sex in the API: %v", err)
 	}
 }

@@ -7,6 +7,9 @@ const (
 	ActOpsNotify Action = "operations.notify" // open operations and incidents, post positions, log entries, reports, situation reports, tasks
 	ActOpsDecide Action = "operations.decide" // the host's decisions: acknowledge, hand over, stop, authorise, refuse, confirm, share
 	ActOpsTerms  Action = "operations.terms"  // record what a state declared under an agreement (limits, deadlines)
+	// ActOpsTermsView reads the states' declared terms under an agreement
+	// (the directory's agreement page, the API).
+	ActOpsTermsView Action = "operations.terms.view"
 )
 
 // Units in the field notify and report; the national contact unit (or
@@ -18,6 +21,10 @@ var operationsRules = map[Action]rule{
 	ActOpsNotify: {roles: []Role{RoleOfficer, RoleNCUOperator}},
 	ActOpsDecide: {roles: []Role{RoleNCUOperator}},
 	ActOpsTerms:  {roles: []Role{RoleNCUOperator, RoleAdmin}},
+	// Declared terms are read by those who rely on them (the units and the
+	// NCU, as in a legal basis) and those who record them (the NCU and
+	// the administrator); they say nothing of live operations.
+	ActOpsTermsView: {roles: []Role{RoleOfficer, RoleNCUOperator, RoleAdmin}},
 }
 
 // OperationFacts are what the policy needs to know about one operation.

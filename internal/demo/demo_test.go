@@ -132,6 +132,22 @@ func TestDemoOperations(t *testing.T) {
 		return has("ba", operations.KindPursuit, operations.StAcknowledged, false) && has("rs", operations.KindPursuit, operations.StAcknowledged, false) &&
 			has("me", operations.KindPatrol, operations.StConfirmed, false) && has("al", operations.KindIncident, operations.StOpen, true)
 	})
+	// The states' declared terms under PCC SEE reach the other parties:
+	// Serbia's node shows what Bosnia and Herzegovina and Montenegro declared.
+	rs := f.Nodes[0]
+	ncu := &auth.Principal{Username: "ncu", Agency: f.Specs[0].Agency, Roles: []auth.Role{auth.RoleNCUOperator}}
+	basis, err := rs.Ops.LegalBasis(ctx, ncu, operations.KindPursuit, "ba")
+	if err != nil || !basis.Terms.Declared || basis.Terms.PursuitKm != 30 {
+		t.Fatalf("RS→BA basis in the demo: %+v %v", basis, err)
+	}
+	testutil.WaitFor(t, "the demo's declared terms on rs", 30*time.Second, func() bool {
+		ds, err := rs.Ops.AgreementTerms(ctx, ncu, basis.AgreementID)
+		got := map[string]bool{}
+		for _, d := range ds {
+			got[d.Country] = true
+		}
+		return err == nil && got["RS"] && got["BA"] && got["ME"]
+	})
 }
 
 // TestDemoPrivateQueryAndDeconfliction: the demo shows a private hit/no-hit

@@ -2,12 +2,51 @@ package demo
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/app"
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/operations"
 )
+
+// demoTerms are synthetic declarations under PCC SEE, by node: Serbia
+// without limits, Bosnia and Herzegovina with distance and time limits and
+// no right to apprehend, Montenegro with a shorter surveillance deadline.
+var demoTerms = []struct {
+	node string
+	in   operations.TermsInput
+}{
+	{"rs", operations.TermsInput{Pursuit: true, Apprehend: true, SurveillanceMinutes: 300, Note: "Declaration on signature (synthetic demo data)"}},
+	{"ba", operations.TermsInput{Pursuit: true, PursuitKm: 30, PursuitHours: 2, SurveillanceMinutes: 300, Note: "Pursuit on roads only (synthetic demo data)"}},
+	{"me", operations.TermsInput{Pursuit: true, PursuitKm: 20, Apprehend: true, SurveillanceMinutes: 180}},
+}
+
+// seedTerms has each node's NCU declare its state's terms under the
+// agreement that allows hot pursuit from Serbia into Bosnia and
+// Herzegovina (PCC SEE); the declarations reach the other parties' nodes.
+func (f *Federation) seedTerms(ctx context.Context, byID map[string]*app.Node, ncu func(string) *auth.Principal) error {
+	rs := byID["rs"]
+	if rs == nil || byID["ba"] == nil {
+		return nil
+	}
+	basis, err := rs.Ops.LegalBasis(ctx, ncu("rs"), operations.KindPursuit, "ba")
+	if err != nil || basis.AgreementID == "" {
+		return err
+	}
+	for _, d := range demoTerms {
+		n := byID[d.node]
+		if n == nil {
+			continue
+		}
+		in := d.in
+		in.AgreementID, in.Country = basis.AgreementID, strings.ToUpper(d.node)
+		if _, err := n.Ops.SetTerms(ctx, ncu(d.node), in); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // seedOperations fills the operations room: a hot pursuit from Serbia into
 // Bosnia and Herzegovina in progress (acknowledged by the Bosnian NCU), a
@@ -35,6 +74,9 @@ func (f *Federation) seedOperations(ctx context.Context) error {
 			}
 		}
 		return false
+	}
+	if err := f.seedTerms(ctx, byID, ncu); err != nil {
+		return err
 	}
 	if rs, ba := byID["rs"], byID["ba"]; rs != nil && ba != nil {
 		o, err := rs.Ops.Open(ctx, officer("rs"), operations.OpenInput{Kind: operations.KindPursuit, Title: "Stolen black Audi A6 after an armed robbery in Loznica",

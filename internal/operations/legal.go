@@ -212,3 +212,38 @@ func (s *Service) SetTerms(ctx context.Context, actor *auth.Principal, in TermsI
 	}
 	return t, nil
 }
+
+// Declaration is what one state declared under an agreement, with who
+// recorded it and when ("@node" when it came from that state's node).
+type Declaration struct {
+	OpTerms
+	DeclaredBy string    `json:"declared_by"`
+	DeclaredAt time.Time `json:"declared_at"`
+}
+
+// AgreementTerms returns the terms each state declared under an agreement
+// of the directory, by country (none declared: an empty list). Reads are
+// audited.
+func (s *Service) AgreementTerms(ctx context.Context, actor *auth.Principal, agreementID string) ([]Declaration, error) {
+	const op = "operations.AgreementTerms"
+	if err := auth.Authorize(actor, auth.ActOpsTermsView); err != nil {
+		return nil, err
+	}
+	agreementID = strings.TrimSpace(agreementID)
+	name := ""
+	if s.d.Dir != nil {
+		a, err := s.d.Dir.Agreement(ctx, actor, agreementID)
+		if err != nil {
+			return nil, err
+		}
+		agreementID, name = a.ID, agreementName(a)
+	}
+	ds, err := agreementTerms(ctx, s.d.Store, agreementID)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	for i := range ds {
+		ds[i].Agreement = name
+	}
+	return ds, s.d.Audit.Record(ctx, s.auditEntry(actor, "operations.terms.read", "terms/"+agreementID, ""))
+}

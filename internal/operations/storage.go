@@ -260,6 +260,19 @@ func declaredTerms(ctx context.Context, q store.Querier, agreementID, country st
 	return t, true, nil
 }
 
+// agreementTerms reads every state's declaration under an agreement, by
+// country.
+func agreementTerms(ctx context.Context, q store.Querier, agreementID string) ([]Declaration, error) {
+	return store.Collect(ctx, q, func(r store.Scanner) (Declaration, error) {
+		d := Declaration{OpTerms: OpTerms{AgreementID: agreementID, Declared: true}}
+		var pursuit, apprehend int
+		var at string
+		err := r.Scan(&d.Country, &pursuit, &d.PursuitKm, &d.PursuitHours, &apprehend, &d.SurveillanceMinutes, &d.Note, &d.DeclaredBy, &at)
+		d.Pursuit, d.Apprehend, d.DeclaredAt = pursuit == 1, apprehend == 1, store.ParseTime(at)
+		return d, err
+	}, `SELECT country, pursuit, pursuit_km, pursuit_hours, apprehend, surveillance_min, note, updated_by, updated_at FROM ops_terms WHERE agreement_id = ? ORDER BY country`, agreementID)
+}
+
 func putTerms(ctx context.Context, tx *store.Tx, t OpTerms, by string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM ops_terms WHERE agreement_id = ? AND country = ?`, t.AgreementID, t.Country); err != nil {
 		return err

@@ -123,6 +123,10 @@ func (s *Server) registerAlerts() {
 	tags := []string{"Alerts"}
 	p := PrincipalFrom
 	bad := []int{http.StatusBadRequest, http.StatusNotFound, http.StatusConflict}
+	// The compose and edit forms and the API's create and change may carry
+	// a photo: they take a larger body, declared where they are registered.
+	photoLimit := max(s.d.MaxBodyBytes, photoBodyBytes)
+	photoBody := maxBody(photoLimit)
 	register(s, huma.Operation{OperationID: "check-alerts", Method: http.MethodPost, Path: "/api/v1/alerts/check",
 		Summary: "Check a person or object against every alert in force on this node: HIT or NO HIT, action and warning markers first", Tags: tags,
 		Errors: []int{http.StatusBadRequest}},
@@ -152,7 +156,7 @@ func (s *Server) registerAlerts() {
 		})
 	register(s, huma.Operation{OperationID: "create-alert", Method: http.MethodPost, Path: "/api/v1/alerts",
 		Summary: "Draft an alert with its recipients (legal bases from the directory)", Tags: tags, DefaultStatus: http.StatusCreated, Errors: bad,
-		MaxBodyBytes: max(s.d.MaxBodyBytes, photoBodyBytes)},
+		MaxBodyBytes: photoLimit},
 		auth.ActAlertsDraft, func(ctx context.Context, in *Body[alerts.AlertDraft]) (*Body[alerts.Alert], error) {
 			a, err := m.Create(ctx, p(ctx), in.Body)
 			return &Body[alerts.Alert]{a}, err
@@ -173,7 +177,7 @@ func (s *Server) registerAlerts() {
 			return &alertPhotoOutput{ContentType: ph.ContentType, CacheControl: "private, no-store", Body: ph.Data}, nil
 		})
 	register(s, huma.Operation{OperationID: "update-alert", Method: http.MethodPut, Path: "/api/v1/alerts/{id}",
-		Summary: "Change a draft alert", Tags: tags, Errors: bad, MaxBodyBytes: max(s.d.MaxBodyBytes, photoBodyBytes)},
+		Summary: "Change a draft alert", Tags: tags, Errors: bad, MaxBodyBytes: photoLimit},
 		auth.ActAlertsDraft, func(ctx context.Context, in *alertDraftInput) (*Body[alerts.Alert], error) {
 			a, err := m.Update(ctx, p(ctx), in.ID, in.Body)
 			return &Body[alerts.Alert]{a}, err
@@ -294,10 +298,10 @@ func (s *Server) registerAlerts() {
 	s.handle("POST", "/alerts/check", auth.ActAlertsCheck, s.alertsCheck)
 	s.handle("POST", "/alerts/check/batch", auth.ActAlertsCheck, s.alertsBatch)
 	s.handle("GET", "/alerts/new", auth.ActAlertsDraft, s.alertsNew)
-	s.handle("POST", "/alerts", auth.ActAlertsDraft, s.alertsCreate)
+	s.handle("POST", "/alerts", auth.ActAlertsDraft, s.alertsCreate, photoBody)
 	s.handle("GET", "/alerts/{id}", auth.ActAlertsView, s.alertsView)
 	s.handle("GET", "/alerts/{id}/edit", auth.ActAlertsDraft, s.alertsEdit)
-	s.handle("POST", "/alerts/{id}/edit", auth.ActAlertsDraft, s.alertsUpdate)
+	s.handle("POST", "/alerts/{id}/edit", auth.ActAlertsDraft, s.alertsUpdate, photoBody)
 	s.handle("GET", "/alerts/{id}/photo", auth.ActAlertsView, s.alertsPhoto)
 	s.handle("POST", "/alerts/{id}/validate", auth.ActAlertsValidate, s.alertsValidate)
 	s.handle("POST", "/alerts/{id}/hidden", auth.ActAlertsManage, s.alertsHidden)
@@ -482,19 +486,6 @@ func (s *Server) alertsEdit(w http.ResponseWriter, r *http.Request) {
 // whatever --max-body-bytes says: the largest photo, base64-encoded in
 // JSON, and the rest of the alert.
 const photoBodyBytes = alerts.MaxPhotoBytes*4/3 + 512<<10
-
-// carriesPhoto reports whether a request is one that may carry an alert
-// photo: the compose and edit forms and the API's create and change.
-func carriesPhoto(r *http.Request) bool {
-	p := r.URL.Path
-	switch r.Method {
-	case http.MethodPost:
-		return p == "/alerts" || p == "/api/v1/alerts" || strings.HasPrefix(p, "/alerts/") && strings.HasSuffix(p, "/edit") && strings.Count(p, "/") == 3
-	case http.MethodPut:
-		return strings.HasPrefix(p, "/api/v1/alerts/") && strings.Count(p, "/") == 4
-	}
-	return false
-}
 
 // alertForm is the compose form's values: one value per field, several
 // for check boxes (warnings, recipients).

@@ -116,6 +116,13 @@ func TestAlertDraftEditForm(t *testing.T) {
 		t.Fatalf("stored photo: %+v %v", a.Photo, err)
 	}
 
+	// The larger body is declared by the compose and edit routes only: the
+	// same form sent to the check screen is over the node's limit.
+	body, ctype = multipartForm(t, form, big)
+	if resp, _ := do(author, "POST", "/alerts/check", ctype, body); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 1.4 MiB form to the check screen: %d", resp.StatusCode)
+	}
+
 	// A photo beyond what the form may carry is refused as too large, not
 	// read as a form missing its fields.
 	huge := noisyPNG(t, 1200, 1200) // about 4 MiB

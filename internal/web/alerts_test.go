@@ -60,6 +60,13 @@ func TestAlertsAPIAndBatchDownload(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(body, &batch) != nil || len(batch) != 2 || batch[0].Hit || !batch[1].Hit {
 		t.Fatalf("API batch: %d %s", resp.StatusCode, body)
 	}
+	// A row whose sex cannot be read is refused by its place in the list
+	// and its field, as a file's row is by line and column.
+	resp, body = call(token, "POST", "/api/v1/alerts/check/batch", "application/json",
+		strings.NewReader(`{"rows":[{"ref":"1","query":"Jovan Jovanović","sex":"M"},{"ref":"2","query":"Ana Marić","sex":"X"}]}`))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "row 2, field sex: the sex cannot be read; use M or F") {
+		t.Fatalf("API batch with an unreadable sex: %d %s", resp.StatusCode, body)
+	}
 	// The same list uploaded on the check screen comes back as CSV.
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

@@ -29,6 +29,9 @@ func register[I, O any](s *Server, op huma.Operation, action auth.Action, h func
 	}
 	op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
 	s.routes = append(s.routes, Route{Method: op.Method, Pattern: op.Path, Action: action, API: true})
+	// The body limit middleware applies the operation's own limit (huma
+	// registers it on the mux as "METHOD /path").
+	s.bodyLimits[strings.ToUpper(op.Method)+" "+op.Path] = op.MaxBodyBytes
 	path := op.Path
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)

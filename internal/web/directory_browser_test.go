@@ -9,12 +9,15 @@ import (
 
 	"github.com/liaison-wb/liaison/internal/auth"
 	"github.com/liaison-wb/liaison/internal/browsertest"
+	"github.com/liaison-wb/liaison/internal/operations"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
 // TestBrowserDirectory drives Chromium through the directory as the Serbian
 // node's administrator: look up who to contact, hand the contact point over
-// to a successor, then read the agreement matrix.
+// to a successor, read the agreement matrix, then declare Serbia's terms
+// for cross-border operations under PCC SEE from the agreement's page and
+// read them back there in a labelled table that is in view.
 func TestBrowserDirectory(t *testing.T) {
 	n := testutil.Start(t, testutil.Options{NodeID: "rs"})
 	if err := n.Dir.SeedDemo(context.Background()); err != nil {
@@ -110,5 +113,38 @@ func TestBrowserDirectory(t *testing.T) {
 	}
 	if nd := textOf(`#impl-nodata`); !strings.Contains(nd, "No data yet") {
 		t.Fatalf("implementation record %q", nd)
+	}
+
+	// Declared terms under PCC SEE, from the agreement's page.
+	basis, err := n.Ops.LegalBasis(context.Background(), n.Principal(t, "rs-traffic", "rs-traffic", auth.RoleOfficer), operations.KindPursuit, "ba")
+	if err != nil || basis.AgreementID == "" {
+		t.Fatalf("basis RS→BA: %+v %v", basis, err)
+	}
+	must(chromedp.Do(ctx,
+		chromedp.Navigate(n.URL+"/directory/agreements/"+basis.AgreementID),
+		chromedp.WaitVisible(chromedp.CSS(`#terms-declare`)),
+		chromedp.Click(chromedp.CSS(`#terms-declare`)),
+		chromedp.WaitVisible(chromedp.CSS(`#terms-form`)),
+		chromedp.Click(chromedp.CSS(`#t-pursuit`)),
+		chromedp.SetValue(chromedp.CSS(`#t-km`), "25"),
+		chromedp.SetValue(chromedp.CSS(`#t-hours`), "3"),
+		chromedp.SetValue(chromedp.CSS(`#t-surv`), "240"),
+		chromedp.Click(chromedp.CSS(`#terms-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#terms-RS`)),
+	))
+	browsertest.Screenshot(ctx, t, "directory-agreement-terms")
+	if got := textOf(`#terms-RS`); !strings.Contains(got, "up to 25 km") || !strings.Contains(got, "up to 3 hours") || !strings.Contains(got, "240 minutes") || !strings.Contains(got, "rs-diradmin") {
+		t.Fatalf("RS terms table %q", got)
+	}
+	// The redirect lands on the section: the table is in the viewport,
+	// captioned, and the section is named by its heading.
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const t = document.querySelector('#terms-RS'), r = t.getBoundingClientRect();
+		const sec = document.querySelector('#terms'), h = document.getElementById(sec.getAttribute('aria-labelledby'));
+		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth &&
+			t.caption !== null && t.caption.textContent.includes('Declared by RS') && h !== null && h.textContent.trim() !== '' &&
+			[...t.querySelectorAll('tbody tr')].every(tr => tr.querySelector('th[scope="row"]') !== null); })()`))
+	must(err)
+	if !ok {
+		t.Fatal("the terms table is not in view, not captioned or its rows are not labelled")
 	}
 }

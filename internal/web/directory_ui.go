@@ -419,6 +419,7 @@ func (s *Server) renderSubject(w http.ResponseWriter, r *http.Request, kind stri
 			return
 		}
 		data["A"], owner, realID = a, a.OwnerNode, a.ID
+		s.agreementTermsData(r, a, data)
 		if a.MechanismID != "" {
 			if m, err := d.Mechanism(ctx, p, a.MechanismID); err == nil {
 				data["Mechanism"] = m

@@ -24,6 +24,7 @@ import (
 	"github.com/liaison-wb/liaison/internal/exchange"
 	"github.com/liaison-wb/liaison/internal/i18n"
 	"github.com/liaison-wb/liaison/internal/mla"
+	"github.com/liaison-wb/liaison/internal/operations"
 	"github.com/liaison-wb/liaison/internal/testutil"
 )
 
@@ -83,6 +84,11 @@ func TestTranslatedPagesWalk(t *testing.T) {
 			}
 			queue = next
 		}
+	}
+	// The agreement with the demo's declared terms, and the form that
+	// declares them, whichever agreement the walk happened to open.
+	if b, err := rs.Ops.LegalBasis(ctx, &auth.Principal{Username: "ncu", Roles: []auth.Role{auth.RoleNCUOperator}}, operations.KindPursuit, "ba"); err == nil && b.AgreementID != "" {
+		pagesToVisit = append(pagesToVisit, page{"ncu", "/directory/agreements/" + b.AgreementID}, page{"ncu", "/directory/agreements/" + b.AgreementID + "/terms"})
 	}
 	if os.Getenv("LIAISON_WALK_DUMP") != "" {
 		defer func() {

@@ -111,6 +111,8 @@ func (s *Server) registerOperations() {
 			return out, err
 		})
 
+	s.registerOperationsTerms()
+
 	s.handle("GET", "/operations", auth.ActOpsView, s.opsBoard)
 	s.handle("GET", "/operations/events", auth.ActOpsView, s.opsEvents)
 	s.handle("GET", "/operations/new", auth.ActOpsNotify, s.opsNew)

@@ -104,6 +104,11 @@ type Server struct {
 	cookie  string
 	forms   *formStash // failed form submits waiting to be shown again
 
+	// bodyLimits are the body limits routes declared at registration, by
+	// their mux pattern ("POST /alerts"); any other route has
+	// Deps.MaxBodyBytes. Written only while routes are registered.
+	bodyLimits map[string]int64
+
 	streamsDone chan struct{} // closed when the server shuts down: event streams end
 	streamsOnce sync.Once
 }
@@ -121,7 +126,7 @@ func PrincipalFrom(ctx context.Context) *auth.Principal {
 // New builds the server and registers every route.
 func New(d Deps) (*Server, error) {
 	huma.NewError = newHumaError
-	s := &Server{d: d, mux: http.NewServeMux(), cookie: "liaison_session_" + d.Node.ID, streamsDone: make(chan struct{})}
+	s := &Server{d: d, mux: http.NewServeMux(), bodyLimits: map[string]int64{}, cookie: "liaison_session_" + d.Node.ID, streamsDone: make(chan struct{})}
 	s.metrics = newMetrics(d.Store)
 	s.metrics.reg.MustRegister(newQueueCollector(s))
 	if d.Federation != nil {
@@ -192,8 +197,28 @@ func (s *Server) Handler() http.Handler {
 	return h
 }
 
+// routeOption changes how a route registered with handle is served.
+type routeOption func(*routeConfig)
+
+type routeConfig struct {
+	maxBody int64
+}
+
+// maxBody lets a route accept bodies up to n bytes (a form that may carry a
+// photo) instead of Deps.MaxBodyBytes.
+func maxBody(n int64) routeOption {
+	return func(c *routeConfig) { c.maxBody = n }
+}
+
 // handle registers a non-API route guarded by action.
-func (s *Server) handle(method, pattern string, action auth.Action, h http.HandlerFunc) {
+func (s *Server) handle(method, pattern string, action auth.Action, h http.HandlerFunc, opts ...routeOption) {
+	var cfg routeConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.maxBody > 0 {
+		s.bodyLimits[method+" "+pattern] = cfg.maxBody
+	}
 	s.routes = append(s.routes, Route{Method: method, Pattern: pattern, Action: action})
 	s.mux.HandleFunc(method+" "+pattern, func(w http.ResponseWriter, r *http.Request) {
 		if err := s.guard(r, action); err != nil {
@@ -295,8 +320,11 @@ const expiredKey ctxKey = 99
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.d.MaxBodyBytes
-		if carriesPhoto(r) {
-			limit = max(limit, photoBodyBytes)
+		// The route the mux will choose says what body it takes.
+		if _, pattern := s.mux.Handler(r); pattern != "" {
+			if n, ok := s.bodyLimits[pattern]; ok {
+				limit = n
+			}
 		}
 		if r.ContentLength > limit {
 			err := errs.New(errs.TooLarge, "web", "the request body is too large")
