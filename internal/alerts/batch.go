@@ -216,6 +216,12 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 		if e := r.travelDocumentError(); e != nil {
 			return nil, errs.Newf(errs.Invalid, op, "row %d, field %s: the sex cannot be read; use M or F", i+1, e.Column)
 		}
+		switch q := strings.TrimSpace(r.Query); {
+		case q == "":
+			return nil, errs.Newf(errs.Invalid, op, "row %d, field %s: nothing to check in this row", i+1, "query")
+		case utf8.RuneCountInString(q) > maxQueryRunes:
+			return nil, errs.Newf(errs.Invalid, op, "row %d, field %s: a check is limited to 200 characters", i+1, "query")
+		}
 	}
 	out := make([]BatchResult, len(rows))
 	// Rows are checked by a few workers; the first failure stops the batch.

@@ -64,6 +64,9 @@ type CheckProbe struct {
 	Identifiers []string `json:"identifiers,omitempty" doc:"document or national numbers, plates, VINs, serial numbers (normalised)"`
 }
 
+// maxQueryRunes bounds what one check may type.
+const maxQueryRunes = 200
+
 // ParseQuery reads one search box: words are a name (any script, any
 // order), a date is the date of birth, and anything with digits is an
 // identifier (document, national number, plate, VIN, serial). The whole
@@ -75,7 +78,7 @@ func ParseQuery(q string) (CheckProbe, error) {
 	if q == "" {
 		return p, errs.New(errs.Invalid, "alerts.Check", "type a name, date of birth, document or national number, plate, VIN or serial number")
 	}
-	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > 200 {
+	if !utf8.ValidString(q) || utf8.RuneCountInString(q) > maxQueryRunes {
 		return p, errs.New(errs.Invalid, "alerts.Check", "a check is limited to 200 characters")
 	}
 	var names []string

@@ -164,4 +164,14 @@ func TestBatchCheckReadsSexAndNationality(t *testing.T) {
 	if !errs.Is(err, errs.Invalid) || errs.SafeMessage(err) != "row 2, field sex: the sex cannot be read; use M or F" {
 		t.Fatalf("unreadable sex in the API: %v", err)
 	}
+	// An empty or overlong query is refused the same way, by row and field.
+	for _, tt := range []struct{ q, want string }{
+		{"  ", "row 2, field query: nothing to check in this row"},
+		{strings.Repeat("Marko ", 40), "row 2, field query: a check is limited to 200 characters"},
+	} {
+		_, err = p.me.Alerts.BatchCheck(ctx, p.mePol, []alerts.BatchRow{{Line: 1, Query: "Ana Marić"}, {Line: 2, Query: tt.q}}, "")
+		if !errs.Is(err, errs.Invalid) || errs.SafeMessage(err) != tt.want {
+			t.Fatalf("query %q in the API: %v", tt.q, err)
+		}
+	}
 }
