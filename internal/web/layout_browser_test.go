@@ -154,6 +154,13 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		Details: operations.OpDetails{Unit: "Traffic police Prijepolje", Offence: "theft", TargetVehicle: "white Ford Transit"}, Position: "43.3800, 19.6500", Where: "Gostun"}); err != nil {
 		t.Fatal(err)
 	}
+	// The agreement the demo's states declared their terms under, its page
+	// and the declaration form.
+	basis, err := f.Nodes[0].Ops.LegalBasis(t.Context(), officer, operations.KindPursuit, "me")
+	if err != nil || basis.AgreementID == "" {
+		t.Fatalf("legal basis RS→ME: %+v %v", basis, err)
+	}
+	agreement := "/directory/agreements/" + basis.AgreementID
 	ctx := browsertest.New(t)
 	base := f.Nodes[0].URL()
 	var problems []string
@@ -163,7 +170,7 @@ func TestBrowserLayoutAndAccessibility(t *testing.T) {
 		// The forms named in the menu's pages are part of the walk too.
 		for _, extra := range []string{"/exchange/new", "/activities/new", "/admin/users", "/mla/new", "/alerts/new", "/alerts/check", "/alerts/firearms",
 			"/operations/new", "/operations/new?kind=surveillance", "/operations/new?kind=controlled_delivery", "/operations/new?kind=joint_patrol", "/operations/new?kind=incident", "/operations/patrols",
-			"/analysis/statistics", "/analysis/statistics/regional?set=gbv&period=2025", "/analysis/graph", "/analysis/routes"} {
+			"/analysis/statistics", "/analysis/statistics/regional?set=gbv&period=2025", "/analysis/graph", "/analysis/routes", agreement, agreement + "/terms"} {
 			ok := evalBool(ctx, t, fmt.Sprintf(`!!document.querySelector('nav.side a[href="/%s"]')`, strings.Split(extra, "/")[1]))
 			if ok && !contains(pages, extra) {
 				pages = append(pages, extra)

@@ -52,9 +52,6 @@ func (s *Server) agreementTermsData(r *http.Request, a directory.Agreement, data
 		return
 	}
 	data["CanDeclare"] = auth.Can(p, auth.ActOpsTerms)
-	if len(ds) == 0 {
-		return
-	}
 	var declared []operations.Declaration
 	var none []string
 	for _, party := range a.Parties {
