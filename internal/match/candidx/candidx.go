@@ -144,8 +144,18 @@ func (x *Index[K, R]) Add(items []Item[K, R], replace bool) {
 	if len(items) == 0 {
 		return
 	}
+	keys := 0
+	for _, it := range items {
+		keys += len(it.Keys)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	// A batch that would fold anyway (an import, a bulk load) skips the
+	// delta map and goes straight into the sorted postings.
+	var direct []uint64
+	if x.deltaN+keys > x.foldAt() {
+		direct = make([]uint64, 0, keys)
+	}
 	for _, it := range items {
 		if old, ok := x.byID[it.ID]; ok {
 			if !replace {
@@ -157,16 +167,30 @@ func (x *Index[K, R]) Add(items []Item[K, R], replace bool) {
 		x.recs = append(x.recs, entry[K, R]{id: it.ID, rec: it.Rec, blob: x.blobs.put(it.Blob)})
 		x.byID[it.ID] = r
 		x.live++
+		if direct != nil {
+			for _, k := range it.Keys {
+				direct = append(direct, posting(slot(k), r))
+			}
+			continue
+		}
 		for _, k := range it.Keys {
 			x.delta[slot(k)] = append(x.delta[slot(k)], r)
 		}
 		x.deltaN += len(it.Keys)
 	}
-	if x.deltaN > max(1<<16, len(x.bk)/4) {
-		x.fold()
+	if direct != nil || x.deltaN > x.foldAt() {
+		x.fold(direct)
 	}
 	x.maybeCompact()
 }
+
+// foldAt is the number of delta postings past which they are folded into
+// the sorted array. Caller holds mu.
+func (x *Index[K, R]) foldAt() int { return max(1<<16, len(x.bk)/4) }
+
+// posting packs a key slot and a record into one integer whose order is
+// the postings' order: by key, then by record.
+func posting(k, r uint32) uint64 { return uint64(k)<<32 | uint64(r) }
 
 // maybeCompact compacts the arena once more of it is left behind than is
 // in use. Caller holds mu.
@@ -244,33 +268,25 @@ func (x *Index[K, R]) Known(ids []K) []bool {
 	return out
 }
 
-// fold merges the delta postings into the sorted array. Caller holds mu.
-func (x *Index[K, R]) fold() {
-	type posting struct {
-		k uint32
-		r uint32
-	}
-	d := make([]posting, 0, x.deltaN)
+// fold merges the delta postings and extra (packed by posting) into the
+// sorted array. Caller holds mu.
+func (x *Index[K, R]) fold(extra []uint64) {
+	d := slices.Grow(extra, x.deltaN)
 	for k, rs := range x.delta {
 		for _, r := range rs {
-			d = append(d, posting{k, r})
+			d = append(d, posting(k, r))
 		}
 	}
-	sort.Slice(d, func(i, j int) bool {
-		if d[i].k != d[j].k {
-			return d[i].k < d[j].k
-		}
-		return d[i].r < d[j].r
-	})
+	slices.Sort(d)
 	n := len(x.bk) + len(d)
 	nk, nr := make([]uint32, 0, n), make([]uint32, 0, n)
 	i, j := 0, 0
 	for i < len(x.bk) || j < len(d) {
-		if j == len(d) || i < len(x.bk) && (x.bk[i] < d[j].k || x.bk[i] == d[j].k && x.br[i] <= d[j].r) {
+		if j == len(d) || i < len(x.bk) && posting(x.bk[i], x.br[i]) <= d[j] {
 			nk, nr = append(nk, x.bk[i]), append(nr, x.br[i])
 			i++
 		} else {
-			nk, nr = append(nk, d[j].k), append(nr, d[j].r)
+			nk, nr = append(nk, uint32(d[j]>>32)), append(nr, uint32(d[j]))
 			j++
 		}
 	}
@@ -384,7 +400,7 @@ func (x *Index[K, R]) Build(ctx context.Context, stream func(ctx context.Context
 		return Stats{}, err
 	}
 	if x.deltaN > 0 {
-		x.fold()
+		x.fold(nil)
 	}
 	x.state = Ready
 	x.build = time.Since(t0)
@@ -398,7 +414,7 @@ func (x *Index[K, R]) Build(ctx context.Context, stream func(ctx context.Context
 func (x *Index[K, R]) Pairs(keep func(R) bool, limit, common int) [][2]K {
 	x.mu.Lock()
 	if x.deltaN > 0 {
-		x.fold()
+		x.fold(nil)
 	}
 	x.mu.Unlock()
 	x.mu.RLock()

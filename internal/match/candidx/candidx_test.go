@@ -124,3 +124,57 @@ func TestPairsShareAKey(t *testing.T) {
 		t.Fatalf("pairs: %v", got)
 	}
 }
+
+// A large batch goes straight into the sorted postings; small batches go
+// through the delta map. Either way the same lookups find the same
+// records in the same order, including records replaced in the batch.
+func TestBulkAddMatchesSmallAdds(t *testing.T) {
+	items := func(from, n int) []Item[string, int] {
+		out := make([]Item[string, int], 0, n)
+		for i := from; i < from+n; i++ {
+			// Keys shared by many records (i%7, i%1000) and one of its own.
+			out = append(out, Item[string, int]{ID: strconv.Itoa(i % 50_000), Keys: []int64{int64(i % 7), 100 + int64(i%1000), 1_000_000 + int64(i)}, Rec: i})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		batches []int // sizes of the batches added, in order
+	}{
+		{"one large batch", []int{60_000}},
+		{"small then large", []int{100, 59_900}},
+		{"large then small", []int{40_000, 10, 19_990}},
+		{"two large", []int{30_000, 30_000}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bulk, small := New[string, int](), New[string, int]()
+			from := 0
+			for _, n := range tc.batches {
+				bulk.Add(items(from, n), true)
+				for i := from; i < from+n; i += 500 {
+					small.Add(items(i, min(500, from+n-i)), true)
+				}
+				from += n
+			}
+			if b, s := bulk.Stats(), small.Stats(); b.Live != s.Live || b.Live != 50_000 {
+				t.Fatalf("live: bulk %+v small %+v", b, s)
+			}
+			for _, q := range [][]int64{{3}, {100 + 42}, {1_000_000 + 59_999}, {1_000_000 + 5}, {1, 100 + 1, 1_000_000 + 1001}} {
+				b, s := bulk.Lookup(q, 20, 100_000), small.Lookup(q, 20, 100_000)
+				if len(b) != len(s) {
+					t.Fatalf("lookup %v: bulk %v small %v", q, ids(b), ids(s))
+				}
+				for i := range b {
+					if b[i].ID != s[i].ID || b[i].Rec != s[i].Rec || b[i].Shared != s[i].Shared {
+						t.Fatalf("lookup %v: bulk %v small %v", q, ids(b), ids(s))
+					}
+				}
+			}
+			// Record 5 was replaced by record 50,005 (same ID): its own key
+			// no longer finds it.
+			if got := bulk.Lookup([]int64{1_000_000 + 5}, 10, 100); len(got) != 0 {
+				t.Fatalf("replaced record found by its old key: %v", ids(got))
+			}
+		})
+	}
+}
