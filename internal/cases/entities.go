@@ -503,6 +503,10 @@ type preparedEntity struct {
 	label       string
 	item        memItem
 	stored      storedIndex
+	// Set by an import's preparation only: the new entity's ID and its
+	// fields and aliases as JSON text.
+	id              string
+	fields, aliases string
 }
 
 func (s *Service) prepareEntity(kind entity.Kind, in EntityInput) preparedEntity {

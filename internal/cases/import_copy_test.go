@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,9 +41,9 @@ func TestBulkImportRefusedLateLeavesNothing(t *testing.T) {
 		file := func(bad bool) string {
 			var b strings.Builder
 			b.WriteString("given_name,family_name,date_of_birth,case,role\n")
-			for i := range 2500 {
+			for i := range 3500 {
 				given := fmt.Sprintf("Marko%d", i)
-				if bad && i == 2400 {
+				if bad && i == 3400 {
 					given = "Zzfail"
 				}
 				fmt.Fprintf(&b, "%s,Marković,19%02d-02-%02d,RS-BULK-1,suspect\n", given, 40+i%60, 1+i%28)
@@ -63,7 +64,8 @@ func TestBulkImportRefusedLateLeavesNothing(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "nothing was stored") {
 			t.Fatalf("refused import: %v", err)
 		}
-		if len(seen) != 2 {
+		// Chunks of 1,000, 2,000 and 500 rows: the refused row is in the third.
+		if !slices.Equal(seen, []int{1000, 3000}) {
 			t.Fatalf("chunks written before the refusal: %v (want 2 of 3)", seen)
 		}
 		if e, l, i := count("cases_entities"), count("cases_case_entities"), count("cases_imports"); e != 0 || l != 0 || i != 0 {
@@ -73,19 +75,39 @@ func TestBulkImportRefusedLateLeavesNothing(t *testing.T) {
 			t.Fatalf("after a refused import the index holds %d entities", n)
 		}
 		rep, err := s.Import(ctx, p, strings.NewReader(file(false)), ImportOptions{Format: FormatCSV, Filename: "big.csv"})
-		if err != nil || rep.Created != 2500 || len(rep.Rejected) != 0 {
+		if err != nil || rep.Created != 3500 || len(rep.Rejected) != 0 {
 			t.Fatalf("import without the refused row: %+v %v", rep, err)
 		}
-		if e, l := count("cases_entities"), count("cases_case_entities"); e != 2500 || l != 2500 {
+		if e, l := count("cases_entities"), count("cases_case_entities"); e != 3500 || l != 3500 {
 			t.Fatalf("after the import: %d entities, %d case links", e, l)
 		}
-		if n := s.ix.Live(); n != 2500 {
-			t.Fatalf("the index holds %d entities, want 2500", n)
+		if n := s.ix.Live(); n != 3500 {
+			t.Fatalf("the index holds %d entities, want 3500", n)
 		}
 		// Re-importing changes nothing (conflicts skipped on both paths).
 		rep, err = s.Import(ctx, p, strings.NewReader(file(false)), ImportOptions{Format: FormatCSV, Filename: "big.csv"})
-		if err != nil || rep.Created != 0 || rep.Unchanged != 2500 || count("cases_entities") != 2500 || count("cases_case_entities") != 2500 {
+		if err != nil || rep.Created != 0 || rep.Unchanged != 3500 || count("cases_entities") != 3500 || count("cases_case_entities") != 3500 {
 			t.Fatalf("re-import: %+v %v", rep, err)
 		}
 	})
+}
+
+// An import's chunks start small (the writer waits only for the first
+// thousand rows to be prepared) and double up to entityBatch.
+func TestChunkBounds(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want []int
+	}{
+		{0, []int{0}},
+		{1, []int{0, 1}},
+		{1000, []int{0, 1000}},
+		{1001, []int{0, 1000, 1001}},
+		{3500, []int{0, 1000, 3000, 3500}},
+		{20_000, []int{0, 1000, 3000, 7000, 11_000, 15_000, 19_000, 20_000}},
+	} {
+		if got := chunkBounds(tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("chunkBounds(%d) = %v, want %v", tc.n, got, tc.want)
+		}
+	}
 }

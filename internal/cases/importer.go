@@ -49,7 +49,8 @@ type ImportOptions struct {
 	// this case reference.
 	Case   string
 	DryRun bool
-	// Progress, when set, is called every thousand rows or so.
+	// Progress, when set, is called after each chunk is written: the first
+	// thousand rows, then chunks twice as large, up to 4,000 rows.
 	Progress func(done, total int)
 }
 
@@ -444,7 +445,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 		// The rows and the import's own record commit together: a file
 		// refused half-way (a storage failure, a cancelled command) leaves
 		// the database as it was.
-		err = s.write(ctx, p, rows, opt, &rep, func(tx *store.Tx) error {
+		indexed, err := s.write(ctx, p, rows, opt, &rep, func(tx *store.Tx) error {
 			collectRejected(rows, &rep)
 			rep.ID = store.NewID()
 			by := ""
@@ -460,7 +461,9 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, r io.Reader, op
 			rep.ID = ""
 			return rep, err
 		}
+		// The statistics are refreshed while the rows join the index.
 		s.analyzeAfterLoad(ctx, rep.Created)
+		<-indexed
 		return rep, nil
 	}
 	if err != nil {
@@ -553,10 +556,22 @@ func orCol(m map[string]string, f string) string {
 	return f
 }
 
+// chunkBounds splits n rows into chunks of firstChunk rows, then twice as
+// many each time up to entityBatch: the writer starts after a small chunk
+// is prepared, and most rows go in large batches (on PostgreSQL each batch
+// costs a COPY, a staging INSERT and a TRUNCATE, whatever its size).
+func chunkBounds(n int) []int {
+	b := []int{0}
+	for size := firstChunk; b[len(b)-1] < n; size = min(2*size, entityBatch) {
+		b = append(b, min(b[len(b)-1]+size, n))
+	}
+	return b
+}
+
 // write stores the rows in one transaction, in chunks prepared one ahead
-// of the writer.
-func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult, finish func(tx *store.Tx) error) error {
-	const chunk = entityBatch
+// of the writer. Once the rows are committed they are added to the
+// in-memory index in the background; indexed is closed when that is done.
+func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow, opt ImportOptions, rep *ImportResult, finish func(tx *store.Tx) error) (indexed <-chan struct{}, err error) {
 	src := "import:" + rep.Format + ":" + textutil.Clip(strings.TrimSpace(opt.Filename), 100) + "@" + rep.SHA256[:12]
 	ids := map[string]string{}
 	cases := map[string]string{} // case reference → ID, as looked up
@@ -580,7 +595,8 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	}
 	// Chunks are prepared one ahead of the writer, on the other cores.
 	prepared := make([]preparedEntity, len(rows))
-	ready := make([]chan struct{}, (len(order)+chunk-1)/chunk)
+	bounds := chunkBounds(len(order))
+	ready := make([]chan struct{}, len(bounds)-1)
 	for c := range ready {
 		ready[c] = make(chan struct{})
 	}
@@ -588,7 +604,7 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	defer close(stop)
 	go func() {
 		for c := range ready {
-			s.prepareRows(rows, order[c*chunk:min((c+1)*chunk, len(order))], prepared)
+			s.prepareRows(rows, order[bounds[c]:bounds[c+1]], prepared)
 			close(ready[c])
 			select {
 			case <-stop:
@@ -597,19 +613,25 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 			}
 		}
 	}()
-	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+	done := make(chan struct{})
+	err = s.d.Store.InTx(ctx, func(tx *store.Tx) error {
 		// The rows created join the in-memory index once they are
 		// committed (their index data computed with the rows, so no second
 		// pass): a refused import leaves no pk in the index that SQLite
 		// could hand to another entity later.
 		var created []memItem
-		tx.AfterCommit(func() { s.indexAdd(created, true) })
-		for start := 0; start < len(order); start += chunk {
+		tx.AfterCommit(func() {
+			go func() {
+				defer close(done)
+				s.indexAdd(created, true)
+			}()
+		})
+		for c := range ready {
+			start, end := bounds[c], bounds[c+1]
 			if err := ctx.Err(); err != nil {
 				return err // cancelled: nothing is kept
 			}
-			<-ready[start/chunk]
-			end := min(start+chunk, len(order))
+			<-ready[c]
 			var batch []memItem
 			var pending []int // entity rows waiting to be written together
 			flush := func() error {
@@ -671,17 +693,21 @@ func (s *Service) write(ctx context.Context, p *auth.Principal, rows []importRow
 	})
 	switch {
 	case err == nil:
-		return nil
+		return done, nil
 	case ctx.Err() != nil:
-		return errs.Wrap(errs.Unavailable, "cases.Import", "the import was cancelled; nothing was stored", err)
+		return nil, errs.Wrap(errs.Unavailable, "cases.Import", "the import was cancelled; nothing was stored", err)
 	default:
-		return errs.WrapPlain(errs.Unavailable, "cases.Import", "the import failed; nothing was stored", err)
+		return nil, errs.WrapPlain(errs.Unavailable, "cases.Import", "the import failed; nothing was stored", err)
 	}
 }
 
-// entityBatch is how many entity rows are written together: one COPY on
-// PostgreSQL, one multi-row statement on SQLite.
-const entityBatch = 1000
+// entityBatch is how many entity rows are written together at most: one
+// COPY on PostgreSQL, multi-row statements of up to a thousand rows on
+// SQLite. firstChunk is the size of an import's first chunk.
+const (
+	entityBatch = 4000
+	firstChunk  = 1000
+)
 
 // storeEntityRows writes the entity rows listed in which (already
 // normalised and prepared) in bulk (store.Tx.InsertMany): one COPY or
@@ -701,8 +727,9 @@ func (s *Service) storeEntityRows(ctx context.Context, tx *store.Tx, p *auth.Pri
 		caseID string
 		e      Entity
 	}
-	var todo []pendingRow
-	var ents []newEntity
+	todo := make([]pendingRow, 0, len(which))
+	ents := make([]newEntity, 0, len(which))
+	now := s.now() // one creation time for the rows written together
 	for _, i := range which {
 		row := &rows[i]
 		in := row.entity
@@ -724,10 +751,10 @@ func (s *Service) storeEntityRows(ctx context.Context, tx *store.Tx, p *auth.Pri
 			}
 			caseID = id
 		}
-		pe := prepared[i]
-		e := Entity{ID: store.NewID(), Kind: string(pe.kind), Label: pe.label, Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: s.now()}
+		pe := &prepared[i]
+		e := Entity{ID: pe.id, Kind: string(pe.kind), Label: pe.label, Fields: in.Fields, Aliases: nz(in.Aliases), Source: in.Source, CreatedBy: by, CreatedAt: now}
 		todo = append(todo, pendingRow{i: i, caseID: caseID, e: e})
-		ents = append(ents, newEntity{e: e, fingerprint: pe.fingerprint, ix: pe.stored})
+		ents = append(ents, newEntity{e: e, fingerprint: pe.fingerprint, ix: pe.stored, fields: pe.fields, aliases: pe.aliases})
 	}
 	created, err := insertEntities(ctx, tx, ents)
 	if err != nil {
@@ -768,13 +795,17 @@ func (s *Service) storeEntityRows(ctx context.Context, tx *store.Tx, p *auth.Pri
 	return linkEntities(ctx, tx, links)
 }
 
-// prepareRows computes the fingerprints, labels and index data of the
-// entity rows listed in which, on every core, into out.
+// prepareRows computes the fingerprints, labels, index data, IDs and JSON
+// text of the entity rows listed in which, on every core, into out: the
+// writer then only sends them.
 func (s *Service) prepareRows(rows []importRow, which []int, out []preparedEntity) {
 	parallel(len(which), func(k int) {
 		if r := rows[which[k]]; r.err == nil && r.entity != nil {
 			kind, _ := entity.ParseKind(r.entity.Kind)
-			out[which[k]] = s.prepareEntity(kind, *r.entity)
+			pe := s.prepareEntity(kind, *r.entity)
+			pe.id = store.NewID()
+			pe.fields, pe.aliases = jsonText(r.entity.Fields), jsonText(nz(r.entity.Aliases))
+			out[which[k]] = pe
 		}
 	})
 }

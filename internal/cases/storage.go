@@ -177,6 +177,9 @@ type newEntity struct {
 	e           Entity
 	fingerprint string
 	ix          storedIndex
+	// fields and aliases are e.Fields and e.Aliases as JSON text, encoded
+	// beforehand by an import's preparation (off the writer).
+	fields, aliases string
 }
 
 // entityBulk is how entity rows are written in bulk.
@@ -192,9 +195,18 @@ func entityBulk() store.Bulk {
 func insertEntities(ctx context.Context, tx *store.Tx, ents []newEntity) (map[string]int64, error) {
 	out := make(map[string]int64, len(ents))
 	rows := make([][]any, len(ents))
+	vals := make([]any, len(ents)*12) // one allocation for every row's values
+	created := ""
 	for i, n := range ents {
 		e := n.e
-		rows[i] = []any{e.ID, e.Kind, e.Label, jsonText(e.Fields), jsonText(e.Aliases), n.fingerprint, e.Source, e.CreatedBy, store.FormatTime(e.CreatedAt), n.ix.keys, n.ix.rec, n.ix.ver}
+		if i == 0 || !e.CreatedAt.Equal(ents[i-1].e.CreatedAt) {
+			created = store.FormatTime(e.CreatedAt)
+		}
+		if n.fields == "" {
+			n.fields, n.aliases = jsonText(e.Fields), jsonText(e.Aliases)
+		}
+		rows[i] = vals[i*12 : (i+1)*12 : (i+1)*12]
+		copy(rows[i], []any{e.ID, e.Kind, e.Label, n.fields, n.aliases, n.fingerprint, e.Source, e.CreatedBy, created, n.ix.keys, n.ix.rec, n.ix.ver})
 	}
 	err := tx.InsertMany(ctx, entityBulk(), rows, func(r store.Scanner) error {
 		var id string
