@@ -448,15 +448,17 @@ func fingerprint(kind entity.Kind, f map[string]string, aliases []string) string
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	h := sha256.New()
-	h.Write([]byte(kind))
+	// One buffer hashed once (an import computes this for every row).
+	b := make([]byte, 0, 256)
+	b = append(b, kind...)
 	for _, k := range keys {
-		fmt.Fprintf(h, "\x00%s=%s", k, entity.Fold(f[k]))
+		b = append(append(append(append(b, 0), k...), '='), entity.Fold(f[k])...)
 	}
 	for _, a := range aliases {
-		fmt.Fprintf(h, "\x01%s", entity.Fold(a))
+		b = append(append(b, 1), entity.Fold(a)...)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // CreateEntity stores an entity (or finds the identical one already

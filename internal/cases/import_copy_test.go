@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
 )
@@ -108,6 +109,27 @@ func TestChunkBounds(t *testing.T) {
 	} {
 		if got := chunkBounds(tc.n); !slices.Equal(got, tc.want) {
 			t.Errorf("chunkBounds(%d) = %v, want %v", tc.n, got, tc.want)
+		}
+	}
+}
+
+// The fingerprint is stored and makes re-imports idempotent: its value
+// for a given entity never changes (these were computed before the
+// encoding was rewritten for speed).
+func TestFingerprintStable(t *testing.T) {
+	for _, tc := range []struct {
+		kind    entity.Kind
+		fields  map[string]string
+		aliases []string
+		want    string
+	}{
+		{entity.KindPerson, map[string]string{"given_name": "Đorđe", "family_name": "Petrović", "date_of_birth": "1980-03-12"}, []string{"Đole", "Pera"},
+			"e95e584737bc42b634dc9d3644350a1aa657ae3a6bc31f0984358a824aef72cf"},
+		{entity.KindVehicle, map[string]string{"plate": "BG-123-AA"}, nil, "a547b272fd108f9fc6e3694310c267f7cb33156518802d1a4c5bec4c03d2ca4b"},
+		{entity.KindPerson, map[string]string{}, nil, "38a81e87e79631e602bf5fbd307ce2fcd382b1670c585ea09032aac778a80531"},
+	} {
+		if got := fingerprint(tc.kind, tc.fields, tc.aliases); got != tc.want {
+			t.Errorf("fingerprint(%s, %v, %v) = %s, want %s", tc.kind, tc.fields, tc.aliases, got, tc.want)
 		}
 	}
 }
