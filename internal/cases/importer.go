@@ -804,7 +804,7 @@ func (s *Service) prepareRows(rows []importRow, which []int, out []preparedEntit
 			kind, _ := entity.ParseKind(r.entity.Kind)
 			pe := s.prepareEntity(kind, *r.entity)
 			pe.id = store.NewID()
-			pe.fields, pe.aliases = jsonText(r.entity.Fields), jsonText(nz(r.entity.Aliases))
+			pe.fields, pe.aliases = jsonFields(r.entity.Fields), jsonStrings(r.entity.Aliases)
 			out[which[k]] = pe
 		}
 	})
