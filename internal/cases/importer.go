@@ -881,7 +881,13 @@ func (s *Service) analyzeAfterLoad(ctx context.Context, rows int) {
 	if rows < 10_000 {
 		return
 	}
-	if err := s.d.Store.Analyze(ctx, "cases_entities", "cases_case_entities"); err != nil {
+	// The streaming read at start-up needs the table size and the order of
+	// pk; sampling the long and unique text columns took most of the time.
+	err := s.d.Store.AnalyzeColumns(ctx, "cases_entities", "pk", "kind", "merged_into")
+	if err == nil {
+		err = s.d.Store.Analyze(ctx, "cases_case_entities")
+	}
+	if err != nil {
 		s.d.Logger.Warn("cases: refreshing statistics after a load failed", "err", err)
 	}
 }

@@ -331,6 +331,20 @@ func (s *Store) Analyze(ctx context.Context, tables ...string) error {
 	return nil
 }
 
+// AnalyzeColumns is Analyze for one table, limited on PostgreSQL to the
+// statistics of cols (the table's size is refreshed whatever the list):
+// columns of long or unique text cost most to sample and say least to the
+// planner. SQLite keeps statistics of indexes only and refreshes them all.
+// table and cols are the caller's identifiers, never input.
+func (s *Store) AnalyzeColumns(ctx context.Context, table string, cols ...string) error {
+	q := `ANALYZE ` + table
+	if s.Dialect == Postgres && len(cols) > 0 {
+		q += ` (` + strings.Join(cols, ", ") + `)`
+	}
+	_, err := s.write.ExecContext(ctx, q)
+	return err
+}
+
 // SyncSerial moves the sequence of table's serial column past the highest
 // value stored, after rows were inserted with values chosen by the caller.
 // SQLite's rowid needs nothing; PostgreSQL's sequence does. table and

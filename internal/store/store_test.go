@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -110,4 +111,34 @@ func TestUnusableSQLitePath(t *testing.T) {
 	if !errs.Is(err, errs.Unavailable) {
 		t.Fatalf("want Unavailable, got %v", err)
 	}
+}
+
+// After a load, AnalyzeColumns refreshes what the planner knows of the
+// table's size (PostgreSQL) or of its indexes (SQLite), whatever columns
+// it is limited to.
+func TestAnalyzeColumnsRefreshesTheTableSize(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			rows := make([][]any, 500)
+			for i := range rows {
+				rows[i] = []any{store.NewID(), "person", "p", "{}", strconv.Itoa(i), "2026-12-04T00:00:00Z"}
+			}
+			return tx.InsertMany(ctx, store.Bulk{Table: "cases_entities", Columns: []string{"id", "kind", "label", "fields", "fingerprint", "created_at"}}, rows, nil)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AnalyzeColumns(ctx, "cases_entities", "pk", "kind", "merged_into"); err != nil {
+			t.Fatal(err)
+		}
+		var n float64
+		q := `SELECT reltuples FROM pg_class WHERE oid = 'cases_entities'::regclass`
+		if s.Dialect != store.Postgres {
+			q = `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'cases_entities'`
+		}
+		if err := s.QueryRowContext(ctx, q).Scan(&n); err != nil || n == 0 || s.Dialect == store.Postgres && n != 500 {
+			t.Fatalf("statistics after AnalyzeColumns: %v %v", n, err)
+		}
+	})
 }
