@@ -138,17 +138,8 @@ func (t *Tx) copyRows(ctx context.Context, b Bulk, rows [][]any, scan func(Scann
 	if b.Conflict == "" && b.Returning == "" {
 		return t.copyFrom(ctx, b.Table, b.Columns, len(rows), func(i int) []any { return rows[i] })
 	}
-	stage, err := t.stagingTable(ctx, b)
+	stage, err := t.stageRows(ctx, b, rows)
 	if err != nil {
-		return err
-	}
-	cols := append([]string{"stage_seq"}, b.Columns...)
-	row := make([]any, len(cols))
-	if err := t.copyFrom(ctx, stage, cols, len(rows), func(i int) []any {
-		row[0] = int64(i)
-		copy(row[1:], rows[i])
-		return row
-	}); err != nil {
 		return err
 	}
 	list := strings.Join(b.Columns, ", ")
@@ -166,6 +157,23 @@ func (t *Tx) copyRows(ctx context.Context, b Bulk, rows [][]any, scan func(Scann
 	}
 	_, err = t.tx.ExecContext(ctx, "TRUNCATE "+stage)
 	return err
+}
+
+// stageRows copies rows (values of b.Columns) by COPY into the
+// transaction's staging table for b, numbered in order by stage_seq, and
+// returns its name. The caller empties it (TRUNCATE) once applied.
+func (t *Tx) stageRows(ctx context.Context, b Bulk, rows [][]any) (string, error) {
+	stage, err := t.stagingTable(ctx, b)
+	if err != nil {
+		return "", err
+	}
+	cols := append([]string{"stage_seq"}, b.Columns...)
+	row := make([]any, len(cols))
+	return stage, t.copyFrom(ctx, stage, cols, len(rows), func(i int) []any {
+		row[0] = int64(i)
+		copy(row[1:], rows[i])
+		return row
+	})
 }
 
 // stagingTable creates, once per transaction, a temporary table with the

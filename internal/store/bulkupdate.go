@@ -60,17 +60,8 @@ func (t *Tx) UpdateMany(ctx context.Context, b BulkUpdate, rows [][]any) error {
 
 // copyUpdate stages the rows by COPY and applies them with one UPDATE.
 func (t *Tx) copyUpdate(ctx context.Context, b BulkUpdate, cols []string, rows [][]any) error {
-	stage, err := t.stagingTable(ctx, Bulk{Table: b.Table, Columns: cols})
+	stage, err := t.stageRows(ctx, Bulk{Table: b.Table, Columns: cols}, rows)
 	if err != nil {
-		return err
-	}
-	staged := append([]string{"stage_seq"}, cols...)
-	row := make([]any, len(staged))
-	if err := t.copyFrom(ctx, stage, staged, len(rows), func(i int) []any {
-		row[0] = int64(i)
-		copy(row[1:], rows[i])
-		return row
-	}); err != nil {
 		return err
 	}
 	set := make([]string, len(b.Set))
