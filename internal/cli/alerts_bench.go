@@ -71,35 +71,19 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	const chunk = 5000
 	buf := make([]alerts.AlertDraft, 0, chunk)
 	for i := 0; i < *n; i++ {
-		var d alerts.AlertDraft
+		d, idn := syntheticAlert(g, i)
 		switch {
-		case i%5 != 4:
-			idn := g.Identity()
-			p := &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String(), Sex: "m", Nationalities: []string{idn.Nation}}
-			if idn.Female {
-				p.Sex = "f"
-			}
-			if idn.PersonalID != "" {
-				p.NationalIDs = []string{idn.PersonalID}
-			}
-			d = alerts.AlertDraft{Kind: []string{alerts.KindArrest, alerts.KindCheck, alerts.KindMissing, alerts.KindJudicial}[i%4], Person: p, WarrantRef: "K-" + strconv.Itoa(i)}
+		case idn != nil:
 			if i%every == 0 && len(known) < want {
 				known = append(known, idn)
 			}
 			if len(sample) < fitN {
 				sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: idn.Given, match.ColFamily: idn.Family, match.ColDOB: idn.DOB.String(),
-					match.ColPersonalID: idn.PersonalID, match.ColSex: p.Sex, match.ColNationality: idn.Nation}, "RS"))
+					match.ColPersonalID: idn.PersonalID, match.ColSex: d.Person.Sex, match.ColNationality: idn.Nation}, "RS"))
 			}
-		case i%10 == 4:
-			plate := fmt.Sprintf("BG%06dAB", i)
-			d = alerts.AlertDraft{Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "vehicle", Plate: plate}}
-			if len(plates) < 100 {
-				plates = append(plates, plate)
-			}
-		default:
-			d = alerts.AlertDraft{Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "firearm", Serial: fmt.Sprintf("CZ75-%08d", i)}}
+		case d.Object.Plate != "" && len(plates) < 100:
+			plates = append(plates, d.Object.Plate)
 		}
-		d.Action, d.Reason, d.Authority = "Act as the alert says.", "Synthetic alert.", "Bench authority"
 		buf = append(buf, d)
 		if len(buf) == chunk || i == *n-1 {
 			if err := svc.BulkLoad(ctx, actor, buf); err != nil {
@@ -290,4 +274,28 @@ func reportQuality(env Env, certain, any, known []bool, class []string) {
 				fp, len(k)-kn, 100*float64(fp)/float64(max(len(k)-kn, 1)))
 		}
 	}
+}
+
+// syntheticAlert is alert i of a benchmark register: four in five are
+// persons from g (returned too), the rest stolen vehicles and firearms.
+func syntheticAlert(g *synth.Generator, i int) (alerts.AlertDraft, *synth.Identity) {
+	d := alerts.AlertDraft{Action: "Act as the alert says.", Reason: "Synthetic alert.", Authority: "Bench authority"}
+	switch {
+	case i%5 != 4:
+		idn := g.Identity()
+		p := &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String(), Sex: "m", Nationalities: []string{idn.Nation}}
+		if idn.Female {
+			p.Sex = "f"
+		}
+		if idn.PersonalID != "" {
+			p.NationalIDs = []string{idn.PersonalID}
+		}
+		d.Kind, d.Person, d.WarrantRef = []string{alerts.KindArrest, alerts.KindCheck, alerts.KindMissing, alerts.KindJudicial}[i%4], p, "K-"+strconv.Itoa(i)
+		return d, idn
+	case i%10 == 4:
+		d.Kind, d.Object = alerts.KindObject, &alerts.WantedObject{Type: "vehicle", Plate: fmt.Sprintf("BG%06dAB", i)}
+	default:
+		d.Kind, d.Object = alerts.KindObject, &alerts.WantedObject{Type: "firearm", Serial: fmt.Sprintf("CZ75-%08d", i)}
+	}
+	return d, nil
 }

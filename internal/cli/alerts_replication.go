@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/alerts"
@@ -53,18 +52,8 @@ func runAlertsReplication(ctx context.Context, env Env, n, peers int, db, dir st
 	const chunk = 1000
 	buf := make([]alerts.AlertDraft, 0, chunk)
 	for i := 0; i < n; i++ {
-		var d alerts.AlertDraft
-		if i%5 != 4 {
-			idn := g.Identity()
-			p := &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String(), Sex: "m", Nationalities: []string{idn.Nation}}
-			if idn.Female {
-				p.Sex = "f"
-			}
-			d = alerts.AlertDraft{Kind: []string{alerts.KindArrest, alerts.KindCheck, alerts.KindMissing, alerts.KindJudicial}[i%4], Person: p, WarrantRef: "K-" + strconv.Itoa(i)}
-		} else {
-			d = alerts.AlertDraft{Kind: alerts.KindObject, Object: &alerts.WantedObject{Type: "vehicle", Plate: fmt.Sprintf("BG%06dAB", i)}}
-		}
-		d.Action, d.Reason, d.Authority, d.Recipients = "Act as the alert says.", "Synthetic alert.", "Bench authority", to
+		d, _ := syntheticAlert(g, i)
+		d.Recipients = to
 		buf = append(buf, d)
 		if len(buf) == chunk || i == n-1 {
 			if err := issuer.Alerts.BulkLoad(ctx, console, buf); err != nil {
