@@ -36,7 +36,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 || *peers < 0 {
-		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive")
+		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive; --peers not negative")
 	}
 	if *peers > 0 {
 		return runAlertsReplication(ctx, env, *n, *peers, *db, *dir)

@@ -131,7 +131,7 @@ func runCases(ctx context.Context, env Env, args []string) error {
 // runCasesBench measures hit/no-hit answering against a synthetic register:
 // single-query latency and throughput, and one large batch.
 func runCasesBench(ctx context.Context, env Env, args []string) error {
-	fs := flagSet(env, "bench search", "bench search [--persons N] [--queries N] [--batch N] [--clients N] [--load bulk|import] [--db postgres://…] [--dir DIR]")
+	fs := flagSet(env, "bench search", "bench search [--persons N] [--queries N] [--batch N] [--clients N] [--show-errors N] [--load bulk|import] [--db postgres://…] [--dir DIR]")
 	loadVia := fs.String("load", "bulk", "how the persons are loaded: bulk (the bulk loader) or import (CSV files of 100,000 rows through liaison cases import's path)")
 	persons := fs.Int("persons", 1_000_000, "persons stored on the answering node")
 	queries := fs.Int("queries", 2000, "single-entity queries in the latency run (half known, half unknown)")
@@ -145,7 +145,7 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *persons < 100 || *queries < 1 || *batch < 1 || *clients < 1 || *showErrors < 0 {
-		return usagef("--persons must be at least 100; --queries, --batch and --clients positive")
+		return usagef("--persons must be at least 100; --queries, --batch and --clients positive; --show-errors not negative")
 	}
 	if *loadVia != "bulk" && *loadVia != "import" {
 		return usagef("--load is bulk or import")

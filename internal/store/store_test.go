@@ -142,3 +142,39 @@ func TestAnalyzeColumnsRefreshesTheTableSize(t *testing.T) {
 		}
 	})
 }
+
+// A transaction that repeats statements (reused compiled on SQLite),
+// interleaves single-row reads with writes, and runs more distinct
+// statements than are kept compiled, writes and reads every row.
+func TestTxRepeatedStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		if _, err := s.ExecContext(ctx, `CREATE TABLE rep_t (k BIGINT PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		err := s.InTx(ctx, func(tx *store.Tx) error {
+			for i := range 300 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO rep_t (k, v) VALUES (?, ?)`, i, "v"+strconv.Itoa(i)); err != nil {
+					return err
+				}
+				var v string
+				if err := tx.QueryRowContext(ctx, `SELECT v FROM rep_t WHERE k = ?`, i).Scan(&v); err != nil || v != "v"+strconv.Itoa(i) {
+					return errors.Join(err, errors.New("read back "+v))
+				}
+			}
+			for i := range 300 { // distinct texts: beyond the statements kept compiled
+				if _, err := tx.ExecContext(ctx, `UPDATE rep_t SET v = ? WHERE k = `+strconv.Itoa(i), "w"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.QueryRowContext(ctx, `SELECT COUNT(*) FROM rep_t WHERE v = 'w'`).Scan(&n); err != nil || n != 300 {
+			t.Fatalf("%d rows updated, %v", n, err)
+		}
+	})
+}
