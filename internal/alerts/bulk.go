@@ -16,7 +16,7 @@ import (
 // alert passes the same checks as a draft; the four-eyes validation is the
 // console operator's responsibility, recorded as such in the audit log.
 // Alerts with recipients (or all partners) are distributed in the same
-// transaction, as validation distributes one alert.
+// transaction, many to an envelope (alerts.publish_batch).
 func (s *Service) BulkLoad(ctx context.Context, actor *auth.Principal, drafts []AlertDraft) error {
 	const op = "alerts.BulkLoad"
 	if actor == nil || !actor.Console {
@@ -51,6 +51,7 @@ func (s *Service) BulkLoad(ctx context.Context, actor *auth.Principal, drafts []
 	}
 	sent := false
 	err := s.d.Store.InTx(ctx, func(tx *store.Tx) error {
+		batches := s.newBatchPublisher(actor)
 		for i, a := range as {
 			if err := insertAlert(ctx, tx, a); err != nil {
 				return err
@@ -67,11 +68,14 @@ func (s *Service) BulkLoad(ctx context.Context, actor *auth.Principal, drafts []
 				if err := insertRecipient(ctx, tx, a.ID, r); err != nil {
 					return err
 				}
-				if err := s.publish(ctx, tx, actor, a, r); err != nil {
+				if err := batches.add(ctx, tx, a, r); err != nil {
 					return err
 				}
 				sent = true
 			}
+		}
+		if err := batches.flushAll(ctx, tx); err != nil {
+			return err
 		}
 		s.indexAfterCommit(tx, as...)
 		return s.queueAudit(ctx, tx, actor, "alerts.import", "bulk", "console bulk load of "+strconv.Itoa(len(as))+" alerts in force")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +26,11 @@ const (
 	// by a second person and the recipient is a partner the issuer chose
 	// with a legal basis; the recipient's NCU sees every copy in its list.
 	TypePublish = "alerts.publish"
+	// TypePublishBatch carries many alerts of a bulk load to one recipient
+	// in one signed envelope, each as it would travel in alerts.publish:
+	// a national register of 100,000 alerts is 100,000 envelopes per
+	// partner otherwise, each signed, verified, acknowledged and audited.
+	TypePublishBatch = "alerts.publish_batch"
 	// TypeUpdate replicates status changes, hiding and review dates.
 	TypeUpdate = "alerts.update"
 	// TypeFlag carries a recipient's flag (or its lifting) to the issuer.
@@ -41,6 +47,7 @@ const (
 // Register binds the message types to the federation layer.
 func (s *Service) Register(f *federation.Service) {
 	f.Register(TypePublish, federation.TypeSpec{Handle: s.handlePublish})
+	f.Register(TypePublishBatch, federation.TypeSpec{Handle: s.handlePublishBatch})
 	f.Register(TypeUpdate, federation.TypeSpec{Handle: s.handleUpdate})
 	f.Register(TypeFlag, federation.TypeSpec{Handle: s.handleFlag})
 	f.Register(TypeLift, federation.TypeSpec{Handle: s.handleLift})
@@ -115,8 +122,8 @@ func summaryOf(a Alert) string {
 	return a.Kind + " alert (" + a.Subject + ") from " + a.OriginNode
 }
 
-// publish enqueues a signed copy for one recipient and marks it sent.
-func (s *Service) publish(ctx context.Context, tx *store.Tx, actor *auth.Principal, a Alert, r Recipient) error {
+// wireOf is the signed copy of a for recipient r.
+func wireOf(ctx context.Context, tx *store.Tx, a Alert, r Recipient) (wireAlert, error) {
 	w := wireAlert{Summary: summaryOf(a), ID: a.ID, OriginNode: a.OriginNode, Kind: a.Kind, Sub: a.Sub, Person: a.Person, Object: a.Object,
 		Warnings: a.Warnings, Action: a.Action, Reason: a.Reason, Authority: a.Authority, WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef,
 		Misused: a.Misused, CaseRefs: a.CaseRefs, Status: a.Status, Hidden: a.Hidden, ReviewDue: a.ReviewDue, ValidatedBy: a.ValidatedBy,
@@ -124,14 +131,120 @@ func (s *Service) publish(ctx context.Context, tx *store.Tx, actor *auth.Princip
 	if a.Photo != nil {
 		p, err := loadPhoto(ctx, tx, a.ID)
 		if err != nil {
-			return err
+			return w, err
 		}
 		w.Photo = p.Data
+	}
+	return w, nil
+}
+
+// publish enqueues a signed copy for one recipient and marks it sent.
+func (s *Service) publish(ctx context.Context, tx *store.Tx, actor *auth.Principal, a Alert, r Recipient) error {
+	w, err := wireOf(ctx, tx, a, r)
+	if err != nil {
+		return err
 	}
 	if _, err := s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: r.Node, Type: TypePublish, Conversation: "alerts/" + a.ID, Payload: w, Summary: w.Summary, Actor: actor}); err != nil {
 		return err
 	}
 	return markSent(ctx, tx, a.ID, r.Node, s.d.Clock.Now())
+}
+
+// Limits of one alerts.publish_batch envelope: well under the federation's
+// payload limit, and small enough that a recipient applies it in one
+// short transaction.
+const (
+	publishBatchMax   = 250
+	publishBatchBytes = 1 << 20
+)
+
+// wireBatch is the payload of alerts.publish_batch. Each alert is parsed
+// and checked on its own, so one the recipient refuses does not hold up
+// the others.
+type wireBatch struct {
+	Summary string            `json:"summary"`
+	Alerts  []json.RawMessage `json:"alerts"`
+}
+
+// batchPublisher gathers the copies of a bulk load per recipient and
+// enqueues them a batch at a time, in the caller's transaction.
+type batchPublisher struct {
+	s       *Service
+	actor   *auth.Principal
+	pending map[string]*wireBatch // by recipient node
+	size    map[string]int
+	ids     map[string][]string
+}
+
+func (s *Service) newBatchPublisher(actor *auth.Principal) *batchPublisher {
+	return &batchPublisher{s: s, actor: actor, pending: map[string]*wireBatch{}, size: map[string]int{}, ids: map[string][]string{}}
+}
+
+// add queues the copy of a for r, sending the recipient's batch when it is
+// full.
+func (b *batchPublisher) add(ctx context.Context, tx *store.Tx, a Alert, r Recipient) error {
+	w, err := wireOf(ctx, tx, a, r)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	if b.size[r.Node]+len(raw) > publishBatchBytes {
+		if err := b.flush(ctx, tx, r.Node); err != nil {
+			return err
+		}
+	}
+	wb := b.pending[r.Node]
+	if wb == nil {
+		wb = &wireBatch{}
+		b.pending[r.Node] = wb
+	}
+	wb.Alerts = append(wb.Alerts, raw)
+	b.size[r.Node] += len(raw)
+	b.ids[r.Node] = append(b.ids[r.Node], a.ID)
+	if len(wb.Alerts) >= publishBatchMax {
+		return b.flush(ctx, tx, r.Node)
+	}
+	return nil
+}
+
+// flush enqueues node's pending batch and marks its alerts sent.
+func (b *batchPublisher) flush(ctx context.Context, tx *store.Tx, node string) error {
+	wb := b.pending[node]
+	if wb == nil || len(wb.Alerts) == 0 {
+		return nil
+	}
+	wb.Summary = strconv.Itoa(len(wb.Alerts)) + " alerts from " + b.s.d.NodeID
+	if _, err := b.s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: node, Type: TypePublishBatch, Payload: wb, Summary: wb.Summary, Actor: b.actor}); err != nil {
+		return err
+	}
+	now := b.s.d.Clock.Now()
+	for _, id := range b.ids[node] {
+		if err := markSent(ctx, tx, id, node, now); err != nil {
+			return err
+		}
+	}
+	delete(b.pending, node)
+	delete(b.ids, node)
+	b.size[node] = 0
+	return nil
+}
+
+// flushAll enqueues every recipient's pending batch, in node order.
+func (b *batchPublisher) flushAll(ctx context.Context, tx *store.Tx) error {
+	nodes := make([]string, 0, len(b.pending))
+	for n := range b.pending {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	for _, n := range nodes {
+		if err := b.flush(ctx, tx, n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) replicate(ctx context.Context, tx *store.Tx, actor *auth.Principal, a Alert, node string, u update) error {
@@ -179,6 +292,46 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 	if err != nil {
 		return err
 	}
+	return s.storeCopy(ctx, tx, in, a)
+}
+
+// handlePublishBatch stores the copies of an alerts.publish_batch
+// envelope. A copy that fails the checks is refused on its own, with its
+// reason in the audit log; the others are kept.
+func (s *Service) handlePublishBatch(ctx context.Context, tx *store.Tx, in federation.Incoming) error {
+	var wb wireBatch
+	if err := json.Unmarshal(in.Payload, &wb); err != nil {
+		return errs.Wrap(errs.Invalid, "alerts.receive", "malformed batch of alerts", err)
+	}
+	if len(wb.Alerts) == 0 || len(wb.Alerts) > publishBatchMax {
+		return errs.Newf(errs.Invalid, "alerts.receive", "a batch of %d alerts (1 to %d)", len(wb.Alerts), publishBatchMax)
+	}
+	for i, raw := range wb.Alerts {
+		a, err := s.ParsePublish(in.From, raw)
+		if err == nil {
+			err = s.storeCopy(ctx, tx, in, a)
+		}
+		switch {
+		case err == nil:
+		case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Forbidden):
+			object := "alerts/" + a.ID
+			if a.ID == "" {
+				object = "envelope/" + in.ID
+			}
+			if err := s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: "peer:" + in.From, Agency: in.From, Action: "alerts.receive", Object: object,
+				Outcome: audit.Failed, Detail: fmt.Sprintf("alert %d of %d in the batch refused: %s", i+1, len(wb.Alerts), errs.SafeMessage(err))}); err != nil {
+				return err
+			}
+			s.d.Logger.Warn("alerts: a copy in a batch was refused", "from", in.From, "envelope", in.ID, "alert", i+1, "err", err)
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// storeCopy keeps a checked copy received in envelope in.
+func (s *Service) storeCopy(ctx context.Context, tx *store.Tx, in federation.Incoming, a Alert) error {
 	now := s.d.Clock.Now()
 	a.EnvelopeID, a.Signature = in.ID, base64.StdEncoding.EncodeToString(in.Signature)
 	a.CreatedBy, a.CreatedAt, a.UpdatedAt = a.ValidatedBy+"@"+in.From, now, now

@@ -24,7 +24,7 @@ import (
 // force (persons and objects): single-check latency and throughput, one
 // batch check, and recall and false hits on noisy renderings.
 func runAlertsBench(ctx context.Context, env Env, args []string) error {
-	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--peers N] [--db postgres://…] [--dir DIR]")
+	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--peers N] [--db postgres://…] [--dir DIR] [--cpuprofile FILE]")
 	n := fs.Int("alerts", 1_000_000, "alerts in force on the checking node (4 in 5 persons, the rest vehicles and firearms)")
 	checks := fs.Int("checks", 2000, "single checks in the latency run (half known persons, half unknown)")
 	batch := fs.Int("batch", 10000, "rows of the batch check")
@@ -32,8 +32,16 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
 	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
 	peers := fs.Int("peers", 0, "instead of checks, measure replication: the alerts go from one node to this many partner nodes on loopback")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 || *peers < 0 {
 		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive; --peers not negative")

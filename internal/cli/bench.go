@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"runtime/pprof"
 
 	"github.com/liaison-wb/liaison/internal/federation/fedbench"
 )
@@ -20,4 +23,18 @@ func runBenchFederation(ctx context.Context, env Env, args []string) error {
 		return usagef("--messages, --paced, --rate and --backlog must be positive")
 	}
 	return fedbench.Run(ctx, fedbench.Options{Messages: *msgs, Paced: *paced, Rate: *rate, Backlog: *backlog, DB: *db, Modes: []bool{false, true}}, env.Stdout)
+}
+
+// startCPUProfile writes a CPU profile of a benchmark to path until the
+// returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
