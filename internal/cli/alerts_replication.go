@@ -65,7 +65,11 @@ func runAlertsReplication(ctx context.Context, env Env, n, peers int, db, dir st
 	}
 	queued := time.Since(t0)
 	fmt.Fprintln(env.Stderr)
-	fmt.Fprintf(env.Stdout, "loaded and queued: %s (%d envelopes, %.0f/s)\n", queued.Round(time.Second), n*peers, float64(n*peers)/queued.Seconds())
+	var envelopes int
+	if err := issuer.Store.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox`).Scan(&envelopes); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "loaded and queued: %s (%d copies in %d signed envelopes, %.0f copies/s)\n", queued.Round(time.Second), n*peers, envelopes, float64(n*peers)/queued.Seconds())
 
 	done := map[string]time.Duration{}
 	last := time.Now()
