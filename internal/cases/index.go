@@ -45,8 +45,14 @@ const (
 	tagAddr
 )
 
-// candidateLimit bounds how many stored entities are scored per query.
-const candidateLimit = 32
+// candidateLimit bounds how many stored entities are scored per query;
+// tiedCandidateLimit how far past it the candidates tied with the last
+// one (sharing as many keys: namesakes found by the name alone) are
+// scored too, rather than cut at random.
+const (
+	candidateLimit     = 32
+	tiedCandidateLimit = 96
+)
 
 func hashKey(tag byte, parts ...string) int64 {
 	const offset, prime = 14695981039346656037, 1099511628211
@@ -340,7 +346,7 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	var owner []int
 	var pks []int64
 	var ents []*Entity
-	for _, c := range s.ix.Lookup(keys, candidateLimit, commonKey) {
+	for _, c := range s.ix.LookupTies(keys, candidateLimit, tiedCandidateLimit, commonKey) {
 		if !c.Rec.person {
 			continue
 		}

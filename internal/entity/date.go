@@ -80,7 +80,8 @@ func daysIn(y, m int) int {
 // partial forms YYYY, YYYY-MM, YYYYMM, MM.YYYY and MM/YYYY. Surrounding
 // spaces and spaces after dots are ignored. When the layout is recognised
 // but the date is impossible (month 13, 31 February) the parts are still
-// returned with the error, so matchers can compare typo'd dates digit-wise.
+// returned with the error, so matchers can compare typo'd dates digit-wise;
+// so is D.M.YYY, a day-first date whose year has three digits.
 func ParseDate(s string) (Date, error) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimSuffix(s, ".")
@@ -123,6 +124,11 @@ func ParseDate(s string) (Date, error) {
 	case len(parts) == 3 && len(parts[0]) == 4:
 		d = Date{atoi(parts[0]), atoi(parts[1]), atoi(parts[2])}
 	case len(parts) == 3 && len(parts[2]) == 4:
+		d = Date{atoi(parts[2]), atoi(parts[1]), atoi(parts[0])}
+	case len(parts) == 3 && len(parts[2]) == 3 && len(parts[0]) <= 2 && len(parts[1]) <= 2:
+		// 20.5.986.: a year typed with a digit missing or as 0986; read
+		// as typed (and refused as a date) so that a search compares it
+		// digit by digit instead of dropping it.
 		d = Date{atoi(parts[2]), atoi(parts[1]), atoi(parts[0])}
 	case len(parts) == 2 && len(parts[0]) == 4:
 		d = Date{Year: atoi(parts[0]), Month: atoi(parts[1])}

@@ -34,6 +34,9 @@ func TestParseDate(t *testing.T) {
 		{"", Date{}, true},
 		{"abc", Date{}, true},
 		{"1.2.3", Date{}, true},
+		{"20.5.986.", Date{986, 5, 20}, true},
+		{"1.2.345", Date{345, 2, 1}, true},
+		{"123.2.345", Date{}, true},
 		{"12345", Date{}, true},
 		{"17..1985", Date{}, true},
 	}

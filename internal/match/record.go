@@ -147,7 +147,12 @@ func prepare(p *entity.Person) prepared {
 		r.dobRaw = d
 	}
 	pid := p.PersonalID
-	if r.dobRaw == "" && (pid.Kind == entity.IDJMBG || pid.Kind == entity.IDAlbanian) && pid.DOB.Valid() {
+	// A number that encodes the date of birth gives it when the record
+	// has none or only part of one (a year, often mistyped: 1576 for a
+	// JMBG of 1976): the number's date is compared as the date of birth,
+	// and the number past its date part.
+	partial := r.dobRaw == "" || p.DOB.Year != 0 && (p.DOB.Month == 0 || p.DOB.Day == 0)
+	if partial && (pid.Kind == entity.IDJMBG || pid.Kind == entity.IDAlbanian) && pid.DOB.Valid() && pid.DOB.Day != 0 {
 		r.dob, r.dobRaw = pid.DOB, pid.DOB.Digits()
 	}
 	r.sex = p.Sex

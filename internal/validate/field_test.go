@@ -22,6 +22,7 @@ func TestField(t *testing.T) {
 		{in: "a\x00b", max: 300, err: "contains a NUL character"},
 		{in: "\xff", max: 300, err: "is not valid UTF-8 text"},
 		{in: "2026-02-30", max: 300, err: "is not a real date"},
+		{in: "20.5.986.", max: 300, err: "is not a real date"}, // a year missing a digit
 	} {
 		got, err := validate.Field("test", "place", tc.in, tc.max, tc.required)
 		switch {

@@ -40,7 +40,7 @@ func (e *Error) Error() string { return e.Location + ": " + e.Msg }
 
 var (
 	isoDate = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}$`)
-	dotDate = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{4}\.?$`)
+	dotDate = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{3,4}\.?$`)
 )
 
 // headerLike fields end up in HTTP headers or file names.

@@ -313,6 +313,15 @@ func (x *Index[K, R]) SetState(st State) {
 // with more than common postings is skipped: a frequent name pair says
 // little, and the true match shares rarer keys.
 func (x *Index[K, R]) Lookup(keys []int64, limit, common int) []Cand[K, R] {
+	return x.LookupTies(keys, limit, limit, common)
+}
+
+// LookupTies is Lookup that goes past limit, up to tieLimit records, for
+// the records that share as many keys as the last one kept: the index
+// cannot tell them apart, so cutting them at limit would drop the true
+// match at random (forty namesakes sharing one name key, the sought
+// person among them).
+func (x *Index[K, R]) LookupTies(keys []int64, limit, tieLimit, common int) []Cand[K, R] {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var hits []uint32
@@ -351,7 +360,11 @@ func (x *Index[K, R]) Lookup(keys []int64, limit, common int) []Cand[K, R] {
 	}
 	sort.SliceStable(counted, func(i, j int) bool { return counted[i].c > counted[j].c })
 	if len(counted) > limit {
-		counted = counted[:limit]
+		n := limit
+		for n < len(counted) && n < tieLimit && limit > 0 && counted[n].c == counted[limit-1].c {
+			n++
+		}
+		counted = counted[:n]
 	}
 	out := make([]Cand[K, R], len(counted))
 	for i, c := range counted {

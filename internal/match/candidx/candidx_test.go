@@ -29,6 +29,24 @@ func TestLookupRanksBySharedKeysAndSkipsCommonKeys(t *testing.T) {
 	}
 }
 
+// Records tied with the last one kept are kept too, up to the tie limit:
+// the index cannot tell them apart.
+func TestLookupKeepsTiesUpToTheirLimit(t *testing.T) {
+	x := New[string, int]()
+	var items []Item[string, int]
+	items = append(items, Item[string, int]{ID: "best", Keys: []int64{1, 2}, Rec: 0})
+	for i := 0; i < 10; i++ {
+		items = append(items, Item[string, int]{ID: "tied" + strconv.Itoa(i), Keys: []int64{1}, Rec: i})
+	}
+	x.Add(items, true)
+	for _, tc := range []struct{ limit, ties, want int }{{3, 3, 3}, {3, 8, 8}, {3, 100, 11}, {1, 100, 1}, {11, 11, 11}} {
+		got := ids(x.LookupTies([]int64{1, 2}, tc.limit, tc.ties, 100))
+		if len(got) != tc.want || got[0] != "best" {
+			t.Errorf("limit %d, ties %d: %v, want %d records, best first", tc.limit, tc.ties, got, tc.want)
+		}
+	}
+}
+
 func TestRemoveReplaceAndFold(t *testing.T) {
 	x := New[string, int]()
 	var items []Item[string, int]
