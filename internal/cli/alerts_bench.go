@@ -6,10 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/alerts"
@@ -179,47 +177,19 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	// runSingle makes the checks of rows with the clients and reports their
 	// speed and quality.
 	runSingle := func(what string, rows []alerts.BatchRow, known []bool, class []string) error {
-		lat := make([]time.Duration, len(rows))
 		hits := make([]bool, len(rows))
 		certain := make([]bool, len(rows))
-		var wg sync.WaitGroup
-		next := make(chan int)
-		var firstErr error
-		var mu sync.Mutex
-		t1 := time.Now()
-		for c := 0; c < *clients; c++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					s := time.Now()
-					res, err := svc.Check(ctx, actor, rows[i].Query, "benchmark")
-					lat[i] = time.Since(s)
-					if err != nil {
-						mu.Lock()
-						firstErr = err
-						mu.Unlock()
-						continue
-					}
-					hits[i], certain[i] = res.Hit, isCertain(res.Matches)
-				}
-			}()
+		run, err := runConcurrently(len(rows), *clients, func(i int) error {
+			res, err := svc.Check(ctx, actor, rows[i].Query, "benchmark")
+			if err == nil {
+				hits[i], certain[i] = res.Hit, isCertain(res.Matches)
+			}
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		for i := range rows {
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-		wall := time.Since(t1)
-		if firstErr != nil {
-			return firstErr
-		}
-		slices.Sort(lat)
-		q := func(p float64) time.Duration {
-			return lat[min(int(p*float64(len(lat))), len(lat)-1)].Round(10 * time.Microsecond)
-		}
-		fmt.Fprintf(env.Stdout, "%s: %d with %d clients in %s: %.0f checks/s; latency p50 %s, p95 %s, p99 %s, max %s\n",
-			what, len(rows), *clients, wall.Round(time.Millisecond), float64(len(rows))/wall.Seconds(), q(0.5), q(0.95), q(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
+		fmt.Fprintf(env.Stdout, "%s: %s\n", what, run.summary(*clients, "checks"))
 		reportQuality(env, certain, hits, known, class)
 		return nil
 	}

@@ -64,7 +64,8 @@ func TestAlertsImportExportCheck(t *testing.T) {
 // is documented in docs/PERFORMANCE.md).
 func TestBenchAlertsSmoke(t *testing.T) {
 	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir())
-	if r.code != 0 || !strings.Contains(r.stdout, "single checks: 10") || !strings.Contains(r.stdout, "batch check of 10 rows") ||
+	if r.code != 0 || !strings.Contains(r.stdout, "single checks (name and date of birth): 10 with 2 clients") ||
+		!strings.Contains(r.stdout, "personal number from the identity document): 10 with 2 clients") || !strings.Contains(r.stdout, "batch check of 10 rows") ||
 		!strings.Contains(r.stdout, "date as recorded:") {
 		t.Fatalf("bench alerts: %+v", r)
 	}

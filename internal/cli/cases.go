@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/liaison-wb/liaison/internal/audit"
@@ -238,47 +237,19 @@ func runCasesBench(ctx context.Context, env Env, args []string) error {
 		return items, isKnown
 	}
 	single, singleKnown := mk(*queries, 0)
-	lat := make([]time.Duration, len(single))
 	hits := make([]bool, len(single))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	var firstErr error
-	var mu sync.Mutex
-	t1 := time.Now()
-	for c := 0; c < *clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				s := time.Now()
-				res, err := svc.MatchBatch(ctx, single[i:i+1])
-				lat[i] = time.Since(s)
-				if err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					continue
-				}
-				hits[i] = res[0] != nil
-			}
-		}()
-	}
-	for i := range single {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	wall := time.Since(t1)
-	if firstErr != nil {
-		return firstErr
-	}
-	slices.Sort(lat)
-	q := func(p float64) time.Duration {
-		return lat[min(int(p*float64(len(lat))), len(lat)-1)].Round(10 * time.Microsecond)
+	run, err := runConcurrently(len(single), *clients, func(i int) error {
+		res, err := svc.MatchBatch(ctx, single[i:i+1])
+		if err == nil {
+			hits[i] = res[0] != nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	tp, fp, kn := quality(hits, singleKnown)
-	fmt.Fprintf(env.Stdout, "single queries: %d with %d clients in %s: %.0f queries/s; latency p50 %s, p95 %s, p99 %s, max %s\n",
-		len(single), *clients, wall.Round(time.Millisecond), float64(len(single))/wall.Seconds(), q(0.5), q(0.95), q(0.99), lat[len(lat)-1].Round(10*time.Microsecond))
+	fmt.Fprintf(env.Stdout, "single queries: %s\n", run.summary(*clients, "queries"))
 	fmt.Fprintf(env.Stdout, "  hits on known persons %d/%d (%.1f%%), hits on unknown persons %d/%d\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)), fp, len(single)-kn)
 
 	items, batchKnown := mk(*batch, *queries/2)
