@@ -261,11 +261,8 @@ func (s *Service) UpdateContribution(ctx context.Context, p *auth.Principal, id 
 		if err != nil {
 			return err
 		}
-		if c.State != CStateDraft {
-			return &errs.E{Kind: errs.Conflict, Op: op, Code: "not-draft", Msg: "only a draft contribution can be edited; ask for it to be returned first"}
-		}
-		if in.Version != 0 && in.Version != c.Version {
-			return conflict(op, "contribution")
+		if err := checkEditable(op, "contribution", c.State == CStateDraft, in.Version, c.Version); err != nil {
+			return err
 		}
 		read := c.Version
 		c.Regional, c.CrimeArea, c.Period, c.Title, c.Paragraphs = in.RegionalNode, in.CrimeArea, in.Period, in.Title, in.Paragraphs
@@ -286,6 +283,27 @@ func (s *Service) ownContribution(ctx context.Context, q store.Querier, op, id s
 		return c, errs.New(errs.NotFound, op, "no such contribution")
 	}
 	return c, err
+}
+
+// checkEditable refuses to edit a text that is not a draft, or that
+// changed since the editor read it (version, when given).
+func checkEditable(op, what string, draft bool, readVersion, version int64) error {
+	if !draft {
+		return &errs.E{Kind: errs.Conflict, Op: op, Code: "not-draft", Msg: "only a draft " + what + " can be edited; ask for it to be returned first"}
+	}
+	if readVersion != 0 && readVersion != version {
+		return conflict(op, what)
+	}
+	return nil
+}
+
+// checkSecondPerson refuses an approval by whoever drafted or submitted
+// the text (what: "a contribution", "an assessment").
+func checkSecondPerson(op, what string, p *auth.Principal, createdBy, submittedBy string) error {
+	if p.Username == submittedBy || p.Username == createdBy {
+		return &errs.E{Kind: errs.Forbidden, Op: op, Code: "four-eyes", Msg: "a second person approves " + what + ", not whoever drafted or submitted it"}
+	}
+	return nil
 }
 
 // checkMove authorises a move (approving and returning are a supervisor's,
@@ -335,8 +353,8 @@ func (s *Service) MoveContribution(ctx context.Context, p *auth.Principal, id st
 		case MoveReturn:
 			c.Note = note
 		case MoveApprove:
-			if p.Username == c.SubmittedBy || p.Username == c.CreatedBy {
-				return &errs.E{Kind: errs.Forbidden, Op: op, Code: "four-eyes", Msg: "a second person approves a contribution, not whoever drafted or submitted it"}
+			if err := checkSecondPerson(op, "a contribution", p, c.CreatedBy, c.SubmittedBy); err != nil {
+				return err
 			}
 			c.ApprovedBy, c.ApprovedAt = p.Username, &now
 		}
@@ -531,11 +549,8 @@ func (s *Service) UpdateAssessment(ctx context.Context, p *auth.Principal, id st
 		if err != nil {
 			return err
 		}
-		if a.State != AStateDraft {
-			return &errs.E{Kind: errs.Conflict, Op: op, Code: "not-draft", Msg: "only a draft assessment can be edited; ask for it to be returned first"}
-		}
-		if in.Version != 0 && in.Version != a.Version {
-			return conflict(op, "assessment")
+		if err := checkEditable(op, "assessment", a.State == AStateDraft, in.Version, a.Version); err != nil {
+			return err
 		}
 		if in.CrimeArea != a.CrimeArea || in.Period != a.Period {
 			return errs.New(errs.Invalid, op, "the crime area and period of an assessment are fixed; start a new assessment for another")
@@ -597,8 +612,8 @@ func (s *Service) MoveAssessment(ctx context.Context, p *auth.Principal, id stri
 		case MoveReturn:
 			a.Note = note
 		case MoveApprove:
-			if p.Username == a.SubmittedBy || p.Username == a.CreatedBy {
-				return &errs.E{Kind: errs.Forbidden, Op: op, Code: "four-eyes", Msg: "a second person approves an assessment, not whoever drafted or submitted it"}
+			if err := checkSecondPerson(op, "an assessment", p, a.CreatedBy, a.SubmittedBy); err != nil {
+				return err
 			}
 			a.ApprovedBy, a.ApprovedAt = p.Username, &now
 			older, err := approvedOf(ctx, tx, s.d.NodeID, a.CrimeArea, a.ID)
