@@ -13,11 +13,15 @@ import (
 	"github.com/liaison-wb/liaison/internal/match"
 )
 
-// Encoding is one record's Bloom filter: Schema.Words() little-endian
-// 64-bit words (bit i is word i/64, bit i%64) and its number of set bits.
+// Encoding is one record's Bloom filters: the record-level filter, Bits
+// (Schema.Words() little-endian 64-bit words, bit i is word i/64, bit
+// i%64) and its number of set bits, and, when the schema has field
+// groups, their filters one after another in Fields (Schema.FieldWords()
+// words; an empty group is all zero).
 type Encoding struct {
-	Bits  []uint64
-	Count int
+	Bits   []uint64
+	Count  int
+	Fields []uint64
 }
 
 // values returns a feature's raw values from the engine's comparison form.
@@ -137,67 +141,114 @@ func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 	}
 	inner <<= cfg.Hardening.XORFold
 	bf := make([]uint64, inner/64)
-	mask := uint32(inner - 1)
-	var toks []string
-	var digest [64]byte
-	var buf []byte
-	for _, fk := range k.feats {
-		h := fk.f.Hashing
-		toks = tokens(h.Comparison, values(fk.f.Identifier, n), toks[:0])
-		if len(toks) == 0 && h.MissingValue != nil && h.MissingValue.ReplaceWith != "" {
-			toks = append(toks, h.MissingValue.ReplaceWith)
+	// Each feature is tokenised once; the field groups hash the same
+	// tokens under their own keys.
+	toks := make([][]string, len(k.feats))
+	var h hasher
+	for i, fk := range k.feats {
+		hs := fk.f.Hashing
+		t := tokens(hs.Comparison, values(fk.f.Identifier, n), nil)
+		if len(t) == 0 && hs.MissingValue != nil && hs.MissingValue.ReplaceWith != "" {
+			t = append(t, hs.MissingValue.ReplaceWith)
 		}
-		if len(toks) == 0 {
+		toks[i] = t
+		if len(t) == 0 {
 			continue
 		}
-		per := h.Strategy.BitsPerToken
+		per := hs.Strategy.BitsPerToken
 		if per == 0 {
-			per = (h.Strategy.BitsPerFeature + len(toks) - 1) / len(toks)
+			per = (hs.Strategy.BitsPerFeature + len(t) - 1) / len(t)
 		}
-		// BLAKE2b-512 of key‖token (‖0‖block for more than 32 bits): with
-		// a key of at most 64 bytes and a short token this is one
-		// compression per token. BLAKE2 has no length extension, so the
-		// prefixed key makes a PRF.
-		for _, t := range toks {
-			for blk, left := 0, per; left > 0; blk++ {
-				buf = append(append(buf[:0], fk.key...), t...)
-				if blk > 0 {
-					buf = append(buf, 0, byte(blk))
-				}
-				digest = blake2b.Sum512(buf)
-				for j := 0; j < 32 && left > 0; j, left = j+1, left-1 {
-					pos := uint32(binary.LittleEndian.Uint16(digest[2*j:])) & mask
-					bf[pos/64] |= 1 << (pos % 64)
-				}
-			}
+		for _, tok := range t {
+			h.set(bf, fk.key, tok, per)
 		}
 	}
-	for f := 0; f < cfg.Hardening.XORFold; f++ {
+	rec := harden(bf, cfg.L, cfg.Hardening, k.perm)
+	if len(k.groups) == 0 {
+		return Encoding{Bits: rec, Count: popcount(rec)}
+	}
+	// One allocation for the record-level and the group filters.
+	words := len(rec)
+	all := append(make([]uint64, 0, words+k.s.FieldWords()), rec...)
+	for _, gk := range k.groups {
+		gin := gk.g.L
+		if cfg.Hardening.Balance {
+			gin /= 2
+		}
+		gin <<= cfg.Hardening.XORFold
+		gf := make([]uint64, gin/64)
+		empty := true
+		for _, f := range gk.feats {
+			for _, tok := range toks[f.feat] {
+				h.set(gf, f.key, tok, f.bits)
+				empty = false
+			}
+		}
+		if empty {
+			// Missing stays all zero rather than the balanced pattern of
+			// an empty filter, so that two empty groups do not agree.
+			all = append(all, make([]uint64, gk.g.L/64)...)
+			continue
+		}
+		all = append(all, harden(gf, gk.g.L, cfg.Hardening, gk.perm)...)
+	}
+	return Encoding{Bits: all[:words:words], Count: popcount(rec), Fields: all[words:]}
+}
+
+// hasher sets a token's bits in a filter.
+type hasher struct {
+	buf    []byte
+	digest [64]byte
+}
+
+// set writes per bits of token t under key into bf (whose length in bits
+// is a power of two). BLAKE2b-512 of key‖token (‖0‖block for more than 32
+// bits): with a key of at most 64 bytes and a short token this is one
+// compression per token. BLAKE2 has no length extension, so the prefixed
+// key makes a PRF.
+func (h *hasher) set(bf []uint64, key []byte, t string, per int) {
+	mask := uint32(64*len(bf) - 1)
+	for blk, left := 0, per; left > 0; blk++ {
+		h.buf = append(append(h.buf[:0], key...), t...)
+		if blk > 0 {
+			h.buf = append(h.buf, 0, byte(blk))
+		}
+		h.digest = blake2b.Sum512(h.buf)
+		for j := 0; j < 32 && left > 0; j, left = j+1, left-1 {
+			pos := uint32(binary.LittleEndian.Uint16(h.digest[2*j:])) & mask
+			bf[pos/64] |= 1 << (pos % 64)
+		}
+	}
+}
+
+// harden XOR-folds a filter and balances it into l bits under perm.
+func harden(bf []uint64, l int, hd Hardening, perm []uint16) []uint64 {
+	for f := 0; f < hd.XORFold; f++ {
 		half := len(bf) / 2
 		for i := 0; i < half; i++ {
 			bf[i] ^= bf[i+half]
 		}
 		bf = bf[:half]
 	}
-	if cfg.Hardening.Balance {
-		out := make([]uint64, cfg.L/64)
-		half := uint(cfg.L / 2)
-		for i := uint(0); i < uint(cfg.L); i++ {
-			var set bool
-			if i < half {
-				set = bf[i/64]&(1<<(i%64)) != 0
-			} else {
-				j := i - half
-				set = bf[j/64]&(1<<(j%64)) == 0
-			}
-			if set {
-				d := uint(k.perm[i])
-				out[d/64] |= 1 << (d % 64)
-			}
-		}
-		bf = out
+	if !hd.Balance {
+		return bf
 	}
-	return Encoding{Bits: bf, Count: popcount(bf)}
+	out := make([]uint64, l/64)
+	half := uint(l / 2)
+	for i := uint(0); i < uint(l); i++ {
+		var set bool
+		if i < half {
+			set = bf[i/64]&(1<<(i%64)) != 0
+		} else {
+			j := i - half
+			set = bf[j/64]&(1<<(j%64)) == 0
+		}
+		if set {
+			d := uint(perm[i])
+			out[d/64] |= 1 << (d % 64)
+		}
+	}
+	return out
 }
 
 func popcount(b []uint64) int {
@@ -243,18 +294,22 @@ func (k *Key) KeyedBlocks(raw []uint64, out []uint64) []uint64 {
 	return append(out[:start], slices.Compact(tail)...)
 }
 
-// String is the wire form of an encoding: standard base64 of the words in
+// String is the wire form of an encoding: standard base64 of the words
+// of the record-level filter followed by those of the field groups, in
 // little-endian byte order.
 func (e Encoding) String() string {
-	b := make([]byte, 8*len(e.Bits))
-	for i, w := range e.Bits {
-		binary.LittleEndian.PutUint64(b[8*i:], w)
+	b := make([]byte, 0, 8*(len(e.Bits)+len(e.Fields)))
+	for _, w := range e.Bits {
+		b = binary.LittleEndian.AppendUint64(b, w)
+	}
+	for _, w := range e.Fields {
+		b = binary.LittleEndian.AppendUint64(b, w)
 	}
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// ParseEncoding reads the wire form of an encoding of the given number of
-// 64-bit words.
+// ParseEncoding reads the wire form of a record-level encoding of the
+// given number of 64-bit words (a schema without field groups).
 func ParseEncoding(s string, words int) (Encoding, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil || len(b) != 8*words {
@@ -264,6 +319,23 @@ func ParseEncoding(s string, words int) (Encoding, error) {
 	for i := range e.Bits {
 		e.Bits[i] = binary.LittleEndian.Uint64(b[8*i:])
 	}
+	e.Count = popcount(e.Bits)
+	return e, nil
+}
+
+// ParseEncoding reads the wire form of an encoding under schema s, field
+// groups included.
+func (s *Schema) ParseEncoding(str string) (Encoding, error) {
+	words, fw := s.Words(), s.FieldWords()
+	e, err := ParseEncoding(str, words+fw)
+	if err != nil {
+		return Encoding{}, err
+	}
+	if fw == 0 {
+		return e, nil
+	}
+	all := e.Bits
+	e.Bits, e.Fields = all[:words:words], all[words:]
 	e.Count = popcount(e.Bits)
 	return e, nil
 }

@@ -1,6 +1,7 @@
 package pprl
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -10,6 +11,9 @@ func FuzzParseSchema(f *testing.F) {
 	f.Add(DefaultSchemaJSON())
 	f.Add([]byte(`{"version":3,"clkConfig":{"l":256,"kdf":{"type":"HKDF","hash":"SHA256","keySize":32}},"features":[{"identifier":"name","hashing":{"comparison":{"type":"ngram","n":2},"strategy":{"bitsPerToken":1},"hash":{"type":"blakeHash"}}}]}`))
 	f.Add([]byte(`{"version":3,"clkConfig":{"l":4096,"kdf":{"type":"HKDF","hash":"SHA256","keySize":64},"hardening":{"balance":true,"xorFolds":2}},"features":[{"identifier":"date_of_birth","hashing":{"comparison":{"type":"date"},"strategy":{"bitsPerFeature":2000},"hash":{"type":"blakeHash"},"missingValue":{"sentinel":"","replaceWith":"x"}}}]}`))
+	f.Add([]byte(`{"version":3,"clkConfig":{"l":256,"kdf":{"type":"HKDF","hash":"SHA256","keySize":32},"fieldGroups":[{"identifier":"n","l":64,"features":[{"identifier":"name","bitsPerToken":3}]}]},"features":[{"identifier":"name","hashing":{"comparison":{"type":"ngram","n":2},"strategy":{"bitsPerToken":1},"hash":{"type":"blakeHash"}}}]}`))
+	f.Add([]byte(`{"version":3,"clkConfig":{"l":512,"kdf":{"type":"HKDF","hash":"SHA256","keySize":32},"hardening":{"balance":true,"xorFolds":1},"fieldGroups":[{"identifier":"d","l":128,"features":[{"identifier":"date_of_birth","bitsPerToken":100}]},{"identifier":"x","l":1024,"features":[{"identifier":"sex","bitsPerToken":1}]}]},"features":[{"identifier":"date_of_birth","hashing":{"comparison":{"type":"date"},"strategy":{"bitsPerToken":5},"hash":{"type":"blakeHash"}}},{"identifier":"sex","hashing":{"comparison":{"type":"exact"},"strategy":{"bitsPerToken":5},"hash":{"type":"blakeHash"}}}]}`))
+	f.Add([]byte(`{"version":3,"clkConfig":{"l":256,"kdf":{"type":"HKDF","hash":"SHA256","keySize":32},"fieldGroups":[{"identifier":"n","l":64,"features":[{"identifier":"phone","bitsPerToken":3}]}]},"features":[{"identifier":"name","hashing":{"comparison":{"type":"exact"},"strategy":{"bitsPerToken":1},"hash":{"type":"blakeHash"}}}]}`))
 	f.Add([]byte(`{"version":2}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -34,6 +38,17 @@ func FuzzParseSchema(f *testing.F) {
 		}
 		if s.ClkConfig.Hardening.Balance && e.Count != s.ClkConfig.L/2 {
 			t.Fatalf("balanced: %d bits", e.Count)
+		}
+		if len(e.Fields) != s.FieldWords() {
+			t.Fatalf("%d field words, want %d", len(e.Fields), s.FieldWords())
+		}
+		round, err := s.ParseEncoding(e.String())
+		if err != nil || !slices.Equal(round.Bits, e.Bits) || !slices.Equal(round.Fields, e.Fields) || round.Count != e.Count {
+			t.Fatalf("wire round trip: %v", err)
+		}
+		m := DefaultDiceModel().ForSchema(s)
+		if sc, d := m.Match(&e, &round); d != 1 && e.Count > 0 || sc < 0 || sc > 1 {
+			t.Fatalf("self match %v dice %v", sc, d)
 		}
 	})
 }

@@ -26,11 +26,28 @@ type Key struct {
 	block []byte
 	perm  []uint16 // balancing permutation of the l output bits
 	check string
+	// groups are the field-group filters' keys, in schema order.
+	groups []groupKey
 }
 
 type featureKey struct {
 	f   *Feature
 	key []byte
+}
+
+// groupKey holds a field group's own feature keys (a group's bits must
+// not be the record-level filter's bits modulo a smaller length, or the
+// two would be linkable bit by bit) and its balancing permutation.
+type groupKey struct {
+	g     *FieldGroup
+	feats []groupFeatureKey
+	perm  []uint16
+}
+
+type groupFeatureKey struct {
+	feat int // index into Key.feats
+	bits int
+	key  []byte
 }
 
 func (s *Schema) derive(secret []byte, label string, size int) []byte {
@@ -66,19 +83,39 @@ func NewKey(s *Schema, secret []byte) (*Key, error) {
 	// silent stream of no-hits.
 	k.check = hex.EncodeToString(s.derive(secret, "key check\x00"+s.digest, 8))
 	if s.ClkConfig.Hardening.Balance {
-		seed := s.derive(secret, "balance permutation", 32)
-		rng := rand.New(rand.NewChaCha8([32]byte(seed)))
-		l := s.ClkConfig.L
-		k.perm = make([]uint16, l)
-		for i := range k.perm {
-			k.perm[i] = uint16(i)
+		k.perm = permutation(s.derive(secret, "balance permutation", 32), s.ClkConfig.L)
+	}
+	for gi := range s.ClkConfig.FieldGroups {
+		g := &s.ClkConfig.FieldGroups[gi]
+		gk := groupKey{g: g}
+		for _, gf := range g.Features {
+			for fi, fk := range k.feats {
+				if fk.f.Identifier == gf.Identifier {
+					label := "group\x00" + g.Identifier + "\x00" + gf.Identifier + "\x00" + fk.f.Hashing.Salt
+					gk.feats = append(gk.feats, groupFeatureKey{feat: fi, bits: gf.BitsPerToken, key: s.derive(secret, label, size)})
+				}
+			}
 		}
-		for i := l - 1; i > 0; i-- {
-			j := rng.IntN(i + 1)
-			k.perm[i], k.perm[j] = k.perm[j], k.perm[i]
+		if s.ClkConfig.Hardening.Balance {
+			gk.perm = permutation(s.derive(secret, "balance permutation\x00group\x00"+g.Identifier, 32), g.L)
 		}
+		k.groups = append(k.groups, gk)
 	}
 	return k, nil
+}
+
+// permutation is a keyed Fisher–Yates shuffle of 0..l-1.
+func permutation(seed []byte, l int) []uint16 {
+	rng := rand.New(rand.NewChaCha8([32]byte(seed)))
+	p := make([]uint16, l)
+	for i := range p {
+		p[i] = uint16(i)
+	}
+	for i := l - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		p[i], p[j] = p[j], p[i]
+	}
+	return p
 }
 
 // Schema returns the key's schema.

@@ -23,7 +23,8 @@ func (k *Key) Prepare(p *entity.Person) Record {
 // Pair is a linked pair of encoded records.
 type Pair struct {
 	Left, Right int
-	Dice        float64
+	Dice        float64 // of the record-level filters
+	Weight      float64 // match weight (bits)
 	Score       float64 // posterior match probability
 }
 
@@ -36,6 +37,11 @@ type LinkResult struct {
 	// should look at; Pairs holds those at or above the threshold.
 	Review int
 }
+
+// emStrength is how many candidate pairs the fitted field-group
+// distributions count as when EM refits them to a run: a few, so that the
+// run's own pairs decide and no level becomes impossible.
+const emStrength = 20
 
 // maxBlock bounds the records one blocking key contributes: a frequent
 // name pair says little, the true match shares rarer keys.
@@ -85,24 +91,42 @@ func Dedupe(recs []Record, model *DiceModel, threshold float64) LinkResult {
 
 func link(left, right []Record, model *DiceModel, threshold float64, oneToOne, dedupe bool) LinkResult {
 	cand := candidates(left, right, dedupe)
-	dice := make([]float64, len(cand))
-	for i, c := range cand {
-		a, b := &left[c[0]].Enc, &right[c[1]].Enc
-		dice[i] = Dice(a.Bits, b.Bits, a.Count, b.Count)
-	}
 	if model == nil {
-		model = DefaultDiceModel().WithPrior(dice, 200)
+		model = DefaultDiceModel()
+	}
+	ws := make([]float64, len(cand))
+	dice := make([]float64, len(cand))
+	var levels [][]uint8
+	for i, c := range cand {
+		ws[i], dice[i] = model.Compare(&left[c[0]].Enc, &right[c[1]].Enc)
+		if lv := model.Levels(&left[c[0]].Enc, &right[c[1]].Enc, nil); lv != nil {
+			levels = append(levels, lv)
+		}
+	}
+	if len(model.Groups) > 0 && len(levels) == len(cand) {
+		model = model.WithEM(levels, emStrength, 100)
+		for i, lv := range levels {
+			ws[i] = model.WeightOfLevels(lv)
+		}
+	} else if len(model.Groups) > 0 {
+		model = model.WithPriorWeights(ws, 200)
 	} else {
 		model = model.WithPrior(dice, 200)
 	}
 	res := LinkResult{Model: model, Comparisons: len(cand)}
 	for i, c := range cand {
-		s := model.Posterior(dice[i])
+		s := model.PosteriorOfWeight(ws[i])
 		if s >= threshold {
-			res.Pairs = append(res.Pairs, Pair{Left: int(c[0]), Right: int(c[1]), Dice: dice[i], Score: s})
+			res.Pairs = append(res.Pairs, Pair{Left: int(c[0]), Right: int(c[1]), Dice: dice[i], Weight: ws[i], Score: s})
 		}
 	}
-	sort.SliceStable(res.Pairs, func(a, b int) bool { return res.Pairs[a].Dice > res.Pairs[b].Dice })
+	sort.SliceStable(res.Pairs, func(a, b int) bool {
+		pa, pb := &res.Pairs[a], &res.Pairs[b]
+		if pa.Weight != pb.Weight {
+			return pa.Weight > pb.Weight
+		}
+		return pa.Dice > pb.Dice
+	})
 	if oneToOne {
 		usedL, usedR := map[int]bool{}, map[int]bool{}
 		res.Pairs = slices.DeleteFunc(res.Pairs, func(p Pair) bool {

@@ -48,13 +48,30 @@ func labelledPairs(t testing.TB, k *Key, n int) ([]float64, []bool) {
 	return dice, truth
 }
 
+// labelledEncodings returns the candidate pairs of a generated
+// deduplication set, with and without identifiers, as pairs of encodings
+// with their truth.
+func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []bool) {
+	rs := synth.DedupeSet(trainingSeed, n)
+	ps := synthPersons(t, rs)
+	for _, set := range [][]entity.Person{ps, dropIDs(ps)} {
+		recs := prepareAll(k, set)
+		for _, c := range candidates(recs, recs, true) {
+			a = append(a, &recs[c[0]].Enc)
+			b = append(b, &recs[c[1]].Enc)
+			truth = append(truth, rs[c[0]].Entity == rs[c[1]].Entity)
+		}
+	}
+	return a, b, truth
+}
+
 // TestFitDefaultModel refits the default model on generated data and
 // checks it against the stored one (go test -run TestFitDefaultModel
 // -update rewrites testdata/dice_model.json after a schema change).
 func TestFitDefaultModel(t *testing.T) {
 	k := testKey(t, DefaultSchema())
-	dice, truth := labelledPairs(t, k, 6000)
-	m := FitDiceModel(dice, truth)
+	a, b, truth := labelledEncodings(t, k, 6000)
+	m := FitModel(DefaultSchema(), a, b, truth)
 	got, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		t.Fatal(err)
