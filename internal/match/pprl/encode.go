@@ -135,32 +135,50 @@ func (k *Key) Encode(p *entity.Person) Encoding {
 // EncodeNormal encodes a record already in the engine's comparison form.
 func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 	cfg := k.s.ClkConfig
-	inner := cfg.L
-	if cfg.Hardening.Balance {
-		inner /= 2
-	}
-	inner <<= cfg.Hardening.XORFold
-	bf := make([]uint64, inner/64)
-	// Each feature is tokenised once; the field groups hash the same
-	// tokens under their own keys.
-	toks := make([][]string, len(k.feats))
-	var h hasher
-	for i, fk := range k.feats {
-		hs := fk.f.Hashing
-		t := tokens(hs.Comparison, values(fk.f.Identifier, n), nil)
-		if len(t) == 0 && hs.MissingValue != nil && hs.MissingValue.ReplaceWith != "" {
-			t = append(t, hs.MissingValue.ReplaceWith)
+	bf := make([]uint64, innerWords(cfg.L, cfg.Hardening))
+	var gfs [][]uint64
+	if len(k.groups) > 0 {
+		gfs = make([][]uint64, len(k.groups))
+		for i, gk := range k.groups {
+			gfs[i] = make([]uint64, innerWords(gk.g.L, cfg.Hardening))
 		}
-		toks[i] = t
-		if len(t) == 0 {
+	}
+	var h hasher
+	var toks []string
+	for _, fk := range k.feats {
+		hs := fk.f.Hashing
+		toks = tokens(hs.Comparison, values(fk.f.Identifier, n), toks[:0])
+		if len(toks) == 0 && hs.MissingValue != nil && hs.MissingValue.ReplaceWith != "" {
+			toks = append(toks, hs.MissingValue.ReplaceWith)
+		}
+		if len(toks) == 0 {
 			continue
 		}
 		per := hs.Strategy.BitsPerToken
 		if per == 0 {
-			per = (hs.Strategy.BitsPerFeature + len(t) - 1) / len(t)
+			per = (hs.Strategy.BitsPerFeature + len(toks) - 1) / len(toks)
 		}
-		for _, tok := range t {
-			h.set(bf, fk.key, tok, per)
+		for _, tok := range toks {
+			// BLAKE2b-512 of key‖token (‖0‖block for more than 32 bits):
+			// with a key of at most 64 bytes and a short token this is one
+			// compression per token. BLAKE2 has no length extension, so the
+			// prefixed key makes a PRF; each 16-bit word picks one bit.
+			var first [64]byte
+			for blk, left := 0, per; left > 0; blk++ {
+				d := h.block(fk.key, tok, byte(blk))
+				if blk == 0 {
+					first = *d
+				}
+				setWords(bf, d, 0, min(32, left))
+				left -= 32
+			}
+			for _, t := range fk.targets {
+				if t.tail > 0 {
+					setWords(gfs[t.group], &first, 32-t.tail, t.bits)
+				} else {
+					setWords(gfs[t.group], h.block(fk.key, tok, t.block), 0, t.bits)
+				}
+			}
 		}
 	}
 	rec := harden(bf, cfg.L, cfg.Hardening, k.perm)
@@ -170,54 +188,51 @@ func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 	// One allocation for the record-level and the group filters.
 	words := len(rec)
 	all := append(make([]uint64, 0, words+k.s.FieldWords()), rec...)
-	for _, gk := range k.groups {
-		gin := gk.g.L
-		if cfg.Hardening.Balance {
-			gin /= 2
-		}
-		gin <<= cfg.Hardening.XORFold
-		gf := make([]uint64, gin/64)
-		empty := true
-		for _, f := range gk.feats {
-			for _, tok := range toks[f.feat] {
-				h.set(gf, f.key, tok, f.bits)
-				empty = false
-			}
-		}
-		if empty {
+	for i, gk := range k.groups {
+		if popcount(gfs[i]) == 0 {
 			// Missing stays all zero rather than the balanced pattern of
 			// an empty filter, so that two empty groups do not agree.
 			all = append(all, make([]uint64, gk.g.L/64)...)
 			continue
 		}
-		all = append(all, harden(gf, gk.g.L, cfg.Hardening, gk.perm)...)
+		all = append(all, harden(gfs[i], gk.g.L, cfg.Hardening, gk.perm)...)
 	}
 	return Encoding{Bits: all[:words:words], Count: popcount(rec), Fields: all[words:]}
 }
 
-// hasher sets a token's bits in a filter.
+// innerWords is the number of words a filter of l bits is built in before
+// hardening.
+func innerWords(l int, hd Hardening) int {
+	if hd.Balance {
+		l /= 2
+	}
+	return (l << hd.XORFold) / 64
+}
+
+// hasher computes the keyed digests of tokens.
 type hasher struct {
 	buf    []byte
 	digest [64]byte
 }
 
-// set writes per bits of token t under key into bf (whose length in bits
-// is a power of two). BLAKE2b-512 of key‖token (‖0‖block for more than 32
-// bits): with a key of at most 64 bytes and a short token this is one
-// compression per token. BLAKE2 has no length extension, so the prefixed
-// key makes a PRF.
-func (h *hasher) set(bf []uint64, key []byte, t string, per int) {
+// block is BLAKE2b-512 of key‖t, followed by 0‖blk for blocks after the
+// first.
+func (h *hasher) block(key []byte, t string, blk byte) *[64]byte {
+	h.buf = append(append(h.buf[:0], key...), t...)
+	if blk > 0 {
+		h.buf = append(h.buf, 0, blk)
+	}
+	h.digest = blake2b.Sum512(h.buf)
+	return &h.digest
+}
+
+// setWords sets in bf (a power of two bits long) the bits picked by the
+// 16-bit little-endian words from..from+n-1 of digest d.
+func setWords(bf []uint64, d *[64]byte, from, n int) {
 	mask := uint32(64*len(bf) - 1)
-	for blk, left := 0, per; left > 0; blk++ {
-		h.buf = append(append(h.buf[:0], key...), t...)
-		if blk > 0 {
-			h.buf = append(h.buf, 0, byte(blk))
-		}
-		h.digest = blake2b.Sum512(h.buf)
-		for j := 0; j < 32 && left > 0; j, left = j+1, left-1 {
-			pos := uint32(binary.LittleEndian.Uint16(h.digest[2*j:])) & mask
-			bf[pos/64] |= 1 << (pos % 64)
-		}
+	for j := from; j < from+n; j++ {
+		pos := uint32(binary.LittleEndian.Uint16(d[2*j:])) & mask
+		bf[pos/64] |= 1 << (pos % 64)
 	}
 }
 
@@ -233,20 +248,16 @@ func harden(bf []uint64, l int, hd Hardening, perm []uint16) []uint64 {
 	if !hd.Balance {
 		return bf
 	}
+	// Bit j of the filter (j < l/2) goes to perm[j] when set, its
+	// complement to perm[j+l/2] when not: l/2 bits set either way.
 	out := make([]uint64, l/64)
-	half := uint(l / 2)
-	for i := uint(0); i < uint(l); i++ {
-		var set bool
-		if i < half {
-			set = bf[i/64]&(1<<(i%64)) != 0
-		} else {
-			j := i - half
-			set = bf[j/64]&(1<<(j%64)) == 0
+	half := l / 2
+	for j := 0; j < half; j++ {
+		d := perm[j+half]
+		if bf[j/64]&(1<<(j%64)) != 0 {
+			d = perm[j]
 		}
-		if set {
-			d := uint(perm[i])
-			out[d/64] |= 1 << (d % 64)
-		}
+		out[d/64] |= 1 << (d % 64)
 	}
 	return out
 }

@@ -193,7 +193,7 @@ func TestSchemaFieldGroupErrors(t *testing.T) {
 		{`[{"identifier":"g","l":64,"features":[{"identifier":"name","bitsPerToken":4}]}]`, "at least 128 with balancing"},
 		{`[{"identifier":"g","l":128,"features":[]}]`, "want 1..8 features"},
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"shoe_size","bitsPerToken":4}]}]`, `feature "shoe_size" is not a hashed feature`},
-		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":0}]}]`, "bitsPerToken must be 1..100"},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":0}]}]`, "bitsPerToken must be 1..32"},
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4},{"identifier":"name","bitsPerToken":4}]}]`, "appears twice"},
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4}]},{"identifier":"g","l":128,"features":[{"identifier":"sex","bitsPerToken":4}]}]`, `field group "g" appears twice`},
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4}],"bits":3}]`, "unknown field"},

@@ -31,23 +31,27 @@ type Key struct {
 }
 
 type featureKey struct {
-	f   *Feature
-	key []byte
+	f       *Feature
+	key     []byte
+	targets []groupTarget
 }
 
-// groupKey holds a field group's own feature keys (a group's bits must
-// not be the record-level filter's bits modulo a smaller length, or the
-// two would be linkable bit by bit) and its balancing permutation.
+// groupKey is a field group and its balancing permutation.
 type groupKey struct {
-	g     *FieldGroup
-	feats []groupFeatureKey
-	perm  []uint16
+	g    *FieldGroup
+	perm []uint16
 }
 
-type groupFeatureKey struct {
-	feat int // index into Key.feats
-	bits int
-	key  []byte
+// groupTarget says where a feature's tokens put their bits in a field
+// group: from the same keyed hash as their record-level bits but from
+// words the record-level filter does not use (a group's bits must not be
+// the record-level bits modulo a smaller length, or the two filters would
+// be linkable bit by bit). tail > 0: the words [32-tail, 32-tail+bits) of
+// the first digest; else a digest of its own, block number block.
+type groupTarget struct {
+	group, bits int
+	tail        int
+	block       byte
 }
 
 func (s *Schema) derive(secret []byte, label string, size int) []byte {
@@ -89,10 +93,9 @@ func NewKey(s *Schema, secret []byte) (*Key, error) {
 		g := &s.ClkConfig.FieldGroups[gi]
 		gk := groupKey{g: g}
 		for _, gf := range g.Features {
-			for fi, fk := range k.feats {
-				if fk.f.Identifier == gf.Identifier {
-					label := "group\x00" + g.Identifier + "\x00" + gf.Identifier + "\x00" + fk.f.Hashing.Salt
-					gk.feats = append(gk.feats, groupFeatureKey{feat: fi, bits: gf.BitsPerToken, key: s.derive(secret, label, size)})
+			for fi := range k.feats {
+				if fk := &k.feats[fi]; fk.f.Identifier == gf.Identifier {
+					fk.targets = append(fk.targets, groupTarget{group: gi, bits: gf.BitsPerToken})
 				}
 			}
 		}
@@ -100,6 +103,27 @@ func NewKey(s *Schema, secret []byte) (*Key, error) {
 			gk.perm = permutation(s.derive(secret, "balance permutation\x00group\x00"+g.Identifier, 32), g.L)
 		}
 		k.groups = append(k.groups, gk)
+	}
+	// A feature with a fixed bit budget that leaves room in the first
+	// digest takes its group bits from the end of it (one compression per
+	// token for both filters); otherwise each group gets a digest of its
+	// own, numbered above every record-level block.
+	for fi := range k.feats {
+		fk := &k.feats[fi]
+		used := fk.f.Hashing.Strategy.BitsPerToken
+		for _, t := range fk.targets {
+			used += t.bits
+		}
+		tail := 0
+		for ti := range fk.targets {
+			t := &fk.targets[ti]
+			if fk.f.Hashing.Strategy.BitsPerToken > 0 && used <= 32 {
+				tail += t.bits
+				t.tail = tail
+			} else {
+				t.block = byte(128 + t.group)
+			}
+		}
 	}
 	return k, nil
 }

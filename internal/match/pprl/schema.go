@@ -52,8 +52,8 @@ type ClkConfig struct {
 }
 
 // FieldGroup is one field-group filter: the tokens of its features (each
-// tokenised and normalised as the feature says) hashed under keys of the
-// group's own into l bits, hardened like the record-level filter. An
+// tokenised and normalised as the feature says) hashed into l bits,
+// hardened like the record-level filter (its own balancing permutation). An
 // empty group sets no bits, so that "missing" is told from "different".
 type FieldGroup struct {
 	Identifier string         `json:"identifier"`
@@ -62,7 +62,9 @@ type FieldGroup struct {
 }
 
 // GroupFeature is a feature inside a field group with its bit budget
-// there (a group filter is smaller than the record-level one).
+// there (a group filter is smaller than the record-level one). The bits
+// come from the same keyed hash of each token as its record-level bits,
+// from words of the digest the record-level filter does not use.
 type GroupFeature struct {
 	Identifier   string `json:"identifier"`
 	BitsPerToken int    `json:"bitsPerToken"`
@@ -357,8 +359,8 @@ func (s *Schema) validateGroups() error {
 				return schemaErr("field group %q: feature %q appears twice", g.Identifier, f.Identifier)
 			}
 			in[f.Identifier] = true
-			if f.BitsPerToken < 1 || f.BitsPerToken > 100 {
-				return schemaErr("field group %q: feature %q: bitsPerToken must be 1..100, got %d", g.Identifier, f.Identifier, f.BitsPerToken)
+			if f.BitsPerToken < 1 || f.BitsPerToken > 32 {
+				return schemaErr("field group %q: feature %q: bitsPerToken must be 1..32, got %d", g.Identifier, f.Identifier, f.BitsPerToken)
 			}
 		}
 	}
