@@ -260,3 +260,44 @@ func TestDice1024MatchesScalar(t *testing.T) {
 func goldenPerson() entity.Person {
 	return match.PersonFromFields(goldenInputs[0], "RS")
 }
+
+// TestRecordOnlySchemaIsV1: the default schema without its field groups,
+// under the earlier id, is the earlier default (liaison-wb-persons-v1)
+// exactly: same digest and key check value, and the record-level filter
+// of every golden vector is unchanged, so a region may keep encodings
+// without field groups.
+func TestRecordOnlySchemaIsV1(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(DefaultSchemaJSON(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["clkConfig"].(map[string]any), "fieldGroups")
+	doc["id"] = "liaison-wb-persons-v1"
+	b, _ := json.Marshal(doc)
+	s, err := ParseSchema(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKey(s, []byte(goldenSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := k.Fingerprint(), "9243ef86a8aab7dc/3183fc1b6ae9b860"; got != want {
+		t.Fatalf("fingerprint %s, want the v1 schema's %s", got, want)
+	}
+	full := goldenVectors(t, DefaultSchema())
+	for i, in := range goldenInputs {
+		p := match.PersonFromFields(in, "RS")
+		e := k.Encode(&p)
+		if len(e.Fields) != 0 {
+			t.Fatal("field groups without a fieldGroups setting")
+		}
+		fe, err := DefaultSchema().ParseEncoding(full[i].Encoding)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(e.Bits, fe.Bits) {
+			t.Fatalf("vector %d: record-level filter differs from the v2 encoding's", i)
+		}
+	}
+}
