@@ -96,22 +96,34 @@ func link(left, right []Record, model *DiceModel, threshold float64, oneToOne, d
 	}
 	ws := make([]float64, len(cand))
 	dice := make([]float64, len(cand))
-	var levels [][]uint8
+	// Field by field: the levels of every pair (one row of len(Groups)),
+	// so that EM can refit the groups' distributions to this run.
+	ng := len(model.Groups)
+	var levels []uint8
+	if ng > 0 {
+		levels = make([]uint8, 0, ng*len(cand))
+	}
 	for i, c := range cand {
-		ws[i], dice[i] = model.Compare(&left[c[0]].Enc, &right[c[1]].Enc)
-		if lv := model.Levels(&left[c[0]].Enc, &right[c[1]].Enc, nil); lv != nil {
-			levels = append(levels, lv)
+		a, b := &left[c[0]].Enc, &right[c[1]].Enc
+		dice[i] = Dice(a.Bits, b.Bits, a.Count, b.Count)
+		if ng > 0 {
+			n := len(levels)
+			if levels = model.Levels(a, b, levels); len(levels) != n+ng {
+				levels, ng = nil, 0 // encodings without the model's groups
+			}
 		}
 	}
-	if len(model.Groups) > 0 && len(levels) == len(cand) {
+	switch {
+	case ng > 0:
 		model = model.WithEM(levels, emStrength, 100)
-		for i, lv := range levels {
-			ws[i] = model.WeightOfLevels(lv)
+		for i := range cand {
+			ws[i] = model.WeightOfLevels(levels[i*ng : (i+1)*ng])
 		}
-	} else if len(model.Groups) > 0 {
-		model = model.WithPriorWeights(ws, 200)
-	} else {
-		model = model.WithPrior(dice, 200)
+	default:
+		model = model.recordLevel().WithPrior(dice, 200)
+		for i := range cand {
+			ws[i] = model.Weight(dice[i])
+		}
 	}
 	res := LinkResult{Model: model, Comparisons: len(cand)}
 	for i, c := range cand {

@@ -253,32 +253,50 @@ func (m *DiceModel) WeightOfLevels(lv []uint8) float64 {
 
 // WithEM returns a copy of m whose field-group m and u distributions and
 // prior are refitted by EM to one run's candidate pairs (their levels,
-// one row of len(m.Groups) per pair), starting from m: how corrupted the
-// true matches are and how alike the non-matches among candidates are
+// one row of len(m.Groups) after another), starting from m: how corrupted
+// the true matches are and how alike the non-matches among candidates are
 // differ from file to file (a register with households, a file of
 // heavily corrupted copies). The fitted distributions weigh as strength
 // pairs of evidence, so that no level becomes impossible.
-func (m *DiceModel) WithEM(levels [][]uint8, strength float64, maxIter int) *DiceModel {
+func (m *DiceModel) WithEM(levels []uint8, strength float64, maxIter int) *DiceModel {
 	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
 	out.Groups = make([]GroupModel, len(m.Groups))
 	for i, g := range m.Groups {
 		out.Groups[i] = GroupModel{Identifier: g.Identifier, L: g.L, M: slices.Clone(g.M), U: slices.Clone(g.U), w: g.w}
 	}
-	if len(levels) == 0 || len(m.Groups) == 0 {
+	ng := len(m.Groups)
+	if ng == 0 || len(levels) < ng {
 		return out
 	}
-	post := make([]float64, len(levels))
+	// Pairs with the same levels are one pattern with a count: a large
+	// run has few distinct patterns.
+	idx := map[string]int{}
+	var pats [][]uint8
+	var count []float64
+	for i := 0; i+ng <= len(levels); i += ng {
+		row := levels[i : i+ng]
+		j, ok := idx[string(row)]
+		if !ok {
+			j = len(pats)
+			idx[string(row)] = j
+			pats = append(pats, row)
+			count = append(count, 0)
+		}
+		count[j]++
+	}
+	total := float64(len(levels) / ng)
+	post := make([]float64, len(pats))
 	for it := 0; it < maxIter; it++ {
-		// E: the match probability of each pair under the current model.
+		// E: the match probability of each pattern under the current model.
 		odds := out.Prior / (1 - out.Prior)
 		sum := 0.0
-		for i, lv := range levels {
+		for i, lv := range pats {
 			lr := math.Exp2(out.WeightOfLevels(lv)) * odds
 			post[i] = 1
 			if !math.IsInf(lr, 1) {
 				post[i] = lr / (1 + lr)
 			}
-			sum += post[i]
+			sum += count[i] * post[i]
 		}
 		// M: level distributions of matches and non-matches, the fitted
 		// ones counting as strength pairs.
@@ -287,15 +305,15 @@ func (m *DiceModel) WithEM(levels [][]uint8, strength float64, maxIter int) *Dic
 			for l := range g.M {
 				g.M[l], g.U[l] = strength*fit.M[l], strength*fit.U[l]
 			}
-			for i, lv := range levels {
-				g.M[lv[gi]] += post[i]
-				g.U[lv[gi]] += 1 - post[i]
+			for i, lv := range pats {
+				g.M[lv[gi]] += count[i] * post[i]
+				g.U[lv[gi]] += count[i] * (1 - post[i])
 			}
 			norm(g.M)
 			norm(g.U)
 		}
 		out.weights()
-		prior := math.Min(math.Max(sum/float64(len(levels)), 1e-6), 1-1e-6)
+		prior := math.Min(math.Max(sum/total, 1e-6), 1-1e-6)
 		done := math.Abs(prior-out.Prior) < 1e-7
 		out.Prior = prior
 		if done && it > 2 {
@@ -353,32 +371,12 @@ func (m *DiceModel) ForSchema(s *Schema) *DiceModel {
 	if same {
 		return m
 	}
-	return &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	return m.recordLevel()
 }
 
-// WithPriorWeights returns a copy of m whose prior is refitted by EM to
-// the match weights of one run's candidate pairs (the field-wise
-// counterpart of WithPrior).
-func (m *DiceModel) WithPriorWeights(ws []float64, maxIter int) *DiceModel {
-	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, Groups: m.Groups, w: m.w}
-	if len(ws) == 0 {
-		return out
-	}
-	for it := 0; it < maxIter; it++ {
-		odds := out.Prior / (1 - out.Prior)
-		sm := 0.0
-		for _, w := range ws {
-			lr := math.Exp2(w) * odds
-			sm += lr / (1 + lr)
-		}
-		prior := math.Min(math.Max(sm/float64(len(ws)), 1e-6), 1-1e-6)
-		done := math.Abs(prior-out.Prior) < 1e-9
-		out.Prior = prior
-		if done {
-			break
-		}
-	}
-	return out
+// recordLevel is m without its field groups.
+func (m *DiceModel) recordLevel() *DiceModel {
+	return &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
 }
 
 // FitModel fits a field-wise model to labelled pairs of encodings under
