@@ -1,6 +1,7 @@
 package pprl
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -55,15 +56,28 @@ func FuzzParseSchema(f *testing.F) {
 
 // FuzzParseEncoding: an encoding received from a peer either parses to
 // the right length with its bits counted, or is refused; never a panic.
+// Under the default schema (field groups) it also scores without one.
 func FuzzParseEncoding(f *testing.F) {
-	k, _ := NewKey(DefaultSchema(), []byte("fuzz secret 0123456789"))
+	s := DefaultSchema()
+	k, _ := NewKey(s, []byte("fuzz secret 0123456789"))
+	model := DefaultDiceModel().ForSchema(s)
 	p := goldenPerson()
-	f.Add(k.Encode(&p).String())
+	own := k.Encode(&p)
+	f.Add(own.String())
+	f.Add(own.String()[:172])
 	f.Add("")
 	f.Add("AAAA")
 	f.Add("!!not base64!!")
-	f.Fuzz(func(t *testing.T, s string) {
-		e, err := ParseEncoding(s, 16)
+	f.Fuzz(func(t *testing.T, str string) {
+		if g, err := s.ParseEncoding(str); err == nil {
+			if len(g.Bits) != s.Words() || len(g.Fields) != s.FieldWords() {
+				t.Fatalf("parsed %d + %d words", len(g.Bits), len(g.Fields))
+			}
+			if sc, _ := model.Match(&g, &own); sc < 0 || sc > 1 || math.IsNaN(sc) {
+				t.Fatalf("score %v", sc)
+			}
+		}
+		e, err := ParseEncoding(str, 16)
 		if err != nil {
 			return
 		}
