@@ -47,7 +47,7 @@ const (
 const MaxBatch = 10000
 
 // MaxPrivateBatch bounds the items of one private query: each person
-// carries its encodings (record-level and field-group filters, about 350
+// carries its encodings (record-level and field-group filters, about 380
 // bytes of base64) and keyed blocking keys, and the query must fit in one
 // federation envelope (federation.MaxPayloadBytes).
 const MaxPrivateBatch = 5000

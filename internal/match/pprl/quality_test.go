@@ -192,12 +192,11 @@ func TestEncodedQuality(t *testing.T) {
 		for _, name := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
 			p, r, f, res := qualityFEBRL(t, k, name, noIDs)
 			t.Logf("FEBRL %s noIDs=%v: precision %.4f recall %.4f F1 %.4f (%d comparisons, review %d, prior %.4f)", name, noIDs, p, r, f, res.Comparisons, res.Review, res.Model.Prior)
-			// Regression floors just under the measured level (see the
-			// table in docs/matching.md; the targets, 0.99 with
-			// identifiers and 0.97 without, are not all reached).
-			want := 0.98
+			// The targets: 0.99 with identifiers, 0.97 without (measured
+			// figures in docs/matching.md).
+			want := 0.99
 			if noIDs {
-				want = 0.945
+				want = 0.97
 			}
 			if f < want {
 				t.Errorf("FEBRL %s noIDs=%v: F1 %.4f < %.2f", name, noIDs, f, want)
@@ -205,9 +204,11 @@ func TestEncodedQuality(t *testing.T) {
 		}
 		p, r, f, res := qualityWB(t, k, noIDs)
 		t.Logf("WB link noIDs=%v: precision %.4f recall %.4f F1 %.4f (%d comparisons, review %d)", noIDs, p, r, f, res.Comparisons, res.Review)
-		want := 0.975
+		// Below the 0.99 target with identifiers (relatives and twins, see
+		// docs/matching.md); a floor at the measured level.
+		want := 0.98
 		if noIDs {
-			want = 0.965
+			want = 0.97
 		}
 		if f < want {
 			t.Errorf("WB link noIDs=%v: F1 %.4f < %.3f", noIDs, f, want)
