@@ -139,7 +139,7 @@ func (s *Service) encodeTargets(k *pprl.Key, ents []Entity) []DeconfTarget {
 // targetsMatch reports whether two registrations share a target: a person
 // whose encodings score in the high band, or another kind with a keyed
 // identifier in common.
-func (s *Service) targetsMatch(a, b []DeconfTarget, words int) bool {
+func (s *Service) targetsMatch(a, b []DeconfTarget, schema *pprl.Schema) bool {
 	model := s.pv.model
 	for _, x := range a {
 		for _, y := range b {
@@ -147,9 +147,12 @@ func (s *Service) targetsMatch(a, b []DeconfTarget, words int) bool {
 				continue
 			}
 			if x.Kind == string(entity.KindPerson) {
-				ex, err1 := pprl.ParseEncoding(x.CLK, words)
-				ey, err2 := pprl.ParseEncoding(y.CLK, words)
-				if err1 == nil && err2 == nil && model.Posterior(pprl.Dice(ex.Bits, ey.Bits, ex.Count, ey.Count)) >= highScore {
+				ex, err1 := schema.ParseEncoding(x.CLK)
+				ey, err2 := schema.ParseEncoding(y.CLK)
+				if err1 != nil || err2 != nil {
+					continue
+				}
+				if score, _ := model.Match(&ex, &ey); score >= highScore {
 					return true
 				}
 				continue
@@ -237,7 +240,7 @@ func (s *Service) RegisterDeconfliction(ctx context.Context, p *auth.Principal, 
 			return err
 		}
 		for _, rr := range held {
-			if rr.key == r.Key && s.targetsMatch(targets, rr.targets, k.Schema().Words()) {
+			if rr.key == r.Key && s.targetsMatch(targets, rr.targets, k.Schema()) {
 				if err := s.noteMatch(ctx, tx, regRow{DeconfRegistration: r, targets: targets}, rr); err != nil {
 					return err
 				}
@@ -303,7 +306,7 @@ func (s *Service) handleDeconfRegister(ctx context.Context, tx *store.Tx, in fed
 			if !slices.Contains(l.Peers, in.From) || l.Key != rr.key {
 				continue
 			}
-			if s.targetsMatch(l.targets, rr.targets, k.Schema().Words()) {
+			if s.targetsMatch(l.targets, rr.targets, k.Schema()) {
 				if err := s.noteMatch(ctx, tx, l, rr); err != nil {
 					return err
 				}

@@ -46,6 +46,12 @@ const (
 // MaxBatch bounds the items of one query.
 const MaxBatch = 10000
 
+// MaxPrivateBatch bounds the items of one private query: each person
+// carries its encodings (record-level and field-group filters, about 380
+// bytes of base64) and keyed blocking keys, and the query must fit in one
+// federation envelope (federation.MaxPayloadBytes).
+const MaxPrivateBatch = 5000
+
 // QueryItem is one searched entity in a query envelope.
 type QueryItem struct {
 	N int `json:"n" doc:"position of the item in the query"`
@@ -181,6 +187,9 @@ func (s *Service) SendQuery(ctx context.Context, p *auth.Principal, in QueryInpu
 		s.pv.mu.RUnlock()
 		if key == nil {
 			return OutQuery{}, &errs.E{Kind: errs.Invalid, Op: op, Code: ErrCodeNotConfigured, Msg: "private queries need a regional secret on this node (LIAISON_PPRL_SECRET)"}
+		}
+		if len(in.Items) > MaxPrivateBatch {
+			return OutQuery{}, errs.Newf(errs.TooLarge, op, "at most %d entities per private query (each carries its encodings); split the batch", MaxPrivateBatch)
 		}
 	default:
 		return OutQuery{}, errs.New(errs.Invalid, op, "mode must be plain or private")

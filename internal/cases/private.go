@@ -111,7 +111,8 @@ func (s *Service) setupPrivate() error {
 		return err
 	}
 	s.pv.cur = newPrivIndex(k)
-	s.pv.model = pprl.DefaultDiceModel()
+	// The field-wise model when the schema has the default's field groups.
+	s.pv.model = pprl.DefaultDiceModel().ForSchema(c.Schema)
 	if len(c.Previous) > 0 {
 		pk, err := pprl.NewKey(c.Schema, c.Previous)
 		if err != nil {
@@ -389,7 +390,7 @@ func (s *Service) scorePrivate(px *privIndex, it QueryItem) *privBest {
 	}
 	var probe pprl.Encoding
 	if kind == entity.KindPerson {
-		if probe, err = pprl.ParseEncoding(it.Private.CLK, px.key.Schema().Words()); err != nil {
+		if probe, err = px.key.Schema().ParseEncoding(it.Private.CLK); err != nil {
 			return nil
 		}
 	}
@@ -400,10 +401,13 @@ func (s *Service) scorePrivate(px *privIndex, it QueryItem) *privBest {
 		}
 		var score, dice float64
 		if kind == entity.KindPerson {
-			for _, e := range c.Rec.encs {
-				dice = max(dice, pprl.Dice(probe.Bits, e.Bits, probe.Count, e.Count))
+			// The best of the record's and its aliases' encodings.
+			for i := range c.Rec.encs {
+				sc, d := s.pv.model.Match(&probe, &c.Rec.encs[i])
+				if sc > score || (sc == score && d > dice) {
+					score, dice = sc, d
+				}
 			}
-			score = s.pv.model.Posterior(dice)
 		} else {
 			score, dice = 1, 1 // an exact keyed identifier
 		}

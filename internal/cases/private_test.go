@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -277,5 +278,31 @@ func TestPrivateKeyMismatchAndRotation(t *testing.T) {
 		if r.Peer == "ba" && !r.Hit {
 			t.Errorf("entity stored after the rotation not found under the new key: %+v", r)
 		}
+	}
+}
+
+// TestPrivateQueryOfMaxBatchFits: a private query of the largest batch of
+// complete person records, field-group filters included, fits in one
+// federation envelope; a larger one is refused with a clear reason.
+func TestPrivateQueryOfMaxBatchFits(t *testing.T) {
+	be := storetest.Backends()[0]
+	rs := startPrivateNode(t, "rs", be, regionalSecret, false)
+	ba := startPrivateNode(t, "ba", be, regionalSecret, false)
+	testutil.PeerAll(t, rs, ba)
+	items := make([]cases.Probe, cases.MaxPrivateBatch+1)
+	for i := range items {
+		items[i] = cases.Probe{Kind: "person", Fields: map[string]string{
+			"given_name": "Aleksandra", "family_name": "Stojanovska-Petrović", "father_name": "Dragoljub",
+			"date_of_birth": fmt.Sprintf("19%02d-%02d-%02d", 40+i%60, 1+i%12, 1+i%28), "sex": "f",
+			"personal_id": fmt.Sprintf("%02d%02d9%02d71%04d", 1+i%28, 1+i%12, 40+i%60, i), "phone": fmt.Sprintf("+38164%07d", i),
+			"address_1": "Bulevar oslobođenja", "street_number": "118", "city": "Novi Sad", "postcode": "21000", "nationality": "Srbija"}}
+	}
+	in := cases.QueryInput{Mode: cases.ModePrivate, Purpose: "batch check of a seized phone's contacts", CaseRef: "RS-KT-100/2026", Peers: []string{"ba"}, Items: items}
+	if _, err := rs.Cases.SendQuery(context.Background(), asker, in); err == nil || !strings.Contains(err.Error(), "split the batch") {
+		t.Fatalf("private query of %d items: %v, want refused", len(items), err)
+	}
+	in.Items = items[:cases.MaxPrivateBatch]
+	if _, err := rs.Cases.SendQuery(context.Background(), asker, in); err != nil {
+		t.Fatalf("private query of %d items: %v", cases.MaxPrivateBatch, err)
 	}
 }

@@ -13,11 +13,15 @@ import (
 	"github.com/liaison-wb/liaison/internal/match"
 )
 
-// Encoding is one record's Bloom filter: Schema.Words() little-endian
-// 64-bit words (bit i is word i/64, bit i%64) and its number of set bits.
+// Encoding is one record's Bloom filters: the record-level filter, Bits
+// (Schema.Words() little-endian 64-bit words, bit i is word i/64, bit
+// i%64) and its number of set bits, and, when the schema has field
+// groups, their filters one after another in Fields (Schema.FieldWords()
+// words; an empty group is all zero).
 type Encoding struct {
-	Bits  []uint64
-	Count int
+	Bits   []uint64
+	Count  int
+	Fields []uint64
 }
 
 // values returns a feature's raw values from the engine's comparison form.
@@ -131,73 +135,131 @@ func (k *Key) Encode(p *entity.Person) Encoding {
 // EncodeNormal encodes a record already in the engine's comparison form.
 func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 	cfg := k.s.ClkConfig
-	inner := cfg.L
-	if cfg.Hardening.Balance {
-		inner /= 2
+	bf := make([]uint64, innerWords(cfg.L, cfg.Hardening))
+	var gfs [][]uint64
+	if len(k.groups) > 0 {
+		gfs = make([][]uint64, len(k.groups))
+		for i, gk := range k.groups {
+			gfs[i] = make([]uint64, innerWords(gk.g.L, cfg.Hardening))
+		}
 	}
-	inner <<= cfg.Hardening.XORFold
-	bf := make([]uint64, inner/64)
-	mask := uint32(inner - 1)
+	var h hasher
 	var toks []string
-	var digest [64]byte
-	var buf []byte
 	for _, fk := range k.feats {
-		h := fk.f.Hashing
-		toks = tokens(h.Comparison, values(fk.f.Identifier, n), toks[:0])
-		if len(toks) == 0 && h.MissingValue != nil && h.MissingValue.ReplaceWith != "" {
-			toks = append(toks, h.MissingValue.ReplaceWith)
+		hs := fk.f.Hashing
+		toks = tokens(hs.Comparison, values(fk.f.Identifier, n), toks[:0])
+		if len(toks) == 0 && hs.MissingValue != nil && hs.MissingValue.ReplaceWith != "" {
+			toks = append(toks, hs.MissingValue.ReplaceWith)
 		}
 		if len(toks) == 0 {
 			continue
 		}
-		per := h.Strategy.BitsPerToken
+		per := hs.Strategy.BitsPerToken
 		if per == 0 {
-			per = (h.Strategy.BitsPerFeature + len(toks) - 1) / len(toks)
+			per = (hs.Strategy.BitsPerFeature + len(toks) - 1) / len(toks)
 		}
-		// BLAKE2b-512 of key‖token (‖0‖block for more than 32 bits): with
-		// a key of at most 64 bytes and a short token this is one
-		// compression per token. BLAKE2 has no length extension, so the
-		// prefixed key makes a PRF.
-		for _, t := range toks {
+		for _, tok := range toks {
+			// BLAKE2b-512 of key‖token (‖0‖block for more than 32 bits):
+			// with a key of at most 64 bytes and a short token this is one
+			// compression per token. BLAKE2 has no length extension, so the
+			// prefixed key makes a PRF; each 16-bit word picks one bit.
+			var first [64]byte
 			for blk, left := 0, per; left > 0; blk++ {
-				buf = append(append(buf[:0], fk.key...), t...)
-				if blk > 0 {
-					buf = append(buf, 0, byte(blk))
+				d := h.block(fk.key, tok, byte(blk))
+				if blk == 0 {
+					first = *d
 				}
-				digest = blake2b.Sum512(buf)
-				for j := 0; j < 32 && left > 0; j, left = j+1, left-1 {
-					pos := uint32(binary.LittleEndian.Uint16(digest[2*j:])) & mask
-					bf[pos/64] |= 1 << (pos % 64)
+				setWords(bf, d, 0, min(32, left))
+				left -= 32
+			}
+			for _, t := range fk.targets {
+				if t.tail > 0 {
+					setWords(gfs[t.group], &first, 32-t.tail, t.bits)
+				} else {
+					setWords(gfs[t.group], h.block(fk.key, tok, t.block), 0, t.bits)
 				}
 			}
 		}
 	}
-	for f := 0; f < cfg.Hardening.XORFold; f++ {
+	rec := harden(bf, cfg.L, cfg.Hardening, k.perm)
+	if len(k.groups) == 0 {
+		return Encoding{Bits: rec, Count: popcount(rec)}
+	}
+	// One allocation for the record-level and the group filters.
+	words := len(rec)
+	all := append(make([]uint64, 0, words+k.s.FieldWords()), rec...)
+	for i, gk := range k.groups {
+		if popcount(gfs[i]) == 0 {
+			// Missing stays all zero rather than the balanced pattern of
+			// an empty filter, so that two empty groups do not agree.
+			all = append(all, make([]uint64, gk.g.L/64)...)
+			continue
+		}
+		all = append(all, harden(gfs[i], gk.g.L, cfg.Hardening, gk.perm)...)
+	}
+	return Encoding{Bits: all[:words:words], Count: popcount(rec), Fields: all[words:]}
+}
+
+// innerWords is the number of words a filter of l bits is built in before
+// hardening.
+func innerWords(l int, hd Hardening) int {
+	if hd.Balance {
+		l /= 2
+	}
+	return (l << hd.XORFold) / 64
+}
+
+// hasher computes the keyed digests of tokens.
+type hasher struct {
+	buf    []byte
+	digest [64]byte
+}
+
+// block is BLAKE2b-512 of key‖t, followed by 0‖blk for blocks after the
+// first.
+func (h *hasher) block(key []byte, t string, blk byte) *[64]byte {
+	h.buf = append(append(h.buf[:0], key...), t...)
+	if blk > 0 {
+		h.buf = append(h.buf, 0, blk)
+	}
+	h.digest = blake2b.Sum512(h.buf)
+	return &h.digest
+}
+
+// setWords sets in bf (a power of two bits long) the bits picked by the
+// 16-bit little-endian words from..from+n-1 of digest d.
+func setWords(bf []uint64, d *[64]byte, from, n int) {
+	mask := uint32(64*len(bf) - 1)
+	for j := from; j < from+n; j++ {
+		pos := uint32(binary.LittleEndian.Uint16(d[2*j:])) & mask
+		bf[pos/64] |= 1 << (pos % 64)
+	}
+}
+
+// harden XOR-folds a filter and balances it into l bits under perm.
+func harden(bf []uint64, l int, hd Hardening, perm []uint16) []uint64 {
+	for f := 0; f < hd.XORFold; f++ {
 		half := len(bf) / 2
 		for i := 0; i < half; i++ {
 			bf[i] ^= bf[i+half]
 		}
 		bf = bf[:half]
 	}
-	if cfg.Hardening.Balance {
-		out := make([]uint64, cfg.L/64)
-		half := uint(cfg.L / 2)
-		for i := uint(0); i < uint(cfg.L); i++ {
-			var set bool
-			if i < half {
-				set = bf[i/64]&(1<<(i%64)) != 0
-			} else {
-				j := i - half
-				set = bf[j/64]&(1<<(j%64)) == 0
-			}
-			if set {
-				d := uint(k.perm[i])
-				out[d/64] |= 1 << (d % 64)
-			}
-		}
-		bf = out
+	if !hd.Balance {
+		return bf
 	}
-	return Encoding{Bits: bf, Count: popcount(bf)}
+	// Bit j of the filter (j < l/2) goes to perm[j] when set, its
+	// complement to perm[j+l/2] when not: l/2 bits set either way.
+	out := make([]uint64, l/64)
+	half := l / 2
+	for j := 0; j < half; j++ {
+		d := perm[j+half]
+		if bf[j/64]&(1<<(j%64)) != 0 {
+			d = perm[j]
+		}
+		out[d/64] |= 1 << (d % 64)
+	}
+	return out
 }
 
 func popcount(b []uint64) int {
@@ -243,18 +305,22 @@ func (k *Key) KeyedBlocks(raw []uint64, out []uint64) []uint64 {
 	return append(out[:start], slices.Compact(tail)...)
 }
 
-// String is the wire form of an encoding: standard base64 of the words in
+// String is the wire form of an encoding: standard base64 of the words
+// of the record-level filter followed by those of the field groups, in
 // little-endian byte order.
 func (e Encoding) String() string {
-	b := make([]byte, 8*len(e.Bits))
-	for i, w := range e.Bits {
-		binary.LittleEndian.PutUint64(b[8*i:], w)
+	b := make([]byte, 0, 8*(len(e.Bits)+len(e.Fields)))
+	for _, w := range e.Bits {
+		b = binary.LittleEndian.AppendUint64(b, w)
+	}
+	for _, w := range e.Fields {
+		b = binary.LittleEndian.AppendUint64(b, w)
 	}
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// ParseEncoding reads the wire form of an encoding of the given number of
-// 64-bit words.
+// ParseEncoding reads the wire form of a record-level encoding of the
+// given number of 64-bit words (a schema without field groups).
 func ParseEncoding(s string, words int) (Encoding, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil || len(b) != 8*words {
@@ -264,6 +330,23 @@ func ParseEncoding(s string, words int) (Encoding, error) {
 	for i := range e.Bits {
 		e.Bits[i] = binary.LittleEndian.Uint64(b[8*i:])
 	}
+	e.Count = popcount(e.Bits)
+	return e, nil
+}
+
+// ParseEncoding reads the wire form of an encoding under schema s, field
+// groups included.
+func (s *Schema) ParseEncoding(str string) (Encoding, error) {
+	words, fw := s.Words(), s.FieldWords()
+	e, err := ParseEncoding(str, words+fw)
+	if err != nil {
+		return Encoding{}, err
+	}
+	if fw == 0 {
+		return e, nil
+	}
+	all := e.Bits
+	e.Bits, e.Fields = all[:words:words], all[words:]
 	e.Count = popcount(e.Bits)
 	return e, nil
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/entity"
@@ -110,10 +113,136 @@ func TestHardeningOptions(t *testing.T) {
 		if h.Balance && e.Count != 512 {
 			t.Fatalf("balanced encoding has %d bits set, want 512", e.Count)
 		}
-		round, err := ParseEncoding(e.String(), 16)
-		if err != nil || Dice(round.Bits, e.Bits, round.Count, e.Count) != 1 {
+		round, err := s.ParseEncoding(e.String())
+		if err != nil || Dice(round.Bits, e.Bits, round.Count, e.Count) != 1 || !slices.Equal(round.Fields, e.Fields) {
 			t.Fatalf("wire round trip: %v", err)
 		}
+		off := 0
+		for _, g := range s.ClkConfig.FieldGroups {
+			n := popcount(e.Fields[off : off+g.L/64])
+			off += g.L / 64
+			switch {
+			case g.Identifier == "names" || g.Identifier == "birth":
+				if h.Balance && n != g.L/2 || n == 0 {
+					t.Fatalf("%+v: group %s has %d bits set", h, g.Identifier, n)
+				}
+			case g.Identifier == "personal_id" || g.Identifier == "street" || g.Identifier == "place":
+				if n != 0 {
+					t.Fatalf("%+v: empty group %s has %d bits set, want none", h, g.Identifier, n)
+				}
+			}
+		}
+	}
+}
+
+// TestFieldGroups: each group filter compares its own fields: a day/month
+// swap lowers only the date of birth group, another street only the
+// address group; the groups' bits are not the record-level bits.
+func TestFieldGroups(t *testing.T) {
+	s := DefaultSchema()
+	k := testKey(t, s)
+	base := map[string]string{"given_name": "Miloš", "family_name": "Petrović", "date_of_birth": "1984-03-07", "address_1": "Kneza Miloša 12", "city": "Beograd"}
+	groupDice := func(a, b Encoding) map[string]float64 {
+		out := map[string]float64{}
+		off := 0
+		for _, g := range s.ClkConfig.FieldGroups {
+			x, y := a.Fields[off:off+g.L/64], b.Fields[off:off+g.L/64]
+			off += g.L / 64
+			out[g.Identifier] = Dice(x, y, popcount(x), popcount(y))
+		}
+		return out
+	}
+	enc := func(change map[string]string) Encoding {
+		f := maps.Clone(base)
+		maps.Copy(f, change)
+		p := match.PersonFromFields(f, "RS")
+		return k.Encode(&p)
+	}
+	a := enc(nil)
+	if len(a.Fields) != s.FieldWords() {
+		t.Fatalf("%d field words, want %d", len(a.Fields), s.FieldWords())
+	}
+	swap := groupDice(a, enc(map[string]string{"date_of_birth": "1984-07-03"}))
+	if swap["birth"] >= 0.95 || swap["names"] != 1 || swap["street"] != 1 {
+		t.Fatalf("day/month swap: %v", swap)
+	}
+	street := groupDice(a, enc(map[string]string{"address_1": "Bulevar oslobođenja 3"}))
+	if street["street"] >= 0.9 || street["names"] != 1 || street["birth"] != 1 {
+		t.Fatalf("other street: %v", street)
+	}
+	// The names group filter is not the record-level filter folded.
+	if d := Dice(a.Bits[:4], a.Fields[:4], popcount(a.Bits[:4]), popcount(a.Fields[:4])); d > 0.7 {
+		t.Fatalf("names group resembles the record-level filter: dice %v", d)
+	}
+	m := DefaultDiceModel()
+	same, _ := m.Compare(&a, &a)
+	other, _ := m.Compare(&a, ptr(enc(map[string]string{"given_name": "Ana", "family_name": "Hoxha", "date_of_birth": "1990-01-01"})))
+	if same <= 0 || other >= 0 {
+		t.Fatalf("field-wise weight: same %v, other %v", same, other)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestSchemaFieldGroupErrors: a bad field group is refused with a message
+// naming it.
+func TestSchemaFieldGroupErrors(t *testing.T) {
+	for _, c := range []struct{ groups, want string }{
+		{`[{"identifier":"","l":128,"features":[{"identifier":"name","bitsPerToken":4}]}]`, "identifier required"},
+		{`[{"identifier":"g","l":100,"features":[{"identifier":"name","bitsPerToken":4}]}]`, `field group "g": l must be a power of two`},
+		{`[{"identifier":"g","l":64,"features":[{"identifier":"name","bitsPerToken":4}]}]`, "at least 128 with balancing"},
+		{`[{"identifier":"g","l":128,"features":[]}]`, "want 1..8 features"},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"shoe_size","bitsPerToken":4}]}]`, `feature "shoe_size" is not a hashed feature`},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":0}]}]`, "bitsPerToken must be 1..32"},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4},{"identifier":"name","bitsPerToken":4}]}]`, "appears twice"},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4}]},{"identifier":"g","l":128,"features":[{"identifier":"sex","bitsPerToken":4}]}]`, `field group "g" appears twice`},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4}],"bits":3}]`, "unknown field"},
+	} {
+		_, err := ParseSchema([]byte(replaceGroups(t, c.groups)))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("groups %s: error %v, want %q", c.groups, err, c.want)
+		}
+	}
+}
+
+// replaceGroups returns the default schema document with other field
+// groups.
+func replaceGroups(t *testing.T, groups string) string {
+	var doc map[string]any
+	if err := json.Unmarshal(DefaultSchemaJSON(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var g any
+	if err := json.Unmarshal([]byte(groups), &g); err != nil {
+		t.Fatal(err)
+	}
+	doc["clkConfig"].(map[string]any)["fieldGroups"] = g
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestModelForSchema: the field-wise model is used only with the field
+// groups it was fitted for; otherwise the record-level Dice decides.
+func TestModelForSchema(t *testing.T) {
+	m := DefaultDiceModel()
+	if got := m.ForSchema(DefaultSchema()); len(got.Groups) == 0 {
+		t.Fatal("default schema: field groups dropped")
+	}
+	s, err := ParseSchema([]byte(replaceGroups(t, `[{"identifier":"names","l":128,"features":[{"identifier":"name","bitsPerToken":4}]}]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.ForSchema(s); len(got.Groups) != 0 {
+		t.Fatal("other field groups: the default groups' m and u kept")
+	}
+	k := testKey(t, s)
+	p := goldenPerson()
+	e := k.Encode(&p)
+	if w, d := m.ForSchema(s).Compare(&e, &e); d != 1 || w != m.Weight(1) {
+		t.Fatalf("record-level fallback: weight %v dice %v", w, d)
 	}
 }
 
@@ -130,4 +259,45 @@ func TestDice1024MatchesScalar(t *testing.T) {
 
 func goldenPerson() entity.Person {
 	return match.PersonFromFields(goldenInputs[0], "RS")
+}
+
+// TestRecordOnlySchemaIsV1: the default schema without its field groups,
+// under the earlier id, is the earlier default (liaison-wb-persons-v1)
+// exactly: same digest and key check value, and the record-level filter
+// of every golden vector is unchanged, so a region may keep encodings
+// without field groups.
+func TestRecordOnlySchemaIsV1(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(DefaultSchemaJSON(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["clkConfig"].(map[string]any), "fieldGroups")
+	doc["id"] = "liaison-wb-persons-v1"
+	b, _ := json.Marshal(doc)
+	s, err := ParseSchema(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewKey(s, []byte(goldenSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := k.Fingerprint(), "9243ef86a8aab7dc/3183fc1b6ae9b860"; got != want {
+		t.Fatalf("fingerprint %s, want the v1 schema's %s", got, want)
+	}
+	full := goldenVectors(t, DefaultSchema())
+	for i, in := range goldenInputs {
+		p := match.PersonFromFields(in, "RS")
+		e := k.Encode(&p)
+		if len(e.Fields) != 0 {
+			t.Fatal("field groups without a fieldGroups setting")
+		}
+		fe, err := DefaultSchema().ParseEncoding(full[i].Encoding)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(e.Bits, fe.Bits) {
+			t.Fatalf("vector %d: record-level filter differs from the v2 encoding's", i)
+		}
+	}
 }

@@ -26,11 +26,32 @@ type Key struct {
 	block []byte
 	perm  []uint16 // balancing permutation of the l output bits
 	check string
+	// groups are the field-group filters' keys, in schema order.
+	groups []groupKey
 }
 
 type featureKey struct {
-	f   *Feature
-	key []byte
+	f       *Feature
+	key     []byte
+	targets []groupTarget
+}
+
+// groupKey is a field group and its balancing permutation.
+type groupKey struct {
+	g    *FieldGroup
+	perm []uint16
+}
+
+// groupTarget says where a feature's tokens put their bits in a field
+// group: from the same keyed hash as their record-level bits but from
+// words the record-level filter does not use (a group's bits must not be
+// the record-level bits modulo a smaller length, or the two filters would
+// be linkable bit by bit). tail > 0: the words [32-tail, 32-tail+bits) of
+// the first digest; else a digest of its own, block number block.
+type groupTarget struct {
+	group, bits int
+	tail        int
+	block       byte
 }
 
 func (s *Schema) derive(secret []byte, label string, size int) []byte {
@@ -66,19 +87,59 @@ func NewKey(s *Schema, secret []byte) (*Key, error) {
 	// silent stream of no-hits.
 	k.check = hex.EncodeToString(s.derive(secret, "key check\x00"+s.digest, 8))
 	if s.ClkConfig.Hardening.Balance {
-		seed := s.derive(secret, "balance permutation", 32)
-		rng := rand.New(rand.NewChaCha8([32]byte(seed)))
-		l := s.ClkConfig.L
-		k.perm = make([]uint16, l)
-		for i := range k.perm {
-			k.perm[i] = uint16(i)
+		k.perm = permutation(s.derive(secret, "balance permutation", 32), s.ClkConfig.L)
+	}
+	for gi := range s.ClkConfig.FieldGroups {
+		g := &s.ClkConfig.FieldGroups[gi]
+		gk := groupKey{g: g}
+		for _, gf := range g.Features {
+			for fi := range k.feats {
+				if fk := &k.feats[fi]; fk.f.Identifier == gf.Identifier {
+					fk.targets = append(fk.targets, groupTarget{group: gi, bits: gf.BitsPerToken})
+				}
+			}
 		}
-		for i := l - 1; i > 0; i-- {
-			j := rng.IntN(i + 1)
-			k.perm[i], k.perm[j] = k.perm[j], k.perm[i]
+		if s.ClkConfig.Hardening.Balance {
+			gk.perm = permutation(s.derive(secret, "balance permutation\x00group\x00"+g.Identifier, 32), g.L)
+		}
+		k.groups = append(k.groups, gk)
+	}
+	// A feature with a fixed bit budget that leaves room in the first
+	// digest takes its group bits from the end of it (one compression per
+	// token for both filters); otherwise each group gets a digest of its
+	// own, numbered above every record-level block.
+	for fi := range k.feats {
+		fk := &k.feats[fi]
+		used := fk.f.Hashing.Strategy.BitsPerToken
+		for _, t := range fk.targets {
+			used += t.bits
+		}
+		tail := 0
+		for ti := range fk.targets {
+			t := &fk.targets[ti]
+			if fk.f.Hashing.Strategy.BitsPerToken > 0 && used <= 32 {
+				tail += t.bits
+				t.tail = tail
+			} else {
+				t.block = byte(128 + t.group)
+			}
 		}
 	}
 	return k, nil
+}
+
+// permutation is a keyed Fisher–Yates shuffle of 0..l-1.
+func permutation(seed []byte, l int) []uint16 {
+	rng := rand.New(rand.NewChaCha8([32]byte(seed)))
+	p := make([]uint16, l)
+	for i := range p {
+		p[i] = uint16(i)
+	}
+	for i := l - 1; i > 0; i-- {
+		j := rng.IntN(i + 1)
+		p[i], p[j] = p[j], p[i]
+	}
+	return p
 }
 
 // Schema returns the key's schema.

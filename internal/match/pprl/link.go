@@ -23,7 +23,8 @@ func (k *Key) Prepare(p *entity.Person) Record {
 // Pair is a linked pair of encoded records.
 type Pair struct {
 	Left, Right int
-	Dice        float64
+	Dice        float64 // of the record-level filters
+	Weight      float64 // match weight (bits)
 	Score       float64 // posterior match probability
 }
 
@@ -36,6 +37,11 @@ type LinkResult struct {
 	// should look at; Pairs holds those at or above the threshold.
 	Review int
 }
+
+// emStrength is how many candidate pairs the fitted field-group
+// distributions count as when EM refits them to a run: a few, so that the
+// run's own pairs decide and no level becomes impossible.
+const emStrength = 20
 
 // maxBlock bounds the records one blocking key contributes: a frequent
 // name pair says little, the true match shares rarer keys.
@@ -85,24 +91,54 @@ func Dedupe(recs []Record, model *DiceModel, threshold float64) LinkResult {
 
 func link(left, right []Record, model *DiceModel, threshold float64, oneToOne, dedupe bool) LinkResult {
 	cand := candidates(left, right, dedupe)
+	if model == nil {
+		model = DefaultDiceModel()
+	}
+	ws := make([]float64, len(cand))
 	dice := make([]float64, len(cand))
+	// Field by field: the levels of every pair (one row of len(Groups)),
+	// so that EM can refit the groups' distributions to this run.
+	ng := len(model.Groups)
+	var levels []uint8
+	if ng > 0 {
+		levels = make([]uint8, 0, ng*len(cand))
+	}
 	for i, c := range cand {
 		a, b := &left[c[0]].Enc, &right[c[1]].Enc
 		dice[i] = Dice(a.Bits, b.Bits, a.Count, b.Count)
+		if ng > 0 {
+			n := len(levels)
+			if levels = model.Levels(a, b, levels); len(levels) != n+ng {
+				levels, ng = nil, 0 // encodings without the model's groups
+			}
+		}
 	}
-	if model == nil {
-		model = DefaultDiceModel().WithPrior(dice, 200)
-	} else {
-		model = model.WithPrior(dice, 200)
+	switch {
+	case ng > 0:
+		model = model.WithEM(levels, emStrength, 100)
+		for i := range cand {
+			ws[i] = model.WeightOfLevels(levels[i*ng : (i+1)*ng])
+		}
+	default:
+		model = model.recordLevel().WithPrior(dice, 200)
+		for i := range cand {
+			ws[i] = model.Weight(dice[i])
+		}
 	}
 	res := LinkResult{Model: model, Comparisons: len(cand)}
 	for i, c := range cand {
-		s := model.Posterior(dice[i])
+		s := model.PosteriorOfWeight(ws[i])
 		if s >= threshold {
-			res.Pairs = append(res.Pairs, Pair{Left: int(c[0]), Right: int(c[1]), Dice: dice[i], Score: s})
+			res.Pairs = append(res.Pairs, Pair{Left: int(c[0]), Right: int(c[1]), Dice: dice[i], Weight: ws[i], Score: s})
 		}
 	}
-	sort.SliceStable(res.Pairs, func(a, b int) bool { return res.Pairs[a].Dice > res.Pairs[b].Dice })
+	sort.SliceStable(res.Pairs, func(a, b int) bool {
+		pa, pb := &res.Pairs[a], &res.Pairs[b]
+		if pa.Weight != pb.Weight {
+			return pa.Weight > pb.Weight
+		}
+		return pa.Dice > pb.Dice
+	})
 	if oneToOne {
 		usedL, usedR := map[int]bool{}, map[int]bool{}
 		res.Pairs = slices.DeleteFunc(res.Pairs, func(p Pair) bool {

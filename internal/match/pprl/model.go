@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/liaison-wb/liaison/internal/match"
 )
@@ -19,11 +20,37 @@ const DiceBins = 40
 // matches among candidate pairs. The match weight log2(m/u) is made
 // non-decreasing in Dice (pool-adjacent-violators), so a higher Dice never
 // scores lower. Its posterior feeds the matching engine's decision bands.
+//
+// With Groups the model is field by field instead: one comparison per
+// field-group filter, its Dice cut into GroupBins levels beside a level
+// for "empty on either side", the weights of the groups added
+// (Fellegi–Sunter, the groups taken as independent given the match
+// status). The record-level M and U are still kept for encodings
+// without field groups.
 type DiceModel struct {
-	M     []float64 `json:"m"`
-	U     []float64 `json:"u"`
-	Prior float64   `json:"prior"`
-	w     []float64
+	M      []float64    `json:"m"`
+	U      []float64    `json:"u"`
+	Prior  float64      `json:"prior"`
+	Groups []GroupModel `json:"groups,omitempty"`
+	w      []float64
+}
+
+// GroupBins is the number of Dice levels of a field group.
+const GroupBins = 20
+
+// GroupModel is the comparison of one field group: level 0 is "empty on
+// at least one side" (weight 0: a missing value is no evidence either
+// way), levels 1..GroupBins the group's Dice in equal-width bins.
+type GroupModel struct {
+	Identifier string    `json:"identifier"`
+	L          int       `json:"l"`
+	M          []float64 `json:"m"`
+	U          []float64 `json:"u"`
+	w          []float64
+}
+
+func groupLevel(d float64) int {
+	return 1 + min(GroupBins-1, max(0, int(d*GroupBins)))
 }
 
 func bin(d float64) int {
@@ -40,6 +67,11 @@ func DefaultDiceModel() *DiceModel {
 	var m DiceModel
 	if err := json.Unmarshal(defaultModelJSON, &m); err != nil || len(m.M) != DiceBins || len(m.U) != DiceBins {
 		panic(fmt.Sprintf("pprl: default dice model unreadable: %v", err))
+	}
+	for _, g := range m.Groups {
+		if len(g.M) != GroupBins+1 || len(g.U) != GroupBins+1 {
+			panic("pprl: default dice model: group " + g.Identifier + " has the wrong number of levels")
+		}
 	}
 	m.weights()
 	return &m
@@ -87,34 +119,46 @@ func norm(v []float64) {
 	}
 }
 
-// weights computes log2(m/u) per bin, made non-decreasing.
+// weights computes log2(m/u) per level, made non-decreasing in Dice.
 func (m *DiceModel) weights() {
-	w := make([]float64, DiceBins)
-	wt := make([]float64, DiceBins)
-	for b := range DiceBins {
-		w[b] = math.Log2(math.Max(m.M[b], 1e-12) / math.Max(m.U[b], 1e-12))
-		w[b] = math.Max(-30, math.Min(30, w[b]))
-		wt[b] = m.M[b] + m.U[b] + 1e-9
+	m.w = monotoneWeights(m.M, m.U)
+	for i := range m.Groups {
+		g := &m.Groups[i]
+		g.w = append([]float64{0}, monotoneWeights(g.M[1:], g.U[1:])...)
 	}
-	// Pool adjacent violators.
+}
+
+// monotoneWeights is log2(m/u) per level, bounded to ±30 bits and made
+// non-decreasing by pool-adjacent-violators weighted by the pairs in each
+// level, so that a higher Dice never scores lower.
+func monotoneWeights(mv, uv []float64) []float64 {
+	n := len(mv)
+	w := make([]float64, n)
+	wt := make([]float64, n)
+	for b := range n {
+		w[b] = math.Log2(math.Max(mv[b], 1e-12) / math.Max(uv[b], 1e-12))
+		w[b] = math.Max(-30, math.Min(30, w[b]))
+		wt[b] = mv[b] + uv[b] + 1e-9
+	}
 	type block struct {
 		sum, wt float64
 		n       int
 	}
 	var st []block
-	for b := range DiceBins {
+	for b := range n {
 		st = append(st, block{w[b] * wt[b], wt[b], 1})
 		for len(st) > 1 && st[len(st)-2].sum/st[len(st)-2].wt > st[len(st)-1].sum/st[len(st)-1].wt {
 			a, c := st[len(st)-2], st[len(st)-1]
 			st = append(st[:len(st)-2], block{a.sum + c.sum, a.wt + c.wt, a.n + c.n})
 		}
 	}
-	m.w = m.w[:0]
+	out := make([]float64, 0, n)
 	for _, bl := range st {
 		for range bl.n {
-			m.w = append(m.w, bl.sum/bl.wt)
+			out = append(out, bl.sum/bl.wt)
 		}
 	}
+	return out
 }
 
 // Weight is the match weight (bits) of a Dice coefficient.
@@ -136,7 +180,7 @@ func (m *DiceModel) Band(d float64) string { return match.Band(m.Posterior(d)) }
 // the blocking (a deduplication file full of duplicates has many), and it
 // is identifiable from the data once m and u are fixed.
 func (m *DiceModel) WithPrior(dice []float64, maxIter int) *DiceModel {
-	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, Groups: m.Groups, w: m.w}
 	if len(dice) == 0 {
 		return out
 	}
@@ -162,4 +206,213 @@ func (m *DiceModel) WithPrior(dice []float64, maxIter int) *DiceModel {
 		}
 	}
 	return out
+}
+
+// Compare returns the match weight (bits) of two encodings and the Dice
+// coefficient of their record-level filters: field by field when the
+// model and both encodings have the same field groups, else by the
+// record-level Dice.
+func (m *DiceModel) Compare(a, b *Encoding) (weight, dice float64) {
+	dice = Dice(a.Bits, b.Bits, a.Count, b.Count)
+	if !m.fieldWise(a, b) {
+		return m.Weight(dice), dice
+	}
+	off := 0
+	for i := range m.Groups {
+		g := &m.Groups[i]
+		n := g.L / 64
+		weight += g.w[groupLevelOf(a, b, off, n)]
+		off += n
+	}
+	return weight, dice
+}
+
+// Levels appends the field-group levels of two encodings (nil when the
+// comparison is not field by field).
+func (m *DiceModel) Levels(a, b *Encoding, out []uint8) []uint8 {
+	if !m.fieldWise(a, b) {
+		return out
+	}
+	off := 0
+	for i := range m.Groups {
+		n := m.Groups[i].L / 64
+		out = append(out, uint8(groupLevelOf(a, b, off, n)))
+		off += n
+	}
+	return out
+}
+
+// WeightOfLevels is the match weight of field-group levels.
+func (m *DiceModel) WeightOfLevels(lv []uint8) float64 {
+	w := 0.0
+	for i, l := range lv {
+		w += m.Groups[i].w[l]
+	}
+	return w
+}
+
+// WithEM returns a copy of m whose field-group m and u distributions and
+// prior are refitted by EM to one run's candidate pairs (their levels,
+// one row of len(m.Groups) after another), starting from m: how corrupted
+// the true matches are and how alike the non-matches among candidates are
+// differ from file to file (a register with households, a file of
+// heavily corrupted copies). The fitted distributions weigh as strength
+// pairs of evidence, so that no level becomes impossible.
+func (m *DiceModel) WithEM(levels []uint8, strength float64, maxIter int) *DiceModel {
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	out.Groups = make([]GroupModel, len(m.Groups))
+	for i, g := range m.Groups {
+		out.Groups[i] = GroupModel{Identifier: g.Identifier, L: g.L, M: slices.Clone(g.M), U: slices.Clone(g.U), w: g.w}
+	}
+	ng := len(m.Groups)
+	if ng == 0 || len(levels) < ng {
+		return out
+	}
+	// Pairs with the same levels are one pattern with a count: a large
+	// run has few distinct patterns.
+	idx := map[string]int{}
+	var pats [][]uint8
+	var count []float64
+	for i := 0; i+ng <= len(levels); i += ng {
+		row := levels[i : i+ng]
+		j, ok := idx[string(row)]
+		if !ok {
+			j = len(pats)
+			idx[string(row)] = j
+			pats = append(pats, row)
+			count = append(count, 0)
+		}
+		count[j]++
+	}
+	total := float64(len(levels) / ng)
+	post := make([]float64, len(pats))
+	for it := 0; it < maxIter; it++ {
+		// E: the match probability of each pattern under the current model.
+		odds := out.Prior / (1 - out.Prior)
+		sum := 0.0
+		for i, lv := range pats {
+			lr := math.Exp2(out.WeightOfLevels(lv)) * odds
+			post[i] = 1
+			if !math.IsInf(lr, 1) {
+				post[i] = lr / (1 + lr)
+			}
+			sum += count[i] * post[i]
+		}
+		// M: level distributions of matches and non-matches, the fitted
+		// ones counting as strength pairs.
+		for gi := range out.Groups {
+			g, fit := &out.Groups[gi], &m.Groups[gi]
+			for l := range g.M {
+				g.M[l], g.U[l] = strength*fit.M[l], strength*fit.U[l]
+			}
+			for i, lv := range pats {
+				g.M[lv[gi]] += count[i] * post[i]
+				g.U[lv[gi]] += count[i] * (1 - post[i])
+			}
+			norm(g.M)
+			norm(g.U)
+		}
+		out.weights()
+		prior := math.Min(math.Max(sum/total, 1e-6), 1-1e-6)
+		done := math.Abs(prior-out.Prior) < 1e-7
+		out.Prior = prior
+		if done && it > 2 {
+			break
+		}
+	}
+	return out
+}
+
+func (m *DiceModel) fieldWise(a, b *Encoding) bool {
+	if len(m.Groups) == 0 {
+		return false
+	}
+	words := 0
+	for _, g := range m.Groups {
+		words += g.L / 64
+	}
+	return len(a.Fields) == words && len(b.Fields) == words
+}
+
+// groupLevelOf is the level of the field group at word off, n words long.
+func groupLevelOf(a, b *Encoding, off, n int) int {
+	x, y := a.Fields[off:off+n], b.Fields[off:off+n]
+	ca, cb := popcount(x), popcount(y)
+	if ca == 0 || cb == 0 {
+		return 0
+	}
+	return groupLevel(Dice(x, y, ca, cb))
+}
+
+// PosteriorOfWeight is the match probability of a match weight under the
+// model's prior.
+func (m *DiceModel) PosteriorOfWeight(w float64) float64 {
+	prior := math.Min(math.Max(m.Prior, 1e-12), 1-1e-12)
+	return 1 / (1 + math.Exp2(-(w + math.Log2(prior/(1-prior)))))
+}
+
+// Match is the match probability of two encodings and their record-level
+// Dice.
+func (m *DiceModel) Match(a, b *Encoding) (posterior, dice float64) {
+	w, d := m.Compare(a, b)
+	return m.PosteriorOfWeight(w), d
+}
+
+// ForSchema returns the model to use with encodings under schema s: the
+// field-wise model when its groups are exactly the schema's (identifier
+// and length, in order), else the record-level one alone, since m and u
+// of one group layout say nothing about another.
+func (m *DiceModel) ForSchema(s *Schema) *DiceModel {
+	gs := s.ClkConfig.FieldGroups
+	same := len(gs) == len(m.Groups)
+	for i := 0; same && i < len(gs); i++ {
+		same = gs[i].Identifier == m.Groups[i].Identifier && gs[i].L == m.Groups[i].L
+	}
+	if same {
+		return m
+	}
+	return m.recordLevel()
+}
+
+// recordLevel is m without its field groups.
+func (m *DiceModel) recordLevel() *DiceModel {
+	return &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+}
+
+// FitModel fits a field-wise model to labelled pairs of encodings under
+// schema s: the record-level part as FitDiceModel does, and per field
+// group the level histograms of matches and non-matches (smoothed by half
+// a pair per level).
+func FitModel(s *Schema, a, b []*Encoding, isMatch []bool) *DiceModel {
+	dice := make([]float64, len(a))
+	for i := range a {
+		dice[i] = Dice(a[i].Bits, b[i].Bits, a[i].Count, b[i].Count)
+	}
+	m := FitDiceModel(dice, isMatch)
+	off := 0
+	for _, g := range s.ClkConfig.FieldGroups {
+		gm := GroupModel{Identifier: g.Identifier, L: g.L, M: make([]float64, GroupBins+1), U: make([]float64, GroupBins+1)}
+		n := g.L / 64
+		for i := range a {
+			if len(a[i].Fields) != s.FieldWords() || len(b[i].Fields) != s.FieldWords() {
+				continue
+			}
+			lv := groupLevelOf(a[i], b[i], off, n)
+			if isMatch[i] {
+				gm.M[lv]++
+			} else {
+				gm.U[lv]++
+			}
+		}
+		off += n
+		for l := range gm.M {
+			gm.M[l] += 0.5
+			gm.U[l] += 0.5
+		}
+		norm(gm.M)
+		norm(gm.U)
+		m.Groups = append(m.Groups, gm)
+	}
+	m.weights()
+	return m
 }

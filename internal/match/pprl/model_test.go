@@ -48,13 +48,30 @@ func labelledPairs(t testing.TB, k *Key, n int) ([]float64, []bool) {
 	return dice, truth
 }
 
+// labelledEncodings returns the candidate pairs of a generated
+// deduplication set, with and without identifiers, as pairs of encodings
+// with their truth.
+func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []bool) {
+	rs := synth.DedupeSet(trainingSeed, n)
+	ps := synthPersons(t, rs)
+	for _, set := range [][]entity.Person{ps, dropIDs(ps)} {
+		recs := prepareAll(k, set)
+		for _, c := range candidates(recs, recs, true) {
+			a = append(a, &recs[c[0]].Enc)
+			b = append(b, &recs[c[1]].Enc)
+			truth = append(truth, rs[c[0]].Entity == rs[c[1]].Entity)
+		}
+	}
+	return a, b, truth
+}
+
 // TestFitDefaultModel refits the default model on generated data and
 // checks it against the stored one (go test -run TestFitDefaultModel
 // -update rewrites testdata/dice_model.json after a schema change).
 func TestFitDefaultModel(t *testing.T) {
 	k := testKey(t, DefaultSchema())
-	dice, truth := labelledPairs(t, k, 6000)
-	m := FitDiceModel(dice, truth)
+	a, b, truth := labelledEncodings(t, k, 6000)
+	m := FitModel(DefaultSchema(), a, b, truth)
 	got, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -78,6 +95,50 @@ func TestFitDefaultModel(t *testing.T) {
 			t.Fatalf("posterior decreases at dice %.2f", x)
 		}
 	}
+	for _, g := range d.Groups {
+		t.Logf("group %s: weights %.1f", g.Identifier, g.w)
+		if g.w[0] != 0 || g.w[1] >= 0 || g.w[GroupBins] <= 0 {
+			t.Fatalf("group %s: empty %.1f, lowest %.1f, highest %.1f", g.Identifier, g.w[0], g.w[1], g.w[GroupBins])
+		}
+	}
 }
 
 func synthSample(t testing.TB) []synth.Record { return synth.DedupeSet(trainingSeed+1, 2000) }
+
+// TestWithEM: EM on a run's levels finds its share of matches and keeps
+// the fitted model's ordering: agreeing groups weigh for a match,
+// disagreeing ones against.
+func TestWithEM(t *testing.T) {
+	m := DefaultDiceModel()
+	ng := len(m.Groups)
+	if ng == 0 {
+		t.Fatal("the default model has no field groups")
+	}
+	var levels []uint8
+	row := func(l uint8) {
+		for range ng {
+			levels = append(levels, l)
+		}
+	}
+	for range 300 {
+		row(GroupBins) // all groups agree
+	}
+	for range 700 {
+		row(GroupBins / 2) // all disagree
+	}
+	for range 50 {
+		row(0) // all empty
+	}
+	em := m.WithEM(levels, 20, 100)
+	if em.Prior < 0.2 || em.Prior > 0.4 {
+		t.Fatalf("prior %.3f, want about 300/1050", em.Prior)
+	}
+	agree := em.WeightOfLevels(levels[:ng])
+	disagree := em.WeightOfLevels(levels[300*ng : 301*ng])
+	if agree <= 0 || disagree >= 0 || em.WeightOfLevels(levels[len(levels)-ng:]) != 0 {
+		t.Fatalf("weights: agree %.1f, disagree %.1f", agree, disagree)
+	}
+	if &em.Groups[0].M[0] == &m.Groups[0].M[0] {
+		t.Fatal("EM changed the fitted model in place")
+	}
+}

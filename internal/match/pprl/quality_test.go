@@ -183,20 +183,20 @@ func qualityWBWith(t *testing.T, k *Key, model *DiceModel, noIDs bool) (float64,
 // TestEncodedQuality measures linkage through encodings only on the FEBRL
 // development sets and the Western Balkan linkage set, with and without
 // the identifier column. The Dice model is the default one, fitted on
-// generated training data; only its prior is refitted by EM on each run's
-// candidate pairs; the threshold is the engine's default, not tuned.
+// generated training data; its field-group distributions and prior are
+// refitted by EM on each run's candidate pairs, starting from the fitted
+// ones; the threshold is the engine's default, not tuned.
 func TestEncodedQuality(t *testing.T) {
 	k := testKey(t, DefaultSchema())
 	for _, noIDs := range []bool{false, true} {
 		for _, name := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
 			p, r, f, res := qualityFEBRL(t, k, name, noIDs)
 			t.Logf("FEBRL %s noIDs=%v: precision %.4f recall %.4f F1 %.4f (%d comparisons, review %d, prior %.4f)", name, noIDs, p, r, f, res.Comparisons, res.Review, res.Model.Prior)
-			// Regression floors at the measured level. The targets
-			// (0.99 with identifiers, 0.97 without) are not reached yet
-			// through one record-level encoding; see docs/matching.md.
-			want := 0.96
+			// The targets: 0.99 with identifiers, 0.97 without (measured
+			// figures in docs/matching.md).
+			want := 0.99
 			if noIDs {
-				want = 0.93
+				want = 0.97
 			}
 			if f < want {
 				t.Errorf("FEBRL %s noIDs=%v: F1 %.4f < %.2f", name, noIDs, f, want)
@@ -204,11 +204,21 @@ func TestEncodedQuality(t *testing.T) {
 		}
 		p, r, f, res := qualityWB(t, k, noIDs)
 		t.Logf("WB link noIDs=%v: precision %.4f recall %.4f F1 %.4f (%d comparisons, review %d)", noIDs, p, r, f, res.Comparisons, res.Review)
+		// Below the 0.99 target with identifiers (relatives and twins, see
+		// docs/matching.md); a floor at the measured level.
+		want := 0.98
+		if noIDs {
+			want = 0.97
+		}
+		if f < want {
+			t.Errorf("WB link noIDs=%v: F1 %.4f < %.3f", noIDs, f, want)
+		}
 	}
 }
 
 // TestEncodedQualityByHardening reports the quality cost of each hardening
-// option: for each, the Dice model is refitted on the generated training
+// option, with the default field groups and without them (the record-level
+// filter alone): for each, the model is refitted on the generated training
 // data under that option (as TestFitDefaultModel does for the default),
 // then the development sets are linked through encodings only. It logs,
 // it does not assert: the figures go to docs/matching.md.
@@ -216,21 +226,27 @@ func TestEncodedQualityByHardening(t *testing.T) {
 	if os.Getenv("LIAISON_PPRL_QUALITY") == "" {
 		t.Skip("set LIAISON_PPRL_QUALITY=1 to measure every hardening option")
 	}
-	for _, h := range []Hardening{{}, {Balance: true}, {XORFold: 1}, {Balance: true, XORFold: 1}} {
-		s := *DefaultSchema()
-		s.ClkConfig.Hardening = h
-		k := testKey(t, &s)
-		dice, truth := labelledPairs(t, k, 6000)
-		m := FitDiceModel(dice, truth)
-		name := fmt.Sprintf("balance=%v xorFolds=%d", h.Balance, h.XORFold)
-		for _, noIDs := range []bool{false, true} {
-			var ps, rs []float64
-			for _, set := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
-				p, r, _, _ := qualityFEBRLWith(t, k, m, set, noIDs)
-				ps, rs = append(ps, p), append(rs, r)
+	for _, groups := range []bool{false, true} {
+		for _, h := range []Hardening{{}, {Balance: true}, {XORFold: 1}, {Balance: true, XORFold: 1}} {
+			s := *DefaultSchema()
+			s.ClkConfig.Hardening = h
+			if !groups {
+				s.ClkConfig.FieldGroups = nil
 			}
-			p, r, f, _ := qualityWBWith(t, k, m, noIDs)
-			t.Logf("%s noIDs=%v: FEBRL P/R %.4f/%.4f %.4f/%.4f %.4f/%.4f; WB link P %.4f R %.4f F1 %.4f", name, noIDs, ps[0], rs[0], ps[1], rs[1], ps[2], rs[2], p, r, f)
+			k := testKey(t, &s)
+			a, b, truth := labelledEncodings(t, k, 6000)
+			m := FitModel(&s, a, b, truth)
+			name := fmt.Sprintf("groups=%v balance=%v xorFolds=%d", groups, h.Balance, h.XORFold)
+			for _, noIDs := range []bool{false, true} {
+				var out []string
+				for _, set := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
+					p, r, f, _ := qualityFEBRLWith(t, k, m, set, noIDs)
+					out = append(out, fmt.Sprintf("%.3f / %.3f / %.3f", p, r, f))
+				}
+				p, r, f, _ := qualityWBWith(t, k, m, noIDs)
+				out = append(out, fmt.Sprintf("%.3f / %.3f / %.3f", p, r, f))
+				t.Logf("%s noIDs=%v: | %s |", name, noIDs, strings.Join(out, " | "))
+			}
 		}
 	}
 }

@@ -44,6 +44,30 @@ type ClkConfig struct {
 	L         int       `json:"l"`
 	KDF       KDF       `json:"kdf"`
 	Hardening Hardening `json:"hardening"`
+	// FieldGroups are Bloom filters of a few features each, sent beside
+	// the record-level filter so that a field-by-field model can weigh a
+	// disagreeing date against a disagreeing street. Optional: without
+	// them an encoding is the record-level filter alone.
+	FieldGroups []FieldGroup `json:"fieldGroups,omitempty"`
+}
+
+// FieldGroup is one field-group filter: the tokens of its features (each
+// tokenised and normalised as the feature says) hashed into l bits,
+// hardened like the record-level filter (its own balancing permutation). An
+// empty group sets no bits, so that "missing" is told from "different".
+type FieldGroup struct {
+	Identifier string         `json:"identifier"`
+	L          int            `json:"l"`
+	Features   []GroupFeature `json:"features"`
+}
+
+// GroupFeature is a feature inside a field group with its bit budget
+// there (a group filter is smaller than the record-level one). The bits
+// come from the same keyed hash of each token as its record-level bits,
+// from words of the digest the record-level filter does not use.
+type GroupFeature struct {
+	Identifier   string `json:"identifier"`
+	BitsPerToken int    `json:"bitsPerToken"`
 }
 
 // KDF says how feature keys are derived from the regional secret.
@@ -291,6 +315,55 @@ func (s *Schema) validate() error {
 	if used == 0 {
 		return schemaErr("every feature is ignored")
 	}
+	return s.validateGroups()
+}
+
+// MaxFieldGroups bounds the field groups of a schema.
+const MaxFieldGroups = 8
+
+func (s *Schema) validateGroups() error {
+	gs := s.ClkConfig.FieldGroups
+	if len(gs) > MaxFieldGroups {
+		return schemaErr("clkConfig.fieldGroups: at most %d groups, got %d", MaxFieldGroups, len(gs))
+	}
+	hashed := map[string]bool{}
+	for i := range s.Features {
+		if f := &s.Features[i]; !f.Ignored {
+			hashed[f.Identifier] = true
+		}
+	}
+	seen := map[string]bool{}
+	for i, g := range gs {
+		if g.Identifier == "" || len(g.Identifier) > 64 {
+			return schemaErr("clkConfig.fieldGroups[%d]: identifier required (at most 64 characters)", i)
+		}
+		if seen[g.Identifier] {
+			return schemaErr("field group %q appears twice", g.Identifier)
+		}
+		seen[g.Identifier] = true
+		if g.L < 64 || g.L > 1024 || bits.OnesCount(uint(g.L)) != 1 {
+			return schemaErr("field group %q: l must be a power of two from 64 to 1024, got %d", g.Identifier, g.L)
+		}
+		if s.ClkConfig.Hardening.Balance && g.L < 128 {
+			return schemaErr("field group %q: l must be at least 128 with balancing", g.Identifier)
+		}
+		if len(g.Features) == 0 || len(g.Features) > 8 {
+			return schemaErr("field group %q: want 1..8 features, got %d", g.Identifier, len(g.Features))
+		}
+		in := map[string]bool{}
+		for _, f := range g.Features {
+			if !hashed[f.Identifier] {
+				return schemaErr("field group %q: feature %q is not a hashed feature of the schema", g.Identifier, f.Identifier)
+			}
+			if in[f.Identifier] {
+				return schemaErr("field group %q: feature %q appears twice", g.Identifier, f.Identifier)
+			}
+			in[f.Identifier] = true
+			if f.BitsPerToken < 1 || f.BitsPerToken > 32 {
+				return schemaErr("field group %q: feature %q: bitsPerToken must be 1..32, got %d", g.Identifier, f.Identifier, f.BitsPerToken)
+			}
+		}
+	}
 	return nil
 }
 
@@ -298,5 +371,14 @@ func (s *Schema) validate() error {
 // the same digest encode the same way.
 func (s *Schema) Digest() string { return s.digest }
 
-// Words is the number of 64-bit words of an encoding.
+// Words is the number of 64-bit words of the record-level filter.
 func (s *Schema) Words() int { return s.ClkConfig.L / 64 }
+
+// FieldWords is the number of 64-bit words of all field-group filters.
+func (s *Schema) FieldWords() int {
+	n := 0
+	for _, g := range s.ClkConfig.FieldGroups {
+		n += g.L / 64
+	}
+	return n
+}
