@@ -50,8 +50,8 @@ func labelledPairs(t testing.TB, k *Key, n int) ([]float64, []bool) {
 
 // labelledEncodings returns the candidate pairs of a generated
 // deduplication set, with and without identifiers, as pairs of encodings
-// with their truth.
-func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []bool) {
+// with their truth and whether they belong to one household.
+func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth, household []bool) {
 	rs := synth.DedupeSet(trainingSeed, n)
 	ps := synthPersons(t, rs)
 	for _, set := range [][]entity.Person{ps, dropIDs(ps)} {
@@ -60,9 +60,10 @@ func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []b
 			a = append(a, &recs[c[0]].Enc)
 			b = append(b, &recs[c[1]].Enc)
 			truth = append(truth, rs[c[0]].Entity == rs[c[1]].Entity)
+			household = append(household, rs[c[0]].Household == rs[c[1]].Household)
 		}
 	}
-	return a, b, truth
+	return a, b, truth, household
 }
 
 // TestFitDefaultModel refits the default model on generated data and
@@ -70,8 +71,8 @@ func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []b
 // -update rewrites testdata/dice_model.json after a schema change).
 func TestFitDefaultModel(t *testing.T) {
 	k := testKey(t, DefaultSchema())
-	a, b, truth := labelledEncodings(t, k, 6000)
-	m := FitModel(DefaultSchema(), a, b, truth)
+	a, b, truth, household := labelledEncodings(t, k, 6000)
+	m := FitModel(DefaultSchema(), a, b, truth, household)
 	got, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		t.Fatal(err)

@@ -234,8 +234,8 @@ func TestEncodedQualityByHardening(t *testing.T) {
 				s.ClkConfig.FieldGroups = nil
 			}
 			k := testKey(t, &s)
-			a, b, truth := labelledEncodings(t, k, 6000)
-			m := FitModel(&s, a, b, truth)
+			a, b, truth, household := labelledEncodings(t, k, 6000)
+			m := FitModel(&s, a, b, truth, household)
 			name := fmt.Sprintf("groups=%v balance=%v xorFolds=%d", groups, h.Balance, h.XORFold)
 			for _, noIDs := range []bool{false, true} {
 				var out []string
