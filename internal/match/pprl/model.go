@@ -276,8 +276,8 @@ func (m *DiceModel) Levels(a, b *Encoding, out []uint8) []uint8 {
 // household members and s is Household.
 func (m *DiceModel) WeightOfLevels(lv []uint8) float64 {
 	wu, wh := m.levelWeights(lv)
-	if !m.household() {
-		return wu
+	if !m.household() || wu == wh {
+		return wu // exactly: all groups missing weigh 0
 	}
 	return -logSumExp2(math.Log2(1-m.Household)-wu, math.Log2(m.Household)-wh)
 }
