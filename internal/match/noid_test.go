@@ -36,9 +36,9 @@ func TestQualityWithoutIdentifiers(t *testing.T) {
 		f := 2 * p * r / (p + r)
 		t.Logf("FEBRL %s without identifiers: precision %.4f recall %.4f F1 %.4f", name, p, r, f)
 		// The target, 0.98. What dataset1 still misses (recall
-		// 0.962) are duplicates whose given and family name were both
-		// replaced: without the identifier that is another person at the
-		// address.
+		// 0.962) are duplicates in which two of given name, family name
+		// and date of birth were replaced, the address agreeing: without
+		// the identifier that is another person at the address.
 		if f < 0.98 {
 			t.Errorf("F1 %.4f", f)
 		}
