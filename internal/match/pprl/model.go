@@ -452,6 +452,29 @@ func (m *DiceModel) ForSchema(s *Schema) *DiceModel {
 	return m.recordLevel()
 }
 
+// Pooled returns m with its household class folded into u, per group
+// the non-matches of both kinds as one distribution (1 − s)·u + s·h: the
+// model of a single query. One query has too few candidates to refit the
+// share of household members among them, and the share fitted on
+// deduplication candidates is not a query's; with the class, probes
+// whose names were corrupted scored as twins and fewer were found (95.7 %
+// instead of 96.6 % in the private scale test at 200,000 persons).
+func (m *DiceModel) Pooled() *DiceModel {
+	if !m.household() {
+		return m
+	}
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	for _, g := range m.Groups {
+		u := make([]float64, len(g.U))
+		for l := range u {
+			u[l] = (1-m.Household)*g.U[l] + m.Household*g.H[l]
+		}
+		out.Groups = append(out.Groups, GroupModel{Identifier: g.Identifier, L: g.L, M: g.M, U: u})
+	}
+	out.weights()
+	return out
+}
+
 // recordLevel is m without its field groups.
 func (m *DiceModel) recordLevel() *DiceModel {
 	return &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}

@@ -143,3 +143,30 @@ func TestWithEM(t *testing.T) {
 		t.Fatal("EM changed the fitted model in place")
 	}
 }
+
+// TestHouseholdClass: a pair that looks like twins at one address (names
+// half alike, same birth date, father, street, place and phone, another
+// identifier) weighs less against household members than pooled with the
+// other non-matches; a pair agreeing everywhere keeps a high weight.
+func TestHouseholdClass(t *testing.T) {
+	m := DefaultDiceModel()
+	if !m.household() {
+		t.Fatal("the default model has no household class")
+	}
+	pooled := m.Pooled()
+	lv := map[string]uint8{"names": 16, "father": GroupBins, "birth": GroupBins, "street": GroupBins,
+		"place": GroupBins, "personal_id": 15, "phone": GroupBins, "sex": GroupBins}
+	var twin, same []uint8
+	for _, g := range m.Groups {
+		twin = append(twin, lv[g.Identifier])
+		same = append(same, GroupBins)
+	}
+	wt, wp := m.WeightOfLevels(twin), pooled.WeightOfLevels(twin)
+	t.Logf("twin-like pair: %.1f bits with the household class, %.1f pooled", wt, wp)
+	if wt >= wp-2 {
+		t.Fatalf("twin-like pair: %.1f bits with the household class, %.1f pooled", wt, wp)
+	}
+	if w := m.WeightOfLevels(same); w < 20 {
+		t.Fatalf("all groups agreeing: %.1f bits", w)
+	}
+}
