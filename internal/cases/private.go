@@ -111,8 +111,9 @@ func (s *Service) setupPrivate() error {
 		return err
 	}
 	s.pv.cur = newPrivIndex(k)
-	// The field-wise model when the schema has the default's field groups.
-	s.pv.model = pprl.DefaultDiceModel().ForSchema(c.Schema)
+	// The field-wise model when the schema has the default's field groups,
+	// household members pooled with the other non-matches (Pooled).
+	s.pv.model = pprl.DefaultDiceModel().ForSchema(c.Schema).Pooled()
 	if len(c.Previous) > 0 {
 		pk, err := pprl.NewKey(c.Schema, c.Previous)
 		if err != nil {

@@ -40,7 +40,7 @@ func TestPrivateScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Service{pv: privState{model: pprl.DefaultDiceModel()}}
+	s := &Service{pv: privState{model: pprl.DefaultDiceModel().Pooled()}}
 	px := newPrivIndex(k)
 
 	// Generate: the first record of each entity is stored; up to 2000

@@ -119,6 +119,10 @@ func TestCompareNamesOrderAndScript(t *testing.T) {
 		{"full with patronymic", mk("Agron", "Hoxha", "", ""), mk("", "", "", "Agron Ilir Hoxha"), 1, 1},
 		{"albanian in serbian spelling", mk("Blerta", "Krasniqi", "", ""), mk("Blerta", "Krasnići", "", ""), 1, 2},
 		{"different given", mk("Marko", "Petrović", "", ""), mk("Jelena", "Petrović", "", ""), 5, 1},
+		// A swap of two different names that share letters by chance
+		// must not cost the given name that agrees.
+		{"different family", mk("Liam", "Fitzpatrck", "", ""), mk("Liam", "Block", "", ""), 1, 5},
+		{"different family 2", mk("Georgia", "Kyriacou", "", ""), mk("Georgia", "Pegg", "", ""), 1, 5},
 	}
 	for _, tt := range tests {
 		g, f, _ := compareNames(&tt.a, &tt.b)

@@ -233,10 +233,27 @@ func nameLevel(a, b *namePart, sim float64) int {
 		return 2
 	case sim >= 0.88 || isInitialOf(a, b) || isInitialOf(b, a):
 		return 3
-	case sim >= 0.75:
+	case sim >= weakName:
 		return 4
 	}
 	return 5
+}
+
+// weakName is the least similarity that is still some agreement of two
+// names (the "weak" level); below it two names are different.
+const weakName = 0.75
+
+// agreement is what a name similarity counts for when the role
+// assignments of two names are weighed against each other: nothing below
+// the weak level, since two different names are no evidence however
+// many letters they happen to share. Summing raw similarities let a swap
+// of two unrelated names (0.6 + 0.7) outweigh one exact name beside a
+// different one (1 + 0.4), and lose the exact one.
+func agreement(sim float64) float64 {
+	if sim < weakName {
+		return 0
+	}
+	return sim
 }
 
 func isInitialOf(a, b *namePart) bool {
@@ -302,9 +319,9 @@ func compareNames(a, b *prepared) (lg, lf, lp int) {
 	var x, y, z namePart
 	if sg+sf < 1.9 || b.fromFull {
 		var buf [16]arrangement
-		best := sg + sf
+		best := agreement(sg) + agreement(sf)
 		if len(a.father.toks) > 0 && len(b.father.toks) > 0 {
-			best += 0.5 * nameSim(&a.father, &b.father)
+			best += 0.5 * agreement(nameSim(&a.father, &b.father))
 		}
 		arrs := b.arrangements(buf[:0])
 		if !b.fromFull {
@@ -320,16 +337,16 @@ func compareNames(a, b *prepared) (lg, lf, lp int) {
 				s1, s2 = nameSim(&a.given, &ar.given), nameSim(&a.family, &ar.family)
 				fa = &ar.father
 				if len(a.father.toks) > 0 && len(ar.father.toks) > 0 {
-					s3 = 0.5 * nameSim(&a.father, &ar.father)
+					s3 = 0.5 * agreement(nameSim(&a.father, &ar.father))
 				}
 			} else {
 				s1, s2 = nameSim(&ar.given, &b.given), nameSim(&ar.family, &b.family)
 				fa = &ar.father
 				if len(ar.father.toks) > 0 && len(b.father.toks) > 0 {
-					s3 = 0.5 * nameSim(&ar.father, &b.father)
+					s3 = 0.5 * agreement(nameSim(&ar.father, &b.father))
 				}
 			}
-			if s := s1 + s2 + s3; s > best+1e-9 {
+			if s := agreement(s1) + agreement(s2) + s3; s > best+1e-9 {
 				best = s
 				x, y, z = ar.given, ar.family, *fa
 				sg, sf = s1, s2

@@ -27,12 +27,21 @@ const DiceBins = 40
 // (Fellegi–Sunter, the groups taken as independent given the match
 // status). The record-level M and U are still kept for encodings
 // without field groups.
+//
+// With Household the non-matches are two classes: members of the same
+// household (siblings and twins share the family name, father, address
+// and often the phone, and differ on the given name, the date of birth
+// but for twins, the identifier and often the sex), a share Household of
+// the non-matching candidates with level distributions H, and everyone
+// else with U. Counted together with the others, household members make
+// "same father, address and phone" look like evidence of the same person.
 type DiceModel struct {
-	M      []float64    `json:"m"`
-	U      []float64    `json:"u"`
-	Prior  float64      `json:"prior"`
-	Groups []GroupModel `json:"groups,omitempty"`
-	w      []float64
+	M         []float64    `json:"m"`
+	U         []float64    `json:"u"`
+	Prior     float64      `json:"prior"`
+	Household float64      `json:"household,omitempty"`
+	Groups    []GroupModel `json:"groups,omitempty"`
+	w         []float64
 }
 
 // GroupBins is the number of Dice levels of a field group.
@@ -40,13 +49,16 @@ const GroupBins = 20
 
 // GroupModel is the comparison of one field group: level 0 is "empty on
 // at least one side" (weight 0: a missing value is no evidence either
-// way), levels 1..GroupBins the group's Dice in equal-width bins.
+// way), levels 1..GroupBins the group's Dice in equal-width bins. H is
+// the level distribution among members of the same household (empty: no
+// household class).
 type GroupModel struct {
 	Identifier string    `json:"identifier"`
 	L          int       `json:"l"`
 	M          []float64 `json:"m"`
 	U          []float64 `json:"u"`
-	w          []float64
+	H          []float64 `json:"h,omitempty"`
+	w, wh      []float64
 }
 
 func groupLevel(d float64) int {
@@ -69,7 +81,7 @@ func DefaultDiceModel() *DiceModel {
 		panic(fmt.Sprintf("pprl: default dice model unreadable: %v", err))
 	}
 	for _, g := range m.Groups {
-		if len(g.M) != GroupBins+1 || len(g.U) != GroupBins+1 {
+		if len(g.M) != GroupBins+1 || len(g.U) != GroupBins+1 || (m.Household > 0 && len(g.H) != GroupBins+1) {
 			panic("pprl: default dice model: group " + g.Identifier + " has the wrong number of levels")
 		}
 	}
@@ -125,7 +137,25 @@ func (m *DiceModel) weights() {
 	for i := range m.Groups {
 		g := &m.Groups[i]
 		g.w = append([]float64{0}, monotoneWeights(g.M[1:], g.U[1:])...)
+		g.wh = nil
+		if m.household() {
+			g.wh = append([]float64{0}, monotoneWeights(g.M[1:], g.H[1:])...)
+		}
 	}
+}
+
+// household reports whether the field-group model has the household
+// class.
+func (m *DiceModel) household() bool {
+	if !(m.Household > 0 && m.Household < 1) || len(m.Groups) == 0 {
+		return false
+	}
+	for _, g := range m.Groups {
+		if len(g.H) != len(g.M) {
+			return false
+		}
+	}
+	return true
 }
 
 // monotoneWeights is log2(m/u) per level, bounded to ±30 bits and made
@@ -180,7 +210,7 @@ func (m *DiceModel) Band(d float64) string { return match.Band(m.Posterior(d)) }
 // the blocking (a deduplication file full of duplicates has many), and it
 // is identifiable from the data once m and u are fixed.
 func (m *DiceModel) WithPrior(dice []float64, maxIter int) *DiceModel {
-	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, Groups: m.Groups, w: m.w}
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, Household: m.Household, Groups: m.Groups, w: m.w}
 	if len(dice) == 0 {
 		return out
 	}
@@ -217,14 +247,8 @@ func (m *DiceModel) Compare(a, b *Encoding) (weight, dice float64) {
 	if !m.fieldWise(a, b) {
 		return m.Weight(dice), dice
 	}
-	off := 0
-	for i := range m.Groups {
-		g := &m.Groups[i]
-		n := g.L / 64
-		weight += g.w[groupLevelOf(a, b, off, n)]
-		off += n
-	}
-	return weight, dice
+	var buf [16]uint8
+	return m.WeightOfLevels(m.Levels(a, b, buf[:0])), dice
 }
 
 // Levels appends the field-group levels of two encodings (nil when the
@@ -242,13 +266,39 @@ func (m *DiceModel) Levels(a, b *Encoding, out []uint8) []uint8 {
 	return out
 }
 
-// WeightOfLevels is the match weight of field-group levels.
+// WeightOfLevels is the match weight of field-group levels: the sum of
+// the groups' weights against unrelated persons, or with the household
+// class the weight against the non-matches of both kinds,
+//
+//	weight = −log2((1 − s)·2^−wu + s·2^−wh)
+//
+// where wu sums the weights against unrelated persons, wh those against
+// household members and s is Household.
 func (m *DiceModel) WeightOfLevels(lv []uint8) float64 {
-	w := 0.0
-	for i, l := range lv {
-		w += m.Groups[i].w[l]
+	wu, wh := m.levelWeights(lv)
+	if !m.household() || wu == wh {
+		return wu // exactly: all groups missing weigh 0
 	}
-	return w
+	return -logSumExp2(math.Log2(1-m.Household)-wu, math.Log2(m.Household)-wh)
+}
+
+// levelWeights sums the groups' weights against unrelated persons (wu)
+// and against household members (wh, 0 without the household class).
+func (m *DiceModel) levelWeights(lv []uint8) (wu, wh float64) {
+	hh := m.household()
+	for i, l := range lv {
+		g := &m.Groups[i]
+		wu += g.w[l]
+		if hh {
+			wh += g.wh[l]
+		}
+	}
+	return wu, wh
+}
+
+func logSumExp2(a, b float64) float64 {
+	hi, lo := max(a, b), min(a, b)
+	return hi + math.Log2(1+math.Exp2(lo-hi))
 }
 
 // WithEM returns a copy of m whose field-group m and u distributions and
@@ -257,17 +307,21 @@ func (m *DiceModel) WeightOfLevels(lv []uint8) float64 {
 // the true matches are and how alike the non-matches among candidates are
 // differ from file to file (a register with households, a file of
 // heavily corrupted copies). The fitted distributions weigh as strength
-// pairs of evidence, so that no level becomes impossible.
+// pairs of evidence, so that no level becomes impossible. With the
+// household class, its distributions and its share are refitted too: a
+// file without households (FEBRL) ends with few household pairs, one of
+// families keeps them apart from the matches.
 func (m *DiceModel) WithEM(levels []uint8, strength float64, maxIter int) *DiceModel {
-	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, Household: m.Household, w: m.w}
 	out.Groups = make([]GroupModel, len(m.Groups))
 	for i, g := range m.Groups {
-		out.Groups[i] = GroupModel{Identifier: g.Identifier, L: g.L, M: slices.Clone(g.M), U: slices.Clone(g.U), w: g.w}
+		out.Groups[i] = GroupModel{Identifier: g.Identifier, L: g.L, M: slices.Clone(g.M), U: slices.Clone(g.U), H: slices.Clone(g.H), w: g.w, wh: g.wh}
 	}
 	ng := len(m.Groups)
 	if ng == 0 || len(levels) < ng {
 		return out
 	}
+	hh := m.household()
 	// Pairs with the same levels are one pattern with a count: a large
 	// run has few distinct patterns.
 	idx := map[string]int{}
@@ -285,37 +339,61 @@ func (m *DiceModel) WithEM(levels []uint8, strength float64, maxIter int) *DiceM
 		count[j]++
 	}
 	total := float64(len(levels) / ng)
-	post := make([]float64, len(pats))
+	postM := make([]float64, len(pats))
+	postH := make([]float64, len(pats))
 	for it := 0; it < maxIter; it++ {
-		// E: the match probability of each pattern under the current model.
-		odds := out.Prior / (1 - out.Prior)
-		sum := 0.0
-		for i, lv := range pats {
-			lr := math.Exp2(out.WeightOfLevels(lv)) * odds
-			post[i] = 1
-			if !math.IsInf(lr, 1) {
-				post[i] = lr / (1 + lr)
-			}
-			sum += count[i] * post[i]
+		// E: the probability of each pattern's classes under the current
+		// model, on the odds scale of "unrelated".
+		lm := math.Log2(out.Prior / (1 - out.Prior))
+		var lh float64
+		if hh {
+			lh = math.Log2(out.Household)
+			lm -= math.Log2(1 - out.Household)
 		}
-		// M: level distributions of matches and non-matches, the fitted
-		// ones counting as strength pairs.
+		sumM, sumH := 0.0, 0.0
+		for i, lv := range pats {
+			wu, wh := out.levelWeights(lv)
+			a := lm + wu
+			if !hh {
+				postM[i] = 1 / (1 + math.Exp2(-a))
+			} else {
+				h := lh + wu - wh
+				d := logSumExp2(0, logSumExp2(a, h))
+				postM[i], postH[i] = math.Exp2(a-d), math.Exp2(h-d)
+			}
+			sumM += count[i] * postM[i]
+			sumH += count[i] * postH[i]
+		}
+		// M: level distributions of each class, the fitted ones counting
+		// as strength pairs.
 		for gi := range out.Groups {
 			g, fit := &out.Groups[gi], &m.Groups[gi]
 			for l := range g.M {
 				g.M[l], g.U[l] = strength*fit.M[l], strength*fit.U[l]
+				if hh {
+					g.H[l] = strength * fit.H[l]
+				}
 			}
 			for i, lv := range pats {
-				g.M[lv[gi]] += count[i] * post[i]
-				g.U[lv[gi]] += count[i] * (1 - post[i])
+				g.M[lv[gi]] += count[i] * postM[i]
+				g.U[lv[gi]] += count[i] * (1 - postM[i] - postH[i])
+				if hh {
+					g.H[lv[gi]] += count[i] * postH[i]
+				}
 			}
 			norm(g.M)
 			norm(g.U)
+			norm(g.H)
 		}
 		out.weights()
-		prior := math.Min(math.Max(sum/total, 1e-6), 1-1e-6)
+		prior := math.Min(math.Max(sumM/total, 1e-6), 1-1e-6)
 		done := math.Abs(prior-out.Prior) < 1e-7
 		out.Prior = prior
+		if hh {
+			s := math.Min(math.Max(sumH/(total-sumM), 1e-6), 1-1e-6)
+			done = done && math.Abs(s-out.Household) < 1e-7
+			out.Household = s
+		}
 		if done && it > 2 {
 			break
 		}
@@ -374,6 +452,29 @@ func (m *DiceModel) ForSchema(s *Schema) *DiceModel {
 	return m.recordLevel()
 }
 
+// Pooled returns m with its household class folded into u, per group
+// the non-matches of both kinds as one distribution (1 − s)·u + s·h: the
+// model of a single query. One query has too few candidates to refit the
+// share of household members among them, and the share fitted on
+// deduplication candidates is not a query's; with the class, probes
+// whose names were corrupted scored as twins and fewer were found (95.7 %
+// instead of 96.6 % in the private scale test at 200,000 persons).
+func (m *DiceModel) Pooled() *DiceModel {
+	if !m.household() {
+		return m
+	}
+	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+	for _, g := range m.Groups {
+		u := make([]float64, len(g.U))
+		for l := range u {
+			u[l] = (1-m.Household)*g.U[l] + m.Household*g.H[l]
+		}
+		out.Groups = append(out.Groups, GroupModel{Identifier: g.Identifier, L: g.L, M: g.M, U: u})
+	}
+	out.weights()
+	return out
+}
+
 // recordLevel is m without its field groups.
 func (m *DiceModel) recordLevel() *DiceModel {
 	return &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
@@ -382,25 +483,43 @@ func (m *DiceModel) recordLevel() *DiceModel {
 // FitModel fits a field-wise model to labelled pairs of encodings under
 // schema s: the record-level part as FitDiceModel does, and per field
 // group the level histograms of matches and non-matches (smoothed by half
-// a pair per level).
-func FitModel(s *Schema, a, b []*Encoding, isMatch []bool) *DiceModel {
+// a pair per level). With sameHousehold (non-matches who are members of
+// one household; nil: none known) the household class is fitted too: its
+// histograms and its share of the non-matches.
+func FitModel(s *Schema, a, b []*Encoding, isMatch, sameHousehold []bool) *DiceModel {
 	dice := make([]float64, len(a))
 	for i := range a {
 		dice[i] = Dice(a[i].Bits, b[i].Bits, a[i].Count, b[i].Count)
 	}
 	m := FitDiceModel(dice, isMatch)
+	inHousehold := func(i int) bool { return sameHousehold != nil && sameHousehold[i] && !isMatch[i] }
+	nh, nu := 0.0, 0.0
+	for i := range a {
+		switch {
+		case inHousehold(i):
+			nh++
+		case !isMatch[i]:
+			nu++
+		}
+	}
 	off := 0
 	for _, g := range s.ClkConfig.FieldGroups {
 		gm := GroupModel{Identifier: g.Identifier, L: g.L, M: make([]float64, GroupBins+1), U: make([]float64, GroupBins+1)}
+		if nh > 0 {
+			gm.H = make([]float64, GroupBins+1)
+		}
 		n := g.L / 64
 		for i := range a {
 			if len(a[i].Fields) != s.FieldWords() || len(b[i].Fields) != s.FieldWords() {
 				continue
 			}
 			lv := groupLevelOf(a[i], b[i], off, n)
-			if isMatch[i] {
+			switch {
+			case isMatch[i]:
 				gm.M[lv]++
-			} else {
+			case inHousehold(i):
+				gm.H[lv]++
+			default:
 				gm.U[lv]++
 			}
 		}
@@ -408,10 +527,17 @@ func FitModel(s *Schema, a, b []*Encoding, isMatch []bool) *DiceModel {
 		for l := range gm.M {
 			gm.M[l] += 0.5
 			gm.U[l] += 0.5
+			if gm.H != nil {
+				gm.H[l] += 0.5
+			}
 		}
 		norm(gm.M)
 		norm(gm.U)
+		norm(gm.H)
 		m.Groups = append(m.Groups, gm)
+	}
+	if nh > 0 {
+		m.Household = (nh + 1) / (nh + nu + 2)
 	}
 	m.weights()
 	return m

@@ -50,8 +50,8 @@ func labelledPairs(t testing.TB, k *Key, n int) ([]float64, []bool) {
 
 // labelledEncodings returns the candidate pairs of a generated
 // deduplication set, with and without identifiers, as pairs of encodings
-// with their truth.
-func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []bool) {
+// with their truth and whether they belong to one household.
+func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth, household []bool) {
 	rs := synth.DedupeSet(trainingSeed, n)
 	ps := synthPersons(t, rs)
 	for _, set := range [][]entity.Person{ps, dropIDs(ps)} {
@@ -60,9 +60,10 @@ func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []b
 			a = append(a, &recs[c[0]].Enc)
 			b = append(b, &recs[c[1]].Enc)
 			truth = append(truth, rs[c[0]].Entity == rs[c[1]].Entity)
+			household = append(household, rs[c[0]].Household == rs[c[1]].Household)
 		}
 	}
-	return a, b, truth
+	return a, b, truth, household
 }
 
 // TestFitDefaultModel refits the default model on generated data and
@@ -70,8 +71,8 @@ func labelledEncodings(t testing.TB, k *Key, n int) (a, b []*Encoding, truth []b
 // -update rewrites testdata/dice_model.json after a schema change).
 func TestFitDefaultModel(t *testing.T) {
 	k := testKey(t, DefaultSchema())
-	a, b, truth := labelledEncodings(t, k, 6000)
-	m := FitModel(DefaultSchema(), a, b, truth)
+	a, b, truth, household := labelledEncodings(t, k, 6000)
+	m := FitModel(DefaultSchema(), a, b, truth, household)
 	got, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		t.Fatal(err)
@@ -140,5 +141,32 @@ func TestWithEM(t *testing.T) {
 	}
 	if &em.Groups[0].M[0] == &m.Groups[0].M[0] {
 		t.Fatal("EM changed the fitted model in place")
+	}
+}
+
+// TestHouseholdClass: a pair that looks like twins at one address (names
+// half alike, same birth date, father, street, place and phone, another
+// identifier) weighs less against household members than pooled with the
+// other non-matches; a pair agreeing everywhere keeps a high weight.
+func TestHouseholdClass(t *testing.T) {
+	m := DefaultDiceModel()
+	if !m.household() {
+		t.Fatal("the default model has no household class")
+	}
+	pooled := m.Pooled()
+	lv := map[string]uint8{"names": 16, "father": GroupBins, "birth": GroupBins, "street": GroupBins,
+		"place": GroupBins, "personal_id": 15, "phone": GroupBins, "sex": GroupBins}
+	var twin, same []uint8
+	for _, g := range m.Groups {
+		twin = append(twin, lv[g.Identifier])
+		same = append(same, GroupBins)
+	}
+	wt, wp := m.WeightOfLevels(twin), pooled.WeightOfLevels(twin)
+	t.Logf("twin-like pair: %.1f bits with the household class, %.1f pooled", wt, wp)
+	if wt >= wp-2 {
+		t.Fatalf("twin-like pair: %.1f bits with the household class, %.1f pooled", wt, wp)
+	}
+	if w := m.WeightOfLevels(same); w < 20 {
+		t.Fatalf("all groups agreeing: %.1f bits", w)
 	}
 }

@@ -204,12 +204,10 @@ func TestEncodedQuality(t *testing.T) {
 		}
 		p, r, f, res := qualityWB(t, k, noIDs)
 		t.Logf("WB link noIDs=%v: precision %.4f recall %.4f F1 %.4f (%d comparisons, review %d)", noIDs, p, r, f, res.Comparisons, res.Review)
-		// Below the 0.99 target with identifiers (relatives and twins, see
-		// docs/matching.md); a floor at the measured level.
+		// Below the 0.99 target with identifiers (0.989: true pairs with
+		// corrupted names that look like twins, see docs/matching.md); a
+		// floor at the measured level, with and without identifiers.
 		want := 0.98
-		if noIDs {
-			want = 0.97
-		}
 		if f < want {
 			t.Errorf("WB link noIDs=%v: F1 %.4f < %.3f", noIDs, f, want)
 		}
@@ -234,8 +232,8 @@ func TestEncodedQualityByHardening(t *testing.T) {
 				s.ClkConfig.FieldGroups = nil
 			}
 			k := testKey(t, &s)
-			a, b, truth := labelledEncodings(t, k, 6000)
-			m := FitModel(&s, a, b, truth)
+			a, b, truth, household := labelledEncodings(t, k, 6000)
+			m := FitModel(&s, a, b, truth, household)
 			name := fmt.Sprintf("groups=%v balance=%v xorFolds=%d", groups, h.Balance, h.XORFold)
 			for _, noIDs := range []bool{false, true} {
 				var out []string

@@ -7,10 +7,13 @@ import (
 	"strconv"
 )
 
-// Record is a generated row with its true entity.
+// Record is a generated row with its true entity and household
+// (relatives share it), so that a model can learn what a household member
+// looks like.
 type Record struct {
-	Row    Row
-	Entity int
+	Row       Row
+	Entity    int
+	Household int
 }
 
 // DedupeSet generates one file's worth of records for about n entities:
@@ -38,7 +41,7 @@ func (g *Generator) dedupeEach(n int, fn func(Record)) {
 	made := 0
 	emit := func(id *Identity) {
 		made++
-		fn(Record{Row: g.Render(id, fmt.Sprintf("E%d-0", id.Entity), false), Entity: id.Entity})
+		fn(Record{Row: g.Render(id, fmt.Sprintf("E%d-0", id.Entity), false), Entity: id.Entity, Household: id.Household})
 		dups := 0
 		switch u := g.r.Float64(); {
 		case u < 0.5:
@@ -50,7 +53,7 @@ func (g *Generator) dedupeEach(n int, fn func(Record)) {
 			dups = 3
 		}
 		for k := 0; k < dups; k++ {
-			fn(Record{Row: g.Render(id, fmt.Sprintf("E%d-%d", id.Entity, k+1), true), Entity: id.Entity})
+			fn(Record{Row: g.Render(id, fmt.Sprintf("E%d-%d", id.Entity, k+1), true), Entity: id.Entity, Household: id.Household})
 		}
 	}
 	for made < n {
@@ -70,7 +73,7 @@ func LinkSets(seed uint64, n int) (left, right []Record) {
 	ids := make([]*Identity, n)
 	for i := range ids {
 		ids[i] = g.Identity()
-		left = append(left, Record{Row: g.Render(ids[i], "", g.chance(0.5)), Entity: ids[i].Entity})
+		left = append(left, Record{Row: g.Render(ids[i], "", g.chance(0.5)), Entity: ids[i].Entity, Household: ids[i].Household})
 	}
 	for len(right) < n {
 		var id *Identity
@@ -82,7 +85,7 @@ func LinkSets(seed uint64, n int) (left, right []Record) {
 		default:
 			id = g.Identity()
 		}
-		right = append(right, Record{Row: g.Render(id, "", true), Entity: id.Entity})
+		right = append(right, Record{Row: g.Render(id, "", true), Entity: id.Entity, Household: id.Household})
 	}
 	// One record per person on each side, as one agency's register would be.
 	right = uniqueEntities(right)

@@ -19,6 +19,7 @@ import (
 // Identity is the true description of one person.
 type Identity struct {
 	Entity     int
+	Household  int // the entity whose household this is (its own, or a sibling's)
 	Country    int // index into countries
 	Group      group
 	Female     bool
@@ -97,7 +98,7 @@ func (g *Generator) Identity() *Identity {
 	g.next++
 	ci := g.weighted([]float64{0.3, 0.08, 0.17, 0.12, 0.18, 0.15})
 	c := &countries[ci]
-	id := &Identity{Entity: g.next, Country: ci, Group: c.groups[g.weighted(c.weights)]}
+	id := &Identity{Entity: g.next, Household: g.next, Country: ci, Group: c.groups[g.weighted(c.weights)]}
 	id.Female = g.chance(0.5)
 	if id.Female {
 		id.Given = g.pick(femaleNames[id.Group])
