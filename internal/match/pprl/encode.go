@@ -144,10 +144,22 @@ func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 		}
 	}
 	var h hasher
-	var toks []string
+	var toks, gtoks []string
 	for _, fk := range k.feats {
 		hs := fk.f.Hashing
-		toks = tokens(hs.Comparison, values(fk.f.Identifier, n), toks[:0])
+		vals := values(fk.f.Identifier, n)
+		// Group-only tokenisations: a missing value sets no bits here
+		// either (no missingValue replacement).
+		for _, t := range fk.targets {
+			if t.cmp == nil {
+				continue
+			}
+			gtoks = tokens(*t.cmp, vals, gtoks[:0])
+			for _, tok := range gtoks {
+				setWords(gfs[t.group], h.block(fk.key, tok, t.block), 0, t.bits)
+			}
+		}
+		toks = tokens(hs.Comparison, vals, toks[:0])
 		if len(toks) == 0 && hs.MissingValue != nil && hs.MissingValue.ReplaceWith != "" {
 			toks = append(toks, hs.MissingValue.ReplaceWith)
 		}
@@ -173,9 +185,11 @@ func (k *Key) EncodeNormal(n *match.NormalForm) Encoding {
 				left -= 32
 			}
 			for _, t := range fk.targets {
-				if t.tail > 0 {
+				switch {
+				case t.cmp != nil:
+				case t.tail > 0:
 					setWords(gfs[t.group], &first, 32-t.tail, t.bits)
-				} else {
+				default:
 					setWords(gfs[t.group], h.block(fk.key, tok, t.block), 0, t.bits)
 				}
 			}

@@ -197,6 +197,10 @@ func TestSchemaFieldGroupErrors(t *testing.T) {
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4},{"identifier":"name","bitsPerToken":4}]}]`, "appears twice"},
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4}]},{"identifier":"g","l":128,"features":[{"identifier":"sex","bitsPerToken":4}]}]`, `field group "g" appears twice`},
 		{`[{"identifier":"g","l":128,"features":[{"identifier":"name","bitsPerToken":4}],"bits":3}]`, "unknown field"},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"personal_id","bitsPerToken":3,"comparison":{"type":"ngram","n":0}}]}]`, `field group "g": feature "personal_id": ngram n must be 1..4`},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"personal_id","bitsPerToken":3,"comparison":{"type":"soundex"}}]}]`, `comparison type "soundex" unknown`},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"personal_id","bitsPerToken":3,"comparison":{"type":"exact","positional":true}}]}]`, "takes no n or positional"},
+		{`[{"identifier":"g","l":128,"features":[{"identifier":"personal_id","bitsPerToken":3,"comparison":{"type":"ngram","n":1,"positional":true}},{"identifier":"personal_id","bitsPerToken":2,"comparison":{"type":"ngram","n":1,"positional":true}}]}]`, "appears twice"},
 	} {
 		_, err := ParseSchema([]byte(replaceGroups(t, c.groups)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -47,11 +47,14 @@ type groupKey struct {
 // words the record-level filter does not use (a group's bits must not be
 // the record-level bits modulo a smaller length, or the two filters would
 // be linkable bit by bit). tail > 0: the words [32-tail, 32-tail+bits) of
-// the first digest; else a digest of its own, block number block.
+// the first digest; else a digest of its own, block number block. With
+// cmp the tokens are the group's own (GroupFeature.Comparison), each
+// hashed with block number block.
 type groupTarget struct {
 	group, bits int
 	tail        int
 	block       byte
+	cmp         *Comparison
 }
 
 func (s *Schema) derive(secret []byte, label string, size int) []byte {
@@ -92,10 +95,17 @@ func NewKey(s *Schema, secret []byte) (*Key, error) {
 	for gi := range s.ClkConfig.FieldGroups {
 		g := &s.ClkConfig.FieldGroups[gi]
 		gk := groupKey{g: g}
-		for _, gf := range g.Features {
+		for j, gf := range g.Features {
 			for fi := range k.feats {
 				if fk := &k.feats[fi]; fk.f.Identifier == gf.Identifier {
-					fk.targets = append(fk.targets, groupTarget{group: gi, bits: gf.BitsPerToken})
+					t := groupTarget{group: gi, bits: gf.BitsPerToken}
+					if gf.Comparison != nil {
+						// Above every record-level block (at most 63) and
+						// every group digest (128+group): 8 groups of at
+						// most 8 features fit.
+						t.cmp, t.block = gf.Comparison, byte(192+8*gi+j)
+					}
+					fk.targets = append(fk.targets, t)
 				}
 			}
 		}
@@ -112,11 +122,16 @@ func NewKey(s *Schema, secret []byte) (*Key, error) {
 		fk := &k.feats[fi]
 		used := fk.f.Hashing.Strategy.BitsPerToken
 		for _, t := range fk.targets {
-			used += t.bits
+			if t.cmp == nil {
+				used += t.bits
+			}
 		}
 		tail := 0
 		for ti := range fk.targets {
 			t := &fk.targets[ti]
+			if t.cmp != nil {
+				continue
+			}
 			if fk.f.Hashing.Strategy.BitsPerToken > 0 && used <= 32 {
 				tail += t.bits
 				t.tail = tail

@@ -65,9 +65,16 @@ type FieldGroup struct {
 // there (a group filter is smaller than the record-level one). The bits
 // come from the same keyed hash of each token as its record-level bits,
 // from words of the digest the record-level filter does not use.
+//
+// With Comparison the feature's values are tokenised for this group only,
+// another way than at record level (positional digits of an identifier,
+// so that one mistyped digit keeps most bits where another number keeps
+// few); each such token gets a digest of its own. A feature may then
+// appear in one group twice, once with each tokenisation.
 type GroupFeature struct {
-	Identifier   string `json:"identifier"`
-	BitsPerToken int    `json:"bitsPerToken"`
+	Identifier   string      `json:"identifier"`
+	BitsPerToken int         `json:"bitsPerToken"`
+	Comparison   *Comparison `json:"comparison,omitempty"`
 }
 
 // KDF says how feature keys are derived from the regional secret.
@@ -276,17 +283,8 @@ func (s *Schema) validate() error {
 		if h == nil {
 			return schemaErr("feature %q: hashing required", f.Identifier)
 		}
-		switch h.Comparison.Type {
-		case "ngram":
-			if h.Comparison.N < 1 || h.Comparison.N > 4 {
-				return schemaErr("feature %q: ngram n must be 1..4", f.Identifier)
-			}
-		case "exact", "date", "phonetic":
-			if h.Comparison.N != 0 || h.Comparison.Positional {
-				return schemaErr("feature %q: %s comparison takes no n or positional", f.Identifier, h.Comparison.Type)
-			}
-		default:
-			return schemaErr("feature %q: comparison type %q unknown (ngram, exact, date, phonetic)", f.Identifier, h.Comparison.Type)
+		if err := h.Comparison.validate(); err != nil {
+			return schemaErr("feature %q: %s", f.Identifier, err.Msg)
 		}
 		st := h.Strategy
 		if (st.BitsPerToken == 0) == (st.BitsPerFeature == 0) {
@@ -316,6 +314,22 @@ func (s *Schema) validate() error {
 		return schemaErr("every feature is ignored")
 	}
 	return s.validateGroups()
+}
+
+func (c *Comparison) validate() *SchemaError {
+	switch c.Type {
+	case "ngram":
+		if c.N < 1 || c.N > 4 {
+			return &SchemaError{Msg: "ngram n must be 1..4"}
+		}
+	case "exact", "date", "phonetic":
+		if c.N != 0 || c.Positional {
+			return &SchemaError{Msg: c.Type + " comparison takes no n or positional"}
+		}
+	default:
+		return &SchemaError{Msg: fmt.Sprintf("comparison type %q unknown (ngram, exact, date, phonetic)", c.Type)}
+	}
+	return nil
 }
 
 // MaxFieldGroups bounds the field groups of a schema.
@@ -350,15 +364,24 @@ func (s *Schema) validateGroups() error {
 		if len(g.Features) == 0 || len(g.Features) > 8 {
 			return schemaErr("field group %q: want 1..8 features, got %d", g.Identifier, len(g.Features))
 		}
+		// A feature may appear once with its own tokenisation and once
+		// with each other one.
 		in := map[string]bool{}
 		for _, f := range g.Features {
 			if !hashed[f.Identifier] {
 				return schemaErr("field group %q: feature %q is not a hashed feature of the schema", g.Identifier, f.Identifier)
 			}
-			if in[f.Identifier] {
+			key := f.Identifier
+			if c := f.Comparison; c != nil {
+				if err := c.validate(); err != nil {
+					return schemaErr("field group %q: feature %q: %s", g.Identifier, f.Identifier, err.Msg)
+				}
+				key += fmt.Sprintf("\x00%s\x00%d\x00%v", c.Type, c.N, c.Positional)
+			}
+			if in[key] {
 				return schemaErr("field group %q: feature %q appears twice", g.Identifier, f.Identifier)
 			}
-			in[f.Identifier] = true
+			in[key] = true
 			if f.BitsPerToken < 1 || f.BitsPerToken > 32 {
 				return schemaErr("field group %q: feature %q: bitsPerToken must be 1..32, got %d", g.Identifier, f.Identifier, f.BitsPerToken)
 			}
