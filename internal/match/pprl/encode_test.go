@@ -170,6 +170,18 @@ func TestFieldGroups(t *testing.T) {
 	if street["street"] >= 0.9 || street["names"] != 1 || street["birth"] != 1 {
 		t.Fatalf("other street: %v", street)
 	}
+	// One mistyped digit of the identifier keeps most of its group's
+	// bits; another number, even of a person born the same day, keeps
+	// few (the group compares the digits by position).
+	withID := func(id string) Encoding { return enc(map[string]string{"personal_id": id}) }
+	id := withID("0703984710123")
+	typo := groupDice(id, withID("0703984710723"))["personal_id"]
+	twin := groupDice(id, withID("0703984715568"))["personal_id"]
+	diff := groupDice(id, withID("1512990845031"))["personal_id"]
+	t.Logf("personal_id group dice: typo %.3f, same date part %.3f, other %.3f", typo, twin, diff)
+	if typo < 0.85 || typo >= 1 || twin > typo-0.1 || diff > twin {
+		t.Fatalf("personal_id group dice: typo %.3f, same date part %.3f, other %.3f", typo, twin, diff)
+	}
 	// The names group filter is not the record-level filter folded.
 	if d := Dice(a.Bits[:4], a.Fields[:4], popcount(a.Bits[:4]), popcount(a.Fields[:4])); d > 0.7 {
 		t.Fatalf("names group resembles the record-level filter: dice %v", d)
