@@ -338,6 +338,14 @@ func TestV2SchemaUnchanged(t *testing.T) {
 	if got, want := k.Fingerprint(), "042c44b5f00437fd/afa1bee3dd5fa58b"; got != want {
 		t.Fatalf("fingerprint %s, want the v2 schema's %s", got, want)
 	}
+	// The model fitted for v3's groups is not used on v2's: the personal_id
+	// group has the same name and length but other levels.
+	if m := DefaultDiceModel().ForSchema(s); len(m.Groups) != 0 {
+		t.Fatal("v3's group model used with the v2 layout")
+	}
+	if m := DefaultDiceModel().ForSchema(DefaultSchema()); len(m.Groups) != len(DefaultSchema().ClkConfig.FieldGroups) {
+		t.Fatal("the default model's groups not used with the default schema")
+	}
 	// The first golden vector (it has an identifier) as v2 encoded it.
 	const v2 = "jaJm2agRV1VDwT2+3+6loErVUyJxwx1uYsCHTfmigZ9ub8K6/+8s+gNE2/L/+yQM7uuK2PB/MFie8pQYDcbSp8vG5DmQJDYHOhsVtVrUWt1AKwjBBdKvTqsq4Wd9ZXyd5BGIr1poiE6tyvOCtASgYi5RsnPRdQlezm8K1apzQXAGb0BK5DQD+jo1b7gC/PpOZEQ9XmgnfBOfpfzkiQqLvwAAAAAAAAAAAAAAAAAAAACe3nlJTJ5FQfSnWhdZYoTxAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC8PljERPqvTzNISDlY+0ht42+bdObRGQxFtkBWzHJzxvq5KvTax+ark0DLhii4FNhRJk4kD4WzuAkn9OX9zrwa"
 	p := goldenPerson()

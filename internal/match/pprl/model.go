@@ -1,7 +1,9 @@
 package pprl
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -53,12 +55,16 @@ const GroupBins = 20
 // the level distribution among members of the same household (empty: no
 // household class).
 type GroupModel struct {
-	Identifier string    `json:"identifier"`
-	L          int       `json:"l"`
-	M          []float64 `json:"m"`
-	U          []float64 `json:"u"`
-	H          []float64 `json:"h,omitempty"`
-	w, wh      []float64
+	Identifier string `json:"identifier"`
+	L          int    `json:"l"`
+	// Layout fingerprints the group's features, their budgets and
+	// tokenisation and the schema's hardening (groupLayout): the levels a
+	// group gives depend on all of them.
+	Layout string    `json:"layout,omitempty"`
+	M      []float64 `json:"m"`
+	U      []float64 `json:"u"`
+	H      []float64 `json:"h,omitempty"`
+	w, wh  []float64
 }
 
 func groupLevel(d float64) int {
@@ -315,7 +321,7 @@ func (m *DiceModel) WithEM(levels []uint8, strength float64, maxIter int) *DiceM
 	out := &DiceModel{M: m.M, U: m.U, Prior: m.Prior, Household: m.Household, w: m.w}
 	out.Groups = make([]GroupModel, len(m.Groups))
 	for i, g := range m.Groups {
-		out.Groups[i] = GroupModel{Identifier: g.Identifier, L: g.L, M: slices.Clone(g.M), U: slices.Clone(g.U), H: slices.Clone(g.H), w: g.w, wh: g.wh}
+		out.Groups[i] = GroupModel{Identifier: g.Identifier, L: g.L, Layout: g.Layout, M: slices.Clone(g.M), U: slices.Clone(g.U), H: slices.Clone(g.H), w: g.w, wh: g.wh}
 	}
 	ng := len(m.Groups)
 	if ng == 0 || len(levels) < ng {
@@ -437,14 +443,15 @@ func (m *DiceModel) Match(a, b *Encoding) (posterior, dice float64) {
 }
 
 // ForSchema returns the model to use with encodings under schema s: the
-// field-wise model when its groups are exactly the schema's (identifier
-// and length, in order), else the record-level one alone, since m and u
-// of one group layout say nothing about another.
+// field-wise model when its groups are exactly the schema's (identifier,
+// length and layout, in order), else the record-level one alone, since m
+// and u of one group layout say nothing about another (the v2 and v3
+// personal_id groups have one name and one length).
 func (m *DiceModel) ForSchema(s *Schema) *DiceModel {
 	gs := s.ClkConfig.FieldGroups
 	same := len(gs) == len(m.Groups)
 	for i := 0; same && i < len(gs); i++ {
-		same = gs[i].Identifier == m.Groups[i].Identifier && gs[i].L == m.Groups[i].L
+		same = gs[i].Identifier == m.Groups[i].Identifier && gs[i].L == m.Groups[i].L && m.Groups[i].Layout == groupLayout(s, gs[i])
 	}
 	if same {
 		return m
@@ -469,7 +476,7 @@ func (m *DiceModel) Pooled() *DiceModel {
 		for l := range u {
 			u[l] = (1-m.Household)*g.U[l] + m.Household*g.H[l]
 		}
-		out.Groups = append(out.Groups, GroupModel{Identifier: g.Identifier, L: g.L, M: g.M, U: u})
+		out.Groups = append(out.Groups, GroupModel{Identifier: g.Identifier, L: g.L, Layout: g.Layout, M: g.M, U: u})
 	}
 	out.weights()
 	return out
@@ -478,6 +485,17 @@ func (m *DiceModel) Pooled() *DiceModel {
 // recordLevel is m without its field groups.
 func (m *DiceModel) recordLevel() *DiceModel {
 	return &DiceModel{M: m.M, U: m.U, Prior: m.Prior, w: m.w}
+}
+
+// groupLayout fingerprints what a field group's levels depend on: its
+// definition and the schema's hardening.
+func groupLayout(s *Schema, g FieldGroup) string {
+	b, _ := json.Marshal(struct {
+		G FieldGroup
+		H any
+	}{g, s.ClkConfig.Hardening})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // FitModel fits a field-wise model to labelled pairs of encodings under
@@ -504,7 +522,7 @@ func FitModel(s *Schema, a, b []*Encoding, isMatch, sameHousehold []bool) *DiceM
 	}
 	off := 0
 	for _, g := range s.ClkConfig.FieldGroups {
-		gm := GroupModel{Identifier: g.Identifier, L: g.L, M: make([]float64, GroupBins+1), U: make([]float64, GroupBins+1)}
+		gm := GroupModel{Identifier: g.Identifier, L: g.L, Layout: groupLayout(s, g), M: make([]float64, GroupBins+1), U: make([]float64, GroupBins+1)}
 		if nh > 0 {
 			gm.H = make([]float64, GroupBins+1)
 		}
