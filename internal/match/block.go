@@ -133,7 +133,9 @@ func (r *prepared) keys(out []uint64, broad bool) []uint64 {
 			}
 		}
 	}
-	if broad && r.postcode != "" && r.streetNo != "" {
+	// Postcode and street number find a person whose names were both
+	// mistyped at the address given (no name key survives such a query).
+	if r.postcode != "" && r.streetNo != "" {
 		out = append(out, hashKey(keyPostStreet, r.postcode, r.streetNo))
 	}
 	if len(r.phone) >= 6 {
