@@ -133,6 +133,7 @@ var indexSamples = []struct {
 	{entity.KindPerson, map[string]string{"given_name": "Arbër", "family_name": "Krasniqi", "date_of_birth": "1990", "personal_id": "J00123456A", "city": "Prishtinë"}, nil},
 	{entity.KindPerson, map[string]string{"given_name": "Ђорђе", "family_name": "Јовановски", "personal_id": "0101990450006", "address": "ул. Македонија 5, Скопје"}, nil},
 	{entity.KindPerson, map[string]string{"given_name": "Ivan", "family_name": "Petrović", "date_of_birth": "1576", "personal_id": "0610976801407"}, nil},
+	{entity.KindPerson, map[string]string{"given_name": "Ana", "family_name": "Kovač", "address_1": "Zmaja od Bosne", "street_number": "12", "postcode": "71000", "city": "Sarajevo"}, nil},
 	{entity.KindVehicle, map[string]string{"plate": "BG 123-XY", "vin": "WVWZZZ1JZXW000001"}, nil},
 	{entity.KindPhone, map[string]string{"number": "+387 61 234 567"}, nil},
 	{entity.KindAccount, map[string]string{"iban": "BA39 1290 0794 0102 8494"}, nil},
