@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,13 +172,18 @@ type wireBatch struct {
 type batchPublisher struct {
 	s       *Service
 	actor   *auth.Principal
-	pending map[string]*wireBatch // by recipient node
-	size    map[string]int
-	ids     map[string][]string
+	pending map[string]*pendingBatch // by recipient node
+}
+
+// pendingBatch is one recipient's batch not enqueued yet.
+type pendingBatch struct {
+	wire  wireBatch
+	ids   []string // the alerts in it, marked sent when it is enqueued
+	bytes int
 }
 
 func (s *Service) newBatchPublisher(actor *auth.Principal) *batchPublisher {
-	return &batchPublisher{s: s, actor: actor, pending: map[string]*wireBatch{}, size: map[string]int{}, ids: map[string][]string{}}
+	return &batchPublisher{s: s, actor: actor, pending: map[string]*pendingBatch{}}
 }
 
 // add queues the copy of a for r, sending the recipient's batch when it is
@@ -191,20 +197,20 @@ func (b *batchPublisher) add(ctx context.Context, tx *store.Tx, a Alert, r Recip
 	if err != nil {
 		return err
 	}
-	if b.size[r.Node]+len(raw) > publishBatchBytes {
+	if pb := b.pending[r.Node]; pb != nil && pb.bytes+len(raw) > publishBatchBytes {
 		if err := b.flush(ctx, tx, r.Node); err != nil {
 			return err
 		}
 	}
-	wb := b.pending[r.Node]
-	if wb == nil {
-		wb = &wireBatch{}
-		b.pending[r.Node] = wb
+	pb := b.pending[r.Node]
+	if pb == nil {
+		pb = &pendingBatch{}
+		b.pending[r.Node] = pb
 	}
-	wb.Alerts = append(wb.Alerts, raw)
-	b.size[r.Node] += len(raw)
-	b.ids[r.Node] = append(b.ids[r.Node], a.ID)
-	if len(wb.Alerts) >= publishBatchMax {
+	pb.wire.Alerts = append(pb.wire.Alerts, raw)
+	pb.ids = append(pb.ids, a.ID)
+	pb.bytes += len(raw)
+	if len(pb.ids) >= publishBatchMax {
 		return b.flush(ctx, tx, r.Node)
 	}
 	return nil
@@ -212,34 +218,27 @@ func (b *batchPublisher) add(ctx context.Context, tx *store.Tx, a Alert, r Recip
 
 // flush enqueues node's pending batch and marks its alerts sent.
 func (b *batchPublisher) flush(ctx context.Context, tx *store.Tx, node string) error {
-	wb := b.pending[node]
-	if wb == nil || len(wb.Alerts) == 0 {
+	pb := b.pending[node]
+	if pb == nil {
 		return nil
 	}
-	wb.Summary = strconv.Itoa(len(wb.Alerts)) + " alerts from " + b.s.d.NodeID
-	if _, err := b.s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: node, Type: TypePublishBatch, Payload: wb, Summary: wb.Summary, Actor: b.actor}); err != nil {
+	delete(b.pending, node)
+	pb.wire.Summary = strconv.Itoa(len(pb.ids)) + " alerts from " + b.s.d.NodeID
+	if _, err := b.s.d.Fed.Enqueue(ctx, tx, federation.Outgoing{To: node, Type: TypePublishBatch, Payload: pb.wire, Summary: pb.wire.Summary, Actor: b.actor}); err != nil {
 		return err
 	}
 	now := b.s.d.Clock.Now()
-	for _, id := range b.ids[node] {
+	for _, id := range pb.ids {
 		if err := markSent(ctx, tx, id, node, now); err != nil {
 			return err
 		}
 	}
-	delete(b.pending, node)
-	delete(b.ids, node)
-	b.size[node] = 0
 	return nil
 }
 
 // flushAll enqueues every recipient's pending batch, in node order.
 func (b *batchPublisher) flushAll(ctx context.Context, tx *store.Tx) error {
-	nodes := make([]string, 0, len(b.pending))
-	for n := range b.pending {
-		nodes = append(nodes, n)
-	}
-	slices.Sort(nodes)
-	for _, n := range nodes {
+	for _, n := range slices.Sorted(maps.Keys(b.pending)) {
 		if err := b.flush(ctx, tx, n); err != nil {
 			return err
 		}
@@ -292,7 +291,11 @@ func (s *Service) handlePublish(ctx context.Context, tx *store.Tx, in federation
 	if err != nil {
 		return err
 	}
-	return s.storeCopy(ctx, tx, in, a)
+	kept, err := s.storeCopy(ctx, tx, in, a)
+	if kept {
+		s.indexAfterCommit(tx, a)
+	}
+	return err
 }
 
 // handlePublishBatch stores the copies of an alerts.publish_batch
@@ -306,13 +309,18 @@ func (s *Service) handlePublishBatch(ctx context.Context, tx *store.Tx, in feder
 	if len(wb.Alerts) == 0 || len(wb.Alerts) > publishBatchMax {
 		return errs.Newf(errs.Invalid, "alerts.receive", "a batch of %d alerts (1 to %d)", len(wb.Alerts), publishBatchMax)
 	}
+	var kept []Alert // indexed together once the batch commits
 	for i, raw := range wb.Alerts {
 		a, err := s.ParsePublish(in.From, raw)
+		ok := false
 		if err == nil {
-			err = s.storeCopy(ctx, tx, in, a)
+			ok, err = s.storeCopy(ctx, tx, in, a)
 		}
 		switch {
 		case err == nil:
+			if ok {
+				kept = append(kept, a)
+			}
 		case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Forbidden):
 			object := "alerts/" + a.ID
 			if a.ID == "" {
@@ -322,16 +330,21 @@ func (s *Service) handlePublishBatch(ctx context.Context, tx *store.Tx, in feder
 				Outcome: audit.Failed, Detail: fmt.Sprintf("alert %d of %d in the batch refused: %s", i+1, len(wb.Alerts), errs.SafeMessage(err))}); err != nil {
 				return err
 			}
-			s.d.Logger.Warn("alerts: a copy in a batch was refused", "from", in.From, "envelope", in.ID, "alert", i+1, "err", err)
+			// The reason may quote the alert's content: it goes to the
+			// audit log, not to the server log.
+			s.d.Logger.Warn("alerts: a copy in a batch was refused", "from", in.From, "envelope", in.ID, "alert", i+1, "kind", errs.KindOf(err).String())
 		default:
 			return err
 		}
 	}
+	s.indexAfterCommit(tx, kept...)
 	return nil
 }
 
-// storeCopy keeps a checked copy received in envelope in.
-func (s *Service) storeCopy(ctx context.Context, tx *store.Tx, in federation.Incoming, a Alert) error {
+// storeCopy keeps a checked copy received in envelope in; kept is false
+// for a late copy of an alert that ended here. The caller puts kept
+// copies into the index (ParsePublish lets only alerts in force through).
+func (s *Service) storeCopy(ctx context.Context, tx *store.Tx, in federation.Incoming, a Alert) (kept bool, err error) {
 	now := s.d.Clock.Now()
 	a.EnvelopeID, a.Signature = in.ID, base64.StdEncoding.EncodeToString(in.Signature)
 	a.CreatedBy, a.CreatedAt, a.UpdatedAt = a.ValidatedBy+"@"+in.From, now, now
@@ -340,26 +353,26 @@ func (s *Service) storeCopy(ctx context.Context, tx *store.Tx, in federation.Inc
 	switch {
 	case fresh: // a first copy: nothing of it to replace
 		if err := insertAlert(ctx, tx, a); err != nil {
-			return err
+			return false, err
 		}
 		if a.photo != nil {
 			if err := putPhoto(ctx, tx, a.ID, *a.photo, ft(now)); err != nil {
-				return err
+				return false, err
 			}
 		}
 	case err != nil:
-		return err
+		return false, err
 	case cur.OriginNode != in.From:
-		return &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
+		return false, &errs.E{Kind: errs.Forbidden, Op: "alerts.receive", Code: "not-the-issuer", Msg: in.From + " did not issue alert " + a.ID}
 	default:
 		if Final(cur.Status) {
-			return nil // ended here already: a late copy does not revive it
+			return false, nil // ended here already: a late copy does not revive it
 		}
 		if err := replaceContent(ctx, tx, a); err != nil {
-			return err
+			return false, err
 		}
 		if err := s.receivePhoto(ctx, tx, a, now); err != nil {
-			return err
+			return false, err
 		}
 	}
 	keys := alertKeys(a, s.d.Region)
@@ -369,18 +382,13 @@ func (s *Service) storeCopy(ctx context.Context, tx *store.Tx, in federation.Inc
 		err = replaceKeys(ctx, tx, a.ID, keys)
 	}
 	if err != nil {
-		return err
-	}
-	if InForce(a.Status) {
-		s.indexAfterCommit(tx, a)
-	} else {
-		s.unindexAfterCommit(tx, a.ID)
+		return false, err
 	}
 	if err := insertEvent(ctx, tx, a.ID, AlertEvent{At: now, Node: in.From, Actor: a.CreatedBy, Kind: "received", Status: a.Status,
 		Note: "signed copy, envelope " + in.ID + "; SHA-256 " + a.Digest + joinNote("", "legal basis: "+a.LegalBasis)}); err != nil {
-		return err
+		return false, err
 	}
-	return s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.CreatedBy, Agency: in.From, Action: "alerts.receive", Object: "alerts/" + a.ID,
+	return true, s.d.Audit.Queue(ctx, tx, audit.Entry{Actor: a.CreatedBy, Agency: in.From, Action: "alerts.receive", Object: "alerts/" + a.ID,
 		Detail: a.Kind + " " + a.Subject + " from " + in.From + "; SHA-256 " + a.Digest})
 }
 
