@@ -346,7 +346,15 @@ func (s *Service) MatchBatch(ctx context.Context, items []QueryItem) ([]*Candida
 	one := func(i int) {
 		kind, f, err := s.prepareProbe(items[i].Probe)
 		if err != nil {
-			return // an item we cannot read is a no-hit
+			// An item this node cannot read (the requester checked it
+			// under its own rules) is a no-hit; the field, not the value,
+			// is logged.
+			field := ""
+			if fe, ok := errors.AsType[*FieldError](err); ok {
+				field = fe.Field
+			}
+			s.d.Logger.Warn("cases: a query item could not be read; answered no hit", "item", items[i].N, "field", field)
+			return
 		}
 		cs, err := s.score(ctx, s.d.Store, kind, f, medScore)
 		if err != nil {

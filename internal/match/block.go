@@ -56,8 +56,8 @@ func PhoneKey(e164 string) uint64 { return hashKey(keyPhone, e164) }
 // blockKeys appends the blocking keys of a prepared record.
 func (r *prepared) blockKeys(out []uint64) []uint64 { return r.keys(out, true) }
 
-// keys appends the blocking keys; broad adds the name-prefix and address
-// keys that help batch linkage recall.
+// keys appends the blocking keys; broad adds the name-prefix keys that
+// help batch linkage recall.
 func (r *prepared) keys(out []uint64, broad bool) []uint64 {
 	if len(r.id) >= 5 {
 		out = append(out, hashKey(keyID, r.id))
