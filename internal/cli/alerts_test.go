@@ -63,7 +63,11 @@ func TestAlertsImportExportCheck(t *testing.T) {
 // The alerts benchmark runs end to end on a tiny register (the real run
 // is documented in docs/PERFORMANCE.md).
 func TestBenchAlertsSmoke(t *testing.T) {
-	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir())
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir(), "--cpuprofile", prof)
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Fatalf("cpu profile: %v", err)
+	}
 	if r.code != 0 || !strings.Contains(r.stdout, "single checks (name and date of birth): 10 with 2 clients") ||
 		!strings.Contains(r.stdout, "personal number from the identity document): 10 with 2 clients") || !strings.Contains(r.stdout, "batch check of 10 rows") ||
 		!strings.Contains(r.stdout, "date as recorded:") {
