@@ -44,13 +44,14 @@ type Model struct {
 	HouseholdMembers float64
 	// UCond is u of a two-level field (same, different) among different
 	// persons who agree on another field, for the pairs of conditionals:
-	// names in the region say the sex, and family names the country, so
-	// agreeing on both is nearly one observation, not two (and Dragan and
-	// Dragana are "close" names of different sexes). Indexed by
+	// names in the region say the sex, and family names the nationality
+	// and the state, so agreeing on both is nearly one observation, not
+	// two (and Dragan and Dragana are "close" names of different sexes).
+	// Indexed by
 	// conditional, the other field's level (exact, close) and the level.
 	// Counted by FitRegister; zero elsewhere (the field then weighs on its
 	// own).
-	UCond [2][2][2]float64
+	UCond [numConditionals][2][2]float64
 	// Freq holds, for a register model, the share of the register's
 	// records with each given and family name (see nameWeight);
 	// FreqFloor is the share assumed for a name not seen.
@@ -600,7 +601,7 @@ type modelJSON struct {
 	Prior       float64                                  `json:"prior"`
 	Household   bool                                     `json:"household,omitempty"`
 	Members     float64                                  `json:"household_members,omitempty"`
-	UCond       *[2][2][2]float64                        `json:"u_conditional,omitempty"`
+	UCond       [][2][2]float64                          `json:"u_conditional,omitempty"`
 	Frequencies map[string]nameFrequencies               `json:"frequencies,omitempty"`
 	FullNames   map[string]float64                       `json:"full_names,omitempty"`
 	Fields      map[string]map[string]map[string]float64 `json:"fields"`
@@ -615,9 +616,8 @@ type nameFrequencies struct {
 // WriteJSON writes the model in the format accepted by ReadModel.
 func (m *Model) WriteJSON(w io.Writer) error {
 	out := modelJSON{Prior: m.Prior, Household: m.Household, Members: m.HouseholdMembers, FullNames: m.FullNames, Fields: map[string]map[string]map[string]float64{}}
-	if m.UCond != [2][2][2]float64{} {
-		u := m.UCond
-		out.UCond = &u
+	if m.UCond != [numConditionals][2][2]float64{} {
+		out.UCond = m.UCond[:]
 	}
 	for f := Field(0); f < NumFields; f++ {
 		if m.Freq[f] != nil {
@@ -657,6 +657,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 	m.Household = in.Household
 	m.HouseholdMembers = defaultHouseholdMembers
 	if u := in.UCond; u != nil {
+		if len(u) > numConditionals {
+			return nil, fmt.Errorf("weights: u_conditional has %d entries, at most %d", len(u), numConditionals)
+		}
 		for _, c := range u {
 			for _, row := range c {
 				for _, v := range row {
@@ -666,7 +669,15 @@ func ReadModel(r io.Reader) (*Model, error) {
 				}
 			}
 		}
-		m.UCond = *u
+		// A model written before a conditional existed weighs it by the
+		// stated shares.
+		for c := range m.UCond {
+			if c < len(u) {
+				m.UCond[c] = u[c]
+			} else {
+				m.UCond[c] = statedUCond(c)
+			}
+		}
 	}
 	if in.Members != 0 {
 		if !(in.Members >= minHouseholdMembers && in.Members <= maxHouseholdMembers) {

@@ -108,7 +108,7 @@ func FitRegister(persons []entity.Person, pairs int, seed uint64) *Model {
 		prep[i] = prepare(&persons[i])
 	}
 	var seen [NumFields]float64
-	var cond [2][2][2]float64 // per conditional: levels of the field among pairs exact/close on the other
+	var cond [numConditionals][2][2]float64 // per conditional: levels of the field among pairs exact/close on the other
 	if n >= 2 && pairs > 0 {
 		pairs = min(pairs, n*(n-1)/2)
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
@@ -356,19 +356,32 @@ func (m *Model) householdApart(p Pattern) float64 {
 // another field, against u counted among such pairs (Model.UCond), with
 // the share of "same" assumed for different persons who agree exactly or
 // closely on the other field.
-var conditionals = [2]struct {
+var conditionals = [numConditionals]struct {
 	f, on Field
 	same  [2]float64
 }{
 	{FieldSex, FieldGiven, [2]float64{0.99, 0.9}},
 	{FieldNationality, FieldFamily, [2]float64{0.8, 0.7}},
+	{FieldRegion, FieldFamily, [2]float64{0.7, 0.6}},
+}
+
+const numConditionals = 3
+
+// statedUCond returns the conditional u that the stated shares give
+// alone: a model written before a conditional was added reads it so.
+func statedUCond(c int) [2][2]float64 {
+	var u [2][2]float64
+	for o, same := range conditionals[c].same {
+		u[o] = [2]float64{same, 1 - same}
+	}
+	return u
 }
 
 // patternWeight is field f's weight in pattern p: its own, except for a
 // conditional field beside agreement on its other field (UCond).
 func (m *Model) patternWeight(p Pattern, f Field) float64 {
 	l := p.Level(f)
-	if (l == 1 || l == 2) && m.UCond != [2][2][2]float64{} {
+	if (l == 1 || l == 2) && m.UCond != [numConditionals][2][2]float64{} {
 		for c, cd := range conditionals {
 			if cd.f != f {
 				continue

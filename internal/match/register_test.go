@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/entity"
@@ -266,5 +267,42 @@ func TestSexWeighedBesideTheGivenName(t *testing.T) {
 	back, err := ReadModel(&b)
 	if err != nil || back.UCond != m.UCond {
 		t.Fatalf("conditional u after JSON: %v %v", back.UCond, err)
+	}
+}
+
+// A family name says the state as well as the nationality: Basha is
+// Albanian, Popović Serbian. Beside an agreeing family name the same
+// state is nearly no evidence, so two namesakes of one country are not
+// taken for one person on that account; a different state beside it still
+// weighs against the pair.
+func TestStateWeighedBesideTheFamilyName(t *testing.T) {
+	m := FitRegister(registerSample(t, 5000), 100000, 1)
+	var p Pattern
+	same := p.with(FieldRegion, 1)
+	diff := p.with(FieldRegion, 2)
+	alone := m.patternWeight(same, FieldRegion)
+	beside := m.patternWeight(same.with(FieldFamily, 1), FieldRegion)
+	against := m.patternWeight(diff.with(FieldFamily, 1), FieldRegion)
+	t.Logf("state same alone %.2f, beside the same family name %.2f; different beside it %.2f", alone, beside, against)
+	if alone < 1 || beside > alone/2 || against > 0 {
+		t.Errorf("state weights: alone %.2f, beside %.2f, different beside %.2f", alone, beside, against)
+	}
+}
+
+// A model written before the state conditional existed (two entries in
+// u_conditional) still reads, and weighs the state beside a family name by
+// the stated shares.
+func TestModelWithFewerConditionalsReads(t *testing.T) {
+	in := `{"prior": 0.001, "u_conditional": [[[0.98, 0.02], [0.9, 0.1]], [[0.8, 0.2], [0.7, 0.3]]], "fields": {}}`
+	m, err := ReadModel(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.UCond[0][0] != [2]float64{0.98, 0.02} || m.UCond[2] != statedUCond(2) {
+		t.Fatalf("conditionals read: %v", m.UCond)
+	}
+	tooMany := `{"prior": 0.001, "u_conditional": [[[0.5,0.5],[0.5,0.5]],[[0.5,0.5],[0.5,0.5]],[[0.5,0.5],[0.5,0.5]],[[0.5,0.5],[0.5,0.5]]], "fields": {}}`
+	if _, err := ReadModel(strings.NewReader(tooMany)); err == nil {
+		t.Fatal("four conditionals read without error")
 	}
 }
