@@ -230,6 +230,10 @@ func TestAlertLifecycleAcrossNodes(t *testing.T) {
 		if res, _ := p.me.Alerts.Check(ctx, p.mePol, "Marko Petrović 1985-03-12", ""); res.Hit {
 			t.Fatalf("front-line check finds a hidden alert: %+v", res)
 		}
+		// Nor does a name without a date show it as left open.
+		if res, _ := p.me.Alerts.Check(ctx, p.mePol, "Marko Petrović", ""); res.Hit || res.Unsettled || len(res.Open) != 0 {
+			t.Fatalf("front-line check shows a hidden alert as open: %+v", res)
+		}
 		if res, _ := p.me.Alerts.Check(ctx, p.meNCU, "Marko Petrović 1985-03-12", ""); !res.Hit {
 			t.Fatal("the NCU does not see a hidden alert")
 		}

@@ -192,8 +192,10 @@ func ParseBatch(in io.Reader) ([]BatchRow, []AlertRowError, error) {
 // BatchResult is the answer for one row.
 type BatchResult struct {
 	BatchRow
-	Hit     bool         `json:"hit"`
-	Matches []CheckMatch `json:"matches"`
+	Hit       bool         `json:"hit"`
+	Matches   []CheckMatch `json:"matches"`
+	Unsettled bool         `json:"unsettled" doc:"no hit, but the row's date of birth leaves alerts open (see CheckResult)"`
+	Open      []CheckMatch `json:"open"`
 }
 
 // BatchCheck checks every row against the alerts in force on this node.
@@ -244,7 +246,7 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 					mu.Unlock()
 					continue
 				}
-				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Matches: res.Matches}
+				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Matches: res.Matches, Unsettled: res.Unsettled, Open: res.Open}
 			}
 		}()
 	}
@@ -263,12 +265,16 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 		return nil, err
 	}
 	var hits []string
+	unsettled := 0
 	for _, r := range out {
 		if r.Hit {
 			hits = append(hits, strconv.Itoa(r.Line))
 		}
+		if r.Unsettled {
+			unsettled++
+		}
 	}
-	detail := "rows=" + strconv.Itoa(len(rows)) + " hits=" + strconv.Itoa(len(hits))
+	detail := "rows=" + strconv.Itoa(len(rows)) + " hits=" + strconv.Itoa(len(hits)) + " unsettled=" + strconv.Itoa(unsettled)
 	if len(hits) > 0 {
 		detail += "; lines " + strings.Join(hits, ",")
 	}
@@ -276,8 +282,9 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 	return out, s.d.Audit.Record(ctx, e)
 }
 
-// WriteBatchCSV writes batch results as CSV: line, ref, query, result, and
-// for each row the first alert hit with its action, warnings and flag.
+// WriteBatchCSV writes batch results as CSV: line, ref, query, result
+// (HIT, POSSIBLE HIT, CHECK DATE OF BIRTH or NO HIT), and for each row the
+// first alert hit (or left open) with its action, warnings and flag.
 func WriteBatchCSV(w io.Writer, res []BatchResult) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"line", "ref", "query", "result", "alert_id", "issuer", "kind", "action", "warnings", "do_not_act", "other_hits"}); err != nil {
@@ -295,6 +302,10 @@ func WriteBatchCSV(w io.Writer, res []BatchResult) error {
 			if !m.Certain {
 				rec[3] = "POSSIBLE HIT"
 			}
+		} else if r.Unsettled && len(r.Open) > 0 {
+			m := r.Open[0]
+			rec[3], rec[4], rec[5], rec[6], rec[7], rec[8] = "CHECK DATE OF BIRTH", m.AlertID, m.OriginNode, m.Kind, safeCell(m.Action), strings.Join(m.Warnings, "|")
+			rec[10] = strconv.Itoa(len(r.Open) - 1)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -147,6 +148,10 @@ type scoredAlert struct {
 	Score       float64
 	Exact       string // the identifier that matched exactly
 	Explanation []match.FieldExplanation
+	// Unsettled: below the review floor only because the probe's date of
+	// birth is missing, partial or a typing error away from the alert's;
+	// with the alert's date it would be a possible hit or more.
+	Unsettled bool
 }
 
 func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
@@ -176,8 +181,9 @@ type candidate struct {
 // sharing its index keys, objects and documents by exact normalised
 // identifiers. Candidates come from the in-memory index (or the
 // alerts_keys table while it is being built) and are read back from the
-// database, in force, before they are returned.
-func (s *Service) search(ctx context.Context, q store.Querier, people []entity.Person, idents []string) ([]scoredAlert, error) {
+// database, in force, before they are returned. With unsettled, persons
+// that the probe's date of birth leaves open are returned too, marked.
+func (s *Service) search(ctx context.Context, q store.Querier, people []entity.Person, idents []string, unsettled bool) ([]scoredAlert, error) {
 	var keys []int64
 	for i := range people {
 		for _, k := range match.IndexKeys(&people[i], nil) {
@@ -270,13 +276,37 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				weights = append(weights, e.w)
 			}
 			floor := reviewFloor(model)
-			for i, post := range match.ExclusivePosteriors(weights, match.RegisterPrior(s.registerSize())) {
+			prior := match.RegisterPrior(s.registerSize())
+			for i, post := range match.ExclusivePosteriors(weights, prior) {
 				id := ids[i]
-				if b, ok := best[id]; post < floor || (ok && b.Score >= post) {
+				if _, ok := best[id]; ok && best[id].Score >= post {
 					continue
 				}
-				best[id] = scoredAlert{Score: post, Explanation: engine[id].fields}
+				if post >= floor {
+					best[id] = scoredAlert{Score: post, Explanation: engine[id].fields}
+				} else if _, ok := best[id]; !ok && unsettled && dateLeavesOpen(model, weights, i, engine[id].fields, prior, floor, people[0].DOB.Full()) {
+					best[id] = scoredAlert{Score: post, Explanation: engine[id].fields, Unsettled: true}
+				}
 			}
+		}
+	}
+	// Only the best alerts left open are listed: a common name without a
+	// date can leave dozens open.
+	var open []string
+	for id, b := range best {
+		if b.Unsettled {
+			open = append(open, id)
+		}
+	}
+	if len(open) > maxOpen {
+		slices.SortFunc(open, func(a, b string) int {
+			if c := cmp.Compare(best[b].Score, best[a].Score); c != 0 {
+				return c
+			}
+			return strings.Compare(a, b)
+		})
+		for _, id := range open[maxOpen:] {
+			delete(best, id)
 		}
 	}
 	// Read back what is reported: the database is the source of truth.
@@ -322,9 +352,46 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 	return out, nil
 }
 
+// dateLeavesOpen reports whether candidate i, below the floor, is so only
+// because of the probe's date of birth, and the candidate would reach the
+// floor with its own date: the probe has no full date (none, only a year,
+// or one that cannot be a date) that contradicts it, or a full date one
+// typing error away (a swapped day and month, one digit) and the
+// candidate would then be a HIT. A check cannot then say NO HIT: the
+// officer is asked for the date from the document, and shown the
+// alert's. A date that disagrees outright settles the question.
+func dateLeavesOpen(model *match.Model, weights []float64, i int, fields []match.FieldExplanation, prior, floor float64, probeFullDate bool) bool {
+	dobWeight, need := 0.0, floor
+	compared := false
+	for _, f := range fields {
+		if f.Field != match.FieldDOB.String() {
+			continue
+		}
+		switch match.DateAgreement(slices.Index(match.FieldDOB.Levels(), f.Level)) {
+		case match.DateClose:
+			if probeFullDate {
+				need = highScore
+			}
+		case match.DatePartial:
+			if probeFullDate {
+				return false // two full dates with the same year: not a typing error
+			}
+		default:
+			return false // the same date, or another one
+		}
+		dobWeight, compared = f.Weight, true
+	}
+	if !compared && probeFullDate {
+		return false // the alert has no date: asking for one would not help
+	}
+	alt := slices.Clone(weights)
+	alt[i] += model.Weight(match.FieldDOB, int(match.DateExact)) - dobWeight
+	return match.ExclusivePosteriors(alt, prior)[i] >= need
+}
+
 // findSubject finds the alerts on the same subject as a.
 func (s *Service) findSubject(ctx context.Context, q store.Querier, a Alert, _ bool) ([]scoredAlert, error) {
-	return s.search(ctx, q, personRecords(a, s.d.Region), identifiers(a))
+	return s.search(ctx, q, personRecords(a, s.d.Region), identifiers(a), false)
 }
 
 // CheckMatch is one alert found by a check, with what the officer must
@@ -332,7 +399,7 @@ func (s *Service) findSubject(ctx context.Context, q store.Querier, a Alert, _ b
 type CheckMatch struct {
 	AlertID     string                   `json:"alert_id"`
 	Certain     bool                     `json:"certain" doc:"exact identifier or high band: HIT; otherwise a possible hit to verify"`
-	Band        string                   `json:"band" enum:"high,medium" doc:"the matching engine's decision band (high for an exact identifier)"`
+	Band        string                   `json:"band" enum:"high,medium,low" doc:"the matching engine's decision band (high for an exact identifier; low only for an alert left open by the date of birth)"`
 	Score       float64                  `json:"score"`
 	Action      string                   `json:"action"`
 	Warnings    []string                 `json:"warnings"`
@@ -361,7 +428,14 @@ type CheckResult struct {
 	Probe   CheckProbe   `json:"probe"`
 	Hit     bool         `json:"hit"`
 	Matches []CheckMatch `json:"matches"`
+	// Unsettled is the third answer: no hit, but NO HIT cannot be said
+	// either, because the date of birth of the check leaves alerts open.
+	Unsettled bool         `json:"unsettled" doc:"no hit, but NO HIT cannot be said: the check has no full date of birth (none, only a year, or one that cannot be a date), or one a typing error away from an alert's, and alerts on persons of that name are left open; check again with the date of birth from the document"`
+	Open      []CheckMatch `json:"open" doc:"alerts the date of birth checked leaves open (when unsettled), best first"`
 }
+
+// maxOpen is how many alerts an unsettled check lists.
+const maxOpen = 10
 
 // Check checks one search box against every alert in force on this node
 // that the caller may see. Every check is audited with its purpose.
@@ -383,8 +457,11 @@ func (s *Service) Check(ctx context.Context, actor *auth.Principal, query, purpo
 		ids = append(ids, m.AlertID)
 	}
 	detail := "no hit"
-	if res.Hit {
+	switch {
+	case res.Hit:
 		detail = "hit " + strings.Join(ids, ",")
+	case res.Unsettled:
+		detail = "unsettled " + strconv.Itoa(len(res.Open))
 	}
 	detail += "; matches=" + strconv.Itoa(len(res.Matches))
 	if err := s.d.Audit.Record(ctx, s.auditEntryPurpose(actor, "alerts.check", textutil.Clip(purpose, 500), detail)); err != nil {
@@ -420,10 +497,12 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 	if p, ok := s.probeRecord(pr); ok {
 		people = append(people, p)
 	}
-	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers)
+	res.Open = []CheckMatch{}
+	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers, true)
 	if err != nil {
 		return CheckResult{}, unavailable(op, err)
 	}
+	var open []CheckMatch
 	for _, f := range found {
 		if !auth.AlertVisible(actor, s.facts(actor, f.Alert)) {
 			continue
@@ -441,11 +520,19 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 		if m.Explanation == nil {
 			m.Explanation = []match.FieldExplanation{}
 		}
+		if f.Unsettled {
+			m.Band = match.BandLow
+			open = append(open, m)
+			continue
+		}
 		res.Matches = append(res.Matches, m)
 	}
 	if len(res.Matches) > 20 {
 		res.Matches = res.Matches[:20]
 	}
 	res.Hit = len(res.Matches) > 0
+	if !res.Hit && len(open) > 0 {
+		res.Unsettled, res.Open = true, open[:min(len(open), maxOpen)]
+	}
 	return res, nil
 }

@@ -3,6 +3,7 @@ package alerts_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -173,5 +174,73 @@ func TestBatchCheckReadsSexAndNationality(t *testing.T) {
 		if !errs.Is(err, errs.Invalid) || errs.SafeMessage(err) != tt.want {
 			t.Fatalf("query %q in the API: %v", tt.q, err)
 		}
+	}
+}
+
+// A check that cannot tell the wanted person from anyone else of that name
+// (no date of birth, only a year, or a date one typing error away) is not
+// a NO HIT: it is unsettled, lists the alerts left open with their
+// warning markers and date of birth, and asks for the date from the
+// document. A date that disagrees outright, or a name no alert carries,
+// is a NO HIT. The batch result says so per row.
+func TestCheckWithoutDateIsUnsettled(t *testing.T) {
+	b := storetest.Backends()[0]
+	ctx := context.Background()
+	c := startCluster(t, b, "rs", "me")
+	p := setup(t, c)
+	a := publish(t, p, arrestDraft("me"))
+	for _, tc := range []struct {
+		q              string
+		hit, unsettled bool
+	}{
+		{"Marko Petrović", false, true},
+		{"ПЕТРОВИЋ Марко", false, true},
+		{"Petrovic Marko 1985", false, true},
+		{"Marko Petrović 12.03.1985", true, false},
+		{"Marko Petrović 1991-07-21", false, false},
+		{"Jovan Jovanović", false, false},
+	} {
+		res, err := p.me.Alerts.Check(ctx, p.mePol, tc.q, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Hit != tc.hit || res.Unsettled != tc.unsettled {
+			t.Fatalf("check %q: hit %v unsettled %v, want %v %v (%+v)", tc.q, res.Hit, res.Unsettled, tc.hit, tc.unsettled, res)
+		}
+		if tc.unsettled {
+			if len(res.Open) != 1 || res.Open[0].AlertID != a.ID || res.Open[0].Band != "low" || !slices.Contains(res.Open[0].Warnings, "armed") || res.Open[0].Person.DateOfBirth != "1985-03-12" {
+				t.Fatalf("check %q: open %+v", tc.q, res.Open)
+			}
+		} else if len(res.Open) != 0 {
+			t.Fatalf("check %q: open alerts beside a settled answer: %+v", tc.q, res.Open)
+		}
+	}
+	// A full date one typing error away is never a plain NO HIT: a
+	// possible hit, or the alert is left open with its own date shown.
+	for _, q := range []string{"Marko Petrović 13.03.1985", "Marko Petrović 03.12.1985"} {
+		res, _ := p.me.Alerts.Check(ctx, p.mePol, q, "")
+		if !res.Hit && (!res.Unsettled || res.Open[0].Person.DateOfBirth != "1985-03-12") {
+			t.Fatalf("%q, one typing error away: %+v", q, res)
+		}
+	}
+	// A date that cannot be a date (a digit lost from the year) is asked for again.
+	if res, _ := p.me.Alerts.Check(ctx, p.mePol, "Marko Petrović 12.3.985.", ""); !res.Hit && !res.Unsettled {
+		t.Fatalf("a date with a three-digit year: %+v", res)
+	}
+
+	rows := []alerts.BatchRow{{Line: 2, Query: "Marko Petrović"}, {Line: 3, Query: "Jovan Jovanović 1990-01-01"}}
+	res, err := p.me.Alerts.BatchCheck(ctx, p.mePol, rows, "bus Sarajevo–Podgorica at Hum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Hit || !res[0].Unsettled || res[1].Unsettled {
+		t.Fatalf("batch: %+v", res)
+	}
+	var out bytes.Buffer
+	if err := alerts.WriteBatchCSV(&out, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "2,,Marko Petrović,CHECK DATE OF BIRTH,"+a.ID+",rs,arrest") || !strings.Contains(out.String(), "3,,Jovan Jovanović 1990-01-01,NO HIT") {
+		t.Fatalf("CSV:\n%s", out.String())
 	}
 }

@@ -163,11 +163,9 @@ func (s *Service) alertsByID(ctx context.Context, q store.Querier, ids []string,
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
+		// The status is tested here, not in SQL: beside it, SQLite may
+		// choose the status index and scan every alert in force.
 		qs := `SELECT ` + alertCols + ` FROM alerts WHERE id IN (` + placeholders(n) + `)`
-		if inForce {
-			qs += ` AND status IN (?, ?, ?)`
-			args = append(args, StatusActive, StatusHit, StatusNotPossible)
-		}
 		rows, err := q.QueryContext(ctx, qs, args...)
 		if err != nil {
 			return nil, err
@@ -177,6 +175,9 @@ func (s *Service) alertsByID(ctx context.Context, q store.Querier, ids []string,
 			if err != nil {
 				rows.Close()
 				return nil, err
+			}
+			if inForce && !InForce(a.Status) {
+				continue
 			}
 			out[a.ID] = a
 		}

@@ -89,13 +89,16 @@ func runAlerts(ctx context.Context, env Env, args []string) error {
 		if err := alerts.WriteBatchCSV(w, res); err != nil {
 			return err
 		}
-		hits := 0
+		hits, open := 0, 0
 		for _, r := range res {
 			if r.Hit {
 				hits++
 			}
+			if r.Unsettled {
+				open++
+			}
 		}
-		fmt.Fprintf(env.Stderr, "checked %d rows: %d HIT, %d refused\n", len(res), hits, len(bad))
+		fmt.Fprintf(env.Stderr, "checked %d rows: %d HIT, %d to check again with the date of birth from the document, %d refused\n", len(res), hits, open, len(bad))
 	case "import":
 		f, err := os.Open(pos[0])
 		if err != nil {

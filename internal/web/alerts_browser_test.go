@@ -107,6 +107,25 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	if v := browsertest.Text(bc, t, `#verdict`); v != "NO HIT" {
 		t.Fatalf("verdict %q, want NO HIT", v)
 	}
+	// The name alone, typed without diacritics, is not a NO HIT: the
+	// officer is told to check the date of birth and sees the alert's date
+	// and warning markers, inside the screen.
+	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Petrovic Marko"), chromedp.Click(chromedp.CSS(`#check-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	browsertest.Screenshot(bc, t, "alerts-check-unsettled")
+	if v := browsertest.Text(bc, t, `#verdict`); v != "CHECK THE DATE OF BIRTH" {
+		t.Fatalf("verdict %q, want CHECK THE DATE OF BIRTH", v)
+	}
+	if o := browsertest.Text(bc, t, `#open-alerts li`); !strings.Contains(o, "1985-03-12") || !strings.Contains(strings.ToLower(o), "armed") {
+		t.Fatalf("alert left open: %q", o)
+	}
+	inView, err = chromedp.Run(bc, chromedp.Evaluate[bool](`(() => ['#verdict', '#unsettled-help', '#open-alerts li .dob', '#open-alerts li .warnings'].every(s => {
+		const r = document.querySelector(s).getBoundingClientRect();
+		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; }))()`))
+	if err != nil || !inView {
+		t.Fatalf("the unsettled verdict, its help, the alert's date and warnings are not all inside the viewport (%v)", err)
+	}
 
 	// The photo of the wanted person is shown in the hit and on the alert
 	// page, loaded and inside the viewport.
