@@ -3,6 +3,7 @@ package alerts
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -284,7 +285,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				}
 				if post >= floor {
 					best[id] = scoredAlert{Score: post, Explanation: engine[id].fields}
-				} else if _, ok := best[id]; !ok && unsettled && dateLeavesOpen(model, weights, i, engine[id].fields, prior, floor, people[0].DOB.Full()) {
+				} else if _, ok := best[id]; !ok && unsettled && dateLeavesOpen(model, post, engine[id].fields, floor, people[0].DOB.Full()) {
 					best[id] = scoredAlert{Score: post, Explanation: engine[id].fields, Unsettled: true}
 				}
 			}
@@ -360,7 +361,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 // candidate would then be a HIT. A check cannot then say NO HIT: the
 // officer is asked for the date from the document, and shown the
 // alert's. A date that disagrees outright settles the question.
-func dateLeavesOpen(model *match.Model, weights []float64, i int, fields []match.FieldExplanation, prior, floor float64, probeFullDate bool) bool {
+func dateLeavesOpen(model *match.Model, post float64, fields []match.FieldExplanation, floor float64, probeFullDate bool) bool {
 	dobWeight, need := 0.0, floor
 	compared := false
 	for _, f := range fields {
@@ -384,9 +385,10 @@ func dateLeavesOpen(model *match.Model, weights []float64, i int, fields []match
 	if !compared && probeFullDate {
 		return false // the alert has no date: asking for one would not help
 	}
-	alt := slices.Clone(weights)
-	alt[i] += model.Weight(match.FieldDOB, int(match.DateExact)) - dobWeight
-	return match.ExclusivePosteriors(alt, prior)[i] >= need
+	// The posterior with the alert's date: its term in the exclusive
+	// posteriors' sum grows by 2^Δ and the others stay as they are.
+	f := math.Exp2(model.Weight(match.FieldDOB, int(match.DateExact)) - dobWeight)
+	return post*f/(1-post+post*f) >= need
 }
 
 // findSubject finds the alerts on the same subject as a.
