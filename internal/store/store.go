@@ -102,6 +102,10 @@ func connect(ctx context.Context, opt Options) (*Store, error) {
 			return nil, errs.Wrap(errs.Unavailable, op, "cannot open SQLite database "+path, err)
 		}
 		r.SetMaxOpenConns(4)
+		// As many kept idle as may be open: database/sql keeps two by
+		// default, so concurrent reads closed and reopened connections
+		// (each with its pragmas and an empty page cache).
+		r.SetMaxIdleConns(4)
 		s := &Store{Dialect: SQLite, write: w, read: r}
 		if err := s.ping(ctx); err != nil {
 			s.Close()
