@@ -59,6 +59,10 @@ func TestDemoFederationStartsPeeredAndServes(t *testing.T) {
 	if ph, err := f.Nodes[1].Alerts.GetPhoto(ctx, ncu, res.Matches[0].AlertID); err != nil || ph.ContentType != "image/png" {
 		t.Fatalf("demo photo on me: %v", err)
 	}
+	// The name alone is not a NO HIT: the date of birth is asked for.
+	if r, err := f.Nodes[1].Alerts.Check(ctx, ncu, "Petrovic Marko", ""); err != nil || r.Hit || !r.Unsettled || r.Open[0].AlertID != res.Matches[0].AlertID {
+		t.Fatalf("demo check by name alone: %+v %v", r, err)
+	}
 	if r2, err := f.Nodes[1].Alerts.Check(ctx, ncu, "Dejan Ristić 1988-07-30", ""); err != nil || !r2.Hit {
 		t.Fatalf("linked demo alert on me: %+v %v", r2, err)
 	} else if a, err := f.Nodes[1].Alerts.Get(ctx, ncu, r2.Matches[0].AlertID); err != nil || len(a.Linked) != 1 || a.Linked[0].ID != res.Matches[0].AlertID {
