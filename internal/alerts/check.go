@@ -149,9 +149,8 @@ type scoredAlert struct {
 	Score       float64
 	Exact       string // the identifier that matched exactly
 	Explanation []match.FieldExplanation
-	// Unsettled: below the review floor only because the probe's date of
-	// birth is missing, partial or a typing error away from the alert's;
-	// with the alert's date it would be a possible hit or more.
+	// Unsettled: below the review floor only because of the probe's date
+	// of birth (see dateLeavesOpen).
 	Unsettled bool
 }
 
@@ -353,9 +352,9 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 	return out, nil
 }
 
-// dateLeavesOpen reports whether candidate i, below the floor, is so only
-// because of the probe's date of birth, and the candidate would reach the
-// floor with its own date: the probe has no full date (none, only a year,
+// dateLeavesOpen reports whether a candidate with posterior post, below
+// the floor, is so only because of the probe's date of birth, and would
+// reach the floor with its own date: the probe has no full date (none, only a year,
 // or one that cannot be a date) that contradicts it, or a full date one
 // typing error away (a swapped day and month, one digit) and the
 // candidate would then be a HIT. A check cannot then say NO HIT: the
