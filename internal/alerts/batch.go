@@ -196,6 +196,7 @@ type BatchResult struct {
 	Matches   []CheckMatch `json:"matches"`
 	Unsettled bool         `json:"unsettled" doc:"no hit, but the row's date of birth leaves alerts open (see CheckResult)"`
 	Open      []CheckMatch `json:"open"`
+	CheckDate bool         `json:"check_date" doc:"check the row again with the date of birth from the document (see CheckResult)"`
 }
 
 // BatchCheck checks every row against the alerts in force on this node.
@@ -246,7 +247,7 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 					mu.Unlock()
 					continue
 				}
-				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Matches: res.Matches, Unsettled: res.Unsettled, Open: res.Open}
+				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Matches: res.Matches, Unsettled: res.Unsettled, Open: res.Open, CheckDate: res.CheckDate}
 			}
 		}()
 	}
@@ -283,8 +284,9 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 }
 
 // WriteBatchCSV writes batch results as CSV: line, ref, query, result
-// (HIT, POSSIBLE HIT, CHECK DATE OF BIRTH or NO HIT), and for each row the
-// first alert hit (or left open) with its action, warnings and flag.
+// (HIT; POSSIBLE HIT; POSSIBLE HIT, CHECK DATE OF BIRTH when the date
+// decides it; CHECK DATE OF BIRTH; or NO HIT), and for each row the first
+// alert hit (or left open) with its action, warnings and flag.
 func WriteBatchCSV(w io.Writer, res []BatchResult) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write([]string{"line", "ref", "query", "result", "alert_id", "issuer", "kind", "action", "warnings", "do_not_act", "other_hits"}); err != nil {
@@ -299,13 +301,20 @@ func WriteBatchCSV(w io.Writer, res []BatchResult) error {
 				rec[9] = "yes"
 			}
 			rec[10] = strconv.Itoa(len(r.Matches) - 1)
-			if !m.Certain {
+			switch {
+			case m.Certain:
+			case r.CheckDate:
+				rec[3] = "POSSIBLE HIT, CHECK DATE OF BIRTH"
+			default:
 				rec[3] = "POSSIBLE HIT"
 			}
-		} else if r.Unsettled && len(r.Open) > 0 {
-			m := r.Open[0]
-			rec[3], rec[4], rec[5], rec[6], rec[7], rec[8] = "CHECK DATE OF BIRTH", m.AlertID, m.OriginNode, m.Kind, safeCell(m.Action), strings.Join(m.Warnings, "|")
-			rec[10] = strconv.Itoa(len(r.Open) - 1)
+		} else if r.Unsettled {
+			rec[3] = "CHECK DATE OF BIRTH"
+			if len(r.Open) > 0 {
+				m := r.Open[0]
+				rec[4], rec[5], rec[6], rec[7], rec[8] = m.AlertID, m.OriginNode, m.Kind, safeCell(m.Action), strings.Join(m.Warnings, "|")
+				rec[10] = strconv.Itoa(len(r.Open) - 1)
+			}
 		}
 		if err := cw.Write(rec); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -150,8 +151,47 @@ type scoredAlert struct {
 	Exact       string // the identifier that matched exactly
 	Explanation []match.FieldExplanation
 	// Unsettled: below the review floor only because of the probe's date
-	// of birth (see dateLeavesOpen).
+	// of birth (see dateQuestion).
 	Unsettled bool
+	// DateToCheck: at or above the floor, and the probe's date of birth
+	// does not agree with the alert's (see dateQuestion). Such a match is
+	// never a HIT.
+	DateToCheck bool
+}
+
+// probeDate is what a check's date of birth can settle.
+type probeDate uint8
+
+const (
+	// dateNone: no date, or only a year or a year and month.
+	dateNone probeDate = iota
+	// dateFull: a full date that can be a date of birth.
+	dateFull
+	// dateInvalid: a full date that cannot be one (month 18, year 7959,
+	// a day in the future): a typing error, which compares as no date.
+	dateInvalid
+)
+
+// readProbeDate classes a check's date of birth as of today.
+func readProbeDate(raw string, today time.Time) probeDate {
+	if raw == "" {
+		return dateNone
+	}
+	d, err := entity.ParseDate(raw)
+	switch {
+	case !d.Full():
+		return dateNone
+	case err != nil || d.Year < 1900 || time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC).After(today):
+		return dateInvalid
+	}
+	return dateFull
+}
+
+// searchOpts says what a search is for: a check asks about the date of
+// birth it carries; a search for alerts on the same subject does not.
+type searchOpts struct {
+	check bool
+	date  probeDate
 }
 
 func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
@@ -181,9 +221,11 @@ type candidate struct {
 // sharing its index keys, objects and documents by exact normalised
 // identifiers. Candidates come from the in-memory index (or the
 // alerts_keys table while it is being built) and are read back from the
-// database, in force, before they are returned. With unsettled, persons
-// that the probe's date of birth leaves open are returned too, marked.
-func (s *Service) search(ctx context.Context, q store.Querier, people []entity.Person, idents []string, unsettled bool) ([]scoredAlert, error) {
+// database, in force, before they are returned. For a check, persons
+// that the probe's date of birth leaves open are returned too, marked,
+// and matches that only the alert's own date would make a HIT are marked
+// as such (dateQuestion).
+func (s *Service) search(ctx context.Context, q store.Querier, people []entity.Person, idents []string, o searchOpts) ([]scoredAlert, error) {
 	var keys []int64
 	for i := range people {
 		for _, k := range match.IndexKeys(&people[i], nil) {
@@ -253,6 +295,8 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			type weighed struct {
 				w      float64
 				fields []match.FieldExplanation
+				// dated: the alert's person has a full date of birth.
+				dated bool
 			}
 			engine := map[string]weighed{}
 			for _, pr := range res.Pairs {
@@ -267,7 +311,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 						fields = append(fields, fe)
 					}
 				}
-				engine[id] = weighed{w, fields}
+				engine[id] = weighed{w, fields, right[pr.Right].DOB.Full()}
 			}
 			ids := make([]string, 0, len(engine))
 			weights := make([]float64, 0, len(engine))
@@ -282,10 +326,15 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				if _, ok := best[id]; ok && best[id].Score >= post {
 					continue
 				}
-				if post >= floor {
-					best[id] = scoredAlert{Score: post, Explanation: engine[id].fields}
-				} else if _, ok := best[id]; !ok && unsettled && dateLeavesOpen(model, post, engine[id].fields, floor, people[0].DOB.Full()) {
-					best[id] = scoredAlert{Score: post, Explanation: engine[id].fields, Unsettled: true}
+				e := engine[id]
+				asked := o.check && e.dated && dateQuestion(model, post, e.fields, floor, o.date)
+				switch {
+				case post >= floor:
+					best[id] = scoredAlert{Score: post, Explanation: e.fields, DateToCheck: asked}
+				case asked:
+					if _, ok := best[id]; !ok {
+						best[id] = scoredAlert{Score: post, Explanation: e.fields, Unsettled: true}
+					}
 				}
 			}
 		}
@@ -352,37 +401,50 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 	return out, nil
 }
 
-// dateLeavesOpen reports whether a candidate with posterior post, below
-// the floor, is so only because of the probe's date of birth, and would
-// reach the floor with its own date: the probe has no full date (none, only a year,
-// or one that cannot be a date) that contradicts it, or a full date one
-// typing error away (a swapped day and month, one digit) and the
-// candidate would then be a HIT. A check cannot then say NO HIT: the
-// officer is asked for the date from the document, and shown the
-// alert's. A date that disagrees outright settles the question.
-func dateLeavesOpen(model *match.Model, post float64, fields []match.FieldExplanation, floor float64, probeFullDate bool) bool {
+// dateQuestion reports whether the probe's date of birth leaves a
+// candidate with posterior post open. At or above the floor, it does
+// whenever the dates do not agree: the probe has none, only a year, one
+// that cannot be a date, or another date than the alert's. Such a match
+// is never a HIT (a name and a year are not an identity); it is a
+// possible hit, and the officer compares the alert's date with the
+// document's and checks again with it. Below the floor, it does when
+// the alert's own date would raise the candidate to the floor and the
+// probe's date does not contradict it (none, a year, one that cannot be
+// a date), or to a HIT from a full date one typing error away (a swapped
+// day and month, one digit): a check cannot say NO HIT on a date it does
+// not have. A full date that disagrees otherwise settles the question
+// below the floor, and an identifier that agrees exactly settles it
+// everywhere.
+func dateQuestion(model *match.Model, post float64, fields []match.FieldExplanation, floor float64, date probeDate) bool {
 	dobWeight, need := 0.0, floor
-	compared := false
+	contradicts := false
 	for _, f := range fields {
-		if f.Field != match.FieldDOB.String() {
-			continue
-		}
-		switch match.DateAgreement(slices.Index(match.FieldDOB.Levels(), f.Level)) {
-		case match.DateClose:
-			if probeFullDate {
-				need = highScore
+		switch f.Field {
+		case match.FieldID.String():
+			if f.Level == match.FieldID.Levels()[match.IDExact] {
+				return false
 			}
-		case match.DatePartial:
-			if probeFullDate {
-				return false // two full dates with the same year: not a typing error
+		case match.FieldDOB.String():
+			switch match.DateAgreement(slices.Index(match.FieldDOB.Levels(), f.Level)) {
+			case match.DateExact:
+				return false
+			case match.DateClose:
+				if date == dateFull {
+					need = highScore
+				}
+			case match.DatePartial:
+				contradicts = date == dateFull // two full dates: not one typing error
+			case match.DateDisagree:
+				contradicts = date != dateInvalid // another date, or another year
 			}
-		default:
-			return false // the same date, or another one
+			dobWeight = f.Weight
 		}
-		dobWeight, compared = f.Weight, true
 	}
-	if !compared && probeFullDate {
-		return false // the alert has no date: asking for one would not help
+	if post >= floor {
+		return true
+	}
+	if contradicts {
+		return false
 	}
 	// The posterior with the alert's date: its term in the exclusive
 	// posteriors' sum grows by 2^Δ and the others stay as they are.
@@ -392,7 +454,7 @@ func dateLeavesOpen(model *match.Model, post float64, fields []match.FieldExplan
 
 // findSubject finds the alerts on the same subject as a.
 func (s *Service) findSubject(ctx context.Context, q store.Querier, a Alert, _ bool) ([]scoredAlert, error) {
-	return s.search(ctx, q, personRecords(a, s.d.Region), identifiers(a), false)
+	return s.search(ctx, q, personRecords(a, s.d.Region), identifiers(a), searchOpts{})
 }
 
 // CheckMatch is one alert found by a check, with what the officer must
@@ -419,6 +481,7 @@ type CheckMatch struct {
 	Object      *WantedObject            `json:"object,omitempty"`
 	Misused     *Misused                 `json:"misused,omitempty" doc:"the identity is misused: check that the person is not its genuine holder"`
 	Exact       string                   `json:"exact,omitempty" doc:"identifier that matched exactly"`
+	CheckDate   bool                     `json:"check_date" doc:"the date of birth checked does not agree with the alert's (none, a year, one that cannot be a date, or another date), so this is at most a possible hit: compare the alert's date with the identity document and check again with the document's date"`
 	Photo       bool                     `json:"photo" doc:"the alert carries a photo of the wanted person (GET /alerts/{id}/photo)"`
 	Explanation []match.FieldExplanation `json:"explanation"`
 }
@@ -431,8 +494,11 @@ type CheckResult struct {
 	Matches []CheckMatch `json:"matches"`
 	// Unsettled is the third answer: no hit, but NO HIT cannot be said
 	// either, because the date of birth of the check leaves alerts open.
-	Unsettled bool         `json:"unsettled" doc:"no hit, but NO HIT cannot be said: the check has no full date of birth (none, only a year, or one that cannot be a date), or one a typing error away from an alert's, and alerts on persons of that name are left open; check again with the date of birth from the document"`
-	Open      []CheckMatch `json:"open" doc:"alerts the date of birth checked leaves open (when unsettled), best first"`
+	Unsettled bool         `json:"unsettled" doc:"no hit, but NO HIT cannot be said: a name was checked without a full date of birth (none, only a year, or one that cannot be a date), or with one a typing error away from an alert's that is left open; check again with the date of birth from the document"`
+	Open      []CheckMatch `json:"open" doc:"alerts the date of birth checked leaves open (when unsettled), best first; empty when a name was checked without a full date of birth and no alert is close"`
+	// CheckDate: the check must be made again with the date of birth from
+	// the document (Unsettled, or a possible hit marked CheckDate).
+	CheckDate bool `json:"check_date" doc:"check again with the date of birth from the identity document: the check is unsettled, or a possible hit's date of birth does not agree with the check's"`
 }
 
 // maxOpen is how many alerts an unsettled check lists.
@@ -499,7 +565,8 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 		people = append(people, p)
 	}
 	res.Open = []CheckMatch{}
-	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers, true)
+	date := readProbeDate(pr.DateOfBirth, s.d.Clock.Now())
+	found, err := s.search(ctx, s.d.Store, people, pr.Identifiers, searchOpts{check: true, date: date})
 	if err != nil {
 		return CheckResult{}, unavailable(op, err)
 	}
@@ -509,7 +576,7 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 			continue
 		}
 		a := f.Alert
-		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore, Band: match.BandMedium, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
+		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore && !f.DateToCheck, CheckDate: f.DateToCheck, Band: match.BandMedium, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
 			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
 			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation, Photo: a.Photo != nil}
 		if m.Certain {
@@ -535,5 +602,15 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 	if !res.Hit && len(open) > 0 {
 		res.Unsettled, res.Open = true, open[:min(len(open), maxOpen)]
 	}
+	// A name without a full date of birth cannot be told NO HIT: a name
+	// typed with one letter wrong shares no key with its alert, and a
+	// common one has namesakes. The date from the document settles it.
+	if !res.Hit && len(people) > 0 && date != dateFull {
+		res.Unsettled = true
+	}
+	for _, m := range res.Matches {
+		res.CheckDate = res.CheckDate || m.CheckDate
+	}
+	res.CheckDate = res.CheckDate || res.Unsettled
 	return res, nil
 }

@@ -178,36 +178,69 @@ func TestBatchCheckReadsSexAndNationality(t *testing.T) {
 }
 
 // A check that cannot tell the wanted person from anyone else of that name
-// (no date of birth, only a year, or a date one typing error away) is not
-// a NO HIT: it is unsettled, lists the alerts left open with their
-// warning markers and date of birth, and asks for the date from the
-// document. A date that disagrees outright, or a name no alert carries,
-// is a NO HIT. The batch result says so per row.
+// (no date of birth, only a year, a date that cannot be one, or a date one
+// typing error away) is not a NO HIT, nor a HIT: it is unsettled, or a
+// possible hit, and asks for the date from the document, listing the
+// alerts left open with their warning markers and date of birth. A name
+// without a full date is always asked for its date, even when no alert is
+// close: a misspelt name may share no key with its alert. A date that
+// disagrees outright is a NO HIT. The batch result says so per row.
 func TestCheckWithoutDateIsUnsettled(t *testing.T) {
 	b := storetest.Backends()[0]
 	ctx := context.Background()
 	c := startCluster(t, b, "rs", "me")
 	p := setup(t, c)
 	a := publish(t, p, arrestDraft("me"))
+	const (
+		noHit = iota
+		hit
+		possible  // a possible hit whose date must be checked
+		unsettled // no hit, the alert left open
+		askDate   // no hit, no alert open, the date asked for
+	)
 	for _, tc := range []struct {
-		q              string
-		hit, unsettled bool
+		q    string
+		want int
+		or   int // another answer as good
 	}{
-		{"Marko Petrović", false, true},
-		{"ПЕТРОВИЋ Марко", false, true},
-		{"Petrovic Marko 1985", false, true},
-		{"Marko Petrović 12.03.1985", true, false},
-		{"Marko Petrović 1991-07-21", false, false},
-		{"Jovan Jovanović", false, false},
+		{"Marko Petrović", unsettled, unsettled},
+		{"ПЕТРОВИЋ Марко", unsettled, unsettled},
+		{"Petrovic Marko 1985", unsettled, unsettled},
+		{"Marko Petrović 12.03.1985", hit, hit},
+		{"Marko Petrović 1991-07-21", noHit, noHit},
+		{"Jovan Jovanović", askDate, askDate},
+		{"Jovan Jovanović 1990-01-01", noHit, noHit},
+		// Dates that cannot be dates of birth are asked for again: the
+		// name and what the digits share may make a possible hit.
+		{"Marko Petrović 12.3.985.", possible, unsettled},
+		{"Marko Petrović 3.18.1985.", possible, unsettled},
+		{"Marko Petrović 12.03.2985", possible, unsettled},
+		{"Jovan Jovanović 31.02.1990", askDate, askDate},
 	} {
 		res, err := p.me.Alerts.Check(ctx, p.mePol, tc.q, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Hit != tc.hit || res.Unsettled != tc.unsettled {
-			t.Fatalf("check %q: hit %v unsettled %v, want %v %v (%+v)", tc.q, res.Hit, res.Unsettled, tc.hit, tc.unsettled, res)
+		got := noHit
+		switch {
+		case res.Hit && isCertain(res.Matches):
+			got = hit
+		case res.Hit && res.Matches[0].CheckDate:
+			got = possible
+		case res.Hit:
+			t.Fatalf("check %q: a possible hit that does not ask for the date: %+v", tc.q, res)
+		case res.Unsettled && len(res.Open) > 0:
+			got = unsettled
+		case res.Unsettled:
+			got = askDate
 		}
-		if tc.unsettled {
+		if got != tc.want && got != tc.or {
+			t.Fatalf("check %q: answer %d, want %d (%+v)", tc.q, got, tc.want, res)
+		}
+		if res.CheckDate != (got == possible || got == unsettled || got == askDate) {
+			t.Fatalf("check %q: check_date %v (%+v)", tc.q, res.CheckDate, res)
+		}
+		if got == unsettled {
 			if len(res.Open) != 1 || res.Open[0].AlertID != a.ID || res.Open[0].Band != "low" || !slices.Contains(res.Open[0].Warnings, "armed") || res.Open[0].Person.DateOfBirth != "1985-03-12" {
 				t.Fatalf("check %q: open %+v", tc.q, res.Open)
 			}
@@ -215,17 +248,17 @@ func TestCheckWithoutDateIsUnsettled(t *testing.T) {
 			t.Fatalf("check %q: open alerts beside a settled answer: %+v", tc.q, res.Open)
 		}
 	}
-	// A full date one typing error away is never a plain NO HIT: a
-	// possible hit, or the alert is left open with its own date shown.
+	// A full date one typing error away is never a HIT nor a NO HIT: a
+	// possible hit that asks for the date, or the alert is left open with
+	// its own date shown.
 	for _, q := range []string{"Marko Petrović 13.03.1985", "Marko Petrović 03.12.1985"} {
 		res, _ := p.me.Alerts.Check(ctx, p.mePol, q, "")
-		if !res.Hit && (!res.Unsettled || res.Open[0].Person.DateOfBirth != "1985-03-12") {
+		switch {
+		case res.Hit && (isCertain(res.Matches) || !res.Matches[0].CheckDate):
+			t.Fatalf("%q, one typing error away, is a HIT or a possible hit that does not ask for the date: %+v", q, res)
+		case !res.Hit && (!res.Unsettled || res.Open[0].Person.DateOfBirth != "1985-03-12"):
 			t.Fatalf("%q, one typing error away: %+v", q, res)
 		}
-	}
-	// A date that cannot be a date (a digit lost from the year) is asked for again.
-	if res, _ := p.me.Alerts.Check(ctx, p.mePol, "Marko Petrović 12.3.985.", ""); !res.Hit && !res.Unsettled {
-		t.Fatalf("a date with a three-digit year: %+v", res)
 	}
 
 	rows := []alerts.BatchRow{{Line: 2, Query: "Marko Petrović"}, {Line: 3, Query: "Jovan Jovanović 1990-01-01"}}
@@ -243,4 +276,14 @@ func TestCheckWithoutDateIsUnsettled(t *testing.T) {
 	if !strings.Contains(out.String(), "2,,Marko Petrović,CHECK DATE OF BIRTH,"+a.ID+",rs,arrest") || !strings.Contains(out.String(), "3,,Jovan Jovanović 1990-01-01,NO HIT") {
 		t.Fatalf("CSV:\n%s", out.String())
 	}
+}
+
+// isCertain reports whether a check said HIT rather than possible hit.
+func isCertain(ms []alerts.CheckMatch) bool {
+	for _, m := range ms {
+		if m.Certain {
+			return true
+		}
+	}
+	return false
 }

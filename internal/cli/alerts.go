@@ -94,11 +94,11 @@ func runAlerts(ctx context.Context, env Env, args []string) error {
 			if r.Hit {
 				hits++
 			}
-			if r.Unsettled {
+			if r.CheckDate {
 				open++
 			}
 		}
-		fmt.Fprintf(env.Stderr, "checked %d rows: %d HIT, %d to check again with the date of birth from the document, %d refused\n", len(res), hits, open, len(bad))
+		fmt.Fprintf(env.Stderr, "checked %d rows: %d HIT or possible hit, %d to check again with the date of birth from the document, %d refused\n", len(res), hits, open, len(bad))
 	case "import":
 		f, err := os.Open(pos[0])
 		if err != nil {

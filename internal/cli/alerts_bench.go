@@ -23,7 +23,7 @@ import (
 // force (persons and objects): single-check latency and throughput, one
 // batch check, and recall and false hits on noisy renderings.
 func runAlertsBench(ctx context.Context, env Env, args []string) error {
-	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--peers N] [--db postgres://…] [--dir DIR] [--cpuprofile FILE]")
+	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--show-errors N] [--peers N] [--db postgres://…] [--dir DIR] [--cpuprofile FILE]")
 	n := fs.Int("alerts", 1_000_000, "alerts in force on the checking node (4 in 5 persons, the rest vehicles and firearms)")
 	checks := fs.Int("checks", 2000, "single checks in the latency run (half known persons, half unknown)")
 	batch := fs.Int("batch", 10000, "rows of the batch check")
@@ -32,6 +32,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
 	peers := fs.Int("peers", 0, "instead of checks, measure replication: the alerts go from one node to this many partner nodes on loopback")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
+	showErrors := fs.Int("show-errors", 0, "print up to this many alerted persons the single checks (name and date of birth) did not find as HIT, and false HITs, after the second check, with the person's record and what the check found")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,8 +43,8 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 		defer stop()
 	}
-	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 || *peers < 0 {
-		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive; --peers not negative")
+	if *n < 10 || *checks < 1 || *batch < 1 || *clients < 1 || *peers < 0 || *showErrors < 0 {
+		return usagef("--alerts must be at least 10; --checks, --batch and --clients positive; --peers and --show-errors not negative")
 	}
 	if *peers > 0 {
 		return runAlertsReplication(ctx, env, *n, *peers, *db, *dir)
@@ -74,6 +75,19 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	const fitN = 20000 // alerted persons the model's u is counted on
 	want := *checks/2 + *batch/2
 	every := max(*n*4/5/max(want, 1), 1)
+	// A register left by an earlier run in --dir of the same size is
+	// reused: the generator is seeded, so its alerts are the ones that
+	// would be loaded again.
+	var held int
+	if *db == "" && *dir != "" {
+		_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts`).Scan(&held)
+		if held == *n {
+			fmt.Fprintf(env.Stdout, "reusing the %d alerts already in %s\n", held, *dir)
+		} else if held != 0 {
+			return usagef("%s holds %d alerts, not %d: give an empty directory or one from a run of the same size", *dir, held, *n)
+		}
+	}
+	reuse := held == *n
 	t0 := time.Now()
 	const chunk = 5000
 	buf := make([]alerts.AlertDraft, 0, chunk)
@@ -91,6 +105,9 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		case d.Object.Plate != "" && len(plates) < 100:
 			plates = append(plates, d.Object.Plate)
 		}
+		if reuse {
+			continue
+		}
 		buf = append(buf, d)
 		if len(buf) == chunk || i == *n-1 {
 			if err := svc.BulkLoad(ctx, actor, buf); err != nil {
@@ -100,11 +117,17 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(env.Stderr, "\rloaded %d alerts (%.0f/s)", i+1, float64(i+1)/time.Since(t0).Seconds())
 		}
 	}
-	fmt.Fprintln(env.Stderr)
+	if !reuse {
+		fmt.Fprintln(env.Stderr)
+	}
 	load := time.Since(t0)
 	var keys int64
 	_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts_keys`).Scan(&keys)
-	fmt.Fprintf(env.Stdout, "load: %s (%.0f alerts/s), %d candidate keys (%.1f per alert)\n", load.Round(time.Second), float64(*n)/load.Seconds(), keys, float64(keys)/float64(*n))
+	if reuse {
+		fmt.Fprintf(env.Stdout, "load: none (register reused), %d candidate keys (%.1f per alert)\n", keys, float64(keys)/float64(*n))
+	} else {
+		fmt.Fprintf(env.Stdout, "load: %s (%.0f alerts/s), %d candidate keys (%.1f per alert)\n", load.Round(time.Second), float64(*n)/load.Seconds(), keys, float64(keys)/float64(*n))
+	}
 
 	// The index as a node builds it at start: streamed from the database.
 	// (The loading service's own index, filled as it loaded, is dropped.)
@@ -137,11 +160,14 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	// alerts open: the same name (and number) with the date of birth read
 	// from the identity document.
 	var again map[int]string
+	// truth is, per row, the alerted person's record (for --show-errors).
+	var truth map[int]string
 	mk := func(count, offset int, travelDocument, documentNumber bool) ([]alerts.BatchRow, []bool, []string) {
 		rows := make([]alerts.BatchRow, count)
 		isKnown := make([]bool, count)
 		class := make([]string, count)
 		again = make(map[int]string, count)
+		truth = make(map[int]string, count)
 		for i := range rows {
 			var row synth.Row
 			var idn *synth.Identity
@@ -167,6 +193,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 				second = strings.TrimSpace(second + " " + row["personal_id"])
 			}
 			again[i] = second
+			truth[i] = fmt.Sprintf("%s %s %s, %s", idn.Given, idn.Family, idn.DOB, idn.PersonalID)
 			if q == "" {
 				q = "nobody"
 			}
@@ -189,14 +216,15 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 
 	// runSingle makes the checks of rows with the clients and reports their
 	// speed and quality.
-	runSingle := func(what string, rows []alerts.BatchRow, known []bool, class []string) error {
+	runSingle := func(what string, rows []alerts.BatchRow, known []bool, class []string, show int) error {
 		hits := make([]bool, len(rows))
 		certain := make([]bool, len(rows))
 		open := make([]bool, len(rows))
+		askDate := make([]bool, len(rows))
 		run, err := runConcurrently(len(rows), *clients, func(i int) error {
 			res, err := svc.Check(ctx, actor, rows[i].Query, "benchmark")
 			if err == nil {
-				hits[i], certain[i], open[i] = res.Hit, isCertain(res.Matches), res.Unsettled
+				hits[i], certain[i], open[i], askDate[i] = res.Hit, isCertain(res.Matches), res.Unsettled, res.CheckDate
 			}
 			return err
 		})
@@ -205,12 +233,12 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s\n", what, run.summary(*clients, "checks"))
 		reportQuality(env, certain, hits, known, class)
-		reportUnsettled(env, open, known, class)
-		// The officer types the unsettled checks again with the date of
-		// birth from the document.
+		reportUnsettled(env, open, known, class, "unsettled (check the date of birth)")
+		// The officer types the checks that ask for it again with the date
+		// of birth from the document.
 		var redo []int
 		for i := range rows {
-			if open[i] {
+			if askDate[i] {
 				redo = append(redo, i)
 			}
 		}
@@ -225,16 +253,22 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "  after the %d unsettled checks were typed again with the date of birth from the document:\n", len(redo))
+		reportUnsettled(env, askDate, known, class, "asked for the date of birth (unsettled or possible hit)")
+		fmt.Fprintf(env.Stdout, "  after these %d checks were typed again with the date of birth from the document:\n", len(redo))
 		reportQuality(env, certain2, hits2, known, class)
+		if show > 0 {
+			return showCheckErrors(ctx, env, svc, actor, show, rows, known, certain2, func(i int) (string, string, bool) {
+				return truth[i], again[i], slices.Contains(redo, i)
+			})
+		}
 		return nil
 	}
 	single, singleKnown, singleClass := mk(*checks, 0, false, false)
-	if err := runSingle("single checks (name and date of birth)", single, singleKnown, singleClass); err != nil {
+	if err := runSingle("single checks (name and date of birth)", single, singleKnown, singleClass, *showErrors); err != nil {
 		return err
 	}
 	docs, docsKnown, docsClass := mk(*checks, 0, false, true)
-	if err := runSingle("single checks (name, date of birth and personal number from the identity document)", docs, docsKnown, docsClass); err != nil {
+	if err := runSingle("single checks (name, date of birth and personal number from the identity document)", docs, docsKnown, docsClass, 0); err != nil {
 		return err
 	}
 
@@ -248,11 +282,12 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	bh := make([]bool, len(res))
 	bc := make([]bool, len(res))
 	bo := make([]bool, len(res))
+	ba := make([]bool, len(res))
 	var redo []alerts.BatchRow
 	var redoAt []int
 	for i, r := range res {
-		bh[i], bc[i], bo[i] = r.Hit, isCertain(r.Matches), r.Unsettled
-		if r.Unsettled {
+		bh[i], bc[i], bo[i], ba[i] = r.Hit, isCertain(r.Matches), r.Unsettled, r.CheckDate
+		if r.CheckDate {
 			row := rows[i]
 			row.Query = again[i]
 			redo, redoAt = append(redo, row), append(redoAt, i)
@@ -260,7 +295,8 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "batch check of %d rows (a passenger list: the query with sex and nationality) in %s (%.0f rows/s)\n", len(rows), bt.Round(time.Millisecond), float64(len(rows))/bt.Seconds())
 	reportQuality(env, bc, bh, batchKnown, batchClass)
-	reportUnsettled(env, bo, batchKnown, batchClass)
+	reportUnsettled(env, bo, batchKnown, batchClass, "unsettled (check the date of birth)")
+	reportUnsettled(env, ba, batchKnown, batchClass, "asked for the date of birth (unsettled or possible hit)")
 	if len(redo) > 0 {
 		res2, err := svc.BatchCheck(ctx, actor, redo, "benchmark")
 		if err != nil {
@@ -271,16 +307,66 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 			bh[i], bc[i] = r.Hit, isCertain(r.Matches)
 		}
 	}
-	fmt.Fprintf(env.Stdout, "  after the %d unsettled rows were checked again with the date of birth from the document:\n", len(redo))
+	fmt.Fprintf(env.Stdout, "  after these %d rows were checked again with the date of birth from the document:\n", len(redo))
 	reportQuality(env, bc, bh, batchKnown, batchClass)
 	return nil
 }
 
-// reportUnsettled prints how many checks were unsettled (neither HIT nor
-// NO HIT: the date of birth left alerts open), in all and by date class.
-func reportUnsettled(env Env, open, known []bool, class []string) {
+// showCheckErrors prints up to n alerted persons that rows did not find as
+// HIT and n false HITs, with the person's record, the checks typed and
+// what the last one found (the best matches and open alerts with the
+// weight of every field). The last check is made again, outside the
+// timing.
+func showCheckErrors(ctx context.Context, env Env, svc *alerts.Service, actor *auth.Principal, n int, rows []alerts.BatchRow, known, certain []bool, row func(i int) (truth, again string, redone bool)) error {
+	w := env.Stdout
+	explain := func(what string, ms []alerts.CheckMatch) {
+		for k, m := range ms {
+			if k == 3 {
+				fmt.Fprintf(w, "    … %d more\n", len(ms)-k)
+				break
+			}
+			fmt.Fprintf(w, "    %s %s (%s, score %.3f)\n", what, m.Label, m.Band, m.Score)
+			for _, e := range m.Explanation {
+				fmt.Fprintf(w, "      %s %s %.1f bits (%s | %s)\n", e.Field, e.Level, e.Weight, e.Left, e.Right)
+			}
+		}
+	}
+	misses, falseHits := 0, 0
+	for i := range rows {
+		miss := known[i] && !certain[i] && misses < n
+		falseHit := !known[i] && certain[i] && falseHits < n
+		if !miss && !falseHit {
+			continue
+		}
+		truth, again, redone := row(i)
+		q := rows[i].Query
+		if miss {
+			misses++
+			fmt.Fprintf(w, "missed: %s\n  checked: %q\n", truth, q)
+		} else {
+			falseHits++
+			fmt.Fprintf(w, "false HIT: %s\n  checked: %q\n", truth, q)
+		}
+		if redone {
+			q = again
+			fmt.Fprintf(w, "  again:   %q\n", q)
+		}
+		res, err := svc.Check(ctx, actor, q, "benchmark")
+		if err != nil {
+			return err
+		}
+		explain("found", res.Matches)
+		explain("open", res.Open)
+	}
+	return nil
+}
+
+// reportUnsettled prints how many checks gave an answer (unsettled:
+// neither HIT nor NO HIT; or asked for the date of birth), in all and by
+// date class.
+func reportUnsettled(env Env, open, known []bool, class []string, what string) {
 	tp, fp, kn := quality(open, known)
-	fmt.Fprintf(env.Stdout, "  unsettled (check the date of birth): alerted subjects %d/%d (%.1f%%), others %d/%d (%.2f%%)\n", tp, kn, 100*float64(tp)/float64(max(kn, 1)),
+	fmt.Fprintf(env.Stdout, "  %s: alerted subjects %d/%d (%.1f%%), others %d/%d (%.2f%%)\n", what, tp, kn, 100*float64(tp)/float64(max(kn, 1)),
 		fp, len(known)-kn, 100*float64(fp)/float64(max(len(known)-kn, 1)))
 	for _, c := range []string{"date as recorded", "date mistyped", "no date or year only"} {
 		var o, k []bool

@@ -126,6 +126,36 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	if err != nil || !inView {
 		t.Fatalf("the unsettled verdict, its help, the alert's date and warnings are not all inside the viewport (%v)", err)
 	}
+	// A date that cannot be a date (a digit lost from the year) is never
+	// a HIT: a possible hit that shows the alert's date and asks for the
+	// document's, inside the screen.
+	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Petrovic Marko 12.3.985."), chromedp.Click(chromedp.CSS(`#check-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	browsertest.Screenshot(bc, t, "alerts-check-date")
+	if v := browsertest.Text(bc, t, `#verdict`); v != "POSSIBLE HIT" {
+		t.Fatalf("verdict %q, want POSSIBLE HIT", v)
+	}
+	if d := browsertest.Text(bc, t, `.match .check-date`); !strings.Contains(d, "does not agree") || !strings.Contains(d, "1985-03-12") {
+		t.Fatalf("the possible hit does not ask for the date: %q", d)
+	}
+	inView, err = chromedp.Run(bc, chromedp.Evaluate[bool](`(() => ['#verdict', '.match .action', '.match .check-date .dob'].every(s => {
+		const r = document.querySelector(s).getBoundingClientRect();
+		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; }))()`))
+	if err != nil || !inView {
+		t.Fatalf("the possible hit's verdict, action and the alert's date are not all inside the viewport (%v)", err)
+	}
+	// A name no alert is close to, without a date, is not a NO HIT either:
+	// a misspelt name can be missed, so the date is asked for.
+	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
+		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Jovan Jovanovic"), chromedp.Click(chromedp.CSS(`#check-go`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	if v := browsertest.Text(bc, t, `#verdict`); v != "CHECK THE DATE OF BIRTH" {
+		t.Fatalf("a name without a date: verdict %q, want CHECK THE DATE OF BIRTH", v)
+	}
+	if h := browsertest.Text(bc, t, `#unsettled-help`); !strings.Contains(h, "without a full date of birth") {
+		t.Fatalf("a name without a date: help %q", h)
+	}
 
 	// The photo of the wanted person is shown in the hit and on the alert
 	// page, loaded and inside the viewport.

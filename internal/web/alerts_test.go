@@ -67,16 +67,18 @@ func TestAlertsAPIAndBatchDownload(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "row 2, field sex: the sex cannot be read; use M or F") {
 		t.Fatalf("API batch with an unreadable sex: %d %s", resp.StatusCode, body)
 	}
-	// The same list uploaded on the check screen comes back as CSV.
+	// The same list uploaded on the check screen comes back as CSV; a
+	// passenger without a date of birth is asked for it.
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	fw, _ := mw.CreateFormFile("file", "bus.csv")
-	fw.Write([]byte("ref,given_name,family_name,plate\n1,Jovan,Jovanović,\n2,,,NS 123 AB\n3,,,\n"))
+	fw.Write([]byte("ref,given_name,family_name,date_of_birth,plate\n1,Jovan,Jovanović,1990-01-01,\n2,,,,NS 123 AB\n3,,,,\n4,Ana,Marić,,\n"))
 	mw.WriteField("purpose", "bus at Batrovci")
 	mw.Close()
 	resp, body = call(token, "POST", "/alerts/check/batch", mw.FormDataContentType(), &buf)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(string(body), "3,2,NS 123 AB,HIT,"+a.ID) || !strings.Contains(string(body), "2,1,Jovan Jovanović,NO HIT") || !strings.Contains(string(body), "4,,,REFUSED") {
+		!strings.Contains(string(body), "3,2,NS 123 AB,HIT,"+a.ID) || !strings.Contains(string(body), "2,1,Jovan Jovanović 1990-01-01,NO HIT") || !strings.Contains(string(body), "4,,,REFUSED") ||
+		!strings.Contains(string(body), "5,4,Ana Marić,CHECK DATE OF BIRTH,,") {
 		t.Fatalf("batch download: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 	resp, body = call(token, "GET", "/api/openapi.json", "", nil)
