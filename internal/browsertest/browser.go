@@ -4,6 +4,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"testing"
@@ -93,6 +94,25 @@ func Text(ctx context.Context, t *testing.T, sel string) string {
 		t.Fatalf("text of %s: %v", sel, err)
 	}
 	return s
+}
+
+// InViewport reports whether every CSS selector's first element is shown
+// (has a height) and lies wholly inside the viewport, as a person sees
+// the page without scrolling.
+func InViewport(ctx context.Context, t *testing.T, sels ...string) bool {
+	t.Helper()
+	list, err := json.Marshal(sels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => `+string(list)+`.every(s => {
+		const e = document.querySelector(s); if (!e) return false;
+		const r = e.getBoundingClientRect();
+		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; }))()`))
+	if err != nil {
+		t.Fatalf("viewport of %v: %v", sels, err)
+	}
+	return ok
 }
 
 // Login signs in through the login form of the node at base.

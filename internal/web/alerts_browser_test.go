@@ -78,10 +78,15 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	bc := browsertest.New(t)
 	browsertest.Login(bc, t, me.URL, "granicar", testutil.Password)
 	browsertest.Do(bc, t, chromedp.EmulateViewport(768, 1024))
-	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#check-q`), "ПЕТРОВИЋ Марко 12.03.1985"),
-		chromedp.Click(chromedp.CSS(`#check-go`)),
-		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	// check types q into the check screen's search box and waits for the
+	// verdict.
+	check := func(q string) {
+		t.Helper()
+		browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
+			chromedp.SendKeys(chromedp.CSS(`#check-q`), q), chromedp.Click(chromedp.CSS(`#check-go`)),
+			chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	}
+	check("ПЕТРОВИЋ Марко 12.03.1985")
 	browsertest.Screenshot(bc, t, "alerts-check-hit")
 	if v := browsertest.Text(bc, t, `#verdict`); v != "HIT" {
 		t.Fatalf("verdict %q, want HIT", v)
@@ -94,25 +99,18 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	}
 	// The verdict, the action and the warning markers are on the screen
 	// without scrolling, on a tablet.
-	inView, err := chromedp.Run(bc, chromedp.Evaluate[bool](`(() => ['#verdict', '.match .action', '.match .warnings'].every(s => {
-		const r = document.querySelector(s).getBoundingClientRect();
-		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; }))()`))
-	if err != nil || !inView {
-		t.Fatalf("HIT, action and warnings are not all inside the viewport (%v)", err)
+	if !browsertest.InViewport(bc, t, `#verdict`, `.match .action`, `.match .warnings`) {
+		t.Fatal("HIT, action and warnings are not all inside the viewport")
 	}
 	// A check of someone else says NO HIT.
-	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Jovan Jovanović 1990-01-01"), chromedp.Click(chromedp.CSS(`#check-go`)),
-		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	check("Jovan Jovanović 1990-01-01")
 	if v := browsertest.Text(bc, t, `#verdict`); v != "NO HIT" {
 		t.Fatalf("verdict %q, want NO HIT", v)
 	}
 	// The name alone, typed without diacritics, is not a NO HIT: the
 	// officer is told to check the date of birth and sees the alert's date
 	// and warning markers, inside the screen.
-	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Petrovic Marko"), chromedp.Click(chromedp.CSS(`#check-go`)),
-		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	check("Petrovic Marko")
 	browsertest.Screenshot(bc, t, "alerts-check-unsettled")
 	if v := browsertest.Text(bc, t, `#verdict`); v != "CHECK THE DATE OF BIRTH" {
 		t.Fatalf("verdict %q, want CHECK THE DATE OF BIRTH", v)
@@ -120,18 +118,13 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	if o := browsertest.Text(bc, t, `#open-alerts li`); !strings.Contains(o, "1985-03-12") || !strings.Contains(strings.ToLower(o), "armed") {
 		t.Fatalf("alert left open: %q", o)
 	}
-	inView, err = chromedp.Run(bc, chromedp.Evaluate[bool](`(() => ['#verdict', '#unsettled-help', '#open-alerts li .dob', '#open-alerts li .warnings'].every(s => {
-		const r = document.querySelector(s).getBoundingClientRect();
-		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; }))()`))
-	if err != nil || !inView {
-		t.Fatalf("the unsettled verdict, its help, the alert's date and warnings are not all inside the viewport (%v)", err)
+	if !browsertest.InViewport(bc, t, `#verdict`, `#unsettled-help`, `#open-alerts li .dob`, `#open-alerts li .warnings`) {
+		t.Fatal("the unsettled verdict, its help, the alert's date and warnings are not all inside the viewport")
 	}
 	// A date that cannot be a date (a digit lost from the year) is never
 	// a HIT: a possible hit that shows the alert's date and asks for the
 	// document's, inside the screen.
-	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Petrovic Marko 12.3.985."), chromedp.Click(chromedp.CSS(`#check-go`)),
-		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	check("Petrovic Marko 12.3.985.")
 	browsertest.Screenshot(bc, t, "alerts-check-date")
 	if v := browsertest.Text(bc, t, `#verdict`); v != "POSSIBLE HIT" {
 		t.Fatalf("verdict %q, want POSSIBLE HIT", v)
@@ -139,17 +132,12 @@ func TestBrowserAlertCheckAndHitReport(t *testing.T) {
 	if d := browsertest.Text(bc, t, `.match .check-date`); !strings.Contains(d, "does not agree") || !strings.Contains(d, "1985-03-12") {
 		t.Fatalf("the possible hit does not ask for the date: %q", d)
 	}
-	inView, err = chromedp.Run(bc, chromedp.Evaluate[bool](`(() => ['#verdict', '.match .action', '.match .check-date .dob'].every(s => {
-		const r = document.querySelector(s).getBoundingClientRect();
-		return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth; }))()`))
-	if err != nil || !inView {
-		t.Fatalf("the possible hit's verdict, action and the alert's date are not all inside the viewport (%v)", err)
+	if !browsertest.InViewport(bc, t, `#verdict`, `.match .action`, `.match .check-date .dob`) {
+		t.Fatal("the possible hit's verdict, action and the alert's date are not all inside the viewport")
 	}
 	// A name no alert is close to, without a date, is not a NO HIT either:
 	// a misspelt name can be missed, so the date is asked for.
-	browsertest.Do(bc, t, chromedp.Navigate(me.URL+"/alerts/check"), chromedp.WaitVisible(chromedp.CSS(`#check-q`)),
-		chromedp.SendKeys(chromedp.CSS(`#check-q`), "Jovan Jovanovic"), chromedp.Click(chromedp.CSS(`#check-go`)),
-		chromedp.WaitVisible(chromedp.CSS(`#verdict`)))
+	check("Jovan Jovanovic")
 	if v := browsertest.Text(bc, t, `#verdict`); v != "CHECK THE DATE OF BIRTH" {
 		t.Fatalf("a name without a date: verdict %q, want CHECK THE DATE OF BIRTH", v)
 	}
