@@ -209,9 +209,14 @@ type cand struct {
 	p    Pattern
 }
 
-// Candidates are stored in fixed-size chunks: appending to one huge slice
-// would copy it on every growth.
-const candChunk = 1 << 16
+// Candidates are stored in chunks: appending to one huge slice would copy
+// it on every growth. Chunks start small, as a search compares one record
+// with a few dozen and would otherwise allocate a full chunk per call, and
+// double up to candChunk.
+const (
+	candChunk      = 1 << 16
+	firstCandChunk = 128
+)
 
 // shard is one worker's share of the comparisons.
 type shard struct {
@@ -264,8 +269,10 @@ func compareCandidates(ctx context.Context, prep []prepared, idx *blockIndex, sp
 							p := compare(&prep[i], &prep[j])
 							sh.cmp++
 							sh.counts[p]++
-							if len(sh.pairs) == 0 || len(sh.pairs[len(sh.pairs)-1]) == candChunk {
-								sh.pairs = append(sh.pairs, make([]cand, 0, candChunk))
+							if len(sh.pairs) == 0 {
+								sh.pairs = append(sh.pairs, make([]cand, 0, firstCandChunk))
+							} else if l := sh.pairs[len(sh.pairs)-1]; len(l) == cap(l) {
+								sh.pairs = append(sh.pairs, make([]cand, 0, min(2*cap(l), candChunk)))
 							}
 							last := &sh.pairs[len(sh.pairs)-1]
 							*last = append(*last, cand{int32(i), int32(j), p})
