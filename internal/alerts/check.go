@@ -292,9 +292,12 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			if err != nil {
 				return nil, err
 			}
+			// Each alert is weighed by its best pair; the field by field
+			// explanation is built only for the alerts reported or whose
+			// date of birth may leave them open (mayAsk).
 			type weighed struct {
-				w      float64
-				fields []match.FieldExplanation
+				w    float64
+				pair match.Pair
 				// dated: the alert's person has a full date of birth.
 				dated bool
 			}
@@ -305,13 +308,16 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				if b, ok := engine[id]; ok && b.w >= w {
 					continue
 				}
+				engine[id] = weighed{w, pr, right[pr.Right].DOB.Full()}
+			}
+			explain := func(pr match.Pair) []match.FieldExplanation {
 				var fields []match.FieldExplanation
 				for _, fe := range res.Explain(pr).Fields {
 					if fe.Level != "missing" && fe.Level != "" {
 						fields = append(fields, fe)
 					}
 				}
-				engine[id] = weighed{w, fields, right[pr.Right].DOB.Full()}
+				return fields
 			}
 			ids := make([]string, 0, len(engine))
 			weights := make([]float64, 0, len(engine))
@@ -327,13 +333,18 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 					continue
 				}
 				e := engine[id]
-				asked := o.check && e.dated && dateQuestion(model, post, e.fields, floor, o.date)
+				reported := post >= floor
+				if !reported && !(o.check && e.dated && mayAsk(model, post, e.pair.Pattern, floor, o.date)) {
+					continue
+				}
+				fields := explain(e.pair)
+				asked := o.check && e.dated && dateQuestion(model, post, fields, floor, o.date)
 				switch {
-				case post >= floor:
-					best[id] = scoredAlert{Score: post, Explanation: e.fields, DateToCheck: asked}
+				case reported:
+					best[id] = scoredAlert{Score: post, Explanation: fields, DateToCheck: asked}
 				case asked:
 					if _, ok := best[id]; !ok {
-						best[id] = scoredAlert{Score: post, Explanation: e.fields, Unsettled: true}
+						best[id] = scoredAlert{Score: post, Explanation: fields, Unsettled: true}
 					}
 				}
 			}
@@ -450,6 +461,29 @@ func dateQuestion(model *match.Model, post float64, fields []match.FieldExplanat
 	// posteriors' sum grows by 2^Δ and the others stay as they are.
 	f := math.Exp2(model.Weight(match.FieldDOB, int(match.DateExact)) - dobWeight)
 	return post*f/(1-post+post*f) >= need
+}
+
+// mayAsk is a quick test, on the pair's agreement pattern alone, of
+// whether dateQuestion may leave a candidate below the floor open: false
+// only when it certainly does not, so that most candidates of a check need
+// no explanation.
+func mayAsk(model *match.Model, post float64, p match.Pattern, floor float64, date probeDate) bool {
+	if p.Level(match.FieldID) == int(match.IDExact) {
+		return false
+	}
+	switch match.DateAgreement(p.Level(match.FieldDOB)) {
+	case match.DateExact:
+		return false
+	case match.DateMissing:
+		// No date compared, so no weight to take back: the bound is exact.
+		f := math.Exp2(model.Weight(match.FieldDOB, int(match.DateExact)))
+		return post*f/(1-post+post*f) >= floor
+	case match.DatePartial:
+		return date != dateFull
+	case match.DateDisagree:
+		return date == dateInvalid
+	}
+	return true
 }
 
 // findSubject finds the alerts on the same subject as a.
