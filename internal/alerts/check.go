@@ -293,8 +293,8 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				return nil, err
 			}
 			// Each alert is weighed by its best pair; the field by field
-			// explanation is built only for the alerts reported or whose
-			// date of birth may leave them open (mayAsk).
+			// explanation is built only for the alerts reported or left
+			// open.
 			type weighed struct {
 				w    float64
 				pair match.Pair
@@ -334,11 +334,11 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				}
 				e := engine[id]
 				reported := post >= floor
-				if !reported && !(o.check && e.dated && mayAsk(model, post, e.pair.Pattern, floor, o.date)) {
+				asked := o.check && e.dated && dateQuestion(model, post, e.pair.Pattern, floor, o.date)
+				if !reported && !asked {
 					continue
 				}
 				fields := explain(e.pair)
-				asked := o.check && e.dated && dateQuestion(model, post, fields, floor, o.date)
 				switch {
 				case reported:
 					best[id] = scoredAlert{Score: post, Explanation: fields, DateToCheck: asked}
@@ -412,8 +412,9 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 	return out, nil
 }
 
-// dateQuestion reports whether the probe's date of birth leaves a
-// candidate with posterior post open. At or above the floor, it does
+// dateQuestion reports, from the pair's agreement pattern p, whether the
+// probe's date of birth leaves a candidate with posterior post open. At
+// or above the floor, it does
 // whenever the dates do not agree: the probe has none, only a year, one
 // that cannot be a date, or another date than the alert's. Such a match
 // is never a HIT (a name and a year are not an identity); it is a
@@ -426,30 +427,23 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 // not have. A full date that disagrees otherwise settles the question
 // below the floor, and an identifier that agrees exactly settles it
 // everywhere.
-func dateQuestion(model *match.Model, post float64, fields []match.FieldExplanation, floor float64, date probeDate) bool {
-	dobWeight, need := 0.0, floor
-	contradicts := false
-	for _, f := range fields {
-		switch f.Field {
-		case match.FieldID.String():
-			if f.Level == match.FieldID.Levels()[match.IDExact] {
-				return false
-			}
-		case match.FieldDOB.String():
-			switch match.DateAgreement(slices.Index(match.FieldDOB.Levels(), f.Level)) {
-			case match.DateExact:
-				return false
-			case match.DateClose:
-				if date == dateFull {
-					need = highScore
-				}
-			case match.DatePartial:
-				contradicts = date == dateFull // two full dates: not one typing error
-			case match.DateDisagree:
-				contradicts = date != dateInvalid // another date, or another year
-			}
-			dobWeight = f.Weight
+func dateQuestion(model *match.Model, post float64, p match.Pattern, floor float64, date probeDate) bool {
+	if p.Level(match.FieldID) == int(match.IDExact) {
+		return false
+	}
+	need, contradicts := floor, false
+	level := p.Level(match.FieldDOB)
+	switch match.DateAgreement(level) {
+	case match.DateExact:
+		return false
+	case match.DateClose:
+		if date == dateFull {
+			need = highScore
 		}
+	case match.DatePartial:
+		contradicts = date == dateFull // two full dates: not one typing error
+	case match.DateDisagree:
+		contradicts = date != dateInvalid // another date, or another year
 	}
 	if post >= floor {
 		return true
@@ -458,32 +452,11 @@ func dateQuestion(model *match.Model, post float64, fields []match.FieldExplanat
 		return false
 	}
 	// The posterior with the alert's date: its term in the exclusive
-	// posteriors' sum grows by 2^Δ and the others stay as they are.
-	f := math.Exp2(model.Weight(match.FieldDOB, int(match.DateExact)) - dobWeight)
+	// posteriors' sum grows by 2^Δ and the others stay as they are. (The
+	// date's weight depends on its own level only: no conditional of the
+	// model is on it.)
+	f := math.Exp2(model.Weight(match.FieldDOB, int(match.DateExact)) - model.Weight(match.FieldDOB, level))
 	return post*f/(1-post+post*f) >= need
-}
-
-// mayAsk is a quick test, on the pair's agreement pattern alone, of
-// whether dateQuestion may leave a candidate below the floor open: false
-// only when it certainly does not, so that most candidates of a check need
-// no explanation.
-func mayAsk(model *match.Model, post float64, p match.Pattern, floor float64, date probeDate) bool {
-	if p.Level(match.FieldID) == int(match.IDExact) {
-		return false
-	}
-	switch match.DateAgreement(p.Level(match.FieldDOB)) {
-	case match.DateExact:
-		return false
-	case match.DateMissing:
-		// No date compared, so no weight to take back: the bound is exact.
-		f := math.Exp2(model.Weight(match.FieldDOB, int(match.DateExact)))
-		return post*f/(1-post+post*f) >= floor
-	case match.DatePartial:
-		return date != dateFull
-	case match.DateDisagree:
-		return date == dateInvalid
-	}
-	return true
 }
 
 // findSubject finds the alerts on the same subject as a.
