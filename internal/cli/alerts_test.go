@@ -64,7 +64,8 @@ func TestAlertsImportExportCheck(t *testing.T) {
 // is documented in docs/PERFORMANCE.md).
 func TestBenchAlertsSmoke(t *testing.T) {
 	prof := filepath.Join(t.TempDir(), "cpu.prof")
-	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", t.TempDir(), "--cpuprofile", prof)
+	dir := t.TempDir()
+	r := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", dir, "--cpuprofile", prof)
 	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
 		t.Fatalf("cpu profile: %v", err)
 	}
@@ -74,4 +75,26 @@ func TestBenchAlertsSmoke(t *testing.T) {
 		t.Fatalf("bench alerts: %+v", r)
 	}
 	t.Log(r.stdout)
+	// The register left in the directory is reused by a run of the same
+	// size (with the same figures: the generator is seeded), refused by
+	// another, and --show-errors prints what the checks missed.
+	again := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--dir", dir, "--show-errors", "5")
+	quality := func(out string) string {
+		var keep []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "alerted") && !strings.HasPrefix(l, "model:") {
+				keep = append(keep, l)
+			}
+		}
+		return strings.Join(keep, "\n")
+	}
+	if again.code != 0 || !strings.Contains(again.stdout, "reusing the 60 alerts already in") || quality(again.stdout) != quality(r.stdout) {
+		t.Fatalf("bench alerts on the same register:\n%s\nfirst run:\n%s", again.stdout, r.stdout)
+	}
+	if other := run(t, nil, "", "bench", "alerts", "--alerts", "80", "--checks", "10", "--batch", "10", "--dir", dir); other.code != 2 || !strings.Contains(other.stderr, "holds 60 alerts, not 80") {
+		t.Fatalf("bench alerts on a register of another size: %+v", other)
+	}
+	if bad := run(t, nil, "", "bench", "alerts", "--show-errors", "-1"); bad.code != 2 || !strings.Contains(bad.stderr, "--show-errors not negative") {
+		t.Fatalf("negative --show-errors: %+v", bad)
+	}
 }
