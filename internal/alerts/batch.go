@@ -193,6 +193,7 @@ func ParseBatch(in io.Reader) ([]BatchRow, []AlertRowError, error) {
 type BatchResult struct {
 	BatchRow
 	Hit       bool         `json:"hit"`
+	Certain   bool         `json:"certain" doc:"a HIT, not only possible hits (see CheckResult)"`
 	Matches   []CheckMatch `json:"matches"`
 	Unsettled bool         `json:"unsettled" doc:"no hit, but the row's date of birth leaves alerts open (see CheckResult)"`
 	Open      []CheckMatch `json:"open"`
@@ -247,7 +248,7 @@ func (s *Service) BatchCheck(ctx context.Context, actor *auth.Principal, rows []
 					mu.Unlock()
 					continue
 				}
-				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Matches: res.Matches, Unsettled: res.Unsettled, Open: res.Open, CheckDate: res.CheckDate}
+				out[i] = BatchResult{BatchRow: rows[i], Hit: res.Hit, Certain: res.Certain, Matches: res.Matches, Unsettled: res.Unsettled, Open: res.Open, CheckDate: res.CheckDate}
 			}
 		}()
 	}
@@ -302,7 +303,7 @@ func WriteBatchCSV(w io.Writer, res []BatchResult) error {
 			}
 			rec[10] = strconv.Itoa(len(r.Matches) - 1)
 			switch {
-			case m.Certain:
+			case r.Certain:
 			case r.CheckDate:
 				rec[3] = "POSSIBLE HIT, CHECK DATE OF BIRTH"
 			default:

@@ -497,8 +497,9 @@ type CheckMatch struct {
 type CheckResult struct {
 	Query   string       `json:"query"`
 	Probe   CheckProbe   `json:"probe"`
-	Hit     bool         `json:"hit"`
-	Matches []CheckMatch `json:"matches"`
+	Hit     bool         `json:"hit" doc:"a HIT or a possible hit"`
+	Certain bool         `json:"certain" doc:"a HIT (the first match is certain), not only possible hits"`
+	Matches []CheckMatch `json:"matches" doc:"HITs first, then possible hits, best first"`
 	// Unsettled is the third answer: no hit, but NO HIT cannot be said
 	// either, because the date of birth of the check leaves alerts open.
 	Unsettled bool         `json:"unsettled" doc:"no hit, but NO HIT cannot be said: a name was checked without a full date of birth (none, only a year, or one that cannot be a date), or with one a typing error away from an alert's that is left open; check again with the date of birth from the document"`
@@ -602,10 +603,22 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 		}
 		res.Matches = append(res.Matches, m)
 	}
+	// HITs first: a possible hit whose date does not agree may score
+	// above a HIT, and the first match is what a batch row reports.
+	slices.SortStableFunc(res.Matches, func(a, b CheckMatch) int {
+		switch {
+		case a.Certain == b.Certain:
+			return 0
+		case a.Certain:
+			return -1
+		}
+		return 1
+	})
 	if len(res.Matches) > 20 {
 		res.Matches = res.Matches[:20]
 	}
 	res.Hit = len(res.Matches) > 0
+	res.Certain = res.Hit && res.Matches[0].Certain
 	if !res.Hit && len(open) > 0 {
 		res.Unsettled, res.Open = true, open[:min(len(open), maxOpen)]
 	}

@@ -221,9 +221,18 @@ func TestCheckWithoutDateIsUnsettled(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// HITs come first, and the result says HIT when the first match is.
+		for k := 1; k < len(res.Matches); k++ {
+			if res.Matches[k].Certain && !res.Matches[k-1].Certain {
+				t.Fatalf("check %q: a HIT after a possible hit: %+v", tc.q, res.Matches)
+			}
+		}
+		if res.Certain != (res.Hit && res.Matches[0].Certain) {
+			t.Fatalf("check %q: certain %v (%+v)", tc.q, res.Certain, res)
+		}
 		got := noHit
 		switch {
-		case res.Hit && isCertain(res.Matches):
+		case res.Hit && res.Certain:
 			got = hit
 		case res.Hit && res.Matches[0].CheckDate:
 			got = possible
@@ -254,7 +263,7 @@ func TestCheckWithoutDateIsUnsettled(t *testing.T) {
 	for _, q := range []string{"Marko Petrović 13.03.1985", "Marko Petrović 03.12.1985"} {
 		res, _ := p.me.Alerts.Check(ctx, p.mePol, q, "")
 		switch {
-		case res.Hit && (isCertain(res.Matches) || !res.Matches[0].CheckDate):
+		case res.Hit && (res.Certain || !res.Matches[0].CheckDate):
 			t.Fatalf("%q, one typing error away, is a HIT or a possible hit that does not ask for the date: %+v", q, res)
 		case !res.Hit && (!res.Unsettled || res.Open[0].Person.DateOfBirth != "1985-03-12"):
 			t.Fatalf("%q, one typing error away: %+v", q, res)
@@ -276,14 +285,4 @@ func TestCheckWithoutDateIsUnsettled(t *testing.T) {
 	if !strings.Contains(out.String(), "2,,Marko Petrović,CHECK DATE OF BIRTH,"+a.ID+",rs,arrest") || !strings.Contains(out.String(), "3,,Jovan Jovanović 1990-01-01,NO HIT") {
 		t.Fatalf("CSV:\n%s", out.String())
 	}
-}
-
-// isCertain reports whether a check said HIT rather than possible hit.
-func isCertain(ms []alerts.CheckMatch) bool {
-	for _, m := range ms {
-		if m.Certain {
-			return true
-		}
-	}
-	return false
 }

@@ -224,7 +224,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		run, err := runConcurrently(len(rows), *clients, func(i int) error {
 			res, err := svc.Check(ctx, actor, rows[i].Query, "benchmark")
 			if err == nil {
-				hits[i], certain[i], open[i], askDate[i] = res.Hit, isCertain(res.Matches), res.Unsettled, res.CheckDate
+				hits[i], certain[i], open[i], askDate[i] = res.Hit, res.Certain, res.Unsettled, res.CheckDate
 			}
 			return err
 		})
@@ -247,7 +247,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 			i := redo[k]
 			res, err := svc.Check(ctx, actor, again[i], "benchmark")
 			if err == nil {
-				hits2[i], certain2[i] = res.Hit, isCertain(res.Matches)
+				hits2[i], certain2[i] = res.Hit, res.Certain
 			}
 			return err
 		}); err != nil {
@@ -286,7 +286,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	var redo []alerts.BatchRow
 	var redoAt []int
 	for i, r := range res {
-		bh[i], bc[i], bo[i], ba[i] = r.Hit, isCertain(r.Matches), r.Unsettled, r.CheckDate
+		bh[i], bc[i], bo[i], ba[i] = r.Hit, r.Certain, r.Unsettled, r.CheckDate
 		if r.CheckDate {
 			row := rows[i]
 			row.Query = again[i]
@@ -304,7 +304,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 		for k, r := range res2 {
 			i := redoAt[k]
-			bh[i], bc[i] = r.Hit, isCertain(r.Matches)
+			bh[i], bc[i] = r.Hit, r.Certain
 		}
 	}
 	fmt.Fprintf(env.Stdout, "  after these %d rows were checked again with the date of birth from the document:\n", len(redo))
@@ -382,17 +382,6 @@ func reportUnsettled(env Env, open, known []bool, class []string, what string) {
 		fmt.Fprintf(env.Stdout, "    %-21s alerted %d/%d (%.1f%%), others %d/%d (%.2f%%)\n", c+":", tp, kn, 100*float64(tp)/float64(max(kn, 1)),
 			fp, len(k)-kn, 100*float64(fp)/float64(max(len(k)-kn, 1)))
 	}
-}
-
-// isCertain reports whether a check said HIT (an exact identifier or the
-// engine's high band) rather than only "possible hit".
-func isCertain(ms []alerts.CheckMatch) bool {
-	for _, m := range ms {
-		if m.Certain {
-			return true
-		}
-	}
-	return false
 }
 
 // dateClass says how the date of birth of a check compares with the
