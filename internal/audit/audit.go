@@ -232,9 +232,11 @@ func (l *Log) writeHead(ctx context.Context, tx *store.Tx, at time.Time, size in
 }
 
 // moveHead signs and stores the checkpoint of size inside tx, provided the
-// stored head is still the one of size from: several instances of one
-// node may append (each its own requests' entries), and one that read an
-// older head must not write a tree that forks from the signed one.
+// stored head is still the one of size from (errHeadMoved otherwise):
+// several instances of one node may append (each its own requests'
+// entries), and one that read an older head must not write a tree that
+// forks from the signed one. The statement locks the head row either way
+// until tx ends.
 func (l *Log) moveHead(ctx context.Context, tx *store.Tx, at time.Time, from, size int64, root []byte) error {
 	text, err := SignCheckpointNote(CheckpointBody(l.node.ID, size, root), l.signer)
 	if err != nil {
@@ -250,8 +252,7 @@ func (l *Log) moveHead(ctx context.Context, tx *store.Tx, at time.Time, from, si
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		// The head is locked first, so only a changed database gets here.
-		return errs.Newf(errs.Internal, "audit.Append", "the audit head is not at size %d as read a moment ago", from)
+		return errHeadMoved
 	}
 	return nil
 }
@@ -284,7 +285,10 @@ func fetchNodes(ctx context.Context, q store.Querier, ids []compact.NodeID) ([][
 //
 // Concurrent callers are group-committed: whoever finds no commit in
 // progress writes everything queued so far in one transaction, so many
-// requests share one database commit.
+// requests share one database commit. The leader then hands the next
+// commit to the first caller still waiting and returns: a caller never
+// writes other callers' entries after its own are stored, so its request
+// is not held up by a steady stream of others.
 func (l *Log) Append(ctx context.Context, entries ...Entry) ([]Entry, error) {
 	if len(entries) == 0 {
 		return nil, nil
@@ -298,9 +302,14 @@ func (l *Log) Append(ctx context.Context, entries ...Entry) ([]Entry, error) {
 	}
 	l.qmu.Unlock()
 	if leader {
-		l.flush(context.WithoutCancel(ctx))
+		l.flushBatch(context.WithoutCancel(ctx))
 	}
 	res := <-req.done
+	for res.lead {
+		// This caller's entries are in the next batch: it commits them.
+		l.flushBatch(context.WithoutCancel(ctx))
+		res = <-req.done
+	}
 	return res.entries, res.err
 }
 
@@ -312,34 +321,49 @@ type appendReq struct {
 type appendRes struct {
 	entries []Entry
 	err     error
+	// lead: commit the next batch (which holds this request).
+	lead bool
 }
 
-// flush commits queued requests until the queue is empty.
-func (l *Log) flush(ctx context.Context) {
-	for {
-		l.qmu.Lock()
-		batch := l.queue
-		l.queue = nil
-		if len(batch) == 0 {
-			l.flushing = false
-			l.qmu.Unlock()
-			return
-		}
-		l.qmu.Unlock()
-		var all []Entry
-		for _, r := range batch {
-			all = append(all, r.entries...)
-		}
-		out, err := l.commit(ctx, all, false, nil)
-		for _, r := range batch {
-			if err != nil {
-				r.done <- appendRes{err: err}
-				continue
-			}
-			r.done <- appendRes{entries: out[:len(r.entries):len(r.entries)]}
-			out = out[len(r.entries):]
-		}
+// maxBatch bounds the requests one group commit writes.
+const maxBatch = 512
+
+// flushBatch commits the queued requests (up to maxBatch), answers them,
+// and passes the lead to the first request still queued, if any. The
+// caller holds the lead (l.flushing).
+func (l *Log) flushBatch(ctx context.Context) {
+	l.qmu.Lock()
+	n := min(len(l.queue), maxBatch)
+	batch := l.queue[:n:n]
+	l.queue = l.queue[n:]
+	l.qmu.Unlock()
+	var all []Entry
+	for _, r := range batch {
+		all = append(all, r.entries...)
 	}
+	var out []Entry
+	var err error
+	if len(all) > 0 {
+		out, err = l.commit(ctx, all, false, nil)
+	}
+	for _, r := range batch {
+		if err != nil {
+			r.done <- appendRes{err: err}
+			continue
+		}
+		r.done <- appendRes{entries: out[:len(r.entries):len(r.entries)]}
+		out = out[len(r.entries):]
+	}
+	l.qmu.Lock()
+	if len(l.queue) == 0 {
+		l.queue = nil
+		l.flushing = false
+		l.qmu.Unlock()
+		return
+	}
+	next := l.queue[0]
+	l.qmu.Unlock()
+	next.done <- appendRes{lead: true}
 }
 
 // commit writes entries in one transaction and advances the tree. Entries
@@ -348,38 +372,72 @@ func (l *Log) flush(ctx context.Context) {
 // nil, runs inside the same transaction.
 //
 // Several instances of one node may share its database (PostgreSQL), and
-// each appends its own requests' entries: the transaction first locks the
-// signed head and, when another instance moved it, continues from the
-// tree that head signs, so the log never forks.
+// each appends its own requests' entries: the transaction moves the
+// signed head only from the size this instance holds and, when another
+// instance moved it, starts again from the tree that head signs, so the
+// log never forks.
 func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also func(*store.Tx) error) ([]Entry, error) {
 	const op = "audit.Append"
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	for locked := false; ; locked = true {
+		out, rng, err := l.commitOnce(ctx, entries, keepTime, also, locked)
+		if errors.Is(err, errHeadMoved) && !locked {
+			// Another instance appended: start again, this time locking
+			// the head before reading the tree it signs, so that a busy
+			// neighbour cannot make this append miss again.
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, errTampered) || errors.Is(err, errDrainedElsewhere) {
+				return nil, err
+			}
+			l.logger.Error("audit append failed", "err", err)
+			return nil, errs.Wrap(errs.Unavailable, op, "the audit log could not be written, so the action was not performed", err)
+		}
+		l.rng = rng
+		l.size += int64(len(out))
+		return out, nil
+	}
+}
+
+// errHeadMoved: the signed head is no longer the one this instance holds.
+var errHeadMoved = errors.New("the audit head was moved by another instance")
+
+// commitOnce is one attempt of commit; the caller holds l.mu. Unless
+// locked, the head is moved first, only if it is still the one this
+// instance holds: that one statement both locks it for the rest of the
+// transaction and tells whether another instance appended meanwhile
+// (errHeadMoved), which saves a round trip on every append. Locked, the
+// head is locked and read first, and the tree it signs reloaded when
+// another instance moved it.
+func (l *Log) commitOnce(ctx context.Context, entries []Entry, keepTime bool, also func(*store.Tx) error, locked bool) ([]Entry, *compact.Range, error) {
 	var out []Entry
 	var rng *compact.Range
-	var newSize int64
 	err := l.st.InTx(ctx, func(tx *store.Tx) error {
-		var cur int64
-		switch err := tx.QueryRowContext(ctx, `SELECT tree_size FROM audit_head WHERE id = 1`+tx.ForUpdate()).Scan(&cur); {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return err
-		case cur != l.size:
-			if err := l.reload(ctx, tx); err != nil {
+		if locked {
+			var cur int64
+			switch err := tx.QueryRowContext(ctx, `SELECT tree_size FROM audit_head WHERE id = 1`+tx.ForUpdate()).Scan(&cur); {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
 				return err
+			case cur != l.size:
+				if err := l.reload(ctx, tx); err != nil {
+					return err
+				}
 			}
 		}
-		var err error
-		var nodes []treeNode
 		var leaves [][]byte
+		var nodes []treeNode
+		var err error
 		out, leaves, nodes, rng, err = l.grow(entries, keepTime)
 		if err != nil {
 			return err
 		}
-		newSize = l.size + int64(len(out))
+		newSize := l.size + int64(len(out))
 		newRoot, err := rng.GetRootHash(nil)
 		if err != nil {
-			return errs.Wrap(errs.Internal, op, "audit tree root", err)
+			return errs.Wrap(errs.Internal, "audit.Append", "audit tree root", err)
 		}
 		// The signed head moves with the entries, so the log never has
 		// entries that no signed checkpoint covers.
@@ -391,14 +449,19 @@ func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also f
 				return err
 			}
 		}
-		for i, e := range out {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[i]); err != nil {
+		// Multi-row inserts (bounded to stay under parameter limits):
+		// appends are on the hot path of every request.
+		for start := 0; start < len(out); start += 500 {
+			chunk := out[start:min(len(out), start+500)]
+			args := make([]any, 0, 10*len(chunk))
+			for i, e := range chunk {
+				args = append(args, e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[start+i])
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", "), args...); err != nil {
 				return err
 			}
 		}
-		// Multi-row inserts (bounded to stay under parameter limits):
-		// appends are on the hot path of every request.
 		for len(nodes) > 0 {
 			chunk := nodes[:min(len(nodes), 500)]
 			nodes = nodes[len(chunk):]
@@ -413,16 +476,7 @@ func (l *Log) commit(ctx context.Context, entries []Entry, keepTime bool, also f
 		}
 		return nil
 	})
-	if err != nil {
-		if errors.Is(err, errTampered) || errors.Is(err, errDrainedElsewhere) {
-			return nil, err
-		}
-		l.logger.Error("audit append failed", "err", err)
-		return nil, errs.Wrap(errs.Unavailable, op, "the audit log could not be written, so the action was not performed", err)
-	}
-	l.rng = rng
-	l.size = newSize
-	return out, nil
+	return out, rng, err
 }
 
 // treeNode is a Merkle tree node an append adds.

@@ -315,3 +315,35 @@ func TestInstancesOfOneNodeAppendToOneTree(t *testing.T) {
 		}
 	})
 }
+
+// One append larger than a multi-row insert's chunk is stored whole, in
+// order, and verifies.
+func TestLargeAppendIsStoredWhole(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		l, node := newLog(t, st)
+		fill(t, l, 3)
+		entries := make([]audit.Entry, 1234)
+		for i := range entries {
+			entries[i] = audit.Entry{Actor: "officer", Action: "alerts.import", Object: fmt.Sprintf("alert/%d", i)}
+		}
+		got, err := l.Append(ctx, entries...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(entries) || got[0].Index != 3 || got[len(got)-1].Index != 1236 || l.Size() != 1237 {
+			t.Fatalf("appended %d entries, first %d, last %d, size %d", len(got), got[0].Index, got[len(got)-1].Index, l.Size())
+		}
+		list, err := audit.List(ctx, st, audit.Filter{Object: "alert/1233", Limit: 5})
+		if err != nil || len(list) != 1 || list[0].Index != 1236 {
+			t.Fatalf("last entry stored as %+v (%v)", list, err)
+		}
+		if _, err := l.Checkpoint(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := audit.Verify(ctx, st, audit.VerifyOptions{Pinned: node.Public(), NodeID: node.ID})
+		if err != nil || !rep.OK() || rep.Entries != 1237 {
+			t.Fatalf("verify: %+v %v", rep, err)
+		}
+	})
+}
