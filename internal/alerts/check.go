@@ -282,7 +282,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			}
 		}
 		if len(right) > 0 {
-			model, err := s.matchModel(ctx)
+			model, prior, err := s.registerModel(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -326,7 +326,6 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				weights = append(weights, e.w)
 			}
 			floor := reviewFloor(model)
-			prior := match.RegisterPrior(s.registerSize())
 			for i, post := range match.ExclusivePosteriors(weights, prior) {
 				id := ids[i]
 				if _, ok := best[id]; ok && best[id].Score >= post {

@@ -95,6 +95,14 @@ type Service struct {
 
 	ix          *alertIndex               // in-memory candidate index of the alerts in force
 	followSince atomic.Pointer[time.Time] // when CatchUp last looked
+	sized       atomic.Pointer[sizedModel]
+}
+
+// sizedModel is a match model with the prior of this register of alerts.
+type sizedModel struct {
+	base  *match.Model
+	prior float64
+	m     *match.Model
 }
 
 // New builds the service; call Register before the federation starts.
@@ -119,6 +127,24 @@ func (s *Service) Config() Config { return s.cfg }
 
 // NodeID is this node's federation ID.
 func (s *Service) NodeID() string { return s.d.NodeID }
+
+// registerModel is the match model with the prior of one alert of this
+// register: the model is fitted on a sample, or on the case database, and
+// a pair's weight depends on the prior of the register searched (the
+// household explanation). It returns that prior too.
+func (s *Service) registerModel(ctx context.Context) (*match.Model, float64, error) {
+	base, err := s.matchModel(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	prior := match.RegisterPrior(s.registerSize())
+	if c := s.sized.Load(); c != nil && c.base == base && c.prior == prior {
+		return c.m, prior, nil
+	}
+	m := base.WithPrior(prior)
+	s.sized.Store(&sizedModel{base: base, prior: prior, m: m})
+	return m, prior, nil
+}
 
 func (s *Service) matchModel(ctx context.Context) (*match.Model, error) {
 	if s.d.Model != nil {

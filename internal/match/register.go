@@ -39,6 +39,18 @@ const MinRegister = 10000
 // of n records.
 func RegisterPrior(n int) float64 { return InRegister / float64(max(n, MinRegister)) }
 
+// WithPrior is m with the prior of one record set to prior (the
+// parameters are shared, not copied). A pair's weight depends on the
+// prior through the household explanation (householdAware): the chance
+// that a record is a relative of the person sought is that of it being
+// the person, so a model fitted on a sample or on another register must
+// weigh with the prior of the register it searches.
+func (m *Model) WithPrior(prior float64) *Model {
+	c := *m
+	c.Prior = prior
+	return &c
+}
+
 // registerM is P(level | same person, registered by two agencies): names
 // mistyped or transliterated in about one record in five, dates with a
 // typo or swapped day and month in about one in ten, family names changed
