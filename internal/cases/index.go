@@ -368,6 +368,13 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	if err != nil {
 		return nil, err
 	}
+	// A pair's weight depends on the prior (the household explanation):
+	// the register's size now, not the one the model was fitted at (a
+	// model kept by FitModel stays while the register grows).
+	prior := match.RegisterPrior(s.ix.Live())
+	if model.Prior != prior {
+		model = model.WithPrior(prior)
+	}
 	// Every compared candidate is kept: the posteriors are shared between
 	// them below, so the threshold applies afterwards.
 	res, err := match.Link(ctx, []entity.Person{probe}, right, match.Options{Model: model, Threshold: 1e-300, Workers: 1, MaxBlock: len(right) + 2})
@@ -396,7 +403,7 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 		owners = append(owners, o)
 		weights = append(weights, c.weight)
 	}
-	for i, post := range match.ExclusivePosteriors(weights, match.RegisterPrior(s.ix.Live())) {
+	for i, post := range match.ExclusivePosteriors(weights, prior) {
 		c := best[owners[i]]
 		c.score, c.band = post, band(post)
 		if post < minScore {
