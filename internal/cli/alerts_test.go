@@ -71,7 +71,7 @@ func TestBenchAlertsSmoke(t *testing.T) {
 	}
 	if r.code != 0 || !strings.Contains(r.stdout, "single checks (name and date of birth): 10 with 2 clients") ||
 		!strings.Contains(r.stdout, "personal number from the identity document): 10 with 2 clients") || !strings.Contains(r.stdout, "batch check of 10 rows") ||
-		!strings.Contains(r.stdout, "date as recorded:") {
+		!strings.Contains(r.stdout, "date as recorded:") || !strings.Contains(r.stdout, "register: 48 alerted persons") {
 		t.Fatalf("bench alerts: %+v", r)
 	}
 	t.Log(r.stdout)
