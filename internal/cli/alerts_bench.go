@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"runtime"
@@ -132,6 +133,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "load: %s (%.0f alerts/s), %d candidate keys (%.1f per alert)\n", load.Round(time.Second), float64(*n)/load.Seconds(), keys, float64(keys)/float64(*n))
 	}
 	density.report(env)
+	born := density.compact()
 	density = nil
 	// On PostgreSQL the load leaves every page to be marked visible by
 	// autovacuum and gigabytes of it to be written out by the next
@@ -182,10 +184,15 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	var again map[int]string
 	// truth is, per row, the alerted person's record (for --show-errors).
 	var truth map[int]string
+	// twin is, per row, whether a person never alerted shares full name
+	// and date of birth with an alerted person: no check by name and date
+	// can tell them apart.
+	var twin []bool
 	mk := func(count, offset int, travelDocument, documentNumber bool) ([]alerts.BatchRow, []bool, []string) {
 		rows := make([]alerts.BatchRow, count)
 		isKnown := make([]bool, count)
 		class := make([]string, count)
+		twin = make([]bool, count)
 		again = make(map[int]string, count)
 		truth = make(map[int]string, count)
 		for i := range rows {
@@ -196,6 +203,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 				isKnown[i] = true
 			} else {
 				idn = g.Identity()
+				twin[i] = born.has(idn)
 			}
 			row = g.Render(idn, "", true)
 			class[i] = dateClass(row["date_of_birth"], idn.DOB)
@@ -236,7 +244,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 
 	// runSingle makes the checks of rows with the clients and reports their
 	// speed and quality.
-	runSingle := func(what string, rows []alerts.BatchRow, known []bool, class []string, show int) error {
+	runSingle := func(what string, rows []alerts.BatchRow, known []bool, class []string, twins []bool, show int) error {
 		hits := make([]bool, len(rows))
 		certain := make([]bool, len(rows))
 		open := make([]bool, len(rows))
@@ -252,7 +260,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s\n", what, run.summary(*clients, "checks"))
-		reportQuality(env, certain, hits, known, class)
+		reportQuality(env, certain, hits, known, class, twins)
 		reportUnsettled(env, open, known, class, "unsettled (check the date of birth)")
 		// The officer types the checks that ask for it again with the date
 		// of birth from the document.
@@ -275,7 +283,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 		reportUnsettled(env, askDate, known, class, "asked for the date of birth (unsettled or possible hit)")
 		fmt.Fprintf(env.Stdout, "  after these %d checks were typed again with the date of birth from the document:\n", len(redo))
-		reportQuality(env, certain2, hits2, known, class)
+		reportQuality(env, certain2, hits2, known, class, twins)
 		if show > 0 {
 			return showCheckErrors(ctx, env, svc, actor, show, rows, known, certain2, func(i int) (string, string, bool) {
 				return truth[i], again[i], slices.Contains(redo, i)
@@ -284,15 +292,16 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	single, singleKnown, singleClass := mk(*checks, 0, false, false)
-	if err := runSingle("single checks (name and date of birth)", single, singleKnown, singleClass, *showErrors); err != nil {
+	if err := runSingle("single checks (name and date of birth)", single, singleKnown, singleClass, twin, *showErrors); err != nil {
 		return err
 	}
 	docs, docsKnown, docsClass := mk(*checks, 0, false, true)
-	if err := runSingle("single checks (name, date of birth and personal number from the identity document)", docs, docsKnown, docsClass, 0); err != nil {
+	if err := runSingle("single checks (name, date of birth and personal number from the identity document)", docs, docsKnown, docsClass, twin, 0); err != nil {
 		return err
 	}
 
 	rows, batchKnown, batchClass := mk(*batch, *checks/2, true, false)
+	batchTwin := twin
 	t2 := time.Now()
 	res, err := svc.BatchCheck(ctx, actor, rows, "benchmark")
 	if err != nil {
@@ -314,7 +323,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "batch check of %d rows (a passenger list: the query with sex and nationality) in %s (%.0f rows/s)\n", len(rows), bt.Round(time.Millisecond), float64(len(rows))/bt.Seconds())
-	reportQuality(env, bc, bh, batchKnown, batchClass)
+	reportQuality(env, bc, bh, batchKnown, batchClass, batchTwin)
 	reportUnsettled(env, bo, batchKnown, batchClass, "unsettled (check the date of birth)")
 	reportUnsettled(env, ba, batchKnown, batchClass, "asked for the date of birth (unsettled or possible hit)")
 	if len(redo) > 0 {
@@ -328,7 +337,7 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	fmt.Fprintf(env.Stdout, "  after these %d rows were checked again with the date of birth from the document:\n", len(redo))
-	reportQuality(env, bc, bh, batchKnown, batchClass)
+	reportQuality(env, bc, bh, batchKnown, batchClass, batchTwin)
 	return nil
 }
 
@@ -420,7 +429,7 @@ func dateClass(typed string, dob entity.Date) string {
 
 // reportQuality prints recall and false hits for HIT alone and for HIT or
 // possible hit, in all and by the date the check carried.
-func reportQuality(env Env, certain, any, known []bool, class []string) {
+func reportQuality(env Env, certain, any, known []bool, class []string, twin []bool) {
 	classes := []string{"date as recorded", "date mistyped", "no date or year only", "plate"}
 	for _, r := range []struct {
 		what string
@@ -429,6 +438,16 @@ func reportQuality(env Env, certain, any, known []bool, class []string) {
 		tp, fp, kn := quality(r.hits, known)
 		fmt.Fprintf(env.Stdout, "  %s: alerted subjects %d/%d (%.1f%%), others %d/%d (%.2f%%)\n", r.what, tp, kn, 100*float64(tp)/float64(max(kn, 1)),
 			fp, len(known)-kn, 100*float64(fp)/float64(max(len(known)-kn, 1)))
+		var twins, twinHits int
+		for i, t := range twin {
+			if t {
+				twins++
+				if r.hits[i] {
+					twinHits++
+				}
+			}
+		}
+		fmt.Fprintf(env.Stdout, "    others born the same day as an alerted namesake: %d/%d of the others, %d of them a %s\n", twins, len(known)-kn, twinHits, r.what)
 		for _, c := range classes {
 			var h, k []bool
 			for i := range known {
@@ -475,6 +494,7 @@ func syntheticAlert(g *synth.Generator, i int) (alerts.AlertDraft, *synth.Identi
 // can tell apart, whatever the engine.
 type nameDensity struct {
 	names, dated map[string]int32
+	born         []uint64 // bornKey of every person
 	persons      int
 }
 
@@ -486,6 +506,7 @@ func (d *nameDensity) add(idn *synth.Identity) {
 	name := idn.Given + " " + idn.Family
 	d.names[name]++
 	d.dated[name+" "+idn.DOB.String()]++
+	d.born = append(d.born, bornKey(idn.Given, idn.Family, idn.DOB))
 	d.persons++
 }
 
@@ -509,4 +530,27 @@ func (d *nameDensity) report(env Env) {
 	}
 	fmt.Fprintf(env.Stdout, "register: %d alerted persons, %d full names; a person shares the full name with %.0f others on average (most common: %s, %d); %.2f%% share full name and date of birth with another\n",
 		d.persons, len(d.names), pairs/float64(d.persons), top, topN, 100*float64(shared)/float64(d.persons))
+}
+
+// bornSet holds, as sorted hashes, the full names and dates of birth of
+// the register's persons.
+type bornSet []uint64
+
+func bornKey(given, family string, dob entity.Date) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(given + "\x00" + family + "\x00" + dob.String()))
+	return h.Sum64()
+}
+
+// compact keeps what has needs, a few bytes a person.
+func (d *nameDensity) compact() bornSet {
+	out := make(bornSet, 0, d.persons)
+	out = append(out, d.born...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func (b bornSet) has(idn *synth.Identity) bool {
+	_, ok := slices.BinarySearch(b, bornKey(idn.Given, idn.Family, idn.DOB))
+	return ok
 }
