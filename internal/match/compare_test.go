@@ -123,6 +123,14 @@ func TestCompareNamesOrderAndScript(t *testing.T) {
 		// must not cost the given name that agrees.
 		{"different family", mk("Liam", "Fitzpatrck", "", ""), mk("Liam", "Block", "", ""), 1, 5},
 		{"different family 2", mk("Georgia", "Kyriacou", "", ""), mk("Georgia", "Pegg", "", ""), 1, 5},
+		// One typing error is at least "similar", also where
+		// Jaro-Winkler alone puts it in the weak level: a short name or
+		// an error near the start.
+		{"letter changed in a short name", mk("Zana", "Dushku", "", ""), mk("Zata", "Dushku", "", ""), 3, 1},
+		{"neighbours swapped early", mk("Teodora", "Vujović", "", ""), mk("Teedora", "Vujović", "", ""), 3, 1},
+		{"letter left out", mk("Hana", "Bajrami", "", ""), mk("Hna", "Bajrami", "", ""), 3, 1},
+		{"two letters changed: no more than weak", mk("Amar", "Softić", "", ""), mk("Azra", "Softić", "", ""), 4, 1},
+		{"three letters, one changed: no more than weak", mk("Ana", "Ilić", "", ""), mk("Ina", "Ilić", "", ""), 4, 1},
 	}
 	for _, tt := range tests {
 		g, f, _ := compareNames(&tt.a, &tt.b)

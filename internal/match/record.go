@@ -217,7 +217,26 @@ func nameSim(a, b *namePart) float64 {
 	if a.ph == b.ph && s < 0.94 {
 		s = 0.94
 	}
+	if s < similarName && oneEditApart(a.s, b.s) {
+		s = similarName
+	}
 	return s
+}
+
+// similarName is the least similarity of the "similar" level.
+const similarName = 0.88
+
+// oneEditApart reports whether two names of four letters or more differ
+// by one letter left out, added, changed or two neighbours swapped: the
+// usual typing error. Jaro-Winkler scores such a typo in a short name or
+// near its start (teodora / teedora, zana / zata) below the similar
+// level, in the weak level where random pairs of surnames of one pattern
+// are as common as true pairs, so the typo counted for nothing.
+func oneEditApart(a, b string) bool {
+	if max(len(a), len(b)) < 4 {
+		return false
+	}
+	return editDistance(a, b, 1) <= 1
 }
 
 // nameLevel maps a name comparison to its agreement level.
@@ -231,7 +250,7 @@ func nameLevel(a, b *namePart, sim float64) int {
 	switch {
 	case sim >= 0.94 || a.ph == b.ph:
 		return 2
-	case sim >= 0.88 || isInitialOf(a, b) || isInitialOf(b, a):
+	case sim >= similarName || isInitialOf(a, b) || isInitialOf(b, a):
 		return 3
 	case sim >= weakName:
 		return 4
