@@ -321,12 +321,15 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			}
 			ids := make([]string, 0, len(engine))
 			weights := make([]float64, 0, len(engine))
+			patterns := make([]match.Pattern, 0, len(engine))
 			for id, e := range engine {
 				ids = append(ids, id)
 				weights = append(weights, e.w)
+				patterns = append(patterns, e.pair.Pattern)
 			}
 			floor := reviewFloor(model)
-			for i, post := range match.ExclusivePosteriors(weights, prior) {
+			// Two countries' alerts on one person are not rivals.
+			for i, post := range match.JointPosteriors(match.ExclusivePosteriors(weights, prior), patterns) {
 				id := ids[i]
 				if _, ok := best[id]; ok && best[id].Score >= post {
 					continue

@@ -441,6 +441,32 @@ func ExclusivePosteriors(weights []float64, prior float64) []float64 {
 	return out
 }
 
+// JointPosteriors gives each candidate that agrees with the probe on the
+// full date of birth the summed posterior of the candidates that agree
+// with it in exactly the same way (the same pattern), and leaves the
+// others as they are; posts are ExclusivePosteriors and are changed in
+// place. The exclusive posteriors assume the person sought is at most one
+// record, so records the probe cannot tell apart (one person entered
+// twice, alerted by two countries, or namesakes born the same day) split
+// the probability and none reaches a high band, though the person sought
+// is one of them with their summed probability. Each is reported with it;
+// an identity document tells them apart. Without an agreeing full date a
+// name is shared by too many records for their sum to mean anything.
+func JointPosteriors(posts []float64, patterns []Pattern) []float64 {
+	sums := map[Pattern]float64{}
+	for i, p := range patterns {
+		if DateAgreement(p.Level(FieldDOB)) == DateExact {
+			sums[p] += posts[i]
+		}
+	}
+	for i, p := range patterns {
+		if sum, ok := sums[p]; ok {
+			posts[i] = min(1, sum)
+		}
+	}
+	return posts
+}
+
 // fileSample is how many records of a file FitRegister counts u on.
 const fileSample = 20000
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,6 +132,41 @@ func TestExclusivePosteriors(t *testing.T) {
 	}
 	if RegisterPrior(10) != RegisterPrior(MinRegister) {
 		t.Error("a small register raises the prior")
+	}
+}
+
+func TestJointPosteriors(t *testing.T) {
+	var exact, exactDate, closeDate Pattern
+	exact = exact.with(FieldGiven, 1).with(FieldFamily, 1)
+	exactDate = exact.with(FieldDOB, int(DateExact))
+	closeDate = exact.with(FieldDOB, int(DateClose))
+	otherName := exactDate.with(FieldFamily, 3)
+	tests := []struct {
+		name     string
+		posts    []float64
+		patterns []Pattern
+		want     []float64
+	}{
+		{"none", nil, nil, []float64{}},
+		{"one alone", []float64{0.7}, []Pattern{exactDate}, []float64{0.7}},
+		{"two the probe cannot tell apart", []float64{0.49, 0.49}, []Pattern{exactDate, exactDate}, []float64{0.98, 0.98}},
+		{"agreeing otherwise", []float64{0.49, 0.3}, []Pattern{exactDate, otherName}, []float64{0.49, 0.3}},
+		{"no agreeing date: namesakes stay rivals", []float64{0.2, 0.2, 0.2}, []Pattern{closeDate, closeDate, closeDate}, []float64{0.2, 0.2, 0.2}},
+		{"no date at all", []float64{0.2, 0.2}, []Pattern{exact, exact}, []float64{0.2, 0.2}},
+		{"capped at one", []float64{0.6, 0.6}, []Pattern{exactDate, exactDate}, []float64{1, 1}},
+	}
+	for _, tt := range tests {
+		got := JointPosteriors(slices.Clone(tt.posts), tt.patterns)
+		if len(got) != len(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+			continue
+		}
+		for i := range got {
+			if math.Abs(got[i]-tt.want[i]) > 1e-12 {
+				t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+				break
+			}
+		}
 	}
 }
 

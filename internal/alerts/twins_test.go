@@ -1,0 +1,84 @@
+package alerts_test
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"testing"
+
+	"github.com/liaison-wb/liaison/internal/alerts"
+	"github.com/liaison-wb/liaison/internal/audit"
+	"github.com/liaison-wb/liaison/internal/auth"
+	"github.com/liaison-wb/liaison/internal/clock"
+	"github.com/liaison-wb/liaison/internal/entity"
+	"github.com/liaison-wb/liaison/internal/identity"
+	"github.com/liaison-wb/liaison/internal/match"
+	"github.com/liaison-wb/liaison/internal/match/synth"
+	"github.com/liaison-wb/liaison/internal/store/storetest"
+)
+
+// Two alerts the check cannot tell apart (the same name and date of birth,
+// other nationalities and numbers) do not share out one probability
+// between them so that neither is a HIT: the person checked is one of
+// them, and both are reported as HITs. An alert of the same name with
+// another date of birth stays out.
+func TestAlertsTheCheckCannotTellApartAreBothHits(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			st := storetest.Open(t, b.Options(t))
+			node, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lg := slog.New(slog.DiscardHandler)
+			al, err := audit.Open(ctx, st, node, clock.System{}, lg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			console := &auth.Principal{Username: "console", Agency: "rs-ncu", Roles: []auth.Role{auth.RoleNCUOperator}, Console: true}
+			officer := &auth.Principal{Username: "officer", Agency: "rs-police", Roles: []auth.Role{auth.RoleOfficer}}
+			drafts := []alerts.AlertDraft{
+				{Kind: alerts.KindArrest, Person: &alerts.WantedPerson{GivenName: "Arta", FamilyName: "Berisha", DateOfBirth: "1984-10-08", Sex: "f", Nationalities: []string{"AL"}, NationalIDs: []string{"I46008135C"}},
+					Action: "Arrest.", Reason: "Warrant.", Authority: "Court", WarrantRef: "K-A"},
+				{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: "Arta", FamilyName: "Berisha", DateOfBirth: "1984-10-08", Sex: "f", Nationalities: []string{"XK"}, NationalIDs: []string{"1278720587"}},
+					Action: "Report.", Reason: "Inquiry.", Authority: "Court", WarrantRef: "K-B"},
+				{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: "Arta", FamilyName: "Berisha", DateOfBirth: "1979-03-21", Sex: "f"},
+					Action: "Report.", Reason: "Inquiry.", Authority: "Court", WarrantRef: "K-C"},
+			}
+			g := synth.New(5)
+			var sample []entity.Person
+			for i := 0; i < 2000; i++ {
+				idn := g.Identity()
+				drafts = append(drafts, alerts.AlertDraft{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String()},
+					Action: "Report.", Reason: "Synthetic.", Authority: "Court", WarrantRef: "S-" + strconv.Itoa(i)})
+				sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: idn.Given, match.ColFamily: idn.Family, match.ColDOB: idn.DOB.String()}, "RS"))
+			}
+			model := match.FitRegister(sample, 50000, 1)
+			svc := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS"}, alerts.Config{})
+			if err := svc.BulkLoad(ctx, console, drafts); err != nil {
+				t.Fatal(err)
+			}
+			res, err := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS",
+				Model: func(context.Context) (*match.Model, error) { return model, nil }}, alerts.Config{}).Check(ctx, officer, "Arta Berisha 08.10.1984", "border check")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Hit || !res.Certain {
+				t.Fatalf("check of a name and date two alerts carry: hit %v, certain %v, matches %+v", res.Hit, res.Certain, res.Matches)
+			}
+			hits := map[string]bool{}
+			for _, m := range res.Matches {
+				if m.Person != nil && m.Certain {
+					hits[m.WarrantRef] = true
+				}
+				if m.WarrantRef == "K-C" && m.Certain {
+					t.Errorf("the namesake born in 1979 is a HIT: %+v", m)
+				}
+			}
+			if !hits["K-A"] || !hits["K-B"] {
+				t.Errorf("HITs %v, want both alerts born 1984-10-08", hits)
+			}
+		})
+	}
+}
