@@ -157,6 +157,12 @@ type scoredAlert struct {
 	// does not agree with the alert's (see dateQuestion). Such a match is
 	// never a HIT.
 	DateToCheck bool
+	// OtherName: a name of the check agrees with the alert's only as
+	// similar or weak, and is itself a name the register holds (Šarić
+	// checked, Marić alerted): another name, not a typing error of the
+	// alert's. Such a match is never a HIT; the officer compares the
+	// document.
+	OtherName bool
 }
 
 // probeDate is what a check's date of birth can settle.
@@ -343,7 +349,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				fields := explain(e.pair)
 				switch {
 				case reported:
-					best[id] = scoredAlert{Score: post, Explanation: fields, DateToCheck: asked}
+					best[id] = scoredAlert{Score: post, Explanation: fields, DateToCheck: asked, OtherName: o.check && otherName(model, fields)}
 				case asked:
 					if _, ok := best[id]; !ok {
 						best[id] = scoredAlert{Score: post, Explanation: fields, Unsettled: true}
@@ -412,6 +418,29 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 		return out[i].Alert.ID < out[j].Alert.ID
 	})
 	return out, nil
+}
+
+// otherName reports whether a name the check carries agrees with the
+// alert's only as similar or weak and is itself a given or family name
+// of the register (model.Freq): two names that both exist are two
+// names, where a typing error of the alert's name would be one the
+// register has not seen.
+func otherName(model *match.Model, fields []match.FieldExplanation) bool {
+	for _, fe := range fields {
+		var f match.Field
+		switch fe.Field {
+		case match.FieldGiven.String():
+			f = match.FieldGiven
+		case match.FieldFamily.String():
+			f = match.FieldFamily
+		default:
+			continue
+		}
+		if (fe.Level == "similar" || fe.Level == "weak") && fe.Left != fe.Right && model.Freq[f][fe.Left] > 0 && model.Freq[f][fe.Right] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // dateQuestion reports, from the pair's agreement pattern p, whether the
@@ -586,7 +615,7 @@ func (s *Service) check(ctx context.Context, actor *auth.Principal, query, sex, 
 			continue
 		}
 		a := f.Alert
-		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore && !f.DateToCheck, CheckDate: f.DateToCheck, Band: match.BandMedium, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
+		m := CheckMatch{AlertID: a.ID, Certain: f.Score >= highScore && !f.DateToCheck && !f.OtherName, CheckDate: f.DateToCheck, Band: match.BandMedium, Score: f.Score, Action: a.Action, Warnings: a.Warnings, DoNotAct: a.DoNotAct,
 			FlagReason: a.FlagReason, Kind: a.Kind, Sub: a.Sub, Subject: a.Subject, Label: a.Label, OriginNode: a.OriginNode, Authority: a.Authority,
 			WarrantRef: a.WarrantRef, InterpolRef: a.InterpolRef, Person: a.Person, Object: a.Object, Misused: a.Misused, Exact: f.Exact, Explanation: f.Explanation, Photo: a.Photo != nil}
 		if m.Certain {

@@ -82,3 +82,71 @@ func TestAlertsTheCheckCannotTellApartAreBothHits(t *testing.T) {
 		})
 	}
 }
+
+// A name of the check that is only similar to the alert's and is itself
+// a name of the register (Šarić checked, Marić alerted) is another
+// person's name, not a typing error: a possible hit, never a HIT. A typo
+// the register does not hold (Maruć) is still a HIT.
+func TestAnotherKnownNameIsAPossibleHitNotAHit(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, storetest.Backends()[0].Options(t))
+	node, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := slog.New(slog.DiscardHandler)
+	al, err := audit.Open(ctx, st, node, clock.System{}, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	console := &auth.Principal{Username: "console", Agency: "rs-ncu", Roles: []auth.Role{auth.RoleNCUOperator}, Console: true}
+	officer := &auth.Principal{Username: "officer", Agency: "rs-police", Roles: []auth.Role{auth.RoleOfficer}}
+	drafts := []alerts.AlertDraft{
+		{Kind: alerts.KindArrest, Person: &alerts.WantedPerson{GivenName: "Mirjana", FamilyName: "Marić", DateOfBirth: "1978-06-26", Sex: "f"},
+			Action: "Arrest.", Reason: "Warrant.", Authority: "Court", WarrantRef: "K-M"},
+		{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: "Dragan", FamilyName: "Šarić", DateOfBirth: "1961-01-13", Sex: "m"},
+			Action: "Report.", Reason: "Inquiry.", Authority: "Court", WarrantRef: "K-S"},
+	}
+	var sample []entity.Person
+	for _, d := range drafts {
+		sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: d.Person.GivenName, match.ColFamily: d.Person.FamilyName, match.ColDOB: d.Person.DateOfBirth}, "RS"))
+	}
+	g := synth.New(7)
+	for i := 0; i < 2000; i++ {
+		idn := g.Identity()
+		drafts = append(drafts, alerts.AlertDraft{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String()},
+			Action: "Report.", Reason: "Synthetic.", Authority: "Court", WarrantRef: "S-" + strconv.Itoa(i)})
+		sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: idn.Given, match.ColFamily: idn.Family, match.ColDOB: idn.DOB.String()}, "RS"))
+	}
+	model := match.FitRegister(sample, 50000, 1)
+	if err := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS"}, alerts.Config{}).BulkLoad(ctx, console, drafts); err != nil {
+		t.Fatal(err)
+	}
+	svc := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS",
+		Model: func(context.Context) (*match.Model, error) { return model, nil }}, alerts.Config{})
+	for _, tt := range []struct {
+		query   string
+		certain bool
+	}{
+		{"Mirjana Marić 26.06.1978", true},
+		{"Mirjana Maruć 26.06.1978", true},
+		{"Mirjana Šarić 26.06.1978", false},
+	} {
+		res, err := svc.Check(ctx, officer, tt.query, "border check")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found *alerts.CheckMatch
+		for i := range res.Matches {
+			if res.Matches[i].WarrantRef == "K-M" {
+				found = &res.Matches[i]
+			}
+		}
+		switch {
+		case found == nil:
+			t.Errorf("%s: the alert on Mirjana Marić is not listed: %+v", tt.query, res.Matches)
+		case found.Certain != tt.certain || res.Certain != tt.certain:
+			t.Errorf("%s: HIT %v (result %v), want %v; score %.3f", tt.query, found.Certain, res.Certain, tt.certain, found.Score)
+		}
+	}
+}
