@@ -207,6 +207,13 @@ func (s *Store) QueryRowContext(ctx context.Context, query string, args ...any) 
 	return s.read.QueryRowContext(ctx, s.Rebind(query), args...)
 }
 
+// QueryRowWriteContext runs a single-row statement that writes (one with
+// RETURNING, or a data-modifying WITH) on the write pool, outside an
+// explicit transaction.
+func (s *Store) QueryRowWriteContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.write.QueryRowContext(ctx, s.Rebind(query), args...)
+}
+
 // Tx is a write transaction.
 type Tx struct {
 	s      *Store
@@ -371,6 +378,14 @@ func IsUniqueViolation(err error) bool {
 	}
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// IsDivisionByZero reports whether err is PostgreSQL's division_by_zero
+// (SQLSTATE 22012), which a statement can raise on purpose to fail, and
+// so undo, itself.
+func IsDivisionByZero(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "22012"
 }
 
 // NotFound maps sql.ErrNoRows to a NotFound domain error.
