@@ -25,13 +25,14 @@ import (
 // force (persons and objects): single-check latency and throughput, one
 // batch check, and recall and false hits on noisy renderings.
 func runAlertsBench(ctx context.Context, env Env, args []string) error {
-	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--show-errors N] [--peers N] [--db postgres://…] [--dir DIR] [--cpuprofile FILE]")
+	fs := flagSet(env, "bench alerts", "bench alerts [--alerts N] [--checks N] [--batch N] [--clients N] [--show-errors N] [--peers N] [--db postgres://… [--schema NAME]] [--dir DIR] [--cpuprofile FILE]")
 	n := fs.Int("alerts", 1_000_000, "alerts in force on the checking node (4 in 5 persons, the rest vehicles and firearms)")
 	checks := fs.Int("checks", 2000, "single checks in the latency run (half known persons, half unknown)")
 	batch := fs.Int("batch", 10000, "rows of the batch check")
 	clients := fs.Int("clients", 4, "concurrent single checks")
-	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped); default SQLite in --dir")
-	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory)")
+	db := fs.String("db", "", "PostgreSQL URL (a fresh schema is created and dropped unless --schema is given); default SQLite in --dir")
+	schema := fs.String("schema", "", "PostgreSQL schema to keep (created if missing, reused by a later run with as many alerts)")
+	dir := fs.String("dir", "", "directory for the SQLite database (default: a temporary directory); a register left there by an earlier run with as many alerts is reused")
 	peers := fs.Int("peers", 0, "instead of checks, measure replication: the alerts go from one node to this many partner nodes on loopback")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	showErrors := fs.Int("show-errors", 0, "print up to this many alerted persons the single checks (name and date of birth) did not find as HIT, and false HITs, after the second check, with the person's record and what the check found")
@@ -51,7 +52,10 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	if *peers > 0 {
 		return runAlertsReplication(ctx, env, *n, *peers, *db, *dir)
 	}
-	st, al, closeBench, err := openBenchStore(ctx, *db, "", *dir, "alerts", "rs")
+	if *schema != "" && *db == "" {
+		return usagef("--schema names a PostgreSQL schema: give --db as well")
+	}
+	st, al, closeBench, err := openBenchStore(ctx, *db, *schema, *dir, "alerts", "rs")
 	if err != nil {
 		return err
 	}
@@ -81,12 +85,15 @@ func runAlertsBench(ctx context.Context, env Env, args []string) error {
 	// reused: the generator is seeded, so its alerts are the ones that
 	// would be loaded again.
 	var held int
-	if *db == "" && *dir != "" {
+	if kept := *dir; (*db == "" && kept != "") || *schema != "" {
+		if *schema != "" {
+			kept = "schema " + *schema
+		}
 		_ = st.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts`).Scan(&held)
 		if held == *n {
-			fmt.Fprintf(env.Stdout, "reusing the %d alerts already in %s\n", held, *dir)
+			fmt.Fprintf(env.Stdout, "reusing the %d alerts already in %s\n", held, kept)
 		} else if held != 0 {
-			return usagef("%s holds %d alerts, not %d: give an empty directory or one from a run of the same size", *dir, held, *n)
+			return usagef("%s holds %d alerts, not %d: give an empty one or one from a run of the same size", kept, held, *n)
 		}
 	}
 	reuse := held == *n

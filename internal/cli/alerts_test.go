@@ -1,6 +1,9 @@
 package cli_test
 
 import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,5 +99,29 @@ func TestBenchAlertsSmoke(t *testing.T) {
 	}
 	if bad := run(t, nil, "", "bench", "alerts", "--show-errors", "-1"); bad.code != 2 || !strings.Contains(bad.stderr, "--show-errors not negative") {
 		t.Fatalf("negative --show-errors: %+v", bad)
+	}
+	if bad := run(t, nil, "", "bench", "alerts", "--schema", "kept"); bad.code != 2 || !strings.Contains(bad.stderr, "give --db as well") {
+		t.Fatalf("--schema without --db: %+v", bad)
+	}
+	// On PostgreSQL a schema named by --schema is kept and reused like a
+	// directory.
+	pg := os.Getenv("LIAISON_TEST_POSTGRES")
+	if pg == "" {
+		return
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	schema := "alerts_bench_test_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", pg)
+		if err == nil {
+			_, _ = db.Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	first := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--db", pg, "--schema", schema)
+	second := run(t, nil, "", "bench", "alerts", "--alerts", "60", "--checks", "10", "--batch", "10", "--clients", "2", "--db", pg, "--schema", schema)
+	if first.code != 0 || second.code != 0 || !strings.Contains(second.stdout, "reusing the 60 alerts already in schema "+schema) || quality(second.stdout) != quality(first.stdout) {
+		t.Fatalf("bench alerts on a kept PostgreSQL schema:\n%+v\nfirst run:\n%+v", second, first)
 	}
 }
