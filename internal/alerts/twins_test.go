@@ -14,8 +14,62 @@ import (
 	"github.com/liaison-wb/liaison/internal/identity"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/match/synth"
+	"github.com/liaison-wb/liaison/internal/store"
 	"github.com/liaison-wb/liaison/internal/store/storetest"
 )
+
+// register is one node's alert register for the scoring tests: the
+// drafts given plus n synthetic alerted persons bulk loaded, and a
+// register model fitted on all their persons.
+type register struct {
+	deps    alerts.Deps
+	officer *auth.Principal
+	model   *match.Model
+}
+
+func newRegister(t *testing.T, opts store.Options, seed uint64, n int, drafts []alerts.AlertDraft) register {
+	t.Helper()
+	ctx := context.Background()
+	st := storetest.Open(t, opts)
+	node, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lg := slog.New(slog.DiscardHandler)
+	al, err := audit.Open(ctx, st, node, clock.System{}, lg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sample []entity.Person
+	person := func(given, family, dob string) {
+		sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: given, match.ColFamily: family, match.ColDOB: dob}, "RS"))
+	}
+	for _, d := range drafts {
+		person(d.Person.GivenName, d.Person.FamilyName, d.Person.DateOfBirth)
+	}
+	g := synth.New(seed)
+	for i := 0; i < n; i++ {
+		idn := g.Identity()
+		drafts = append(drafts, alerts.AlertDraft{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String()},
+			Action: "Report.", Reason: "Synthetic.", Authority: "Court", WarrantRef: "S-" + strconv.Itoa(i)})
+		person(idn.Given, idn.Family, idn.DOB.String())
+	}
+	deps := alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS"}
+	console := &auth.Principal{Username: "console", Agency: "rs-ncu", Roles: []auth.Role{auth.RoleNCUOperator}, Console: true}
+	if err := alerts.New(deps, alerts.Config{}).BulkLoad(ctx, console, drafts); err != nil {
+		t.Fatal(err)
+	}
+	return register{deps: deps, model: match.FitRegister(sample, 50000, 1),
+		officer: &auth.Principal{Username: "officer", Agency: "rs-police", Roles: []auth.Role{auth.RoleOfficer}}}
+}
+
+// checker is a fresh service (its index built from the database) that
+// scores with model.
+func (r register) checker(model *match.Model) *alerts.Service {
+	d := r.deps
+	d.Model = func(context.Context) (*match.Model, error) { return model, nil }
+	return alerts.New(d, alerts.Config{})
+}
 
 // Two alerts the check cannot tell apart (the same name and date of birth,
 // other nationalities and numbers) do not share out one probability
@@ -23,44 +77,17 @@ import (
 // them, and both are reported as HITs. An alert of the same name with
 // another date of birth stays out.
 func TestAlertsTheCheckCannotTellApartAreBothHits(t *testing.T) {
-	ctx := context.Background()
 	for _, b := range storetest.Backends() {
 		t.Run(b.Name, func(t *testing.T) {
-			st := storetest.Open(t, b.Options(t))
-			node, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
-			if err != nil {
-				t.Fatal(err)
-			}
-			lg := slog.New(slog.DiscardHandler)
-			al, err := audit.Open(ctx, st, node, clock.System{}, lg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			console := &auth.Principal{Username: "console", Agency: "rs-ncu", Roles: []auth.Role{auth.RoleNCUOperator}, Console: true}
-			officer := &auth.Principal{Username: "officer", Agency: "rs-police", Roles: []auth.Role{auth.RoleOfficer}}
-			drafts := []alerts.AlertDraft{
+			r := newRegister(t, b.Options(t), 5, 2000, []alerts.AlertDraft{
 				{Kind: alerts.KindArrest, Person: &alerts.WantedPerson{GivenName: "Arta", FamilyName: "Berisha", DateOfBirth: "1984-10-08", Sex: "f", Nationalities: []string{"AL"}, NationalIDs: []string{"I46008135C"}},
 					Action: "Arrest.", Reason: "Warrant.", Authority: "Court", WarrantRef: "K-A"},
 				{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: "Arta", FamilyName: "Berisha", DateOfBirth: "1984-10-08", Sex: "f", Nationalities: []string{"XK"}, NationalIDs: []string{"1278720587"}},
 					Action: "Report.", Reason: "Inquiry.", Authority: "Court", WarrantRef: "K-B"},
 				{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: "Arta", FamilyName: "Berisha", DateOfBirth: "1979-03-21", Sex: "f"},
 					Action: "Report.", Reason: "Inquiry.", Authority: "Court", WarrantRef: "K-C"},
-			}
-			g := synth.New(5)
-			var sample []entity.Person
-			for i := 0; i < 2000; i++ {
-				idn := g.Identity()
-				drafts = append(drafts, alerts.AlertDraft{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String()},
-					Action: "Report.", Reason: "Synthetic.", Authority: "Court", WarrantRef: "S-" + strconv.Itoa(i)})
-				sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: idn.Given, match.ColFamily: idn.Family, match.ColDOB: idn.DOB.String()}, "RS"))
-			}
-			model := match.FitRegister(sample, 50000, 1)
-			svc := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS"}, alerts.Config{})
-			if err := svc.BulkLoad(ctx, console, drafts); err != nil {
-				t.Fatal(err)
-			}
-			res, err := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS",
-				Model: func(context.Context) (*match.Model, error) { return model, nil }}, alerts.Config{}).Check(ctx, officer, "Arta Berisha 08.10.1984", "border check")
+			})
+			res, err := r.checker(r.model).Check(context.Background(), r.officer, "Arta Berisha 08.10.1984", "border check")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,42 +115,13 @@ func TestAlertsTheCheckCannotTellApartAreBothHits(t *testing.T) {
 // person's name, not a typing error: a possible hit, never a HIT. A typo
 // the register does not hold (Maruć) is still a HIT.
 func TestAnotherKnownNameIsAPossibleHitNotAHit(t *testing.T) {
-	ctx := context.Background()
-	st := storetest.Open(t, storetest.Backends()[0].Options(t))
-	node, err := identity.LoadOrCreate(t.TempDir(), "rs", "Serbia")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lg := slog.New(slog.DiscardHandler)
-	al, err := audit.Open(ctx, st, node, clock.System{}, lg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	console := &auth.Principal{Username: "console", Agency: "rs-ncu", Roles: []auth.Role{auth.RoleNCUOperator}, Console: true}
-	officer := &auth.Principal{Username: "officer", Agency: "rs-police", Roles: []auth.Role{auth.RoleOfficer}}
-	drafts := []alerts.AlertDraft{
+	r := newRegister(t, storetest.Backends()[0].Options(t), 7, 2000, []alerts.AlertDraft{
 		{Kind: alerts.KindArrest, Person: &alerts.WantedPerson{GivenName: "Mirjana", FamilyName: "Marić", DateOfBirth: "1978-06-26", Sex: "f"},
 			Action: "Arrest.", Reason: "Warrant.", Authority: "Court", WarrantRef: "K-M"},
 		{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: "Dragan", FamilyName: "Šarić", DateOfBirth: "1961-01-13", Sex: "m"},
 			Action: "Report.", Reason: "Inquiry.", Authority: "Court", WarrantRef: "K-S"},
-	}
-	var sample []entity.Person
-	for _, d := range drafts {
-		sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: d.Person.GivenName, match.ColFamily: d.Person.FamilyName, match.ColDOB: d.Person.DateOfBirth}, "RS"))
-	}
-	g := synth.New(7)
-	for i := 0; i < 2000; i++ {
-		idn := g.Identity()
-		drafts = append(drafts, alerts.AlertDraft{Kind: alerts.KindCheck, Person: &alerts.WantedPerson{GivenName: idn.Given, FamilyName: idn.Family, DateOfBirth: idn.DOB.String()},
-			Action: "Report.", Reason: "Synthetic.", Authority: "Court", WarrantRef: "S-" + strconv.Itoa(i)})
-		sample = append(sample, match.PersonFromFields(map[string]string{match.ColGiven: idn.Given, match.ColFamily: idn.Family, match.ColDOB: idn.DOB.String()}, "RS"))
-	}
-	model := match.FitRegister(sample, 50000, 1)
-	if err := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS"}, alerts.Config{}).BulkLoad(ctx, console, drafts); err != nil {
-		t.Fatal(err)
-	}
-	svc := alerts.New(alerts.Deps{Store: st, Audit: al, Logger: lg, NodeID: "rs", Region: "RS",
-		Model: func(context.Context) (*match.Model, error) { return model, nil }}, alerts.Config{})
+	})
+	svc := r.checker(r.model)
 	for _, tt := range []struct {
 		query   string
 		certain bool
@@ -132,7 +130,7 @@ func TestAnotherKnownNameIsAPossibleHitNotAHit(t *testing.T) {
 		{"Mirjana Maruć 26.06.1978", true},
 		{"Mirjana Šarić 26.06.1978", false},
 	} {
-		res, err := svc.Check(ctx, officer, tt.query, "border check")
+		res, err := svc.Check(context.Background(), r.officer, tt.query, "border check")
 		if err != nil {
 			t.Fatal(err)
 		}
