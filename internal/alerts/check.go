@@ -427,13 +427,8 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 // register has not seen.
 func otherName(model *match.Model, fields []match.FieldExplanation) bool {
 	for _, fe := range fields {
-		var f match.Field
-		switch fe.Field {
-		case match.FieldGiven.String():
-			f = match.FieldGiven
-		case match.FieldFamily.String():
-			f = match.FieldFamily
-		default:
+		f, _ := match.ParseField(fe.Field)
+		if f != match.FieldGiven && f != match.FieldFamily {
 			continue
 		}
 		if (fe.Level == "similar" || fe.Level == "weak") && fe.Left != fe.Right && model.Freq[f][fe.Left] > 0 && model.Freq[f][fe.Right] > 0 {
