@@ -243,6 +243,7 @@ type scored struct {
 	weight      float64
 	band        string
 	explanation []match.FieldExplanation
+	pattern     match.Pattern // the pair's agreement pattern (persons)
 }
 
 // match scores the stored entities against one probe, best first;
@@ -395,15 +396,19 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 				fields = append(fields, fe)
 			}
 		}
-		best[o] = scored{pk: pks[o], ent: ents[o], weight: w, explanation: fields}
+		best[o] = scored{pk: pks[o], ent: ents[o], weight: w, explanation: fields, pattern: p.Pattern}
 	}
 	owners := make([]int, 0, len(best))
 	weights := make([]float64, 0, len(best))
+	patterns := make([]match.Pattern, 0, len(best))
 	for o, c := range best {
 		owners = append(owners, o)
 		weights = append(weights, c.weight)
+		patterns = append(patterns, c.pattern)
 	}
-	for i, post := range match.ExclusivePosteriors(weights, prior) {
+	// One person recorded twice (two cases, not merged yet) is not two
+	// rivals: both records are answered as hits.
+	for i, post := range match.JointPosteriors(match.ExclusivePosteriors(weights, prior), patterns) {
 		c := best[owners[i]]
 		c.score, c.band = post, band(post)
 		if post < minScore {
