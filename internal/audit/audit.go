@@ -237,15 +237,38 @@ func (l *Log) writeHead(ctx context.Context, tx *store.Tx, at time.Time, size in
 // entries), and one that read an older head must not write a tree that
 // forks from the signed one. The statement locks the head row either way
 // until tx ends.
+// moveHeadSQL stores the head of a size, root, time and note, provided
+// the stored head is of the size given last.
+const moveHeadSQL = `INSERT INTO audit_head (id, tree_size, root_hash, at, note) VALUES (1, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, at = excluded.at, note = excluded.note
+		WHERE audit_head.tree_size = ?`
+
+// insertEntries is the multi-row insert of entries with their leaf
+// hashes, and its arguments.
+func insertEntries(entries []Entry, leaves [][]byte) (string, []any) {
+	args := make([]any, 0, 10*len(entries))
+	for i, e := range entries {
+		args = append(args, e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[i])
+	}
+	return `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(entries)), ", "), args
+}
+
+// insertNodes is the multi-row insert of tree nodes, and its arguments.
+func insertNodes(nodes []treeNode) (string, []any) {
+	args := make([]any, 0, 3*len(nodes))
+	for _, n := range nodes {
+		args = append(args, int64(n.id.Level), int64(n.id.Index), n.hash)
+	}
+	return `INSERT INTO audit_nodes (level, idx, hash) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(nodes)), ", "), args
+}
+
 func (l *Log) moveHead(ctx context.Context, tx *store.Tx, at time.Time, from, size int64, root []byte) error {
 	text, err := SignCheckpointNote(CheckpointBody(l.node.ID, size, root), l.signer)
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO audit_head (id, tree_size, root_hash, at, note) VALUES (1, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, at = excluded.at, note = excluded.note
-		WHERE audit_head.tree_size = ?`,
-		size, root, store.FormatTime(at), text, from)
+	res, err := tx.ExecContext(ctx, moveHeadSQL, size, root, store.FormatTime(at), text, from)
 	if err != nil {
 		return err
 	}
@@ -455,25 +478,17 @@ func (l *Log) commitOnce(ctx context.Context, entries []Entry, keepTime bool, al
 		// Multi-row inserts (bounded to stay under parameter limits):
 		// appends are on the hot path of every request.
 		for start := 0; start < len(out); start += 500 {
-			chunk := out[start:min(len(out), start+500)]
-			args := make([]any, 0, 10*len(chunk))
-			for i, e := range chunk {
-				args = append(args, e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[start+i])
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(chunk)), ", "), args...); err != nil {
+			end := min(len(out), start+500)
+			q, args := insertEntries(out[start:end], leaves[start:end])
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return err
 			}
 		}
 		for len(nodes) > 0 {
 			chunk := nodes[:min(len(nodes), 500)]
 			nodes = nodes[len(chunk):]
-			args := make([]any, 0, 3*len(chunk))
-			for _, n := range chunk {
-				args = append(args, int64(n.id.Level), int64(n.id.Index), n.hash)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_nodes (level, idx, hash) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(chunk)), ", "), args...); err != nil {
+			q, args := insertNodes(chunk)
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return err
 			}
 		}
@@ -508,33 +523,17 @@ func (l *Log) commitOneStatement(ctx context.Context, entries []Entry, keepTime 
 		return nil, nil, err
 	}
 	args := []any{newSize, newRoot, store.FormatTime(l.clock.Now()), text, l.size}
-	var q strings.Builder
-	q.WriteString(`WITH head AS (INSERT INTO audit_head (id, tree_size, root_hash, at, note) VALUES (1, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET tree_size = excluded.tree_size, root_hash = excluded.root_hash, at = excluded.at, note = excluded.note
-		WHERE audit_head.tree_size = ? RETURNING 1),
-	entries AS (INSERT INTO audit_log (idx, at, actor, agency, action, object, purpose, outcome, detail, leaf_hash) VALUES `)
-	for i, e := range out {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, e.Index, store.FormatTime(e.At), e.Actor, e.Agency, e.Action, e.Object, e.Purpose, e.Outcome, e.Detail, leaves[i])
-	}
-	q.WriteString(")")
+	entriesSQL, entryArgs := insertEntries(out, leaves)
+	q := `WITH head AS (` + moveHeadSQL + ` RETURNING 1), entries AS (` + entriesSQL + `)`
+	args = append(args, entryArgs...)
 	if len(nodes) > 0 {
-		q.WriteString(", nodes AS (INSERT INTO audit_nodes (level, idx, hash) VALUES ")
-		for i, n := range nodes {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?)")
-			args = append(args, int64(n.id.Level), int64(n.id.Index), n.hash)
-		}
-		q.WriteString(")")
+		nodesSQL, nodeArgs := insertNodes(nodes)
+		q += `, nodes AS (` + nodesSQL + `)`
+		args = append(args, nodeArgs...)
 	}
-	q.WriteString(" SELECT 1 / (SELECT count(*) FROM head)::int")
+	q += ` SELECT 1 / (SELECT count(*) FROM head)::int`
 	var one int
-	switch err := l.st.QueryRowWriteContext(ctx, q.String(), args...).Scan(&one); {
+	switch err := l.st.QueryRowWriteContext(ctx, q, args...).Scan(&one); {
 	case store.IsDivisionByZero(err), store.IsUniqueViolation(err):
 		// Another instance appended: its entries hold these indexes, or
 		// its head this size.
