@@ -217,7 +217,7 @@ func (s *Service) probeRecord(p CheckProbe) (entity.Person, bool) {
 // candidate is an alert found by its keys, with what it is compared on.
 type candidate struct {
 	id      string
-	persons []entity.Person
+	persons []match.Prepared
 	idents  []string
 	alert   *Alert // already read (database path)
 }
@@ -259,7 +259,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 		}
 		for _, id := range ids {
 			if a, ok := got[id]; ok {
-				cands = append(cands, candidate{id: id, persons: personRecords(a, s.d.Region), idents: identifiers(a), alert: &a})
+				cands = append(cands, candidate{id: id, persons: preparePersons(a, s.d.Region), idents: identifiers(a), alert: &a})
 			}
 		}
 	}
@@ -279,11 +279,11 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 	}
 	// Persons by the engine.
 	if len(people) > 0 {
-		var right []entity.Person
+		var right []*match.Prepared
 		var owner []string
 		for _, c := range cands {
-			for _, r := range c.persons {
-				right = append(right, r)
+			for i := range c.persons {
+				right = append(right, &c.persons[i])
 				owner = append(owner, c.id)
 			}
 		}
@@ -294,10 +294,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 			}
 			// Every compared alert is kept: the register's prior is shared
 			// between them (match.ExclusivePosteriors) before the floor.
-			res, err := match.Link(ctx, people, right, match.Options{Model: model, Threshold: 1e-300, Workers: 1, MaxBlock: len(right) + 2})
-			if err != nil {
-				return nil, err
-			}
+			res := match.Search(model, people, right, 1e-300)
 			// Each alert is weighed by its best pair; the field by field
 			// explanation is built only for the alerts reported or left
 			// open.
@@ -314,7 +311,7 @@ func (s *Service) search(ctx context.Context, q store.Querier, people []entity.P
 				if b, ok := engine[id]; ok && b.w >= w {
 					continue
 				}
-				engine[id] = weighed{w, pr, right[pr.Right].DOB.Full()}
+				engine[id] = weighed{w, pr, right[pr.Right].FullDOB()}
 			}
 			explain := func(pr match.Pair) []match.FieldExplanation {
 				var fields []match.FieldExplanation

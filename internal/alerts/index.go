@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/liaison-wb/liaison/internal/entity"
 	"github.com/liaison-wb/liaison/internal/errs"
 	"github.com/liaison-wb/liaison/internal/match"
 	"github.com/liaison-wb/liaison/internal/match/candidx"
@@ -27,8 +26,8 @@ import (
 
 // indexRec is what the index keeps of an alert in force.
 type indexRec struct {
-	persons []entity.Person // engine records: name, previous names, aliases
-	idents  []string        // normalised identifiers
+	persons []match.Prepared // engine records, prepared once: name, previous names, aliases
+	idents  []string         // normalised identifiers
 }
 
 type alertIndex = candidx.Index[string, indexRec]
@@ -47,12 +46,11 @@ const commonKey = 1000
 // indexItem computes what the index keeps for an alert and its keys (the
 // same as alertKeys, from records parsed once).
 func (s *Service) indexItem(a Alert) indexItem {
-	it := indexItem{ID: a.ID, Rec: indexRec{persons: personRecords(a, s.d.Region), idents: identifiers(a)}}
+	it := indexItem{ID: a.ID, Rec: indexRec{persons: preparePersons(a, s.d.Region), idents: identifiers(a)}}
 	for i := range it.Rec.persons {
-		for _, k := range match.IndexKeys(&it.Rec.persons[i], nil) {
+		for _, k := range it.Rec.persons[i].IndexKeys(nil) {
 			it.Keys = append(it.Keys, int64(k))
 		}
-		it.Rec.persons[i].Extra = nil // not compared; saves memory
 	}
 	for _, id := range it.Rec.idents {
 		it.Keys = append(it.Keys, hashKey(tagIdent, id))

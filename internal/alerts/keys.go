@@ -95,6 +95,16 @@ func personRecords(a Alert, region string) []entity.Person {
 	return out
 }
 
+// preparePersons is personRecords in the engine's comparison form.
+func preparePersons(a Alert, region string) []match.Prepared {
+	ps := personRecords(a, region)
+	out := make([]match.Prepared, len(ps))
+	for i := range ps {
+		out[i] = *match.Prepare(&ps[i])
+	}
+	return out
+}
+
 func clone(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m)+2)
 	for k, v := range m {

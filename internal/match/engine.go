@@ -68,7 +68,7 @@ type Result struct {
 	// cluster's first record in input order.
 	Clusters []int
 
-	left, right []prepared
+	left, right []*prepared
 }
 
 func (o *Options) defaults() {
@@ -137,7 +137,10 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	res.left = prep
+	res.left = make([]*prepared, len(prep))
+	for i := range prep {
+		res.left[i] = &prep[i]
+	}
 	res.Stats.Prepare = time.Since(t0)
 
 	t0 = time.Now()
@@ -427,10 +430,10 @@ func (r *Result) Explain(p Pair) Explanation {
 // sides returns the pair's prepared records (nil when out of range).
 func (r *Result) sides(p Pair) (a, b *prepared) {
 	if p.Left >= 0 && p.Left < len(r.left) {
-		a = &r.left[p.Left]
+		a = r.left[p.Left]
 	}
 	if p.Right >= 0 && p.Right < len(r.right) {
-		b = &r.right[p.Right]
+		b = r.right[p.Right]
 	}
 	return a, b
 }

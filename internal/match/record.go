@@ -123,6 +123,12 @@ type prepared struct {
 	phone                 string
 	nationality           string
 	sortKey               string
+	// fullDOB: the record's own date of birth is full (dob may be taken
+	// from its personal number).
+	fullDOB bool
+	// arrs, when set, are the name's arrangements computed once (a
+	// search's probe, compared with every candidate).
+	arrs []arrangement
 }
 
 func prepare(p *entity.Person) prepared {
@@ -140,7 +146,7 @@ func prepare(p *entity.Person) prepared {
 		}
 		r.full = append(r.full, n.Family...)
 	}
-	r.dob = p.DOB
+	r.dob, r.fullDOB = p.DOB, p.DOB.Full()
 	if p.DOB.Year != 0 {
 		r.dobRaw = p.DOB.Digits()
 	} else if d := digitsOnlyStr(p.DOBRaw); len(d) == 8 {
@@ -300,6 +306,9 @@ type arrangement struct{ given, family, father namePart }
 // as parsed and with given/family swapped; for a name taken from a single
 // full-name string, every choice of given and family token.
 func (r *prepared) arrangements(buf []arrangement) []arrangement {
+	if r.arrs != nil {
+		return r.arrs
+	}
 	buf = append(buf[:0], arrangement{r.given, r.family, r.father})
 	if r.fromFull && len(r.full) >= 2 && len(r.full) <= 4 && !r.explicitFather {
 		n := len(r.full)
