@@ -378,10 +378,11 @@ func (s *Service) scorePerson(ctx context.Context, q store.Querier, f map[string
 	}
 	// Every compared candidate is kept: the posteriors are shared between
 	// them below, so the threshold applies afterwards.
-	res, err := match.Link(ctx, []entity.Person{probe}, right, match.Options{Model: model, Threshold: 1e-300, Workers: 1, MaxBlock: len(right) + 2})
-	if err != nil {
-		return nil, err
+	prepared := make([]*match.Prepared, len(right))
+	for i := range right {
+		prepared[i] = match.Prepare(&right[i])
 	}
+	res := match.Search(model, []entity.Person{probe}, prepared, 1e-300)
 	best := map[int]scored{}
 	for _, p := range res.Pairs {
 		o := owner[p.Right]
