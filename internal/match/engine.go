@@ -93,6 +93,12 @@ func Link(ctx context.Context, left, right []entity.Person, opt Options) (*Resul
 	all := make([]entity.Person, 0, len(left)+len(right))
 	all = append(all, left...)
 	all = append(all, right...)
+	threshold := opt.Threshold
+	if opt.OneToOne {
+		// Every compared pair is scored: the threshold applies to the
+		// posteriors under the one-to-one constraint.
+		opt.Threshold = 1e-300
+	}
 	res, err := run(ctx, all, len(left), opt)
 	if err != nil {
 		return nil, err
@@ -101,7 +107,14 @@ func Link(ctx context.Context, left, right []entity.Person, opt Options) (*Resul
 		res.Pairs[i].Right -= len(left)
 	}
 	if opt.OneToOne {
-		res.Pairs = oneToOne(res.Pairs)
+		scores := exclusiveScores(res.Pairs, len(left), len(right))
+		kept := res.Pairs[:0]
+		for i, p := range res.Pairs {
+			if p.Score = scores[i]; p.Score >= threshold {
+				kept = append(kept, p)
+			}
+		}
+		res.Pairs = oneToOne(kept)
 	}
 	res.Stats.Matches = len(res.Pairs)
 	res.right = res.left[len(left):]

@@ -2,7 +2,10 @@ package match
 
 import (
 	"context"
+	"math"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/liaison-wb/liaison/internal/entity"
@@ -68,5 +71,82 @@ func TestQualityWithoutIdentifiers(t *testing.T) {
 	t.Logf("WB link without identifiers: precision %.4f recall %.4f F1 %.4f, %d pairs in the review band", p, r, f, review)
 	if f < 0.98 {
 		t.Errorf("F1 %.4f", f)
+	}
+}
+
+// TestOneToOneLinkWithoutIdentifiers links each FEBRL file's originals
+// with one duplicate of each (rec-N-org with rec-N-dup-0), identifier
+// column removed, one-to-one: two files of the same persons, as FEBRL's
+// linkage set is made. Before the one-to-one posteriors
+// (exclusiveScores) every pair was weighed as if it had no rivals and
+// few records had partners, and recall was 0.86–0.98.
+func TestOneToOneLinkWithoutIdentifiers(t *testing.T) {
+	for _, name := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
+		var left, right []entity.Person
+		originals := map[string]bool{}
+		recs := withoutIDs(loadCSV(t, filepath.Join(febrlDir, name)))
+		for _, r := range recs {
+			if strings.HasSuffix(r.ID, "-org") {
+				originals[febrlEntity(r.ID)] = true
+			}
+		}
+		for _, r := range recs {
+			switch {
+			case strings.HasSuffix(r.ID, "-org"):
+			case strings.HasSuffix(r.ID, "-dup-0") && originals[febrlEntity(r.ID)]:
+				right = append(right, r)
+			}
+		}
+		have := map[string]bool{}
+		for _, r := range right {
+			have[febrlEntity(r.ID)] = true
+		}
+		for _, r := range recs {
+			if strings.HasSuffix(r.ID, "-org") && have[febrlEntity(r.ID)] {
+				left = append(left, r)
+			}
+		}
+		res, err := Link(context.Background(), left, right, Options{OneToOne: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := 0
+		for _, pr := range res.Pairs {
+			if febrlEntity(left[pr.Left].ID) == febrlEntity(right[pr.Right].ID) {
+				tp++
+			}
+		}
+		p := float64(tp) / float64(max(1, len(res.Pairs)))
+		r := float64(tp) / float64(len(right))
+		f := 2 * p * r / (p + r)
+		t.Logf("FEBRL %s originals × first duplicates (%d × %d), one-to-one, without identifiers: precision %.4f recall %.4f F1 %.4f", name, len(left), len(right), p, r, f)
+		if p < 0.99 || f < 0.985 {
+			t.Errorf("precision %.4f, F1 %.4f", p, f)
+		}
+	}
+}
+
+// A pair's one-to-one posterior depends on its rivals and on how many
+// records of the file have a partner.
+func TestExclusiveScores(t *testing.T) {
+	// Ten left records, ten right: nine clear pairs (40 bits) and one
+	// moderate pair (12 bits) with no rival.
+	var pairs []Pair
+	for i := 0; i < 9; i++ {
+		pairs = append(pairs, Pair{Left: i, Right: i, Weight: 40})
+	}
+	pairs = append(pairs, Pair{Left: 9, Right: 9, Weight: 12})
+	if s := exclusiveScores(pairs, 10, 10)[9]; s < 0.9 {
+		t.Errorf("a 12-bit pair without rivals, where every other record has its partner: %.3f, want ≥ 0.9", s)
+	}
+	// The same pair alone among 1,000 records that have no partner.
+	if s := exclusiveScores(pairs[9:], 1000, 1000)[0]; s > 0.5 {
+		t.Errorf("a 12-bit pair where no other record has a partner: %.3f, want ≤ 0.5", s)
+	}
+	// Two equal rivals for one left record share its probability.
+	rivals := append(slices.Clone(pairs[:9]), Pair{Left: 9, Right: 9, Weight: 30}, Pair{Left: 9, Right: 10, Weight: 30})
+	s := exclusiveScores(rivals, 10, 11)
+	if s[9] > 0.5 || s[10] > 0.5 || math.Abs(s[9]-s[10]) > 1e-12 {
+		t.Errorf("two equal rivals: %.3f and %.3f, want equal and ≤ 0.5", s[9], s[10])
 	}
 }
