@@ -1,6 +1,9 @@
 package match
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // In a one-to-one linkage every record has at most one partner in the
 // other file. A pair's posterior then depends on its rivals: a record
@@ -43,13 +46,18 @@ func exclusiveSide(pairs []Pair, rec func(Pair) int, n, other int) []float64 {
 			lse[r] = p.Weight
 		}
 	}
+	sums := make([]float64, 0, len(lse))
+	for _, s := range lse {
+		sums = append(sums, s)
+	}
+	slices.Sort(sums) // one order, so that a run's result does not vary in the last bit
 	logN := math.Log2(float64(other))
 	share := 0.5
 	for it := 0; it < 200; it++ {
 		lp := math.Log2(share) - logN
 		la := math.Log2(1 - share)
 		sum := 0.0
-		for _, s := range lse {
+		for _, s := range sums {
 			// P(record has its partner among its pairs)
 			sum += math.Exp2(lp + s - logSumExp2([]float64{la, lp + s}))
 		}
