@@ -150,3 +150,26 @@ func TestExclusiveScores(t *testing.T) {
 		t.Errorf("two equal rivals: %.3f and %.3f, want equal and ≤ 0.5", s[9], s[10])
 	}
 }
+
+// Two files with no person in common (two FEBRL files' originals) link
+// nobody one-to-one: namesakes with other dates and addresses were linked
+// when every pair was scored without its file's share of partners.
+func TestOneToOneLinkOfStrangers(t *testing.T) {
+	originals := func(name string) []entity.Person {
+		var out []entity.Person
+		for _, r := range withoutIDs(loadCSV(t, filepath.Join(febrlDir, name))) {
+			if strings.HasSuffix(r.ID, "-org") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	left, right := originals("dataset3.csv"), originals("dataset2.csv")
+	res, err := Link(context.Background(), left, right, Options{OneToOne: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Pairs {
+		t.Errorf("%s linked with %s (score %.3f)", left[p.Left].ID, right[p.Right].ID, p.Score)
+	}
+}
