@@ -34,7 +34,7 @@ func Bench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pgURL := fs.String("postgres", "", "also run pg_trgm similarity search on the linkage data (postgres://...)")
 	seed := fs.Uint64("seed", 1, "generator seed")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, stderr, "")
 	if err != nil {
 		return err
 	}

@@ -84,14 +84,19 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 }
 
-// parse parses flags and positional arguments in any order.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+// parse parses flags and positional arguments (operands, for the
+// synopsis) in any order. --help prints the synopsis and every flag with
+// its meaning to stderr and returns flag.ErrHelp: not an error.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer, operands string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, usagef("usage: %s", usageOf(fs))
+				fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", strings.TrimSpace(usageOf(fs)+" "+operands))
+				fs.SetOutput(stderr)
+				fs.PrintDefaults()
+				return nil, flag.ErrHelp
 			}
 			return nil, usagef("%v; usage: %s", err, usageOf(fs))
 		}
@@ -174,9 +179,9 @@ func Link(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("link", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	oneToOne := fs.Bool("one-to-one", false, "keep at most one partner per record")
+	oneToOne := fs.Bool("one-to-one", false, "keep at most one partner per record: each pair is scored against its rivals, best first")
 	explain := fs.Bool("explain", false, "add a decision (linked, review, not_linked) and per-field agreement and weight columns; near misses (score >= 0.01) are listed too")
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, stderr, "LEFT.csv RIGHT.csv")
 	if err != nil {
 		return err
 	}
@@ -311,7 +316,7 @@ func Dedupe(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("dedupe", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	pos, err := parse(fs, args)
+	pos, err := parse(fs, args, stderr, "FILE.csv")
 	if err != nil {
 		return err
 	}
