@@ -253,3 +253,19 @@ func TestAuditPrune(t *testing.T) {
 		t.Fatalf("prune onto an existing archive: %d %q", r.code, r.stderr)
 	}
 }
+
+// --help on any command or subcommand prints its usage and flags and
+// exits 0: asking for help is not a usage error.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve"}, {"link"}, {"dedupe"}, {"bench", "match"}, {"bench", "alerts"},
+		{"cases", "import"}, {"cases", "export"}, {"alerts", "check"}, {"alerts", "import"},
+		{"analysis", "import"}, {"assessment", "create"}, {"federation", "status"},
+		{"federation", "peer", "add"}, {"restore"}, {"backup"}, {"user", "add"}, {"directory", "search"},
+	} {
+		r := run(t, nil, "", append(args, "--help")...)
+		if r.code != 0 || !strings.Contains(r.stderr, "Usage: liaison") || !strings.Contains(r.stderr, "  -") {
+			t.Errorf("%v --help: exit %d, stderr:\n%.300s", args, r.code, r.stderr)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -153,6 +155,9 @@ func parseInterspersed(fs interface {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err // the usage is printed: not an error
+			}
 			return nil, &usageError{err.Error()}
 		}
 		if fs.NArg() == 0 {
