@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sort"
@@ -38,6 +39,12 @@ type Options struct {
 	// Progress, if set, is called from one goroutine about twice a second
 	// during long stages and once at the end of each stage.
 	Progress func(stage string, done, total int)
+
+	// weightFloor, when floored, drops pairs below this weight whatever
+	// their score (Link one-to-one: pairs that cannot reach the threshold
+	// under the constraint are not kept).
+	weightFloor float64
+	floored     bool
 }
 
 // Pair is a compared pair of records with its score.
@@ -96,8 +103,12 @@ func Link(ctx context.Context, left, right []entity.Person, opt Options) (*Resul
 	threshold := opt.Threshold
 	if opt.OneToOne {
 		// Every compared pair is scored: the threshold applies to the
-		// posteriors under the one-to-one constraint.
+		// posteriors under the one-to-one constraint. A pair whose weight
+		// leaves it under the threshold even when every record has a
+		// partner (π at its bound) is not kept: at scale most candidate
+		// pairs are such.
 		opt.Threshold = 1e-300
+		opt.weightFloor, opt.floored = oneToOneFloor(threshold, max(len(left), len(right))), true
 	}
 	res, err := run(ctx, all, len(left), opt)
 	if err != nil {
@@ -190,7 +201,11 @@ func run(ctx context.Context, recs []entity.Person, split int, opt Options) (*Re
 		model = fitFile(recs, split, counts, opt.EMIterations)
 	}
 	res.Model = model
-	res.Pairs = scoreCandidates(model, counts, shards, opt.Threshold)
+	floor := math.Inf(-1)
+	if opt.floored {
+		floor = opt.weightFloor
+	}
+	res.Pairs = scoreCandidates(model, counts, shards, opt.Threshold, floor)
 	res.Stats.Fit = time.Since(t0)
 	return res, nil
 }
@@ -306,7 +321,7 @@ func compareCandidates(ctx context.Context, prep []prepared, idx *blockIndex, sp
 // scoreCandidates scores each agreement pattern once and keeps the pairs
 // at or above threshold, ordered by left then right record. It releases
 // the shards' pairs as it goes.
-func scoreCandidates(model *Model, counts map[Pattern]int64, shards []shard, threshold float64) []Pair {
+func scoreCandidates(model *Model, counts map[Pattern]int64, shards []shard, threshold, minWeight float64) []Pair {
 	type scored struct{ w, s float64 }
 	scores := make(map[Pattern]scored, len(counts))
 	for p := range counts {
@@ -318,7 +333,7 @@ func scoreCandidates(model *Model, counts map[Pattern]int64, shards []shard, thr
 		for _, chunk := range shards[w].pairs {
 			for _, c := range chunk {
 				sc := scores[c.p]
-				if sc.s >= threshold {
+				if sc.s >= threshold && sc.w >= minWeight {
 					out = append(out, Pair{Left: int(c.i), Right: int(c.j), Weight: sc.w, Score: sc.s, Pattern: c.p})
 				}
 			}

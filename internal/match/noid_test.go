@@ -173,3 +173,22 @@ func TestOneToOneLinkOfStrangers(t *testing.T) {
 		t.Errorf("%s linked with %s (score %.3f)", left[p.Left].ID, right[p.Right].ID, p.Score)
 	}
 }
+
+// The weight floor of a one-to-one link is where a pair without rivals
+// reaches the threshold with π at its bound: Link may drop the pairs
+// under it without changing the result.
+func TestOneToOneFloor(t *testing.T) {
+	for _, c := range []struct {
+		threshold float64
+		n         int
+	}{{0.5, 5000}, {0.01, 5000}, {0.9, 100}, {0.5, 1}} {
+		floor := oneToOneFloor(c.threshold, c.n)
+		post := func(w float64) float64 {
+			lp := math.Log2(maxShare) - math.Log2(float64(c.n))
+			return math.Exp2(lp + w - logSumExp2([]float64{math.Log2(1 - maxShare), lp + w}))
+		}
+		if below, above := post(floor-0.01), post(floor+0.01); below >= c.threshold || above < c.threshold {
+			t.Errorf("threshold %v, N %d: floor %.2f bits gives %.4f just below and %.4f just above", c.threshold, c.n, floor, below, above)
+		}
+	}
+}

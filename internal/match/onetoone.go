@@ -28,6 +28,17 @@ func exclusiveScores(pairs []Pair, nLeft, nRight int) []float64 {
 	return out
 }
 
+// maxShare bounds π, the share of records that have a partner.
+const maxShare = 1 - 1e-6
+
+// oneToOneFloor is the weight under which a pair cannot reach threshold
+// under the constraint, N being the larger file's size: even with π at
+// its bound and no rival, (π/N)·2^w / ((1 − π) + (π/N)·2^w) < threshold.
+func oneToOneFloor(threshold float64, n int) float64 {
+	t := math.Min(math.Max(threshold, 1e-300), 1-1e-12)
+	return math.Log2(t/(1-t)*(1-maxShare)/maxShare) + math.Log2(float64(max(n, 1)))
+}
+
 // exclusiveSide computes, for the n records of one side, each pair's
 // posterior among the pairs of the same record, against the other side's
 // N records.
@@ -61,7 +72,7 @@ func exclusiveSide(pairs []Pair, rec func(Pair) int, n, other int) []float64 {
 			// P(record has its partner among its pairs)
 			sum += math.Exp2(lp + s - logSumExp2([]float64{la, lp + s}))
 		}
-		next := math.Min(math.Max(sum/float64(n), 1e-6), 1-1e-6)
+		next := math.Min(math.Max(sum/float64(n), 1e-6), maxShare)
 		if math.Abs(next-share) < 1e-9 {
 			share = next
 			break
