@@ -82,28 +82,22 @@ func TestQualityWithoutIdentifiers(t *testing.T) {
 // few records had partners, and recall was 0.86–0.98.
 func TestOneToOneLinkWithoutIdentifiers(t *testing.T) {
 	for _, name := range []string{"dataset1.csv", "dataset2.csv", "dataset3.csv"} {
-		var left, right []entity.Person
-		originals := map[string]bool{}
-		recs := withoutIDs(loadCSV(t, filepath.Join(febrlDir, name)))
-		for _, r := range recs {
-			if strings.HasSuffix(r.ID, "-org") {
-				originals[febrlEntity(r.ID)] = true
-			}
-		}
-		for _, r := range recs {
-			switch {
+		// Persons with an original and a first duplicate, in file order.
+		var order []string
+		original, duplicate := map[string]entity.Person{}, map[string]entity.Person{}
+		for _, r := range withoutIDs(loadCSV(t, filepath.Join(febrlDir, name))) {
+			switch e := febrlEntity(r.ID); {
 			case strings.HasSuffix(r.ID, "-org"):
-			case strings.HasSuffix(r.ID, "-dup-0") && originals[febrlEntity(r.ID)]:
-				right = append(right, r)
+				original[e] = r
+				order = append(order, e)
+			case strings.HasSuffix(r.ID, "-dup-0"):
+				duplicate[e] = r
 			}
 		}
-		have := map[string]bool{}
-		for _, r := range right {
-			have[febrlEntity(r.ID)] = true
-		}
-		for _, r := range recs {
-			if strings.HasSuffix(r.ID, "-org") && have[febrlEntity(r.ID)] {
-				left = append(left, r)
+		var left, right []entity.Person
+		for _, e := range order {
+			if d, ok := duplicate[e]; ok {
+				left, right = append(left, original[e]), append(right, d)
 			}
 		}
 		res, err := Link(context.Background(), left, right, Options{OneToOne: true})
