@@ -19,15 +19,7 @@ func registerSample(t testing.TB, n int) []entity.Person {
 	g := synth.New(99)
 	out := make([]entity.Person, n)
 	for i := range out {
-		r := g.Render(g.Identity(), "", false)
-		v := map[string]string{}
-		for k, x := range r {
-			if k == "surname" {
-				k = ColFamily
-			}
-			v[k] = x
-		}
-		out[i] = PersonFromFields(v, "RS")
+		out[i] = personOf(g.Render(g.Identity(), "", false), false)
 	}
 	return out
 }
